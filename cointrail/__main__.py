@@ -1,0 +1,5 @@
+"""``python -m cointrail`` runs the command line."""
+
+from cointrail.cli import run
+
+run()

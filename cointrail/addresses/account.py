@@ -1,0 +1,51 @@
+"""Account-model addresses: Ethereum and the EVM chains (EIP-55), and Tron."""
+
+from __future__ import annotations
+
+import string
+
+from cointrail.addresses import codecs
+from cointrail.addresses.model import AddressDecodeError, Candidate
+from cointrail.chains import EVM_CHAINS, MAINNET
+
+HEX_DIGITS = frozenset(string.hexdigits)
+TRON_VERSION = 0x41
+
+
+def eip55_checksum(address_hex: str) -> str:
+    """The EIP-55 mixed-case spelling of a 40-hex-digit address (with ``0x``)."""
+    lower = address_hex.lower()
+    digest = codecs.keccak256(lower.encode("ascii")).hex()
+    return "0x" + "".join(
+        ch.upper() if ch.isalpha() and int(digest[i], 16) >= 8 else ch for i, ch in enumerate(lower)
+    )
+
+
+def parse_evm(text: str) -> tuple[list[Candidate], bool]:
+    """Candidates for a ``0x…`` account address on every EVM chain, and whether checksummed.
+
+    All-lower and all-upper hex carry no checksum (EIP-55 allows them); a mixed
+    case spelling must match its EIP-55 checksum exactly.
+    """
+    if len(text) != 42 or text[:2] not in ("0x", "0X"):
+        raise AddressDecodeError("an EVM address is 0x followed by 40 hexadecimal digits")
+    digits = text[2:]
+    if not all(ch in HEX_DIGITS for ch in digits):
+        raise AddressDecodeError("it contains characters that are not hexadecimal digits")
+    checksummed = eip55_checksum(digits)
+    has_checksum = digits != digits.lower() and digits != digits.upper()
+    if has_checksum and "0x" + digits != checksummed:
+        raise AddressDecodeError(
+            "its mixed upper and lower case does not match the EIP-55 checksum: "
+            "a character is wrong, or the case was changed"
+        )
+    return [Candidate(chain, MAINNET, "account", checksummed) for chain in EVM_CHAINS], has_checksum
+
+
+def parse_tron(text: str) -> list[Candidate]:
+    """Candidates for a Tron ``T…`` address (Base58Check, version 0x41)."""
+    payload = codecs.base58check_decode(text)
+    if len(payload) != 21 or payload[0] != TRON_VERSION:
+        raise AddressDecodeError("it is not a Tron address (21 bytes starting with 0x41)")
+    hex_form = "0x" + payload[1:].hex()
+    return [Candidate("tron", MAINNET, "account", text, also_written=(hex_form,))]

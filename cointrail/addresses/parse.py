@@ -1,0 +1,116 @@
+"""Recognise an address string: try each encoding its shape allows, keep every reading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cointrail.addresses import account, codecs, privacy, utxo
+from cointrail.addresses.model import AddressDecodeError, AddressInfo, Candidate
+from cointrail.chains import (
+    MAINNET,
+    MONERO_NOTE,
+    MWEB_NOTE,
+    UTXO_NETWORKS,
+    ZCASH_SHIELDED_NOTE,
+    ZCASH_TRANSPARENT_NOTE,
+)
+
+Decoder = Callable[[str], list[Candidate]]
+
+_SEGWIT_HRPS = frozenset(n.bech32_hrp for n in UTXO_NETWORKS if n.bech32_hrp)
+_MWEB_HRPS = frozenset(n.mweb_hrp for n in UTXO_NETWORKS if n.mweb_hrp)
+_CASHADDR_PREFIXES = frozenset(n.cashaddr_prefix for n in UTXO_NETWORKS if n.cashaddr_prefix)
+_BASE58 = frozenset(codecs.BASE58_ALPHABET)
+_BECH32 = frozenset(codecs.BECH32_CHARSET)
+MAX_ADDRESS_LENGTH = 2048  # Zcash unified addresses run to a few hundred characters
+
+UNCHECKSUMMED_NOTE = (
+    "Written all in lower (or upper) case, so it carries no EIP-55 checksum: a mistyped "
+    "character would not be detected. Compare it with its source character by character."
+)
+TEST_NETWORK_NOTE = "A test-network address: it holds no real money."
+
+
+def _decoders_for(text: str) -> list[Decoder]:
+    """The decoders worth trying for a string of this shape, most specific first."""
+    lower = text.lower()
+    if lower.startswith("0x"):
+        return []  # handled separately: EVM parsing also reports the checksum state
+    if ":" in text:
+        return [utxo.parse_cashaddr] if lower.split(":")[0] in _CASHADDR_PREFIXES else []
+    decoders: list[Decoder] = []
+    hrp = lower[: lower.rfind("1")] if "1" in lower else ""
+    if hrp in _SEGWIT_HRPS:
+        decoders.append(utxo.parse_segwit)
+    if hrp in _MWEB_HRPS:
+        decoders.append(utxo.parse_mweb)
+    if hrp in privacy.ZCASH_BECH32:
+        decoders.append(privacy.parse_zcash_bech32)
+    if lower[:1] in "qpzr" and all(ch in _BECH32 for ch in lower) and len(text) in (42, 54, 61, 67):
+        decoders.append(utxo.parse_cashaddr)
+    if all(ch in _BASE58 for ch in text):
+        if len(text) in privacy.MONERO_LENGTHS:
+            decoders.append(privacy.parse_monero)
+        decoders += [utxo.parse_base58, account.parse_tron, privacy.parse_zcash_base58]
+    return decoders
+
+
+def _notes(candidates: list[Candidate], checksummed: bool) -> tuple[str, ...]:
+    chains = list(dict.fromkeys(c.chain for c in candidates))
+    notes = []
+    if any(c.chain == "monero" for c in candidates):
+        notes.append(MONERO_NOTE)
+    if any(c.type == "mweb" for c in candidates):
+        notes.append(MWEB_NOTE)
+    if any(c.chain == "zcash" for c in candidates):
+        notes.append(ZCASH_SHIELDED_NOTE if any(c.private for c in candidates) else ZCASH_TRANSPARENT_NOTE)
+    if len(chains) > 1 and not any(c.type == "account" for c in candidates):
+        notes.append(
+            f"Valid on several chains ({', '.join(chains)}): the same string can receive money on "
+            "each of them, so check every one of these ledgers."
+        )
+    if all(c.type == "account" and c.chain != "tron" for c in candidates) and len(chains) > 1:
+        notes.append(
+            "An EVM account address: the same address exists on Ethereum and every EVM chain "
+            f"({', '.join(chains)}); check each chain's ledger."
+        )
+    if not checksummed:
+        notes.append(UNCHECKSUMMED_NOTE)
+    if all(c.network != MAINNET for c in candidates):
+        notes.append(TEST_NETWORK_NOTE)
+    return tuple(notes)
+
+
+def _decode(text: str) -> tuple[list[Candidate], bool, list[str]]:
+    if text.lower().startswith("0x"):
+        try:
+            candidates, checksummed = account.parse_evm(text)
+            return candidates, checksummed, []
+        except AddressDecodeError as error:
+            return [], True, [str(error)]
+    candidates: list[Candidate] = []
+    reasons = []
+    for decoder in _decoders_for(text):
+        try:
+            candidates += decoder(text)
+        except AddressDecodeError as error:
+            reasons.append(str(error))
+    return candidates, True, reasons
+
+
+def parse_address(text: str) -> AddressInfo:
+    """Recognise, validate and normalise one address string.
+
+    Never raises for bad input: an invalid string gives ``valid == False`` and
+    a ``reason`` in plain words.
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        return AddressInfo(text, reason="it is empty")
+    if len(cleaned) > MAX_ADDRESS_LENGTH:
+        return AddressInfo(text, reason="it is far longer than any address")
+    candidates, checksummed, reasons = _decode(cleaned)
+    if not candidates:
+        reason = reasons[0] if reasons else "it does not have the shape of any address cointrail knows"
+        return AddressInfo(text, reason=reason)
+    return AddressInfo(text, tuple(candidates), None, _notes(candidates, checksummed), checksummed)

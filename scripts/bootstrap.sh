@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Create (or refresh) the project's virtual environment in .venv.
+# Sourced by scripts/demo and scripts/test; safe to run again: it only
+# reinstalls when pyproject.toml changed since the last install.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+    echo "cointrail needs Python 3.11 or newer; $PYTHON is $("$PYTHON" --version 2>&1)." >&2
+    exit 2
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    echo "Creating the virtual environment in .venv ..." >&2
+    "$PYTHON" -m venv .venv
+fi
+
+stamp=".venv/.cointrail-installed"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "Installing cointrail and its dependencies into .venv ..." >&2
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e '.[test]'
+    echo "$want" > "$stamp"
+fi
