@@ -1,0 +1,1 @@
+"""The ledger: Bitcoin-family chain data, parsed, verified and stored."""
