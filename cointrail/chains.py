@@ -60,6 +60,11 @@ UTXO_NETWORKS: tuple[UtxoNetwork, ...] = (
     UtxoNetwork("bitcoin-cash", REGTEST, (0x6F,), (0xC4,), cashaddr_prefix="bchreg"),
     UtxoNetwork("dash", MAINNET, (0x4C,), (0x10,)),
     UtxoNetwork("dash", TESTNET, (0x8C,), (0x13,)),
+    # Chains met on sanctions lists: Bitcoin SV kept Bitcoin's legacy prefixes,
+    # Verge shares Dogecoin's P2PKH prefix.
+    UtxoNetwork("bitcoin-sv", MAINNET, (0x00,), (0x05,)),
+    UtxoNetwork("bitcoin-gold", MAINNET, (0x26,), (0x17,), "btg"),
+    UtxoNetwork("verge", MAINNET, (0x1E,), (0x21,)),
 )
 
 EVM_CHAINS: tuple[str, ...] = (
@@ -113,6 +118,10 @@ CHAINS: dict[str, Chain] = {
         Chain("dogecoin", "DOGE", "utxo", ("dogecoin",)),
         Chain("bitcoin-cash", "BCH", "utxo", ("bitcoincash", "bchtest", "bchreg")),
         Chain("dash", "DASH", "utxo", ("dash",)),
+        Chain("bitcoin-sv", "BSV", "utxo", ("bitcoin",)),
+        Chain("bitcoin-gold", "BTG", "utxo", ("bitcoingold",)),
+        Chain("verge", "XVG", "utxo", ("verge",)),
+        Chain("xrp", "XRP", "account", ("xrpl", "ripple")),
         Chain("tron", "TRX", "account", ("tron",)),
         Chain("monero", "XMR", "privacy", ("monero",), MONERO_NOTE),
         Chain("zcash", "ZEC", "privacy", ("zcash",)),

@@ -9,6 +9,9 @@ from cointrail.addresses.model import AddressDecodeError, Candidate
 from cointrail.chains import EVM_CHAINS, MAINNET
 
 HEX_DIGITS = frozenset(string.hexdigits)
+# The XRP Ledger uses Base58Check with its own alphabet (xrpl.org, "Base58 Encodings").
+XRP_ALPHABET = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
+_TO_BITCOIN_ALPHABET = str.maketrans(XRP_ALPHABET, codecs.BASE58_ALPHABET)
 TRON_VERSION = 0x41
 
 
@@ -49,3 +52,13 @@ def parse_tron(text: str) -> list[Candidate]:
         raise AddressDecodeError("it is not a Tron address (21 bytes starting with 0x41)")
     hex_form = "0x" + payload[1:].hex()
     return [Candidate("tron", MAINNET, "account", text, also_written=(hex_form,))]
+
+
+def parse_xrp(text: str) -> list[Candidate]:
+    """Candidates for a classic XRP Ledger account address (``r…``)."""
+    if not text.startswith("r") or any(ch not in XRP_ALPHABET for ch in text):
+        raise AddressDecodeError("it is not an XRP Ledger address")
+    payload = codecs.base58check_decode(text.translate(_TO_BITCOIN_ALPHABET))
+    if len(payload) != 21 or payload[0] != 0:
+        raise AddressDecodeError("it is not an XRP Ledger account address (21 bytes starting with 0x00)")
+    return [Candidate("xrp", MAINNET, "account", text)]

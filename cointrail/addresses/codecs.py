@@ -36,6 +36,18 @@ def keccak256(data: bytes) -> bytes:
 
 # --- Base58Check ----------------------------------------------------------
 
+def base58_encode(data: bytes) -> str:
+    """Plain Base58 (Bitcoin alphabet), no checksum."""
+    return _base58.encode(data)
+
+
+def base58_decode(text: str) -> bytes:
+    """Plain Base58 (Bitcoin alphabet), no checksum."""
+    if any(ch not in BASE58_ALPHABET for ch in text):
+        raise AddressDecodeError("it contains characters that Base58 does not use")
+    return _base58.decode(text)
+
+
 def base58check_decode(text: str) -> bytes:
     """Decode Base58Check text to its payload (version bytes included)."""
     if not text or any(ch not in BASE58_ALPHABET for ch in text):
@@ -93,7 +105,7 @@ def bech32_decode_long(text: str, max_length: int | None = 90) -> tuple[str, lis
 def bech32_encode(hrp: str, data: list[int], encoding: str) -> str:
     """Encode 5-bit data with an HRP as Bech32 or Bech32m (no length limit)."""
     spec = _bech32.Encoding.BECH32M if encoding == BECH32M else _bech32.Encoding.BECH32
-    return _bech32.bech32_encode(hrp, data, spec)
+    return _bech32.bech32_encode(spec, hrp, data)
 
 
 def convert_bits(data: list[int] | bytes, from_bits: int, to_bits: int, pad: bool) -> list[int]:

@@ -22,6 +22,7 @@ _MWEB_HRPS = frozenset(n.mweb_hrp for n in UTXO_NETWORKS if n.mweb_hrp)
 _CASHADDR_PREFIXES = frozenset(n.cashaddr_prefix for n in UTXO_NETWORKS if n.cashaddr_prefix)
 _BASE58 = frozenset(codecs.BASE58_ALPHABET)
 _BECH32 = frozenset(codecs.BECH32_CHARSET)
+_XRP = frozenset(account.XRP_ALPHABET)
 MAX_ADDRESS_LENGTH = 2048  # Zcash unified addresses run to a few hundred characters
 
 UNCHECKSUMMED_NOTE = (
@@ -52,6 +53,8 @@ def _decoders_for(text: str) -> list[Decoder]:
         if len(text) in privacy.MONERO_LENGTHS:
             decoders.append(privacy.parse_monero)
         decoders += [utxo.parse_base58, account.parse_tron, privacy.parse_zcash_base58]
+    if text[:1] == "r" and all(ch in _XRP for ch in text):
+        decoders.append(account.parse_xrp)
     return decoders
 
 
