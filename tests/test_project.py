@@ -1,0 +1,70 @@
+"""The project keeps its promises: typed, linted, documented, one --json per command."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+import cointrail
+from cointrail.cli import build_cli
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def all_commands() -> list[tuple[str, click.Command]]:
+    """Every command, with its full name (``case new``), groups expanded."""
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(prefix: str, command: click.Command) -> None:
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(f"{prefix} {name}".strip(), sub)
+        else:
+            found.append((prefix, command))
+
+    walk("", build_cli())
+    return found
+
+
+def test_every_command_has_json_output():
+    for name, command in all_commands():
+        if name == "demo" or name.startswith("serve"):
+            continue
+        assert any("--json" in p.opts for p in command.params), f"cointrail {name} has no --json"
+
+
+def test_every_command_is_documented():
+    documented = (REPO_ROOT / "docs" / "cli.md").read_text()
+    for name, _ in all_commands():
+        assert re.search(rf"^## `cointrail {re.escape(name)}\b", documented, re.M), f"cointrail {name} not in docs/cli.md"
+
+
+def test_public_api_has_docstrings():
+    for name in cointrail.__all__:
+        obj = getattr(cointrail, name)
+        if callable(obj):
+            assert obj.__doc__ and obj.__doc__.strip(), f"cointrail.{name} has no docstring"
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert "./scripts/demo" in readme and "./scripts/test" in readme
+    assert "./scripts/test" in (REPO_ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.slow
+def test_ruff_finds_nothing():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "cointrail", "tests", "benchmarks"],
+                            cwd=REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_mypy_finds_nothing():
+    result = subprocess.run([sys.executable, "-m", "mypy", "cointrail"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
