@@ -47,7 +47,11 @@ def parse_evm(text: str) -> tuple[list[Candidate], bool]:
 
 def parse_tron(text: str) -> list[Candidate]:
     """Candidates for a Tron ``T…`` address (Base58Check, version 0x41)."""
-    payload = codecs.base58check_decode(text)
+    return tron_candidates(codecs.base58check_decode(text), text)
+
+
+def tron_candidates(payload: bytes, text: str) -> list[Candidate]:
+    """Candidates for an already decoded Base58Check payload, if it is Tron's."""
     if len(payload) != 21 or payload[0] != TRON_VERSION:
         raise AddressDecodeError("it is not a Tron address (21 bytes starting with 0x41)")
     hex_form = "0x" + payload[1:].hex()

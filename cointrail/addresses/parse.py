@@ -52,10 +52,25 @@ def _decoders_for(text: str) -> list[Decoder]:
     if all(ch in _BASE58 for ch in text):
         if len(text) in privacy.MONERO_LENGTHS:
             decoders.append(privacy.parse_monero)
-        decoders += [utxo.parse_base58, account.parse_tron, privacy.parse_zcash_base58]
+        decoders.append(_parse_base58check)
     if text[:1] == "r" and all(ch in _XRP for ch in text):
         decoders.append(account.parse_xrp)
     return decoders
+
+
+def _parse_base58check(text: str) -> list[Candidate]:
+    """Decode Base58Check once, then read the payload as each currency that uses it."""
+    payload = codecs.base58check_decode(text)
+    candidates: list[Candidate] = []
+    reasons = []
+    for read in (utxo.base58_candidates, account.tron_candidates, privacy.zcash_base58_candidates):
+        try:
+            candidates += read(payload, text)
+        except AddressDecodeError as error:
+            reasons.append(error)
+    if not candidates:
+        raise reasons[0]
+    return candidates
 
 
 def _notes(candidates: list[Candidate], checksummed: bool) -> tuple[str, ...]:
@@ -87,8 +102,8 @@ def _notes(candidates: list[Candidate], checksummed: bool) -> tuple[str, ...]:
 def _decode(text: str) -> tuple[list[Candidate], bool, list[str]]:
     if text.lower().startswith("0x"):
         try:
-            candidates, checksummed = account.parse_evm(text)
-            return candidates, checksummed, []
+            evm, checksummed = account.parse_evm(text)
+            return evm, checksummed, []
         except AddressDecodeError as error:
             return [], True, [str(error)]
     candidates: list[Candidate] = []

@@ -55,7 +55,11 @@ def parse_monero(text: str) -> list[Candidate]:
 
 def parse_zcash_base58(text: str) -> list[Candidate]:
     """Candidates for a Zcash t-address (t1, t3, tm, t2) or Sprout z-address."""
-    payload = codecs.base58check_decode(text)
+    return zcash_base58_candidates(codecs.base58check_decode(text), text)
+
+
+def zcash_base58_candidates(payload: bytes, text: str) -> list[Candidate]:
+    """Candidates for an already decoded Base58Check payload, if it is Zcash's."""
     prefix, body = payload[:2], payload[2:]
     if prefix not in ZCASH_BASE58:
         raise AddressDecodeError("it is not a Zcash address")

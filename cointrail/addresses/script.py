@@ -58,16 +58,26 @@ def classify_script(script: bytes) -> tuple[str, bytes | tuple[int, bytes] | Non
         return "p2sh", script[2:22]
     if n == 35 and script[:2] == bytes([OP_HASH256, 32]) and script[34] == OP_EQUAL:
         return "p2sh", script[2:34]
-    if 4 <= n <= 42 and (script[0] == OP_0 or OP_1 <= script[0] <= OP_1 + 15):
-        if script[1] == n - 2 and 2 <= script[1] <= 40:
-            version = 0 if script[0] == OP_0 else script[0] - OP_1 + 1
-            if version != 0 or script[1] in (20, 32):
-                return witness_type(version, script[2:]), (version, script[2:])
+    witness = _witness_program(script)
+    if witness is not None:
+        return witness_type(*witness), witness
     if n in (35, 67) and script[0] == n - 2 and script[-1] == OP_CHECKSIG:
         return "p2pk", script[1:-1]
     if n >= 1 and script[0] == OP_RETURN:
         return "nulldata", None
     return "nonstandard", None
+
+
+def _witness_program(script: bytes) -> tuple[int, bytes] | None:
+    """(version, program) of a segwit output script (BIP 141), else None."""
+    n = len(script)
+    if not 4 <= n <= 42 or script[1] != n - 2:
+        return None
+    if script[0] == OP_0:
+        return (0, script[2:]) if n - 2 in (20, 32) else None
+    if OP_1 <= script[0] <= OP_1 + 15:
+        return script[0] - OP_1 + 1, script[2:]
+    return None
 
 
 def _encode_hash(params: UtxoNetwork, kind: str, digest: bytes) -> str:

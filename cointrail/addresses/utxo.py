@@ -40,7 +40,11 @@ def _hash_candidate(params: UtxoNetwork, kind: str, digest: bytes, written: str)
 
 def parse_base58(text: str) -> list[Candidate]:
     """Candidates for a Base58Check P2PKH/P2SH address on every Bitcoin-family chain."""
-    payload = codecs.base58check_decode(text)
+    return base58_candidates(codecs.base58check_decode(text), text)
+
+
+def base58_candidates(payload: bytes, text: str) -> list[Candidate]:
+    """Candidates for an already decoded Base58Check payload (version byte + hash)."""
     if len(payload) != 21:
         raise AddressDecodeError(
             f"it decodes to {len(payload)} bytes, but a P2PKH or P2SH address holds 21"
@@ -128,7 +132,7 @@ def parse_cashaddr(text: str) -> list[Candidate]:
             raise AddressDecodeError(f"its CashAddr type {kind} is not a known address type")
         normalized = f"{prefix}:{text.lower().rpartition(':')[2]}"
         script = (p2pkh_script(digest) if _CASHADDR_KINDS[kind] == "p2pkh" else p2sh_script(digest)).hex()
-        legacy = ()
+        legacy: tuple[str, ...] = ()
         if len(digest) == 20:
             versions = params.p2pkh if _CASHADDR_KINDS[kind] == "p2pkh" else params.p2sh
             legacy = (codecs.base58check_encode(bytes([versions[0]]) + digest),)
