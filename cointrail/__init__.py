@@ -14,11 +14,14 @@ __version__ = "0.1.0"
 
 from cointrail.addresses import AddressInfo, Candidate, parse_address  # noqa: E402
 from cointrail.errors import CointrailError  # noqa: E402
+from cointrail.extraction import Finding, extract_addresses  # noqa: E402
 
 __all__ = [
     "AddressInfo",
     "Candidate",
     "CointrailError",
+    "Finding",
     "__version__",
+    "extract_addresses",
     "parse_address",
 ]
