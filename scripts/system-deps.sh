@@ -12,6 +12,9 @@ apt_packages=()
 need_apt() { dpkg -s "$1" >/dev/null 2>&1 || apt_packages+=("$1"); }
 # Debian package names of the programs the tests start.
 need_apt litecoind
+# Headless browser for `capture --render` and a SOCKS5 proxy for the capture tests.
+need_apt chromium
+need_apt microsocks
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     echo "Installing Debian packages: ${apt_packages[*]} ..." >&2

@@ -1,0 +1,133 @@
+"""A case: a folder with its evidence, its working data and its custody log.
+
+Layout of ``<cases root>/<name>/``::
+
+    case.json        who opened the case and when (evidence, write-once)
+    custody.jsonl    the custody log (append-only, hash-chained)
+    evidence/        write-once evidence files named by SHA-256 (WARCs, findings, summaries)
+    work/            working data other tools rebuild from the evidence (stores, caches)
+    scratch/         files being written, before they become evidence
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cointrail import __version__
+from cointrail.cases.custody import CustodyLog, utc_now
+from cointrail.cases.evidence import EvidenceStore
+from cointrail.cases.settings import cases_root, operator_name
+from cointrail.errors import InputError
+
+CASE_FORMAT = "cointrail-case/1"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass
+class Case:
+    """An open case folder; evidence and log entries go through it."""
+
+    name: str
+    folder: Path
+    operator: str
+
+    @property
+    def log(self) -> CustodyLog:
+        return CustodyLog(self.folder / "custody.jsonl")
+
+    @property
+    def evidence(self) -> EvidenceStore:
+        return EvidenceStore(self.folder / "evidence", self.folder / "scratch")
+
+    @property
+    def work(self) -> Path:
+        """Folder for data that can be rebuilt from the evidence (not verified)."""
+        return self.folder / "work"
+
+    def relative(self, path: Path) -> str:
+        """A path inside the case as written in the log (POSIX, relative)."""
+        return path.relative_to(self.folder).as_posix()
+
+    def record(self, action: str, obj: str, sha256: str | None = None) -> dict[str, Any]:
+        """Append a custody-log entry by this case's operator."""
+        return self.log.append(self.operator, action, obj, sha256)
+
+    def add_evidence(self, data: bytes, suffix: str, action: str) -> tuple[Path, str]:
+        """Store ``data`` write-once and log it; return (path, sha256)."""
+        path, digest = self.evidence.put_bytes(data, suffix)
+        self.record(action, self.relative(path), digest)
+        return path, digest
+
+    def metadata(self) -> dict[str, Any]:
+        """The contents of case.json."""
+        return json.loads((self.folder / "case.json").read_text())
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data about the case for ``case show``."""
+        entries = self.log.entries()
+        meta = self.metadata()
+        return {
+            "name": self.name,
+            "folder": str(self.folder),
+            "created_utc": meta.get("created_utc"),
+            "created_by": meta.get("operator"),
+            "evidence_files": len(self.evidence.files()),
+            "log_entries": len(entries),
+            "last_action": entries[-1] if entries else None,
+            "log": entries,
+        }
+
+
+def _validate_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise InputError(
+            f"{name!r} cannot be a case name: use 1 to 64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+
+
+def create_case(name: str, root: str | Path | None = None, operator: str | None = None) -> Case:
+    """Create a new case folder with its case.json and first log entry."""
+    _validate_name(name)
+    folder = cases_root(root) / name
+    if folder.exists():
+        raise InputError(f"a case named {name!r} already exists in {folder.parent}")
+    folder.mkdir(parents=True)
+    case = Case(name, folder, operator_name(operator))
+    for sub in ("evidence", "work", "scratch"):
+        (folder / sub).mkdir()
+    meta = {"format": CASE_FORMAT, "name": name, "created_utc": utc_now(),
+            "operator": case.operator, "tool": f"cointrail {__version__}"}
+    path, digest = case.evidence.put_bytes(json.dumps(meta, indent=2).encode() + b"\n", ".json")
+    final = folder / "case.json"
+    path.rename(final)
+    case.record("case.create", case.relative(final), digest)
+    return case
+
+
+def open_case(name: str, root: str | Path | None = None, operator: str | None = None) -> Case:
+    """Open an existing case, or say clearly that it does not exist."""
+    _validate_name(name)
+    folder = cases_root(root) / name
+    if not (folder / "case.json").is_file():
+        raise InputError(
+            f"there is no case named {name!r} in {folder.parent}; create it with `cointrail case new {name}`"
+        )
+    return Case(name, folder, operator_name(operator))
+
+
+def list_cases(root: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every case under the cases root, with when and by whom it was opened."""
+    base = cases_root(root)
+    if not base.is_dir():
+        return []
+    cases = []
+    for folder in sorted(p for p in base.iterdir() if (p / "case.json").is_file()):
+        meta = json.loads((folder / "case.json").read_text())
+        cases.append({"name": folder.name, "created_utc": meta.get("created_utc"),
+                      "created_by": meta.get("operator"), "folder": str(folder)})
+    return cases

@@ -1,0 +1,57 @@
+"""User settings of the case store, read in one place with one precedence rule.
+
+Each setting is looked up in this order: the command-line option, then its
+environment variable, then the default. Nothing else in cointrail reads these
+environment variables.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One user setting: its environment variable, default and help text."""
+
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+CASES_DIR = Setting(
+    "cases_dir", "COINTRAIL_CASES", "cases",
+    "Folder holding the case folders (relative to the working directory).",
+)
+OPERATOR = Setting(
+    "operator", "COINTRAIL_OPERATOR", "",
+    "Name of the person recorded in the custody log.",
+)
+SETTINGS = (CASES_DIR, OPERATOR)
+
+
+def resolve(setting: Setting, explicit: str | None) -> str:
+    """The value of ``setting``: ``explicit`` if given, else its environment variable, else its default."""
+    if explicit:
+        return explicit
+    return os.environ.get(setting.env) or setting.default
+
+
+def cases_root(explicit: str | Path | None = None) -> Path:
+    """The folder that holds the case folders."""
+    return Path(resolve(CASES_DIR, str(explicit) if explicit else None))
+
+
+def operator_name(explicit: str | None = None) -> str:
+    """Who is acting, as written into the custody log."""
+    name = resolve(OPERATOR, explicit)
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return f"uid-{os.getuid()}"
