@@ -1,0 +1,90 @@
+"""Make a ground-truth scenario: a regtest economy, its ledger store, and who owns every address.
+
+Run: ``.venv/bin/python benchmarks/scenarios/generate.py OUT_DIR [--seed N] [--rounds N]``
+
+Writes ``OUT_DIR/ledger.duckdb`` (ingested by ``cointrail ingest`` over RPC),
+``OUT_DIR/truth.json`` (owners, roles, CoinJoins, site payments, cash-outs, the
+peel chain) and keeps the node's data directory in ``OUT_DIR/node`` so the
+chain can be served again. Different seeds make different economies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent.parent / "tests")]
+
+from economy import Economy  # noqa: E402
+from node import RegtestNode  # noqa: E402
+
+from cointrail.cli import main as cointrail_main  # noqa: E402
+from cointrail.ledger.store import LedgerStore  # noqa: E402
+
+
+def ingest(node: RegtestNode, db: Path) -> None:
+    """Bring the store at ``db`` up to the node's tip with cointrail's own ingest command."""
+    code = cointrail_main(["ingest", "--chain", "litecoin", "--network", "regtest", "--rpc", node.url,
+                           "--cookie", str(node.cookie), "--db", str(db), "--json"])  # fmt: skip
+    if code != 0:
+        raise RuntimeError(f"cointrail ingest failed with exit code {code}")
+
+
+def store_addresses(db: Path) -> list[str]:
+    with LedgerStore.open(db, read_only=True) as store:
+        return [
+            row[0] for row in store.con.execute("SELECT address FROM addresses WHERE address IS NOT NULL").fetchall()
+        ]
+
+
+def write_truth(economy: Economy, db: Path) -> Path:
+    """Save the ground truth as ``truth.json`` next to the store."""
+    path = db.parent / "truth.json"
+    path.write_text(json.dumps(economy.truth(store_addresses(db)), indent=1, sort_keys=True))
+    return path
+
+
+def make_scenario(out: Path, seed: int, rounds: int, *, midway: Callable[[Path], None] | None = None) -> dict:
+    """Run the economy on a fresh node, ingest it, and write the truth; returns the truth.
+
+    ``midway(db)``, when given, runs after half the rounds are ingested (tests use
+    it to cluster part of the chain before the rest arrives).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "ledger.duckdb"
+    (out / "node").mkdir(parents=True, exist_ok=True)
+    # Dozens of wallets each filling a 1,000-key pool dominate the run time; a small pool is enough.
+    (out / "node" / "litecoin.conf").write_text("keypool=25\n")
+    node = RegtestNode(out / "node").start()
+    try:
+        economy = Economy(node, seed)
+        economy.setup()
+        for round_no in range(rounds):
+            economy.play_round()
+            if midway is not None and round_no == rounds // 2:
+                ingest(node, db)
+                midway(db)
+        ingest(node, db)
+        path = write_truth(economy, db)
+    finally:
+        node.stop()
+    return json.loads(path.read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+    truth = make_scenario(args.out, args.seed, args.rounds)
+    print(f"{args.out}: height {truth['tip_height']}, {len(truth['owners'])} addresses of "
+          f"{len(truth['roles'])} wallets, {len(truth['coinjoins'])} CoinJoins")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""``cointrail cluster``: group addresses into wallets, show a cluster and why, export the assignment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cointrail.cli.output import emit, json_option, stderr_is_terminal
+from cointrail.clustering import HEURISTIC_NAMES, build_clusters, export_clusters, parse_heuristics, show_cluster
+from cointrail.errors import EXIT_OK, InputError
+from cointrail.ledger.store import LedgerStore
+
+COIN = 100_000_000
+
+db_option = click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                         help="The ledger store (a DuckDB file made by 'cointrail ingest').")  # fmt: skip
+
+
+class _Bar:
+    """A rich progress bar on standard error, over block heights."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.task: Any = None
+        self.first = 0
+
+    def start(self, first_height: int, last_height: int) -> None:
+        self.first = first_height
+        self.task = self.progress.add_task("clustering blocks", total=max(1, last_height - first_height + 1))
+
+    def advance(self, through_height: int, links: int) -> None:
+        self.progress.update(self.task, completed=through_height - self.first + 1, links=links)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[_Bar | None]:
+    if not stderr_is_terminal():
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} blocks"),
+               TextColumn("{task.fields[links]} links", style="dim"), TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        yield _Bar(progress)
+
+
+def _coins(value: int) -> str:
+    return f"{value / COIN:,.8f}".rstrip("0").rstrip(".")
+
+
+def render_build(summary: dict[str, Any]) -> str:
+    """Plain text for a build summary."""
+    lines = [
+        f"Clustered {summary['chain']} {summary['network']} blocks "
+        f"{summary['from_height']}–{summary['through_height']} "
+        f"({summary['mode']} run {summary['run']}) with: {', '.join(summary['heuristics'])}.",
+        f"{summary['addresses']:,} addresses in {summary['clusters']:,} clusters; "
+        f"{summary['addresses_in_multi_address_clusters']:,} addresses share a cluster with another.",
+        "Links recorded: " + ", ".join(f"{n:,} {h}" for h, n in summary["links_by_heuristic"].items() if n),
+        f"CoinJoins found and never merged: {summary['coinjoins_total']:,}.",
+        "Largest clusters: " + "; ".join(f"{c['size']:,} addresses ({c['first_address']})"
+                                         for c in summary["largest_clusters"]),
+    ]  # fmt: skip
+    lines += [f"RED FLAG: {flag['message']}" for flag in summary["red_flags"]]
+    return "\n".join(lines)
+
+
+def render_show(item: dict[str, Any]) -> str:
+    """Plain text for one cluster."""
+    totals = item["totals"]
+    lines = [
+        f"{item['address']} is in cluster {item['cluster_id']} of {item['size']:,} address(es) "
+        f"(heuristics: {', '.join(item['heuristics'])}).",
+        f"  received {_coins(totals['received'])}, sent {_coins(totals['sent'])}, balance {_coins(totals['balance'])} "
+        f"({totals['outputs']:,} payments in, {totals['inputs']:,} spends).",
+    ]  # fmt: skip
+    if item["links_by_heuristic"]:
+        lines.append("  links: " + ", ".join(f"{n:,} {h}" for h, n in sorted(item["links_by_heuristic"].items())))
+    lines.append("  members: " + ", ".join(item["members"]) + (" …" if item["size"] > len(item["members"]) else ""))
+    for label in item["labels"]:
+        detail = f" ({label.get('category')}, source {label.get('source')})" if label.get("category") else ""
+        lines.append(f"  label: {label['label']} on {label['address']}{detail}")
+    lines += [f"  RED FLAG: {flag['message']}" for flag in item["red_flags"]]
+    if "why" in item:
+        why = item["why"]
+        lines.append(f"Why {why['member']} is in this cluster:" if why["in_cluster"] else why["explanation"])
+        lines += [f"  {n}. {step['explanation']}" for n, step in enumerate(why["steps"], 1)]
+    return "\n".join(lines)
+
+
+@click.group("cluster")
+def command() -> None:
+    """Group addresses into wallets (clusters), with the evidence for every link."""
+
+
+@command.command("build")
+@db_option
+@click.option(
+    "--heuristics",
+    default=None,
+    metavar="NAMES",
+    help=f"Comma-separated heuristics (default: the measured default set). Known: {', '.join(HEURISTIC_NAMES)}.",
+)
+@click.option("--full", is_flag=True, help="Rebuild from the first block instead of adding new blocks only.")
+@json_option
+def build_command(db: Path, heuristics: str | None, full: bool, as_json: bool) -> int:
+    """Build or update the clusters of the ledger store DB."""
+    chosen = parse_heuristics(heuristics)
+    if not db.is_file():
+        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    with LedgerStore.open(db, read_only=False) as store, _progress_bar() as bar:
+        summary = build_clusters(store, chosen, full=full, progress=bar)
+    emit(summary, as_json, render_build)
+    return EXIT_OK
+
+
+@command.command("show")
+@click.argument("address")
+@db_option
+@click.option(
+    "--why", "why", metavar="MEMBER", default=None, help="Explain, link by link, why MEMBER is in the cluster."
+)
+@click.option("--members", default=20, show_default=True, help="How many member addresses to list.")
+@json_option
+def show_command(address: str, db: Path, why: str | None, members: int, as_json: bool) -> int:
+    """Show the cluster of ADDRESS: size, totals, labels, red flags, and why a member is in it."""
+    with LedgerStore.open(db, read_only=True) as store:
+        result = show_cluster(store, address, why, members)
+    emit(result, as_json, render_show)
+    return EXIT_OK
+
+
+@command.command("export")
+@db_option
+@click.option("--csv", "csv", type=click.Path(dir_okay=False, path_type=Path), help="Write a CSV file.")
+@click.option("--parquet", type=click.Path(dir_okay=False, path_type=Path), help="Write a Parquet file.")
+@json_option
+def export_command(db: Path, csv: Path | None, parquet: Path | None, as_json: bool) -> int:
+    """Write every address of DB with its cluster id to CSV and/or Parquet."""
+    with LedgerStore.open(db, read_only=True) as store:
+        result = export_clusters(store, csv, parquet)
+    emit(result, as_json, lambda r: f"Wrote {r['addresses']:,} addresses with their cluster ids to "
+                                     + " and ".join(r["files"].values()) + ".")  # fmt: skip
+    return EXIT_OK

@@ -1,0 +1,67 @@
+"""Why two addresses are in one cluster: the chain of recorded links between them, in plain words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order
+
+from cointrail.heuristics.change import CHANGE_HEURISTICS
+from cointrail.ledger.model import display_hash
+
+_LINKS = """
+SELECT l.address_a, l.address_b, l.tx_id, l.heuristic, t.txid, t.block_height,
+       aa.address AS a_text, ab.address AS b_text
+FROM cluster_links l JOIN address_clusters c ON c.address_id = l.address_a
+JOIN transactions t ON t.tx_id = l.tx_id
+JOIN addresses aa ON aa.address_id = l.address_a JOIN addresses ab ON ab.address_id = l.address_b
+WHERE c.cluster_id = ?
+"""
+
+
+def _sentence(link: dict[str, Any]) -> str:
+    a, b, txid, height = link["from"], link["to"], link["txid"], link["height"]
+    if link["heuristic"] == "multi-input":
+        return (f"{a} and {b} were spent together in transaction {txid} (block {height}), so one wallet "
+                "controlled both (multi-input heuristic).")  # fmt: skip
+    reason = CHANGE_HEURISTICS[link["heuristic"]].reason
+    payer, change = (a, b) if link["payer_first"] else (b, a)
+    return (f"transaction {txid} (block {height}) spent from {payer}, and {change} looks like its change output "
+            f"because {reason}; so the same wallet probably received it back (heuristic '{link['heuristic']}', "
+            "weaker than a co-spend).")  # fmt: skip
+
+
+def explain_path(con: duckdb.DuckDBPyConnection, cluster_id: int, start: int, goal: int) -> list[dict[str, Any]]:
+    """The links from address ``start`` to address ``goal`` (ids, same cluster), each with its sentence."""
+    rows = con.execute(_LINKS, [cluster_id]).fetchall()
+    if start == goal or not rows:
+        return []
+    a = np.array([r[0] for r in rows], np.int64)
+    b = np.array([r[1] for r in rows], np.int64)
+    nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    u, v = inverse[: len(rows)], inverse[len(rows) :]
+    graph = coo_matrix((np.arange(1, len(rows) + 1, dtype=np.float64), (u, v)), shape=(len(nodes),) * 2).tocsr()
+    graph = graph + graph.T  # a forest: each pair appears once, so the sum keeps the link number
+    _, predecessors = breadth_first_order(graph, int(np.searchsorted(nodes, start)), directed=False)
+    steps, node = [], int(np.searchsorted(nodes, goal))
+    while predecessors[node] >= 0:
+        previous = int(predecessors[node])
+        row = rows[int(graph[previous, node]) - 1]
+        steps.append(_step(row, from_first=row[0] == nodes[previous]))
+        node = previous
+    return steps[::-1]
+
+
+def _step(row: tuple[Any, ...], from_first: bool) -> dict[str, Any]:
+    a_id, b_id, tx_id, heuristic, txid, height, a_text, b_text = row
+    a_name, b_name = a_text or f"script #{a_id}", b_text or f"script #{b_id}"
+    link = {
+        "from": a_name if from_first else b_name, "to": b_name if from_first else a_name,
+        "heuristic": heuristic, "txid": display_hash(bytes(txid)), "height": height, "payer_first": from_first,
+    }  # fmt: skip
+    link["explanation"] = _sentence(link)
+    del link["payer_first"]
+    return link

@@ -1,0 +1,91 @@
+"""The clustering heuristics by name, and the links they find in a range of blocks.
+
+Names are what users type (``--heuristics multi-input,change-fresh``) and what
+every recorded link says made it. The default set is chosen by measured
+precision (docs/accuracy.md): a false merge can point at an innocent person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cointrail.clustering.graph import Links
+from cointrail.clustering.payments import payment_view
+from cointrail.clustering.source import LedgerArrays
+from cointrail.errors import InputError
+from cointrail.heuristics import multi_input
+from cointrail.heuristics.change import CHANGE_HEURISTICS, change_links
+from cointrail.heuristics.coinjoin import (
+    DEFAULT_RULES,
+    EqualOutputRule,
+    detect_coinjoin,
+)
+
+HEURISTIC_NAMES: tuple[str, ...] = (multi_input.NAME, *CHANGE_HEURISTICS)
+CODES: dict[str, int] = {name: code for code, name in enumerate(HEURISTIC_NAMES)}
+
+# Chosen by measured precision on the ground-truth scenarios (docs/accuracy.md): a change heuristic joins
+# the multi-input heuristic only if it made no false link on any seed, over at least 100 links in all,
+# and the set together made no false merge. change-address-type (87% of its links right) and
+# change-fresh (too few links to judge) stay opt-in.
+DEFAULT_HEURISTICS: tuple[str, ...] = (multi_input.NAME, "change-round-amount", "change-optimal")
+
+# The CoinJoin prefilter: the fewest equal outputs any rule needs, and Wasabi 2's input count.
+MIN_EQUAL_OUTPUTS = EqualOutputRule().min_equal_outputs
+MIN_COINJOIN_INPUTS = 50
+
+
+def parse_heuristics(text: str | None) -> tuple[str, ...]:
+    """Heuristic names from a comma-separated list (``None`` or ``"default"``: the default set)."""
+    if text is None or text.strip() == "default":
+        return DEFAULT_HEURISTICS
+    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [name for name in names if name not in CODES]
+    if unknown or not names:
+        raise InputError(
+            f"unknown heuristic {', '.join(unknown) or '(none given)'}; choose from {', '.join(HEURISTIC_NAMES)}"
+        )
+    return tuple(sorted(names, key=CODES.__getitem__))
+
+
+@dataclass(frozen=True)
+class CoinJoinFinding:
+    """A transaction a CoinJoin rule flagged: never used to merge."""
+
+    tx_id: int
+    rule: str
+    evidence: str
+
+
+COINJOIN_RULES = DEFAULT_RULES
+
+
+def find_coinjoins(source: LedgerArrays, lo: int, hi: int) -> list[CoinJoinFinding]:
+    """CoinJoins in blocks ``lo``..``hi``: candidates prefiltered by the store, then the labels' detectors."""
+    found = []
+    for tx_id, rtx in source.coinjoin_candidates(lo, hi, MIN_EQUAL_OUTPUTS, MIN_COINJOIN_INPUTS):
+        detection = detect_coinjoin(rtx, COINJOIN_RULES)
+        if detection is not None:
+            found.append(CoinJoinFinding(tx_id, detection.rule, detection.evidence))
+    return found
+
+
+def find_links(source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ...],
+               coinjoins: list[CoinJoinFinding]) -> Links:  # fmt: skip
+    """Every link the chosen heuristics find in blocks ``lo``..``hi``, in chain order, CoinJoins excluded."""
+    excluded = np.array(sorted(c.tx_id for c in coinjoins), np.int64)
+    inputs = source.spending_inputs(lo, hi)
+    parts = []
+    if multi_input.NAME in heuristics:
+        keep = ~np.isin(inputs.tx_id, excluded)
+        a, b, tx = multi_input.co_spend_links(inputs.tx_id[keep], inputs.address_id[keep])
+        parts.append(Links(a, b, tx, np.full(len(a), CODES[multi_input.NAME], np.int8)))
+    chosen = [CHANGE_HEURISTICS[name] for name in heuristics if name in CHANGE_HEURISTICS]
+    if chosen:
+        view = payment_view(inputs, source.payment_outputs(lo, hi), excluded)
+        for heuristic in chosen:
+            a, b, tx = change_links(view, heuristic)
+            parts.append(Links(a, b, tx, np.full(len(a), CODES[heuristic.name], np.int8)))
+    return Links.concat(parts).in_chain_order()

@@ -1,0 +1,160 @@
+"""The narrow interface clustering reads the ledger through, and its DuckDB implementation.
+
+Clustering never runs SQL of its own over the ledger tables: it asks a
+:class:`LedgerArrays` for columns (NumPy arrays of dense integer ids) over a
+range of block heights. The DuckDB store implements it here; a Spark
+implementation only has to return the same arrays (STYLE.md habit 12).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from cointrail.clustering.sql import row
+from cointrail.heuristics.coinjoin import ResolvedTransaction
+from cointrail.ledger.model import Transaction, TxIn, TxOut
+
+
+@dataclass(frozen=True)
+class SpendingInputs:
+    """Inputs of non-coinbase transactions with a known address, ordered by (tx_id, vin)."""
+
+    tx_id: np.ndarray  # int64
+    address_id: np.ndarray  # int64
+    value: np.ndarray  # int64
+    script_type: np.ndarray  # object (str)
+
+
+@dataclass(frozen=True)
+class TxOutputs:
+    """Outputs of the transactions asked for, ordered by (tx_id, vout)."""
+
+    tx_id: np.ndarray
+    vout: np.ndarray
+    address_id: np.ndarray
+    value: np.ndarray
+    script_type: np.ndarray  # object (str)
+    first_tx_id: np.ndarray  # the first transaction that paid the output's address
+
+
+class LedgerArrays(Protocol):
+    """What clustering needs from a ledger store, as arrays over a height range (inclusive)."""
+
+    def tip_height(self) -> int | None: ...
+
+    def address_count(self) -> int: ...
+
+    def spending_inputs(self, lo: int, hi: int) -> SpendingInputs: ...
+
+    def payment_outputs(self, lo: int, hi: int) -> TxOutputs: ...
+
+    def coinjoin_candidates(
+        self, lo: int, hi: int, min_equal: int, min_inputs: int
+    ) -> list[tuple[int, ResolvedTransaction]]: ...
+
+
+def arrow_table(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pa.Table:
+    """Run ``sql`` and return its rows as Arrow, without the copy a DB-API result makes.
+
+    ``complete()`` first: a caller's ``fetchone()`` may have left a result
+    open, and DuckDB refuses a relation on a connection with one.
+    """
+    con.complete()
+    return con.sql(sql, params=params).to_arrow_table()
+
+
+def _column(table: pa.Table, name: str) -> np.ndarray:
+    return table.column(name).to_numpy(zero_copy_only=False)
+
+
+class DuckDBLedgerArrays:
+    """:class:`LedgerArrays` over an open DuckDB ledger store connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def tip_height(self) -> int | None:
+        return row(self.con, "SELECT max(height) FROM blocks")[0]
+
+    def address_count(self) -> int:
+        return int(row(self.con, "SELECT coalesce(max(address_id) + 1, 0) FROM addresses")[0])
+
+    def spending_inputs(self, lo: int, hi: int) -> SpendingInputs:
+        table = arrow_table(self.con, _SPENDING_INPUTS, [lo, hi])
+        return SpendingInputs(*(_column(table, c) for c in ("tx_id", "address_id", "value", "script_type")))
+
+    def payment_outputs(self, lo: int, hi: int) -> TxOutputs:
+        """Outputs of non-coinbase two-output transactions (what the change heuristics look at)."""
+        table = arrow_table(self.con, _PAYMENT_OUTPUTS, [lo, hi])
+        names = ("tx_id", "vout", "address_id", "value", "script_type", "first_tx_id")
+        return TxOutputs(*(_column(table, c) for c in names))
+
+    def coinjoin_candidates(
+        self, lo: int, hi: int, min_equal: int, min_inputs: int
+    ) -> list[tuple[int, ResolvedTransaction]]:
+        """Transactions a CoinJoin rule could flag, prefiltered in SQL, with their spent outputs.
+
+        Only transactions with a group of at least ``min_equal`` equal outputs,
+        or at least ``min_inputs`` inputs, leave the database.
+        """
+        found = self.con.execute(_CANDIDATES, [lo, hi, min_equal, lo, hi, min_inputs]).fetchall()
+        ids = [tx_id for (tx_id,) in found]
+        return [(tx_id, self._resolved(tx_id)) for tx_id in ids]
+
+    def _resolved(self, tx_id: int) -> ResolvedTransaction:
+        txid, wtxid, version, locktime, size, vsize, coinbase = row(
+            self.con,
+            "SELECT txid, wtxid, version, locktime, size, vsize, is_coinbase FROM transactions WHERE tx_id = ?",
+            [tx_id],
+        )
+        outs = self.con.execute(
+            "SELECT o.value, a.script FROM outputs o JOIN addresses a USING (address_id) "
+            "WHERE o.tx_id = ? ORDER BY o.vout",
+            [tx_id],
+        ).fetchall()
+        ins = self.con.execute(
+            "SELECT coalesce(p.txid, ''::BLOB), i.prev_vout, i.sequence, coalesce(i.value, 0), "
+            "coalesce(a.script, ''::BLOB) FROM inputs i LEFT JOIN transactions p ON p.tx_id = i.prev_tx_id "
+            "LEFT JOIN addresses a ON a.address_id = i.address_id WHERE i.tx_id = ? ORDER BY i.vin",
+            [tx_id],
+        ).fetchall()
+        tx = Transaction(
+            txid=bytes(txid), wtxid=bytes(wtxid), version=version, locktime=locktime, size=size, vsize=vsize,
+            inputs=tuple(TxIn(bytes(p), vout, b"", seq) for p, vout, seq, _, _ in ins),
+            outputs=tuple(TxOut(value, bytes(script)) for value, script in outs),
+        )  # fmt: skip
+        spent = () if coinbase else tuple(TxOut(value, bytes(script)) for _, _, _, value, script in ins)
+        return ResolvedTransaction(tx, spent)
+
+
+_CANDIDATES = """
+SELECT tx_id FROM (
+    SELECT tx_id FROM outputs WHERE block_height BETWEEN ? AND ?
+    GROUP BY tx_id, value HAVING count(*) >= ?
+    UNION
+    SELECT tx_id FROM transactions WHERE block_height BETWEEN ? AND ? AND input_count >= ?
+) ORDER BY tx_id
+"""
+
+_PAYMENT_OUTPUTS = """
+WITH o AS (
+    SELECT o.tx_id, o.vout, o.address_id, o.value FROM outputs o JOIN transactions t USING (tx_id)
+    WHERE o.block_height BETWEEN ? AND ? AND NOT t.is_coinbase AND t.output_count = 2
+), f AS (
+    SELECT address_id, min(tx_id) AS first_tx_id FROM outputs
+    WHERE address_id IN (SELECT address_id FROM o) GROUP BY address_id
+)
+SELECT o.tx_id, o.vout, o.address_id, o.value, a.script_type, f.first_tx_id
+FROM o JOIN addresses a USING (address_id) JOIN f USING (address_id)
+ORDER BY o.tx_id, o.vout
+"""
+
+_SPENDING_INPUTS = """
+SELECT i.tx_id, i.address_id, i.value, a.script_type FROM inputs i JOIN addresses a USING (address_id)
+WHERE i.block_height BETWEEN ? AND ? AND i.address_id IS NOT NULL ORDER BY i.tx_id, i.vin
+"""

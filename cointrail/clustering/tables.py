@@ -1,0 +1,136 @@
+"""The clustering tables kept in the ledger store, and reading/writing the assignment.
+
+* ``address_clusters``: every address with its cluster id (the smallest address
+  id in its cluster) and its ``base_cluster_id`` under the multi-input
+  heuristic alone (red flags compare the two).
+* ``cluster_links``: the evidence, a spanning forest of the links that made
+  the clusters: which two addresses, which transaction, which heuristic.
+* ``coinjoins``: transactions a CoinJoin rule flagged (never merged), with why.
+* ``cluster_runs``: one row per build, the provenance: heuristics, heights,
+  the block hash clustered up to, tool version, time.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from cointrail import __version__
+from cointrail.clustering.graph import Links
+from cointrail.clustering.heuristics import HEURISTIC_NAMES, CoinJoinFinding
+from cointrail.clustering.source import arrow_table
+from cointrail.clustering.sql import row
+
+DDL = """
+CREATE TABLE IF NOT EXISTS address_clusters (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
+    address_id BIGINT NOT NULL, cluster_id BIGINT NOT NULL, base_cluster_id BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cluster_links (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
+    address_a BIGINT NOT NULL, address_b BIGINT NOT NULL, tx_id BIGINT NOT NULL, heuristic VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS coinjoins (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
+    tx_id BIGINT NOT NULL, rule VARCHAR NOT NULL, evidence VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cluster_runs (
+    run INTEGER NOT NULL, finished_at TIMESTAMP NOT NULL, mode VARCHAR NOT NULL, heuristics VARCHAR NOT NULL,
+    from_height INTEGER NOT NULL, through_height INTEGER NOT NULL, through_hash BLOB NOT NULL,
+    links BIGINT NOT NULL, coinjoins BIGINT NOT NULL, tool_version VARCHAR NOT NULL
+);
+CREATE INDEX IF NOT EXISTS address_clusters_by_cluster ON address_clusters (cluster_id);
+CREATE INDEX IF NOT EXISTS cluster_links_by_a ON cluster_links (address_a);
+"""
+
+CLUSTER_TABLES = ("address_clusters", "cluster_links", "coinjoins", "cluster_runs")
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """What the latest build clustered: up to which block, with which heuristics."""
+
+    run: int
+    heuristics: tuple[str, ...]
+    through_height: int
+    through_hash: bytes
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL)
+
+
+def has_clusters(con: duckdb.DuckDBPyConnection) -> bool:
+    names = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return "cluster_runs" in names and row(con, "SELECT count(*) FROM cluster_runs")[0] > 0
+
+
+def last_run(con: duckdb.DuckDBPyConnection) -> LastRun | None:
+    if not has_clusters(con):
+        return None
+    run, heuristics, height, block = row(
+        con, "SELECT run, heuristics, through_height, through_hash FROM cluster_runs ORDER BY run DESC LIMIT 1"
+    )
+    return LastRun(run, tuple(heuristics.split(",")), height, bytes(block))
+
+
+def clear(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget earlier results (a full rebuild); the runs table keeps the history."""
+    for table in ("address_clusters", "cluster_links", "coinjoins"):
+        con.execute(f"DELETE FROM {table}")
+
+
+def load_assignment(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
+    """(cluster, base_cluster) arrays indexed by address id."""
+    table = arrow_table(con, "SELECT cluster_id, base_cluster_id FROM address_clusters ORDER BY address_id", [])
+    return (table.column(0).to_numpy().astype(np.int64), table.column(1).to_numpy().astype(np.int64))
+
+
+def write_assignment(con: duckdb.DuckDBPyConnection, chain: str, network: str, old: tuple[np.ndarray, np.ndarray],
+                     new: tuple[np.ndarray, np.ndarray]) -> int:  # fmt: skip
+    """Write the rows that changed or are new; return how many."""
+    known = len(old[0])
+    changed = np.flatnonzero((old[0] != new[0][:known]) | (old[1] != new[1][:known]))
+    rows = np.concatenate([changed, np.arange(known, len(new[0]), dtype=np.int64)])
+    batch = pa.table({"address_id": rows, "cluster_id": new[0][rows], "base_cluster_id": new[1][rows]})
+    con.register("c_rows", batch)
+    if len(changed):
+        con.execute("DELETE FROM address_clusters WHERE address_id IN (SELECT address_id FROM c_rows)")
+    con.execute(
+        "INSERT INTO address_clusters SELECT ?, ?, address_id, cluster_id, base_cluster_id FROM c_rows",
+        [chain, network],
+    )
+    con.unregister("c_rows")
+    return len(rows)
+
+
+def write_links(con: duckdb.DuckDBPyConnection, chain: str, network: str, links: Links) -> None:
+    names = np.array(HEURISTIC_NAMES, dtype=object)
+    batch = pa.table({"a": links.a, "b": links.b, "tx_id": links.tx_id,
+                      "heuristic": pa.array(names[links.heuristic.astype(np.int64)], pa.string())})  # fmt: skip
+    con.register("c_links", batch)
+    con.execute("INSERT INTO cluster_links SELECT ?, ?, a, b, tx_id, heuristic FROM c_links", [chain, network])
+    con.unregister("c_links")
+
+
+def write_coinjoins(con: duckdb.DuckDBPyConnection, chain: str, network: str, found: list[CoinJoinFinding]) -> None:
+    if found:
+        con.executemany(
+            "INSERT INTO coinjoins VALUES (?, ?, ?, ?, ?)",
+            [[chain, network, f.tx_id, f.rule, f.evidence] for f in found],
+        )
+
+
+def record_run(con: duckdb.DuckDBPyConnection, mode: str, heuristics: tuple[str, ...], span: tuple[int, int],
+               through_hash: bytes, links: int, coinjoins: int) -> int:  # fmt: skip
+    run = row(con, "SELECT coalesce(max(run) + 1, 1) FROM cluster_runs")[0]
+    con.execute(
+        "INSERT INTO cluster_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run, _dt.datetime.now(_dt.UTC).replace(tzinfo=None), mode, ",".join(heuristics), span[0], span[1],
+         through_hash, links, coinjoins, __version__],
+    )  # fmt: skip
+    return run

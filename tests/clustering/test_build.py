@@ -1,0 +1,143 @@
+"""Clustering over a real DuckDB store: multi-input merges, CoinJoins never merge, stable ids, incremental == full."""
+
+from __future__ import annotations
+
+import numpy as np
+from clusterchain import ChainBuilder
+
+from cointrail.clustering import build_clusters, parse_heuristics
+from cointrail.clustering.graph import Links, identity, merge, merge_with_scipy
+
+COIN = 100_000_000
+
+
+def _clusters(chain: ChainBuilder) -> dict[str, int]:
+    rows = chain.store.con.execute(
+        "SELECT a.address, c.cluster_id FROM address_clusters c JOIN addresses a USING (address_id)"
+    ).fetchall()
+    return dict(rows)
+
+
+def _same(chain: ChainBuilder, *names: str) -> bool:
+    clusters = _clusters(chain)
+    return len({clusters[chain.address(n)] for n in names}) == 1
+
+
+def _fund(chain: ChainBuilder, *names: str) -> None:
+    """Block 0 pays each named address 1 coin from a funding transaction."""
+    chain.block(miner="m0")
+    chain.block(chain.tx("fund", [("cb0", 0)], [(n, COIN) for n in names]))
+
+
+def test_co_spent_addresses_form_one_cluster_with_the_smallest_id(chain: ChainBuilder):
+    _fund(chain, "a1", "a2", "a3", "b1")
+    chain.block(chain.tx("spend", [("fund", 0), ("fund", 1)], [("shop", COIN), ("a4", COIN - 1000)]),
+                chain.tx("spend2", [("fund", 2), ("spend", 1)], [("shop2", COIN)]))  # fmt: skip
+    summary = build_clusters(chain.store, parse_heuristics("multi-input"))
+    assert _same(chain, "a1", "a2") and _same(chain, "a3", "a4")
+    assert not _same(chain, "a1", "a3") and not _same(chain, "a1", "b1") and not _same(chain, "a1", "shop")
+    ids = chain.store.con.execute(
+        "SELECT min(address_id) = any_value(cluster_id) FROM address_clusters GROUP BY cluster_id"
+    ).fetchall()
+    assert all(row[0] for row in ids)
+    assert summary["mode"] == "full" and summary["links_by_heuristic"]["multi-input"] == 2
+
+
+def test_coinjoin_inputs_are_never_merged(chain: ChainBuilder):
+    people = [f"p{i}" for i in range(6)]
+    _fund(chain, *people)
+    pays = [(f"mix{i}", COIN // 2) for i in range(6)] + [(f"chg{i}", COIN // 2 - 500 - i) for i in range(6)]
+    chain.block(chain.tx("join", [("fund", i) for i in range(6)], pays))
+    summary = build_clusters(chain.store, parse_heuristics("multi-input"))
+    clusters = _clusters(chain)
+    assert len({clusters[chain.address(p)] for p in people}) == 6
+    assert summary["coinjoins_found"] == 1
+    rule = chain.store.con.execute("SELECT rule FROM coinjoins").fetchall()[0][0]
+    assert rule == "equal_output"
+
+
+def test_incremental_update_equals_a_full_run(chain: ChainBuilder, tmp_path):
+    rng = np.random.default_rng(5)
+    names = [f"w{i}" for i in range(40)]
+    _fund(chain, *names)
+    unspent = [("fund", i) for i in range(40)]
+    heuristics = parse_heuristics("multi-input,change-fresh,change-address-type")
+    for height in range(2, 14):
+        txs = []
+        for k in range(3):
+            picked = rng.choice(len(unspent), size=min(len(unspent), int(rng.integers(1, 4))), replace=False)
+            spends = [unspent[i] for i in sorted(picked, reverse=True)]
+            for i in sorted(picked, reverse=True):
+                unspent.pop(i)
+            name = f"t{height}_{k}"
+            chain.kinds[f"pay{name}"] = "p2pkh"
+            txs.append(chain.tx(name, spends, [(f"pay{name}", 1000 * height), (f"chg{name}", 777 + k)]))
+            unspent += [(name, 0), (name, 1)]
+        chain.block(*txs)
+        summary = build_clusters(chain.store, heuristics)
+        assert summary["mode"] == ("full" if height == 2 else "incremental")
+    incremental = _clusters(chain)
+    links = chain.store.con.execute("SELECT * FROM cluster_links ORDER BY ALL").fetchall()
+    summary = build_clusters(chain.store, heuristics, full=True)
+    assert summary["mode"] == "full"
+    assert _clusters(chain) == incremental
+    assert chain.store.con.execute("SELECT * FROM cluster_links ORDER BY ALL").fetchall() == links
+    assert len(set(incremental.values())) < len(incremental)  # something did merge
+
+
+def test_changing_the_heuristics_rebuilds(chain: ChainBuilder):
+    _fund(chain, "a1", "a2")
+    build_clusters(chain.store, parse_heuristics("multi-input"))
+    assert build_clusters(chain.store, parse_heuristics("multi-input"))["mode"] == "current"
+    assert build_clusters(chain.store, parse_heuristics("multi-input,change-fresh"))["mode"] == "full"
+
+
+def test_merge_matches_a_plain_union_find_on_random_edges():
+    rng = np.random.default_rng(1)
+    count = 500
+    a, b = rng.integers(0, count, 400), rng.integers(0, count, 400)
+    links = Links(a, b, np.arange(400), np.zeros(400, np.int8))
+    cluster, kept = merge(identity(0), links, count)
+    parent = list(range(count))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for x, y in zip(a, b, strict=True):
+        rx, ry = find(int(x)), find(int(y))
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+    assert [find(i) for i in range(count)] == cluster.tolist()
+    assert len(kept) == count - len(set(cluster.tolist()))  # a spanning forest
+    half, _ = merge(identity(0), links.take(np.arange(200)), count)
+    rest, _ = merge(half, links.take(np.arange(200, 400)), count)
+    assert rest.tolist() == cluster.tolist()
+
+
+def test_the_compiled_union_find_equals_scipys_kruskal():
+    rng = np.random.default_rng(9)
+    count = 3000
+    a, b = rng.integers(0, count, 5000), rng.integers(0, count, 5000)
+    links = Links(a, b, np.arange(5000), np.zeros(5000, np.int8))
+    fast, fast_kept = merge(identity(0), links, count)
+    slow, slow_kept = merge_with_scipy(identity(0), links, count)
+    assert fast.tolist() == slow.tolist()
+    assert fast_kept.tx_id.tolist() == slow_kept.tx_id.tolist()
+    step, _ = merge(identity(0), links.take(np.arange(2500)), count)
+    step, kept = merge(step, links.take(np.arange(2500, 5000)), count)
+    _, kept_slow = merge_with_scipy(merge_with_scipy(identity(0), links.take(np.arange(2500)), count)[0],
+                                    links.take(np.arange(2500, 5000)), count)  # fmt: skip
+    assert step.tolist() == fast.tolist() and kept.tx_id.tolist() == kept_slow.tx_id.tolist()
+
+
+def test_a_rolled_back_chain_is_clustered_again_from_scratch(chain: ChainBuilder):
+    _fund(chain, "a1", "a2")
+    chain.block(chain.tx("spend", [("fund", 0), ("fund", 1)], [("shop", COIN)]))
+    heuristics = parse_heuristics("multi-input")
+    build_clusters(chain.store, heuristics)
+    assert _same(chain, "a1", "a2")
+    chain.store.rollback_to(1)  # a reorganisation removed the co-spend
+    summary = build_clusters(chain.store, heuristics)
+    assert summary["mode"] == "full" and not _same(chain, "a1", "a2")
