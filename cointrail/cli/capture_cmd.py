@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -19,6 +20,11 @@ SOURCE_WORDS = {"http-response": "page source", "rendered-dom": "rendered page",
                 "warc-import": "imported WARC"}
 
 
+def _short(url: str) -> str:
+    """The file name in a URL, or the URL when it has none: enough to say where on the site."""
+    return urlsplit(url).path.rsplit("/", 1)[-1] or url
+
+
 def render_addresses(addresses: list[dict[str, Any]], mentions: int) -> list[str]:
     """Lines listing the distinct addresses found, for people."""
     if not addresses:
@@ -26,6 +32,8 @@ def render_addresses(addresses: list[dict[str, Any]], mentions: int) -> list[str
     lines = [f"  {len(addresses)} distinct address(es) found ({mentions} mention(s)):"]
     for item in addresses:
         where = ", ".join(SOURCE_WORDS.get(source, source) for source in item["sources"])
+        pages = ", ".join(dict.fromkeys(_short(url) for url in item.get("seen_in") or []))
+        where += f" ({pages})" if pages else ""
         amount = f"  asks {', '.join(item['amounts'])}" if item["amounts"] else ""
         lines.append(f"    {item['address']}")
         lines.append(f"      {'/'.join(item['chains'])} {item['network']} {item['type']}  ·  "
