@@ -41,7 +41,8 @@ def test_every_command_has_json_output():
 def test_every_command_is_documented():
     documented = (REPO_ROOT / "docs" / "cli.md").read_text()
     for name, _ in all_commands():
-        assert re.search(rf"^## `cointrail {re.escape(name)}\b", documented, re.M), f"cointrail {name} not in docs/cli.md"
+        heading = rf"^## `cointrail {re.escape(name)}\b"
+        assert re.search(heading, documented, re.M), f"cointrail {name} is not in docs/cli.md"
 
 
 def test_public_api_has_docstrings():

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cointrail.cli.labels_cmd import attribution_lines
 from cointrail.cli.output import emit, json_option, stderr_is_terminal
 from cointrail.clustering import HEURISTIC_NAMES, build_clusters, export_clusters, parse_heuristics, show_cluster
 from cointrail.errors import EXIT_OK, InputError
@@ -82,9 +83,7 @@ def render_show(item: dict[str, Any]) -> str:
     if item["links_by_heuristic"]:
         lines.append("  links: " + ", ".join(f"{n:,} {h}" for h, n in sorted(item["links_by_heuristic"].items())))
     lines.append("  members: " + ", ".join(item["members"]) + (" …" if item["size"] > len(item["members"]) else ""))
-    for label in item["labels"]:
-        detail = f" ({label.get('category')}, source {label.get('source')})" if label.get("category") else ""
-        lines.append(f"  label: {label['label']} on {label['address']}{detail}")
+    lines += attribution_lines(item["attribution"])
     lines += [f"  RED FLAG: {flag['message']}" for flag in item["red_flags"]]
     if "why" in item:
         why = item["why"]

@@ -1,16 +1,21 @@
-"""``cointrail labels``: read label files (TagPacks, the OFAC SDN list, CSV) and check them."""
+"""``cointrail labels``: read label files (TagPacks, the OFAC SDN list, CSV), check them, keep them in a store."""
 
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 
-from cointrail.cli.output import emit, json_option, stderr_is_terminal
-from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
+from cointrail.cases import open_case
+from cointrail.cli.case_cmd import cases_dir_option, operator_option
+from cointrail.cli.output import emit, json_option, stderr_is_terminal, warn
+from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
 from cointrail.labels import IMPORTERS, load_labels
+from cointrail.labels.store import import_label_file, list_labels
+from cointrail.ledger.store import LedgerStore
 
 
 def _reading(file: str) -> contextlib.AbstractContextManager[object]:
@@ -66,3 +71,100 @@ def check(file: str, format_: str | None, with_labels: bool, as_json: bool) -> i
         result = load_labels(file, format_)
     emit(result.summary(with_labels), as_json, render_check)
     return EXIT_OK if not result.rejected else EXIT_NEGATIVE
+
+
+def attribution_lines(attribution: dict[str, Any], red_flags_shown: bool = True) -> list[str]:
+    """Text lines for a cluster's attribution (used by ``cluster show``).
+
+    With ``red_flags_shown``, a conflict between services is left to the red
+    flag line that says the same; every other conflict is printed here.
+    """
+    lines = []
+    for group in attribution["groups"]:
+        sources = "; ".join(f"{s['source']} ({s['confidence']} {s['confidence_value']})" for s in group["sources"])
+        lines.append(f"  label: {group['service']} [{group['category'] or 'no category'}] on "
+                     f"{_plural(len(group['addresses']), 'address', 'addresses')} — {sources}")  # fmt: skip
+    lines += [f"  CONFLICT: {c['message']}" for c in attribution["conflicts"]
+              if not (red_flags_shown and c["kind"] == "services")]  # fmt: skip
+    lines += [f"  {sentence}" for sentence in attribution["legal_process"]]
+    lines += [f"  not used: {o['label']} on {o['address']} ({o['chain_note']})" for o in attribution["other_chain"]]
+    return lines
+
+
+def _db_option(command: Any) -> Any:
+    return click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                        help="The ledger store (a DuckDB file made by 'cointrail ingest').")(command)  # fmt: skip
+
+
+def _existing_store(db: Path, read_only: bool) -> LedgerStore:
+    if not db.is_file():
+        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    return LedgerStore.open(db, read_only=read_only)
+
+
+def render_import(data: dict[str, Any]) -> str:
+    """Plain text for the result of ``labels import``."""
+    stored = data["stored"]
+    lines = [render_check(data),
+             f"Stored in {data['db']}: {_plural(stored['added'], 'new label')}, {stored['already_stored']} already "
+             f"there, {stored['repeated']} repeated in the file; {stored['on_chain']} for this store's chain, "
+             f"{stored['other_chain']} for other chains (kept, marked, never attributed)."]  # fmt: skip
+    if data["evidence"]:
+        lines.append(f"The file is kept in the case as {data['evidence']} (logged).")
+    return "\n".join(lines)
+
+
+@command.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_db_option
+@click.option(
+    "--format", "format_", type=click.Choice(list(IMPORTERS)), help="The file's format (detected when left out)."
+)
+@click.option("--case", "case_name", default=None, metavar="NAME",
+              help="Keep the label file in this case as evidence (hashed, logged) before importing it.")  # fmt: skip
+@cases_dir_option
+@operator_option
+@json_option
+def import_(file: str, db: Path, format_: str | None, case_name: str | None, cases_dir: str | None,
+            operator: str | None, as_json: bool) -> int:  # fmt: skip
+    """Read a label FILE and keep its labels in the ledger store DB.
+
+    Labels for addresses of another chain are kept but marked and never
+    attributed to this store's clusters. Exit code 0 when every entry became a
+    label, 1 when some were rejected (they are listed).
+    """
+    case = open_case(case_name, cases_dir, operator) if case_name else None
+    with _existing_store(db, read_only=False) as store, _reading(file):
+        result = import_label_file(store, file, format_, case)
+    emit(result, as_json, render_import)
+    return EXIT_OK if not result["rejected"] else EXIT_NEGATIVE
+
+
+def render_list(labels: list[dict[str, Any]]) -> str:
+    """Plain text for ``labels list``."""
+    if not labels:
+        return "No labels stored."
+    lines = []
+    for lab in labels:
+        mark = "" if lab["on_chain"] else f"  (not on this chain: {lab['chain_note']})"
+        lines.append(f"{lab['address']}  {lab['label']}  [{lab['category'] or '-'}]  {lab['confidence']} "
+                     f"{lab['confidence_value']}  from {lab['source']}{mark}")  # fmt: skip
+    return "\n".join(lines)
+
+
+@command.command("list")
+@_db_option
+@click.option("--address", default=None, metavar="ADDRESS", help="Only the labels of this address.")
+@json_option
+def list_(db: Path, address: str | None, as_json: bool) -> int:
+    """List the labels kept in the ledger store DB, most confident first.
+
+    Exit code 1 when --address is given and it has no label.
+    """
+    with _existing_store(db, read_only=True) as store:
+        labels = list_labels(store, address)
+    emit(labels, as_json, render_list)
+    if address and not labels:
+        warn(f"no label is stored for {address.strip()}")
+        return EXIT_NEGATIVE
+    return EXIT_OK

@@ -2,7 +2,8 @@
 
 The label store (cointrail.labels) keeps one row per label with at least the
 ``address`` string and the ``label``; ``category``, ``actor``, ``source`` and
-``confidence`` are used when present. A store without labels simply has none.
+``confidence`` are used when present; when there is an ``on_chain`` column, labels
+marked as being for another chain are left out. A store without labels simply has none.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def _label_columns(con: duckdb.DuckDBPyConnection) -> list[str] | None:
     return ["label", *(c for c in _OPTIONAL if c in columns)]
 
 
+def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
+    sql = "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'labels' AND column_name = ?"
+    return bool(con.execute(sql, [column]).fetchall()[0][0])
+
+
 def labels_by_cluster(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> dict[int, list[dict[str, Any]]]:
     """Labels of every labelled cluster (or of one), each with the address it was found on."""
     columns = _label_columns(con)
@@ -29,6 +35,8 @@ def labels_by_cluster(con: duckdb.DuckDBPyConnection, cluster_id: int | None = N
         return {}
     select = ", ".join(f"l.{c}" for c in columns)
     where = "WHERE c.cluster_id = ?" if cluster_id is not None else ""
+    if _has_column(con, "on_chain"):  # a label for the same string on another chain (BCH legacy) is not ours
+        where = f"{where} AND l.on_chain" if where else "WHERE l.on_chain"
     rows = con.execute(
         f"SELECT c.cluster_id, a.address, {select} FROM labels l JOIN addresses a ON a.address = l.address "
         f"JOIN address_clusters c USING (address_id) {where} ORDER BY c.cluster_id, a.address",

@@ -16,14 +16,10 @@ from typing import Any
 import duckdb
 
 from cointrail.clustering.labels import labels_by_cluster
+from cointrail.labels.model import SERVICE_CATEGORIES  # one list, shared with cluster attribution
 
 GROWTH_FACTOR = 10  # "orders of magnitude": at least ten times the largest multi-input part
 GROWTH_MIN_SIZE = 10  # below this, a tenfold growth is a handful of addresses, not a supercluster
-
-SERVICE_CATEGORIES = frozenset({
-    "exchange", "wallet_service", "mixing_service", "coinjoin", "market", "payment_processor", "gambling",
-    "mining_service", "hosting", "vpn", "shop", "escrow_wallet", "atm", "faucet", "defi_dex",
-})  # fmt: skip
 
 _GROWTH = """
 WITH parts AS (

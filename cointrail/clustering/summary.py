@@ -13,6 +13,7 @@ from cointrail.clustering.labels import labels_by_cluster
 from cointrail.clustering.redflags import red_flags
 from cointrail.clustering.sql import maybe_row, row
 from cointrail.errors import InputError
+from cointrail.labels.attribution import cluster_attribution
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 
 
@@ -68,7 +69,12 @@ def _totals(con: duckdb.DuckDBPyConnection, cluster_id: int) -> dict[str, int]:
 
 
 def show_cluster(store: LedgerStore, address: str, why: str | None = None, members: int = 20) -> dict[str, Any]:
-    """The cluster of ``address``: size, totals, labels, red flags, and optionally why ``why`` is in it."""
+    """The cluster of ``address``: size, totals, labels, attribution, red flags, and optionally why ``why`` is in it.
+
+    ``attribution`` groups the members' labels by who they name, with sources and
+    confidence, conflicts and where legal process can be served
+    (:func:`cointrail.labels.attribution.cluster_attribution`).
+    """
     con = store.con
     if not tables.has_clusters(con):
         raise InputError(f"the store {store.path} has no clusters yet: run 'cointrail cluster build --db {store.path}'")
@@ -84,6 +90,7 @@ def show_cluster(store: LedgerStore, address: str, why: str | None = None, membe
         "links_by_heuristic": links, "members": _members(con, cluster_id, members),
         "labels": labels_by_cluster(con, cluster_id).get(cluster_id, []), "red_flags": red_flags(con, cluster_id),
         "heuristics": list(tables.last_run(con).heuristics),  # type: ignore[union-attr]
+        "attribution": cluster_attribution(con, cluster_id),
     }  # fmt: skip
     if why is not None:
         result["why"] = _why(con, cluster_id, address_id, why)

@@ -71,6 +71,17 @@ CATEGORIES: frozenset[str] = frozenset(
     ]
 )
 
+# Categories naming a service that runs wallets for others: two of them do not share a wallet, so a cluster
+# carrying labels of two is probably a false merge (cointrail.clustering.redflags).
+SERVICE_CATEGORIES: frozenset[str] = frozenset({
+    "exchange", "wallet_service", "mixing_service", "coinjoin", "market", "payment_processor", "gambling",
+    "mining_service", "hosting", "vpn", "shop", "escrow_wallet", "atm", "faucet", "defi_dex",
+})  # fmt: skip
+
+# Custodial services that are regulated as virtual-asset service providers (FATF Recommendation 15) and keep
+# customer records: the places where legal process can be served and funds frozen.
+LEGAL_PROCESS_CATEGORIES: frozenset[str] = frozenset({"exchange", "wallet_service", "payment_processor", "atm"})
+
 # GraphSense tag types (graphsense-tagpack-tool src/tagpack/db/tag_types.csv).
 TAG_TYPES: frozenset[str] = frozenset({"actor", "event", "mention"})
 

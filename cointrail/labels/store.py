@@ -1,0 +1,191 @@
+"""Labels kept in a ledger store: the ``labels`` table, written and read here only.
+
+Each row is one :class:`~cointrail.labels.model.Label` with its provenance
+(source, SHA-256 of the source file, importer, when it was imported, by which
+case) and the result of the chain check: a label read for an address of
+another chain or network is kept, marked ``on_chain = false`` with the reason,
+and never attributed to this store's clusters (a Bitcoin Cash legacy address
+is spelled exactly like a Bitcoin one). The clustering reads ``address``,
+``label``, ``category``, ``actor``, ``source`` and ``confidence`` from here
+(:mod:`cointrail.clustering.labels`); keep those names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from cointrail.addresses import parse_address
+from cointrail.cases.case import Case
+from cointrail.cases.custody import canonical_json, utc_now
+from cointrail.errors import InputError
+from cointrail.labels import load_labels
+from cointrail.labels.model import Label
+from cointrail.ledger.store import LedgerStore
+
+SOURCE_ACTION = "labels.source"  # custody-log action: a label file kept as evidence
+IMPORT_ACTION = "labels.import"  # custody-log action: its labels went into a store (hash of the summary)
+
+LABELS_DDL = """
+CREATE TABLE IF NOT EXISTS labels (
+    label_sha256 VARCHAR PRIMARY KEY,
+    chain VARCHAR NOT NULL,
+    network VARCHAR NOT NULL,
+    address VARCHAR NOT NULL,
+    label VARCHAR NOT NULL,
+    category VARCHAR,
+    actor VARCHAR,
+    abuse VARCHAR,
+    confidence VARCHAR NOT NULL,
+    confidence_value INTEGER NOT NULL,
+    source VARCHAR NOT NULL,
+    source_sha256 VARCHAR NOT NULL,
+    importer VARCHAR NOT NULL,
+    imported_utc VARCHAR NOT NULL,
+    lastmod DATE,
+    currency VARCHAR NOT NULL,
+    label_chains VARCHAR[] NOT NULL,
+    label_network VARCHAR NOT NULL,
+    on_chain BOOLEAN NOT NULL,
+    chain_note VARCHAR,
+    tx_hash VARCHAR,
+    is_cluster_definer BOOLEAN NOT NULL,
+    tag_type VARCHAR,
+    notes VARCHAR[] NOT NULL,
+    case_name VARCHAR
+)
+"""
+LABELS_INDEX_DDL = "CREATE INDEX IF NOT EXISTS labels_address ON labels (address)"
+
+# Columns in table order, with their Arrow types (the batch is inserted BY NAME).
+_COLUMNS: dict[str, pa.DataType] = {
+    "label_sha256": pa.string(), "chain": pa.string(), "network": pa.string(), "address": pa.string(),
+    "label": pa.string(), "category": pa.string(), "actor": pa.string(), "abuse": pa.string(),
+    "confidence": pa.string(), "confidence_value": pa.int32(), "source": pa.string(), "source_sha256": pa.string(),
+    "importer": pa.string(), "imported_utc": pa.string(), "lastmod": pa.date32(), "currency": pa.string(),
+    "label_chains": pa.list_(pa.string()), "label_network": pa.string(), "on_chain": pa.bool_(),
+    "chain_note": pa.string(), "tx_hash": pa.string(), "is_cluster_definer": pa.bool_(), "tag_type": pa.string(),
+    "notes": pa.list_(pa.string()), "case_name": pa.string(),
+}  # fmt: skip
+
+
+def label_sha256(label: Label) -> str:
+    """The SHA-256 of a label's canonical JSON: its identity in the store and in custody logs."""
+    return hashlib.sha256(canonical_json(label.to_dict())).hexdigest()
+
+
+def chain_check(label: Label, chain: str, network: str) -> str | None:
+    """None when ``label`` is for an address of ``chain``/``network``; otherwise why not, in words."""
+    if chain in label.chains and network in label.network.split("|"):
+        return None
+    return (f"a {' or '.join(label.chains) or 'unknown-chain'} {label.network} address; "
+            f"this store holds {chain} {network}")  # fmt: skip
+
+
+def ensure_table(store: LedgerStore) -> None:
+    """Create the ``labels`` table if the store has none; refuse one that cointrail did not make."""
+    store.con.execute(LABELS_DDL)
+    have = {r[0] for r in store.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = 'labels'")}
+    if missing := set(_COLUMNS) - have:
+        raise InputError(f"the store {store.path} has a labels table without the columns {', '.join(sorted(missing))}; "
+                         "it was not made by 'cointrail labels import'")  # fmt: skip
+    store.con.execute(LABELS_INDEX_DDL)
+
+
+def _row(label: Label, store: LedgerStore, imported: str, case_name: str | None) -> dict[str, Any]:
+    note = chain_check(label, store.chain, store.network)
+    return {
+        "label_sha256": label_sha256(label), "chain": store.chain, "network": store.network,
+        "address": label.address, "label": label.label, "category": label.category, "actor": label.actor,
+        "abuse": label.abuse, "confidence": label.confidence.name, "confidence_value": label.confidence.value,
+        "source": label.source, "source_sha256": label.source_sha256, "importer": label.importer,
+        "imported_utc": imported, "lastmod": label.lastmod, "currency": label.currency,
+        "label_chains": list(label.chains), "label_network": label.network, "on_chain": note is None,
+        "chain_note": note, "tx_hash": label.tx_hash, "is_cluster_definer": label.is_cluster_definer,
+        "tag_type": label.tag_type, "notes": list(label.notes), "case_name": case_name,
+    }  # fmt: skip
+
+
+def write_labels(store: LedgerStore, labels: Iterable[Label], case_name: str | None = None) -> dict[str, int]:
+    """Store labels; one already stored (same SHA-256) is kept as it was. Returns counts.
+
+    ``added`` counts new rows, ``already_stored`` the others, ``repeated`` the
+    labels given more than once (stored once); ``on_chain`` and ``other_chain``
+    split the distinct labels by the chain check.
+    """
+    ensure_table(store)
+    imported = utc_now()
+    given = [_row(lab, store, imported, case_name) for lab in labels]
+    rows = list({r["label_sha256"]: r for r in given}.values())
+    batch = pa.table({name: [r[name] for r in rows] for name in _COLUMNS},
+                     schema=pa.schema(list(_COLUMNS.items())))  # fmt: skip
+    before = _count(store)
+    store.con.register("incoming_labels", batch)
+    try:
+        store.con.execute("INSERT OR IGNORE INTO labels BY NAME SELECT * FROM incoming_labels")
+    finally:
+        store.con.unregister("incoming_labels")
+    added = _count(store) - before
+    on_chain = sum(1 for r in rows if r["on_chain"])
+    return {"added": added, "already_stored": len(rows) - added, "repeated": len(given) - len(rows),
+            "on_chain": on_chain, "other_chain": len(rows) - on_chain}  # fmt: skip
+
+
+def _count(store: LedgerStore) -> int:
+    return int(store.rows("SELECT count(*) FROM labels")[0][0])
+
+
+def _has_table(store: LedgerStore) -> bool:
+    return bool(store.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'labels'")[0][0])
+
+
+def _canonical(address: str) -> str:
+    info = parse_address(address.strip())
+    return info.normalized or address.strip()
+
+
+def stored_label_dict(values: Sequence[Any], names: Sequence[str]) -> dict[str, Any]:
+    """One stored row as plain data (dates as ISO text, lists as lists)."""
+    row = dict(zip(names, values, strict=True))
+    if row.get("lastmod") is not None:
+        row["lastmod"] = row["lastmod"].isoformat()
+    return row
+
+
+def list_labels(store: LedgerStore, address: str | None = None) -> list[dict[str, Any]]:
+    """Stored labels (of one address, or all), most confident first, as plain data."""
+    if not _has_table(store):
+        return []
+    names = list(_COLUMNS)
+    where, params = ("WHERE address = ?", [_canonical(address)]) if address else ("", [])
+    rows = store.rows(f"SELECT {', '.join(names)} FROM labels {where} "
+                      "ORDER BY address, confidence_value DESC, label, source", params)  # fmt: skip
+    return [stored_label_dict(values, names) for values in rows]
+
+
+def import_label_file(store: LedgerStore, path: str | Path, format: str | None = None,  # noqa: A002 - the CLI's word
+                      case: Case | None = None) -> dict[str, Any]:  # fmt: skip
+    """Read a label file and store its labels; with a case, the file is first kept there as evidence.
+
+    The labels are read from the case's copy, so the bytes stored and logged are
+    the bytes imported. Returns the file's summary (counts, rejected entries)
+    with what the store did (``stored``) and, with a case, the evidence path.
+    """
+    evidence = None
+    if case is not None:
+        source = Path(path)
+        if not source.is_file():
+            raise InputError(f"the label file {source} does not exist")
+        copy, digest = case.evidence.put_copy(source, "".join(source.suffixes[-1:]))
+        evidence = case.record(SOURCE_ACTION, case.relative(copy), digest)["object"]
+        path = copy
+    result = load_labels(path, format)
+    stored = write_labels(store, result.labels, case.name if case else None)
+    summary = result.summary() | {"db": str(store.path), "stored": stored, "evidence": evidence}
+    if case is not None:
+        case.record(IMPORT_ACTION, f"store:{store.path}", hashlib.sha256(canonical_json(summary)).hexdigest())
+    return summary
