@@ -11,7 +11,7 @@ import click
 import pytest
 
 import cointrail
-from cointrail.cli import build_cli
+from cointrail.cli import COMMANDS, build_cli
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,13 +22,21 @@ def all_commands() -> list[tuple[str, click.Command]]:
 
     def walk(prefix: str, command: click.Command) -> None:
         if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
+            context = click.Context(command)
+            for name in command.list_commands(context):
+                sub = command.get_command(context, name)
+                assert sub is not None, f"cointrail {prefix} {name} is listed but cannot be loaded"
                 walk(f"{prefix} {name}".strip(), sub)
         else:
             found.append((prefix, command))
 
     walk("", build_cli())
     return found
+
+
+def test_every_command_module_is_registered():
+    modules = {path.stem for path in (REPO_ROOT / "cointrail" / "cli").glob("*_cmd.py")}
+    assert modules == {name.rsplit(".", 1)[1] for name in COMMANDS.values()}
 
 
 def test_every_command_has_json_output():

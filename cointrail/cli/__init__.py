@@ -1,7 +1,7 @@
 """The ``cointrail`` command line: a thin layer over the Python API.
 
-Each command lives in its own module in this package and is registered in
-:data:`COMMAND_MODULES`. Errors are translated here, in one place, into one
+Each command lives in its own module in this package and is registered, by
+name, in :data:`COMMANDS`. Errors are translated here, in one place, into one
 sentence and an exit code (see :mod:`cointrail.errors`); a traceback is never
 shown to the user, it goes to a crash log instead.
 """
@@ -20,14 +20,50 @@ import click
 from cointrail import __version__
 from cointrail.errors import EXIT_INTERNAL, EXIT_USAGE, CointrailError
 
-# Modules of this package that define a ``command`` (a click command or group).
-# Imported lazily in :func:`build_cli` so one slow import does not slow them all.
-COMMAND_MODULES = (
-    "cointrail.cli.address_cmd",
-)
+# Every command, by name, and the module of this package that defines it as
+# ``command``. Modules are imported only when their command runs (or a help
+# page lists it), so starting cointrail does not load DuckDB, NumPy or Chromium
+# drivers for a command that needs none of them. The order is the help's order.
+COMMANDS: dict[str, str] = {
+    "demo": "cointrail.cli.demo_cmd",
+    "address": "cointrail.cli.address_cmd",
+    "extract": "cointrail.cli.extract_cmd",
+    "case": "cointrail.cli.case_cmd",
+    "capture": "cointrail.cli.capture_cmd",
+    "import-warc": "cointrail.cli.import_warc_cmd",
+    "verify": "cointrail.cli.verify_cmd",
+    "ingest": "cointrail.cli.ingest_cmd",
+    "address-info": "cointrail.cli.address_info_cmd",
+    "tx": "cointrail.cli.tx_cmd",
+    "block": "cointrail.cli.block_cmd",
+    "store": "cointrail.cli.store_cmd",
+    "labels": "cointrail.cli.labels_cmd",
+    "label": "cointrail.cli.label_cmd",
+    "cluster": "cointrail.cli.cluster_cmd",
+    "trace": "cointrail.cli.trace_cmd",
+    "payers": "cointrail.cli.payers_cmd",
+    "prices": "cointrail.cli.prices_cmd",
+    "report": "cointrail.cli.report_cmd",
+    "export": "cointrail.cli.export_cmd",
+    "request-pack": "cointrail.cli.request_pack_cmd",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A command group that imports each command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        command: click.Command = importlib.import_module(module_name).command
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cointrail")
 def cli() -> None:
     """cointrail: follow the money in child-exploitation and trafficking cases.
@@ -40,16 +76,12 @@ def cli() -> None:
 
 
 def build_cli() -> click.Group:
-    """Return the command group with every command registered."""
-    for module_name in COMMAND_MODULES:
-        module = importlib.import_module(module_name)
-        if module.command.name not in cli.commands:
-            cli.add_command(module.command)
+    """Return the command group (commands are loaded when used)."""
     return cli
 
 
 def _write_crash_log() -> str:
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     fd, path = tempfile.mkstemp(prefix=f"cointrail-crash-{stamp}-", suffix=".log")
     with os.fdopen(fd, "w") as log:
         log.write(f"cointrail {__version__}, argv={sys.argv!r}\n")
