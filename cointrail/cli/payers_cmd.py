@@ -1,0 +1,99 @@
+"""``cointrail payers``: who paid a site, when and how much, and the exchange that funded each payer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cointrail.cli.case_cmd import cases_dir_option
+from cointrail.cli.ledger_cmds import db_option, open_for_reading
+from cointrail.cli.output import emit, json_option, stderr_is_terminal
+from cointrail.errors import EXIT_OK, InputError
+from cointrail.tracing import payers
+
+
+def case_site_addresses(name: str, cases_dir: str | None = None) -> list[str]:
+    """The addresses found by the captures of a case (its ``*.findings.jsonl`` evidence files)."""
+    from cointrail.cases.case import open_case
+
+    case = open_case(name, cases_dir)
+    found: list[str] = []
+    for path in sorted(case.evidence.files()):
+        if path.name.endswith(".findings.jsonl"):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                address = json.loads(line).get("address") if line.strip() else None
+                if address and address not in found:
+                    found.append(address)
+    if not found:
+        raise InputError(f"the case {name} has no captured addresses; capture the site first or give --site")
+    return found
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on standard error while payers are traced back (none when not a terminal)."""
+    if not stderr_is_terminal():
+        yield None
+        return
+    with Progress(TextColumn("tracing payers back (hops)"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:  # fmt: skip
+        task = bar.add_task("payers", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _fiat(value: dict[str, Any] | None) -> str:
+    return f" = {value['value']:,.2f} {value['currency']}" if value else ""
+
+
+def render_payers(data: dict[str, Any]) -> str:
+    totals = data["totals"]
+    lines = [f"{totals['payments']} payments ({totals['amount_coin']} coins{_fiat(totals['fiat'])}) from "
+             f"{totals['payers']} payers into {len(data['site']['addresses'])} site addresses; "
+             f"{totals['with_service']} payers traced to a service."]  # fmt: skip
+    if data["price_source"]:
+        lines.append(f"Prices: {data['price_source']}")
+    for payer in data["payers"]:
+        lines.append(f"\nPayer cluster {payer['payer_cluster_id']}: {payer['payments']} payments, "
+                     f"{payer['total_coin']} coins{_fiat(payer['total_fiat'])}, {payer['first_date']} to "
+                     f"{payer['last_date']}; addresses {', '.join(payer['payer_addresses'][:3])}"
+                     + (" …" if len(payer["payer_addresses"]) > 3 else ""))  # fmt: skip
+        for trail in payer["funding"][:3]:
+            lines.append(
+                f"  funded by {trail['service']} ({trail['category']}): payout {trail['withdrawal_txid']} "
+                f"on {trail['date']}, {len(trail['steps'])} steps, confidence {trail['confidence']:.2f}"
+            )
+        if not payer["funding"]:
+            lines.append(f"  no labelled service reached ({', '.join(payer['unresolved']) or 'nothing to follow'})")
+    for pattern in data["patterns"]:
+        lines.append(f"\n{pattern['summary']}")
+    return "\n".join(lines)
+
+
+@click.command("payers")
+@db_option
+@click.option("--site", "sites", multiple=True, help="An address of the site (repeat for each).")
+@click.option("--cluster", "cluster_id", type=int, help="Take the site's addresses from this cluster.")
+@click.option("--case", "case_name", help="Take the site's addresses from the captures of this case.")
+@cases_dir_option
+@click.option("--fiat", default="USD", show_default=True, help="The fiat currency of the values shown.")
+@click.option("--hops", type=click.IntRange(1, 20), default=6, show_default=True,
+              help="How far back to look for the service that funded each payer.")  # fmt: skip
+@json_option
+def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: str | None, cases_dir: str | None,
+            fiat: str, hops: int, as_json: bool) -> int:  # fmt: skip
+    """Every payment into a site, grouped by payer, with the exchange that funded each payer."""
+    site: list[str] | int = list(sites) + (case_site_addresses(case_name, cases_dir) if case_name else [])
+    if cluster_id is not None:
+        site = cluster_id
+    elif not site:
+        raise InputError("give the site's addresses with --site, a --cluster, or a --case with captures")
+    with open_for_reading(db) as store, _progress_bar() as advance:
+        result = payers(store, site, fiat=fiat, hops=hops, progress=advance)
+    emit(result.to_dict(), as_json, render_payers)
+    return EXIT_OK

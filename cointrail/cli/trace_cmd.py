@@ -1,0 +1,48 @@
+"""``cointrail trace``: follow money forward or backward from an address, a transaction or a cluster."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cointrail.cli.ledger_cmds import db_option, open_for_reading
+from cointrail.cli.output import emit, json_option
+from cointrail.errors import EXIT_OK
+from cointrail.tracing import TAINT_MODELS, trace
+
+
+def render_trace(data: dict[str, Any]) -> str:
+    start = data["start"]
+    lines = [f"Trace {data['direction']} from {start['kind']} {start['value']} ({start['amount_coin']} coins), "
+             f"{data['hops']} hops, model {data['model']['name']}.", data["model"]["explanation"], "",
+             f"{len(data['nodes'])} addresses, {len(data['edges'])} flows. Where the trails end:"]  # fmt: skip
+    for end in data["ends"]:
+        where = f" ({end['service']}, {end['category']})" if end["service"] else ""
+        lines.append(f"  hop {end['hop']}: {end['taint_coin']} at {end['address']}{where}: {end['reason']}"
+                     + (f" in {end['txid']}" if end["txid"] else ""))  # fmt: skip
+    lines += ["", "Reasons:"] + [f"  {r}: {v / 1e8:.8f}" for r, v in data["totals"]["by_reason"].items()]
+    return "\n".join(lines)
+
+
+@click.command("trace")
+@click.argument("start")
+@db_option
+@click.option("--direction", type=click.Choice(["forward", "backward"]), default="forward", show_default=True,
+              help="forward: where the money went; backward: where it came from.")  # fmt: skip
+@click.option("--hops", type=click.IntRange(1, 50), default=3, show_default=True, help="How many hops to follow.")
+@click.option("--min-value", type=click.IntRange(0), default=0, show_default=True,
+              help="Stop trails carrying less than this (base units).")  # fmt: skip
+@click.option("--since", help="Follow only transactions from this date or ISO time (UTC).")
+@click.option("--until", help="Follow only transactions up to this date or ISO time (UTC).")
+@click.option("--model", type=click.Choice(TAINT_MODELS), default="haircut", show_default=True,
+              help="The taint model (explained in the output).")  # fmt: skip
+@json_option
+def command(start: str, db: str, direction: str, hops: int, min_value: int, since: str | None, until: str | None,
+            model: str, as_json: bool) -> int:  # fmt: skip
+    """Trace money from START (an address, a txid, or cluster:ID) and say where each trail ends."""
+    with open_for_reading(db) as store:
+        result = trace(store, start, direction=direction, hops=hops, min_value=min_value, since=since, until=until,
+                       model=model)  # fmt: skip
+    emit(result.to_dict(), as_json, render_trace)
+    return EXIT_OK

@@ -1,0 +1,9 @@
+"""Fiat values: daily price tables per coin, imported from CSV (or fetched on request), kept in the store.
+
+* :func:`import_prices_csv` — read ``date,coin,fiat,price[,source]`` rows into the ``prices`` table;
+* :class:`PriceBook` — the price of a day, and the fiat value of an amount with its source.
+"""
+
+from cointrail.prices.table import CHAIN_COINS, Price, PriceBook, import_prices_csv, store_prices
+
+__all__ = ["CHAIN_COINS", "Price", "PriceBook", "import_prices_csv", "store_prices"]

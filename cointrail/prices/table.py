@@ -1,0 +1,125 @@
+"""The ``prices`` table of a store: daily prices per coin and fiat currency, each with its source.
+
+A fiat amount is always given with the price it was computed from, the day of
+that price, and the source (the CSV file or the exchange API), so a reader can
+check it. A payment is priced on the UTC day of its block; when that day is
+missing, the latest earlier day within :data:`MAX_AGE_DAYS` is used, and said.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from cointrail.errors import InputError
+from cointrail.ledger.store import LedgerStore
+
+MAX_AGE_DAYS = 7
+
+DDL = """
+CREATE TABLE IF NOT EXISTS prices (
+    date DATE NOT NULL, coin VARCHAR NOT NULL, fiat VARCHAR NOT NULL, price DOUBLE NOT NULL,
+    source VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL
+)
+"""
+
+# The coin symbol of each chain the ledger stores (its regtest and testnet coins are priced as the coin itself:
+# tests and demos need a price, and none exists for them).
+CHAIN_COINS = {"bitcoin": "BTC", "litecoin": "LTC", "dogecoin": "DOGE", "bitcoin-cash": "BCH", "bitcoincash": "BCH"}
+
+
+@dataclass(frozen=True)
+class Price:
+    day: _dt.date
+    coin: str
+    fiat: str
+    price: float
+    source: str
+
+    def value_of(self, base_units: int) -> dict[str, Any]:
+        """The fiat value of an amount in base units, with where the price came from."""
+        value = Decimal(base_units) / Decimal(100_000_000) * Decimal(str(self.price))
+        return {"currency": self.fiat, "value": float(round(value, 2)), "price": self.price,
+                "price_date": self.day.isoformat(), "source": self.source}  # fmt: skip
+
+
+def ensure_table(store: LedgerStore) -> None:
+    store.con.execute(DDL)
+
+
+def _row(record: dict[str, str], line: int, default_source: str) -> tuple[_dt.date, str, str, float, str]:
+    try:
+        day = _dt.date.fromisoformat(record["date"].strip())
+        price = Decimal(record["price"].strip())
+    except (KeyError, ValueError, InvalidOperation, AttributeError):
+        raise InputError(f"line {line} of the price file needs a date (YYYY-MM-DD) and a price") from None
+    coin, fiat = (record.get("coin") or "").strip().upper(), (record.get("fiat") or "").strip().upper()
+    if not coin or not fiat or price <= 0:
+        raise InputError(f"line {line} of the price file needs a coin, a fiat currency and a positive price")
+    return day, coin, fiat, float(price), (record.get("source") or "").strip() or default_source
+
+
+def import_prices_csv(store: LedgerStore, path: str | Path) -> dict[str, Any]:
+    """Import a CSV with the header ``date,coin,fiat,price[,source]`` into the store's prices table.
+
+    A row for a (date, coin, fiat) already stored replaces it. Returns counts.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise InputError(f"cannot read the price file {path}: {error.strerror}") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"date", "coin", "fiat", "price"} <= set(reader.fieldnames):
+        raise InputError(f"{path} needs the header date,coin,fiat,price (and optionally source)")
+    rows = [_row(record, n, f"csv:{path.name}") for n, record in enumerate(reader, start=2)]
+    return store_prices(store, rows)
+
+
+def store_prices(store: LedgerStore, rows: list[tuple[_dt.date, str, str, float, str]]) -> dict[str, Any]:
+    """Write price rows (date, coin, fiat, price, source), replacing those of the same day, coin and fiat."""
+    ensure_table(store)
+    now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
+    store.con.execute("BEGIN TRANSACTION")
+    try:
+        for day, coin, fiat, price, source in rows:
+            store.con.execute("DELETE FROM prices WHERE date = ? AND coin = ? AND fiat = ?", [day, coin, fiat])
+            store.con.execute("INSERT INTO prices VALUES (?, ?, ?, ?, ?, ?)", [day, coin, fiat, price, source, now])
+        store.con.execute("COMMIT")
+    except BaseException:
+        store.con.execute("ROLLBACK")
+        raise
+    days = sorted({r[0] for r in rows})
+    return {"imported": len(rows), "coins": sorted({r[1] for r in rows}), "fiats": sorted({r[2] for r in rows}),
+            "first_date": days[0].isoformat() if days else None,
+            "last_date": days[-1].isoformat() if days else None}  # fmt: skip
+
+
+class PriceBook:
+    """The prices of one coin in one fiat currency, read once from the store."""
+
+    def __init__(self, store: LedgerStore, fiat: str, coin: str | None = None):
+        self.fiat = fiat.upper()
+        self.coin = coin or CHAIN_COINS.get(store.chain, store.chain.upper())
+        has = store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'prices'")[0]  # type: ignore[index]
+        rows = store.rows("SELECT date, price, source FROM prices WHERE coin = ? AND fiat = ? ORDER BY date",
+                          [self.coin, self.fiat]) if has else []  # fmt: skip
+        self.prices = {day: Price(day, self.coin, self.fiat, price, source) for day, price, source in rows}
+
+    def at(self, time: int) -> Price | None:
+        """The price for the UTC day of ``time``, or the latest earlier one within MAX_AGE_DAYS."""
+        day = _dt.datetime.fromtimestamp(time, _dt.UTC).date()
+        for back in range(MAX_AGE_DAYS + 1):
+            if (found := self.prices.get(day - _dt.timedelta(days=back))) is not None:
+                return found
+        return None
+
+    def value(self, base_units: int, time: int) -> dict[str, Any] | None:
+        """The fiat value of an amount at ``time`` with its price and source, or None without a price."""
+        price = self.at(time)
+        return price.value_of(base_units) if price else None

@@ -1,0 +1,178 @@
+"""Pattern detectors, each finding with its evidence: peel chains, CoinJoins, consolidation sweeps,
+subscription-style payments.
+
+The detectors run set-based SQL over the whole store (or read the CoinJoins
+the clustering already found); what comes out is plain data in the shape
+documented in docs/tracing.md.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from cointrail.clustering.heuristics import find_coinjoins
+from cointrail.clustering.source import DuckDBLedgerArrays
+from cointrail.ledger.model import display_hash
+from cointrail.ledger.store import LedgerStore
+from cointrail.tracing.ledger import address_names, clusters_of, load_transactions
+from cointrail.tracing.result import coin_text
+from cointrail.tracing.services import Services
+
+PATTERN_KINDS = ("peel_chain", "coinjoin", "consolidation", "subscription")
+
+
+@dataclass
+class Finding:
+    kind: str
+    summary: str
+    confidence: float
+    txids: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "summary": self.summary, "confidence": self.confidence, "txids": self.txids,
+                "addresses": self.addresses, "evidence": self.evidence}  # fmt: skip
+
+
+# -- peel chains -------------------------------------------------------------------------------------------------
+_PEEL_LINKS = """
+WITH c AS (SELECT tx_id FROM transactions WHERE input_count = 1 AND output_count = 2 AND NOT is_coinbase)
+SELECT o.tx_id, o.spent_by_tx_id, o.value FROM outputs o
+JOIN c a ON a.tx_id = o.tx_id JOIN c b ON b.tx_id = o.spent_by_tx_id
+ORDER BY o.tx_id, o.value DESC
+"""
+
+
+def _chains(links: list[tuple[int, int, int]], min_length: int) -> list[list[int]]:
+    """Chains of one-in two-out transactions, each spending the larger output (the change) of the one before."""
+    following: dict[int, int] = {}
+    for a, b, _ in links:
+        following.setdefault(a, b)  # ordered by value descending: the change continues the chain
+    followed = set(following.values())
+    chains = []
+    for start in sorted(set(following) - followed):
+        chain = [start]
+        while chain[-1] in following:
+            chain.append(following[chain[-1]])
+        if len(chain) >= min_length:
+            chains.append(chain)
+    return chains
+
+
+def peel_chains(store: LedgerStore, min_length: int = 3) -> list[Finding]:
+    """Peel chains: one coin paying out small amounts hop after hop and keeping the rest as change."""
+    chains = _chains(store.rows(_PEEL_LINKS), min_length)
+    txs = load_transactions(store, {t for chain in chains for t in chain})
+    ids = {o[1] for tx in txs.values() for o in tx.outputs}
+    names, clusters, services = address_names(store, ids), clusters_of(store, ids), Services(store)
+    services.labels(ids)
+    return [_peel_finding(chain, txs, names, clusters, services) for chain in chains]
+
+
+def _peel_finding(chain: list[int], txs: dict, names: dict[int, str], clusters: dict[int, int],
+                  services: Services) -> Finding:  # fmt: skip
+    hops = []
+    for n, tx_id in enumerate(chain, start=1):
+        tx = txs[tx_id]
+        nxt = chain[n] if n < len(chain) else None
+        change = next((o for o in tx.outputs if nxt is not None and o[3] == nxt), max(tx.outputs, key=lambda o: o[2]))
+        peel = next(o for o in tx.outputs if o is not change)
+        hit = services.service(peel[1])
+        hops.append({"hop": n, "txid": tx.txid, "time": tx.time, "input_amount": tx.input_total,
+                     "peeled_amount": peel[2], "peeled_amount_coin": coin_text(peel[2]), "peeled_to": names[peel[1]],
+                     "peeled_to_cluster": clusters[peel[1]], "peeled_to_service": hit.service if hit else None,
+                     "peel_spent": peel[3] is not None, "change_amount": change[2],
+                     "change_address": names[change[1]]})  # fmt: skip
+    peeled = sum(h["peeled_amount"] for h in hops)
+    return Finding(
+        "peel_chain",
+        f"A peel chain of {len(hops)} transactions: one coin of {coin_text(hops[0]['input_amount'])} paid out "
+        f"{coin_text(peeled)} in {len(hops)} small payments, keeping the rest as change each time.",
+        round(min(1.0, 0.5 + 0.1 * len(hops)), 2), [h["txid"] for h in hops], sorted({h["peeled_to"] for h in hops}),
+        {"hops": hops, "peeled_total": peeled},
+    )  # fmt: skip
+
+
+# -- CoinJoins ---------------------------------------------------------------------------------------------------
+def coinjoins(store: LedgerStore) -> list[Finding]:
+    """CoinJoins: read from the clustering's table when the store is clustered, else detected now."""
+    has = store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'coinjoins'")[0]  # type: ignore[index]
+    if has:
+        found = [(r[0], r[1], r[2]) for r in store.rows("SELECT tx_id, rule, evidence FROM coinjoins ORDER BY tx_id")]
+    else:
+        tip = store.tip()
+        detected = find_coinjoins(DuckDBLedgerArrays(store.con), 0, tip[0]) if tip else []
+        found = [(f.tx_id, f.rule, f.evidence) for f in detected]
+    txs = load_transactions(store, {f[0] for f in found})
+    return [Finding("coinjoin", f"A CoinJoin ({rule}): {facts}", 0.9, [txs[tx_id].txid], [],
+                    {"rule": rule, "facts": facts}) for tx_id, rule, facts in found]  # fmt: skip
+
+
+# -- consolidation sweeps ----------------------------------------------------------------------------------------
+_SWEEPS = """
+SELECT t.tx_id, t.txid, t.input_count, list(DISTINCT i.address_id), sum(i.value), any_value(o.address_id)
+FROM transactions t JOIN inputs i USING (tx_id) JOIN outputs o USING (tx_id)
+WHERE t.input_count >= ? AND t.output_count = 1 AND NOT t.is_coinbase
+GROUP BY t.tx_id, t.txid, t.input_count ORDER BY t.tx_id
+"""
+
+
+def consolidations(store: LedgerStore, min_inputs: int = 5) -> list[Finding]:
+    """Consolidation sweeps: many coins gathered into one output (how services and sites collect deposits)."""
+    rows = store.rows(_SWEEPS, [min_inputs])
+    ids = {a for r in rows for a in r[3] if a is not None} | {r[5] for r in rows}
+    names, clusters = address_names(store, ids), clusters_of(store, ids)
+    findings = []
+    for _, txid, count, inputs, total, target in rows:
+        members = sorted(names[a] for a in inputs if a is not None)
+        findings.append(Finding(
+            "consolidation",
+            f"A sweep of {count} inputs from {len(members)} addresses ({coin_text(int(total))}) into one address.",
+            0.8, [display_hash(bytes(txid))], members + [names[target]],
+            {"inputs": count, "input_addresses": members, "total": int(total), "total_coin": coin_text(int(total)),
+             "output_address": names[target], "clusters": sorted({clusters[a] for a in inputs if a is not None})},
+        ))  # fmt: skip
+    return findings
+
+
+# -- subscriptions -----------------------------------------------------------------------------------------------
+def _price_key(payment: dict[str, Any]) -> str:
+    fiat = payment.get("fiat")
+    return f"{round(fiat['value']):d} {fiat['currency']}" if fiat else payment["amount_coin"]
+
+
+def subscription_finding(payments: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether payments into a site look like subscriptions: many payers, few price points, fresh addresses."""
+    if not payments:
+        return Finding("subscription", "No payments into the site.", 0.0).to_dict()
+    payers = len({p["payer_cluster_id"] for p in payments})
+    fresh = sum(1 for p in payments if p["fresh_address"]) / len(payments)
+    points = Counter(_price_key(p) for p in payments).most_common()
+    repeated = sum(n for _, n in points if n > 1) / len(payments)
+    confidence = round(fresh * repeated * min(1.0, payers / 5), 2)
+    return Finding(
+        "subscription",
+        f"{len(payments)} payments from {payers} payers; {fresh:.0%} to an address used only once; "
+        f"{repeated:.0%} at {sum(1 for _, n in points if n > 1)} repeated price points"
+        + (": subscription-style payments." if confidence >= 0.5 else "."),
+        confidence, [p["txid"] for p in payments], sorted({p["address"] for p in payments}),
+        {"payments": len(payments), "payers": payers, "fresh_address_share": round(fresh, 4),
+         "price_points": [{"price": key, "payments": n} for key, n in points]},
+    ).to_dict()  # fmt: skip
+
+
+def detect_patterns(store: LedgerStore, kinds: tuple[str, ...] | None = None, *, min_chain: int = 3,
+                    min_inputs: int = 5) -> list[Finding]:  # fmt: skip
+    """Peel chains, CoinJoins and consolidation sweeps in the whole store (subscriptions come with ``payers``)."""
+    kinds = kinds or ("peel_chain", "coinjoin", "consolidation")
+    found: list[Finding] = []
+    if "peel_chain" in kinds:
+        found += peel_chains(store, min_chain)
+    if "coinjoin" in kinds:
+        found += coinjoins(store)
+    if "consolidation" in kinds:
+        found += consolidations(store, min_inputs)
+    return found

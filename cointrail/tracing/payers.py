@@ -1,0 +1,198 @@
+"""``payers``: who paid a site, how much and when, and which service funded each payer.
+
+The core of the Welcome to Video workflow (docs/tracing.md): site addresses →
+every incoming payment → grouped by paying cluster → for each payer a
+backward trace (haircut) to a labelled service, the exchange that can
+identify the customer, with the transaction of every step and its confidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from cointrail.errors import InputError
+from cointrail.ledger.model import display_hash
+from cointrail.ledger.queries import find_address
+from cointrail.ledger.store import LedgerStore, NotInStoreError
+from cointrail.prices import PriceBook
+from cointrail.tracing.funding import funding_trails
+from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
+from cointrail.tracing.patterns import subscription_finding
+from cointrail.tracing.result import coin_text, utc_date
+
+
+@dataclass
+class PayersResult:
+    """The payers of a site (fields in docs/tracing.md)."""
+
+    site: dict[str, Any]
+    payments: list[dict[str, Any]]
+    payers: list[dict[str, Any]]
+    services: list[dict[str, Any]]
+    patterns: list[dict[str, Any]]
+    totals: dict[str, Any]
+    price_source: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"site": self.site, "parameters": self.parameters, "totals": self.totals,
+                "price_source": self.price_source, "payers": self.payers, "services": self.services,
+                "patterns": self.patterns, "payments": self.payments}  # fmt: skip
+
+
+def site_address_ids(store: LedgerStore, site: list[str] | int) -> set[int]:
+    """The address ids of the site: its listed addresses (those the store knows), or a cluster's members."""
+    if isinstance(site, int):
+        return cluster_members(store, site)
+    found = set()
+    for text in site:
+        try:
+            found.add(find_address(store, text)[0])
+        except NotInStoreError:  # a site address that was never paid is simply not in the ledger
+            continue
+    if not found:
+        raise InputError("none of the site addresses appears in the store: no payment can be listed")
+    return found
+
+
+_PAYMENTS = """
+WITH paid AS (
+    SELECT o.tx_id, o.address_id, o.value FROM outputs o JOIN site_ids s ON s.id = o.address_id
+), own AS (
+    SELECT DISTINCT i.tx_id FROM inputs i JOIN site_ids s ON s.id = i.address_id
+)
+SELECT p.tx_id, x.txid, x.block_height, b.time, list(DISTINCT p.address_id), sum(p.value)
+FROM paid p JOIN transactions x USING (tx_id) JOIN blocks b ON b.height = x.block_height
+WHERE NOT x.is_coinbase AND p.tx_id NOT IN (SELECT tx_id FROM own)
+GROUP BY ALL ORDER BY p.tx_id
+"""
+
+
+def _raw_payments(store: LedgerStore, site_ids: set[int]) -> tuple[list[tuple], dict[int, list[tuple]], dict[int, int]]:
+    """Payments into the site, the inputs (address, value, coin) of each, and receipts per site address."""
+    store.con.register("site_ids", pa.table({"id": pa.array(sorted(site_ids), pa.int64())}))
+    try:
+        payments = store.rows(_PAYMENTS)
+        receipts = dict(
+            store.rows("SELECT o.address_id, count(*) FROM outputs o JOIN site_ids s ON s.id = o.address_id GROUP BY 1")
+        )
+        store.con.register("pay_txs", pa.table({"id": pa.array([p[0] for p in payments], pa.int64())}))
+        inputs: dict[int, list[tuple]] = defaultdict(list)
+        for tx_id, address_id, value, prev_tx, prev_vout in store.rows(
+            "SELECT i.tx_id, i.address_id, i.value, i.prev_tx_id, i.prev_vout FROM inputs i "
+            "JOIN pay_txs t ON t.id = i.tx_id WHERE i.address_id IS NOT NULL ORDER BY i.tx_id, i.vin"
+        ):
+            inputs[tx_id].append((address_id, value, (prev_tx, prev_vout)))
+    finally:
+        store.con.unregister("site_ids")
+        store.con.unregister("pay_txs")
+    return payments, inputs, receipts
+
+
+def _payer_cluster(inputs: list[tuple], clusters: dict[int, int]) -> int:
+    """The cluster that put in the most value (a payment's inputs are nearly always one wallet's)."""
+    by_cluster: dict[int, int] = defaultdict(int)
+    for address_id, value, _ in inputs:
+        by_cluster[clusters[address_id]] += value
+    return max(sorted(by_cluster), key=lambda c: by_cluster[c])
+
+
+def payers(store: LedgerStore, site: list[str] | int, *, fiat: str = "USD", hops: int = 6,
+           progress: Callable[[int, int], None] | None = None) -> PayersResult:  # fmt: skip
+    """Every payment into ``site`` (addresses, or a cluster id), grouped by paying cluster, each payer
+    traced back (up to ``hops`` hops, haircut) to the labelled service that funded it.
+
+    ``progress(hop, hops)`` is called after each hop of the backward walk (the CLI's progress bar).
+    """
+    site_ids = site_address_ids(store, site)
+    payments, inputs, receipts = _raw_payments(store, site_ids)
+    ids = site_ids | {a for rows in inputs.values() for a, _, _ in rows}
+    names, clusters = address_names(store, ids), clusters_of(store, ids)
+    book = PriceBook(store, fiat)
+    rows = [_payment(p, inputs[p[0]], names, clusters, receipts, book) for p in payments if inputs[p[0]]]
+    grouped = _group(rows)
+    spent = [{coin: address for tx_id in p.pop("_tx_ids") for address, _, coin in inputs[tx_id]} for p in grouped]
+    for payer, trails in zip(grouped, funding_trails(store, spent, hops, progress), strict=True):
+        payer.update(trails)
+    return PayersResult(
+        site={"addresses": sorted(names[a] for a in site_ids), "cluster_ids": sorted({clusters[a] for a in site_ids})},
+        payments=rows, payers=grouped, services=_services(grouped), patterns=[subscription_finding(rows)],
+        totals=_totals(rows, grouped), price_source=_price_source(rows),
+        parameters={"fiat": fiat.upper(), "hops": hops, "coin": book.coin},
+    )  # fmt: skip
+
+
+def _payment(p: tuple, ins: list[tuple], names: dict[int, str], clusters: dict[int, int],
+             receipts: dict[int, int], book: PriceBook) -> dict[str, Any]:  # fmt: skip
+    tx_id, txid, height, time, paid, amount = p
+    payer_ids = sorted({a for a, _, _ in ins})
+    return {
+        "txid": display_hash(bytes(txid)), "time": time, "date": utc_date(time),
+        "height": height, "address": names[sorted(paid)[0]], "addresses_paid": sorted(names[a] for a in paid),
+        "amount": int(amount), "amount_coin": coin_text(int(amount)), "fiat": book.value(int(amount), time),
+        "payer_cluster_id": _payer_cluster(ins, clusters), "payer_addresses": [names[a] for a in payer_ids],
+        "fresh_address": all(receipts.get(a, 0) == 1 for a in paid), "_tx_id": tx_id,
+    }  # fmt: skip
+
+
+def _group(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_payer: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_payer[row["payer_cluster_id"]].append(row)
+    grouped = []
+    for cluster_id, paid in by_payer.items():
+        total = sum(r["amount"] for r in paid)
+        fiats = [r["fiat"] for r in paid if r["fiat"]]
+        grouped.append({
+            "payer_cluster_id": cluster_id,
+            "payer_addresses": sorted({a for r in paid for a in r["payer_addresses"]}),
+            "payments": len(paid), "txids": [r["txid"] for r in paid], "total": total, "total_coin": coin_text(total),
+            "total_fiat": _sum_fiat(fiats) if len(fiats) == len(paid) else None,
+            "first_date": paid[0]["date"], "last_date": paid[-1]["date"],
+            "first_time": paid[0]["time"], "last_time": paid[-1]["time"], "_tx_ids": [r["_tx_id"] for r in paid],
+        })  # fmt: skip
+    for row in rows:
+        row.pop("_tx_id")
+    return sorted(grouped, key=lambda g: (-g["total"], g["payer_cluster_id"]))
+
+
+def _sum_fiat(fiats: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not fiats:
+        return None
+    sources = sorted({f["source"] for f in fiats})
+    return {"currency": fiats[0]["currency"], "value": round(sum(f["value"] for f in fiats), 2),
+            "source": "; ".join(sources)}  # fmt: skip
+
+
+def _services(grouped: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for payer in grouped:
+        for trail in payer["funding"]:
+            entry = found.setdefault(trail["service"], {"service": trail["service"], "category": trail["category"],
+                                                        "payer_cluster_ids": [], "deposits": []})  # fmt: skip
+            if payer["payer_cluster_id"] not in entry["payer_cluster_ids"]:
+                entry["payer_cluster_ids"].append(payer["payer_cluster_id"])
+            entry["deposits"].append({"txid": trail["withdrawal_txid"], "address": trail["steps"][0]["to_address"],
+                                      "date": trail["date"], "amount": trail["amount"],
+                                      "payer_cluster_id": payer["payer_cluster_id"]})  # fmt: skip
+    for entry in found.values():
+        entry["payers"] = len(entry["payer_cluster_ids"])
+    return sorted(found.values(), key=lambda s: (-s["payers"], s["service"]))
+
+
+def _totals(rows: list[dict[str, Any]], grouped: list[dict[str, Any]]) -> dict[str, Any]:
+    amount = sum(r["amount"] for r in rows)
+    fiats = [r["fiat"] for r in rows if r["fiat"]]
+    return {"payments": len(rows), "payers": len(grouped), "amount": amount, "amount_coin": coin_text(amount),
+            "fiat": _sum_fiat(fiats) if fiats and len(fiats) == len(rows) else None,
+            "with_service": sum(1 for g in grouped if g["funded_by"])}  # fmt: skip
+
+
+def _price_source(rows: list[dict[str, Any]]) -> str | None:
+    sources = sorted({r["fiat"]["source"] for r in rows if r["fiat"]})
+    return "; ".join(sources) or None

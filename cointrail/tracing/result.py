@@ -1,0 +1,133 @@
+"""The result of a trace as plain data: the flow graph, where each trail ends, and the totals.
+
+Fields are documented in docs/tracing.md, the contract the report and the
+exports are written against; keep both in step.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+END_REASONS: dict[str, str] = {
+    "unspent": "the money has not moved since: it is still at this address",
+    "origin": "newly mined coins: the money starts here",
+    "service": "a labelled service (such as an exchange) received or paid the money; it keeps records of its "
+               "customers, so legal process can be served there",
+    "coinjoin": "the money went through a CoinJoin, which mixes the coins of many people; it cannot be followed "
+                "further with confidence",
+    "mweb": "the money entered Litecoin's MWEB privacy extension, where amounts and addresses are hidden",
+    "hop_limit": "the trace stopped at the hop limit; the money moved on",
+    "threshold": "less than the minimum value is left on this trail",
+    "time_window": "the next transaction is outside the time window",
+}  # fmt: skip
+
+
+def coin_text(amount: int) -> str:
+    """Base units as a coin amount string with eight decimals (never a float)."""
+    return f"{Decimal(amount) / Decimal(100_000_000):.8f}"
+
+
+def utc_date(time: int) -> str:
+    return _dt.datetime.fromtimestamp(time, _dt.UTC).date().isoformat()
+
+
+@dataclass
+class Edge:
+    """Traced money moving from one address to another in one transaction."""
+
+    source: str
+    target: str
+    txid: str
+    time: int
+    height: int
+    hop: int
+    amount: int  # the output's value
+    taint: int  # the traced part of it carried by this edge
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.source, "to": self.target, "txid": self.txid, "time": self.time, "height": self.height,
+            "hop": self.hop, "amount": self.amount, "taint": self.taint,
+            "taint_share": round(self.taint / self.amount, 6) if self.amount else 0.0,
+            "amount_coin": coin_text(self.amount), "taint_coin": coin_text(self.taint),
+        }  # fmt: skip
+
+
+@dataclass
+class TrailEnd:
+    """Where one trail stops, and why."""
+
+    address: str
+    txid: str | None
+    hop: int
+    taint: int
+    reason: str
+    service: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address, "txid": self.txid, "hop": self.hop, "taint": self.taint,
+            "taint_coin": coin_text(self.taint), "reason": self.reason, "explanation": END_REASONS[self.reason],
+            "service": self.service["service"] if self.service else None,
+            "category": self.service["category"] if self.service else None,
+            "label": self.service,
+        }  # fmt: skip
+
+
+@dataclass
+class Node:
+    address: str
+    cluster_id: int | None
+    hop: int
+    taint: int = 0
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    service: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.address, "kind": "address", "address": self.address, "cluster_id": self.cluster_id,
+            "labels": self.labels, "service": self.service["service"] if self.service else None,
+            "category": self.service["category"] if self.service else None, "hop": self.hop, "taint": self.taint,
+            "taint_coin": coin_text(self.taint),
+        }  # fmt: skip
+
+
+@dataclass
+class TraceResult:
+    """A whole trace: parameters, model, flow graph, trail ends."""
+
+    start: dict[str, Any]
+    parameters: dict[str, Any]
+    model: dict[str, str]
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    ends: list[TrailEnd] = field(default_factory=list)
+
+    def clusters(self) -> list[dict[str, Any]]:
+        grouped: dict[Any, dict[str, Any]] = defaultdict(lambda: {"addresses": 0, "taint": 0, "labels": []})
+        for node in self.nodes.values():
+            entry = grouped[node.cluster_id if node.cluster_id is not None else node.address]
+            entry["cluster_id"] = node.cluster_id
+            entry["addresses"] += 1
+            entry["taint"] += node.taint
+            entry["labels"] += [lab for lab in node.labels if lab not in entry["labels"]]
+        return sorted(grouped.values(), key=lambda c: -c["taint"])
+
+    def totals(self) -> dict[str, Any]:
+        by_reason: dict[str, int] = defaultdict(int)
+        for end in self.ends:
+            by_reason[end.reason] += end.taint
+        return {"traced": self.start.get("amount", 0), "by_reason": dict(sorted(by_reason.items()))}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start, **self.parameters, "model": self.model,
+            "nodes": [n.to_dict() for n in sorted(self.nodes.values(), key=lambda n: (n.hop, n.address))],
+            "edges": [e.to_dict() for e in self.edges],
+            "ends": [e.to_dict() for e in sorted(self.ends, key=lambda e: (e.hop, -e.taint, e.address))],
+            "clusters": self.clusters(), "totals": self.totals(),
+        }  # fmt: skip

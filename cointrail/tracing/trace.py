@@ -1,0 +1,122 @@
+"""``trace``: follow money forward or backward from an address, a cluster or a transaction."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any
+
+from cointrail.errors import InputError
+from cointrail.ledger.model import internal_hash
+from cointrail.ledger.queries import find_address
+from cointrail.ledger.store import LedgerStore, NotInStoreError
+from cointrail.tracing.ledger import Coin, address_names, cluster_members, clusters_of, coins_of, load_transactions
+from cointrail.tracing.result import Edge, Node, TraceResult, TrailEnd, coin_text
+from cointrail.tracing.services import Services, public_label
+from cointrail.tracing.taint import EXPLANATIONS, Taint, full
+from cointrail.tracing.walk import Key, Limits, Walk
+
+DIRECTIONS = ("forward", "backward")
+
+
+def parse_time(text: str | None, end_of_day: bool = False) -> int | None:
+    """A date (YYYY-MM-DD, the whole UTC day) or an ISO time as Unix seconds; None stays None."""
+    if not text:
+        return None
+    try:
+        moment = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not a date (YYYY-MM-DD) or an ISO time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.UTC)
+    if end_of_day and len(text) == 10:
+        moment += _dt.timedelta(days=1, seconds=-1)
+    return int(moment.timestamp())
+
+
+def _tx_id(store: LedgerStore, txid: str) -> int:
+    row = store.one("SELECT tx_id FROM transactions WHERE txid = ?", [internal_hash(txid)])
+    if not row:
+        raise NotInStoreError(f"the transaction {txid} is not in {store.path}")
+    return int(row[0])
+
+
+def start_coins(store: LedgerStore, start: str, limits: Limits) -> tuple[dict[str, Any], dict[Coin, int]]:
+    """What ``start`` names, and the coins to follow from it with their address ids."""
+    text = start.strip()
+    if text.startswith("cluster:"):
+        cluster_id = int(text.split(":", 1)[1])
+        return {"kind": "cluster", "value": cluster_id}, _received(store, cluster_members(store, cluster_id), limits)
+    if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
+        tx = load_transactions(store, {_tx_id(store, text)})
+        view = next(iter(tx.values()))
+        return {"kind": "transaction", "value": text}, {(view.tx_id, o[0]): o[1] for o in view.outputs}
+    address_id = find_address(store, text)[0]
+    return {"kind": "address", "value": text}, _received(store, {address_id}, limits)
+
+
+def _received(store: LedgerStore, address_ids: set[int], limits: Limits) -> dict[Coin, int]:
+    return {coin: address for coin, address, _, time in coins_of(store, address_ids) if not limits.outside(time)}
+
+
+def coin_values(store: LedgerStore, coins: dict[Coin, int]) -> dict[Coin, int]:
+    txs = load_transactions(store, {c[0] for c in coins})
+    return {(tx.tx_id, o[0]): o[2] for tx in txs.values() for o in tx.outputs if (tx.tx_id, o[0]) in coins}
+
+
+def run_walk(
+    store: LedgerStore, coins: dict[Coin, int], direction: str, model: str, limits: Limits,
+    taints: dict[Key, Taint] | None = None, on_hop: Callable[[int, int], None] | None = None,
+) -> Walk:  # fmt: skip
+    """Walk from ``coins`` (coin -> address id), each traced in full (origin 0) unless ``taints`` gives the
+    taint of each (origin, coin) to follow."""
+    if direction not in DIRECTIONS:
+        raise InputError(f"the direction must be forward or backward, not {direction!r}")
+    if model not in EXPLANATIONS:
+        raise InputError(f"unknown taint model {model!r}; choose one of {', '.join(EXPLANATIONS)}")
+    walk = Walk(store, model, direction, limits, Services(store), on_hop=on_hop)
+    walk.coin_address.update(coins)
+    if taints is None:
+        taints = {(0, coin): full(value) for coin, value in coin_values(store, coins).items()}
+    walk.run(taints)
+    return walk
+
+
+def trace(store: LedgerStore, start: str, *, direction: str = "forward", hops: int = 3, min_value: int = 0,
+          since: str | None = None, until: str | None = None, model: str = "haircut") -> TraceResult:  # fmt: skip
+    """Trace money from ``start`` (an address, a txid, or ``cluster:<id>``) over ``hops`` hops.
+
+    ``min_value`` (base units) drops trails carrying less; ``since``/``until``
+    (dates or ISO times, UTC) bound the transactions followed. Returns the
+    flow graph and where every trail ends (docs/tracing.md).
+    """
+    if hops < 1:
+        raise InputError("--hops must be at least 1")
+    limits = Limits(hops, min_value, parse_time(since), parse_time(until, end_of_day=True))
+    described, coins = start_coins(store, start, limits)
+    walk = run_walk(store, coins, direction, model, limits)
+    described["amount"] = sum(t for t in coin_values(store, coins).values())
+    described["amount_coin"] = coin_text(described["amount"])
+    parameters = {"direction": direction, "hops": hops, "min_value": min_value, "since": since, "until": until}
+    result = TraceResult(described, parameters, {"name": model, "explanation": EXPLANATIONS[model]})
+    _fill(store, walk, result, set(coins.values()))
+    return result
+
+
+def _fill(store: LedgerStore, walk: Walk, result: TraceResult, start_ids: set[int]) -> None:
+    ids = set(walk.reached) | start_ids | {e.source for e in walk.edges} | {e.target for e in walk.edges}
+    ids |= {e.address_id for e in walk.ends}
+    names, clusters = address_names(store, ids), clusters_of(store, ids)
+    labels = walk.services.labels(ids)
+    for address_id in sorted(ids):
+        hop, taint = walk.reached.get(address_id, (0, 0))
+        hit = walk.services.service(address_id)
+        result.nodes[names[address_id]] = Node(names[address_id], clusters[address_id], hop, taint,
+                                               [public_label(lab) for lab in labels[address_id]],
+                                               hit.to_dict() if hit else None)  # fmt: skip
+    result.edges = [Edge(names[e.source], names[e.target], e.tx.txid, e.tx.time, e.tx.height, e.hop, e.amount, e.taint)
+                    for e in walk.edges]  # fmt: skip
+    for end in walk.ends:
+        hit = walk.services.service(end.address_id) if end.reason == "service" else None
+        result.ends.append(TrailEnd(names[end.address_id], end.tx.txid if end.tx else None, end.hop, end.taint,
+                                    end.reason, hit.to_dict() if hit else None))  # fmt: skip
