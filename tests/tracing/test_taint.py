@@ -94,3 +94,14 @@ def test_unknown_model_is_refused(flow):
 
     with pytest.raises(InputError):
         trace(flow.store, flow.address("src"), model="lifo")
+
+
+def test_a_label_for_another_chain_does_not_stop_a_trail(flow):
+    """The same string labelled on another chain (e.g. a Bitcoin Cash legacy address) says nothing here."""
+    label = Label(address=flow.address("dest2"), chains=("bitcoin",), currency="BTC", network="mainnet",
+                  label="Other-chain Exchange", source="test", source_sha256=hashlib.sha256(b"t").hexdigest(),
+                  confidence=confidence_named("authority_data"), importer="csv", category="exchange")  # fmt: skip
+    write_labels(flow.store, [label])
+    ends = trace(flow.store, flow.address("src"), hops=3, model="poison").to_dict()["ends"]
+    assert (flow.address("dest2"), "unspent") in {(e["address"], e["reason"]) for e in ends}
+    assert not [e for e in ends if e["reason"] == "service"]
