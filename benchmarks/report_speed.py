@@ -1,0 +1,178 @@
+"""Report speed: how long `cointrail report` takes on a case with many payers, against the tracing it rests on.
+
+Builds a case: a generated payment page with one fresh address per payment,
+captured from 127.0.0.1, and a ledger store (written through the store's own
+writer, clustered, the exchange labelled) where PAYERS customers, funded by
+exchange withdrawals, pay the site ROUNDS times each and the site sweeps every
+round into a deposit address at the exchange. Measures, in the same run:
+
+(a) baseline: the tracing alone (``payers`` + a forward ``trace`` of the site);
+(b) collecting the report's facts (the same tracing, plus the case's custody log
+    re-checked and every evidence file re-hashed, the store's sources, methods);
+(c) rendering the HTML (Jinja2, with the flow graph);
+(d) printing the PDF (WeasyPrint).
+
+Wall-clock seconds, best of 3. Writes its section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "clustering"))
+
+from clusterchain import ChainBuilder  # noqa: E402 - needs the path above
+
+from cointrail.capture import capture_url, serve_directory  # noqa: E402
+from cointrail.cases import Case, create_case  # noqa: E402
+from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters  # noqa: E402
+from cointrail.labels.model import Label, confidence_named  # noqa: E402
+from cointrail.labels.store import write_labels  # noqa: E402
+from cointrail.ledger.store import LedgerStore  # noqa: E402
+from cointrail.report import collect_facts  # noqa: E402
+from cointrail.report.render import render_html, render_pdf  # noqa: E402
+from cointrail.tracing import payers, trace  # noqa: E402
+
+DOCS = HERE.parent / "docs" / "benchmarks.md"
+START, END = "<!-- report:start -->", "<!-- report:end -->"
+COIN = 100_000_000
+BATCH = 20  # customers paid out by one exchange withdrawal
+
+
+def _withdrawals(chain: ChainBuilder, customers: int) -> None:
+    for batch in range(0, customers, BATCH):
+        chain.block(miner=f"exhot{batch}")
+        group = range(batch, min(batch + BATCH, customers))
+        pays = [(f"c{i}", 2 * COIN) for i in group] + [(f"exhot{batch}b", 49 * COIN - 2 * COIN * len(group))]
+        chain.block(chain.tx(f"w{batch}", [(f"cb{chain.height}", 0)], pays))
+
+
+def build(path: Path, customers: int, rounds: int) -> tuple[list[str], list[str]]:
+    """The chain; returns (site addresses, exchange addresses)."""
+    chain = ChainBuilder(path)
+    _withdrawals(chain, customers)
+    spend = {i: (f"w{i - i % BATCH}", i % BATCH) for i in range(customers)}
+    site = []
+    for r in range(rounds):
+        txs = []
+        for i in range(customers):
+            name = f"p{r}_{i}"
+            change = 2 * COIN - (r + 1) * 11_000_007  # not round: the change heuristics keep each customer whole
+            txs.append(chain.tx(name, [spend[i]], [(f"s{r}_{i}", COIN // 10), (f"c{i}_{r}", change)]))
+            spend[i] = (name, 1)
+            site.append(f"s{r}_{i}")
+        chain.block(*txs)
+        swept = [(f"p{r}_{i}", 0) for i in range(customers)]
+        chain.block(chain.tx(f"sweep{r}", swept, [("exdeposit", customers * COIN // 10 - 10_000)]))
+    build_clusters(chain.store, DEFAULT_HEURISTICS, full=True)
+    exchange = [chain.address(f"exhot{b}") for b in range(0, customers, BATCH)] + [chain.address("exdeposit")]
+    write_labels(chain.store, [Label(address=a, chains=("litecoin",), currency="LTC", network="regtest",
+                                     label="Exchange One", source="benchmark", source_sha256="0" * 64,
+                                     confidence=confidence_named("service_data"), importer="csv", category="exchange",
+                                     actor="Exchange One") for a in exchange])  # fmt: skip
+    addresses = [chain.address(name) for name in site]
+    chain.close()
+    return addresses, exchange
+
+
+def capture(root: Path, site: list[str]) -> Case:
+    folder = root / "site"
+    folder.mkdir()
+    rows = "".join(f"<li>pay to {a}</li>" for a in site)
+    (folder / "index.html").write_text(f"<html><body><ul>{rows}</ul></body></html>")
+    case = create_case("bench", root=root / "cases", operator="benchmark")
+    url, stop, _ = serve_directory(folder)
+    try:
+        capture_url(case, url)
+    finally:
+        stop()
+    return case
+
+
+def best(work: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def measure(customers: int, rounds: int, runs: int) -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix="cointrail-report-bench-"))
+    site, _ = build(root / "ledger.duckdb", customers, rounds)
+    case = capture(root, site)
+    with LedgerStore.open(root / "ledger.duckdb", read_only=True) as store:
+        def tracing() -> dict[str, Any]:
+            found = payers(store, site).to_dict()
+            starts = [f"cluster:{c}" for c in found["site"]["cluster_ids"] if c is not None]
+            return {"payers": found, "flows": [trace(store, s, direction="forward", hops=6).to_dict() for s in starts]}
+
+        tracing()  # warm DuckDB's caches once, so (a) and (b) start alike
+        t_trace, found = best(tracing, runs)
+        t_facts, facts = best(lambda: collect_facts(case, store, site), runs)
+    t_html, html = best(lambda: render_html(facts, "0" * 64), runs)
+    t_pdf, pdf = best(lambda: render_pdf(html), runs)
+    return {"customers": customers, "rounds": rounds, "payments": len(found["payers"]["payments"]),
+            "payers": len(found["payers"]["payers"]), "site": len(site), "trace": t_trace, "facts": t_facts,
+            "html": t_html, "pdf": t_pdf, "html_bytes": len(html), "pdf_bytes": len(pdf), "runs": runs}  # fmt: skip
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    rows = "".join(
+        f"| {r['payers']} payers, {r['payments']} payments, {r['site']} site addresses | {r['trace']:.2f} s "
+        f"| {r['facts']:.2f} s | {r['html']:.2f} s ({r['html_bytes'] / 1e6:.1f} MB) | {r['pdf']:.2f} s "
+        f"({r['pdf_bytes'] / 1e6:.1f} MB) | {r['facts'] + r['html'] + r['pdf']:.2f} s |\n" for r in results)
+    return f"""## Report
+
+`benchmarks/report_speed.py`, run {date.today().isoformat()} on a machine with 2 cores shared with other work
+(CPython {platform.python_version()}, {platform.machine()}). Each case: a captured payment page with one fresh
+address per payment; customers funded by exchange withdrawals pay the site, which sweeps every round into the
+exchange; clustered and labelled. Wall-clock seconds, best of {results[0]['runs']}, all in the same run. (a) is
+the tracing the report rests on (`payers` and a forward `trace` of the site); (b) is that plus the custody log
+re-checked, every evidence file re-hashed, the store's sources and the methods appendix.
+
+| case | (a) baseline: tracing alone | (b) facts collected | (c) HTML | (d) PDF (WeasyPrint) | report in all (b+c+d) |
+|---|---|---|---|---|---|
+{rows}
+Most of a large report's time is WeasyPrint laying out the long tables (every payment, every funding step); the
+HTML alone is quick, and `cointrail report --no-pdf` skips the PDF.
+"""
+
+
+def write_section(section: str, path: Path = DOCS) -> None:
+    """Replace this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    block = f"{START}\n{section}{END}\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["20x3", "100x4"], help="CUSTOMERSxROUNDS cases")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    results = [measure(*map(int, size.split("x")), args.runs) for size in args.sizes]
+    section = render(results)
+    print(section)
+    if not args.no_write:
+        write_section(section)
+
+
+if __name__ == "__main__":
+    main()

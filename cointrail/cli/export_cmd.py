@@ -1,0 +1,56 @@
+"""``cointrail export``: the findings of a case for partners (CSV, GraphML, STIX 2.1, TagPack, FollowTheMoney)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cointrail.cases import open_case
+from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
+from cointrail.cli.output import emit, json_option
+from cointrail.cli.report_cmd import facts_options, working
+from cointrail.errors import EXIT_OK
+from cointrail.exports import EXPORTERS, export
+from cointrail.report import facts_for
+
+
+def render_written(result: dict[str, Any]) -> str:
+    return (f"Wrote the {result['format']} export of case {result['case']} to {result['out']} "
+            f"({result['bytes']:,} bytes, sha256 {result['sha256'][:16]}…); logged in the case's custody log.")
+
+
+@click.command("export")
+@case_option
+@click.option("--format", "fmt", required=True, type=click.Choice(list(EXPORTERS)),
+              help="; ".join(f"{name}: {e.help}" for name, e in EXPORTERS.items()))
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write. Default: standard output.")
+@facts_options
+@cases_dir_option
+@operator_option
+@json_option
+def command(case_name: str, fmt: str, out: Path | None, db: Path | None, site: tuple[str, ...],
+            cases_dir: str | None, operator: str | None, as_json: bool) -> int:  # fmt: skip
+    """Export the findings of a case for partners, in one of the formats.
+
+    The findings are those of the case's latest report (cointrail report);
+    with --db or --site they are collected afresh. Each export written to a
+    file is recorded in the custody log with its SHA-256.
+    """
+    case = open_case(case_name, cases_dir, operator)
+    with working("Exporting…"):
+        text = export(facts_for(case, db, list(site) or None), fmt)
+    data = text.encode("utf-8")
+    result: dict[str, Any] = {"case": case.name, "format": fmt, "out": str(out) if out else None, "bytes": len(data),
+              "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    if out is None:
+        emit({**result, "content": text}, as_json, lambda r: r["content"].rstrip("\n"))
+        return EXIT_OK
+    out.write_bytes(data)
+    # Logged, not stored: what was shared with whom is part of the custody story; the file can be made again.
+    case.record(f"export.{fmt}", f"export:{out.name}", result["sha256"])
+    emit(result, as_json, render_written)
+    return EXIT_OK

@@ -1,0 +1,52 @@
+"""``cointrail request-pack``: per exchange, the deposits and withdrawals to ask about, as CSV and a letter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cointrail.cases import open_case
+from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
+from cointrail.cli.output import emit, json_option
+from cointrail.cli.report_cmd import facts_options, working
+from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
+from cointrail.report import facts_for, request_packs, write_request_packs
+
+
+def render_packs(packs: list[dict[str, Any]]) -> str:
+    if not packs:
+        return "No exchange was reached by the traces: there is no request to make yet."
+    lines = []
+    for pack in packs:
+        lines.append(f"{pack['exchange']} ({pack['category']}): {pack['withdrawals']} withdrawal(s), "
+                     f"{pack['deposits']} deposit(s) to ask about")  # fmt: skip
+        for kind, item in pack["files"].items():
+            copy = f"  (copy: {item['copy']})" if item.get("copy") else ""
+            lines.append(f"  {kind:<6} {item['path']}{copy}")
+    return "\n".join(lines)
+
+
+@click.command("request-pack")
+@case_option
+@click.option("--exchange", default=None, metavar="NAME", help="Only this exchange (as named in the report).")
+@click.option("--out", "out", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Also write NAME.csv and NAME.txt per exchange into this folder.")
+@facts_options
+@cases_dir_option
+@operator_option
+@json_option
+def command(case_name: str, exchange: str | None, out: Path | None, db: Path | None, site: tuple[str, ...],
+            cases_dir: str | None, operator: str | None, as_json: bool) -> int:  # fmt: skip
+    """Write the request pack of each exchange to contact: a CSV of the transactions and a letter-ready text.
+
+    Each row names the address, the transaction id, the time (UTC) and the
+    amount. The packs are stored in the case as evidence. Exit code 1 when no
+    exchange was reached.
+    """
+    case = open_case(case_name, cases_dir, operator)
+    with working("Writing request packs…"):
+        packs = write_request_packs(case, request_packs(facts_for(case, db, list(site) or None), exchange), out)
+    emit(packs, as_json, render_packs)
+    return EXIT_OK if packs else EXIT_NEGATIVE

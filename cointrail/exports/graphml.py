@@ -1,0 +1,18 @@
+"""GraphML export of the flow graph, written by networkx (reads back in Gephi, yEd, Maltego, networkx)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from cointrail.report.graph import flow_graph
+from cointrail.report.request_pack import symbol
+
+
+def export_graphml(facts: dict[str, Any]) -> str:
+    """Nodes: the site, paying wallets, services; edges: one per transaction, with txid, time and amount."""
+    graph = flow_graph(facts["findings"]["payers"], facts["findings"]["flows"])
+    graph.graph.update(case=facts["case"]["name"], currency=symbol(facts), tool=facts["provenance"]["tool"],
+                       generated_utc=facts["generated_utc"])  # fmt: skip
+    return "\n".join(nx.generate_graphml(graph)) + "\n"

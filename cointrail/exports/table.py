@@ -1,0 +1,34 @@
+"""CSV export: one row per transaction of the findings, with who paid whom, when and how much."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from cointrail.report.findings import coin_text, utc_text
+from cointrail.report.graph import flow_graph
+from cointrail.report.request_pack import symbol
+
+COLUMNS = ("kind", "from", "from_kind", "from_addresses", "to", "to_kind", "to_addresses", "txid", "time_utc",
+           "amount", "currency", "site_address")  # fmt: skip
+
+
+def export_csv(facts: dict[str, Any]) -> str:
+    """Edges of the flow graph (payments, funding withdrawals, cash-outs), oldest first."""
+    graph = flow_graph(facts["findings"]["payers"], facts["findings"]["flows"])
+    currency = symbol(facts)
+    rows = []
+    for u, v, data in graph.edges(data=True):
+        a, b = graph.nodes[u], graph.nodes[v]
+        rows.append({"kind": data["kind"], "from": a["label"], "from_kind": a["kind"],
+                     "from_addresses": a.get("addresses", ""), "to": b["label"], "to_kind": b["kind"],
+                     "to_addresses": b.get("addresses", ""), "txid": data["txid"],
+                     "time_utc": utc_text(data.get("time")) or "", "amount": coin_text(data["amount"]),
+                     "currency": currency, "site_address": data.get("address", "") if data["kind"] == "payment" else "",
+                     "_time": data.get("time") or 0})  # fmt: skip
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(sorted(rows, key=lambda r: (r["_time"], r["kind"], r["txid"])))
+    return buffer.getvalue()

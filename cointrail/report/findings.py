@@ -1,0 +1,121 @@
+"""The findings of a case: the payers of the site, where the site's money went, and the exchanges to contact.
+
+The payers and flows are the tracing package's results as plain data (docs/tracing.md). From them come the rows
+of the request packs: each transaction an exchange can be asked about, with the address, the time and the amount.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from typing import Any
+
+from cointrail.ledger.store import LedgerStore
+
+DEFAULT_HOPS = 6
+DEFAULT_MODEL = "haircut"
+
+
+def coin_text(amount: int | None) -> str | None:
+    """Base units as coins with eight decimals (``"0.25000000"``), never through a float; None stays None."""
+    return None if amount is None else f"{amount // 100_000_000}.{amount % 100_000_000:08d}"
+
+
+def utc_text(time: int | None) -> str | None:
+    """Unix seconds as ``YYYY-MM-DD HH:MM:SS UTC``."""
+    if time is None:
+        return None
+    return _dt.datetime.fromtimestamp(time, _dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def trace_findings(store: LedgerStore, site: list[str], *, fiat: str = "USD", hops: int = DEFAULT_HOPS,
+                   model: str = DEFAULT_MODEL) -> dict[str, Any]:  # fmt: skip
+    """Run the tracing package: the payers of ``site`` and a forward trace of the money from each site cluster."""
+    from cointrail.tracing import payers, trace  # imported here: tracing is the heavy part of a report
+
+    found = payers(store, site, fiat=fiat, hops=hops).to_dict()
+    starts = [f"cluster:{c}" for c in found["site"].get("cluster_ids") or [] if c is not None]
+    starts = starts or list(site)
+    flows = [trace(store, start, direction="forward", hops=hops, model=model).to_dict() for start in starts]
+    return {"payers": found, "flows": flows}
+
+
+def _withdrawals(payers: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for payer in payers.get("payers", []):
+        for trail in payer.get("funding", []):
+            steps = trail.get("steps") or []
+            amount = steps[0]["amount"] if steps else trail.get("amount")  # what the exchange paid that address
+            rows.append({
+                "service": trail["service"], "category": trail.get("category"), "kind": "withdrawal",
+                "address": steps[0]["to_address"] if steps else (payer["payer_addresses"] or [None])[0],
+                "txid": trail["withdrawal_txid"], "time": trail.get("time"), "time_utc": utc_text(trail.get("time")),
+                "amount": amount, "amount_coin": coin_text(amount),
+                "payer_cluster_id": payer.get("payer_cluster_id"), "confidence": trail.get("confidence"),
+                "why": f"the exchange paid this out to a customer whose wallet then made {payer['payments']} "
+                       "payment(s) to the site: ask who the customer was",
+            })  # fmt: skip
+    return rows
+
+
+def edge_into(flow: dict[str, Any], address: str, txid: str | None) -> dict[str, Any]:
+    """The traced edge by which ``txid`` paid ``address`` (time, amount), or an empty dict."""
+    return next((e for e in flow.get("edges", []) if e["to"] == address and e["txid"] == txid), {})
+
+
+def _deposits(flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for flow in flows:
+        for end in flow.get("ends", []):
+            if end.get("reason") != "service" or not end.get("service"):
+                continue
+            edge = edge_into(flow, end["address"], end.get("txid"))
+            rows.append({
+                "service": end["service"], "category": end.get("category"), "kind": "deposit",
+                "address": end["address"], "txid": end.get("txid"), "time": edge.get("time"),
+                "time_utc": utc_text(edge.get("time")), "amount": edge.get("amount"),
+                "amount_coin": coin_text(edge.get("amount")), "traced": end.get("taint"),
+                "traced_coin": coin_text(end.get("taint")), "payer_cluster_id": None, "confidence": None,
+                "why": f"money traced from the site ({flow.get('model', {}).get('name')} model) was paid into this "
+                       "address of the exchange: ask whose account it credited",
+            })  # fmt: skip
+    return rows
+
+
+def exchanges_to_contact(payers: dict[str, Any] | None, flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per service: the withdrawals that funded payers and the deposits of the site's money, oldest first."""
+    grouped: dict[str, dict[str, Any]] = defaultdict(lambda: {"withdrawals": [], "deposits": []})
+    for row in _withdrawals(payers or {}) + _deposits(flows):
+        entry = grouped[row["service"]]
+        entry.update(service=row["service"], category=row["category"])
+        entry["withdrawals" if row["kind"] == "withdrawal" else "deposits"].append(row)
+    for entry in grouped.values():
+        for key in ("withdrawals", "deposits"):
+            entry[key] = _dedupe(sorted(entry[key], key=lambda r: (r["time"] or 0, r["txid"] or "")))
+        entry["payers"] = len({r["payer_cluster_id"] for r in entry["withdrawals"]})
+    return sorted(grouped.values(), key=lambda e: (-len(e["withdrawals"]) - len(e["deposits"]), e["service"]))
+
+
+def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen, kept = set(), []
+    for row in rows:
+        key = (row["txid"], row["address"])
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
+
+
+def txids(payers: dict[str, Any] | None, flows: list[dict[str, Any]]) -> list[str]:
+    """Every transaction a finding rests on, to look up on any node or explorer."""
+    found: dict[str, None] = {}
+    for payment in (payers or {}).get("payments", []):
+        found.setdefault(payment["txid"], None)
+    for payer in (payers or {}).get("payers", []):
+        for trail in payer.get("funding", []):
+            for step in trail.get("steps", []):
+                found.setdefault(step["txid"], None)
+    for flow in flows:
+        for edge in flow.get("edges", []):
+            found.setdefault(edge["txid"], None)
+    return list(found)

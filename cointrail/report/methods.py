@@ -1,0 +1,88 @@
+"""The methods appendix: every heuristic and taint model used, in plain words, with its measured error rate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cointrail.heuristics.change import CHANGE_HEURISTICS
+from cointrail.report.accuracy import PAYERS_END, PAYERS_START, error_rate, load_figures, set_figures
+
+MULTI_INPUT = (
+    "Multi-input (co-spend): every input of a transaction needs its owner's signature, so the addresses spent "
+    "together in one transaction were controlled by one wallet (Nakamoto 2008, section 10; Meiklejohn et al. 2013). "
+    "CoinJoins break this rule on purpose: transactions flagged as CoinJoins are never used to join addresses."
+)
+CHANGE_INTRO = (
+    "Change detection: a payment usually sends the rest of the coins back to the payer as 'change'. When one output "
+    "can be told apart as the change, it is joined to the payer's wallet. Weaker than a co-spend; the reason is: "
+)
+COINJOIN = (
+    "CoinJoin detection (never used to join addresses, only to stop): Whirlpool, Wasabi 1 and 2 and JoinMarket-style "
+    "equal-output transactions are recognised by the rules of the open-source scanner nopara73/Dumplings. A trail "
+    "that enters a CoinJoin is reported as ending there."
+)
+# Used when the tracing package is not importable (the report still explains what a taint model is).
+TAINT_FALLBACK = {
+    "poison": "Poison: any traced money entering a transaction taints every output of it in full.",
+    "haircut": "Haircut: each output carries the traced share of the inputs, in proportion to value.",
+    "fifo": "FIFO (first in, first out, Clayton's Case, 1816): inputs fill outputs in order, like a queue.",
+}
+PAYERS = (
+    "The payers of the site: every payment into the site's addresses, grouped by the cluster (wallet) that paid it; "
+    "each paying wallet is traced back, hop by hop with the haircut model, to a labelled service (an exchange) that "
+    "paid the money out. Each step of a trail carries a confidence, and so does the whole trail."
+)
+TAINT_ERROR = (
+    "A taint model is an accounting rule, not an inference: it has no error rate of its own. What can be wrong is "
+    "the choice of model, so the model used is named wherever a traced amount appears, and the whole trace can be "
+    "re-run with another model."
+)
+
+
+def taint_explanations() -> dict[str, str]:
+    """Plain-word explanations of the taint models, from the tracing package when it is installed."""
+    try:
+        from cointrail.tracing.taint import EXPLANATIONS
+    except ImportError:  # tracing not installed in this copy: keep the short versions
+        return dict(TAINT_FALLBACK)
+    return dict(EXPLANATIONS)
+
+
+def _heuristic(name: str, figures: dict[str, Any]) -> dict[str, Any]:
+    text = MULTI_INPUT if name == "multi-input" else CHANGE_INTRO + CHANGE_HEURISTICS[name].reason + "."
+    rate = error_rate(figures, name)
+    if rate is None:
+        measured = "No measured error rate was found in docs/accuracy.md for this heuristic."
+    else:
+        wrong = rate["links_made"] - rate["links_right"]
+        measured = (f"Measured on ground-truth scenarios: {wrong} wrong of {rate['links_made']} links made "
+                    f"(link error rate {rate['link_error_rate']:.2%}); pairwise precision "
+                    f"{rate['pairwise_precision']}, recall {rate['pairwise_recall']}, false merges "
+                    f"{rate['false_merges']}.")  # fmt: skip
+    return {"name": name, "explanation": text, "measured": measured, "figures": rate}
+
+
+def _coinjoin_measured(figures: dict[str, Any]) -> str | None:
+    row = figures["rows"][0] if figures["rows"] else {}
+    if "coinjoins detected" not in row:
+        return None
+    return (f"Measured on the same scenarios: {row['coinjoins detected']} CoinJoins detected, "
+            f"{row.get('false coinjoin alarms', '?')} false alarms.")
+
+
+def methods(heuristics: list[str], taint_models: list[str], with_payers: bool = False) -> dict[str, Any]:
+    """The appendix as data: the heuristics and taint models used, with error rates and where they come from."""
+    figures = load_figures()
+    known = [h for h in heuristics if h == "multi-input" or h in CHANGE_HEURISTICS]
+    together = set_figures(figures, known) if known else None
+    explanations = taint_explanations()
+    return {
+        "heuristics": [_heuristic(name, figures) for name in known],
+        "heuristic_set": together,
+        "coinjoin": COINJOIN, "coinjoin_measured": _coinjoin_measured(figures),
+        "payers": {"explanation": PAYERS, **load_figures(start=PAYERS_START, end=PAYERS_END)} if with_payers else None,
+        "taint_models": [{"name": m, "explanation": explanations.get(m, m), "measured": TAINT_ERROR}
+                         for m in taint_models],
+        "accuracy_measured": figures.get("measured"),
+        "accuracy_source": "docs/accuracy.md" if figures.get("file") else None,
+    }  # fmt: skip

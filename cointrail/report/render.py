@@ -1,0 +1,60 @@
+"""Rendering the facts to HTML (Jinja2) and PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+import jinja2
+
+from cointrail.errors import CointrailError
+from cointrail.report.findings import coin_text, utc_text
+from cointrail.report.graph import flow_graph, flow_svg
+
+
+def _coin(amount: int | None) -> str:
+    return coin_text(amount) or ""
+
+
+def _money(value: dict[str, Any] | None) -> str:
+    return "" if not value else f"{value['value']:,.2f} {value['currency']}"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("cointrail.report", "templates"),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
+    env.globals.update(coin=_coin, money=_money, utc=utc_text)
+    return env
+
+
+def graph_svg(facts: dict[str, Any]) -> str:
+    """The flow graph of the findings as an SVG document."""
+    return flow_svg(flow_graph(facts["findings"]["payers"], facts["findings"]["flows"]))
+
+
+def render_html(facts: dict[str, Any], facts_sha256: str) -> str:
+    """The report as one self-contained HTML page (the graph is embedded)."""
+    svg = base64.b64encode(graph_svg(facts).encode("utf-8")).decode("ascii")
+    template = _environment().get_template("report.html.j2")
+    return template.render(f=facts, facts_sha256=facts_sha256, graph_svg_b64=svg)
+
+
+class PdfUnavailable(CointrailError):
+    """WeasyPrint cannot run here: Debian's pango libraries are missing."""
+
+
+def render_pdf(html: str) -> bytes:
+    """The HTML report printed to PDF by WeasyPrint (offline: the page links to nothing outside)."""
+    try:
+        import weasyprint  # imported here: it loads pango, which the other commands do not need
+    except OSError as error:  # cffi could not load libpango / libpangoft2
+        raise PdfUnavailable(
+            f"the PDF cannot be written because WeasyPrint cannot load pango ({str(error).splitlines()[0]}); "
+            "install Debian's libpango-1.0-0 and libpangoft2-1.0-0 (scripts/system-deps.sh does)") from None
+
+    for name in ("weasyprint", "fontTools"):  # their font-subsetting chatter is not for the user
+        logging.getLogger(name).setLevel(logging.ERROR)
+    pdf = weasyprint.HTML(string=html, base_url=None).write_pdf()
+    assert pdf is not None
+    return bytes(pdf)

@@ -1,0 +1,58 @@
+"""Writing a report into its case: facts (JSON), HTML and PDF as write-once evidence, each logged."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from cointrail.cases import Case
+from cointrail.report.render import PdfUnavailable, render_html, render_pdf
+
+FACTS_ACTION, HTML_ACTION, PDF_ACTION = "report.facts", "report.html", "report.pdf"
+
+
+def facts_bytes(facts: dict[str, Any]) -> bytes:
+    return json.dumps(facts, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
+
+
+def _copy_out(files: dict[str, dict[str, Any]], case: Case, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for kind, item in files.items():
+        target = out / f"{case.name}-report.{kind}"
+        shutil.copyfile(case.folder / item["path"], target)
+        item["copy"] = str(target)
+
+
+def write_report(case: Case, facts: dict[str, Any], out: Path | None = None, pdf: bool = True) -> dict[str, Any]:
+    """Store the facts, the HTML and (unless ``pdf`` is false) the PDF in ``case``; copy them to ``out``."""
+    started = time.perf_counter()
+    files: dict[str, dict[str, Any]] = {}
+    path, facts_sha = case.add_evidence(facts_bytes(facts), ".report.json", FACTS_ACTION)
+    files["json"] = {"path": case.relative(path), "sha256": facts_sha}
+    html = render_html(facts, facts_sha)
+    path, digest = case.add_evidence(html.encode("utf-8"), ".report.html", HTML_ACTION)
+    files["html"] = {"path": case.relative(path), "sha256": digest}
+    warnings = []
+    if pdf:
+        try:
+            path, digest = case.add_evidence(render_pdf(html), ".report.pdf", PDF_ACTION)
+            files["pdf"] = {"path": case.relative(path), "sha256": digest}
+        except PdfUnavailable as error:  # the HTML holds the same report; say why the PDF is missing
+            warnings.append(str(error))
+    if out is not None:
+        _copy_out(files, case, out)
+    return {"case": case.name, "files": files, "warnings": warnings, "summary": facts["summary"],
+            "exchanges": [x["service"] for x in facts["findings"]["exchanges"]],
+            "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+
+
+def latest_facts(case: Case) -> dict[str, Any] | None:
+    """The facts of the newest report stored in the case, or None before the first report."""
+    entries = [e for e in case.log.entries() if e["action"] == FACTS_ACTION]
+    if not entries:
+        return None
+    data: dict[str, Any] = json.loads((case.folder / entries[-1]["object"]).read_text(encoding="utf-8"))
+    return data

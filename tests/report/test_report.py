@@ -1,0 +1,134 @@
+"""The court-ready report: made from a real capture and a real ledger store, the PDF opened and read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from pypdf import PdfReader
+from reportcase import EXCHANGE, Story
+
+from cointrail.cases import open_case, sha256_file, verify_case
+from cointrail.cli import main
+from cointrail.ledger.store import LedgerStore
+from cointrail.report import collect_facts, write_report
+from cointrail.report.accuracy import parse_figures
+from cointrail.report.render import graph_svg
+
+
+def _cli(capsys: pytest.CaptureFixture[str], story: Story, *args: str) -> dict:
+    root = str(story.case.folder.parent)
+    code = main([*args, "--case", story.case.name, "--cases-dir", root, "--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)
+
+
+def _pdf_text(path: Path) -> str:
+    """The PDF's text with all white space removed: long hashes are wrapped across lines in the tables."""
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    return "".join(text.split())
+
+
+@pytest.mark.slow
+def test_report_pdf_holds_summary_txids_hashes_and_methods(story: Story, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    result = _cli(capsys, story, "report", "--db", str(story.db), "--out", str(tmp_path))
+    pdf = Path(result["files"]["pdf"]["copy"])
+    text = _pdf_text(pdf)
+    warc = next(e for e in story.case.log.entries() if e["action"] == "capture.warc")
+    assert "summary" in text and "Exchangestocontact" in text
+    assert "3payment(s)from2payingwallet(s),1.00000000LTC" in text  # the summary: 3 payments by 2 wallets
+    assert story.txid("pay_b") in text and story.txid("sweep") in text
+    assert warc["sha256"] in text  # the evidence list, with the capture's hash
+    assert "Appendix:methods" in text and "multi-input" in text and "linkerrorrate" in text
+    assert "Haircut" in text  # the taint model used, explained
+    assert "Findingthepayersandtheexchangesthatfundedthem" in text  # with its figures from docs/accuracy.md
+    assert EXCHANGE.replace(" ", "") in text
+
+
+@pytest.mark.slow
+def test_report_is_stored_as_logged_evidence(story: Story, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = _cli(capsys, story, "report", "--db", str(story.db), "--no-pdf")
+    case = open_case(story.case.name, story.case.folder.parent)
+    logged = {e["action"]: e for e in case.log.entries()}
+    for kind, action in (("json", "report.facts"), ("html", "report.html")):
+        item = result["files"][kind]
+        assert sha256_file(case.folder / item["path"]) == item["sha256"] == logged[action]["sha256"]
+        assert (case.folder / item["path"]).stat().st_mode & 0o222 == 0  # written once, read-only
+    assert verify_case(case, record=False).intact
+    facts = json.loads((case.folder / result["files"]["json"]["path"]).read_text())
+    assert facts["ledger"]["sources"][0]["merkle_checked"] is True  # the store's verification flags are quoted
+    assert facts["ledger"]["clustering"]["heuristics"] == ["multi-input", "change-round-amount", "change-optimal"]
+
+
+def test_report_from_payers_built_by_hand(story: Story) -> None:
+    """The report is written against the data contract of docs/tracing.md, not against the tracer's code."""
+    site = [story.address("site1")]
+    payers = {
+        "site": {"addresses": site, "cluster_ids": [7]},
+        "payments": [{"txid": story.txid("pay_a"), "time": 1_600_000_300, "date": "2020-09-13", "height": 2,
+                      "address": site[0], "addresses_paid": site, "amount": 25_000_000, "amount_coin": "0.25000000",
+                      "fiat": {"currency": "USD", "value": 20.0, "price": 80.0, "price_date": "2020-09-13",
+                               "source": "csv:prices.csv"},
+                      "payer_cluster_id": 3, "payer_addresses": [story.address("alice1")], "fresh_address": True}],
+        "payers": [{"payer_cluster_id": 3, "payer_addresses": [story.address("alice1")], "payments": 1,
+                    "txids": [story.txid("pay_a")], "total": 25_000_000, "total_coin": "0.25000000",
+                    "total_fiat": {"currency": "USD", "value": 20.0}, "first_date": "2020-09-13",
+                    "last_date": "2020-09-13", "first_time": 1_600_000_300, "last_time": 1_600_000_300,
+                    "funded_by": "Hand Exchange", "unresolved": {},
+                    "funding": [{"service": "Hand Exchange", "category": "exchange", "label_source": "test",
+                                 "label_confidence": "service_data", "service_address": story.address("exhot"),
+                                 "withdrawal_txid": story.txid("w1"), "time": 1_600_000_150, "date": "2020-09-13",
+                                 "amount": 100_000_000, "confidence": 0.9,
+                                 "steps": [{"hop": 1, "txid": story.txid("w1"), "from_addresses": [],
+                                            "to_address": story.address("alice1"), "amount": 100_000_000,
+                                            "amount_coin": "1.00000000", "confidence": 0.9,
+                                            "reason": "paid out by the exchange"}]}]}],
+        "services": [], "patterns": [], "price_source": "csv:prices.csv",
+        "totals": {"payments": 1, "payers": 1, "amount": 25_000_000, "amount_coin": "0.25000000",
+                   "fiat": {"currency": "USD", "value": 20.0, "source": "csv:prices.csv"}, "with_service": 1},
+    }  # fmt: skip
+    facts = collect_facts(story.case, None, site, findings={"payers": payers, "flows": []})
+    [exchange] = facts["findings"]["exchanges"]
+    assert exchange["service"] == "Hand Exchange"
+    assert exchange["withdrawals"][0]["address"] == story.address("alice1")
+    assert exchange["withdrawals"][0]["time_utc"] == "2020-09-13 12:29:10 UTC"
+    assert any("20.00 USD" in line for line in facts["summary"])
+    html = write_report(story.case, facts, pdf=False)["files"]["html"]
+    page = (story.case.folder / html["path"]).read_text()
+    assert story.txid("w1") in page and "csv:prices.csv" in page
+    assert 'src="http' not in page and 'href="http' not in page  # renders offline: nothing fetched from outside
+    assert "data:image/svg+xml;base64," in page  # the flow graph, embedded
+
+
+def test_flow_graph_draws_each_role_in_its_column(story: Story) -> None:
+    with LedgerStore.open(story.db, read_only=True) as store:
+        facts = collect_facts(story.case, store)
+    svg = graph_svg(facts)
+    root = ElementTree.fromstring(svg)  # well-formed SVG
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts.count(EXCHANGE) == 2  # funded the payers, and received the site's money
+    assert "the site" in texts and sum(1 for t in texts if t and t.startswith("cluster:")) == 2
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}path"))) == 1 + 2 + 2 + 1  # marker + arrows
+
+
+def test_methods_quote_the_measured_error_rates(story: Story) -> None:
+    with LedgerStore.open(story.db, read_only=True) as store:
+        facts = collect_facts(story.case, store, findings={"payers": None, "flows": []})
+    methods = {h["name"]: h for h in facts["methods"]["heuristics"]}
+    assert set(methods) == {"multi-input", "change-round-amount", "change-optimal"}
+    assert methods["multi-input"]["figures"]["link_error_rate"] is not None
+    assert "Measured on ground-truth scenarios" in methods["change-optimal"]["measured"]
+
+
+def test_accuracy_table_is_parsed_between_its_markers() -> None:
+    text = ("intro\n<!-- accuracy:start -->\nMeasured today.\n\n| heuristics | pairwise precision | "
+            "links right/made, per heuristic |\n|---|---|---|\n| change-x | 0.9000 | change-x: 9/10 |\n"
+            "<!-- accuracy:end -->\n")  # fmt: skip
+    figures = parse_figures(text)
+    assert figures["measured"] == "Measured today."
+    assert figures["rows"] == [{"heuristics": "change-x", "pairwise precision": "0.9000",
+                                "links right/made, per heuristic": "change-x: 9/10"}]  # fmt: skip

@@ -1,0 +1,44 @@
+"""The request pack per exchange: CSV read back, letter text, stored in the case."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from reportcase import EXCHANGE, Story
+
+from cointrail.cli import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], story: Story, *args: str) -> tuple[int, str]:
+    code = main(["request-pack", "--case", story.case.name, "--cases-dir", str(story.case.folder.parent), *args])
+    return code, capsys.readouterr().out
+
+
+def test_request_pack_lists_the_withdrawals_and_deposits_to_ask_about(
+        story: Story, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    code, out = _run(capsys, story, "--db", str(story.db), "--out", str(tmp_path), "--json")
+    assert code == 0, out
+    [pack] = json.loads(out)
+    assert pack["exchange"] == EXCHANGE and pack["withdrawals"] == 2 and pack["deposits"] == 1
+    with open(pack["files"]["csv"]["copy"], newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    withdrawals = [r for r in rows if r["kind"] == "withdrawal"]
+    [deposit] = [r for r in rows if r["kind"] == "deposit"]
+    assert {r["txid"] for r in withdrawals} == {story.txid("w1")}
+    assert deposit["txid"] == story.txid("sweep") and deposit["address"] == story.address("exdeposit")
+    assert deposit["amount"] == "0.99990000" and deposit["currency"] == "LTC"
+    assert deposit["time_utc"] == "2020-09-13 12:36:40 UTC"
+    letter = Path(pack["files"]["letter"]["copy"]).read_text()
+    assert letter.startswith(f"To: {EXCHANGE}") and story.txid("sweep") in letter
+    logged = [e["action"] for e in story.case.log.entries()]
+    assert "request-pack.csv" in logged and "request-pack.letter" in logged
+
+
+def test_unknown_exchange_is_refused_in_one_sentence(story: Story, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["request-pack", "--case", story.case.name, "--cases-dir", str(story.case.folder.parent),
+                 "--db", str(story.db), "--exchange", "Nobody"])  # fmt: skip
+    assert code == 2
+    assert "no exchange named 'Nobody'" in capsys.readouterr().err
