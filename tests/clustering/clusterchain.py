@@ -14,6 +14,8 @@ from cointrail.addresses import address_for_script
 from cointrail.ledger.model import Block, BlockHeader, Transaction, TxIn, TxOut
 from cointrail.ledger.store import LedgerStore, SourcedBlock
 
+COIN = 100_000_000  # base units in one coin
+
 CHAIN, NETWORK = "litecoin", "regtest"
 
 

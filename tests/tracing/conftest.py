@@ -10,9 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "clustering"))
 
-from clusterchain import ChainBuilder  # noqa: E402
-
-COIN = 100_000_000
+from clusterchain import COIN, ChainBuilder  # noqa: E402
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clusterchain import ChainBuilder
-from conftest import COIN
+from clusterchain import COIN, ChainBuilder
 
 from cointrail.tracing import detect_patterns
 from cointrail.tracing.patterns import subscription_finding

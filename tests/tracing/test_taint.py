@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from conftest import COIN
+from clusterchain import COIN
 
 from cointrail.labels.model import Label, confidence_named
 from cointrail.labels.store import write_labels

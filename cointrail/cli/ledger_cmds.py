@@ -1,0 +1,70 @@
+"""What the ledger commands share: the --db option, opening the store, the progress bar.
+
+The commands themselves are one module each (``ingest_cmd``, ``tx_cmd``,
+``block_cmd``, ``address_info_cmd``, ``store_cmd``), registered in
+:data:`cointrail.cli.COMMANDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from cointrail.cli.output import stderr_is_terminal
+from cointrail.ledger.store import LedgerStore
+
+
+def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--db FILE`` option naming the ledger store."""
+    return click.option(
+        "--db", "db", required=True, type=click.Path(dir_okay=False), help="The ledger store (a DuckDB file)."
+    )(command)
+
+
+def open_for_reading(db: str) -> LedgerStore:
+    return LedgerStore.open(db, read_only=True)
+
+
+class _TxRateColumn(ProgressColumn):
+    """Transactions per second since the start of the bar."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0
+        rate = task.fields.get("txs", 0) / elapsed if elapsed > 0 else 0
+        return Text(f"{rate:,.0f} tx/s", style="progress.data.speed")
+
+
+class IngestProgressBar:
+    """A rich progress bar on standard error: blocks, transactions per second, time left."""
+
+    def __init__(self) -> None:
+        self._bar = Progress(
+            TextColumn("[bold]ingest[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("blocks"), _TxRateColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), disable=not stderr_is_terminal(),
+        )  # fmt: skip
+        self._task: Any = None
+        self._txs = 0
+
+    def __enter__(self) -> IngestProgressBar:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def start(self, first_height: int, last_height: int) -> None:
+        description = f"heights {first_height}–{last_height}"
+        if self._task is None:
+            self._task = self._bar.add_task(description, total=last_height - first_height + 1, txs=0)
+        else:
+            self._bar.update(self._task, description=description, total=last_height - first_height + 1, completed=0)
+
+    def advance(self, blocks: int, transactions: int) -> None:
+        self._txs += transactions
+        self._bar.update(self._task, advance=blocks, txs=self._txs)

@@ -1,0 +1,208 @@
+"""Ingest a chain into the store: from a node's JSON-RPC or from raw block files.
+
+Both sources yield :class:`~cointrail.ledger.store.SourcedBlock` values in
+chain order; :func:`ingest` checks the stored tip against the source (rolling
+back to the fork point after a reorg), then writes batches, one DuckDB
+transaction each. Raw blocks are fetched from the node with ``getblock HASH 0``
+by a bounded pool of worker threads while the main thread parses, verifies and
+stores: see :mod:`cointrail.ledger.sources`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cointrail.errors import ExternalServiceError, IntegrityError
+from cointrail.ledger.model import display_hash
+from cointrail.ledger.sources import BlockFilesSource, BlockSource, RpcBlockFetcher, RpcSource
+from cointrail.ledger.store import LedgerStore, SourcedBlock
+
+__all__ = ["BlockFilesSource", "BlockSource", "IngestReport", "RpcBlockFetcher", "RpcSource", "ingest"]
+
+
+class Progress(Protocol):
+    """What ingestion reports while it works (the CLI shows a rich progress bar)."""
+
+    def start(self, first_height: int, last_height: int) -> None: ...
+
+    def advance(self, blocks: int, transactions: int) -> None: ...
+
+
+class NoProgress:
+    """A :class:`Progress` that shows nothing."""
+
+    def start(self, first_height: int, last_height: int) -> None:
+        pass
+
+    def advance(self, blocks: int, transactions: int) -> None:
+        pass
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did; :meth:`to_dict` is the ``--json`` output."""
+
+    chain: str
+    network: str
+    source: str
+    start_height: int | None = None
+    tip_height: int | None = None
+    blocks: int = 0
+    transactions: int = 0
+    rolled_back: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chain": self.chain, "network": self.network, "source": self.source,
+            "start_height": self.start_height, "tip_height": self.tip_height, "blocks": self.blocks,
+            "transactions": self.transactions, "rolled_back": self.rolled_back, "seconds": round(self.seconds, 3),
+        }  # fmt: skip
+
+
+def find_fork_point(store: LedgerStore, source: BlockSource, step: int = 64) -> int | None:
+    """The highest stored height whose hash the source agrees with (None: the store is empty)."""
+    tip = store.tip()
+    if tip is None:
+        return None
+    height = min(tip[0], source.tip_height())
+    while height >= 0:
+        heights = list(range(height, max(height - step, -1), -1))
+        stored = dict(store.con.execute(
+            "SELECT height, hash FROM blocks WHERE height BETWEEN ? AND ?", [heights[-1], heights[0]]
+        ).fetchall())  # fmt: skip
+        for h, theirs in zip(heights, source.hashes(heights), strict=True):
+            if bytes(stored[h]) == theirs:
+                return h
+        height = heights[-1] - 1
+    return -1
+
+
+def _check_verified(sourced: SourcedBlock) -> None:
+    if not sourced.block.merkle_verified:
+        raise IntegrityError(
+            f"block {display_hash(sourced.block.header.hash)} at height {sourced.height} from {sourced.source}: "
+            "its merkle root does not match its transactions; the source's data are corrupt"
+        )
+
+
+def _batches(blocks: Iterable[SourcedBlock], max_blocks: int, max_txs: int) -> Iterator[list[SourcedBlock]]:
+    batch: list[SourcedBlock] = []
+    txs = 0
+    for sourced in blocks:
+        _check_verified(sourced)
+        batch.append(sourced)
+        txs += len(sourced.block.transactions)
+        if len(batch) >= max_blocks or txs >= max_txs:
+            yield batch
+            batch, txs = [], 0
+    if batch:
+        yield batch
+
+
+def _roll_back_if_forked(store: LedgerStore, source: BlockSource, report: IngestReport) -> None:
+    tip = store.tip()
+    fork = find_fork_point(store, source)
+    if tip is not None and fork is not None and fork < tip[0]:
+        store.rollback_to(fork)
+        report.rolled_back.append({"from_height": tip[0], "to_height": fork})
+
+
+def ingest(
+    store: LedgerStore,
+    source: BlockSource,
+    *,
+    progress: Progress | None = None,
+    batch_blocks: int = 500,
+    batch_transactions: int = 50_000,
+) -> IngestReport:
+    """Bring the store up to the source's best chain; return what was done.
+
+    Safe to interrupt at any moment: each batch is committed with its blocks,
+    and the next run resumes from the stored tip (after a reorg check).
+    """
+    progress = progress or NoProgress()
+    report = IngestReport(store.chain, store.network, source.name)
+    began = time.perf_counter()
+    source.check_network(store.chain, store.network)
+    _ingest_until_tip(store, source, progress, report, batch_blocks, batch_transactions)
+    tip = store.tip()
+    report.tip_height = tip[0] if tip else None
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _ingest_until_tip(store: LedgerStore, source: BlockSource, progress: Progress, report: IngestReport,
+                      batch_blocks: int, batch_transactions: int) -> None:  # fmt: skip
+    stalled = False
+    while True:
+        rollbacks = len(report.rolled_back)
+        _roll_back_if_forked(store, source, report)
+        tip = store.tip()
+        first, last = (tip[0] + 1 if tip else 0), source.tip_height()
+        if first > last:
+            return
+        report.start_height = first if report.start_height is None else report.start_height
+        progress.start(first, last)
+        written = report.blocks
+        if _write_range(store, source, first, last, progress, report, batch_blocks, batch_transactions):
+            continue
+        # The source's chain changed under us (a reorg mid-run): check for a fork again, but only
+        # once without progress; a source whose blocks never link is broken, not reorganising.
+        if stalled and report.blocks == written and len(report.rolled_back) == rollbacks:
+            raise ExternalServiceError(
+                f"{source.name}: its block at height {first} does not extend its own block at height {first - 1}; "
+                "the source's data are inconsistent"
+            )
+        stalled = report.blocks == written
+
+
+def _write_range(store: LedgerStore, source: BlockSource, first: int, last: int, progress: Progress,
+                 report: IngestReport, batch_blocks: int, batch_transactions: int) -> bool:  # fmt: skip
+    """Write ``first..last``; False when the source's chain stopped linking (a reorg mid-run).
+
+    Each batch is written by a store thread while this one fetches and parses
+    the next (DuckDB releases the GIL while it works); one write at a time, in
+    order, so the store sees exactly the sequence of a plain loop.
+    """
+    tip = store.tip()
+    prev = tip[1] if tip else None
+    with ThreadPoolExecutor(1, thread_name_prefix="cointrail-store") as writer:
+        pending: Future[None] | None = None
+        done: list[SourcedBlock] = []
+        for batch in _batches(source.blocks(first, last), batch_blocks, batch_transactions):
+            linked = _linked_prefix(prev, batch)
+            _finish(pending, done, progress, report)
+            pending, done = writer.submit(store.append, linked), linked
+            if len(linked) < len(batch):
+                break
+            prev = linked[-1].block.header.hash
+        else:
+            _finish(pending, done, progress, report)
+            return True
+        _finish(pending, done, progress, report)
+        return False
+
+
+def _finish(pending: Future[None] | None, blocks: list[SourcedBlock], progress: Progress, report: IngestReport) -> None:
+    """Wait for a batch's write (raising its error), then count it."""
+    if pending is None:
+        return
+    pending.result()
+    txs = sum(len(s.block.transactions) for s in blocks)
+    report.blocks += len(blocks)
+    report.transactions += txs
+    progress.advance(len(blocks), txs)
+
+
+def _linked_prefix(prev: bytes | None, batch: list[SourcedBlock]) -> list[SourcedBlock]:
+    """The leading blocks of ``batch`` that extend ``prev`` (the tip) one after another."""
+    for i, sourced in enumerate(batch):
+        if prev is not None and sourced.block.header.prev_hash != prev:
+            return batch[:i]
+        prev = sourced.block.header.hash
+    return batch

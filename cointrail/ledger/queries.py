@@ -1,0 +1,182 @@
+"""Read the ledger store: an address, a transaction, a block, as plain data.
+
+Each function returns dicts of JSON-ready values (hashes as displayed hex,
+amounts as integers in base units), which is also what ``--json`` prints.
+Point lookups go through the ART indexes of :mod:`cointrail.ledger.schema`;
+the rest are ``tx_id IN (…)`` filters that DuckDB's zone maps answer cheaply,
+because rows are stored in chain order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from cointrail.addresses import parse_address
+from cointrail.errors import InputError
+from cointrail.ledger.model import display_hash, internal_hash
+from cointrail.ledger.store import LedgerStore, NotInStoreError
+
+
+def _in_list(ids: set[int] | list[int]) -> str:
+    """A SQL ``IN`` list of integers (ids come from the store, never from the user)."""
+    return ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"
+
+
+def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes, str]:
+    """(address_id, address, script, script_type) of an address string, or raise."""
+    text = text.strip()
+    row = store.one("SELECT address_id, address, script, script_type FROM addresses WHERE address = ?", [text])
+    if row:
+        return row[0], row[1], bytes(row[2]), row[3]
+    parsed = parse_address(text)
+    if not parsed.valid:
+        raise InputError(f"{text!r} is not a valid address: {parsed.reason}")
+    scripts = [c.script_pubkey for c in parsed.candidates
+               if c.chain == store.chain and c.network == store.network and c.script_pubkey]  # fmt: skip
+    if not scripts:
+        raise InputError(f"{text} is not a {store.chain} {store.network} address, which is what {store.path} holds")
+    row = store.one(
+        "SELECT address_id, address, script, script_type FROM addresses WHERE script = ?", [bytes.fromhex(scripts[0])]
+    )
+    if not row:
+        raise NotInStoreError(f"{text} never appears in the {store.chain} {store.network} blocks of {store.path}")
+    return row[0], row[1], bytes(row[2]), row[3]
+
+
+def _seen(store: LedgerStore, first: int, last: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Where the first and last transactions of an address are.
+
+    Simple single-table queries throughout: DuckDB answers them from the ART
+    indexes, where a join or a UNION would scan.
+    """
+    txs = {r[0]: r[1:] for r in store.rows(
+        f"SELECT tx_id, txid, block_height FROM transactions WHERE tx_id IN ({_in_list({first, last})})"
+    )}  # fmt: skip
+    heights = _in_list({t[1] for t in txs.values()})
+    times = dict(store.rows(f"SELECT height, time FROM blocks WHERE height IN ({heights})"))
+    seen = {k: {"txid": display_hash(bytes(t[0])), "height": t[1], "time": times[t[1]]} for k, t in txs.items()}
+    return seen[first], seen[last]
+
+
+def _counterparties(store: LedgerStore, address_id: int, received_in: set[int], sent_in: set[int],
+                    limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Who paid this address (inputs of the transactions paying it) and whom it paid."""
+    found: dict[int, dict[str, Any]] = defaultdict(lambda: {"paid_us": 0, "we_paid": 0, "transactions": set()})
+    for table, txs, key in (("inputs", received_in, "paid_us"), ("outputs", sent_in, "we_paid")):
+        if not txs:
+            continue
+        sql = f"SELECT address_id, value, tx_id FROM {table} WHERE tx_id IN ({_in_list(txs)})"
+        for other, value, tx_id in store.rows(sql):
+            if other is not None and other != address_id:  # a coinbase input pays nobody's money
+                found[other][key] += value or 0
+                found[other]["transactions"].add(tx_id)
+    ranked = sorted(found.items(), key=lambda kv: (-len(kv[1]["transactions"]), kv[0]))[:limit]
+    if not ranked:
+        return []
+    ids = _in_list([k for k, _ in ranked])
+    names = {r[0]: r[1:] for r in store.rows(
+        f"SELECT address_id, address, script, script_type FROM addresses WHERE address_id IN ({ids})"
+    )}  # fmt: skip
+    return [
+        {"address": names[k][0], "script_pubkey": bytes(names[k][1]).hex(), "type": names[k][2],
+         "transactions": len(v["transactions"]), "paid_us": v["paid_us"], "we_paid": v["we_paid"]}
+        for k, v in ranked
+    ]  # fmt: skip
+
+
+def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> dict[str, Any]:
+    """Received, sent, balance (base units), transactions, first/last seen and counterparties."""
+    address_id, name, script, kind = find_address(store, address)
+    received = store.rows("SELECT tx_id, value FROM outputs WHERE address_id = ?", [address_id])
+    spent = store.rows("SELECT tx_id, value FROM inputs WHERE address_id = ?", [address_id])
+    received_in, sent_in = {r[0] for r in received}, {r[0] for r in spent}
+    total_in, total_out = sum(r[1] for r in received), sum(r[1] for r in spent)
+    all_txs = received_in | sent_in
+    first, last = _seen(store, min(all_txs), max(all_txs))
+    return {
+        "chain": store.chain, "network": store.network, "address": name, "script_pubkey": script.hex(),
+        "type": kind, "received": total_in, "sent": total_out, "balance": total_in - total_out,
+        "outputs_received": len(received), "outputs_spent": len(spent),
+        "tx_count": len(all_txs), "first_seen": first, "last_seen": last,
+        "counterparties": _counterparties(store, address_id, received_in, sent_in, counterparties),
+    }  # fmt: skip
+
+
+def _parse_txid(text: str) -> bytes:
+    text = text.strip().lower()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise InputError(f"{text!r} is not a transaction id (64 hexadecimal digits)")
+    return internal_hash(text)
+
+
+_TX_OUTPUTS = """
+SELECT o.vout, o.value, a.address, a.script, a.script_type, s.txid, o.spent_by_vin, o.spent_height
+FROM outputs o JOIN addresses a USING (address_id) LEFT JOIN transactions s ON s.tx_id = o.spent_by_tx_id
+WHERE o.tx_id = ? ORDER BY o.vout
+"""
+_TX_INPUTS = """
+SELECT i.vin, p.txid, i.prev_vout, i.value, a.address, i.sequence
+FROM inputs i LEFT JOIN transactions p ON p.tx_id = i.prev_tx_id LEFT JOIN addresses a USING (address_id)
+WHERE i.tx_id = ? ORDER BY i.vin
+"""
+
+
+def transaction(store: LedgerStore, txid: str) -> dict[str, Any]:
+    """One transaction with its inputs (resolved) and outputs (with who spent them)."""
+    row = store.one(
+        "SELECT t.tx_id, t.block_height, b.hash, b.time, t.position, t.version, t.locktime, t.size, t.vsize, "
+        "t.is_coinbase, t.has_mweb, t.wtxid FROM transactions t JOIN blocks b ON b.height = t.block_height "
+        "WHERE t.txid = ? ORDER BY t.tx_id DESC LIMIT 1",
+        [_parse_txid(txid)],
+    )
+    if row is None:
+        raise NotInStoreError(f"transaction {txid.strip()} is not in {store.path}")
+    tx_id, height, block_hash, time, position, version, locktime, size, vsize, coinbase, mweb, wtxid = row
+    outputs = [
+        {"n": n, "value": v, "address": a, "script_pubkey": bytes(s).hex(), "type": k,
+         "spent_by": None if st is None else {"txid": display_hash(bytes(st)), "vin": sv, "height": sh}}
+        for n, v, a, s, k, st, sv, sh in store.rows(_TX_OUTPUTS, [tx_id])
+    ]  # fmt: skip
+    inputs = [
+        {"n": n, "prev_txid": None if p is None else display_hash(bytes(p)), "prev_vout": None if coinbase else pv,
+         "value": v, "address": a, "sequence": seq}
+        for n, p, pv, v, a, seq in store.rows(_TX_INPUTS, [tx_id])
+    ]  # fmt: skip
+    paid_out = sum(o["value"] for o in outputs)
+    return {
+        "chain": store.chain, "network": store.network, "txid": txid.strip().lower(),
+        "wtxid": display_hash(bytes(wtxid)), "block_height": height, "block_hash": display_hash(bytes(block_hash)),
+        "time": time, "position": position, "version": version, "locktime": locktime, "size": size, "vsize": vsize,
+        "coinbase": coinbase, "mweb": mweb, "fee": None if coinbase else sum(i["value"] for i in inputs) - paid_out,
+        "output_total": paid_out, "inputs": inputs, "outputs": outputs,
+    }  # fmt: skip
+
+
+def block(store: LedgerStore, ref: str | int) -> dict[str, Any]:
+    """A block by height or hash, with where it came from, whether verified, and its txids."""
+    text = str(ref).strip()
+    if text.isdigit():
+        where, param = "height = ?", int(text)
+    elif len(text) == 64:
+        where, param = "hash = ?", _parse_txid(text)  # type: ignore[assignment]
+    else:
+        raise InputError(f"{text!r} is neither a block height nor a block hash (64 hexadecimal digits)")
+    row = store.one(
+        "SELECT height, hash, prev_hash, merkle_root, version, time, bits, nonce, size, tx_count, mweb_size, "
+        f"first_tx_id, source, txids_recomputed, merkle_checked FROM blocks WHERE {where}",
+        [param],
+    )
+    if row is None:
+        raise NotInStoreError(f"block {text} is not in {store.path}")
+    height, bhash, prev, merkle, version, time, bits, nonce, size, count, mweb, first, source, recomputed, checked = row
+    txids = [display_hash(bytes(r[0])) for r in store.rows(
+        "SELECT txid FROM transactions WHERE tx_id BETWEEN ? AND ? ORDER BY tx_id", [first, first + count - 1]
+    )]  # fmt: skip
+    return {
+        "chain": store.chain, "network": store.network, "height": height, "hash": display_hash(bytes(bhash)),
+        "prev_hash": display_hash(bytes(prev)), "merkle_root": display_hash(bytes(merkle)), "version": version,
+        "time": time, "bits": f"{bits:08x}", "nonce": nonce, "size": size, "tx_count": count,
+        "mweb_extension_size": mweb, "source": source, "txids_recomputed": recomputed, "merkle_checked": checked,
+        "txids": txids,
+    }  # fmt: skip

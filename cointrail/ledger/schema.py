@@ -1,0 +1,118 @@
+"""The ledger store's tables: a columnar layout for analytics at scale.
+
+One store holds one chain and network. Every entity has a dense integer id
+given in chain order (transactions by height then position in the block,
+addresses by first appearance), so that the same chain always gives the same
+ids, whatever the source or however often the ingest was interrupted. Hashes
+are BLOBs in internal byte order (see :mod:`cointrail.ledger.model`); amounts
+are BIGINTs in base units. Every row carries its chain and network, so tables
+exported to Parquet can be combined with those of other stores.
+
+The layout is documented for people in docs/store.md; keep both in step.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = "1"
+
+# Order matters for Parquet export/import and for comparisons in tests.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "meta": ("key",),
+    "blocks": ("height",),
+    "transactions": ("tx_id",),
+    "addresses": ("address_id",),
+    "outputs": ("tx_id", "vout"),
+    "inputs": ("tx_id", "vin"),
+}
+
+TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blocks (
+    chain VARCHAR NOT NULL,
+    network VARCHAR NOT NULL,
+    height INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    prev_hash BLOB NOT NULL,
+    merkle_root BLOB NOT NULL,
+    version BIGINT NOT NULL,
+    time BIGINT NOT NULL,
+    bits BIGINT NOT NULL,
+    nonce BIGINT NOT NULL,
+    size INTEGER NOT NULL,
+    tx_count INTEGER NOT NULL,
+    mweb_size INTEGER NOT NULL,
+    first_tx_id BIGINT NOT NULL,
+    source VARCHAR NOT NULL,
+    txids_recomputed BOOLEAN NOT NULL,
+    merkle_checked BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transactions (
+    chain VARCHAR NOT NULL,
+    network VARCHAR NOT NULL,
+    tx_id BIGINT NOT NULL,
+    txid BLOB NOT NULL,
+    wtxid BLOB NOT NULL,
+    block_height INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    version BIGINT NOT NULL,
+    locktime BIGINT NOT NULL,
+    size INTEGER NOT NULL,
+    vsize INTEGER NOT NULL,
+    input_count INTEGER NOT NULL,
+    output_count INTEGER NOT NULL,
+    is_coinbase BOOLEAN NOT NULL,
+    has_mweb BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS addresses (
+    chain VARCHAR NOT NULL,
+    network VARCHAR NOT NULL,
+    address_id BIGINT NOT NULL,
+    script BLOB NOT NULL,
+    address VARCHAR,
+    script_type VARCHAR NOT NULL,
+    first_height INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outputs (
+    chain VARCHAR NOT NULL,
+    network VARCHAR NOT NULL,
+    tx_id BIGINT NOT NULL,
+    vout INTEGER NOT NULL,
+    block_height INTEGER NOT NULL,
+    value BIGINT NOT NULL,
+    address_id BIGINT NOT NULL,
+    spent_by_tx_id BIGINT,
+    spent_by_vin INTEGER,
+    spent_height INTEGER
+);
+CREATE TABLE IF NOT EXISTS inputs (
+    chain VARCHAR NOT NULL,
+    network VARCHAR NOT NULL,
+    tx_id BIGINT NOT NULL,
+    vin INTEGER NOT NULL,
+    block_height INTEGER NOT NULL,
+    prev_tx_id BIGINT,
+    prev_vout BIGINT NOT NULL,
+    address_id BIGINT,
+    value BIGINT,
+    sequence BIGINT NOT NULL
+);
+"""
+
+# Point lookups of the query API (address-info, tx, block) go through these
+# ART indexes, IN lists of ids included (zone maps alone cost ~10-100 ms a query
+# on a million transactions); bulk analytics scan the columns instead.
+INDEXES_DDL = """
+CREATE INDEX IF NOT EXISTS addresses_by_address ON addresses (address);
+CREATE INDEX IF NOT EXISTS addresses_by_script ON addresses (script);
+CREATE INDEX IF NOT EXISTS addresses_by_id ON addresses (address_id);
+CREATE INDEX IF NOT EXISTS transactions_by_txid ON transactions (txid);
+CREATE INDEX IF NOT EXISTS transactions_by_id ON transactions (tx_id);
+CREATE INDEX IF NOT EXISTS outputs_by_address ON outputs (address_id);
+CREATE INDEX IF NOT EXISTS outputs_by_tx ON outputs (tx_id);
+CREATE INDEX IF NOT EXISTS inputs_by_address ON inputs (address_id);
+CREATE INDEX IF NOT EXISTS inputs_by_tx ON inputs (tx_id);
+CREATE INDEX IF NOT EXISTS blocks_by_hash ON blocks (hash);
+"""

@@ -1,0 +1,170 @@
+"""The ledger store: an embedded DuckDB database of one chain and network.
+
+:class:`LedgerStore` opens (or creates) the file, checks that it holds the
+chain the caller expects, and offers what ingestion needs: the stored tip, the
+hash at a height, a roll-back to a fork point, and :meth:`LedgerStore.append`
+for a batch of blocks (written in :mod:`cointrail.ledger.writer`). Reading is
+in :mod:`cointrail.ledger.queries`. The tables are in :mod:`cointrail.ledger.schema`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from cointrail.chains import utxo_network
+from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
+from cointrail.ledger import schema
+from cointrail.ledger.model import Block
+
+
+class NotInStoreError(CointrailError):
+    """What was asked for (an address, a transaction, a block) is not in the store."""
+
+    exit_code = EXIT_NEGATIVE
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedBlock:
+    """A block placed at its height in the best chain, with where it came from.
+
+    ``source`` names the place it can be checked again: an RPC URL without
+    credentials, or a blk file.
+    """
+
+    block: Block
+    height: int
+    source: str
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        raise InputError(
+            f"cannot open the ledger store {path}: it is in use by another cointrail process "
+            f"or not a DuckDB file ({str(error).splitlines()[0]})"
+        ) from error
+
+
+class LedgerStore:
+    """One ledger database file; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str):
+        self.con = con
+        self.path = path
+        self.chain = chain
+        self.network = network
+
+    @classmethod
+    def open(
+        cls, path: str | Path, chain: str | None = None, network: str | None = None, *, read_only: bool = False
+    ) -> LedgerStore:
+        """Open the store at ``path``; a new one is created unless ``read_only``.
+
+        ``chain`` and ``network`` are required to create a store and, when
+        given, must match those of an existing one.
+        """
+        path = Path(path)
+        if read_only and not path.exists():
+            raise InputError(f"there is no ledger store at {path}: run 'cointrail ingest' first, or check --db")
+        con = _connect(path, read_only)
+        stored = _read_identity(con)
+        if stored is None:
+            if read_only or not chain or not network:
+                con.close()
+                raise InputError(f"{path} is not a cointrail ledger store; give --chain and --network to create one")
+            _create(con, chain, network)
+            stored = (chain, network)
+        if (chain and chain != stored[0]) or (network and network != stored[1]):
+            con.close()
+            raise InputError(f"the store {path} holds {stored[0]} {stored[1]}, not {chain} {network}")
+        return cls(con, path, *stored)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> LedgerStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> tuple | None:
+        """The first row of a query, or None (the result is always consumed whole:
+        DuckDB refuses new work on a connection with a pending result)."""
+        rows = self.con.execute(sql, list(params)).fetchall()
+        return rows[0] if rows else None
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        """All rows of a query."""
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def tip(self) -> tuple[int, bytes] | None:
+        """Height and hash of the highest stored block, or None for an empty store."""
+        row = self.one("SELECT height, hash FROM blocks ORDER BY height DESC LIMIT 1")
+        return (row[0], bytes(row[1])) if row else None
+
+    def hash_at(self, height: int) -> bytes | None:
+        """The stored block hash at ``height``, or None."""
+        row = self.one("SELECT hash FROM blocks WHERE height = ?", [height])
+        return bytes(row[0]) if row else None
+
+    def append(self, blocks: Sequence[SourcedBlock]) -> None:
+        """Store consecutive blocks above the tip, all or nothing (one transaction)."""
+        from cointrail.ledger.writer import write_blocks  # writer imports this module
+
+        write_blocks(self, blocks)
+
+    def rollback_to(self, height: int) -> None:
+        """Delete everything above ``height`` (the fork point), in one transaction."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for table in ("inputs", "outputs", "transactions", "blocks"):
+                column = "height" if table == "blocks" else "block_height"
+                self.con.execute(f"DELETE FROM {table} WHERE {column} > ?", [height])
+            self.con.execute("DELETE FROM addresses WHERE first_height > ?", [height])
+            self.con.execute(
+                "UPDATE outputs SET spent_by_tx_id = NULL, spent_by_vin = NULL, spent_height = NULL "
+                "WHERE spent_height > ?",
+                [height],
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table: a quick summary of what the store holds."""
+        return {t: self.one(f"SELECT count(*) FROM {t}")[0] for t in schema.TABLE_KEYS if t != "meta"}  # type: ignore[index]
+
+
+def _read_identity(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "meta" not in tables:
+        return None
+    values = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    if "chain" not in values:
+        return None
+    return values["chain"], values["network"]
+
+
+def _create(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:
+    try:
+        utxo_network(chain, network)
+    except KeyError:
+        raise InputError(
+            f"cointrail cannot store {chain} {network}: not a known Bitcoin-family chain and network"
+        ) from None
+    con.execute("BEGIN TRANSACTION")
+    con.execute(schema.TABLES_DDL)
+    con.execute(schema.INDEXES_DDL)
+    con.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [["chain", chain], ["network", network], ["schema_version", schema.SCHEMA_VERSION]],
+    )
+    con.execute("COMMIT")
