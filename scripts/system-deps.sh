@@ -2,8 +2,17 @@
 # Install the real programs the tests talk to (a litecoind node, Chromium,
 # anvil), from Debian's packages and the npm registry. Idempotent: each is
 # installed only when missing.
+#
+# Usage: system-deps.sh [PROFILE]
+#   test (the default): everything the tests use;
+#   demo: only what `cointrail demo` needs (litecoind, and pango with a font for the PDF report).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROFILE="${1:-test}"
+case "$PROFILE" in
+    test|demo) ;;
+    *) echo "usage: $0 [test|demo] (unknown profile: $PROFILE)" >&2; exit 2 ;;
+esac
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -13,8 +22,14 @@ need_apt() { dpkg -s "$1" >/dev/null 2>&1 || apt_packages+=("$1"); }
 # Debian package names of the programs the tests start.
 need_apt litecoind
 # Headless browser for `capture --render` and a SOCKS5 proxy for the capture tests.
-need_apt chromium
-need_apt microsocks
+if [ "$PROFILE" = test ]; then
+    need_apt chromium
+    need_apt microsocks
+fi
+# Pango for WeasyPrint (`cointrail report` writes PDF), and a font to set the text in.
+need_apt libpango-1.0-0
+need_apt libpangoft2-1.0-0
+need_apt fonts-dejavu-core
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     echo "Installing Debian packages: ${apt_packages[*]} ..." >&2

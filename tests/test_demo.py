@@ -1,33 +1,101 @@
-"""The demo investigation runs end to end, offline, as a new user would run it."""
+"""The demo runs the whole investigation end to end, offline, as a new user would run it (a real process)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
+from pypdf import PdfReader
+
+from cointrail.cases import open_case
+from cointrail.simulation import litecoind_available
+
+needs_node = pytest.mark.skipif(not litecoind_available(), reason="litecoind is not installed (scripts/system-deps.sh)")
+
+
+def _demo(workdir: Path, *options: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cointrail", "demo", "--workdir", str(workdir), *options],
+                          capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not litecoind_available():
+        pytest.skip("litecoind is not installed (scripts/system-deps.sh)")
+    result = _demo(tmp_path_factory.mktemp("demo"), "--json")
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
 
 
 @pytest.mark.slow
-def test_demo_runs_end_to_end(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "cointrail", "demo", "--workdir", str(tmp_path), "--json"],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    demo = json.loads(result.stdout)
-    summary = demo["capture"]["summary"]
-    found = {item["address"]: item for item in summary["addresses"]}
-    assert "rltc1qwm9sthf6900t0c7wu93ne9hu6g28yl73f4chg7" in found  # hidden with zero-width spaces
-    assert found["rltc1qkl7q9fyp8xpgrs820z079zf4r7wh2tzjztsxhx"]["amounts"] == ["0.15 LTC"]
-    assert "qr-code" in found["rltc1qkl7q9fyp8xpgrs820z079zf4r7wh2tzjztsxhx"]["sources"]
+@pytest.mark.node
+def test_the_capture_finds_the_site_addresses_with_their_tricks(demo):
+    found = {item["address"]: item for item in demo["capture"]["summary"]["addresses"]}
+    site = list(dict.fromkeys(p["address"] for p in demo["scenario"]["site_payments"]))
+    assert set(site) <= set(found)
+    assert found[site[2]]["amounts"] == ["0.15 LTC"]  # the payment URI
+    assert "qr-code" in found[site[2]]["sources"]  # the QR code drawn at run time
+    assert found[site[3]]["tricks"]  # hidden with zero-width spaces
     assert all(check["valid"] for check in demo["address_checks"])
+
+
+@pytest.mark.slow
+@pytest.mark.node
+def test_the_payers_are_the_customers_with_the_exchange_that_funded_them(demo):
+    truth = demo["scenario"]
+    customer_of = {p["txid"]: p["customer"] for p in truth["site_payments"]}
+    found = demo["payers"]
+    assert {p["txid"] for p in found["payments"]} == set(customer_of)
+    payers_of = [{customer_of[txid] for txid in payer["txids"]} for payer in found["payers"]]
+    assert all(len(customers) == 1 for customers in payers_of)  # no payer mixes two customers
+    assert set().union(*payers_of) == set(customer_of.values())  # every customer found
+    named = [(c.pop(), p["funded_by"]) for c, p in zip(payers_of, found["payers"], strict=True) if p["funded_by"]]
+    assert len(named) >= len(found["payers"]) // 2
+    assert all(exchange in truth["funders"][customer] for customer, exchange in named)
+
+
+@pytest.mark.slow
+@pytest.mark.node
+def test_the_report_and_request_packs_are_evidence_and_the_case_is_intact(demo):
+    folder = Path(demo["capture"]["case_folder"])
+    case = open_case(folder.name, root=folder.parent)
+    logged = {entry["object"] for entry in case.log.entries()}
+    files = demo["report"]["files"]
+    assert "pdf" in files or any("pango" in warning for warning in demo["report"]["warnings"])
+    for item in files.values():
+        assert (folder / item["path"]).is_file() and item["path"] in logged
+    if "pdf" in files:  # the PDF is opened and read, as a prosecutor would
+        text = "".join(page.extract_text() for page in PdfReader(folder / files["pdf"]["path"]).pages)
+        assert "Demo Exchange" in text
+    operator = demo["scenario"]["site_operator_account"]["exchange"]
+    to_ask = {p["funded_by"] for p in demo["payers"]["payers"]} | {operator}
+    assert demo["request_packs"] and {pack["exchange"] for pack in demo["request_packs"]} <= to_ask
+    assert all(pack["files"]["letter"]["path"] in logged for pack in demo["request_packs"])
     assert demo["verification"]["intact"]
     assert demo["tamper_test"]["caught"]
+    assert demo["timings"]["total_seconds"] < 60
 
 
-def test_demo_text_tells_the_story(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "cointrail", "demo", "--workdir", str(tmp_path)],
-                            capture_output=True, text=True, timeout=300)
+@pytest.mark.slow
+@pytest.mark.node
+@needs_node
+def test_the_text_tells_the_story(tmp_path):
+    result = _demo(tmp_path)
     assert result.returncode == 0, result.stderr
-    for words in ("Step 1: capture", "zero-width", "intact", "caught by verify"):
-        assert words in result.stdout
+    for words in ("Step 1: the chain", "zero-width", "who paid the site", "funded by Demo Exchange",
+                  "Ask Demo Exchange", "request pack:", ".report.html", "intact", "caught by verify"):
+        assert words in result.stdout, words
+
+
+def test_without_litecoind_the_demo_says_how_to_install_it(tmp_path):
+    env = {**os.environ, "PATH": str(tmp_path)}  # no litecoind on this PATH
+    result = _demo(tmp_path / "work", env=env)
+    assert result.returncode == 3
+    assert "litecoind is not installed: run ./scripts/demo" in result.stderr
+    assert "Traceback" not in result.stderr

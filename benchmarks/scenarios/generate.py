@@ -12,18 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent.parent / "tests")]
-
-from economy import Economy  # noqa: E402
-from node import RegtestNode  # noqa: E402
-
-from cointrail.cli import main as cointrail_main  # noqa: E402
-from cointrail.ledger.store import LedgerStore  # noqa: E402
+from cointrail.cli import main as cointrail_main
+from cointrail.ledger.store import LedgerStore
+from cointrail.simulation import Economy, RegtestNode, scenario_node
 
 
 def ingest(node: RegtestNode, db: Path) -> None:
@@ -56,10 +50,7 @@ def make_scenario(out: Path, seed: int, rounds: int, *, midway: Callable[[Path],
     """
     out.mkdir(parents=True, exist_ok=True)
     db = out / "ledger.duckdb"
-    (out / "node").mkdir(parents=True, exist_ok=True)
-    # Dozens of wallets each filling a 1,000-key pool dominate the run time; a small pool is enough.
-    (out / "node" / "litecoin.conf").write_text("keypool=25\n")
-    node = RegtestNode(out / "node").start()
+    node = scenario_node(out / "node").start()
     try:
         economy = Economy(node, seed)
         economy.setup()

@@ -1,12 +1,16 @@
-"""The demo investigation: the whole workflow on bundled, harmless sample data.
+"""The demo investigation: the whole workflow on a private test chain and a harmless sample site.
 
-:func:`run_demo` serves the bundled fictitious payment site on loopback,
-captures it into a fresh case as WARC evidence, checks every address found,
-verifies the case, and shows that tampering with a copy is caught. Each step
-returns plain data; ``cointrail demo`` renders it for people. The demo grows
-with every capability cointrail gains.
+:func:`run_demo` starts a real ``litecoind -regtest`` node, plays a small
+economy on it (exchanges, a fictitious subscription site and its customers, a
+CoinJoin, a cash-out), writes the site's payment page with the site's real
+addresses, serves it on loopback and captures it into a fresh case, verifies
+the case, ingests the chain into the case's store, clusters it, imports the
+exchanges' labels, finds the site's payers and the exchanges that funded them,
+writes the report and the request packs, and shows that tampering with a copy
+is caught. Each step returns plain data; ``cointrail demo`` renders it.
 """
 
-from cointrail.demo.investigation import SITE, run_demo
+from cointrail.demo.investigation import run_demo
+from cointrail.demo.page import SITE
 
 __all__ = ["SITE", "run_demo"]

@@ -1,36 +1,49 @@
-"""The steps of the demo investigation, each returning plain data."""
+"""The steps of the demo investigation, each returning plain data, each timed."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import shutil
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import segno
-
 from cointrail.addresses import parse_address
 from cointrail.capture import CaptureOptions, capture_url, serve_directory
-from cointrail.cases import create_case, open_case, verify_case
+from cointrail.cases import Case, create_case, open_case, verify_case
+from cointrail.demo import scenario
+from cointrail.demo.page import write_site
+from cointrail.ledger.store import LedgerStore
+from cointrail.report import make_report, request_packs, write_request_packs
+from cointrail.report.build import site_addresses
+from cointrail.report.source import default_store
+from cointrail.report.write import latest_facts
+from cointrail.simulation import Economy, scenario_node
+from cointrail.tracing import payers
 
-SITE = Path(__file__).resolve().parent / "site"
 DEMO_OPERATOR = "demo investigator"
-# The QR code on the sample page is drawn at run time: the project ships no images.
-QR_PAYMENT_URI = "litecoin:rltc1qkl7q9fyp8xpgrs820z079zf4r7wh2tzjztsxhx?amount=0.15"
 
 Progress = Callable[[str], None]
 
 
-def _prepare_site(workdir: Path) -> Path:
-    """A copy of the sample site with its payment QR code drawn now."""
-    site = workdir / "sample-site"
-    if site.exists():
-        shutil.rmtree(site)
-    shutil.copytree(SITE, site)
-    segno.make(QR_PAYMENT_URI, error="m").save(str(site / "qr.png"), scale=6)
-    return site
+class Steps:
+    """The seconds each step took, in order (``--json`` shows them)."""
+
+    def __init__(self, say: Progress):
+        self.say = say
+        self.timings: list[dict[str, Any]] = []
+
+    @contextmanager
+    def step(self, name: str, message: str) -> Iterator[None]:
+        self.say(message)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings.append({"step": name, "seconds": round(time.perf_counter() - started, 2)})
 
 
 def _capture(workdir: Path, site: Path, say: Progress) -> dict[str, Any]:
@@ -66,19 +79,66 @@ def _tamper_test(case_folder: Path, workdir: Path) -> dict[str, Any]:
     return {"tampered_file": warc.name, "caught": not report.intact, "report": report.to_dict()}
 
 
+def _chain(steps: Steps, root: Path, result: dict[str, Any]) -> tuple[Economy, Case]:
+    """Run the node: play the economy, capture the site it made, ingest, cluster and label; stop the node."""
+    if (root / "node").exists():  # a previous run's chain: the scenario starts from the genesis block
+        shutil.rmtree(root / "node")
+    node = scenario_node(root / "node")
+    with steps.step("start node", "Starting a private Litecoin node (regtest: a test chain on this machine)."):
+        node.start()
+    try:
+        with steps.step("play economy", "Playing a small economy: exchanges, a subscription site and its "
+                                        "customers, a CoinJoin, a cash-out."):  # fmt: skip
+            economy = scenario.play(node)
+        with steps.step("write site", "Writing the sample site's page with the site's real payment addresses."):
+            site = write_site(root / "sample-site", scenario.site_addresses(economy))
+        with steps.step("capture", "Capturing the site into a new case, as evidence."):
+            result["capture"] = _capture(root, site, steps.say)
+        case = open_case(result["capture"]["case"], root=root / "cases", operator=DEMO_OPERATOR)
+        db = default_store(case)
+        with steps.step("ingest", "Reading the node's whole chain into the case's ledger store."):
+            result["ingest"] = scenario.ingest_chain(node, db)
+        with steps.step("cluster", "Grouping addresses into wallets (clusters)."):
+            result["clusters"] = scenario.cluster(db)
+        with steps.step("label exchanges", "Importing the exchanges' labels (a TagPack), kept in the case."):
+            result["labels"] = scenario.label_exchanges(economy, case, db, root)
+    finally:
+        with steps.step("stop node", "Stopping the node."):
+            node.stop()
+    return economy, case
+
+
+def _findings(steps: Steps, case: Case, result: dict[str, Any]) -> None:
+    """Checks, payers, the report and the request packs, from the case alone; then verify it all."""
+    with steps.step("check addresses", "Checking every address found against its currency's rules."):
+        result["address_checks"] = _check_addresses(result["capture"]["summary"])
+    db = default_store(case)
+    with (steps.step("payers", "Finding who paid the site, and the exchange that funded each payer."),
+          LedgerStore.open(db, read_only=True) as store):  # fmt: skip
+        result["payers"] = payers(store, site_addresses(case, None, store.chain)).to_dict()
+    with steps.step("report", "Writing the report (HTML, and PDF where pango is installed)."):
+        result["report"] = make_report(case, db)
+    with steps.step("request packs", "Writing a request pack for each exchange to contact."):
+        facts = latest_facts(case)
+        result["request_packs"] = write_request_packs(case, request_packs(facts)) if facts else []
+    with steps.step("verify", "Verifying the case: re-hashing every evidence file and the custody log."):
+        result["verification"] = verify_case(case).to_dict()
+
+
 def run_demo(workdir: str | Path | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    """Run the demo investigation in ``workdir`` (a new temporary folder if None)."""
-    say = progress or (lambda message: None)
+    """Run the demo investigation in ``workdir`` (a new temporary folder if None).
+
+    Needs Debian's ``litecoind`` (:class:`~cointrail.simulation.LitecoindMissing` otherwise).
+    """
+    steps = Steps(progress or (lambda message: None))
+    started = time.perf_counter()
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="cointrail-demo-"))
     root.mkdir(parents=True, exist_ok=True)
-    site = _prepare_site(root)
-    captured = _capture(root, site, say)
-    say("Checking every address found against its currency's rules.")
-    checks = _check_addresses(captured["summary"])
-    say("Verifying the case: re-hashing every evidence file and the custody log.")
-    case = open_case(captured["case"], root=root / "cases", operator=DEMO_OPERATOR)
-    verified = verify_case(case).to_dict()
-    say("Tampering with a copy of the case to show that verification catches it.")
-    tamper = _tamper_test(Path(captured["case_folder"]), root)
-    return {"workdir": str(root), "capture": captured, "address_checks": checks,
-            "verification": verified, "tamper_test": tamper}
+    result: dict[str, Any] = {"workdir": str(root)}
+    economy, case = _chain(steps, root, result)
+    _findings(steps, case, result)
+    with steps.step("tamper test", "Tampering with a copy of the case to show that verification catches it."):
+        result["tamper_test"] = _tamper_test(case.folder, root)
+    result["scenario"] = scenario.truth(economy)
+    result["timings"] = {"steps": steps.timings, "total_seconds": round(time.perf_counter() - started, 2)}
+    return result

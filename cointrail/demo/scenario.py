@@ -1,0 +1,104 @@
+"""The demo's chain: a small ground-truth economy on a real regtest node, ingested, clustered and labelled.
+
+A few rounds of :class:`~cointrail.simulation.Economy` give about a dozen
+payments into the site's fresh addresses, customers funded by three
+exchanges, a CoinJoin and the site's cash-out to an exchange: enough to show
+every step of an investigation in well under a minute.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cointrail.cases import Case
+from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
+from cointrail.labels.store import import_label_file
+from cointrail.ledger.ingest import RpcSource, ingest
+from cointrail.ledger.rpc import connect
+from cointrail.ledger.store import LedgerStore
+from cointrail.simulation import Economy, RegtestNode
+
+SEED = 1  # seed 1 gives 11 site payments, a CoinJoin and a cash-out in six rounds (measured)
+ROUNDS = 6
+PARTS = {"exchanges": 3, "customers": 5, "users": 5}
+CHAIN, NETWORK = "litecoin", "regtest"
+
+
+def exchange_name(wallet: str) -> str:
+    """The fictitious name of an exchange wallet of the scenario: ``exchange0`` is "Demo Exchange 1"."""
+    return f"Demo Exchange {int(wallet.removeprefix('exchange')) + 1}"
+
+
+def play(node: RegtestNode) -> Economy:
+    """Create the scenario's wallets and play its rounds, one block each."""
+    economy = Economy(node, SEED, exchanges=PARTS["exchanges"], customers=PARTS["customers"], users=PARTS["users"])
+    economy.setup()
+    for _ in range(ROUNDS):
+        economy.play_round()
+    return economy
+
+
+def site_addresses(economy: Economy) -> list[str]:
+    """The site's payment addresses that were paid, in the order of the payments."""
+    return list(dict.fromkeys(payment["address"] for payment in economy.site_payments))
+
+
+def ingest_chain(node: RegtestNode, db: Path) -> dict[str, Any]:
+    """Bring the ledger store at ``db`` up to the node's tip over RPC (what ``cointrail ingest`` does)."""
+    rpc = connect(node.url, node.cookie, connections=4)
+    try:
+        with LedgerStore.open(db, CHAIN, NETWORK) as store:
+            return ingest(store, RpcSource(rpc, 4)).to_dict()
+    finally:
+        rpc.close()
+
+
+def cluster(db: Path) -> dict[str, Any]:
+    """Cluster the store with the default heuristics (what ``cointrail cluster build`` does)."""
+    with LedgerStore.open(db) as store:
+        return build_clusters(store, DEFAULT_HEURISTICS)
+
+
+def exchange_tagpack(economy: Economy, db: Path) -> str:
+    """A GraphSense TagPack naming every exchange address of the scenario (from its ground truth)."""
+    with LedgerStore.open(db, read_only=True) as store:
+        stored = [a for (a,) in store.con.execute("SELECT address FROM addresses WHERE address IS NOT NULL").fetchall()]
+    owners = economy.owners(stored)
+    tags = [{"address": address, "label": exchange_name(wallet)}
+            for address, wallet in sorted(owners.items()) if economy.roles.get(wallet) == "exchange"]  # fmt: skip
+    pack = {
+        "title": "Demo exchanges (fictitious)", "creator": "cointrail demo",
+        "description": "Deposit and hot-wallet addresses of the demo's fictitious exchanges, from the scenario's "
+                       "ground truth (in a real case: from the exchanges themselves or a labelling service).",
+        "source": "the ground truth of the cointrail demo's scenario (cointrail.simulation)",
+        "is_public": False, "currency": "LTC", "category": "exchange", "confidence": "ownership",
+        "lastmod": _dt.date.today(), "tags": tags,
+    }  # fmt: skip
+    return str(yaml.safe_dump(pack, sort_keys=False, allow_unicode=True, width=120))
+
+
+def label_exchanges(economy: Economy, case: Case, db: Path, folder: Path) -> dict[str, Any]:
+    """Write the exchanges' TagPack and import it with the case, so the label file is evidence."""
+    path = folder / "demo-exchanges.tagpack.yaml"
+    path.write_text(exchange_tagpack(economy, db), encoding="utf-8")
+    with LedgerStore.open(db) as store:
+        return import_label_file(store, path, "tagpack", case)
+
+
+def truth(economy: Economy) -> dict[str, Any]:
+    """What the scenario really did: each site payment's customer, and the exchanges that funded each customer."""
+    funders: dict[str, set[str]] = {}
+    for withdrawal in economy.exchange_withdrawals:
+        for customer in withdrawal["customers"]:
+            funders.setdefault(customer, set()).add(exchange_name(withdrawal["exchange"]))
+    return {
+        "seed": SEED, "rounds": ROUNDS, **PARTS, "site_payments": economy.site_payments,
+        "funders": {customer: sorted(names) for customer, names in sorted(funders.items())},
+        "coinjoins": economy.coinjoins, "site_cashouts": economy.site_cashouts,
+        "site_operator_account": {"exchange": exchange_name("exchange1"),
+                                  "address": economy.deposit[("exchange1", "customer0")]},
+    }  # fmt: skip

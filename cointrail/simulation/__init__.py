@@ -1,0 +1,18 @@
+"""A simulated economy on a real ``litecoind -regtest`` node, where who owns every address is known.
+
+* :class:`RegtestNode` (:mod:`~cointrail.simulation.node`): the node, on loopback.
+* :class:`Economy` (:mod:`~cointrail.simulation.economy`): the investigation's
+  ground-truth scenario (exchanges, a subscription site and its customers,
+  CoinJoins, a peel chain), played round by round.
+* :func:`build_economy` (:mod:`~cointrail.simulation.trading`): a smaller trading
+  economy for ingest tests; :mod:`~cointrail.simulation.oracle`: the node's own
+  totals, to compare a ledger store with.
+
+``cointrail demo`` plays the scenario; the tests and benchmarks use it too.
+"""
+
+from cointrail.simulation.economy import Economy, scenario_node
+from cointrail.simulation.node import LitecoindMissing, RegtestNode, litecoind_available
+from cointrail.simulation.trading import build_economy
+
+__all__ = ["Economy", "LitecoindMissing", "RegtestNode", "build_economy", "litecoind_available", "scenario_node"]
