@@ -21,7 +21,10 @@ stamp=".venv/.cointrail-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "Installing cointrail and its dependencies into .venv ..." >&2
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[test]'
+    # This machine's pip configuration names local package folders that may be
+    # absent; pip warns about each one. Keep those lines out of the way.
+    quiet_pip() { .venv/bin/python -m pip "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+    quiet_pip install --quiet --upgrade pip
+    quiet_pip install --quiet -e '.[test]'
     echo "$want" > "$stamp"
 fi
