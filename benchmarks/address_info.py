@@ -32,14 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from doc_sections import replace_section  # noqa: E402
 from raw_ingest import chain_for, read_only  # noqa: E402
 
 from cointrail.ledger.ingest import BlockFilesSource, ingest  # noqa: E402
 from cointrail.ledger.queries import address_info  # noqa: E402
 from cointrail.ledger.store import LedgerStore  # noqa: E402
-
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START, END = "<!-- addressinfo:start -->", "<!-- addressinfo:end -->"
 
 
 def build_store(made: object, db: Path) -> tuple[float, float, int]:
@@ -133,18 +131,6 @@ transaction) maintained by the writer, with counterparties computed on demand.
 """
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}{END}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=1_000_000)
@@ -155,7 +141,7 @@ def main() -> None:
     section = render(measure(args.transactions, args.cache, args.lookups))
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section("addressinfo", section)
 
 
 if __name__ == "__main__":

@@ -27,15 +27,13 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+from doc_sections import replace_section
 
 from cointrail.addresses import address_for_script
 from cointrail.addresses.script import witness_script
 from cointrail.capture import CaptureLimits, CaptureOptions, capture_url, serve_directory
 from cointrail.capture.decode import decode_body
 from cointrail.cases import create_case, sha256_file, verify_case
-
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START, END = "<!-- capture:start -->", "<!-- capture:end -->"
 
 
 def filler(page: int) -> str:
@@ -155,18 +153,6 @@ the network dominates: a .onion page takes seconds, so neither figure limits a c
 """
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}{END}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--pages", type=int, default=150, help="pages in the generated site")
@@ -176,7 +162,7 @@ def main() -> None:
     section = render(measure(args.pages, args.runs))
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section("capture", section)
 
 
 if __name__ == "__main__":

@@ -24,14 +24,13 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from doc_sections import replace_section
 
 from cointrail.addresses import codecs
 from cointrail.addresses.account import eip55_checksum
 from cointrail.extraction import extract_addresses
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START, END = "<!-- extraction:start -->", "<!-- extraction:end -->"
 BASELINE_RE = re.compile(rb"[13][a-km-zA-HJ-NP-Z1-9]{25,34}|bc1[a-z0-9]{25,90}|0x[0-9a-fA-F]{40}")
 ZWSP = "\u200b"
 
@@ -300,19 +299,6 @@ every kind it has no pattern for.
 """
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}{END}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="size of the generated page in MB")
@@ -321,7 +307,7 @@ def main() -> None:
     section = render(measure(args.mb))
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section("extraction", section)
 
 
 if __name__ == "__main__":

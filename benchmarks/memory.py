@@ -29,10 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from doc_sections import replace_section  # noqa: E402
 from raw_ingest import chain_for  # noqa: E402
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START, END = "<!-- memory:start -->", "<!-- memory:end -->"
 READ_ONLY = (
     "import sys; sys.path.insert(0, {bench!r}); from raw_ingest import read_only; "
     "from synthetic_chain import load_chain; read_only(load_chain({path!r}))"
@@ -88,17 +87,6 @@ def render(rows: list[dict[str, float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}{END}\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[250_000, 1_000_000])
@@ -108,7 +96,7 @@ def main() -> None:
     section = render([measure(n, args.cache) for n in sorted(args.sizes)])
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section("memory", section)
 
 
 if __name__ == "__main__":

@@ -30,13 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from doc_sections import replace_section  # noqa: E402
 from synthetic_chain import GENERATOR_VERSION, SyntheticChain, generate_chain, load_chain  # noqa: E402
 
 from cointrail.ledger.blkfiles import index_chain, raw_records, read_chain  # noqa: E402
 from cointrail.ledger.rawblock import parse_block  # noqa: E402
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START, END = "<!-- rawparse:start -->", "<!-- rawparse:end -->"
 REAL_BLOCK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bitcoin-core" / "block413567.raw"
 XOR_KEY = bytes.fromhex("3c5e7a91d2f40b68")
 
@@ -146,19 +145,6 @@ the parser from the budget altogether.
 """
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}{END}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=1_000_000, help="size of the synthetic chain")
@@ -169,7 +155,7 @@ def main() -> None:
     section = render(measure(args.transactions, args.cache))
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section("rawparse", section)
 
 
 if __name__ == "__main__":

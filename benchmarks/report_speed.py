@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "clustering"))
 
 from clusterchain import ChainBuilder  # noqa: E402 - needs the path above
+from doc_sections import replace_section  # noqa: E402
 
 from cointrail.capture import capture_url, serve_directory  # noqa: E402
 from cointrail.cases import Case, create_case  # noqa: E402
@@ -42,8 +43,6 @@ from cointrail.report import collect_facts  # noqa: E402
 from cointrail.report.render import render_html, render_pdf  # noqa: E402
 from cointrail.tracing import payers, trace  # noqa: E402
 
-DOCS = HERE.parent / "docs" / "benchmarks.md"
-START, END = "<!-- report:start -->", "<!-- report:end -->"
 COIN = 100_000_000
 BATCH = 20  # customers paid out by one exchange withdrawal
 
@@ -149,18 +148,6 @@ HTML alone is quick, and `cointrail report --no-pdf` skips the PDF.
 """
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}{END}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["20x3", "100x4"], help="CUSTOMERSxROUNDS cases")
@@ -171,7 +158,7 @@ def main() -> None:
     section = render(results)
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section("report", section)
 
 
 if __name__ == "__main__":

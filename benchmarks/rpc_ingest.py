@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from doc_sections import replace_section  # noqa: E402
 from node import RegtestNode, build_economy  # noqa: E402
 
 from cointrail.addresses import address_for_script  # noqa: E402
@@ -37,9 +38,6 @@ from cointrail.ledger.ingest import RpcBlockFetcher, RpcSource, ingest  # noqa: 
 from cointrail.ledger.rawblock import parse_block  # noqa: E402
 from cointrail.ledger.rpc import connect  # noqa: E402
 from cointrail.ledger.store import LedgerStore  # noqa: E402
-
-DOCS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- rpcingest:start -->", "<!-- rpcingest:end -->"
 
 
 def economy_node(datadir: Path, rounds: int, payments: int) -> tuple[RegtestNode, float | None]:
@@ -139,19 +137,6 @@ times faster than embit's), parsing straight into columns, or a second process o
 """
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}{END}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=120, help="blocks of trading (keep below ~300: MWEB)")
@@ -169,7 +154,7 @@ def main() -> None:
         node.stop()
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section("rpcingest", section)
 
 
 if __name__ == "__main__":
