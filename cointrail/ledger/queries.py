@@ -85,21 +85,50 @@ def _counterparties(store: LedgerStore, address_id: int, received_in: set[int], 
     ]  # fmt: skip
 
 
-def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> dict[str, Any]:
-    """Received, sent, balance (base units), transactions, first/last seen and counterparties."""
-    address_id, name, script, kind = find_address(store, address)
+def _totals(store: LedgerStore, address_id: int) -> tuple[int, int, int, int, int, int, int]:
+    """(received, sent, outputs received, outputs spent, transactions, first tx_id, last tx_id).
+
+    One indexed lookup in ``address_stats`` (kept up by the writer); computed
+    from the outputs and inputs when the store was opened read-only before that
+    table existed.
+    """
+    if store.has_address_stats:
+        row = store.one("SELECT received, sent, outputs_received, outputs_spent, tx_count, first_tx_id, last_tx_id "
+                        "FROM address_stats WHERE address_id = ?", [address_id])  # fmt: skip
+        if row:
+            return row
     received = store.rows("SELECT tx_id, value FROM outputs WHERE address_id = ?", [address_id])
     spent = store.rows("SELECT tx_id, value FROM inputs WHERE address_id = ?", [address_id])
-    received_in, sent_in = {r[0] for r in received}, {r[0] for r in spent}
-    total_in, total_out = sum(r[1] for r in received), sum(r[1] for r in spent)
-    all_txs = received_in | sent_in
-    first, last = _seen(store, min(all_txs), max(all_txs))
+    txs = {r[0] for r in received} | {r[0] for r in spent}
+    return (sum(r[1] for r in received), sum(r[1] for r in spent), len(received), len(spent), len(txs),
+            min(txs), max(txs))  # fmt: skip
+
+
+def _transactions_of(store: LedgerStore, address_id: int) -> tuple[set[int], set[int]]:
+    """The transactions paying the address, and those spending from it."""
+    received = store.rows("SELECT tx_id FROM outputs WHERE address_id = ?", [address_id])
+    spent = store.rows("SELECT tx_id FROM inputs WHERE address_id = ?", [address_id])
+    return {r[0] for r in received}, {r[0] for r in spent}
+
+
+def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> dict[str, Any]:
+    """Received, sent, balance (base units), transactions, first/last seen and counterparties.
+
+    ``counterparties`` is how many to list (0 for none, the quickest answer).
+    """
+    address_id, name, script, kind = find_address(store, address)
+    total_in, total_out, n_received, n_spent, tx_count, first_tx, last_tx = _totals(store, address_id)
+    first, last = _seen(store, first_tx, last_tx)
+    parties: list[dict[str, Any]] = []
+    if counterparties > 0:
+        received_in, sent_in = _transactions_of(store, address_id)
+        parties = _counterparties(store, address_id, received_in, sent_in, counterparties)
     return {
         "chain": store.chain, "network": store.network, "address": name, "script_pubkey": script.hex(),
         "type": kind, "received": total_in, "sent": total_out, "balance": total_in - total_out,
-        "outputs_received": len(received), "outputs_spent": len(spent),
-        "tx_count": len(all_txs), "first_seen": first, "last_seen": last,
-        "counterparties": _counterparties(store, address_id, received_in, sent_in, counterparties),
+        "outputs_received": n_received, "outputs_spent": n_spent,
+        "tx_count": tx_count, "first_seen": first, "last_seen": last,
+        "counterparties": parties,
     }  # fmt: skip
 
 

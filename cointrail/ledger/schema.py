@@ -23,6 +23,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "addresses": ("address_id",),
     "outputs": ("tx_id", "vout"),
     "inputs": ("tx_id", "vin"),
+    "address_stats": ("address_id",),
 }
 
 TABLES_DDL = """

@@ -9,6 +9,7 @@ in :mod:`cointrail.ledger.queries`. The tables are in :mod:`cointrail.ledger.sch
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ import duckdb
 
 from cointrail.chains import utxo_network
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
-from cointrail.ledger import schema
+from cointrail.ledger import address_stats, schema
 from cointrail.ledger.model import Block
 
 
@@ -83,7 +84,14 @@ class LedgerStore:
         if (chain and chain != stored[0]) or (network and network != stored[1]):
             con.close()
             raise InputError(f"the store {path} holds {stored[0]} {stored[1]}, not {chain} {network}")
+        if not read_only:
+            address_stats.ensure(con, *stored)
         return cls(con, path, *stored)
+
+    @functools.cached_property
+    def has_address_stats(self) -> bool:
+        """Whether the store keeps per-address totals (every store written by this version does)."""
+        return bool(self.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'address_stats'")[0])  # type: ignore[index]
 
     def close(self) -> None:
         self.con.close()
@@ -122,17 +130,18 @@ class LedgerStore:
 
     def rollback_to(self, height: int) -> None:
         """Delete everything above ``height`` (the fork point), in one transaction."""
+        deletions: list[tuple[str, list[object]]] = [
+            (f"DELETE FROM {table} WHERE {'height' if table == 'blocks' else 'block_height'} > ?", [height])
+            for table in ("inputs", "outputs", "transactions", "blocks")
+        ]
+        deletions.append(("DELETE FROM addresses WHERE first_height > ?", [height]))
+        deletions.append((
+            "UPDATE outputs SET spent_by_tx_id = NULL, spent_by_vin = NULL, spent_height = NULL WHERE spent_height > ?",
+            [height],
+        ))
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for table in ("inputs", "outputs", "transactions", "blocks"):
-                column = "height" if table == "blocks" else "block_height"
-                self.con.execute(f"DELETE FROM {table} WHERE {column} > ?", [height])
-            self.con.execute("DELETE FROM addresses WHERE first_height > ?", [height])
-            self.con.execute(
-                "UPDATE outputs SET spent_by_tx_id = NULL, spent_by_vin = NULL, spent_height = NULL "
-                "WHERE spent_height > ?",
-                [height],
-            )
+            address_stats.recompute_above(self.con, self.chain, self.network, height, deletions)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
@@ -162,6 +171,7 @@ def _create(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:
         ) from None
     con.execute("BEGIN TRANSACTION")
     con.execute(schema.TABLES_DDL)
+    con.execute(address_stats.DDL)
     con.execute(schema.INDEXES_DDL)
     con.executemany(
         "INSERT INTO meta VALUES (?, ?)",

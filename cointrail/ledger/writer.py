@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from cointrail.addresses import address_for_script, classify_script
 from cointrail.errors import IntegrityError
+from cointrail.ledger import address_stats
 from cointrail.ledger.model import display_hash
 from cointrail.ledger.rawblock import mweb_extension_size
 
@@ -231,6 +232,7 @@ def write_blocks(store: LedgerStore, blocks: Sequence[SourcedBlock]) -> None:
         con.execute(_RESOLVE_INPUTS, [store.chain, store.network])
         _report_unresolved(store, lo, hi, blocks)
         con.execute(_MARK_SPENT, [lo, hi])
+        address_stats.add_heights(con, store.chain, store.network, lo, hi)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -12,6 +12,7 @@ from node import COIN, RegtestNode
 from cointrail.cli import main
 from cointrail.errors import IntegrityError
 from cointrail.ledger.model import Block, BlockHeader, Transaction, TxIn, TxOut, display_hash
+from cointrail.ledger.queries import address_info
 from cointrail.ledger.store import LedgerStore, SourcedBlock
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
@@ -137,3 +138,25 @@ def test_a_block_that_does_not_extend_the_tip_is_refused(store_copy: Path) -> No
         moved = SourcedBlock(sourced.block, sourced.height + 5, "test")
         with pytest.raises(IntegrityError, match="does not follow the stored chain"):
             store.append([moved])
+
+
+def test_per_address_totals_are_rebuilt_for_a_store_made_without_them(store_copy: Path, economy_store: Path) -> None:
+    with LedgerStore.open(store_copy) as store:
+        store.con.execute("DROP TABLE address_stats")
+    with LedgerStore.open(store_copy, read_only=True) as store:  # read-only: answered from the rows themselves
+        some = store.one("SELECT address FROM addresses WHERE address IS NOT NULL ORDER BY address_id LIMIT 1")[0]  # type: ignore[index]
+        from_rows = address_info(store, some)
+    with LedgerStore.open(store_copy):  # opened for writing: the table is computed in full
+        pass
+    assert first_difference(table_contents(store_copy), table_contents(economy_store)) is None
+    with LedgerStore.open(economy_store, read_only=True) as store:
+        assert address_info(store, some) == from_rows
+
+
+def test_rollback_recomputes_the_totals_of_the_addresses_it_touched(store_copy: Path) -> None:
+    with LedgerStore.open(store_copy) as store:
+        store.rollback_to(120)
+        kept = store.rows("SELECT * FROM address_stats ORDER BY address_id")
+        store.con.execute("DROP TABLE address_stats")
+    with LedgerStore.open(store_copy) as store:  # recomputed from what remains
+        assert store.rows("SELECT * FROM address_stats ORDER BY address_id") == kept
