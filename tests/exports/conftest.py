@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "clustering"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
 
-from reportcase import Story, build_chain, captured_case  # noqa: E402 - needs the paths above
+from reportcase import Story, make_story  # noqa: E402 - needs the paths above
 
 from cointrail.ledger.store import LedgerStore  # noqa: E402
 from cointrail.report import collect_facts  # noqa: E402
@@ -20,13 +20,8 @@ from cointrail.report import collect_facts  # noqa: E402
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
-    root = tmp_path_factory.mktemp("exports")
-    chain = build_chain(root / "ledger.duckdb")
-    try:
-        case = captured_case(root, chain)
-    finally:
-        chain.close()
-    yield Story(case, root / "ledger.duckdb", chain)
+    """The case with a capture of the site, and its ledger store (closed: tests open it themselves)."""
+    yield make_story(tmp_path_factory.mktemp("exports"))
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "clustering"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reportcase import Story, build_chain, captured_case  # noqa: E402 - needs the paths above
+from reportcase import Story, make_story  # noqa: E402 - needs the paths above
 
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     """The case with a capture of the site, and its ledger store (closed: tests open it themselves)."""
-    root = tmp_path_factory.mktemp("report")
-    chain = build_chain(root / "ledger.duckdb")
-    try:
-        case = captured_case(root, chain)
-    finally:
-        chain.close()
-    yield Story(case, root / "ledger.duckdb", chain)
+    yield make_story(tmp_path_factory.mktemp("report"))

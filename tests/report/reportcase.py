@@ -77,3 +77,13 @@ def captured_case(root: Path, chain: ChainBuilder) -> Case:
     finally:
         stop()
     return case
+
+
+def make_story(root: Path) -> Story:
+    """The case with a capture of the site, and its ledger store in ``root`` (closed: tests open it themselves)."""
+    chain = build_chain(root / "ledger.duckdb")
+    try:
+        case = captured_case(root, chain)
+    finally:
+        chain.close()
+    return Story(case, root / "ledger.duckdb", chain)
