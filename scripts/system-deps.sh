@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install the real programs the tests talk to (a litecoind node, Chromium,
-# anvil), from Debian's packages and the npm registry. Idempotent: each is
-# installed only when missing.
+# Install the real programs the tests and the demo talk to (a litecoind node,
+# Chromium, a SOCKS5 proxy, pango for PDF reports), from Debian's packages.
+# Idempotent: each is installed only when missing.
 #
 # Usage: system-deps.sh [PROFILE]
 #   test (the default): everything the tests use;
