@@ -23,10 +23,25 @@ def _in_list(ids: set[int] | list[int]) -> str:
     return ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"
 
 
+def _literal_address(text: str) -> str | None:
+    """``text`` as a SQL string literal, or None when it is not plain ASCII letters, digits and ':'.
+
+    A literal rather than a ``?`` parameter: DuckDB plans a bound parameter
+    without the ART index lookup it makes for a constant, so the point query
+    took 1.5 ms instead of 0.65 ms on the 1M-tx benchmark store. Only text that
+    cannot close the quote (every address encoding here) is inlined.
+    """
+    return f"'{text}'" if text.isascii() and text.replace(":", "").isalnum() else None
+
+
 def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes, str]:
     """(address_id, address, script, script_type) of an address string, or raise."""
     text = text.strip()
-    row = store.one("SELECT address_id, address, script, script_type FROM addresses WHERE address = ?", [text])
+    literal = _literal_address(text)
+    if literal is not None:
+        row = store.one(f"SELECT address_id, address, script, script_type FROM addresses WHERE address = {literal}")
+    else:
+        row = store.one("SELECT address_id, address, script, script_type FROM addresses WHERE address = ?", [text])
     if row:
         return row[0], row[1], bytes(row[2]), row[3]
     parsed = parse_address(text)
@@ -93,8 +108,9 @@ def _totals(store: LedgerStore, address_id: int) -> tuple[int, int, int, int, in
     table existed.
     """
     if store.has_address_stats:
+        # The id inlined (an int from the store) for the same reason as in _literal_address.
         row = store.one("SELECT received, sent, outputs_received, outputs_spent, tx_count, first_tx_id, last_tx_id "
-                        "FROM address_stats WHERE address_id = ?", [address_id])  # fmt: skip
+                        f"FROM address_stats WHERE address_id = {int(address_id)}")  # fmt: skip
         if row:
             return row
     received = store.rows("SELECT tx_id, value FROM outputs WHERE address_id = ?", [address_id])
