@@ -31,7 +31,7 @@ from doc_sections import replace_section
 
 from cointrail.addresses import address_for_script
 from cointrail.addresses.script import witness_script
-from cointrail.capture import CaptureLimits, CaptureOptions, capture_url, serve_directory
+from cointrail.capture import CaptureLimits, CaptureOptions, capture_url, served_directory
 from cointrail.capture.decode import decode_body
 from cointrail.cases import create_case, sha256_file, verify_case
 
@@ -73,8 +73,7 @@ def measure(pages: int, runs: int) -> dict[str, float]:
         root = Path(tmp)
         (root / "site").mkdir()
         size = make_site(root / "site", pages)
-        url, stop, _ = serve_directory(root / "site")
-        try:
+        with served_directory(root / "site") as (url, _):
             urls = [url] + [f"{url}p{i}.html" for i in range(pages)]
 
             def plain(_: int) -> None:
@@ -92,8 +91,6 @@ def measure(pages: int, runs: int) -> dict[str, float]:
 
             baseline = best_of(runs, plain)
             cointrail = best_of(runs, capture)
-        finally:
-            stop()
         case = cases[-1]
         files = [case.folder / "case.json", *case.evidence.files()]
         hashing = best_of(runs, lambda _: [sha256_file(p) for p in files])

@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent / "tests" / "clustering"))
 from clusterchain import ChainBuilder  # noqa: E402 - needs the path above
 from doc_sections import replace_section  # noqa: E402
 
-from cointrail.capture import capture_url, serve_directory  # noqa: E402
+from cointrail.capture import capture_url, served_directory  # noqa: E402
 from cointrail.cases import Case, create_case  # noqa: E402
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters  # noqa: E402
 from cointrail.labels.model import Label, confidence_named  # noqa: E402
@@ -89,11 +89,8 @@ def capture(root: Path, site: list[str]) -> Case:
     rows = "".join(f"<li>pay to {a}</li>" for a in site)
     (folder / "index.html").write_text(f"<html><body><ul>{rows}</ul></body></html>")
     case = create_case("bench", root=root / "cases", operator="benchmark")
-    url, stop, _ = serve_directory(folder)
-    try:
+    with served_directory(folder) as (url, _):
         capture_url(case, url)
-    finally:
-        stop()
     return case
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -40,3 +41,13 @@ def serve_directory(path: str | Path, host: str = "127.0.0.1") -> tuple[str, Cal
         thread.join()
 
     return f"http://{host}:{server.server_address[1]}/", stop, log
+
+
+@contextmanager
+def served_directory(path: str | Path, host: str = "127.0.0.1") -> Iterator[tuple[str, list[str]]]:
+    """Serve ``path`` for the ``with`` block: ``(base_url, access_log)``; stopped however the block ends."""
+    url, stop, log = serve_directory(path, host)
+    try:
+        yield url, log
+    finally:
+        stop()

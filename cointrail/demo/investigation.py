@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cointrail.addresses import parse_address
-from cointrail.capture import CaptureOptions, capture_url, serve_directory
+from cointrail.capture import CaptureOptions, capture_url, served_directory
 from cointrail.cases import Case, create_case, open_case, verify_case
 from cointrail.demo import scenario
 from cointrail.demo.page import write_site
@@ -49,13 +49,10 @@ class Steps:
 def _capture(workdir: Path, site: Path, say: Progress) -> dict[str, Any]:
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     case = create_case(f"demo-{stamp}", root=workdir / "cases", operator=DEMO_OPERATOR)
-    url, stop, _ = serve_directory(site)
-    say(f"Serving the fictitious sample site at {url} (loopback only).")
-    try:
+    with served_directory(site) as (url, _):
+        say(f"Serving the fictitious sample site at {url} (loopback only).")
         # Media are fetched here only to show QR decoding on a page we made ourselves.
         summary = capture_url(case, url + "index.html", CaptureOptions(depth=1, include_media=True), progress=say)
-    finally:
-        stop()
     return {"case": case.name, "case_folder": str(case.folder), "summary": summary}
 
 

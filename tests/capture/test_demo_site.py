@@ -8,7 +8,7 @@ from pathlib import Path
 from capture_site import qr_png
 from test_capture_site import found
 
-from cointrail.capture import CaptureOptions, capture_url, serve_directory
+from cointrail.capture import CaptureOptions, capture_url, served_directory
 from cointrail.cases import Case, verify_case
 
 SITE = Path(__file__).resolve().parents[2] / "cointrail" / "demo" / "site"
@@ -28,11 +28,8 @@ def test_demo_site_ships_no_image() -> None:
 
 
 def test_capture_of_the_demo_site(case: Case) -> None:
-    url, stop, log = serve_directory(SITE)
-    try:
+    with served_directory(SITE) as (url, log):
         summary = capture_url(case, url + "index.html", CaptureOptions(depth=1))
-    finally:
-        stop()
     assert found(summary) == ON_THE_PAGES | {FAQ}
     by = {a["address"]: a for a in summary["addresses"]}
     assert by["rltc1qkl7q9fyp8xpgrs820z079zf4r7wh2tzjztsxhx"]["amounts"] == ["0.15 LTC"]
@@ -44,11 +41,8 @@ def test_capture_of_the_demo_site(case: Case) -> None:
 def test_demo_site_with_a_qr_code_drawn_at_run_time(case: Case, tmp_path: Path) -> None:
     copy = shutil.copytree(SITE, tmp_path / "site")
     (copy / "qr.png").write_bytes(qr_png("litecoin:rltc1qkl7q9fyp8xpgrs820z079zf4r7wh2tzjztsxhx?amount=0.15"))
-    url, stop, log = serve_directory(copy)
-    try:
+    with served_directory(copy) as (url, log):
         summary = capture_url(case, url, CaptureOptions(include_media=True))
-    finally:
-        stop()
     assert "/qr.png" in log
     assert "qr-code" in {a["address"]: a for a in summary["addresses"]}[
         "rltc1qkl7q9fyp8xpgrs820z079zf4r7wh2tzjztsxhx"]["sources"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from clusterchain import ChainBuilder
 
-from cointrail.capture import capture_url, serve_directory
+from cointrail.capture import capture_url, served_directory
 from cointrail.cases import Case, create_case
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.labels.model import Label, confidence_named
@@ -71,11 +71,8 @@ def captured_case(root: Path, chain: ChainBuilder) -> Case:
     folder.mkdir(parents=True)
     (folder / "index.html").write_text(page(chain), encoding="utf-8")
     case = create_case("report-case", root=root / "cases", operator="Test Operator")
-    url, stop, _ = serve_directory(folder)
-    try:
+    with served_directory(folder) as (url, _):
         capture_url(case, url)
-    finally:
-        stop()
     return case
 
 
