@@ -47,6 +47,19 @@ def test_the_capture_finds_the_site_addresses_with_their_tricks(demo):
 
 @pytest.mark.slow
 @pytest.mark.node
+def test_every_payment_is_priced_in_dollars_with_prices_that_say_they_are_invented(demo):
+    from cointrail.demo.scenario import DEMO_PRICE_SOURCE
+
+    payments = demo["payers"]["payments"]
+    assert payments and all(p["fiat"] and p["fiat"]["currency"] == "USD" for p in payments)
+    assert {p["fiat"]["source"] for p in payments} == {DEMO_PRICE_SOURCE}
+    assert "not market data" in DEMO_PRICE_SOURCE
+    total = demo["payers"]["totals"]["fiat"]
+    assert total["value"] == pytest.approx(sum(p["fiat"]["value"] for p in payments), abs=0.011)
+
+
+@pytest.mark.slow
+@pytest.mark.node
 def test_the_payers_are_the_customers_with_the_exchange_that_funded_them(demo):
     truth = demo["scenario"]
     customer_of = {p["txid"]: p["customer"] for p in truth["site_payments"]}

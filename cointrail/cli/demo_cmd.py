@@ -29,7 +29,7 @@ def _render_checks(checks: list[dict[str, Any]]) -> list[str]:
 
 def _render_chain(result: dict[str, Any]) -> list[str]:
     truth, ingest, clusters, labels = result["scenario"], result["ingest"], result["clusters"], result["labels"]
-    return [f"  A private Litecoin test chain (regtest, on this machine only) with {truth['exchanges']} exchanges, "
+    lines = [f"  A private Litecoin test chain (regtest, on this machine only) with {truth['exchanges']} exchanges, "
             f"a subscription site,", f"  {truth['customers']} of its customers and {truth['users']} other people: "
             f"{len(truth['site_payments'])} payments to the site, {len(truth['coinjoins'])} CoinJoin, "
             f"{len(truth['site_cashouts'])} cash-out of the site's takings to an exchange.",
@@ -38,15 +38,28 @@ def _render_chain(result: dict[str, Any]) -> list[str]:
             f"({clusters['coinjoins_found']} CoinJoin recognised and kept apart).",
             f"  {labels['label_count']} exchange addresses labelled from a TagPack, kept in the case as evidence "
             f"({labels['evidence']})."]  # fmt: skip
+    prices = result.get("prices")
+    if prices:
+        lines.append(f"  {prices['imported']} daily LTC/USD prices imported (invented for the demo, and named so in "
+                     "every dollar amount), so that each payment is also given in dollars on its day.")
+    return lines
+
+
+def _in_fiat(value: dict[str, Any] | None) -> str:
+    """A fiat amount as " (≈ 84.20 USD)", or nothing without a price."""
+    return f" (≈ {value['value']:,.2f} {value['currency']})" if value else ""
 
 
 def _render_payers(found: dict[str, Any]) -> list[str]:
     totals = found["totals"]
-    lines = [f"  {totals['payments']} payments ({totals['amount_coin']} LTC) into the site's "
+    fiat = totals.get("fiat")
+    paid_in = f"{totals['amount_coin']} LTC" + (f", about {fiat['value']:,.2f} {fiat['currency']}" if fiat else "")
+    lines = [f"  {totals['payments']} payments ({paid_in}) into the site's "
              f"{len(found['site']['addresses'])} captured addresses, from {totals['payers']} paying wallets; "
              f"{totals['with_service']} traced back to the exchange that funded them:"]  # fmt: skip
     for payer in found["payers"]:
         paid = f"  • wallet {payer['payer_cluster_id']}: {payer['payments']} payment(s), {payer['total_coin']} LTC"
+        paid += _in_fiat(payer.get("total_fiat"))
         if payer["funding"]:
             trail = payer["funding"][0]
             lines.append(f"{paid}, funded by {trail['service']} (payout {trail['withdrawal_txid'][:16]}…, "

@@ -99,6 +99,8 @@ def _chain(steps: Steps, root: Path, result: dict[str, Any]) -> tuple[Economy, C
             result["clusters"] = scenario.cluster(db)
         with steps.step("label exchanges", "Importing the exchanges' labels (a TagPack), kept in the case."):
             result["labels"] = scenario.label_exchanges(economy, case, db, root)
+        with steps.step("prices", "Importing daily LTC/USD prices (made up for the demo) to give amounts in dollars."):
+            result["prices"] = scenario.import_prices(db, root)
     finally:
         with steps.step("stop node", "Stopping the node."):
             node.stop()

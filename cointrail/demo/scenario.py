@@ -8,6 +8,7 @@ every step of an investigation in well under a minute.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from cointrail.labels.store import import_label_file
 from cointrail.ledger.ingest import RpcSource, ingest
 from cointrail.ledger.rpc import connect
 from cointrail.ledger.store import LedgerStore
+from cointrail.prices import import_prices_csv
 from cointrail.simulation import Economy, RegtestNode
 
 SEED = 1  # seed 1 gives 11 site payments, a CoinJoin and a cash-out in six rounds (measured)
@@ -87,6 +89,31 @@ def label_exchanges(economy: Economy, case: Case, db: Path, folder: Path) -> dic
     path.write_text(exchange_tagpack(economy, db), encoding="utf-8")
     with LedgerStore.open(db) as store:
         return import_label_file(store, path, "tagpack", case)
+
+
+DEMO_PRICE_SOURCE = "cointrail demo: fictitious LTC/USD prices, not market data"
+
+
+def demo_price(day: _dt.date) -> str:
+    """A made-up LTC price in USD for ``day``, steady from run to run (the demo is offline: no market data)."""
+    return f"{80 + (day.toordinal() % 9) * 1.25:.2f}"
+
+
+def import_prices(db: Path, folder: Path) -> dict[str, Any]:
+    """Write a price CSV for every UTC day the chain has blocks on, and import it (``cointrail prices import``).
+
+    The prices are invented and say so in their source, which every fiat amount of the report quotes.
+    """
+    with LedgerStore.open(db, read_only=True) as store:
+        days = sorted({_dt.datetime.fromtimestamp(t, _dt.UTC).date() for (t,) in store.rows(
+            "SELECT DISTINCT time FROM blocks")})  # fmt: skip
+    path = folder / "demo-ltc-usd.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["date", "coin", "fiat", "price", "source"])
+        writer.writerows([day.isoformat(), "LTC", "USD", demo_price(day), DEMO_PRICE_SOURCE] for day in days)
+    with LedgerStore.open(db) as store:
+        return {"file": str(path), **import_prices_csv(store, path)}
 
 
 def truth(economy: Economy) -> dict[str, Any]:
