@@ -22,15 +22,14 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "scenarios"))
+sys.path[:0] = [str(HERE / "scenarios"), str(HERE)]
 
+from doc_sections import ACCURACY_DOC, replace_section  # noqa: E402
 from generate import make_scenario  # noqa: E402
 from score import score  # noqa: E402
 
 from cointrail.clustering import DEFAULT_HEURISTICS, HEURISTIC_NAMES  # noqa: E402
 
-DOCS = HERE.parent / "docs" / "accuracy.md"
-START, END = "<!-- accuracy:start -->", "<!-- accuracy:end -->"
 CHANGE = [h for h in HEURISTIC_NAMES if h != "multi-input"]
 
 
@@ -98,7 +97,6 @@ def render(m: dict[str, Any]) -> str:
     date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     scenarios = "; ".join(f"seed {s}: height {h}, {n:,} addresses, {w} wallets" for s, (h, n, w) in m["sizes"].items())
     lines = [
-        START, "",
         f"Measured {date} with `benchmarks/accuracy.py --seeds {' '.join(map(str, m['seeds']))} "
         f"--rounds {m['rounds']}` "
         f"(litecoind 0.21 -regtest). Scenarios: {scenarios}.", "",
@@ -114,15 +112,7 @@ def render(m: dict[str, Any]) -> str:
             f"{row['false_merges']} ({row['addresses_in_false_merges']}) | {links or '–'} | "
             f"{row['coinjoins_detected']}/{row['coinjoins']} | {row['coinjoins_false_alarms']} |"
         )
-    lines += ["", END]
-    return "\n".join(lines)
-
-
-def write_section(section: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else f"# Accuracy\n\n{START}\n{END}\n"
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    DOCS.write_text(head + section + tail)
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -135,7 +125,7 @@ def main() -> None:
     section = render(measure(args.seeds, args.rounds, args.cache))
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section("accuracy", section, ACCURACY_DOC)
 
 
 if __name__ == "__main__":

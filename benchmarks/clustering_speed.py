@@ -37,6 +37,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from doc_sections import replace_section  # noqa: E402
 from synthetic_chain import generate_chain  # noqa: E402
 
 from cointrail.cli import main as cointrail_main  # noqa: E402
@@ -46,9 +47,6 @@ from cointrail.clustering.source import DuckDBLedgerArrays  # noqa: E402
 from cointrail.clustering.sql import row  # noqa: E402
 from cointrail.heuristics.multi_input import co_spend_links  # noqa: E402
 from cointrail.ledger.store import LedgerStore  # noqa: E402
-
-DOCS = HERE.parent / "docs" / "benchmarks.md"
-START, END = "<!-- clustering:start -->", "<!-- clustering:end -->"
 
 
 def ledger_for(n_transactions: int, cache: Path) -> Path:
@@ -142,8 +140,7 @@ def render(r: dict[str, Any]) -> str:
         ("whole `cluster build --heuristics multi-input --full` (read, CoinJoin check, merge, write)", r["build_s"]),
     ]
     table = "".join(f"| {what} | {s:.2f} s | {n / s:,.0f} |\n" for what, s in rows)
-    return f"""{START}
-## Clustering (multi-input)
+    return f"""## Clustering (multi-input)
 
 `benchmarks/clustering_speed.py`, run {today} on a machine with {os.cpu_count()} cores shared with other work
 ({platform.python_implementation()} {platform.python_version()}, {platform.machine()}), one process. The synthetic chain
@@ -157,17 +154,7 @@ process (best of 7 runs for cointrail, 3 for SciPy, one for the baseline), becau
 {table}
 cointrail's merge is {r["slow_s"] / r["fast_s"]:.0f} times as fast as the pure-Python union–find; the target is
 10 million inputs per second for the merge (b).
-{END}"""
-
-
-def write_section(section: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if START in text:
-        head, _, rest = text.partition(START)
-        text = head + section + rest.partition(END)[2]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
+"""
 
 
 def main() -> None:
@@ -179,7 +166,7 @@ def main() -> None:
     section = render(measure(args.transactions, args.cache))
     print(section)
     if not args.no_write:
-        write_section(section)
+        replace_section("clustering", section)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,17 @@ def markers(name: str) -> tuple[str, str]:
     return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
 
 
+ACCURACY_DOC = BENCHMARKS_DOC.parent / "accuracy.md"
+
+
 def replace_section(name: str, section: str, path: Path = BENCHMARKS_DOC) -> None:
-    """Put ``section`` between the markers of ``name`` in ``path``, appending the section when absent."""
+    """Put ``section`` between the markers of ``name`` in ``path``, appending the section when absent.
+
+    A page that does not exist yet is started with a title made from its file name.
+    """
     start, end = markers(name)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{start}\n{section}{end}\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# {path.stem.capitalize()}\n"
+    block = f"{start}\n{section.strip(chr(10))}\n{end}\n"
     if start in text and end in text:
         head, rest = text.split(start, 1)
         text = head + block + rest.split(end, 1)[1].lstrip("\n")

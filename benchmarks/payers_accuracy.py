@@ -16,7 +16,6 @@ import argparse
 import datetime as _dt
 import hashlib
 import json
-import re
 import sys
 import tempfile
 from collections import Counter
@@ -24,16 +23,15 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE / "scenarios"), str(HERE.parent / "tests")]
+sys.path[:0] = [str(HERE / "scenarios"), str(HERE), str(HERE.parent / "tests")]
+
+from doc_sections import ACCURACY_DOC, replace_section  # noqa: E402
 
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters  # noqa: E402
 from cointrail.labels.model import Label, confidence_named  # noqa: E402
 from cointrail.labels.store import write_labels  # noqa: E402
 from cointrail.ledger.store import LedgerStore  # noqa: E402
 from cointrail.tracing import payers  # noqa: E402
-
-ACCURACY = HERE.parent / "docs" / "accuracy.md"
-START, END = "<!-- payers:start -->", "<!-- payers:end -->"
 
 
 def label_exchanges(store: LedgerStore, truth: dict[str, Any]) -> int:
@@ -111,7 +109,7 @@ def run_seed(seed: int, rounds: int, work: Path) -> dict[str, Any]:
 
 def _table(rows: list[dict[str, Any]], rounds: int) -> str:
     lines = [
-        START, "## The payers of a site (`cointrail payers`)", "",
+        "## The payers of a site (`cointrail payers`)", "",
         f"Measured {_dt.date.today().isoformat()} by `benchmarks/payers_accuracy.py` on {len(rows)} ground-truth "
         f"litecoind -regtest scenarios ({rounds} rounds each; clustered with the default heuristics; the exchanges' "
         "addresses labelled from the truth). A payer group is right when its addresses belong to one customer and "
@@ -130,17 +128,8 @@ def _table(rows: list[dict[str, Any]], rounds: int) -> str:
               "of its groups counts as right. Exchange recall counts customers with at least one group traced to an "
               "exchange that paid out to them; groups funded only by CoinJoin outputs or by other users within the "
               "hop limit name no exchange. Every exchange address is labelled in these scenarios: on real cases "
-              "recall is bounded by the labels available.", END]  # fmt: skip
-    return "\n".join(lines)
-
-
-def write_section(text: str) -> None:
-    doc = ACCURACY.read_text() if ACCURACY.exists() else "# Accuracy\n"
-    if START in doc and END in doc:
-        doc = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: text, doc, flags=re.S)
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
-    ACCURACY.write_text(doc)
+              "recall is bounded by the labels available."]  # fmt: skip
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -152,7 +141,7 @@ def main() -> None:
         rows = [run_seed(seed, args.rounds, Path(tmp)) for seed in args.seeds]
     for row in rows:
         print(json.dumps(row))
-    write_section(_table(rows, args.rounds))
+    replace_section("payers", _table(rows, args.rounds), ACCURACY_DOC)
 
 
 if __name__ == "__main__":

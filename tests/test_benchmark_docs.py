@@ -19,3 +19,9 @@ def test_a_section_is_added_then_replaced_leaving_the_others_alone(tmp_path):
     assert text.startswith("# Benchmarks\n")
     assert "new figures" in text and "first figures" not in text and "other figures" in text
     assert text.count("<!-- one:start -->") == 1 and text.index("one:start") < text.index("two:start")
+
+
+def test_a_new_page_gets_a_title_from_its_name(tmp_path):
+    replace_section("payers", "figures\n", tmp_path / "accuracy.md")
+    expected = "# Accuracy\n\n<!-- payers:start -->\nfigures\n<!-- payers:end -->\n"
+    assert (tmp_path / "accuracy.md").read_text() == expected
