@@ -2,10 +2,12 @@
 
 ``address_stats`` holds, for every address (script) seen, what it received
 and sent, how many outputs and transactions, and its first and last
-transaction. The writer adds each batch's share inside the batch's own
-transaction (so an interrupted ingest resumes exactly), a roll-back recomputes
-the addresses it touched from the rows that remain, and a store made before the
-table existed gets it computed in full when first opened for writing.
+transaction with where they are (height, block time, txid): the whole of
+address-info but the counterparties, in one row. The writer adds each batch's
+share inside the batch's own transaction (so an interrupted ingest resumes
+exactly), a roll-back recomputes the addresses it touched from the rows that
+remain, and a store made before the table (or before its first/last-seen
+columns) gets it computed in full when first opened for writing.
 """
 
 from __future__ import annotations
@@ -14,25 +16,44 @@ from collections.abc import Sequence
 
 import duckdb
 
-# One batch's (or a set of addresses') totals, from the outputs and resolved inputs.
+# One batch's (or a set of addresses') totals, from the outputs and resolved inputs,
+# with the height, block time and txid of the first and last transaction. {txs} is
+# the transactions those can be in: the batch's alone when adding a batch, so the
+# joins stay the size of the batch.
 _TOTALS = """
-SELECT ? AS chain, ? AS network, address_id, sum(received)::BIGINT, sum(sent)::BIGINT,
-       sum(n_out)::INTEGER, sum(n_in)::INTEGER, count(DISTINCT tx_id)::INTEGER, min(tx_id), max(tx_id)
-FROM (
-    SELECT address_id, tx_id, value AS received, 0 AS sent, 1 AS n_out, 0 AS n_in FROM outputs WHERE {outputs}
-    UNION ALL
-    SELECT address_id, tx_id, 0, value, 0, 1 FROM inputs WHERE address_id IS NOT NULL AND {inputs}
-) GROUP BY address_id
+WITH totals AS (
+    SELECT address_id, sum(received)::BIGINT AS received, sum(sent)::BIGINT AS sent,
+           sum(n_out)::INTEGER AS n_out, sum(n_in)::INTEGER AS n_in, count(DISTINCT tx_id)::INTEGER AS n_tx,
+           min(tx_id) AS first_tx_id, max(tx_id) AS last_tx_id
+    FROM (
+        SELECT address_id, tx_id, value AS received, 0 AS sent, 1 AS n_out, 0 AS n_in FROM outputs WHERE {outputs}
+        UNION ALL
+        SELECT address_id, tx_id, 0, value, 0, 1 FROM inputs WHERE address_id IS NOT NULL AND {inputs}
+    ) GROUP BY address_id
+), txs AS (
+    SELECT t.tx_id, t.block_height, b.time, t.txid FROM transactions t JOIN blocks b ON b.height = t.block_height
+    WHERE {txs}
+)
+SELECT ? AS chain, ? AS network, s.address_id, s.received, s.sent, s.n_out, s.n_in, s.n_tx,
+       s.first_tx_id, s.last_tx_id, f.block_height, f.time, f.txid, l.block_height, l.time, l.txid
+FROM totals s JOIN txs f ON f.tx_id = s.first_tx_id JOIN txs l ON l.tx_id = s.last_tx_id
 """
 
-# A transaction lies wholly in one batch, so per-batch distinct counts add up exactly.
+# A transaction lies wholly in one batch, so per-batch distinct counts add up
+# exactly; the first and last seen move only when the batch's are earlier/later.
 _ADD = (
     "INSERT INTO address_stats " + _TOTALS + """
 ON CONFLICT (address_id) DO UPDATE SET
     received = received + excluded.received, sent = sent + excluded.sent,
     outputs_received = outputs_received + excluded.outputs_received,
     outputs_spent = outputs_spent + excluded.outputs_spent, tx_count = tx_count + excluded.tx_count,
-    first_tx_id = least(first_tx_id, excluded.first_tx_id), last_tx_id = greatest(last_tx_id, excluded.last_tx_id)
+    first_tx_id = least(first_tx_id, excluded.first_tx_id), last_tx_id = greatest(last_tx_id, excluded.last_tx_id),
+    first_height = CASE WHEN excluded.first_tx_id < first_tx_id THEN excluded.first_height ELSE first_height END,
+    first_time = CASE WHEN excluded.first_tx_id < first_tx_id THEN excluded.first_time ELSE first_time END,
+    first_txid = CASE WHEN excluded.first_tx_id < first_tx_id THEN excluded.first_txid ELSE first_txid END,
+    last_height = CASE WHEN excluded.last_tx_id > last_tx_id THEN excluded.last_height ELSE last_height END,
+    last_time = CASE WHEN excluded.last_tx_id > last_tx_id THEN excluded.last_time ELSE last_time END,
+    last_txid = CASE WHEN excluded.last_tx_id > last_tx_id THEN excluded.last_txid ELSE last_txid END
 """
 )
 
@@ -47,15 +68,24 @@ CREATE TABLE IF NOT EXISTS address_stats (
     outputs_spent INTEGER NOT NULL,
     tx_count INTEGER NOT NULL,
     first_tx_id BIGINT NOT NULL,
-    last_tx_id BIGINT NOT NULL
+    last_tx_id BIGINT NOT NULL,
+    first_height INTEGER NOT NULL,
+    first_time BIGINT NOT NULL,
+    first_txid BLOB NOT NULL,
+    last_height INTEGER NOT NULL,
+    last_time BIGINT NOT NULL,
+    last_txid BLOB NOT NULL
 );
 """
+
+# The newest column: a store whose address_stats lacks it was made by an older version.
+_NEWEST_COLUMN = "last_txid"
 
 
 def add_heights(con: duckdb.DuckDBPyConnection, chain: str, network: str, lo: int, hi: int) -> None:
     """Add the totals of blocks ``lo``..``hi`` (just written, in the caller's transaction)."""
     heights = f"block_height BETWEEN {int(lo)} AND {int(hi)}"
-    con.execute(_ADD.format(outputs=heights, inputs=heights), [chain, network])
+    con.execute(_ADD.format(outputs=heights, inputs=heights, txs=f"t.{heights}"), [chain, network])
 
 
 def recompute_above(con: duckdb.DuckDBPyConnection, chain: str, network: str, height: int,
@@ -71,16 +101,32 @@ def recompute_above(con: duckdb.DuckDBPyConnection, chain: str, network: str, he
     for statement, params in delete_rows:
         con.execute(statement, params)
     mine = "address_id IN (SELECT address_id FROM touched)"
-    con.execute("INSERT INTO address_stats " + _TOTALS.format(outputs=mine, inputs=mine), [chain, network])
+    # Their first transactions can lie anywhere below the fork point: all transactions are candidates.
+    con.execute("INSERT INTO address_stats " + _TOTALS.format(outputs=mine, inputs=mine, txs="true"), [chain, network])
     con.execute("DROP TABLE touched")
 
 
+def is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store's address_stats exists with every column of this version."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'address_stats' AND column_name = ?", [_NEWEST_COLUMN]
+    ).fetchall()
+    return bool(row[0][0])
+
+
 def ensure(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:
-    """Create the table in a store made before it existed, computed from every row."""
-    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if "address_stats" in tables:
+    """Create the table in a store made before it (or before its newest columns), computed from every row.
+
+    An older table is dropped and computed again rather than altered: every
+    column is derived from the stored rows, and the result is then exactly what
+    the writer would have kept.
+    """
+    if is_current(con):
         return
     con.execute("BEGIN TRANSACTION")
+    con.execute("DROP TABLE IF EXISTS address_stats")
     con.execute(DDL)
-    con.execute("INSERT INTO address_stats " + _TOTALS.format(outputs="true", inputs="true"), [chain, network])
+    con.execute(
+        "INSERT INTO address_stats " + _TOTALS.format(outputs="true", inputs="true", txs="true"), [chain, network]
+    )
     con.execute("COMMIT")

@@ -10,7 +10,7 @@ because rows are stored in chain order.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
 from cointrail.addresses import parse_address
 from cointrail.errors import InputError
@@ -60,32 +60,111 @@ def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes,
 
 
 def _seen(store: LedgerStore, first: int, last: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Where the first and last transactions of an address are.
+    """Where the first and last transactions of an address are, from the transactions and blocks.
 
-    Simple single-table queries throughout: DuckDB answers them from the ART
-    indexes, where a join or a UNION would scan.
+    Only for a store without this version's ``address_stats`` (opened
+    read-only before it was upgraded); otherwise that table holds them.
     """
     txs = {r[0]: r[1:] for r in store.rows(
         f"SELECT tx_id, txid, block_height FROM transactions WHERE tx_id IN ({_in_list({first, last})})"
     )}  # fmt: skip
     heights = _in_list({t[1] for t in txs.values()})
     times = dict(store.rows(f"SELECT height, time FROM blocks WHERE height IN ({heights})"))
-    seen = {k: {"txid": display_hash(bytes(t[0])), "height": t[1], "time": times[t[1]]} for k, t in txs.items()}
+    seen = {k: _place(t[0], t[1], times[t[1]]) for k, t in txs.items()}
     return seen[first], seen[last]
 
 
-def _counterparties(store: LedgerStore, address_id: int, received_in: set[int], sent_in: set[int],
-                    limit: int) -> list[dict[str, Any]]:  # fmt: skip
-    """Who paid this address (inputs of the transactions paying it) and whom it paid."""
+def _place(txid: bytes, height: int, time: int) -> dict[str, Any]:
+    """A first or last seen, as address_info returns it."""
+    return {"txid": display_hash(bytes(txid)), "height": height, "time": time}
+
+
+class _Totals(NamedTuple):
+    """One address's row of ``address_stats``, first and last seen as address_info returns them."""
+
+    received: int
+    sent: int
+    outputs_received: int
+    outputs_spent: int
+    tx_count: int
+    first_tx_id: int
+    last_tx_id: int
+    first_seen: dict[str, Any]
+    last_seen: dict[str, Any]
+
+
+_STATS_COLUMNS = ("received, sent, outputs_received, outputs_spent, tx_count, first_tx_id, last_tx_id, "
+                  "first_txid, first_height, first_time, last_txid, last_height, last_time")  # fmt: skip
+
+
+def _totals(store: LedgerStore, address_id: int) -> _Totals:
+    """Totals, transaction count and first/last seen of an address.
+
+    One indexed lookup in ``address_stats`` (kept up by the writer, first and
+    last seen included, so that the answer without counterparties is this and
+    the address itself: two queries, each mostly DuckDB's fixed cost per query).
+    Computed from the outputs and inputs when the store was opened read-only
+    before this version's table existed.
+    """
+    if store.has_address_stats:
+        # The id inlined: an int from the store, so it cannot carry SQL.
+        row = store.one(f"SELECT {_STATS_COLUMNS} FROM address_stats WHERE address_id = {int(address_id)}")
+        if row:
+            received, sent, n_received, n_spent, tx_count, first_tx, last_tx = row[:7]
+            return _Totals(received, sent, n_received, n_spent, tx_count, first_tx, last_tx,
+                           _place(*row[7:10]), _place(*row[10:13]))  # fmt: skip
+    received = store.rows("SELECT tx_id, value FROM outputs WHERE address_id = ?", [address_id])
+    spent = store.rows("SELECT tx_id, value FROM inputs WHERE address_id = ?", [address_id])
+    txs = {r[0] for r in received} | {r[0] for r in spent}
+    first, last = _seen(store, min(txs), max(txs))
+    return _Totals(sum(r[1] for r in received), sum(r[1] for r in spent), len(received), len(spent), len(txs),
+                   min(txs), max(txs), first, last)  # fmt: skip
+
+
+def _transactions_of(store: LedgerStore, address_id: int, totals: _Totals) -> set[int]:
+    """Every transaction that pays the address or spends from it.
+
+    Most addresses have one or two transactions, and then they are its first
+    and last: known from ``address_stats`` without a query. Otherwise one
+    query over both tables' address indexes.
+    """
+    if totals.tx_count <= 2:
+        return {totals.first_tx_id, totals.last_tx_id}
+    i = int(address_id)
+    rows = store.rows(f"SELECT tx_id FROM outputs WHERE address_id = {i} UNION ALL "
+                      f"SELECT tx_id FROM inputs WHERE address_id = {i}")  # fmt: skip
+    return {r[0] for r in rows}
+
+
+def _other_sides(store: LedgerStore, address_id: int, txs: set[int]) -> dict[int, dict[str, Any]]:
+    """Who paid this address (inputs of the transactions paying it) and whom it paid (outputs of those spending).
+
+    One query fetches both sides of every transaction of the address; which
+    transactions pay it and which spend from it is read from the same rows
+    (its own outputs and inputs among them).
+    """
+    ids = _in_list(txs)
+    rows = store.rows(f"SELECT tx_id, address_id, value, true FROM inputs WHERE tx_id IN ({ids}) UNION ALL "
+                      f"SELECT tx_id, address_id, value, false FROM outputs WHERE tx_id IN ({ids})")  # fmt: skip
+    paying_us = {tx for tx, who, _, is_input in rows if who == address_id and not is_input}
+    we_spend = {tx for tx, who, _, is_input in rows if who == address_id and is_input}
     found: dict[int, dict[str, Any]] = defaultdict(lambda: {"paid_us": 0, "we_paid": 0, "transactions": set()})
-    for table, txs, key in (("inputs", received_in, "paid_us"), ("outputs", sent_in, "we_paid")):
-        if not txs:
+    for tx, other, value, is_input in rows:
+        if other is None or other == address_id:  # a coinbase input pays nobody's money
             continue
-        sql = f"SELECT address_id, value, tx_id FROM {table} WHERE tx_id IN ({_in_list(txs)})"
-        for other, value, tx_id in store.rows(sql):
-            if other is not None and other != address_id:  # a coinbase input pays nobody's money
-                found[other][key] += value or 0
-                found[other]["transactions"].add(tx_id)
+        if is_input and tx in paying_us:
+            found[other]["paid_us"] += value or 0
+        elif not is_input and tx in we_spend:
+            found[other]["we_paid"] += value or 0
+        else:
+            continue
+        found[other]["transactions"].add(tx)
+    return found
+
+
+def _counterparties(store: LedgerStore, address_id: int, txs: set[int], limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` counterparties with most transactions in common, then by address id."""
+    found = _other_sides(store, address_id, txs)
     ranked = sorted(found.items(), key=lambda kv: (-len(kv[1]["transactions"]), kv[0]))[:limit]
     if not ranked:
         return []
@@ -100,50 +179,22 @@ def _counterparties(store: LedgerStore, address_id: int, received_in: set[int], 
     ]  # fmt: skip
 
 
-def _totals(store: LedgerStore, address_id: int) -> tuple[int, int, int, int, int, int, int]:
-    """(received, sent, outputs received, outputs spent, transactions, first tx_id, last tx_id).
-
-    One indexed lookup in ``address_stats`` (kept up by the writer); computed
-    from the outputs and inputs when the store was opened read-only before that
-    table existed.
-    """
-    if store.has_address_stats:
-        # The id inlined (an int from the store) for the same reason as in _literal_address.
-        row = store.one("SELECT received, sent, outputs_received, outputs_spent, tx_count, first_tx_id, last_tx_id "
-                        f"FROM address_stats WHERE address_id = {int(address_id)}")  # fmt: skip
-        if row:
-            return row
-    received = store.rows("SELECT tx_id, value FROM outputs WHERE address_id = ?", [address_id])
-    spent = store.rows("SELECT tx_id, value FROM inputs WHERE address_id = ?", [address_id])
-    txs = {r[0] for r in received} | {r[0] for r in spent}
-    return (sum(r[1] for r in received), sum(r[1] for r in spent), len(received), len(spent), len(txs),
-            min(txs), max(txs))  # fmt: skip
-
-
-def _transactions_of(store: LedgerStore, address_id: int) -> tuple[set[int], set[int]]:
-    """The transactions paying the address, and those spending from it."""
-    received = store.rows("SELECT tx_id FROM outputs WHERE address_id = ?", [address_id])
-    spent = store.rows("SELECT tx_id FROM inputs WHERE address_id = ?", [address_id])
-    return {r[0] for r in received}, {r[0] for r in spent}
-
-
 def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> dict[str, Any]:
     """Received, sent, balance (base units), transactions, first/last seen and counterparties.
 
-    ``counterparties`` is how many to list (0 for none, the quickest answer).
+    ``counterparties`` is how many to list (0 for none, the quickest answer:
+    two indexed queries; the counterparties take two or three more).
     """
     address_id, name, script, kind = find_address(store, address)
-    total_in, total_out, n_received, n_spent, tx_count, first_tx, last_tx = _totals(store, address_id)
-    first, last = _seen(store, first_tx, last_tx)
+    totals = _totals(store, address_id)
     parties: list[dict[str, Any]] = []
     if counterparties > 0:
-        received_in, sent_in = _transactions_of(store, address_id)
-        parties = _counterparties(store, address_id, received_in, sent_in, counterparties)
+        parties = _counterparties(store, address_id, _transactions_of(store, address_id, totals), counterparties)
     return {
         "chain": store.chain, "network": store.network, "address": name, "script_pubkey": script.hex(),
-        "type": kind, "received": total_in, "sent": total_out, "balance": total_in - total_out,
-        "outputs_received": n_received, "outputs_spent": n_spent,
-        "tx_count": tx_count, "first_seen": first, "last_seen": last,
+        "type": kind, "received": totals.received, "sent": totals.sent, "balance": totals.received - totals.sent,
+        "outputs_received": totals.outputs_received, "outputs_spent": totals.outputs_spent,
+        "tx_count": totals.tx_count, "first_seen": totals.first_seen, "last_seen": totals.last_seen,
         "counterparties": parties,
     }  # fmt: skip
 
