@@ -59,28 +59,8 @@ def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes,
     return row[0], row[1], bytes(row[2]), row[3]
 
 
-def _seen(store: LedgerStore, first: int, last: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Where the first and last transactions of an address are, from the transactions and blocks.
-
-    Only for a store without this version's ``address_stats`` (opened
-    read-only before it was upgraded); otherwise that table holds them.
-    """
-    txs = {r[0]: r[1:] for r in store.rows(
-        f"SELECT tx_id, txid, block_height FROM transactions WHERE tx_id IN ({_in_list({first, last})})"
-    )}  # fmt: skip
-    heights = _in_list({t[1] for t in txs.values()})
-    times = dict(store.rows(f"SELECT height, time FROM blocks WHERE height IN ({heights})"))
-    seen = {k: _place(t[0], t[1], times[t[1]]) for k, t in txs.items()}
-    return seen[first], seen[last]
-
-
-def _place(txid: bytes, height: int, time: int) -> dict[str, Any]:
-    """A first or last seen, as address_info returns it."""
-    return {"txid": display_hash(bytes(txid)), "height": height, "time": time}
-
-
 class _Totals(NamedTuple):
-    """One address's row of ``address_stats``, first and last seen as address_info returns them."""
+    """One address's row of ``address_stats``."""
 
     received: int
     sent: int
@@ -89,36 +69,51 @@ class _Totals(NamedTuple):
     tx_count: int
     first_tx_id: int
     last_tx_id: int
-    first_seen: dict[str, Any]
-    last_seen: dict[str, Any]
+    first_height: int
+    first_time: int
+    last_height: int
+    last_time: int
 
-
-_STATS_COLUMNS = ("received, sent, outputs_received, outputs_spent, tx_count, first_tx_id, last_tx_id, "
-                  "first_txid, first_height, first_time, last_txid, last_height, last_time")  # fmt: skip
+    def seen(self, txids: dict[int, bytes]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """First and last seen as address_info returns them, given the txids of the two transactions."""
+        return (
+            {"txid": display_hash(txids[self.first_tx_id]), "height": self.first_height, "time": self.first_time},
+            {"txid": display_hash(txids[self.last_tx_id]), "height": self.last_height, "time": self.last_time},
+        )
 
 
 def _totals(store: LedgerStore, address_id: int) -> _Totals:
-    """Totals, transaction count and first/last seen of an address.
+    """Totals, transaction count and where the first and last transactions are (height, block time).
 
-    One indexed lookup in ``address_stats`` (kept up by the writer, first and
-    last seen included, so that the answer without counterparties is this and
-    the address itself: two queries, each mostly DuckDB's fixed cost per query).
-    Computed from the outputs and inputs when the store was opened read-only
-    before this version's table existed.
+    One indexed lookup in ``address_stats``, kept up by the writer. Computed
+    from the rows when the store was opened read-only before this version's
+    table existed.
     """
     if store.has_address_stats:
         # The id inlined: an int from the store, so it cannot carry SQL.
-        row = store.one(f"SELECT {_STATS_COLUMNS} FROM address_stats WHERE address_id = {int(address_id)}")
+        row = store.one(f"SELECT {', '.join(_Totals._fields)} FROM address_stats WHERE address_id = {int(address_id)}")
         if row:
-            received, sent, n_received, n_spent, tx_count, first_tx, last_tx = row[:7]
-            return _Totals(received, sent, n_received, n_spent, tx_count, first_tx, last_tx,
-                           _place(*row[7:10]), _place(*row[10:13]))  # fmt: skip
+            return _Totals(*row)
+    return _totals_from_rows(store, address_id)
+
+
+def _totals_from_rows(store: LedgerStore, address_id: int) -> _Totals:
+    """What ``address_stats`` would hold for the address, from its outputs and inputs."""
     received = store.rows("SELECT tx_id, value FROM outputs WHERE address_id = ?", [address_id])
     spent = store.rows("SELECT tx_id, value FROM inputs WHERE address_id = ?", [address_id])
     txs = {r[0] for r in received} | {r[0] for r in spent}
-    first, last = _seen(store, min(txs), max(txs))
+    first, last = min(txs), max(txs)
+    ends = _in_list({first, last})
+    heights = dict(store.rows(f"SELECT tx_id, block_height FROM transactions WHERE tx_id IN ({ends})"))
+    times = dict(store.rows(f"SELECT height, time FROM blocks WHERE height IN ({_in_list(set(heights.values()))})"))
     return _Totals(sum(r[1] for r in received), sum(r[1] for r in spent), len(received), len(spent), len(txs),
-                   min(txs), max(txs), first, last)  # fmt: skip
+                   first, last, heights[first], times[heights[first]], heights[last], times[heights[last]])  # fmt: skip
+
+
+def _txids(store: LedgerStore, totals: _Totals) -> dict[int, bytes]:
+    """The txids of the address's first and last transactions (one indexed lookup)."""
+    ids = _in_list({totals.first_tx_id, totals.last_tx_id})
+    return {r[0]: bytes(r[1]) for r in store.rows(f"SELECT tx_id, txid FROM transactions WHERE tx_id IN ({ids})")}
 
 
 def _transactions_of(store: LedgerStore, address_id: int, totals: _Totals) -> set[int]:
@@ -136,20 +131,34 @@ def _transactions_of(store: LedgerStore, address_id: int, totals: _Totals) -> se
     return {r[0] for r in rows}
 
 
-def _other_sides(store: LedgerStore, address_id: int, txs: set[int]) -> dict[int, dict[str, Any]]:
+# Both sides of the address's transactions {txs}, and the txids of {seen} (its first
+# and last) in the same answer: each branch is an indexed single-table lookup.
+_SIDES_AND_TXIDS = """
+SELECT tx_id, address_id, value, 'in', NULL::BLOB FROM inputs WHERE tx_id IN ({txs}) UNION ALL
+SELECT tx_id, address_id, value, 'out', NULL::BLOB FROM outputs WHERE tx_id IN ({txs}) UNION ALL
+SELECT tx_id, NULL, NULL, 'txid', txid FROM transactions WHERE tx_id IN ({seen})
+"""
+
+
+def _sides_and_txids(store: LedgerStore, txs: set[int], totals: _Totals) -> tuple[list[tuple], dict[int, bytes]]:
+    """(tx_id, address_id, value, is_input) of every input and output of ``txs``; the first and last txids."""
+    rows = store.rows(_SIDES_AND_TXIDS.format(txs=_in_list(txs), seen=_in_list({totals.first_tx_id,
+                                                                                 totals.last_tx_id})))  # fmt: skip
+    sides = [(tx, who, value, kind == "in") for tx, who, value, kind, _ in rows if kind != "txid"]
+    return sides, {tx: bytes(txid) for tx, _, _, kind, txid in rows if kind == "txid"}
+
+
+def _other_sides(address_id: int, sides: list[tuple]) -> dict[int, dict[str, Any]]:
     """Who paid this address (inputs of the transactions paying it) and whom it paid (outputs of those spending).
 
-    One query fetches both sides of every transaction of the address; which
-    transactions pay it and which spend from it is read from the same rows
-    (its own outputs and inputs among them).
+    ``sides`` holds both sides of every transaction of the address; which pay
+    it and which spend from it is read from the same rows (its own outputs and
+    inputs among them).
     """
-    ids = _in_list(txs)
-    rows = store.rows(f"SELECT tx_id, address_id, value, true FROM inputs WHERE tx_id IN ({ids}) UNION ALL "
-                      f"SELECT tx_id, address_id, value, false FROM outputs WHERE tx_id IN ({ids})")  # fmt: skip
-    paying_us = {tx for tx, who, _, is_input in rows if who == address_id and not is_input}
-    we_spend = {tx for tx, who, _, is_input in rows if who == address_id and is_input}
+    paying_us = {tx for tx, who, _, is_input in sides if who == address_id and not is_input}
+    we_spend = {tx for tx, who, _, is_input in sides if who == address_id and is_input}
     found: dict[int, dict[str, Any]] = defaultdict(lambda: {"paid_us": 0, "we_paid": 0, "transactions": set()})
-    for tx, other, value, is_input in rows:
+    for tx, other, value, is_input in sides:
         if other is None or other == address_id:  # a coinbase input pays nobody's money
             continue
         if is_input and tx in paying_us:
@@ -162,9 +171,8 @@ def _other_sides(store: LedgerStore, address_id: int, txs: set[int]) -> dict[int
     return found
 
 
-def _counterparties(store: LedgerStore, address_id: int, txs: set[int], limit: int) -> list[dict[str, Any]]:
-    """The ``limit`` counterparties with most transactions in common, then by address id."""
-    found = _other_sides(store, address_id, txs)
+def _ranked(store: LedgerStore, found: dict[int, dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` counterparties with most transactions in common, then by address id, with their addresses."""
     ranked = sorted(found.items(), key=lambda kv: (-len(kv[1]["transactions"]), kv[0]))[:limit]
     if not ranked:
         return []
@@ -182,19 +190,26 @@ def _counterparties(store: LedgerStore, address_id: int, txs: set[int], limit: i
 def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> dict[str, Any]:
     """Received, sent, balance (base units), transactions, first/last seen and counterparties.
 
-    ``counterparties`` is how many to list (0 for none, the quickest answer:
-    two indexed queries; the counterparties take two or three more).
+    ``counterparties`` is how many to list (0 for none, the quickest answer).
+    Three indexed queries without counterparties (the address, its totals, the
+    txids of its first and last transactions); with them, the txids come with
+    both sides of its transactions, and the counterparties' addresses take one
+    more (two when it has more than two transactions, which must be listed).
     """
     address_id, name, script, kind = find_address(store, address)
     totals = _totals(store, address_id)
     parties: list[dict[str, Any]] = []
     if counterparties > 0:
-        parties = _counterparties(store, address_id, _transactions_of(store, address_id, totals), counterparties)
+        sides, txids = _sides_and_txids(store, _transactions_of(store, address_id, totals), totals)
+        parties = _ranked(store, _other_sides(address_id, sides), counterparties)
+    else:
+        txids = _txids(store, totals)
+    first, last = totals.seen(txids)
     return {
         "chain": store.chain, "network": store.network, "address": name, "script_pubkey": script.hex(),
         "type": kind, "received": totals.received, "sent": totals.sent, "balance": totals.received - totals.sent,
         "outputs_received": totals.outputs_received, "outputs_spent": totals.outputs_spent,
-        "tx_count": totals.tx_count, "first_seen": totals.first_seen, "last_seen": totals.last_seen,
+        "tx_count": totals.tx_count, "first_seen": first, "last_seen": last,
         "counterparties": parties,
     }  # fmt: skip
 

@@ -35,8 +35,9 @@ def store_seen(db: Path) -> dict[str, tuple[Any, ...]]:
     """Per script: the transaction count and first and last seen that address_stats keeps for address-info."""
     with LedgerStore.open(db, read_only=True) as store:
         rows = store.rows(
-            "SELECT a.script, s.tx_count, s.first_txid, s.first_height, s.first_time, s.last_txid, s.last_height, "
-            "s.last_time FROM address_stats s JOIN addresses a USING (address_id)"
+            "SELECT a.script, s.tx_count, f.txid, s.first_height, s.first_time, l.txid, s.last_height, s.last_time "
+            "FROM address_stats s JOIN addresses a USING (address_id) JOIN transactions f ON f.tx_id = s.first_tx_id "
+            "JOIN transactions l ON l.tx_id = s.last_tx_id"
         )
     return {
         bytes(script).hex(): (count, {"txid": display_hash(bytes(ft)), "height": fh, "time": ftime},
