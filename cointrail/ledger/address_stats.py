@@ -128,7 +128,20 @@ def ensure(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:
     con.execute("BEGIN TRANSACTION")
     con.execute("DROP TABLE IF EXISTS address_stats")
     con.execute(DDL)
-    con.execute(
-        "INSERT INTO address_stats " + _TOTALS.format(outputs="true", inputs="true", blocks="true"), [chain, network]
-    )
+    rebuild(con, chain, network)
     con.execute("COMMIT")
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:
+    """Compute the whole table again from the stored rows, in the caller's transaction."""
+    con.execute("DELETE FROM address_stats")
+    totals = _TOTALS.format(outputs="true", inputs="true", blocks="true")
+    con.execute("INSERT INTO address_stats " + totals, [chain, network])
+
+
+def columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """This version's columns of the table, in order (what an export of it holds)."""
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'address_stats' ORDER BY column_index"
+    ).fetchall()
+    return [r[0] for r in rows]

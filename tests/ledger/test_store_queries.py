@@ -208,3 +208,19 @@ def test_counterparties_of_every_address_equal_a_computation_from_the_rows(econo
             assert ours == _counterparties_from_rows(store, name), name
         many = store.one("SELECT count(*) FROM address_stats WHERE tx_count > 2")[0]  # type: ignore[index]
     assert many > 0, "the economy also has addresses with more than their first and last transactions"
+
+
+def test_an_older_versions_export_is_imported_with_its_totals_computed(
+    economy_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "pq"
+    run_json(capsys, "store", "export", "--db", str(economy_store), "--parquet", str(export))
+    stats = export / "address_stats.parquet"
+    old = tmp_path / "old_stats.parquet"
+    with LedgerStore.open(economy_store, read_only=True) as store:  # address_stats as the version before wrote it
+        older = f"SELECT {_OLD_STATS_COLUMNS} FROM read_parquet('{stats}')"
+        store.con.execute(f"COPY ({older}) TO '{old}' (FORMAT parquet)")
+    old.replace(stats)
+    copy = tmp_path / "imported.duckdb"
+    run_json(capsys, "store", "import", "--db", str(copy), "--parquet", str(export))
+    assert first_difference(table_contents(copy), table_contents(economy_store)) is None
