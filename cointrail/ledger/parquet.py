@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from cointrail.errors import InputError
-from cointrail.ledger import schema
+from cointrail.ledger import address_stats, schema
 from cointrail.ledger.store import LedgerStore
 
 
@@ -46,6 +46,11 @@ def _identity(directory: Path) -> tuple[str, str]:
     return rows["chain"], rows["network"]
 
 
+def _columns_of(con: duckdb.DuckDBPyConnection, source: Path) -> list[str]:
+    """The column names of a Parquet file, in order."""
+    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_sql_path(source)}')").fetchall()]
+
+
 def import_parquet(directory: str | Path, db: str | Path) -> dict[str, Any]:
     """Create the store ``db`` from an export directory (``db`` must not exist yet)."""
     directory, db = Path(directory), Path(db)
@@ -61,6 +66,9 @@ def import_parquet(directory: str | Path, db: str | Path) -> dict[str, Any]:
                 raise InputError(f"{source} is missing from the export")
             if table == "meta":
                 store.con.execute("DELETE FROM meta")
+            if table == "address_stats" and _columns_of(store.con, source) != address_stats.columns(store.con):
+                address_stats.rebuild(store.con, chain, network)  # an older version's export: derived from the rows
+                continue
             store.con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{_sql_path(source)}')")
         store.con.execute("COMMIT")
         return {"db": str(db), "chain": chain, "network": network, "rows": store.counts()}

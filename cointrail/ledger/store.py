@@ -90,8 +90,8 @@ class LedgerStore:
 
     @functools.cached_property
     def has_address_stats(self) -> bool:
-        """Whether the store keeps per-address totals (every store written by this version does)."""
-        return bool(self.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'address_stats'")[0])  # type: ignore[index]
+        """Whether the store keeps this version's per-address totals (every store written by it does)."""
+        return address_stats.is_current(self.con)
 
     def close(self) -> None:
         self.con.close()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ledger_compare import first_difference, table_contents
 from node import RegtestNode, node_address_totals, node_balances
 
 from cointrail.cli import main
+from cointrail.ledger.model import display_hash
 from cointrail.ledger.queries import address_info
 from cointrail.ledger.store import LedgerStore
 
@@ -29,15 +31,34 @@ def store_totals(db: Path) -> dict[str, tuple[int, int]]:
     return {bytes(script).hex(): (received, sent) for script, received, sent in rows}
 
 
+def store_seen(db: Path) -> dict[str, tuple[Any, ...]]:
+    """Per script: the transaction count and first and last seen that address_stats keeps for address-info."""
+    with LedgerStore.open(db, read_only=True) as store:
+        rows = store.rows(
+            "SELECT a.script, s.tx_count, f.txid, s.first_height, s.first_time, l.txid, s.last_height, s.last_time "
+            "FROM address_stats s JOIN addresses a USING (address_id) JOIN transactions f ON f.tx_id = s.first_tx_id "
+            "JOIN transactions l ON l.tx_id = s.last_tx_id"
+        )
+    return {
+        bytes(script).hex(): (count, {"txid": display_hash(bytes(ft)), "height": fh, "time": ftime},
+                              {"txid": display_hash(bytes(lt)), "height": lh, "time": ltime})
+        for script, count, ft, fh, ftime, lt, lh, ltime in rows
+    }  # fmt: skip
+
+
 def assert_matches_node(node: RegtestNode, db: Path) -> None:
-    """Received and sent of every script equal the node's getblock verbosity 2 data."""
+    """Received, sent, transaction count and first/last seen of every script equal the node's getblock data."""
     truth = node_address_totals(node)
-    ours = store_totals(db)
-    assert set(ours) == set(truth), "the store and the node know different scripts"
+    ours, seen = store_totals(db), store_seen(db)
+    assert set(ours) == set(truth) == set(seen), "the store and the node know different scripts"
     for script, expected in truth.items():
         assert ours[script] == (expected["received"], expected["sent"]), (
             f"script {script} ({expected['address']}): store has received/sent {ours[script]}, "
             f"the node {expected['received']}/{expected['sent']}"
+        )
+        assert seen[script] == (expected["tx_count"], expected["first_seen"], expected["last_seen"]), (
+            f"script {script} ({expected['address']}): store has transactions, first and last seen {seen[script]}, "
+            f"the node {expected['tx_count']}, {expected['first_seen']}, {expected['last_seen']}"
         )
 
 
@@ -50,6 +71,8 @@ def test_every_address_matches_the_node(economy: RegtestNode, economy_store: Pat
         for address, expected in addresses.items():
             info = address_info(store, address)
             assert (info["received"], info["sent"]) == (expected["received"], expected["sent"]), address
+            assert (info["tx_count"], info["first_seen"], info["last_seen"]) == (
+                expected["tx_count"], expected["first_seen"], expected["last_seen"]), address  # fmt: skip
             assert info["balance"] == balances.get(address, 0), f"balance of {address} differs from scantxoutset"
         tip = store.tip()
     assert tip is not None and tip[0] == economy.height()

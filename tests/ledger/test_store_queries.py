@@ -160,3 +160,67 @@ def test_rollback_recomputes_the_totals_of_the_addresses_it_touched(store_copy: 
         store.con.execute("DROP TABLE address_stats")
     with LedgerStore.open(store_copy) as store:  # recomputed from what remains
         assert store.rows("SELECT * FROM address_stats ORDER BY address_id") == kept
+
+
+_OLD_STATS_COLUMNS = ("chain, network, address_id, received, sent, outputs_received, outputs_spent, tx_count, "
+                      "first_tx_id, last_tx_id")  # fmt: skip
+
+
+def test_totals_of_an_older_version_are_recomputed_with_first_and_last_seen(store_copy: Path,
+                                                                            economy_store: Path) -> None:  # fmt: skip
+    with LedgerStore.open(store_copy) as store:  # address_stats as the version before first/last seen kept it
+        store.con.execute(f"CREATE TABLE old_stats AS SELECT {_OLD_STATS_COLUMNS} FROM address_stats")
+        store.con.execute("DROP TABLE address_stats")
+        store.con.execute("ALTER TABLE old_stats RENAME TO address_stats")
+    with LedgerStore.open(store_copy, read_only=True) as store:
+        assert not store.has_address_stats, "an older table is not read as this version's"
+        names = [r[0] for r in store.rows("SELECT address FROM addresses WHERE address IS NOT NULL")]
+        from_rows = {name: address_info(store, name) for name in names}
+    with LedgerStore.open(store_copy):  # opened for writing: the table is computed in full again
+        pass
+    assert first_difference(table_contents(store_copy), table_contents(economy_store)) is None
+    with LedgerStore.open(economy_store, read_only=True) as store:
+        assert {name: address_info(store, name) for name in names} == from_rows
+
+
+def _counterparties_from_rows(store: LedgerStore, address: str) -> list[tuple[str | None, int, int, int]]:
+    """address-info's definition of counterparties, computed by one plain query over the inputs and outputs."""
+    (me,) = store.one("SELECT address_id FROM addresses WHERE address = ?", [address])  # type: ignore[misc]
+    return [tuple(r) for r in store.rows(  # type: ignore[misc]
+        """SELECT a.address, count(DISTINCT s.tx_id), sum(s.paid_us), sum(s.we_paid) FROM (
+               SELECT address_id, tx_id, value AS paid_us, 0 AS we_paid FROM inputs
+               WHERE tx_id IN (SELECT tx_id FROM outputs WHERE address_id = ?)
+               UNION ALL
+               SELECT address_id, tx_id, 0, value FROM outputs
+               WHERE tx_id IN (SELECT tx_id FROM inputs WHERE address_id = ?)
+           ) s JOIN addresses a USING (address_id) WHERE s.address_id <> ?
+           GROUP BY s.address_id, a.address ORDER BY 2 DESC, s.address_id LIMIT 20""",
+        [me, me, me],
+    )]  # fmt: skip
+
+
+def test_counterparties_of_every_address_equal_a_computation_from_the_rows(economy_store: Path) -> None:
+    with LedgerStore.open(economy_store, read_only=True) as store:
+        names = [r[0] for r in store.rows("SELECT address FROM addresses WHERE address IS NOT NULL")]
+        for name in names:
+            ours = [(c["address"], c["transactions"], c["paid_us"], c["we_paid"])
+                    for c in address_info(store, name)["counterparties"]]  # fmt: skip
+            assert ours == _counterparties_from_rows(store, name), name
+        many = store.one("SELECT count(*) FROM address_stats WHERE tx_count > 2")[0]  # type: ignore[index]
+    assert many > 0, "the economy also has addresses with more than their first and last transactions"
+
+
+def test_an_older_versions_export_is_imported_with_its_totals_computed(
+    economy_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "pq"
+    run_json(capsys, "store", "export", "--db", str(economy_store), "--parquet", str(export))
+    stats = export / "address_stats.parquet"
+    old = tmp_path / "old_stats.parquet"
+    with LedgerStore.open(economy_store, read_only=True) as store:  # address_stats as the version before wrote it
+        older = f"SELECT {_OLD_STATS_COLUMNS} FROM read_parquet('{stats}')"
+        store.con.execute(f"COPY ({older}) TO '{old}' (FORMAT parquet)")
+    old.replace(stats)
+    copy = tmp_path / "imported.duckdb"
+    run_json(capsys, "store", "import", "--db", str(copy), "--parquet", str(export))
+    assert first_difference(table_contents(copy), table_contents(economy_store)) is None
