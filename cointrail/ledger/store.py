@@ -20,6 +20,8 @@ import duckdb
 from cointrail.chains import utxo_network
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
 from cointrail.ledger import address_stats, schema
+from cointrail.ledger.batch import Batch
+from cointrail.ledger.chainstate import ChainState
 from cointrail.ledger.model import Block
 
 
@@ -60,6 +62,7 @@ class LedgerStore:
         self.path = path
         self.chain = chain
         self.network = network
+        self._chain_state: ChainState | None = None
 
     @classmethod
     def open(
@@ -128,8 +131,25 @@ class LedgerStore:
 
         write_blocks(self, blocks)
 
+    def append_batch(self, batch: Batch) -> None:
+        """Store a batch of consecutive blocks (as columns) above the tip, all or nothing."""
+        from cointrail.ledger.writer import write_batch
+
+        write_batch(self, batch)
+
+    def chain_state(self) -> ChainState:
+        """What the writer needs of the stored chain to resolve the next batch (loaded on first use)."""
+        if self._chain_state is None:
+            self._chain_state = ChainState.load(self.con)
+        return self._chain_state
+
+    def forget_chain_state(self) -> None:
+        """Drop the in-memory chain state: it no longer matches what is committed."""
+        self._chain_state = None
+
     def rollback_to(self, height: int) -> None:
         """Delete everything above ``height`` (the fork point), in one transaction."""
+        self.forget_chain_state()
         deletions: list[tuple[str, list[object]]] = [
             (f"DELETE FROM {table} WHERE {'height' if table == 'blocks' else 'block_height'} > ?", [height])
             for table in ("inputs", "outputs", "transactions", "blocks")
