@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from cointrail.ledger import columnar
 from cointrail.ledger.model import Block, display_hash
-from cointrail.ledger.rawblock import double_sha256, merkle_root, mweb_extension_size, parse_block
+from cointrail.ledger.rawblock import double_sha256, mweb_extension_size, parse_block
 
 _header = struct.Struct("<i32s32sIII").unpack_from
 _sha256 = hashlib.sha256
@@ -140,7 +140,26 @@ _WALKED_TX = [columnar.TX_FIELDS.index(name) for name in TX[:9]]
 def _hash_all(view: memoryview, ranges: npt.NDArray[np.int64]) -> bytes:
     """Double SHA-256 of each byte range, back to back (hashlib has no batch call; this loop is the cost)."""
     sha = _sha256
-    return b"".join([sha(sha(view[s:e]).digest()).digest() for s, e in ranges.tolist()])
+    starts, ends = ranges[:, 0].tolist(), ranges[:, 1].tolist()
+    return b"".join([sha(sha(view[s:e]).digest()).digest() for s, e in zip(starts, ends, strict=True)])
+
+
+def merkle_root_of(hashes: bytes) -> bytes:
+    """The merkle root of hashes given back to back (as :func:`~cointrail.ledger.rawblock.merkle_root`).
+
+    Each level hashes 64-byte slices of the level below in place, without
+    building a bytes object per node.
+    """
+    if not hashes:
+        return bytes(32)
+    sha = _sha256
+    level = hashes
+    while len(level) > 32:
+        if len(level) % 64:
+            level += level[-32:]  # an odd level repeats its last node
+        view = memoryview(level)
+        level = b"".join([sha(sha(view[i : i + 64]).digest()).digest() for i in range(0, len(level), 64)])
+    return level
 
 
 def _from_walk(raws: Sequence[RawBlock], buf: npt.NDArray[np.uint8], walked: columnar.Walked) -> Batch:
@@ -156,8 +175,7 @@ def _from_walk(raws: Sequence[RawBlock], buf: npt.NDArray[np.uint8], walked: col
     heights = np.empty(len(tx), np.int64)
     positions = np.empty(len(tx), np.int64)
     for raw, count in zip(raws, walked.block_txs.tolist(), strict=False):
-        block_ids = [txids[32 * i : 32 * i + 32] for i in range(first, first + count)]
-        checked = merkle_root(block_ids) == raw.data[36:68]
+        checked = merkle_root_of(txids[32 * first : 32 * (first + count)]) == raw.data[36:68]
         rows.add(raw.height, raw.data[:80], len(raw.data), count, 0, raw.source, checked, raw.where)
         heights[first : first + count] = raw.height
         positions[first : first + count] = np.arange(count)

@@ -11,6 +11,7 @@ thread parses and a store thread writes: see :mod:`cointrail.ledger.sources`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -126,17 +127,20 @@ def ingest(
     progress: Progress | None = None,
     batch_blocks: int = 500,
     batch_transactions: int = 50_000,
+    bulk_blocks: int = 1000,
 ) -> IngestReport:
     """Bring the store up to the source's best chain; return what was done.
 
     Safe to interrupt at any moment: each batch is committed with its blocks,
-    and the next run resumes from the stored tip (after a reorg check).
+    and the next run resumes from the stored tip (after a reorg check). When
+    at least ``bulk_blocks`` blocks are to be written, and more than the store
+    holds, they are written as a bulk load (:meth:`LedgerStore.bulk_load`).
     """
     progress = progress or NoProgress()
     report = IngestReport(store.chain, store.network, source.name)
     began = time.perf_counter()
     source.check_network(store.chain, store.network)
-    _ingest_until_tip(store, source, progress, report, batch_blocks, batch_transactions)
+    _ingest_until_tip(store, source, progress, report, batch_blocks, batch_transactions, bulk_blocks)
     tip = store.tip()
     report.tip_height = tip[0] if tip else None
     report.seconds = time.perf_counter() - began
@@ -144,7 +148,7 @@ def ingest(
 
 
 def _ingest_until_tip(store: LedgerStore, source: BlockSource, progress: Progress, report: IngestReport,
-                      batch_blocks: int, batch_transactions: int) -> None:  # fmt: skip
+                      batch_blocks: int, batch_transactions: int, bulk_blocks: int) -> None:  # fmt: skip
     stalled = False
     while True:
         rollbacks = len(report.rolled_back)
@@ -156,7 +160,10 @@ def _ingest_until_tip(store: LedgerStore, source: BlockSource, progress: Progres
         report.start_height = first if report.start_height is None else report.start_height
         progress.start(first, last)
         written = report.blocks
-        if _write_range(store, source, first, last, progress, report, batch_blocks, batch_transactions):
+        bulk = last - first + 1 >= max(bulk_blocks, first + 1)
+        with store.bulk_load() if bulk else contextlib.nullcontext():
+            linked = _write_range(store, source, first, last, progress, report, batch_blocks, batch_transactions)
+        if linked:
             continue
         # The source's chain changed under us (a reorg mid-run): check for a fork again, but only
         # once without progress; a source whose blocks never link is broken, not reorganising.

@@ -76,29 +76,37 @@ def classify_all(data: U8, offsets: I64, litecoin: bool) -> npt.NDArray[np.int64
     return codes
 
 
+_LIMB = 58**5  # digits are computed five at a time: 58**5 * 256 + 255 still fits an int64
+
+
 @numba.njit(cache=True, nogil=True)
-def _base58(payload: U8, out: U8, at: int) -> int:
-    """Write Base58 of ``payload`` at ``out[at:]``; return the end."""
-    digits = np.zeros(len(payload) * 138 // 100 + 1, np.int64)  # log(256) / log(58)
+def _base58(payload: U8, limbs: npt.NDArray[np.int64], out: U8, at: int) -> int:
+    """Write Base58 of ``payload`` at ``out[at:]``; return the end. ``limbs``: scratch space."""
     used = 0
-    for byte in payload:
+    for byte in payload:  # the number times 256 plus the byte, in base 58**5 limbs (least significant first)
         carry = int(byte)
         for j in range(used):
-            carry += digits[j] << 8
-            digits[j] = carry % 58
-            carry //= 58
+            carry += limbs[j] << 8
+            limbs[j] = carry % _LIMB
+            carry //= _LIMB
         while carry:
-            digits[used] = carry % 58
-            carry //= 58
+            limbs[used] = carry % _LIMB
+            carry //= _LIMB
             used += 1
-    for byte in payload:
+    for byte in payload:  # each leading zero byte is written as a '1'
         if byte != 0:
             break
         out[at] = _B58[0]
         at += 1
+    started = False
     for j in range(used - 1, -1, -1):
-        out[at] = _B58[digits[j]]
-        at += 1
+        limb = limbs[j]
+        for k in range(4, -1, -1):
+            digit = (limb // 58**k) % 58
+            if digit or started:
+                out[at] = _B58[digit]
+                at += 1
+                started = True
     return at
 
 
@@ -159,6 +167,7 @@ def _encode_all(data: U8, offsets: I64, codes: I64, checksums: U8, versions: U8,
     at = 0
     k = 0
     payload = np.empty(25, np.uint8)
+    limbs = np.empty(8, np.int64)
     for i in range(len(codes)):
         out_offsets[i] = at
         code = codes[i]
@@ -169,7 +178,7 @@ def _encode_all(data: U8, offsets: I64, codes: I64, checksums: U8, versions: U8,
             payload[1:21] = s[3:23] if code == P2PKH else s[2:22]
             payload[21:25] = checksums[4 * k : 4 * k + 4]
             k += 1
-            at = _base58(payload, out, at)
+            at = _base58(payload, limbs, out, at)
         elif len(hrp) and code in (P2WPKH, P2WSH, P2TR, WITNESS_UNKNOWN, MWEB_HOG, MWEB_PEGIN):
             at = _bech32(hrp, 0 if s[0] == 0 else s[0] - 0x50, s[2:], out, at)
         else:
