@@ -28,6 +28,12 @@ from cointrail.ledger.store import LedgerStore
 __all__ = ["BlockFilesSource", "BlockSource", "IngestReport", "RpcBlockFetcher", "RpcSource", "ingest"]
 
 
+# A bulk load writes larger batches: fewer commits, and more of the spends fall inside their batch (written
+# already marked instead of by an UPDATE of stored outputs). 250,000 transactions keep a million-transaction
+# ingest under 2 GB; 500,000 measured 10 % faster but above it.
+BULK_BATCH_TRANSACTIONS = 250_000
+
+
 class Progress(Protocol):
     """What ingestion reports while it works (the CLI shows a rich progress bar)."""
 
@@ -134,7 +140,8 @@ def ingest(
     Safe to interrupt at any moment: each batch is committed with its blocks,
     and the next run resumes from the stored tip (after a reorg check). When
     at least ``bulk_blocks`` blocks are to be written, and more than the store
-    holds, they are written as a bulk load (:meth:`LedgerStore.bulk_load`).
+    holds, they are written as a bulk load (:meth:`LedgerStore.bulk_load`), in batches of up to
+    :data:`BULK_BATCH_TRANSACTIONS` transactions.
     """
     progress = progress or NoProgress()
     report = IngestReport(store.chain, store.network, source.name)
@@ -162,7 +169,8 @@ def _ingest_until_tip(store: LedgerStore, source: BlockSource, progress: Progres
         written = report.blocks
         bulk = last - first + 1 >= max(bulk_blocks, first + 1)
         with store.bulk_load() if bulk else contextlib.nullcontext():
-            linked = _write_range(store, source, first, last, progress, report, batch_blocks, batch_transactions)
+            per_batch = max(batch_transactions, BULK_BATCH_TRANSACTIONS) if bulk else batch_transactions
+            linked = _write_range(store, source, first, last, progress, report, batch_blocks, per_batch)
         if linked:
             continue
         # The source's chain changed under us (a reorg mid-run): check for a fork again, but only
