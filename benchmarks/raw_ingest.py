@@ -179,7 +179,9 @@ def breakdown(made: SyntheticChain, workdir: Path) -> dict[str, float]:
         store.con = _Timed(store.con, spent)  # type: ignore[assignment]
         source = BlockFilesSource(made.path, made.chain, made.network)
         with store.bulk_load():
-            for batch in ingest_module._batches(source.raw_blocks(0, source.tip_height()), 500, 50_000):
+            batches = ingest_module._batches(source.raw_blocks(0, source.tip_height()), 500,
+                                             ingest_module.BULK_BATCH_TRANSACTIONS)
+            for batch in batches:
                 store.append_batch(ingest_module._read(batch))
     spent["total"] = time.process_time() - began
     db.unlink()
