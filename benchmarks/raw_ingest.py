@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -312,11 +313,12 @@ def _limits(steps: dict[str, float], transactions: object) -> str:
     store -= steps.get("DuckDB: insert into address_stats", 0.0)  # inside add_heights, counted there
     rest = steps["total"] - store
     n = float(transactions)  # type: ignore[arg-type]
-    return (
+    return textwrap.fill(
         f"DuckDB's work (writing and compressing the rows, building the indexes, the UPDATE of spent outputs, and "
         f"`address_stats`, whose upkeep is SQL in DuckDB) is {store:.1f} s of the {steps['total']:.1f} s: on its own "
         f"it would allow {n / store:,.0f} tx/s. Everything in Python and compiled code together (parsing, hashing, "
-        f"resolving, encoding, Arrow) is {rest:.1f} s, {n / rest:,.0f} tx/s on its own."
+        f"resolving, encoding, Arrow) is {rest:.1f} s, {n / rest:,.0f} tx/s on its own.",
+        116,
     )
 
 

@@ -133,7 +133,7 @@ def ingest(
     progress: Progress | None = None,
     batch_blocks: int = 500,
     batch_transactions: int = 50_000,
-    bulk_blocks: int = 1000,
+    bulk_blocks: int = 100,
 ) -> IngestReport:
     """Bring the store up to the source's best chain; return what was done.
 
