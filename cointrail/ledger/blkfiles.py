@@ -272,6 +272,32 @@ class BlockReader:
         self.close()
 
 
+def read_raw_chain(
+    directory: Path,
+    chain: str,
+    network: str,
+    *,
+    start_height: int = 0,
+    last_height: int | None = None,
+    index: ChainIndex | None = None,
+) -> Iterator[tuple[int, bytes, BlockLocation]]:
+    """(height, raw bytes, location) of each block of the best chain in height order, unparsed.
+
+    Each block's header hash is checked against the index (the files may have
+    changed since it was made). Arguments as :func:`read_chain`.
+    """
+    directory = blocks_directory(directory)
+    index = index or index_chain(directory, chain, network)
+    last = index.tip_height if last_height is None else min(last_height, index.tip_height)
+    with BlockReader(xor_key(directory)) as reader:
+        for height in range(start_height, last + 1):
+            location = index.best_chain[height]
+            data = reader.read(location)
+            if double_sha256(data[:HEADER_SIZE]) != location.hash:  # the file changed under us
+                raise MalformedDataError(f"{where(location)} no longer holds block {display_hash(location.hash)}.")
+            yield height, data, location
+
+
 def read_chain(
     directory: Path,
     chain: str,
@@ -287,19 +313,13 @@ def read_chain(
     ``index`` from :func:`index_chain` to reuse it (to size a progress bar, or to
     read the chain in ranges without scanning the headers again).
     """
-    directory = blocks_directory(directory)
-    index = index or index_chain(directory, chain, network)
-    last = index.tip_height if last_height is None else min(last_height, index.tip_height)
-    with BlockReader(xor_key(directory)) as reader:
-        for height in range(start_height, last + 1):
-            location = index.best_chain[height]
-            block = parse_block(reader.read(location), height=height, where=_where(location))
-            if block.header.hash != location.hash:  # the file changed under us
-                raise MalformedDataError(f"{_where(location)} no longer holds block {display_hash(location.hash)}.")
-            yield block
+    for height, data, location in read_raw_chain(directory, chain, network, start_height=start_height,
+                                                 last_height=last_height, index=index):  # fmt: skip
+        yield parse_block(data, height=height, where=where(location))
 
 
-def _where(location: BlockLocation) -> str:
+def where(location: BlockLocation) -> str:
+    """A block's place in the files, for messages."""
     return f"{location.file.name} at byte {location.offset}"
 
 

@@ -13,6 +13,8 @@ The layout is documented for people in docs/store.md; keep both in step.
 
 from __future__ import annotations
 
+import re
+
 SCHEMA_VERSION = "1"
 
 # Order matters for Parquet export/import and for comparisons in tests.
@@ -117,3 +119,8 @@ CREATE INDEX IF NOT EXISTS inputs_by_address ON inputs (address_id);
 CREATE INDEX IF NOT EXISTS inputs_by_tx ON inputs (tx_id);
 CREATE INDEX IF NOT EXISTS blocks_by_hash ON blocks (hash);
 """
+
+INDEX_NAMES = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", INDEXES_DDL))
+# A bulk load (an ingest of more blocks than the store holds) drops them and builds them once at the end:
+# maintaining ART indexes row by row cost about as much again as building them, more as the store grows.
+DROP_INDEXES_DDL = "".join(f"DROP INDEX IF EXISTS {name};\n" for name in INDEX_NAMES)

@@ -1,7 +1,8 @@
 """Where blocks come from: a node's JSON-RPC, or a node's raw block files.
 
-A source yields :class:`~cointrail.ledger.store.SourcedBlock` values of its
-best chain in height order, tells its tip height and the block hashes at given
+A source yields the raw blocks (:class:`~cointrail.ledger.batch.RawBlock`) of
+its best chain in height order, or parsed :class:`~cointrail.ledger.store.SourcedBlock`
+values for other callers, tells its tip height and the block hashes at given
 heights (to find the fork point after a reorg), and checks that it serves the
 network of the store. :class:`BlockSource` is that interface; ingestion
 (:mod:`cointrail.ledger.ingest`) depends on nothing else.
@@ -17,8 +18,9 @@ from typing import Protocol
 
 from cointrail.errors import ExternalServiceError, InputError
 from cointrail.ledger import blkfiles
+from cointrail.ledger.batch import RawBlock
 from cointrail.ledger.model import display_hash, internal_hash
-from cointrail.ledger.rawblock import parse_block
+from cointrail.ledger.rawblock import HEADER_SIZE, parse_block
 from cointrail.ledger.rpc import NodeRpc
 from cointrail.ledger.store import SourcedBlock
 
@@ -37,7 +39,7 @@ class BlockSource(Protocol):
 
     def hashes(self, heights: list[int]) -> list[bytes]: ...
 
-    def blocks(self, first: int, last: int) -> Iterator[SourcedBlock]: ...
+    def raw_blocks(self, first: int, last: int) -> Iterator[RawBlock]: ...
 
 
 class RpcBlockFetcher:
@@ -102,15 +104,24 @@ class RpcSource:
     def hashes(self, heights: list[int]) -> list[bytes]:
         return [internal_hash(h) for h in self.rpc.batch("getblockhash", [[h] for h in heights])]
 
-    def blocks(self, first: int, last: int) -> Iterator[SourcedBlock]:
+    def raw_blocks(self, first: int, last: int) -> Iterator[RawBlock]:
+        """The raw blocks, each checked against the hash the node announced for its height."""
         for height, announced, raw in self.fetcher.fetch(first, last):
-            block = parse_block(raw, height=height, where=f"getblock at height {height} from {self.rpc.url}")
-            if block.header.hash != announced:
+            where = f"getblock at height {height} from {self.rpc.url}"
+            if len(raw) < HEADER_SIZE:
+                parse_block(raw, height=height, where=where)  # raises: it says how the block is cut short
+            block = RawBlock(height, raw, self.rpc.url, where)
+            if block.hash != announced:
                 raise ExternalServiceError(
                     f"the node at {self.rpc.url} announced block {display_hash(announced)} at height {height} "
-                    f"but sent block {display_hash(block.header.hash)}"
+                    f"but sent block {display_hash(block.hash)}"
                 )
-            yield SourcedBlock(block, height, self.rpc.url)
+            yield block
+
+    def blocks(self, first: int, last: int) -> Iterator[SourcedBlock]:
+        """The blocks, parsed into value objects (ingestion reads :meth:`raw_blocks`)."""
+        for raw in self.raw_blocks(first, last):
+            yield SourcedBlock(parse_block(raw.data, height=raw.height, where=raw.where), raw.height, raw.source)
 
 
 class BlockFilesSource:
@@ -135,9 +146,13 @@ class BlockFilesSource:
     def hashes(self, heights: list[int]) -> list[bytes]:
         return [self.index.best_chain[h].hash for h in heights]
 
+    def raw_blocks(self, first: int, last: int) -> Iterator[RawBlock]:
+        for height, data, location in blkfiles.read_raw_chain(self.directory, self.chain, self.network,
+                                                              start_height=first, last_height=last,
+                                                              index=self.index):  # fmt: skip
+            yield RawBlock(height, data, str(location.file), blkfiles.where(location))
+
     def blocks(self, first: int, last: int) -> Iterator[SourcedBlock]:
-        for block in blkfiles.read_chain(self.directory, self.chain, self.network, start_height=first,
-                                         last_height=last, index=self.index):  # fmt: skip
-            height = block.height
-            assert height is not None
-            yield SourcedBlock(block, height, str(self.index.best_chain[height].file))
+        """The blocks, parsed into value objects (ingestion reads :meth:`raw_blocks`)."""
+        for raw in self.raw_blocks(first, last):
+            yield SourcedBlock(parse_block(raw.data, height=raw.height, where=raw.where), raw.height, raw.source)

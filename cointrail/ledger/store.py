@@ -9,8 +9,9 @@ in :mod:`cointrail.ledger.queries`. The tables are in :mod:`cointrail.ledger.sch
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -20,7 +21,11 @@ import duckdb
 from cointrail.chains import utxo_network
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
 from cointrail.ledger import address_stats, schema
+from cointrail.ledger.batch import Batch
+from cointrail.ledger.chainstate import ChainState
 from cointrail.ledger.model import Block
+
+BULK_CHECKPOINT_THRESHOLD = "1GB"  # DuckDB's default, 16 MB, checkpoints after almost every batch
 
 
 class NotInStoreError(CointrailError):
@@ -60,6 +65,7 @@ class LedgerStore:
         self.path = path
         self.chain = chain
         self.network = network
+        self._chain_state: ChainState | None = None
 
     @classmethod
     def open(
@@ -86,6 +92,7 @@ class LedgerStore:
             raise InputError(f"the store {path} holds {stored[0]} {stored[1]}, not {chain} {network}")
         if not read_only:
             address_stats.ensure(con, *stored)
+            con.execute(schema.INDEXES_DDL)  # rebuilds those a bulk load killed midway left out
         return cls(con, path, *stored)
 
     @functools.cached_property
@@ -128,8 +135,44 @@ class LedgerStore:
 
         write_blocks(self, blocks)
 
+    def append_batch(self, batch: Batch) -> None:
+        """Store a batch of consecutive blocks (as columns) above the tip, all or nothing."""
+        from cointrail.ledger.writer import write_batch
+
+        write_batch(self, batch)
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Write many batches without the lookup indexes, then build them once (also after an error).
+
+        The tables are the same either way; only queries are slower until the
+        indexes are back. An ingest killed meanwhile leaves them out until the
+        store is next opened for writing, which builds them. Checkpoints are
+        also spaced out: each rewrites the outputs that later batches marked spent.
+        """
+        self.con.execute(schema.DROP_INDEXES_DDL)
+        self.con.execute(f"SET checkpoint_threshold = '{BULK_CHECKPOINT_THRESHOLD}'")
+        try:
+            yield
+        finally:
+            self.con.execute("RESET checkpoint_threshold")
+            self.con.execute("BEGIN TRANSACTION")
+            self.con.execute(schema.INDEXES_DDL)
+            self.con.execute("COMMIT")
+
+    def chain_state(self) -> ChainState:
+        """What the writer needs of the stored chain to resolve the next batch (loaded on first use)."""
+        if self._chain_state is None:
+            self._chain_state = ChainState.load(self.con)
+        return self._chain_state
+
+    def forget_chain_state(self) -> None:
+        """Drop the in-memory chain state: it no longer matches what is committed."""
+        self._chain_state = None
+
     def rollback_to(self, height: int) -> None:
         """Delete everything above ``height`` (the fork point), in one transaction."""
+        self.forget_chain_state()
         deletions: list[tuple[str, list[object]]] = [
             (f"DELETE FROM {table} WHERE {'height' if table == 'blocks' else 'block_height'} > ?", [height])
             for table in ("inputs", "outputs", "transactions", "blocks")
