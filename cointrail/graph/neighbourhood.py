@@ -75,7 +75,8 @@ def _forward(store: LedgerStore, members: set[int]) -> list[tuple[int, int, int]
     txs = _spending_txs(store, members)
     if not txs:
         return []
-    return [tuple(r) for r in store.rows(f"SELECT tx_id, address_id, value FROM outputs WHERE tx_id IN ({_ids(txs)})")]  # type: ignore[misc]
+    rows = store.rows(f"SELECT tx_id, address_id, value FROM outputs WHERE tx_id IN ({_ids(txs)})")
+    return [(int(tx_id), int(address_id), int(value)) for tx_id, address_id, value in rows]
 
 
 def _backward(store: LedgerStore, members: set[int]) -> list[tuple[int, int | None, int, int]]:
@@ -104,8 +105,8 @@ def _flows(store: LedgerStore, members: set[int], own: int, direction: str) -> t
     wallets = clusters_of(store, {r[1] for r in back if r[1] is not None})
     put_in: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     received: dict[int, int] = {}
-    for tx_id, address_id, value, paid in back:
-        put_in[tx_id][None if address_id is None else wallets[address_id]] += value
+    for tx_id, payer, value, paid in back:
+        put_in[tx_id][None if payer is None else wallets[payer]] += value
         received[tx_id] = paid
     for tx_id, by_wallet in put_in.items():
         total = sum(by_wallet.values())
@@ -187,8 +188,9 @@ def _summarised(store: LedgerStore, origin: str, rest: list[int], flows: dict[in
     """The summary node standing for the smaller counterparties, and the list of them."""
     amount = sum(flows[c].amount for c in rest)
     summary_id = f"summary:{direction}:{origin}"
+    caption = f"{len(rest)} smaller wallets, {coin_text(amount)} coins in all"
     summary = {"id": summary_id, "kind": "summary", "role": "summary", "size": len(rest), "labels": [],
-               "caption": f"{len(rest)} smaller wallets, {coin_text(amount)} coins in all", "amount": amount}  # fmt: skip
+               "caption": caption, "amount": amount}  # fmt: skip
     listed = describe_clusters(store, set(rest[:100]), sizes=sizes)
     hidden = [{"id": listed[c]["id"], "caption": listed[c]["caption"], "amount": flows[c].amount,
                "amount_coin": coin_text(flows[c].amount)} for c in rest[:100]]  # fmt: skip

@@ -60,8 +60,8 @@ def problem(request: Request, status: int, message: str) -> Response:
         return JSONResponse({"ok": False, "status": status, "error": message}, status_code=status)
     templates = getattr(request.app.state, "templates", None)
     if templates is not None:
-        return templates.TemplateResponse(request, "error.html", {"status": status, "title": TITLES.get(status, "Error"),
-                                                                  "message": message}, status_code=status)
+        context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
     return HTMLResponse(f"<p>{status}: {message}</p>", status_code=status)
 
 

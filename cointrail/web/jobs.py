@@ -91,7 +91,8 @@ class Jobs:
         except Exception as error:  # noqa: BLE001 - a bug in a job must not take the server down
             path = self._on_crash(job.kind) if self._on_crash else "(no crash log)"
             job.state = "failed"
-            job.error = f"internal error: {type(error).__name__}. This is a bug in cointrail; the details are in {path}."
+            job.error = (f"internal error: {type(error).__name__}. This is a bug in cointrail; "
+                         f"the details are in {path}.")
         finally:
             job.finished = time.time()
 

@@ -22,10 +22,10 @@ class PayersOptions(BaseModel):
     """``cointrail payers``: where the site's addresses come from, the fiat currency, how far back."""
 
     site_from: Literal["captures", "cluster", "addresses"] = "captures"
-    cluster: int | None = Field(None, ge=0)
-    addresses: str = Field("", max_length=20_000)
-    fiat: str = Field("USD", min_length=3, max_length=5, pattern=r"^[A-Za-z]+$")
-    hops: int = Field(6, ge=1, le=20)
+    cluster: int | None = Field(default=None, ge=0)
+    addresses: str = Field(default="", max_length=20_000)
+    fiat: str = Field(default="USD", min_length=3, max_length=5, pattern=r"^[A-Za-z]+$")
+    hops: int = Field(default=6, ge=1, le=20)
 
 
 class TraceOptions(BaseModel):
@@ -33,18 +33,18 @@ class TraceOptions(BaseModel):
 
     start: str = Field(..., min_length=1, max_length=200)
     direction: Literal["forward", "backward"] = "forward"
-    hops: int = Field(3, ge=1, le=50)
-    min_value: int = Field(0, ge=0)
-    since: str | None = Field(None, max_length=40)
-    until: str | None = Field(None, max_length=40)
+    hops: int = Field(default=3, ge=1, le=50)
+    min_value: int = Field(default=0, ge=0)
+    since: str | None = Field(default=None, max_length=40)
+    until: str | None = Field(default=None, max_length=40)
     model: Model = "haircut"
 
 
 class ReportOptions(BaseModel):
     """``cointrail report``: fiat, hops, the forward trace's model, and whether to write the PDF."""
 
-    fiat: str = Field("USD", min_length=3, max_length=5, pattern=r"^[A-Za-z]+$")
-    hops: int = Field(DEFAULT_HOPS, ge=1, le=50)
+    fiat: str = Field(default="USD", min_length=3, max_length=5, pattern=r"^[A-Za-z]+$")
+    hops: int = Field(default=DEFAULT_HOPS, ge=1, le=50)
     model: Model = DEFAULT_MODEL  # type: ignore[assignment]
     pdf: bool = True
 

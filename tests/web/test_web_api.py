@@ -73,11 +73,13 @@ def test_bad_input_gets_a_plain_message_and_never_a_crash(client: httpx.Client, 
         response = client.get(path)
         assert response.status_code == status, (path, response.text)
         assert words in response.json()["error"] if path.startswith("/api/") else words in response.text, path
-    bad_job = client.post(f"/api/cases/{hostile.name}/jobs", json={"kind": "trace", "options": {"start": "x", "hops": 99}})
+    bad_job = client.post(f"/api/cases/{hostile.name}/jobs",
+                          json={"kind": "trace", "options": {"start": "x", "hops": 99}})
     assert bad_job.status_code == 400 and "hops" in bad_job.json()["error"]
     unknown = client.post(f"/api/cases/{hostile.name}/jobs", json={"kind": "mine-coins"})
     assert unknown.status_code == 400 and "payers, trace, report" in unknown.json()["error"]
-    not_json = client.post(f"/api/cases/{hostile.name}/graph", content=b"{not json", headers={"Content-Type": "application/json"})
+    not_json = client.post(f"/api/cases/{hostile.name}/graph", content=b"{not json",
+                           headers={"Content-Type": "application/json"})
     assert not_json.status_code == 422 and not_json.json()["error"]
     page = client.get("/cases/nobody")  # a page, not the API: an HTML page with the sentence, escaped
     assert page.status_code == 400 and "text/html" in page.headers["content-type"] and "&#39;nobody&#39;" in page.text
@@ -151,7 +153,13 @@ def _serve_process(cases: Path, *options: str) -> tuple[subprocess.Popen[str], i
                                 "--port", str(port), *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)  # fmt: skip
     assert process.stdout is not None
-    lines = [process.stdout.readline() for _ in range(3)]
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith("Open "):  # the last line it prints before serving
+        line = process.stdout.readline()
+        if not line:
+            process.communicate(timeout=20)
+            raise AssertionError(f"cointrail serve stopped: {''.join(lines)}")
+        lines.append(line)
     return process, port, "".join(lines)
 
 
@@ -180,7 +188,8 @@ def test_any_bind_but_loopback_needs_the_printed_token(hostile: Case) -> None:
         with httpx.Client(base_url=base) as browser_like:
             first = browser_like.get(f"/cases?token={token}")
             assert first.status_code == 303 and first.headers["location"] == "/cases"
-            assert "httponly" in first.headers["set-cookie"].lower() and "samesite=strict" in first.headers["set-cookie"].lower()
+            cookie = first.headers["set-cookie"].lower()
+            assert "httponly" in cookie and "samesite=strict" in cookie
             assert browser_like.get("/cases").status_code == 200  # the cookie now carries it
     finally:
         process.terminate()

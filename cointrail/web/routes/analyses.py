@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -118,7 +118,7 @@ class JobRequest(BaseModel):
 
 
 @router.post("/api/cases/{name}/jobs", status_code=202)
-def start_api(request: Request, name: str, body: JobRequest = Body(...)) -> dict[str, Any]:
+def start_api(request: Request, name: str, body: JobRequest) -> dict[str, Any]:
     return start_job(request, case_of(request, name), body.kind, body.options).to_dict()
 
 

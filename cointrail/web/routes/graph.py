@@ -41,8 +41,8 @@ def site_nodes(store: LedgerStore, case: Case) -> list[dict[str, Any]]:
 def _as_site(node: dict[str, Any]) -> dict[str, Any]:
     if node["role"] != "wallet":
         return {**node, "captured": True, "reason": SITE_REASON}
-    return {**node, "role": "site", "captured": True, "reason": SITE_REASON,
-            "caption": f"the site ({'wallet of ' + str(node['size']) + ' addresses' if node['size'] > 1 else 'one address'})"}
+    held = f"wallet of {node['size']} addresses" if node["size"] > 1 else "one address"
+    return {**node, "role": "site", "captured": True, "reason": SITE_REASON, "caption": f"the site ({held})"}
 
 
 @router.get("/api/cases/{name}/graph/start")

@@ -76,6 +76,7 @@ def cluster_page(request: Request, name: str, cluster_id: int,
 
 
 @router.get("/api/cases/{name}/cluster/{cluster_id}")
-def cluster_api(request: Request, name: str, cluster_id: int, why: str | None = Query(None, max_length=200)) -> dict[str, Any]:
+def cluster_api(request: Request, name: str, cluster_id: int,
+                why: str | None = Query(None, max_length=200)) -> dict[str, Any]:  # fmt: skip
     with workspace(request).store(case_of(request, name)) as store:
         return cluster_view(store, cluster_id, why)

@@ -66,13 +66,21 @@
       let position = (node.x !== undefined && node.x !== null) ? {x: node.x, y: node.y} : null;
       if (!position && near) {
         const at = cy.getElementById(near).position();
-        position = {x: at.x + side * 260, y: at.y + (index - (count - 1) / 2) * 70};
+        position = free({x: at.x + side * 280, y: at.y + (index - (count - 1) / 2) * 80});
       }
       const added = cy.add({group: "nodes", data: {id: node.id, label: label(node), role: node.role},
-                            position: position || {x: 0, y: nodes.size * 80}});
+                            position: position || free({x: 0, y: index * 90})});
       if (node.pinned) added.lock();
     }
     return true;
+  }
+
+  function free(position) {
+    // The first place at or below ``position`` that no node occupies, so new nodes never hide old ones.
+    const taken = (p) => cy.nodes().some((n) => Math.abs(n.position("x") - p.x) < 120 && Math.abs(n.position("y") - p.y) < 60);
+    const p = {x: position.x, y: position.y};
+    while (taken(p)) p.y += 80;
+    return p;
   }
 
   function addEdge(e) {
@@ -113,6 +121,7 @@
       if (data.summary) { hidden[data.summary.id] = data.hidden; addEdge(data.summary_edge); }
       n.collapsed = false;
       renderList();
+      if (cy && all.length) { cy.fit(undefined, 30); if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); } }
       say(data.explanation + " (" + Math.round(performance.now() - started) + " ms)");
       select(id);
     } catch (error) {
@@ -327,7 +336,7 @@
       data.nodes.forEach((n, i) => addNode(n, null, 0, i, data.nodes.length));
       data.edges.forEach(addEdge);
       const fromSave = data.saved && data.nodes.some((n) => n.x !== null && n.x !== undefined);
-      if (cy) { if (fromSave) cy.fit(undefined, 30); else { arrange(); cy.zoom(Math.min(cy.zoom(), 1.2)); cy.center(); } }
+      if (cy) { cy.fit(undefined, 30); if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); } }
       renderList();
       say(data.saved ? "Opened the graph saved " + data.saved.saved_utc + " by " + data.saved.operator + "."
                      : data.nodes.length + " node(s) to start with. Select one and expand it.");
