@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import click
 
 from cointrail.cli.case_cmd import cases_dir_option, operator_option
 from cointrail.errors import EXIT_OK, InputError
 
 DEFAULT_PORT = 8765
-
-
-def free_port(host: str) -> int:
-    """A port nobody listens on at ``host`` now."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def address_line(host: str, port: int, case: str | None, token: str | None) -> str:
@@ -49,6 +39,7 @@ def command(case_name: str | None, host: str, port: int, token: str | None, case
     import uvicorn
 
     from cointrail.web import Security, Workspace, create_app
+    from cointrail.web.server import free_port
     from cointrail.web.templating import GRAPH_BUNDLE
 
     workspace = Workspace(cases_dir, operator, case_name)

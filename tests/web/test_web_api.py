@@ -16,8 +16,8 @@ from hostile_page import HIDDEN, SCRIPTED, VISIBLE, hostile_case
 from webserver import Served, serving
 
 from cointrail.cases import Case, verify_case
-from cointrail.cli.serve_cmd import free_port
 from cointrail.web import Workspace
+from cointrail.web.server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -205,3 +205,15 @@ def test_loopback_needs_no_token_and_says_where_to_go(hostile: Case) -> None:
     finally:
         process.terminate()
         process.communicate(timeout=20)  # also closes the pipes
+
+
+def test_without_the_graph_bundle_the_page_says_how_to_build_it(hostile: Case, monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:  # fmt: skip
+    import cointrail.web.templating as templating
+
+    monkeypatch.setattr(templating, "GRAPH_BUNDLE", tmp_path / "absent" / "cytoscape.min.js")
+    with serving(Workspace(hostile.folder.parent)) as up, httpx.Client(base_url=up.url) as http:
+        page = http.get(f"/cases/{hostile.name}/graph")
+    assert page.status_code == 200
+    assert "The graph library is not installed" in page.text and "scripts/web-assets.sh" in page.text
+    assert "/static/vendor/cytoscape.min.js" not in page.text  # no script tag pointing at nothing

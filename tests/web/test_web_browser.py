@@ -4,13 +4,18 @@ open a payer, export the report; screenshots checked for what matters; no reques
 from __future__ import annotations
 
 import io
+import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
-from webserver import Served
+from webserver import Served, serving
+
+from cointrail.cases import open_case, verify_case
+from cointrail.web import Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.node]
 VIEWPORT = {"width": 1280, "height": 800}
@@ -155,4 +160,46 @@ def test_the_captured_page_shows_no_picture(page: Any, recorder: Recorder, demo_
     assert marks.count() >= 3
     assert page.locator("img, video, iframe, object, embed").count() == 0
     assert not [u for u in recorder.urls if u.endswith((".png", ".jpg", ".gif", ".mp4"))]
+    assert not recorder.errors, recorder.errors
+
+
+def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: Recorder, demo_run: dict[str, Any],
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    # A copy of the demo case, so the saved graph does not change what the other tests open.
+    source = Path(demo_run["capture"]["case_folder"])
+    copy = tmp_path / "cases" / source.name
+    shutil.copytree(source, copy)
+    with serving(Workspace(copy.parent, "Graph Tester")) as up:
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        recorder.attach(page)
+        try:
+            page.goto(f"{up.url}/cases/{source.name}/graph")
+            row = page.locator("#node-list tbody tr", has_text="the site (wallet of").first
+            row.get_by_role("button", name="select the site", exact=False).click()
+            page.locator("#panel").get_by_role("button", name="pin", exact=False).click()
+            page.locator("#note-text").fill("operator's main wallet <b>per the forum</b>")
+            page.get_by_role("button", name="Keep the note").click()
+            row.get_by_role("button", name="expand the site (wallet of", exact=False).nth(1).click()
+            page.locator("#graph-status", has_text="was paid by").wait_for()
+            drawn = page.locator("#node-list tbody tr").count()
+            page.locator("#save-graph").click()
+            page.locator("#graph-status", has_text="Saved in the case as").wait_for()
+            page.reload()
+            page.locator("#graph-status", has_text="Opened the graph saved").wait_for()
+            assert page.locator("#node-list tbody tr").count() == drawn
+            noted = page.locator("#node-list tbody tr", has_text="note: operator's main wallet <b>per the forum</b>")
+            assert noted.count() == 1
+            assert page.locator("#node-list b").count() == 0  # the note is text, never markup
+        finally:
+            context.close()
+    case = open_case(source.name, root=copy.parent)
+    saved = [e for e in case.log.entries() if e["action"] == "graph.save"]
+    assert len(saved) == 1 and saved[0]["operator"] == "Graph Tester"
+    document = json.loads((copy / saved[0]["object"]).read_text())
+    site = next(n for n in document["nodes"] if n["caption"].startswith("the site (wallet of"))
+    assert site["pinned"] and site["note"] == "operator's main wallet <b>per the forum</b>"
+    assert len(document["nodes"]) == drawn and document["edges"]
+    assert verify_case(case, record=False).intact
     assert not recorder.errors, recorder.errors

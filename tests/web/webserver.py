@@ -3,46 +3,20 @@
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-import uvicorn
-from fastapi import FastAPI
-
-from cointrail.cli.serve_cmd import free_port
 from cointrail.web import Security, Workspace, create_app
+from cointrail.web.server import Served, serve_in_thread
 
-
-@dataclass
-class Served:
-    """A running workspace: its base URL, host:port, and the app."""
-
-    url: str
-    netloc: str
-    app: FastAPI
+__all__ = ["Served", "chromium_or_skip", "serving"]
 
 
 @contextmanager
 def serving(workspace: Workspace, security: Security | None = None) -> Iterator[Served]:
-    """Serve ``workspace`` until the block ends (the server always stops)."""
-    port = free_port("127.0.0.1")
-    app = create_app(workspace, security or Security.for_bind("127.0.0.1", port))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="cointrail-web-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the workspace did not start")
-        time.sleep(0.02)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}", app)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    """Serve ``workspace`` until the block ends (loopback rules unless ``security`` is given)."""
+    with serve_in_thread(lambda port: create_app(workspace, security or Security.for_bind("127.0.0.1", port))) as up:
+        yield up
 
 
 def chromium_or_skip() -> str:
