@@ -22,7 +22,7 @@ SAVE_ACTION = "graph.save"
 SUFFIX = ".graph.json"
 MAX_NODES, MAX_EDGES, MAX_NOTE, MAX_TEXT = 2000, 5000, 4000, 300
 _NODE_KEYS = ("id", "kind", "caption", "role", "cluster_id", "size", "address", "x", "y", "pinned", "collapsed",
-              "note", "labels")  # fmt: skip
+              "note", "labels", "added_by")  # fmt: skip
 _EDGE_KEYS = ("id", "source", "target", "amount", "amount_coin", "transactions", "txids", "reason", "coinjoin")
 
 
@@ -53,6 +53,7 @@ def _node(item: Any) -> dict[str, Any]:
     node["caption"] = _text(item.get("caption"), MAX_TEXT, f"caption of {node['id']}")
     node["x"], node["y"] = _number(item.get("x"), "x position"), _number(item.get("y"), "y position")
     node["pinned"], node["collapsed"] = bool(item.get("pinned")), bool(item.get("collapsed"))
+    node["added_by"] = _text(item.get("added_by"), MAX_TEXT, f"origin of {node['id']}") or None
     return node
 
 

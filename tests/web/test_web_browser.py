@@ -192,6 +192,13 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
             noted = page.locator("#node-list tbody tr", has_text="note: operator's main wallet <b>per the forum</b>")
             assert noted.count() == 1
             assert page.locator("#node-list b").count() == 0  # the note is text, never markup
+            row = page.locator("#node-list tbody tr", has_text="the site (wallet of").first
+            row.get_by_role("button", name="select the site", exact=False).click()
+            assert "Money in and out" in page.locator("#panel").inner_text()  # the arrows, in words
+            row.get_by_role("button", name="collapse the site", exact=False).click()
+            page.locator("#graph-status", has_text="Collapsed:").wait_for()
+            assert page.locator("#node-list tbody tr").count() < drawn  # what the expansion added, hidden again
+            assert page.locator("#node-list tbody tr", has_text="the site (wallet of").count() == 1
         finally:
             context.close()
     case = open_case(source.name, root=copy.parent)

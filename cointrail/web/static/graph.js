@@ -61,6 +61,7 @@
   function addNode(n, near, side, index, count) {
     if (nodes.has(n.id)) return false;
     const node = Object.assign({note: "", pinned: false, collapsed: false, labels: []}, n);
+    if (n.added_by && !n.addedBy) node.addedBy = n.added_by;  // as saved in the case
     nodes.set(node.id, node);
     if (cy) {
       let position = (node.x !== undefined && node.x !== null) ? {x: node.x, y: node.y} : null;
@@ -185,7 +186,7 @@
       const at = cy ? cy.getElementById(n.id).position() : {x: null, y: null};
       payload.nodes.push({id: n.id, kind: n.kind, caption: n.caption, role: n.role, cluster_id: n.cluster_id,
                           size: n.size, address: n.address, x: at.x, y: at.y, pinned: n.pinned,
-                          collapsed: n.collapsed, note: n.note, labels: n.labels});
+                          collapsed: n.collapsed, note: n.note, labels: n.labels, added_by: n.addedBy || null});
     }
     try {
       const data = await getJSON(api, {method: "POST", headers: {"Content-Type": "application/json"},
@@ -246,6 +247,20 @@
       hidden[n.id].forEach((item) => {
         const li = el("li", item.caption + ": " + item.amount_coin + " coins ");
         li.append(button("Add to the graph", () => addHidden(n.id, item), {"aria-label": "add " + item.caption}));
+        ul.append(li);
+      });
+      panelBody.append(ul);
+    }
+    const linked = Array.from(edges.values()).filter((e) => e.source === id || e.target === id);
+    if (linked.length) {
+      // The arrows in words: the keyboard's way to what a click on an arrow shows.
+      panelBody.append(el("h3", "Money in and out (" + linked.length + " arrow(s))"));
+      const ul = el("ul", null, {class: "edge-list"});
+      linked.forEach((e) => {
+        const other = nodes.get(e.source === id ? e.target : e.source);
+        const li = el("li", (e.source === id ? "to " : "from ") + (other ? other.caption : "?") + ": " + e.amount_coin + " coins. ");
+        li.append(el("small", e.reason || ""));
+        if (e.txids && e.txids.length) li.append(el("br"), el("small", "transactions: "), el("code", e.txids.join(", ")));
         ul.append(li);
       });
       panelBody.append(ul);
