@@ -77,7 +77,7 @@ TERMS: tuple[Term, ...] = (
          "the one before by its hash, so an entry cannot be changed or removed unnoticed.",
          ("custody log", "chain of custody")),
     Term("base-unit", "Coins and base units", "Amounts are shown in coins with eight decimals; one coin is "
-         "100,000,000 base units (satoshis on Bitcoin, litoshis on Litecoin).", ("base units", "coins")),
+         "100,000,000 base units (satoshis on Bitcoin, litoshis on Litecoin).", ("base units",)),
 )
 _BY_WORD = {word.lower(): term for term in TERMS for word in term.words}
 _PATTERN = re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in sorted(_BY_WORD, key=len, reverse=True))
@@ -91,11 +91,12 @@ def link(term: Term, text: str | None = None) -> Markup:
 
 
 def term(slug: str, text: str | None = None) -> Markup:
-    """A link to the glossary entry ``slug`` (templates write ``{{ term('utxo') }}``)."""
+    """A link to the glossary entry ``slug`` (templates write ``{{ term('utxo') }}``), as the word is written
+    in a sentence unless ``text`` says otherwise."""
     found = next((t for t in TERMS if t.slug == slug), None)
     if found is None:
         raise KeyError(f"no glossary entry {slug!r}")
-    return link(found, text)
+    return link(found, text or found.words[0])
 
 
 def gloss(text: object) -> Markup:

@@ -30,7 +30,7 @@ def case_view(case: Case) -> dict[str, Any]:
     return {
         "case": case_facts.case_header(case), "verification": verify_case(case, record=False).to_dict(),
         "captures": case_facts.captures(case), "evidence": case_facts.evidence_list(case),
-        "has_store": default_store(case).is_file(), "log_entries": len(case.log.entries()),
+        "has_store": default_store(case).is_file(), "chain": None, "log_entries": len(case.log.entries()),
     }  # fmt: skip
 
 
@@ -60,6 +60,9 @@ def create_api(request: Request, body: NewCase) -> dict[str, Any]:
 def case_page(request: Request, name: str) -> HTMLResponse:
     case = case_of(request, name)
     view = case_view(case)
+    if view["has_store"]:  # addresses of the store's chain link to their page; others cannot be looked up there
+        with workspace(request).store(case) as store:
+            view["chain"] = store.chain
     site = case_facts.captured_addresses(view["captures"])
     return page(request, "case.html", title=f"Case {case.name}", case=case.name, view=view, site=site,
                 jobs=jobs(request).of_case(case.name))  # fmt: skip
