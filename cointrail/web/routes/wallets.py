@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from starlette.requests import Request
 
 from cointrail.clustering import show_cluster
+from cointrail.clustering.summary import member_explanations
 from cointrail.clustering.tables import has_clusters
 from cointrail.graph import describe
 from cointrail.ledger.queries import address_info
@@ -24,7 +25,7 @@ def _explained(store: LedgerStore, cluster: dict[str, Any]) -> dict[str, dict[st
     """Why each member belongs, for a small wallet (a larger one links to each explanation)."""
     if cluster["size"] > EXPLAINED_INLINE:
         return {}
-    return {m: show_cluster(store, cluster["address"], why=m, members=0)["why"] for m in cluster["members"]}
+    return member_explanations(store, cluster["address"], cluster["members"])
 
 
 def wallet_of(store: LedgerStore, address: str, members: int = MEMBERS_SHOWN) -> dict[str, Any] | None:
