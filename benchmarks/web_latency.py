@@ -121,14 +121,15 @@ def render(r: dict[str, Any]) -> str:
         ("one hop forward over HTTP (`GET /api/cases/…/graph/expand`, JSON)", "hop"),
     ))  # fmt: skip
     setup = ", ".join(f"{k} {v:.0f} s" for k, v in r["setup"].items() if v)
+    prepared = setup or "store reused from an earlier run of this benchmark"
     return f"""## Web workspace latency
 
 `benchmarks/web_latency.py`, run {today} on a machine with {os.cpu_count()} cores shared with other work
-({platform.python_implementation()} {platform.python_version()}; load average {r["load"]:.1f}). The synthetic chain
-of `raw_ingest.py` with **{r["transactions"]:,} transactions** ({r["addresses"]:,} addresses), ingested and
-clustered with the default heuristics ({setup or "store reused from an earlier run of this benchmark"}), served by `cointrail serve`'s app (uvicorn,
-127.0.0.1) and asked over HTTP with keep-alive, for {r["lookups"]} random addresses; each baseline is the same
-Python API call on an open store in the same run.
+({platform.python_implementation()} {platform.python_version()}; load average {r["load"]:.1f}). The synthetic chain of
+`raw_ingest.py` with **{r["transactions"]:,} transactions** ({r["addresses"]:,} addresses), ingested and clustered
+with the default heuristics ({prepared}), served by `cointrail serve`'s app (uvicorn, 127.0.0.1) and asked over
+HTTP with keep-alive, for {r["lookups"]} random addresses; each baseline is the same Python API call on an open
+store in the same run.
 
 | what | median | 95th percentile | slowest |
 |---|---|---|---|
