@@ -136,6 +136,13 @@ def test_a_trace_job_with_the_cli_options(client: httpx.Client, demo_case: str) 
     assert any(end["reason"] == "service" for end in result["ends"])  # the operator cashes out at an exchange
     page = client.get(f"/cases/{demo_case}/jobs/{done['id']}").text
     assert "Where the trails end" in page and 'href="/glossary#taint"' in page
+    drawn = client.get(f"/api/cases/{demo_case}/graph/start", params={"trace": done["id"]}).json()
+    assert drawn["nodes"][0]["cluster_id"] == node["cluster_id"]  # the start first
+    assert drawn["edges"]
+    assert all(e["amount"] > 0 and e["txids"] and "traced money" in e["reason"] for e in drawn["edges"])
+    assert any(n["role"] == "exchange" for n in drawn["nodes"])  # where the trail ended
+    ids = {n["id"] for n in drawn["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids and e["source"] != e["target"] for e in drawn["edges"])
 
 
 def test_the_report_is_written_into_the_case_and_downloaded(client: httpx.Client, demo_case: str,

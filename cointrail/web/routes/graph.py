@@ -9,19 +9,22 @@ from fastapi.responses import HTMLResponse
 from starlette.requests import Request
 
 from cointrail.cases import Case
-from cointrail.graph import describe, expand, latest_graph, save_graph
+from cointrail.errors import InputError
+from cointrail.graph import describe, expand, latest_graph, save_graph, trace_graph
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 from cointrail.report.build import site_addresses
-from cointrail.web.routes.common import case_of, page, workspace
+from cointrail.web.routes.common import case_of, jobs, page, workspace
 
 router = APIRouter()
 SITE_REASON = "its addresses were found on the site's page captured in this case"
 
 
 @router.get("/cases/{name}/graph", response_class=HTMLResponse)
-def graph_page(request: Request, name: str, focus: str | None = Query(None, max_length=200)) -> HTMLResponse:
+def graph_page(request: Request, name: str, focus: str | None = Query(None, max_length=200),
+               trace: str | None = Query(None, max_length=20)) -> HTMLResponse:  # fmt: skip
     case = case_of(request, name)
-    return page(request, "graph.html", title=f"Flow graph — {case.name}", case=case.name, focus=focus or "")
+    return page(request, "graph.html", title=f"Flow graph — {case.name}", case=case.name, focus=focus or "",
+                trace=trace or "")  # fmt: skip
 
 
 def site_nodes(store: LedgerStore, case: Case) -> list[dict[str, Any]]:
@@ -46,9 +49,18 @@ def _as_site(node: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/cases/{name}/graph/start")
-def start(request: Request, name: str, focus: str | None = Query(None, max_length=200)) -> dict[str, Any]:
-    """The graph to open with: the saved one (unless a focus is asked for), else the focus or the site."""
+def start(request: Request, name: str, focus: str | None = Query(None, max_length=200),
+          trace: str | None = Query(None, max_length=20)) -> dict[str, Any]:  # fmt: skip
+    """The graph to open with: a finished trace, or the saved one (unless a focus is asked for), else the
+    focus or the site."""
     case = case_of(request, name)
+    if trace:
+        job = jobs(request).get(trace, case.name)
+        if job.kind != "trace" or job.state != "done" or job.result is None:
+            raise InputError(f"job {trace} is not a finished trace")
+        with workspace(request).store(case) as store:
+            drawn = trace_graph(store, job.result)
+        return {"saved": None, "trace": drawn["title"], "left_out": drawn["left_out"], **drawn}
     saved = latest_graph(case) if not focus else None
     if saved is not None:
         return {"saved": saved, "nodes": saved["nodes"], "edges": saved["edges"]}

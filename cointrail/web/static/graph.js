@@ -345,14 +345,22 @@
       cy.on("tap", "edge", (event) => selectEdge(event.target.id()));
       cy.on("dbltap", "node", (event) => expand(event.target.id(), "forward"));
     }
-    const focus = app.dataset.focus;
+    const focus = app.dataset.focus, traced = app.dataset.trace;
+    const query = traced ? "?trace=" + encodeURIComponent(traced) : (focus ? "?focus=" + encodeURIComponent(focus) : "");
     try {
-      const data = await getJSON(api + "/start" + (focus ? "?focus=" + encodeURIComponent(focus) : ""));
+      const data = await getJSON(api + "/start" + query);
       data.nodes.forEach((n, i) => addNode(n, null, 0, i, data.nodes.length));
       data.edges.forEach(addEdge);
       const fromSave = data.saved && data.nodes.some((n) => n.x !== null && n.x !== undefined);
+      if (cy && data.trace) arrange();
       if (cy) { cy.fit(undefined, 30); if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); } }
       renderList();
+      if (data.trace) {
+        say("The " + data.trace + ": " + data.nodes.length + " wallet(s), " + data.edges.length + " flow(s)" +
+            (data.left_out ? "; " + data.left_out + " smaller wallet(s) not drawn." : "."));
+        if (data.nodes.length) select(data.nodes[0].id);
+        return;
+      }
       say(data.saved ? "Opened the graph saved " + data.saved.saved_utc + " by " + data.saved.operator + "."
                      : data.nodes.length + " node(s) to start with. Select one and expand it.");
       if (data.nodes.length) select(data.nodes[0].id);
