@@ -210,3 +210,20 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
     assert len(document["nodes"]) == drawn and document["edges"]
     assert verify_case(case, record=False).intact
     assert not recorder.errors, recorder.errors
+
+
+def test_a_trace_is_shown_on_the_graph(page: Any, recorder: Recorder, demo_served: Served, demo_case: str) -> None:
+    page.goto(f"{demo_served.url}/cases/{demo_case}/graph")
+    site = page.locator("#node-list tbody tr", has_text="the site (wallet of").first.locator("a").first
+    cluster = site.get_attribute("href").rsplit("/", 1)[1]
+    page.goto(f"{demo_served.url}/cases/{demo_case}/trace?start=cluster:{cluster}")
+    assert page.locator("#start").input_value() == f"cluster:{cluster}"
+    page.locator("#hops").fill("3")
+    page.locator("#run-trace").click()
+    page.locator("#trace-ends").wait_for()
+    page.locator("#trace-on-graph").click()
+    page.locator("#graph-status", has_text="The trace forward").wait_for()
+    assert page.locator("#node-list tbody tr").count() >= 2
+    assert "exchange" in page.locator("#node-list").inner_text()
+    assert coloured_pixels(page.locator("#cy").screenshot()) > 200
+    assert not recorder.errors, recorder.errors
