@@ -83,6 +83,15 @@ def sample(db: Path, lookups: int) -> tuple[list[str], int, int]:
     return names, transactions, addresses
 
 
+def largest_wallet(db: Path) -> tuple[int, int]:
+    """The id and size of the biggest cluster: the worst case for one hop."""
+    with LedgerStore.open(db, read_only=True) as store:
+        found = store.one("SELECT cluster_id, count(*) AS n FROM address_clusters GROUP BY cluster_id "
+                          "ORDER BY n DESC, cluster_id LIMIT 1")  # fmt: skip
+    assert found is not None
+    return int(found[0]), int(found[1])
+
+
 def timed(call: Callable[[], Any]) -> float:
     began = time.perf_counter()
     call()
@@ -93,7 +102,8 @@ def measure(n_transactions: int, cache: Path, lookups: int) -> dict[str, Any]:
     root, setup = prepared_case(n_transactions, cache)
     db = default_store(open_case(CASE, root=root))
     names, transactions, addresses = sample(db, lookups)
-    results: dict[str, list[float]] = {"page": [], "view": [], "hop": [], "expand": []}
+    results: dict[str, list[float]] = {"page": [], "view": [], "hop": [], "expand": [], "big": [], "big_back": []}
+    biggest, size = largest_wallet(db)
     workspace = Workspace(root, "benchmark")
     with serve_in_thread(lambda port: create_app(workspace, Security.for_bind("127.0.0.1", port))) as served, \
             httpx.Client(base_url=served.url, timeout=120) as client, workspace.store(workspace.case(CASE)) as store:
@@ -106,8 +116,14 @@ def measure(n_transactions: int, cache: Path, lookups: int) -> dict[str, Any]:
             params = {"node": f"address:{name}", "direction": "forward"}
             results["hop"].append(timed(lambda: client.get(hop, params=params).raise_for_status()))  # noqa: B023
             results["expand"].append(timed(lambda: expand(store, f"address:{name}", "forward")))  # noqa: B023
-    stats = {k: (statistics.median(v), statistics.quantiles(v, n=20)[18], max(v)) for k, v in results.items()}
+        for direction, key in (("forward", "big"), ("backward", "big_back")):
+            params = {"node": f"cluster:{biggest}", "direction": direction}
+            for _ in range(5):
+                results[key].append(timed(lambda: client.get(hop, params=params).raise_for_status()))  # noqa: B023
+    stats = {k: (statistics.median(v), statistics.quantiles(v, n=20, method="inclusive")[18], max(v))
+             for k, v in results.items()}  # fmt: skip
     return {"transactions": transactions, "addresses": addresses, "lookups": len(names), "stats": stats,
+            "largest": size,
             "setup": setup, "load": os.getloadavg()[0]}  # fmt: skip
 
 
@@ -120,6 +136,10 @@ def render(r: dict[str, Any]) -> str:
         ("baseline: `cointrail.graph.expand()` one hop forward, no HTTP", "expand"),
         ("one hop forward over HTTP (`GET /api/cases/…/graph/expand`, JSON)", "hop"),
     ))  # fmt: skip
+    rows += "".join(f"| {what} | {s[k][0]:.1f} ms | {s[k][1]:.1f} ms | {s[k][2]:.1f} ms |\n" for what, k in (
+        (f"one hop forward from the largest wallet of the chain ({r['largest']:,} addresses), over HTTP", "big"),
+        (f"one hop backward into the largest wallet of the chain ({r['largest']:,} addresses), over HTTP", "big_back"),
+    ))  # fmt: skip
     setup = ", ".join(f"{k} {v:.0f} s" for k, v in r["setup"].items() if v)
     prepared = setup or "store reused from an earlier run of this benchmark"
     return f"""## Web workspace latency
@@ -128,8 +148,8 @@ def render(r: dict[str, Any]) -> str:
 ({platform.python_implementation()} {platform.python_version()}; load average {r["load"]:.1f}). The synthetic chain of
 `raw_ingest.py` with **{r["transactions"]:,} transactions** ({r["addresses"]:,} addresses), ingested and clustered
 with the default heuristics ({prepared}), served by `cointrail serve`'s app (uvicorn, 127.0.0.1) and asked over
-HTTP with keep-alive, for {r["lookups"]} random addresses; each baseline is the same Python API call on an open
-store in the same run.
+HTTP with keep-alive, for {r["lookups"]} random addresses (and five times for the largest wallet); each baseline is the
+same Python API call on an open store in the same run.
 
 | what | median | 95th percentile | slowest |
 |---|---|---|---|

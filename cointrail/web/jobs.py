@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from cointrail.errors import CointrailError, InputError
+from cointrail.errors import CointrailError
 from cointrail.ledger.store import NotInStoreError
 
 MAX_KEPT = 200
@@ -110,9 +110,3 @@ class Jobs:
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-
-def positive(value: int, lowest: int, highest: int, what: str) -> int:
-    """``value`` when within bounds, else a plain-words :class:`InputError` (same bounds as the CLI)."""
-    if not lowest <= value <= highest:
-        raise InputError(f"{what} must be between {lowest} and {highest}")
-    return value

@@ -45,6 +45,7 @@ class Workspace:
         return create_case(name.strip(), self.root, operator or self.operator)
 
     def has_store(self, case: Case) -> bool:
+        """Whether the case has its ledger store (work/ledger.duckdb)."""
         return default_store(case).is_file()
 
     def _base(self, path: Path) -> LedgerStore:

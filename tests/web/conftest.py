@@ -41,7 +41,12 @@ def demo_case(demo_run: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (``executable_path``: no browser download)."""
+    """Debian's Chromium driven by Playwright (``executable_path``: no browser download), once the graph
+    library is built (the browser tests draw the graph)."""
+    from cointrail.web.templating import GRAPH_BUNDLE
+
+    if not GRAPH_BUNDLE.is_file():
+        pytest.skip("the workspace's graph library is not built: run scripts/web-assets.sh (bootstrap.sh does)")
     path = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 

@@ -125,6 +125,19 @@ def test_the_payers_job_gives_what_the_python_api_gives(client: httpx.Client, de
     assert done["result"]["totals"]["payers"] == len(demo_run["payers"]["payers"])
 
 
+def test_a_job_that_cannot_be_done_says_why(client: httpx.Client, demo_case: str) -> None:
+    job = client.post(f"/api/cases/{demo_case}/jobs",
+                      json={"kind": "payers", "options": {"site_from": "addresses", "addresses": "tb1qnotanaddress"}})
+    assert job.status_code == 202  # the options are well formed; the address is checked when the job runs
+    deadline = time.monotonic() + 60
+    while (state := client.get(f"/api/jobs/{job.json()['id']}").json())["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert state["state"] == "failed" and "not a valid address" in state["error"]
+    page = client.get(f"/cases/{demo_case}/jobs/{state['id']}").text
+    assert "It could not be done:" in page and "not a valid address" in page
+
+
 def test_a_trace_job_with_the_cli_options(client: httpx.Client, demo_case: str) -> None:
     node = site_wallet(client, demo_case)
     options = {"start": f"cluster:{node['cluster_id']}", "direction": "forward", "hops": 4, "model": "fifo"}

@@ -23,7 +23,7 @@ router = APIRouter()
 TITLES = {"payers": "Who paid the site", "trace": "Trace", "report": "Report"}
 
 
-def _site(ws: Workspace, case: Case, options: PayersOptions, chain: str) -> list[str] | int:
+def _site(case: Case, options: PayersOptions, chain: str) -> list[str] | int:
     if options.site_from == "cluster":
         if options.cluster is None:
             raise InputError("give the wallet (cluster) number of the site")
@@ -44,7 +44,7 @@ def payers_work(ws: Workspace, case: Case, options: PayersOptions) -> Work:
     def work(job: Job) -> dict[str, Any]:
         job.message = "finding the payments into the site"
         with ws.store(case) as store:
-            site = _site(ws, case, options, store.chain)
+            site = _site(case, options, store.chain)
 
             def advance(done: int, total: int) -> None:
                 job.advance(done, total, f"tracing each payer back: hop {done} of {total}")
