@@ -173,3 +173,11 @@ def test_the_report_is_written_into_the_case_and_downloaded(client: httpx.Client
     assert demo_run["payers"]["payments"][0]["txid"].encode() in export.content
     entry = case.log.entries()[-1]
     assert entry["action"] == "export.csv" and entry["sha256"] == hashlib.sha256(export.content).hexdigest()
+    packs = client.post(f"/cases/{demo_case}/request-packs")
+    assert packs.status_code == 303
+    letters = [e for e in case.log.entries()[entry["seq"]:] if e["action"] == "request-pack.letter"]
+    assert letters and all(e["operator"] == "Web Tester" for e in letters)
+    listed = client.get(f"/cases/{demo_case}/report").text
+    assert all(e["sha256"] in listed for e in letters)
+    letter = client.get(f"/cases/{demo_case}/files/{letters[0]['sha256']}")
+    assert letter.status_code == 200 and hashlib.sha256(letter.content).hexdigest() == letters[0]["sha256"]

@@ -6,13 +6,13 @@ import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Form
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.requests import Request
 
 from cointrail.errors import InputError
 from cointrail.exports import EXPORTERS, export
 from cointrail.ledger.store import NotInStoreError
-from cointrail.report import facts_for
+from cointrail.report import facts_for, request_packs, write_request_packs
 from cointrail.web.options import ReportOptions
 from cointrail.web.routes.common import case_of, jobs, page
 
@@ -49,6 +49,16 @@ def download(request: Request, name: str, sha256: str) -> Response:
     response = FileResponse(path, media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"), filename=filename)
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"  # opened by mistake: inert
     return response
+
+
+@router.post("/cases/{name}/request-packs")
+def request_packs_form(request: Request, name: str) -> Response:
+    """``cointrail request-pack``: per exchange, the transactions to ask about, stored in the case; then listed."""
+    case = case_of(request, name)
+    packs = write_request_packs(case, request_packs(facts_for(case)))
+    if not packs:
+        raise InputError("no exchange was reached by the traces of the latest report: there is no request to make yet")
+    return RedirectResponse(f"/cases/{case.name}/report#stored-files", status_code=303)
 
 
 @router.post("/cases/{name}/export")
