@@ -39,16 +39,16 @@ def command(case_name: str | None, host: str, port: int, token: str | None, case
     import uvicorn
 
     from cointrail.web import Security, Workspace, create_app
-    from cointrail.web.server import free_port
+    from cointrail.web.server import free_port, port_in_use
     from cointrail.web.templating import GRAPH_BUNDLE
 
     workspace = Workspace(cases_dir, operator, case_name)
+    if port and port_in_use(host, port):
+        raise InputError(f"port {port} of {host} is in use (another workspace?): give another with --port, "
+                         "or --port 0 for any free one")  # fmt: skip
     port = port or free_port(host)
     security = Security.for_bind(host, port, token)
-    try:
-        app = create_app(workspace, security)
-    except OSError as error:
-        raise InputError(f"cannot start the workspace: {error}") from None
+    app = create_app(workspace, security)
     click.echo(f"cointrail workspace over the cases in {workspace.root}")
     if not GRAPH_BUNDLE.is_file():
         click.echo("warning: the graph library is not built, so the graph page cannot draw; run scripts/web-assets.sh",

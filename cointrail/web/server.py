@@ -20,6 +20,16 @@ def free_port(host: str) -> int:
         return port
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port`` (so the server could not start there)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 @dataclass
 class Served:
     """A running workspace: its base URL and its ``host:port``."""

@@ -202,6 +202,9 @@ def test_loopback_needs_no_token_and_says_where_to_go(hostile: Case) -> None:
         assert f"Open http://127.0.0.1:{port}/cases/{hostile.name}" in printed and "token" not in printed.lower()
         _wait_up(f"http://127.0.0.1:{port}/cases")
         assert httpx.get(f"http://127.0.0.1:{port}/").headers["location"] == f"/cases/{hostile.name}"
+        second = subprocess.run([sys.executable, "-m", "cointrail", "serve", "--cases-dir", str(hostile.folder.parent),
+                                 "--port", str(port)], capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert second.returncode == 2 and f"port {port} of 127.0.0.1 is in use" in second.stderr
     finally:
         process.terminate()
         process.communicate(timeout=20)  # also closes the pipes
