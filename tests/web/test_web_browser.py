@@ -223,7 +223,16 @@ def test_a_trace_is_shown_on_the_graph(page: Any, recorder: Recorder, demo_serve
     page.locator("#trace-ends").wait_for()
     page.locator("#trace-on-graph").click()
     page.locator("#graph-status", has_text="The trace forward").wait_for()
-    assert page.locator("#node-list tbody tr").count() >= 2
+    drawn = page.locator("#node-list tbody tr").count()
+    assert drawn >= 2
     assert "exchange" in page.locator("#node-list").inner_text()
     assert coloured_pixels(page.locator("#cy").screenshot()) > 200
-    assert not recorder.errors, recorder.errors
+    page.locator("#add-node-text").fill("not-an-address")  # a typing mistake: said plainly, nothing breaks
+    page.get_by_role("button", name="Add to the graph").click()
+    page.locator("#graph-status", has_text="Could not add it:").wait_for()
+    page.locator("#add-node-text").fill(f"cluster:{cluster}")  # already there: selected, not added twice
+    page.get_by_role("button", name="Add to the graph").click()
+    page.locator("#graph-status", has_text="is already on the graph").wait_for()
+    assert page.locator("#node-list tbody tr").count() == drawn
+    expected = "Failed to load resource: the server responded with a status of 400 (Bad Request)"  # the mistake
+    assert recorder.errors.count(expected) == 1 and not [e for e in recorder.errors if e != expected], recorder.errors

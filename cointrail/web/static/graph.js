@@ -369,6 +369,18 @@
     }
   }
 
+  document.getElementById("add-node").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = document.getElementById("add-node-text");
+    const text = input.value.trim();
+    const id = text.startsWith("cluster:") || text.startsWith("address:") ? text : "address:" + text;
+    try {
+      const data = await getJSON(api + "/node?node=" + encodeURIComponent(id));
+      if (!addNode(data, null, 0, nodes.size, 1)) { say(data.caption + " is already on the graph."); select(data.id); return; }
+      renderList(); select(data.id); input.value = "";
+      say(data.caption + " added. Select it and expand it.");
+    } catch (error) { say("Could not add it: " + error.message); }
+  });
   document.getElementById("save-graph").addEventListener("click", save);
   document.getElementById("fit-graph").addEventListener("click", () => cy && cy.fit(undefined, 30));
   document.getElementById("layout-graph").addEventListener("click", arrange);
