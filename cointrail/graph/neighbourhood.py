@@ -26,6 +26,8 @@ from cointrail.tracing.ledger import clusters_of
 from cointrail.tracing.result import coin_text
 
 DEFAULT_LIMIT = 20
+# Transactions read per hop, newest first: a hop from an exchange's wallet on a full chain would read millions.
+MAX_TRANSACTIONS = 20_000
 MAX_TXIDS = 5  # transactions named on each edge, so every line can be checked on any explorer
 DIRECTIONS = ("forward", "backward")
 
@@ -48,14 +50,26 @@ class Flow:
         self.txs[tx_id] = 0
 
 
-def _spending_txs(store: LedgerStore, members: set[int]) -> set[int]:
-    return {r[0] for r in store.rows(f"SELECT DISTINCT tx_id FROM inputs WHERE address_id IN ({_ids(members)})")}
+def _spending_txs(store: LedgerStore, members: set[int], cap: int) -> set[int]:
+    """The newest ``cap`` + 1 transactions spending from ``members`` (one more than the cap shows it was hit)."""
+    rows = store.rows(f"SELECT DISTINCT tx_id FROM inputs WHERE address_id IN ({_ids(members)}) "
+                      f"ORDER BY tx_id DESC LIMIT {int(cap) + 1}")  # fmt: skip
+    return {r[0] for r in rows}
 
 
-def _paying_txs(store: LedgerStore, members: set[int]) -> dict[int, int]:
+def _paying_txs(store: LedgerStore, members: set[int], cap: int) -> dict[int, int]:
+    """The newest ``cap`` + 1 transactions paying ``members``, with what each paid them."""
     rows = store.rows(f"SELECT tx_id, sum(value)::BIGINT FROM outputs WHERE address_id IN ({_ids(members)}) "
-                      "GROUP BY tx_id")  # fmt: skip
+                      f"GROUP BY tx_id ORDER BY tx_id DESC LIMIT {int(cap) + 1}")  # fmt: skip
     return {tx_id: int(value) for tx_id, value in rows}
+
+
+def _capped(found: Any, cap: int) -> tuple[Any, bool]:
+    """The ``cap`` newest of ``found`` (a set or dict of tx ids), and whether any were left out."""
+    if len(found) <= cap:
+        return found, False
+    kept = sorted(found, reverse=True)[:cap]
+    return ({t: found[t] for t in kept} if isinstance(found, dict) else set(kept)), True
 
 
 def _times(store: LedgerStore, tx_ids: set[int]) -> dict[int, tuple[int, bytes]]:
@@ -70,38 +84,42 @@ def _coinjoins(store: LedgerStore, tx_ids: set[int]) -> set[int]:
     return {r[0] for r in store.rows(f"SELECT tx_id FROM coinjoins WHERE tx_id IN ({_ids(tx_ids)})")}
 
 
-def _forward(store: LedgerStore, members: set[int]) -> list[tuple[int, int, int]]:
-    """(tx_id, receiving address id, value) of every output of the transactions spending from ``members``."""
-    txs = _spending_txs(store, members)
+def _forward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tuple[int, int, int]], bool]:
+    """(tx_id, receiving address id, value) of every output of the transactions spending from ``members``,
+    and whether the cap left transactions out."""
+    txs, cut = _capped(_spending_txs(store, members, cap), cap)
     if not txs:
-        return []
+        return [], cut
     rows = store.rows(f"SELECT tx_id, address_id, value FROM outputs WHERE tx_id IN ({_ids(txs)})")
-    return [(int(tx_id), int(address_id), int(value)) for tx_id, address_id, value in rows]
+    return [(int(tx_id), int(address_id), int(value)) for tx_id, address_id, value in rows], cut
 
 
-def _backward(store: LedgerStore, members: set[int]) -> list[tuple[int, int | None, int, int]]:
-    """(tx_id, paying address id or None for new coins, its input value, value the tx paid ``members``)."""
-    paid = _paying_txs(store, members)
+def _backward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tuple[int, int | None, int, int]], bool]:
+    """(tx_id, paying address id or None for new coins, its input value, value the tx paid ``members``), and
+    whether the cap left transactions out."""
+    paid, cut = _capped(_paying_txs(store, members, cap), cap)
     if not paid:
-        return []
+        return [], cut
     rows = store.rows(f"SELECT tx_id, address_id, coalesce(value, 0) FROM inputs WHERE tx_id IN ({_ids(set(paid))})")
-    return [(tx_id, address_id, int(value), paid[tx_id]) for tx_id, address_id, value in rows]
+    return [(tx_id, address_id, int(value), paid[tx_id]) for tx_id, address_id, value in rows], cut
 
 
-def _flows(store: LedgerStore, members: set[int], own: int, direction: str) -> tuple[dict[int, Flow], int, int]:
-    """Money per counterparty wallet, the money that stayed in the node's own wallet, and coins newly mined."""
+def _flows(store: LedgerStore, members: set[int], own: int, direction: str,
+           cap: int) -> tuple[dict[int, Flow], int, int, bool]:  # fmt: skip
+    """Money per counterparty wallet, the money that stayed in the node's own wallet, coins newly mined, and
+    whether the cap on transactions read left some out."""
     flows: dict[int, Flow] = defaultdict(Flow)
     own_amount = mined = 0
     if direction == "forward":
-        rows = _forward(store, members)
+        rows, cut = _forward(store, members, cap)
         wallets = clusters_of(store, {r[1] for r in rows})
         for tx_id, address_id, value in rows:
             if wallets[address_id] == own:
                 own_amount += value
             else:
                 flows[wallets[address_id]].add(tx_id, value)
-        return flows, own_amount, mined
-    back = _backward(store, members)
+        return flows, own_amount, mined, cut
+    back, cut = _backward(store, members, cap)
     wallets = clusters_of(store, {r[1] for r in back if r[1] is not None})
     put_in: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     received: dict[int, int] = {}
@@ -118,7 +136,7 @@ def _flows(store: LedgerStore, members: set[int], own: int, direction: str) -> t
                 own_amount += share
             else:
                 flows[wallet].add(tx_id, share)
-    return flows, own_amount, mined
+    return flows, own_amount, mined, cut
 
 
 def _edge(origin: str, node: dict[str, Any], flow: Flow, direction: str,
@@ -147,11 +165,13 @@ def _reason(node: dict[str, Any], flow: Flow, direction: str, count: int) -> str
     return said + "."
 
 
-def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int = DEFAULT_LIMIT,
+           max_transactions: int = MAX_TRANSACTIONS) -> dict[str, Any]:  # fmt: skip
     """One hop from ``node`` (``cluster:<id>`` or ``address:<text>``): the counterparty wallets and the edges.
 
     The ``limit`` biggest counterparties are returned as nodes; the rest are summed up in one
     ``summary`` node and listed in ``hidden`` (id, caption, amount) so any of them can still be added.
+    At most ``max_transactions`` transactions are read, the newest; ``all_read`` says whether that cut any.
     """
     if direction not in DIRECTIONS:
         raise InputError(f"the direction must be forward or backward, not {direction!r}")
@@ -159,7 +179,7 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
         raise InputError("the limit of wallets drawn per hop must be between 1 and 500")
     origin = describe(store, node)
     members, own = member_ids(store, node)
-    flows, own_amount, mined = _flows(store, members, own, direction)
+    flows, own_amount, mined, cut = _flows(store, members, own, direction, max_transactions)
     ranked = sorted(flows, key=lambda c: (-flows[c].amount, c))
     # Over the limit, one place is kept for the node that sums up the rest.
     shown, rest = (ranked, []) if len(ranked) <= limit else (ranked[: limit - 1], ranked[limit - 1 :])
@@ -175,6 +195,7 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
         "origin": origin, "direction": direction, "limit": limit, "nodes": [nodes[c] for c in shown],
         "edges": edges, "counterparties": len(ranked), "total": sum(f.amount for f in flows.values()),
         "own_wallet_amount": own_amount, "mined_amount": mined, "summary": None, "hidden": [],
+        "all_read": not cut, "max_transactions": max_transactions,
     }  # fmt: skip
     if rest:
         result.update(_summarised(store, origin["id"], rest, flows, sizes, direction))
@@ -214,4 +235,7 @@ def _explanation(result: dict[str, Any]) -> str:
         text += f" {coin_text(result['mined_amount'])} coins were newly mined."
     if result["summary"]:
         text += f" The {result['summary']['size']} smallest are summed up in one node."
+    if not result["all_read"]:
+        text += (f" Only its {result['max_transactions']:,} newest transactions were read: it has more, so "
+                 "these amounts are a part of its money, not all of it.")
     return text

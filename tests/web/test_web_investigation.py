@@ -13,6 +13,7 @@ from webserver import Served
 
 from cointrail.cases import open_case
 from cointrail.clustering import show_cluster
+from cointrail.graph import expand as graph_expand
 from cointrail.ledger.store import LedgerStore
 from cointrail.report.build import site_addresses
 from cointrail.report.source import default_store
@@ -110,6 +111,18 @@ def test_a_large_neighbourhood_is_summed_up_not_drawn(client: httpx.Client, demo
     assert len(small["hidden"]) == small["summary"]["size"]
     assert small["nodes"][0]["id"] == full["nodes"][0]["id"]  # the biggest is drawn
     assert small["summary_edge"]["amount"] + small["edges"][0]["amount"] == full["total"]
+    assert full["all_read"]
+
+
+def test_a_hop_reads_at_most_so_many_transactions_and_says_so(demo_run: dict[str, Any], demo_case: str) -> None:
+    case = open_case(demo_case, root=demo_run["workdir"] + "/cases")
+    with LedgerStore.open(default_store(case), read_only=True) as store:
+        hops = [graph_expand(store, f"cluster:{c}", "backward") for c in demo_run["payers"]["site"]["cluster_ids"]]
+        whole = max(hops, key=lambda h: sum(e["transactions"] for e in h["edges"]))  # the site's busiest wallet
+        assert sum(e["transactions"] for e in whole["edges"]) >= 2
+        cut = graph_expand(store, whole["origin"]["id"], "backward", max_transactions=1)
+    assert whole["all_read"] and not cut["all_read"] and "newest transactions were read" in cut["explanation"]
+    assert len({t for e in cut["edges"] for t in e["txids"]}) == 1 and cut["total"] < whole["total"]
 
 
 def test_the_payers_job_gives_what_the_python_api_gives(client: httpx.Client, demo_case: str,
