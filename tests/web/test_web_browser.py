@@ -153,6 +153,32 @@ def test_keyboard_and_projector(page: Any, recorder: Recorder, demo_served: Serv
     assert not recorder.errors, recorder.errors
 
 
+def test_many_counterparties_are_summed_up_and_can_be_added_one_by_one(page: Any, recorder: Recorder,
+                                                                       demo_served: Served, demo_case: str) -> None:
+    page.goto(f"{demo_served.url}/cases/{demo_case}/graph?focus=cluster:{site_cluster(page, demo_served, demo_case)}")
+    page.locator("#node-list tbody tr").first.wait_for()
+    page.locator("#hop-limit").select_option("3")
+    page.locator("#node-list tbody tr").first.get_by_role("button", name="backward", exact=False).click()
+    summary = page.locator("#node-list tbody tr", has_text="smaller wallets")
+    summary.wait_for()
+    assert page.locator("#node-list tbody tr").count() == 1 + 3  # the site, the 2 biggest payers, the summary
+    assert "summary" in summary.inner_text()
+    summary.get_by_role("button", name="select", exact=False).click()
+    adds = page.locator("#panel .hidden-list button")
+    assert adds.count() >= 2
+    adds.first.click()
+    page.locator("#graph-status", has_text="added from the summary").wait_for()
+    assert page.locator("#node-list tbody tr").count() == 1 + 3 + 1
+    assert not recorder.errors, recorder.errors
+
+
+def site_cluster(page: Any, served: Served, case: str) -> str:
+    """The number of the site's biggest wallet, read from the graph's node list."""
+    page.goto(f"{served.url}/cases/{case}/graph")
+    link = page.locator("#node-list tbody tr", has_text="the site (wallet of").first.locator("a").first
+    return str(link.get_attribute("href")).rsplit("/", 1)[1]
+
+
 def test_the_captured_page_shows_no_picture(page: Any, recorder: Recorder, demo_served: Served, demo_case: str) -> None:
     page.goto(f"{demo_served.url}/cases/{demo_case}")
     page.get_by_role("link", name="Read the captured page as text").first.click()
@@ -213,9 +239,7 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
 
 
 def test_a_trace_is_shown_on_the_graph(page: Any, recorder: Recorder, demo_served: Served, demo_case: str) -> None:
-    page.goto(f"{demo_served.url}/cases/{demo_case}/graph")
-    site = page.locator("#node-list tbody tr", has_text="the site (wallet of").first.locator("a").first
-    cluster = site.get_attribute("href").rsplit("/", 1)[1]
+    cluster = site_cluster(page, demo_served, demo_case)
     page.goto(f"{demo_served.url}/cases/{demo_case}/trace?start=cluster:{cluster}")
     assert page.locator("#start").input_value() == f"cluster:{cluster}"
     page.locator("#hops").fill("3")
