@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "detect_patterns": "cointrail.tracing",
     "make_report": "cointrail.report",
     "run_demo": "cointrail.demo",
+    "create_app": "cointrail.web",
 }
 
 

@@ -28,3 +28,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     quiet_pip install --quiet -e '.[test]'
     echo "$want" > "$stamp"
 fi
+
+# The web workspace's front-end bundle (Cytoscape.js from the npm registry), served by `cointrail serve` itself.
+# Not fatal: everything else (the demo, the CLI, the workspace's other pages) works without it.
+if command -v npm >/dev/null 2>&1; then
+    bash scripts/web-assets.sh || echo "The web workspace's graph library could not be fetched from the npm registry;" \
+        "the graph page cannot draw until scripts/web-assets.sh succeeds." >&2
+else
+    echo "npm is missing, so the web workspace's graph cannot be built: run scripts/system-deps.sh, then scripts/web-assets.sh." >&2
+fi

@@ -30,6 +30,12 @@ fi
 need_apt libpango-1.0-0
 need_apt libpangoft2-1.0-0
 need_apt fonts-dejavu-core
+# Node and npm fetch the web workspace's front-end bundle (scripts/web-assets.sh); skipped when a node is already
+# installed another way (e.g. from NodeSource).
+if [ "$PROFILE" = test ] && ! command -v npm >/dev/null 2>&1; then
+    need_apt nodejs
+    need_apt npm
+fi
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
     echo "Installing Debian packages: ${apt_packages[*]} ..." >&2

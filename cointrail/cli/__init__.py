@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "report": "cointrail.cli.report_cmd",
     "export": "cointrail.cli.export_cmd",
     "request-pack": "cointrail.cli.request_pack_cmd",
+    "serve": "cointrail.cli.serve_cmd",
 }
 
 

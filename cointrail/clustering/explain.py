@@ -36,16 +36,32 @@ def _sentence(link: dict[str, Any]) -> str:
 
 def explain_path(con: duckdb.DuckDBPyConnection, cluster_id: int, start: int, goal: int) -> list[dict[str, Any]]:
     """The links from address ``start`` to address ``goal`` (ids, same cluster), each with its sentence."""
+    return explain_paths(con, cluster_id, start, [goal])[goal]
+
+
+def explain_paths(con: duckdb.DuckDBPyConnection, cluster_id: int, start: int,
+                  goals: list[int]) -> dict[int, list[dict[str, Any]]]:  # fmt: skip
+    """The links from ``start`` to each of ``goals`` (ids, same cluster): the cluster's links are read and
+    searched once for all of them (a wallet page explains every member)."""
     rows = con.execute(_LINKS, [cluster_id]).fetchall()
-    if start == goal or not rows:
-        return []
+    if not rows:
+        return {goal: [] for goal in goals}
     a = np.array([r[0] for r in rows], np.int64)
     b = np.array([r[1] for r in rows], np.int64)
     nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     u, v = inverse[: len(rows)], inverse[len(rows) :]
     graph = coo_matrix((np.arange(1, len(rows) + 1, dtype=np.float64), (u, v)), shape=(len(nodes),) * 2).tocsr()
     graph = graph + graph.T  # a forest: each pair appears once, so the sum keeps the link number
+    if start not in nodes:
+        return {goal: [] for goal in goals}
     _, predecessors = breadth_first_order(graph, int(np.searchsorted(nodes, start)), directed=False)
+    return {goal: _walk_back(rows, nodes, graph, predecessors, start, goal) for goal in goals}
+
+
+def _walk_back(rows: list[tuple[Any, ...]], nodes: np.ndarray, graph: Any, predecessors: np.ndarray, start: int,
+               goal: int) -> list[dict[str, Any]]:  # fmt: skip
+    if goal == start or goal not in nodes:
+        return []
     steps, node = [], int(np.searchsorted(nodes, goal))
     while predecessors[node] >= 0:
         previous = int(predecessors[node])

@@ -7,7 +7,7 @@ from typing import Any
 import duckdb
 
 from cointrail.clustering import tables
-from cointrail.clustering.explain import explain_path
+from cointrail.clustering.explain import explain_path, explain_paths
 from cointrail.clustering.heuristics import HEURISTIC_NAMES
 from cointrail.clustering.labels import labels_by_cluster
 from cointrail.clustering.redflags import red_flags
@@ -115,3 +115,19 @@ def _why(con: duckdb.DuckDBPyConnection, cluster_id: int, address_id: int, membe
     steps = explain_path(con, cluster_id, address_id, member_id)
     told = " Then ".join(s["explanation"] for s in steps) or "it is the address asked about."
     return {"member": member.strip(), "in_cluster": True, "steps": steps, "explanation": told}
+
+
+def member_explanations(store: LedgerStore, address: str, members: list[str]) -> dict[str, dict[str, Any]]:
+    """Why each of ``members`` is in the cluster of ``address`` (the ``why`` of :func:`show_cluster` for each),
+    reading the cluster's links once."""
+    con = store.con
+    start = _address_id(con, address)
+    cluster_id = row(con, "SELECT cluster_id FROM address_clusters WHERE address_id = ?", [start])[0]
+    ids = {m: _address_id(con, m) for m in members if not m.startswith("script #")}
+    paths = explain_paths(con, cluster_id, start, list(ids.values()))
+    found = {}
+    for member, member_id in ids.items():
+        steps = paths[member_id]
+        told = " Then ".join(s["explanation"] for s in steps) or "it is the address asked about."
+        found[member] = {"member": member, "in_cluster": True, "steps": steps, "explanation": told}
+    return found

@@ -83,18 +83,20 @@ def run_walk(
 
 
 def trace(store: LedgerStore, start: str, *, direction: str = "forward", hops: int = 3, min_value: int = 0,
-          since: str | None = None, until: str | None = None, model: str = "haircut") -> TraceResult:  # fmt: skip
+          since: str | None = None, until: str | None = None, model: str = "haircut",
+          progress: Callable[[int, int], None] | None = None) -> TraceResult:  # fmt: skip
     """Trace money from ``start`` (an address, a txid, or ``cluster:<id>``) over ``hops`` hops.
 
     ``min_value`` (base units) drops trails carrying less; ``since``/``until``
     (dates or ISO times, UTC) bound the transactions followed. Returns the
-    flow graph and where every trail ends (docs/tracing.md).
+    flow graph and where every trail ends (docs/tracing.md). ``progress(hop, hops)``
+    is called after each hop (the web workspace's progress bar).
     """
     if hops < 1:
         raise InputError("--hops must be at least 1")
     limits = Limits(hops, min_value, parse_time(since), parse_time(until, end_of_day=True))
     described, coins = start_coins(store, start, limits)
-    walk = run_walk(store, coins, direction, model, limits)
+    walk = run_walk(store, coins, direction, model, limits, on_hop=progress)
     described["amount"] = sum(t for t in coin_values(store, coins).values())
     described["amount_coin"] = coin_text(described["amount"])
     parameters = {"direction": direction, "hops": hops, "min_value": min_value, "since": since, "until": until}

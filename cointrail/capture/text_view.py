@@ -1,0 +1,125 @@
+"""A captured page as plain text, for reading on screen: never its HTML, never its images or video.
+
+The workspace shows an investigator what a captured page said without ever rendering it: the HTML
+(and a rendered DOM) is parsed with lxml, scripts, styles, media and embedded objects are dropped,
+and only the text is kept, cut into pieces so that every address the capture found is marked (the
+page in :mod:`cointrail.web` escapes each piece). Invisible characters used to hide addresses are
+removed and counted, so the reader sees the address the capture found. Images, video and other
+binary records of the WARC are listed by type and size only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lxml.etree
+import lxml.html
+from warcio.archiveiterator import ArchiveIterator
+
+from cointrail.capture.decode import decode_body, text_of
+from cointrail.cases.case import Case
+from cointrail.errors import InputError
+
+MAX_TEXT = 200_000  # characters of text shown per page; the WARC keeps everything
+MAX_DECODED = 5_000_000
+_DROPPED = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "img", "video", "audio",
+            "picture", "canvas", "head")  # fmt: skip
+_BLOCKS = ("p", "div", "li", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "pre", "table",
+           "ul", "ol", "dd", "dt", "blockquote", "header", "footer", "form", "code")  # fmt: skip
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", recover=True, no_network=True, remove_comments=True,
+                               remove_pis=True)  # fmt: skip
+
+
+@dataclass
+class PageText:
+    """One captured page as text pieces; ``pieces`` alternate plain text and addresses found."""
+
+    uri: str
+    record_type: str
+    content_type: str
+    pieces: list[dict[str, str]] = field(default_factory=list)
+    invisible_removed: int = 0
+    truncated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"uri": self.uri, "record_type": self.record_type, "content_type": self.content_type,
+                "pieces": self.pieces, "invisible_removed": self.invisible_removed, "truncated": self.truncated}
+
+
+def html_text(html: str) -> str:
+    """The visible text of an HTML document, one line per block, without scripts, styles or media."""
+    try:
+        root = lxml.html.fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
+    except (lxml.etree.ParserError, ValueError):
+        return ""
+    for element in list(root.iter(*_DROPPED)):
+        if element.getparent() is not None:
+            element.drop_tree()
+    for element in root.iter(*_BLOCKS):
+        element.tail = "\n" + (element.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def marked(text: str, addresses: list[str]) -> list[dict[str, str]]:
+    """``text`` cut into ``{"text": …}`` and ``{"address": …}`` pieces, longest addresses first."""
+    if not addresses:
+        return [{"text": text}] if text else []
+    pattern = re.compile("|".join(re.escape(a) for a in sorted(set(addresses), key=len, reverse=True)))
+    pieces, at = [], 0
+    for match in pattern.finditer(text):
+        if match.start() > at:
+            pieces.append({"text": text[at:match.start()]})
+        pieces.append({"address": match.group(0)})
+        at = match.end()
+    if at < len(text):
+        pieces.append({"text": text[at:]})
+    return pieces
+
+
+def _record_text(body: bytes, content_type: str, encoding: str | None) -> str:
+    decoded = decode_body(body, encoding, MAX_DECODED)
+    text, _, _ = text_of(decoded.data, content_type)
+    return html_text(text) if "html" in content_type else text
+
+
+def warc_pages(path: Path, addresses: list[str]) -> tuple[list[PageText], list[dict[str, Any]]]:
+    """The text pages of a WARC, and the other records (type, URI, size only: never shown)."""
+    pages, others = [], []
+    with open(path, "rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type not in ("response", "resource"):
+                continue
+            uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+            headers = record.http_headers
+            kind = (headers.get_header("Content-Type") if headers else record.rec_headers.get_header("Content-Type"))
+            kind = (kind or "").split(";")[0].strip().lower()
+            body = record.raw_stream.read()
+            if not kind.startswith(_TEXT_TYPES):
+                others.append({"uri": uri, "record_type": record.rec_type, "content_type": kind, "bytes": len(body)})
+                continue
+            encoding = headers.get_header("Content-Encoding") if headers else None
+            pages.append(_page(uri, record.rec_type, kind, _record_text(body, kind, encoding), addresses))
+    return pages, others
+
+
+def _page(uri: str, record_type: str, kind: str, text: str, addresses: list[str]) -> PageText:
+    cleaned, removed = _INVISIBLE.subn("", text)
+    page = PageText(uri, record_type, kind, invisible_removed=removed, truncated=len(cleaned) > MAX_TEXT)
+    page.pieces = marked(cleaned[:MAX_TEXT], addresses)
+    return page
+
+
+def capture_text(case: Case, warc: str, addresses: list[str]) -> dict[str, Any]:
+    """The text view of one WARC of ``case`` (its path relative to the case folder, as logged)."""
+    logged = {e["object"] for e in case.log.entries()}
+    path = (case.folder / warc).resolve()
+    if warc not in logged or not path.is_file() or case.folder.resolve() not in path.parents:
+        raise InputError(f"{warc!r} is not a captured file of the case {case.name}")
+    pages, others = warc_pages(path, addresses)
+    return {"warc": warc, "pages": [p.to_dict() for p in pages], "other_records": others}

@@ -1,0 +1,56 @@
+"""A finished trace drawn as the flow graph: its addresses gathered into their wallets, its flows summed.
+
+The trace (:func:`cointrail.tracing.trace`) follows coins address by address; the investigator's graph shows
+wallets. Each traced flow between two wallets becomes one edge carrying the traced (tainted) part of the money,
+with its hops and transactions; flows inside one wallet (change) are left out. At most ``limit`` wallets are
+drawn, those that received the most traced money (the start always), and the result says how many were left out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from cointrail.graph.nodes import cluster_sizes, describe_clusters
+from cointrail.ledger.store import LedgerStore
+from cointrail.tracing.result import coin_text
+
+MAX_TXIDS = 5
+
+
+def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) -> dict[str, Any]:
+    """The graph (nodes, edges) of a trace result (its ``to_dict()``), wallets instead of addresses."""
+    wallet_of = {n["address"]: n["cluster_id"] for n in traced["nodes"] if n["cluster_id"] is not None}
+    received: dict[int, int] = defaultdict(int)
+    flows: dict[tuple[int, int], dict[str, Any]] = {}
+    for edge in traced["edges"]:
+        source, target = wallet_of.get(edge["from"]), wallet_of.get(edge["to"])
+        if source is None or target is None or source == target:
+            continue
+        flow = flows.setdefault((source, target), {"taint": 0, "hops": set(), "txids": []})
+        flow["taint"] += edge["taint"]
+        flow["hops"].add(edge["hop"])
+        if edge["txid"] not in flow["txids"]:
+            flow["txids"].append(edge["txid"])
+        received[target] += edge["taint"]
+    start = {wallet_of[n["address"]] for n in traced["nodes"] if n["hop"] == 0 and n["address"] in wallet_of}
+    ranked = sorted(set(received) | start, key=lambda c: (c not in start, -received.get(c, 0), c))
+    shown = set(ranked[:limit])
+    nodes = describe_clusters(store, shown, sizes=cluster_sizes(store, shown))
+    edges = [_edge(nodes[s], nodes[t], flow, traced) for (s, t), flow in flows.items() if s in shown and t in shown]
+    return {"nodes": [nodes[c] for c in ranked[:limit]], "edges": edges, "left_out": max(0, len(ranked) - limit),
+            "title": f"trace {traced['direction']} from {traced['start']['value']} ({traced['model']['name']})"}
+
+
+def _edge(source: dict[str, Any], target: dict[str, Any], flow: dict[str, Any],
+          traced: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    hops = sorted(flow["hops"])
+    when = f"hop {hops[0]}" if len(hops) == 1 else f"hops {hops[0]}–{hops[-1]}"
+    return {
+        "id": f"{source['id']}>{target['id']}", "source": source["id"], "target": target["id"],
+        "amount": flow["taint"], "amount_coin": coin_text(flow["taint"]), "transactions": len(flow["txids"]),
+        "txids": flow["txids"][:MAX_TXIDS], "coinjoin": False,
+        "reason": (f"{coin_text(flow['taint'])} coins of the traced money moved from {source['caption']} to "
+                   f"{target['caption']} ({when}, {traced['model']['name']} model, in {len(flow['txids'])} "
+                   "transaction(s))."),
+    }  # fmt: skip

@@ -1,0 +1,241 @@
+"""One hop of the flow graph: the wallets that paid a node, or that a node paid, and how much.
+
+Forward, the transactions spending from the node's addresses are read, and each of their outputs is
+money sent to the wallet of the receiving address; outputs back into the node's own wallet are its
+change, counted apart. Backward, the transactions paying the node are read, and the money received in
+each is shared among the paying wallets in proportion to what each put in (the haircut rule of
+docs/tracing.md). Counterparties are always wallets (clusters), so an exchange with ten thousand
+deposit addresses is one node, not ten thousand; beyond ``limit`` wallets, the smallest are summed up
+in one node instead of being drawn (no hairball).
+
+Queries follow :mod:`cointrail.ledger.queries`: literal ``IN`` lists of ids that came from the store,
+which DuckDB answers from its indexes and zone maps.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from cointrail.errors import InputError
+from cointrail.graph.nodes import cluster_sizes, describe, describe_clusters, member_ids
+from cointrail.ledger.model import display_hash
+from cointrail.ledger.store import LedgerStore
+from cointrail.tracing.ledger import clusters_of
+from cointrail.tracing.result import coin_text
+
+DEFAULT_LIMIT = 20
+# Transactions read per hop, newest first: a hop from an exchange's wallet on a full chain would read millions.
+MAX_TRANSACTIONS = 20_000
+MAX_TXIDS = 5  # transactions named on each edge, so every line can be checked on any explorer
+DIRECTIONS = ("forward", "backward")
+
+
+def _ids(values: set[int]) -> str:
+    """A SQL ``IN`` list of integers (ids from the store, never text from the user)."""
+    return ", ".join(str(int(v)) for v in sorted(values)) or "NULL"
+
+
+@dataclass
+class Flow:
+    """The money between the node and one counterparty wallet, over every transaction between them."""
+
+    amount: int = 0
+    txs: dict[int, int] = field(default_factory=dict)  # the transactions, by tx_id (an ordered set)
+    coinjoin: bool = False
+
+    def add(self, tx_id: int, amount: int) -> None:
+        self.amount += amount
+        self.txs[tx_id] = 0
+
+
+def _spending_txs(store: LedgerStore, members: set[int], cap: int) -> set[int]:
+    """The newest ``cap`` + 1 transactions spending from ``members`` (one more than the cap shows it was hit)."""
+    rows = store.rows(f"SELECT DISTINCT tx_id FROM inputs WHERE address_id IN ({_ids(members)}) "
+                      f"ORDER BY tx_id DESC LIMIT {int(cap) + 1}")  # fmt: skip
+    return {r[0] for r in rows}
+
+
+def _paying_txs(store: LedgerStore, members: set[int], cap: int) -> dict[int, int]:
+    """The newest ``cap`` + 1 transactions paying ``members``, with what each paid them."""
+    rows = store.rows(f"SELECT tx_id, sum(value)::BIGINT FROM outputs WHERE address_id IN ({_ids(members)}) "
+                      f"GROUP BY tx_id ORDER BY tx_id DESC LIMIT {int(cap) + 1}")  # fmt: skip
+    return {tx_id: int(value) for tx_id, value in rows}
+
+
+def _capped(found: Any, cap: int) -> tuple[Any, bool]:
+    """The ``cap`` newest of ``found`` (a set or dict of tx ids), and whether any were left out."""
+    if len(found) <= cap:
+        return found, False
+    kept = sorted(found, reverse=True)[:cap]
+    return ({t: found[t] for t in kept} if isinstance(found, dict) else set(kept)), True
+
+
+def _times(store: LedgerStore, tx_ids: set[int]) -> dict[int, tuple[int, bytes]]:
+    rows = store.rows(f"SELECT t.tx_id, b.time, t.txid FROM transactions t JOIN blocks b ON b.height = t.block_height "
+                      f"WHERE t.tx_id IN ({_ids(tx_ids)})")  # fmt: skip
+    return {tx_id: (time, bytes(txid)) for tx_id, time, txid in rows}
+
+
+def _coinjoins(store: LedgerStore, tx_ids: set[int]) -> set[int]:
+    if not tx_ids or not store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'coinjoins'")[0]:  # type: ignore[index]
+        return set()
+    return {r[0] for r in store.rows(f"SELECT tx_id FROM coinjoins WHERE tx_id IN ({_ids(tx_ids)})")}
+
+
+def _forward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tuple[int, int, int]], bool]:
+    """(tx_id, receiving address id, value) of every output of the transactions spending from ``members``,
+    and whether the cap left transactions out."""
+    txs, cut = _capped(_spending_txs(store, members, cap), cap)
+    if not txs:
+        return [], cut
+    rows = store.rows(f"SELECT tx_id, address_id, value FROM outputs WHERE tx_id IN ({_ids(txs)})")
+    return [(int(tx_id), int(address_id), int(value)) for tx_id, address_id, value in rows], cut
+
+
+def _backward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tuple[int, int | None, int, int]], bool]:
+    """(tx_id, paying address id or None for new coins, its input value, value the tx paid ``members``), and
+    whether the cap left transactions out."""
+    paid, cut = _capped(_paying_txs(store, members, cap), cap)
+    if not paid:
+        return [], cut
+    rows = store.rows(f"SELECT tx_id, address_id, coalesce(value, 0) FROM inputs WHERE tx_id IN ({_ids(set(paid))})")
+    return [(tx_id, address_id, int(value), paid[tx_id]) for tx_id, address_id, value in rows], cut
+
+
+def _flows(store: LedgerStore, members: set[int], own: int, direction: str,
+           cap: int) -> tuple[dict[int, Flow], int, int, bool]:  # fmt: skip
+    """Money per counterparty wallet, the money that stayed in the node's own wallet, coins newly mined, and
+    whether the cap on transactions read left some out."""
+    flows: dict[int, Flow] = defaultdict(Flow)
+    own_amount = mined = 0
+    if direction == "forward":
+        rows, cut = _forward(store, members, cap)
+        wallets = clusters_of(store, {r[1] for r in rows})
+        for tx_id, address_id, value in rows:
+            if wallets[address_id] == own:
+                own_amount += value
+            else:
+                flows[wallets[address_id]].add(tx_id, value)
+        return flows, own_amount, mined, cut
+    back, cut = _backward(store, members, cap)
+    wallets = clusters_of(store, {r[1] for r in back if r[1] is not None})
+    put_in: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    received: dict[int, int] = {}
+    for tx_id, payer, value, paid in back:
+        put_in[tx_id][None if payer is None else wallets[payer]] += value
+        received[tx_id] = paid
+    for tx_id, by_wallet in put_in.items():
+        total = sum(by_wallet.values())
+        for wallet, value in by_wallet.items():
+            share = received[tx_id] * value // total if total else received[tx_id]
+            if wallet is None:
+                mined += share
+            elif wallet == own:
+                own_amount += share
+            else:
+                flows[wallet].add(tx_id, share)
+    return flows, own_amount, mined, cut
+
+
+def _edge(origin: str, node: dict[str, Any], flow: Flow, direction: str,
+          times: dict[int, tuple[int, bytes]]) -> dict[str, Any]:  # fmt: skip
+    ordered = sorted(flow.txs, key=lambda t: (times[t][0], t))
+    source, target = (origin, node["id"]) if direction == "forward" else (node["id"], origin)
+    return {
+        "id": f"{source}>{target}", "source": source, "target": target, "amount": flow.amount,
+        "amount_coin": coin_text(flow.amount), "transactions": len(ordered),
+        "first_time": times[ordered[0]][0], "last_time": times[ordered[-1]][0],
+        "txids": [display_hash(times[t][1]) for t in ordered[:MAX_TXIDS]], "coinjoin": flow.coinjoin,
+        "reason": _reason(node, flow, direction, len(ordered)),
+    }  # fmt: skip
+
+
+def _reason(node: dict[str, Any], flow: Flow, direction: str, count: int) -> str:
+    """Why the edge is drawn, in plain words (every inference shown carries its reason)."""
+    who = node["caption"]
+    if direction == "forward":
+        said = f"{coin_text(flow.amount)} coins were paid to {who} in {count} transaction(s)"
+    else:
+        said = (f"{who} put in {coin_text(flow.amount)} coins of what was received, in {count} transaction(s) "
+                "(its share of each transaction's inputs)")
+    if flow.coinjoin:
+        said += "; at least one of them is a CoinJoin, where coins of many people are mixed, so this link is weak"
+    return said + "."
+
+
+def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int = DEFAULT_LIMIT,
+           max_transactions: int = MAX_TRANSACTIONS) -> dict[str, Any]:  # fmt: skip
+    """One hop from ``node`` (``cluster:<id>`` or ``address:<text>``): the counterparty wallets and the edges.
+
+    The ``limit`` biggest counterparties are returned as nodes; the rest are summed up in one
+    ``summary`` node and listed in ``hidden`` (id, caption, amount) so any of them can still be added.
+    At most ``max_transactions`` transactions are read, the newest; ``all_read`` says whether that cut any.
+    """
+    if direction not in DIRECTIONS:
+        raise InputError(f"the direction must be forward or backward, not {direction!r}")
+    if not 1 <= limit <= 500:
+        raise InputError("the limit of wallets drawn per hop must be between 1 and 500")
+    origin = describe(store, node)
+    members, own = member_ids(store, node)
+    flows, own_amount, mined, cut = _flows(store, members, own, direction, max_transactions)
+    ranked = sorted(flows, key=lambda c: (-flows[c].amount, c))
+    # Over the limit, one place is kept for the node that sums up the rest.
+    shown, rest = (ranked, []) if len(ranked) <= limit else (ranked[: limit - 1], ranked[limit - 1 :])
+    tx_ids = {t for f in flows.values() for t in f.txs}
+    for tx_id in _coinjoins(store, tx_ids):
+        for flow in flows.values():
+            flow.coinjoin = flow.coinjoin or tx_id in flow.txs
+    times = _times(store, tx_ids)
+    sizes = cluster_sizes(store, set(ranked))
+    nodes = describe_clusters(store, set(shown), sizes=sizes)
+    edges = [_edge(origin["id"], nodes[c], flows[c], direction, times) for c in shown]
+    result: dict[str, Any] = {
+        "origin": origin, "direction": direction, "limit": limit, "nodes": [nodes[c] for c in shown],
+        "edges": edges, "counterparties": len(ranked), "total": sum(f.amount for f in flows.values()),
+        "own_wallet_amount": own_amount, "mined_amount": mined, "summary": None, "hidden": [],
+        "all_read": not cut, "max_transactions": max_transactions,
+    }  # fmt: skip
+    if rest:
+        result.update(_summarised(store, origin["id"], rest, flows, sizes, direction))
+    result["total_coin"] = coin_text(result["total"])
+    result["explanation"] = _explanation(result)
+    return result
+
+
+def _summarised(store: LedgerStore, origin: str, rest: list[int], flows: dict[int, Flow], sizes: dict[int, int],
+                direction: str) -> dict[str, Any]:  # fmt: skip
+    """The summary node standing for the smaller counterparties, and the list of them."""
+    amount = sum(flows[c].amount for c in rest)
+    summary_id = f"summary:{direction}:{origin}"
+    caption = f"{len(rest)} smaller wallets, {coin_text(amount)} coins in all"
+    summary = {"id": summary_id, "kind": "summary", "role": "summary", "size": len(rest), "labels": [],
+               "caption": caption, "amount": amount}  # fmt: skip
+    listed = describe_clusters(store, set(rest[:100]), sizes=sizes)
+    hidden = [{"id": listed[c]["id"], "caption": listed[c]["caption"], "amount": flows[c].amount,
+               "amount_coin": coin_text(flows[c].amount)} for c in rest[:100]]  # fmt: skip
+    source, target = (origin, summary_id) if direction == "forward" else (summary_id, origin)
+    edge = {"id": f"{source}>{target}", "source": source, "target": target, "amount": amount,
+            "amount_coin": coin_text(amount), "transactions": len({t for c in rest for t in flows[c].txs}),
+            "txids": [], "coinjoin": any(flows[c].coinjoin for c in rest),
+            "reason": f"{len(rest)} wallets each moved less than the {len(flows) - len(rest)} drawn; "
+                      "they are summed up here instead of being drawn one by one."}  # fmt: skip
+    return {"summary": summary, "hidden": hidden, "summary_edge": edge}
+
+
+def _explanation(result: dict[str, Any]) -> str:
+    way = "paid" if result["direction"] == "forward" else "was paid by"
+    text = (f"{result['origin']['caption']} {way} {result['counterparties']} other wallet(s), "
+            f"{result['total_coin']} coins in all.")
+    if result["own_wallet_amount"]:
+        text += (f" {coin_text(result['own_wallet_amount'])} coins stayed in its own wallet "
+                 "(change, or moves between its own addresses).")
+    if result["mined_amount"]:
+        text += f" {coin_text(result['mined_amount'])} coins were newly mined."
+    if result["summary"]:
+        text += f" The {result['summary']['size']} smallest are summed up in one node."
+    if not result["all_read"]:
+        text += (f" Only its {result['max_transactions']:,} newest transactions were read: it has more, so "
+                 "these amounts are a part of its money, not all of it.")
+    return text

@@ -1,0 +1,125 @@
+"""What a node of the flow graph is: a wallet (cluster) or one address, with its labels and role.
+
+A node id is ``cluster:<id>`` for a wallet of several addresses and ``address:<text>`` for one
+address (a wallet of one address is always shown as its address). The role decides the colour and
+the shape of the node; the words on the node say the same, so colour is never the only signal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cointrail.errors import InputError
+from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
+from cointrail.ledger.queries import find_address
+from cointrail.ledger.store import LedgerStore, NotInStoreError
+from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
+from cointrail.tracing.services import SERVICE_CATEGORIES, Services, public_label
+
+# Role of a node, from the categories of its labels, strongest first. Plain words for the legend.
+ROLES: dict[str, str] = {
+    "sanctioned": "on a sanctions list (OFAC): dealing with it is forbidden",
+    "site": "an illicit site or its operator (abuse material, trafficking)",
+    "mixer": "a mixer or CoinJoin service: money from many people is mixed there",
+    "exchange": "an exchange or custodial service: it knows its customers, legal process can be served there",
+    "service": "another labelled service (a market, a gambling site…)",
+    "wallet": "a wallet with no label",
+}
+SITE_CATEGORIES = frozenset({"child_sexual_abuse", "human_trafficking", "sexual_abuse", "sextortion", "extremism"})
+
+
+def role_of(labels: list[dict[str, Any]]) -> str:
+    """The strongest role the labels give (``wallet`` when none)."""
+    categories = {str(label.get("category") or "") for label in labels}
+    sources = " ".join(str(label.get("source") or "") for label in labels).lower()
+    if "sanction" in categories or "ofac" in sources:
+        return "sanctioned"
+    if categories & SITE_CATEGORIES:
+        return "site"
+    if "mixing_service" in categories:
+        return "mixer"
+    if categories & LEGAL_PROCESS_CATEGORIES:
+        return "exchange"
+    if categories & SERVICE_CATEGORIES:
+        return "service"
+    return "wallet"
+
+
+def node_id(cluster_id: int, size: int, address: str) -> str:
+    """The id of a wallet's node: its address when it has only one."""
+    return f"address:{address}" if size <= 1 else f"cluster:{cluster_id}"
+
+
+def parse_node(text: str) -> tuple[str, str]:
+    """(kind, value) of a node id, or a plain-words :class:`InputError`."""
+    kind, _, value = text.strip().partition(":")
+    if kind == "cluster" and value.isdigit():
+        return kind, value
+    if kind == "address" and value:
+        return kind, value
+    raise InputError(f"{text!r} is not a node of the graph: use cluster:<number> or address:<address>")
+
+
+def member_ids(store: LedgerStore, node: str) -> tuple[set[int], int]:
+    """The address ids a node stands for, and its cluster id."""
+    kind, value = parse_node(node)
+    if kind == "cluster":
+        cluster_id = int(value)
+        # A wallet's id is the id of one of its addresses; any other number names no wallet.
+        if not address_names(store, {cluster_id}) or clusters_of(store, {cluster_id})[cluster_id] != cluster_id:
+            raise NotInStoreError(f"there is no wallet {node} in this ledger store")
+        return cluster_members(store, cluster_id), cluster_id
+    address_id = find_address(store, value)[0]
+    return {address_id}, clusters_of(store, {address_id})[address_id]
+
+
+def cluster_sizes(store: LedgerStore, cluster_ids: set[int]) -> dict[int, int]:
+    """How many addresses each wallet holds (one query; 1 each in an unclustered store)."""
+    if not cluster_ids:
+        return {}
+    if not store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'address_clusters'")[0]:  # type: ignore[index]
+        return dict.fromkeys(cluster_ids, 1)
+    listed = ", ".join(str(int(c)) for c in sorted(cluster_ids))  # ids from the store, never from the user
+    counted = dict(store.rows(f"SELECT cluster_id, count(*) FROM address_clusters WHERE cluster_id IN ({listed}) "
+                              "GROUP BY cluster_id"))  # fmt: skip
+    return {cid: int(counted.get(cid, 1)) for cid in cluster_ids}
+
+
+def describe_clusters(store: LedgerStore, cluster_ids: set[int], services: Services | None = None,
+                      sizes: dict[int, int] | None = None) -> dict[int, dict[str, Any]]:  # fmt: skip
+    """The node of each wallet: id, size, the address it is named by, labels (with sources) and role."""
+    services = services or Services(store)
+    sizes = sizes or cluster_sizes(store, cluster_ids)
+    names = address_names(store, cluster_ids)  # a wallet is named by the address its id comes from
+    labels = services.labels(cluster_ids)
+    found = {}
+    for cid in cluster_ids:
+        shown = [public_label(lab) for lab in labels[cid]]
+        role = role_of(labels[cid])
+        found[cid] = {
+            "id": node_id(cid, sizes[cid], names[cid]), "kind": "address" if sizes[cid] <= 1 else "cluster",
+            "cluster_id": cid, "size": sizes[cid], "address": names[cid], "labels": shown, "role": role,
+            "caption": _caption(shown, sizes[cid], names[cid], role),
+        }  # fmt: skip
+    return found
+
+
+def _caption(labels: list[dict[str, Any]], size: int, address: str, role: str) -> str:
+    if labels:
+        best = labels[0]
+        return f"{best.get('actor') or best['label']} ({role})"
+    return f"wallet of {size} addresses" if size > 1 else f"address {address[:10]}…"
+
+
+def describe(store: LedgerStore, node: str) -> dict[str, Any]:
+    """The node ``node`` stands for (an address keeps its own id, with its wallet's labels and role)."""
+    kind, value = parse_node(node)
+    ids, cluster_id = member_ids(store, node)
+    item = describe_clusters(store, {cluster_id})[cluster_id]
+    if kind == "address":
+        name = address_names(store, ids)[next(iter(ids))]
+        wallet = item["id"]
+        item = {**item, "id": f"address:{name}", "kind": "address", "address": name, "wallet": wallet}
+        if item["size"] > 1:
+            item["caption"] = f"address {name[:10]}… in {item['caption']}"
+    return item

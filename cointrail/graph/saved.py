@@ -1,0 +1,109 @@
+"""A graph as the investigator arranged it, kept in the case: write-once evidence, logged.
+
+Each save is a new JSON document (nodes with their position, pinned and collapsed state and notes;
+edges with their amounts and reasons) stored under its SHA-256 and recorded in the custody log as
+``graph.save``; nothing is overwritten, so every earlier arrangement stays in the case. The latest is
+read back only after its hash is checked against the log.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cointrail import __version__
+from cointrail.cases.case import Case
+from cointrail.cases.custody import utc_now
+from cointrail.cases.evidence import sha256_file
+from cointrail.errors import InputError, IntegrityError
+
+GRAPH_FORMAT = "cointrail-graph/1"
+SAVE_ACTION = "graph.save"
+SUFFIX = ".graph.json"
+MAX_NODES, MAX_EDGES, MAX_NOTE, MAX_TEXT = 2000, 5000, 4000, 300
+_NODE_KEYS = ("id", "kind", "caption", "role", "cluster_id", "size", "address", "x", "y", "pinned", "collapsed",
+              "note", "labels", "added_by")  # fmt: skip
+_EDGE_KEYS = ("id", "source", "target", "amount", "amount_coin", "transactions", "txids", "reason", "coinjoin")
+
+
+def _text(value: Any, limit: int, what: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"the {what} must be text")
+    if len(value) > limit:
+        raise InputError(f"the {what} is too long ({len(value):,} characters; at most {limit:,})")
+    return value
+
+
+def _number(value: Any, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"the {what} must be a number")
+    return round(float(value), 2)
+
+
+def _node(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+        raise InputError("every node of a saved graph needs an id")
+    node = {k: item.get(k) for k in _NODE_KEYS if k in item}
+    node["id"] = _text(item["id"], MAX_TEXT, "node id")
+    node["note"] = _text(item.get("note"), MAX_NOTE, f"note of {node['id']}")
+    node["caption"] = _text(item.get("caption"), MAX_TEXT, f"caption of {node['id']}")
+    node["x"], node["y"] = _number(item.get("x"), "x position"), _number(item.get("y"), "y position")
+    node["pinned"], node["collapsed"] = bool(item.get("pinned")), bool(item.get("collapsed"))
+    node["added_by"] = _text(item.get("added_by"), MAX_TEXT, f"origin of {node['id']}") or None
+    return node
+
+
+def _edge(item: Any, ids: set[str]) -> dict[str, Any]:
+    if not isinstance(item, dict) or item.get("source") not in ids or item.get("target") not in ids:
+        raise InputError("every edge of a saved graph must join two of its nodes")
+    return {k: item.get(k) for k in _EDGE_KEYS if k in item}
+
+
+def graph_document(case: Case, graph: dict[str, Any]) -> dict[str, Any]:
+    """The evidence document of a graph, checked (raises :class:`InputError` on bad input)."""
+    nodes, edges = graph.get("nodes"), graph.get("edges")
+    if not isinstance(nodes, list) or not isinstance(edges, list):
+        raise InputError("a graph needs a list of nodes and a list of edges")
+    if len(nodes) > MAX_NODES or len(edges) > MAX_EDGES:
+        raise InputError(f"a saved graph holds at most {MAX_NODES:,} nodes and {MAX_EDGES:,} edges")
+    checked = [_node(n) for n in nodes]
+    ids = {n["id"] for n in checked}
+    return {
+        "format": GRAPH_FORMAT, "case": case.name, "operator": case.operator, "saved_utc": utc_now(),
+        "tool": f"cointrail {__version__}", "title": _text(graph.get("title"), MAX_TEXT, "title"),
+        "nodes": checked, "edges": [_edge(e, ids) for e in edges],
+    }  # fmt: skip
+
+
+def save_graph(case: Case, graph: dict[str, Any]) -> dict[str, Any]:
+    """Store ``graph`` in the case as a new evidence file, logged; return where, its hash and log entry."""
+    document = graph_document(case, graph)
+    data = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
+    path, digest = case.add_evidence(data, SUFFIX, SAVE_ACTION)
+    entry = case.log.entries()[-1]
+    return {"case": case.name, "path": case.relative(path), "sha256": digest, "log_seq": entry["seq"],
+            "saved_utc": document["saved_utc"], "nodes": len(document["nodes"]), "edges": len(document["edges"])}
+
+
+def saved_graphs(case: Case) -> list[dict[str, Any]]:
+    """Every graph saved in the case, oldest first: the custody-log entries that recorded them."""
+    return [{"seq": e["seq"], "time_utc": e["time_utc"], "operator": e["operator"], "path": e["object"],
+             "sha256": e["sha256"]} for e in case.log.entries() if e["action"] == SAVE_ACTION]  # fmt: skip
+
+
+def latest_graph(case: Case) -> dict[str, Any] | None:
+    """The newest saved graph, after checking its file against the hash in the log; None when none was saved."""
+    saves = saved_graphs(case)
+    if not saves:
+        return None
+    last = saves[-1]
+    path = case.folder / last["path"]
+    if not path.is_file() or sha256_file(path) != last["sha256"]:
+        raise IntegrityError(f"the saved graph {last['path']} no longer matches the hash in the custody log "
+                             f"(entry {last['seq']}): run `cointrail verify --case {case.name}`")  # fmt: skip
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return {**document, "evidence": last}

@@ -1,0 +1,101 @@
+"""The one place where errors become HTTP responses, with a message a person can act on.
+
+cointrail's own errors (:mod:`cointrail.errors`) keep their sentence and get a status: bad input
+400, not in the store 404, evidence that no longer matches its hash 409, an outside service that
+failed 502. Invalid request fields get 422 with the field named. Anything else is a bug: the
+details go to a crash log and the page says where it is; the server keeps running. Pages under
+``/api/`` answer JSON (``{"ok": false, "status", "error"}``), the others an HTML page.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+import traceback
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from cointrail import __version__
+from cointrail.errors import CointrailError, ExternalServiceError, InputError, IntegrityError
+from cointrail.ledger.store import NotInStoreError
+
+# Most specific first: NotInStoreError and IntegrityError are not InputErrors, but all are CointrailErrors.
+STATUSES: tuple[tuple[type[CointrailError], int], ...] = (
+    (NotInStoreError, 404), (IntegrityError, 409), (ExternalServiceError, 502), (InputError, 400),
+    (CointrailError, 400),
+)  # fmt: skip
+TITLES = {400: "This cannot be done", 401: "The access token is needed", 403: "Not allowed", 404: "Not found",
+          409: "Evidence check failed", 422: "Something in the request is missing or wrong",
+          500: "Internal error", 502: "An outside service failed"}  # fmt: skip
+
+
+def status_of(error: CointrailError) -> int:
+    """The HTTP status of one of cointrail's errors."""
+    return next(status for kind, status in STATUSES if isinstance(error, kind))
+
+
+def write_crash_log(request: Request | None, what: str = "request") -> str:
+    """Write the current traceback to a crash log file; return its path."""
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    fd, path = tempfile.mkstemp(prefix=f"cointrail-web-crash-{stamp}-", suffix=".log")
+    with os.fdopen(fd, "w") as log:
+        where = f"{request.method} {request.url.path}" if request is not None else what
+        log.write(f"cointrail {__version__} web, {where}\n{traceback.format_exc()}")
+    return path
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def problem(request: Request, status: int, message: str) -> Response:
+    """The response for a problem: JSON for the API, else a plain HTML page (escaped, no template needed)."""
+    if wants_json(request):
+        return JSONResponse({"ok": False, "status": status, "error": message}, status_code=status)
+    templates = getattr(request.app.state, "templates", None)
+    if templates is not None:
+        context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+    return HTMLResponse(f"<p>{status}: {message}</p>", status_code=status)
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path", "form"))
+        parts.append(f"{where or 'the request'}: {item.get('msg', 'is not valid')}")
+    return "; ".join(parts) or "the request is not valid"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    async def cointrail_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, CointrailError)
+        return problem(request, status_of(error), str(error))
+
+    async def validation_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        return problem(request, 422, _validation_message(error))
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        detail: Any = error.detail
+        message = detail if isinstance(detail, str) and detail != "Not Found" else "there is no such page here"
+        return problem(request, error.status_code, message)
+
+    async def crash(request: Request, error: Exception) -> Response:
+        path = write_crash_log(request)
+        return problem(request, 500, f"internal error: {type(error).__name__}. This is a bug in cointrail; "
+                                     f"the details are in {path}. The workspace keeps running.")  # fmt: skip
+
+    app.add_exception_handler(CointrailError, cointrail_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, crash)

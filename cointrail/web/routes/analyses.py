@@ -1,0 +1,137 @@
+"""Tracing and the payers of a site from the browser, as background jobs with progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.requests import Request
+
+from cointrail.cases import Case
+from cointrail.errors import InputError
+from cointrail.report import make_report
+from cointrail.report.build import site_addresses
+from cointrail.tracing import END_REASONS, EXPLANATIONS, payers, trace
+from cointrail.web.jobs import Job, Work
+from cointrail.web.options import PayersOptions, ReportOptions, TraceOptions, parse_options
+from cointrail.web.routes.common import case_of, jobs, page, workspace
+from cointrail.web.workspace import Workspace
+
+router = APIRouter()
+TITLES = {"payers": "Who paid the site", "trace": "Trace", "report": "Report"}
+
+
+def _site(case: Case, options: PayersOptions, chain: str) -> list[str] | int:
+    if options.site_from == "cluster":
+        if options.cluster is None:
+            raise InputError("give the wallet (cluster) number of the site")
+        return options.cluster
+    if options.site_from == "addresses":
+        found = [a for a in options.addresses.replace(",", " ").split() if a]
+        if not found:
+            raise InputError("give at least one address of the site")
+        return found
+    captured = site_addresses(case, None, chain)
+    if not captured:
+        raise InputError(f"the case {case.name} has no captured {chain} addresses: capture the site first, "
+                         "or give its addresses or wallet")  # fmt: skip
+    return captured
+
+
+def payers_work(ws: Workspace, case: Case, options: PayersOptions) -> Work:
+    def work(job: Job) -> dict[str, Any]:
+        job.message = "finding the payments into the site"
+        with ws.store(case) as store:
+            site = _site(case, options, store.chain)
+
+            def advance(done: int, total: int) -> None:
+                job.advance(done, total, f"tracing each payer back: hop {done} of {total}")
+
+            return payers(store, site, fiat=options.fiat, hops=options.hops, progress=advance).to_dict()
+    return work
+
+
+def trace_work(ws: Workspace, case: Case, options: TraceOptions) -> Work:
+    def work(job: Job) -> dict[str, Any]:
+        with ws.store(case) as store:
+            def advance(done: int, total: int) -> None:
+                job.advance(done, total, f"following the money: hop {done} of {total}")
+
+            return trace(store, options.start, direction=options.direction, hops=options.hops,
+                         min_value=options.min_value, since=options.since, until=options.until,
+                         model=options.model, progress=advance).to_dict()  # fmt: skip
+    return work
+
+
+def report_work(ws: Workspace, case: Case, options: ReportOptions) -> Work:
+    def work(job: Job) -> dict[str, Any]:
+        job.advance(0, 2, "collecting the facts: tracing the payers and the site's money")
+        result = make_report(case, None, None, pdf=options.pdf, fiat=options.fiat, hops=options.hops,
+                             model=options.model)  # fmt: skip
+        job.advance(2, 2, "written")
+        return result
+    return work
+
+
+def start_job(request: Request, case: Case, kind: str, values: dict[str, Any]) -> Job:
+    """Check the options of ``kind`` and queue its job."""
+    options = parse_options(kind, values)
+    ws = workspace(request)
+    if kind != "report" and not ws.has_store(case):
+        with ws.store(case):  # raises the plain-words error naming the commands to run
+            pass
+    make = {"payers": payers_work, "trace": trace_work, "report": report_work}[kind]
+    return jobs(request).submit(kind, case.name, TITLES[kind], make(ws, case, options),  # type: ignore[operator]
+                                options.model_dump())  # fmt: skip
+
+
+@router.get("/cases/{name}/payers", response_class=HTMLResponse)
+def payers_form(request: Request, name: str) -> HTMLResponse:
+    case = case_of(request, name)
+    return page(request, "payers_form.html", title=f"Who paid the site — {case.name}", case=case.name,
+                options=PayersOptions(), previous=[j for j in jobs(request).of_case(case.name) if j.kind == "payers"])
+
+
+@router.get("/cases/{name}/trace", response_class=HTMLResponse)
+def trace_form(request: Request, name: str, start: str = Query("", max_length=200)) -> HTMLResponse:
+    case = case_of(request, name)
+    return page(request, "trace_form.html", title=f"Trace — {case.name}", case=case.name, start=start,
+                models=EXPLANATIONS, previous=[j for j in jobs(request).of_case(case.name) if j.kind == "trace"])
+
+
+@router.post("/cases/{name}/jobs/{kind}")
+async def start_from_form(request: Request, name: str, kind: str) -> Response:
+    """A form of the payers, trace or report page: queue the job, then show its page."""
+    case = case_of(request, name)
+    form = await request.form()
+    job = start_job(request, case, kind, {k: v for k, v in form.items() if isinstance(v, str)})
+    return RedirectResponse(f"/cases/{case.name}/jobs/{job.id}", status_code=303)
+
+
+class JobRequest(BaseModel):
+    """``POST /api/cases/{name}/jobs``: the analysis and its options (the CLI's names)."""
+
+    kind: str
+    options: dict[str, Any] = {}
+
+
+@router.post("/api/cases/{name}/jobs", status_code=202)
+def start_api(request: Request, name: str, body: JobRequest) -> dict[str, Any]:
+    return start_job(request, case_of(request, name), body.kind, body.options).to_dict()
+
+
+@router.get("/api/jobs/{job_id}")
+def job_api(request: Request, job_id: str, result: bool = Query(False)) -> dict[str, Any]:
+    """Where a job stands (the page polls this); with ``result=true`` its data when done."""
+    return jobs(request).get(job_id).to_dict(with_result=result)
+
+
+@router.get("/cases/{name}/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, name: str, job_id: str) -> HTMLResponse:
+    case = case_of(request, name)
+    job = jobs(request).get(job_id, case.name)
+    return page(request, f"job_{job.kind}.html" if job.state == "done" else "job_running.html",
+                title=f"{job.title} — {case.name}", case=case.name, job=job, result=job.result,
+                reasons=END_REASONS, models=EXPLANATIONS)  # fmt: skip

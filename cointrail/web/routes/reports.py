@@ -1,0 +1,76 @@
+"""The report and the exports, from the browser: written into the case, then downloaded."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.requests import Request
+
+from cointrail.errors import InputError
+from cointrail.exports import EXPORTERS, export
+from cointrail.ledger.store import NotInStoreError
+from cointrail.report import facts_for, request_packs, write_request_packs
+from cointrail.web.options import ReportOptions
+from cointrail.web.routes.common import case_of, jobs, page
+
+router = APIRouter()
+# Files of a case the browser may download: what cointrail wrote for people to read or pass on.
+DOWNLOADABLE = ("report.", "request-pack.", "graph.save")
+MEDIA_TYPES = {".html": "text/html", ".pdf": "application/pdf", ".json": "application/json", ".csv": "text/csv",
+               ".txt": "text/plain"}  # fmt: skip
+
+
+def stored_files(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The downloadable files in a custody log, newest first."""
+    return [e for e in reversed(entries) if e["sha256"] and e["action"].startswith(DOWNLOADABLE)]
+
+
+@router.get("/cases/{name}/report", response_class=HTMLResponse)
+def report_page(request: Request, name: str) -> HTMLResponse:
+    case = case_of(request, name)
+    return page(request, "report.html", title=f"Report and exports — {case.name}", case=case.name,
+                options=ReportOptions(), files=stored_files(case.log.entries()), exporters=EXPORTERS,
+                previous=[j for j in jobs(request).of_case(case.name) if j.kind == "report"])  # fmt: skip
+
+
+@router.get("/cases/{name}/files/{sha256}")
+def download(request: Request, name: str, sha256: str) -> Response:
+    """A report, request pack or saved graph of the case, as a download (never shown in the workspace's pages)."""
+    case = case_of(request, name)
+    entry = next((e for e in stored_files(case.log.entries()) if e["sha256"] == sha256.lower()), None)
+    if entry is None:
+        raise NotInStoreError(f"the case {case.name} has no report or export file with SHA-256 {sha256}")
+    path = case.folder / entry["object"]
+    suffix = path.suffix.lower()
+    filename = f"{case.name}-{entry['action'].replace('.', '-')}-{sha256[:12]}{suffix}"
+    response = FileResponse(path, media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"), filename=filename)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"  # opened by mistake: inert
+    return response
+
+
+@router.post("/cases/{name}/request-packs")
+def request_packs_form(request: Request, name: str) -> Response:
+    """``cointrail request-pack``: per exchange, the transactions to ask about, stored in the case; then listed."""
+    case = case_of(request, name)
+    packs = write_request_packs(case, request_packs(facts_for(case)))
+    if not packs:
+        raise InputError("no exchange was reached by the traces of the latest report: there is no request to make yet")
+    return RedirectResponse(f"/cases/{case.name}/report#stored-files", status_code=303)
+
+
+@router.post("/cases/{name}/export")
+def export_download(request: Request, name: str, fmt: str = Form(..., max_length=20)) -> Response:
+    """An export of the findings (``cointrail export``), logged in the custody log with its SHA-256."""
+    case = case_of(request, name)
+    if fmt not in EXPORTERS:
+        raise InputError(f"unknown export format {fmt!r}; cointrail writes {', '.join(EXPORTERS)}")
+    data = export(facts_for(case), fmt).encode("utf-8")
+    filename = f"{case.name}-export{EXPORTERS[fmt].suffix}"
+    digest = hashlib.sha256(data).hexdigest()
+    # Logged, not stored, as by the CLI: what was shared is part of the custody story; the file can be made again.
+    case.record(f"export.{fmt}", f"export:{filename}", digest)
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "X-SHA256": digest})

@@ -1,0 +1,46 @@
+"""The Jinja2 templates of the workspace and the filters they share (amounts, times, the glossary).
+
+Autoescaping is on for every template: text from a ledger, a label or a captured page is always
+escaped; only :func:`cointrail.web.glossary.gloss` adds links, to text it escaped itself.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+from cointrail import __version__
+from cointrail.addresses.glossary import describe_type
+from cointrail.graph import ROLES
+from cointrail.web.glossary import TERMS, gloss, term
+
+HERE = Path(__file__).resolve().parent
+VENDOR = HERE / "static" / "vendor"
+GRAPH_BUNDLE = VENDOR / "cytoscape.min.js"
+
+
+def coins(value: int | None) -> str:
+    """Base units as coins with eight decimals (never through a float)."""
+    if value is None:
+        return "—"
+    return f"{Decimal(int(value)) / Decimal(100_000_000):,.8f}"
+
+
+def utc(value: int | float | None) -> str:
+    """Unix seconds as a UTC date and time."""
+    if value is None:
+        return "—"
+    return _dt.datetime.fromtimestamp(float(value), _dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def templates() -> Jinja2Templates:
+    """The workspace's templates with their filters and globals."""
+    found = Jinja2Templates(directory=str(HERE / "templates"))
+    env = found.env
+    env.filters.update(coins=coins, utc=utc, gloss=gloss, type_words=describe_type)
+    env.globals.update(term=term, glossary=TERMS, roles=ROLES, version=__version__,
+                       graph_bundle_present=GRAPH_BUNDLE.is_file)  # fmt: skip
+    return found

@@ -1,0 +1,196 @@
+"""The workspace over the demo investigation, through its HTTP API: the same answers as the Python API."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from webserver import Served
+
+from cointrail.cases import open_case
+from cointrail.clustering import show_cluster
+from cointrail.graph import expand as graph_expand
+from cointrail.ledger.store import LedgerStore
+from cointrail.report.build import site_addresses
+from cointrail.report.source import default_store
+from cointrail.tracing import payers
+
+pytestmark = [pytest.mark.slow, pytest.mark.node]
+
+
+@pytest.fixture
+def client(demo_served: Served) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=demo_served.url, timeout=60) as http:
+        yield http
+
+
+def finished(client: httpx.Client, job: dict[str, Any], seconds: float = 240) -> dict[str, Any]:
+    """Poll a job as the page does, until it is done; return it with its result."""
+    deadline = time.monotonic() + seconds
+    seen_progress = False
+    while time.monotonic() < deadline:
+        state = client.get(f"/api/jobs/{job['id']}").json()
+        seen_progress = seen_progress or state["total"] > 0
+        if state["state"] in ("done", "failed"):
+            assert state["state"] == "done", state["error"]
+            data: dict[str, Any] = client.get(f"/api/jobs/{job['id']}", params={"result": "true"}).json()
+            data["seen_progress"] = seen_progress
+            return data
+        time.sleep(0.1)
+    raise AssertionError(f"job {job['id']} did not finish")
+
+
+def site_wallet(client: httpx.Client, case: str) -> dict[str, Any]:
+    start = client.get(f"/api/cases/{case}/graph/start").json()
+    node: dict[str, Any] = max(start["nodes"], key=lambda n: n["size"])
+    assert node["role"] == "site" and node["captured"] and "captured" in node["reason"]
+    return node
+
+
+def expand(client: httpx.Client, case: str, node: str, direction: str, limit: int = 20) -> dict[str, Any]:
+    params: dict[str, Any] = {"node": node, "direction": direction, "limit": limit}
+    data: dict[str, Any] = client.get(f"/api/cases/{case}/graph/expand", params=params).json()
+    return data
+
+
+def test_an_address_page_gives_totals_labels_members_and_why(client: httpx.Client, demo_case: str,
+                                                             demo_run: dict[str, Any]) -> None:  # fmt: skip
+    node = site_wallet(client, demo_case)
+    data = client.get(f"/api/cases/{demo_case}/address/{node['address']}").json()
+    info, wallet = data["info"], data["wallet"]
+    assert info["received"] > 0 and info["first_seen"]["txid"]
+    assert info["last_seen"]["time"] >= info["first_seen"]["time"]
+    assert wallet["cluster_id"] == node["cluster_id"] and len(wallet["members"]) == node["size"]
+    explained = [wallet["why_members"][m] for m in wallet["members"] if m != node["address"]]
+    assert explained and all(w["in_cluster"] and w["steps"] for w in explained)
+    sentences = [s["explanation"] for w in explained for s in w["steps"]]
+    assert all("spent together" in s or "change" in s for s in sentences)
+    page = client.get(f"/cases/{demo_case}/address/{node['address']}").text
+    assert "Why is it in this wallet?" in page and 'href="/glossary#multi-input"' in page
+
+
+def test_an_exchange_wallet_shows_its_labels_with_sources(client: httpx.Client, demo_case: str,
+                                                          demo_run: dict[str, Any]) -> None:  # fmt: skip
+    exchange = demo_run["payers"]["payers"][0]["funding"][0]
+    with LedgerStore.open(default_store(open_case(demo_case, root=demo_run["workdir"] + "/cases")),
+                          read_only=True) as store:
+        expected = show_cluster(store, exchange["service_address"])
+    page = client.get(f"/api/cases/{demo_case}/cluster/{expected['cluster_id']}").json()
+    assert page["attribution"] == expected["attribution"]
+    group = page["attribution"]["groups"][0]
+    assert group["service"] == exchange["service"] and group["sources"][0]["source"]
+    assert page["node"]["role"] == "exchange" and exchange["service"] in page["node"]["caption"]
+    html = client.get(f"/cases/{demo_case}/cluster/{expected['cluster_id']}").text
+    assert "legal process can be served there" in html and group["sources"][0]["source"] in html
+
+
+def test_expanding_a_hop_accounts_for_every_coin(client: httpx.Client, demo_case: str) -> None:
+    node = site_wallet(client, demo_case)
+    wallet = client.get(f"/api/cases/{demo_case}/cluster/{node['cluster_id']}").json()
+    back = expand(client, demo_case, node["id"], "backward")
+    # What the site's wallet received came from the wallets drawn, its own wallet, or new coins: nothing is lost.
+    assert back["total"] + back["own_wallet_amount"] + back["mined_amount"] == wallet["totals"]["received"]
+    assert sum(e["amount"] for e in back["edges"]) == back["total"]
+    assert all(e["target"] == node["id"] for e in back["edges"])
+    assert all(e["txids"] and e["reason"] for e in back["edges"])
+    forward = expand(client, demo_case, node["id"], "forward")
+    assert forward["edges"] and all(e["source"] == node["id"] for e in forward["edges"])
+    assert forward["total"] + forward["own_wallet_amount"] <= wallet["totals"]["sent"]  # the rest paid the fees
+
+
+def test_a_large_neighbourhood_is_summed_up_not_drawn(client: httpx.Client, demo_case: str) -> None:
+    node = site_wallet(client, demo_case)
+    full = expand(client, demo_case, node["id"], "backward")
+    assert full["counterparties"] >= 3
+    small = expand(client, demo_case, node["id"], "backward", limit=2)
+    assert len(small["nodes"]) == 1 and small["summary"]["size"] == full["counterparties"] - 1
+    assert len(small["hidden"]) == small["summary"]["size"]
+    assert small["nodes"][0]["id"] == full["nodes"][0]["id"]  # the biggest is drawn
+    assert small["summary_edge"]["amount"] + small["edges"][0]["amount"] == full["total"]
+    assert full["all_read"]
+
+
+def test_a_hop_reads_at_most_so_many_transactions_and_says_so(demo_run: dict[str, Any], demo_case: str) -> None:
+    case = open_case(demo_case, root=demo_run["workdir"] + "/cases")
+    with LedgerStore.open(default_store(case), read_only=True) as store:
+        hops = [graph_expand(store, f"cluster:{c}", "backward") for c in demo_run["payers"]["site"]["cluster_ids"]]
+        whole = max(hops, key=lambda h: sum(e["transactions"] for e in h["edges"]))  # the site's busiest wallet
+        assert sum(e["transactions"] for e in whole["edges"]) >= 2
+        cut = graph_expand(store, whole["origin"]["id"], "backward", max_transactions=1)
+    assert whole["all_read"] and not cut["all_read"] and "newest transactions were read" in cut["explanation"]
+    assert len({t for e in cut["edges"] for t in e["txids"]}) == 1 and cut["total"] < whole["total"]
+
+
+def test_the_payers_job_gives_what_the_python_api_gives(client: httpx.Client, demo_case: str,
+                                                        demo_run: dict[str, Any]) -> None:  # fmt: skip
+    job = client.post(f"/api/cases/{demo_case}/jobs", json={"kind": "payers", "options": {"hops": 6}})
+    assert job.status_code == 202, job.text
+    done = finished(client, job.json())
+    assert done["seen_progress"] or done["total"] > 0
+    case = open_case(demo_case, root=demo_run["workdir"] + "/cases")
+    with LedgerStore.open(default_store(case), read_only=True) as store:
+        expected = payers(store, site_addresses(case, None, store.chain), hops=6).to_dict()
+    assert done["result"] == expected
+    assert done["result"]["totals"]["payers"] == len(demo_run["payers"]["payers"])
+
+
+def test_a_job_that_cannot_be_done_says_why(client: httpx.Client, demo_case: str) -> None:
+    job = client.post(f"/api/cases/{demo_case}/jobs",
+                      json={"kind": "payers", "options": {"site_from": "addresses", "addresses": "tb1qnotanaddress"}})
+    assert job.status_code == 202  # the options are well formed; the address is checked when the job runs
+    deadline = time.monotonic() + 60
+    while (state := client.get(f"/api/jobs/{job.json()['id']}").json())["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert state["state"] == "failed" and "not a valid address" in state["error"]
+    page = client.get(f"/cases/{demo_case}/jobs/{state['id']}").text
+    assert "It could not be done:" in page and "not a valid address" in page
+
+
+def test_a_trace_job_with_the_cli_options(client: httpx.Client, demo_case: str) -> None:
+    node = site_wallet(client, demo_case)
+    options = {"start": f"cluster:{node['cluster_id']}", "direction": "forward", "hops": 4, "model": "fifo"}
+    job = client.post(f"/api/cases/{demo_case}/jobs", json={"kind": "trace", "options": options})
+    done = finished(client, job.json())
+    result = done["result"]
+    assert result["model"]["name"] == "fifo" and result["hops"] == 4 and result["ends"]
+    assert done["total"] == 4 and done["done"] >= 1
+    assert any(end["reason"] == "service" for end in result["ends"])  # the operator cashes out at an exchange
+    page = client.get(f"/cases/{demo_case}/jobs/{done['id']}").text
+    assert "Where the trails end" in page and 'href="/glossary#taint"' in page
+    drawn = client.get(f"/api/cases/{demo_case}/graph/start", params={"trace": done["id"]}).json()
+    assert drawn["nodes"][0]["cluster_id"] == node["cluster_id"]  # the start first
+    assert drawn["edges"]
+    assert all(e["amount"] > 0 and e["txids"] and "traced money" in e["reason"] for e in drawn["edges"])
+    assert any(n["role"] == "exchange" for n in drawn["nodes"])  # where the trail ended
+    ids = {n["id"] for n in drawn["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids and e["source"] != e["target"] for e in drawn["edges"])
+
+
+def test_the_report_is_written_into_the_case_and_downloaded(client: httpx.Client, demo_case: str,
+                                                            demo_run: dict[str, Any]) -> None:  # fmt: skip
+    job = client.post(f"/api/cases/{demo_case}/jobs", json={"kind": "report", "options": {"pdf": False}}).json()
+    result = finished(client, job)["result"]
+    html = result["files"]["html"]
+    download = client.get(f"/cases/{demo_case}/files/{html['sha256']}")
+    assert download.status_code == 200 and hashlib.sha256(download.content).hexdigest() == html["sha256"]
+    case = open_case(demo_case, root=demo_run["workdir"] + "/cases")
+    logged = {e["object"]: e for e in case.log.entries()}
+    assert logged[html["path"]]["operator"] == "Web Tester" and logged[html["path"]]["action"] == "report.html"
+    export = client.post(f"/cases/{demo_case}/export", data={"fmt": "csv"})
+    assert export.status_code == 200 and b"txid" in export.content.splitlines()[0]
+    assert demo_run["payers"]["payments"][0]["txid"].encode() in export.content
+    entry = case.log.entries()[-1]
+    assert entry["action"] == "export.csv" and entry["sha256"] == hashlib.sha256(export.content).hexdigest()
+    packs = client.post(f"/cases/{demo_case}/request-packs")
+    assert packs.status_code == 303
+    letters = [e for e in case.log.entries()[entry["seq"]:] if e["action"] == "request-pack.letter"]
+    assert letters and all(e["operator"] == "Web Tester" for e in letters)
+    listed = client.get(f"/cases/{demo_case}/report").text
+    assert all(e["sha256"] in listed for e in letters)
+    letter = client.get(f"/cases/{demo_case}/files/{letters[0]['sha256']}")
+    assert letter.status_code == 200 and hashlib.sha256(letter.content).hexdigest() == letters[0]["sha256"]
