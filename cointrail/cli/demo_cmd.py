@@ -117,7 +117,9 @@ def render_demo(result: dict[str, Any]) -> str:
              _step(8, "show that tampering is caught"), *_render_integrity(result)[1:],
              f"\nDone in {timings['total_seconds']:.1f} s ("
              + ", ".join(f"{t['step']} {t['seconds']:.1f} s" for t in timings["steps"]) + ").",
-             f"Everything is in {result['workdir']} (case folder: {folder})."]  # fmt: skip
+             f"Everything is in {result['workdir']} (case folder: {folder}).",
+             "To explore the case in your browser (the wallets, the flow graph, the payers):",
+             f"  cointrail serve --cases-dir {Path(folder).parent} --case {capture['case']}"]  # fmt: skip
     return "\n".join(lines)
 
 
