@@ -217,7 +217,8 @@ CPU seconds of each side (this process + the node), same best runs:
 {cpu_table}
 What limits it: CPU, not waiting on the node. The node serves the whole bulk chain in {b["fetch_node_cpu"]:.2f} CPU s
 and the client decodes it in {b["fetch_cpu"]:.2f}; the ingest spends {extra_cpu:.2f} CPU s more in the client
-({b["transactions"] / extra_cpu:,.0f} transactions per CPU second, as the raw-file ingest). Even spread perfectly
+({b["transactions"] / extra_cpu:,.0f} transactions per CPU second; the raw-file ingest: see "Raw block parsing").
+Even spread perfectly
 over the {cores} cores with nothing else running, its {b["ingest_cpu"] + b["ingest_node_cpu"]:.2f} CPU s (client and
 node) would take {floor:.2f} s: a ratio of at most {b["fetch"] / floor:.2f} against this run's fetch. The other work
 on the machine slows both sides, the fetch included (it took 0.57 s on the same chain at load 4), so the measured
@@ -231,13 +232,16 @@ process, DuckDB's threads included): {b["open_wall"]:.2f} s to create the store,
 the batch (resolve, insert, address_stats, commit), {b["index_wall"]:.2f} s to build the indexes after the bulk
 load and {b["close_wall"]:.2f} s to close it (checkpoint). The store's write is most of the time, then parsing.
 
-Pipelining cannot hide them here. Fetching and parsing already overlap (worker threads fetch while the main thread
-parses), and writing overlaps both when there are several batches; a bulk load writes up to 250,000 transactions
-per batch, so this chain is one batch. Splitting it into batches of 7,000–30,000 transactions measured no faster
-(once, on 2026-12-01 at load 4.3: 3.0–3.2 s against 2.7 s for one batch): no core is idle to take the overlapped
-work. On the small economy the fixed costs of the store (create, last write, close) are as large as the whole
-fetch. The ratio measures cointrail against a node on the same cores; with the node on its own machine or more
-cores free, the ingest's own rate (the tx/s above) is the figure that counts.
+Pipelining hides little of it here. Fetching overlaps parsing and writing only across batches (worker threads
+fetch the next batch while the main thread parses one and a store thread writes the one before), and a bulk load's
+batch holds up to 250,000 transactions: this chain is one batch, so each step waits for the one before. Timed
+inside one ingest (once, on 2026-12-01 at load 6.4): the last block fetched at 0.97 s, parsed at 1.47 s, written
+at 3.40 s, indexes built at 4.52 s, store closed at 4.59 s. Better overlap could at most reach the bound above;
+splitting the load into batches of 7,000–30,000 transactions measured no faster (once, at load 4.3: 3.0–3.2 s
+against 2.7 s for one batch), since no core is idle to take the overlapped work, and every batch adds a commit and
+more spends of stored outputs. On the small economy the fixed costs of the store (create, last write, close) are
+as large as the whole fetch. The ratio measures cointrail against a node on the same cores; with the node on its
+own machine or more cores free, the ingest's own rate (the tx/s above) is the figure that counts.
 """
 
 
