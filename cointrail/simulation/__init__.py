@@ -7,12 +7,24 @@
 * :func:`build_economy` (:mod:`~cointrail.simulation.trading`): a smaller trading
   economy for ingest tests; :mod:`~cointrail.simulation.oracle`: the node's own
   totals, to compare a ledger store with.
+* :func:`build_bulk_chain` (:mod:`~cointrail.simulation.bulk_chain`): tens of
+  thousands of transactions in seconds, mined with ``generateblock``, for ingest
+  benchmarks.
 
 ``cointrail demo`` plays the scenario; the tests and benchmarks use it too.
 """
 
+from cointrail.simulation.bulk_chain import build_bulk_chain
 from cointrail.simulation.economy import Economy, scenario_node
 from cointrail.simulation.node import LitecoindMissing, RegtestNode, litecoind_available
 from cointrail.simulation.trading import build_economy
 
-__all__ = ["Economy", "LitecoindMissing", "RegtestNode", "build_economy", "litecoind_available", "scenario_node"]
+__all__ = [
+    "Economy",
+    "LitecoindMissing",
+    "RegtestNode",
+    "build_bulk_chain",
+    "build_economy",
+    "litecoind_available",
+    "scenario_node",
+]
