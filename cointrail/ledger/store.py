@@ -20,7 +20,7 @@ import duckdb
 
 from cointrail.chains import utxo_network
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
-from cointrail.ledger import address_stats, schema
+from cointrail.ledger import address_stats, partialstate, schema
 from cointrail.ledger.batch import Batch
 from cointrail.ledger.chainstate import ChainState
 from cointrail.ledger.model import Block
@@ -66,6 +66,7 @@ class LedgerStore:
         self.chain = chain
         self.network = network
         self._chain_state: ChainState | None = None
+        self._partially_resolved = 0  # transactions resolved without the full chain state
 
     @classmethod
     def open(
@@ -160,11 +161,22 @@ class LedgerStore:
             self.con.execute(schema.INDEXES_DDL)
             self.con.execute("COMMIT")
 
-    def chain_state(self) -> ChainState:
-        """What the writer needs of the stored chain to resolve the next batch (loaded on first use)."""
+    def chain_state(self, batch: Batch | None = None) -> ChainState:
+        """What the writer needs of the stored chain to resolve the next batch (loaded on first use).
+
+        Given the batch, and while this store's ingest is small beside what the
+        store holds, only the rows the batch needs (:mod:`cointrail.ledger.partialstate`).
+        """
+        if self._chain_state is None and batch is not None:
+            self._partially_resolved += len(batch.tx)
+            if self._partially_resolved * partialstate.STORE_TO_BATCH_CROSSOVER <= self._stored_transactions():
+                return partialstate.load_for(self.con, batch)
         if self._chain_state is None:
             self._chain_state = ChainState.load(self.con)
         return self._chain_state
+
+    def _stored_transactions(self) -> int:
+        return self.one("SELECT count(*) FROM transactions")[0]  # type: ignore[index]
 
     def forget_chain_state(self) -> None:
         """Drop the in-memory chain state: it no longer matches what is committed."""

@@ -108,7 +108,7 @@ def write_batch(store: LedgerStore, b: Batch) -> None:
     con = store.con
     began = False
     try:
-        resolved = store.chain_state().resolve(b)
+        resolved = store.chain_state(b).resolve(b)
         if resolved.unresolved is not None:
             raise _unresolved(b, *resolved.unresolved)
         tables = _tables(store, b, resolved)
