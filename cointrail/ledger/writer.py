@@ -120,8 +120,8 @@ def write_batch(store: LedgerStore, b: Batch) -> None:
             con.register("b_spends", tables["spends"])
             con.execute(_MARK_SPENT)
             con.unregister("b_spends")
-        lo, hi = b.heights
-        address_stats.add_heights(con, store.chain, store.network, lo, hi)
+        if not store.defers_address_stats:
+            address_stats.add_heights(con, store.chain, store.network, *b.heights)
         con.execute("COMMIT")
     except BaseException:
         if began:
