@@ -164,8 +164,8 @@ class LedgerStore:
             yield
         finally:
             self.defers_address_stats = False
-            self.con.execute("RESET checkpoint_threshold")
             address_stats.catch_up(self.con, self.chain, self.network)
+            self.con.execute("RESET checkpoint_threshold")
             self.con.execute("BEGIN TRANSACTION")
             self.con.execute(schema.INDEXES_DDL)
             self.con.execute("COMMIT")
