@@ -30,7 +30,7 @@ _FIRST_OUT, _N_OUT, _COINBASE, _FIRST_IN, _N_IN = (
 # A run resolves its batches this way while the store holds at least this many times the transactions they hold
 # together; beyond, loading the full state once is cheaper. Measured on the benchmark chain stored to 750,000
 # transactions (docs/benchmarks.md, "Small ingests onto a large store"): fetch + resolve against load + resolve,
-# 0.69 against 1.20 CPU s for a batch of 100,000 transactions (store/batch 7.5), 1.75 against 1.18 for 200,000 (3.8).
+# 0.68 against 0.98 CPU s for a batch of 100,000 transactions (store/batch 7.5), 1.47 against 1.11 for 200,000 (3.8).
 STORE_TO_BATCH_CROSSOVER = 5
 
 # The stored transactions the batch's inputs name (of two with one txid, BIP 30's duplicate coinbases, both:
