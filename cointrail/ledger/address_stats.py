@@ -143,9 +143,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:
 
 # A bulk load adds the totals of all its blocks at its end, set-based, instead of per batch: on the 1M benchmark
 # chain, bulk loads interleaved in one run, 3.9 against 4.8 CPU s for address_stats, 25.4 against 27.6 s in all
-# (best of 2 each, a loaded machine; docs/benchmarks.md has the breakdown). This meta row, committed before its first batch, says from which height
-# the table lacks them: until they are added (by the load's end, or by the next open for writing after a kill),
-# the table is not to be read (:func:`is_usable`).
+# (best of 2 each, a loaded machine; docs/benchmarks.md has the breakdown). This meta row, committed before its
+# first batch, says from which height the table lacks them: until they are added (by the load's end, or by the next
+# open for writing after a kill), the table is not to be read (:func:`is_usable`).
 _DEFERRED_KEY = "address_stats_deferred_from"
 
 
