@@ -194,7 +194,11 @@ class ChainState:
 
 def _binary(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[npt.NDArray[np.uint8], I64]:
     """A BLOB column as (bytes back to back, offsets), the layout of :class:`KeyIndex`."""
-    column = con.sql(sql).to_arrow_table().column(0)
+    return binary_layout(con.sql(sql).to_arrow_table().column(0))
+
+
+def binary_layout(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.uint8], I64]:
+    """An Arrow binary column as (bytes back to back, offsets), the layout of :class:`KeyIndex`."""
     array = column.combine_chunks() if column.num_chunks else pa.array([], pa.binary())
     if not pa.types.is_large_binary(array.type):
         array = array.cast(pa.large_binary())

@@ -20,7 +20,7 @@ import duckdb
 
 from cointrail.chains import utxo_network
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
-from cointrail.ledger import address_stats, schema
+from cointrail.ledger import address_stats, partialstate, schema
 from cointrail.ledger.batch import Batch
 from cointrail.ledger.chainstate import ChainState
 from cointrail.ledger.model import Block
@@ -66,6 +66,8 @@ class LedgerStore:
         self.chain = chain
         self.network = network
         self._chain_state: ChainState | None = None
+        self.defers_address_stats = False  # during a bulk load: its end adds them (address_stats.defer)
+        self._partially_resolved = 0  # transactions resolved without the full chain state
 
     @classmethod
     def open(
@@ -92,13 +94,14 @@ class LedgerStore:
             raise InputError(f"the store {path} holds {stored[0]} {stored[1]}, not {chain} {network}")
         if not read_only:
             address_stats.ensure(con, *stored)
+            address_stats.catch_up(con, *stored)  # the totals a bulk load killed midway left out
             con.execute(schema.INDEXES_DDL)  # rebuilds those a bulk load killed midway left out
         return cls(con, path, *stored)
 
     @functools.cached_property
     def has_address_stats(self) -> bool:
         """Whether the store keeps this version's per-address totals (every store written by it does)."""
-        return address_stats.is_current(self.con)
+        return address_stats.is_usable(self.con)
 
     def close(self) -> None:
         self.con.close()
@@ -146,25 +149,43 @@ class LedgerStore:
         """Write many batches without the lookup indexes, then build them once (also after an error).
 
         The tables are the same either way; only queries are slower until the
-        indexes are back. An ingest killed meanwhile leaves them out until the
-        store is next opened for writing, which builds them. Checkpoints are
+        indexes are back. ``address_stats`` gets the load's totals once at its
+        end, not per batch. An ingest killed meanwhile leaves both out until the
+        store is next opened for writing, which builds them (queries meanwhile
+        compute an address's totals from its rows). Checkpoints are
         also spaced out: each rewrites the outputs that later batches marked spent.
         """
         self.con.execute(schema.DROP_INDEXES_DDL)
         self.con.execute(f"SET checkpoint_threshold = '{BULK_CHECKPOINT_THRESHOLD}'")
+        tip = self.tip()
+        address_stats.defer(self.con, tip[0] + 1 if tip else 0)
+        self.defers_address_stats = True
         try:
             yield
         finally:
+            self.defers_address_stats = False
+            address_stats.catch_up(self.con, self.chain, self.network)
             self.con.execute("RESET checkpoint_threshold")
             self.con.execute("BEGIN TRANSACTION")
             self.con.execute(schema.INDEXES_DDL)
             self.con.execute("COMMIT")
 
-    def chain_state(self) -> ChainState:
-        """What the writer needs of the stored chain to resolve the next batch (loaded on first use)."""
+    def chain_state(self, batch: Batch | None = None) -> ChainState:
+        """What the writer needs of the stored chain to resolve the next batch (loaded on first use).
+
+        Given the batch, and while this store's ingest is small beside what the
+        store holds, only the rows the batch needs (:mod:`cointrail.ledger.partialstate`).
+        """
+        if self._chain_state is None and batch is not None:
+            self._partially_resolved += len(batch.tx)
+            if self._partially_resolved * partialstate.STORE_TO_BATCH_CROSSOVER <= self._stored_transactions():
+                return partialstate.load_for(self.con, batch)
         if self._chain_state is None:
             self._chain_state = ChainState.load(self.con)
         return self._chain_state
+
+    def _stored_transactions(self) -> int:
+        return self.one("SELECT count(*) FROM transactions")[0]  # type: ignore[index]
 
     def forget_chain_state(self) -> None:
         """Drop the in-memory chain state: it no longer matches what is committed."""

@@ -108,7 +108,7 @@ def write_batch(store: LedgerStore, b: Batch) -> None:
     con = store.con
     began = False
     try:
-        resolved = store.chain_state().resolve(b)
+        resolved = store.chain_state(b).resolve(b)
         if resolved.unresolved is not None:
             raise _unresolved(b, *resolved.unresolved)
         tables = _tables(store, b, resolved)
@@ -120,8 +120,8 @@ def write_batch(store: LedgerStore, b: Batch) -> None:
             con.register("b_spends", tables["spends"])
             con.execute(_MARK_SPENT)
             con.unregister("b_spends")
-        lo, hi = b.heights
-        address_stats.add_heights(con, store.chain, store.network, lo, hi)
+        if not store.defers_address_stats:
+            address_stats.add_heights(con, store.chain, store.network, *b.heights)
         con.execute("COMMIT")
     except BaseException:
         if began:

@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from ledger_compare import first_difference, table_contents
 
-from cointrail.ledger import schema
+from cointrail.ledger import address_stats, schema
 from cointrail.ledger.ingest import BlockFilesSource, ingest
 from cointrail.ledger.store import LedgerStore
 
@@ -44,3 +45,26 @@ def test_indexes_a_killed_bulk_load_left_out_are_built_when_the_store_is_next_op
     assert not set(schema.INDEX_NAMES) & _indexes(db)
     LedgerStore.open(db).close()
     assert set(schema.INDEX_NAMES) <= _indexes(db)
+
+
+def test_address_stats_a_killed_bulk_load_left_out_are_added_when_the_store_is_next_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = generate_chain(tmp_path / "chain", 2000, seed=12, txs_per_block=40, n_wallets=200)
+    whole, killed = tmp_path / "whole.duckdb", tmp_path / "killed.duckdb"
+    with LedgerStore.open(whole, "bitcoin", "regtest") as store:
+        ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_blocks=7, bulk_blocks=1)
+    with LedgerStore.open(killed, "bitcoin", "regtest") as store:
+        source = BlockFilesSource(made.path, "bitcoin", "regtest")
+        tip = source.tip_height()
+        source.tip_height = lambda: tip // 3  # type: ignore[method-assign]
+        ingest(store, source, batch_blocks=7, bulk_blocks=1)  # a whole bulk load, then one killed before its end
+        with monkeypatch.context() as patch:
+            patch.setattr(address_stats, "catch_up", lambda *args: None)
+            ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_blocks=7, bulk_blocks=1)
+    with LedgerStore.open(killed, read_only=True) as store:
+        assert not store.has_address_stats  # queries compute totals from the rows meanwhile
+    LedgerStore.open(killed).close()
+    assert first_difference(table_contents(whole), table_contents(killed)) is None
+    with LedgerStore.open(killed, read_only=True) as store:
+        assert store.has_address_stats
