@@ -132,6 +132,10 @@ def ingest(
     _ingest_until_tip(store, source, progress, report, batch_blocks, batch_transactions)
     tip = store.tip()
     report.tip_height = tip[0] if tip else None
+    # address-info's serving table, brought to the new tip (imported here to keep this edit in one place).
+    from cointrail.ledger.address_lookup import refresh_address_lookup
+
+    refresh_address_lookup(store)
     report.seconds = time.perf_counter() - began
     return report
 

@@ -117,3 +117,15 @@ CREATE INDEX IF NOT EXISTS inputs_by_address ON inputs (address_id);
 CREATE INDEX IF NOT EXISTS inputs_by_tx ON inputs (tx_id);
 CREATE INDEX IF NOT EXISTS blocks_by_hash ON blocks (hash);
 """
+
+# Derived, not exported (so not in TABLE_KEYS): each address's address-info answer
+# with its top 20 counterparties, as JSON, for one indexed lookup per answer
+# (cointrail.ledger.address_lookup). The index is made after a full build's rows.
+ADDRESS_LOOKUP_DDL = """
+CREATE TABLE IF NOT EXISTS address_lookup (
+    address VARCHAR NOT NULL,
+    address_id BIGINT NOT NULL,
+    answer VARCHAR NOT NULL
+);
+"""
+ADDRESS_LOOKUP_INDEX_DDL = "CREATE INDEX IF NOT EXISTS address_lookup_by_address ON address_lookup (address);"
