@@ -288,7 +288,7 @@ def serving_part(r: dict[str, Any], n_transactions: int) -> str:
     """Latencies, the live path's queries, and what address_lookup costs."""
     build, refresh = r["build"], r["refresh"]
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
-    return f"""{_SERVING_STARTS} ({_machine(today)}; load average {r["serve_load"]:.1f}), through the Python
+    return f"""{_SERVING_STARTS}, {_machine(today)}, load average {r["serve_load"]:.1f}: through the Python
 API on an open store (as the CLI and the web app call it), {r["lookups"]:.0f} calls of each row, interleaved in the
 same run, each row on random addresses of its own:
 
@@ -328,8 +328,12 @@ done to the queries (tried, measured 2026-12-01 and not kept: prepared statement
 same reason: each address's default answer precomputed at ingest, keyed by the address string (ART index), so an
 answer is one point query. It is derived: built set-based in SQL from the ledger and `address_stats`, brought up to
 date at the end of every ingest (only the addresses of the new blocks; their whole history), valid only for the tip
-its stamp in `meta` names, never exported (docs/store.md). The full build runs a range of 250,000 addresses at a
-time, which keeps its peak memory within the 2 GB target; one statement over all of them peaked at about 5 GB.
+its stamp in `meta` names, never exported (docs/store.md). The full build runs a range of 100,000 addresses at a
+time under a DuckDB memory limit of 1 GB, which keeps its peak memory within the 2 GB target (one statement over all
+of them peaked at about 5 GB, ranges of 250,000 at 2.6 GB: the counterparty lists being aggregated are mostly
+outside DuckDB's limit); the price is scans of the ledger's tables per range, much of the build's CPU time, which is
+more than the ingest's own (about 25-35 s on this chain after the ingest speed work): computing the ranked pairs once
+for all ranges is the next step to try. An ingest that adds blocks to a built table pays only the incremental row.
 Kept as JSON text in one column because a stored row is read back fastest that way: the same answer in typed
 columns with a list of structs for the counterparties took 1.5 ms to fetch (DuckDB reads a nested column's row
 slowly), in 14 flat columns 0.7 ms; and as arrays rather than objects (the field names are put back in Python), half
