@@ -331,9 +331,11 @@ date at the end of every ingest (only the addresses of the new blocks; their who
 its stamp in `meta` names, never exported (docs/store.md). The full build runs a range of 100,000 addresses at a
 time under a DuckDB memory limit of 1 GB, which keeps its peak memory within the 2 GB target (one statement over all
 of them peaked at about 5 GB, ranges of 250,000 at 2.6 GB: the counterparty lists being aggregated are mostly
-outside DuckDB's limit); the price is scans of the ledger's tables per range, much of the build's CPU time, which is
-more than the ingest's own (about 25-35 s on this chain after the ingest speed work): computing the ranked pairs once
-for all ranges is the next step to try. An ingest that adds blocks to a built table pays only the incremental row.
+outside DuckDB's limit). Its CPU time is more than the ingest's own (about 25-35 s on this chain after the ingest
+speed work). Tried and not kept (2026-12-01, load about 1): computing the ranked counterparty pairs once for all
+ranges rather than per range, 39.8 s of CPU against 38.7 s, 1.15 GB at peak against 1.38 GB. Where the time goes
+(the pairs, the JSON text, writing 0.9 GB) is the next thing to profile. An ingest that adds blocks to a built
+table pays only the incremental row.
 Kept as JSON text in one column because a stored row is read back fastest that way: the same answer in typed
 columns with a list of structs for the counterparties took 1.5 ms to fetch (DuckDB reads a nested column's row
 slowly), in 14 flat columns 0.7 ms; and as arrays rather than objects (the field names are put back in Python), half
