@@ -90,6 +90,11 @@ def test_more_counterparties_or_not_an_address_string_take_the_live_path(economy
         assert many == live_address_info(store, busiest, 50)
         padded = address_info(store, f"  {busiest}\n")
         assert padded == address_info(store, busiest), "the address is stripped on both paths"
+        bech32 = store.one("SELECT address FROM addresses WHERE address LIKE 'rltc1%' LIMIT 1")[0]  # type: ignore[index]
+        queries = count_queries(store)
+        upper = address_info(store, bech32.upper())  # not the stored string: found by its script
+        assert len(queries) > 1 and "address_lookup" in queries[0], "looked up, missed, then computed live"
+        assert upper == address_info(store, bech32)
 
 
 def test_a_stale_table_is_never_used_and_a_refresh_brings_it_up(store_copy: Path, economy: RegtestNode,
