@@ -9,23 +9,31 @@ reused from ``--cache``, as ``raw_ingest.py`` does), then in one run:
 2. store size per transaction;
 3. ``address-info`` latency (the Python API on an open store, as the CLI and the
    web app call it) for random addresses, with and without counterparties,
-   against the baselines of the plainest indexed point query and of ``SELECT 1``
-   on the same connection, interleaved.
+   served from ``address_lookup`` and computed live from the ledger, against the
+   baselines of the plainest indexed point query and of ``SELECT 1`` on the same
+   connection, interleaved;
+4. the cost of ``address_lookup``: a full build (time, peak memory, size) and an
+   incremental refresh after a further batch of blocks (rolled back, then
+   appended again from the chain's files), each in a process of its own.
 
 Writes the "Store and address-info" section of docs/benchmarks.md.
 
 Run: ``.venv/bin/python benchmarks/address_info.py [--transactions 1000000] [--cache DIR] [--lookups 1000]
-[--no-write] [--latency-only]`` (``--latency-only`` reuses the store of an earlier run.)
+[--no-write] [--latency-only] [--keep-ingest]`` (``--latency-only`` reuses the store of an earlier run and prints
+the address-info rows; ``--keep-ingest`` reuses it too, measures 3 and 4 and writes the section with the ingest
+figures of the earlier run kept as they are.)
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,11 +43,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from doc_sections import replace_section  # noqa: E402
+from doc_sections import BENCHMARKS_DOC, markers, replace_section  # noqa: E402
 from raw_ingest import chain_for, read_only  # noqa: E402
 
+from cointrail.ledger.address_lookup import refresh_address_lookup  # noqa: E402
 from cointrail.ledger.ingest import BlockFilesSource, ingest  # noqa: E402
-from cointrail.ledger.queries import address_info  # noqa: E402
+from cointrail.ledger.queries import address_info, live_address_info  # noqa: E402
 from cointrail.ledger.store import LedgerStore  # noqa: E402
 
 
@@ -75,12 +84,17 @@ def latencies(db: Path, lookups: int, warm_up: int = 50) -> dict[str, list[float
     forms changes every round, and the first ``warm_up`` rounds (the store's
     first blocks loaded) are not counted.
     """
+    with LedgerStore.open(db) as store:  # brought up to date first, then the same connection reads
+        refresh_address_lookup(store)
     with LedgerStore.open(db, read_only=True) as store:
+        assert store.address_lookup_valid, "address_lookup describes the tip"
         forms: dict[str, Callable[[str], object]] = {
             "floor": lambda name: store.one("SELECT 1"),
             "base": lambda name: store.one("SELECT address_id FROM addresses WHERE address = ?", [name]),
-            "ours": lambda name: address_info(store, name, counterparties=0),
-            "full": lambda name: address_info(store, name),
+            "ours": lambda name: live_address_info(store, name, counterparties=0),
+            "full": lambda name: live_address_info(store, name),
+            "served0": lambda name: address_info(store, name, counterparties=0),
+            "served": lambda name: address_info(store, name),
         }
         names = _sample(store, (lookups + warm_up) * len(forms))
         times: dict[str, list[float]] = {form: [] for form in forms}
@@ -112,7 +126,7 @@ def _step(sql: str) -> str:
 
 
 def step_times(db: Path, lookups: int) -> dict[str, tuple[float, int]]:
-    """Median milliseconds and count of each query of the CLI's default answer, on addresses of their own."""
+    """Median milliseconds and count of each query of the default answer computed live, on addresses of their own."""
     times: dict[str, list[float]] = {}
     with LedgerStore.open(db, read_only=True) as store:
         def timed(query: Callable[..., object]) -> Callable[..., object]:
@@ -126,7 +140,7 @@ def step_times(db: Path, lookups: int) -> dict[str, tuple[float, int]]:
         names = _sample(store, lookups, seed=2)
         store.one, store.rows = timed(store.one), timed(store.rows)  # type: ignore[method-assign]
         for name in names:
-            address_info(store, name)
+            live_address_info(store, name)
     return {step: (statistics.median(v), len(v)) for step, v in times.items()}
 
 
@@ -141,12 +155,69 @@ def measure(n_transactions: int, cache: Path, lookups: int) -> dict[str, Any]:
     load = os.getloadavg()[1]  # the 5-minute average: the ingest's own span
     return {"transactions": txs, "blocks": made.n_blocks, "megabytes": n_bytes / 1e6, "read_cpu": read_cpu,
             "ingest_wall": wall, "ingest_cpu": cpu, "load": load, "db_bytes": db.stat().st_size,
-            **latency_figures(latencies(db, lookups)), "steps": step_times(db, lookups)}  # fmt: skip
+            **serving_figures(db, lookups, made.path)}  # fmt: skip
+
+
+def serving_figures(db: Path, lookups: int, blocks_dir: Path) -> dict[str, Any]:
+    """Latencies, the live path's queries, and what address_lookup costs to build and keep up."""
+    refresh = in_own_process("refresh", db, str(blocks_dir), str(REFRESH_BLOCKS))
+    return {**latency_figures(latencies(db, lookups)), "steps": step_times(db, lookups),
+            "build": in_own_process("build", db), "refresh": refresh}  # fmt: skip
+
+
+# Run in a process of its own so that its peak memory is its own: "build" rebuilds
+# address_lookup in full (its size from DuckDB's used blocks before and after);
+# "refresh" rolls the last REFRESH_BLOCKS blocks back, appends them again from the
+# chain's files, and brings the table up to date (incremental).
+REFRESH_BLOCKS = 20
+_CHILD = """
+import json, resource, sys, time
+from cointrail.ledger import address_lookup
+from cointrail.ledger.sources import BlockFilesSource
+from cointrail.ledger.store import LedgerStore
+
+def used(store):
+    store.con.execute("CHECKPOINT")
+    return store.one("SELECT used_blocks * block_size FROM pragma_database_size()")[0]
+
+what, db = sys.argv[1], sys.argv[2]
+out = {}
+with LedgerStore.open(db) as store:
+    if what == "build":
+        store.con.execute("BEGIN TRANSACTION")
+        store.con.execute("DROP TABLE IF EXISTS address_lookup")
+        store.con.execute("DELETE FROM meta WHERE key LIKE 'address_lookup%'")
+        store.con.execute("COMMIT")
+        before = used(store)
+    else:
+        tip = store.tip()[0]
+        began = time.perf_counter()
+        store.rollback_to(tip - int(sys.argv[4]))
+        out["rollback_s"] = time.perf_counter() - began
+        blocks = list(BlockFilesSource(sys.argv[3], store.chain, store.network).blocks(tip - int(sys.argv[4]) + 1, tip))
+        store.append(blocks)
+        out["transactions"] = sum(len(b.block.transactions) for b in blocks)
+    rss, wall, cpu = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter(), time.process_time()
+    result = address_lookup.refresh_address_lookup(store)
+    out.update(how=result["refresh"], wall=time.perf_counter() - wall, cpu=time.process_time() - cpu,
+               rss_before_mb=rss / 1024, addresses=result["addresses"])
+    if what == "build":
+        out["bytes"] = used(store) - before
+out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def in_own_process(what: str, db: Path, *args: str) -> dict[str, Any]:
+    """Run a step of _CHILD in a new Python process; its figures."""
+    done = subprocess.run([sys.executable, "-c", _CHILD, what, str(db), *args], check=True, capture_output=True,
+                          text=True)  # fmt: skip
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def latency_figures(times: dict[str, list[float]]) -> dict[str, float]:
     """Median and 95th percentile of each form, and how many calls each."""
-    figures = {"lookups": float(len(times["ours"]))}
+    figures = {"lookups": float(len(times["ours"])), "serve_load": os.getloadavg()[1]}
     for form, values in times.items():
         figures[f"{form}_median"] = statistics.median(values)
         figures[f"{form}_p95"] = statistics.quantiles(values, n=20)[18]
@@ -158,8 +229,12 @@ def latency_table(r: dict[str, float]) -> str:
     return "".join(f"| {what} | {r[form + '_median']:.2f} ms | {r[form + '_p95']:.2f} ms |\n" for what, form in (
         ("DuckDB's fixed cost of one query from Python (`SELECT 1`)", "floor"),
         ("baseline: one indexed point query (`SELECT address_id FROM addresses WHERE address = ?`)", "base"),
-        ("`address_info()`: totals, transaction count, first and last seen", "ours"),
-        ("`address_info()` with its 20 main counterparties too (the CLI's default)", "full"),
+        ("computed from the ledger (`live_address_info()`): totals, transaction count, first and last seen", "ours"),
+        ("computed from the ledger, with its 20 main counterparties too", "full"),
+        ("**`address_info()` served from `address_lookup`**: totals, transaction count, first and last seen",
+         "served0"),
+        ("**`address_info()` served from `address_lookup`, with its 20 main counterparties (the CLI's default)**",
+         "served"),
     ))  # fmt: skip
 
 
@@ -169,8 +244,13 @@ def steps_table(steps: dict[str, tuple[float, int]]) -> str:
     return "".join(f"| {step} | {steps[step][0]:.2f} ms | {steps[step][1]} |\n" for step in order if step in steps)
 
 
-def render(r: dict[str, Any]) -> str:
-    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+def _machine(today: str) -> str:
+    return (f"run {today} on a machine with {os.cpu_count()} cores shared with other work "
+            f"({platform.python_implementation()} {platform.python_version()})")  # fmt: skip
+
+
+def ingest_part(r: dict[str, Any]) -> str:
+    """The heading and the ingest figures of a full run."""
     n = r["transactions"]
     ingest_rows = "".join(f"| {what} | {s:.1f} s | {n / s:,.0f} tx/s |\n" for what, s in (
         ("baseline: read the files, un-XOR, split into records (CPU)", r["read_cpu"]),
@@ -178,9 +258,8 @@ def render(r: dict[str, Any]) -> str:
     ))  # fmt: skip
     return f"""## Store and address-info
 
-`benchmarks/address_info.py`, run {today} on a machine with {os.cpu_count()} cores shared with other work
-({platform.python_implementation()} {platform.python_version()}). The synthetic chain of `raw_ingest.py`:
-{n:,.0f} transactions in {r["blocks"]:,.0f} blocks ({r["megabytes"]:.0f} MB of blk files).
+`benchmarks/address_info.py`, {_machine(dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"))}. The synthetic chain of
+`raw_ingest.py`: {n:,.0f} transactions in {r["blocks"]:,.0f} blocks ({r["megabytes"]:.0f} MB of blk files).
 
 | what | time | transactions per second |
 |---|---|---|
@@ -191,35 +270,76 @@ previous batch; with both busy in Python, the GIL sets the pace. What remains pe
 objects in the parser and column lists in the writer: parsing straight into columns is the next step.
 
 Store size: {r["db_bytes"] / 1e6:,.0f} MB, {r["db_bytes"] / n:,.0f} bytes per transaction (all tables and indexes).
+"""
 
-`address-info` on that store through the Python API on an open store (as the CLI and the web app call it),
-{r["lookups"]:.0f} calls of each row, interleaved in the same run, each row on random addresses of its own:
+
+# Where the ingest part of the section ends: what --keep-ingest keeps before it.
+_SERVING_STARTS = "`address-info` on that store"
+
+
+def kept_ingest_part() -> str:
+    """The ingest part of the section as an earlier full run wrote it."""
+    start, end = markers("addressinfo")
+    section = BENCHMARKS_DOC.read_text(encoding="utf-8").split(start, 1)[1].split(end, 1)[0]
+    return section.split(_SERVING_STARTS, 1)[0].strip("\n") + "\n"
+
+
+def serving_part(r: dict[str, Any], n_transactions: int) -> str:
+    """Latencies, the live path's queries, and what address_lookup costs."""
+    build, refresh = r["build"], r["refresh"]
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    return f"""{_SERVING_STARTS}, {_machine(today)}, load average {r["serve_load"]:.1f}: through the Python
+API on an open store (as the CLI and the web app call it), {r["lookups"]:.0f} calls of each row, interleaved in the
+same run, each row on random addresses of its own:
 
 | what | median | 95th percentile |
 |---|---|---|
 {latency_table(r)}
-Where the last row's time goes, query by query ({r["lookups"]:.0f} more calls, on other addresses):
+The served rows are one indexed point query in `address_lookup` (the address's whole answer, stored as JSON) and
+`json.loads`; the baseline row is the cheapest such query. The rows computed from the ledger are what address-info
+did before the table, and still does when the table is stale or absent, for more than 20 counterparties, or for an
+input that is not a stored address string (same answers: tests/ledger/test_address_lookup.py). Their queries, one
+by one ({r["lookups"]:.0f} more calls, on other addresses):
 
 | query | median | times run |
 |---|---|---|
 {steps_table(r["steps"])}
+What `address_lookup` costs, each step in a process of its own (peak resident memory of that process):
+
+| step | wall | CPU | peak memory |
+|---|---|---|---|
+| full build: {build["addresses"]:,} addresses, {build["bytes"] / 1e6:,.0f} MB in the store \
+({build["bytes"] / n_transactions:,.0f} bytes per transaction) | {build["wall"]:.1f} s | {build["cpu"]:.1f} s | \
+{build["peak_mb"]:,.0f} MB |
+| incremental refresh after {REFRESH_BLOCKS} more blocks ({refresh["transactions"]:,} transactions; \
+`{refresh["how"]}`) | {refresh["wall"]:.1f} s | {refresh["cpu"]:.1f} s | {refresh["peak_mb"]:,.0f} MB |
+
+(The roll-back of those {REFRESH_BLOCKS} blocks that prepared the refresh took {refresh["rollback_s"]:.1f} s, the
+table's addresses of those blocks recomputed in it.)
+
 {EXPLANATION}"""
 
 
-EXPLANATION = """Target: 1 ms median for the CLI's default answer, which lists counterparties (the last row); the row
-without them is reported too. Neither reaches it. Both are chains of indexed lookups, each waiting for the one
-before; each lookup costs DuckDB's fixed cost of a query from Python (parse, bind, optimize, run, fetch: the first
-row) plus finding and fetching its rows (the baseline row is the cheapest such lookup). Without counterparties it is
-three: the address; its row of `address_stats` (totals, transaction count, first and last seen height and time, kept
-up by the writer); the txids of its first and last transactions. With them, four: the address; its `address_stats`
-row; both sides of its transactions with those txids in the same query (its transactions are its first and last when
-it has at most two, as most have; otherwise one more query lists them); the counterparties' addresses. The table
-above shows each costing about a baseline row or more: per-query cost, not the amount of data, sets the figure.
-Tried, measured (2026-12-01, same machine) and not kept: prepared statements (DuckDB binds and optimizes an
-`EXECUTE` again for its values), one query joining the address and its totals or reaching them through a subquery
-(slower than two lookups), the first and last txids stored in `address_stats` (0.3 ms less without counterparties,
-none with them, for about 0.3 s more per batch of 50,000 transactions at ingest), `threads = 1` (0.1 ms, and a
-setting global to the database).
+EXPLANATION = """Target: 1 ms median for the CLI's default answer, which lists 20 counterparties. Computed from the
+ledger it is a chain of four or five indexed lookups, each waiting for the one before, each costing DuckDB's fixed
+cost of a query from Python (parse, bind, optimize, run, fetch) plus finding its rows: about 3 ms, whatever is
+done to the queries (tried, measured 2026-12-01 and not kept: prepared statements, joins and subqueries, `threads =
+1`, the first and last txids in `address_stats`). `address_lookup` is a serving index, as GraphSense keeps for the
+same reason: each address's default answer precomputed at ingest, keyed by the address string (ART index), so an
+answer is one point query. It is derived: built set-based in SQL from the ledger and `address_stats`, brought up to
+date at the end of every ingest (only the addresses of the new blocks; their whole history), valid only for the tip
+its stamp in `meta` names, never exported (docs/store.md). The full build runs a range of 100,000 addresses at a
+time under a DuckDB memory limit of 1 GB, which keeps its peak memory within the 2 GB target (one statement over all
+of them peaked at about 5 GB, ranges of 250,000 at 2.6 GB: the counterparty lists being aggregated are mostly
+outside DuckDB's limit). Its CPU time is more than the ingest's own (about 25-35 s on this chain after the ingest
+speed work). Tried and not kept (2026-12-01, load about 1): computing the ranked counterparty pairs once for all
+ranges rather than per range, 39.8 s of CPU against 38.7 s, 1.15 GB at peak against 1.38 GB. Where the time goes
+(the pairs, the JSON text, writing 0.9 GB) is the next thing to profile. An ingest that adds blocks to a built
+table pays only the incremental row.
+Kept as JSON text in one column because a stored row is read back fastest that way: the same answer in typed
+columns with a list of structs for the counterparties took 1.5 ms to fetch (DuckDB reads a nested column's row
+slowly), in 14 flat columns 0.7 ms; and as arrays rather than objects (the field names are put back in Python), half
+the bytes of objects to build and store.
 """
 
 
@@ -232,13 +352,23 @@ def main() -> None:
     parser.add_argument("--latency-only", action="store_true",
                         help="reuse the store an earlier run left in --cache and print only the address-info rows "
                              "(never writes the docs)")  # fmt: skip
+    parser.add_argument("--keep-ingest", action="store_true",
+                        help="reuse the store an earlier run left in --cache, measure address-info and "
+                             "address_lookup, and keep the section's ingest figures as they are")  # fmt: skip
     args = parser.parse_args()
+    db = args.cache / f"store-{args.transactions}.duckdb"
     if args.latency_only:
-        db = args.cache / f"store-{args.transactions}.duckdb"
         print(latency_table(latency_figures(latencies(db, args.lookups))))
         print(steps_table(step_times(db, args.lookups)))
         return
-    section = render(measure(args.transactions, args.cache, args.lookups))
+    if args.keep_ingest:
+        made, _ = chain_for(args.transactions, args.cache)
+        with LedgerStore.open(db, read_only=True) as store:
+            (n,) = store.one("SELECT count(*) FROM transactions")  # type: ignore[misc]
+        section = kept_ingest_part() + "\n" + serving_part(serving_figures(db, args.lookups, made.path), n)
+    else:
+        r = measure(args.transactions, args.cache, args.lookups)
+        section = ingest_part(r) + "\n" + serving_part(r, r["transactions"])
     print(section)
     if not args.no_write:
         replace_section("addressinfo", section)

@@ -1,15 +1,18 @@
-"""``cointrail store export|import``: move a ledger store to and from Parquet files."""
+"""``cointrail store export|import|index``: move a ledger store to and from Parquet files; rebuild its lookup."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option
-from cointrail.errors import EXIT_OK
+from cointrail.errors import EXIT_OK, InputError
+from cointrail.ledger.address_lookup import refresh_address_lookup
 from cointrail.ledger.parquet import export_parquet, import_parquet
+from cointrail.ledger.store import LedgerStore
 
 
 def _render(verb: str) -> Any:
@@ -22,7 +25,7 @@ def _render(verb: str) -> Any:
 
 @click.group("store")
 def command() -> None:
-    """Export a ledger store to Parquet files, or create one from them."""
+    """Export a ledger store to Parquet files, create one from them, or bring its address lookup up to date."""
 
 
 @command.command("export")
@@ -47,4 +50,25 @@ def import_(db: str, directory: str, as_json: bool) -> int:
     """Create the store --db (a new file) from the Parquet files in --parquet DIR."""
     result = import_parquet(directory, db)
     emit(result, as_json, _render(f"Imported into {db}:"))
+    return EXIT_OK
+
+
+def _render_index(result: dict[str, Any]) -> str:
+    tip = result["tip"]
+    at = f"block {tip['height']} ({tip['hash']})" if tip else "an empty store"
+    return (f"address_lookup of {result['db']}: {result['refresh']} ({result['addresses']:,} addresses, "
+            f"{result['seconds']:.1f} s), for {at}.")  # fmt: skip
+
+
+@command.command("index")
+@db_option
+@click.option("--full", is_flag=True, help="Rebuild the whole table even when it could be brought up to date.")
+@json_option
+def index(db: str, full: bool, as_json: bool) -> int:
+    """Bring the address-info lookup table of --db to its tip (ingest and import do it themselves)."""
+    if not Path(db).exists():
+        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    with LedgerStore.open(db) as store:
+        result = refresh_address_lookup(store, full=full)
+    emit(result, as_json, _render_index)
     return EXIT_OK

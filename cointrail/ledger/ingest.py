@@ -134,6 +134,7 @@ def ingest(
     batch_blocks: int = 500,
     batch_transactions: int = 50_000,
     bulk_blocks: int = 100,
+    build_address_lookup: bool = False,
 ) -> IngestReport:
     """Bring the store up to the source's best chain; return what was done.
 
@@ -142,6 +143,11 @@ def ingest(
     at least ``bulk_blocks`` blocks are to be written, and more than the store
     holds, they are written as a bulk load (:meth:`LedgerStore.bulk_load`), in batches of up to
     :data:`BULK_BATCH_TRANSACTIONS` transactions.
+
+    The store's ``address_lookup`` (address-info's serving index) is brought
+    to the new tip when the store has one, or built when
+    ``build_address_lookup``: it is opt-in because a first build costs more than
+    the ingest itself (docs/store.md).
     """
     progress = progress or NoProgress()
     report = IngestReport(store.chain, store.network, source.name)
@@ -150,6 +156,11 @@ def ingest(
     _ingest_until_tip(store, source, progress, report, batch_blocks, batch_transactions, bulk_blocks)
     tip = store.tip()
     report.tip_height = tip[0] if tip else None
+    # address-info's serving table, brought to the new tip (imported here to keep this edit in one place).
+    from cointrail.ledger import address_lookup
+
+    if build_address_lookup or address_lookup.exists(store.con):
+        address_lookup.refresh_address_lookup(store)
     report.seconds = time.perf_counter() - began
     return report
 

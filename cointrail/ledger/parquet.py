@@ -2,7 +2,8 @@
 
 Parquet is what the scale-out engine (Spark) reads, and a portable way to hand
 a store to a partner. Rows are written in key order so that the same store
-always gives the same files.
+always gives the same files. The derived ``address_lookup`` is not exported:
+an import computes it from the imported rows.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import duckdb
 
 from cointrail.errors import InputError
 from cointrail.ledger import address_stats, schema
+from cointrail.ledger.address_lookup import refresh_address_lookup
 from cointrail.ledger.store import LedgerStore
 
 
@@ -71,4 +73,5 @@ def import_parquet(directory: str | Path, db: str | Path) -> dict[str, Any]:
                 continue
             store.con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{_sql_path(source)}')")
         store.con.execute("COMMIT")
+        refresh_address_lookup(store)  # derived, never exported: computed from the imported rows
         return {"db": str(db), "chain": chain, "network": network, "rows": store.counts()}

@@ -9,11 +9,13 @@ because rows are stored in chain order.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any, NamedTuple
 
 from cointrail.addresses import parse_address
 from cointrail.errors import InputError
+from cointrail.ledger import address_lookup
 from cointrail.ledger.model import display_hash, internal_hash
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 
@@ -179,7 +181,47 @@ def _ranked(store: LedgerStore, found: dict[int, dict[str, Any]], limit: int) ->
 def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> dict[str, Any]:
     """Received, sent, balance (base units), transactions, first/last seen and counterparties.
 
-    ``counterparties`` is how many to list (0 for none, the quickest answer).
+    ``counterparties`` is how many to list (0 for none). When the store's
+    ``address_lookup`` describes its tip, an address string with up to 20
+    counterparties asked is one indexed lookup there; otherwise (a script, more
+    counterparties, a table not refreshed since the last write) the answer is
+    computed from the ledger by :func:`live_address_info`, which gives the same.
+    """
+    if counterparties <= address_lookup.STORED_COUNTERPARTIES and store.address_lookup_valid:
+        text = address.strip()
+        row = store.one("SELECT answer FROM address_lookup WHERE address = ?", [text])
+        if row is not None:
+            return _answer_from_lookup(store, text, row[0], counterparties)
+    return live_address_info(store, address, counterparties)
+
+
+def _answer_from_lookup(store: LedgerStore, name: str, stored: str, counterparties: int) -> dict[str, Any]:
+    """address_info's answer from the address's row of ``address_lookup`` (the JSON array it stores)."""
+    fields = dict(zip(address_lookup.ANSWER_FIELDS, json.loads(stored), strict=True))
+    seen = [{"txid": bytes.fromhex(fields[f"{end}_txid"])[::-1].hex(), "height": fields[f"{end}_height"],
+             "time": fields[f"{end}_time"]} for end in ("first", "last")]  # fmt: skip
+    parties = [dict(zip(address_lookup.PARTY_FIELDS, p, strict=True))
+               for p in fields["counterparties"][: max(counterparties, 0)]]  # fmt: skip
+    counts = (fields["received"], fields["sent"], fields["outputs_received"], fields["outputs_spent"],
+              fields["tx_count"])  # fmt: skip
+    return _answer(store, (name, fields["script_pubkey"], fields["type"]), counts, seen[0], seen[1], parties)
+
+
+def _answer(store: LedgerStore, who: tuple[str | None, str, str], counts: tuple[int, int, int, int, int],
+            first: dict[str, Any], last: dict[str, Any], parties: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """The answer's dict, keys in the order ``--json`` prints them, whichever path computed it."""
+    (name, script, kind), (received, sent, n_out, n_in, n_tx) = who, counts
+    return {
+        "chain": store.chain, "network": store.network, "address": name, "script_pubkey": script,
+        "type": kind, "received": received, "sent": sent, "balance": received - sent,
+        "outputs_received": n_out, "outputs_spent": n_in, "tx_count": n_tx, "first_seen": first, "last_seen": last,
+        "counterparties": parties,
+    }  # fmt: skip
+
+
+def live_address_info(store: LedgerStore, address: str, counterparties: int = 20) -> dict[str, Any]:
+    """address_info computed from the ledger's rows, whatever the state of ``address_lookup``.
+
     Three indexed queries without counterparties (the address, its totals, the
     txids of its first and last transactions); with them, the txids come with
     both sides of its transactions, and the counterparties' addresses take one
@@ -194,13 +236,8 @@ def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> 
     else:
         txids = _txids(store, totals)
     first, last = totals.seen(txids)
-    return {
-        "chain": store.chain, "network": store.network, "address": name, "script_pubkey": script.hex(),
-        "type": kind, "received": totals.received, "sent": totals.sent, "balance": totals.received - totals.sent,
-        "outputs_received": totals.outputs_received, "outputs_spent": totals.outputs_spent,
-        "tx_count": totals.tx_count, "first_seen": first, "last_seen": last,
-        "counterparties": parties,
-    }  # fmt: skip
+    counts = (totals.received, totals.sent, totals.outputs_received, totals.outputs_spent, totals.tx_count)
+    return _answer(store, (name, script.hex(), kind), counts, first, last, parties)
 
 
 def _parse_txid(text: str) -> bytes:

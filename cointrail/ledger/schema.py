@@ -124,3 +124,15 @@ INDEX_NAMES = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", INDEXES_DDL)
 # A bulk load (an ingest of more blocks than the store holds) drops them and builds them once at the end:
 # maintaining ART indexes row by row cost about as much again as building them, more as the store grows.
 DROP_INDEXES_DDL = "".join(f"DROP INDEX IF EXISTS {name};\n" for name in INDEX_NAMES)
+
+# Derived, not exported (so not in TABLE_KEYS): each address's address-info answer
+# with its top 20 counterparties, as JSON, for one indexed lookup per answer
+# (cointrail.ledger.address_lookup). The index is made after a full build's rows.
+ADDRESS_LOOKUP_DDL = """
+CREATE TABLE IF NOT EXISTS address_lookup (
+    address VARCHAR NOT NULL,
+    address_id BIGINT NOT NULL,
+    answer VARCHAR NOT NULL
+);
+"""
+ADDRESS_LOOKUP_INDEX_DDL = "CREATE INDEX IF NOT EXISTS address_lookup_by_address ON address_lookup (address);"

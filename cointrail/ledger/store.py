@@ -20,7 +20,7 @@ import duckdb
 
 from cointrail.chains import utxo_network
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
-from cointrail.ledger import address_stats, partialstate, schema
+from cointrail.ledger import address_lookup, address_stats, partialstate, schema
 from cointrail.ledger.batch import Batch
 from cointrail.ledger.chainstate import ChainState
 from cointrail.ledger.model import Block
@@ -68,6 +68,10 @@ class LedgerStore:
         self._chain_state: ChainState | None = None
         self.defers_address_stats = False  # during a bulk load: its end adds them (address_stats.defer)
         self._partially_resolved = 0  # transactions resolved without the full chain state
+        # Whether address_lookup describes the tip: None until first asked (one query per open).
+        # Only this object can change the file while it is open (DuckDB lets one process write
+        # it, and a writer locks out readers), so append and rollback_to keep it exact.
+        self._lookup_valid: bool | None = None
 
     @classmethod
     def open(
@@ -103,6 +107,17 @@ class LedgerStore:
         """Whether the store keeps this version's per-address totals (every store written by it does)."""
         return address_stats.is_usable(self.con)
 
+    @property
+    def address_lookup_valid(self) -> bool:
+        """Whether ``address_lookup`` answers for the stored tip (checked once per open, then kept up)."""
+        if self._lookup_valid is None:
+            self._lookup_valid = address_lookup.is_valid(self.con)
+        return self._lookup_valid
+
+    def lookup_refreshed(self) -> None:
+        """Note that ``address_lookup`` now describes the tip (called by its refresh, after the commit)."""
+        self._lookup_valid = True
+
     def close(self) -> None:
         self.con.close()
 
@@ -136,12 +151,14 @@ class LedgerStore:
         """Store consecutive blocks above the tip, all or nothing (one transaction)."""
         from cointrail.ledger.writer import write_blocks  # writer imports this module
 
+        self._lookup_valid = False  # the tip moves past the lookup's stamp (refresh_address_lookup)
         write_blocks(self, blocks)
 
     def append_batch(self, batch: Batch) -> None:
         """Store a batch of consecutive blocks (as columns) above the tip, all or nothing."""
         from cointrail.ledger.writer import write_batch
 
+        self._lookup_valid = False  # as in append: the tip moves past the lookup's stamp
         write_batch(self, batch)
 
     @contextlib.contextmanager
@@ -203,9 +220,11 @@ class LedgerStore:
             "UPDATE outputs SET spent_by_tx_id = NULL, spent_by_vin = NULL, spent_height = NULL WHERE spent_height > ?",
             [height],
         ))
+        self._lookup_valid = None  # the roll-back may leave the lookup's stamp on the new tip: asked again
         self.con.execute("BEGIN TRANSACTION")
         try:
-            address_stats.recompute_above(self.con, self.chain, self.network, height, deletions)
+            address_lookup.recompute_for_rollback(self.con, height, lambda: address_stats.recompute_above(
+                self.con, self.chain, self.network, height, deletions))  # fmt: skip
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
