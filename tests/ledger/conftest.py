@@ -53,8 +53,7 @@ def economy_store(economy: RegtestNode, tmp_path_factory: pytest.TempPathFactory
 
     db = tmp_path_factory.mktemp("economy-store") / "ledger.duckdb"
     code = main(["ingest", "--chain", "litecoin", "--network", "regtest", "--rpc", economy.url,
-                 "--cookie", str(economy.cookie), "--db", str(db), "--batch-blocks", "25",
-                 "--address-lookup"])  # fmt: skip
+                 "--cookie", str(economy.cookie), "--db", str(db), "--batch-blocks", "25"])  # fmt: skip
     assert code == 0
     return db
 

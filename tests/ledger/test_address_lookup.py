@@ -25,6 +25,18 @@ from cointrail.ledger.store import LedgerStore
 pytestmark = [pytest.mark.node, pytest.mark.slow]
 
 
+@pytest.fixture(scope="module")
+def economy_store(economy_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared economy store (conftest's, left as it is), copied, with its serving index built by `store index`.
+
+    The index is opt-in: the other ledger tests compare stores made without it.
+    """
+    db = tmp_path_factory.mktemp("served-store") / "ledger.duckdb"
+    db.write_bytes(economy_store.read_bytes())
+    assert main(["store", "index", "--db", str(db)]) == 0
+    return db
+
+
 def names(store: LedgerStore) -> list[str]:
     return [r[0] for r in store.rows("SELECT address FROM addresses WHERE address IS NOT NULL ORDER BY address_id")]
 
