@@ -114,6 +114,12 @@ def exists(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found[0][0])
 
 
+def was_built(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``meta`` carries a stamp, table or not: an imported export of a store that had the table."""
+    (count,) = con.execute("SELECT count(*) FROM meta WHERE key = ?", [_STAMP_HEIGHT]).fetchall()[0]
+    return bool(count)
+
+
 def stamp(con: duckdb.DuckDBPyConnection) -> tuple[int, bytes] | None:
     """The height and hash of the tip the table describes, or None (never built, or invalidated).
 

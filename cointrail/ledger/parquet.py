@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from cointrail.errors import InputError
-from cointrail.ledger import address_stats, schema
+from cointrail.ledger import address_lookup, address_stats, schema
 from cointrail.ledger.address_lookup import refresh_address_lookup
 from cointrail.ledger.store import LedgerStore
 
@@ -73,5 +73,6 @@ def import_parquet(directory: str | Path, db: str | Path) -> dict[str, Any]:
                 continue
             store.con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{_sql_path(source)}')")
         store.con.execute("COMMIT")
-        refresh_address_lookup(store)  # derived, never exported: computed from the imported rows
+        if address_lookup.was_built(store.con):  # the exported store had the (opt-in) serving index:
+            refresh_address_lookup(store)  # derived, never exported, so computed from the imported rows
         return {"db": str(db), "chain": chain, "network": network, "rows": store.counts()}
