@@ -42,7 +42,7 @@ BUILD_CHUNK = 100_000
 
 # DuckDB's memory limit while the table is computed: by default DuckDB may use 80 % of
 # the machine's memory, caching every block it scans; the project's target for a 1M
-# transaction ingest (which ends with this refresh) is 2 GB for the whole process.
+# transaction ingest (which ends with this build under `ingest --address-lookup`) is 2 GB for the whole process.
 BUILD_MEMORY = "1GB"
 
 _STAMP_HEIGHT, _STAMP_HASH = "address_lookup_height", "address_lookup_hash"
