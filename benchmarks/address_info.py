@@ -62,7 +62,7 @@ def build_store(made: object, db: Path) -> tuple[float, float, int]:
     return time.perf_counter() - wall, time.process_time() - cpu, report.transactions
 
 
-def _sample(store: LedgerStore, k: int, seed: int = 0) -> list[str]:
+def sample_addresses(store: LedgerStore, k: int, seed: int = 0) -> list[str]:
     """``k`` random addresses of the store (fixed seed), in random order."""
     (count,) = store.one("SELECT count(*) FROM addresses WHERE address IS NOT NULL")  # type: ignore[misc]
     rng = random.Random(seed)
@@ -96,7 +96,7 @@ def latencies(db: Path, lookups: int, warm_up: int = 50) -> dict[str, list[float
             "served0": lambda name: address_info(store, name, counterparties=0),
             "served": lambda name: address_info(store, name),
         }
-        names = _sample(store, (lookups + warm_up) * len(forms))
+        names = sample_addresses(store, (lookups + warm_up) * len(forms))
         times: dict[str, list[float]] = {form: [] for form in forms}
         order = list(forms)
         rng = random.Random(1)
@@ -137,7 +137,7 @@ def step_times(db: Path, lookups: int) -> dict[str, tuple[float, int]]:
                 return result
             return run
 
-        names = _sample(store, lookups, seed=2)
+        names = sample_addresses(store, lookups, seed=2)
         store.one, store.rows = timed(store.one), timed(store.rows)  # type: ignore[method-assign]
         for name in names:
             live_address_info(store, name)

@@ -182,7 +182,8 @@ def section(n_tx: int, tip: int, rows: list[tuple[str, str, dict[str, float]]], 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=1_000_000)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench-chains")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench",
+                        help="where the synthetic chains are kept (the other 1M benchmarks' folder: made once)")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()

@@ -20,7 +20,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import random
 import statistics
 import sys
 import tempfile
@@ -33,7 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from address_info import build_store  # noqa: E402
+from address_info import build_store, sample_addresses  # noqa: E402
 from doc_sections import replace_section  # noqa: E402
 from raw_ingest import chain_for  # noqa: E402
 
@@ -73,13 +72,7 @@ def sample(db: Path, lookups: int) -> tuple[list[str], int, int]:
     with LedgerStore.open(db, read_only=True) as store:
         (addresses,) = store.one("SELECT count(*) FROM addresses WHERE address IS NOT NULL")  # type: ignore[misc]
         (transactions,) = store.one("SELECT count(*) FROM transactions")  # type: ignore[misc]
-        rng = random.Random(0)
-        ids = sorted(rng.sample(range(addresses), min(lookups, addresses)))
-        names = [r[0] for r in store.rows(
-            "SELECT address FROM (SELECT address, row_number() OVER (ORDER BY address_id) - 1 AS n FROM addresses "
-            f"WHERE address IS NOT NULL) WHERE n IN ({', '.join(map(str, ids))})"
-        )]  # fmt: skip
-    rng.shuffle(names)
+        names = sample_addresses(store, lookups)
     return names, transactions, addresses
 
 

@@ -112,9 +112,13 @@ def _why(con: duckdb.DuckDBPyConnection, cluster_id: int, address_id: int, membe
     if other != cluster_id:
         absent = f"{member.strip()} is not in this cluster: no recorded link joins it to these addresses."
         return {"member": member.strip(), "in_cluster": False, "steps": [], "explanation": absent}
-    steps = explain_path(con, cluster_id, address_id, member_id)
+    return _in_cluster(member.strip(), explain_path(con, cluster_id, address_id, member_id))
+
+
+def _in_cluster(member: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """A member's ``why``: the links that join it, told one after another."""
     told = " Then ".join(s["explanation"] for s in steps) or "it is the address asked about."
-    return {"member": member.strip(), "in_cluster": True, "steps": steps, "explanation": told}
+    return {"member": member, "in_cluster": True, "steps": steps, "explanation": told}
 
 
 def member_explanations(store: LedgerStore, address: str, members: list[str]) -> dict[str, dict[str, Any]]:
@@ -125,9 +129,4 @@ def member_explanations(store: LedgerStore, address: str, members: list[str]) ->
     cluster_id = row(con, "SELECT cluster_id FROM address_clusters WHERE address_id = ?", [start])[0]
     ids = {m: _address_id(con, m) for m in members if not m.startswith("script #")}
     paths = explain_paths(con, cluster_id, start, list(ids.values()))
-    found = {}
-    for member, member_id in ids.items():
-        steps = paths[member_id]
-        told = " Then ".join(s["explanation"] for s in steps) or "it is the address asked about."
-        found[member] = {"member": member, "in_cluster": True, "steps": steps, "explanation": told}
-    return found
+    return {member: _in_cluster(member, paths[member_id]) for member, member_id in ids.items()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from cointrail.graph.nodes import cluster_sizes, describe_clusters
+from cointrail.graph.nodes import describe_clusters
 from cointrail.ledger.store import LedgerStore
 from cointrail.tracing.result import coin_text
 
@@ -36,7 +36,7 @@ def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) ->
     start = {wallet_of[n["address"]] for n in traced["nodes"] if n["hop"] == 0 and n["address"] in wallet_of}
     ranked = sorted(set(received) | start, key=lambda c: (c not in start, -received.get(c, 0), c))
     shown = set(ranked[:limit])
-    nodes = describe_clusters(store, shown, sizes=cluster_sizes(store, shown))
+    nodes = describe_clusters(store, shown)
     edges = [_edge(nodes[s], nodes[t], flow, traced) for (s, t), flow in flows.items() if s in shown and t in shown]
     return {"nodes": [nodes[c] for c in ranked[:limit]], "edges": edges, "left_out": max(0, len(ranked) - limit),
             "title": f"trace {traced['direction']} from {traced['start']['value']} ({traced['model']['name']})"}

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cointrail.errors import InputError
-from cointrail.graph.nodes import cluster_sizes, describe, describe_clusters, member_ids
+from cointrail.graph.nodes import cluster_sizes, describe_clusters, describe_members, member_ids
 from cointrail.ledger.model import display_hash
+from cointrail.ledger.queries import id_list
 from cointrail.ledger.store import LedgerStore
 from cointrail.tracing.ledger import clusters_of
 from cointrail.tracing.result import coin_text
@@ -31,10 +32,6 @@ MAX_TRANSACTIONS = 20_000
 MAX_TXIDS = 5  # transactions named on each edge, so every line can be checked on any explorer
 DIRECTIONS = ("forward", "backward")
 
-
-def _ids(values: set[int]) -> str:
-    """A SQL ``IN`` list of integers (ids from the store, never text from the user)."""
-    return ", ".join(str(int(v)) for v in sorted(values)) or "NULL"
 
 
 @dataclass
@@ -52,14 +49,14 @@ class Flow:
 
 def _spending_txs(store: LedgerStore, members: set[int], cap: int) -> set[int]:
     """The newest ``cap`` + 1 transactions spending from ``members`` (one more than the cap shows it was hit)."""
-    rows = store.rows(f"SELECT DISTINCT tx_id FROM inputs WHERE address_id IN ({_ids(members)}) "
+    rows = store.rows(f"SELECT DISTINCT tx_id FROM inputs WHERE address_id IN ({id_list(members)}) "
                       f"ORDER BY tx_id DESC LIMIT {int(cap) + 1}")  # fmt: skip
     return {r[0] for r in rows}
 
 
 def _paying_txs(store: LedgerStore, members: set[int], cap: int) -> dict[int, int]:
     """The newest ``cap`` + 1 transactions paying ``members``, with what each paid them."""
-    rows = store.rows(f"SELECT tx_id, sum(value)::BIGINT FROM outputs WHERE address_id IN ({_ids(members)}) "
+    rows = store.rows(f"SELECT tx_id, sum(value)::BIGINT FROM outputs WHERE address_id IN ({id_list(members)}) "
                       f"GROUP BY tx_id ORDER BY tx_id DESC LIMIT {int(cap) + 1}")  # fmt: skip
     return {tx_id: int(value) for tx_id, value in rows}
 
@@ -74,14 +71,14 @@ def _capped(found: Any, cap: int) -> tuple[Any, bool]:
 
 def _times(store: LedgerStore, tx_ids: set[int]) -> dict[int, tuple[int, bytes]]:
     rows = store.rows(f"SELECT t.tx_id, b.time, t.txid FROM transactions t JOIN blocks b ON b.height = t.block_height "
-                      f"WHERE t.tx_id IN ({_ids(tx_ids)})")  # fmt: skip
+                      f"WHERE t.tx_id IN ({id_list(tx_ids)})")  # fmt: skip
     return {tx_id: (time, bytes(txid)) for tx_id, time, txid in rows}
 
 
 def _coinjoins(store: LedgerStore, tx_ids: set[int]) -> set[int]:
-    if not tx_ids or not store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'coinjoins'")[0]:  # type: ignore[index]
+    if not tx_ids or not store.has_table("coinjoins"):
         return set()
-    return {r[0] for r in store.rows(f"SELECT tx_id FROM coinjoins WHERE tx_id IN ({_ids(tx_ids)})")}
+    return {r[0] for r in store.rows(f"SELECT tx_id FROM coinjoins WHERE tx_id IN ({id_list(tx_ids)})")}
 
 
 def _forward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tuple[int, int, int]], bool]:
@@ -90,7 +87,7 @@ def _forward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tupl
     txs, cut = _capped(_spending_txs(store, members, cap), cap)
     if not txs:
         return [], cut
-    rows = store.rows(f"SELECT tx_id, address_id, value FROM outputs WHERE tx_id IN ({_ids(txs)})")
+    rows = store.rows(f"SELECT tx_id, address_id, value FROM outputs WHERE tx_id IN ({id_list(txs)})")
     return [(int(tx_id), int(address_id), int(value)) for tx_id, address_id, value in rows], cut
 
 
@@ -100,7 +97,7 @@ def _backward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tup
     paid, cut = _capped(_paying_txs(store, members, cap), cap)
     if not paid:
         return [], cut
-    rows = store.rows(f"SELECT tx_id, address_id, coalesce(value, 0) FROM inputs WHERE tx_id IN ({_ids(set(paid))})")
+    rows = store.rows(f"SELECT tx_id, address_id, coalesce(value, 0) FROM inputs WHERE tx_id IN ({id_list(set(paid))})")
     return [(tx_id, address_id, int(value), paid[tx_id]) for tx_id, address_id, value in rows], cut
 
 
@@ -177,8 +174,8 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
         raise InputError(f"the direction must be forward or backward, not {direction!r}")
     if not 1 <= limit <= 500:
         raise InputError("the limit of wallets drawn per hop must be between 1 and 500")
-    origin = describe(store, node)
     members, own = member_ids(store, node)
+    origin = describe_members(store, node, members, own)
     flows, own_amount, mined, cut = _flows(store, members, own, direction, max_transactions)
     ranked = sorted(flows, key=lambda c: (-flows[c].amount, c))
     # Over the limit, one place is kept for the node that sums up the rest.

@@ -11,7 +11,7 @@ from typing import Any
 
 from cointrail.errors import InputError
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
-from cointrail.ledger.queries import find_address
+from cointrail.ledger.queries import find_address, id_list
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
 from cointrail.tracing.services import SERVICE_CATEGORIES, Services, public_label
@@ -77,11 +77,10 @@ def cluster_sizes(store: LedgerStore, cluster_ids: set[int]) -> dict[int, int]:
     """How many addresses each wallet holds (one query; 1 each in an unclustered store)."""
     if not cluster_ids:
         return {}
-    if not store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'address_clusters'")[0]:  # type: ignore[index]
+    if not store.has_table("address_clusters"):
         return dict.fromkeys(cluster_ids, 1)
-    listed = ", ".join(str(int(c)) for c in sorted(cluster_ids))  # ids from the store, never from the user
-    counted = dict(store.rows(f"SELECT cluster_id, count(*) FROM address_clusters WHERE cluster_id IN ({listed}) "
-                              "GROUP BY cluster_id"))  # fmt: skip
+    counted = dict(store.rows("SELECT cluster_id, count(*) FROM address_clusters "
+                              f"WHERE cluster_id IN ({id_list(cluster_ids)}) GROUP BY cluster_id"))  # fmt: skip
     return {cid: int(counted.get(cid, 1)) for cid in cluster_ids}
 
 
@@ -113,8 +112,13 @@ def _caption(labels: list[dict[str, Any]], size: int, address: str, role: str) -
 
 def describe(store: LedgerStore, node: str) -> dict[str, Any]:
     """The node ``node`` stands for (an address keeps its own id, with its wallet's labels and role)."""
-    kind, value = parse_node(node)
     ids, cluster_id = member_ids(store, node)
+    return describe_members(store, node, ids, cluster_id)
+
+
+def describe_members(store: LedgerStore, node: str, ids: set[int], cluster_id: int) -> dict[str, Any]:
+    """:func:`describe` for a node whose members (:func:`member_ids`) are already known."""
+    kind, _ = parse_node(node)
     item = describe_clusters(store, {cluster_id})[cluster_id]
     if kind == "address":
         name = address_names(store, ids)[next(iter(ids))]

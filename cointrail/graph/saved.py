@@ -83,8 +83,8 @@ def save_graph(case: Case, graph: dict[str, Any]) -> dict[str, Any]:
     """Store ``graph`` in the case as a new evidence file, logged; return where, its hash and log entry."""
     document = graph_document(case, graph)
     data = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
-    path, digest = case.add_evidence(data, SUFFIX, SAVE_ACTION)
-    entry = case.log.entries()[-1]
+    path, digest = case.evidence.put_bytes(data, SUFFIX)
+    entry = case.record(SAVE_ACTION, case.relative(path), digest)  # add_evidence, keeping the entry it logs
     return {"case": case.name, "path": case.relative(path), "sha256": digest, "log_seq": entry["seq"],
             "saved_utc": document["saved_utc"], "nodes": len(document["nodes"]), "edges": len(document["edges"])}
 

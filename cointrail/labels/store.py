@@ -140,7 +140,7 @@ def _count(store: LedgerStore) -> int:
 
 
 def _has_table(store: LedgerStore) -> bool:
-    return bool(store.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'labels'")[0][0])
+    return store.has_table("labels")
 
 
 def _canonical(address: str) -> str:

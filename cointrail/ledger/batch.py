@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from cointrail.ledger import columnar
 from cointrail.ledger.model import Block, display_hash
@@ -296,3 +297,10 @@ def unverified(batch: Batch) -> int | None:
         if not checked:
             return i
     return None
+
+
+def hash_column(hashes: npt.NDArray[np.uint8]) -> pa.Array:
+    """(n, 32) hash bytes as an Arrow binary column, without a Python object per hash."""
+    n = len(hashes)
+    offsets = np.arange(0, 32 * n + 1, 32, dtype=np.int32)
+    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(hashes.tobytes())])

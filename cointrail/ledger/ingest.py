@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cointrail.errors import ExternalServiceError, IntegrityError
+from cointrail.ledger import address_lookup
 from cointrail.ledger import batch as columns
 from cointrail.ledger.batch import Batch, RawBlock
 from cointrail.ledger.model import display_hash
@@ -156,11 +157,9 @@ def ingest(
     _ingest_until_tip(store, source, progress, report, batch_blocks, batch_transactions, bulk_blocks)
     tip = store.tip()
     report.tip_height = tip[0] if tip else None
-    # address-info's serving table, brought to the new tip (imported here to keep this edit in one place).
-    from cointrail.ledger import address_lookup
-
-    if build_address_lookup or address_lookup.exists(store.con):
-        address_lookup.refresh_address_lookup(store)
+    if build_address_lookup or address_lookup.exists(store.con):  # address-info's serving table, to the new tip
+        address_lookup.refresh(store.con)
+        store.lookup_refreshed()
     report.seconds = time.perf_counter() - began
     return report
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import duckdb
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 
-from cointrail.ledger.batch import TX, Batch
+from cointrail.ledger.batch import TX, Batch, hash_column
 from cointrail.ledger.chainstate import I64, ChainState, Resolution, binary_layout
 from cointrail.ledger.keyindex import KeyIndex
 
@@ -96,7 +95,7 @@ def _prev_txids(batch: Batch) -> pa.Table:
     spending = np.repeat(tx[:, _COINBASE] == 0, tx[:, _N_IN])
     starts = batch.inputs[spending, 0]
     txids = batch.data[starts[:, None] + np.arange(32)] if len(starts) else np.zeros((0, 32), np.uint8)
-    return pa.table({"txid": _fixed(np.unique(txids, axis=0))})
+    return pa.table({"txid": hash_column(np.unique(txids, axis=0))})
 
 
 def _scripts(batch: Batch) -> pa.Table:
@@ -107,10 +106,6 @@ def _scripts(batch: Batch) -> pa.Table:
     return pa.table({"script": pa.array(sorted(scripts), pa.binary())})
 
 
-def _fixed(hashes: npt.NDArray[np.uint8]) -> pa.Array:
-    n = len(hashes)
-    offsets = np.arange(0, 32 * n + 1, 32, dtype=np.int32)
-    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(hashes.tobytes())])
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, **tables: pa.Table) -> pa.Table:

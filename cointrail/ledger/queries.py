@@ -20,7 +20,7 @@ from cointrail.ledger.model import display_hash, internal_hash
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 
 
-def _in_list(ids: set[int] | list[int]) -> str:
+def id_list(ids: set[int] | list[int]) -> str:
     """A SQL ``IN`` list of integers (ids come from the store, never from the user)."""
     return ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"
 
@@ -95,16 +95,16 @@ def _totals_from_rows(store: LedgerStore, address_id: int) -> _Totals:
     spent = store.rows("SELECT tx_id, value FROM inputs WHERE address_id = ?", [address_id])
     txs = {r[0] for r in received} | {r[0] for r in spent}
     first, last = min(txs), max(txs)
-    ends = _in_list({first, last})
+    ends = id_list({first, last})
     heights = dict(store.rows(f"SELECT tx_id, block_height FROM transactions WHERE tx_id IN ({ends})"))
-    times = dict(store.rows(f"SELECT height, time FROM blocks WHERE height IN ({_in_list(set(heights.values()))})"))
+    times = dict(store.rows(f"SELECT height, time FROM blocks WHERE height IN ({id_list(set(heights.values()))})"))
     return _Totals(sum(r[1] for r in received), sum(r[1] for r in spent), len(received), len(spent), len(txs),
                    first, last, heights[first], times[heights[first]], heights[last], times[heights[last]])  # fmt: skip
 
 
 def _txids(store: LedgerStore, totals: _Totals) -> dict[int, bytes]:
     """The txids of the address's first and last transactions (one indexed lookup)."""
-    ids = _in_list({totals.first_tx_id, totals.last_tx_id})
+    ids = id_list({totals.first_tx_id, totals.last_tx_id})
     return {r[0]: bytes(r[1]) for r in store.rows(f"SELECT tx_id, txid FROM transactions WHERE tx_id IN ({ids})")}
 
 
@@ -133,7 +133,7 @@ SELECT tx_id, NULL, NULL, 'txid', txid FROM transactions WHERE tx_id IN ({seen})
 
 def _sides_and_txids(store: LedgerStore, txs: set[int], totals: _Totals) -> tuple[list[tuple], dict[int, bytes]]:
     """(tx_id, address_id, value, is_input) of every input and output of ``txs``; the first and last txids."""
-    rows = store.rows(_SIDES_AND_TXIDS.format(txs=_in_list(txs), seen=_in_list({totals.first_tx_id,
+    rows = store.rows(_SIDES_AND_TXIDS.format(txs=id_list(txs), seen=id_list({totals.first_tx_id,
                                                                                  totals.last_tx_id})))  # fmt: skip
     sides = [(tx, who, value, kind == "in") for tx, who, value, kind, _ in rows if kind != "txid"]
     return sides, {tx: bytes(txid) for tx, _, _, kind, txid in rows if kind == "txid"}
@@ -167,7 +167,7 @@ def _ranked(store: LedgerStore, found: dict[int, dict[str, Any]], limit: int) ->
     ranked = sorted(found.items(), key=lambda kv: (-len(kv[1]["transactions"]), kv[0]))[:limit]
     if not ranked:
         return []
-    ids = _in_list([k for k, _ in ranked])
+    ids = id_list([k for k, _ in ranked])
     names = {r[0]: r[1:] for r in store.rows(
         f"SELECT address_id, address, script, script_type FROM addresses WHERE address_id IN ({ids})"
     )}  # fmt: skip

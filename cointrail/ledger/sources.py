@@ -11,7 +11,7 @@ network of the store. :class:`BlockSource` is that interface; ingestion
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
@@ -120,8 +120,13 @@ class RpcSource:
 
     def blocks(self, first: int, last: int) -> Iterator[SourcedBlock]:
         """The blocks, parsed into value objects (ingestion reads :meth:`raw_blocks`)."""
-        for raw in self.raw_blocks(first, last):
-            yield SourcedBlock(parse_block(raw.data, height=raw.height, where=raw.where), raw.height, raw.source)
+        return parsed(self.raw_blocks(first, last))
+
+
+def parsed(raws: Iterable[RawBlock]) -> Iterator[SourcedBlock]:
+    """Raw blocks parsed into value objects, with their height and source."""
+    for raw in raws:
+        yield SourcedBlock(parse_block(raw.data, height=raw.height, where=raw.where), raw.height, raw.source)
 
 
 class BlockFilesSource:
@@ -154,5 +159,4 @@ class BlockFilesSource:
 
     def blocks(self, first: int, last: int) -> Iterator[SourcedBlock]:
         """The blocks, parsed into value objects (ingestion reads :meth:`raw_blocks`)."""
-        for raw in self.raw_blocks(first, last):
-            yield SourcedBlock(parse_block(raw.data, height=raw.height, where=raw.where), raw.height, raw.source)
+        return parsed(self.raw_blocks(first, last))

@@ -21,7 +21,7 @@ import duckdb
 from cointrail.chains import utxo_network
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
 from cointrail.ledger import address_lookup, address_stats, partialstate, schema
-from cointrail.ledger.batch import Batch
+from cointrail.ledger.batch import Batch, from_blocks
 from cointrail.ledger.chainstate import ChainState
 from cointrail.ledger.model import Block
 
@@ -148,17 +148,15 @@ class LedgerStore:
         return bytes(row[0]) if row else None
 
     def append(self, blocks: Sequence[SourcedBlock]) -> None:
-        """Store consecutive blocks above the tip, all or nothing (one transaction)."""
-        from cointrail.ledger.writer import write_blocks  # writer imports this module
-
-        self._lookup_valid = False  # the tip moves past the lookup's stamp (refresh_address_lookup)
-        write_blocks(self, blocks)
+        """Store consecutive parsed blocks above the tip, all or nothing (one transaction)."""
+        if blocks:
+            self.append_batch(from_blocks([(s.block, s.height, s.source) for s in blocks]))
 
     def append_batch(self, batch: Batch) -> None:
         """Store a batch of consecutive blocks (as columns) above the tip, all or nothing."""
         from cointrail.ledger.writer import write_batch
 
-        self._lookup_valid = False  # as in append: the tip moves past the lookup's stamp
+        self._lookup_valid = False  # the tip moves past the lookup's stamp (refresh_address_lookup)
         write_batch(self, batch)
 
     @contextlib.contextmanager
@@ -229,6 +227,10 @@ class LedgerStore:
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+
+    def has_table(self, name: str) -> bool:
+        """Whether the store holds table ``name`` (analyses add theirs: clusters, labels, prices, CoinJoins)."""
+        return bool(self.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0])  # type: ignore[index]
 
     def counts(self) -> dict[str, int]:
         """Rows per table: a quick summary of what the store holds."""

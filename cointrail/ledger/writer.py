@@ -13,7 +13,6 @@ resumes exactly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,12 +22,12 @@ import pyarrow as pa
 from cointrail.addresses import address_for_script, classify_script
 from cointrail.errors import IntegrityError
 from cointrail.ledger import address_stats, batch, scriptcolumns
-from cointrail.ledger.batch import TX, Batch
+from cointrail.ledger.batch import TX, Batch, hash_column
 from cointrail.ledger.chainstate import Resolution
 from cointrail.ledger.model import display_hash
 
 if TYPE_CHECKING:
-    from cointrail.ledger.store import LedgerStore, SourcedBlock
+    from cointrail.ledger.store import LedgerStore
 
 COINBASE_VOUT = 0xFFFFFFFF
 
@@ -94,12 +93,6 @@ def _unresolved(b: Batch, tx_index: int, vin: int) -> IntegrityError:
     )
 
 
-def write_blocks(store: LedgerStore, blocks: Sequence[SourcedBlock]) -> None:
-    """Append consecutive parsed blocks above the stored tip, in one transaction."""
-    if blocks:
-        write_batch(store, batch.from_blocks([(s.block, s.height, s.source) for s in blocks]))
-
-
 def write_batch(store: LedgerStore, b: Batch) -> None:
     """Append a batch of consecutive blocks above the stored tip, in one transaction."""
     if not b.blocks.height:
@@ -147,7 +140,7 @@ def _tables(store: LedgerStore, b: Batch, r: Resolution) -> dict[str, pa.Table]:
         "addresses": _addresses(store, r, heights[out_tx[r.new_outputs]]),
         "blocks": _blocks(b.blocks, r.first_tx_id),
         "transactions": pa.table({
-            "tx_id": tx_ids, "txid": _fixed(b.txid), "wtxid": _fixed(b.wtxid),
+            "tx_id": tx_ids, "txid": hash_column(b.txid), "wtxid": hash_column(b.wtxid),
             "block_height": pa.array(heights, pa.int32()), "position": pa.array(col["position"], pa.int32()),
             "version": col["version"], "locktime": col["locktime"], "size": pa.array(col["size"], pa.int32()),
             "vsize": pa.array(col["vsize"], pa.int32()), "input_count": pa.array(col["input_count"], pa.int32()),
@@ -165,13 +158,6 @@ def _tables(store: LedgerStore, b: Batch, r: Resolution) -> dict[str, pa.Table]:
             "height": pa.array(heights[spends[:, 2] - r.first_tx_id], pa.int32()),
         })  # fmt: skip
     return tables
-
-
-def _fixed(hashes: npt.NDArray[np.uint8]) -> pa.Array:
-    """(n, 32) bytes as an Arrow binary column, without a Python object per hash."""
-    n = len(hashes)
-    offsets = np.arange(0, 32 * n + 1, 32, dtype=np.int32)
-    return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(hashes.tobytes())])
 
 
 def _addresses(store: LedgerStore, r: Resolution, first_heights: npt.NDArray[np.int64]) -> pa.Table:

@@ -106,7 +106,7 @@ class PriceBook:
     def __init__(self, store: LedgerStore, fiat: str, coin: str | None = None):
         self.fiat = fiat.upper()
         self.coin = coin or CHAIN_COINS.get(store.chain, store.chain.upper())
-        has = store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'prices'")[0]  # type: ignore[index]
+        has = store.has_table("prices")
         rows = store.rows("SELECT date, price, source FROM prices WHERE coin = ? AND fiat = ? ORDER BY date",
                           [self.coin, self.fiat]) if has else []  # fmt: skip
         self.prices = {day: Price(day, self.coin, self.fiat, price, source) for day, price, source in rows}

@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from cointrail.addresses.script import address_for_script
 from cointrail.ledger.model import TxIn, TxOut, internal_hash
-from cointrail.ledger.rawblock import serialize_parts
+from cointrail.ledger.rawblock import double_sha256, serialize_parts
 from cointrail.simulation.node import COIN, MWEB_HEIGHT, RegtestNode
 
 GENERATOR_VERSION = 1  # bump when the same parameters would give a different chain (cached datadirs key on it)
@@ -176,7 +176,7 @@ def _make_transaction(b: _Builder, shape: str) -> str | None:
     outputs = [TxOut(values[i], payees[i][0]) for i in order]
     inputs = [TxIn(c.txid, c.vout, b"", 0xFFFFFFFD, (c.witness_script,)) for c in coins]
     stripped, full = serialize_parts(2, inputs, outputs, 0)
-    txid = hashlib.sha256(hashlib.sha256(stripped).digest()).digest()
+    txid = double_sha256(stripped)
     for vout, i in enumerate(order):
         witness_script = payees[i][1]
         if witness_script is not None:

@@ -43,7 +43,7 @@ class TxView:
 
 
 def _has_table(store: LedgerStore, name: str) -> bool:
-    return store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0] > 0  # type: ignore[index]
+    return store.has_table(name)
 
 
 def _ids_table(store: LedgerStore, name: str, ids: set[int]) -> None:

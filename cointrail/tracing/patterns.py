@@ -99,7 +99,7 @@ def _peel_finding(chain: list[int], txs: dict, names: dict[int, str], clusters: 
 # -- CoinJoins ---------------------------------------------------------------------------------------------------
 def coinjoins(store: LedgerStore) -> list[Finding]:
     """CoinJoins: read from the clustering's table when the store is clustered, else detected now."""
-    has = store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'coinjoins'")[0]  # type: ignore[index]
+    has = store.has_table("coinjoins")
     if has:
         found = [(r[0], r[1], r[2]) for r in store.rows("SELECT tx_id, rule, evidence FROM coinjoins ORDER BY tx_id")]
     else:

@@ -65,7 +65,7 @@ def _columns(have: set[str]) -> list[str] | None:
 
 
 def _has_clusters(store: LedgerStore) -> bool:
-    return store.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'address_clusters'")[0] > 0  # type: ignore[index]
+    return store.has_table("address_clusters")
 
 
 class Services:

@@ -10,6 +10,7 @@ details go to a crash log and the page says where it is; the server keeps runnin
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import os
 import tempfile
 import traceback
@@ -62,7 +63,7 @@ def problem(request: Request, status: int, message: str) -> Response:
     if templates is not None:
         context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
         return templates.TemplateResponse(request, "error.html", context, status_code=status)
-    return HTMLResponse(f"<p>{status}: {message}</p>", status_code=status)
+    return HTMLResponse(f"<p>{status}: {html.escape(message)}</p>", status_code=status)
 
 
 def _validation_message(error: RequestValidationError) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from cointrail.capture.render import chromium_path
+from cointrail.errors import ExternalServiceError
 from cointrail.web import Security, Workspace, create_app
 from cointrail.web.server import Served, serve_in_thread
 
@@ -23,7 +24,7 @@ def chromium_or_skip() -> str:
     """Debian's Chromium, or skip the test saying how to install it."""
     import pytest
 
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
+    try:
+        return chromium_path()
+    except ExternalServiceError:
         pytest.skip("Debian's chromium is not installed (scripts/system-deps.sh installs it)")
-    return path

@@ -27,10 +27,12 @@ class NewCase(BaseModel):
 
 def case_view(case: Case) -> dict[str, Any]:
     """Everything the case page shows, as plain data (also ``GET /api/cases/{name}``)."""
+    verification = verify_case(case, record=False).to_dict()
     return {
-        "case": case_facts.case_header(case), "verification": verify_case(case, record=False).to_dict(),
+        "case": case_facts.case_header(case), "verification": verification,
         "captures": case_facts.captures(case), "evidence": case_facts.evidence_list(case),
-        "has_store": default_store(case).is_file(), "chain": None, "log_entries": len(case.log.entries()),
+        "has_store": default_store(case).is_file(), "chain": None,
+        "log_entries": verification["log_entries"],  # the entries verify just read and checked
     }  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from cointrail.cases import Case
 from cointrail.errors import InputError
 from cointrail.graph import describe, expand, latest_graph, save_graph, trace_graph
+from cointrail.graph.nodes import describe_clusters
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 from cointrail.report.build import site_addresses
 from cointrail.web.routes.common import case_of, jobs, page, workspace
@@ -35,7 +36,7 @@ def site_nodes(store: LedgerStore, case: Case) -> list[dict[str, Any]]:
             item = describe(store, f"address:{address}")
         except NotInStoreError:  # never paid: not on the ledger
             continue
-        wallet = describe(store, item.get("wallet", item["id"])) if item["size"] > 1 else item
+        wallet = describe_clusters(store, {item["cluster_id"]})[item["cluster_id"]] if item["size"] > 1 else item
         if wallet["id"] not in nodes:
             nodes[wallet["id"]] = _as_site(wallet)
     return list(nodes.values())

@@ -12,6 +12,7 @@ from cointrail.clustering import show_cluster
 from cointrail.clustering.summary import member_explanations
 from cointrail.clustering.tables import has_clusters
 from cointrail.graph import describe
+from cointrail.graph.nodes import describe_clusters
 from cointrail.ledger.queries import address_info
 from cointrail.ledger.store import LedgerStore
 from cointrail.web.routes.common import case_of, page, workspace
@@ -34,7 +35,7 @@ def wallet_of(store: LedgerStore, address: str, members: int = MEMBERS_SHOWN) ->
         return None
     cluster = show_cluster(store, address, members=members)
     cluster["why_members"] = _explained(store, cluster)
-    cluster["node"] = describe(store, f"cluster:{cluster['cluster_id']}")
+    cluster["node"] = describe_clusters(store, {cluster["cluster_id"]})[cluster["cluster_id"]]
     return cluster
 
 
