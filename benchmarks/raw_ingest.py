@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from doc_sections import replace_section  # noqa: E402
 from synthetic_chain import GENERATOR_VERSION, SyntheticChain, generate_chain, load_chain  # noqa: E402
 
+from cointrail.ledger import schema  # noqa: E402
 from cointrail.ledger.batch import RawBlock, from_raw  # noqa: E402
 from cointrail.ledger.blkfiles import index_chain, raw_records, read_chain, read_raw_chain  # noqa: E402
 from cointrail.ledger.ingest import BlockFilesSource, ingest  # noqa: E402
@@ -127,7 +128,7 @@ def ingest_store(made: SyntheticChain, workdir: Path) -> tuple[float, float, int
 
 _STATEMENTS = {
     "commit": "DuckDB: commit (compress and write the batch, address_stats' key index)",
-    "create index if": "DuckDB: build the 10 lookup indexes at the end of the bulk load",
+    "create index if": f"DuckDB: build the {len(schema.INDEX_NAMES)} lookup indexes at the end of the bulk load",
     "update outputs set": "DuckDB: mark outputs of earlier batches spent (UPDATE)",
 }
 
@@ -316,7 +317,7 @@ def _limits(steps: dict[str, float], transactions: object) -> str:
     n = float(transactions)  # type: ignore[arg-type]
     return textwrap.fill(
         f"DuckDB's work (writing and compressing the rows, building the indexes, the UPDATE of spent outputs, and "
-        f"`address_stats`, whose upkeep is SQL in DuckDB) is {store:.1f} s of the {steps['total']:.1f} s: on its own "
+        f"inserting `address_stats`) is {store:.1f} s of the {steps['total']:.1f} s: on its own "
         f"it would allow {n / store:,.0f} tx/s. Everything in Python and compiled code together (parsing, hashing, "
         f"resolving, encoding, Arrow) is {rest:.1f} s, {n / rest:,.0f} tx/s on its own.",
         116,
@@ -339,12 +340,13 @@ def _steps(steps: dict[str, float]) -> str:
 
 WHERE_THE_TIME_GOES = """How (b) works: a Numba-compiled walk over each batch's bytes fills NumPy columns (transaction
 boundaries, outpoints, values, script offsets, and each transaction's bytes without witness, copied out
-contiguously); hashlib then hashes those ranges (txid, wtxid, merkle tree) in tight loops: the hashing is most
-of (b). Blocks the walk does not accept (Litecoin MWEB, corrupt data) go to the reference parser, which reads them
-or raises its precise error. In (d), inputs are resolved and scripts given ids by a compiled hash index of the
+contiguously); compiled loops then hash those ranges (txid, wtxid, merkle tree) with OpenSSL's SHA-256, the one
+hashlib uses, called through ctypes (`cointrail/ledger/digests.py`): the hashing is most of (b). Blocks the walk
+does not accept (Litecoin MWEB, corrupt data) go to the reference parser, which reads them or raises its precise
+error. In (d), inputs are resolved and scripts given ids by a compiled hash index of the
 stored txids and scripts held in memory, addresses are encoded by compiled Base58Check/Bech32 code, and the
 columns go to DuckDB as Arrow tables; an ingest of more blocks than the store holds is a bulk load (indexes built
-once at the end)."""
+once at the end, `address_stats` added up in memory batch by batch and inserted at the end)."""
 
 
 def main() -> None:

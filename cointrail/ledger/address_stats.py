@@ -8,7 +8,8 @@ share inside the batch's own transaction (so an interrupted ingest resumes
 exactly), a roll-back recomputes the addresses it touched from the rows that
 remain, and a store made before the table (or before its first/last-seen
 columns) gets it computed in full when first opened for writing. A bulk load
-adds its blocks' totals once at its end instead (:func:`defer`, :func:`catch_up`).
+adds its blocks' totals once at its end instead (:func:`defer`, :func:`catch_up`), as
+:mod:`cointrail.ledger.address_totals` added them up in memory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import duckdb
+
+from cointrail.ledger.address_totals import AddressTotals
 
 # One batch's (or a set of addresses') totals, from the outputs and resolved inputs,
 # with the height and block time of the first and last transaction. Heights come
@@ -46,8 +49,7 @@ FROM totals s JOIN times f ON f.height = s.first_height JOIN times l ON l.height
 
 # A transaction lies wholly in one batch, so per-batch distinct counts add up
 # exactly; the first and last seen move only when the batch's are earlier/later.
-_ADD = (
-    "INSERT INTO address_stats " + _TOTALS + """
+_MERGE = """
 ON CONFLICT (address_id) DO UPDATE SET
     received = received + excluded.received, sent = sent + excluded.sent,
     outputs_received = outputs_received + excluded.outputs_received,
@@ -58,7 +60,7 @@ ON CONFLICT (address_id) DO UPDATE SET
     last_height = CASE WHEN excluded.last_tx_id > last_tx_id THEN excluded.last_height ELSE last_height END,
     last_time = CASE WHEN excluded.last_tx_id > last_tx_id THEN excluded.last_time ELSE last_time END
 """
-)
+_ADD = "INSERT INTO address_stats " + _TOTALS + _MERGE
 
 DDL = """
 CREATE TABLE IF NOT EXISTS address_stats (
@@ -160,22 +162,39 @@ def deferred_from(con: duckdb.DuckDBPyConnection) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def catch_up(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:
-    """Add the totals a bulk load deferred (also one killed midway), in one transaction."""
+def catch_up(con: duckdb.DuckDBPyConnection, chain: str, network: str, totals: AddressTotals | None = None) -> None:
+    """Add the totals a bulk load deferred (also one killed midway), in one transaction.
+
+    ``totals``, when the load added them up itself from the height it deferred
+    from, are inserted as they are; otherwise they are computed from the rows.
+    """
     lo = deferred_from(con)
     if lo is None:
         return
     con.execute("BEGIN TRANSACTION")
     try:
-        if lo == 0:  # the store was empty: one plain INSERT, no merge
+        if totals is not None and totals.first_height == lo:
+            _insert_totals(con, chain, network, totals, merge=lo > 0)
+        elif lo == 0:  # the store was empty: one plain INSERT, no merge
             rebuild(con, chain, network)
         else:
             add_heights(con, chain, network, lo, 2**31 - 1)
-            con.execute("DELETE FROM meta WHERE key = ?", [_DEFERRED_KEY])
+        con.execute("DELETE FROM meta WHERE key = ?", [_DEFERRED_KEY])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _insert_totals(con: duckdb.DuckDBPyConnection, chain: str, network: str, totals: AddressTotals,
+                   merge: bool) -> None:  # fmt: skip
+    """Insert totals added up in memory; ``merge`` adds them to rows already there (a load onto a non-empty store)."""
+    con.register("b_totals", totals.table())
+    try:
+        con.execute(f"INSERT INTO address_stats SELECT ?, ?, * FROM b_totals {_MERGE if merge else ''}",
+                    [chain, network])  # fmt: skip
+    finally:
+        con.unregister("b_totals")
 
 
 def is_usable(con: duckdb.DuckDBPyConnection) -> bool:

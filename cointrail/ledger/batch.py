@@ -1,7 +1,7 @@
 """A batch of blocks as columns: what the writer stores, built from raw bytes or from parsed blocks.
 
 Raw ingest reads each batch with the compiled walk of :mod:`cointrail.ledger.columnar`
-and hashes the byte ranges it found with hashlib: every txid and wtxid is
+and hashes the byte ranges it found (:mod:`cointrail.ledger.digests`): every txid and wtxid is
 recomputed from the bytes and every block's merkle root checked, as the
 reference parser does, but without a Python object per input or output. A block
 the walk cannot read (Litecoin MWEB, or corrupt data) is parsed by
@@ -13,7 +13,6 @@ tests and other callers build) into the same columns.
 from __future__ import annotations
 
 import functools
-import hashlib
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,12 +21,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from cointrail.ledger import columnar
+from cointrail.ledger import columnar, digests
 from cointrail.ledger.model import Block, display_hash
 from cointrail.ledger.rawblock import double_sha256, mweb_extension_size, parse_block
 
 _header = struct.Struct("<i32s32sIII").unpack_from
-_sha256 = hashlib.sha256
 
 
 @dataclass(frozen=True)
@@ -138,52 +136,34 @@ TX = ("version", "locktime", "size", "vsize", "input_count", "output_count", "fi
 _WALKED_TX = [columnar.TX_FIELDS.index(name) for name in TX[:9]]
 
 
-def _hash_all(view: memoryview, ranges: npt.NDArray[np.int64]) -> bytes:
-    """Double SHA-256 of each byte range, back to back (hashlib has no batch call; this loop is the cost)."""
-    sha = _sha256
-    starts, ends = ranges[:, 0].tolist(), ranges[:, 1].tolist()
-    return b"".join([sha(sha(view[s:e]).digest()).digest() for s, e in zip(starts, ends, strict=True)])
-
-
 def merkle_root_of(hashes: bytes) -> bytes:
-    """The merkle root of hashes given back to back (as :func:`~cointrail.ledger.rawblock.merkle_root`).
-
-    Each level hashes 64-byte slices of the level below in place, without
-    building a bytes object per node.
-    """
-    if not hashes:
-        return bytes(32)
-    sha = _sha256
-    level = hashes
-    while len(level) > 32:
-        if len(level) % 64:
-            level += level[-32:]  # an odd level repeats its last node
-        view = memoryview(level)
-        level = b"".join([sha(sha(view[i : i + 64]).digest()).digest() for i in range(0, len(level), 64)])
-    return level
+    """The merkle root of hashes given back to back (as :func:`~cointrail.ledger.rawblock.merkle_root`)."""
+    rows = np.frombuffer(hashes, np.uint8).reshape(-1, 32)
+    return digests.merkle_roots(rows, np.array([len(rows)], np.int64))[0].tobytes()
 
 
 def _from_walk(raws: Sequence[RawBlock], buf: npt.NDArray[np.uint8], walked: columnar.Walked) -> Batch:
     """The batch of the blocks the walk read: hash the ranges it found, check each merkle root."""
     tx = walked.tx
-    txids = _hash_all(walked.idbuf.data, tx[:, 11:13])
-    wtxid = np.frombuffer(txids, np.uint8).reshape(-1, 32).copy()
+    txids = digests.double_sha256_ranges(walked.idbuf, tx[:, 11:13])
+    wtxid = txids.copy()
     segwit = np.flatnonzero(tx[:, 10])
     if len(segwit):
-        wtxid[segwit] = np.frombuffer(_hash_all(buf.data, tx[segwit, 0:2]), np.uint8).reshape(-1, 32)
+        wtxid[segwit] = digests.double_sha256_ranges(buf, tx[segwit, 0:2])
+    counts = walked.block_txs[: len(raws)].astype(np.int64)
+    roots = digests.merkle_roots(txids, counts)
     rows = BlockRows()
     first = 0
     heights = np.empty(len(tx), np.int64)
     positions = np.empty(len(tx), np.int64)
-    for raw, count in zip(raws, walked.block_txs.tolist(), strict=False):
-        checked = merkle_root_of(txids[32 * first : 32 * (first + count)]) == raw.data[36:68]
+    for b, (raw, count) in enumerate(zip(raws, counts.tolist(), strict=False)):
+        checked = roots[b].tobytes() == raw.data[36:68]
         rows.add(raw.height, raw.data[:80], len(raw.data), count, 0, raw.source, checked, raw.where)
         heights[first : first + count] = raw.height
         positions[first : first + count] = np.arange(count)
         first += count
     columns = np.column_stack([tx[:, _WALKED_TX], heights, positions, np.zeros(len(tx), np.int64)])
-    return Batch(rows, buf, np.frombuffer(txids, np.uint8).reshape(-1, 32), wtxid, columns, walked.inputs,
-                 walked.outputs)  # fmt: skip
+    return Batch(rows, buf, txids, wtxid, columns, walked.inputs, walked.outputs)
 
 
 def from_raw(raws: Sequence[RawBlock]) -> Batch:

@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from cointrail.addresses import parse_address
+from cointrail.addresses import address_for_script, parse_address
 from cointrail.errors import InputError
 from cointrail.ledger import address_lookup
 from cointrail.ledger.model import display_hash, internal_hash
@@ -44,12 +44,15 @@ def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes,
                if c.chain == store.chain and c.network == store.network and c.script_pubkey]  # fmt: skip
     if not scripts:
         raise InputError(f"{text} is not a {store.chain} {store.network} address, which is what {store.path} holds")
-    row = store.one(
-        "SELECT address_id, address, script, script_type FROM addresses WHERE script = ?", [bytes.fromhex(scripts[0])]
-    )
-    if not row:
-        raise NotInStoreError(f"{text} never appears in the {store.chain} {store.network} blocks of {store.path}")
-    return row[0], row[1], bytes(row[2]), row[3]
+    # Another spelling of a stored address (a Litecoin P2SH as "3...", a bech32 in capitals): the store
+    # keeps each script's one canonical string, which its script encodes to.
+    for canonical in dict.fromkeys(address_for_script(bytes.fromhex(s), store.chain, store.network) for s in scripts):
+        if canonical and canonical != text:
+            row = store.one("SELECT address_id, address, script, script_type FROM addresses WHERE address = ?",
+                            [canonical])  # fmt: skip
+            if row:
+                return row[0], row[1], bytes(row[2]), row[3]
+    raise NotInStoreError(f"{text} never appears in the {store.chain} {store.network} blocks of {store.path}")
 
 
 class _Totals(NamedTuple):

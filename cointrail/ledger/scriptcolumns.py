@@ -5,7 +5,7 @@ store records each one's address: encoding them one by one in Python
 (:func:`cointrail.addresses.address_for_script`) cost more than all the rest of
 raw ingest. This module classifies the scripts and writes their Base58Check and
 Bech32/Bech32m strings with Numba, straight into the buffers of an Arrow string
-column. The Base58Check checksums are SHA-256, taken from hashlib in one loop.
+column. The Base58Check checksums are double SHA-256 from :mod:`cointrail.ledger.digests`.
 The results are the same as :func:`address_for_script` and
 :func:`cointrail.ledger.writer.script_type` give (tested on every script of the
 synthetic chain and of a real mainnet block); CashAddr chains (Bitcoin Cash),
@@ -13,8 +13,6 @@ rare here, go through those functions.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 import numba
 import numpy as np
@@ -25,6 +23,7 @@ import pyarrow.compute as pc
 from cointrail.addresses import address_for_script
 from cointrail.addresses.codecs import BASE58_ALPHABET, BECH32_CHARSET
 from cointrail.chains import utxo_network
+from cointrail.ledger import digests
 
 TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "witness_unknown", "p2pk", "nulldata", "nonstandard",
          "mweb_hogaddr", "mweb_pegin")  # fmt: skip
@@ -187,16 +186,15 @@ def _encode_all(data: U8, offsets: I64, codes: I64, checksums: U8, versions: U8,
 
 
 def _base58_payloads(data: U8, offsets: I64, codes: I64, versions: bytes) -> bytes:
-    """The 4-byte Base58Check checksums of the P2PKH and P2SH scripts, in order (hashlib's SHA-256)."""
-    sha = hashlib.sha256
-    view = data.data
-    sums = []
-    for i in np.flatnonzero((codes == P2PKH) | (codes == P2SH)).tolist():
-        start = int(offsets[i])
-        version, body = (versions[0], view[start + 3 : start + 23]) if codes[i] == P2PKH else (
-            versions[1], view[start + 2 : start + 22])  # fmt: skip
-        sums.append(sha(sha(bytes((version,)) + body).digest()).digest()[:4])
-    return b"".join(sums)
+    """The 4-byte Base58Check checksums of the P2PKH and P2SH scripts, in order (digests' double SHA-256)."""
+    which = np.flatnonzero((codes == P2PKH) | (codes == P2SH))
+    p2pkh = codes[which] == P2PKH
+    payloads = np.empty((len(which), 21), np.uint8)  # version byte, then the 20-byte hash
+    payloads[:, 0] = np.where(p2pkh, versions[0], versions[1])
+    body = offsets[which] + np.where(p2pkh, 3, 2)
+    payloads[:, 1:] = data[body[:, None] + np.arange(20)]
+    ranges = np.column_stack([np.arange(len(which)) * 21, np.arange(1, len(which) + 1) * 21]).astype(np.int64)
+    return digests.double_sha256_ranges(payloads.ravel(), ranges)[:, :4].tobytes()
 
 
 def describe(scripts: pa.BinaryArray, chain: str, network: str) -> tuple[pa.StringArray, pa.StringArray]:

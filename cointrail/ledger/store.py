@@ -21,6 +21,7 @@ import duckdb
 from cointrail.chains import utxo_network
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
 from cointrail.ledger import address_lookup, address_stats, partialstate, schema
+from cointrail.ledger.address_totals import AddressTotals
 from cointrail.ledger.batch import Batch, from_blocks
 from cointrail.ledger.chainstate import ChainState
 from cointrail.ledger.model import Block
@@ -66,7 +67,10 @@ class LedgerStore:
         self.chain = chain
         self.network = network
         self._chain_state: ChainState | None = None
-        self.defers_address_stats = False  # during a bulk load: its end adds them (address_stats.defer)
+        # During a bulk load: address_stats waits for its end (address_stats.defer), which inserts
+        # these totals, added up by the writer after each commit; None if they no longer match (an error).
+        self.defers_address_stats = False
+        self.bulk_totals: AddressTotals | None = None
         self._partially_resolved = 0  # transactions resolved without the full chain state
         # Whether address_lookup describes the tip: None until first asked (one query per open).
         # Only this object can change the file while it is open (DuckDB lets one process write
@@ -100,6 +104,7 @@ class LedgerStore:
             address_stats.ensure(con, *stored)
             address_stats.catch_up(con, *stored)  # the totals a bulk load killed midway left out
             con.execute(schema.INDEXES_DDL)  # rebuilds those a bulk load killed midway left out
+            con.execute(schema.RETIRED_INDEXES_DDL)
         return cls(con, path, *stored)
 
     @functools.cached_property
@@ -175,11 +180,13 @@ class LedgerStore:
         tip = self.tip()
         address_stats.defer(self.con, tip[0] + 1 if tip else 0)
         self.defers_address_stats = True
+        self.bulk_totals = AddressTotals(tip[0] + 1 if tip else 0)
         try:
             yield
         finally:
             self.defers_address_stats = False
-            address_stats.catch_up(self.con, self.chain, self.network)
+            totals, self.bulk_totals = self.bulk_totals, None
+            address_stats.catch_up(self.con, self.chain, self.network, totals)
             self.con.execute("RESET checkpoint_threshold")
             self.con.execute("BEGIN TRANSACTION")
             self.con.execute(schema.INDEXES_DDL)

@@ -121,6 +121,22 @@ def write_batch(store: LedgerStore, b: Batch) -> None:
             con.execute("ROLLBACK")
         store.forget_chain_state()  # it already holds this batch: load it again from what is committed
         raise
+    _add_to_bulk_totals(store, b, resolved)
+
+
+def _add_to_bulk_totals(store: LedgerStore, b: Batch, r: Resolution) -> None:
+    """Add a committed batch to the bulk load's in-memory address totals (if it keeps them)."""
+    if store.bulk_totals is None:
+        return
+    try:
+        col = {name: b.tx[:, i] for i, name in enumerate(TX)}
+        store.bulk_totals.add(
+            r.first_tx_id, col["height"], col["output_count"], r.outputs[:, 0], b.outputs[:, 0],
+            col["input_count"], r.inputs[:, 1], r.inputs[:, 2], b.blocks.height, b.blocks.time,
+        )  # fmt: skip
+    except BaseException:
+        store.bulk_totals = None  # part-added: the load's end computes the totals from the rows instead
+        raise
 
 
 def _nullable(values: npt.NDArray[np.int64], kind: pa.DataType) -> pa.Array:

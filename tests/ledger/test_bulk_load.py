@@ -22,8 +22,12 @@ def _indexes(db: Path) -> set[str]:
         return {row[0] for row in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
 
 
-def test_bulk_load_gives_the_same_store_and_its_indexes(tmp_path: Path) -> None:
+def test_bulk_load_gives_the_same_store_and_its_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made = generate_chain(tmp_path / "chain", 3000, seed=11, txs_per_block=40, n_wallets=300)
+    from_memory: list[bool] = []  # the load's totals come from address_totals, not from SQL
+    insert = address_stats._insert_totals
+    monkeypatch.setattr(address_stats, "_insert_totals",
+                        lambda *args, merge: from_memory.append(merge) or insert(*args, merge=merge))  # fmt: skip
     stores = {}
     for name, bulk_blocks in (("bulk", 1), ("upkeep", 10**9)):
         stores[name] = tmp_path / f"{name}.duckdb"
@@ -34,8 +38,10 @@ def test_bulk_load_gives_the_same_store_and_its_indexes(tmp_path: Path) -> None:
             source.tip_height = lambda half=half: half  # type: ignore[method-assign]
             ingest(store, source, batch_blocks=7, bulk_blocks=bulk_blocks)
             ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_blocks=7, bulk_blocks=bulk_blocks)
+    assert from_memory == [False]
     assert first_difference(table_contents(stores["bulk"]), table_contents(stores["upkeep"])) is None
     assert set(schema.INDEX_NAMES) <= _indexes(stores["bulk"])
+    assert "addresses_by_script" not in _indexes(stores["bulk"])
 
 
 def test_indexes_a_killed_bulk_load_left_out_are_built_when_the_store_is_next_opened(tmp_path: Path) -> None:
@@ -68,3 +74,36 @@ def test_address_stats_a_killed_bulk_load_left_out_are_added_when_the_store_is_n
     assert first_difference(table_contents(whole), table_contents(killed)) is None
     with LedgerStore.open(killed, read_only=True) as store:
         assert store.has_address_stats
+
+
+def test_a_bulk_load_onto_a_stored_chain_merges_the_totals_it_added_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A few blocks batch by batch, then a bulk load of more blocks than stored: its in-memory totals
+    # (address_totals) are merged into the stored ones, and must equal batch-by-batch upkeep throughout.
+    made = generate_chain(tmp_path / "chain", 2500, seed=13, txs_per_block=40, n_wallets=150)
+    merges: list[bool] = []
+    insert = address_stats._insert_totals
+    monkeypatch.setattr(address_stats, "_insert_totals",
+                        lambda *args, merge: merges.append(merge) or insert(*args, merge=merge))  # fmt: skip
+    stores = {}
+    for name, bulk_blocks in (("bulk", 1), ("upkeep", 10**9)):
+        stores[name] = tmp_path / f"{name}.duckdb"
+        with LedgerStore.open(stores[name], "bitcoin", "regtest") as store:
+            source = BlockFilesSource(made.path, "bitcoin", "regtest")
+            tip = source.tip_height()
+            source.tip_height = lambda tip=tip: tip // 5  # type: ignore[method-assign]
+            ingest(store, source, batch_blocks=7, bulk_blocks=10**9)
+            ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_blocks=7, bulk_blocks=bulk_blocks)
+    assert merges == [True]
+    assert first_difference(table_contents(stores["bulk"]), table_contents(stores["upkeep"])) is None
+
+
+def test_an_index_this_version_retired_is_dropped_when_a_store_is_opened_for_writing(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    with LedgerStore.open(db, "bitcoin", "regtest") as store:
+        store.con.execute("CREATE INDEX addresses_by_script ON addresses (script)")  # as earlier versions made
+    LedgerStore.open(db, read_only=True).close()
+    assert "addresses_by_script" in _indexes(db)  # a reader changes nothing
+    LedgerStore.open(db).close()
+    assert "addresses_by_script" not in _indexes(db)
