@@ -186,7 +186,11 @@ class LedgerStore:
         finally:
             self.defers_address_stats = False
             totals, self.bulk_totals = self.bulk_totals, None
+            # Memory peaks while DuckDB builds the indexes: the chain state (about 350 MB per million
+            # transactions) is not kept through it. An ingest that goes on loads what it needs again.
+            self.forget_chain_state()
             address_stats.catch_up(self.con, self.chain, self.network, totals)
+            del totals  # the totals, inserted, are not kept through the index build either
             self.con.execute("RESET checkpoint_threshold")
             self.con.execute("BEGIN TRANSACTION")
             self.con.execute(schema.INDEXES_DDL)
