@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from cointrail.graph.neighbourhood import coin_unit
 from cointrail.graph.nodes import describe_clusters
 from cointrail.ledger.store import LedgerStore
 from cointrail.tracing.result import coin_text
@@ -37,20 +38,23 @@ def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) ->
     ranked = sorted(set(received) | start, key=lambda c: (c not in start, -received.get(c, 0), c))
     shown = set(ranked[:limit])
     nodes = describe_clusters(store, shown)
-    edges = [_edge(nodes[s], nodes[t], flow, traced) for (s, t), flow in flows.items() if s in shown and t in shown]
+    unit = coin_unit(store)
+    edges = [_edge(nodes[s], nodes[t], flow, traced, unit) for (s, t), flow in flows.items()
+             if s in shown and t in shown]  # fmt: skip
     return {"nodes": [nodes[c] for c in ranked[:limit]], "edges": edges, "left_out": max(0, len(ranked) - limit),
+            "unit": unit,
             "title": f"trace {traced['direction']} from {traced['start']['value']} ({traced['model']['name']})"}
 
 
 def _edge(source: dict[str, Any], target: dict[str, Any], flow: dict[str, Any],
-          traced: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+          traced: dict[str, Any], unit: str) -> dict[str, Any]:  # fmt: skip
     hops = sorted(flow["hops"])
     when = f"hop {hops[0]}" if len(hops) == 1 else f"hops {hops[0]}–{hops[-1]}"
     return {
         "id": f"{source['id']}>{target['id']}", "source": source["id"], "target": target["id"],
         "amount": flow["taint"], "amount_coin": coin_text(flow["taint"]), "transactions": len(flow["txids"]),
         "txids": flow["txids"][:MAX_TXIDS], "coinjoin": False,
-        "reason": (f"{coin_text(flow['taint'])} coins of the traced money moved from {source['caption']} to "
+        "reason": (f"{coin_text(flow['taint'])} {unit} of the traced money moved from {source['caption']} to "
                    f"{target['caption']} ({when}, {traced['model']['name']} model, in {len(flow['txids'])} "
                    "transaction(s))."),
     }  # fmt: skip

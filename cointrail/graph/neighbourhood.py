@@ -23,6 +23,7 @@ from cointrail.graph.nodes import cluster_sizes, describe_clusters, describe_mem
 from cointrail.ledger.model import display_hash
 from cointrail.ledger.queries import id_list
 from cointrail.ledger.store import LedgerStore
+from cointrail.prices import CHAIN_COINS
 from cointrail.tracing.ledger import clusters_of
 from cointrail.tracing.result import coin_text
 
@@ -45,6 +46,11 @@ class Flow:
     def add(self, tx_id: int, amount: int) -> None:
         self.amount += amount
         self.txs[tx_id] = 0
+
+
+def coin_unit(store: LedgerStore) -> str:
+    """The symbol amounts are given in (LTC for a Litecoin store), so that no sentence says only "coins"."""
+    return CHAIN_COINS.get(store.chain, store.chain.upper())
 
 
 def _spending_txs(store: LedgerStore, members: set[int], cap: int) -> set[int]:
@@ -137,7 +143,7 @@ def _flows(store: LedgerStore, members: set[int], own: int, direction: str,
 
 
 def _edge(origin: str, node: dict[str, Any], flow: Flow, direction: str,
-          times: dict[int, tuple[int, bytes]]) -> dict[str, Any]:  # fmt: skip
+          times: dict[int, tuple[int, bytes]], unit: str) -> dict[str, Any]:  # fmt: skip
     ordered = sorted(flow.txs, key=lambda t: (times[t][0], t))
     source, target = (origin, node["id"]) if direction == "forward" else (node["id"], origin)
     return {
@@ -145,17 +151,17 @@ def _edge(origin: str, node: dict[str, Any], flow: Flow, direction: str,
         "amount_coin": coin_text(flow.amount), "transactions": len(ordered),
         "first_time": times[ordered[0]][0], "last_time": times[ordered[-1]][0],
         "txids": [display_hash(times[t][1]) for t in ordered[:MAX_TXIDS]], "coinjoin": flow.coinjoin,
-        "reason": _reason(node, flow, direction, len(ordered)),
+        "reason": _reason(node, flow, direction, len(ordered), unit),
     }  # fmt: skip
 
 
-def _reason(node: dict[str, Any], flow: Flow, direction: str, count: int) -> str:
+def _reason(node: dict[str, Any], flow: Flow, direction: str, count: int, unit: str) -> str:
     """Why the edge is drawn, in plain words (every inference shown carries its reason)."""
     who = node["caption"]
     if direction == "forward":
-        said = f"{coin_text(flow.amount)} coins were paid to {who} in {count} transaction(s)"
+        said = f"{coin_text(flow.amount)} {unit} were paid to {who} in {count} transaction(s)"
     else:
-        said = (f"{who} put in {coin_text(flow.amount)} coins of what was received, in {count} transaction(s) "
+        said = (f"{who} put in {coin_text(flow.amount)} {unit} of what was received, in {count} transaction(s) "
                 "(its share of each transaction's inputs)")
     if flow.coinjoin:
         said += "; at least one of them is a CoinJoin, where coins of many people are mixed, so this link is weak"
@@ -187,26 +193,27 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
     times = _times(store, tx_ids)
     sizes = cluster_sizes(store, set(ranked))
     nodes = describe_clusters(store, set(shown), sizes=sizes)
-    edges = [_edge(origin["id"], nodes[c], flows[c], direction, times) for c in shown]
+    unit = coin_unit(store)
+    edges = [_edge(origin["id"], nodes[c], flows[c], direction, times, unit) for c in shown]
     result: dict[str, Any] = {
         "origin": origin, "direction": direction, "limit": limit, "nodes": [nodes[c] for c in shown],
         "edges": edges, "counterparties": len(ranked), "total": sum(f.amount for f in flows.values()),
         "own_wallet_amount": own_amount, "mined_amount": mined, "summary": None, "hidden": [],
-        "all_read": not cut, "max_transactions": max_transactions,
+        "all_read": not cut, "max_transactions": max_transactions, "unit": unit,
     }  # fmt: skip
     if rest:
-        result.update(_summarised(store, origin["id"], rest, flows, sizes, direction))
+        result.update(_summarised(store, origin["id"], rest, flows, sizes, direction, unit))
     result["total_coin"] = coin_text(result["total"])
     result["explanation"] = _explanation(result)
     return result
 
 
 def _summarised(store: LedgerStore, origin: str, rest: list[int], flows: dict[int, Flow], sizes: dict[int, int],
-                direction: str) -> dict[str, Any]:  # fmt: skip
+                direction: str, unit: str) -> dict[str, Any]:  # fmt: skip
     """The summary node standing for the smaller counterparties, and the list of them."""
     amount = sum(flows[c].amount for c in rest)
     summary_id = f"summary:{direction}:{origin}"
-    caption = f"{len(rest)} smaller wallets, {coin_text(amount)} coins in all"
+    caption = f"{len(rest)} smaller wallets, {coin_text(amount)} {unit} in all"
     summary = {"id": summary_id, "kind": "summary", "role": "summary", "size": len(rest), "labels": [],
                "caption": caption, "amount": amount}  # fmt: skip
     listed = describe_clusters(store, set(rest[:100]), sizes=sizes)
@@ -224,12 +231,12 @@ def _summarised(store: LedgerStore, origin: str, rest: list[int], flows: dict[in
 def _explanation(result: dict[str, Any]) -> str:
     way = "paid" if result["direction"] == "forward" else "was paid by"
     text = (f"{result['origin']['caption']} {way} {result['counterparties']} other wallet(s), "
-            f"{result['total_coin']} coins in all.")
+            f"{result['total_coin']} {result['unit']} in all.")
     if result["own_wallet_amount"]:
-        text += (f" {coin_text(result['own_wallet_amount'])} coins stayed in its own wallet "
+        text += (f" {coin_text(result['own_wallet_amount'])} {result['unit']} stayed in its own wallet "
                  "(change, or moves between its own addresses).")
     if result["mined_amount"]:
-        text += f" {coin_text(result['mined_amount'])} coins were newly mined."
+        text += f" {coin_text(result['mined_amount'])} {result['unit']} were newly mined."
     if result["summary"]:
         text += f" The {result['summary']['size']} smallest are summed up in one node."
     if not result["all_read"]:

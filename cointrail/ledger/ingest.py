@@ -135,6 +135,7 @@ def ingest(
     batch_blocks: int = 500,
     batch_transactions: int = 50_000,
     bulk_blocks: int = 100,
+    bulk_batch_transactions: int = BULK_BATCH_TRANSACTIONS,
     build_address_lookup: bool = False,
 ) -> IngestReport:
     """Bring the store up to the source's best chain; return what was done.
@@ -143,7 +144,7 @@ def ingest(
     and the next run resumes from the stored tip (after a reorg check). When
     at least ``bulk_blocks`` blocks are to be written, and more than the store
     holds, they are written as a bulk load (:meth:`LedgerStore.bulk_load`), in batches of up to
-    :data:`BULK_BATCH_TRANSACTIONS` transactions.
+    ``bulk_batch_transactions`` transactions.
 
     The store's ``address_lookup`` (address-info's serving index) is brought
     to the new tip when the store has one, or built when
@@ -154,7 +155,8 @@ def ingest(
     report = IngestReport(store.chain, store.network, source.name)
     began = time.perf_counter()
     source.check_network(store.chain, store.network)
-    _ingest_until_tip(store, source, progress, report, batch_blocks, batch_transactions, bulk_blocks)
+    _ingest_until_tip(store, source, progress, report, batch_blocks, batch_transactions, bulk_blocks,
+                      bulk_batch_transactions)  # fmt: skip
     tip = store.tip()
     report.tip_height = tip[0] if tip else None
     if build_address_lookup or address_lookup.exists(store.con):  # address-info's serving table, to the new tip
@@ -165,7 +167,8 @@ def ingest(
 
 
 def _ingest_until_tip(store: LedgerStore, source: BlockSource, progress: Progress, report: IngestReport,
-                      batch_blocks: int, batch_transactions: int, bulk_blocks: int) -> None:  # fmt: skip
+                      batch_blocks: int, batch_transactions: int, bulk_blocks: int,
+                      bulk_batch_transactions: int) -> None:  # fmt: skip
     stalled = False
     while True:
         rollbacks = len(report.rolled_back)
@@ -179,7 +182,7 @@ def _ingest_until_tip(store: LedgerStore, source: BlockSource, progress: Progres
         written = report.blocks
         bulk = last - first + 1 >= max(bulk_blocks, first + 1)
         with store.bulk_load() if bulk else contextlib.nullcontext():
-            per_batch = max(batch_transactions, BULK_BATCH_TRANSACTIONS) if bulk else batch_transactions
+            per_batch = max(batch_transactions, bulk_batch_transactions) if bulk else batch_transactions
             linked = _write_range(store, source, first, last, progress, report, batch_blocks, per_batch)
         if linked:
             continue

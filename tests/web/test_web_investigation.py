@@ -97,6 +97,9 @@ def test_expanding_a_hop_accounts_for_every_coin(client: httpx.Client, demo_case
     assert sum(e["amount"] for e in back["edges"]) == back["total"]
     assert all(e["target"] == node["id"] for e in back["edges"])
     assert all(e["txids"] and e["reason"] for e in back["edges"])
+    # Amounts are named in the case's chain's unit (the demo is Litecoin), never as bare "coins".
+    assert back["unit"] == "LTC" and f"{back['total_coin']} LTC in all" in back["explanation"]
+    assert all(" LTC of what was received" in e["reason"] for e in back["edges"])
     forward = expand(client, demo_case, node["id"], "forward")
     assert forward["edges"] and all(e["source"] == node["id"] for e in forward["edges"])
     assert forward["total"] + forward["own_wallet_amount"] <= wallet["totals"]["sent"]  # the rest paid the fees

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from cointrail.cases import Case
 from cointrail.errors import InputError
 from cointrail.graph import describe, expand, latest_graph, save_graph, trace_graph
+from cointrail.graph.neighbourhood import coin_unit
 from cointrail.graph.nodes import describe_clusters
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 from cointrail.report.build import site_addresses
@@ -63,11 +64,12 @@ def start(request: Request, name: str, focus: str | None = Query(None, max_lengt
             drawn = trace_graph(store, job.result)
         return {"saved": None, "trace": drawn["title"], "left_out": drawn["left_out"], **drawn}
     saved = latest_graph(case) if not focus else None
-    if saved is not None:
-        return {"saved": saved, "nodes": saved["nodes"], "edges": saved["edges"]}
     with workspace(request).store(case) as store:
+        unit = coin_unit(store)
+        if saved is not None:
+            return {"saved": saved, "nodes": saved["nodes"], "edges": saved["edges"], "unit": unit}
         nodes = [describe(store, focus)] if focus else site_nodes(store, case)
-    return {"saved": None, "nodes": nodes, "edges": []}
+    return {"saved": None, "nodes": nodes, "edges": [], "unit": unit}
 
 
 @router.get("/api/cases/{name}/graph/expand")

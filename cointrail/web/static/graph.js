@@ -19,6 +19,7 @@
   const hidden = {};  // summary node id -> the wallets it stands for
   let cy = null;
   let selected = null;
+  let unit = "coins";  // the chain's symbol (LTC, BTC, ...), as the API says it
 
   function say(text) { statusLine.textContent = text; }
 
@@ -88,7 +89,7 @@
     if (edges.has(e.id) || !nodes.has(e.source) || !nodes.has(e.target)) return;
     edges.set(e.id, e);
     if (cy) {
-      cy.add({group: "edges", data: {id: e.id, source: e.source, target: e.target, label: e.amount_coin + " coins",
+      cy.add({group: "edges", data: {id: e.id, source: e.source, target: e.target, label: e.amount_coin + " " + unit,
                                      width: weight(e.amount), coinjoin: e.coinjoin ? "yes" : "no"}});
     }
   }
@@ -114,6 +115,7 @@
       const started = performance.now();
       const data = await getJSON(api + "/expand?node=" + encodeURIComponent(id) + "&direction=" + direction +
                                  "&limit=" + encodeURIComponent(limit));
+      unit = data.unit || unit;
       const side = direction === "forward" ? 1 : -1;
       const fresh = data.nodes.filter((m) => !nodes.has(m.id));
       const all = fresh.concat(data.summary && !nodes.has(data.summary.id) ? [data.summary] : []);
@@ -245,7 +247,7 @@
       panelBody.append(el("h3", "The wallets summed up here"));
       const ul = el("ul", null, {class: "hidden-list"});
       hidden[n.id].forEach((item) => {
-        const li = el("li", item.caption + ": " + item.amount_coin + " coins ");
+        const li = el("li", item.caption + ": " + item.amount_coin + " " + unit + " ");
         li.append(button("Add to the graph", () => addHidden(n.id, item), {"aria-label": "add " + item.caption}));
         ul.append(li);
       });
@@ -258,7 +260,7 @@
       const ul = el("ul", null, {class: "edge-list"});
       linked.forEach((e) => {
         const other = nodes.get(e.source === id ? e.target : e.source);
-        const li = el("li", (e.source === id ? "to " : "from ") + (other ? other.caption : "?") + ": " + e.amount_coin + " coins. ");
+        const li = el("li", (e.source === id ? "to " : "from ") + (other ? other.caption : "?") + ": " + e.amount_coin + " " + unit + ". ");
         li.append(el("small", e.reason || ""));
         if (e.txids && e.txids.length) li.append(el("br"), el("small", "transactions: "), el("code", e.txids.join(", ")));
         ul.append(li);
@@ -349,6 +351,7 @@
     const query = traced ? "?trace=" + encodeURIComponent(traced) : (focus ? "?focus=" + encodeURIComponent(focus) : "");
     try {
       const data = await getJSON(api + "/start" + query);
+      unit = data.unit || unit;
       data.nodes.forEach((n, i) => addNode(n, null, 0, i, data.nodes.length));
       data.edges.forEach(addEdge);
       const fromSave = data.saved && data.nodes.some((n) => n.x !== null && n.x !== undefined);
