@@ -136,12 +136,6 @@ TX = ("version", "locktime", "size", "vsize", "input_count", "output_count", "fi
 _WALKED_TX = [columnar.TX_FIELDS.index(name) for name in TX[:9]]
 
 
-def merkle_root_of(hashes: bytes) -> bytes:
-    """The merkle root of hashes given back to back (as :func:`~cointrail.ledger.rawblock.merkle_root`)."""
-    rows = np.frombuffer(hashes, np.uint8).reshape(-1, 32)
-    return digests.merkle_roots(rows, np.array([len(rows)], np.int64))[0].tobytes()
-
-
 def _from_walk(raws: Sequence[RawBlock], buf: npt.NDArray[np.uint8], walked: columnar.Walked) -> Batch:
     """The batch of the blocks the walk read: hash the ranges it found, check each merkle root."""
     tx = walked.tx

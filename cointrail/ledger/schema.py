@@ -30,7 +30,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 
 # Hashes and address strings are stored uncompressed: they are random, so DuckDB's DICT_FSST gains little on them
 # (txids nothing, addresses 23 %) and its analysis cost more than any other step of writing a batch (1M benchmark
-# chain: txid and wtxid 1.1 -> 0.4 CPU s, addresses 2.1 -> 1.1 s, for 4 + 20 MB more on an 824 MB store).
+# chain: txid and wtxid 1.1 -> 0.4 CPU s, addresses 2.1 -> 1.1 s, for 4 + 20 MB more on a store of about 700 MB).
 TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
