@@ -17,6 +17,7 @@ from typing import Any
 from cointrail.cases import Case, cases_root, create_case, list_cases, open_case
 from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore
+from cointrail.prices import CHAIN_COINS
 from cointrail.report.source import default_store
 
 
@@ -47,6 +48,11 @@ class Workspace:
     def has_store(self, case: Case) -> bool:
         """Whether the case has its ledger store (work/ledger.duckdb)."""
         return default_store(case).is_file()
+
+    def unit(self, name: str) -> str:
+        """The unit the case's amounts are in (LTC for a Litecoin store); "coins" before it has a store."""
+        path = default_store(self.case(name))
+        return CHAIN_COINS.get(self._base(path).chain, "coins") if path.is_file() else "coins"
 
     def _base(self, path: Path) -> LedgerStore:
         with self._lock:

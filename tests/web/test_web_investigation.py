@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -71,6 +72,7 @@ def test_an_address_page_gives_totals_labels_members_and_why(client: httpx.Clien
     assert all("spent together" in s or "change" in s for s in sentences)
     page = client.get(f"/cases/{demo_case}/address/{node['address']}").text
     assert "Why is it in this wallet?" in page and 'href="/glossary#multi-input"' in page
+    assert " LTC in " in page and not re.search(r"\d coins", page)  # amounts in the case's chain's unit
 
 
 def test_an_exchange_wallet_shows_its_labels_with_sources(client: httpx.Client, demo_case: str,
