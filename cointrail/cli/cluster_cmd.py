@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,8 @@ def _progress_bar() -> Iterator[_Bar | None]:
 
 
 def _coins(value: int) -> str:
-    return f"{value / COIN:,.8f}".rstrip("0").rstrip(".")
+    """Base units as coins, trailing zeros dropped; through Decimal, never a float (exact at any size)."""
+    return f"{Decimal(int(value)) / Decimal(COIN):,.8f}".rstrip("0").rstrip(".")
 
 
 def render_build(summary: dict[str, Any]) -> str:
