@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import logging
 from typing import Any
 
@@ -50,7 +52,10 @@ class PdfUnavailable(CointrailError):
 def render_pdf(html: str) -> bytes:
     """The HTML report printed to PDF by WeasyPrint (offline: the page links to nothing outside)."""
     try:
-        import weasyprint  # imported here: it loads pango, which the other commands do not need
+        # WeasyPrint prints its own help to stdout when a library is missing, which would break --json's
+        # one document there: it is kept off stdout, and the error below says what to do instead.
+        with contextlib.redirect_stdout(io.StringIO()):
+            import weasyprint  # imported here: it loads pango, which the other commands do not need
     except OSError as error:  # cffi could not load libpango / libpangoft2
         raise PdfUnavailable(
             f"the PDF cannot be written because WeasyPrint cannot load pango ({str(error).splitlines()[0]}); "

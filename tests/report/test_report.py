@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -133,3 +136,36 @@ def test_accuracy_table_is_parsed_between_its_markers() -> None:
     assert figures["measured"] == "Measured today."
     assert figures["rows"] == [{"heuristics": "change-x", "pairwise precision": "0.9000",
                                 "links right/made, per heuristic": "change-x: 9/10"}]  # fmt: skip
+
+
+# Loaded first in the child process (sitecustomize): the system loader then fails on pango as on a machine
+# without Debian's libpango, while everything else (WeasyPrint included) is the real thing.
+_NO_PANGO = '''
+import cffi
+_dlopen = cffi.FFI.dlopen
+def dlopen(self, name, *args, **kwargs):
+    if "pango" in str(name):
+        raise OSError(f"cannot load library {name!r}: cannot open shared object file: No such file or directory")
+    return _dlopen(self, name, *args, **kwargs)
+cffi.FFI.dlopen = dlopen
+'''
+
+
+@pytest.mark.slow
+def test_without_pango_the_report_is_written_as_html_and_says_how_to_get_the_pdf(story: Story,
+                                                                                  tmp_path: Path) -> None:  # fmt: skip
+    hide = tmp_path / "no-pango"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(_NO_PANGO)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(hide), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "cointrail", "report", "--db", str(story.db), "--case",
+                           story.case.name, "--cases-dir", str(story.case.folder.parent), "--json"],
+                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # stdout stays one JSON document: WeasyPrint's own message is kept off it
+    assert "pdf" not in result["files"] and "html" in result["files"]
+    assert any("libpango-1.0-0" in w and "scripts/system-deps.sh" in w for w in result["warnings"])
+    case = open_case(story.case.name, story.case.folder.parent)
+    assert verify_case(case, record=False).intact
+    html = (case.folder / result["files"]["html"]["path"]).read_text()
+    assert story.txid("pay_b") in html  # the same report, as HTML
