@@ -14,7 +14,7 @@ from cointrail.ledger.ingest import BlockFilesSource, ingest
 from cointrail.ledger.store import LedgerStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from synthetic_chain import generate_chain  # noqa: E402
+from synthetic_chain import SyntheticChain, generate_chain  # noqa: E402
 
 
 def _indexes(db: Path) -> set[str]:
@@ -22,23 +22,36 @@ def _indexes(db: Path) -> set[str]:
         return {row[0] for row in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
 
 
-def test_bulk_load_gives_the_same_store_and_its_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    made = generate_chain(tmp_path / "chain", 3000, seed=11, txs_per_block=40, n_wallets=300)
-    from_memory: list[bool] = []  # the load's totals come from address_totals, not from SQL
+@pytest.fixture
+def totals_inserted(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each insert of a bulk load's in-memory totals (address_totals), as whether it merged them into stored ones."""
+    merges: list[bool] = []
     insert = address_stats._insert_totals
     monkeypatch.setattr(address_stats, "_insert_totals",
-                        lambda *args, merge: from_memory.append(merge) or insert(*args, merge=merge))  # fmt: skip
+                        lambda *args, merge: merges.append(merge) or insert(*args, merge=merge))  # fmt: skip
+    return merges
+
+
+def _both_ways(tmp_path: Path, made: SyntheticChain, divisor: int, first_run_bulk: bool) -> dict[str, Path]:
+    """The chain stored twice, in two runs each (up to tip // ``divisor``, then the rest): "bulk" with bulk loads
+    allowed (in the first run too when ``first_run_bulk``), "upkeep" batch by batch throughout."""
     stores = {}
     for name, bulk_blocks in (("bulk", 1), ("upkeep", 10**9)):
         stores[name] = tmp_path / f"{name}.duckdb"
         with LedgerStore.open(stores[name], "bitcoin", "regtest") as store:
-            # in two runs: a bulk load of the first half, then an upkeep of the rest (fewer blocks than stored)
             source = BlockFilesSource(made.path, "bitcoin", "regtest")
-            half = source.tip_height() // 2
-            source.tip_height = lambda half=half: half  # type: ignore[method-assign]
-            ingest(store, source, batch_blocks=7, bulk_blocks=bulk_blocks)
+            part = source.tip_height() // divisor
+            source.tip_height = lambda part=part: part  # type: ignore[method-assign]
+            ingest(store, source, batch_blocks=7, bulk_blocks=bulk_blocks if first_run_bulk else 10**9)
             ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_blocks=7, bulk_blocks=bulk_blocks)
-    assert from_memory == [False]
+    return stores
+
+
+def test_bulk_load_gives_the_same_store_and_its_indexes(tmp_path: Path, totals_inserted: list[bool]) -> None:
+    made = generate_chain(tmp_path / "chain", 3000, seed=11, txs_per_block=40, n_wallets=300)
+    # a bulk load of the first half, then an upkeep of the rest (fewer blocks than stored)
+    stores = _both_ways(tmp_path, made, 2, first_run_bulk=True)
+    assert totals_inserted == [False]  # the load's totals came from address_totals, not from SQL
     assert first_difference(table_contents(stores["bulk"]), table_contents(stores["upkeep"])) is None
     assert set(schema.INDEX_NAMES) <= _indexes(stores["bulk"])
     assert "addresses_by_script" not in _indexes(stores["bulk"])
@@ -76,26 +89,13 @@ def test_address_stats_a_killed_bulk_load_left_out_are_added_when_the_store_is_n
         assert store.has_address_stats
 
 
-def test_a_bulk_load_onto_a_stored_chain_merges_the_totals_it_added_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_bulk_load_onto_a_stored_chain_merges_the_totals_it_added_up(tmp_path: Path,
+                                                                      totals_inserted: list[bool]) -> None:  # fmt: skip
     # A few blocks batch by batch, then a bulk load of more blocks than stored: its in-memory totals
     # (address_totals) are merged into the stored ones, and must equal batch-by-batch upkeep throughout.
     made = generate_chain(tmp_path / "chain", 2500, seed=13, txs_per_block=40, n_wallets=150)
-    merges: list[bool] = []
-    insert = address_stats._insert_totals
-    monkeypatch.setattr(address_stats, "_insert_totals",
-                        lambda *args, merge: merges.append(merge) or insert(*args, merge=merge))  # fmt: skip
-    stores = {}
-    for name, bulk_blocks in (("bulk", 1), ("upkeep", 10**9)):
-        stores[name] = tmp_path / f"{name}.duckdb"
-        with LedgerStore.open(stores[name], "bitcoin", "regtest") as store:
-            source = BlockFilesSource(made.path, "bitcoin", "regtest")
-            tip = source.tip_height()
-            source.tip_height = lambda tip=tip: tip // 5  # type: ignore[method-assign]
-            ingest(store, source, batch_blocks=7, bulk_blocks=10**9)
-            ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_blocks=7, bulk_blocks=bulk_blocks)
-    assert merges == [True]
+    stores = _both_ways(tmp_path, made, 5, first_run_bulk=False)
+    assert totals_inserted == [True]
     assert first_difference(table_contents(stores["bulk"]), table_contents(stores["upkeep"])) is None
 
 
