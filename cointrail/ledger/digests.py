@@ -99,6 +99,9 @@ def double_sha256_ranges(buf: U8, ranges: I64) -> U8:
     out = np.empty((len(ranges), 32), np.uint8)
     if not len(ranges):
         return out
+    # The compiled loop reads wherever a range points: one outside ``buf`` would read other memory.
+    if ranges[:, 0].min() < 0 or ranges[:, 1].max() > len(buf) or bool((ranges[:, 1] < ranges[:, 0]).any()):
+        raise ValueError("a byte range to hash lies outside the buffer")
     if _FUNCTIONS is not None:
         _ranges(*_FUNCTIONS, np.ascontiguousarray(buf), np.ascontiguousarray(ranges, np.int64), out)
         return out
@@ -115,6 +118,8 @@ def merkle_roots(hashes: U8, counts: I64) -> U8:
     gives 32 zero bytes.
     """
     counts = np.ascontiguousarray(counts, np.int64)
+    if bool((counts < 0).any()) or int(counts.sum()) > len(hashes):
+        raise ValueError("the blocks' transaction counts do not fit the hashes given")
     out = np.empty((len(counts), 32), np.uint8)
     if _FUNCTIONS is not None:
         _merkle(*_FUNCTIONS, np.ascontiguousarray(hashes), counts, out)

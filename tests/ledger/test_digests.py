@@ -71,3 +71,15 @@ def test_an_empty_batch_and_an_empty_range(path: str) -> None:
     buf = np.frombuffer(b"abc", np.uint8)
     assert bytes(digests.double_sha256_ranges(buf, np.array([[1, 1]]))[0]) == _double(b"")
     assert digests.merkle_roots(np.zeros((0, 32), np.uint8), np.zeros(0, np.int64)).shape == (0, 32)
+
+
+def test_ranges_and_counts_outside_what_was_given_are_refused() -> None:
+    # The compiled loops read raw memory: a range past the buffer must never reach them.
+    buf = np.zeros(10, np.uint8)
+    for bad in ([[0, 11]], [[-1, 3]], [[5, 4]]):
+        with pytest.raises(ValueError, match="outside the buffer"):
+            digests.double_sha256_ranges(buf, np.array(bad, np.int64))
+    with pytest.raises(ValueError, match="do not fit"):
+        digests.merkle_roots(np.zeros((2, 32), np.uint8), np.array([3], np.int64))
+    with pytest.raises(ValueError, match="do not fit"):
+        digests.merkle_roots(np.zeros((2, 32), np.uint8), np.array([-1, 2], np.int64))
