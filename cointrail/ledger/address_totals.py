@@ -6,7 +6,7 @@ address, with a distinct count of transactions: on the 1M benchmark chain about
 3.3 CPU s, 15 % of the whole raw ingest. The writer already holds each batch's
 rows as NumPy columns, resolved to address ids and values, so this module adds
 them up as they are committed, in one compiled pass per batch, and the load's
-end inserts the result (:func:`address_stats.add_totals`). The columns are those
+end inserts the result (:func:`address_stats.catch_up`). The columns are those
 of ``address_stats`` and mean the same; tests compare the two ways row by row.
 
 Only committed batches are added, so the totals always describe what the
@@ -44,7 +44,7 @@ def _add(first_tx_id: int, heights: I64, out_counts: I64, out_address: I64, out_
                 o += 1
             else:
                 a = in_address[i]
-                if a == _NONE:  # a coinbase, or an MWEB peg-out: no address spends here
+                if a == _NONE:  # a coinbase's input: it spends no address
                     i += 1
                     continue
                 sent[a] += in_value[i]
@@ -87,6 +87,9 @@ class AddressTotals:
         if block_heights and block_heights[0] != expected:
             raise ValueError(f"batch starts at height {block_heights[0]}, not {expected}: batches must come in order")
         top = max(int(out_address.max(initial=_NONE)), int(in_address.max(initial=_NONE)))
+        # Numba does not check bounds: an id below -1, or -1 on an output, would add to another address.
+        if int(out_address.min(initial=0)) < 0 or int(in_address.min(initial=0)) < _NONE:
+            raise ValueError("an output without an address id, or a negative id: the batch was not resolved")
         self._grow(top + 1)
         a = self._arrays
         _add(first_tx_id, heights, out_counts, out_address, out_value, in_counts, in_address, in_value,
