@@ -46,13 +46,14 @@ from cointrail.clustering.graph import Links, identity, merge, merge_with_scipy 
 from cointrail.clustering.source import DuckDBLedgerArrays  # noqa: E402
 from cointrail.clustering.sql import row  # noqa: E402
 from cointrail.heuristics.multi_input import co_spend_links  # noqa: E402
+from cointrail.ledger import schema  # noqa: E402
 from cointrail.ledger.store import LedgerStore  # noqa: E402
 
 
 def ledger_for(n_transactions: int, cache: Path) -> Path:
     """The ingested synthetic chain in ``cache`` (generated and ingested when missing)."""
     chain = cache / f"chain-{n_transactions}-seed0"
-    db = cache / f"ledger-{n_transactions}.duckdb"
+    db = cache / f"ledger-{n_transactions}-{schema.layout_fingerprint()}.duckdb"
     if db.exists():
         return db
     if not (chain / "synthetic.json").exists():

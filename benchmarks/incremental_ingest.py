@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from doc_sections import replace_section  # noqa: E402
 from raw_ingest import chain_for  # noqa: E402
 
+from cointrail.ledger import schema  # noqa: E402
 from cointrail.ledger.ingest import BlockFilesSource, ingest  # noqa: E402
 from cointrail.ledger.partialstate import STORE_TO_BATCH_CROSSOVER  # noqa: E402
 from cointrail.ledger.store import LedgerStore  # noqa: E402
@@ -75,7 +76,7 @@ RESOLVE_SIZES = [1_000, 10_000, 50_000, 100_000, 200_000]
 
 def base_store(chain: Path, cache: Path, tip: int) -> Path:
     """The store of the chain up to ``tip`` (built once, kept in the cache)."""
-    db = cache / f"{chain.name}-to-{tip}.duckdb"
+    db = cache / f"{chain.name}-to-{tip}-{schema.layout_fingerprint()}.duckdb"
     if not db.exists():
         source = BlockFilesSource(chain, "bitcoin", "regtest")
         source.tip_height = lambda: tip  # type: ignore[method-assign]

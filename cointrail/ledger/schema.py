@@ -13,6 +13,7 @@ The layout is documented for people in docs/store.md; keep both in step.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 SCHEMA_VERSION = "1"
@@ -143,3 +144,9 @@ CREATE TABLE IF NOT EXISTS address_lookup (
 );
 """
 ADDRESS_LOOKUP_INDEX_DDL = "CREATE INDEX IF NOT EXISTS address_lookup_by_address ON address_lookup (address);"
+
+
+def layout_fingerprint() -> str:
+    """A short digest of the tables' and indexes' definitions: what caches of stores (benchmarks) are keyed by,
+    so that a store made by a version with another layout (compression, indexes) is not measured as this one's."""
+    return hashlib.sha256((TABLES_DDL + INDEXES_DDL).encode()).hexdigest()[:10]
