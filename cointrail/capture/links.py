@@ -28,8 +28,9 @@ _TAGS = ("a", "area", "iframe", "frame", "script", "link", "base", "meta", "img"
          "audio", "source", "track", "embed", "object")  # lxml's HTML parser gives tag names in lower case
 MAX_LINKS = 10_000  # of each kind per page: enough for any real page, a bound for hostile ones
 MAX_PARSED_CHARS = 8 * 1024 * 1024  # bounds the parse time of a hostile page (about 2 s)
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", recover=True, no_network=True, remove_comments=True,
-                               remove_pis=True)
+# UTF-8 bytes in, no network, comments and processing instructions dropped (also the text view's parser).
+HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", recover=True, no_network=True, remove_comments=True,
+                                   remove_pis=True)
 
 
 def media_kind(url: str) -> str | None:
@@ -155,7 +156,7 @@ def page_links(html: str, base_url: str) -> PageLinks:
     if not data.strip():
         return collector.found
     try:
-        root = lxml.html.fromstring(data, parser=_PARSER)
+        root = lxml.html.fromstring(data, parser=HTML_PARSER)
     except (lxml.etree.ParserError, ValueError):  # nothing that parses as HTML: no links
         return collector.found
     for element in root.iter(*_TAGS):  # lxml filters by tag in C

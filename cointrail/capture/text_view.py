@@ -20,6 +20,7 @@ import lxml.html
 from warcio.archiveiterator import ArchiveIterator
 
 from cointrail.capture.decode import decode_body, text_of
+from cointrail.capture.links import HTML_PARSER
 from cointrail.cases.case import Case
 from cointrail.errors import InputError
 
@@ -31,8 +32,6 @@ _BLOCKS = ("p", "div", "li", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6", "se
            "ul", "ol", "dd", "dt", "blockquote", "header", "footer", "form", "code")  # fmt: skip
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", recover=True, no_network=True, remove_comments=True,
-                               remove_pis=True)  # fmt: skip
 
 
 @dataclass
@@ -54,7 +53,7 @@ class PageText:
 def html_text(html: str) -> str:
     """The visible text of an HTML document, one line per block, without scripts, styles or media."""
     try:
-        root = lxml.html.fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
+        root = lxml.html.fromstring(html.encode("utf-8", "replace"), parser=HTML_PARSER)
     except (lxml.etree.ParserError, ValueError):
         return ""
     for element in list(root.iter(*_DROPPED)):

@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from cointrail.graph.neighbourhood import coin_unit
+from cointrail.graph.neighbourhood import MAX_TXIDS, coin_unit
 from cointrail.graph.nodes import describe_clusters
 from cointrail.ledger.store import LedgerStore
 from cointrail.tracing.result import coin_text
-
-MAX_TXIDS = 5
 
 
 def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) -> dict[str, Any]:

@@ -23,14 +23,16 @@ from cointrail.graph.nodes import cluster_sizes, describe_clusters, describe_mem
 from cointrail.ledger.model import display_hash
 from cointrail.ledger.queries import id_list
 from cointrail.ledger.store import LedgerStore
-from cointrail.prices import CHAIN_COINS
+from cointrail.prices import coin_symbol
 from cointrail.tracing.ledger import clusters_of
 from cointrail.tracing.result import coin_text
+from cointrail.tracing.services import Services
 
 DEFAULT_LIMIT = 20
 # Transactions read per hop, newest first: a hop from an exchange's wallet on a full chain would read millions.
 MAX_TRANSACTIONS = 20_000
 MAX_TXIDS = 5  # transactions named on each edge, so every line can be checked on any explorer
+MAX_LISTED = 100  # of the wallets summed up in one node, those listed by name (each can still be drawn)
 DIRECTIONS = ("forward", "backward")
 
 
@@ -40,17 +42,17 @@ class Flow:
     """The money between the node and one counterparty wallet, over every transaction between them."""
 
     amount: int = 0
-    txs: dict[int, int] = field(default_factory=dict)  # the transactions, by tx_id (an ordered set)
+    txs: set[int] = field(default_factory=set)  # the transactions, by tx_id
     coinjoin: bool = False
 
     def add(self, tx_id: int, amount: int) -> None:
         self.amount += amount
-        self.txs[tx_id] = 0
+        self.txs.add(tx_id)
 
 
 def coin_unit(store: LedgerStore) -> str:
     """The symbol amounts are given in (LTC for a Litecoin store), so that no sentence says only "coins"."""
-    return CHAIN_COINS.get(store.chain, store.chain.upper())
+    return coin_symbol(store.chain)
 
 
 def _spending_txs(store: LedgerStore, members: set[int], cap: int) -> set[int]:
@@ -181,18 +183,19 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
     if not 1 <= limit <= 500:
         raise InputError("the limit of wallets drawn per hop must be between 1 and 500")
     members, own = member_ids(store, node)
-    origin = describe_members(store, node, members, own)
+    services = Services(store)  # one label cache for every wallet this hop describes
+    origin = describe_members(store, node, members, own, services)
     flows, own_amount, mined, cut = _flows(store, members, own, direction, max_transactions)
     ranked = sorted(flows, key=lambda c: (-flows[c].amount, c))
     # Over the limit, one place is kept for the node that sums up the rest.
     shown, rest = (ranked, []) if len(ranked) <= limit else (ranked[: limit - 1], ranked[limit - 1 :])
     tx_ids = {t for f in flows.values() for t in f.txs}
-    for tx_id in _coinjoins(store, tx_ids):
-        for flow in flows.values():
-            flow.coinjoin = flow.coinjoin or tx_id in flow.txs
+    coinjoins = _coinjoins(store, tx_ids)
+    for flow in flows.values():
+        flow.coinjoin = not coinjoins.isdisjoint(flow.txs)
     times = _times(store, tx_ids)
-    sizes = cluster_sizes(store, set(ranked))
-    nodes = describe_clusters(store, set(shown), sizes=sizes)
+    sizes = cluster_sizes(store, set(shown) | set(rest[:MAX_LISTED]))  # the wallets drawn or listed
+    nodes = describe_clusters(store, set(shown), services, sizes)
     unit = coin_unit(store)
     edges = [_edge(origin["id"], nodes[c], flows[c], direction, times, unit) for c in shown]
     result: dict[str, Any] = {
@@ -202,23 +205,23 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
         "all_read": not cut, "max_transactions": max_transactions, "unit": unit,
     }  # fmt: skip
     if rest:
-        result.update(_summarised(store, origin["id"], rest, flows, sizes, direction, unit))
+        result.update(_summarised(store, origin["id"], rest, flows, sizes, direction, unit, services))
     result["total_coin"] = coin_text(result["total"])
     result["explanation"] = _explanation(result)
     return result
 
 
 def _summarised(store: LedgerStore, origin: str, rest: list[int], flows: dict[int, Flow], sizes: dict[int, int],
-                direction: str, unit: str) -> dict[str, Any]:  # fmt: skip
+                direction: str, unit: str, services: Services) -> dict[str, Any]:  # fmt: skip
     """The summary node standing for the smaller counterparties, and the list of them."""
     amount = sum(flows[c].amount for c in rest)
     summary_id = f"summary:{direction}:{origin}"
     caption = f"{len(rest)} smaller wallets, {coin_text(amount)} {unit} in all"
     summary = {"id": summary_id, "kind": "summary", "role": "summary", "size": len(rest), "labels": [],
                "caption": caption, "amount": amount}  # fmt: skip
-    listed = describe_clusters(store, set(rest[:100]), sizes=sizes)
+    listed = describe_clusters(store, set(rest[:MAX_LISTED]), services, sizes)
     hidden = [{"id": listed[c]["id"], "caption": listed[c]["caption"], "amount": flows[c].amount,
-               "amount_coin": coin_text(flows[c].amount)} for c in rest[:100]]  # fmt: skip
+               "amount_coin": coin_text(flows[c].amount)} for c in rest[:MAX_LISTED]]  # fmt: skip
     source, target = (origin, summary_id) if direction == "forward" else (summary_id, origin)
     edge = {"id": f"{source}>{target}", "source": source, "target": target, "amount": amount,
             "amount_coin": coin_text(amount), "transactions": len({t for c in rest for t in flows[c].txs}),

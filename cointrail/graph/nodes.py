@@ -60,17 +60,23 @@ def parse_node(text: str) -> tuple[str, str]:
     raise InputError(f"{text!r} is not a node of the graph: use cluster:<number> or address:<address>")
 
 
-def member_ids(store: LedgerStore, node: str) -> tuple[set[int], int]:
-    """The address ids a node stands for, and its cluster id."""
+def node_wallet(store: LedgerStore, node: str) -> tuple[int | None, int]:
+    """(the address id an address node names, None for a wallet node; its wallet's cluster id), checked."""
     kind, value = parse_node(node)
     if kind == "cluster":
         cluster_id = int(value)
         # A wallet's id is the id of one of its addresses; any other number names no wallet.
         if not address_names(store, {cluster_id}) or clusters_of(store, {cluster_id})[cluster_id] != cluster_id:
             raise NotInStoreError(f"there is no wallet {node} in this ledger store")
-        return cluster_members(store, cluster_id), cluster_id
+        return None, cluster_id
     address_id = find_address(store, value)[0]
-    return {address_id}, clusters_of(store, {address_id})[address_id]
+    return address_id, clusters_of(store, {address_id})[address_id]
+
+
+def member_ids(store: LedgerStore, node: str) -> tuple[set[int], int]:
+    """The address ids a node stands for, and its cluster id."""
+    address_id, cluster_id = node_wallet(store, node)
+    return (cluster_members(store, cluster_id) if address_id is None else {address_id}), cluster_id
 
 
 def cluster_sizes(store: LedgerStore, cluster_ids: set[int]) -> dict[int, int]:
@@ -111,15 +117,19 @@ def _caption(labels: list[dict[str, Any]], size: int, address: str, role: str) -
 
 
 def describe(store: LedgerStore, node: str) -> dict[str, Any]:
-    """The node ``node`` stands for (an address keeps its own id, with its wallet's labels and role)."""
-    ids, cluster_id = member_ids(store, node)
-    return describe_members(store, node, ids, cluster_id)
+    """The node ``node`` stands for (an address keeps its own id, with its wallet's labels and role).
+
+    A wallet's members are not read: describing it needs only its id (an exchange's may have millions).
+    """
+    address_id, cluster_id = node_wallet(store, node)
+    return describe_members(store, node, set() if address_id is None else {address_id}, cluster_id)
 
 
-def describe_members(store: LedgerStore, node: str, ids: set[int], cluster_id: int) -> dict[str, Any]:
-    """:func:`describe` for a node whose members (:func:`member_ids`) are already known."""
+def describe_members(store: LedgerStore, node: str, ids: set[int], cluster_id: int,
+                     services: Services | None = None) -> dict[str, Any]:  # fmt: skip
+    """:func:`describe` for a node whose members (:func:`member_ids`; an address node's own id) are known."""
     kind, _ = parse_node(node)
-    item = describe_clusters(store, {cluster_id})[cluster_id]
+    item = describe_clusters(store, {cluster_id}, services=services)[cluster_id]
     if kind == "address":
         name = address_names(store, ids)[next(iter(ids))]
         wallet = item["id"]

@@ -141,20 +141,10 @@ def _set_stamp(con: duckdb.DuckDBPyConnection, tip: tuple[int, bytes] | None) ->
         con.executemany("INSERT INTO meta VALUES (?, ?)", [[_STAMP_HEIGHT, str(tip[0])], [_STAMP_HASH, tip[1].hex()]])
 
 
-def _tip(con: duckdb.DuckDBPyConnection) -> tuple[int, bytes] | None:
-    row = con.execute("SELECT height, hash FROM blocks ORDER BY height DESC LIMIT 1").fetchall()
-    return (row[0][0], bytes(row[0][1])) if row else None
-
-
 def is_valid(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the table describes the stored tip (a read-only store of an older version has no stamp)."""
-    tip = _tip(con)
+    tip = schema.tip(con)
     return tip is not None and stamp(con) == tip
-
-
-def _on_chain(con: duckdb.DuckDBPyConnection, mark: tuple[int, bytes]) -> bool:
-    row = con.execute("SELECT hash FROM blocks WHERE height = ?", [mark[0]]).fetchall()
-    return bool(row) and bytes(row[0][0]) == mark[1]
 
 
 def _build(con: duckdb.DuckDBPyConnection) -> None:
@@ -219,10 +209,11 @@ def refresh(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> str:
     unchanged), unless they are more than a range of the full build: then in
     full, which bounds the memory the same way.
     """
-    tip, mark = _tip(con), stamp(con)
+    tip, mark = schema.tip(con), stamp(con)
     if not full and tip is not None and mark == tip:
         return "current"
-    how = "incremental" if not full and mark is not None and _on_chain(con, mark) else "full"
+    on_chain = mark is not None and schema.hash_at(con, mark[0]) == mark[1]
+    how = "incremental" if not full and on_chain else "full"
 
     def work() -> str:
         if how == "incremental" and _touched_above(con, mark[0]) <= BUILD_CHUNK:  # type: ignore[index]
@@ -253,8 +244,8 @@ def recompute_for_rollback(con: duckdb.DuckDBPyConnection, height: int, roll_bac
     _touched_above(con, height)
     roll_back()
     _recompute_touched(con)
-    fork = con.execute("SELECT hash FROM blocks WHERE height = ?", [height]).fetchall()
-    _set_stamp(con, (height, bytes(fork[0][0])) if fork else None)
+    fork = schema.hash_at(con, height)
+    _set_stamp(con, (height, fork) if fork is not None else None)
 
 
 def refresh_address_lookup(store: LedgerStore, *, full: bool = False) -> dict[str, Any]:

@@ -78,23 +78,24 @@ class BlockRows:
     merkle_checked: list[bool] = field(default_factory=list)
     where: list[str] = field(default_factory=list)
 
-    def add(self, height: int, header: bytes, size: int, tx_count: int, mweb_size: int, source: str,
-            merkle_checked: bool, where: str) -> None:  # fmt: skip
-        version, prev_hash, merkle, time, bits, nonce = _header(header)
-        self.height.append(height)
-        self.hash.append(double_sha256(header))
+    def add(self, raw: RawBlock, tx_count: int, merkle_checked: bool) -> None:
+        """A row for a block the compiled walk read (so without an MWEB extension); its hash is the one the
+        source already checked (:attr:`RawBlock.hash`, computed once)."""
+        version, prev_hash, merkle, time, bits, nonce = _header(raw.data)
+        self.height.append(raw.height)
+        self.hash.append(raw.hash)
         self.prev_hash.append(prev_hash)
         self.merkle_root.append(merkle)
         self.version.append(version)
         self.time.append(time)
         self.bits.append(bits)
         self.nonce.append(nonce)
-        self.size.append(size)
+        self.size.append(len(raw.data))
         self.tx_count.append(tx_count)
-        self.mweb_size.append(mweb_size)
-        self.source.append(source)
+        self.mweb_size.append(0)
+        self.source.append(raw.source)
         self.merkle_checked.append(merkle_checked)
-        self.where.append(where)
+        self.where.append(raw.where)
 
     def extend(self, other: BlockRows) -> None:
         for name, column in vars(self).items():
@@ -129,6 +130,10 @@ class Batch:
     def display_txid(self, tx_index: int) -> str:
         return display_hash(self.txid[tx_index].tobytes())
 
+    def column(self, name: str) -> Array:
+        """One column of ``tx`` by its name in :data:`TX`."""
+        return self.tx[:, TX.index(name)]
+
 
 # Integer columns of Batch.tx, in order.
 TX = ("version", "locktime", "size", "vsize", "input_count", "output_count", "first_input", "first_output",
@@ -152,7 +157,7 @@ def _from_walk(raws: Sequence[RawBlock], buf: npt.NDArray[np.uint8], walked: col
     positions = np.empty(len(tx), np.int64)
     for b, (raw, count) in enumerate(zip(raws, counts.tolist(), strict=False)):
         checked = roots[b].tobytes() == raw.data[36:68]
-        rows.add(raw.height, raw.data[:80], len(raw.data), count, 0, raw.source, checked, raw.where)
+        rows.add(raw, count, checked)
         heights[first : first + count] = raw.height
         positions[first : first + count] = np.arange(count)
         first += count

@@ -197,13 +197,19 @@ def _binary(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[npt.NDArray[np.ui
     return binary_layout(con.sql(sql).to_arrow_table().column(0))
 
 
-def binary_layout(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.uint8], I64]:
-    """An Arrow binary column as (bytes back to back, offsets), the layout of :class:`KeyIndex`."""
-    array = column.combine_chunks() if column.num_chunks else pa.array([], pa.binary())
-    if not pa.types.is_large_binary(array.type):
-        array = array.cast(pa.large_binary())
+def binary_layout(column: pa.Array | pa.ChunkedArray, *, copy: bool = True) -> tuple[npt.NDArray[np.uint8], I64]:
+    """An Arrow binary column as (bytes back to back, offsets), the layout of :class:`KeyIndex`.
+
+    ``copy``: the bytes are copied out, offsets from 0, so that a KeyIndex may own and grow
+    them; without, a read-only view of the column's buffer and its own offsets (for reading).
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks else pa.array([], pa.binary())
+    array = column if pa.types.is_large_binary(column.type) else column.cast(pa.large_binary())
     offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset : array.offset + len(array) + 1]
     data = np.frombuffer(array.buffers()[2], np.uint8) if array.buffers()[2] is not None else np.zeros(0, np.uint8)
+    if not copy:
+        return data, offsets
     start = int(offsets[0]) if len(offsets) else 0
     end = int(offsets[-1]) if len(offsets) else 0
     return data[start:end].copy(), (offsets - start).astype(np.int64) if len(offsets) else np.zeros(1, np.int64)

@@ -25,6 +25,9 @@ def id_list(ids: set[int] | list[int]) -> str:
     return ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"
 
 
+_ADDRESS_ROW = "SELECT address_id, address, script, script_type FROM addresses WHERE address = ?"
+
+
 def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes, str]:
     """(address_id, address, script, script_type) of an address string, or raise.
 
@@ -34,7 +37,7 @@ def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes,
     already loaded, address).
     """
     text = text.strip()
-    row = store.one("SELECT address_id, address, script, script_type FROM addresses WHERE address = ?", [text])
+    row = store.one(_ADDRESS_ROW, [text])
     if row:
         return row[0], row[1], bytes(row[2]), row[3]
     parsed = parse_address(text)
@@ -48,8 +51,7 @@ def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes,
     # keeps each script's one canonical string, which its script encodes to.
     for canonical in dict.fromkeys(address_for_script(bytes.fromhex(s), store.chain, store.network) for s in scripts):
         if canonical and canonical != text:
-            row = store.one("SELECT address_id, address, script, script_type FROM addresses WHERE address = ?",
-                            [canonical])  # fmt: skip
+            row = store.one(_ADDRESS_ROW, [canonical])
             if row:
                 return row[0], row[1], bytes(row[2]), row[3]
     raise NotInStoreError(f"{text} never appears in the {store.chain} {store.network} blocks of {store.path}")
@@ -201,7 +203,7 @@ def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> 
 def _answer_from_lookup(store: LedgerStore, name: str, stored: str, counterparties: int) -> dict[str, Any]:
     """address_info's answer from the address's row of ``address_lookup`` (the JSON array it stores)."""
     fields = dict(zip(address_lookup.ANSWER_FIELDS, json.loads(stored), strict=True))
-    seen = [{"txid": bytes.fromhex(fields[f"{end}_txid"])[::-1].hex(), "height": fields[f"{end}_height"],
+    seen = [{"txid": display_hash(bytes.fromhex(fields[f"{end}_txid"])), "height": fields[f"{end}_height"],
              "time": fields[f"{end}_time"]} for end in ("first", "last")]  # fmt: skip
     parties = [dict(zip(address_lookup.PARTY_FIELDS, p, strict=True))
                for p in fields["counterparties"][: max(counterparties, 0)]]  # fmt: skip

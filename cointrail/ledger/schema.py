@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+import duckdb
+
 SCHEMA_VERSION = "1"
 
 # Order matters for Parquet export/import and for comparisons in tests.
@@ -150,3 +152,15 @@ def layout_fingerprint() -> str:
     """A short digest of the tables' and indexes' definitions: what caches of stores (benchmarks) are keyed by,
     so that a store made by a version with another layout (compression, indexes) is not measured as this one's."""
     return hashlib.sha256((TABLES_DDL + INDEXES_DDL).encode()).hexdigest()[:10]
+
+
+def tip(con: duckdb.DuckDBPyConnection) -> tuple[int, bytes] | None:
+    """Height and hash of the highest stored block, or None for an empty store (``LedgerStore.tip``)."""
+    rows = con.execute("SELECT height, hash FROM blocks ORDER BY height DESC LIMIT 1").fetchall()
+    return (rows[0][0], bytes(rows[0][1])) if rows else None
+
+
+def hash_at(con: duckdb.DuckDBPyConnection, height: int) -> bytes | None:
+    """The stored block hash at ``height``, or None (``LedgerStore.hash_at``)."""
+    rows = con.execute("SELECT hash FROM blocks WHERE height = ?", [height]).fetchall()
+    return bytes(rows[0][0]) if rows else None

@@ -24,6 +24,7 @@ from cointrail.addresses import address_for_script
 from cointrail.addresses.codecs import BASE58_ALPHABET, BECH32_CHARSET
 from cointrail.chains import utxo_network
 from cointrail.ledger import digests
+from cointrail.ledger.chainstate import binary_layout
 
 TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "witness_unknown", "p2pk", "nulldata", "nonstandard",
          "mweb_hogaddr", "mweb_pegin")  # fmt: skip
@@ -200,10 +201,8 @@ def _base58_payloads(data: U8, offsets: I64, codes: I64, versions: bytes) -> byt
 def describe(scripts: pa.BinaryArray, chain: str, network: str) -> tuple[pa.StringArray, pa.StringArray]:
     """(address, script type) columns of ``scripts``: NULL address for scripts without one."""
     params = utxo_network(chain, network)
-    scripts = scripts.cast(pa.large_binary())
     n = len(scripts)
-    offsets = np.frombuffer(scripts.buffers()[1], np.int64)[scripts.offset : scripts.offset + n + 1]
-    data = np.frombuffer(scripts.buffers()[2], np.uint8) if n else np.zeros(0, np.uint8)
+    data, offsets = binary_layout(scripts, copy=False)
     codes = classify_all(data, offsets, chain == "litecoin")
     types = pa.DictionaryArray.from_arrays(pa.array(np.where(codes == P2SH32, P2SH, codes), pa.int8()),
                                            pa.array(TYPES)).cast(pa.string())  # fmt: skip

@@ -144,13 +144,11 @@ class LedgerStore:
 
     def tip(self) -> tuple[int, bytes] | None:
         """Height and hash of the highest stored block, or None for an empty store."""
-        row = self.one("SELECT height, hash FROM blocks ORDER BY height DESC LIMIT 1")
-        return (row[0], bytes(row[1])) if row else None
+        return schema.tip(self.con)
 
     def hash_at(self, height: int) -> bytes | None:
         """The stored block hash at ``height``, or None."""
-        row = self.one("SELECT hash FROM blocks WHERE height = ?", [height])
-        return bytes(row[0]) if row else None
+        return schema.hash_at(self.con, height)
 
     def append(self, blocks: Sequence[SourcedBlock]) -> None:
         """Store consecutive parsed blocks above the tip, all or nothing (one transaction)."""

@@ -82,9 +82,9 @@ def _check_linkage(store: LedgerStore, rows: batch.BlockRows) -> None:
 
 
 def _unresolved(b: Batch, tx_index: int, vin: int) -> IntegrityError:
-    height = int(b.tx[tx_index, TX.index("height")])
+    height = int(b.column("height")[tx_index])
     block = b.blocks.height.index(height)
-    offset, prev_vout, _sequence = b.inputs[b.tx[tx_index, TX.index("first_input")] + vin]
+    offset, prev_vout, _sequence = b.inputs[b.column("first_input")[tx_index] + vin]
     prev_txid = b.data[offset : offset + 32].tobytes()
     return IntegrityError(
         f"block {display_hash(b.blocks.hash[block])} at height {height} from {b.blocks.source[block]}: input {vin} "
@@ -129,10 +129,9 @@ def _add_to_bulk_totals(store: LedgerStore, b: Batch, r: Resolution) -> None:
     if store.bulk_totals is None:
         return
     try:
-        col = {name: b.tx[:, i] for i, name in enumerate(TX)}
         store.bulk_totals.add(
-            r.first_tx_id, col["height"], col["output_count"], r.outputs[:, 0], b.outputs[:, 0],
-            col["input_count"], r.inputs[:, 1], r.inputs[:, 2], b.blocks.height, b.blocks.time,
+            r.first_tx_id, b.column("height"), b.column("output_count"), r.outputs[:, 0], b.outputs[:, 0],
+            b.column("input_count"), r.inputs[:, 1], r.inputs[:, 2], b.blocks.height, b.blocks.time,
         )  # fmt: skip
     except BaseException:
         store.bulk_totals = None  # part-added: the load's end computes the totals from the rows instead
@@ -146,7 +145,7 @@ def _nullable(values: npt.NDArray[np.int64], kind: pa.DataType) -> pa.Array:
 
 
 def _tables(store: LedgerStore, b: Batch, r: Resolution) -> dict[str, pa.Table]:
-    col = {name: b.tx[:, i] for i, name in enumerate(TX)}
+    col = {name: b.column(name) for name in TX}
     n_tx = len(b.tx)
     tx_ids = np.arange(r.first_tx_id, r.first_tx_id + n_tx, dtype=np.int64)
     out_tx = np.repeat(np.arange(n_tx), col["output_count"])
@@ -211,7 +210,7 @@ def _outputs(b: Batch, r: Resolution, out_tx: npt.NDArray[np.int64], tx_ids: npt
     spender = r.outputs[:, 1]
     spent_height = np.where(spender >= 0, heights[np.maximum(spender - r.first_tx_id, 0)], -1)
     return pa.table({
-        "tx_id": tx_ids[out_tx], "vout": pa.array(_positions(b.tx[:, TX.index("output_count")], out_tx), pa.int32()),
+        "tx_id": tx_ids[out_tx], "vout": pa.array(_positions(b.column("output_count"), out_tx), pa.int32()),
         "block_height": pa.array(heights[out_tx], pa.int32()), "value": b.outputs[:, 0], "address_id": r.outputs[:, 0],
         "spent_by_tx_id": _nullable(spender, pa.int64()), "spent_by_vin": _nullable(r.outputs[:, 2], pa.int32()),
         "spent_height": _nullable(spent_height, pa.int32()),
@@ -221,7 +220,7 @@ def _outputs(b: Batch, r: Resolution, out_tx: npt.NDArray[np.int64], tx_ids: npt
 def _inputs(b: Batch, r: Resolution, in_tx: npt.NDArray[np.int64], tx_ids: npt.NDArray[np.int64],
             heights: npt.NDArray[np.int64]) -> pa.Table:  # fmt: skip
     return pa.table({
-        "tx_id": tx_ids[in_tx], "vin": pa.array(_positions(b.tx[:, TX.index("input_count")], in_tx), pa.int32()),
+        "tx_id": tx_ids[in_tx], "vin": pa.array(_positions(b.column("input_count"), in_tx), pa.int32()),
         "block_height": pa.array(heights[in_tx], pa.int32()), "prev_tx_id": _nullable(r.inputs[:, 0], pa.int64()),
         "prev_vout": b.inputs[:, 1], "address_id": _nullable(r.inputs[:, 1], pa.int64()),
         "value": _nullable(r.inputs[:, 2], pa.int64()), "sequence": b.inputs[:, 2],

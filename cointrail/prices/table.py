@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS prices (
 CHAIN_COINS = {"bitcoin": "BTC", "litecoin": "LTC", "dogecoin": "DOGE", "bitcoin-cash": "BCH", "bitcoincash": "BCH"}
 
 
+def coin_symbol(chain: str) -> str:
+    """The symbol a chain's amounts are given in (LTC for litecoin); a chain not listed, its name in capitals."""
+    return CHAIN_COINS.get(chain, chain.upper())
+
+
 @dataclass(frozen=True)
 class Price:
     day: _dt.date
@@ -105,7 +110,7 @@ class PriceBook:
 
     def __init__(self, store: LedgerStore, fiat: str, coin: str | None = None):
         self.fiat = fiat.upper()
-        self.coin = coin or CHAIN_COINS.get(store.chain, store.chain.upper())
+        self.coin = coin or coin_symbol(store.chain)
         has = store.has_table("prices")
         rows = store.rows("SELECT date, price, source FROM prices WHERE coin = ? AND fiat = ? ORDER BY date",
                           [self.coin, self.fiat]) if has else []  # fmt: skip

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from cointrail.errors import CointrailError
-from cointrail.prices import CHAIN_COINS
+from cointrail.prices import coin_symbol
 from cointrail.report.findings import coin_text, utc_text
 from cointrail.report.graph import flow_graph, flow_svg
 
@@ -41,7 +41,7 @@ def render_html(facts: dict[str, Any], facts_sha256: str) -> str:
     svg = base64.b64encode(graph_svg(facts).encode("utf-8")).decode("ascii")
     template = _environment().get_template("report.html.j2")
     chain = (facts.get("ledger") or {}).get("chain")
-    unit = CHAIN_COINS.get(chain, chain.upper()) if chain else "coins"  # no ledger: findings given by hand
+    unit = coin_symbol(chain) if chain else "coins"  # no ledger: findings given by hand
     return template.render(f=facts, facts_sha256=facts_sha256, graph_svg_b64=svg, unit=unit)
 
 

@@ -30,7 +30,8 @@ import struct
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cointrail.addresses.script import address_for_script
+from cointrail.addresses.script import address_for_script, p2pkh_script, p2sh_script
+from cointrail.addresses.script import witness_script as witness_program
 from cointrail.ledger.model import TxIn, TxOut, internal_hash
 from cointrail.ledger.rawblock import double_sha256, serialize_parts
 from cointrail.simulation.node import COIN, MWEB_HEIGHT, RegtestNode
@@ -87,7 +88,7 @@ class _Builder:
 
 def p2wsh(witness_script: bytes) -> bytes:
     """The output script paying to ``witness_script`` (BIP 141: version 0, SHA-256 of the script)."""
-    return b"\x00\x20" + hashlib.sha256(witness_script).digest()
+    return witness_program(0, hashlib.sha256(witness_script).digest())
 
 
 def _outsider_script(rng: random.Random) -> bytes:
@@ -95,10 +96,10 @@ def _outsider_script(rng: random.Random) -> bytes:
     digest = rng.randbytes(20)
     kind = rng.choice(("p2pkh", "p2wpkh", "p2wpkh", "p2sh"))
     if kind == "p2pkh":
-        return b"\x76\xa9\x14" + digest + b"\x88\xac"
+        return p2pkh_script(digest)
     if kind == "p2sh":
-        return b"\xa9\x14" + digest + b"\x87"
-    return b"\x00\x14" + digest
+        return p2sh_script(digest)
+    return witness_program(0, digest)
 
 
 def _payee(b: _Builder) -> tuple[bytes, bytes | None]:
@@ -184,17 +185,17 @@ def _make_transaction(b: _Builder, shape: str) -> str | None:
     return full.hex()
 
 
-def _mine(b: _Builder, raw_txs: list[str]) -> None:
-    """Mine a block of ``raw_txs`` paying its coinbase to a fresh script; check the node made it the tip."""
-    height = int(b.node.rpc("getblockcount")) + 1
+def _mine(b: _Builder, raw_txs: list[str], height: int) -> None:
+    """Mine the block at ``height`` of ``raw_txs`` paying its coinbase to a fresh script; check the node made it
+    the tip."""
     ws = b.new_witness_script()
     address = address_for_script(p2wsh(ws), "litecoin", "regtest")
     block_hash = b.node.rpc("generateblock", address, raw_txs)["hash"]  # raises if the node refuses the block
     if b.node.rpc("getbestblockhash") != block_hash:
         raise RuntimeError(f"the node accepted block {block_hash} at height {height} but did not make it its tip")
-    coinbase = b.node.rpc("getblock", block_hash, 1)["tx"][0]
-    value = int(Decimal(b.node.rpc("gettxout", coinbase, 0)["value"]) * COIN)
-    b.maturing.append((height, Coin(internal_hash(coinbase), 0, value, ws)))
+    coinbase = b.node.rpc("getblock", block_hash, 2)["tx"][0]
+    value = int(Decimal(str(coinbase["vout"][0]["value"])) * COIN)
+    b.maturing.append((height, Coin(internal_hash(coinbase["txid"]), 0, value, ws)))
     b.transactions += len(raw_txs) + 1
 
 
@@ -218,7 +219,7 @@ def build_bulk_chain(node: RegtestNode, blocks: int, txs_per_block: int, seed: i
         _mature(b, height)
         n = rng.randint(txs_per_block // 2, txs_per_block * 3 // 2) if b.pool else 0
         raw = [tx for tx in (_make_transaction(b, _shape(b, 2 * txs_per_block)) for _ in range(n)) if tx]
-        _mine(b, raw)
+        _mine(b, raw, height)
         with_payments += bool(raw)
     return BulkChain(node.height(), b.transactions, with_payments, len(b.pool))
 

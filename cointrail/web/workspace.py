@@ -17,7 +17,7 @@ from typing import Any
 from cointrail.cases import Case, cases_root, create_case, list_cases, open_case
 from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore
-from cointrail.prices import CHAIN_COINS
+from cointrail.prices import coin_symbol
 from cointrail.report.source import default_store
 
 
@@ -52,7 +52,7 @@ class Workspace:
     def unit(self, name: str) -> str:
         """The unit the case's amounts are in (LTC for a Litecoin store); "coins" before it has a store."""
         path = default_store(self.case(name))
-        return CHAIN_COINS.get(self._base(path).chain, "coins") if path.is_file() else "coins"
+        return coin_symbol(self._base(path).chain) if path.is_file() else "coins"
 
     def _base(self, path: Path) -> LedgerStore:
         with self._lock:
@@ -60,13 +60,18 @@ class Workspace:
                 self._stores[path] = LedgerStore.open(path, read_only=True)
             return self._stores[path]
 
-    @contextmanager
-    def store(self, case: Case) -> Iterator[LedgerStore]:
-        """The case's ledger store on a cursor of its own, for one request or job."""
+    def require_store(self, case: Case) -> Path:
+        """The case's ledger store file, or a plain-words error naming the commands that make it."""
         path = default_store(case)
         if not path.is_file():
             raise InputError(f"the case {case.name} has no ledger store yet: read the chain into it with "
                              f"`cointrail ingest … --db {path}` and `cointrail cluster build --db {path}`")  # fmt: skip
+        return path
+
+    @contextmanager
+    def store(self, case: Case) -> Iterator[LedgerStore]:
+        """The case's ledger store on a cursor of its own, for one request or job."""
+        path = self.require_store(case)
         base = self._base(path)
         cursor = base.con.cursor()
         try:

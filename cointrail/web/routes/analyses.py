@@ -79,9 +79,8 @@ def start_job(request: Request, case: Case, kind: str, values: dict[str, Any]) -
     """Check the options of ``kind`` and queue its job."""
     options = parse_options(kind, values)
     ws = workspace(request)
-    if kind != "report" and not ws.has_store(case):
-        with ws.store(case):  # raises the plain-words error naming the commands to run
-            pass
+    if kind != "report":
+        ws.require_store(case)
     make = {"payers": payers_work, "trace": trace_work, "report": report_work}[kind]
     return jobs(request).submit(kind, case.name, TITLES[kind], make(ws, case, options),  # type: ignore[operator]
                                 options.model_dump())  # fmt: skip
