@@ -46,14 +46,18 @@ def _read_bounded(record: Any, limit: int) -> bytes:
     return raw
 
 
+def payload_headers(record: Any) -> tuple[str, str | None]:
+    """A response/resource record's whole Content-Type (charset included) and Content-Encoding, if any."""
+    if record.http_headers is not None:
+        return (record.http_headers.get_header("Content-Type") or "",
+                record.http_headers.get_header("Content-Encoding"))  # fmt: skip
+    return record.rec_headers.get_header("Content-Type") or "", None
+
+
 def _payload(record: Any, limits: CaptureLimits) -> tuple[bytes, str, str | None]:
     """Decoded payload of a response/resource record, bounded; (data, content type, problem)."""
     raw = _read_bounded(record, limits.max_response_bytes)
-    if record.http_headers is not None:
-        content_type = record.http_headers.get_header("Content-Type") or ""
-        encoding = record.http_headers.get_header("Content-Encoding")
-    else:
-        content_type, encoding = record.rec_headers.get_header("Content-Type") or "", None
+    content_type, encoding = payload_headers(record)
     decoded = decode_body(raw, encoding, limits.max_decoded_bytes)
     return decoded.data, content_type, decoded.problem
 

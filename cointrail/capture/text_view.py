@@ -20,6 +20,7 @@ import lxml.html
 from warcio.archiveiterator import ArchiveIterator
 
 from cointrail.capture.decode import decode_body, text_of
+from cointrail.capture.importer import payload_headers
 from cointrail.capture.links import HTML_PARSER
 from cointrail.cases.case import Case
 from cointrail.errors import InputError
@@ -81,10 +82,11 @@ def marked(text: str, addresses: list[str]) -> list[dict[str, str]]:
     return pieces
 
 
-def _record_text(body: bytes, content_type: str, encoding: str | None) -> str:
+def _record_text(body: bytes, content_type: str, kind: str, encoding: str | None) -> str:
+    """The text of a body; ``content_type`` is the whole header, whose charset decides how it reads."""
     decoded = decode_body(body, encoding, MAX_DECODED)
     text, _, _ = text_of(decoded.data, content_type)
-    return html_text(text) if "html" in content_type else text
+    return html_text(text) if "html" in kind else text
 
 
 def warc_pages(path: Path, addresses: list[str]) -> tuple[list[PageText], list[dict[str, Any]]]:
@@ -95,15 +97,14 @@ def warc_pages(path: Path, addresses: list[str]) -> tuple[list[PageText], list[d
             if record.rec_type not in ("response", "resource"):
                 continue
             uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-            headers = record.http_headers
-            kind = (headers.get_header("Content-Type") if headers else record.rec_headers.get_header("Content-Type"))
-            kind = (kind or "").split(";")[0].strip().lower()
+            content_type, encoding = payload_headers(record)
+            kind = content_type.split(";")[0].strip().lower()
             body = record.raw_stream.read()
             if not kind.startswith(_TEXT_TYPES):
                 others.append({"uri": uri, "record_type": record.rec_type, "content_type": kind, "bytes": len(body)})
                 continue
-            encoding = headers.get_header("Content-Encoding") if headers else None
-            pages.append(_page(uri, record.rec_type, kind, _record_text(body, kind, encoding), addresses))
+            text = _record_text(body, content_type, kind, encoding)
+            pages.append(_page(uri, record.rec_type, kind, text, addresses))
     return pages, others
 
 
