@@ -62,7 +62,7 @@ def start(request: Request, name: str, focus: str | None = Query(None, max_lengt
             raise InputError(f"job {trace} is not a finished trace")
         with workspace(request).store(case) as store:
             drawn = trace_graph(store, job.result)
-        return {"saved": None, "trace": drawn["title"], "left_out": drawn["left_out"], **drawn}
+        return {"saved": None, "trace": drawn["title"], **drawn}
     saved = latest_graph(case) if not focus else None
     with workspace(request).store(case) as store:
         unit = coin_unit(store)
