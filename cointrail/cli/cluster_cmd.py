@@ -34,7 +34,8 @@ class _Bar:
 
     def start(self, first_height: int, last_height: int) -> None:
         self.first = first_height
-        self.task = self.progress.add_task("clustering blocks", total=max(1, last_height - first_height + 1))
+        # The "links" column reads this field on every refresh, also before the first advance (issue 13).
+        self.task = self.progress.add_task("clustering blocks", total=max(1, last_height - first_height + 1), links=0)
 
     def advance(self, through_height: int, links: int) -> None:
         self.progress.update(self.task, completed=through_height - self.first + 1, links=links)
