@@ -58,13 +58,34 @@ def decode_body(raw: bytes, content_encoding: str | None, limit: int) -> Decoded
                        "the raw bytes are kept in the WARC")
 
 
+# The character sets a browser reads a page in (the WHATWG Encoding Standard's, as Python names them), plus
+# plain ASCII and Latin-1. Anything else a page declares is not a text encoding a browser would use: Python's
+# bytes-to-bytes codecs (base64, hex, zlib, rot13 …) make ``bytes.decode`` raise, and idna, punycode, utf-7 or
+# the escape codecs would let a site hide its addresses behind a label no browser honours (issue 22).
+TEXT_CHARSETS = frozenset({
+    "utf-8", "utf-16", "utf-16-le", "utf-16-be", "ascii", "iso8859-1", "cp866", "koi8-r", "koi8-u", "mac-roman",
+    "mac-cyrillic", "cp874", "tis-620", "gbk", "gb2312", "gb18030", "big5", "big5hkscs", "euc_jp", "iso2022_jp",
+    "shift_jis", "cp932", "euc_kr", "cp949",
+    *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16)),
+    *(f"cp{n}" for n in range(1250, 1259)),
+})
+# WHATWG labels that Python does not know under that name.
+_ALIASES = {"windows-874": "cp874", "x-mac-cyrillic": "mac-cyrillic", "x-mac-roman": "mac-roman",
+            "iso-8859-8-i": "iso8859-8", "unicode": "utf-16", "ucs-2": "utf-16", "x-sjis": "shift_jis"}
+
+
 def _known(label: str | None) -> str | None:
+    """Python's name for a declared text charset, or None when it is unknown or not a text encoding."""
     if not label:
         return None
+    label = label.strip().strip("'\"").lower()
     try:
-        return codecs.lookup(label.strip().strip("'\"")).name
-    except LookupError:
+        info = codecs.lookup(_ALIASES.get(label, label))
+    except (LookupError, ValueError, TypeError):  # ValueError: a label with a NUL byte
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name not in TEXT_CHARSETS:
+        return None
+    return info.name
 
 
 def charset_of(content_type: str | None, body: bytes) -> tuple[str, str | None]:
@@ -85,16 +106,25 @@ def charset_of(content_type: str | None, body: bytes) -> tuple[str, str | None]:
         declared = match.group(1).decode("ascii") if match else None
     name = _known(declared)
     if declared and name is None:
-        return "utf-8", f"it declares an unknown character set {declared!r}; it was read as UTF-8"
+        return "utf-8", (f"it declares an unknown character set {declared[:40]!r} (not a text encoding a "
+                         "browser reads); it was read as UTF-8")
     return name or "utf-8", None
 
 
+def decode_text(body: bytes, charset: str, errors: str = "replace") -> str:
+    """``body`` as text in ``charset``, never raising: bad bytes are replaced, a failing codec means UTF-8."""
+    try:
+        return body.decode(charset, errors=errors)
+    except (LookupError, UnicodeError, ValueError, TypeError):  # charset_of gives only text codecs: belt and braces
+        return body.decode("utf-8", errors=errors)
+
+
 def text_of(body: bytes, content_type: str | None) -> tuple[str, str, list[str]]:
-    """Decode a body to text for parsing links: (text, charset, problems)."""
+    """Decode a body to text for parsing links: (text, charset, problems); never raises."""
     charset, problem = charset_of(content_type, body)
     problems = [problem] if problem else []
-    text = body.decode(charset, errors="replace")
-    bad = text.count("\ufffd") - body.decode(charset, errors="ignore").count("\ufffd")
+    text = decode_text(body, charset)
+    bad = text.count("\ufffd") - decode_text(body, charset, "ignore").count("\ufffd")
     if bad:
         problems.append(f"{bad} byte sequence(s) are not valid {charset}; they were replaced when reading links")
     return text, charset, problems
@@ -110,5 +140,4 @@ def searchable(body: bytes, content_type: str | None) -> tuple[bytes, str]:
     charset, _ = charset_of(content_type, body)
     if charset in _ASCII_COMPATIBLE or charset.startswith("iso8859"):
         return body, "bytes of the decoded payload"
-    text = body.decode(charset, errors="replace")
-    return text.encode("utf-8"), f"bytes of the UTF-8 re-encoding of the {charset} text"
+    return decode_text(body, charset).encode("utf-8"), f"bytes of the UTF-8 re-encoding of the {charset} text"
