@@ -10,7 +10,7 @@ from cointrail.chains import utxo_networks
 from cointrail.cli.ledger_cmds import IngestProgressBar, db_option
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
-from cointrail.ledger.ingest import BlockFilesSource, RpcSource, ingest
+from cointrail.ledger.ingest import BlockFilesSource, RpcSource, ingest, store_for_ingest
 from cointrail.ledger.rpc import connect
 from cointrail.ledger.store import LedgerStore
 
@@ -67,7 +67,7 @@ def command(chain: str, network: str, rpc: str | None, cookie: str | None, rpc_u
     verified (transaction ids recomputed, merkle root checked) and its source
     recorded. Safe to interrupt at any moment.
     """
-    with LedgerStore.open(db, chain, network) as store:
+    with store_for_ingest(db, chain, network) as store:  # a failed first ingest leaves no file behind
         source = _source(store, rpc, blocks, cookie, rpc_user, rpc_password, concurrency)
         try:
             with IngestProgressBar() as bar:

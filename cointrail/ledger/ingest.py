@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from cointrail.errors import ExternalServiceError, IntegrityError
@@ -26,7 +27,8 @@ from cointrail.ledger.model import display_hash
 from cointrail.ledger.sources import BlockFilesSource, BlockSource, RpcBlockFetcher, RpcSource
 from cointrail.ledger.store import LedgerStore
 
-__all__ = ["BlockFilesSource", "BlockSource", "IngestReport", "RpcBlockFetcher", "RpcSource", "ingest"]
+__all__ = ["BlockFilesSource", "BlockSource", "IngestReport", "RpcBlockFetcher", "RpcSource", "ingest",
+           "store_for_ingest"]
 
 
 # A bulk load writes larger batches: fewer commits, and more of the spends fall inside their batch (written
@@ -73,6 +75,30 @@ class IngestReport:
             "start_height": self.start_height, "tip_height": self.tip_height, "blocks": self.blocks,
             "transactions": self.transactions, "rolled_back": self.rolled_back, "seconds": round(self.seconds, 3),
         }  # fmt: skip
+
+
+@contextlib.contextmanager
+def store_for_ingest(path: str | Path, chain: str, network: str) -> Iterator[LedgerStore]:
+    """Open (or create) the store an ingest fills; a store this run created is removed if it fails before any block.
+
+    A first ingest that fails (the node unreachable, no block files) would
+    otherwise leave a file bound to the chain with no blocks in it, on which
+    address-info answers "never appears" for every address: a false negative
+    (issue 13). A store that existed before is kept whatever happens.
+    """
+    path = Path(path)
+    created = not path.exists()
+    store = LedgerStore.open(path, chain, network)
+    try:
+        yield store
+    except BaseException:
+        empty = created and store.tip() is None
+        store.close()
+        if empty:
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+    store.close()
 
 
 def find_fork_point(store: LedgerStore, source: BlockSource, step: int = 64) -> int | None:

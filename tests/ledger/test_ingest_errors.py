@@ -50,6 +50,24 @@ def test_unreachable_node(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert f"cannot reach the node at {url}" in error and "RPC port" in error and "Traceback" not in error
 
 
+def test_a_failed_first_ingest_leaves_no_store_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13: an empty store bound to the chain made address-info answer "never appears" for every address."""
+    db = tmp_path / "s.duckdb"
+    url = f"http://127.0.0.1:{free_port()}/"
+    assert _ingest(db, "--rpc", url, "--rpc-user", "u", "--rpc-password", "p") == 3
+    assert not db.exists() and not (tmp_path / "s.duckdb.wal").exists()
+    assert _ingest(db, "--blocks", str(tmp_path)) == 2  # no block files there: refused the same way
+    assert not db.exists()
+    capsys.readouterr()
+
+
+def test_a_failed_ingest_keeps_a_store_that_existed(economy_store: Path, tmp_path: Path) -> None:
+    db = tmp_path / "kept.duckdb"
+    db.write_bytes(economy_store.read_bytes())
+    assert _ingest(db, "--rpc", f"http://127.0.0.1:{free_port()}/", "--rpc-user", "u", "--rpc-password", "p") == 3
+    assert db.exists() and main(["block", "0", "--db", str(db), "--json"]) == 0
+
+
 def test_not_a_node(tmp_path: Path, web_server: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert _ingest(tmp_path / "s.duckdb", "--rpc", web_server, "--rpc-user", "u", "--rpc-password", "p") == 3
     assert "is this URL a Bitcoin-family node's RPC port?" in capsys.readouterr().err
