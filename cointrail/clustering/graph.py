@@ -23,7 +23,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
-from cointrail.clustering.unionfind import spanning_forest
+from cointrail.clustering.unionfind import guarded_forest, spanning_forest
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,47 @@ def merge(cluster: np.ndarray, links: Links, count: int) -> tuple[np.ndarray, Li
     remap = np.arange(count, dtype=np.int64)
     remap[nodes] = nodes[root]
     return remap[cluster], links.take(useful[kept])
+
+
+@dataclass(frozen=True)
+class Held:
+    """Links the supercluster check held back, with the sizes of the two clusters each would have joined."""
+
+    links: Links
+    size_a: np.ndarray
+    size_b: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.links)
+
+
+def merge_guarded(cluster: np.ndarray, links: Links, count: int, hold_at: int,
+                  exempt_tx: np.ndarray | None = None) -> tuple[np.ndarray, Links, Held]:  # fmt: skip
+    """:func:`merge`, holding back every link that would join two clusters of at least ``hold_at`` addresses each.
+
+    The check runs inside the compiled pass, in chain order, on the sizes the
+    clusters have at that moment; so it is deterministic, and adding blocks in
+    batches holds back exactly the links a full run holds back. Links of the
+    transactions in ``exempt_tx`` (applied by an investigator) are never held.
+    """
+    cluster = np.concatenate([cluster, np.arange(len(cluster), count, dtype=np.int64)])
+    ca, cb = cluster[links.a], cluster[links.b]
+    useful = np.flatnonzero(ca != cb)
+    if len(useful) == 0:
+        empty = links.take(useful)
+        return cluster, empty, Held(empty, useful, useful)
+    u, v = ca[useful], cb[useful]
+    touched = np.zeros(count, bool)
+    touched[u] = touched[v] = True
+    nodes = np.flatnonzero(touched)
+    number = np.cumsum(touched) - 1
+    size = np.bincount(cluster, minlength=count)[nodes]  # a node is a whole existing cluster
+    exempt = np.isin(links.tx_id[useful], exempt_tx) if exempt_tx is not None and len(exempt_tx) else \
+        np.zeros(len(useful), bool)  # fmt: skip
+    kept, held, size_a, size_b, root = guarded_forest(number[u], number[v], size, exempt, hold_at)
+    remap = np.arange(count, dtype=np.int64)
+    remap[nodes] = nodes[root]
+    return remap[cluster], links.take(useful[kept]), Held(links.take(useful[held]), size_a[held], size_b[held])
 
 
 def merge_with_scipy(cluster: np.ndarray, links: Links, count: int) -> tuple[np.ndarray, Links]:

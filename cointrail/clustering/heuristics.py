@@ -7,10 +7,11 @@ precision (docs/accuracy.md): a false merge can point at an innocent person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from cointrail.amounts import unit_of
 from cointrail.clustering.graph import Links
 from cointrail.clustering.payments import payment_view
 from cointrail.clustering.source import LedgerArrays
@@ -18,9 +19,13 @@ from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
 from cointrail.heuristics.change import CHANGE_HEURISTICS, change_links
 from cointrail.heuristics.coinjoin import (
+    COINJOIN,
+    COLLABORATIVE_RULES,
     DEFAULT_RULES,
+    CoinJoinRule,
     EqualOutputRule,
-    detect_coinjoin,
+    PayJoinRule,
+    detect_collaborative,
 )
 
 HEURISTIC_NAMES: tuple[str, ...] = (multi_input.NAME, *CHANGE_HEURISTICS)
@@ -35,6 +40,7 @@ DEFAULT_HEURISTICS: tuple[str, ...] = (multi_input.NAME, "change-round-amount", 
 # The CoinJoin prefilter: the fewest equal outputs any rule needs, and Wasabi 2's input count.
 MIN_EQUAL_OUTPUTS = EqualOutputRule().min_equal_outputs
 MIN_COINJOIN_INPUTS = 50
+PAYJOIN_MAX_INPUTS = PayJoinRule().max_inputs
 
 
 def parse_heuristics(text: str | None) -> tuple[str, ...]:
@@ -52,24 +58,42 @@ def parse_heuristics(text: str | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class CoinJoinFinding:
-    """A transaction a CoinJoin rule flagged: never used to merge."""
+    """A transaction a CoinJoin (or possibly-collaborative) rule flagged: never used to merge."""
 
     tx_id: int
     rule: str
     evidence: str
+    kind: str = COINJOIN
+    participants: int | None = None
 
 
 COINJOIN_RULES = DEFAULT_RULES
 
 
-def find_coinjoins(source: LedgerArrays, lo: int, hi: int) -> list[CoinJoinFinding]:
-    """CoinJoins in blocks ``lo``..``hi``: candidates prefiltered by the store, then the labels' detectors."""
-    found = []
-    for tx_id, rtx in source.coinjoin_candidates(lo, hi, MIN_EQUAL_OUTPUTS, MIN_COINJOIN_INPUTS):
-        detection = detect_coinjoin(rtx, COINJOIN_RULES)
-        if detection is not None:
-            found.append(CoinJoinFinding(tx_id, detection.rule, detection.evidence))
-    return found
+def rules_for(chain: str | None) -> tuple[tuple[CoinJoinRule, ...], tuple[CoinJoinRule, ...]]:
+    """The CoinJoin and collaborative rules, saying amounts in ``chain``'s unit (LTC on Litecoin)."""
+    symbol = unit_of(chain).symbol if chain else "BTC"
+    return (tuple(replace(r, unit=symbol) for r in COINJOIN_RULES),  # type: ignore[type-var]
+            tuple(replace(r, unit=symbol) for r in COLLABORATIVE_RULES))  # type: ignore[type-var]  # fmt: skip
+
+
+def find_detections(source: LedgerArrays, lo: int, hi: int,
+                    chain: str | None = None) -> tuple[list[CoinJoinFinding], list[CoinJoinFinding]]:  # fmt: skip
+    """(CoinJoins, possibly-collaborative transactions) in blocks ``lo``..``hi``: candidates prefiltered by the
+    store in SQL, then every rule on each candidate."""
+    rules, collaborative = rules_for(chain)
+    coinjoins, others = [], []
+    for tx_id, rtx in source.coinjoin_candidates(lo, hi, MIN_EQUAL_OUTPUTS, MIN_COINJOIN_INPUTS, PAYJOIN_MAX_INPUTS):
+        found = detect_collaborative(rtx, rules, collaborative)
+        if found is not None:
+            (coinjoins if found.kind == COINJOIN else others).append(
+                CoinJoinFinding(tx_id, found.rule, found.evidence, found.kind, found.participants))
+    return coinjoins, others
+
+
+def find_coinjoins(source: LedgerArrays, lo: int, hi: int, chain: str | None = None) -> list[CoinJoinFinding]:
+    """CoinJoins in blocks ``lo``..``hi`` (possibly-collaborative transactions left out)."""
+    return find_detections(source, lo, hi, chain)[0]
 
 
 def find_links(source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ...],

@@ -54,7 +54,7 @@ class LedgerArrays(Protocol):
     def payment_outputs(self, lo: int, hi: int) -> TxOutputs: ...
 
     def coinjoin_candidates(
-        self, lo: int, hi: int, min_equal: int, min_inputs: int
+        self, lo: int, hi: int, min_equal: int, min_inputs: int, payjoin_max_inputs: int = 0
     ) -> list[tuple[int, ResolvedTransaction]]: ...
 
 
@@ -95,50 +95,96 @@ class DuckDBLedgerArrays:
         return TxOutputs(*(_column(table, c) for c in names))
 
     def coinjoin_candidates(
-        self, lo: int, hi: int, min_equal: int, min_inputs: int
+        self, lo: int, hi: int, min_equal: int, min_inputs: int, payjoin_max_inputs: int = 0
     ) -> list[tuple[int, ResolvedTransaction]]:
-        """Transactions a CoinJoin rule could flag, prefiltered in SQL, with their spent outputs.
+        """Transactions a CoinJoin or collaborative rule could flag, prefiltered in SQL, with their spent outputs.
 
-        Only transactions with a group of at least ``min_equal`` equal outputs,
-        or at least ``min_inputs`` inputs, leave the database.
+        Only these leave the database: a group of at least ``min_equal`` equal
+        outputs; or some equal outputs, two inputs or more, and at most one other
+        output per equal one plus one; or at least ``min_inputs`` inputs; or a
+        two-output payment of 2..``payjoin_max_inputs`` inputs whose smaller
+        output is at least its smallest input (the PayJoin sign).
         """
-        found = self.con.execute(_CANDIDATES, [lo, hi, min_equal, lo, hi, min_inputs]).fetchall()
-        ids = [tx_id for (tx_id,) in found]
-        return [(tx_id, self._resolved(tx_id)) for tx_id in ids]
+        params = {"lo": lo, "hi": hi, "min_equal": min_equal, "min_inputs": min_inputs, "pj": payjoin_max_inputs}
+        ids = [tx_id for (tx_id,) in self.con.execute(_CANDIDATES, params).fetchall()]
+        return list(zip(ids, self._resolved_many(ids, lo, hi), strict=True))
 
-    def _resolved(self, tx_id: int) -> ResolvedTransaction:
-        txid, wtxid, version, locktime, size, vsize, coinbase = row(
-            self.con,
-            "SELECT txid, wtxid, version, locktime, size, vsize, is_coinbase FROM transactions WHERE tx_id = ?",
-            [tx_id],
-        )
-        outs = self.con.execute(
-            "SELECT o.value, a.script FROM outputs o JOIN addresses a USING (address_id) "
-            "WHERE o.tx_id = ? ORDER BY o.vout",
-            [tx_id],
-        ).fetchall()
-        ins = self.con.execute(
-            "SELECT coalesce(p.txid, ''::BLOB), i.prev_vout, i.sequence, coalesce(i.value, 0), "
-            "coalesce(a.script, ''::BLOB) FROM inputs i LEFT JOIN transactions p ON p.tx_id = i.prev_tx_id "
-            "LEFT JOIN addresses a ON a.address_id = i.address_id WHERE i.tx_id = ? ORDER BY i.vin",
-            [tx_id],
-        ).fetchall()
-        tx = Transaction(
-            txid=bytes(txid), wtxid=bytes(wtxid), version=version, locktime=locktime, size=size, vsize=vsize,
-            inputs=tuple(TxIn(bytes(p), vout, b"", seq) for p, vout, seq, _, _ in ins),
-            outputs=tuple(TxOut(value, bytes(script)) for value, script in outs),
-        )  # fmt: skip
-        spent = () if coinbase else tuple(TxOut(value, bytes(script)) for _, _, _, value, script in ins)
-        return ResolvedTransaction(tx, spent)
+    def _resolved_many(self, ids: list[int], lo: int, hi: int) -> list[ResolvedTransaction]:
+        """The candidates with their inputs' spent outputs: three set-based queries, not three per transaction."""
+        if not ids:
+            return []
+        self.con.register("cj_ids", pa.table({"tx_id": np.array(ids, np.int64)}))
+        try:
+            heads = self.con.execute(_HEADS, [lo, hi]).fetchall()
+            outs = _by_tx(self.con.execute(_OUTS, [lo, hi]).fetchall())
+            ins = _by_tx(self.con.execute(_INS, [lo, hi]).fetchall())
+        finally:
+            self.con.unregister("cj_ids")
+        return [_transaction(head, outs.get(head[0], []), ins.get(head[0], [])) for head in heads]
 
 
+def _by_tx(rows: list[tuple]) -> dict[int, list[tuple]]:
+    grouped: dict[int, list[tuple]] = {}
+    for r in rows:
+        grouped.setdefault(r[0], []).append(r[1:])
+    return grouped
+
+
+def _transaction(head: tuple, outs: list[tuple], ins: list[tuple]) -> ResolvedTransaction:
+    _, txid, wtxid, version, locktime, size, vsize, coinbase = head
+    tx = Transaction(
+        txid=bytes(txid), wtxid=bytes(wtxid), version=version, locktime=locktime, size=size, vsize=vsize,
+        inputs=tuple(TxIn(bytes(p), vout, b"", seq) for p, vout, seq, _, _ in ins),
+        outputs=tuple(TxOut(value, bytes(script)) for value, script in outs),
+    )  # fmt: skip
+    spent = () if coinbase else tuple(TxOut(value, bytes(script)) for _, _, _, value, script in ins)
+    return ResolvedTransaction(tx, spent)
+
+
+_HEADS = """
+SELECT tx_id, txid, wtxid, version, locktime, size, vsize, is_coinbase FROM transactions
+WHERE block_height BETWEEN ? AND ? AND tx_id IN (SELECT tx_id FROM cj_ids) ORDER BY tx_id
+"""
+
+_OUTS = """
+SELECT o.tx_id, o.value, a.script FROM outputs o JOIN addresses a USING (address_id)
+WHERE o.block_height BETWEEN ? AND ? AND o.tx_id IN (SELECT tx_id FROM cj_ids) ORDER BY o.tx_id, o.vout
+"""
+
+_INS = """
+SELECT i.tx_id, coalesce(p.txid, ''::BLOB), i.prev_vout, i.sequence, coalesce(i.value, 0), coalesce(a.script, ''::BLOB)
+FROM inputs i LEFT JOIN transactions p ON p.tx_id = i.prev_tx_id LEFT JOIN addresses a ON a.address_id = i.address_id
+WHERE i.block_height BETWEEN ? AND ? AND i.tx_id IN (SELECT tx_id FROM cj_ids) ORDER BY i.tx_id, i.vin
+"""
+
+# The cheap prefilter (issue 12): equal-output groups are counted once per (tx, value); the PayJoin sign needs
+# the smallest input and output of two-output transactions with a few inputs only.
 _CANDIDATES = """
+WITH t AS (
+    SELECT tx_id, input_count, output_count FROM transactions
+    WHERE block_height BETWEEN $lo AND $hi AND NOT is_coinbase
+), eq AS (
+    SELECT tx_id, max(n) AS largest, sum(n) AS equal FROM (
+        SELECT tx_id, count(*) AS n FROM outputs WHERE block_height BETWEEN $lo AND $hi
+        GROUP BY tx_id, value HAVING count(*) >= 2
+    ) GROUP BY tx_id
+), pj AS (
+    SELECT tx_id FROM t WHERE output_count = 2 AND input_count BETWEEN 2 AND $pj
+)
+SELECT tx_id FROM eq JOIN t USING (tx_id)
+WHERE eq.largest >= $min_equal OR (t.input_count >= 2 AND t.output_count <= 2 * eq.equal + 1)
+UNION
+SELECT tx_id FROM t WHERE input_count >= $min_inputs
+UNION
 SELECT tx_id FROM (
-    SELECT tx_id FROM outputs WHERE block_height BETWEEN ? AND ?
-    GROUP BY tx_id, value HAVING count(*) >= ?
-    UNION
-    SELECT tx_id FROM transactions WHERE block_height BETWEEN ? AND ? AND input_count >= ?
-) ORDER BY tx_id
+    SELECT tx_id, min(value) AS smallest FROM outputs
+    WHERE block_height BETWEEN $lo AND $hi AND tx_id IN (SELECT tx_id FROM pj) GROUP BY tx_id
+) o JOIN (
+    SELECT tx_id, min(value) AS smallest, count(DISTINCT address_id) AS scripts FROM inputs
+    WHERE block_height BETWEEN $lo AND $hi AND tx_id IN (SELECT tx_id FROM pj) GROUP BY tx_id
+) i USING (tx_id)
+WHERE o.smallest >= i.smallest AND i.scripts >= 2
+ORDER BY tx_id
 """
 
 _PAYMENT_OUTPUTS = """

@@ -5,7 +5,10 @@
   heuristic alone (red flags compare the two).
 * ``cluster_links``: the evidence, a spanning forest of the links that made
   the clusters: which two addresses, which transaction, which heuristic.
-* ``coinjoins``: transactions a CoinJoin rule flagged (never merged), with why.
+* ``coinjoins``: transactions a CoinJoin rule flagged (never merged), with why and how many took part;
+* ``collaborative_txs``: transactions that may be collaborative (PayJoin-like), never merged, not CoinJoins;
+* ``held_links``: links the supercluster check held back ("probable false merge, not applied");
+* ``applied_links``: transactions an investigator applied explicitly (kept across rebuilds);
 * ``cluster_runs``: one row per build, the provenance: heuristics, heights,
   the block hash clustered up to, tool version, time.
 """
@@ -20,10 +23,11 @@ import numpy as np
 import pyarrow as pa
 
 from cointrail import __version__
-from cointrail.clustering.graph import Links
+from cointrail.clustering.graph import Held, Links
 from cointrail.clustering.heuristics import HEURISTIC_NAMES, CoinJoinFinding
 from cointrail.clustering.source import arrow_table
 from cointrail.clustering.sql import row
+from cointrail.heuristics.joinbase import COINJOIN
 
 DDL = """
 CREATE TABLE IF NOT EXISTS address_clusters (
@@ -38,16 +42,32 @@ CREATE TABLE IF NOT EXISTS coinjoins (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
     tx_id BIGINT NOT NULL, rule VARCHAR NOT NULL, evidence VARCHAR NOT NULL
 );
+ALTER TABLE coinjoins ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'coinjoin';
+ALTER TABLE coinjoins ADD COLUMN IF NOT EXISTS participants BIGINT;
+CREATE TABLE IF NOT EXISTS collaborative_txs (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
+    tx_id BIGINT NOT NULL, rule VARCHAR NOT NULL, evidence VARCHAR NOT NULL, participants BIGINT
+);
+CREATE TABLE IF NOT EXISTS held_links (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL, address_a BIGINT NOT NULL, address_b BIGINT NOT NULL,
+    tx_id BIGINT NOT NULL, heuristic VARCHAR NOT NULL, size_a BIGINT NOT NULL, size_b BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS applied_links (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL, tx_id BIGINT NOT NULL, txid VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL, operator VARCHAR NOT NULL, case_name VARCHAR NOT NULL, reason VARCHAR
+);
 CREATE TABLE IF NOT EXISTS cluster_runs (
     run INTEGER NOT NULL, finished_at TIMESTAMP NOT NULL, mode VARCHAR NOT NULL, heuristics VARCHAR NOT NULL,
     from_height INTEGER NOT NULL, through_height INTEGER NOT NULL, through_hash BLOB NOT NULL,
     links BIGINT NOT NULL, coinjoins BIGINT NOT NULL, tool_version VARCHAR NOT NULL
 );
+ALTER TABLE cluster_runs ADD COLUMN IF NOT EXISTS detection VARCHAR;
 CREATE INDEX IF NOT EXISTS address_clusters_by_cluster ON address_clusters (cluster_id);
 CREATE INDEX IF NOT EXISTS cluster_links_by_a ON cluster_links (address_a);
 """
 
-CLUSTER_TABLES = ("address_clusters", "cluster_links", "coinjoins", "cluster_runs")
+CLUSTER_TABLES = ("address_clusters", "cluster_links", "coinjoins", "collaborative_txs", "held_links",
+                  "applied_links", "cluster_runs")
 
 
 @dataclass(frozen=True)
@@ -58,29 +78,35 @@ class LastRun:
     heuristics: tuple[str, ...]
     through_height: int
     through_hash: bytes
+    detection: str | None = None
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
 
 
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
 def has_clusters(con: duckdb.DuckDBPyConnection) -> bool:
-    names = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    return "cluster_runs" in names and row(con, "SELECT count(*) FROM cluster_runs")[0] > 0
+    return "cluster_runs" in table_names(con) and row(con, "SELECT count(*) FROM cluster_runs")[0] > 0
 
 
 def last_run(con: duckdb.DuckDBPyConnection) -> LastRun | None:
     if not has_clusters(con):
         return None
-    run, heuristics, height, block = row(
-        con, "SELECT run, heuristics, through_height, through_hash FROM cluster_runs ORDER BY run DESC LIMIT 1"
-    )
-    return LastRun(run, tuple(heuristics.split(",")), height, bytes(block))
+    # SELECT *: a store clustered by an older version has no ``detection`` column yet (and may be read-only).
+    found = con.execute("SELECT * FROM cluster_runs ORDER BY run DESC LIMIT 1")
+    names = [d[0] for d in found.description]
+    last = dict(zip(names, found.fetchall()[0], strict=True))
+    return LastRun(last["run"], tuple(last["heuristics"].split(",")), last["through_height"],
+                   bytes(last["through_hash"]), last.get("detection"))  # fmt: skip
 
 
 def clear(con: duckdb.DuckDBPyConnection) -> None:
     """Forget earlier results (a full rebuild); the runs table keeps the history."""
-    for table in ("address_clusters", "cluster_links", "coinjoins"):
+    for table in ("address_clusters", "cluster_links", "coinjoins", "collaborative_txs", "held_links"):
         con.execute(f"DELETE FROM {table}")
 
 
@@ -118,19 +144,40 @@ def write_links(con: duckdb.DuckDBPyConnection, chain: str, network: str, links:
 
 
 def write_coinjoins(con: duckdb.DuckDBPyConnection, chain: str, network: str, found: list[CoinJoinFinding]) -> None:
-    if found:
-        con.executemany(
-            "INSERT INTO coinjoins VALUES (?, ?, ?, ?, ?)",
-            [[chain, network, f.tx_id, f.rule, f.evidence] for f in found],
-        )
+    """CoinJoins into ``coinjoins``, possibly-collaborative transactions into ``collaborative_txs``."""
+    coinjoins = [[chain, network, f.tx_id, f.rule, f.evidence, f.participants] for f in found if f.kind == COINJOIN]
+    others = [[chain, network, f.tx_id, f.rule, f.evidence, f.participants] for f in found if f.kind != COINJOIN]
+    if coinjoins:
+        con.executemany("INSERT INTO coinjoins (chain, network, tx_id, rule, evidence, participants) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", coinjoins)  # fmt: skip
+    if others:
+        con.executemany("INSERT INTO collaborative_txs VALUES (?, ?, ?, ?, ?, ?)", others)
+
+
+def write_held(con: duckdb.DuckDBPyConnection, chain: str, network: str, held: Held) -> None:
+    names = np.array(HEURISTIC_NAMES, dtype=object)
+    links = held.links
+    batch = pa.table({"a": links.a, "b": links.b, "tx_id": links.tx_id, "size_a": held.size_a, "size_b": held.size_b,
+                      "heuristic": pa.array(names[links.heuristic.astype(np.int64)], pa.string())})  # fmt: skip
+    con.register("c_held", batch)
+    con.execute("INSERT INTO held_links SELECT ?, ?, a, b, tx_id, heuristic, size_a, size_b FROM c_held",
+                [chain, network])  # fmt: skip
+    con.unregister("c_held")
+
+
+def applied_tx_ids(con: duckdb.DuckDBPyConnection) -> np.ndarray:
+    """Transactions whose links an investigator applied (``cluster apply-link``), sorted."""
+    rows = con.execute("SELECT DISTINCT tx_id FROM applied_links ORDER BY tx_id").fetchall()
+    return np.array([r[0] for r in rows], np.int64)
 
 
 def record_run(con: duckdb.DuckDBPyConnection, mode: str, heuristics: tuple[str, ...], span: tuple[int, int],
-               through_hash: bytes, links: int, coinjoins: int) -> int:  # fmt: skip
+               through_hash: bytes, links: int, coinjoins: int, detection: str) -> int:  # fmt: skip
     run = row(con, "SELECT coalesce(max(run) + 1, 1) FROM cluster_runs")[0]
     con.execute(
-        "INSERT INTO cluster_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO cluster_runs (run, finished_at, mode, heuristics, from_height, through_height, through_hash, "
+        "links, coinjoins, tool_version, detection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [run, _dt.datetime.now(_dt.UTC).replace(tzinfo=None), mode, ",".join(heuristics), span[0], span[1],
-         through_hash, links, coinjoins, __version__],
+         through_hash, links, coinjoins, __version__, detection],
     )  # fmt: skip
     return run

@@ -38,6 +38,29 @@ def _forest(parent: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
+def _guarded_forest(parent: np.ndarray, size: np.ndarray, u: np.ndarray, v: np.ndarray, exempt: np.ndarray,
+                    hold_at: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Kruskal's pass that holds back each link joining two clusters both of at least ``hold_at`` addresses."""
+    kept = np.zeros(len(u), np.bool_)
+    held = np.zeros(len(u), np.bool_)
+    size_a = np.zeros(len(u), np.int64)
+    size_b = np.zeros(len(u), np.int64)
+    for i in range(len(u)):
+        a, b = _find(parent, u[i]), _find(parent, v[i])
+        if a == b:
+            continue
+        if size[a] >= hold_at and size[b] >= hold_at and not exempt[i]:
+            held[i], size_a[i], size_b[i] = True, size[a], size[b]
+            continue
+        if a < b:
+            parent[b], size[a] = a, size[a] + size[b]
+        else:
+            parent[a], size[b] = b, size[a] + size[b]
+        kept[i] = True
+    return kept, held, size_a, size_b
+
+
+@numba.njit(cache=True, nogil=True)
 def _flatten(parent: np.ndarray) -> None:
     for x in range(len(parent)):
         parent[x] = _find(parent, x)
@@ -49,3 +72,18 @@ def spanning_forest(u: np.ndarray, v: np.ndarray, count: int) -> tuple[np.ndarra
     kept = _forest(parent, u.astype(np.int64), v.astype(np.int64))
     _flatten(parent)
     return kept, parent
+
+
+def guarded_forest(u: np.ndarray, v: np.ndarray, size: np.ndarray, exempt: np.ndarray,
+                   hold_at: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """(kept, held, size_a, size_b, root): :func:`spanning_forest` with the supercluster check.
+
+    ``size`` is each node's address count; a link whose two clusters both hold
+    at least ``hold_at`` addresses is held back (``held``, with both sizes),
+    unless ``exempt`` says an investigator applied it.
+    """
+    parent = np.arange(len(size), dtype=np.int64)
+    kept, held, size_a, size_b = _guarded_forest(parent, size.astype(np.int64), u.astype(np.int64),
+                                                 v.astype(np.int64), exempt.astype(np.bool_), hold_at)  # fmt: skip
+    _flatten(parent)
+    return kept, held, size_a, size_b, parent

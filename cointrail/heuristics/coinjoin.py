@@ -15,75 +15,30 @@ words, so it can be checked against the raw transaction.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
 
-from cointrail.addresses import classify_script
-from cointrail.ledger.model import Transaction, TxOut, display_hash
+from cointrail.heuristics.anyscale import EqualOutputGroupsRule, Wasabi2LikeRule, WhirlpoolLikeRule
+from cointrail.heuristics.collaborative import PayJoinRule, SmallEqualOutputRule
+from cointrail.heuristics.joinbase import (
+    COIN,
+    COINJOIN,
+    POSSIBLY_COLLABORATIVE,
+    CoinJoinDetection,
+    CoinJoinRule,
+    ResolvedTransaction,
+    finding,
+    participants_estimate,
+    standard_denominations,
+)
+from cointrail.heuristics.joinbase import amount as _amount
+from cointrail.heuristics.joinbase import equal_groups as _equal_groups
+from cointrail.heuristics.joinbase import script_types as _types
 
-COIN = 100_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedTransaction:
-    """A transaction together with the outputs its inputs spend (value and script), in input order."""
-
-    tx: Transaction
-    spent: tuple[TxOut, ...]
-
-    def __post_init__(self) -> None:
-        if not self.tx.is_coinbase and len(self.spent) != len(self.tx.inputs):
-            raise ValueError(f"{len(self.tx.inputs)} inputs but {len(self.spent)} spent outputs given")
-
-    @property
-    def input_values(self) -> list[int]:
-        return [out.value for out in self.spent]
-
-    @property
-    def output_values(self) -> list[int]:
-        return [out.value for out in self.tx.outputs]
-
-
-@dataclass(frozen=True)
-class CoinJoinDetection:
-    """A rule's finding that a transaction is a CoinJoin, with the evidence in words."""
-
-    txid: str  # as explorers show it
-    rule: str
-    evidence: str
-    parameters: dict[str, Any] = field(hash=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"txid": self.txid, "rule": self.rule, "evidence": self.evidence, "parameters": self.parameters}
-
-
-class CoinJoinRule(Protocol):
-    """One detection rule: its name, and ``detect`` returning a finding or ``None``."""
-
-    @property
-    def name(self) -> str: ...
-
-    def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None: ...
-
-
-def _amount(base_units: int, unit: str) -> str:
-    return f"{base_units / COIN:.8f}".rstrip("0").rstrip(".") + f" {unit}"
-
-
-def _types(outputs: tuple[TxOut, ...]) -> set[str]:
-    return {classify_script(out.script_pubkey)[0] for out in outputs}
-
-
-def _equal_groups(values: list[int]) -> list[tuple[int, int]]:
-    """(value, count) of every amount paid at least twice, most frequent first."""
-    counts = Counter(values)
-    return sorted(((v, n) for v, n in counts.items() if n >= 2), key=lambda vn: (-vn[1], -vn[0]))
-
-
-def _finding(rtx: ResolvedTransaction, rule: Any, facts: str) -> CoinJoinDetection:
-    params = {k: v for k, v in asdict(rule).items() if k != "name"}
-    return CoinJoinDetection(display_hash(rtx.tx.txid), rule.name, facts, params)
+__all__ = ["COIN", "COINJOIN", "COLLABORATIVE_RULES", "DEFAULT_RULES", "POSSIBLY_COLLABORATIVE", "CoinJoinDetection",
+           "CoinJoinRule", "EqualOutputGroupsRule", "EqualOutputRule", "PayJoinRule", "ResolvedTransaction",
+           "SmallEqualOutputRule", "Wasabi1Rule", "Wasabi2LikeRule", "Wasabi2Rule", "WhirlpoolLikeRule",
+           "WhirlpoolRule", "detect_coinjoin", "detect_collaborative", "is_coinjoin",
+           "standard_denominations"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -111,11 +66,11 @@ class WhirlpoolRule:
         remixes = sum(v == pool for v in ins)
         if remixes == 0 or any(not pool <= v <= pool + self.max_premix_surplus for v in ins):
             return None
-        return _finding(rtx, self, (
+        return finding(rtx, self, (
             f"{len(ins)} inputs and {len(outs)} outputs, every output exactly {_amount(pool, self.unit)} "
             f"(a Whirlpool pool size), all P2WPKH; {remixes} input(s) exactly the pool size (remixes) and "
             f"the others at most {_amount(self.max_premix_surplus, self.unit)} above it (fresh entries)."
-        ))
+        ), len(outs))
 
 
 @dataclass(frozen=True)
@@ -134,30 +89,19 @@ class Wasabi1Rule:
         if rtx.tx.is_coinbase or not groups:
             return None
         value, count = groups[0]
-        unique = sum(n == 1 for n in Counter(rtx.output_values).values())
+        unique = len(rtx.output_values) - sum(n for _, n in groups)
         if count < self.min_equal_outputs or abs(value - self.base_denomination) > self.tolerance:
             return None
         if unique < self.min_unique_outputs or len(rtx.spent) < count:
             return None
         if _types(rtx.spent) != {"p2wpkh"} or _types(rtx.tx.outputs) != {"p2wpkh"}:
             return None
-        return _finding(rtx, self, (
+        return finding(rtx, self, (
             f"{count} outputs of exactly {_amount(value, self.unit)} (within "
             f"{_amount(self.tolerance, self.unit)} of Wasabi's {_amount(self.base_denomination, self.unit)} "
             f"base amount), {unique} outputs of unique amounts (change, coordinator fee), "
             f"{len(rtx.spent)} inputs, every script native segwit (P2WPKH)."
-        ))
-
-
-def standard_denominations(minimum: int = 5_000, maximum: int = 137_438_953_472) -> frozenset[int]:
-    """Wasabi 2's standard output amounts: powers of 2 and 3, 2×3ⁿ, and the 1-2-5 series."""
-    values: set[int] = set()
-    for base, factor in ((2, 1), (3, 1), (3, 2), (10, 1), (10, 2), (10, 5)):
-        power = 1
-        while power * factor <= maximum:
-            values.add(power * factor)
-            power *= base
-    return frozenset(v for v in values if v >= minimum)
+        ), count)
 
 
 @dataclass(frozen=True)
@@ -181,11 +125,11 @@ class Wasabi2Rule:
         share = sum(v in standard for v in outs) / len(outs) if outs else 0.0
         if share <= self.min_standard_share:
             return None
-        return _finding(rtx, self, (
+        return finding(rtx, self, (
             f"{len(ins)} inputs, all P2WPKH or Taproot; inputs and outputs sorted by amount, largest first; "
             f"{share:.0%} of the {len(outs)} outputs are Wasabi 2 standard amounts "
             f"(more than {self.min_standard_share:.0%} needed)."
-        ))
+        ), participants_estimate(rtx, max((n for _, n in _equal_groups(outs)), default=1)))
 
 
 @dataclass(frozen=True)
@@ -213,29 +157,49 @@ class EqualOutputRule:
         # otherwise one person paid for several of the equal outputs, a plain batched payment.
         if max(rtx.input_values) > value + max(others, default=0) + self.fee_allowance:
             return None
-        return _finding(rtx, self, (
+        return finding(rtx, self, (
             f"{count} outputs of exactly {_amount(value, self.unit)} and {len(others)} other output(s) "
             f"(at most one change per participant); {in_scripts} distinct input scripts and {out_scripts} "
             f"distinct output scripts, at least one per equal output; no input larger than one participant's "
             f"share (an equal output, the largest other output and {_amount(self.fee_allowance, self.unit)} "
             f"of fee). At least {self.min_equal_outputs} equal outputs are required."
-        ))
+        ), count)
 
 
-DEFAULT_RULES: tuple[CoinJoinRule, ...] = (WhirlpoolRule(), Wasabi1Rule(), Wasabi2Rule(), EqualOutputRule())
+# Most specific first: the named rules with Bitcoin mainnet amounts, then the rules that work at any chain's
+# amount scale (issue 12: Litecoin CoinJoins were missed because every rule wanted BTC amounts).
+DEFAULT_RULES: tuple[CoinJoinRule, ...] = (
+    WhirlpoolRule(), Wasabi1Rule(), Wasabi2Rule(), EqualOutputRule(),
+    WhirlpoolLikeRule(), Wasabi2LikeRule(), EqualOutputGroupsRule(),
+)  # fmt: skip
+# Shapes that may be collaborative, checked after every CoinJoin rule: never merged through.
+COLLABORATIVE_RULES: tuple[CoinJoinRule, ...] = (SmallEqualOutputRule(), PayJoinRule())
+
+
+def _first(rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...]) -> CoinJoinDetection | None:
+    for rule in rules:
+        found = rule.detect(rtx)
+        if found is not None:
+            return found
+    return None
 
 
 def detect_coinjoin(
     rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...] = DEFAULT_RULES
 ) -> CoinJoinDetection | None:
     """The first rule (most specific first) that flags ``rtx`` as a CoinJoin, or ``None``."""
-    for rule in rules:
-        finding = rule.detect(rtx)
-        if finding is not None:
-            return finding
-    return None
+    return _first(rtx, rules)
 
 
 def is_coinjoin(rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...] = DEFAULT_RULES) -> bool:
-    """Whether any rule flags ``rtx``: clustering must not merge its inputs."""
+    """Whether any rule flags ``rtx`` as a CoinJoin."""
     return detect_coinjoin(rtx, rules) is not None
+
+
+def detect_collaborative(
+    rtx: ResolvedTransaction,
+    rules: tuple[CoinJoinRule, ...] = DEFAULT_RULES,
+    collaborative: tuple[CoinJoinRule, ...] = COLLABORATIVE_RULES,
+) -> CoinJoinDetection | None:
+    """A CoinJoin finding, else a "possibly collaborative" one, else ``None``: clustering merges through neither."""
+    return _first(rtx, rules) or _first(rtx, collaborative)

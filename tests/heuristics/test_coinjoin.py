@@ -167,7 +167,9 @@ def test_wasabi_look_alikes():
     assert WhirlpoolRule().detect(wasabi1()) is None
     assert Wasabi1Rule().detect(wasabi1(denomination=20_000_000)) is None  # far from 0.1 BTC
     assert Wasabi1Rule().detect(wasabi1(equal=9)) is None
-    assert detect_coinjoin(wasabi2(sort=False)) is None
+    assert Wasabi2Rule().detect(wasabi2(sort=False)) is None
+    unsorted = detect_coinjoin(wasabi2(sort=False))  # still 80 people's coins and mostly equal amounts
+    assert unsorted is not None and unsorted.rule == "equal_output_groups"
     big = joinmarket(makers=60)  # 61 outputs of 0.05 BTC (a standard amount) and 60 changes
     ordered = resolved(sorted(((o.value, o.script_pubkey) for o in big.spent), reverse=True),
                        sorted(((o.value, o.script_pubkey) for o in big.tx.outputs), reverse=True))
