@@ -20,7 +20,7 @@ from typing import Any
 from cointrail import __version__
 from cointrail.cases.custody import CustodyLog, utc_now
 from cointrail.cases.evidence import EvidenceStore
-from cointrail.cases.settings import cases_root, operator_name
+from cointrail.cases.settings import OPERATOR, cases_root, operator_name, resolve
 from cointrail.errors import InputError
 
 CASE_FORMAT = "cointrail-case/1"
@@ -117,7 +117,21 @@ def open_case(name: str, root: str | Path | None = None, operator: str | None = 
         raise InputError(
             f"there is no case named {name!r} in {folder.parent}; create it with `cointrail case new {name}`"
         )
-    return Case(name, folder, operator_name(operator))
+    return Case(name, folder, _acting_operator(folder, operator))
+
+
+def _acting_operator(folder: Path, explicit: str | None) -> str:
+    """Who acts in the case: the --operator given, else $COINTRAIL_OPERATOR, else who opened the case.
+
+    The case's operator is the default of everything done in it (issue 13): a capture made
+    without --operator is logged under the investigator who opened the case, not the
+    system user (often ``root`` on a forensic workstation).
+    """
+    chosen = resolve(OPERATOR, explicit)
+    if chosen:
+        return operator_name(chosen)
+    opened_by = json.loads((folder / "case.json").read_text()).get("operator")
+    return opened_by if isinstance(opened_by, str) and opened_by else operator_name(None)
 
 
 def list_cases(root: str | Path | None = None) -> list[dict[str, Any]]:

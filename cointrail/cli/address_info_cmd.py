@@ -6,24 +6,34 @@ from typing import Any
 
 import click
 
+from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.ledger.queries import address_info
+from cointrail.times import format_time
 
 
 def _seen(seen: dict[str, Any]) -> str:
-    return f"block {seen['height']} (time {seen['time']}), transaction {seen['txid']}"
+    return f"{format_time(seen['time'], seen['height'])}, transaction {seen['txid']}"
+
+
+def _outputs(n: int) -> str:
+    return f"{n:,} output" + ("" if n == 1 else "s")
 
 
 def render_address_info(info: dict[str, Any]) -> str:
+    """Amounts in the chain's coin and times in UTC (``--json`` keeps base units and Unix seconds)."""
+    def coins(value: int) -> str:
+        return format_amount(value, info["chain"])
+
     lines = [
         f"{info['address'] or '(no address) script ' + info['script_pubkey']}  ·  {info['chain']} {info['network']}"
         f"  ·  {info['type']}",
-        f"  received: {info['received']:,} base units in {info['outputs_received']} outputs",
-        f"  sent:     {info['sent']:,} base units from {info['outputs_spent']} outputs",
-        f"  balance:  {info['balance']:,} base units",
-        f"  transactions: {info['tx_count']}",
+        f"  received: {coins(info['received'])} in {_outputs(info['outputs_received'])}",
+        f"  sent:     {coins(info['sent'])} from {_outputs(info['outputs_spent'])}",
+        f"  balance:  {coins(info['balance'])}",
+        f"  transactions: {info['tx_count']:,}",
         f"  first seen: {_seen(info['first_seen'])}",
         f"  last seen:  {_seen(info['last_seen'])}",
     ]
@@ -31,9 +41,8 @@ def render_address_info(info: dict[str, Any]) -> str:
         lines.append("  counterparties (by transactions in common):")
     for other in info["counterparties"]:
         name = other["address"] or f"script {other['script_pubkey']}"
-        lines.append(
-            f"    {name}: {other['transactions']} tx, paid us {other['paid_us']:,}, we paid {other['we_paid']:,}"
-        )
+        lines.append(f"    {name}: {other['transactions']} tx, paid us {coins(other['paid_us'])}, "
+                     f"we paid {coins(other['we_paid'])}")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -43,7 +52,10 @@ def render_address_info(info: dict[str, Any]) -> str:
 @click.option("--counterparties", default=20, show_default=True, help="How many counterparties to list.")
 @json_option
 def command(address: str, db: str, counterparties: int, as_json: bool) -> int:
-    """Received, sent and balance of ADDRESS (in base units), its transactions and counterparties."""
+    """Received, sent and balance of ADDRESS, its transactions and counterparties.
+
+    Text gives amounts in the chain's coin and times in UTC; --json gives base units and Unix seconds.
+    """
     with open_for_reading(db) as store:
         info = address_info(store, address, counterparties)
     emit(info, as_json, render_address_info)

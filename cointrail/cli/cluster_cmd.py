@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +11,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cointrail.amounts import format_amount
 from cointrail.cli.labels_cmd import attribution_lines
+from cointrail.cli.ledger_cmds import open_store
 from cointrail.cli.output import emit, json_option, stderr_is_terminal
 from cointrail.clustering import HEURISTIC_NAMES, build_clusters, export_clusters, parse_heuristics, show_cluster
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.ledger.store import LedgerStore
-
-COIN = 100_000_000
 
 db_option = click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
                          help="The ledger store (a DuckDB file made by 'cointrail ingest').")  # fmt: skip
@@ -52,9 +51,9 @@ def _progress_bar() -> Iterator[_Bar | None]:
         yield _Bar(progress)
 
 
-def _coins(value: int) -> str:
-    """Base units as coins, trailing zeros dropped; through Decimal, never a float (exact at any size)."""
-    return f"{Decimal(int(value)) / Decimal(COIN):,.8f}".rstrip("0").rstrip(".")
+def _coins(value: int, chain: str | None = None) -> str:
+    """Base units in the chain's coin (``0.25 LTC``), through :mod:`cointrail.amounts` like every text view."""
+    return format_amount(int(value), chain)
 
 
 def render_build(summary: dict[str, Any]) -> str:
@@ -74,13 +73,14 @@ def render_build(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_show(item: dict[str, Any]) -> str:
-    """Plain text for one cluster."""
+def render_show(item: dict[str, Any], chain: str | None = None) -> str:
+    """Plain text for one cluster, amounts in the chain's coin."""
     totals = item["totals"]
     lines = [
         f"{item['address']} is in cluster {item['cluster_id']} of {item['size']:,} address(es) "
         f"(heuristics: {', '.join(item['heuristics'])}).",
-        f"  received {_coins(totals['received'])}, sent {_coins(totals['sent'])}, balance {_coins(totals['balance'])} "
+        f"  received {_coins(totals['received'], chain)}, sent {_coins(totals['sent'], chain)}, "
+        f"balance {_coins(totals['balance'], chain)} "
         f"({totals['outputs']:,} payments in, {totals['inputs']:,} spends).",
     ]  # fmt: skip
     if item["links_by_heuristic"]:
@@ -115,7 +115,7 @@ def build_command(db: Path, heuristics: str | None, full: bool, as_json: bool) -
     chosen = parse_heuristics(heuristics)
     if not db.is_file():
         raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
-    with LedgerStore.open(db, read_only=False) as store, _progress_bar() as bar:
+    with open_store(db, read_only=False) as store, _progress_bar() as bar:
         summary = build_clusters(store, chosen, full=full, progress=bar)
     emit(summary, as_json, render_build)
     return EXIT_OK
@@ -131,9 +131,10 @@ def build_command(db: Path, heuristics: str | None, full: bool, as_json: bool) -
 @json_option
 def show_command(address: str, db: Path, why: str | None, members: int, as_json: bool) -> int:
     """Show the cluster of ADDRESS: size, totals, labels, red flags, and why a member is in it."""
-    with LedgerStore.open(db, read_only=True) as store:
+    with open_store(db) as store:
+        chain = store.chain
         result = show_cluster(store, address, why, members)
-    emit(result, as_json, render_show)
+    emit(result, as_json, lambda item: render_show(item, chain))
     return EXIT_OK
 
 

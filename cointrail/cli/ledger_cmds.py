@@ -8,6 +8,7 @@ The commands themselves are one module each (``ingest_cmd``, ``tx_cmd``,
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from cointrail.cli.output import stderr_is_terminal
+from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore
 
 
@@ -26,8 +28,24 @@ def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-def open_for_reading(db: str) -> LedgerStore:
-    return LedgerStore.open(db, read_only=True)
+def open_store(db: str | Path, read_only: bool = True) -> LedgerStore:
+    """Open the store --db for a question about its blocks; one that holds none yet says so (exit 2).
+
+    An empty store answers every question with "not found", which a person reads as "no activity"
+    (issue 13): better to say that nothing was ingested, and how to.
+    """
+    store = LedgerStore.open(db, read_only=read_only)
+    if store.tip() is None:
+        store.close()
+        raise InputError(
+            f"the store {db} holds no blocks yet: run cointrail ingest --chain {store.chain} --network "
+            f"{store.network} --db {db} with --rpc URL (a node) or --blocks DIR (its block files) first"
+        )
+    return store
+
+
+def open_for_reading(db: str | Path) -> LedgerStore:
+    return open_store(db, read_only=True)
 
 
 class _TxRateColumn(ProgressColumn):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +10,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cointrail.amounts import format_amount
+from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.cli.case_cmd import cases_dir_option
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option, stderr_is_terminal
@@ -18,21 +19,20 @@ from cointrail.errors import EXIT_OK, InputError
 from cointrail.tracing import payers
 
 
-def case_site_addresses(name: str, cases_dir: str | None = None) -> list[str]:
-    """The addresses found by the captures of a case (its ``*.findings.jsonl`` evidence files)."""
+def case_site(name: str, cases_dir: str | None, chain: str, network: str) -> SiteSelection:
+    """The addresses the case's captures found that a store of ``chain`` ``network`` can answer for.
+
+    The same selection as the web's payers page and the report (:func:`captured_site_addresses`):
+    addresses of another chain or network, and privacy-coin ones, are left out and said so (issue 13).
+    """
     from cointrail.cases.case import open_case
 
-    case = open_case(name, cases_dir)
-    found: list[str] = []
-    for path in sorted(case.evidence.files()):
-        if path.name.endswith(".findings.jsonl"):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                address = json.loads(line).get("address") if line.strip() else None
-                if address and address not in found:
-                    found.append(address)
-    if not found:
-        raise InputError(f"the case {name} has no captured addresses; capture the site first or give --site")
-    return found
+    selection = captured_site_addresses(open_case(name, cases_dir), chain, network)
+    if not selection.addresses:
+        why = f" ({selection.note()})" if selection.note() else ""
+        raise InputError(f"the case {name} has no captured {chain} {network} addresses{why}; capture the site "
+                         "first or give --site")  # fmt: skip
+    return selection
 
 
 @contextmanager
@@ -51,16 +51,24 @@ def _fiat(value: dict[str, Any] | None) -> str:
     return f" = {value['value']:,.2f} {value['currency']}" if value else ""
 
 
-def render_payers(data: dict[str, Any]) -> str:
+def render_payers(data: dict[str, Any], chain: str | None = None) -> str:
+    """The payers in words, amounts in the chain's coin (``--json`` keeps base units)."""
     totals = data["totals"]
-    lines = [f"{totals['payments']} payments ({totals['amount_coin']} coins{_fiat(totals['fiat'])}) from "
+
+    def coins(value: int) -> str:
+        return format_amount(value, chain)
+
+    lines = [f"{totals['payments']} payments ({coins(totals['amount'])}{_fiat(totals['fiat'])}) from "
              f"{totals['payers']} payers into {len(data['site']['addresses'])} site addresses; "
              f"{totals['with_service']} payers traced to a service."]  # fmt: skip
+    note = (data["site"].get("from_case") or {}).get("note")
+    if note:
+        lines.append(f"Site addresses from the case's captures: {note}")
     if data["price_source"]:
         lines.append(f"Prices: {data['price_source']}")
     for payer in data["payers"]:
         lines.append(f"\nPayer cluster {payer['payer_cluster_id']}: {payer['payments']} payments, "
-                     f"{payer['total_coin']} coins{_fiat(payer['total_fiat'])}, {payer['first_date']} to "
+                     f"{coins(payer['total'])}{_fiat(payer['total_fiat'])}, {payer['first_date']} to "
                      f"{payer['last_date']}; addresses {', '.join(payer['payer_addresses'][:3])}"
                      + (" …" if len(payer["payer_addresses"]) > 3 else ""))  # fmt: skip
         for trail in payer["funding"][:3]:
@@ -88,12 +96,15 @@ def render_payers(data: dict[str, Any]) -> str:
 def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: str | None, cases_dir: str | None,
             fiat: str, hops: int, as_json: bool) -> int:  # fmt: skip
     """Every payment into a site, grouped by payer, with the exchange that funded each payer."""
-    site: list[str] | int = list(sites) + (case_site_addresses(case_name, cases_dir) if case_name else [])
-    if cluster_id is not None:
-        site = cluster_id
-    elif not site:
+    if cluster_id is None and not sites and not case_name:
         raise InputError("give the site's addresses with --site, a --cluster, or a --case with captures")
     with open_for_reading(db) as store, _progress_bar() as advance:
-        result = payers(store, site, fiat=fiat, hops=hops, progress=advance)
-    emit(result.to_dict(), as_json, render_payers)
+        chain = store.chain
+        selection = case_site(case_name, cases_dir, store.chain, store.network) if case_name else None
+        listed = list(dict.fromkeys([*sites, *(selection.addresses if selection else [])]))
+        site: list[str] | int = cluster_id if cluster_id is not None else listed
+        result = payers(store, site, fiat=fiat, hops=hops, progress=advance).to_dict()
+    if selection is not None:
+        result["site"]["from_case"] = selection.to_dict()
+    emit(result, as_json, lambda data: render_payers(data, chain))
     return EXIT_OK

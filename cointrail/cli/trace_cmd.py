@@ -6,22 +6,25 @@ from typing import Any
 
 import click
 
+from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.tracing import TAINT_MODELS, trace
 
 
-def render_trace(data: dict[str, Any]) -> str:
+def render_trace(data: dict[str, Any], chain: str | None = None) -> str:
+    """The trace in words, amounts in the chain's coin (``--json`` keeps base units)."""
     start = data["start"]
-    lines = [f"Trace {data['direction']} from {start['kind']} {start['value']} ({start['amount_coin']} coins), "
-             f"{data['hops']} hops, model {data['model']['name']}.", data["model"]["explanation"], "",
+    lines = [f"Trace {data['direction']} from {start['kind']} {start['value']} "
+             f"({format_amount(start.get('amount'), chain)}), {data['hops']} hops, model {data['model']['name']}.",
+             data["model"]["explanation"], "",
              f"{len(data['nodes'])} addresses, {len(data['edges'])} flows. Where the trails end:"]  # fmt: skip
     for end in data["ends"]:
         where = f" ({end['service']}, {end['category']})" if end["service"] else ""
-        lines.append(f"  hop {end['hop']}: {end['taint_coin']} at {end['address']}{where}: {end['reason']}"
-                     + (f" in {end['txid']}" if end["txid"] else ""))  # fmt: skip
-    lines += ["", "Reasons:"] + [f"  {r}: {v / 1e8:.8f}" for r, v in data["totals"]["by_reason"].items()]
+        lines.append(f"  hop {end['hop']}: {format_amount(end['taint'], chain)} at {end['address']}{where}: "
+                     f"{end['reason']}" + (f" in {end['txid']}" if end["txid"] else ""))  # fmt: skip
+    lines += ["", "Reasons:"] + [f"  {r}: {format_amount(v, chain)}" for r, v in data["totals"]["by_reason"].items()]
     return "\n".join(lines)
 
 
@@ -42,7 +45,8 @@ def command(start: str, db: str, direction: str, hops: int, min_value: int, sinc
             model: str, as_json: bool) -> int:  # fmt: skip
     """Trace money from START (an address, a txid, or cluster:ID) and say where each trail ends."""
     with open_for_reading(db) as store:
+        chain = store.chain
         result = trace(store, start, direction=direction, hops=hops, min_value=min_value, since=since, until=until,
                        model=model)  # fmt: skip
-    emit(result.to_dict(), as_json, render_trace)
+    emit(result.to_dict(), as_json, lambda data: render_trace(data, chain))
     return EXIT_OK

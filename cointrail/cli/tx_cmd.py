@@ -6,28 +6,40 @@ from typing import Any
 
 import click
 
+from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.ledger.queries import transaction
+from cointrail.times import format_time
+
+
+def _input_line(i: dict[str, Any], chain: str) -> str:
+    # A coinbase input spends nothing: it has no previous output, address or value (issue 13: its None
+    # value crashed the text view of every coinbase transaction).
+    if i["prev_txid"] is None:
+        return "    coinbase (newly mined coins and the fees of the block)"
+    spent = f"{i['prev_txid']}:{i['prev_vout']}"
+    return f"    {spent}  {i['address'] or '(no address)'}  {format_amount(i['value'], chain)}"
 
 
 def render_transaction(tx: dict[str, Any]) -> str:
-    fee = "none (coinbase)" if tx["coinbase"] else f"{tx['fee']:,}"
+    """Amounts in the chain's coin, the time in UTC with the block height (``--json`` keeps base units)."""
+    chain = tx["chain"]
+    fee = "none (coinbase)" if tx["coinbase"] else format_amount(tx["fee"], chain)
     lines = [
         f"transaction {tx['txid']}",
-        f"  block {tx['block_height']} ({tx['block_hash']}), time {tx['time']}, position {tx['position']}",
-        f"  size {tx['size']} bytes, vsize {tx['vsize']}; fee {fee}"
-        + ("; moves money inside MWEB" if tx["mweb"] else ""),
+        f"  block {tx['block_height']} ({tx['block_hash']}), {format_time(tx['time'])}, position {tx['position']}",
+        f"  size {tx['size']:,} bytes, vsize {tx['vsize']:,}; fee {fee}; "
+        f"paid out {format_amount(tx['output_total'], chain)}" + ("; moves money inside MWEB" if tx["mweb"] else ""),
         "  inputs:",
     ]
-    for i in tx["inputs"]:
-        spent = f"{i['prev_txid']}:{i['prev_vout']}  {i['address'] or '(no address)'}  {i['value']:,}"
-        lines.append("    coinbase" if i["prev_txid"] is None else f"    {spent}")
+    lines += [_input_line(i, chain) for i in tx["inputs"]]
     lines.append("  outputs:")
     for o in tx["outputs"]:
         spent = f"spent in {o['spent_by']['txid']}" if o["spent_by"] else "unspent"
-        lines.append(f"    {o['n']}: {o['address'] or '(' + o['type'] + ')'}  {o['value']:,}  {spent}")
+        to = o["address"] or f"({o['type']})"
+        lines.append(f"    {o['n']}: {to}  {format_amount(o['value'], chain)}  {spent}")
     return "\n".join(lines)
 
 
