@@ -12,10 +12,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cointrail.amounts import format_amount
+from cointrail.cases import open_case
+from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
 from cointrail.cli.labels_cmd import attribution_lines
 from cointrail.cli.ledger_cmds import open_store
 from cointrail.cli.output import emit, json_option, stderr_is_terminal
 from cointrail.clustering import HEURISTIC_NAMES, build_clusters, export_clusters, parse_heuristics, show_cluster
+from cointrail.clustering.apply import apply_link
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.ledger.store import LedgerStore
 
@@ -65,7 +68,11 @@ def render_build(summary: dict[str, Any]) -> str:
         f"{summary['addresses']:,} addresses in {summary['clusters']:,} clusters; "
         f"{summary['addresses_in_multi_address_clusters']:,} addresses share a cluster with another.",
         "Links recorded: " + ", ".join(f"{n:,} {h}" for h, n in summary["links_by_heuristic"].items() if n),
-        f"CoinJoins found and never merged: {summary['coinjoins_total']:,}.",
+        f"CoinJoins found and never merged: {summary['coinjoins_total']:,}; possibly collaborative (PayJoin-like, "
+        f"small joins), not merged either: {summary.get('collaborative_total', 0):,}.",
+        f"Links held back by the supercluster check (probable false merges, not applied): "
+        f"{summary.get('held_links', 0):,} transaction(s); applied by an investigator: "
+        f"{summary.get('applied_links', 0):,}.",
         "Largest clusters: " + "; ".join(f"{c['size']:,} addresses ({c['first_address']})"
                                          for c in summary["largest_clusters"]),
     ]  # fmt: skip
@@ -149,4 +156,35 @@ def export_command(db: Path, csv: Path | None, parquet: Path | None, as_json: bo
         result = export_clusters(store, csv, parquet)
     emit(result, as_json, lambda r: f"Wrote {r['addresses']:,} addresses with their cluster ids to "
                                      + " and ".join(r["files"].values()) + ".")  # fmt: skip
+    return EXIT_OK
+
+
+def render_applied(result: dict[str, Any]) -> str:
+    joined = "; ".join(f"clusters {h['clusters'][0]} and {h['clusters'][1]} ({h['sizes'][1]:,} and {h['sizes'][0]:,} "
+                       "addresses)" for h in result["held"])  # fmt: skip
+    return (f"Applied the held-back link(s) of transaction {result['txid']}: {joined} are now cluster "
+            f"{result['cluster_id']} of {result['size']:,} addresses (clusters rebuilt, run {result['run']}).\n"
+            f"Logged in the custody log of case {result['case']} (entry {result['log_seq']}, by "
+            f"{result['operator']}); 'cluster show --why' will say that an investigator applied it.")
+
+
+@command.command("apply-link")
+@click.argument("txid")
+@db_option
+@case_option
+@click.option("--reason", default=None, metavar="TEXT", help="Why you are sure one wallet made the transaction.")
+@cases_dir_option
+@operator_option
+@json_option
+def apply_link_command(txid: str, db: Path, case_name: str, reason: str | None, cases_dir: str | None,
+                       operator: str | None, as_json: bool) -> int:  # fmt: skip
+    """Apply a link the supercluster check held back (transaction TXID), after checking it yourself.
+
+    The decision is kept in the store (applied_links) and logged in the case's
+    custody log; the clusters are rebuilt from the first block.
+    """
+    case = open_case(case_name, cases_dir, operator)
+    with open_store(db, read_only=False) as store:
+        result = apply_link(store, txid, case, reason)
+    emit(result, as_json, render_applied)
     return EXIT_OK

@@ -14,7 +14,7 @@ from cointrail.ledger.model import display_hash
 
 _LINKS = """
 SELECT l.address_a, l.address_b, l.tx_id, l.heuristic, t.txid, t.block_height,
-       aa.address AS a_text, ab.address AS b_text
+       aa.address AS a_text, ab.address AS b_text, {applied} AS applied
 FROM cluster_links l JOIN address_clusters c ON c.address_id = l.address_a
 JOIN transactions t ON t.tx_id = l.tx_id
 JOIN addresses aa ON aa.address_id = l.address_a JOIN addresses ab ON ab.address_id = l.address_b
@@ -22,7 +22,18 @@ WHERE c.cluster_id = ?
 """
 
 
+_APPLIED = ("EXISTS (SELECT 1 FROM applied_links p WHERE p.tx_id = l.tx_id)", "FALSE")
+
+APPLIED_NOTE = (" The supercluster check had held this link back (it joined two large clusters); an investigator "
+                "applied it after checking the transaction (see the case's custody log).")  # fmt: skip
+
+
 def _sentence(link: dict[str, Any]) -> str:
+    note = APPLIED_NOTE if link.get("applied") else ""
+    return _plain(link) + note
+
+
+def _plain(link: dict[str, Any]) -> str:
     a, b, txid, height = link["from"], link["to"], link["txid"], link["height"]
     if link["heuristic"] == "multi-input":
         return (f"{a} and {b} were spent together in transaction {txid} (block {height}), so one wallet "
@@ -43,7 +54,9 @@ def explain_paths(con: duckdb.DuckDBPyConnection, cluster_id: int, start: int,
                   goals: list[int]) -> dict[int, list[dict[str, Any]]]:  # fmt: skip
     """The links from ``start`` to each of ``goals`` (ids, same cluster): the cluster's links are read and
     searched once for all of them (a wallet page explains every member)."""
-    rows = con.execute(_LINKS, [cluster_id]).fetchall()
+    names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    applied = _APPLIED[0] if "applied_links" in names else _APPLIED[1]
+    rows = con.execute(_LINKS.format(applied=applied), [cluster_id]).fetchall()
     if not rows:
         return {goal: [] for goal in goals}
     a = np.array([r[0] for r in rows], np.int64)
@@ -72,12 +85,14 @@ def _walk_back(rows: list[tuple[Any, ...]], nodes: np.ndarray, graph: Any, prede
 
 
 def _step(row: tuple[Any, ...], from_first: bool) -> dict[str, Any]:
-    a_id, b_id, tx_id, heuristic, txid, height, a_text, b_text = row
+    a_id, b_id, tx_id, heuristic, txid, height, a_text, b_text, applied = row
     a_name, b_name = a_text or f"script #{a_id}", b_text or f"script #{b_id}"
     link = {
         "from": a_name if from_first else b_name, "to": b_name if from_first else a_name,
         "heuristic": heuristic, "txid": display_hash(bytes(txid)), "height": height, "payer_first": from_first,
     }  # fmt: skip
+    if applied:
+        link["applied"] = True
     link["explanation"] = _sentence(link)
     del link["payer_first"]
     return link

@@ -6,7 +6,9 @@ detection build "superclusters"; FIELD_NOTES.md):
 * a cluster that carries the labels of two different services (two exchanges
   do not share a wallet);
 * a cluster that grew by an order of magnitude or more through change links,
-  beyond what the multi-input heuristic alone gives.
+  beyond what the multi-input heuristic alone gives;
+* a link the supercluster check held back (:mod:`cointrail.clustering.guard`):
+  "probable false merge, not applied", with the transaction and what to check.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 import duckdb
 
 from cointrail.clustering.labels import labels_by_cluster
+from cointrail.clustering.tables import table_names
 from cointrail.labels.model import SERVICE_CATEGORIES  # one list, shared with cluster attribution
+from cointrail.ledger.model import display_hash
 
 GROWTH_FACTOR = 10  # "orders of magnitude": at least ten times the largest multi-input part
 GROWTH_MIN_SIZE = 10  # below this, a tenfold growth is a handful of addresses, not a supercluster
@@ -55,6 +59,45 @@ def service_conflicts(con: duckdb.DuckDBPyConnection, cluster_id: int | None = N
     return flags
 
 
+_HELD = """
+SELECT h.tx_id, t.txid, t.block_height, h.heuristic, least(ca.cluster_id, cb.cluster_id) AS one,
+       greatest(ca.cluster_id, cb.cluster_id) AS other, max(h.size_a), max(h.size_b), count(*)::BIGINT
+FROM held_links h JOIN transactions t USING (tx_id)
+JOIN address_clusters ca ON ca.address_id = h.address_a JOIN address_clusters cb ON cb.address_id = h.address_b
+WHERE ca.cluster_id <> cb.cluster_id {where}
+GROUP BY ALL ORDER BY h.tx_id, one, other
+"""
+
+
+def held_links(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> list[dict[str, Any]]:
+    """Links the supercluster check held back (touching ``cluster_id`` when given), one per transaction and pair."""
+    if "held_links" not in table_names(con):
+        return []
+    where, params = ("AND ? IN (ca.cluster_id, cb.cluster_id)", [cluster_id]) if cluster_id is not None else ("", [])
+    return [
+        {"tx_id": tx_id, "txid": display_hash(bytes(txid)), "height": height, "heuristic": heuristic,
+         "clusters": [one, other], "sizes": sorted([int(size_a), int(size_b)]), "links": links}
+        for tx_id, txid, height, heuristic, one, other, size_a, size_b, links
+        in con.execute(_HELD.format(where=where), params).fetchall()
+    ]  # fmt: skip
+
+
+def held_flags(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> list[dict[str, Any]]:
+    """A red flag for each held-back link: what it would have joined, and what to check before applying it."""
+    return [
+        {"cluster_id": cluster_id if cluster_id is not None else h["clusters"][0], "kind": "held-link",
+         "txid": h["txid"], "clusters": h["clusters"], "message": (
+            f"probable false merge, not applied: transaction {h['txid']} (block {h['height']}) would have joined "
+            f"cluster {h['clusters'][0]} with cluster {h['clusters'][1]} ({h['heuristic']} heuristic), which already "
+            f"held {h['sizes'][1]} and {h['sizes'][0]} addresses. Two wallets that are each this large are rarely one: "
+            "more often the transaction is a CoinJoin or PayJoin the detectors missed, or a service paying for "
+            "others. Check whether its inputs come from different owners (many inputs, equal outputs, a "
+            "coordinator fee), and whether the two clusters' labels name different people or services; if one "
+            f"wallet surely made it, apply it with 'cointrail cluster apply-link {h['txid']} --case CASE'.")}
+        for h in held_links(con, cluster_id)
+    ]  # fmt: skip
+
+
 def red_flags(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> list[dict[str, Any]]:
     """Every red flag, for one cluster or the whole store."""
-    return growth_flags(con, cluster_id) + service_conflicts(con, cluster_id)
+    return growth_flags(con, cluster_id) + service_conflicts(con, cluster_id) + held_flags(con, cluster_id)

@@ -35,6 +35,9 @@ def build_summary(store: LedgerStore, mode: str, heuristics: tuple[str, ...], fi
         "heuristics": list(heuristics), "from_height": first, "through_height": run.through_height,
         "new_links": sum(link_parts), "links_by_heuristic": {h: by_heuristic.get(h, 0) for h in HEURISTIC_NAMES},
         "coinjoins_found": coinjoins, "coinjoins_total": row(con, "SELECT count(*) FROM coinjoins")[0],
+        "collaborative_total": row(con, "SELECT count(*) FROM collaborative_txs")[0],
+        "held_links": row(con, "SELECT count(DISTINCT tx_id) FROM held_links")[0],
+        "applied_links": row(con, "SELECT count(DISTINCT tx_id) FROM applied_links")[0],
         "addresses": addresses, "clusters": clusters, "addresses_in_multi_address_clusters": clustered,
         "largest_clusters": _largest(con), "red_flags": red_flags(con),
     }  # fmt: skip
