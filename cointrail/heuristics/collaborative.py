@@ -13,9 +13,10 @@ tracing may still go through them, as they are not CoinJoins.
   wallet choosing its own coins avoids. With two outputs that is exactly
   "the smaller output is at least the smallest input". BIP78 also requires the
   receiver's coins to be of the sender's script type.
-* ``small_equal_output``: two to four equal outputs, each with at most one
-  change, paid from at least as many different input scripts: a two- to
-  four-party join (Samourai STONEWALLx2, a small JoinMarket round).
+* ``small_equal_output``: equal outputs, each with at most one change, paid
+  from at least as many different input scripts as the commonest amount has
+  outputs: a small join (Samourai STONEWALLx2, a JoinMarket round with few
+  makers, a coordinator-less join) the CoinJoin rules do not reach.
 """
 
 from __future__ import annotations
@@ -65,27 +66,28 @@ class PayJoinRule:
 
 @dataclass(frozen=True)
 class SmallEqualOutputRule:
-    """Two to four equal outputs, at most one change each, from at least as many input scripts."""
+    """Equal outputs (any number of groups) making most of the outputs, from at least as many input scripts
+    as the largest group: the joins too small or too irregular for the CoinJoin rules."""
 
     name: str = "small_equal_output"
     min_equal_outputs: int = 2
-    max_equal_outputs: int = 4  # five and more are the CoinJoin rules' business
     unit: str = "BTC"
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         groups = equal_groups(rtx.output_values)
-        if rtx.tx.is_coinbase or len(groups) != 1 or len(rtx.spent) < 2:
+        if rtx.tx.is_coinbase or not groups or len(rtx.spent) < 2:
             return None
-        value, count = groups[0]
-        others = len(rtx.output_values) - count
+        equal = sum(n for _, n in groups)
+        others = len(rtx.output_values) - equal
         in_scripts = distinct_scripts(rtx.spent)
-        if not self.min_equal_outputs <= count <= self.max_equal_outputs or in_scripts < count:
+        if equal < self.min_equal_outputs or in_scripts < max(2, groups[0][1]):
             return None
-        if others > count + 1 or distinct_scripts(rtx.tx.outputs) < len(rtx.output_values):
+        if others > equal + 1 or distinct_scripts(rtx.tx.outputs) < len(rtx.output_values):
             return None
+        shown = ", ".join(f"{n} × {amount(v, self.unit)}" for v, n in groups[:4]) + (" …" if len(groups) > 4 else "")
         return finding(rtx, self, (
-            f"{count} outputs of exactly {amount(value, self.unit)} and {others} other output(s) (at most one "
-            f"change each, plus a fee), every output to a different script, paid from {len(rtx.spent)} inputs of "
-            f"{in_scripts} different scripts: possibly a {count}-party join (STONEWALLx2, a small JoinMarket "
-            "round), so the inputs are not merged."
-        ), count, POSSIBLY_COLLABORATIVE)
+            f"{equal} outputs of equal amounts ({shown}) and {others} other output(s) (at most one change each, "
+            f"plus a fee), every output to a different script, paid from {len(rtx.spent)} inputs of {in_scripts} "
+            "different scripts, at least one per output of the commonest amount: possibly a small join of "
+            "several owners (STONEWALLx2, a small JoinMarket round), so the inputs are not merged."
+        ), max(2, groups[0][1]), POSSIBLY_COLLABORATIVE)

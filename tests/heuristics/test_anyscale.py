@@ -1,0 +1,174 @@
+"""CoinJoins at any chain's amount scale, possibly-collaborative transactions, and the ordinary transactions that
+must stay unflagged (issue 12). Litecoin amounts throughout: the rules must not need Bitcoin mainnet amounts."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cointrail.heuristics.coinjoin import (
+    COINJOIN,
+    POSSIBLY_COLLABORATIVE,
+    EqualOutputRule,
+    ResolvedTransaction,
+    Wasabi1Rule,
+    Wasabi2Rule,
+    WhirlpoolRule,
+    detect_coinjoin,
+    detect_collaborative,
+    standard_denominations,
+)
+from cointrail.ledger.model import Transaction, TxIn, TxOut
+
+LTC = 100_000_000
+OLD_RULES = (WhirlpoolRule(), Wasabi1Rule(), Wasabi2Rule(), EqualOutputRule())  # before issue 12
+rng = random.Random(12)
+
+
+def script(kind: str = "p2wpkh") -> bytes:
+    body = rng.randbytes(20)
+    return {"p2wpkh": b"\x00\x14" + body, "p2pkh": b"\x76\xa9\x14" + body + b"\x88\xac"}[kind]
+
+
+def resolved(ins: list[int], outs: list[int], in_kind: str = "p2wpkh") -> ResolvedTransaction:
+    tx = Transaction(rng.randbytes(32), rng.randbytes(32), 2,
+                     tuple(TxIn(rng.randbytes(32), i, b"", 0xFFFFFFFD) for i in range(len(ins))),
+                     tuple(TxOut(v, script()) for v in outs), 0, 0, 0)  # fmt: skip
+    return ResolvedTransaction(tx, tuple(TxOut(v, script(in_kind)) for v in ins))
+
+
+def multi_input_mix(participants: int = 6, per: int = 3, denomination: int = 2 * LTC) -> ResolvedTransaction:
+    """The shape issue 12 saw missed: each participant brings several coins, takes several equal outputs and a
+    change, and a coordinator takes a fee."""
+    ins, outs = [], []
+    for _ in range(participants):
+        coins = [rng.randrange(denomination, 3 * denomination) for _ in range(per)]
+        ins += coins
+        take = (sum(coins) - 40_000) // denomination  # as many equal outputs as it can pay for, a small change
+        outs += [denomination] * take + [sum(coins) - take * denomination - 40_000]
+    return resolved(ins, outs + [participants * 30_000])
+
+
+def test_the_missed_shape_of_issue_12_is_now_a_coinjoin():
+    rtx = multi_input_mix()
+    assert detect_coinjoin(rtx, OLD_RULES) is None  # the old rules missed it: multi-input merged 6 strangers
+    found = detect_coinjoin(rtx)
+    assert found is not None and found.rule == "equal_output_groups" and found.kind == COINJOIN
+    assert "different scripts" in found.evidence and "2 LTC" not in found.evidence  # unit is a parameter
+    assert found.participants is not None and 6 <= found.participants <= 18  # an estimate
+
+
+def test_whirlpool_at_a_litecoin_pool_size():
+    pool = LTC // 2
+    rtx = resolved([pool, pool, pool + 120_000, pool + 90_000, pool + 300_000, pool], [pool] * 6)
+    assert detect_coinjoin(rtx, OLD_RULES) is None
+    found = detect_coinjoin(rtx)
+    assert found is not None and found.rule == "whirlpool_like" and found.participants == 6
+    assert detect_coinjoin(resolved([pool + 1000] * 6, [pool] * 6)) is None or \
+        detect_coinjoin(resolved([pool + 1000] * 6, [pool] * 6)).rule != "whirlpool_like"  # fmt: skip  # no remix
+
+
+def test_wasabi1_with_mixing_levels_at_any_base():
+    base = 7 * LTC  # a made-up LTC base denomination, far from 0.1 BTC
+    ins, outs = [], []
+    for i in range(12):
+        coins = [rng.randrange(base, 5 * base) for _ in range(rng.randint(1, 3))]
+        levels = [base] + ([2 * base] if sum(coins) > 3 * base + LTC else [])
+        ins += coins
+        outs += levels + [sum(coins) - sum(levels) - 50_000 - i]
+    rtx = resolved(ins, outs + [3 * LTC // 1000])
+    assert detect_coinjoin(rtx, OLD_RULES) is None
+    found = detect_coinjoin(rtx)
+    assert found is not None and found.kind == COINJOIN and found.participants == 12
+
+
+def test_wabisabi_with_a_few_dozen_inputs_sorted():
+    standard = sorted(standard_denominations(minimum=100_000, maximum=20 * LTC))
+    ins, outs = [], []
+    for _ in range(9):
+        coins = [rng.randrange(LTC // 10, 5 * LTC) for _ in range(rng.randint(1, 5))]
+        ins += coins
+        left = sum(coins) - 30_000
+        for d in reversed(standard):
+            while left >= d and rng.random() < 0.9:
+                outs.append(d)
+                left -= d
+    rtx = resolved(sorted(ins, reverse=True), sorted(outs, reverse=True))
+    assert len(ins) < 50 and detect_coinjoin(rtx, OLD_RULES) is None
+    found = detect_coinjoin(rtx)
+    assert found is not None and found.rule in {"wasabi2_like", "equal_output_groups"}
+
+
+def test_joinmarket_makers_with_several_inputs():
+    amount, ins, outs = 3 * LTC, [], []
+    for _ in range(5):
+        coins = [rng.randrange(LTC, 2 * LTC) for _ in range(rng.randint(2, 4))]
+        ins += coins
+        outs += [amount, sum(coins) - amount + 900]
+    ins.append(amount + 5 * 900 + 20_000)
+    outs.append(amount)
+    found = detect_coinjoin(resolved(ins, outs))
+    assert found is not None and found.participants == 6
+
+
+def test_payjoin_is_possibly_collaborative_not_a_coinjoin():
+    sender_coin, receiver_coin, amount = LTC, LTC // 2, 3 * LTC // 10
+    rtx = resolved([sender_coin, receiver_coin], [amount + receiver_coin, sender_coin - amount - 2_000])
+    assert detect_coinjoin(rtx) is None  # tracing may go through it
+    found = detect_collaborative(rtx)
+    assert found is not None and found.rule == "payjoin" and found.kind == POSSIBLY_COLLABORATIVE
+    assert found.participants == 2 and "unnecessary-input" in found.evidence
+    mixed = resolved([sender_coin, receiver_coin], [amount + receiver_coin, sender_coin - amount - 2_000])
+    mixed = ResolvedTransaction(mixed.tx, (mixed.spent[0], TxOut(receiver_coin, script("p2pkh"))))
+    assert detect_collaborative(mixed) is None  # BIP78: the receiver's coin is of the sender's type
+
+
+def test_a_two_party_join_is_possibly_collaborative():
+    rtx = resolved([LTC, 2 * LTC, 3 * LTC // 2], [LTC // 2, LTC // 2, LTC // 2 - 800, 5 * LTC // 2 - 900])
+    assert detect_coinjoin(rtx) is None
+    found = detect_collaborative(rtx)
+    assert found is not None and found.rule == "small_equal_output" and found.kind == POSSIBLY_COLLABORATIVE
+
+
+# --- ordinary transactions that must not be flagged ---------------------------------------------------------
+
+
+def test_an_exchange_batch_payout_with_many_equal_amounts_from_one_coin():
+    outs = [LTC // 10] * 12 + [rng.randrange(LTC // 100, LTC) for _ in range(15)] + [40 * LTC]
+    assert detect_collaborative(resolved([50 * LTC], outs)) is None
+    assert detect_collaborative(resolved([20 * LTC, 25 * LTC, 9 * LTC], outs)) is None  # a few hot-wallet coins
+
+
+def test_many_coins_paying_many_different_amounts():
+    ins = [rng.randrange(LTC // 10, LTC) for _ in range(9)]
+    outs = [LTC // 10] * 5 + [rng.randrange(LTC // 100, LTC // 10) for _ in range(12)]
+    assert detect_collaborative(resolved(ins, outs)) is None
+
+
+def test_a_payroll_batch():
+    outs = [5 * LTC // 10] * 10 + [7 * LTC // 10] * 4 + [12 * LTC]
+    assert detect_collaborative(resolved([10 * LTC, 4 * LTC, 7 * LTC], outs)) is None
+
+
+def test_consolidations_and_a_whirlpool_tx0():
+    assert detect_collaborative(resolved([rng.randrange(10_000, LTC) for _ in range(60)], [20 * LTC])) is None
+    assert detect_collaborative(resolved([rng.randrange(10_000, LTC) for _ in range(30)], [9 * LTC, 4 * LTC])) is None
+    tx0 = [LTC // 2 + 20_000] * 7 + [LTC // 40, 2 * LTC]
+    assert detect_collaborative(resolved([6 * LTC], tx0)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(10_000, 20 * LTC), min_size=1, max_size=6, unique=True),
+       st.floats(0.0, 1.0), st.integers(500, 20_000))  # fmt: skip
+def test_a_wallet_paying_with_the_coins_it_needs_is_never_flagged(coins: list[int], where: float, fee: int):
+    """A payment for which every input was needed (the wallet chose its own coins), with a change."""
+    total, smallest = sum(coins), min(coins)
+    low = total - smallest - fee + 1 if len(coins) > 1 else 1  # without the smallest coin, not enough
+    high = total - fee - 1
+    if high <= low:
+        return
+    payment = low + int((high - low) * where)
+    rtx = resolved(coins, [payment, total - payment - fee])
+    assert detect_collaborative(rtx) is None
