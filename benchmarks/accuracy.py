@@ -1,14 +1,18 @@
-"""Measured accuracy of every clustering heuristic on ground-truth regtest economies.
+"""Measured accuracy of the clustering, per family of behaviour, on ground-truth regtest economies (issue 12).
 
-For each seed, a scenario (benchmarks/scenarios/) is generated on a real
-``litecoind -regtest`` node (or reused from the cache), ingested with
-``cointrail ingest``, and clustered with each heuristic alone, with the
-multi-input heuristic plus each change heuristic, with everything, and with
-the default set. Each clustering is scored against the owners the wallets
-report (pairwise precision and recall, false merges, false links per
-heuristic, CoinJoins detected). Writes the figures section of docs/accuracy.md.
+Each family (cointrail/simulation/families.py: CoinJoins of each real shape,
+PayJoin and a custodian, single-owner batches, change policies, and one family
+the detection work was never told about) is generated on a real
+``litecoind -regtest`` node for its tuning and held-out seeds (or reused from
+the cache), ingested with ``cointrail ingest``, clustered with the
+multi-input heuristic alone and with the default set, and scored against the
+owners the wallets report: pairwise precision and recall, false merges,
+CoinJoin recall per shape, flags on ordinary transactions and on single-owner
+look-alikes; then ``payers`` is run on the site: the funding exchange named
+per customer, wrong exchanges named at "funded by", payer groups per paying
+person. Writes a section of docs/accuracy.md.
 
-Run: ``.venv/bin/python benchmarks/accuracy.py [--seeds 1 2 3] [--rounds 40] [--cache DIR] [--no-write]``
+Run: ``.venv/bin/python benchmarks/accuracy.py [--families F ...] [--section accuracy] [--jobs 2] [--no-write]``
 """
 
 from __future__ import annotations
@@ -16,116 +20,91 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE / "scenarios"), str(HERE)]
 
+from accuracy_render import render  # noqa: E402
+from cache import scenario, working_copy  # noqa: E402
 from doc_sections import ACCURACY_DOC, replace_section  # noqa: E402
-from generate import make_scenario  # noqa: E402
+from payers_accuracy import prepare, site_addresses  # noqa: E402
+from payers_accuracy import score as score_payers  # noqa: E402
 from score import score  # noqa: E402
 
-from cointrail.clustering import DEFAULT_HEURISTICS, HEURISTIC_NAMES  # noqa: E402
+from cointrail.clustering import DEFAULT_HEURISTICS  # noqa: E402
+from cointrail.ledger.store import LedgerStore  # noqa: E402
+from cointrail.simulation.families import FAMILIES  # noqa: E402
+from cointrail.tracing import payers  # noqa: E402
 
-CHANGE = [h for h in HEURISTIC_NAMES if h != "multi-input"]
-
-
-def configurations() -> dict[str, tuple[str, ...]]:
-    configs: dict[str, tuple[str, ...]] = {h: (h,) for h in HEURISTIC_NAMES}
-    configs.update({f"multi-input + {h}": ("multi-input", h) for h in CHANGE})
-    configs["all heuristics"] = tuple(HEURISTIC_NAMES)
-    configs["multi-input + change-optimal + change-round-amount"] = (
-        "multi-input",
-        "change-round-amount",
-        "change-optimal",
-    )
-    configs[f"default ({', '.join(DEFAULT_HEURISTICS)})"] = DEFAULT_HEURISTICS
-    return configs
+CONFIGS = {"multi-input alone": ("multi-input",), f"default ({', '.join(DEFAULT_HEURISTICS)})": DEFAULT_HEURISTICS}
 
 
-def scenario(cache: Path, seed: int, rounds: int) -> tuple[Path, dict[str, Any]]:
-    out = cache / f"scenario-seed{seed}-rounds{rounds}"
-    if not (out / "truth.json").exists():
-        make_scenario(out, seed, rounds)
-    return out / "ledger.duckdb", json.loads((out / "truth.json").read_text())
+def generate_all(cache: Path, jobs: int, families: list[str]) -> None:
+    """Make the missing scenarios, ``jobs`` at a time (each in its own process: one node each)."""
+    todo = [(f, s) for f in families for s in FAMILIES[f].seeds]
+    script = f"import sys; sys.path[:0] = {[str(HERE / 'scenarios'), str(HERE)]!r}; from cache import scenario; " \
+             "from pathlib import Path; scenario(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))"  # fmt: skip
+
+    def one(item: tuple[str, int]) -> None:
+        subprocess.run([sys.executable, "-c", script, str(cache), item[0], str(item[1])], check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(one, todo))
 
 
-def _total(results: list[dict[str, Any]], key: str) -> int:
-    return sum(r[key] for r in results)
+def run_one(family: str, seed: int, cache: Path, work: Path) -> dict[str, Any]:
+    db, truth = scenario(cache, family, seed)
+    split = "tuning" if seed in FAMILIES[family].tuning else "held-out"
+    row: dict[str, Any] = {"family": family, "seed": seed, "split": split, "height": truth["tip_height"],
+                           "addresses": len(truth["owners"]), "wallets": len(truth["roles"])}  # fmt: skip
+    row["configs"] = {}
+    for name, heuristics in CONFIGS.items():
+        row["configs"][name] = score(working_copy(db, work, f"{family}-{seed}"), truth, heuristics)
+    copy = working_copy(db, work, f"{family}-{seed}-payers")
+    prepare(copy, truth)
+    with LedgerStore.open(copy, read_only=True) as store:
+        row["payers"] = score_payers(payers(store, site_addresses(truth)).to_dict(), truth)
+    return row
 
 
-def summarize(name: str, results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pooled over seeds: pairs are summed before dividing (micro-averaged)."""
-    predicted, true, correct = (_total(results, k) for k in ("predicted_pairs", "true_pairs", "correct_pairs"))
-    links: dict[str, int] = {}
-    false_links: dict[str, int] = {}
-    for r in results:
-        for h, n in r["links"].items():
-            links[h] = links.get(h, 0) + n
-        for h, n in r["false_links"].items():
-            false_links[h] = false_links.get(h, 0) + n
-    return {
-        "name": name, "precision": correct / predicted if predicted else 1.0, "recall": correct / true if true else 1.0,
-        "precision_per_seed": [r["precision"] for r in results], "false_merges": _total(results, "false_merges"),
-        "addresses_in_false_merges": _total(results, "addresses_in_false_merges"),
-        "links": links, "false_links": false_links,
-        "coinjoins": _total(results, "coinjoins"), "coinjoins_detected": _total(results, "coinjoins_detected"),
-        "coinjoins_false_alarms": _total(results, "coinjoins_false_alarms"),
-    }  # fmt: skip
-
-
-def measure(seeds: list[int], rounds: int, cache: Path) -> dict[str, Any]:
-    stores = {seed: scenario(cache, seed, rounds) for seed in seeds}
-    rows = [summarize(name, [score(db, truth, heuristics) for db, truth in stores.values()])
-            for name, heuristics in configurations().items()]  # fmt: skip
-    sizes = {
-        seed: (truth["tip_height"], len(truth["owners"]), len(truth["roles"])) for seed, (_, truth) in stores.items()
-    }
-    return {"seeds": seeds, "rounds": rounds, "sizes": sizes, "rows": rows}
-
-
-def _link_precision(row: dict[str, Any], heuristic: str) -> str:
-    made = row["links"].get(heuristic, 0)
-    wrong = row["false_links"].get(heuristic, 0)
-    return f"{made - wrong}/{made}" if made else "–"
-
-
-def render(m: dict[str, Any]) -> str:
-    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
-    scenarios = "; ".join(f"seed {s}: height {h}, {n:,} addresses, {w} wallets" for s, (h, n, w) in m["sizes"].items())
-    lines = [
-        f"Measured {date} with `benchmarks/accuracy.py --seeds {' '.join(map(str, m['seeds']))} "
-        f"--rounds {m['rounds']}` "
-        f"(litecoind 0.21 -regtest). Scenarios: {scenarios}.", "",
-        "| heuristics | pairwise precision | per seed | pairwise recall | false merges (addresses) | "
-        "links right/made, per heuristic | CoinJoins detected | false CoinJoin alarms |",
-        "|---|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
-    for row in m["rows"]:
-        per_seed = ", ".join(f"{p:.3f}" for p in row["precision_per_seed"])
-        links = "; ".join(f"{h}: {_link_precision(row, h)}" for h in HEURISTIC_NAMES if row["links"].get(h))
-        lines.append(
-            f"| {row['name']} | {row['precision']:.4f} | {per_seed} | {row['recall']:.4f} | "
-            f"{row['false_merges']} ({row['addresses_in_false_merges']}) | {links or '–'} | "
-            f"{row['coinjoins_detected']}/{row['coinjoins']} | {row['coinjoins_false_alarms']} |"
-        )
-    return "\n".join(lines) + "\n"
+def code_version() -> str:
+    """The commit measured (and whether the working tree differed from it)."""
+    root = Path(__import__("cointrail").__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        head = (root / "COMMIT").read_text().strip() if (root / "COMMIT").exists() else "unknown"
+    return head
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
-    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=list(FAMILIES))
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-accuracy")
+    parser.add_argument("--jobs", type=int, default=2, help="scenarios generated at once (one node each)")
+    parser.add_argument("--section", default="accuracy", help="the docs/accuracy.md section to write")
+    parser.add_argument("--title", default="", help="a line to put above the figures (what code was measured)")
+    parser.add_argument("--results", type=Path, help="also write the raw figures as JSON here")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    section = render(measure(args.seeds, args.rounds, args.cache))
+    generate_all(args.cache, args.jobs, args.families)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [run_one(f, s, args.cache, Path(tmp)) for f in args.families for s in FAMILIES[f].seeds]
+    measured = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "code": code_version(), "rows": rows}
+    if args.results:
+        args.results.write_text(json.dumps(measured, indent=1, default=str))
+    section = render(measured, list(CONFIGS), args.title)
     print(section)
     if not args.no_write:
-        replace_section("accuracy", section, ACCURACY_DOC)
+        replace_section(args.section, section, ACCURACY_DOC)
 
 
 if __name__ == "__main__":

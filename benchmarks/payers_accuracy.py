@@ -85,7 +85,7 @@ def score(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
                 exchange_customers.add(owner)
     funded = {c for c in customers if funders.get(c)}
     payments_found = {p["txid"] for p in result["payments"]} & set(customer_of)
-    return {
+    return people_figures(result, truth, funders) | {
         "payments": len(customer_of), "payments_found": len(payments_found), "customers": len(customers),
         "payer_groups": len(result["payers"]), "payers_correct": right_payers,
         "payer_recall": len(found_customers) / len(customers) if customers else 1.0,
@@ -94,6 +94,38 @@ def score(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
         "exchange_recall": len(exchange_customers) / len(funded) if funded else 1.0,
         "exchange_precision": right_exchange / named if named else 1.0,
     }  # fmt: skip
+
+
+def people_figures(result: dict[str, Any], truth: dict[str, Any], funders: dict[str, set[str]]) -> dict[str, Any]:
+    """Wallets are not people: payer groups per paying person, and the exchange named at "funded by" per customer
+    (right when some group of the customer names an exchange that paid out to it, and none names another)."""
+    person = truth.get("people", {})
+    paying_wallets = {p["customer"] for p in truth["site_payments"]}
+    people = {person.get(w, w) for w in paying_wallets}
+    verdicts: dict[str, list[bool]] = {}
+    wrong = 0
+    for payer in result["payers"]:
+        if not payer.get("funded_by"):
+            continue
+        owner = _owner(payer["payer_addresses"], truth)
+        mine = all(customer_of == owner for customer_of in _customers_of(payer, truth))
+        ok = bool(owner) and mine and payer["funded_by"] in funders.get(owner or "", set())
+        wrong += not ok
+        verdicts.setdefault(owner or "", []).append(ok)
+    funded = {w for w in paying_wallets if funders.get(w)}
+    right = {w for w in funded if verdicts.get(w) and all(verdicts[w])}
+    return {
+        "paying_people": len(people), "paying_wallets": len(paying_wallets),
+        "groups_per_person": len(result["payers"]) / len(people) if people else 0.0,
+        "wallets_per_person": len(paying_wallets) / len(people) if people else 0.0,
+        "funded_customers": len(funded), "funding_right": len(right),
+        "funding_right_share": len(right) / len(funded) if funded else 1.0, "wrong_exchange_named": wrong,
+    }  # fmt: skip
+
+
+def _customers_of(payer: dict[str, Any], truth: dict[str, Any]) -> list[str | None]:
+    customer_of = {p["txid"]: p["customer"] for p in truth["site_payments"]}
+    return [customer_of.get(t) for t in payer["txids"]]
 
 
 def run_seed(seed: int, rounds: int, work: Path) -> dict[str, Any]:

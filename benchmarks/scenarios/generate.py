@@ -18,6 +18,7 @@ from pathlib import Path
 from cointrail.cli import main as cointrail_main
 from cointrail.ledger.store import LedgerStore
 from cointrail.simulation import Economy, RegtestNode, scenario_node
+from cointrail.simulation.families import make_economy
 
 
 def ingest(node: RegtestNode, db: Path) -> None:
@@ -42,8 +43,10 @@ def write_truth(economy: Economy, db: Path) -> Path:
     return path
 
 
-def make_scenario(out: Path, seed: int, rounds: int, *, midway: Callable[[Path], None] | None = None) -> dict:
-    """Run the economy on a fresh node, ingest it, and write the truth; returns the truth.
+def make_scenario(
+    out: Path, seed: int, rounds: int, *, midway: Callable[[Path], None] | None = None, family: str | None = None
+) -> dict:
+    """Run the economy (or a family's, benchmarks/accuracy.py) on a fresh node, ingest it, and write the truth.
 
     ``midway(db)``, when given, runs after half the rounds are ingested (tests use
     it to cluster part of the chain before the rest arrives).
@@ -52,7 +55,7 @@ def make_scenario(out: Path, seed: int, rounds: int, *, midway: Callable[[Path],
     db = out / "ledger.duckdb"
     node = scenario_node(out / "node").start()
     try:
-        economy = Economy(node, seed)
+        economy = make_economy(family, node, seed) if family else Economy(node, seed)
         economy.setup()
         for round_no in range(rounds):
             economy.play_round()
@@ -71,8 +74,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--family", help="a family of cointrail.simulation.families (default: the economy alone)")
     args = parser.parse_args()
-    truth = make_scenario(args.out, args.seed, args.rounds)
+    truth = make_scenario(args.out, args.seed, args.rounds, family=args.family)
     print(f"{args.out}: height {truth['tip_height']}, {len(truth['owners'])} addresses of "
           f"{len(truth['roles'])} wallets, {len(truth['coinjoins'])} CoinJoins")  # fmt: skip
 

@@ -38,6 +38,68 @@ def pairwise(assignment: dict[str, int], owners: dict[str, str]) -> dict[str, An
     }  # fmt: skip
 
 
+def _txids(con: Any, table: str) -> set[str]:
+    """Txids of a detection table (``coinjoins``, ``collaborative_txs``); empty where this version lacks it."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0]:
+        return set()
+    rows = con.execute(f"SELECT t.txid FROM {table} j JOIN transactions t USING (tx_id)").fetchall()  # noqa: S608
+    return {display_hash(bytes(t)) for (t,) in rows}
+
+
+def shapes(truth: dict[str, Any]) -> dict[str, str]:
+    """txid -> shape of every collaborative transaction of the truth (the original economy's are one shape)."""
+    found = {c["txid"]: c["shape"] for c in truth.get("collaborative", [])}
+    for txid in truth["coinjoins"]:
+        found.setdefault(txid, "one-input-equal")
+    return found
+
+
+def detections(con: Any, truth: dict[str, Any]) -> dict[str, Any]:
+    """CoinJoin recall per shape, and what was flagged among ordinary transactions and single-owner look-alikes."""
+    joins, maybe = _txids(con, "coinjoins"), _txids(con, "collaborative_txs")
+    flagged = joins | maybe
+    shape_of = shapes(truth)
+    per_shape: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # [total, as CoinJoin, flagged at all]
+    for txid, shape in shape_of.items():
+        cell = per_shape[shape]
+        cell[0], cell[1], cell[2] = cell[0] + 1, cell[1] + (txid in joins), cell[2] + (txid in flagged)
+    txs = {
+        display_hash(bytes(t)) for (t,) in con.execute("SELECT txid FROM transactions WHERE NOT is_coinbase").fetchall()
+    }
+    ordinary = txs - set(shape_of)
+    marked: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for m in truth.get("marked", []):
+        marked[m["kind"]][0] += 1
+        marked[m["kind"]][1] += m["txid"] in flagged
+    return {
+        "shapes": {k: v for k, v in sorted(per_shape.items())}, "ordinary": len(ordinary),
+        "ordinary_flagged": len(ordinary & flagged), "ordinary_flagged_coinjoin": len(ordinary & joins),
+        "marked": {k: v for k, v in sorted(marked.items())},
+        "coinjoins": len(set(truth["coinjoins"])), "coinjoins_detected": len(set(truth["coinjoins"]) & joins),
+        "coinjoins_false_alarms": len(joins - set(truth["coinjoins"])),
+    }  # fmt: skip
+
+
+def _held(con: Any) -> int:
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'held_links'").fetchone()[0]:
+        return 0
+    return con.execute("SELECT count(*) FROM held_links").fetchone()[0]
+
+
+def worst_merge(assignment: dict[str, int], owners: dict[str, str]) -> dict[str, int]:
+    """The cluster holding the most different owners: its size and its owner count."""
+    owners_of: dict[int, set[str]] = defaultdict(set)
+    size: Counter[int] = Counter()
+    for address, cluster in assignment.items():
+        if address in owners:
+            owners_of[cluster].add(owners[address])
+            size[cluster] += 1
+    if not owners_of:
+        return {"owners": 0, "addresses": 0}
+    worst = max(owners_of, key=lambda c: (len(owners_of[c]), size[c]))
+    return {"owners": len(owners_of[worst]), "addresses": size[worst]}
+
+
 def score(db: Path, truth: dict[str, Any], heuristics: tuple[str, ...]) -> dict[str, Any]:
     """Cluster the store with ``heuristics`` (a full run) and score it against ``truth``."""
     # The miner is the scenario's mint, not an actor of the economy: its hundreds of coinbase
@@ -52,16 +114,15 @@ def score(db: Path, truth: dict[str, Any], heuristics: tuple[str, ...]) -> dict[
         links = con.execute(
             "SELECT l.heuristic, a.address, b.address FROM cluster_links l JOIN addresses a ON a.address_id = "
             "l.address_a JOIN addresses b ON b.address_id = l.address_b").fetchall()  # fmt: skip
-        found = {display_hash(bytes(t)) for (t,) in con.execute(
-            "SELECT t.txid FROM coinjoins j JOIN transactions t USING (tx_id)").fetchall()}  # fmt: skip
+        found = detections(con, truth)
+        held = _held(con)
     result = pairwise(assignment, owners)
     result["heuristics"] = list(heuristics)
     result["links"] = dict(Counter(h for h, _, _ in links))
     result["false_links"] = dict(
         Counter(h for h, a, b in links if a in owners and b in owners and owners[a] != owners[b])
     )
-    true_joins = set(truth["coinjoins"])
-    result["coinjoins"] = len(true_joins)
-    result["coinjoins_detected"] = len(true_joins & found)
-    result["coinjoins_false_alarms"] = len(found - true_joins)
+    result.update(found)
+    result["held_links"] = held
+    result["worst_merge"] = worst_merge(assignment, owners)
     return result

@@ -74,6 +74,7 @@ class Economy:
     exchanges: int = 3
     customers: int = 10
     users: int = 12
+    base_coinjoins: bool = True  # the one-input, 1-LTC CoinJoins every sixth round (families bring their own)
     rng: random.Random = field(init=False)
     roles: dict[str, str] = field(default_factory=dict)
     address_type: dict[str, str] = field(default_factory=dict)
@@ -148,12 +149,16 @@ class Economy:
             self._exchange_sweeps()
         if r % 5 == 4:
             self._site_cashout()
-        if r % 6 == 5:
+        if r % 6 == 5 and self.base_coinjoins:
             self._coinjoin()
         if r >= 2:
             self._peel()
+        self.extra_round()
         self.mine()
         self.round_no += 1
+
+    def extra_round(self) -> None:
+        """More activity of a round, before its block is mined (families of benchmarks/scenarios add theirs)."""
 
     def _withdrawals(self) -> None:
         """An exchange pays out to several customers at once (a batched withdrawal)."""
