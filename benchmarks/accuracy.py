@@ -10,9 +10,10 @@ owners the wallets report: pairwise precision and recall, false merges,
 CoinJoin recall per shape, flags on ordinary transactions and on single-owner
 look-alikes; then ``payers`` is run on the site: the funding exchange named
 per customer, wrong exchanges named at "funded by", payer groups per paying
-person. Writes a section of docs/accuracy.md.
+person. Writes a section of docs/accuracy.md (``families`` by default; the
+per-heuristic table is benchmarks/accuracy_heuristics.py's).
 
-Run: ``.venv/bin/python benchmarks/accuracy.py [--families F ...] [--section accuracy] [--jobs 2] [--no-write]``
+Run: ``.venv/bin/python benchmarks/accuracy.py [--families F ...] [--section families] [--jobs 2] [--no-write]``
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ def run_one(family: str, seed: int, cache: Path, work: Path) -> dict[str, Any]:
     return row
 
 
+def measure(families: list[str], cache: Path, jobs: int) -> dict[str, Any]:
+    generate_all(cache, jobs, families)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [run_one(f, s, cache, Path(tmp)) for f in families for s in FAMILIES[f].seeds]
+    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "code": code_version(), "rows": rows}
+
+
 def code_version() -> str:
     """The commit measured (and whether the working tree differed from it)."""
     root = Path(__import__("cointrail").__file__).resolve().parent.parent
@@ -90,16 +98,17 @@ def main() -> None:
     parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=list(FAMILIES))
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-accuracy")
     parser.add_argument("--jobs", type=int, default=2, help="scenarios generated at once (one node each)")
-    parser.add_argument("--section", default="accuracy", help="the docs/accuracy.md section to write")
+    parser.add_argument("--section", default="families", help="the docs/accuracy.md section to write")
     parser.add_argument("--title", default="", help="a line to put above the figures (what code was measured)")
     parser.add_argument("--results", type=Path, help="also write the raw figures as JSON here")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--from-results", type=Path, help="render figures measured before (a --results file)")
     args = parser.parse_args()
-    generate_all(args.cache, args.jobs, args.families)
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = [run_one(f, s, args.cache, Path(tmp)) for f in args.families for s in FAMILIES[f].seeds]
-    measured = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "code": code_version(), "rows": rows}
-    if args.results:
+    if args.from_results:
+        measured = json.loads(args.from_results.read_text())
+    else:
+        measured = measure(args.families, args.cache, args.jobs)
+    if args.results and not args.from_results:
         args.results.write_text(json.dumps(measured, indent=1, default=str))
     section = render(measured, list(CONFIGS), args.title)
     print(section)

@@ -52,7 +52,7 @@ def _splits(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 def family_table(family: str, rows: list[dict[str, Any]], configs: list[str]) -> list[str]:
     fam = FAMILIES[family]
     told = "" if fam.told else " **Never shown to the detection work.**"
-    lines = [f"### {family}", "", f"{fam.summary}.{told}", "",
+    lines = [f"#### {family}", "", f"{fam.summary}.{told}", "",
              "| seeds | heuristics | pairwise precision | pairwise recall | false merges (addresses) | worst cluster "
              "(owners / addresses) | CoinJoins detected, per shape | ordinary txs flagged | single-owner look-alikes "
              "flagged | links held back |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
@@ -71,7 +71,7 @@ def family_table(family: str, rows: list[dict[str, Any]], configs: list[str]) ->
 
 
 def payers_table(by_family: dict[str, list[dict[str, Any]]]) -> list[str]:
-    lines = ["### `payers` on the same scenarios", "",
+    lines = ["#### `payers` on the same scenarios", "",
              "| family | seeds | site payments (listed) | paying customers: wallets / people | payer groups per "
              "person | funding exchange right | wrong exchange named at \"funded by\" |",
              "|---|---|---|---|---|---|---|"]  # fmt: skip
