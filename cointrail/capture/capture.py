@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from cointrail import __version__
 from cointrail.capture.fetch import Fetcher
 from cointrail.capture.findings import by_address, to_jsonl, with_warc_file
-from cointrail.capture.render import chromium_path
+from cointrail.capture.sandbox import chromium_path, sandbox_problem
 from cointrail.capture.session import CaptureOptions, Crawl
 from cointrail.capture.warc import WarcRecorder
 from cointrail.cases.case import Case
@@ -36,6 +36,10 @@ def check_request(url: str, options: CaptureOptions) -> None:
         raise InputError("--depth cannot be negative")
     if options.render:
         chromium_path()
+        problem = sandbox_problem()
+        if problem:  # hostile JavaScript is never run outside the browser's sandbox (issue 22)
+            raise ExternalServiceError(f"--render refused: Chromium cannot run in its sandbox here ({problem}); "
+                                       "capture without --render, or run cointrail where it can")
 
 
 def _warcinfo(case: Case, url: str, options: CaptureOptions, started: str) -> dict[str, str]:

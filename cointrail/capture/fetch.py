@@ -20,7 +20,9 @@ from cointrail.cases.custody import utc_now
 
 # A Tor Browser / Firefox ESR user agent: the capture should look like a visitor
 # (a site may hide its payment page from tools), and the WARC records it.
+# The rendering browser sends the same two (cointrail.capture.render): one visitor, not two fingerprints.
 USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0"
+ACCEPT_LANGUAGE = "en-US,en;q=0.5"
 PAGE_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/json;q=0.8,*/*;q=0.5"
 IMAGE_ACCEPT = "image/png,image/jpeg,image/gif,image/webp,image/*;q=0.8"
 MEDIA_TYPES = ("image/", "video/", "audio/", "font/", "application/font", "application/vnd.ms-fontobject")
@@ -122,7 +124,7 @@ class Fetcher:
         timeout = httpx.Timeout(limits.read_timeout_s, connect=limits.connect_timeout_s)
         self.client = httpx.Client(proxy=proxy, timeout=timeout, verify=not insecure, follow_redirects=False,
                                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
-                                            "Accept-Language": "en-US,en;q=0.5"})
+                                            "Accept-Language": ACCEPT_LANGUAGE})
 
     def close(self) -> None:
         self.client.close()

@@ -1,0 +1,124 @@
+"""A small logging SOCKS5 proxy on loopback, for tests that must see every connection a capture makes.
+
+microsocks logs only the connections it managed to open; this one logs every request as it is asked for
+(CONNECT to a name or an address, and UDP ASSOCIATE, which it refuses), before deciding. It only connects to
+loopback targets, so a test machine never reaches out; anything else is logged and refused.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+
+_LOOPBACK_NAMES = {"localhost"}
+
+
+@dataclass
+class SocksLog:
+    """What the proxy was asked: ``(command, host, port)`` per request, in order."""
+
+    url: str = ""
+    requests: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def targets(self) -> set[str]:
+        return {f"{host}:{port}" for command, host, port in self.requests}
+
+
+def _read(sock: socket.socket, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        piece = sock.recv(count - len(data))
+        if not piece:
+            raise ConnectionError("client went away")
+        data += piece
+    return data
+
+
+def _target(sock: socket.socket, kind: int) -> str:
+    if kind == 1:
+        return socket.inet_ntoa(_read(sock, 4))
+    if kind == 4:
+        return str(ipaddress.IPv6Address(_read(sock, 16)))
+    return _read(sock, _read(sock, 1)[0]).decode("idna")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() in _LOOPBACK_NAMES
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while piece := source.recv(65536):
+            sink.sendall(piece)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+
+def _serve(client: socket.socket, log: SocksLog) -> None:
+    with client:
+        try:
+            _, methods = _read(client, 2)
+            _read(client, methods)
+            client.sendall(b"\x05\x00")  # no authentication
+            _, command, _, kind = _read(client, 4)
+            host = _target(client, kind)
+            port = struct.unpack("!H", _read(client, 2))[0]
+        except (ConnectionError, OSError, UnicodeError):
+            return
+        log.requests.append(({1: "connect", 3: "udp-associate"}.get(command, str(command)), host, port))
+        if command != 1 or not _is_loopback(host):  # 7: command not supported; 4: host unreachable
+            client.sendall((b"\x05\x07" if command != 1 else b"\x05\x04") + b"\x00\x01" + bytes(6))
+            return
+        try:
+            upstream = socket.create_connection((host, port), timeout=10)
+        except OSError:
+            client.sendall(b"\x05\x05\x00\x01" + bytes(6))
+            return
+        upstream.settimeout(None)
+        client.sendall(b"\x05\x00\x00\x01" + bytes(6))
+        back = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
+        back.start()
+        _pipe(client, upstream)
+        back.join(timeout=10)
+        upstream.close()
+
+
+@contextmanager
+def logging_socks_proxy() -> Iterator[SocksLog]:
+    """Run the proxy on a free loopback port while the block runs; ``log.url`` is its socks5h:// URL."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)  # so the accept loop sees the stop flag
+    log = SocksLog(url=f"socks5h://127.0.0.1:{server.getsockname()[1]}")
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.settimeout(30)
+            threading.Thread(target=_serve, args=(client, log), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield log
+    finally:
+        stop.set()
+        server.close()
+        thread.join(timeout=5)
