@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from cointrail.ledger import columnar, digests
+from cointrail.ledger import columnar, digests, witness
 from cointrail.ledger.model import Block, display_hash
 from cointrail.ledger.rawblock import double_sha256, mweb_extension_size, parse_block
 
@@ -77,8 +77,9 @@ class BlockRows:
     source: list[str] = field(default_factory=list)
     merkle_checked: list[bool] = field(default_factory=list)
     where: list[str] = field(default_factory=list)
+    witness_problem: list[str | None] = field(default_factory=list)  # why its BIP 141 commitment fails, or None
 
-    def add(self, raw: RawBlock, tx_count: int, merkle_checked: bool) -> None:
+    def add(self, raw: RawBlock, tx_count: int, merkle_checked: bool, witness_problem: str | None) -> None:
         """A row for a block the compiled walk read (so without an MWEB extension); its hash is the one the
         source already checked (:attr:`RawBlock.hash`, computed once)."""
         version, prev_hash, merkle, time, bits, nonce = _header(raw.data)
@@ -96,6 +97,7 @@ class BlockRows:
         self.source.append(raw.source)
         self.merkle_checked.append(merkle_checked)
         self.where.append(raw.where)
+        self.witness_problem.append(witness_problem)
 
     def extend(self, other: BlockRows) -> None:
         for name, column in vars(self).items():
@@ -151,13 +153,14 @@ def _from_walk(raws: Sequence[RawBlock], buf: npt.NDArray[np.uint8], walked: col
         wtxid[segwit] = digests.double_sha256_ranges(buf, tx[segwit, 0:2])
     counts = walked.block_txs[: len(raws)].astype(np.int64)
     roots = digests.merkle_roots(txids, counts)
+    problems = witness.check_walked(buf, tx, walked.outputs, wtxid, counts)
     rows = BlockRows()
     first = 0
     heights = np.empty(len(tx), np.int64)
     positions = np.empty(len(tx), np.int64)
     for b, (raw, count) in enumerate(zip(raws, counts.tolist(), strict=False)):
         checked = roots[b].tobytes() == raw.data[36:68]
-        rows.add(raw, count, checked)
+        rows.add(raw, count, checked, problems[b])
         heights[first : first + count] = raw.height
         positions[first : first + count] = np.arange(count)
         first += count
@@ -215,6 +218,7 @@ def from_blocks(blocks: Sequence[tuple[Block, RawBlock | None]] | Sequence[tuple
         rows.source.append(source)
         rows.merkle_checked.append(block.merkle_verified)
         rows.where.append(where)
+        rows.witness_problem.append(witness.check_block(block))
         for position, t in enumerate(block.transactions):
             txids.append(t.txid)
             wtxids.append(t.wtxid)
@@ -275,6 +279,14 @@ def unverified(batch: Batch) -> int | None:
     for i, checked in enumerate(batch.blocks.merkle_checked):
         if not checked:
             return i
+    return None
+
+
+def witness_unverified(batch: Batch) -> tuple[int, str] | None:
+    """(index, reason) of the first block whose BIP 141 witness commitment fails (:mod:`witness`), or None."""
+    for i, problem in enumerate(batch.blocks.witness_problem):
+        if problem is not None:
+            return i, problem
     return None
 
 

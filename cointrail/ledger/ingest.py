@@ -120,14 +120,26 @@ def find_fork_point(store: LedgerStore, source: BlockSource, step: int = 64) -> 
 
 
 def _read(blocks: list[RawBlock]) -> Batch:
-    """The columns of a batch of raw blocks, refusing any whose merkle root does not match."""
+    """The columns of a batch of raw blocks, refusing any whose merkle root or witness commitment does not match.
+
+    Raised before the batch is written: the store keeps the batches before it, whole, and nothing of this one.
+    """
     parsed = columns.from_raw(blocks)
+    rows = parsed.blocks
     bad = columns.unverified(parsed)
     if bad is not None:
-        rows = parsed.blocks
         raise IntegrityError(
             f"block {display_hash(rows.hash[bad])} at height {rows.height[bad]} from {rows.source[bad]}: "
             "its merkle root does not match its transactions; the source's data are corrupt"
+        )
+    failed = columns.witness_unverified(parsed)
+    if failed is not None:
+        at, reason = failed
+        raise IntegrityError(
+            f"block {display_hash(rows.hash[at])} at height {rows.height[at]} ({rows.where[at]}) is refused: {reason} "
+            f"(BIP 141). The source's copy of the block is corrupt or altered. Nothing of heights {rows.height[0]} to "
+            f"{rows.height[-1]} was stored; the blocks below are kept, whole. Get the block again from a node you "
+            "trust (a fresh copy of its blk file, or a node that downloads it again: -reindex) then ingest again."
         )
     return parsed
 

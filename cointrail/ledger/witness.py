@@ -1,0 +1,117 @@
+"""The BIP 141 witness commitment of each block, checked at ingest.
+
+A block's merkle root covers its txids only, which leave the witness data out:
+what vouches for the witnesses (signatures of segwit inputs), hence for the
+stored wtxids, is the commitment in the coinbase, an output
+``OP_RETURN 0xaa21a9ed <32 bytes>`` whose bytes are the double SHA-256 of the
+merkle root of the wtxids (the coinbase's counted as 32 zero bytes) and of the
+coinbase's witness, one 32-byte "reserved value". As Bitcoin Core
+(``validation.cpp``, ``CheckWitnessMalleation``): when a block has a
+commitment it must match (the last such output counts); a block without one may
+carry no witness data at all.
+
+:func:`check_walked` checks the blocks of a compiled walk
+(:mod:`cointrail.ledger.columnar`) over its columns: the witness merkle roots
+in one compiled pass (:mod:`cointrail.ledger.digests`), the rest per block,
+and nothing at all for a chain without segwit (no commitment, no witness).
+:func:`check_block` does the same for a parsed block. Both give the reason of
+a failure in words, or None.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from cointrail.ledger import digests
+from cointrail.ledger.model import Block
+from cointrail.ledger.rawblock import double_sha256, merkle_root
+
+COMMITMENT_PREFIX = bytes.fromhex("6a24aa21a9ed")  # OP_RETURN, push 36, BIP 141 commitment header
+COMMITMENT_SIZE = 38
+
+NO_COMMITMENT = "its coinbase has no witness commitment, yet {n} of its transactions carry witness data"
+BAD_RESERVED = "its coinbase's witness is not the single 32-byte reserved value a witness commitment needs"
+MISMATCH = ("its witness commitment does not match the witness data of its transactions (a signature or other "
+            "witness bytes differ from what the block's miner committed to)")  # fmt: skip
+
+
+def _commitment(scripts: list[bytes]) -> bytes | None:
+    """The 32 committed bytes of the last commitment output among the coinbase's scripts, or None."""
+    found = None
+    for script in scripts:
+        if len(script) >= COMMITMENT_SIZE and script[:6] == COMMITMENT_PREFIX:
+            found = script[6:COMMITMENT_SIZE]
+    return found
+
+
+def _verdict(commitment: bytes | None, witnesses: int, reserved: bytes | None, root: bytes | None) -> str | None:
+    if commitment is None:
+        return NO_COMMITMENT.format(n=witnesses) if witnesses else None
+    if reserved is None:
+        return BAD_RESERVED
+    return None if double_sha256(bytes(root or b"") + reserved) == commitment else MISMATCH
+
+
+def check_block(block: Block) -> str | None:
+    """Why the parsed ``block``'s witness commitment fails, or None (it matches, or there is nothing to check)."""
+    if not block.transactions:
+        return None
+    coinbase = block.transactions[0]
+    commitment = _commitment([o.script_pubkey for o in coinbase.outputs])
+    witnesses = sum(tx.wtxid != tx.txid for tx in block.transactions[1:])
+    if commitment is None:
+        return _verdict(None, witnesses, None, None)
+    stack = coinbase.inputs[0].witness if coinbase.inputs else ()
+    reserved = stack[0] if len(stack) == 1 and len(stack[0]) == 32 else None
+    root = merkle_root([bytes(32)] + [tx.wtxid for tx in block.transactions[1:]])
+    return _verdict(commitment, witnesses, reserved, root)
+
+
+def _varint(buf: npt.NDArray[np.uint8], pos: int) -> tuple[int, int]:
+    first = int(buf[pos])
+    if first < 0xFD:
+        return first, pos + 1
+    width = {0xFD: 2, 0xFE: 4, 0xFF: 8}[first]
+    return int.from_bytes(buf[pos + 1 : pos + 1 + width].tobytes(), "little"), pos + 1 + width
+
+
+def _reserved(buf: npt.NDArray[np.uint8], witness_start: int) -> bytes | None:
+    """The coinbase's reserved value: its one input's witness stack must be one 32-byte item."""
+    items, pos = _varint(buf, witness_start)
+    if items != 1:
+        return None
+    length, pos = _varint(buf, pos)
+    return buf[pos : pos + 32].tobytes() if length == 32 else None
+
+
+def check_walked(buf: npt.NDArray[np.uint8], tx: npt.NDArray[np.int64], outputs: npt.NDArray[np.int64],
+                 wtxids: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64]) -> list[str | None]:  # fmt: skip
+    """Per walked block, why its witness commitment fails, or None.
+
+    ``tx`` has the walk's columns (:data:`cointrail.ledger.columnar.TX_FIELDS`),
+    ``outputs`` value, script offset and length into ``buf``; ``counts`` the
+    transactions of each block, in order.
+    """
+    firsts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else counts
+    segwit = tx[:, 10].astype(np.int64)
+    witnesses = np.add.reduceat(segwit, firsts) - segwit[firsts] if len(counts) else counts
+    commitments = []
+    for first in firsts.tolist():
+        first_out, n_out = int(tx[first, 9]), int(tx[first, 7])
+        scripts = [buf[o : o + n].tobytes() for _v, o, n in outputs[first_out : first_out + n_out].tolist()
+                   if n >= COMMITMENT_SIZE]  # fmt: skip
+        commitments.append(_commitment(scripts))
+    if all(c is None for c in commitments) and not witnesses.any():
+        return [None] * len(counts)  # no segwit in these blocks: nothing to hash
+    zeroed = wtxids.copy()
+    zeroed[firsts] = 0  # the coinbase's wtxid counts as zeros in the commitment
+    roots = digests.merkle_roots(zeroed, counts)
+    verdicts: list[str | None] = []
+    for b, first in enumerate(firsts.tolist()):
+        reserved = None
+        if commitments[b] is not None and tx[first, 10]:
+            last_out = int(tx[first, 9] + tx[first, 7] - 1)
+            reserved = _reserved(buf, int(outputs[last_out, 1] + outputs[last_out, 2]))
+        verdicts.append(_verdict(commitments[b], int(witnesses[b]), reserved, roots[b].tobytes()))
+    return verdicts
