@@ -82,7 +82,8 @@ def find_detections(source: LedgerArrays, lo: int, hi: int,
     """(CoinJoins, possibly-collaborative transactions) in blocks ``lo``..``hi``: candidates prefiltered by the
     store in SQL, then every rule on each candidate."""
     rules, collaborative = rules_for(chain)
-    coinjoins, others = [], []
+    coinjoins: list[CoinJoinFinding] = []
+    others: list[CoinJoinFinding] = []
     for tx_id, rtx in source.coinjoin_candidates(lo, hi, MIN_EQUAL_OUTPUTS, MIN_COINJOIN_INPUTS, PAYJOIN_MAX_INPUTS):
         found = detect_collaborative(rtx, rules, collaborative)
         if found is not None:
