@@ -110,7 +110,25 @@ def find_links(source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ..
     chosen = [CHANGE_HEURISTICS[name] for name in heuristics if name in CHANGE_HEURISTICS]
     if chosen:
         view = payment_view(inputs, source.payment_outputs(lo, hi), excluded)
+        changes = []
         for heuristic in chosen:
             a, b, tx = change_links(view, heuristic)
-            parts.append(Links(a, b, tx, np.full(len(a), CODES[heuristic.name], np.int8)))
+            changes.append(Links(a, b, tx, np.full(len(a), CODES[heuristic.name], np.int8)))
+        parts.append(_agreed(Links.concat(changes)))
     return Links.concat(parts).in_chain_order()
+
+
+def _agreed(changes: Links) -> Links:
+    """The change links of transactions where the chosen change heuristics name the same output.
+
+    Two heuristics naming different outputs of one payment cannot both be
+    right (a wallet that spent both coins of a reused address pays a round
+    amount smaller than each input: "optimal change" and "round amount" then
+    disagree); unsure, no change link is made there (issue 12: lose recall,
+    never precision).
+    """
+    if len(changes) == 0:
+        return changes
+    pairs = np.unique(np.stack([changes.tx_id, changes.b]), axis=1)
+    tx, count = np.unique(pairs[0], return_counts=True)
+    return changes.take(np.flatnonzero(~np.isin(changes.tx_id, tx[count > 1])))

@@ -54,3 +54,19 @@ def test_links_join_the_payer_to_the_change_with_a_reason():
     a, b, tx = change_links(view, CHANGE_HEURISTICS["change-round-amount"])
     assert (a.tolist(), b.tolist(), tx.tolist()) == ([100], [1], [0])
     assert all(h.reason and h.name.startswith("change-") for h in CHANGE_HEURISTICS.values())
+
+
+def test_change_heuristics_that_disagree_make_no_link(chain):
+    """A wallet spends both coins of a reused address and pays a round amount smaller than each: "optimal
+    change" calls the payment the change, "round amount" the other output; unsure, no change link at all."""
+    from cointrail.clustering import build_clusters, parse_heuristics
+
+    coin = 100_000_000
+    chain.block(miner="m0")
+    chain.block(chain.tx("fund", [("cb0", 0)], [("reused", coin // 2 + 4_700), ("reused", coin // 2 + 4_700)]))
+    chain.block(chain.tx("pay", [("fund", 0), ("fund", 1)], [("shop", coin // 2), ("change", coin // 2 + 9_000)]))
+    build_clusters(chain.store, parse_heuristics("change-optimal"))
+    assert chain.store.con.execute("SELECT count(*) FROM cluster_links").fetchone()[0] == 1  # alone, it errs
+    build_clusters(chain.store, parse_heuristics("multi-input,change-round-amount,change-optimal"))
+    heuristics = [h for (h,) in chain.store.con.execute("SELECT heuristic FROM cluster_links").fetchall()]
+    assert not [h for h in heuristics if h.startswith("change-")]
