@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,9 +74,11 @@ def capture_url(case: Case, url: str, options: CaptureOptions | None = None,
         if progress:
             crawl.progress = progress
         try:
-            crawl.run()
+            with _sigterm_stops():
+                crawl.run()
         except BaseException as error:  # keep and log what was captured, then let it go on
-            crawl.warnings.append(f"the capture was interrupted ({type(error).__name__}: {error})")
+            crawl.cut_short = _stop_reason(error)
+            crawl.warnings.append(f"the capture was interrupted: {crawl.cut_short}; what was received is kept")
             _finish(case, crawl, scratch, handle, started, complete=False)
             raise
         finally:
@@ -84,6 +89,35 @@ def capture_url(case: Case, url: str, options: CaptureOptions | None = None,
             f"could not capture {url}: {crawl.start_error or 'no response'}; the attempt is recorded in "
             f"{summary['warc']['path']} and the custody log")
     return summary
+
+
+class CaptureStopped(KeyboardInterrupt):
+    """SIGTERM arrived during a capture: it ends like Ctrl-C, keeping and logging what was received."""
+
+
+@contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """While capturing, SIGTERM raises :class:`CaptureStopped` (Python's default would end the process at once)."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach only the main thread
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise CaptureStopped("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_reason(error: BaseException) -> str:
+    if isinstance(error, CaptureStopped):
+        return "stopped by SIGTERM"
+    if isinstance(error, KeyboardInterrupt):
+        return "stopped by SIGINT (Ctrl-C)"
+    return f"{type(error).__name__}: {error}"
 
 
 def _finish(case: Case, crawl: Crawl, scratch: Path, handle: Any, started: str, complete: bool) -> dict[str, Any]:
@@ -102,6 +136,9 @@ def _finish(case: Case, crawl: Crawl, scratch: Path, handle: Any, started: str, 
     stored = case.add_evidence(json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8") + b"\n",
                                ".capture.json", "capture.summary")
     summary["summary_file"] = {"path": case.relative(stored[0]), "sha256": stored[1]}
+    if crawl.cut_short:  # the custody log itself says the capture is incomplete, and why
+        case.record("capture.cut_short", f"{crawl.cut_short} (capture of {crawl.start_url}; what was received is in "
+                    f"{warc_rel}, summary {summary['summary_file']['path']})")
     return summary
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from cointrail.capture.deadline import Clock, install
 from cointrail.capture.limits import Budget, CaptureLimits
 from cointrail.cases.custody import utc_now
 
@@ -45,6 +46,8 @@ class Exchange:
     tls_sha256: str | None = None
     chunk_sizes: list[int] | None = None  # set when the body came chunked
     peer_ip: str | None = None  # the address connected to (the proxy's, when there is one)
+    partial_head: bytes = b""  # raw bytes of a response head that never finished (kept as evidence)
+    stopped_by: BaseException | None = None  # a signal that ended the capture during this exchange
 
     @property
     def wire_body(self) -> bytes:
@@ -121,10 +124,20 @@ class Fetcher:
     def __init__(self, limits: CaptureLimits, proxy: str | None, insecure: bool) -> None:
         self.limits = limits
         self.budget = Budget(limits.max_capture_bytes)
+        self.clock = Clock()
+        self.capture_until = time.monotonic() + limits.capture_time_s
         timeout = httpx.Timeout(limits.read_timeout_s, connect=limits.connect_timeout_s)
-        self.client = httpx.Client(proxy=proxy, timeout=timeout, verify=not insecure, follow_redirects=False,
+        # Only the proxy the user gave: no proxy from the environment, which the custody record would not show.
+        transport = httpx.HTTPTransport(proxy=proxy, verify=not insecure)
+        install(transport, self.clock)
+        self.client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False,
                                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
                                             "Accept-Language": ACCEPT_LANGUAGE})
+
+    @property
+    def time_left(self) -> float:
+        """Seconds left before the whole capture's deadline."""
+        return max(0.0, self.capture_until - time.monotonic())
 
     def close(self) -> None:
         self.client.close()
@@ -137,23 +150,50 @@ class Fetcher:
         """
         exchange = Exchange(url=url, started_utc=utc_now())
         accept = IMAGE_ACCEPT if want_image else PAGE_ACCEPT
+        self.clock.start(self.limits.response_time_s, self.capture_until)
         try:
             request = self.client.build_request("GET", url, headers={"Accept": accept})
             exchange.request_head = _request_head(request)
             response = self.client.send(request, stream=True)
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as error:
-            exchange.error = describe_error(error)
+            exchange.error = self._late_head() if self.clock.expired else describe_error(error)
+            exchange.partial_head = bytes(self.clock.head_bytes)
             return exchange
+        except BaseException as stop:  # a signal: keep what came, then let the capture end (capture.py logs it)
+            exchange.error = "the capture was stopped before the response head had arrived"
+            exchange.partial_head, exchange.stopped_by = bytes(self.clock.head_bytes), stop
+            return exchange
+        self.clock.watching_head = False
+        parts: list[bytes] = []
         try:
-            self._read(response, exchange, want_image)
+            self._read(response, exchange, want_image, parts)
         except (httpx.HTTPError, OSError) as error:
-            exchange.truncated = "disconnect"
-            exchange.problem = f"the connection failed while reading the body ({describe_error(error)})"
+            self._cut(exchange, parts, "disconnect",
+                      f"the connection failed while reading the body ({describe_error(error)})")
+        except BaseException as stop:
+            self._cut(exchange, parts, "unspecified", "the capture was stopped while this response was arriving; "
+                      "what had arrived is kept")
+            exchange.stopped_by = stop
         finally:
             response.close()
         return exchange
 
-    def _read(self, response: httpx.Response, exchange: Exchange, want_image: bool) -> None:
+    def _late_head(self) -> str:
+        seconds = self.limits.response_time_s
+        if self.time_left == 0:
+            return "the capture's overall time limit was reached before the response head had arrived"
+        return f"the response head did not arrive within {seconds:.0f} s (the site answers too slowly); stopped"
+
+    def _cut(self, exchange: Exchange, parts: list[bytes], reason: str, problem: str) -> None:
+        """End a body early: keep what arrived (within the size limit), say why."""
+        if exchange.status is not None and not exchange.body:
+            exchange.body = b"".join(parts)[: min(self.limits.max_response_bytes, self.budget.left)]
+            self.budget.spend(len(exchange.body))
+            exchange.chunk_sizes = None  # the framing of a cut body is not known: kept de-chunked
+        exchange.truncated = reason
+        exchange.problem = problem
+
+    def _read(self, response: httpx.Response, exchange: Exchange, want_image: bool, parts: list[bytes]) -> None:
         exchange.status = response.status_code
         exchange.headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
         exchange.response_head = _response_head(response)
@@ -163,30 +203,34 @@ class Fetcher:
             exchange.truncated = "unspecified"
             exchange.problem = "it is media (" + exchange.content_type + "), so its body was not downloaded"
             return
-        exchange.body, pieces = self._stream(response, exchange)
+        exchange.body, pieces = self._stream(response, exchange, parts)
         if "chunked" in (exchange.header("transfer-encoding") or "").lower():
             exchange.chunk_sizes = pieces
 
-    def _stream(self, response: httpx.Response, exchange: Exchange) -> tuple[bytes, list[int]]:
+    def _stream(self, response: httpx.Response, exchange: Exchange, parts: list[bytes]) -> tuple[bytes, list[int]]:
         cap = min(self.limits.max_response_bytes, self.budget.left)
-        deadline = time.monotonic() + self.limits.response_time_s
-        parts: list[bytes] = []
         size = 0
-        for piece in response.iter_raw():
-            parts.append(piece)
-            size += len(piece)
-            if size > cap:
-                exchange.truncated = "length"
-                exchange.problem = _too_big(cap, self.limits.max_response_bytes)
-                break
-            if time.monotonic() > deadline:
-                exchange.truncated = "time"
-                exchange.problem = (f"it took longer than {self.limits.response_time_s:.0f} s to send; "
-                                    "the rest was dropped")
-                break
+        try:
+            for piece in response.iter_raw():
+                parts.append(piece)
+                size += len(piece)
+                if size > cap:
+                    exchange.truncated = "length"
+                    exchange.problem = _too_big(cap, self.limits.max_response_bytes)
+                    break
+        except httpx.TimeoutException:
+            if not self.clock.expired:
+                raise
+            exchange.truncated = "time"
+            exchange.problem = self._too_slow()
         body = b"".join(parts)[:cap]
         self.budget.spend(len(body))
         return body, [len(p) for p in parts] if not exchange.truncated else [len(body)]
+
+    def _too_slow(self) -> str:
+        if self.time_left == 0:
+            return "the capture's overall time limit was reached while it arrived; the rest was dropped"
+        return f"it took longer than {self.limits.response_time_s:.0f} s to send (head included); the rest was dropped"
 
 
 def _too_big(cap: int, per_response: int) -> str:

@@ -14,7 +14,8 @@ class CaptureLimits:
 
     connect_timeout_s: float = 20.0
     read_timeout_s: float = 30.0
-    response_time_s: float = 120.0  # a whole response, against sites that drip bytes
+    response_time_s: float = 120.0  # a whole response, head included, against sites that drip bytes
+    capture_time_s: float = 1800.0  # the whole capture, every page, image and the rendering
     max_response_bytes: int = 20 * MIB  # raw bytes of one response as received
     max_decoded_bytes: int = 50 * MIB  # one body after gzip/deflate, against decompression bombs
     max_capture_bytes: int = 200 * MIB  # raw bytes of all responses of one capture

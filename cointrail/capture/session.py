@@ -62,6 +62,7 @@ class Crawl:
     rendered: dict[str, Any] | None = None
     final_url: str | None = None
     start_error: str | None = None
+    cut_short: str | None = None  # why the capture ended early (a signal, the overall time limit), if it did
     progress: Callable[[str], None] = field(default=lambda message: None)
 
     # --- pages ----------------------------------------------------------
@@ -79,6 +80,8 @@ class Crawl:
         queue: deque[tuple[str, int]] = deque([(self.start_url, 0)])
         seen = {self.start_url}
         while queue:
+            if self._out_of_time("pages"):
+                return
             if len(self.pages) >= limits.max_pages or self.fetcher.budget.left == 0:
                 self.warnings.append(f"stopped early: the limit of {limits.max_pages} pages or "
                                      f"{limits.max_capture_bytes:,} bytes per capture was reached")
@@ -88,6 +91,16 @@ class Crawl:
                 if depth < self.options.depth and link not in seen and self._on_site(link):
                     seen.add(link)
                     queue.append((link, depth + 1))
+
+    def _out_of_time(self, what: str) -> bool:
+        """Whether the capture's overall time limit is reached; then it says so, once, and stops."""
+        if self.fetcher.time_left > 0:
+            return False
+        if self.cut_short is None:
+            self.cut_short = (f"the capture's overall time limit of {self.options.limits.capture_time_s:.0f} s was "
+                              f"reached; no more {what} were fetched, and what was received is kept")
+            self.warnings.append(self.cut_short)
+        return True
 
     def _on_site(self, url: str) -> bool:
         """Same host and port as the start page, or as where it redirected to."""
@@ -100,6 +113,8 @@ class Crawl:
             self.progress(f"fetching {url}")
             exchange = self.fetcher.fetch(url, want_image)
             _, response = self.recorder.exchange(exchange)
+            if exchange.stopped_by is not None:  # searched and recorded first (see _page), then the capture ends
+                return exchange, response, hops
             if exchange.tls_sha256:
                 self.tls[_origin(url)] = exchange.tls_sha256
             if not exchange.is_redirect:
@@ -122,11 +137,13 @@ class Crawl:
             self.final_url = exchange.url if exchange.status is not None else None
             self.start_error = exchange.error or (exchange.problem if exchange.status is None else None)
         if record is None or exchange.status is None or exchange.is_media:
+            _stop_if_asked(exchange)
             return []
         decoded = decode_body(exchange.body, exchange.header("content-encoding"), self.options.limits.max_decoded_bytes)
         _note(entry, decoded.problem)
         data, basis = searchable(decoded.data, exchange.content_type)
         self.findings += findings_in(data, record, "http-response", basis)
+        _stop_if_asked(exchange)  # a signal: what arrived is recorded and searched; now the capture ends
         if kind != "page" or not _looks_html(exchange.content_type, decoded.data):
             return []
         return self._links(exchange, decoded.data, record, entry, depth)
@@ -155,6 +172,8 @@ class Crawl:
     def _fetch_images(self) -> None:
         images = [m["url"] for m in self.media.values() if m["kind"] == "image"]
         for url in images[: self.options.limits.max_images]:
+            if self._out_of_time("images"):
+                break
             if self.fetcher.budget.left == 0:
                 self.warnings.append("images were left out: the size limit per capture was reached")
                 break
@@ -166,6 +185,7 @@ class Crawl:
             if record and exchange.is_image and not exchange.truncated:
                 self._read_image(exchange.body, record, item)
             self.media_fetched.append(item)
+            _stop_if_asked(exchange)
         for uri, page, record in self.inline_images[: self.options.limits.max_images]:
             data = data_uri_bytes(uri)
             item = {"url": uri[:40] + "…", "found_on": page, "bytes": len(data or b""), "qr_codes": [],
@@ -186,8 +206,11 @@ class Crawl:
 
     def _render(self, url: str) -> None:
         opts = self.options
+        if self._out_of_time("renderings"):
+            return
         self.progress(f"rendering {url} in Chromium")
-        result = render_page(url, opts.proxy, opts.include_media, opts.limits.render_timeout_s, opts.insecure)
+        timeout = min(opts.limits.render_timeout_s, self.fetcher.time_left)
+        result = render_page(url, opts.proxy, opts.include_media, timeout, opts.insecure)
         dom = result.dom.encode("utf-8")[: opts.limits.max_decoded_bytes]
         record = self.recorder.resource(url, "text/html; charset=utf-8", dom, {"WARC-X-Rendered-By": result.browser})
         self.findings += findings_in(dom, record, "rendered-dom", "bytes of the rendered DOM (UTF-8)")
@@ -210,6 +233,11 @@ class Crawl:
                 "pages": self.pages, "media_found": list(self.media.values()),
                 "inline_images_found": len(self.inline_images), "media_fetched": self.media_fetched,
                 "rendered": self.rendered, "warnings": self.warnings + _page_problems(self.pages)}
+
+
+def _stop_if_asked(exchange: Exchange) -> None:
+    if exchange.stopped_by is not None:
+        raise exchange.stopped_by
 
 
 def _origin(url: str) -> str:

@@ -87,6 +87,8 @@ class WarcRecorder:
             http_headers=_ExactHttpHead(exchange.request_head), warc_headers_dict={"WARC-Date": _warc_date(exchange)})
         req = self._write(request, exchange.url, b"")
         if exchange.status is None:
+            if exchange.partial_head:
+                self._partial_head(exchange, req.record_id)
             return req, None
         body = exchange.wire_body
         extra = {"WARC-Concurrent-To": req.record_id, "WARC-Date": _warc_date(exchange)}
@@ -98,6 +100,15 @@ class WarcRecorder:
             exchange.url, "response", payload=io.BytesIO(body), length=len(body),
             http_headers=_ExactHttpHead(exchange.response_head), warc_headers_dict=extra)
         return req, self._write(response, exchange.url, exchange.body)
+
+    def _partial_head(self, exchange: Exchange, request_id: str) -> RecordInfo:
+        """The raw bytes of a response head that never finished, as a resource record marked truncated.
+
+        Not a ``response`` record: its HTTP head is incomplete, and WARC readers would fail to parse it.
+        """
+        extra = {"WARC-Concurrent-To": request_id, "WARC-Date": _warc_date(exchange),
+                 "WARC-Truncated": "unspecified" if exchange.stopped_by else "time"}
+        return self.resource(exchange.url, "application/octet-stream", exchange.partial_head, extra)
 
     def resource(self, uri: str, content_type: str, data: bytes, extra: dict[str, str] | None = None) -> RecordInfo:
         """A resource record (a rendered DOM, a screenshot)."""

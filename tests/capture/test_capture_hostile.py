@@ -165,7 +165,8 @@ def test_an_interrupted_capture_keeps_and_logs_what_it_had(case: Case, site: Sit
     with pytest.raises(KeyboardInterrupt):
         capture_url(case, site.url + "/", CaptureOptions(depth=1), progress=interrupt_on_second_fetch)
     actions = [e["action"] for e in case.log.entries()]
-    assert actions[1:] == ["capture.warc", "capture.findings", "capture.summary"]
+    assert actions[1:] == ["capture.warc", "capture.findings", "capture.summary", "capture.cut_short"]
+    assert "stopped by SIGINT" in case.log.entries()[-1]["object"]
     summary_file = next(e["object"] for e in case.log.entries() if e["action"] == "capture.summary")
     summary = json.loads((case.folder / summary_file).read_text())
     assert summary["status"] == "partial" and "interrupted" in " ".join(summary["warnings"])
