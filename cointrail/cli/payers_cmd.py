@@ -59,28 +59,43 @@ def render_payers(data: dict[str, Any], chain: str | None = None) -> str:
         return format_amount(value, chain)
 
     lines = [f"{totals['payments']} payments ({coins(totals['amount'])}{_fiat(totals['fiat'])}) from "
-             f"{totals['payers']} payers into {len(data['site']['addresses'])} site addresses; "
-             f"{totals['with_service']} payers traced to a service."]  # fmt: skip
+             f"{totals['payers']} paying wallets into {len(data['site']['addresses'])} site addresses; "
+             f"{totals['with_service']} wallets traced to a service"
+             + (f", {totals['with_possible_service']} possibly" if totals.get("with_possible_service") else "")
+             + ".", totals["people_note"]]  # fmt: skip
     note = (data["site"].get("from_case") or {}).get("note")
     if note:
         lines.append(f"Site addresses from the case's captures: {note}")
     if data["price_source"]:
         lines.append(f"Prices: {data['price_source']}")
     for payer in data["payers"]:
-        lines.append(f"\nPayer cluster {payer['payer_cluster_id']}: {payer['payments']} payments, "
+        lines.append(f"\nPaying wallet (cluster) {payer['payer_cluster_id']}: {payer['payments']} payments, "
                      f"{coins(payer['total'])}{_fiat(payer['total_fiat'])}, {payer['first_date']} to "
                      f"{payer['last_date']}; addresses {', '.join(payer['payer_addresses'][:3])}"
                      + (" …" if len(payer["payer_addresses"]) > 3 else ""))  # fmt: skip
-        for trail in payer["funding"][:3]:
-            lines.append(
-                f"  funded by {trail['service']} ({trail['category']}): payout {trail['withdrawal_txid']} "
-                f"on {trail['date']}, {len(trail['steps'])} steps, confidence {trail['confidence']:.2f}"
-            )
-        if not payer["funding"]:
-            lines.append(f"  no labelled service reached ({', '.join(payer['unresolved']) or 'nothing to follow'})")
+        lines += _funding_lines(payer, coins)
     for pattern in data["patterns"]:
         lines.append(f"\n{pattern['summary']}")
     return "\n".join(lines)
+
+
+def _funding_lines(payer: dict[str, Any], coins: Callable[[int], str]) -> list[str]:
+    """"funded by" only where the confidence is enough (issue 12); the rest as possibilities, with the reason."""
+    lines = []
+    for found in payer["attributions"][:3]:
+        best = next(t for t in payer["funding"] if t["service"] == found["service"])
+        words = "funded by" if found["status"] == "funded_by" else "possibly funded by"
+        lines.append(f"  {words} {found['service']} ({found['category']}): {found['reason']}; best payout "
+                     f"{best['withdrawal_txid']} on {best['date']}, {len(best['steps'])} steps")  # fmt: skip
+    coinjoin = payer["unresolved"].get("coinjoin")
+    if coinjoin:
+        lines.append(f"  {coins(coinjoin)} of its money ends in a CoinJoin of {payer['coinjoin_participants']} "
+                     "participants: the money's origin is ambiguous, so no exchange is named through it")
+    if not payer["funding"]:
+        others = [r for r in payer["unresolved"] if r != "coinjoin"]
+        if others or not coinjoin:
+            lines.append(f"  no labelled service reached ({', '.join(others) or 'nothing to follow'})")
+    return lines
 
 
 @click.command("payers")
@@ -92,9 +107,12 @@ def render_payers(data: dict[str, Any], chain: str | None = None) -> str:
 @click.option("--fiat", default="USD", show_default=True, help="The fiat currency of the values shown.")
 @click.option("--hops", type=click.IntRange(1, 20), default=6, show_default=True,
               help="How far back to look for the service that funded each payer.")  # fmt: skip
+@click.option("--through-coinjoins", is_flag=True,
+              help="Trace back through CoinJoins instead of stopping there; services found beyond one are listed "
+                   "as possibilities only, never as 'funded by'.")  # fmt: skip
 @json_option
 def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: str | None, cases_dir: str | None,
-            fiat: str, hops: int, as_json: bool) -> int:  # fmt: skip
+            fiat: str, hops: int, through_coinjoins: bool, as_json: bool) -> int:  # fmt: skip
     """Every payment into a site, grouped by payer, with the exchange that funded each payer."""
     if cluster_id is None and not sites and not case_name:
         raise InputError("give the site's addresses with --site, a --cluster, or a --case with captures")
@@ -103,7 +121,8 @@ def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: 
         selection = case_site(case_name, cases_dir, store.chain, store.network) if case_name else None
         listed = list(dict.fromkeys([*sites, *(selection.addresses if selection else [])]))
         site: list[str] | int = cluster_id if cluster_id is not None else listed
-        result = payers(store, site, fiat=fiat, hops=hops, progress=advance).to_dict()
+        result = payers(store, site, fiat=fiat, hops=hops, through_coinjoins=through_coinjoins,
+                        progress=advance).to_dict()  # fmt: skip
     if selection is not None:
         result["site"]["from_case"] = selection.to_dict()
     emit(result, as_json, lambda data: render_payers(data, chain))

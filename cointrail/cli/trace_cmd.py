@@ -22,10 +22,25 @@ def render_trace(data: dict[str, Any], chain: str | None = None) -> str:
              f"{len(data['nodes'])} addresses, {len(data['edges'])} flows. Where the trails end:"]  # fmt: skip
     for end in data["ends"]:
         where = f" ({end['service']}, {end['category']})" if end["service"] else ""
+        # A CoinJoin end, or anything found beyond one, is said in words: the reader must not take it as a fact.
+        why = end["explanation"] if end.get("ambiguous") else end["reason"]
         lines.append(f"  hop {end['hop']}: {format_amount(end['taint'], chain)} at {end['address']}{where}: "
-                     f"{end['reason']}" + (f" in {end['txid']}" if end["txid"] else ""))  # fmt: skip
+                     f"{why}" + (f" in {end['txid']}" if end["txid"] else ""))  # fmt: skip
     lines += ["", "Reasons:"] + [f"  {r}: {format_amount(v, chain)}" for r, v in data["totals"]["by_reason"].items()]
-    return "\n".join(lines)
+    return "\n".join(lines + _coinjoin_lines(data, chain))
+
+
+def _coinjoin_lines(data: dict[str, Any], chain: str | None) -> list[str]:
+    """What the trace could not see through: the CoinJoins it stopped at, or went through on request."""
+    stopped = sum(e["taint"] for e in data["ends"] if e["reason"] == "coinjoin")
+    lines = []
+    if stopped:
+        lines.append(f"\n{format_amount(stopped, chain)} ended in CoinJoins: beyond a CoinJoin the money's path is "
+                     "ambiguous, so the trace stops there. --through-coinjoins goes on, as possibilities only.")
+    for mix in data.get("coinjoins", []):
+        lines.append(f"\nWent through the CoinJoin {mix['txid']} of {mix['participants']} participants at hop "
+                     f"{mix['hop']}: everything found beyond it is a possibility, not a finding.")
+    return lines
 
 
 @click.command("trace")
@@ -40,13 +55,17 @@ def render_trace(data: dict[str, Any], chain: str | None = None) -> str:
 @click.option("--until", help="Follow only transactions up to this date or ISO time (UTC).")
 @click.option("--model", type=click.Choice(TAINT_MODELS), default="haircut", show_default=True,
               help="The taint model (explained in the output).")  # fmt: skip
+@click.option("--through-coinjoins", is_flag=True,
+              help="Go on through CoinJoins instead of stopping there; what lies beyond is marked ambiguous.")
 @json_option
 def command(start: str, db: str, direction: str, hops: int, min_value: int, since: str | None, until: str | None,
-            model: str, as_json: bool) -> int:  # fmt: skip
-    """Trace money from START (an address, a txid, or cluster:ID) and say where each trail ends."""
+            model: str, through_coinjoins: bool, as_json: bool) -> int:  # fmt: skip
+    """Trace money from START (an address, a txid, or cluster:ID) and say where each trail ends.
+
+    A trail stops at a CoinJoin, where the money's path is ambiguous, unless --through-coinjoins."""
     with open_for_reading(db) as store:
         chain = store.chain
         result = trace(store, start, direction=direction, hops=hops, min_value=min_value, since=since, until=until,
-                       model=model)  # fmt: skip
+                       model=model, through_coinjoins=through_coinjoins)  # fmt: skip
     emit(result.to_dict(), as_json, lambda data: render_trace(data, chain))
     return EXIT_OK

@@ -5,7 +5,15 @@ trail that reaches an address of a labelled service (an exchange) ends at the
 transaction by which the service paid out: the withdrawal the service can
 name a customer for. Each step's confidence is the share of the coin that
 came along the trail (haircut), and the payout step is also weighted by the
-confidence of the label; a trail's confidence is the product of its steps.
+confidence of the label; a step through an ambiguous transaction (a CoinJoin
+gone through on request, a possibly collaborative one) counts 1 in its
+participants. A trail's confidence is the product of its steps.
+
+A service is named "funded by" only when the confidence-weighted share of the
+payer's traced money that reaches its payouts is at least
+:data:`FUNDED_BY_CONFIDENCE` and no trail to it went through a CoinJoin;
+otherwise it is listed as a possibility (issue 12: a wrong exchange named at
+"funded by" points legal process at an innocent customer).
 """
 
 from __future__ import annotations
@@ -24,6 +32,11 @@ from cointrail.tracing.walk import Limits, RawEnd, Walk
 
 # A label attached through the cluster rests on the clustering as well: counted a little less sure.
 CLUSTER_LABEL_FACTOR = 0.9
+# The least confidence-weighted share of a payer's money traced to one service for "funded by": more of the
+# money must come from it, along sure steps, than from everything else together. Below it: a possibility.
+FUNDED_BY_CONFIDENCE = 0.5
+# A possibly collaborative transaction (a PayJoin: the receiver adds an input) may hold a second owner's coin.
+COLLABORATIVE_FACTOR = 0.5
 
 
 def _label_confidence(hit: ServiceHit) -> float:
@@ -33,6 +46,34 @@ def _label_confidence(hit: ServiceHit) -> float:
 
 def _coin_value(tx: TxView, coin: Coin) -> int:
     return next(o[2] for o in tx.outputs if o[0] == coin[1])
+
+
+def ambiguity(tx: TxView) -> tuple[float, str] | None:
+    """How much a step through ``tx`` can be trusted when ``tx`` mixes owners, and why; None for a plain one."""
+    if tx.coinjoin:
+        n = tx.participants()
+        return 1 / n, (f"the money went through a CoinJoin of {n} participants ({tx.coinjoin}): which input paid "
+                       f"which output cannot be told, so this step counts 1 in {n}")  # fmt: skip
+    if tx.collaborative:
+        return COLLABORATIVE_FACTOR, (f"the transaction may be collaborative ({tx.collaborative}): another owner "
+                                      "may have added an input, so this step counts 1 in 2")  # fmt: skip
+    return None
+
+
+def _step(hop: int, tx: TxView, hit: ServiceHit, sender: str, receiver: str, value: int, share: float,
+          own: bool) -> tuple[float, str]:  # fmt: skip
+    if hop == 1:
+        confidence = _label_confidence(hit)
+        reason = (f"{hit.service} ({hit.category}) paid {coin_text(value)} to {receiver}: a payout (withdrawal) by "
+                  f"the service; label '{hit.label}' from {hit.source}"
+                  + (", attached through its cluster" if hit.via_cluster else ""))  # fmt: skip
+    elif own:
+        confidence, reason = 1.0, "the payer's own wallet moved the money (both addresses in one cluster)"
+    else:
+        confidence, reason = share, f"{sender} paid {receiver}"
+    if mixed := ambiguity(tx):
+        confidence, reason = confidence * mixed[0], f"{reason}; but {mixed[1]}"
+    return confidence, reason
 
 
 def _steps(walk: Walk, end: RawEnd, names: dict[int, str], clusters: dict[int, int],
@@ -45,25 +86,18 @@ def _steps(walk: Walk, end: RawEnd, names: dict[int, str], clusters: dict[int, i
         value = _coin_value(tx, received)
         sender, receiver = walk.coin_address[coin], walk.coin_address[received]
         share = min(1.0, walk.taint_of.get((end.origin, coin), 0) / value) if value else 0.0
-        if hop == 1:
-            confidence = _label_confidence(hit)
-            reason = (
-                f"{hit.service} ({hit.category}) paid {coin_text(value)} to {names[receiver]}: a payout "
-                f"(withdrawal) by the service; label '{hit.label}' from {hit.source}"
-                + (", attached through its cluster" if hit.via_cluster else "")
-            )
-        elif clusters.get(sender) == clusters.get(receiver):
-            confidence, reason = 1.0, "the payer's own wallet moved the money (both addresses in one cluster)"
-        else:
-            confidence, reason = share, f"{names[sender]} paid {names[receiver]}"
+        own = clusters.get(sender) == clusters.get(receiver)
+        confidence, reason = _step(hop, tx, hit, names[sender], names[receiver], value, share, own)
         steps.append({"hop": hop, "txid": tx.txid, "time": tx.time, "from_addresses": [names[sender]],
                       "to_address": names[receiver], "amount": value, "amount_coin": coin_text(value),
-                      "confidence": round(confidence, 4), "reason": reason})  # fmt: skip
+                      "confidence": round(confidence, 4), "reason": reason, "ambiguous": ambiguity(tx) is not None,
+                      "coinjoin": bool(tx.coinjoin)})  # fmt: skip
     return steps
 
 
 def funding_trails(store: LedgerStore, payers: list[dict[Coin, int]], hops: int,
-                   progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+                   progress: Callable[[int, int], None] | None = None,
+                   through_coinjoins: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """For each payer (the coins it spent on the site, coin -> address id), the trails back to labelled services.
 
     One backward walk follows every payer at once (each as its own origin, so their taints never mix): the
@@ -72,7 +106,8 @@ def funding_trails(store: LedgerStore, payers: list[dict[Coin, int]], hops: int,
     coins = {coin: address for spent in payers for coin, address in spent.items()}
     values = coin_values(store, coins)
     taints = {(origin, coin): full(values[coin]) for origin, spent in enumerate(payers) for coin in spent}
-    walk = run_walk(store, coins, "backward", "haircut", Limits(hops), taints, progress)
+    limits = Limits(hops, through_coinjoins=through_coinjoins)
+    walk = run_walk(store, coins, "backward", "haircut", limits, taints, progress)
     ids = set(walk.coin_address.values())
     names, clusters = address_names(store, ids), clusters_of(store, ids)
     ends: list[list[RawEnd]] = [[] for _ in payers]
@@ -84,8 +119,13 @@ def funding_trails(store: LedgerStore, payers: list[dict[Coin, int]], hops: int,
 def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], clusters: dict[int, int]) -> dict[str, Any]:
     trails: dict[tuple[str, str], dict[str, Any]] = {}
     unresolved: dict[str, int] = defaultdict(int)
+    mixes: dict[str, dict[str, Any]] = {}
     for end in ends:
         hit = walk.services.service(end.address_id) if end.reason == "service" else None
+        if end.reason == "coinjoin" and end.tx is not None:
+            mix = mixes.setdefault(end.tx.txid, {"txid": end.tx.txid, "participants": end.tx.participants(),
+                                                 "rule": end.tx.coinjoin, "taint": 0})  # fmt: skip
+            mix["taint"] += end.taint
         if hit is None or end.tx is None:
             unresolved[end.reason] += end.taint
             continue
@@ -100,9 +140,53 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
         trails[key] = {"service": hit.service, "category": hit.category, "label_source": hit.source,
                        "label_confidence": hit.confidence, "service_address": names[end.address_id],
                        "withdrawal_txid": end.tx.txid, "time": end.tx.time, "date": utc_date(end.tx.time),
-                       "amount": end.taint, "confidence": round(confidence, 4), "steps": steps}  # fmt: skip
+                       "amount": end.taint, "confidence": round(confidence, 4), "steps": steps,
+                       "through_coinjoins": [s["txid"] for s in steps if s["coinjoin"]]}  # fmt: skip
     ranked = sorted(trails.values(), key=lambda t: (-t["confidence"] * t["amount"], t["withdrawal_txid"]))
     for trail in ranked:
         trail["amount_coin"] = coin_text(trail["amount"])
-    return {"funding": ranked, "funded_by": ranked[0]["service"] if ranked else None,
-            "unresolved": dict(sorted(unresolved.items()))}  # fmt: skip
+    traced = sum(end.taint for end in ends)
+    attributions = _attributions(ranked, traced)
+    named = [a for a in attributions if a["status"] == "funded_by"]
+    for trail in ranked:
+        trail["status"] = next(a["status"] for a in attributions if a["service"] == trail["service"])
+    return {"funding": ranked, "funded_by": named[0]["service"] if named else None,
+            "funded_by_confidence": named[0]["confidence"] if named else None,
+            "possibly_funded_by": [a["service"] for a in attributions if a["status"] == "possible"],
+            "attributions": attributions, "traced": traced, "traced_coin": coin_text(traced),
+            "unresolved": dict(sorted(unresolved.items())), **_mixes(mixes)}  # fmt: skip
+
+
+def _mixes(found: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The CoinJoins the payer's trails ended in, biggest share first, and the participants of the biggest."""
+    ranked = sorted(found.values(), key=lambda m: (-m["taint"], m["txid"]))
+    return {"coinjoins": ranked, "coinjoin_participants": ranked[0]["participants"] if ranked else None}
+
+
+def _attributions(trails: list[dict[str, Any]], traced: int) -> list[dict[str, Any]]:
+    """Per service: the share of the payer's traced money reaching its payouts, weighted by the trails'
+    confidence, and whether that is enough to say "funded by" (with the reason in words)."""
+    by_service: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for trail in trails:
+        by_service[trail["service"]].append(trail)
+    found = []
+    for service, own in by_service.items():
+        share = sum(t["amount"] for t in own) / traced if traced else 0.0
+        confidence = sum(t["amount"] * t["confidence"] for t in own) / traced if traced else 0.0
+        mixes = sorted({txid for t in own for txid in t["through_coinjoins"]})
+        status = "funded_by" if confidence >= FUNDED_BY_CONFIDENCE and not mixes else "possible"
+        found.append({"service": service, "category": own[0]["category"], "share": round(share, 4),
+                      "confidence": round(confidence, 4), "trails": len(own), "through_coinjoins": mixes,
+                      "status": status, "reason": _reason(share, confidence, mixes, status)})  # fmt: skip
+    return sorted(found, key=lambda a: (a["status"] != "funded_by", -a["confidence"], a["service"]))
+
+
+def _reason(share: float, confidence: float, mixes: list[str], status: str) -> str:
+    traced = f"{share:.0%} of the payer's traced money came from its payouts (confidence {confidence:.2f})"
+    if mixes:
+        return (f"{traced}, but only through {len(mixes)} CoinJoin(s), where the money's "
+                "origin is ambiguous; never named as the funder")  # fmt: skip
+    if status == "possible":
+        return (f"{traced}, below the {FUNDED_BY_CONFIDENCE:.2f} needed to name it as the "
+                "funder (the rest comes from elsewhere, or along uncertain steps)")  # fmt: skip
+    return f"{traced}, at least the {FUNDED_BY_CONFIDENCE:.2f} needed to name it"

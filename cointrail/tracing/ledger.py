@@ -7,6 +7,7 @@ transactions of all of them come back together with their inputs and outputs.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -28,6 +29,10 @@ class TxView:
     is_coinbase: bool
     has_mweb: bool
     coinjoin: str | None = None  # the rule that flagged it, when it is a CoinJoin
+    # The detector's estimate of how many people took part (None: not estimated; see participants()).
+    coinjoin_participants: int | None = None
+    # The rule that flagged it as possibly collaborative (a PayJoin…): not a CoinJoin, but not surely one owner.
+    collaborative: str | None = None
     # inputs: (vin, prev coin or None, address_id or None, value)
     inputs: list[tuple[int, Coin | None, int | None, int]] = field(default_factory=list)
     # outputs: (vout, address_id, value, spent_by_tx_id or None, script_type)
@@ -40,6 +45,18 @@ class TxView:
     @property
     def output_total(self) -> int:
         return sum(out[2] for out in self.outputs)
+
+    def participants(self) -> int:
+        """How many people a CoinJoin mixed: the detector's estimate, else the same rule of thumb
+        (cointrail.heuristics.joinbase.participants_estimate): one per output of the largest equal group or one
+        per change output, never more than the distinct input addresses; at least 2."""
+        if self.coinjoin_participants:
+            return max(2, self.coinjoin_participants)
+        counts = Counter(out[2] for out in self.outputs)
+        equal = [n for n in counts.values() if n >= 2]
+        changes = len(self.outputs) - sum(equal) - 1  # every other output but the coordinator's fee
+        senders = len({i[2] for i in self.inputs if i[2] is not None})
+        return max(2, min(senders, max(max(equal, default=1), changes)))
 
 
 def _has_table(store: LedgerStore, name: str) -> bool:
@@ -69,11 +86,35 @@ def load_transactions(store: LedgerStore, tx_ids: set[int]) -> dict[int, TxView]
         ):
             txs[tx_id].outputs.append((vout, address_id, value, spent_by, script_type))
         if _has_table(store, "coinjoins"):
-            for tx_id, rule in store.rows("SELECT c.tx_id, c.rule FROM coinjoins c JOIN trace_txs t ON t.id = c.tx_id"):
-                txs[tx_id].coinjoin = rule
+            _coinjoin_flags(store, txs)
     finally:
         store.con.unregister("trace_txs")
     return txs
+
+
+def _coinjoin_flags(store: LedgerStore, txs: dict[int, TxView]) -> None:
+    """Mark the CoinJoins (``coinjoins``) and the possibly collaborative transactions (``collaborative_txs``:
+    PayJoin-like, small joins) the clustering found; stores clustered before those columns exist still work."""
+    have = _columns(store, "coinjoins")
+    kind = "c.kind" if "kind" in have else "'coinjoin'"
+    participants = "c.participants" if "participants" in have else "NULL"
+    for tx_id, rule, what, count in store.rows(
+        f"SELECT c.tx_id, c.rule, {kind}, {participants} FROM coinjoins c JOIN trace_txs t ON t.id = c.tx_id"
+    ):
+        if what in (None, "coinjoin"):
+            txs[tx_id].coinjoin, txs[tx_id].coinjoin_participants = rule, count
+        else:
+            txs[tx_id].collaborative = rule
+    if _has_table(store, "collaborative_txs"):
+        for tx_id, rule in store.rows(
+            "SELECT c.tx_id, c.rule FROM collaborative_txs c JOIN trace_txs t ON t.id = c.tx_id"
+        ):
+            if not txs[tx_id].coinjoin:
+                txs[tx_id].collaborative = rule
+
+
+def _columns(store: LedgerStore, table: str) -> set[str]:
+    return {r[0] for r in store.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table])}
 
 
 def _headers(store: LedgerStore) -> dict[int, TxView]:

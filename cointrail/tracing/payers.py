@@ -20,9 +20,10 @@ from cointrail.ledger.model import display_hash
 from cointrail.ledger.queries import find_address
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 from cointrail.prices import PriceBook
-from cointrail.tracing.funding import funding_trails
+from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE, funding_trails
 from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
 from cointrail.tracing.patterns import subscription_finding
+from cointrail.tracing.people import PAYING_WALLETS_PER_PERSON, people_note
 from cointrail.tracing.result import coin_text, utc_date
 
 
@@ -103,11 +104,13 @@ def _payer_cluster(inputs: list[tuple], clusters: dict[int, int]) -> int:
 
 
 def payers(store: LedgerStore, site: list[str] | int, *, fiat: str = "USD", hops: int = 6,
-           progress: Callable[[int, int], None] | None = None) -> PayersResult:  # fmt: skip
+           through_coinjoins: bool = False, progress: Callable[[int, int], None] | None = None) -> PayersResult:
     """Every payment into ``site`` (addresses, or a cluster id), grouped by paying cluster, each payer
     traced back (up to ``hops`` hops, haircut) to the labelled service that funded it.
 
-    ``progress(hop, hops)`` is called after each hop of the backward walk (the CLI's progress bar).
+    The trails stop at CoinJoins unless ``through_coinjoins``; a service reached through one, or below
+    the confidence of :data:`cointrail.tracing.funding.FUNDED_BY_CONFIDENCE`, is listed as a possibility,
+    never as "funded by". ``progress(hop, hops)`` is called after each hop of the backward walk.
     """
     site_ids = site_address_ids(store, site)
     payments, inputs, receipts = _raw_payments(store, site_ids)
@@ -117,13 +120,14 @@ def payers(store: LedgerStore, site: list[str] | int, *, fiat: str = "USD", hops
     rows = [_payment(p, inputs[p[0]], names, clusters, receipts, book) for p in payments if inputs[p[0]]]
     grouped = _group(rows)
     spent = [{coin: address for tx_id in p.pop("_tx_ids") for address, _, coin in inputs[tx_id]} for p in grouped]
-    for payer, trails in zip(grouped, funding_trails(store, spent, hops, progress), strict=True):
+    for payer, trails in zip(grouped, funding_trails(store, spent, hops, progress, through_coinjoins), strict=True):
         payer.update(trails)
     return PayersResult(
         site={"addresses": sorted(names[a] for a in site_ids), "cluster_ids": sorted({clusters[a] for a in site_ids})},
         payments=rows, payers=grouped, services=_services(grouped), patterns=[subscription_finding(rows)],
         totals=_totals(rows, grouped), price_source=_price_source(rows),
-        parameters={"fiat": fiat.upper(), "hops": hops, "coin": book.coin},
+        parameters={"fiat": fiat.upper(), "hops": hops, "coin": book.coin, "through_coinjoins": through_coinjoins,
+                    "funded_by_confidence": FUNDED_BY_CONFIDENCE, "chain": store.chain},
     )  # fmt: skip
 
 
@@ -170,19 +174,23 @@ def _sum_fiat(fiats: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _services(grouped: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per service: the payers it funded ("funded by") and those it possibly funded, with the payouts to ask about."""
     found: dict[str, dict[str, Any]] = {}
     for payer in grouped:
         for trail in payer["funding"]:
             entry = found.setdefault(trail["service"], {"service": trail["service"], "category": trail["category"],
-                                                        "payer_cluster_ids": [], "deposits": []})  # fmt: skip
-            if payer["payer_cluster_id"] not in entry["payer_cluster_ids"]:
-                entry["payer_cluster_ids"].append(payer["payer_cluster_id"])
+                                                        "payer_cluster_ids": [], "possible_payer_cluster_ids": [],
+                                                        "deposits": []})  # fmt: skip
+            ids = entry["payer_cluster_ids" if trail["status"] == "funded_by" else "possible_payer_cluster_ids"]
+            if payer["payer_cluster_id"] not in ids:
+                ids.append(payer["payer_cluster_id"])
             entry["deposits"].append({"txid": trail["withdrawal_txid"], "address": trail["steps"][0]["to_address"],
-                                      "date": trail["date"], "amount": trail["amount"],
+                                      "date": trail["date"], "amount": trail["amount"], "status": trail["status"],
                                       "payer_cluster_id": payer["payer_cluster_id"]})  # fmt: skip
     for entry in found.values():
         entry["payers"] = len(entry["payer_cluster_ids"])
-    return sorted(found.values(), key=lambda s: (-s["payers"], s["service"]))
+        entry["possible_payers"] = len(entry["possible_payer_cluster_ids"])
+    return sorted(found.values(), key=lambda s: (-s["payers"], -s["possible_payers"], s["service"]))
 
 
 def _totals(rows: list[dict[str, Any]], grouped: list[dict[str, Any]]) -> dict[str, Any]:
@@ -190,7 +198,11 @@ def _totals(rows: list[dict[str, Any]], grouped: list[dict[str, Any]]) -> dict[s
     fiats = [r["fiat"] for r in rows if r["fiat"]]
     return {"payments": len(rows), "payers": len(grouped), "amount": amount, "amount_coin": coin_text(amount),
             "fiat": _sum_fiat(fiats) if fiats and len(fiats) == len(rows) else None,
-            "with_service": sum(1 for g in grouped if g["funded_by"])}  # fmt: skip
+            "with_service": sum(1 for g in grouped if g["funded_by"]),
+            "with_possible_service": sum(1 for g in grouped if not g["funded_by"] and g["possibly_funded_by"]),
+            "ambiguous": sum(1 for g in grouped if "coinjoin" in g["unresolved"] or any(
+                a["through_coinjoins"] for a in g["attributions"])),
+            "wallets_per_person": PAYING_WALLETS_PER_PERSON, "people_note": people_note(len(grouped))}  # fmt: skip
 
 
 def _price_source(rows: list[dict[str, Any]]) -> str | None:

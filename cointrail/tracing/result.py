@@ -26,6 +26,14 @@ END_REASONS: dict[str, str] = {
 }  # fmt: skip
 
 
+def coinjoin_end(participants: int | None, direction: str) -> str:
+    """Why a trail ends at a CoinJoin, in plain words (issue 12: a trail stops at what it cannot see through)."""
+    who = f"a CoinJoin of {participants} participants" if participants else "a CoinJoin"
+    where = "the money's origin is ambiguous" if direction == "backward" else "where the money went is ambiguous"
+    return (f"the trail ends in {who}: {where}. A CoinJoin mixes the coins of several people in one transaction, so "
+            "which input paid which output cannot be told; going on (--through-coinjoins) gives possibilities only")
+
+
 def coin_text(amount: int) -> str:
     """Base units as a coin amount string with eight decimals (never a float)."""
     return f"{Decimal(amount) / Decimal(100_000_000):.8f}"
@@ -67,14 +75,28 @@ class TrailEnd:
     taint: int
     reason: str
     service: dict[str, Any] | None = None
+    participants: int | None = None  # of the CoinJoin the trail ends in (reason "coinjoin")
+    direction: str = "forward"
+    # CoinJoins this trail went through before it ended (only with through_coinjoins): beyond them, a possibility.
+    through: list[str] = field(default_factory=list)
+
+    def explanation(self) -> str:
+        if self.reason == "coinjoin":
+            return coinjoin_end(self.participants, self.direction)
+        text = END_REASONS[self.reason]
+        if self.through:
+            text += (f" (but only possibly: the trail went through {len(self.through)} CoinJoin(s) before, where "
+                     "the money's path is ambiguous)")  # fmt: skip
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "address": self.address, "txid": self.txid, "hop": self.hop, "taint": self.taint,
-            "taint_coin": coin_text(self.taint), "reason": self.reason, "explanation": END_REASONS[self.reason],
+            "taint_coin": coin_text(self.taint), "reason": self.reason, "explanation": self.explanation(),
             "service": self.service["service"] if self.service else None,
             "category": self.service["category"] if self.service else None,
-            "label": self.service,
+            "label": self.service, "participants": self.participants, "through_coinjoins": self.through,
+            "ambiguous": self.reason == "coinjoin" or bool(self.through),
         }  # fmt: skip
 
 
@@ -106,6 +128,8 @@ class TraceResult:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     ends: list[TrailEnd] = field(default_factory=list)
+    # CoinJoins the trace went through (through_coinjoins): {"txid", "hop", "participants", "rule"}.
+    coinjoins: list[dict[str, Any]] = field(default_factory=list)
 
     def clusters(self) -> list[dict[str, Any]]:
         grouped: dict[Any, dict[str, Any]] = defaultdict(lambda: {"addresses": 0, "taint": 0, "labels": []})
@@ -121,7 +145,9 @@ class TraceResult:
         by_reason: dict[str, int] = defaultdict(int)
         for end in self.ends:
             by_reason[end.reason] += end.taint
-        return {"traced": self.start.get("amount", 0), "by_reason": dict(sorted(by_reason.items()))}
+        ambiguous = sum(end.taint for end in self.ends if end.reason == "coinjoin" or end.through)
+        return {"traced": self.start.get("amount", 0), "by_reason": dict(sorted(by_reason.items())),
+                "ambiguous": ambiguous}  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,5 +155,5 @@ class TraceResult:
             "nodes": [n.to_dict() for n in sorted(self.nodes.values(), key=lambda n: (n.hop, n.address))],
             "edges": [e.to_dict() for e in self.edges],
             "ends": [e.to_dict() for e in sorted(self.ends, key=lambda e: (e.hop, -e.taint, e.address))],
-            "clusters": self.clusters(), "totals": self.totals(),
+            "clusters": self.clusters(), "totals": self.totals(), "coinjoins": self.coinjoins,
         }  # fmt: skip

@@ -14,7 +14,7 @@ from cointrail.tracing.ledger import Coin, address_names, cluster_members, clust
 from cointrail.tracing.result import Edge, Node, TraceResult, TrailEnd, coin_text
 from cointrail.tracing.services import Services, public_label
 from cointrail.tracing.taint import EXPLANATIONS, Taint, full
-from cointrail.tracing.walk import Key, Limits, Walk
+from cointrail.tracing.walk import Key, Limits, RawEnd, Walk
 
 DIRECTIONS = ("forward", "backward")
 
@@ -83,23 +83,26 @@ def run_walk(
 
 
 def trace(store: LedgerStore, start: str, *, direction: str = "forward", hops: int = 3, min_value: int = 0,
-          since: str | None = None, until: str | None = None, model: str = "haircut",
+          since: str | None = None, until: str | None = None, model: str = "haircut", through_coinjoins: bool = False,
           progress: Callable[[int, int], None] | None = None) -> TraceResult:  # fmt: skip
     """Trace money from ``start`` (an address, a txid, or ``cluster:<id>``) over ``hops`` hops.
 
     ``min_value`` (base units) drops trails carrying less; ``since``/``until``
-    (dates or ISO times, UTC) bound the transactions followed. Returns the
-    flow graph and where every trail ends (docs/tracing.md). ``progress(hop, hops)``
-    is called after each hop (the web workspace's progress bar).
+    (dates or ISO times, UTC) bound the transactions followed. A trail ends at a
+    CoinJoin unless ``through_coinjoins``: then it goes on, and everything found
+    beyond the mix is marked ambiguous. Returns the flow graph and where every
+    trail ends (docs/tracing.md). ``progress(hop, hops)`` is called after each
+    hop (the web workspace's progress bar).
     """
     if hops < 1:
         raise InputError("--hops must be at least 1")
-    limits = Limits(hops, min_value, parse_time(since), parse_time(until, end_of_day=True))
+    limits = Limits(hops, min_value, parse_time(since), parse_time(until, end_of_day=True), through_coinjoins)
     described, coins = start_coins(store, start, limits)
     walk = run_walk(store, coins, direction, model, limits, on_hop=progress)
     described["amount"] = sum(t for t in coin_values(store, coins).values())
     described["amount_coin"] = coin_text(described["amount"])
-    parameters = {"direction": direction, "hops": hops, "min_value": min_value, "since": since, "until": until}
+    parameters = {"direction": direction, "hops": hops, "min_value": min_value, "since": since, "until": until,
+                  "through_coinjoins": through_coinjoins, "chain": store.chain}  # fmt: skip
     result = TraceResult(described, parameters, {"name": model, "explanation": EXPLANATIONS[model]})
     _fill(store, walk, result, set(coins.values()))
     return result
@@ -120,5 +123,19 @@ def _fill(store: LedgerStore, walk: Walk, result: TraceResult, start_ids: set[in
                     for e in walk.edges]  # fmt: skip
     for end in walk.ends:
         hit = walk.services.service(end.address_id) if end.reason == "service" else None
+        participants = end.tx.participants() if end.reason == "coinjoin" and end.tx else None
         result.ends.append(TrailEnd(names[end.address_id], end.tx.txid if end.tx else None, end.hop, end.taint,
-                                    end.reason, hit.to_dict() if hit else None))  # fmt: skip
+                                    end.reason, hit.to_dict() if hit else None, participants, walk.direction,
+                                    crossed_coinjoins(walk, end)))  # fmt: skip
+    result.coinjoins = [{"txid": tx.txid, "hop": hop, "participants": tx.participants(), "rule": tx.coinjoin}
+                        for tx, hop in sorted(walk.passages.values(), key=lambda p: (p[1], p[0].txid))]  # fmt: skip
+
+
+def crossed_coinjoins(walk: Walk, end: RawEnd) -> list[str]:
+    """The CoinJoins the trail to ``end`` went through (txids, start side first); only when told to go through."""
+    if not walk.passages or end.coin is None:
+        return []
+    crossed = [tx.txid for _, tx in walk.trail(end.coin, end.origin) if tx.coinjoin]
+    if end.tx is not None and end.tx.coinjoin and end.reason != "coinjoin" and end.tx.txid not in crossed:
+        crossed.append(end.tx.txid)  # the last transaction itself was a CoinJoin gone through
+    return crossed

@@ -5,7 +5,7 @@ goes to the store in one query for the transactions that spent (forward) or
 made (backward) them, and those come back with all their inputs and outputs
 (:mod:`cointrail.tracing.ledger`). The taint is then split by the model
 (:mod:`cointrail.tracing.taint`). A trail stops at a labelled service, a
-CoinJoin, MWEB, the hop limit, the value threshold or the time window, or
+CoinJoin (unless asked to go through: issue 12), MWEB, the hop limit, the value threshold or the time window, or
 where the money was never spent (forward) or was mined (backward).
 """
 
@@ -29,12 +29,14 @@ Step = Callable[[TxView, dict[Coin, Taint], int, int], dict[Coin, Taint]]
 
 @dataclass(frozen=True)
 class Limits:
-    """How far a trace goes: hops, the smallest taint followed, the time window (Unix seconds)."""
+    """How far a trace goes: hops, the smallest taint followed, the time window (Unix seconds), and whether it
+    goes on through CoinJoins (by default a trail ends there: who owns what beyond a mix is ambiguous)."""
 
     hops: int = 3
     min_value: int = 0
     since: int | None = None
     until: int | None = None
+    through_coinjoins: bool = False
 
     def outside(self, time: int) -> bool:
         return (self.since is not None and time < self.since) or (self.until is not None and time > self.until)
@@ -78,6 +80,8 @@ class Walk:
     coin_address: dict[Coin, int] = field(default_factory=dict)
     taint_of: dict[Key, int] = field(default_factory=dict)  # traced base units that reached each coin
     _seen_poison: set[Key] = field(default_factory=set)
+    # CoinJoins a trail went through (only with Limits.through_coinjoins): tx_id -> (transaction, first hop).
+    passages: dict[int, tuple[TxView, int]] = field(default_factory=dict)
     on_hop: Callable[[int, int], None] | None = None  # called with (hop done, hops) for a progress bar
 
     def run(self, start: dict[Key, Taint]) -> None:
@@ -124,9 +128,11 @@ class Walk:
                     following[(origin, coin)] = following[(origin, coin)] + taint
         return dict(following)
 
-    def _blocked(self, tx: TxView) -> str | None:
+    def _blocked(self, tx: TxView, hop: int) -> str | None:
         if tx.coinjoin:
-            return "coinjoin"
+            if not self.limits.through_coinjoins:
+                return "coinjoin"
+            self.passages.setdefault(tx.tx_id, (tx, hop))
         if tx.has_mweb or any(o[4].startswith("mweb") for o in tx.outputs):
             return "mweb"
         return "time_window" if self.limits.outside(tx.time) else None
@@ -137,7 +143,7 @@ class Walk:
         return {}
 
     def _forward_tx(self, tx: TxView, tainted: dict[Coin, Taint], hop: int, origin: int) -> dict[Coin, Taint]:
-        if reason := self._blocked(tx):
+        if reason := self._blocked(tx, hop):
             return self._end_all(tx, tainted, hop, origin, reason)
         in_taint = [tainted.get(coin) if coin else None for _, coin, _, _ in tx.inputs]
         out_taint = forward(self.model, [i[3] for i in tx.inputs], [o[2] for o in tx.outputs], in_taint)
@@ -195,7 +201,7 @@ class Walk:
         return self._collect(by_tx, txs, hop, self._backward_tx)
 
     def _backward_tx(self, tx: TxView, tainted: dict[Coin, Taint], hop: int, origin: int) -> dict[Coin, Taint]:
-        if reason := "origin" if tx.is_coinbase else self._blocked(tx):
+        if reason := "origin" if tx.is_coinbase else self._blocked(tx, hop):
             return self._end_all(tx, tainted, hop, origin, reason)
         out_taint = [tainted.get((tx.tx_id, o[0])) for o in tx.outputs]
         in_taint = backward(self.model, [i[3] for i in tx.inputs], [o[2] for o in tx.outputs], out_taint)
