@@ -23,6 +23,7 @@ from cointrail.capture.findings import findings_in
 from cointrail.capture.limits import CaptureLimits
 from cointrail.capture.links import MAX_PARSED_CHARS, media_kind, page_links, same_site
 from cointrail.capture.media import data_uri_bytes, read_codes
+from cointrail.capture.netpolicy import private_target
 from cointrail.capture.render import render_page
 from cointrail.capture.warc import RecordInfo, WarcRecorder
 from cointrail.cases.custody import utc_now
@@ -37,11 +38,13 @@ class CaptureOptions:
     include_media: bool = False
     render: bool = False
     insecure: bool = False  # accept any TLS certificate (self-signed .onion sites); the fingerprint is kept
+    allow_private_addresses: bool = False  # let redirects, links and images lead to loopback or local networks
     limits: CaptureLimits = field(default_factory=CaptureLimits)
 
     def to_dict(self) -> dict[str, Any]:
         return {"proxy": self.proxy, "depth": self.depth, "include_media": self.include_media,
-                "render": self.render, "insecure": self.insecure, "limits": self.limits.to_dict()}
+                "render": self.render, "insecure": self.insecure,
+                "allow_private_addresses": self.allow_private_addresses, "limits": self.limits.to_dict()}
 
 
 @dataclass
@@ -109,6 +112,9 @@ class Crawl:
     def _follow(self, url: str, want_image: bool = False) -> tuple[Exchange, RecordInfo | None, list[str]]:
         """Fetch with redirects followed by hand, so every hop is recorded."""
         hops: list[str] = []
+        refused = self._refused(url)
+        if refused:
+            return Exchange(url=url, started_utc=utc_now(), error=refused), None, hops
         for _ in range(self.options.limits.max_redirects + 1):
             self.progress(f"fetching {url}")
             exchange = self.fetcher.fetch(url, want_image)
@@ -123,10 +129,24 @@ class Crawl:
             if urlsplit(target).scheme not in ("http", "https"):
                 exchange.problem = f"it redirects to {target!r}, which is not a web address"
                 return exchange, response, hops
+            refused = self._refused(target)
+            if refused:
+                exchange.problem = f"it redirects to {target}, which was refused: {refused}"
+                return exchange, response, hops
             hops.append(url)
             url = target
         exchange.problem = f"it redirected more than {self.options.limits.max_redirects} times; stopped following"
         return exchange, response, hops
+
+    def _refused(self, url: str) -> str | None:
+        """Why a URL the site led to may not be fetched (see :mod:`cointrail.capture.netpolicy`), or None."""
+        if self.options.allow_private_addresses:
+            return None
+        why = private_target(url, self.start_url, proxied=bool(self.options.proxy))
+        if why is None:
+            return None
+        return (f"{why}; a site may not lead the capture into this machine or its network (add "
+                "--allow-private-addresses to allow it)")
 
     def _page(self, url: str, depth: int, kind: str) -> list[str]:
         """Fetch, record and search one page or script; return its same-page links to follow."""

@@ -102,11 +102,16 @@ def _progress() -> Iterator[Any]:
 @click.option("--render", is_flag=True, help="Also load the page in headless Chromium and keep the rendered DOM.")
 @click.option("--insecure", is_flag=True,
               help="Accept any TLS certificate (self-signed sites); its fingerprint is still recorded.")
+@click.option("--allow-private-addresses", is_flag=True,
+              help="Let redirects, links and images lead to loopback, link-local or private-network addresses "
+                   "(refused by default: a site could make the capture fetch this machine's or its network's "
+                   "pages). The start URL itself is always allowed.")
 @cases_dir_option
 @operator_option
 @json_option
 def command(url: str, case_name: str, proxy: str | None, depth: int, include_media: bool, render: bool,
-            insecure: bool, cases_dir: str | None, operator: str | None, as_json: bool) -> int:
+            insecure: bool, allow_private_addresses: bool, cases_dir: str | None, operator: str | None,
+            as_json: bool) -> int:
     """Capture URL into a case as evidence, and find the addresses on it.
 
     Writes a WARC with every request and response as sent and received, the
@@ -114,7 +119,8 @@ def command(url: str, case_name: str, proxy: str | None, depth: int, include_med
     summary; each is stored write-once, hashed and logged in the custody log.
     """
     case = open_case(case_name, cases_dir, operator)
-    options = CaptureOptions(proxy=proxy, depth=depth, include_media=include_media, render=render, insecure=insecure)
+    options = CaptureOptions(proxy=proxy, depth=depth, include_media=include_media, render=render, insecure=insecure,
+                             allow_private_addresses=allow_private_addresses)
     with _progress() as progress:
         summary = capture_url(case, url, options, progress)
     emit(summary, as_json, render_capture)
