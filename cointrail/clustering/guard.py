@@ -20,15 +20,15 @@ import numpy as np
 
 from cointrail.heuristics.coinjoin import COLLABORATIVE_RULES, DEFAULT_RULES
 
-# Both sides at least this many addresses. Why 20: the economies' own wallets (customers, users, the site)
-# reach 5–40 addresses over a scenario, and a CoinJoin's participants are such wallets; a merge of two
-# parts of 20+ addresses each is rare for one person's wallet (measured on the ground-truth scenarios,
-# docs/clustering.md), while every merge that built the 92-address false wallet of issue 12 past 40
-# addresses joined two such parts. Services (exchanges) grow by sweeping fresh deposit addresses, one
-# small side at a time, so they are not held back.
-HOLD_AT = 20
+# Both sides at least this many addresses. Measured on the tuning seeds of every CoinJoin family
+# (project-economy, whirlpool, wasabi1, wabisabi, seed 1): of all merges of one owner's parts, the smaller
+# side never held more than 3 addresses; the false wallet of issue 12 held 92 addresses of 8 owners, about
+# 11 each, so parts of that size were probably joined (not measured: its chain is not ours). 10 leaves a
+# margin of three times the largest true merge seen. Services grow by sweeping fresh deposit
+# addresses, one small side at a time, so they are rarely held back.
+HOLD_AT = 10
 
-DETECTION_VERSION = "2"  # bump when the rules change: stored runs are then rebuilt from scratch
+DETECTION_VERSION = "3"  # bump when the rules change: stored runs are then rebuilt from scratch
 
 
 def detection_fingerprint(applied: np.ndarray, hold_at: int = HOLD_AT) -> str:

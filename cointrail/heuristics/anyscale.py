@@ -118,16 +118,28 @@ class EqualOutputGroupsRule:
         if equal < self.min_equal_outputs or in_scripts < self.min_input_scripts or out_scripts < equal:
             return None
         # At most one change per equal output, plus the coordinator's fee: a batch payout pays many
-        # different amounts, a CoinJoin mostly equal ones.
-        if others > equal + 1:
+        # different amounts, a CoinJoin mostly equal ones. Outputs at 2, 4, 8 … times an equal amount are
+        # Wasabi 1's higher mixing levels (one participant may be alone at one), not changes.
+        levels = _mixing_levels(rtx.output_values, {v for v, _ in groups})
+        if others - levels > equal + 1:
             return None
         value, largest = groups[0]
         shown = ", ".join(f"{n} × {amount(v, self.unit)}" for v, n in groups[:6]) + (" …" if len(groups) > 6 else "")
         return finding(rtx, self, (
             f"{equal} outputs in {len(groups)} group(s) of equal amounts ({shown}), to {out_scripts} different "
-            f"scripts, and {others} other output(s) (at most one change per equal output plus a coordinator fee); "
+            f"scripts, and {others} other output(s) ({levels} of them at 2ⁿ times an equal amount, a higher mixing "
+            f"level; the rest at most one change per equal output plus a coordinator fee); "
             f"paid from {len(rtx.spent)} inputs of {in_scripts} different scripts. A wallet paying a batch alone "
             f"spends one or a few coins and pays many different amounts; this looks like several people mixing "
             f"(at least {self.min_input_scripts} input scripts, {self.min_equal_outputs} equal outputs and "
             f"{self.min_largest_group} outputs of one amount required)."
         ), participants_estimate(rtx, largest))
+
+
+def _mixing_levels(values: list[int], equal: set[int]) -> int:
+    """Outputs of a unique amount that is 2ⁿ (n = 1..8) times one of the equal amounts."""
+    multiples = {v << n for v in equal for n in range(1, 9)}
+    counts: dict[int, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return sum(1 for v, n in counts.items() if n == 1 and v in multiples)
