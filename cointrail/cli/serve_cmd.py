@@ -48,7 +48,9 @@ def command(case_name: str | None, host: str, port: int, token: str | None, case
                          "or --port 0 for any free one")  # fmt: skip
     port = port or free_port(host)
     security = Security.for_bind(host, port, token)
-    app = create_app(workspace, security)
+    # Set up uvicorn (its logging included) before saying where to go: a Ctrl-C pressed as soon as the address
+    # shows then stops a server, instead of breaking logging's setup midway (an internal error, issue 13).
+    server = uvicorn.Server(uvicorn.Config(create_app(workspace, security), host=host, port=port, log_level="warning"))
     click.echo(f"cointrail workspace over the cases in {workspace.root}")
     if not GRAPH_BUNDLE.is_file():
         click.echo("warning: the graph library is not built, so the graph page cannot draw; run scripts/web-assets.sh",
@@ -56,5 +58,5 @@ def command(case_name: str | None, host: str, port: int, token: str | None, case
     if security.token:
         click.echo(f"Access token (every request must carry it): {security.token}")
     click.echo(f"Open {address_line(host, port, case_name, security.token)}  (Ctrl-C stops it)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server.run()
     return EXIT_OK
