@@ -13,8 +13,9 @@ from cointrail.cases import open_case
 from cointrail.cli.case_cmd import cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option, stderr_is_terminal, warn
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
-from cointrail.labels import IMPORTERS, load_labels
+from cointrail.labels import IMPORTERS
 from cointrail.labels.store import import_label_file, list_labels
+from cointrail.labels.stream import check_label_file
 from cointrail.ledger.store import LedgerStore
 
 
@@ -45,6 +46,8 @@ def render_check(data: dict[str, Any]) -> str:
     if data["rejected"]:
         lines.append("Rejected:")
         lines += [f"  ✗ {r['where']}: {r['value'] or '(no address)'}\n    {r['reason']}" for r in data["rejected"]]
+        if data.get("rejected_not_listed"):
+            lines.append(f"  … and {data['rejected_not_listed']:,} more rejected entries, not listed (only counted)")
     for label in data.get("labels", []):
         lines.append(f"  {label['address']}  {label['currency']}  {label['label']}  [{label['category'] or '-'}]")
     return "\n".join(lines)
@@ -68,9 +71,9 @@ def check(file: str, format_: str | None, with_labels: bool, as_json: bool) -> i
     Exit code 0 when every entry became a label, 1 when some were rejected.
     """
     with _reading(file):
-        result = load_labels(file, format_)
-    emit(result.summary(with_labels), as_json, render_check)
-    return EXIT_OK if not result.rejected else EXIT_NEGATIVE
+        tally = check_label_file(file, format_, with_labels)
+    emit(tally.summary(), as_json, render_check)
+    return EXIT_OK if not tally.rejected_count else EXIT_NEGATIVE
 
 
 def attribution_lines(attribution: dict[str, Any], red_flags_shown: bool = True) -> list[str]:

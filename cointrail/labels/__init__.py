@@ -51,7 +51,7 @@ def _sniff_csv(head: str) -> str:
 def detect_format(source: SourceFile) -> str:
     """Guess a label file's format from its name and first bytes."""
     suffix = Path(source.path).suffix.lower()
-    head = source.data[:4096].decode("utf-8", errors="replace")
+    head = source.head().decode("utf-8", errors="replace")
     if suffix in (".yaml", ".yml"):
         return "tagpack"
     if suffix == ".xml" or head.lstrip("\ufeff \r\n\t").startswith("<"):

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import io
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from cointrail.labels.currencies import AddressRejected, check_address
 from cointrail.labels.model import (
@@ -28,9 +29,10 @@ from cointrail.labels.model import (
     LabelFormatError,
     LabelImport,
     RejectedEntry,
+    collect,
     confidence_named,
 )
-from cointrail.labels.source import SourceFile
+from cointrail.labels.source import SourceFile, not_utf8
 
 IMPORTER = "csv"
 MANDATORY = ("address", "label", "currency")
@@ -110,32 +112,56 @@ def _label(row: dict[str, str], source: SourceFile) -> Label:
     )
 
 
-def _rows(source: SourceFile) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(source.text(), newline=""))
-    rows: list[tuple[int, list[str]]] = []
+def _lines(source: SourceFile, stream: BinaryIO) -> Iterator[str]:
+    """The file's lines as text, decoded one at a time so that a bad byte is reported on its own line."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise not_utf8(source.path, error.start, number) from None
+
+
+def _reader(source: SourceFile, stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each row, read as the file streams in; clear errors for bad text or CSV."""
+    reader = csv.reader(_lines(source, stream))
     try:
-        header = next(reader, None)
-        rows = [(reader.line_num, row) for row in reader]
+        for row in reader:
+            yield reader.line_num, row
     except csv.Error as error:
         raise LabelFormatError(f"{source.path}, line {reader.line_num}: not valid CSV ({error})") from None
-    if not header:
-        raise LabelFormatError(f"{source.path} is empty: a label CSV starts with a header row")
-    return _header(header, source.path), rows
+
+
+def _entry(line: int, cells: list[str], names: list[str], source: SourceFile) -> Label | RejectedEntry | None:
+    if not any(cell.strip() for cell in cells):
+        return None
+    row = dict(zip(names, cells, strict=False))  # a short or long row is reported below
+    try:
+        if len(cells) > len(names):  # fewer is fine: missing trailing cells are empty
+            raise RowRejected(f"it has {len(cells)} columns, the header has only {len(names)}")
+        return _label(row, source)
+    except RowRejected as error:
+        return RejectedEntry(f"line {line}", row.get("address", ""), str(error))
+
+
+def iter_csv(source: SourceFile) -> Iterator[Label | RejectedEntry]:
+    """The labels and rejected entries (with line numbers) of a label CSV, one row at a time.
+
+    The file is streamed: memory does not grow with its length. A file that
+    cannot be read as a whole (no header, not UTF-8, broken CSV) raises
+    :class:`LabelFormatError`, possibly after some rows were given.
+    """
+    with source.open() as stream:
+        rows = _reader(source, stream)
+        header = next(rows, None)
+        if not header or not header[1]:
+            raise LabelFormatError(f"{source.path} is empty: a label CSV starts with a header row")
+        names = _header(header[1], source.path)
+        for line, cells in rows:
+            entry = _entry(line, cells, names, source)
+            if entry is not None:
+                yield entry
 
 
 def parse_csv(source: SourceFile) -> LabelImport:
-    """Read a label CSV: one label per good row, one rejected entry (with line number) per other row."""
-    names, rows = _rows(source)
-    labels: list[Label] = []
-    rejected: list[RejectedEntry] = []
-    for line, cells in rows:
-        if not any(cell.strip() for cell in cells):
-            continue
-        row = dict(zip(names, cells, strict=False))  # a short or long row is reported below
-        try:
-            if len(cells) > len(names):  # fewer is fine: missing trailing cells are empty
-                raise RowRejected(f"it has {len(cells)} columns, the header has only {len(names)}")
-            labels.append(_label(row, source))
-        except RowRejected as error:
-            rejected.append(RejectedEntry(f"line {line}", row.get("address", ""), str(error)))
-    return LabelImport(source.path, IMPORTER, source.sha256, tuple(labels), tuple(rejected))
+    """Read a label CSV whole: one label per good row, one rejected entry (with line number) per other row."""
+    return collect(source, IMPORTER, iter_csv(source))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,3 +193,12 @@ class LabelImport:
             "labels": [label.to_dict() for label in self.labels],
             "rejected": [entry.to_dict() for entry in self.rejected],
         }
+
+
+def collect(source: Any, importer: str, entries: Iterator[Label | RejectedEntry]) -> LabelImport:
+    """A :class:`LabelImport` of the entries an importer streamed (``source``: its SourceFile), held in memory."""
+    labels: list[Label] = []
+    rejected: list[RejectedEntry] = []
+    for entry in entries:
+        (labels if isinstance(entry, Label) else rejected).append(entry)  # type: ignore[arg-type]
+    return LabelImport(source.path, importer, source.sha256, tuple(labels), tuple(rejected))

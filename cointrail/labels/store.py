@@ -13,6 +13,7 @@ is spelled exactly like a Bitcoin one). The clustering reads ``address``,
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,9 @@ from cointrail.addresses import parse_address
 from cointrail.cases.case import Case
 from cointrail.cases.custody import canonical_json, utc_now
 from cointrail.errors import InputError
-from cointrail.labels import load_labels
 from cointrail.labels.model import Label
+from cointrail.labels.source import read_source
+from cointrail.labels.stream import Tally, format_of, stream_entries
 from cointrail.ledger.store import LedgerStore
 
 SOURCE_ACTION = "labels.source"  # custody-log action: a label file kept as evidence
@@ -110,29 +112,60 @@ def _row(label: Label, store: LedgerStore, imported: str, case_name: str | None)
     }  # fmt: skip
 
 
+BATCH_ROWS = 50_000  # labels turned into one Arrow batch at a time: memory stays flat however long the file
+
+
+def _batch(rows: list[dict[str, Any]]) -> pa.Table:
+    return pa.table({name: [r[name] for r in rows] for name in _COLUMNS}, schema=pa.schema(list(_COLUMNS.items())))
+
+
+def _stage(store: LedgerStore, labels: Iterable[Label], imported: str, case_name: str | None) -> None:
+    """Append the labels to the transaction's staging table, a batch at a time."""
+    con = store.con
+    con.execute("CREATE TEMP TABLE incoming_labels AS SELECT * FROM labels LIMIT 0")
+    rows: list[dict[str, Any]] = []
+    for label in itertools.chain(labels, [None]):
+        if label is not None:
+            rows.append(_row(label, store, imported, case_name))
+        if rows and (label is None or len(rows) >= BATCH_ROWS):
+            con.register("label_batch", _batch(rows))
+            try:
+                con.execute("INSERT INTO incoming_labels BY NAME SELECT * FROM label_batch")
+            finally:
+                con.unregister("label_batch")
+            rows = []
+
+
+_STAGED_COUNTS = ("SELECT count(*), count(DISTINCT label_sha256), count(DISTINCT label_sha256) FILTER (on_chain) "
+                  "FROM incoming_labels")  # fmt: skip
+
+
 def write_labels(store: LedgerStore, labels: Iterable[Label], case_name: str | None = None) -> dict[str, int]:
     """Store labels; one already stored (same SHA-256) is kept as it was. Returns counts.
 
+    ``labels`` may be a stream of any length: it is read in batches of
+    :data:`BATCH_ROWS` into a staging table, and all of it is stored in one
+    transaction, or none of it if reading fails midway (a broken file).
     ``added`` counts new rows, ``already_stored`` the others, ``repeated`` the
     labels given more than once (stored once); ``on_chain`` and ``other_chain``
     split the distinct labels by the chain check.
     """
     ensure_table(store)
-    imported = utc_now()
-    given = [_row(lab, store, imported, case_name) for lab in labels]
-    rows = list({r["label_sha256"]: r for r in given}.values())
-    batch = pa.table({name: [r[name] for r in rows] for name in _COLUMNS},
-                     schema=pa.schema(list(_COLUMNS.items())))  # fmt: skip
-    before = _count(store)
-    store.con.register("incoming_labels", batch)
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
     try:
-        store.con.execute("INSERT OR IGNORE INTO labels BY NAME SELECT * FROM incoming_labels")
-    finally:
-        store.con.unregister("incoming_labels")
-    added = _count(store) - before
-    on_chain = sum(1 for r in rows if r["on_chain"])
-    return {"added": added, "already_stored": len(rows) - added, "repeated": len(given) - len(rows),
-            "on_chain": on_chain, "other_chain": len(rows) - on_chain}  # fmt: skip
+        _stage(store, labels, utc_now(), case_name)
+        given, distinct, on_chain = con.execute(_STAGED_COUNTS).fetchone()  # type: ignore[misc]
+        before = _count(store)
+        con.execute("INSERT OR IGNORE INTO labels BY NAME SELECT * FROM incoming_labels")
+        added = _count(store) - before
+        con.execute("DROP TABLE incoming_labels")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {"added": added, "already_stored": distinct - added, "repeated": given - distinct,
+            "on_chain": on_chain, "other_chain": distinct - on_chain}  # fmt: skip
 
 
 def _count(store: LedgerStore) -> int:
@@ -172,7 +205,8 @@ def import_label_file(store: LedgerStore, path: str | Path, format: str | None =
     """Read a label file and store its labels; with a case, the file is first kept there as evidence.
 
     The labels are read from the case's copy, so the bytes stored and logged are
-    the bytes imported. Returns the file's summary (counts, rejected entries)
+    the bytes imported, streamed into the store (see :func:`write_labels`).
+    Returns the file's summary (counts, rejected entries)
     with what the store did (``stored``) and, with a case, the evidence path.
     """
     evidence = None
@@ -183,9 +217,10 @@ def import_label_file(store: LedgerStore, path: str | Path, format: str | None =
         copy, digest = case.evidence.put_copy(source, "".join(source.suffixes[-1:]))
         evidence = case.record(SOURCE_ACTION, case.relative(copy), digest)["object"]
         path = copy
-    result = load_labels(path, format)
-    stored = write_labels(store, result.labels, case.name if case else None)
-    summary = result.summary() | {"db": str(store.path), "stored": stored, "evidence": evidence}
+    source = read_source(path)
+    tally = Tally(source.path, format_of(source, format), source.sha256)
+    stored = write_labels(store, tally.labels_of(stream_entries(source, tally.format)), case.name if case else None)
+    summary = tally.summary() | {"db": str(store.path), "stored": stored, "evidence": evidence}
     if case is not None:
         case.record(IMPORT_ACTION, f"store:{store.path}", hashlib.sha256(canonical_json(summary)).hexdigest())
     return summary
