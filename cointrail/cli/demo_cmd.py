@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from cointrail.amounts import format_amount
 from cointrail.cli.capture_cmd import render_capture
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
@@ -53,12 +54,14 @@ def _in_fiat(value: dict[str, Any] | None) -> str:
 def _render_payers(found: dict[str, Any]) -> list[str]:
     totals = found["totals"]
     fiat = totals.get("fiat")
-    paid_in = f"{totals['amount_coin']} LTC" + (f", about {fiat['value']:,.2f} {fiat['currency']}" if fiat else "")
+    paid_in = format_amount(totals["amount"], "litecoin")
+    paid_in += f", about {fiat['value']:,.2f} {fiat['currency']}" if fiat else ""
     lines = [f"  {totals['payments']} payments ({paid_in}) into the site's "
              f"{len(found['site']['addresses'])} captured addresses, from {totals['payers']} paying wallets; "
              f"{totals['with_service']} traced back to the exchange that funded them:"]  # fmt: skip
     for payer in found["payers"]:
-        paid = f"  • wallet {payer['payer_cluster_id']}: {payer['payments']} payment(s), {payer['total_coin']} LTC"
+        paid = f"  • wallet {payer['payer_cluster_id']}: {payer['payments']} payment(s), "
+        paid += format_amount(payer["total"], "litecoin")
         paid += _in_fiat(payer.get("total_fiat"))
         if payer["funding"]:
             trail = payer["funding"][0]
