@@ -7,6 +7,8 @@ Ledger data speak in scripts, evidence speaks in addresses; both meet here.
 
 from __future__ import annotations
 
+import hashlib
+
 from cointrail.addresses import codecs
 from cointrail.chains import UtxoNetwork, utxo_network
 
@@ -23,6 +25,41 @@ OP_RETURN = 0x6A
 
 def p2pkh_script(key_hash: bytes) -> bytes:
     return bytes([OP_DUP, OP_HASH160, 20]) + key_hash + bytes([OP_EQUALVERIFY, OP_CHECKSIG])
+
+
+# The sizes Bitcoin Core accepts for a public key by its first byte (CPubKey::GetLen): compressed 02/03,
+# uncompressed 04, hybrid 06/07. A P2PK script with anything else is not a key's, and gets no address.
+PUBKEY_SIZES = {2: 33, 3: 33, 4: 65, 6: 65, 7: 65}
+
+
+def hash160(data: bytes) -> bytes:
+    """RIPEMD-160 of SHA-256: what a P2PKH script commits to (pycryptodome where OpenSSL lacks RIPEMD-160)."""
+    digest = hashlib.sha256(data).digest()
+    try:
+        return hashlib.new("ripemd160", digest).digest()
+    except ValueError:
+        from Crypto.Hash import RIPEMD160
+
+        return RIPEMD160.new(digest).digest()
+
+
+def is_pubkey(data: bytes) -> bool:
+    """Whether ``data`` has the size its first byte asks of a public key (not whether it is on the curve)."""
+    return len(data) > 0 and PUBKEY_SIZES.get(data[0]) == len(data)
+
+
+def pubkey_from_hex(text: str) -> bytes | None:
+    """The public key a hex string spells (33 or 65 bytes, as written in a P2PK script), or None."""
+    text = text.strip()
+    if len(text) not in (66, 130) or any(c not in "0123456789abcdefABCDEF" for c in text):
+        return None
+    key = bytes.fromhex(text)
+    return key if is_pubkey(key) else None
+
+
+def p2pk_script(pubkey: bytes) -> bytes:
+    """The pay-to-public-key script of a key: the key pushed, then OP_CHECKSIG."""
+    return bytes([len(pubkey)]) + pubkey + bytes([OP_CHECKSIG])
 
 
 def p2sh_script(script_hash: bytes) -> bytes:

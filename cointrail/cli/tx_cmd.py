@@ -20,7 +20,8 @@ def _input_line(i: dict[str, Any], chain: str) -> str:
     if i["prev_txid"] is None:
         return "    coinbase (newly mined coins and the fees of the block)"
     spent = f"{i['prev_txid']}:{i['prev_vout']}"
-    return f"    {spent}  {i['address'] or '(no address)'}  {format_amount(i['value'], chain)}"
+    key = "  (spends a P2PK output: " + i["p2pk"]["note"] + ")" if i.get("p2pk") else ""
+    return f"    {spent}  {i['address'] or '(no address)'}  {format_amount(i['value'], chain)}{key}"
 
 
 def render_transaction(tx: dict[str, Any]) -> str:
@@ -40,6 +41,8 @@ def render_transaction(tx: dict[str, Any]) -> str:
         spent = f"spent in {o['spent_by']['txid']}" if o["spent_by"] else "unspent"
         to = o["address"] or f"({o['type']})"
         lines.append(f"    {o['n']}: {to}  {format_amount(o['value'], chain)}  {spent}")
+        if o.get("p2pk"):  # a P2PK output, shown under its key's P2PKH address (cointrail.ledger.p2pk)
+            lines.append(f"       P2PK: {o['p2pk']['note']}")
     return "\n".join(lines)
 
 

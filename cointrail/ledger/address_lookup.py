@@ -87,7 +87,7 @@ WITH parties AS ({counterparties})
 SELECT a.address, a.address_id, json_array(
     lower(hex(a.script)), a.script_type, s.received, s.sent, s.outputs_received, s.outputs_spent, s.tx_count,
     lower(hex(f.txid)), s.first_height, s.first_time, lower(hex(l.txid)), s.last_height, s.last_time,
-    coalesce(p.parties, '[]'::JSON)
+    coalesce(p.parties, '[]'::JSON), lower(hex(a.pubkey))
 )::VARCHAR
 FROM (SELECT * FROM address_stats WHERE {mine}) s JOIN addresses a ON a.address_id = s.address_id
 JOIN transactions f ON f.tx_id = s.first_tx_id JOIN transactions l ON l.tx_id = s.last_tx_id
@@ -98,6 +98,7 @@ WHERE a.address IS NOT NULL
 ANSWER_FIELDS = (
     "script_pubkey", "type", "received", "sent", "outputs_received", "outputs_spent", "tx_count",
     "first_txid", "first_height", "first_time", "last_txid", "last_height", "last_time", "counterparties",
+    "pubkey",  # the bare key of an address paid to one (cointrail.ledger.p2pk), else null
 )  # fmt: skip
 PARTY_FIELDS = ("address", "script_pubkey", "type", "transactions", "paid_us", "we_paid")
 
@@ -139,6 +140,11 @@ def _set_stamp(con: duckdb.DuckDBPyConnection, tip: tuple[int, bytes] | None) ->
     con.execute("DELETE FROM meta WHERE key IN (?, ?)", [_STAMP_HEIGHT, _STAMP_HASH])
     if tip is not None:
         con.executemany("INSERT INTO meta VALUES (?, ?)", [[_STAMP_HEIGHT, str(tip[0])], [_STAMP_HASH, tip[1].hex()]])
+
+
+def invalidate(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the stamp: the next refresh builds the table in full (a store upgraded in place)."""
+    _set_stamp(con, None)
 
 
 def is_valid(con: duckdb.DuckDBPyConnection) -> bool:

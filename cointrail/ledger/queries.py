@@ -14,8 +14,9 @@ from collections import defaultdict
 from typing import Any, NamedTuple
 
 from cointrail.addresses import address_for_script, parse_address
+from cointrail.addresses.script import hash160, p2pk_script, p2pkh_script, pubkey_from_hex
 from cointrail.errors import InputError
-from cointrail.ledger import address_lookup
+from cointrail.ledger import address_lookup, p2pk
 from cointrail.ledger.model import display_hash, internal_hash
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 
@@ -25,21 +26,49 @@ def id_list(ids: set[int] | list[int]) -> str:
     return ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"
 
 
-_ADDRESS_ROW = "SELECT address_id, address, script, script_type FROM addresses WHERE address = ?"
+_ADDRESS_ROW = "SELECT address_id, address, script, script_type, {pubkey} FROM addresses WHERE address = ?"
+
+
+def pubkey_column(store: LedgerStore, alias: str = "") -> str:
+    """SQL for an address's bare key (:mod:`cointrail.ledger.p2pk`); NULL in an older store opened read-only."""
+    return f"{alias + '.' if alias else ''}pubkey" if store.has_p2pk_columns else "NULL::BLOB"
+
+
+def key_address(store: LedgerStore, text: str) -> str | None:
+    """The P2PKH address of a public key written in hex (33 or 65 bytes), as explorers list P2PK outputs; or None."""
+    key = pubkey_from_hex(text)
+    return None if key is None else address_for_script(p2pkh_script(hash160(key)), store.chain, store.network)
 
 
 def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes, str]:
-    """(address_id, address, script, script_type) of an address string, or raise.
+    """(address_id, address, script, script_type) of an address string (or a public key in hex), or raise."""
+    return find_address_row(store, text)[:4]  # type: ignore[return-value]
 
-    A bound ``?`` parameter, not the text inlined: measured on addresses of its
-    own, the indexed lookup costs the same either way (an earlier figure of 1.5
-    against 0.65 ms compared a cold lookup with a second one of the same,
-    already loaded, address).
+
+def _row(row: tuple) -> tuple[int, str | None, bytes, str, bytes | None]:
+    return row[0], row[1], bytes(row[2]), row[3], None if row[4] is None else bytes(row[4])
+
+
+def find_address_row(store: LedgerStore, text: str) -> tuple[int, str | None, bytes, str, bytes | None]:
+    """(address_id, address, script, script_type, bare key or None) of an address string, or raise.
+
+    A public key in hex stands for its P2PKH address, under which its P2PK
+    outputs are stored. A bound ``?`` parameter, not the text inlined: measured
+    on addresses of its own, the indexed lookup costs the same either way (an
+    earlier figure of 1.5 against 0.65 ms compared a cold lookup with a second
+    one of the same, already loaded, address).
     """
     text = text.strip()
-    row = store.one(_ADDRESS_ROW, [text])
+    key = pubkey_from_hex(text)
+    if key is not None and not store.has_p2pk_columns:  # a store of the earlier layout, read-only: the P2PK row
+        row = store.one(_ADDRESS_ROW.replace("address = ?", "script = ?").format(pubkey="NULL"), [p2pk_script(key)])
+        if row:
+            return _row(row)
+    text = key_address(store, text) or text
+    sql = _ADDRESS_ROW.format(pubkey=pubkey_column(store))
+    row = store.one(sql, [text])
     if row:
-        return row[0], row[1], bytes(row[2]), row[3]
+        return _row(row)
     parsed = parse_address(text)
     if not parsed.valid:
         raise InputError(f"{text!r} is not a valid address: {parsed.reason}")
@@ -51,9 +80,9 @@ def find_address(store: LedgerStore, text: str) -> tuple[int, str | None, bytes,
     # keeps each script's one canonical string, which its script encodes to.
     for canonical in dict.fromkeys(address_for_script(bytes.fromhex(s), store.chain, store.network) for s in scripts):
         if canonical and canonical != text:
-            row = store.one(_ADDRESS_ROW, [canonical])
+            row = store.one(sql, [canonical])
             if row:
-                return row[0], row[1], bytes(row[2]), row[3]
+                return _row(row)
     raise NotInStoreError(f"{text} never appears in the {store.chain} {store.network} blocks of {store.path}")
 
 
@@ -193,7 +222,7 @@ def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> 
     computed from the ledger by :func:`live_address_info`, which gives the same.
     """
     if counterparties <= address_lookup.STORED_COUNTERPARTIES and store.address_lookup_valid:
-        text = address.strip()
+        text = key_address(store, address) or address.strip()
         row = store.one("SELECT answer FROM address_lookup WHERE address = ?", [text])
         if row is not None:
             return _answer_from_lookup(store, text, row[0], counterparties)
@@ -202,23 +231,30 @@ def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> 
 
 def _answer_from_lookup(store: LedgerStore, name: str, stored: str, counterparties: int) -> dict[str, Any]:
     """address_info's answer from the address's row of ``address_lookup`` (the JSON array it stores)."""
-    fields = dict(zip(address_lookup.ANSWER_FIELDS, json.loads(stored), strict=True))
+    values = json.loads(stored)
+    fields = dict(zip(address_lookup.ANSWER_FIELDS, values + [None] * (len(address_lookup.ANSWER_FIELDS)
+                                                                      - len(values)), strict=True))  # fmt: skip
     seen = [{"txid": display_hash(bytes.fromhex(fields[f"{end}_txid"])), "height": fields[f"{end}_height"],
              "time": fields[f"{end}_time"]} for end in ("first", "last")]  # fmt: skip
     parties = [dict(zip(address_lookup.PARTY_FIELDS, p, strict=True))
                for p in fields["counterparties"][: max(counterparties, 0)]]  # fmt: skip
     counts = (fields["received"], fields["sent"], fields["outputs_received"], fields["outputs_spent"],
               fields["tx_count"])  # fmt: skip
-    return _answer(store, (name, fields["script_pubkey"], fields["type"]), counts, seen[0], seen[1], parties)
+    key = bytes.fromhex(fields["pubkey"]) if fields["pubkey"] else None
+    return _answer(store, (name, fields["script_pubkey"], fields["type"], key), counts, seen[0], seen[1], parties)
 
 
-def _answer(store: LedgerStore, who: tuple[str | None, str, str], counts: tuple[int, int, int, int, int],
-            first: dict[str, Any], last: dict[str, Any], parties: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
-    """The answer's dict, keys in the order ``--json`` prints them, whichever path computed it."""
-    (name, script, kind), (received, sent, n_out, n_in, n_tx) = who, counts
+def _answer(store: LedgerStore, who: tuple[str | None, str, str, bytes | None],
+            counts: tuple[int, int, int, int, int], first: dict[str, Any], last: dict[str, Any],
+            parties: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """The answer's dict, keys in the order ``--json`` prints them, whichever path computed it.
+
+    ``p2pk``: for an address paid to its bare public key, the key, its P2PK script and the note saying so.
+    """
+    (name, script, kind, key), (received, sent, n_out, n_in, n_tx) = who, counts
     return {
         "chain": store.chain, "network": store.network, "address": name, "script_pubkey": script,
-        "type": kind, "received": received, "sent": sent, "balance": received - sent,
+        "type": kind, "p2pk": p2pk.marker(key), "received": received, "sent": sent, "balance": received - sent,
         "outputs_received": n_out, "outputs_spent": n_in, "tx_count": n_tx, "first_seen": first, "last_seen": last,
         "counterparties": parties,
     }  # fmt: skip
@@ -232,7 +268,7 @@ def live_address_info(store: LedgerStore, address: str, counterparties: int = 20
     both sides of its transactions, and the counterparties' addresses take one
     more (two when it has more than two transactions, which must be listed).
     """
-    address_id, name, script, kind = find_address(store, address)
+    address_id, name, script, kind, key = find_address_row(store, address)
     totals = _totals(store, address_id)
     parties: list[dict[str, Any]] = []
     if counterparties > 0:
@@ -242,7 +278,7 @@ def live_address_info(store: LedgerStore, address: str, counterparties: int = 20
         txids = _txids(store, totals)
     first, last = totals.seen(txids)
     counts = (totals.received, totals.sent, totals.outputs_received, totals.outputs_spent, totals.tx_count)
-    return _answer(store, (name, script.hex(), kind), counts, first, last, parties)
+    return _answer(store, (name, script.hex(), kind, key), counts, first, last, parties)
 
 
 def _parse_txid(text: str) -> bytes:
@@ -253,15 +289,28 @@ def _parse_txid(text: str) -> bytes:
 
 
 _TX_OUTPUTS = """
-SELECT o.vout, o.value, a.address, a.script, a.script_type, s.txid, o.spent_by_vin, o.spent_height
+SELECT o.vout, o.value, a.address, a.script, a.script_type, s.txid, o.spent_by_vin, o.spent_height,
+       CASE WHEN {paid_to_key} THEN {pubkey} END
 FROM outputs o JOIN addresses a USING (address_id) LEFT JOIN transactions s ON s.tx_id = o.spent_by_tx_id
 WHERE o.tx_id = ? ORDER BY o.vout
 """
 _TX_INPUTS = """
-SELECT i.vin, p.txid, i.prev_vout, i.value, a.address, i.sequence
+SELECT i.vin, p.txid, i.prev_vout, i.value, a.address, i.sequence, CASE WHEN {paid_to_key} THEN {pubkey} END
 FROM inputs i LEFT JOIN transactions p ON p.tx_id = i.prev_tx_id LEFT JOIN addresses a USING (address_id)
+LEFT JOIN outputs o ON o.tx_id = i.prev_tx_id AND o.vout = i.prev_vout
 WHERE i.tx_id = ? ORDER BY i.vin
 """
+
+
+def _tx_sql(store: LedgerStore, sql: str) -> str:
+    """A query of :func:`transaction`, with the bare key of outputs paid to one (none in an older store)."""
+    current = store.has_p2pk_columns
+    return sql.format(paid_to_key="o.p2pk" if current else "false", pubkey=pubkey_column(store, "a"))
+
+
+def _output_script(script: bytes, kind: str, key: bytes | None) -> tuple[str, str]:
+    """(script hex, type) of an output as paid: a P2PK output's own script, not its key's P2PKH."""
+    return (p2pk_script(key).hex(), "p2pk") if key is not None else (script.hex(), kind)
 
 
 def transaction(store: LedgerStore, txid: str) -> dict[str, Any]:
@@ -275,15 +324,17 @@ def transaction(store: LedgerStore, txid: str) -> dict[str, Any]:
     if row is None:
         raise NotInStoreError(f"transaction {txid.strip()} is not in {store.path}")
     tx_id, height, block_hash, time, position, version, locktime, size, vsize, coinbase, mweb, wtxid = row
-    outputs = [
-        {"n": n, "value": v, "address": a, "script_pubkey": bytes(s).hex(), "type": k,
-         "spent_by": None if st is None else {"txid": display_hash(bytes(st)), "vin": sv, "height": sh}}
-        for n, v, a, s, k, st, sv, sh in store.rows(_TX_OUTPUTS, [tx_id])
-    ]  # fmt: skip
+    outputs = []
+    for n, v, a, s, k, st, sv, sh, key in store.rows(_tx_sql(store, _TX_OUTPUTS), [tx_id]):
+        key = None if key is None else bytes(key)
+        script, kind = _output_script(bytes(s), k, key)
+        outputs.append({"n": n, "value": v, "address": a, "script_pubkey": script, "type": kind,
+                        "p2pk": p2pk.marker(key),
+                        "spent_by": None if st is None else {"txid": display_hash(bytes(st)), "vin": sv, "height": sh}})
     inputs = [
         {"n": n, "prev_txid": None if p is None else display_hash(bytes(p)), "prev_vout": None if coinbase else pv,
-         "value": v, "address": a, "sequence": seq}
-        for n, p, pv, v, a, seq in store.rows(_TX_INPUTS, [tx_id])
+         "value": v, "address": a, "p2pk": p2pk.marker(key), "sequence": seq}
+        for n, p, pv, v, a, seq, key in store.rows(_tx_sql(store, _TX_INPUTS), [tx_id])
     ]  # fmt: skip
     paid_out = sum(o["value"] for o in outputs)
     return {

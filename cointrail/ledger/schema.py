@@ -20,6 +20,9 @@ import duckdb
 
 SCHEMA_VERSION = "1"
 
+# A pay-to-public-key output is stored under the P2PKH address of its key (cointrail.ledger.p2pk): outputs.p2pk
+# marks it, addresses.pubkey keeps the bare key of an address paid that way (NULL otherwise).
+
 # Order matters for Parquet export/import and for comparisons in tests.
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "meta": ("key",),
@@ -82,7 +85,8 @@ CREATE TABLE IF NOT EXISTS addresses (
     script BLOB NOT NULL,
     address VARCHAR USING COMPRESSION uncompressed,
     script_type VARCHAR NOT NULL,
-    first_height INTEGER NOT NULL
+    first_height INTEGER NOT NULL,
+    pubkey BLOB
 );
 CREATE TABLE IF NOT EXISTS outputs (
     chain VARCHAR NOT NULL,
@@ -94,7 +98,8 @@ CREATE TABLE IF NOT EXISTS outputs (
     address_id BIGINT NOT NULL,
     spent_by_tx_id BIGINT,
     spent_by_vin INTEGER,
-    spent_height INTEGER
+    spent_height INTEGER,
+    p2pk BOOLEAN NOT NULL DEFAULT false
 );
 CREATE TABLE IF NOT EXISTS inputs (
     chain VARCHAR NOT NULL,

@@ -20,7 +20,7 @@ import duckdb
 
 from cointrail.chains import utxo_network
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
-from cointrail.ledger import address_lookup, address_stats, partialstate, schema
+from cointrail.ledger import address_lookup, address_stats, p2pk, partialstate, schema
 from cointrail.ledger.address_totals import AddressTotals
 from cointrail.ledger.batch import Batch, from_blocks
 from cointrail.ledger.chainstate import ChainState
@@ -101,11 +101,17 @@ class LedgerStore:
             con.close()
             raise InputError(f"the store {path} holds {stored[0]} {stored[1]}, not {chain} {network}")
         if not read_only:
+            _upgrade_p2pk(con, path, *stored)
             address_stats.ensure(con, *stored)
             address_stats.catch_up(con, *stored)  # the totals a bulk load killed midway left out
             con.execute(schema.INDEXES_DDL)  # rebuilds those a bulk load killed midway left out
             con.execute(schema.RETIRED_INDEXES_DDL)
         return cls(con, path, *stored)
+
+    @functools.cached_property
+    def has_p2pk_columns(self) -> bool:
+        """Whether the store marks P2PK outputs (outputs.p2pk, addresses.pubkey): all but older read-only ones."""
+        return p2pk.is_current(self.con)
 
     @functools.cached_property
     def has_address_stats(self) -> bool:
@@ -227,6 +233,7 @@ class LedgerStore:
             "UPDATE outputs SET spent_by_tx_id = NULL, spent_by_vin = NULL, spent_height = NULL WHERE spent_height > ?",
             [height],
         ))
+        deletions.append((p2pk.FORGET_ROLLED_BACK, []))
         self._lookup_valid = None  # the roll-back may leave the lookup's stamp on the new tip: asked again
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -244,6 +251,16 @@ class LedgerStore:
     def counts(self) -> dict[str, int]:
         """Rows per table: a quick summary of what the store holds."""
         return {t: self.one(f"SELECT count(*) FROM {t}")[0] for t in schema.TABLE_KEYS if t != "meta"}  # type: ignore[index]
+
+
+def _upgrade_p2pk(con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str) -> None:
+    """Bring a store made before P2PK outputs were stored under their key's address to this layout."""
+    try:
+        if p2pk.upgrade(con, chain, network):
+            address_lookup.invalidate(con)  # counterparties that had no address now have one
+    except InputError as error:
+        con.close()
+        raise InputError(f"{path}: {error}") from None
 
 
 def _read_identity(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from cointrail.addresses import address_for_script, classify_script
 from cointrail.errors import IntegrityError
-from cointrail.ledger import address_stats, batch, scriptcolumns
+from cointrail.ledger import address_stats, batch, p2pk, scriptcolumns
 from cointrail.ledger.batch import TX, Batch, hash_column
 from cointrail.ledger.chainstate import Resolution
 from cointrail.ledger.model import display_hash
@@ -66,6 +66,13 @@ FROM b_spends AS s WHERE outputs.tx_id = s.prev_tx_id AND outputs.vout = s.prev_
 """
 
 
+# Addresses stored before the batch that it pays to a bare public key for the first time: their key.
+_KEEP_PUBKEYS = """
+UPDATE addresses SET pubkey = k.pubkey FROM b_keys AS k
+WHERE addresses.address_id = k.address_id AND addresses.pubkey IS NULL
+"""
+
+
 def _check_linkage(store: LedgerStore, rows: batch.BlockRows) -> None:
     tip = store.tip()
     expected_height = tip[0] + 1 if tip else 0
@@ -100,11 +107,12 @@ def write_batch(store: LedgerStore, b: Batch) -> None:
     _check_linkage(store, b.blocks)
     con = store.con
     began = False
+    b, bare = p2pk.keyed(b)  # P2PK outputs get the id of their key's P2PKH address
     try:
         resolved = store.chain_state(b).resolve(b)
         if resolved.unresolved is not None:
             raise _unresolved(b, *resolved.unresolved)
-        tables = _tables(store, b, resolved)
+        tables = _tables(store, b, resolved, bare)
         con.execute("BEGIN TRANSACTION")
         began = True
         for name in ("addresses", "blocks", "transactions", "outputs", "inputs"):
@@ -113,6 +121,10 @@ def write_batch(store: LedgerStore, b: Batch) -> None:
             con.register("b_spends", tables["spends"])
             con.execute(_MARK_SPENT)
             con.unregister("b_spends")
+        if "earlier_keys" in tables:
+            con.register("b_keys", tables["earlier_keys"])
+            con.execute(_KEEP_PUBKEYS)
+            con.unregister("b_keys")
         if not store.defers_address_stats:
             address_stats.add_heights(con, store.chain, store.network, *b.heights)
         con.execute("COMMIT")
@@ -144,15 +156,16 @@ def _nullable(values: npt.NDArray[np.int64], kind: pa.DataType) -> pa.Array:
     return pa.array(values, kind, mask=none) if none.any() else pa.array(values, kind)
 
 
-def _tables(store: LedgerStore, b: Batch, r: Resolution) -> dict[str, pa.Table]:
+def _tables(store: LedgerStore, b: Batch, r: Resolution, bare: p2pk.BareKeys | None) -> dict[str, pa.Table]:
     col = {name: b.column(name) for name in TX}
     n_tx = len(b.tx)
     tx_ids = np.arange(r.first_tx_id, r.first_tx_id + n_tx, dtype=np.int64)
     out_tx = np.repeat(np.arange(n_tx), col["output_count"])
     in_tx = np.repeat(np.arange(n_tx), col["input_count"])
     heights = col["height"]
+    pubkeys, earlier_keys = _pubkeys(r, bare)
     tables = {
-        "addresses": _addresses(store, r, heights[out_tx[r.new_outputs]]),
+        "addresses": _addresses(store, r, heights[out_tx[r.new_outputs]], pubkeys),
         "blocks": _blocks(b.blocks, r.first_tx_id),
         "transactions": pa.table({
             "tx_id": tx_ids, "txid": hash_column(b.txid), "wtxid": hash_column(b.wtxid),
@@ -162,9 +175,11 @@ def _tables(store: LedgerStore, b: Batch, r: Resolution) -> dict[str, pa.Table]:
             "output_count": pa.array(col["output_count"], pa.int32()),
             "is_coinbase": col["is_coinbase"].astype(bool), "has_mweb": col["has_mweb"].astype(bool),
         }),
-        "outputs": _outputs(b, r, out_tx, tx_ids, heights),
+        "outputs": _outputs(b, r, out_tx, tx_ids, heights, bare),
         "inputs": _inputs(b, r, in_tx, tx_ids, heights),
     }  # fmt: skip
+    if earlier_keys is not None:
+        tables["earlier_keys"] = earlier_keys
     if len(r.earlier_spends):
         spends = r.earlier_spends
         tables["spends"] = pa.table({
@@ -175,13 +190,28 @@ def _tables(store: LedgerStore, b: Batch, r: Resolution) -> dict[str, pa.Table]:
     return tables
 
 
-def _addresses(store: LedgerStore, r: Resolution, first_heights: npt.NDArray[np.int64]) -> pa.Table:
+def _pubkeys(r: Resolution, bare: p2pk.BareKeys | None) -> tuple[pa.Array, pa.Table | None]:
+    """The bare key of each new address paid to one (NULL for the others), and of earlier addresses (or None)."""
+    n = len(r.scripts)
+    if bare is None:
+        return pa.nulls(n, pa.binary()), None
+    keys: dict[int, bytes] = {}
+    for address_id, key in zip(r.outputs[bare.outputs, 0].tolist(), bare.pubkeys, strict=True):
+        keys.setdefault(address_id, key)  # one key per address: its HASH160 is the address
+    new = [keys.get(r.first_address_id + i) for i in range(n)]
+    earlier = {a: k for a, k in keys.items() if a < r.first_address_id}
+    table = pa.table({"address_id": pa.array(list(earlier), pa.int64()), "pubkey": pa.array(list(earlier.values()),
+                                                                                             pa.binary())})  # fmt: skip
+    return pa.array(new, pa.binary()), table if earlier else None
+
+
+def _addresses(store: LedgerStore, r: Resolution, first_heights: npt.NDArray[np.int64], pubkeys: pa.Array) -> pa.Table:
     addresses, types = scriptcolumns.describe(r.scripts, store.chain, store.network)
     n = len(r.scripts)
     return pa.table({
         "address_id": np.arange(r.first_address_id, r.first_address_id + n, dtype=np.int64),
         "script": r.scripts, "address": addresses, "script_type": types,
-        "first_height": pa.array(first_heights, pa.int32()),
+        "first_height": pa.array(first_heights, pa.int32()), "pubkey": pubkeys,
     })  # fmt: skip
 
 
@@ -206,14 +236,17 @@ def _positions(counts: npt.NDArray[np.int64], owner: npt.NDArray[np.int64]) -> n
 
 
 def _outputs(b: Batch, r: Resolution, out_tx: npt.NDArray[np.int64], tx_ids: npt.NDArray[np.int64],
-             heights: npt.NDArray[np.int64]) -> pa.Table:  # fmt: skip
+             heights: npt.NDArray[np.int64], bare: p2pk.BareKeys | None) -> pa.Table:  # fmt: skip
     spender = r.outputs[:, 1]
     spent_height = np.where(spender >= 0, heights[np.maximum(spender - r.first_tx_id, 0)], -1)
+    paid_to_key = np.zeros(len(b.outputs), np.bool_)
+    if bare is not None:
+        paid_to_key[bare.outputs] = True
     return pa.table({
         "tx_id": tx_ids[out_tx], "vout": pa.array(_positions(b.column("output_count"), out_tx), pa.int32()),
         "block_height": pa.array(heights[out_tx], pa.int32()), "value": b.outputs[:, 0], "address_id": r.outputs[:, 0],
         "spent_by_tx_id": _nullable(spender, pa.int64()), "spent_by_vin": _nullable(r.outputs[:, 2], pa.int32()),
-        "spent_height": _nullable(spent_height, pa.int32()),
+        "spent_height": _nullable(spent_height, pa.int32()), "p2pk": paid_to_key,
     })  # fmt: skip
 
 

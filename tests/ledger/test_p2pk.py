@@ -1,0 +1,142 @@
+"""Pay-to-public-key outputs are found under the P2PKH address of their key, as explorers show them (issue 13).
+
+On real Bitcoin mainnet blocks 0 and 1 (their node answers in ../shared/data, turned back into raw bytes and
+written as a blk file), and on a litecoind -regtest chain that pays one key both ways and spends its P2PK output.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+from pathlib import Path
+
+import duckdb
+import pytest
+from ledger_compare import first_difference, table_contents
+
+from cointrail.addresses.script import hash160, p2pk_script, p2pkh_script
+from cointrail.cli import main
+from cointrail.errors import InputError
+from cointrail.ledger import schema
+from cointrail.ledger.model import internal_hash
+from cointrail.ledger.p2pk import note
+from cointrail.ledger.queries import address_info
+from cointrail.ledger.store import LedgerStore
+
+ETL = "bitcoin-etl-rpc/test_export_blocks_job/bitcoin"
+GENESIS_KEY = ("04678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c"
+               "384df7ba0b8d578a4c702b6bf11d5f")  # fmt: skip
+GENESIS_ADDRESS = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+BLOCK1_ADDRESS = "12c6DSiU4Rq3P4ZxziKxzrL5LmMBrzjrJX"
+GENESIS_COINBASE = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"
+
+
+def _raw(info: dict) -> bytes:
+    """A node's verbose getblock answer as raw bytes: the header's fields, then each transaction's hex."""
+    header = struct.pack("<i32s32sIII", info["version"], internal_hash(info.get("previousblockhash", "00" * 32)),
+                         internal_hash(info["merkleroot"]), info["time"], int(info["bits"], 16), info["nonce"])
+    return header + bytes((len(info["tx"]),)) + b"".join(bytes.fromhex(tx["hex"]) for tx in info["tx"])
+
+
+@pytest.fixture(scope="module")
+def mainnet_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Mainnet blocks 0 and 1, ingested from a blk file as a node writes it."""
+    blocks = tmp_path_factory.mktemp("mainnet-blocks")
+    records = b""
+    for height in (0, 1):
+        (answer,) = (shared_data / ETL / f"block_{height}").glob("rpc_response_getblock_*_2.json")
+        raw = _raw(json.loads(answer.read_text()))
+        records += bytes.fromhex("f9beb4d9") + struct.pack("<I", len(raw)) + raw
+    (blocks / "blk00000.dat").write_bytes(records)
+    db = blocks / "ledger.duckdb"
+    assert main(["ingest", "--chain", "bitcoin", "--network", "mainnet", "--blocks", str(blocks), "--db", str(db)]) == 0
+    return db
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_genesis_coinbase_is_found_under_its_keys_address(mainnet_store, capsys):
+    info = _json(capsys, "address-info", GENESIS_ADDRESS, "--db", str(mainnet_store))
+    assert (info["address"], info["type"], info["received"], info["tx_count"]) == (GENESIS_ADDRESS, "p2pkh",
+                                                                                   50 * 10**8, 1)  # fmt: skip
+    assert info["first_seen"] == info["last_seen"] and info["first_seen"]["txid"] == GENESIS_COINBASE
+    assert info["p2pk"] == {"pubkey": GENESIS_KEY, "script_pubkey": f"41{GENESIS_KEY}ac", "note": note(GENESIS_KEY)}
+    assert "paid to the bare public key 04678afd" in info["p2pk"]["note"]
+    assert "shown under its P2PKH address as explorers do" in info["p2pk"]["note"]
+    assert _json(capsys, "address-info", GENESIS_KEY, "--db", str(mainnet_store)) == info  # the key itself, in hex
+    assert main(["address-info", GENESIS_ADDRESS, "--db", str(mainnet_store)]) == 0
+    text = capsys.readouterr().out
+    assert GENESIS_ADDRESS in text and f"P2PK: {note(GENESIS_KEY)}" in text
+
+
+def test_block_1s_coinbase_too_and_the_serving_index_gives_the_same_answers(mainnet_store, capsys):
+    live = _json(capsys, "address-info", BLOCK1_ADDRESS, "--db", str(mainnet_store))
+    assert live["p2pk"] is not None and live["received"] == 50 * 10**8
+    assert main(["store", "index", "--db", str(mainnet_store)]) == 0
+    for address in (BLOCK1_ADDRESS, GENESIS_ADDRESS):
+        served = _json(capsys, "address-info", address, "--db", str(mainnet_store))
+        assert served["p2pk"] is not None
+    assert _json(capsys, "address-info", BLOCK1_ADDRESS, "--db", str(mainnet_store)) == live
+
+
+def test_the_transaction_shows_the_output_as_paid_to_the_key(mainnet_store, capsys):
+    tx = _json(capsys, "tx", GENESIS_COINBASE, "--db", str(mainnet_store))
+    (out,) = tx["outputs"]
+    assert (out["address"], out["type"], out["script_pubkey"]) == (GENESIS_ADDRESS, "p2pk", f"41{GENESIS_KEY}ac")
+    assert out["p2pk"]["pubkey"] == GENESIS_KEY
+    assert main(["tx", GENESIS_COINBASE, "--db", str(mainnet_store)]) == 0
+    assert "P2PK: paid to the bare public key 04678afd" in capsys.readouterr().out
+
+
+def test_a_key_in_hex_that_is_not_in_the_store_is_named_as_its_address(mainnet_store, capsys):
+    compressed = "02" + GENESIS_KEY[2:66]
+    assert main(["address-info", compressed, "--db", str(mainnet_store)]) == 1
+    assert "never appears" in capsys.readouterr().err
+
+
+def _downgrade(db: Path) -> None:
+    """Turn a store back into the earlier layout: P2PK scripts as their own addresses, no marker columns."""
+    with LedgerStore.open(db) as store:
+        keys = store.rows("SELECT address_id, pubkey FROM addresses WHERE pubkey IS NOT NULL")
+        for address_id, key in keys:
+            store.con.execute("UPDATE addresses SET script = ?, address = NULL, script_type = 'p2pk' "
+                              "WHERE address_id = ?", [p2pk_script(bytes(key)), address_id])  # fmt: skip
+        store.con.execute(schema.DROP_INDEXES_DDL)
+        store.con.execute("ALTER TABLE outputs DROP COLUMN p2pk")
+        store.con.execute("ALTER TABLE addresses DROP COLUMN pubkey")
+        store.con.execute(schema.INDEXES_DDL)
+
+
+def test_a_store_of_the_earlier_layout_is_upgraded_in_place_to_what_an_ingest_gives(mainnet_store, tmp_path):
+    old = tmp_path / "old.duckdb"
+    shutil.copy(mainnet_store, old)
+    _downgrade(old)
+    with LedgerStore.open(old, read_only=True) as store:  # read as it is: the earlier answer, no error
+        assert not store.has_p2pk_columns
+        assert address_info(store, GENESIS_KEY)["received"] == 50 * 10**8  # the key finds its row of that layout
+    with LedgerStore.open(old) as store:  # opened for writing: upgraded
+        assert not store.address_lookup_valid  # its answers named no address for the keys: built again when asked
+    upgraded, fresh = table_contents(old), table_contents(mainnet_store)
+    del upgraded["meta"], fresh["meta"]
+    assert first_difference(upgraded, fresh) is None
+
+
+def test_an_earlier_store_that_split_one_key_under_two_ids_asks_for_a_new_ingest(mainnet_store, tmp_path):
+    old = tmp_path / "old.duckdb"
+    shutil.copy(mainnet_store, old)
+    _downgrade(old)
+    with LedgerStore.open(old) as store:
+        pass  # upgraded: then split the genesis key again, as the earlier layout would have after a P2PKH payment
+    _downgrade(old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("INSERT INTO addresses VALUES ('bitcoin', 'mainnet', 2, ?, ?, 'p2pkh', 1)",
+                    [p2pkh_script(hash160(bytes.fromhex(GENESIS_KEY))), GENESIS_ADDRESS])  # fmt: skip
+    with pytest.raises(InputError, match="Ingest the chain again into a new store"):
+        LedgerStore.open(old)
+    with LedgerStore.open(old, read_only=True) as store:  # still readable
+        assert store.tip() is not None
