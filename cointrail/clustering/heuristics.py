@@ -22,6 +22,7 @@ from cointrail.heuristics.coinjoin import (
     COINJOIN,
     COLLABORATIVE_RULES,
     DEFAULT_RULES,
+    POSSIBLY_COLLABORATIVE,
     CoinJoinRule,
     EqualOutputRule,
     PayJoinRule,
@@ -40,7 +41,6 @@ DEFAULT_HEURISTICS: tuple[str, ...] = (multi_input.NAME, "change-round-amount", 
 # The CoinJoin prefilter: the fewest equal outputs any rule needs, and Wasabi 2's input count.
 MIN_EQUAL_OUTPUTS = EqualOutputRule().min_equal_outputs
 MIN_COINJOIN_INPUTS = 50
-PAYJOIN_MAX_INPUTS = PayJoinRule().max_inputs
 
 
 def parse_heuristics(text: str | None) -> tuple[str, ...]:
@@ -84,12 +84,24 @@ def find_detections(source: LedgerArrays, lo: int, hi: int,
     rules, collaborative = rules_for(chain)
     coinjoins: list[CoinJoinFinding] = []
     others: list[CoinJoinFinding] = []
-    for tx_id, rtx in source.coinjoin_candidates(lo, hi, MIN_EQUAL_OUTPUTS, MIN_COINJOIN_INPUTS, PAYJOIN_MAX_INPUTS):
+    for tx_id, rtx in source.coinjoin_candidates(lo, hi, MIN_EQUAL_OUTPUTS, MIN_COINJOIN_INPUTS):
         found = detect_collaborative(rtx, rules, collaborative)
         if found is not None:
             (coinjoins if found.kind == COINJOIN else others).append(
                 CoinJoinFinding(tx_id, found.rule, found.evidence, found.kind, found.participants))
-    return coinjoins, others
+    others += _payjoins(source, lo, hi, collaborative)
+    return coinjoins, sorted(others, key=lambda f: f.tx_id)
+
+
+def _payjoins(source: LedgerArrays, lo: int, hi: int, rules: tuple[CoinJoinRule, ...]) -> list[CoinJoinFinding]:
+    """The PayJoin rule, set-based in the store: two-output payments are too many to read one by one."""
+    rule = next((r for r in rules if isinstance(r, PayJoinRule)), None)
+    if rule is None:
+        return []
+    signs = source.payjoin_signs(lo, hi, rule.max_inputs)
+    return [CoinJoinFinding(tx_id, rule.name, rule.evidence(n, scripts, kind, smaller, smallest),
+                            POSSIBLY_COLLABORATIVE, 2)
+            for tx_id, n, scripts, kind, smaller, smallest in signs]  # fmt: skip
 
 
 def find_coinjoins(source: LedgerArrays, lo: int, hi: int, chain: str | None = None) -> list[CoinJoinFinding]:

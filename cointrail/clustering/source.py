@@ -54,8 +54,10 @@ class LedgerArrays(Protocol):
     def payment_outputs(self, lo: int, hi: int) -> TxOutputs: ...
 
     def coinjoin_candidates(
-        self, lo: int, hi: int, min_equal: int, min_inputs: int, payjoin_max_inputs: int = 0
+        self, lo: int, hi: int, min_equal: int, min_inputs: int
     ) -> list[tuple[int, ResolvedTransaction]]: ...
+
+    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[tuple[int, int, int, str, int, int]]: ...
 
 
 def arrow_table(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pa.Table:
@@ -95,19 +97,27 @@ class DuckDBLedgerArrays:
         return TxOutputs(*(_column(table, c) for c in names))
 
     def coinjoin_candidates(
-        self, lo: int, hi: int, min_equal: int, min_inputs: int, payjoin_max_inputs: int = 0
+        self, lo: int, hi: int, min_equal: int, min_inputs: int
     ) -> list[tuple[int, ResolvedTransaction]]:
-        """Transactions a CoinJoin or collaborative rule could flag, prefiltered in SQL, with their spent outputs.
+        """Transactions a CoinJoin or small-join rule could flag, prefiltered in SQL, with their spent outputs.
 
         Only these leave the database: a group of at least ``min_equal`` equal
         outputs; or some equal outputs, two inputs or more, and at most one other
-        output per equal one plus one; or at least ``min_inputs`` inputs; or a
-        two-output payment of 2..``payjoin_max_inputs`` inputs whose smaller
-        output is at least its smallest input (the PayJoin sign).
+        output per equal one plus one; or at least ``min_inputs`` inputs.
         """
-        params = {"lo": lo, "hi": hi, "min_equal": min_equal, "min_inputs": min_inputs, "pj": payjoin_max_inputs}
+        params = {"lo": lo, "hi": hi, "min_equal": min_equal, "min_inputs": min_inputs}
         ids = [tx_id for (tx_id,) in self.con.execute(_CANDIDATES, params).fetchall()]
         return list(zip(ids, self._resolved_many(ids, lo, hi), strict=True))
+
+    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[tuple[int, int, int, str, int, int]]:
+        """Two-output payments with the PayJoin sign, found in SQL alone (they are many: no transaction is read).
+
+        (tx_id, inputs, distinct input scripts, their script type, smaller output, smallest input) of each
+        transaction of two unequal outputs and 2..``max_inputs`` inputs, all of known scripts of one type and at
+        least two different ones, paying no input's script, whose smaller output is at least its smallest
+        input: :class:`~cointrail.heuristics.collaborative.PayJoinRule`, set-based.
+        """
+        return self.con.execute(_PAYJOIN, {"lo": lo, "hi": hi, "most": max_inputs}).fetchall()
 
     def _resolved_many(self, ids: list[int], lo: int, hi: int) -> list[ResolvedTransaction]:
         """The candidates with their inputs' spent outputs: three set-based queries, not three per transaction."""
@@ -157,8 +167,7 @@ FROM inputs i LEFT JOIN transactions p ON p.tx_id = i.prev_tx_id LEFT JOIN addre
 WHERE i.block_height BETWEEN ? AND ? AND i.tx_id IN (SELECT tx_id FROM cj_ids) ORDER BY i.tx_id, i.vin
 """
 
-# The cheap prefilter (issue 12): equal-output groups are counted once per (tx, value); the PayJoin sign needs
-# the smallest input and output of two-output transactions with a few inputs only.
+# The cheap prefilter (issue 12): equal-output groups are counted once per (tx, value).
 _CANDIDATES = """
 WITH t AS (
     SELECT tx_id, input_count, output_count FROM transactions
@@ -168,23 +177,35 @@ WITH t AS (
         SELECT tx_id, count(*) AS n FROM outputs WHERE block_height BETWEEN $lo AND $hi
         GROUP BY tx_id, value HAVING count(*) >= 2
     ) GROUP BY tx_id
-), pj AS (
-    SELECT tx_id FROM t WHERE output_count = 2 AND input_count BETWEEN 2 AND $pj
 )
 SELECT tx_id FROM eq JOIN t USING (tx_id)
 WHERE eq.largest >= $min_equal OR (t.input_count >= 2 AND t.output_count <= 2 * eq.equal + 1)
 UNION
 SELECT tx_id FROM t WHERE input_count >= $min_inputs
-UNION
-SELECT tx_id FROM (
-    SELECT tx_id, min(value) AS smallest FROM outputs
-    WHERE block_height BETWEEN $lo AND $hi AND tx_id IN (SELECT tx_id FROM pj) GROUP BY tx_id
-) o JOIN (
-    SELECT tx_id, min(value) AS smallest, count(DISTINCT address_id) AS scripts FROM inputs
-    WHERE block_height BETWEEN $lo AND $hi AND tx_id IN (SELECT tx_id FROM pj) GROUP BY tx_id
-) i USING (tx_id)
-WHERE o.smallest >= i.smallest AND i.scripts >= 2
 ORDER BY tx_id
+"""
+
+_PAYJOIN = """
+WITH pj AS (
+    SELECT tx_id, input_count FROM transactions
+    WHERE block_height BETWEEN $lo AND $hi AND NOT is_coinbase AND output_count = 2 AND input_count BETWEEN 2 AND $most
+), o AS (
+    SELECT tx_id, min(value) AS smallest, max(value) AS largest FROM outputs
+    WHERE block_height BETWEEN $lo AND $hi AND tx_id IN (SELECT tx_id FROM pj) GROUP BY tx_id
+), i AS (
+    SELECT i.tx_id, min(i.value) AS smallest, count(DISTINCT i.address_id) AS scripts, count(i.address_id) AS known,
+           min(a.script_type) AS kind, max(a.script_type) AS other_kind
+    FROM inputs i LEFT JOIN addresses a USING (address_id)
+    WHERE i.block_height BETWEEN $lo AND $hi AND i.tx_id IN (SELECT tx_id FROM pj) GROUP BY i.tx_id
+), back AS (
+    SELECT DISTINCT o.tx_id FROM outputs o JOIN inputs i ON i.tx_id = o.tx_id AND i.address_id = o.address_id
+    WHERE o.block_height BETWEEN $lo AND $hi AND o.tx_id IN (SELECT tx_id FROM pj)
+)
+SELECT pj.tx_id, pj.input_count, i.scripts, i.kind, o.smallest, i.smallest FROM pj JOIN o USING (tx_id)
+JOIN i USING (tx_id)
+WHERE o.smallest >= i.smallest AND o.smallest < o.largest AND i.scripts >= 2 AND i.known = pj.input_count
+  AND i.kind = i.other_kind AND pj.tx_id NOT IN (SELECT tx_id FROM back)
+ORDER BY pj.tx_id
 """
 
 _PAYMENT_OUTPUTS = """

@@ -51,17 +51,23 @@ class PayJoinRule:
             return None
         if {out.script_pubkey for out in rtx.spent} & {out.script_pubkey for out in rtx.tx.outputs}:
             return None  # pays back to an input address: its change is plain, a wallet of its own
-        if min(outs) < min(ins):
-            return None
+        if min(outs) < min(ins) or outs[0] == outs[1]:
+            return None  # two equal outputs are the small-join rule's
         (kind,) = script_types(rtx.spent)
-        return finding(rtx, self, (
-            f"2 outputs, paid from {len(ins)} inputs of {distinct_scripts(rtx.spent)} different {kind} scripts; "
-            f"the smaller output ({amount(min(outs), self.unit)}) is at least the smallest input "
-            f"({amount(min(ins), self.unit)}), so whichever output is the payment, one input was not needed to "
-            "pay it (the unnecessary-input heuristic, Ghesmati et al. 2021). A wallet paying alone rarely adds such "
-            "a coin; the receiver of a PayJoin (BIP78) adds exactly one, of the sender's script type. Possibly two "
-            "owners: the inputs are not merged."
-        ), 2, POSSIBLY_COLLABORATIVE)
+        words = self.evidence(len(ins), distinct_scripts(rtx.spent), kind, min(outs), min(ins))
+        return finding(rtx, self, words, 2, POSSIBLY_COLLABORATIVE)
+
+    def evidence(self, inputs: int, scripts: int, kind: str, smaller_output: int, smallest_input: int) -> str:
+        """The finding in words (also for the store's set-based check, which sees the same facts)."""
+        return (
+            f"2 outputs, paid from {inputs} inputs of {scripts} different {kind} scripts; the smaller output "
+            f"({amount(smaller_output, self.unit)}) is at least the smallest input "
+            f"({amount(smallest_input, self.unit)}), so whichever output is the payment, one input was not needed "
+            "to pay it (the unnecessary-input "
+            "heuristic, Ghesmati et al. 2021). A wallet paying alone rarely adds such a coin; the receiver of a "
+            "PayJoin (BIP78) adds exactly one, of the sender's script type. Possibly two owners: the inputs are not "
+            "merged."
+        )
 
 
 @dataclass(frozen=True)

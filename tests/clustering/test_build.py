@@ -141,3 +141,31 @@ def test_a_rolled_back_chain_is_clustered_again_from_scratch(chain: ChainBuilder
     chain.store.rollback_to(1)  # a reorganisation removed the co-spend
     summary = build_clusters(chain.store, heuristics)
     assert summary["mode"] == "full" and not _same(chain, "a1", "a2")
+
+
+def test_the_set_based_payjoin_check_agrees_with_the_rule(chain: ChainBuilder):
+    """The store finds PayJoin signs in SQL (two-output payments are too many to read one by one): on random
+    two-output payments of 1-5 inputs it flags exactly what PayJoinRule flags on each resolved transaction."""
+    from cointrail.clustering.heuristics import find_detections
+    from cointrail.clustering.source import DuckDBLedgerArrays
+    from cointrail.heuristics.coinjoin import PayJoinRule
+
+    rng = np.random.default_rng(78)
+    names = [f"c{i}" for i in range(120)]
+    _fund(chain, *names)
+    unspent, txs = list(range(120)), []
+    for k in range(30):
+        picked = [unspent.pop(int(rng.integers(len(unspent)))) for _ in range(int(rng.integers(1, 6)))]
+        total = COIN * len(picked)
+        first = int(rng.integers(COIN // 10, total - COIN // 10))
+        if k % 7 == 0:
+            chain.kinds[f"legacy{k}"] = "p2pkh"
+        pays = [(f"legacy{k}" if k % 7 == 0 else f"o{k}", first), (f"r{k}", total - first - 1000)]
+        txs.append(chain.tx(f"t{k}", [("fund", i) for i in picked], pays))
+    chain.block(*txs)
+    source = DuckDBLedgerArrays(chain.store.con)
+    _, collaborative = find_detections(source, 0, chain.height, "litecoin")
+    query = "SELECT tx_id FROM transactions WHERE block_height = 2 AND NOT is_coinbase"
+    ids = [tx_id for (tx_id,) in chain.store.con.execute(query).fetchall()]
+    expected = {i for i, rtx in zip(ids, source._resolved_many(ids, 2, 2), strict=True) if PayJoinRule().detect(rtx)}
+    assert {f.tx_id for f in collaborative if f.rule == "payjoin"} == expected and expected
