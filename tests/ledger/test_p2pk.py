@@ -9,19 +9,23 @@ from __future__ import annotations
 import json
 import shutil
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 from ledger_compare import first_difference, table_contents
+from node import RegtestNode, litecoind_available, send_to_script
 
 from cointrail.addresses.script import hash160, p2pk_script, p2pkh_script
 from cointrail.cli import main
 from cointrail.errors import InputError
-from cointrail.ledger import schema
+from cointrail.ledger import batch, schema
+from cointrail.ledger.ingest import RpcSource
 from cointrail.ledger.model import internal_hash
 from cointrail.ledger.p2pk import note
 from cointrail.ledger.queries import address_info
+from cointrail.ledger.rpc import connect
 from cointrail.ledger.store import LedgerStore
 
 ETL = "bitcoin-etl-rpc/test_export_blocks_job/bitcoin"
@@ -140,3 +144,79 @@ def test_an_earlier_store_that_split_one_key_under_two_ids_asks_for_a_new_ingest
         LedgerStore.open(old)
     with LedgerStore.open(old, read_only=True) as store:  # still readable
         assert store.tip() is not None
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RegtestNode, str, str, str]]:
+    """A regtest chain that pays one key as P2PKH (height 102), then bare (103), then spends the bare output (104).
+
+    Yields the node, the key's address, the key (hex) and the spending transaction.
+    """
+    if not litecoind_available():
+        pytest.skip("litecoind is not installed (scripts/system-deps.sh installs Debian's litecoind)")
+    node = RegtestNode(tmp_path_factory.mktemp("p2pk-node")).start()
+    try:
+        node.rpc("createwallet", "miner")
+        node.mine(101)
+        address = node.rpc("getnewaddress", "", "legacy", wallet="miner")
+        key = node.rpc("getaddressinfo", address, wallet="miner")["pubkey"]
+        node.rpc("sendtoaddress", address, 1.5, wallet="miner")
+        node.mine(1)
+        paid = send_to_script(node, "miner", f"21{key}ac", 200_000_000)
+        node.mine(1)
+        vout = next(o["n"] for o in node.rpc("getrawtransaction", paid, True)["vout"] if o["scriptPubKey"]["hex"]
+                    == f"21{key}ac")  # fmt: skip
+        spend = node.rpc("createrawtransaction", [{"txid": paid, "vout": vout}],
+                         [{node.rpc("getnewaddress", wallet="miner"): "1.999"}])  # fmt: skip
+        signed = node.rpc("signrawtransactionwithwallet", spend, wallet="miner")
+        assert signed["complete"], signed
+        spent = node.rpc("sendrawtransaction", signed["hex"])
+        node.mine(2)
+        yield node, address, key, spent
+    finally:
+        node.stop()
+
+
+def _regtest_ingest(node: RegtestNode, db: Path, *extra: str) -> int:
+    return main(["ingest", "--chain", "litecoin", "--network", "regtest", "--rpc", node.url, "--cookie",
+                 str(node.cookie), "--db", str(db), *extra])  # fmt: skip
+
+
+def _stored_to(node: RegtestNode, db: Path, height: int) -> None:
+    """A store of blocks 0..height, written as one batch."""
+    rpc = connect(node.url, node.cookie)
+    with LedgerStore.open(db, "litecoin", "regtest") as store:
+        store.append_batch(batch.from_raw(list(RpcSource(rpc).raw_blocks(0, height))))
+    rpc.close()
+
+
+def test_one_key_paid_both_ways_is_one_address_and_its_bare_output_is_spent_from_it(mixed, tmp_path, capsys):
+    node, address, key, spent = mixed
+    db = tmp_path / "s.duckdb"
+    assert _regtest_ingest(node, db) == 0
+    info = _json(capsys, "address-info", address, "--db", str(db))
+    assert (info["received"], info["sent"], info["outputs_received"], info["tx_count"]) == (
+        350_000_000, 200_000_000, 2, 3)  # fmt: skip
+    assert info["p2pk"]["pubkey"] == key and info["type"] == "p2pkh"
+    assert _json(capsys, "address-info", key, "--db", str(db)) == info
+    tx = _json(capsys, "tx", spent, "--db", str(db))
+    (spending,) = tx["inputs"]
+    assert spending["address"] == address and spending["p2pk"]["pubkey"] == key
+
+
+def test_an_incremental_ingest_and_a_roll_back_give_what_a_fresh_ingest_gives(mixed, tmp_path):
+    node, *_ = mixed
+    fresh = tmp_path / "fresh.duckdb"
+    assert _regtest_ingest(node, fresh) == 0
+    step = tmp_path / "step.duckdb"  # to 102 (the P2PKH payment), then the rest: the key's id gets its pubkey later
+    _stored_to(node, step, 102)
+    assert _regtest_ingest(node, step, "--batch-blocks", "1") == 0
+    assert first_difference(table_contents(step, without_source=True), table_contents(fresh, without_source=True)) \
+        is None
+    with LedgerStore.open(step) as store:
+        store.rollback_to(102)  # the bare payment and its spend go: so does the key
+        assert store.one("SELECT count(*) FROM addresses WHERE pubkey IS NOT NULL") == (1,)  # the genesis key's
+    short = tmp_path / "short.duckdb"
+    _stored_to(node, short, 102)
+    assert first_difference(table_contents(step, without_source=True), table_contents(short, without_source=True)) \
+        is None
