@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from cointrail.errors import InputError
-from cointrail.ledger import address_lookup, address_stats, schema
+from cointrail.ledger import address_lookup, address_stats, p2pk, schema
 from cointrail.ledger.address_lookup import refresh_address_lookup
 from cointrail.ledger.store import LedgerStore
 
@@ -71,7 +71,13 @@ def import_parquet(directory: str | Path, db: str | Path) -> dict[str, Any]:
             if table == "address_stats" and _columns_of(store.con, source) != address_stats.columns(store.con):
                 address_stats.rebuild(store.con, chain, network)  # an older version's export: derived from the rows
                 continue
-            store.con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{_sql_path(source)}')")
+            # By name: an earlier version's export lacks the newest columns, which take their defaults.
+            store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet('{_sql_path(source)}')")
+        try:
+            p2pk.merge_legacy(store.con, chain, network)  # an export of the earlier P2PK layout
+        except InputError:
+            store.con.execute("ROLLBACK")
+            raise
         store.con.execute("COMMIT")
         if address_lookup.was_built(store.con):  # the exported store had the (opt-in) serving index:
             refresh_address_lookup(store)  # derived, never exported, so computed from the imported rows

@@ -24,6 +24,7 @@ from cointrail.ledger import batch, schema
 from cointrail.ledger.ingest import RpcSource
 from cointrail.ledger.model import internal_hash
 from cointrail.ledger.p2pk import note
+from cointrail.ledger.parquet import export_parquet, import_parquet
 from cointrail.ledger.queries import address_info
 from cointrail.ledger.rpc import connect
 from cointrail.ledger.store import LedgerStore
@@ -220,3 +221,16 @@ def test_an_incremental_ingest_and_a_roll_back_give_what_a_fresh_ingest_gives(mi
     _stored_to(node, short, 102)
     assert first_difference(table_contents(step, without_source=True), table_contents(short, without_source=True)) \
         is None
+
+
+def test_an_export_of_the_earlier_layout_imports_as_an_ingest_gives(mainnet_store, tmp_path):
+    old = tmp_path / "old.duckdb"
+    shutil.copy(mainnet_store, old)
+    _downgrade(old)
+    with LedgerStore.open(old, read_only=True) as store:
+        export_parquet(store, tmp_path / "export")
+    imported = tmp_path / "imported.duckdb"
+    import_parquet(tmp_path / "export", imported)
+    ours, fresh = table_contents(imported), table_contents(mainnet_store)
+    del ours["meta"], fresh["meta"]
+    assert first_difference(ours, fresh) is None
