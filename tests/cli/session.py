@@ -125,7 +125,10 @@ def fresh_store_job(s: Session) -> None:
     s.run("store index", "store", "index", "--db", db)
     s.run("prices import", "prices", "import", str(Path(f["workdir"]) / "demo-ltc-usd.csv"), "--db", db)
     s.run("labels import", "labels", "import", str(Path(f["workdir"]) / "demo-exchanges.tagpack.yaml"), "--db", db)
-    s.run("store export", "store", "export", "--db", db, "--parquet", str(s.tmp / "parquet"))
+    parquet = str(s.tmp / "parquet")
+    s.run("store export", "store", "export", "--db", db, "--parquet", parquet)
+    s.run("store import", "store", "import", "--db", str(s.tmp / "imported.duckdb"), "--parquet", parquet)
+    s.run("label rebuild", "label", "rebuild", "--case", f["case"], "--cases-dir", f["cases"], "--db", db)
 
 
 def capture_job(s: Session) -> None:
