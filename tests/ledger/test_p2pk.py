@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 from ledger_compare import first_difference, table_contents
 from node import RegtestNode, litecoind_available, send_to_script
@@ -234,3 +235,20 @@ def test_an_export_of_the_earlier_layout_imports_as_an_ingest_gives(mainnet_stor
     ours, fresh = table_contents(imported), table_contents(mainnet_store)
     del ours["meta"], fresh["meta"]
     assert first_difference(ours, fresh) is None
+
+
+def test_the_web_address_page_says_the_output_was_paid_to_the_bare_key(mainnet_store, tmp_path):
+    from cointrail.cases.case import create_case
+    from cointrail.report.source import default_store
+    from cointrail.web import Security, Workspace, create_app
+    from cointrail.web.server import serve_in_thread
+
+    case = create_case("p2pk", tmp_path / "cases", operator="Tester")
+    default_store(case).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(mainnet_store, default_store(case))
+    workspace = Workspace(case.folder.parent, "Tester", case.name)
+    with serve_in_thread(lambda port: create_app(workspace, Security.for_bind("127.0.0.1", port))) as served:
+        page = httpx.get(f"{served.url}/cases/p2pk/address/{GENESIS_ADDRESS}", timeout=30)
+        api = httpx.get(f"{served.url}/api/cases/p2pk/address/{GENESIS_KEY}", timeout=30)
+    assert page.status_code == 200 and f"P2PK: {note(GENESIS_KEY)}" in page.text
+    assert api.json()["info"]["p2pk"]["pubkey"] == GENESIS_KEY and api.json()["info"]["address"] == GENESIS_ADDRESS
