@@ -9,7 +9,7 @@ import click
 
 from cointrail.addresses import parse_address
 from cointrail.addresses.glossary import describe_type
-from cointrail.cli.output import emit, json_option
+from cointrail.cli.output import emit, json_option, network_words
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
 
 
@@ -24,7 +24,7 @@ def render_address(item: dict[str, Any]) -> str:
     lines = [f"✓ {item['input']}"]
     if item["normalized"] and item["normalized"] != item["input"].strip():
         lines.append(f"  written canonically: {item['normalized']}")
-    lines.append(f"  chain(s): {', '.join(item['chains'])}  ·  network: {item['network']}")
+    lines.append(f"  chain(s): {', '.join(item['chains'])}  ·  network: {network_words(item['network'])}")
     lines.append(f"  type: {item['type']} — {describe_type(item['type'])}")
     if item["script_pubkey"]:
         lines.append(f"  output script (scriptPubKey): {item['script_pubkey']}")

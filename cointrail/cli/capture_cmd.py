@@ -13,7 +13,7 @@ from rich.console import Console
 from cointrail.capture import CaptureOptions, capture_url
 from cointrail.cases import open_case
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
-from cointrail.cli.output import emit, json_option, stderr_is_terminal
+from cointrail.cli.output import emit, json_option, network_words, stderr_is_terminal
 from cointrail.errors import EXIT_OK
 
 SOURCE_WORDS = {"http-response": "page source", "rendered-dom": "rendered page", "qr-code": "QR code",
@@ -36,7 +36,7 @@ def render_addresses(addresses: list[dict[str, Any]], mentions: int) -> list[str
         where += f" ({pages})" if pages else ""
         amount = f"  asks {', '.join(item['amounts'])}" if item["amounts"] else ""
         lines.append(f"    {item['address']}")
-        lines.append(f"      {'/'.join(item['chains'])} {item['network']} {item['type']}  ·  "
+        lines.append(f"      {'/'.join(item['chains'])} {network_words(item['network'])} {item['type']}  ·  "
                      f"seen {item['mentions']}× in {where}{amount}")
         lines += [f"      hidden: {trick}" for trick in item["tricks"]]
         if item["private"]:

@@ -9,7 +9,7 @@ import click
 
 from cointrail.amounts import format_amount
 from cointrail.cli.capture_cmd import render_capture
-from cointrail.cli.output import emit, json_option
+from cointrail.cli.output import emit, json_option, network_words
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
 
 
@@ -22,7 +22,7 @@ def _render_checks(checks: list[dict[str, Any]]) -> list[str]:
     for item in checks:
         mark = "✓" if item["valid"] else "✗"
         lines.append(f"  {mark} {item['normalized'] or item['input']}: {', '.join(item['chains'])} "
-                     f"({item['network']}, {item['type']})")
+                     f"({network_words(item['network'])}, {item['type']})")
         lines += [f"      {note}" for note in item["notes"] if note not in said]  # each note once
         said.update(item["notes"])
     return lines

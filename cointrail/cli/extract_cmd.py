@@ -13,7 +13,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from cointrail.cli.output import emit, json_option, stderr_is_terminal
+from cointrail.cli.output import emit, json_option, network_words, stderr_is_terminal
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.extraction import extract_addresses
 
@@ -63,8 +63,8 @@ def render_finding(number: int, item: dict[str, Any]) -> str:
     """Plain text for one finding."""
     lines = [f"{number}. {item['address']}"]
     lines.append(
-        f"  chain(s): {', '.join(item['chains'])}  ·  network: {item['network']}  ·  type: {item['type']}"
-        f"  ·  at byte {item['offset']}"
+        f"  chain(s): {', '.join(item['chains'])}  ·  network: {network_words(item['network'])}  ·  "
+        f"type: {item['type']}  ·  at byte {item['offset']}"
     )
     if item["private"]:
         lines.append("  PRIVACY COIN: payments to it are hidden on the ledger.")

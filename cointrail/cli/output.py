@@ -31,6 +31,12 @@ def emit(data: Any, as_json: bool, render_text: Callable[[Any], str]) -> None:
         click.echo(render_text(data))
 
 
+def network_words(network: str | None) -> str:
+    """A network as people read it: ``testnet|signet`` (a string valid on both, as --json gives it) is
+    "testnet or signet"."""
+    return (network or "unknown network").replace("|", " or ")
+
+
 def warn(message: str) -> None:
     """Write a warning for people to standard error, never to standard output."""
     click.echo(f"warning: {message}", err=True)
