@@ -144,14 +144,22 @@ def write_links(con: duckdb.DuckDBPyConnection, chain: str, network: str, links:
 
 
 def write_coinjoins(con: duckdb.DuckDBPyConnection, chain: str, network: str, found: list[CoinJoinFinding]) -> None:
-    """CoinJoins into ``coinjoins``, possibly-collaborative transactions into ``collaborative_txs``."""
-    coinjoins = [[chain, network, f.tx_id, f.rule, f.evidence, f.participants] for f in found if f.kind == COINJOIN]
-    others = [[chain, network, f.tx_id, f.rule, f.evidence, f.participants] for f in found if f.kind != COINJOIN]
-    if coinjoins:
-        con.executemany("INSERT INTO coinjoins (chain, network, tx_id, rule, evidence, participants) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", coinjoins)  # fmt: skip
-    if others:
-        con.executemany("INSERT INTO collaborative_txs VALUES (?, ?, ?, ?, ?, ?)", others)
+    """CoinJoins into ``coinjoins``, possibly-collaborative transactions into ``collaborative_txs``.
+
+    Through Arrow, not ``executemany``: a chain can hold tens of thousands of PayJoin-like payments.
+    """
+    for table, rows in (("coinjoins", [f for f in found if f.kind == COINJOIN]),
+                        ("collaborative_txs", [f for f in found if f.kind != COINJOIN])):  # fmt: skip
+        if not rows:
+            continue
+        batch = pa.table({"tx_id": pa.array([f.tx_id for f in rows], pa.int64()),
+                          "rule": pa.array([f.rule for f in rows], pa.string()),
+                          "evidence": pa.array([f.evidence for f in rows], pa.string()),
+                          "participants": pa.array([f.participants for f in rows], pa.int64())})  # fmt: skip
+        con.register("c_found", batch)
+        con.execute(f"INSERT INTO {table} (chain, network, tx_id, rule, evidence, participants) "  # noqa: S608
+                    "SELECT ?, ?, tx_id, rule, evidence, participants FROM c_found", [chain, network])  # fmt: skip
+        con.unregister("c_found")
 
 
 def write_held(con: duckdb.DuckDBPyConnection, chain: str, network: str, held: Held) -> None:
