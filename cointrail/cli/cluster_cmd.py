@@ -67,7 +67,8 @@ def render_build(summary: dict[str, Any]) -> str:
         f"({summary['mode']} run {summary['run']}) with: {', '.join(summary['heuristics'])}.",
         f"{summary['addresses']:,} addresses in {summary['clusters']:,} clusters; "
         f"{summary['addresses_in_multi_address_clusters']:,} addresses share a cluster with another.",
-        "Links recorded: " + ", ".join(f"{n:,} {h}" for h, n in summary["links_by_heuristic"].items() if n),
+        "Links recorded: " + (", ".join(f"{n:,} {h}" for h, n in summary["links_by_heuristic"].items() if n)
+                              or "none (no two addresses were found to belong together)"),
         f"CoinJoins found and never merged: {summary['coinjoins_total']:,}; possibly collaborative (PayJoin-like, "
         f"small joins), not merged either: {summary.get('collaborative_total', 0):,}.",
         f"Links held back by the supercluster check (probable false merges, not applied): "

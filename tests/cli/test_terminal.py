@@ -148,6 +148,7 @@ def test_real_mainnet_blocks_ingest_and_read_back_in_a_terminal(session, shared_
     assert "coinbase (newly mined coins" in text and "50 BTC" in text and tx["outputs"][0]["value"] == 50 * 10**8
     assert "time 2009-01-03T18:15:05Z, 1 transactions" in session.screens["mainnet block 0"].text
     assert "The store now holds heights 0 to 1." in session.screens["mainnet ingest"].text
+    assert "Links recorded: none" in session.screens["mainnet cluster build"].text  # said, not left blank
 
 
 def test_the_demo_tells_its_story_in_a_terminal(session):
