@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from cointrail import __version__
 from cointrail.capture.fetch import Fetcher
-from cointrail.capture.findings import by_address, to_jsonl, with_warc_file
+from cointrail.capture.findings import by_address, store_findings, with_warc_file
 from cointrail.capture.sandbox import chromium_path, sandbox_problem
 from cointrail.capture.session import CaptureOptions, Crawl
 from cointrail.capture.warc import WarcRecorder
@@ -130,10 +130,11 @@ def _finish(case: Case, crawl: Crawl, scratch: Path, handle: Any, started: str, 
     warc_rel = case.relative(warc_path)
     case.record("capture.warc", warc_rel, warc_sha)
     rows = with_warc_file(crawl.findings, warc_rel, warc_sha)
-    findings_path, findings_sha = case.add_evidence(to_jsonl(rows), ".findings.jsonl", "capture.findings")
+    findings_path, findings_sha = store_findings(case, rows, "capture.findings")
     summary = _summary(case, crawl, meta, complete, (warc_rel, warc_sha), rows)
     summary["findings_file"] = {"path": case.relative(findings_path), "sha256": findings_sha}
-    stored = case.add_evidence(json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8") + b"\n",
+    # Compact JSON: with 100,000 addresses an indented summary was 39 MB (issue 22); any JSON reader shows it.
+    stored = case.add_evidence(json.dumps(summary, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n",
                                ".capture.json", "capture.summary")
     summary["summary_file"] = {"path": case.relative(stored[0]), "sha256": stored[1]}
     if crawl.cut_short:  # the custody log itself says the capture is incomplete, and why

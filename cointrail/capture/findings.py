@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cointrail.capture.warc import RecordInfo
 from cointrail.extraction import extract_addresses
+
+if TYPE_CHECKING:
+    from cointrail.cases.case import Case
 
 
 def findings_in(data: bytes, record: RecordInfo, source: str, basis: str,
@@ -19,7 +24,8 @@ def findings_in(data: bytes, record: RecordInfo, source: str, basis: str,
     """
     rows = []
     for finding in extract_addresses(data):
-        row = finding.to_dict()
+        # Empty optional fields are left out here already: 100,000 rows of twenty keys are memory too.
+        row = {k: v for k, v in finding.to_dict().items() if k in _KEPT_WHEN_EMPTY or v not in (None, [], "")}
         row.update({"source": source, "warc_record_id": record.record_id, "warc_record_type": record.record_type,
                     "target_uri": record.uri, "payload_sha256": record.sha256, "offset_basis": basis})
         row.update(extra or {})
@@ -28,13 +34,79 @@ def findings_in(data: bytes, record: RecordInfo, source: str, basis: str,
 
 
 def with_warc_file(rows: list[dict[str, Any]], warc_path: str, warc_sha256: str) -> list[dict[str, Any]]:
-    """Add the WARC file's case path and hash to every finding (known once it is stored)."""
-    return [{**row, "warc_file": warc_path, "warc_sha256": warc_sha256} for row in rows]
+    """Add the WARC file's case path and hash to every finding (known once it is stored).
+
+    In place: the rows share the two strings, so a page with 100,000 addresses is not copied again.
+    """
+    for row in rows:
+        row["warc_file"] = warc_path
+        row["warc_sha256"] = warc_sha256
+    return rows
+
+
+# What every finding of one searched record shares: written once, on the record's own line (issue 22: a page
+# with 100,000 addresses made 161 MB of findings, mostly these repeated and empty fields).
+RECORD_KEYS = ("warc_file", "warc_sha256", "warc_record_type", "target_uri", "payload_sha256", "offset_basis")
+_KEPT_WHEN_EMPTY = {"address", "offset", "length", "chains", "network", "type", "private", "confidence", "context",
+                    "source", "warc_record_id"}
+MAX_CONTEXT = 200  # characters; the extractor gives 40 bytes each side, this bounds any other producer
+
+
+def _record_line(row: dict[str, Any]) -> dict[str, Any]:
+    return {"record": True, "warc_record_id": row["warc_record_id"], "source": row["source"],
+            **{key: row.get(key) for key in RECORD_KEYS}}
+
+
+def _finding_line(row: dict[str, Any]) -> dict[str, Any]:
+    line = {key: value for key, value in row.items()
+            if key not in RECORD_KEYS and (key in _KEPT_WHEN_EMPTY or value not in (None, [], "", ()))}
+    if line.get("input") == row["address"]:
+        del line["input"]  # the text as found is the address itself
+    if isinstance(line.get("context"), str) and len(line["context"]) > MAX_CONTEXT:
+        line["context"] = line["context"][:MAX_CONTEXT] + "…"
+    return line
+
+
+def jsonl_lines(rows: list[dict[str, Any]]) -> Iterator[bytes]:
+    """The findings file, line by line: a record line before the first finding of each searched record."""
+    described: set[tuple[Any, ...]] = set()
+    for row in rows:
+        group = (row["warc_record_id"], row["source"], *(row.get(key) for key in RECORD_KEYS))
+        if group not in described:
+            described.add(group)
+            yield _dumps(_record_line(row))
+        yield _dumps(_finding_line(row))
+
+
+def _dumps(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 def to_jsonl(rows: list[dict[str, Any]]) -> bytes:
-    """The findings file: one JSON object per line."""
-    return b"".join(json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n" for row in rows)
+    """The findings file as one piece (see :func:`jsonl_lines`; :func:`store_findings` streams it instead)."""
+    return b"".join(jsonl_lines(rows))
+
+
+def store_findings(case: Case, rows: list[dict[str, Any]], action: str) -> tuple[Path, str]:
+    """Write the findings file into the case as evidence, streamed, and log it; (path, sha256)."""
+    with case.evidence.new_file(".findings.jsonl") as (handle, scratch):
+        for line in jsonl_lines(rows):
+            handle.write(line)
+    path, digest = case.evidence.commit(scratch, ".findings.jsonl")
+    case.record(action, case.relative(path), digest)
+    return path, digest
+
+
+def read_findings(text: str) -> list[dict[str, Any]]:
+    """The finding rows of a findings file, each whole again (its record line's fields added back)."""
+    rows, record = [], {}
+    for line in text.splitlines():
+        data = json.loads(line) if line.strip() else {}
+        if data.get("record"):
+            record = {key: data.get(key) for key in RECORD_KEYS}
+        elif "address" in data:
+            rows.append({**record, "input": data["address"], **data})
+    return rows
 
 
 def by_address(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from capture_site import ADDR, Site, payment_page
 from warcio.archiveiterator import ArchiveIterator
 
 from cointrail.capture import CaptureOptions, capture_url
+from cointrail.capture.findings import read_findings
 from cointrail.cases import Case, sha256_file, verify_case
 
 
@@ -23,8 +24,9 @@ def warc_records(path: Path) -> list[Any]:
 
 
 def findings_rows(case: Case, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The findings, each whole (a findings file gives what a record's findings share once, on its record line)."""
     path = case.folder / summary["findings_file"]["path"]
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return read_findings(path.read_text())
 
 
 def found(summary: dict[str, Any]) -> set[str]:
