@@ -15,6 +15,7 @@ from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.cli.case_cmd import cases_dir_option
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option, stderr_is_terminal
+from cointrail.cli.trace_cmd import p2pk_lines
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.tracing import payers
 
@@ -76,6 +77,7 @@ def render_payers(data: dict[str, Any], chain: str | None = None) -> str:
         lines += _funding_lines(payer, coins)
     for pattern in data["patterns"]:
         lines.append(f"\n{pattern['summary']}")
+    lines += p2pk_lines(data)
     return "\n".join(lines)
 
 

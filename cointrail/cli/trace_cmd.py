@@ -27,7 +27,12 @@ def render_trace(data: dict[str, Any], chain: str | None = None) -> str:
         lines.append(f"  hop {end['hop']}: {format_amount(end['taint'], chain)} at {end['address']}{where}: "
                      f"{why}" + (f" in {end['txid']}" if end["txid"] else ""))  # fmt: skip
     lines += ["", "Reasons:"] + [f"  {r}: {format_amount(v, chain)}" for r, v in data["totals"]["by_reason"].items()]
-    return "\n".join(lines + _coinjoin_lines(data, chain))
+    return "\n".join(lines + _coinjoin_lines(data, chain) + p2pk_lines(data))
+
+
+def p2pk_lines(data: dict[str, Any]) -> list[str]:
+    """A line for each address of the answer paid to its bare public key (issue 13: as explorers show them)."""
+    return [f"  P2PK: {m['address']}: {m['note']}" for m in data.get("p2pk", [])]
 
 
 def _coinjoin_lines(data: dict[str, Any], chain: str | None) -> list[str]:

@@ -158,3 +158,17 @@ def merge_legacy(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> in
     con.execute("UPDATE outputs SET p2pk = true WHERE address_id IN (SELECT address_id FROM p2pk_moves)")
     con.execute("DROP TABLE p2pk_moves")
     return len(moved)
+
+
+def markers(con: duckdb.DuckDBPyConnection, address_ids: set[int], names: dict[int, str]) -> list[dict[str, str]]:
+    """The addresses among ``address_ids`` paid to their bare key, each as ``{"address", **marker}``, by address.
+
+    What a trace or a list of payers names once for all its addresses (``names``: their display names); none in
+    a store without the columns (an older one, read-only).
+    """
+    if not address_ids or not is_current(con):
+        return []
+    ids = ", ".join(str(int(i)) for i in sorted(address_ids))
+    rows = con.execute(f"SELECT address_id, pubkey FROM addresses WHERE address_id IN ({ids}) AND pubkey IS NOT NULL")
+    found = [{"address": names.get(i, ""), **(marker(bytes(key)) or {})} for i, key in rows.fetchall()]
+    return sorted(found, key=lambda m: m["address"])

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from cointrail.errors import InputError
+from cointrail.ledger import p2pk
 from cointrail.ledger.model import display_hash
 from cointrail.ledger.queries import find_address
 from cointrail.ledger.store import LedgerStore, NotInStoreError
@@ -39,11 +40,13 @@ class PayersResult:
     totals: dict[str, Any]
     price_source: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Addresses of the answer paid to their bare public key (P2PK): {"address", "pubkey", "script_pubkey", "note"}.
+    p2pk: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"site": self.site, "parameters": self.parameters, "totals": self.totals,
                 "price_source": self.price_source, "payers": self.payers, "services": self.services,
-                "patterns": self.patterns, "payments": self.payments}  # fmt: skip
+                "patterns": self.patterns, "payments": self.payments, "p2pk": self.p2pk}  # fmt: skip
 
 
 def site_address_ids(store: LedgerStore, site: list[str] | int) -> set[int]:
@@ -128,6 +131,7 @@ def payers(store: LedgerStore, site: list[str] | int, *, fiat: str = "USD", hops
         totals=_totals(rows, grouped), price_source=_price_source(rows),
         parameters={"fiat": fiat.upper(), "hops": hops, "coin": book.coin, "through_coinjoins": through_coinjoins,
                     "funded_by_confidence": FUNDED_BY_CONFIDENCE, "chain": store.chain},
+        p2pk=p2pk.markers(store.con, ids, names),
     )  # fmt: skip
 
 

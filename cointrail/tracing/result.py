@@ -130,6 +130,8 @@ class TraceResult:
     ends: list[TrailEnd] = field(default_factory=list)
     # CoinJoins the trace went through (through_coinjoins): {"txid", "hop", "participants", "rule"}.
     coinjoins: list[dict[str, Any]] = field(default_factory=list)
+    # Addresses of the trace paid to their bare public key (P2PK): {"address", "pubkey", "script_pubkey", "note"}.
+    p2pk: list[dict[str, str]] = field(default_factory=list)
 
     def clusters(self) -> list[dict[str, Any]]:
         grouped: dict[Any, dict[str, Any]] = defaultdict(lambda: {"addresses": 0, "taint": 0, "labels": []})
@@ -155,5 +157,5 @@ class TraceResult:
             "nodes": [n.to_dict() for n in sorted(self.nodes.values(), key=lambda n: (n.hop, n.address))],
             "edges": [e.to_dict() for e in self.edges],
             "ends": [e.to_dict() for e in sorted(self.ends, key=lambda e: (e.hop, -e.taint, e.address))],
-            "clusters": self.clusters(), "totals": self.totals(), "coinjoins": self.coinjoins,
+            "clusters": self.clusters(), "totals": self.totals(), "coinjoins": self.coinjoins, "p2pk": self.p2pk,
         }  # fmt: skip

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cointrail.errors import InputError
+from cointrail.ledger import p2pk
 from cointrail.ledger.model import internal_hash
 from cointrail.ledger.queries import find_address
 from cointrail.ledger.store import LedgerStore, NotInStoreError
@@ -112,6 +113,7 @@ def _fill(store: LedgerStore, walk: Walk, result: TraceResult, start_ids: set[in
     ids = set(walk.reached) | start_ids | {e.source for e in walk.edges} | {e.target for e in walk.edges}
     ids |= {e.address_id for e in walk.ends}
     names, clusters = address_names(store, ids), clusters_of(store, ids)
+    result.p2pk = p2pk.markers(store.con, ids, names)  # those paid to their bare key, said once
     labels = walk.services.labels(ids)
     for address_id in sorted(ids):
         hop, taint = walk.reached.get(address_id, (0, 0))

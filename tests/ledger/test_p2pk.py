@@ -252,3 +252,20 @@ def test_the_web_address_page_says_the_output_was_paid_to_the_bare_key(mainnet_s
         api = httpx.get(f"{served.url}/api/cases/p2pk/address/{GENESIS_KEY}", timeout=30)
     assert page.status_code == 200 and f"P2PK: {note(GENESIS_KEY)}" in page.text
     assert api.json()["info"]["p2pk"]["pubkey"] == GENESIS_KEY and api.json()["info"]["address"] == GENESIS_ADDRESS
+
+
+def test_trace_and_payers_name_the_address_paid_to_its_bare_key(mixed, tmp_path, capsys):
+    from cointrail.tracing import payers, trace
+
+    node, address, key, spent = mixed
+    db = tmp_path / "s.duckdb"
+    assert _regtest_ingest(node, db) == 0
+    paid_to = next(o["scriptPubKey"]["addresses"][0] for o in node.rpc("getrawtransaction", spent, True)["vout"])
+    with LedgerStore.open(db, read_only=True) as store:
+        traced = trace(store, address, hops=2).to_dict()
+        listed = payers(store, [paid_to], hops=1).to_dict()
+    for answer in (traced, listed):
+        assert [(m["address"], m["pubkey"]) for m in answer["p2pk"]] == [(address, key)], answer["p2pk"]
+        assert answer["p2pk"][0]["note"] == note(key)
+    assert main(["trace", address, "--db", str(db), "--hops", "2"]) == 0
+    assert f"P2PK: {address}: {note(key)}" in capsys.readouterr().out
