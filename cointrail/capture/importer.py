@@ -7,14 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-
 from cointrail import __version__
 from cointrail.capture.decode import decode_body, searchable
 from cointrail.capture.findings import by_address, findings_in, to_jsonl, with_warc_file
 from cointrail.capture.limits import CaptureLimits
 from cointrail.capture.warc import RecordInfo
+from cointrail.capture.warc_read import gzip_cut, length_problem, read_payload, records
 from cointrail.cases.case import Case
 from cointrail.cases.custody import utc_now
 from cointrail.cases.evidence import sha256_file
@@ -26,24 +24,19 @@ _MEDIA = ("image/", "video/", "audio/", "font/")
 def _check_readable(source: Path) -> None:
     if not source.is_file():
         raise InputError(f"there is no file {source}")
+    problems: list[str] = []
     try:
         with open(source, "rb") as stream:
-            next(iter(ArchiveIterator(stream)), None)
-    except (ArchiveLoadFailed, ValueError, OSError) as error:
-        raise InputError(f"{source} is not a readable WARC file ({error})") from None
+            first = next(records(stream, problems), None)
+    except OSError as error:
+        raise InputError(f"{source} cannot be read ({error.strerror})") from None
+    if first is None:  # not a WARC, or one cut inside its first record's header
+        raise InputError(f"{source} is not a readable WARC file ({problems[0] if problems else 'it holds no record'})")
 
 
 def _suffix(source: Path) -> str:
     name = source.name.lower()
     return ".warc.gz" if name.endswith(".gz") else ".warc"
-
-
-def _read_bounded(record: Any, limit: int) -> bytes:
-    """Up to ``limit`` payload bytes; the rest is read and dropped so warcio checks the digests."""
-    raw = record.raw_stream.read(limit)
-    while record.raw_stream.read(1 << 20):
-        pass
-    return raw
 
 
 def payload_headers(record: Any) -> tuple[str, str | None]:
@@ -54,12 +47,14 @@ def payload_headers(record: Any) -> tuple[str, str | None]:
     return record.rec_headers.get_header("Content-Type") or "", None
 
 
-def _payload(record: Any, limits: CaptureLimits) -> tuple[bytes, str, str | None]:
-    """Decoded payload of a response/resource record, bounded; (data, content type, problem)."""
-    raw = _read_bounded(record, limits.max_response_bytes)
+def _payload(record: Any, uri: str, limits: CaptureLimits) -> tuple[bytes, str, list[str]]:
+    """Decoded payload of a response/resource record, bounded; (data, content type, problems)."""
+    raw = read_payload(record, limits.max_response_bytes)
     content_type, encoding = payload_headers(record)
-    decoded = decode_body(raw, encoding, limits.max_decoded_bytes)
-    return decoded.data, content_type, decoded.problem
+    decoded = decode_body(raw.data, encoding, limits.max_decoded_bytes)
+    problems = [f"{uri}: {decoded.problem}"] if decoded.problem else []
+    length = length_problem(record, uri, raw, limits.max_response_bytes)
+    return decoded.data, content_type, problems + ([length] if length else [])
 
 
 def _digest_problem(record: Any, uri: str) -> str | None:
@@ -75,35 +70,34 @@ def _digest_problem(record: Any, uri: str) -> str | None:
     return None
 
 
+def _search_record(record: Any, limits: CaptureLimits, rows: list[dict[str, Any]], counts: dict[str, int],
+                   problems: list[str]) -> None:  # fmt: skip
+    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+    data, content_type, found = _payload(record, uri, limits)
+    damaged = _digest_problem(record, uri)
+    problems += [damaged] if damaged else []
+    if content_type.lower().startswith(_MEDIA):
+        counts["media_skipped"] += 1
+        return
+    info = RecordInfo(record.rec_headers.get_header("WARC-Record-ID"), record.rec_type, uri,
+                      hashlib.sha256(data).hexdigest(), len(data))
+    text, basis = searchable(data, content_type)
+    rows += findings_in(text, info, "warc-import", basis)
+    counts["searched"] += 1
+    problems += found
+
+
 def _search(path: Path, limits: CaptureLimits) -> tuple[list[dict[str, Any]], dict[str, int], list[str]]:
     rows: list[dict[str, Any]] = []
     counts = {"records": 0, "searched": 0, "media_skipped": 0}
     problems: list[str] = []
     with open(path, "rb") as stream:
-        try:
-            for record in ArchiveIterator(stream, check_digests=True):
-                counts["records"] += 1
-                if record.rec_type not in ("response", "resource"):
-                    continue
-                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                data, content_type, problem = _payload(record, limits)
-                damaged = _digest_problem(record, uri)
-                if damaged:
-                    problems.append(damaged)
-                if content_type.lower().startswith(_MEDIA):
-                    counts["media_skipped"] += 1
-                    continue
-                info = RecordInfo(record.rec_headers.get_header("WARC-Record-ID"), record.rec_type, uri,
-                                  hashlib.sha256(data).hexdigest(), len(data))
-                text, basis = searchable(data, content_type)
-                rows += findings_in(text, info, "warc-import", basis)
-                counts["searched"] += 1
-                if problem:
-                    problems.append(f"{uri}: {problem}")
-        except (ArchiveLoadFailed, ValueError, OSError, EOFError) as error:
-            problems.append(f"the WARC is damaged after record {counts['records']} ({error}); "
-                            "the records before it were searched")
-    return rows, counts, problems
+        for record in records(stream, problems, check_digests=True):
+            counts["records"] += 1
+            if record.rec_type in ("response", "resource"):
+                _search_record(record, limits, rows, counts, problems)
+    cut = gzip_cut(path) if path.name.endswith(".gz") else None  # warcio ends a cut gzip member quietly
+    return rows, counts, problems + ([cut] if cut else [])
 
 
 def import_warc(case: Case, source: str | Path, limits: CaptureLimits | None = None) -> dict[str, Any]:

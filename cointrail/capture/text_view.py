@@ -17,16 +17,18 @@ from typing import Any
 
 import lxml.etree
 import lxml.html
-from warcio.archiveiterator import ArchiveIterator
 
 from cointrail.capture.decode import decode_body, text_of
 from cointrail.capture.importer import payload_headers
 from cointrail.capture.links import HTML_PARSER
+from cointrail.capture.page_places import outside_text
+from cointrail.capture.warc_read import Payload, length_problem, read_payload, records
 from cointrail.cases.case import Case
 from cointrail.errors import InputError
 
 MAX_TEXT = 200_000  # characters of text shown per page; the WARC keeps everything
 MAX_DECODED = 5_000_000
+MAX_READ = 5_000_000  # raw bytes of one record read for the view (a 1 MB gzip WARC can hold a 1 GB record)
 _DROPPED = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "img", "video", "audio",
             "picture", "canvas", "head")  # fmt: skip
 _BLOCKS = ("p", "div", "li", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "pre", "table",
@@ -37,7 +39,12 @@ _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 @dataclass
 class PageText:
-    """One captured page as text pieces; ``pieces`` alternate plain text and addresses found."""
+    """One captured page as text pieces; ``pieces`` alternate plain text and addresses found.
+
+    ``elsewhere`` lists the addresses the page holds outside its visible text
+    (attributes, payment links, scripts), each with where; ``notes`` say what
+    was left out of the view (a record too big to read whole, a cut record).
+    """
 
     uri: str
     record_type: str
@@ -45,17 +52,29 @@ class PageText:
     pieces: list[dict[str, str]] = field(default_factory=list)
     invisible_removed: int = 0
     truncated: bool = False
+    elsewhere: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"uri": self.uri, "record_type": self.record_type, "content_type": self.content_type,
-                "pieces": self.pieces, "invisible_removed": self.invisible_removed, "truncated": self.truncated}
+                "pieces": self.pieces, "invisible_removed": self.invisible_removed, "truncated": self.truncated,
+                "elsewhere": self.elsewhere, "notes": self.notes}  # fmt: skip
 
 
-def html_text(html: str) -> str:
-    """The visible text of an HTML document, one line per block, without scripts, styles or media."""
+def _parse(html: str) -> lxml.html.HtmlElement | None:
     try:
-        root = lxml.html.fromstring(html.encode("utf-8", "replace"), parser=HTML_PARSER)
+        return lxml.html.fromstring(html.encode("utf-8", "replace"), parser=HTML_PARSER)
     except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def html_text(html: str | lxml.html.HtmlElement) -> str:
+    """The visible text of an HTML document, one line per block, without scripts, styles or media.
+
+    Given a parsed document, it is changed in place (scripts and media dropped).
+    """
+    root = _parse(html) if isinstance(html, str) else html
+    if root is None:
         return ""
     for element in list(root.iter(*_DROPPED)):
         if element.getparent() is not None:
@@ -82,36 +101,63 @@ def marked(text: str, addresses: list[str]) -> list[dict[str, str]]:
     return pieces
 
 
-def _record_text(body: bytes, content_type: str, kind: str, encoding: str | None) -> str:
-    """The text of a body; ``content_type`` is the whole header, whose charset decides how it reads."""
+def _record_text(body: bytes, content_type: str, kind: str, encoding: str | None) -> tuple[str, Any]:
+    """The text of a body, and its parsed HTML (None for plain text) to look for addresses outside that text.
+
+    ``content_type`` is the whole header, whose charset decides how the body reads.
+    """
     decoded = decode_body(body, encoding, MAX_DECODED)
     text, _, _ = text_of(decoded.data, content_type)
-    return html_text(text) if "html" in kind else text
+    if "html" not in kind:
+        return text, None
+    root = _parse(text)
+    places = outside_text(root, set())  # before html_text drops the scripts from the tree
+    return (html_text(root) if root is not None else ""), places
 
 
-def warc_pages(path: Path, addresses: list[str]) -> tuple[list[PageText], list[dict[str, Any]]]:
-    """The text pages of a WARC, and the other records (type, URI, size only: never shown)."""
+def _read_note(record: Any, uri: str, payload: Payload) -> list[str]:
+    problem = length_problem(record, uri, payload, MAX_READ)
+    return [problem.split(": ", 1)[1]] if problem else []
+
+
+def warc_pages(path: Path, addresses: list[str], problems: list[str] | None = None,
+               ) -> tuple[list[PageText], list[dict[str, Any]]]:  # fmt: skip
+    """The text pages of a WARC, and the other records (type, URI, size only: never shown).
+
+    Each record is read up to :data:`MAX_READ` bytes (the rest is counted, never
+    held); damage to the file ends the reading with a sentence in ``problems``.
+    """
     pages, others = [], []
+    problems = [] if problems is None else problems
     with open(path, "rb") as stream:
-        for record in ArchiveIterator(stream):
+        for record in records(stream, problems):
             if record.rec_type not in ("response", "resource"):
                 continue
             uri = record.rec_headers.get_header("WARC-Target-URI") or ""
             content_type, encoding = payload_headers(record)
             kind = content_type.split(";")[0].strip().lower()
-            body = record.raw_stream.read()
+            payload = read_payload(record, MAX_READ)
             if not kind.startswith(_TEXT_TYPES):
-                others.append({"uri": uri, "record_type": record.rec_type, "content_type": kind, "bytes": len(body)})
+                others.append({"uri": uri, "record_type": record.rec_type, "content_type": kind,
+                               "bytes": payload.size})  # fmt: skip
                 continue
-            text = _record_text(body, content_type, kind, encoding)
-            pages.append(_page(uri, record.rec_type, kind, text, addresses))
+            text, places = _record_text(payload.data, content_type, kind, encoding)
+            page = _page(uri, record.rec_type, kind, text, addresses, places)
+            page.notes += _read_note(record, uri, payload)
+            pages.append(page)
     return pages, others
 
 
-def _page(uri: str, record_type: str, kind: str, text: str, addresses: list[str]) -> PageText:
+def _page(uri: str, record_type: str, kind: str, text: str, addresses: list[str],
+          places: tuple[list[dict[str, Any]], int] | None = None) -> PageText:  # fmt: skip
     cleaned, removed = _INVISIBLE.subn("", text)
     page = PageText(uri, record_type, kind, invisible_removed=removed, truncated=len(cleaned) > MAX_TEXT)
-    page.pieces = marked(cleaned[:MAX_TEXT], addresses)
+    found, left_out = places or ([], 0)
+    page.pieces = marked(cleaned[:MAX_TEXT], addresses + [p["address"] for p in found])
+    shown = {piece["address"] for piece in page.pieces if "address" in piece}
+    page.elsewhere = [p | {"also_in_text": p["address"] in shown or p["input"] in shown} for p in found]
+    if left_out:
+        page.notes.append(f"{left_out:,} more places outside the visible text hold addresses; not listed")
     return page
 
 
@@ -121,5 +167,6 @@ def capture_text(case: Case, warc: str, addresses: list[str]) -> dict[str, Any]:
     path = (case.folder / warc).resolve()
     if warc not in logged or not path.is_file() or case.folder.resolve() not in path.parents:
         raise InputError(f"{warc!r} is not a captured file of the case {case.name}")
-    pages, others = warc_pages(path, addresses)
-    return {"warc": warc, "pages": [p.to_dict() for p in pages], "other_records": others}
+    problems: list[str] = []
+    pages, others = warc_pages(path, addresses, problems)
+    return {"warc": warc, "pages": [p.to_dict() for p in pages], "other_records": others, "problems": problems}

@@ -114,7 +114,9 @@ def test_a_captured_page_is_shown_as_escaped_text_with_its_addresses_marked(clie
     assert "<img" not in body and "<iframe" not in body and "<video" not in body and "<svg" not in body
     assert "onerror" not in body and "onload" not in body and "javascript:" not in body
     assert html.count("<script") == 1 and '<script src="/static/common.js" defer></script>' in html  # ours only
-    assert "SCRIPT-RAN" not in body and SCRIPTED not in body  # the page's script is dropped, not shown or run
+    assert "SCRIPT-RAN" not in body and "var wallet" not in body  # the page's script is dropped, not shown or run
+    # ... but the address in it is listed, marked, with where it was (issue 13), outside the page's text
+    assert f"{SCRIPTED}</mark> — in a &lt;script&gt; element" in body and body.count(SCRIPTED) == 1
     assert "&lt;b&gt;not bold&lt;/b&gt;" in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert f'<mark class="found" title="address found by the capture">{VISIBLE}</mark>' in body
     assert f">{HIDDEN}</mark>" in body and "invisible character(s) removed" in body  # the zero-width trick undone
