@@ -35,7 +35,7 @@ def _private(address: str) -> bool:
 
 def _resolved(host: str, port: int | None) -> list[str]:
     try:
-        return [info[4][0] for info in socket.getaddrinfo(host, port or 80, type=socket.SOCK_STREAM)]
+        return [str(info[4][0]) for info in socket.getaddrinfo(host, port or 80, type=socket.SOCK_STREAM)]
     except (OSError, UnicodeError):
         return []  # the fetch itself will fail and say so
 

@@ -34,7 +34,7 @@ class BrowserLaunch:
 
     executable: str
     profile: str
-    env: dict[str, str]
+    env: dict[str, str | float | bool]  # Playwright's type for a browser's environment
     user: str
 
 
@@ -80,7 +80,7 @@ def _wrapper(folder: Path, uid: int, gid: int, binary: str) -> str:
     return str(script)
 
 
-def _env(profile: Path) -> dict[str, str]:
+def _env(profile: Path) -> dict[str, str | float | bool]:
     """A small environment: no proxy variables, no Google API keys, a home inside the profile."""
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(profile), "LANG": "C.UTF-8",
             "XDG_CONFIG_HOME": str(profile / "config"), "XDG_CACHE_HOME": str(profile / "cache"),
