@@ -76,13 +76,14 @@ def demo_facts(demo: Any, tmp: Path) -> dict[str, Any]:
     info = json_answer("address-info", site, "--db", db)
     cluster = json_answer("cluster", "show", site, "--db", db)
     empty = tmp / "empty.duckdb"
-    LedgerStore.open(empty, "litecoin", "regtest").close()  # a store bound to a chain, with no block yet
+    for store in (empty, tmp / "labels.duckdb"):  # bound to a chain, with no block yet
+        LedgerStore.open(store, "litecoin", "regtest").close()
     return {"db": db, "case": demo.name, "cases": str(demo.cases_dir), "site": site,
             "payment": info["first_seen"]["txid"],
             "coinbase": json_answer("block", "1", "--db", db)["txids"][0], "member": cluster["members"][-1],
             "left_out": [item["address"] for item in selection.left_out], "fresh": str(tmp / "fresh.duckdb"),
-            "empty": str(empty), "failed": str(tmp / "failed.duckdb"), "port": _closed_port(),
-            "workdir": str(demo.workdir), "node_blocks": str(demo.node_blocks)}  # fmt: skip
+            "empty": str(empty), "labels": str(tmp / "labels.duckdb"), "failed": str(tmp / "failed.duckdb"),
+            "port": _closed_port(), "workdir": str(demo.workdir), "node_blocks": str(demo.node_blocks)}  # fmt: skip
 
 
 def ledger_job(s: Session) -> None:
@@ -128,7 +129,6 @@ def fresh_store_job(s: Session) -> None:
     parquet = str(s.tmp / "parquet")
     s.run("store export", "store", "export", "--db", db, "--parquet", parquet)
     s.run("store import", "store", "import", "--db", str(s.tmp / "imported.duckdb"), "--parquet", parquet)
-    s.run("label rebuild", "label", "rebuild", "--case", f["case"], "--cases-dir", f["cases"], "--db", db)
 
 
 def capture_job(s: Session) -> None:
@@ -142,6 +142,7 @@ def capture_job(s: Session) -> None:
     s.run("import-warc", "import-warc", str(warc), "--case", "second", *where)
     s.run("label add", "label", "add", f["site"], "--label", "payment page of the site", "--category",
           "child_sexual_abuse", "--case", "second", *where)  # fmt: skip
+    s.run("label rebuild", "label", "rebuild", "--case", "second", *where, "--db", f["labels"])
     s.run("case list", "case", "list", *where)
 
 

@@ -124,6 +124,7 @@ def test_a_capture_without_operator_is_logged_under_the_case_operator(session):
     actors = {entry["operator"] for entry in case.log.entries()}
     assert actors == {OPERATOR}, actors
     assert f"by {OPERATOR}" in session.screens["capture"].text
+    assert "1 investigator label(s) of case second given to" in session.screens["label rebuild"].text
 
 
 def test_a_store_without_blocks_says_so_for_every_question(session):
@@ -153,4 +154,7 @@ def test_real_mainnet_blocks_ingest_and_read_back_in_a_terminal(session, shared_
 
 def test_the_demo_tells_its_story_in_a_terminal(session):
     text = session.screens["demo"].text
-    assert "Step 1: the chain" in text and "caught by verify" in text
+    for words in ("Step 1: the chain", "zero-width", "who paid the site", "funded by Demo Exchange",
+                  "Ask Demo Exchange", "request pack:", ".report.html", "intact", "caught by verify"):  # fmt: skip
+        assert words in text, words
+    assert "… Capturing the site" in text  # its progress lines, on the same terminal
