@@ -160,3 +160,19 @@ def test_render_is_refused_when_the_sandbox_cannot_be_had(case: Case, site: Site
     with pytest.raises(ExternalServiceError, match="sandbox"):
         capture_url(case, site.url + "/", CaptureOptions(proxy="socks5h://127.0.0.1:9", render=True))
     assert site.log == [] and len(case.log.entries()) == 1, "refused before anything was fetched or written"
+
+
+def test_the_webrtc_policy_holds_even_where_the_api_is_left(case: Case, site: Site, stun: StunListener,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two guards are independent: with the init script empty, WebRTC runs, and still sends no UDP."""
+    from cointrail.capture import render
+
+    monkeypatch.setattr(render, "_INIT_SCRIPT", "")
+    site.routes["/app"] = (200, {"Content-Type": "text/html; charset=utf-8"}, webrtc_page(stun.port))
+    with logging_socks_proxy() as proxy:
+        summary = capture_url(case, site.url + "/app", CaptureOptions(proxy=proxy.url, render=True))
+        time.sleep(1.0)
+    dom = next(r[3] for r in warc_records(case.folder / summary["warc"]["path"]) if r[0] == "resource")
+    assert b"(webrtc tried/tried)" in dom, "the page could use WebRTC"
+    assert stun.packets == [], "yet no STUN packet went out"
+    assert proxy.targets() == {site.url.split("//", 1)[1]}
