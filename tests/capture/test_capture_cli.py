@@ -103,3 +103,15 @@ def test_import_warc_command(cointrail: Callable[..., Run], tmp_path: Path) -> N
     result = cointrail("import-warc", str(source), "--case", "c", cases=tmp_path)
     assert result.returncode == 0, result.stderr
     assert ADDR.faq in result.stdout and "1 media record(s) skipped unopened" in result.stdout
+
+
+def test_capture_refuses_a_redirect_into_the_local_network_unless_allowed(
+        cointrail: Callable[..., Run], tmp_path: Path, site: Site) -> None:
+    site.routes["/go"] = (302, {"Location": site.url.replace("127.0.0.1", "localhost") + "/faq.html"}, b"")
+    assert cointrail("case", "new", "c", cases=tmp_path).returncode == 0
+    refused = cointrail("capture", site.url + "/go", "--case", "c", cases=tmp_path)
+    assert refused.returncode == 0 and "--allow-private-addresses" in refused.stdout
+    assert ADDR.faq not in refused.stdout and site.log == ["/go"]
+    allowed = cointrail("capture", site.url + "/go", "--case", "c", "--allow-private-addresses", "--json",
+                        cases=tmp_path)
+    assert allowed.returncode == 0 and ADDR.faq in {a["address"] for a in json.loads(allowed.stdout)["addresses"]}
