@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 
 import pytest
 from capture_site import ADDR, Site
@@ -87,7 +86,8 @@ def test_the_whole_capture_has_a_deadline(case: Case, site: Site) -> None:
     assert verify_case(case).intact
 
 
-def test_sigterm_keeps_and_logs_what_was_received(tmp_path: Path, case: Case, site: Site) -> None:
+@pytest.mark.parametrize("signum, name", [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")])
+def test_a_signal_keeps_and_logs_what_was_received(case: Case, site: Site, signum: int, name: str) -> None:
     started = threading.Event()
     inner = _drip_body(60.0)
 
@@ -103,7 +103,7 @@ def test_sigterm_keeps_and_logs_what_was_received(tmp_path: Path, case: Case, si
     try:
         assert started.wait(30), "the capture never asked for the page"
         time.sleep(1.0)  # the address has arrived; the body keeps coming
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         _, err = process.communicate(timeout=30)
     finally:
         process.kill()
@@ -111,7 +111,7 @@ def test_sigterm_keeps_and_logs_what_was_received(tmp_path: Path, case: Case, si
     case = open_case(case.name, case.folder.parent)
     actions = [e["action"] for e in case.log.entries()]
     assert actions[1:] == ["capture.warc", "capture.findings", "capture.summary", "capture.cut_short"]
-    assert "stopped by SIGTERM" in case.log.entries()[-1]["object"]
+    assert f"stopped by {name}" in case.log.entries()[-1]["object"]
     summary_path = next(e["object"] for e in case.log.entries() if e["action"] == "capture.summary")
     summary = json.loads((case.folder / summary_path).read_text())
     assert summary["status"] == "partial" and ADDR.text in found(summary)
