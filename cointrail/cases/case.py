@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from cointrail import __version__
 from cointrail.cases.custody import CustodyLog, utc_now
 from cointrail.cases.evidence import EvidenceStore
+from cointrail.cases.names import checked_name, shown
 from cointrail.cases.settings import OPERATOR, cases_root, operator_name, resolve
 from cointrail.errors import InputError
 
@@ -91,19 +93,31 @@ def _validate_name(name: str) -> None:
 
 
 def create_case(name: str, root: str | Path | None = None, operator: str | None = None) -> Case:
-    """Create a new case folder with its case.json and first log entry."""
+    """Create a new case folder with its case.json and first log entry.
+
+    The name and the operator are checked before anything is written; if
+    writing fails midway, the new folder is removed, never left half-made.
+    """
     _validate_name(name)
+    who = operator_name(operator)
     folder = cases_root(root) / name
     if folder.exists():
         raise InputError(f"a case named {name!r} already exists in {folder.parent}")
     folder.mkdir(parents=True)
-    case = Case(name, folder, operator_name(operator))
+    try:
+        return _fill(Case(name, folder, who))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _fill(case: Case) -> Case:
     for sub in ("evidence", "work", "scratch"):
-        (folder / sub).mkdir()
-    meta = {"format": CASE_FORMAT, "name": name, "created_utc": utc_now(),
+        (case.folder / sub).mkdir()
+    meta = {"format": CASE_FORMAT, "name": case.name, "created_utc": utc_now(),
             "operator": case.operator, "tool": f"cointrail {__version__}"}
     path, digest = case.evidence.put_bytes(json.dumps(meta, indent=2).encode() + b"\n", ".json")
-    final = folder / "case.json"
+    final = case.folder / "case.json"
     path.rename(final)
     case.record("case.create", case.relative(final), digest)
     return case
@@ -130,18 +144,34 @@ def _acting_operator(folder: Path, explicit: str | None) -> str:
     chosen = resolve(OPERATOR, explicit)
     if chosen:
         return operator_name(chosen)
-    opened_by = json.loads((folder / "case.json").read_text()).get("operator")
-    return opened_by if isinstance(opened_by, str) and opened_by else operator_name(None)
+    try:  # a damaged case.json is for `verify` to report: the case still opens
+        opened_by = checked_name(json.loads((folder / "case.json").read_bytes()).get("operator"))
+    except (OSError, ValueError, RecursionError, AttributeError, InputError):
+        return operator_name(None)
+    return opened_by
+
+
+def _listed(folder: Path) -> dict[str, Any]:
+    """One case of the list; a case whose case.json cannot be read is listed as damaged, with why."""
+    entry: dict[str, Any] = {"name": shown(folder.name), "created_utc": None, "created_by": None,
+                             "folder": shown(folder)}  # fmt: skip
+    meta, reason = None, "its case.json is not a JSON object"
+    try:
+        meta = json.loads((folder / "case.json").read_bytes())
+    except OSError as error:
+        reason = f"its case.json cannot be read ({error.strerror})"
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deeply
+        reason = "its case.json is not valid JSON"
+    if not isinstance(meta, dict):
+        return entry | {"damaged": f"{reason}: run `cointrail verify --case {shown(folder.name)}`"}
+    for key, field in (("created_utc", "created_utc"), ("created_by", "operator")):
+        entry[key] = shown(meta[field]) if isinstance(meta.get(field), str) else None
+    return entry
 
 
 def list_cases(root: str | Path | None = None) -> list[dict[str, Any]]:
-    """Every case under the cases root, with when and by whom it was opened."""
+    """Every case under the cases root, with when and by whom it was opened (a damaged one says so)."""
     base = cases_root(root)
     if not base.is_dir():
         return []
-    cases = []
-    for folder in sorted(p for p in base.iterdir() if (p / "case.json").is_file()):
-        meta = json.loads((folder / "case.json").read_text())
-        cases.append({"name": folder.name, "created_utc": meta.get("created_utc"),
-                      "created_by": meta.get("operator"), "folder": str(folder)})
-    return cases
+    return [_listed(folder) for folder in sorted(p for p in base.iterdir() if (p / "case.json").is_file())]

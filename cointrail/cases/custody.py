@@ -134,13 +134,23 @@ def _as_int(value: Any) -> int:
 
 
 def _parse_line(line: bytes, number: int, report: ChainReport) -> dict[str, Any] | None:
+    """One entry, or None with the problem reported: a damaged line is tampering to report, never a crash."""
     try:
         entry = json.loads(line)
-    except ValueError:
+    except UnicodeDecodeError:
+        report.problems.append(f"line {number} of the custody log is not UTF-8 text")
+        return None
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         report.problems.append(f"line {number} of the custody log is not valid JSON")
         return None
     if not isinstance(entry, dict) or set(entry) != set(ENTRY_FIELDS):
         report.problems.append(f"line {number} of the custody log does not have the entry fields")
+        return None
+    try:
+        entry_hash(entry)
+    except (ValueError, RecursionError):  # a lone surrogate (an escaped \udcff) cannot be hashed as UTF-8
+        report.problems.append(f"line {number} of the custody log holds text that is not valid Unicode or is "
+                               "nested too deeply, so its hash cannot be checked")  # fmt: skip
         return None
     return entry
 
@@ -172,9 +182,9 @@ def _last_entry(log: Any) -> dict[str, Any] | None:
         return None
     try:
         entry = json.loads(lines[-1])
-        if isinstance(entry, dict) and isinstance(entry.get("seq"), int) and "entry_hash" in entry:
+        if isinstance(entry, dict) and isinstance(entry.get("seq"), int) and isinstance(entry.get("entry_hash"), str):
             return entry
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     raise IntegrityError("the custody log's last line is damaged, so nothing can be chained to it; "
                          "run `cointrail verify` on this case")

@@ -12,6 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from cointrail.cases.names import checked_name
+from cointrail.errors import InputError
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -47,11 +50,11 @@ def cases_root(explicit: str | Path | None = None) -> Path:
 
 
 def operator_name(explicit: str | None = None) -> str:
-    """Who is acting, as written into the custody log."""
+    """Who is acting, as written into the custody log; a name that cannot be logged is refused (InputError)."""
     name = resolve(OPERATOR, explicit)
     if name:
-        return name
+        return checked_name(name, f"the operator name (--operator or ${OPERATOR.env})")
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name in a bare container
+        return checked_name(getpass.getuser(), "the system user name")
+    except (KeyError, OSError, InputError):  # no user name in a bare container, or one that cannot be logged
         return f"uid-{os.getuid()}"

@@ -45,7 +45,8 @@ def render_case(info: dict[str, Any]) -> str:
 def render_list(cases: list[dict[str, Any]]) -> str:
     if not cases:
         return "No cases yet. Open one with `cointrail case new NAME`."
-    return "\n".join(f"{c['name']:<24} opened {c['created_utc']} by {c['created_by']}" for c in cases)
+    return "\n".join(f"{c['name']:<24} DAMAGED: {c['damaged']}" if c.get("damaged") else
+                     f"{c['name']:<24} opened {c['created_utc']} by {c['created_by']}" for c in cases)  # fmt: skip
 
 
 @click.group("case")
