@@ -6,15 +6,15 @@ escaped; only :func:`cointrail.web.glossary.gloss` adds links, to text it escape
 
 from __future__ import annotations
 
-import datetime as _dt
-from decimal import Decimal
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
 from cointrail import __version__
 from cointrail.addresses.glossary import describe_type
+from cointrail.amounts import coin_number
 from cointrail.graph import ROLES
+from cointrail.times import utc_iso
 from cointrail.web.glossary import TERMS, gloss, term
 
 HERE = Path(__file__).resolve().parent
@@ -23,17 +23,13 @@ GRAPH_BUNDLE = VENDOR / "cytoscape.min.js"
 
 
 def coins(value: int | None) -> str:
-    """Base units as coins with eight decimals (never through a float)."""
-    if value is None:
-        return "—"
-    return f"{Decimal(int(value)) / Decimal(100_000_000):,.8f}"
+    """Base units as coins (``0.25``), through :mod:`cointrail.amounts`: the one formatter of every text view."""
+    return "—" if value is None else coin_number(int(value))
 
 
 def utc(value: int | float | None) -> str:
-    """Unix seconds as a UTC date and time."""
-    if value is None:
-        return "—"
-    return _dt.datetime.fromtimestamp(float(value), _dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """Unix seconds as UTC ISO 8601 (``2026-12-01T10:15:00Z``), through :mod:`cointrail.times`."""
+    return utc_iso(value)
 
 
 def templates() -> Jinja2Templates:
