@@ -57,7 +57,7 @@ class LedgerArrays(Protocol):
         self, lo: int, hi: int, min_equal: int, min_inputs: int
     ) -> list[tuple[int, ResolvedTransaction]]: ...
 
-    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[tuple[int, int, int, str, int, int]]: ...
+    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[tuple[int, int, int, list[str], int, int]]: ...
 
 
 def arrow_table(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pa.Table:
@@ -109,13 +109,14 @@ class DuckDBLedgerArrays:
         ids = [tx_id for (tx_id,) in self.con.execute(_CANDIDATES, params).fetchall()]
         return list(zip(ids, self._resolved_many(ids, lo, hi), strict=True))
 
-    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[tuple[int, int, int, str, int, int]]:
-        """Two-output payments with the PayJoin sign, found in SQL alone (they are many: no transaction is read).
+    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[tuple[int, int, int, list[str], int, int]]:
+        """Two-output payments with a PayJoin sign, found in SQL alone (they are many: no transaction is read).
 
-        (tx_id, inputs, distinct input scripts, their script type, smaller output, smallest input) of each
-        transaction of two unequal outputs and 2..``max_inputs`` inputs, all of known scripts of one type and at
-        least two different ones, paying no input's script, whose smaller output is at least its smallest
-        input: :class:`~cointrail.heuristics.collaborative.PayJoinRule`, set-based.
+        (tx_id, inputs, distinct input scripts, their script types, smaller output, smallest input) of each
+        transaction of two unequal outputs and 2..``max_inputs`` inputs of known scripts, at least two different,
+        paying no input's script, whose smaller output is at least its smallest input, or whose two inputs of
+        two script types are each paid back in their type:
+        :class:`~cointrail.heuristics.collaborative.PayJoinRule`, set-based.
         """
         return self.con.execute(_PAYJOIN, {"lo": lo, "hi": hi, "most": max_inputs}).fetchall()
 
@@ -190,21 +191,23 @@ WITH pj AS (
     SELECT tx_id, input_count FROM transactions
     WHERE block_height BETWEEN $lo AND $hi AND NOT is_coinbase AND output_count = 2 AND input_count BETWEEN 2 AND $most
 ), o AS (
-    SELECT tx_id, min(value) AS smallest, max(value) AS largest FROM outputs
-    WHERE block_height BETWEEN $lo AND $hi AND tx_id IN (SELECT tx_id FROM pj) GROUP BY tx_id
+    SELECT o.tx_id, min(o.value) AS smallest, max(o.value) AS largest, list_sort(list(a.script_type)) AS kinds
+    FROM outputs o JOIN addresses a USING (address_id)
+    WHERE o.block_height BETWEEN $lo AND $hi AND o.tx_id IN (SELECT tx_id FROM pj) GROUP BY o.tx_id
 ), i AS (
-    SELECT i.tx_id, min(i.value) AS smallest, count(DISTINCT i.address_id) AS scripts, count(i.address_id) AS known,
-           min(a.script_type) AS kind, max(a.script_type) AS other_kind
+    SELECT i.tx_id, min(i.value) AS smallest, count(DISTINCT i.address_id) AS scripts, count(a.address_id) AS known,
+           list_sort(list(DISTINCT a.script_type)) AS kinds
     FROM inputs i LEFT JOIN addresses a USING (address_id)
     WHERE i.block_height BETWEEN $lo AND $hi AND i.tx_id IN (SELECT tx_id FROM pj) GROUP BY i.tx_id
 ), back AS (
     SELECT DISTINCT o.tx_id FROM outputs o JOIN inputs i ON i.tx_id = o.tx_id AND i.address_id = o.address_id
     WHERE o.block_height BETWEEN $lo AND $hi AND o.tx_id IN (SELECT tx_id FROM pj)
 )
-SELECT pj.tx_id, pj.input_count, i.scripts, i.kind, o.smallest, i.smallest FROM pj JOIN o USING (tx_id)
+SELECT pj.tx_id, pj.input_count, i.scripts, i.kinds, o.smallest, i.smallest FROM pj JOIN o USING (tx_id)
 JOIN i USING (tx_id)
-WHERE o.smallest >= i.smallest AND o.smallest < o.largest AND i.scripts >= 2 AND i.known = pj.input_count
-  AND i.kind = i.other_kind AND pj.tx_id NOT IN (SELECT tx_id FROM back)
+WHERE o.smallest < o.largest AND i.scripts >= 2 AND i.known = pj.input_count
+  AND (o.smallest >= i.smallest OR (pj.input_count = 2 AND len(i.kinds) = 2 AND o.kinds = i.kinds))
+  AND pj.tx_id NOT IN (SELECT tx_id FROM back)
 ORDER BY pj.tx_id
 """
 

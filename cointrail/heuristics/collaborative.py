@@ -11,8 +11,10 @@ tracing may still go through them, as they are not CoinJoins.
   Heuristics and PayJoin Transactions", 2021): in a two-output transaction,
   whichever output is the payment, one input was not needed to pay it, which a
   wallet choosing its own coins avoids. With two outputs that is exactly
-  "the smaller output is at least the smallest input". BIP78 also requires the
-  receiver's coins to be of the sender's script type.
+  "the smaller output is at least the smallest input". Also flagged: two inputs
+  of different script types, each paid back in its own type (a sender and a
+  receiver of different wallets). BIP78 asks receivers to add coins of the
+  sender's type, but wallets of mixed types exist, so the type is not required.
 * ``small_equal_output``: equal outputs, each with at most one change, paid
   from at least as many different input scripts as the commonest amount has
   outputs: a small join (Samourai STONEWALLx2, a JoinMarket round with few
@@ -37,7 +39,8 @@ from cointrail.heuristics.joinbase import (
 
 @dataclass(frozen=True)
 class PayJoinRule:
-    """A two-output payment with an unnecessary input (UIH2) from another script of the same type."""
+    """A two-output payment from two or more scripts with an unnecessary input (UIH2), or whose two inputs of
+    different script types are each paid back in their own type."""
 
     name: str = "payjoin"
     max_inputs: int = 4  # the sender's one or few coins and the receiver's one; more is a consolidation
@@ -47,27 +50,30 @@ class PayJoinRule:
         ins, outs = rtx.input_values, rtx.output_values
         if rtx.tx.is_coinbase or len(outs) != 2 or not 2 <= len(ins) <= self.max_inputs:
             return None
-        if distinct_scripts(rtx.spent) < 2 or len(script_types(rtx.spent)) != 1:
-            return None
+        if distinct_scripts(rtx.spent) < 2 or outs[0] == outs[1]:
+            return None  # two equal outputs are the small-join rule's
         if {out.script_pubkey for out in rtx.spent} & {out.script_pubkey for out in rtx.tx.outputs}:
             return None  # pays back to an input address: its change is plain, a wallet of its own
-        if min(outs) < min(ins) or outs[0] == outs[1]:
-            return None  # two equal outputs are the small-join rule's
-        (kind,) = script_types(rtx.spent)
-        words = self.evidence(len(ins), distinct_scripts(rtx.spent), kind, min(outs), min(ins))
+        kinds = sorted(script_types(rtx.spent))
+        paired = len(ins) == 2 and len(kinds) == 2 and sorted(script_types(rtx.tx.outputs)) == kinds
+        if min(outs) < min(ins) and not paired:
+            return None
+        words = self.evidence(len(ins), distinct_scripts(rtx.spent), kinds, min(outs), min(ins))
         return finding(rtx, self, words, 2, POSSIBLY_COLLABORATIVE)
 
-    def evidence(self, inputs: int, scripts: int, kind: str, smaller_output: int, smallest_input: int) -> str:
+    def evidence(self, inputs: int, scripts: int, kinds: list[str], smaller_output: int, smallest_input: int) -> str:
         """The finding in words (also for the store's set-based check, which sees the same facts)."""
-        return (
-            f"2 outputs, paid from {inputs} inputs of {scripts} different {kind} scripts; the smaller output "
-            f"({amount(smaller_output, self.unit)}) is at least the smallest input "
-            f"({amount(smallest_input, self.unit)}), so whichever output is the payment, one input was not needed "
-            "to pay it (the unnecessary-input "
-            "heuristic, Ghesmati et al. 2021). A wallet paying alone rarely adds such a coin; the receiver of a "
-            "PayJoin (BIP78) adds exactly one, of the sender's script type. Possibly two owners: the inputs are not "
-            "merged."
-        )
+        head = f"2 outputs, paid from {inputs} inputs of {scripts} different {' and '.join(kinds)} scripts; "
+        if smaller_output >= smallest_input:
+            why = (f"the smaller output ({amount(smaller_output, self.unit)}) is at least the smallest input "
+                   f"({amount(smallest_input, self.unit)}), so whichever output is the payment, one input was not "
+                   "needed to pay it (the unnecessary-input heuristic, Ghesmati et al. 2021). A wallet paying alone "
+                   "rarely adds such a coin; the receiver of a PayJoin (BIP78) adds exactly one.")  # fmt: skip
+        else:
+            why = ("the two inputs are of different script types and each output is of one of them: as if two "
+                   "owners, each of its own address type, were each paid back in it (a PayJoin's sender and "
+                   "receiver).")  # fmt: skip
+        return head + why + " Possibly two owners: the inputs are not merged."
 
 
 @dataclass(frozen=True)

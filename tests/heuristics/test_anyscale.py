@@ -120,9 +120,17 @@ def test_payjoin_is_possibly_collaborative_not_a_coinjoin():
     found = detect_collaborative(rtx)
     assert found is not None and found.rule == "payjoin" and found.kind == POSSIBLY_COLLABORATIVE
     assert found.participants == 2 and "unnecessary-input" in found.evidence
-    mixed = resolved([sender_coin, receiver_coin], [amount + receiver_coin, sender_coin - amount - 2_000])
-    mixed = ResolvedTransaction(mixed.tx, (mixed.spent[0], TxOut(receiver_coin, script("p2pkh"))))
-    assert detect_collaborative(mixed) is None  # BIP78: the receiver's coin is of the sender's type
+    mixed = ResolvedTransaction(rtx.tx, (rtx.spent[0], TxOut(receiver_coin, script("p2pkh"))))
+    assert detect_collaborative(mixed) is not None  # wallets of mixed types exist: the type is not required
+    # A receiver that adds a coin larger than the sender's change hides the unnecessary input (BIP78 suggests
+    # it); two inputs of two types, each paid back in its own type, still show two owners ...
+    hidden = resolved([sender_coin, 8 * LTC // 10], [amount + 8 * LTC // 10, sender_coin - amount - 2_000])
+    paired = Transaction(hidden.tx.txid, hidden.tx.wtxid, 2, hidden.tx.inputs,
+                         (hidden.tx.outputs[0], TxOut(hidden.tx.outputs[1].value, script("p2pkh"))), 0, 0, 0)
+    paired_rtx = ResolvedTransaction(paired, (hidden.spent[0], TxOut(8 * LTC // 10, script("p2pkh"))))
+    found = detect_collaborative(paired_rtx)
+    assert found is not None and "different script types" in found.evidence
+    assert detect_collaborative(hidden) is None  # ... but one of a single type does not: recall lost, stated
 
 
 def test_a_two_party_join_is_possibly_collaborative():
