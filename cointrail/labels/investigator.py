@@ -21,6 +21,7 @@ from cointrail.addresses import parse_address
 from cointrail.cases.case import Case
 from cointrail.cases.custody import canonical_json, utc_now
 from cointrail.cases.evidence import sha256_file
+from cointrail.cases.names import MAX_NAME, checked_text
 from cointrail.chains import CHAINS
 from cointrail.errors import InputError, IntegrityError
 from cointrail.labels.model import CATEGORIES, CONFIDENCE_SCALE, Label, confidence_named
@@ -59,12 +60,14 @@ def label_document(case: Case, address: str, text: str, category: str, confidenc
     """The evidence document of one investigator label, checked (raises :class:`InputError`)."""
     if not text.strip():
         raise InputError("a label needs a text: give --label")
+    text = checked_text(text, "a label's text", MAX_NAME)  # logged and hashed as UTF-8: checked before anything
+    notes = [checked_text(n, "a label's note", multiline=True) for n in notes if n.strip()]
     canonical, chains, network = _checked_address(address)
     return {
         "format": LABEL_FORMAT, "case": case.name, "operator": case.operator, "added_utc": utc_now(),
         "tool": f"cointrail {__version__}", "address": canonical, "chains": list(chains), "network": network,
         "label": text.strip(), "category": _checked_category(category), "confidence": _checked_confidence(confidence),
-        "notes": [n for n in notes if n.strip()],
+        "notes": notes,
     }  # fmt: skip
 
 

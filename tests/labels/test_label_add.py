@@ -113,3 +113,11 @@ def test_cli_label_add_then_verify(story: MainnetChain, tmp_path: Path, capsys):
     assert "is attributed to Binance deposit, an exchange (source investigator:analyst" in capsys.readouterr().out
     assert main(["verify", "--case", "c4", "--cases-dir", cases, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["intact"]
+
+
+@pytest.mark.parametrize("text", ["Binance \udcff deposit", "Binance\u202e deposit", "Binance\x00"])
+def test_a_label_text_that_cannot_be_logged_is_refused_before_anything_is_written(tmp_path: Path, text: str):
+    case = create_case("texts", root=tmp_path, operator="Ann Smith")
+    with pytest.raises(InputError, match="cannot be a label's text"):
+        add_investigator_label(case, BINANCE, text, "exchange")
+    assert len(case.log.entries()) == 1 and verify_case(case).intact
