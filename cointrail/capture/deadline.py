@@ -67,6 +67,8 @@ class _Stream(NetworkStream):
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        # What was read before the request went out (a SOCKS proxy's handshake replies) is not the response.
+        self.clock.head_bytes.clear()
         self.inner.write(buffer, self.clock.left(timeout))
 
     def close(self) -> None:

@@ -118,3 +118,15 @@ def test_a_signal_keeps_and_logs_what_was_received(case: Case, site: Site, signu
     response = next(r for r in warc_records(case.folder / summary["warc"]["path"]) if r[0] == "response")
     assert response[1].get_header("WARC-Truncated") == "unspecified" and ADDR.text.encode() in response[3]
     assert verify_case(case).intact
+
+
+def test_through_a_proxy_the_kept_head_is_the_site_s_alone(case: Case, site: Site) -> None:
+    from socks_logger import logging_socks_proxy
+
+    site.routes["/slow-head"] = _drip_head
+    with logging_socks_proxy() as proxy, pytest.raises(ExternalServiceError, match="did not arrive"):
+        capture_url(case, site.url + "/slow-head",
+                    CaptureOptions(proxy=proxy.url, limits=CaptureLimits(response_time_s=1.0)))
+    warc = next(e["object"] for e in case.log.entries() if e["action"] == "capture.warc")
+    kept = [r for r in warc_records(case.folder / warc) if r[0] == "resource"]
+    assert kept[0][3].startswith(b"HTTP/1.1"), "no SOCKS handshake bytes in the kept head"
