@@ -122,7 +122,9 @@ def _batch(rows: list[dict[str, Any]]) -> pa.Table:
 def _stage(store: LedgerStore, labels: Iterable[Label], imported: str, case_name: str | None) -> None:
     """Append the labels to the transaction's staging table, a batch at a time."""
     con = store.con
-    con.execute("CREATE TEMP TABLE incoming_labels AS SELECT * FROM labels LIMIT 0")
+    # A table of the store, not a TEMP one: DuckDB writes its full row groups to the file as they fill (a TEMP
+    # table stays in memory); made and dropped inside the transaction, so a killed import leaves nothing.
+    con.execute("CREATE TABLE incoming_labels AS SELECT * FROM labels LIMIT 0")
     rows: list[dict[str, Any]] = []
     for label in itertools.chain(labels, [None]):
         if label is not None:
@@ -222,5 +224,5 @@ def import_label_file(store: LedgerStore, path: str | Path, format: str | None =
     stored = write_labels(store, tally.labels_of(stream_entries(source, tally.format)), case.name if case else None)
     summary = tally.summary() | {"db": str(store.path), "stored": stored, "evidence": evidence}
     if case is not None:
-        case.record(IMPORT_ACTION, f"store:{store.path}", hashlib.sha256(canonical_json(summary)).hexdigest())
+        case.record(IMPORT_ACTION, f"store:{store.path.name}", hashlib.sha256(canonical_json(summary)).hexdigest())
     return summary

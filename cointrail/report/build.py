@@ -9,8 +9,10 @@ from cointrail.cases.custody import utc_now
 from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore
 from cointrail.report import case_facts
+from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
 from cointrail.report.methods import methods
+from cointrail.report.redact import local_paths
 from cointrail.report.sources import ledger_facts, provenance
 from cointrail.report.summary import summary_lines
 
@@ -57,12 +59,13 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
         "format": FACTS_FORMAT, "generated_utc": utc_now(), "case": case_facts.case_header(case),
         "site": {"addresses": addresses, "from": "given" if site else "captures"},
         "captures": case_facts.captures(case), "evidence": case_facts.evidence_list(case),
-        "custody": case_facts.custody(case), "ledger": ledger,
+        "records": case_facts.records(case), "custody": case_facts.custody(case), "ledger": ledger,
         "findings": {**found, "exchanges": exchanges_to_contact(found["payers"], found["flows"]),
                      "txids": txids(found["payers"], found["flows"])},
         "methods": methods(heuristics, _taint_models(found, model), with_payers=found["payers"] is not None),
-        "provenance": provenance({"site": addresses, "db": str(store.path) if store else None, "fiat": fiat,
+        "provenance": provenance({"site": addresses, "db": store.path.name if store else None, "fiat": fiat,
                                   "hops": hops, "model": model, "findings_given": findings is not None}),
     }  # fmt: skip
+    facts["figures"] = report_figures(facts)
     facts["summary"] = summary_lines(facts)
-    return facts
+    return local_paths(facts, case.folder, [store.path] if store else [])

@@ -11,19 +11,39 @@ from cointrail.cases import Case, verify_case
 CAPTURE_SUMMARY = "capture.summary"
 
 
+def is_case_file(obj: str) -> bool:
+    """Whether a log entry's object is a file of the case (the rule cointrail.cases.verify checks files by)."""
+    return obj == "case.json" or obj.startswith("evidence/")
+
+
 def evidence_list(case: Case) -> list[dict[str, Any]]:
-    """Every logged file of the case with its SHA-256, size, and the log entry that recorded it."""
-    items = []
+    """Every file of the case the log recorded, once (the first entry that logged it), with SHA-256 and size.
+
+    Log entries that carry a hash but name no file of the case (an export written elsewhere, a label import
+    into a store, a verification) are not evidence files: they stay in the custody log, and are not counted.
+    """
+    items: dict[str, dict[str, Any]] = {}
     for entry in case.log.entries():
-        if not entry["sha256"] or entry["object"] == "case":
+        obj = entry["object"]
+        if not entry["sha256"] or not isinstance(obj, str) or not is_case_file(obj):
             continue
-        path = case.folder / entry["object"]
-        items.append({
-            "seq": entry["seq"], "action": entry["action"], "path": entry["object"], "sha256": entry["sha256"],
-            "bytes": path.stat().st_size if path.is_file() else None, "time_utc": entry["time_utc"],
-            "operator": entry["operator"],
-        })  # fmt: skip
-    return items
+        if obj in items:
+            items[obj]["logged_again"].append(entry["seq"])
+            continue
+        path = case.folder / obj
+        items[obj] = {
+            "seq": entry["seq"], "action": entry["action"], "path": obj, "sha256": entry["sha256"],
+            "bytes": path.stat().st_size if path.is_file() else None, "present": path.is_file(),
+            "time_utc": entry["time_utc"], "operator": entry["operator"], "logged_again": [],
+        }  # fmt: skip
+    return list(items.values())
+
+
+def records(case: Case) -> list[dict[str, Any]]:
+    """Log entries with a hash that are not files of the case: what was done outside it, and its digest."""
+    return [{"seq": e["seq"], "action": e["action"], "object": e["object"], "sha256": e["sha256"],
+             "time_utc": e["time_utc"], "operator": e["operator"]}
+            for e in case.log.entries() if e["sha256"] and not is_case_file(str(e["object"]))]  # fmt: skip
 
 
 def custody(case: Case) -> dict[str, Any]:
@@ -64,5 +84,6 @@ def captured_addresses(found: list[dict[str, Any]], chain: str | None = None) ->
 
 def case_header(case: Case) -> dict[str, Any]:
     meta = case.metadata()
-    return {"name": case.name, "folder": str(case.folder), "created_utc": meta.get("created_utc"),
-            "created_by": meta.get("operator"), "reported_by": case.operator}  # fmt: skip
+    # No folder: where the case lies on the investigator's computer is no fact of the case (issue 13).
+    return {"name": case.name, "created_utc": meta.get("created_utc"), "created_by": meta.get("operator"),
+            "reported_by": case.operator}  # fmt: skip

@@ -46,16 +46,24 @@ def _withdrawals(payers: dict[str, Any]) -> list[dict[str, Any]]:
         for trail in payer.get("funding", []):
             steps = trail.get("steps") or []
             amount = steps[0]["amount"] if steps else trail.get("amount")  # what the exchange paid that address
+            possible = trail.get("status", "funded_by") != "funded_by"
             rows.append({
                 "service": trail["service"], "category": trail.get("category"), "kind": "withdrawal",
+                "possible": possible,
                 "address": steps[0]["to_address"] if steps else (payer["payer_addresses"] or [None])[0],
                 "txid": trail["withdrawal_txid"], "time": trail.get("time"), "time_utc": utc_text(trail.get("time")),
                 "amount": amount, "amount_coin": coin_text(amount),
                 "payer_cluster_id": payer.get("payer_cluster_id"), "confidence": trail.get("confidence"),
-                "why": f"the exchange paid this out to a customer whose wallet then made {payer['payments']} "
-                       "payment(s) to the site: ask who the customer was",
+                "why": (f"POSSIBLY: {_why_possible(payer, trail)}; " if possible else "")
+                + f"the exchange paid this out to a customer whose wallet then made {payer['payments']} "
+                "payment(s) to the site: ask who the customer was",
             })  # fmt: skip
     return rows
+
+
+def _why_possible(payer: dict[str, Any], trail: dict[str, Any]) -> str:
+    found = next((a for a in payer.get("attributions", []) if a["service"] == trail["service"]), None)
+    return found["reason"] if found else "the trail is not sure enough to name this exchange as the funder"
 
 
 def edge_into(flow: dict[str, Any], address: str, txid: str | None) -> dict[str, Any]:
@@ -76,6 +84,7 @@ def _deposits(flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "time_utc": utc_text(edge.get("time")), "amount": edge.get("amount"),
                 "amount_coin": coin_text(edge.get("amount")), "traced": end.get("taint"),
                 "traced_coin": coin_text(end.get("taint")), "payer_cluster_id": None, "confidence": None,
+                "possible": bool(end.get("through_coinjoins")),
                 "why": f"money traced from the site ({flow.get('model', {}).get('name')} model) was paid into this "
                        "address of the exchange: ask whose account it credited",
             })  # fmt: skip

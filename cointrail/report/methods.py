@@ -32,6 +32,24 @@ PAYERS = (
     "each paying wallet is traced back, hop by hop with the haircut model, to a labelled service (an exchange) that "
     "paid the money out. Each step of a trail carries a confidence, and so does the whole trail."
 )
+# What a trail cannot see through, and when a service is named as the funder (issue 12), in plain words.
+TRAILS_STOP = (
+    "Where a trail stops because it cannot see through: a CoinJoin is one transaction in which several people put "
+    "in their coins and take out coins of equal amounts, so that nobody can tell which coin out came from which "
+    "coin in. A trail that reaches a CoinJoin ends there, and the report says so ('the trail ends in a CoinJoin of "
+    "N participants: the money's origin is ambiguous'). The investigator can ask to go on through (cointrail trace "
+    "or payers with --through-coinjoins); whatever is found beyond a CoinJoin is then shown as a possibility only."
+)
+CONFIDENCE = (
+    "How sure a funder is: each step of a trail back from a payer has a confidence between 0 and 1. The payout by "
+    "the service takes the confidence of its label; a step inside the payer's own wallet counts 1; a payment from "
+    "another wallet counts the share of the coin that came along the trail; a step through a CoinJoin counts 1 in "
+    "its number of participants, and one through a transaction that may have two owners (a PayJoin) counts 1 in 2. "
+    "A trail's confidence is the product of its steps. For each service, the payer's traced money that reached its "
+    "payouts is weighted by the confidence of its trails; the service is written 'funded by' only when that "
+    "weighted share is at least {least:.0%} and no CoinJoin lies on the way. Otherwise it is written 'possibly "
+    "funded by', with the reason, and its payouts are marked as possibilities in the request pack."
+)
 TAINT_ERROR = (
     "A taint model is an accounting rule, not an inference: it has no error rate of its own. What can be wrong is "
     "the choice of model, so the model used is named wherever a traced amount appears, and the whole trace can be "
@@ -70,6 +88,22 @@ def _coinjoin_measured(figures: dict[str, Any]) -> str | None:
             f"{row.get('false coinjoin alarms', '?')} false alarms.")
 
 
+def ambiguity(with_payers: bool) -> dict[str, Any]:
+    """The plain-word rules of what a trail cannot see through and when a funder is named (with the figures)."""
+    try:
+        from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE
+        from cointrail.tracing.people import MEASURED_WHERE, PAYING_WALLETS_PER_PERSON
+    except ImportError:  # tracing not installed in this copy: nothing was traced
+        return {"stop": TRAILS_STOP, "confidence": None, "people": None}
+    people = (f"Wallets are not people: the clustering joins a person's addresses into wallets, but never all of "
+              f"them, so one person can hold several paying wallets. On the ground-truth scenarios there were "
+              f"{PAYING_WALLETS_PER_PERSON:.1f} paying wallets per paying person ({MEASURED_WHERE}): a count of "
+              "paying wallets is not a count of people.")  # fmt: skip
+    return {"stop": TRAILS_STOP, "confidence": CONFIDENCE.format(least=FUNDED_BY_CONFIDENCE) if with_payers else None,
+            "people": people if with_payers else None, "funded_by_confidence": FUNDED_BY_CONFIDENCE,
+            "wallets_per_person": PAYING_WALLETS_PER_PERSON}  # fmt: skip
+
+
 def methods(heuristics: list[str], taint_models: list[str], with_payers: bool = False) -> dict[str, Any]:
     """The appendix as data: the heuristics and taint models used, with error rates and where they come from."""
     figures = load_figures()
@@ -79,7 +113,7 @@ def methods(heuristics: list[str], taint_models: list[str], with_payers: bool = 
     return {
         "heuristics": [_heuristic(name, figures) for name in known],
         "heuristic_set": together,
-        "coinjoin": COINJOIN, "coinjoin_measured": _coinjoin_measured(figures),
+        "coinjoin": COINJOIN, "coinjoin_measured": _coinjoin_measured(figures), "ambiguity": ambiguity(with_payers),
         "payers": {"explanation": PAYERS, **load_figures(start=PAYERS_START, end=PAYERS_END)} if with_payers else None,
         "taint_models": [{"name": m, "explanation": explanations.get(m, m), "measured": TAINT_ERROR}
                          for m in taint_models],

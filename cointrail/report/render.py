@@ -10,14 +10,21 @@ from typing import Any
 
 import jinja2
 
+from cointrail.amounts import coin_number
 from cointrail.errors import CointrailError
 from cointrail.prices import coin_symbol
-from cointrail.report.findings import coin_text, utc_text
+from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph, flow_svg
+from cointrail.report.request_pack import symbol
 
 
-def _coin(amount: int | None) -> str:
-    return coin_text(amount) or ""
+def _coin(chain: str | None) -> Any:
+    """Amounts in the chain's coin through the one formatter of the CLI and the web (cointrail.amounts)."""
+
+    def coin(amount: int | None) -> str:
+        return "" if amount is None else coin_number(amount, chain)
+
+    return coin
 
 
 def _money(value: dict[str, Any] | None) -> str:
@@ -27,7 +34,7 @@ def _money(value: dict[str, Any] | None) -> str:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("cointrail.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
-    env.globals.update(coin=_coin, money=_money, utc=utc_text)
+    env.globals.update(money=_money, utc=utc_text)
     return env
 
 
@@ -41,8 +48,8 @@ def render_html(facts: dict[str, Any], facts_sha256: str) -> str:
     svg = base64.b64encode(graph_svg(facts).encode("utf-8")).decode("ascii")
     template = _environment().get_template("report.html.j2")
     chain = (facts.get("ledger") or {}).get("chain")
-    unit = coin_symbol(chain) if chain else "coins"  # no ledger: findings given by hand
-    return template.render(f=facts, facts_sha256=facts_sha256, graph_svg_b64=svg, unit=unit)
+    unit = coin_symbol(chain) if chain else symbol(facts)  # no ledger: findings given by hand, unit from captures
+    return template.render(f=facts, facts_sha256=facts_sha256, graph_svg_b64=svg, unit=unit, coin=_coin(chain))
 
 
 class PdfUnavailable(CointrailError):

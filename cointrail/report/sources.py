@@ -51,7 +51,7 @@ def ledger_facts(store: LedgerStore) -> dict[str, Any]:
     """The store's chain, tip, block sources and verification flags, and its latest clustering run."""
     tip = store.tip()
     return {
-        "db": str(store.path), "chain": store.chain, "network": store.network,
+        "db": store.path.name, "chain": store.chain, "network": store.network,
         "tip_height": tip[0] if tip else None, "tip_hash": display_hash(tip[1]) if tip else None,
         "sources": block_sources(store), "clustering": clustering_run(store),
     }  # fmt: skip

@@ -1,9 +1,13 @@
-"""The one-page summary: what was found, in plain words, for a reader with no crypto background."""
+"""The one-page summary: what was found, in plain words, for a reader with no crypto background.
+
+Every count comes from ``facts["figures"]`` (cointrail.report.figures), the same numbers the later sections print.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cointrail.amounts import format_amount
 from cointrail.report.request_pack import symbol
 
 
@@ -14,12 +18,11 @@ def _fiat(value: dict[str, Any] | None) -> str:
 
 
 def _custody(facts: dict[str, Any]) -> str:
-    check = facts["custody"]
-    state = ("intact: every evidence file still has the hash it was logged with"
-             if check["chain_intact"] and check["verification"]["intact"] else
+    figures = facts["figures"]
+    state = ("intact: every evidence file still has the hash it was logged with" if figures["custody_intact"] else
              "NOT intact: see the custody section before relying on this report")  # fmt: skip
-    return (f"The case '{facts['case']['name']}' holds {len(facts['evidence'])} logged evidence file(s); its custody "
-            f"log has {len(check['entries'])} entries and is {state}.")  # fmt: skip
+    return (f"The case '{facts['case']['name']}' holds {figures['evidence_files']} logged evidence file(s); its "
+            f"custody log has {figures['custody_entries']} entries and is {state}.")  # fmt: skip
 
 
 def _captures(facts: dict[str, Any]) -> list[str]:
@@ -27,35 +30,65 @@ def _captures(facts: dict[str, Any]) -> list[str]:
             f"{len(c['addresses'])} cryptocurrency address(es) were found on it." for c in facts["captures"]]
 
 
-def _payers(payers: dict[str, Any], currency: str) -> list[str]:
+def _people(payers: dict[str, Any], wallets: int) -> str:
+    """Wallets are not people (issue 12): the tracer's sentence, or the same one made now for payers given by hand."""
+    note = payers.get("totals", {}).get("people_note")
+    if note and f"These are {wallets} " in note:
+        return str(note)
+    from cointrail.tracing.people import people_note  # imported here: tracing is the heavy part of a report
+
+    return people_note(wallets)
+
+
+def _threshold(payers: dict[str, Any]) -> float:
+    given = payers.get("parameters", {}).get("funded_by_confidence")
+    if given is not None:
+        return float(given)
+    from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE
+
+    return FUNDED_BY_CONFIDENCE
+
+
+def _payers(payers: dict[str, Any], figures: dict[str, Any], chain: str | None, unit: str) -> list[str]:
     totals = payers.get("totals", {})
     dates = [p["date"] for p in payers.get("payments", [])]
     span = f", between {min(dates)} and {max(dates)}" if dates else ""
-    lines = [f"The site's {len(payers['site']['addresses'])} address(es) received {totals.get('payments', 0)} "
-             f"payment(s) from {totals.get('payers', 0)} paying wallet(s), {totals.get('amount_coin')} {currency} in "
-             f"all{_fiat(totals.get('fiat'))}{span}."]  # fmt: skip
-    with_service = totals.get("with_service", 0)
-    if totals.get("payers"):
-        lines.append(f"{with_service} of the {totals['payers']} paying wallet(s) were traced back to an exchange "
-                     "or another service that knows its customers.")  # fmt: skip
+    wallets = figures["paying_wallets"]
+    lines = [f"The site's {figures['site_addresses']} address(es) received {figures['payments']} payment(s) from "
+             f"{wallets} paying wallet(s), {format_amount(totals.get('amount'), chain, symbol=unit)} in "
+             f"all{_fiat(totals.get('fiat'))}{span}.", _people(payers, wallets)]  # fmt: skip
+    if wallets:
+        possibly = figures["wallets_possibly_funded"]
+        lines.append(f"{figures['wallets_funded']} of the {wallets} paying wallet(s) were traced back to an exchange "
+                     "or another service that knows its customers"
+                     + (f"; for {possibly} more, a service is only a possibility" if possibly else "") + ".")
+    if figures["wallets_in_coinjoins"]:
+        lines.append(f"The money of {figures['wallets_in_coinjoins']} paying wallet(s) went through a CoinJoin, a "
+                     "transaction in which several people mix their coins: which coin came from whom cannot be "
+                     "told, so the trail ends there and no exchange is named as the funder through it.")
     return lines
 
 
 def _exchanges(exchanges: list[dict[str, Any]]) -> list[str]:
     if not exchanges:
         return ["No exchange was reached by the traces: there is no service to serve legal process on yet."]
-    names = "; ".join(f"{e['service']} ({len(e['withdrawals'])} withdrawal(s) that funded payers, "
-                      f"{len(e['deposits'])} deposit(s) of the site's money)" for e in exchanges)  # fmt: skip
+    names = "; ".join(f"{e['service']} ({len(e['withdrawals'])} withdrawal(s) that funded or possibly funded "
+                      f"payers, {len(e['deposits'])} deposit(s) of the site's money)" for e in exchanges)  # fmt: skip
     return [f"Exchanges to contact: {names}. The request pack of each lists exactly which transactions to ask "
-            "about (address, transaction id, time in UTC, amount)."]
+            "about (address, transaction id, time in UTC, amount), and says which are only possibilities."]
 
 
 def summary_lines(facts: dict[str, Any]) -> list[str]:
     """Sentences of the summary page, in order."""
     lines = [_custody(facts), *_captures(facts)]
-    findings = facts["findings"]
+    findings, figures = facts["findings"], facts["figures"]
+    chain = (facts.get("ledger") or {}).get("chain")
     if findings.get("payers"):
-        lines += _payers(findings["payers"], symbol(facts))
+        lines += _payers(findings["payers"], figures, chain, symbol(facts))
+        least = _threshold(findings["payers"])
+        lines.append(f"A service is named as a payer's funder only when at least {least:.0%} of the payer's money, "
+                     "weighted by how sure each step is, traces back to its payouts and no CoinJoin lies on the way; "
+                     "anything less is listed as a possibility (see the methods appendix).")
     else:
         lines.append("The payers of the site were not computed (no ledger store or no site address was given).")
     lines += _exchanges(findings["exchanges"])
@@ -63,6 +96,6 @@ def summary_lines(facts: dict[str, Any]) -> list[str]:
     if run:
         lines.append(f"Addresses were grouped into wallets with the heuristics {', '.join(run['heuristics'])}; "
                      "each one's measured error rate is in the methods appendix.")  # fmt: skip
-    lines.append(f"{len(findings['txids'])} transaction(s) support these findings; each can be looked up on any "
+    lines.append(f"{figures['transactions']} transaction(s) support these findings; each can be looked up on any "
                  "node or block explorer of the chain, as the section on data sources explains.")  # fmt: skip
     return lines

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cointrail.cases import Case
+from cointrail.report.redact import local_paths
 from cointrail.report.render import PdfUnavailable, render_html, render_pdf
 
 FACTS_ACTION, HTML_ACTION, PDF_ACTION = "report.facts", "report.html", "report.pdf"
@@ -55,4 +56,5 @@ def latest_facts(case: Case) -> dict[str, Any] | None:
     if not entries:
         return None
     data: dict[str, Any] = json.loads((case.folder / entries[-1]["object"]).read_text(encoding="utf-8"))
-    return data
+    # Facts stored by an older version may still name this machine's folders: cleaned again as they are read.
+    return local_paths(data, case.folder)

@@ -1,0 +1,176 @@
+"""The report's figures from one place, no 'None' sizes, rows kept whole across pages, and no path of the
+investigator's computer in what the case hands out (issue 13): report, request packs, exports."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from reportcase import Story, make_story
+
+from cointrail.cli import main
+from cointrail.exports import EXPORTERS
+
+pytestmark = pytest.mark.slow
+LABEL_IMPORTS = 12  # each one logs the label file and a 'labels.import' entry naming the store: a long custody log
+
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Story, Path, dict]]:
+    """A case as an investigator leaves it: labels imported (the same file twice), an export written outside the
+    case, then the report, with its PDF copied out."""
+    root = tmp_path_factory.mktemp("figures")
+    story = make_story(root)
+    cases = ["--case", story.case.name, "--cases-dir", str(story.case.folder.parent)]
+    labels = root / "downloads" / "labels.csv"
+    labels.parent.mkdir()
+    for n in range(LABEL_IMPORTS):
+        labels.write_text(f"address,label,currency,category\n{story.address('site1')},Site {n % 11},LTC,"
+                          "child_sexual_abuse\n")  # fmt: skip
+        assert main(["labels", "import", str(labels), "--db", str(story.db), *cases, "--json"]) == 0
+    (root / "out").mkdir()
+    assert main(["export", "--format", "csv", "--out", str(root / "out" / "before.csv"), "--db", str(story.db),
+                 *cases]) == 0  # fmt: skip
+    out = root / "report-out"
+    assert main(["report", "--db", str(story.db), "--out", str(out), *cases, "--json"]) == 0
+    result = json.loads((out / f"{story.case.name}-report.json").read_text())
+    yield story, root, result
+
+
+def _pages(path: Path) -> list[str]:
+    """Each page's text with all white space removed (hashes wrap across lines in the tables)."""
+    return ["".join(page.extract_text().split()) for page in PdfReader(path).pages]
+
+
+def _pdf(story: Story, root: Path) -> Path:
+    return root / "report-out" / f"{story.case.name}-report.pdf"
+
+
+def test_the_evidence_count_is_the_same_on_every_page(worked: tuple[Story, Path, dict]) -> None:
+    story, root, facts = worked
+    text = "".join(_pages(_pdf(story, root)))
+    on_summary = re.findall(r"holds(\d+)loggedevidencefile", text)
+    in_custody = re.findall(r"all(\d+)evidencefilesmatch", text)
+    assert on_summary and on_summary == in_custody
+    before = [e for e in story.case.log.entries() if e["time_utc"] <= facts["generated_utc"]]
+    logged = {e["object"] for e in before if e["object"] == "case.json" or e["object"].startswith("evidence/")}
+    assert int(on_summary[0]) == len(logged) < len([e for e in before if e["sha256"]])
+    # Every file of the case counted once, even one logged twice; records of things outside it are not files.
+    paths = [e["path"] for e in facts["evidence"]]
+    assert len(paths) == len(set(paths)) == facts["figures"]["evidence_files"] == len(logged)
+    assert {r["action"] for r in facts["records"]} >= {"labels.import", "export.csv"}
+
+
+def test_the_evidence_table_gives_every_size(worked: tuple[Story, Path, dict]) -> None:
+    story, root, facts = worked
+    html = next((root / "report-out").glob("*-report.html")).read_text()
+    evidence = html[html.index('id="evidence"'):html.index('id="custody"')]
+    assert "None" not in evidence
+    assert all(isinstance(e["bytes"], int) and e["bytes"] > 0 for e in facts["evidence"])
+
+
+def test_no_table_row_is_split_across_pages(worked: tuple[Story, Path, dict]) -> None:
+    story, root, facts = worked
+    pages = _pages(_pdf(story, root))
+    html = next((root / "report-out").glob("*-report.html")).read_text()
+    assert "page-break-inside: avoid" in html
+    # The custody log runs over a page break: every entry's hash must still be whole on one page.
+    entries = facts["custody"]["entries"]
+    assert len(entries) > 2 * LABEL_IMPORTS
+    split = [e["seq"] for e in entries if not any(e["entry_hash"] in page for page in pages)]
+    assert split == []
+
+
+def _split_rows(html: str) -> list[str]:
+    """Table rows WeasyPrint lays out over two pages (read from its layout: the boxes of each page)."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    pages_of: dict[int, set[int]] = {}
+    texts: dict[int, str] = {}
+
+    def walk(box: Any, page: int) -> None:
+        if isinstance(box, boxes.TableRowBox):
+            pages_of.setdefault(id(box.element), set()).add(page)
+            texts[id(box.element)] = "".join(box.element.itertext())[:60]
+        for child in getattr(box, "children", None) or []:
+            walk(child, page)
+
+    for number, page in enumerate(weasyprint.HTML(string=html).render().pages):
+        walk(page._page_box, number)
+    return [texts[row] for row, pages in pages_of.items() if len(pages) > 1]
+
+
+def _long_payers(story: Story, count: int) -> dict[str, Any]:
+    """Payers given by hand (the data contract of docs/tracing.md) with tall rows: long reasons in every step."""
+    why = "the payer's own wallet moved the money (both addresses in one cluster); " * 5
+    steps = [{"hop": h, "txid": story.txid("w1"), "time": 1_600_000_150, "from_addresses": [],
+              "to_address": story.address("alice1"), "amount": 100_000_000, "amount_coin": "1.00000000",
+              "confidence": 1.0, "reason": why} for h in (1, 2, 3)]  # fmt: skip
+    trail = {"service": "Hand Exchange", "category": "exchange", "label_source": "test", "label_confidence": "high",
+             "service_address": story.address("exhot"), "withdrawal_txid": story.txid("w1"), "time": 1_600_000_150,
+             "date": "2020-09-13", "amount": 100_000_000, "confidence": 1.0, "steps": steps}  # fmt: skip
+    payers = [{"payer_cluster_id": n, "payer_addresses": [story.address("alice1")], "payments": 1,
+               "txids": [story.txid("pay_a")], "total": 25_000_000, "total_coin": "0.25000000", "total_fiat": None,
+               "first_date": "2020-09-13", "last_date": "2020-09-13", "first_time": 1, "last_time": 1,
+               "funded_by": "Hand Exchange", "unresolved": {}, "funding": [trail]} for n in range(count)]  # fmt: skip
+    return {"site": {"addresses": [story.address("site1")], "cluster_ids": [7]}, "payments": [], "payers": payers,
+            "services": [], "patterns": [], "price_source": None,
+            "totals": {"payments": count, "payers": count, "amount": 25_000_000 * count, "amount_coin": "",
+                       "fiat": None, "with_service": count}}  # fmt: skip
+
+
+def test_tall_rows_are_never_split_across_pages(worked: tuple[Story, Path, dict]) -> None:
+    from cointrail.report import collect_facts
+    from cointrail.report.render import render_html
+
+    story, _, _ = worked
+    facts = collect_facts(story.case, None, [story.address("site1")],
+                          findings={"payers": _long_payers(story, 12), "flows": []})  # fmt: skip
+    html = render_html(facts, "0" * 64)
+    assert html.count("own wallet moved the money") >= 36  # many tall rows, over several pages
+    assert _split_rows(html) == []
+
+
+def test_no_path_of_this_computer_in_the_report(worked: tuple[Story, Path, dict]) -> None:
+    story, root, facts = worked
+    here = "".join(str(root).split())
+    pdf_text = "".join(_pages(_pdf(story, root)))
+    assert here not in pdf_text and "/tmp/" not in pdf_text
+    for name in ("html", "json"):
+        text = next((root / "report-out").glob(f"*-report.{name}")).read_text()
+        assert str(root) not in text and str(Path.home()) + "/" not in text, name
+    assert "evidence/" in pdf_text  # files are named by their path in the case
+    assert re.search(r"store:(…/)?ledger\.duckdb", pdf_text)  # a store outside the case: its name only
+
+
+def test_no_path_of_this_computer_in_request_packs_and_exports(worked: tuple[Story, Path, dict],
+                                                               capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    story, root, _ = worked
+    cases = ["--case", story.case.name, "--cases-dir", str(story.case.folder.parent)]
+    packs = root / "packs"
+    assert main(["request-pack", *cases, "--out", str(packs)]) == 0
+    capsys.readouterr()
+    for path in [*packs.iterdir(), *story.case.folder.joinpath("evidence").glob("*.request.*")]:
+        assert str(root) not in path.read_text(), path
+    for fmt in EXPORTERS:
+        assert main(["export", "--format", fmt, *cases]) == 0  # from the latest report's facts
+        assert str(root) not in capsys.readouterr().out, fmt
+
+
+def test_paths_are_rewritten_case_relative_or_by_name() -> None:
+    from cointrail.report.redact import LocalPaths
+
+    paths = LocalPaths(Path("/srv/jane/cases/c1"), [Path("/srv/jane/ledger.duckdb")])
+    assert paths.text("/srv/jane/cases/c1/evidence/ab.csv") == "evidence/ab.csv"
+    assert paths.text("store:/srv/jane/ledger.duckdb") == "store:…/ledger.duckdb"
+    assert paths.text("blocks from /var/lib/litecoin/blocks, checked") == "blocks from …/blocks, checked"
+    assert paths.text("C:\\Users\\jane\\labels.csv") == "…/labels.csv"
+    for kept in ("http://127.0.0.1:8332/", "and/or", "1/2", "docs/accuracy.md", "…/ledger.duckdb"):
+        assert paths.text(kept) == kept
+    assert paths.clean({"a": ["/srv/jane/x.csv", 3]}) == {"a": ["…/x.csv", 3]}
