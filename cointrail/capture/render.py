@@ -79,13 +79,13 @@ class Rendered:
 def chromium_args(proxy: str | None) -> list[str]:
     """The command-line switches for one render.
 
-    Names are never resolved on this machine with a SOCKS proxy (the proxy resolves them), and the names of
+    Names are never resolved on this machine with a proxy (the proxy resolves them), and the names of
     Chromium's own services never resolve at all: some of them (the component updater, the Google account
     check) call out even with every switch above, so they are sent around the proxy into a resolver that
     finds nothing, and no packet leaves.
     """
     args = list(CHROMIUM_ARGS)
-    if proxy and urlsplit(proxy).scheme.startswith("socks"):
+    if proxy:  # a SOCKS or HTTP proxy is given the names; only the proxy's own is looked up here
         host = urlsplit(proxy).hostname or ""
         args.append(f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE {host}")
     else:
