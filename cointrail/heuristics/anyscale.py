@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cointrail.heuristics.joinbase import (
+    COINJOIN,
+    POSSIBLY_COLLABORATIVE,
     CoinJoinDetection,
     ResolvedTransaction,
     amount,
@@ -124,6 +126,11 @@ class EqualOutputGroupsRule:
         if others - levels > equal + 1:
             return None
         value, largest = groups[0]
+        # One output holding most of the money looks like one wallet's batch with its change (an exchange paying
+        # withdrawals of a few standard amounts) as much as a CoinJoin with one large participant: unsure, so
+        # possibly collaborative (not merged, but tracing may go on).
+        kept = max((v for v in rtx.output_values if v not in {g for g, _ in groups}), default=0)
+        dominant = 2 * kept > sum(rtx.input_values)
         shown = ", ".join(f"{n} × {amount(v, self.unit)}" for v, n in groups[:6]) + (" …" if len(groups) > 6 else "")
         return finding(rtx, self, (
             f"{equal} outputs in {len(groups)} group(s) of equal amounts ({shown}), to {out_scripts} different "
@@ -133,7 +140,9 @@ class EqualOutputGroupsRule:
             f"spends one or a few coins and pays many different amounts; this looks like several people mixing "
             f"(at least {self.min_input_scripts} input scripts, {self.min_equal_outputs} equal outputs and "
             f"{self.min_largest_group} outputs of one amount required)."
-        ), participants_estimate(rtx, largest))
+            + (f" But one output ({amount(kept, self.unit)}) holds more than half of the inputs' value: perhaps one "
+               "wallet's batch payout and its change, so only possibly collaborative." if dominant else "")
+        ), participants_estimate(rtx, largest), POSSIBLY_COLLABORATIVE if dominant else COINJOIN)
 
 
 def _mixing_levels(values: list[int], equal: set[int]) -> int:

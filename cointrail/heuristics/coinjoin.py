@@ -176,10 +176,11 @@ DEFAULT_RULES: tuple[CoinJoinRule, ...] = (
 COLLABORATIVE_RULES: tuple[CoinJoinRule, ...] = (SmallEqualOutputRule(), PayJoinRule())
 
 
-def _first(rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...]) -> CoinJoinDetection | None:
+def _first(rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...], kind: str | None) -> CoinJoinDetection | None:
+    """The first finding of ``rules`` (of ``kind``, when given)."""
     for rule in rules:
         found = rule.detect(rtx)
-        if found is not None:
+        if found is not None and kind in (None, found.kind):
             return found
     return None
 
@@ -188,7 +189,7 @@ def detect_coinjoin(
     rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...] = DEFAULT_RULES
 ) -> CoinJoinDetection | None:
     """The first rule (most specific first) that flags ``rtx`` as a CoinJoin, or ``None``."""
-    return _first(rtx, rules)
+    return _first(rtx, rules, COINJOIN)
 
 
 def is_coinjoin(rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...] = DEFAULT_RULES) -> bool:
@@ -202,4 +203,4 @@ def detect_collaborative(
     collaborative: tuple[CoinJoinRule, ...] = COLLABORATIVE_RULES,
 ) -> CoinJoinDetection | None:
     """A CoinJoin finding, else a "possibly collaborative" one, else ``None``: clustering merges through neither."""
-    return _first(rtx, rules) or _first(rtx, collaborative)
+    return _first(rtx, rules, COINJOIN) or _first(rtx, (*rules, *collaborative), None)

@@ -180,3 +180,13 @@ def test_a_wallet_paying_with_the_coins_it_needs_is_never_flagged(coins: list[in
     payment = low + int((high - low) * where)
     rtx = resolved(coins, [payment, total - payment - fee])
     assert detect_collaborative(rtx) is None
+
+
+def test_an_exchange_batch_from_several_coins_is_not_called_a_coinjoin():
+    """Five hot-wallet coins paying withdrawals of a few standard amounts and a large change: not merged (it may be
+    a CoinJoin with a large participant) but not a CoinJoin either, so tracing goes on through it."""
+    outs = [LTC // 4] * 4 + [3 * LTC // 2] * 4 + [2 * LTC] * 3 + [200 * LTC]
+    rtx = resolved([25 * LTC, 21 * LTC, 25 * LTC, 22 * LTC, 125 * LTC], outs)
+    assert detect_coinjoin(rtx) is None
+    found = detect_collaborative(rtx)
+    assert found is not None and found.kind == POSSIBLY_COLLABORATIVE and "batch payout" in found.evidence
