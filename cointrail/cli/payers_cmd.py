@@ -60,7 +60,7 @@ def render_payers(data: dict[str, Any], chain: str | None = None) -> str:
         return format_amount(value, chain)
 
     lines = [f"{totals['payments']} payments ({coins(totals['amount'])}{_fiat(totals['fiat'])}) from "
-             f"{totals['payers']} paying wallets into {len(data['site']['addresses'])} site addresses; "
+             f"{totals['payers']} payers (paying wallets) into {len(data['site']['addresses'])} site addresses; "
              f"{totals['with_service']} wallets traced to a service"
              + (f", {totals['with_possible_service']} possibly" if totals.get("with_possible_service") else "")
              + ".", totals["people_note"]]  # fmt: skip
