@@ -8,7 +8,10 @@ merkle root of the wtxids (the coinbase's counted as 32 zero bytes) and of the
 coinbase's witness, one 32-byte "reserved value". As Bitcoin Core
 (``validation.cpp``, ``CheckWitnessMalleation``): when a block has a
 commitment it must match (the last such output counts); a block without one may
-carry no witness data at all.
+carry no witness data at all. Unlike Bitcoin Core after segwit's activation, a
+block with a commitment but no witness bytes at all passes: there is nothing
+for the commitment to vouch for, and blocks mined before the activation
+carried commitments no rule checked.
 
 :func:`check_walked` checks the blocks of a compiled walk
 (:mod:`cointrail.ledger.columnar`) over its columns: the witness merkle roots
@@ -45,9 +48,15 @@ def _commitment(scripts: list[bytes]) -> bytes | None:
     return found
 
 
-def _verdict(commitment: bytes | None, witnesses: int, reserved: bytes | None, root: bytes | None) -> str | None:
+def _verdict(commitment: bytes | None, witnesses: int, reserved: bytes | None, root: bytes | None,
+             any_witness: bool = True) -> str | None:  # fmt: skip
     if commitment is None:
         return NO_COMMITMENT.format(n=witnesses) if witnesses else None
+    if not any_witness:
+        # No witness bytes at all, not even the coinbase's: nothing for the commitment to vouch for (every
+        # wtxid is its txid, which the merkle root covers). Bitcoin blocks mined before segwit's activation
+        # carry commitments that no rule checked then; this keeps them readable.
+        return None
     if reserved is None:
         return BAD_RESERVED
     return None if double_sha256(bytes(root or b"") + reserved) == commitment else MISMATCH
@@ -65,7 +74,7 @@ def check_block(block: Block) -> str | None:
     stack = coinbase.inputs[0].witness if coinbase.inputs else ()
     reserved = stack[0] if len(stack) == 1 and len(stack[0]) == 32 else None
     root = merkle_root([bytes(32)] + [tx.wtxid for tx in block.transactions[1:]])
-    return _verdict(commitment, witnesses, reserved, root)
+    return _verdict(commitment, witnesses, reserved, root, bool(witnesses or stack))
 
 
 def _varint(buf: npt.NDArray[np.uint8], pos: int) -> tuple[int, int]:
@@ -113,5 +122,6 @@ def check_walked(buf: npt.NDArray[np.uint8], tx: npt.NDArray[np.int64], outputs:
         if commitments[b] is not None and tx[first, 10]:
             last_out = int(tx[first, 9] + tx[first, 7] - 1)
             reserved = _reserved(buf, int(outputs[last_out, 1] + outputs[last_out, 2]))
-        verdicts.append(_verdict(commitments[b], int(witnesses[b]), reserved, roots[b].tobytes()))
+        any_witness = bool(witnesses[b] or tx[first, 10])
+        verdicts.append(_verdict(commitments[b], int(witnesses[b]), reserved, roots[b].tobytes(), any_witness))
     return verdicts

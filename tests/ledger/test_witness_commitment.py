@@ -8,6 +8,7 @@ That leaves the txids and the merkle root as they were: only the commitment can 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import threading
@@ -23,6 +24,7 @@ from cointrail.cli import main
 from cointrail.ledger import batch, witness
 from cointrail.ledger.batch import RawBlock
 from cointrail.ledger.ingest import RpcSource
+from cointrail.ledger.model import TxOut
 from cointrail.ledger.rawblock import parse_block
 from cointrail.ledger.rpc import connect
 from cointrail.ledger.store import LedgerStore
@@ -176,3 +178,19 @@ def test_block_files_with_an_altered_witness_are_refused(chain, tmp_path, capsys
     assert _ingest(db, node, "--blocks", str(files)) == 1
     _refused(capsys, target, 100)
     assert _tip(db) == 99
+
+
+def test_a_commitment_with_no_witness_bytes_passes_and_witness_bytes_need_one(chain, shared_data):
+    """A pre-segwit mainnet block given a commitment no rule checked then; the regtest block without its commitment."""
+    old = parse_block((shared_data / "bitcoin-core" / "block413567.raw").read_bytes())
+    coinbase = old.transactions[0]
+    commitment = TxOut(0, witness.COMMITMENT_PREFIX + bytes(32))
+    unchecked = dataclasses.replace(coinbase, outputs=(*coinbase.outputs, commitment))
+    assert witness.check_block(dataclasses.replace(old, transactions=(unchecked, *old.transactions[1:]))) is None
+    node, target = chain
+    block = parse_block(bytes.fromhex(node.rpc("getblock", target, 0)))
+    coinbase = block.transactions[0]
+    bare = dataclasses.replace(coinbase, outputs=tuple(o for o in coinbase.outputs
+                                                       if not o.script_pubkey.startswith(witness.COMMITMENT_PREFIX)))
+    problem = witness.check_block(dataclasses.replace(block, transactions=(bare, *block.transactions[1:])))
+    assert problem == witness.NO_COMMITMENT.format(n=1)
