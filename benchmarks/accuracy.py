@@ -31,7 +31,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE / "scenarios"), str(HERE)]
 
-from accuracy_render import render  # noqa: E402
+from accuracy_render import compare, people, render  # noqa: E402
 from cache import scenario, working_copy  # noqa: E402
 from doc_sections import ACCURACY_DOC, replace_section  # noqa: E402
 from payers_accuracy import prepare, site_addresses  # noqa: E402
@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, help="also write the raw figures as JSON here")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--from-results", type=Path, help="render figures measured before (a --results file)")
+    parser.add_argument("--compare", type=Path, help="also write a before → after summary against this --results file")
     args = parser.parse_args()
     if args.from_results:
         measured = json.loads(args.from_results.read_text())
@@ -110,10 +111,16 @@ def main() -> None:
         measured = measure(args.families, args.cache, args.jobs)
     if args.results and not args.from_results:
         args.results.write_text(json.dumps(measured, indent=1, default=str))
-    section = render(measured, list(CONFIGS), args.title)
+    section = render(measured, list(measured["rows"][0]["configs"]), args.title)
     print(section)
     if not args.no_write:
         replace_section(args.section, section, ACCURACY_DOC)
+    if args.compare:
+        summary = compare(json.loads(args.compare.read_text()), measured)
+        print(summary)
+        if not args.no_write:
+            replace_section(f"{args.section}-summary", summary, ACCURACY_DOC)
+            replace_section("people", people(json.loads(args.compare.read_text()), measured), ACCURACY_DOC)
 
 
 if __name__ == "__main__":
