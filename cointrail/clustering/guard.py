@@ -20,12 +20,11 @@ import numpy as np
 
 from cointrail.heuristics.coinjoin import COLLABORATIVE_RULES, DEFAULT_RULES
 
-# Both sides at least this many addresses. Measured on the tuning seeds of every CoinJoin family
-# (project-economy, whirlpool, wasabi1, wabisabi, seed 1): of all merges of one owner's parts, the smaller
-# side never held more than 3 addresses; the false wallet of issue 12 held 92 addresses of 8 owners, about
-# 11 each, so parts of that size were probably joined (not measured: its chain is not ours). 10 leaves a
-# margin of three times the largest true merge seen. Services grow by sweeping fresh deposit
-# addresses, one small side at a time, so they are rarely held back.
+# Both sides at least this many addresses. Measured on the tuning seeds (seed 1) of the eight families told to
+# the detection work (docs/clustering.md): of all merges of one owner's parts, the smaller side never held more
+# than 5 addresses; the false wallet of issue 12 held 92 addresses of 8 owners, about 11 each, so parts of that
+# size were probably joined (not measured: its chain is not ours). 10 leaves twice the largest true merge seen.
+# Services grow by sweeping fresh deposit addresses, one small side at a time, so they are rarely held back.
 HOLD_AT = 10
 
 DETECTION_VERSION = "5"  # bump when the rules change: stored runs are then rebuilt from scratch
