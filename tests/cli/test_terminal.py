@@ -41,6 +41,13 @@ def test_every_command_ends_with_its_documented_exit_code(session):
     assert not wrong, "\n\n".join(wrong)
 
 
+def test_no_text_leaks_a_programmers_value(session):
+    """What a person reads never shows Python's None, a dict, or amounts in base units (issue 13)."""
+    leaks = re.compile(r"\bNone\b(?! of)|\{'|\bbase units\b|\bnan\b")
+    shown = {name: leaks.findall(screen.text) for name, screen in session.screens.items()}
+    assert not {name: found for name, found in shown.items() if found}
+
+
 def test_colours_and_progress_bars_are_on(session):
     assert session.screens["ingest --blocks"].coloured  # rich saw a terminal
     assert "ingest heights 0–" in session.screens["ingest --blocks"].text  # its progress bar
