@@ -47,8 +47,10 @@ CONFIDENCE = (
     "its number of participants, and one through a transaction that may have two owners (a PayJoin) counts 1 in 2. "
     "A trail's confidence is the product of its steps. For each service, the payer's traced money that reached its "
     "payouts is weighted by the confidence of its trails; the service is written 'funded by' only when that "
-    "weighted share is at least {least:.0%} and no CoinJoin lies on the way. Otherwise it is written 'possibly "
-    "funded by', with the reason, and its payouts are marked as possibilities in the request pack."
+    "weighted share is at least {least:.0%}, counting only payouts into the payer's own wallet (money that came "
+    "through another person's wallet first says who funded that person), and no CoinJoin lies on the way. "
+    "Otherwise it is written 'possibly funded by', with the reason, and its payouts are marked as possibilities "
+    "in the request pack."
 )
 TAINT_ERROR = (
     "A taint model is an accounting rule, not an inference: it has no error rate of its own. What can be wrong is "

@@ -91,7 +91,7 @@ def _steps(walk: Walk, end: RawEnd, names: dict[int, str], clusters: dict[int, i
         steps.append({"hop": hop, "txid": tx.txid, "time": tx.time, "from_addresses": [names[sender]],
                       "to_address": names[receiver], "amount": value, "amount_coin": coin_text(value),
                       "confidence": round(confidence, 4), "reason": reason, "ambiguous": ambiguity(tx) is not None,
-                      "coinjoin": bool(tx.coinjoin)})  # fmt: skip
+                      "coinjoin": bool(tx.coinjoin), "own_wallet": hop > 1 and own})  # fmt: skip
     return steps
 
 
@@ -141,7 +141,10 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
                        "label_confidence": hit.confidence, "service_address": names[end.address_id],
                        "withdrawal_txid": end.tx.txid, "time": end.tx.time, "date": utc_date(end.tx.time),
                        "amount": end.taint, "confidence": round(confidence, 4), "steps": steps,
-                       "through_coinjoins": [s["txid"] for s in steps if s["coinjoin"]]}  # fmt: skip
+                       "through_coinjoins": [s["txid"] for s in steps if s["coinjoin"]],
+                       # The payout reached the payer's own wallet and stayed in it: the service's customer is the
+                       # payer. Otherwise another wallet received the payout and paid the payer on.
+                       "direct": all(s["own_wallet"] for s in steps[1:])}  # fmt: skip
     ranked = sorted(trails.values(), key=lambda t: (-t["confidence"] * t["amount"], t["withdrawal_txid"]))
     for trail in ranked:
         trail["amount_coin"] = coin_text(trail["amount"])
@@ -151,7 +154,7 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
     for trail in ranked:
         trail["status"] = next(a["status"] for a in attributions if a["service"] == trail["service"])
     return {"funding": ranked, "funded_by": named[0]["service"] if named else None,
-            "funded_by_confidence": named[0]["confidence"] if named else None,
+            "funded_by_confidence": named[0]["direct_confidence"] if named else None,
             "possibly_funded_by": [a["service"] for a in attributions if a["status"] == "possible"],
             "attributions": attributions, "traced": traced, "traced_coin": coin_text(traced),
             "unresolved": dict(sorted(unresolved.items())), **_mixes(mixes)}  # fmt: skip
@@ -173,19 +176,26 @@ def _attributions(trails: list[dict[str, Any]], traced: int) -> list[dict[str, A
     for service, own in by_service.items():
         share = sum(t["amount"] for t in own) / traced if traced else 0.0
         confidence = sum(t["amount"] * t["confidence"] for t in own) / traced if traced else 0.0
+        # Only payouts into the payer's own wallet name the payer's funder; money that came through another
+        # wallet first says who funded that wallet's owner (issue 12: the exchange would name someone else).
+        direct = sum(t["amount"] * t["confidence"] for t in own if t["direct"]) / traced if traced else 0.0
         mixes = sorted({txid for t in own for txid in t["through_coinjoins"]})
-        status = "funded_by" if confidence >= FUNDED_BY_CONFIDENCE and not mixes else "possible"
+        status = "funded_by" if direct >= FUNDED_BY_CONFIDENCE and not mixes else "possible"
         found.append({"service": service, "category": own[0]["category"], "share": round(share, 4),
-                      "confidence": round(confidence, 4), "trails": len(own), "through_coinjoins": mixes,
-                      "status": status, "reason": _reason(share, confidence, mixes, status)})  # fmt: skip
+                      "confidence": round(confidence, 4), "direct_confidence": round(direct, 4), "trails": len(own),
+                      "through_coinjoins": mixes, "status": status,
+                      "reason": _reason(share, confidence, direct, mixes, status)})  # fmt: skip
     return sorted(found, key=lambda a: (a["status"] != "funded_by", -a["confidence"], a["service"]))
 
 
-def _reason(share: float, confidence: float, mixes: list[str], status: str) -> str:
+def _reason(share: float, confidence: float, direct: float, mixes: list[str], status: str) -> str:
     traced = f"{share:.0%} of the payer's traced money came from its payouts (confidence {confidence:.2f})"
     if mixes:
         return (f"{traced}, but only through {len(mixes)} CoinJoin(s), where the money's "
                 "origin is ambiguous; never named as the funder")  # fmt: skip
+    if status == "possible" and direct < confidence and confidence >= FUNDED_BY_CONFIDENCE:
+        return (f"{traced}, but it reached the payer through another wallet first: the service's customer may be "
+                "that wallet's owner, who then paid the payer, not the payer")  # fmt: skip
     if status == "possible":
         return (f"{traced}, below the {FUNDED_BY_CONFIDENCE:.2f} needed to name it as the "
                 "funder (the rest comes from elsewhere, or along uncertain steps)")  # fmt: skip
