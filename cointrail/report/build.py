@@ -6,6 +6,7 @@ from typing import Any
 
 from cointrail.cases import Case
 from cointrail.cases.custody import utc_now
+from cointrail.cases.site import captured_site_addresses
 from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore
 from cointrail.report import case_facts
@@ -19,11 +20,20 @@ from cointrail.report.summary import summary_lines
 FACTS_FORMAT = "cointrail-report-facts/1"
 
 
-def site_addresses(case: Case, site: list[str] | None, chain: str | None) -> list[str]:
-    """The site's addresses: as given, else those the case's captures found (of the store's chain)."""
+def site_addresses(case: Case, site: list[str] | None, chain: str | None, network: str | None = None) -> list[str]:
+    """The site's addresses: as given, else those the case's captures found that a store of ``chain`` ``network``
+    can answer for (the one selection of the CLI, the web and the report: cointrail.cases.site)."""
     if site:
         return list(dict.fromkeys(site))
-    return case_facts.captured_addresses(case_facts.captures(case), chain)
+    return captured_site_addresses(case, chain, network).addresses
+
+
+def _site(case: Case, site: list[str] | None, store: LedgerStore | None) -> dict[str, Any]:
+    chain, network = (store.chain, store.network) if store else (None, None)
+    if site:
+        return {"addresses": site_addresses(case, site, chain, network), "from": "given", "note": None}
+    selection = captured_site_addresses(case, chain, network)
+    return {"addresses": selection.addresses, "from": "captures", "note": selection.note()}
 
 
 def _findings(store: LedgerStore | None, site: list[str], given: dict[str, Any] | None,
@@ -51,13 +61,14 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
     ``findings`` (``{"payers": PayersResult dict, "flows": [TraceResult dict…]}``,
     docs/tracing.md) is computed from ``store`` when not given.
     """
-    addresses = site_addresses(case, site, store.chain if store else None)
+    site_facts = _site(case, site, store)
+    addresses = site_facts["addresses"]
     found = _findings(store, addresses, findings, {"fiat": fiat, "hops": hops, "model": model})
     ledger = ledger_facts(store) if store is not None else None
     heuristics = ((ledger or {}).get("clustering") or {}).get("heuristics", [])
     facts: dict[str, Any] = {
         "format": FACTS_FORMAT, "generated_utc": utc_now(), "case": case_facts.case_header(case),
-        "site": {"addresses": addresses, "from": "given" if site else "captures"},
+        "site": site_facts,
         "captures": case_facts.captures(case), "evidence": case_facts.evidence_list(case),
         "records": case_facts.records(case), "custody": case_facts.custody(case), "ledger": ledger,
         "findings": {**found, "exchanges": exchanges_to_contact(found["payers"], found["flows"]),
