@@ -42,7 +42,7 @@ def _guard(app: FastAPI, security: Security) -> None:
 
 
 async def _checked(request: Request, call_next: Next, security: Security) -> Response:
-    problem = security.host_problem(request)
+    problem = security.host_problem(request) or security.cross_site_problem(request)
     if problem:
         return errors.problem(request, 403, problem)
     query_token = request.query_params.get("token")

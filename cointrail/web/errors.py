@@ -3,7 +3,8 @@
 cointrail's own errors (:mod:`cointrail.errors`) keep their sentence and get a status: bad input
 400, not in the store 404, evidence that no longer matches its hash 409, an outside service that
 failed 502. Invalid request fields get 422 with the field named. Anything else is a bug: the
-details go to a crash log and the page says where it is; the server keeps running. Pages under
+details go to a crash log (one per kind of crash, a bounded number in all) and the page says where
+it is; the server keeps running. Pages under
 ``/api/`` answer JSON (``{"ok": false, "status", "error"}``), the others an HTML page.
 """
 
@@ -12,7 +13,9 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import os
+import sys
 import tempfile
+import threading
 import traceback
 from typing import Any
 
@@ -41,14 +44,40 @@ def status_of(error: CointrailError) -> int:
     return next(status for kind, status in STATUSES if isinstance(error, kind))
 
 
+MAX_CRASH_LOGS = 20  # crash-log files one server writes; a request repeated in a loop must not fill the disk
+_crash_logs: dict[str, str] = {}  # the signature of a crash -> the log that holds its first occurrence
+_crash_lock = threading.Lock()
+
+
+def _signature(request: Request | None, what: str) -> str:
+    """What makes two crashes the same: the error's type, where it was raised, and the route (not its values)."""
+    kind, _, trace = sys.exc_info()
+    frames = traceback.extract_tb(trace)[-1:] if trace is not None else []
+    where = f"{frames[0].filename}:{frames[0].lineno}" if frames else "?"
+    route = getattr(request.scope.get("route"), "path", request.url.path) if request is not None else what
+    return f"{getattr(kind, '__name__', kind)} at {where} in {route}"
+
+
 def write_crash_log(request: Request | None, what: str = "request") -> str:
-    """Write the current traceback to a crash log file; return its path."""
-    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    fd, path = tempfile.mkstemp(prefix=f"cointrail-web-crash-{stamp}-", suffix=".log")
-    with os.fdopen(fd, "w") as log:
-        where = f"{request.method} {request.url.path}" if request is not None else what
-        log.write(f"cointrail {__version__} web, {where}\n{traceback.format_exc()}")
-    return path
+    """Write the current traceback to a crash log file; return its path.
+
+    The same crash again (same error, place and route) is not written again: its first log is named.
+    At most :data:`MAX_CRASH_LOGS` files are written by one server; later crashes name the last one.
+    """
+    signature = _signature(request, what)
+    with _crash_lock:
+        if signature in _crash_logs:
+            return _crash_logs[signature]
+        if len(_crash_logs) >= MAX_CRASH_LOGS:
+            last = next(reversed(_crash_logs.values()))
+            return f"{last} (and {MAX_CRASH_LOGS - 1} earlier logs: no more are written)"
+        stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        fd, path = tempfile.mkstemp(prefix=f"cointrail-web-crash-{stamp}-", suffix=".log")
+        with os.fdopen(fd, "w") as log:
+            where = f"{request.method} {request.url.path}" if request is not None else what
+            log.write(f"cointrail {__version__} web, {where}\n{traceback.format_exc()}")
+        _crash_logs[signature] = path
+        return path
 
 
 def wants_json(request: Request) -> bool:

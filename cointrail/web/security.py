@@ -5,7 +5,8 @@ started on (a web page elsewhere cannot reach it through DNS rebinding). Bound a
 request must also carry the access token ``cointrail serve`` printed: given once as ``?token=`` it
 becomes a cookie (HttpOnly, SameSite=Strict), or sent as ``Authorization: Bearer`` or
 ``X-Cointrail-Token``. Requests that change something must come from the workspace's own pages
-(Origin and Fetch-Metadata checked), and every response carries a Content-Security-Policy that lets
+(Origin and Fetch-Metadata checked); so must any page that costs work, since a page elsewhere can
+make the browser fetch it. Every response carries a Content-Security-Policy that lets
 a page load scripts, styles and data from the workspace alone: no CDN, no other host, no inline script.
 """
 
@@ -35,6 +36,7 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CROSS_SITE_OK = frozenset({"/", "/cases", "/glossary", "/favicon.ico"})  # cheap pages, opened from anywhere
 
 
 def is_loopback(host: str) -> bool:
@@ -81,7 +83,37 @@ class Security:
                 or request.cookies.get(TOKEN_COOKIE))  # fmt: skip
 
     def token_ok(self, given: str | None) -> bool:
-        return self.token is None or (given is not None and hmac.compare_digest(given, self.token))
+        """Whether ``given`` is the token, compared in constant time; any header value is handled.
+
+        ``hmac.compare_digest`` refuses ``str`` with non-ASCII characters (a TypeError, before any
+        authentication: issue 22), so both sides are compared as UTF-8 bytes.
+        """
+        if self.token is None:
+            return True
+        if given is None:
+            return False
+        return hmac.compare_digest(given.encode("utf-8", "backslashreplace"), self.token.encode("utf-8"))
+
+    def cross_site_problem(self, request: Request) -> str | None:
+        """Why a request from another site is refused, if it is: only the entry pages open from elsewhere.
+
+        Any page the investigator visits can make the browser fetch the workspace's addresses (a link, an
+        image, a form). Opening a case re-hashes its evidence, and an error writes a crash log: from another
+        site, only the start page, the case list, the glossary and static files may be fetched (issue 22).
+        """
+        if request.method not in SAFE_METHODS or request.url.path in CROSS_SITE_OK or \
+                request.url.path.startswith("/static/"):  # fmt: skip
+            return None  # changes are checked by origin_problem
+        site = request.headers.get("sec-fetch-site")
+        if site is not None:
+            cross = site not in ("same-origin", "none")
+        else:  # a browser without Fetch Metadata: Origin, else Referer, names where the request came from
+            source = request.headers.get("origin") or request.headers.get("referer")
+            cross = bool(source) and (source == "null" or urlsplit(source).netloc != request.headers.get("host"))
+        if cross:
+            return ("this page opens only from the workspace itself, not from a link or a page of another site: "
+                    "go to the workspace's start page and follow its links")
+        return None
 
     def origin_problem(self, request: Request) -> str | None:
         """Why a request that changes something does not come from the workspace's own pages, if it does not."""

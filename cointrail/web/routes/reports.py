@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.requests import Request
 
-from cointrail.errors import InputError
+from cointrail.cases.evidence import sha256_file
+from cointrail.errors import InputError, IntegrityError
 from cointrail.exports import EXPORTERS, export
 from cointrail.ledger.store import NotInStoreError
 from cointrail.report import facts_for, request_packs, write_request_packs
@@ -44,6 +45,10 @@ def download(request: Request, name: str, sha256: str) -> Response:
     if entry is None:
         raise NotInStoreError(f"the case {case.name} has no report or export file with SHA-256 {sha256}")
     path = case.folder / entry["object"]
+    # Served under its logged hash, so checked against it first, as the graph page does (issue 22).
+    if not path.is_file() or sha256_file(path) != entry["sha256"]:
+        raise IntegrityError(f"the file {entry['object']} of the case {case.name} no longer matches the SHA-256 "
+                             "recorded in its custody log, so it is not served: run `cointrail verify` on the case")
     suffix = path.suffix.lower()
     filename = f"{case.name}-{entry['action'].replace('.', '-')}-{sha256[:12]}{suffix}"
     response = FileResponse(path, media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"), filename=filename)
