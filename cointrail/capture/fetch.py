@@ -118,6 +118,20 @@ def _chunked(body: bytes, pieces: list[int]) -> bytes:
     return b"".join(out) + b"0\r\n\r\n"
 
 
+class _Client(httpx.Client):
+    """httpx's client, except that a redirect whose Location does not parse is still a response.
+
+    httpx builds the next request even when redirects are not followed, and raises on a Location it cannot
+    parse, losing the response; the capture follows redirects itself and says what is wrong with a Location.
+    """
+
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        try:
+            return super()._build_redirect_request(request, response)
+        except httpx.RemoteProtocolError:
+            return request  # never sent: only kept as response.next_request
+
+
 class Fetcher:
     """An httpx client under the capture's limits; one per capture."""
 
@@ -130,7 +144,7 @@ class Fetcher:
         # Only the proxy the user gave: no proxy from the environment, which the custody record would not show.
         transport = httpx.HTTPTransport(proxy=proxy, verify=not insecure)
         install(transport, self.clock)
-        self.client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False,
+        self.client = _Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False,
                                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
                                             "Accept-Language": ACCEPT_LANGUAGE})
 

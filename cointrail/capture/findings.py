@@ -68,18 +68,24 @@ def _finding_line(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def jsonl_lines(rows: list[dict[str, Any]]) -> Iterator[bytes]:
-    """The findings file, line by line: a record line before the first finding of each searched record."""
-    described: set[tuple[Any, ...]] = set()
+    """The findings file, line by line: a record line before each run of findings from one searched record."""
+    described: tuple[Any, ...] | None = None
     for row in rows:
         group = (row["warc_record_id"], row["source"], *(row.get(key) for key in RECORD_KEYS))
-        if group not in described:
-            described.add(group)
+        if group != described:  # a finding belongs to the record line above it
+            described = group
             yield _dumps(_record_line(row))
         yield _dumps(_finding_line(row))
 
 
+# Characters that Python's str.splitlines() (used by every reader of these files) takes for line ends, and that
+# JSON leaves unescaped: a page's text around an address may hold them.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _dumps(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS)
+    return text.encode("utf-8") + b"\n"
 
 
 def to_jsonl(rows: list[dict[str, Any]]) -> bytes:
@@ -100,7 +106,7 @@ def store_findings(case: Case, rows: list[dict[str, Any]], action: str) -> tuple
 def read_findings(text: str) -> list[dict[str, Any]]:
     """The finding rows of a findings file, each whole again (its record line's fields added back)."""
     rows, record = [], {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         data = json.loads(line) if line.strip() else {}
         if data.get("record"):
             record = {key: data.get(key) for key in RECORD_KEYS}

@@ -145,8 +145,13 @@ def _resolve(base: str, ref: str) -> str | None:
     ref = ref.strip()
     if ref.startswith("data:"):
         return ref
-    url = urldefrag(urljoin(base, ref))[0]
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    try:  # urllib raises on a broken IPv6 literal ("http://[") or port ("http://a:99999/"): not a link then
+        url = urldefrag(urljoin(base, ref))[0]
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - checked here, so no later step meets the error
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") else None
 
 
 def page_links(html: str, base_url: str) -> PageLinks:
@@ -168,5 +173,8 @@ def page_links(html: str, base_url: str) -> PageLinks:
 
 def same_site(url: str, start: str) -> bool:
     """Whether ``url`` is on the same host and port as the start page."""
-    a, b = urlsplit(url), urlsplit(start)
-    return (a.hostname or "").lower() == (b.hostname or "").lower() and a.port == b.port
+    try:
+        a, b = urlsplit(url), urlsplit(start)
+        return (a.hostname or "").lower() == (b.hostname or "").lower() and a.port == b.port
+    except ValueError:  # a port out of range or a broken IPv6 literal
+        return False

@@ -42,8 +42,13 @@ def _resolved(host: str, port: int | None) -> list[str]:
 
 def private_target(url: str, start_url: str, proxied: bool) -> str | None:
     """Why ``url`` may not be fetched (a sentence), or None when it may."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    if not host or host == (urlsplit(start_url).hostname or "").lower().rstrip("."):
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        port = urlsplit(url).port
+        start_host = (urlsplit(start_url).hostname or "").lower().rstrip(".")
+    except ValueError:  # a broken IPv6 literal or port: the fetch refuses it with its own sentence
+        return None
+    if not host or host == start_host:
         return None
     if host in _LOCAL_NAMES or host.endswith(".localhost"):
         return f"its host {host} is this machine"
@@ -51,7 +56,7 @@ def private_target(url: str, start_url: str, proxied: bool) -> str | None:
         return f"its address {host} is {_kind(host)}"
     if proxied:
         return None
-    bad = sorted({address for address in _resolved(host, urlsplit(url).port) if _private(address)})
+    bad = sorted({address for address in _resolved(host, port) if _private(address)})
     if bad:
         return f"its host {host} resolves to {', '.join(bad)}, {_kind(bad[0])}"
     return None

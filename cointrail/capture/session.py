@@ -125,9 +125,9 @@ class Crawl:
                 self.tls[_origin(url)] = exchange.tls_sha256
             if not exchange.is_redirect:
                 return exchange, response, hops
-            target = urljoin(url, exchange.header("location") or "")
-            if urlsplit(target).scheme not in ("http", "https"):
-                exchange.problem = f"it redirects to {target!r}, which is not a web address"
+            target = _redirect_target(url, exchange.header("location") or "")
+            if target is None:
+                exchange.problem = f"it redirects to {exchange.header('location')!r}, which is not a web address"
                 return exchange, response, hops
             refused = self._refused(target)
             if refused:
@@ -253,6 +253,17 @@ class Crawl:
                 "pages": self.pages, "media_found": list(self.media.values()),
                 "inline_images_found": len(self.inline_images), "media_fetched": self.media_fetched,
                 "rendered": self.rendered, "warnings": self.warnings + _page_problems(self.pages)}
+
+
+def _redirect_target(url: str, location: str) -> str | None:
+    """Where a redirect leads, or None when it is not a web address (or does not parse: urllib raises)."""
+    try:
+        target = urljoin(url, location)
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        return None
+    return target if parts.scheme in ("http", "https") else None
 
 
 def _stop_if_asked(exchange: Exchange) -> None:

@@ -39,3 +39,18 @@ def test_many_addresses_make_a_compact_findings_file(case: Case, site: Site) -> 
     assert rows[0]["warc_sha256"] == summary["warc"]["sha256"] and rows[0]["input"] == addresses[0]
     assert rows[0]["payload_sha256"] == hashlib.sha256(b"<ul>" + page + b"</ul>").hexdigest()
     assert verify_case(case).intact
+
+
+def test_line_breaks_that_json_leaves_alone_do_not_split_a_finding(case: Case, site: Site) -> None:
+    """U+2028, U+2029 and U+0085 end a line for str.splitlines(), which the readers of findings files use.
+
+    A payment URI's label is decoded into its finding, so a page chooses those characters.
+    """
+    address = generated_address("line breaks")
+    body = f'<a href="bitcoin:{address}?label=a%E2%80%A8b%C2%85c%E2%80%A9d">pay</a>'.encode()
+    site.routes["/breaks"] = (200, {"Content-Type": "text/html; charset=utf-8"}, body)
+    summary = capture_url(case, site.url + "/breaks")
+    text = (case.folder / summary["findings_file"]["path"]).read_text()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [line["address"] for line in lines if "address" in line] == [address]
+    assert next(line["label"] for line in lines if "address" in line) == "a\u2028b\x85c\u2029d"

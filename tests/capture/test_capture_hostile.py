@@ -172,3 +172,15 @@ def test_an_interrupted_capture_keeps_and_logs_what_it_had(case: Case, site: Sit
     assert summary["status"] == "partial" and "interrupted" in " ".join(summary["warnings"])
     assert ADDR.text in found(summary)
     assert verify_case(case).intact
+
+
+@pytest.mark.parametrize("ref", ["http://[", "http://127.0.0.1:99999/x", "http://[::1/", "https://a:-1/"])
+def test_links_and_redirects_that_do_not_parse_are_skipped(case: Case, site: Site, ref: str) -> None:
+    """urllib raises on a bad IPv6 literal or port: a page or redirect holding one must not crash the capture."""
+    site.routes["/page"] = (200, HTML, f'<p>{ADDR.text}</p><a href="{ref}">a</a><script src="{ref}"></script>'
+                                       f'<img src="{ref}">'.encode())
+    site.routes["/go"] = (302, {"Location": ref}, b"")
+    summary = capture_url(case, site.url + "/page", CaptureOptions(depth=1, include_media=True))
+    assert ADDR.text in found(summary)
+    redirected = capture_url(case, site.url + "/go")
+    assert any("not a web address" in w for w in redirected["warnings"])
