@@ -64,16 +64,26 @@ def site_address_ids(store: LedgerStore, site: list[str] | int) -> set[int]:
     return found
 
 
+# Payments into the site: transactions paying a site address, except the site's own (all inputs the site's: a
+# sweep, a cash-out). A transaction to which the site added an input of its own beside someone else's is a
+# PayJoin (BIP78): counted, for the net amount the site received, with the payer's inputs only.
 _PAYMENTS = """
 WITH paid AS (
     SELECT o.tx_id, o.address_id, o.value FROM outputs o JOIN site_ids s ON s.id = o.address_id
 ), own AS (
-    SELECT DISTINCT i.tx_id FROM inputs i JOIN site_ids s ON s.id = i.address_id
+    SELECT i.tx_id, count(*) AS n, sum(coalesce(i.value, 0)) AS value FROM inputs i
+    JOIN site_ids s ON s.id = i.address_id GROUP BY 1
+), everyone AS (
+    SELECT i.tx_id, count(*) AS n FROM inputs i JOIN own USING (tx_id) GROUP BY 1
 )
-SELECT p.tx_id, x.txid, x.block_height, b.time, list(DISTINCT p.address_id), sum(p.value)
+SELECT p.tx_id, x.txid, x.block_height, b.time, list(DISTINCT p.address_id),
+       sum(p.value) - coalesce(any_value(own.value), 0), any_value(own.n) IS NOT NULL
 FROM paid p JOIN transactions x USING (tx_id) JOIN blocks b ON b.height = x.block_height
-WHERE NOT x.is_coinbase AND p.tx_id NOT IN (SELECT tx_id FROM own)
-GROUP BY ALL ORDER BY p.tx_id
+LEFT JOIN own USING (tx_id) LEFT JOIN everyone USING (tx_id)
+WHERE NOT x.is_coinbase AND (own.n IS NULL OR everyone.n > own.n)
+GROUP BY p.tx_id, x.txid, x.block_height, b.time
+HAVING sum(p.value) > coalesce(any_value(own.value), 0)
+ORDER BY p.tx_id
 """
 
 
@@ -89,7 +99,8 @@ def _raw_payments(store: LedgerStore, site_ids: set[int]) -> tuple[list[tuple], 
         inputs: dict[int, list[tuple]] = defaultdict(list)
         for tx_id, address_id, value, prev_tx, prev_vout in store.rows(
             "SELECT i.tx_id, i.address_id, i.value, i.prev_tx_id, i.prev_vout FROM inputs i "
-            "JOIN pay_txs t ON t.id = i.tx_id WHERE i.address_id IS NOT NULL ORDER BY i.tx_id, i.vin"
+            "JOIN pay_txs t ON t.id = i.tx_id WHERE i.address_id IS NOT NULL "
+            "AND i.address_id NOT IN (SELECT id FROM site_ids) ORDER BY i.tx_id, i.vin"
         ):
             inputs[tx_id].append((address_id, value, (prev_tx, prev_vout)))
     finally:
@@ -137,7 +148,7 @@ def payers(store: LedgerStore, site: list[str] | int, *, fiat: str = "USD", hops
 
 def _payment(p: tuple, ins: list[tuple], names: dict[int, str], clusters: dict[int, int],
              receipts: dict[int, int], book: PriceBook) -> dict[str, Any]:  # fmt: skip
-    tx_id, txid, height, time, paid, amount = p
+    tx_id, txid, height, time, paid, amount, site_added_input = p
     payer_ids = sorted({a for a, _, _ in ins})
     return {
         "txid": display_hash(bytes(txid)), "time": time, "date": utc_date(time),
@@ -145,6 +156,9 @@ def _payment(p: tuple, ins: list[tuple], names: dict[int, str], clusters: dict[i
         "amount": int(amount), "amount_coin": coin_text(int(amount)), "fiat": book.value(int(amount), time),
         "payer_cluster_id": _payer_cluster(ins, clusters), "payer_addresses": [names[a] for a in payer_ids],
         "fresh_address": all(receipts.get(a, 0) == 1 for a in paid), "_tx_id": tx_id,
+        "payjoin": bool(site_added_input),
+        "note": "the site added an input of its own (a PayJoin, BIP78): the amount is what the site received net"
+        if site_added_input else None,
     }  # fmt: skip
 
 
