@@ -186,29 +186,30 @@ SELECT tx_id FROM t WHERE input_count >= $min_inputs
 ORDER BY tx_id
 """
 
+# One pass over the candidates' outputs, then one over their inputs joined to those per-transaction facts
+# (a transaction has two outputs here, so "pays an input's script" is a comparison with two ids).
 _PAYJOIN = """
 WITH pj AS (
     SELECT tx_id, input_count FROM transactions
     WHERE block_height BETWEEN $lo AND $hi AND NOT is_coinbase AND output_count = 2 AND input_count BETWEEN 2 AND $most
 ), o AS (
-    SELECT o.tx_id, min(o.value) AS smallest, max(o.value) AS largest, list_sort(list(a.script_type)) AS kinds
+    SELECT o.tx_id, min(o.value) AS smallest, max(o.value) AS largest, min(o.address_id) AS a1,
+           max(o.address_id) AS a2, min(a.script_type) AS k1, max(a.script_type) AS k2
     FROM outputs o JOIN addresses a USING (address_id)
     WHERE o.block_height BETWEEN $lo AND $hi AND o.tx_id IN (SELECT tx_id FROM pj) GROUP BY o.tx_id
+    HAVING min(o.value) < max(o.value)
 ), i AS (
-    SELECT i.tx_id, min(i.value) AS smallest, count(DISTINCT i.address_id) AS scripts, count(a.address_id) AS known,
-           list_sort(list(DISTINCT a.script_type)) AS kinds
-    FROM inputs i LEFT JOIN addresses a USING (address_id)
-    WHERE i.block_height BETWEEN $lo AND $hi AND i.tx_id IN (SELECT tx_id FROM pj) GROUP BY i.tx_id
-), back AS (
-    SELECT DISTINCT o.tx_id FROM outputs o JOIN inputs i ON i.tx_id = o.tx_id AND i.address_id = o.address_id
-    WHERE o.block_height BETWEEN $lo AND $hi AND o.tx_id IN (SELECT tx_id FROM pj)
+    SELECT i.tx_id, any_value(pj.input_count) AS n, min(i.value) AS smallest, count(DISTINCT i.address_id) AS scripts,
+           count(a.address_id) AS known, list_sort(list(DISTINCT a.script_type)) AS kinds,
+           any_value(o.smallest) AS out_smallest, any_value(o.k1) AS out_k1, any_value(o.k2) AS out_k2,
+           bool_or(i.address_id IN (o.a1, o.a2)) AS back
+    FROM inputs i JOIN o USING (tx_id) JOIN pj USING (tx_id) LEFT JOIN addresses a ON a.address_id = i.address_id
+    WHERE i.block_height BETWEEN $lo AND $hi GROUP BY i.tx_id
 )
-SELECT pj.tx_id, pj.input_count, i.scripts, i.kinds, o.smallest, i.smallest FROM pj JOIN o USING (tx_id)
-JOIN i USING (tx_id)
-WHERE o.smallest < o.largest AND i.scripts >= 2 AND i.known = pj.input_count
-  AND (o.smallest >= i.smallest OR (pj.input_count = 2 AND len(i.kinds) = 2 AND o.kinds = i.kinds))
-  AND pj.tx_id NOT IN (SELECT tx_id FROM back)
-ORDER BY pj.tx_id
+SELECT tx_id, n, scripts, kinds, out_smallest, smallest FROM i
+WHERE scripts >= 2 AND known = n AND NOT back
+  AND (out_smallest >= smallest OR (n = 2 AND len(kinds) = 2 AND out_k1 = kinds[1] AND out_k2 = kinds[2]))
+ORDER BY tx_id
 """
 
 _PAYMENT_OUTPUTS = """
