@@ -178,3 +178,14 @@ def same_site(url: str, start: str) -> bool:
         return (a.hostname or "").lower() == (b.hostname or "").lower() and a.port == b.port
     except ValueError:  # a port out of range or a broken IPv6 literal
         return False
+
+
+def redirect_target(url: str, location: str) -> str | None:
+    """Where a redirect leads, or None when it is not a web address (or does not parse: urllib raises)."""
+    try:
+        target = urljoin(url, location)
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        return None
+    return target if parts.scheme in ("http", "https") else None

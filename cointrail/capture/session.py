@@ -14,16 +14,17 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from cointrail import __version__
 from cointrail.capture.decode import decode_body, searchable, text_of
 from cointrail.capture.fetch import Exchange, Fetcher
 from cointrail.capture.findings import findings_in
 from cointrail.capture.limits import CaptureLimits
-from cointrail.capture.links import MAX_PARSED_CHARS, media_kind, page_links, same_site
+from cointrail.capture.links import MAX_PARSED_CHARS, media_kind, page_links, redirect_target, same_site
 from cointrail.capture.media import data_uri_bytes, read_codes
 from cointrail.capture.netpolicy import private_target
+from cointrail.capture.pages import note, page_entry, page_problems
 from cointrail.capture.render import render_page
 from cointrail.capture.warc import RecordInfo, WarcRecorder
 from cointrail.cases.custody import utc_now
@@ -125,7 +126,7 @@ class Crawl:
                 self.tls[_origin(url)] = exchange.tls_sha256
             if not exchange.is_redirect:
                 return exchange, response, hops
-            target = _redirect_target(url, exchange.header("location") or "")
+            target = redirect_target(url, exchange.header("location") or "")
             if target is None:
                 exchange.problem = f"it redirects to {exchange.header('location')!r}, which is not a web address"
                 return exchange, response, hops
@@ -151,7 +152,7 @@ class Crawl:
     def _page(self, url: str, depth: int, kind: str) -> list[str]:
         """Fetch, record and search one page or script; return its same-page links to follow."""
         exchange, record, hops = self._follow(url)
-        entry = _page_entry(exchange, record, hops, depth, kind, url)
+        entry = page_entry(exchange, record, hops, depth, kind, url)
         self.pages.append(entry)
         if url == self.start_url:
             self.final_url = exchange.url if exchange.status is not None else None
@@ -160,7 +161,7 @@ class Crawl:
             _stop_if_asked(exchange)
             return []
         decoded = decode_body(exchange.body, exchange.header("content-encoding"), self.options.limits.max_decoded_bytes)
-        _note(entry, decoded.problem)
+        note(entry, decoded.problem)
         data, basis = searchable(decoded.data, exchange.content_type)
         self.findings += findings_in(data, record, "http-response", basis)
         _stop_if_asked(exchange)  # a signal: what arrived is recorded and searched; now the capture ends
@@ -172,10 +173,10 @@ class Crawl:
                depth: int) -> list[str]:
         text, entry["charset"], problems = text_of(body, exchange.content_type)
         for problem in problems:
-            _note(entry, problem)
+            note(entry, problem)
         links = page_links(text, exchange.url)
         if len(text) > MAX_PARSED_CHARS:
-            _note(entry, f"only the first {MAX_PARSED_CHARS:,} characters were read for links and media "
+            note(entry, f"only the first {MAX_PARSED_CHARS:,} characters were read for links and media "
                          "(all of it was searched for addresses)")
         for media_url in links.images + links.other_media:
             self.media.setdefault(media_url, {"url": media_url, "kind": media_kind(media_url) or
@@ -252,18 +253,7 @@ class Crawl:
                 "proxy": self.options.proxy, "options": self.options.to_dict(), "tls_certificates_sha256": self.tls,
                 "pages": self.pages, "media_found": list(self.media.values()),
                 "inline_images_found": len(self.inline_images), "media_fetched": self.media_fetched,
-                "rendered": self.rendered, "warnings": self.warnings + _page_problems(self.pages)}
-
-
-def _redirect_target(url: str, location: str) -> str | None:
-    """Where a redirect leads, or None when it is not a web address (or does not parse: urllib raises)."""
-    try:
-        target = urljoin(url, location)
-        parts = urlsplit(target)
-        parts.port  # noqa: B018 - raises for a port out of range
-    except ValueError:
-        return None
-    return target if parts.scheme in ("http", "https") else None
+                "rendered": self.rendered, "warnings": self.warnings + page_problems(self.pages)}
 
 
 def _stop_if_asked(exchange: Exchange) -> None:
@@ -280,30 +270,3 @@ def _looks_html(content_type: str, body: bytes) -> bool:
     if "html" in content_type.lower():
         return True
     return not content_type and body.lstrip()[:1] == b"<"
-
-
-def _note(entry: dict[str, Any], problem: str | None) -> None:
-    if problem:
-        entry["problems"].append(problem)
-
-
-def _page_entry(exchange: Exchange, record: RecordInfo | None, hops: list[str], depth: int, kind: str,
-                requested: str) -> dict[str, Any]:
-    entry = {"url": requested, "final_url": exchange.url, "redirects": hops, "depth": depth, "kind": kind,
-             "status": exchange.status, "content_type": exchange.content_type, "bytes": len(exchange.body),
-             "payload_sha256": record.sha256 if record else None, "record_id": record.record_id if record else None,
-             "truncated": exchange.truncated, "error": exchange.error, "charset": None, "problems": [],
-             "complete": exchange.error is None and exchange.truncated is None and not exchange.is_redirect}
-    _note(entry, exchange.problem)
-    if exchange.status is not None and exchange.status >= 400:
-        _note(entry, f"the server answered HTTP {exchange.status} (an error page; the page may be gone)")
-    return entry
-
-
-def _page_problems(pages: list[dict[str, Any]]) -> list[str]:
-    out = []
-    for page in pages:
-        if page["error"]:
-            out.append(f"{page['url']}: {page['error']}")
-        out += [f"{page['final_url']}: {problem}" for problem in page["problems"]]
-    return out
