@@ -98,7 +98,7 @@ def ambiguity(with_payers: bool) -> dict[str, Any]:
     except ImportError:  # tracing not installed in this copy: nothing was traced
         return {"stop": TRAILS_STOP, "confidence": None, "people": None}
     people = (f"Wallets are not people: the clustering joins a person's addresses into wallets, but never all of "
-              f"them, so one person can hold several paying wallets. On the ground-truth scenarios there were "
+              f"them, so one person can hold several paying wallets. On the ground-truth scenarios cointrail listed "
               f"{PAYING_WALLETS_PER_PERSON:.1f} paying wallets per paying person ({MEASURED_WHERE}): a count of "
               "paying wallets is not a count of people.")  # fmt: skip
     return {"stop": TRAILS_STOP, "confidence": CONFIDENCE.format(least=FUNDED_BY_CONFIDENCE) if with_payers else None,

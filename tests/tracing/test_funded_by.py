@@ -67,3 +67,16 @@ def test_the_people_note_quotes_the_measured_ratio() -> None:
     assert "7 paying wallet(s), not 7 people" in note and "one person can hold several wallets" in note
     assert f"{PAYING_WALLETS_PER_PERSON:.1f} paying wallets per paying person" in note
     assert "about 1 person," in people_note(1) or PAYING_WALLETS_PER_PERSON < 1.5
+
+
+def test_the_ratio_is_the_one_docs_accuracy_publishes() -> None:
+    """One figure in one place: the constant is the measurement docs/accuracy.md publishes (when it is there)."""
+    import re
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "accuracy.md"
+    text = docs.read_text(encoding="utf-8")
+    section = text.split("<!-- people:start -->")[-1].split("<!-- people:end -->")[0]
+    found = re.findall(r"\*\*(\d+(?:\.\d+)?) payer groups per paying person", section)
+    assert found, "docs/accuracy.md has no measured 'wallets are not people' figure between its people markers"
+    places = len(found[0].partition(".")[2])
+    assert float(found[0]) == round(PAYING_WALLETS_PER_PERSON, places)
