@@ -56,8 +56,11 @@ def _payment(data: dict[str, Any], payer: EntityProxy, beneficiary: EntityProxy,
     payment.add("beneficiary", beneficiary)
     payment.add("amount", coin_text(data["amount"]))
     payment.add("currency", currency)
-    payment.add("purpose", {"payment": "payment to the site", "funding": "withdrawal from a service",
-                            "cash-out": "the site's money reaching a service"}[data["kind"]])  # fmt: skip
+    purpose = {"payment": "payment to the site", "funding": "withdrawal from a service",
+               "cash-out": "the site's money reaching a service"}[data["kind"]]
+    if data.get("possible"):  # not sure enough to name the payer's funder (issue 12)
+        purpose = f"possibly: {purpose} (the trail is not sure enough to name it as the payer's funder)"
+    payment.add("purpose", purpose)
     if data.get("time"):
         payment.add("date", _dt.datetime.fromtimestamp(data["time"], _dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"))
     return payment

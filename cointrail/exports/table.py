@@ -11,7 +11,7 @@ from cointrail.report.graph import flow_graph
 from cointrail.report.request_pack import symbol
 
 COLUMNS = ("kind", "from", "from_kind", "from_addresses", "to", "to_kind", "to_addresses", "txid", "time_utc",
-           "amount", "currency", "site_address")  # fmt: skip
+           "amount", "currency", "site_address", "certainty")  # fmt: skip
 
 
 def export_csv(facts: dict[str, Any]) -> str:
@@ -26,6 +26,7 @@ def export_csv(facts: dict[str, Any]) -> str:
                      "to_addresses": b.get("addresses", ""), "txid": data["txid"],
                      "time_utc": utc_text(data.get("time")) or "", "amount": coin_text(data["amount"]),
                      "currency": currency, "site_address": data.get("address", "") if data["kind"] == "payment" else "",
+                     "certainty": "possibly" if data.get("possible") else "",
                      "_time": data.get("time") or 0})  # fmt: skip
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")

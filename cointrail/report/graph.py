@@ -58,8 +58,10 @@ def flow_graph(payers: dict[str, Any] | None, flows: list[dict[str, Any]]) -> nx
                        payments=payer["payments"], total=payer["total"], total_coin=payer["total_coin"])
         for trail in payer.get("funding", []):
             service = _service(graph, trail["service"], trail.get("category"), trail.get("service_address"))
+            # A service below the confidence to be named "funded by" is drawn and exported as a possibility.
+            possible = trail.get("status", "funded_by") != "funded_by"
             graph.add_edge(service, node, kind="funding", txid=trail["withdrawal_txid"], amount=trail["amount"],
-                           time=trail.get("time") or 0, confidence=trail.get("confidence") or 0.0)
+                           time=trail.get("time") or 0, confidence=trail.get("confidence") or 0.0, possible=possible)
     for payment in (payers or {}).get("payments", []):
         payer = _payer_of(payers or {}, payment)
         if payer is not None:
@@ -101,11 +103,12 @@ def _box(x: int, y: int, title: str, caption: str, kind: str) -> str:
             f'<text x="{x + 8}" y="{y + 31}" font-size="10">{escape(caption[:34])}</text>')  # fmt: skip
 
 
-def _arrow(a: tuple[int, int], b: tuple[int, int]) -> str:
+def _arrow(a: tuple[int, int], b: tuple[int, int], possible: bool = False) -> str:
     (x1, y1), (x2, y2) = a, b
     middle = (x1 + x2) // 2
+    dash = ' stroke-dasharray="4,3"' if possible else ""  # a possibility only: dashed
     return (f'<path d="M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}" fill="none" stroke="#888" '
-            'stroke-width="1.2" marker-end="url(#arrow)"/>')
+            f'stroke-width="1.2"{dash} marker-end="url(#arrow)"/>')
 
 
 def flow_svg(graph: nx.MultiDiGraph) -> str:
@@ -123,10 +126,12 @@ def flow_svg(graph: nx.MultiDiGraph) -> str:
             parts.append(_box(x, y, title, caption, graph.nodes[node]["kind"] if node else ""))
             anchor[(node, index)] = (x, y + BOX_H // 2)
     for u, v in sorted({(u, v) for u, v in graph.edges()}):
-        kind = next(iter(graph.get_edge_data(u, v).values()))["kind"]
+        edges = list(graph.get_edge_data(u, v).values())
+        kind = edges[0]["kind"]
+        possible = all(e.get("possible") for e in edges)
         source_col, target_col = {"funding": (0, 1), "payment": (1, 2), "cash-out": (2, 3)}[kind]
         if (u, source_col) in anchor and (v, target_col) in anchor:
             (x1, y1), (x2, y2) = anchor[(u, source_col)], anchor[(v, target_col)]
-            parts.append(_arrow((x1 + BOX_W, y1), (x2, y2)))
+            parts.append(_arrow((x1 + BOX_W, y1), (x2, y2), possible))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="930" height="{height}" viewBox="0 0 930 {height}" '
             f'font-family="DejaVu Sans, sans-serif">{"".join(parts)}</svg>')
