@@ -93,7 +93,9 @@ def _transactions(graph: Any, wallets: dict[str, list[Any]], currency: str) -> l
             continue
         time = _dt.datetime.fromtimestamp(data["time"], _dt.UTC) if data.get("time") else None
         found.append(TRANSACTION(
-            value=data["txid"], currency=currency, kind=data["kind"], time=time, amount_base_units=data["amount"],
+            # "possible-funding": a withdrawal not sure enough to name the payer's funder (issue 12).
+            value=data["txid"], currency=currency, kind=("possible-" if data.get("possible") else "") + data["kind"],
+            time=time, amount_base_units=data["amount"],
             amount=coin_text(data["amount"]),
             input_refs=[w.id for w in wallets[u]] or None, output_refs=[w.id for w in wallets[v]] or None))
     return found
