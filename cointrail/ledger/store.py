@@ -48,14 +48,30 @@ class SourcedBlock:
     source: str
 
 
+class DamagedStoreError(InputError):
+    """A ledger store file that DuckDB cannot read: damaged, not a bug (exit 2, with what to do)."""
+
+    def __init__(self, path: Path, error: Exception):
+        self.path = path
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        super().__init__(f"the ledger store {path} is damaged ({first}): restore it from its archive or a backup, "
+                         "or make it again with `cointrail ingest` (and `cointrail cluster build`)")
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
-        raise InputError(
-            f"cannot open the ledger store {path}: it is in use by another cointrail process "
-            f"or not a DuckDB file ({str(error).splitlines()[0]})"
-        ) from error
+        if "not a valid DuckDB database" not in str(error) and "Could not read enough bytes" not in str(error):
+            raise _in_use(path, error) from error
+        raise DamagedStoreError(path, error) from error
+    except duckdb.Error as error:  # a checksum or catalog error on open: the file is damaged
+        raise DamagedStoreError(path, error) from error
+
+
+def _in_use(path: Path, error: Exception) -> InputError:
+    return InputError(f"cannot open the ledger store {path}: it is in use by another cointrail process "
+                      f"or not a DuckDB file ({str(error).splitlines()[0]})")
 
 
 class LedgerStore:
@@ -90,7 +106,11 @@ class LedgerStore:
         if read_only and not path.exists():
             raise InputError(f"there is no ledger store at {path}: run 'cointrail ingest' first, or check --db")
         con = _connect(path, read_only)
-        stored = _read_identity(con)
+        try:
+            stored = _read_identity(con)
+        except duckdb.Error as error:  # a checksum or catalog error: the file is damaged (issue 22)
+            con.close()
+            raise DamagedStoreError(path, error) from error
         if stored is None:
             if read_only or not chain or not network:
                 con.close()

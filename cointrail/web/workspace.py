@@ -16,7 +16,7 @@ from typing import Any
 
 from cointrail.cases import Case, cases_root, create_case, list_cases, open_case
 from cointrail.errors import InputError
-from cointrail.ledger.store import LedgerStore
+from cointrail.ledger.store import DamagedStoreError, LedgerStore
 from cointrail.prices import coin_symbol
 from cointrail.report.source import default_store
 
@@ -52,7 +52,10 @@ class Workspace:
     def unit(self, name: str) -> str:
         """The unit the case's amounts are in (LTC for a Litecoin store); "coins" before it has a store."""
         path = default_store(self.case(name))
-        return coin_symbol(self._base(path).chain) if path.is_file() else "coins"
+        try:
+            return coin_symbol(self._base(path).chain) if path.is_file() else "coins"
+        except DamagedStoreError:  # the page says so where it needs the store; its frame still renders
+            return "coins"
 
     def _base(self, path: Path) -> LedgerStore:
         with self._lock:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from cointrail.capture.text_view import capture_text
 from cointrail.cases import Case, verify_case
+from cointrail.ledger.store import DamagedStoreError
 from cointrail.report import case_facts
 from cointrail.report.source import default_store
 from cointrail.web.routes.common import case_of, jobs, page, workspace
@@ -63,8 +64,11 @@ def case_page(request: Request, name: str) -> HTMLResponse:
     case = case_of(request, name)
     view = case_view(case)
     if view["has_store"]:  # addresses of the store's chain link to their page; others cannot be looked up there
-        with workspace(request).store(case) as store:
-            view["chain"] = store.chain
+        try:
+            with workspace(request).store(case) as store:
+                view["chain"] = store.chain
+        except DamagedStoreError as error:  # the evidence is still shown; the page says what is wrong and where
+            view["has_store"], view["store_problem"] = False, f"The case {case.name}: {error}"
     site = case_facts.captured_addresses(view["captures"])
     return page(request, "case.html", title=f"Case {case.name}", case=case.name, view=view, site=site,
                 jobs=jobs(request).of_case(case.name))  # fmt: skip
