@@ -112,7 +112,7 @@ def _row(label: Label, store: LedgerStore, imported: str, case_name: str | None)
     }  # fmt: skip
 
 
-BATCH_ROWS = 50_000  # labels turned into one Arrow batch at a time: memory stays flat however long the file
+BATCH_ROWS = 10_000  # labels turned into one Arrow batch at a time: memory stays flat however long the file
 
 
 def _batch(rows: list[dict[str, Any]]) -> pa.Table:
