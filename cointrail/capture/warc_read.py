@@ -34,6 +34,7 @@ class Payload:
     data: bytes
     size: int  # payload bytes the file held for the record
     missing: int  # bytes its Content-Length announced that the file does not hold
+    problem: str | None = None  # why the reading stopped early (a malformed digest header …)
 
     @property
     def cut(self) -> bool:
@@ -77,17 +78,23 @@ def _trailing(stream: BinaryIO, end: int, count: int) -> list[str]:
 
 def read_payload(record: Any, limit: int) -> Payload:
     """Up to ``limit`` payload bytes; the rest is read in chunks and dropped (so warcio checks the digests)."""
-    stream = record.raw_stream
-    data = stream.read(limit)
-    size = len(data)
-    while chunk := stream.read(CHUNK):
-        size += len(chunk)
+    stream, data, size = record.raw_stream, b"", 0
+    try:
+        data = stream.read(limit)
+        size = len(data)
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+    except DAMAGE as error:  # warcio's digest check chokes on a malformed WARC-Payload-Digest, among others
+        problem = f"the record is malformed ({type(error).__name__}: {str(error)[:200]}); what was read was searched"
+        return Payload(data, max(size, len(data)), 0, problem)
     return Payload(data, size, max(0, int(getattr(stream, "limit", 0) or 0)))
 
 
 def length_problem(record: Any, uri: str, payload: Payload, limit: int) -> str | None:
     """A sentence when a record claims more than the file holds, or more than is read of one record."""
     claimed = int(record.length or 0)
+    if payload.problem:
+        return f"{uri}: {payload.problem}"
     if payload.missing:
         return (f"{uri}: the record claims {claimed:,} bytes, but the file ends {payload.missing:,} bytes short of "
                 "that: the file is cut short or the length is false (then what follows it was read as its content "
