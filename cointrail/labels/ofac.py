@@ -62,8 +62,9 @@ def _child_text(element: ET.Element, name: str) -> str:
 def _iterparse(source: SourceFile) -> Iterator[ET.Element]:
     """Elements of an XML file as they close; clear errors for a broken file."""
     try:
-        for _event, element in ET.iterparse(io.BytesIO(source.data), events=("end",)):
-            yield element
+        with source.open() as stream:  # streamed from the file: the advanced XML is over 100 MB
+            for _event, element in ET.iterparse(stream, events=("end",)):
+                yield element
     except ET.ParseError as error:
         raise LabelFormatError(f"{source.path} is not well-formed XML: {error}") from None
 
