@@ -11,6 +11,7 @@ from node import litecoind_available
 
 from cointrail.simulation import collab, policies
 from cointrail.simulation.economy import scenario_node
+from cointrail.simulation.families import FAMILIES
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 WALLETS = [f"w{i}" for i in range(10)]
@@ -91,3 +92,24 @@ def test_change_policies_batches_and_a_consolidation(node):
     tx = _tx(node, policies.batch_payout(node, rng, "w5", payees, 3))
     assert len(tx["vin"]) >= 3 and Counter(_values(tx)).most_common(1)[0][1] >= 3
     assert _tx(node, policies.consolidate(node, "w6"))["vout"][0]["value"] > 0
+
+
+@pytest.mark.parametrize(
+    ("family", "rounds", "shape"), [("payjoin-custodial", 1, "payjoin"), ("whirlpool", 2, "whirlpool")]
+)
+def test_a_family_economy_plays_its_rounds_and_records_its_truth(tmp_path, family: str, rounds: int, shape: str):
+    if not litecoind_available():
+        pytest.skip("litecoind is not installed")
+    node = scenario_node(tmp_path / "family").start()
+    try:
+        economy = FAMILIES[family].economy(node, 1, exchanges=2, customers=3, users=3, second_wallets=1)
+        economy.setup()
+        for _ in range(rounds):
+            economy.play_round()
+        truth = economy.truth([])
+    finally:
+        node.stop()
+    assert shape in {c["shape"] for c in truth["collaborative"]} and set(truth["coinjoins"]) <= {
+        c["txid"] for c in truth["collaborative"]
+    }
+    assert sum(1 for w, p in truth["people"].items() if w != p) == 1  # one customer keeps a second wallet
