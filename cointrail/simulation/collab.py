@@ -16,7 +16,8 @@ public descriptions, not from cointrail's detectors:
   standard denominations, many per participant, inputs and outputs sorted by value;
 * :func:`build_joinmarket`: a taker and makers; makers bring several inputs and get one
   equal output and a change each;
-* :func:`build_payjoin`: BIP78, the receiver adds an input of its own.
+* :func:`~cointrail.simulation.remix_payjoin.build_payjoin` (BIP78: the receiver adds an input of its own) and
+  :func:`~cointrail.simulation.remix_payjoin.build_remix` (coordinator-less joins of mixed script types).
 
 Each builder returns the txid, or ``None`` when the wallets lack the coins (a
 round without a mix, as happens). Amounts are ``Decimal`` coins.
@@ -163,7 +164,7 @@ def build_wasabi1(node: Node, rng: random.Random, wallets: list[str], base: Deci
         chosen = _take(rng, coins(node, wallet, Decimal("0.01")), base * Decimal("1.01"), rng.randint(1, 3))
         if chosen is None:
             continue
-        total = sum(c.amount for c in chosen)
+        total = sum((c.amount for c in chosen), Decimal(0))
         levels = _levels(total, base)
         coordinator_fee = quantize(base * Decimal("0.00003") * len(wallets)) * len(levels)
         miner = fee_for(len(chosen), len(levels) + 1)
@@ -186,7 +187,8 @@ def build_wasabi1(node: Node, rng: random.Random, wallets: list[str], base: Deci
 
 def _levels(total: Decimal, base: Decimal) -> list[Decimal]:
     """Mixing levels a registered amount can pay for: base, then 2·base, 4·base … while enough remains."""
-    levels, level, left = [], base, total - base * Decimal("0.01")
+    levels: list[Decimal] = []
+    level, left = base, total - base * Decimal("0.01")
     while left >= level and len(levels) < 4:
         levels.append(level)
         left -= level
@@ -277,56 +279,6 @@ def build_joinmarket(node: Node, rng: random.Random, taker: str, makers: list[st
     outputs.append((new_address(node, taker, kind), amount))
     if change > DUST:
         outputs.append((new_address(node, taker, kind), change))
-    rng.shuffle(inputs)
-    rng.shuffle(outputs)
-    return psbt_join(node, inputs, outputs)
-
-
-# -- chains of coordinator-less joins of mixed script types -----------------------------------------------------
-def build_remix(node: Node, rng: random.Random, wallets: list[str], denominations: list[Decimal],
-                kinds: dict[str, str]) -> str | None:  # fmt: skip
-    """A join without a coordinator: each wallet brings 2–4 coins (earlier joins' outputs first, so chains of
-    remixes form), gets one output per denomination it can afford and a change, each of its own address type."""
-    inputs: list[Coin] = []
-    outputs: list[tuple[str, Decimal]] = []
-    for wallet in wallets:
-        own = coins(node, wallet, Decimal("0.01"))
-        remixes = [c for c in own if c.amount in denominations]
-        chosen = (remixes + rng.sample(own, len(own)))[: rng.randint(2, 4)]
-        chosen = list(dict.fromkeys(chosen))
-        total = sum(c.amount for c in chosen)
-        left = total - fee_for(len(chosen), 3)
-        mine = [d for d in sorted(denominations, reverse=True) if left >= d and rng.random() < 0.8]
-        while mine and sum(mine) > left:
-            mine.pop(0)
-        if not mine:
-            continue
-        change = quantize(left - sum(mine))
-        inputs += chosen
-        outputs += [(new_address(node, wallet, kinds[wallet]), d) for d in mine]
-        if change > DUST:
-            outputs.append((new_address(node, wallet, kinds[wallet]), change))
-    if len({c.wallet for c in inputs}) < 4:
-        return None
-    rng.shuffle(inputs)
-    rng.shuffle(outputs)
-    return psbt_join(node, inputs, outputs)
-
-
-# -- PayJoin --------------------------------------------------------------------------------------------------
-def build_payjoin(node: Node, rng: random.Random, sender: str, receiver: str, amount: Decimal,
-                  address: str) -> str | None:  # fmt: skip
-    """BIP78: the sender pays ``amount`` to the receiver's ``address``; the receiver adds one of its coins and
-    takes it back in the same output (so that output is larger than the payment); the sender keeps a change."""
-    theirs = coins(node, receiver, Decimal("0.01"))
-    mine = coins(node, sender, amount + Decimal("0.01"))
-    if not theirs or not mine:
-        return None
-    paying, adding = rng.choice(mine[:3]), rng.choice(theirs)
-    kind = address_kind(node, paying.address, sender)
-    change = quantize(paying.amount - amount - fee_for(2, 2))
-    outputs = [(address, amount + adding.amount), (new_address(node, sender, kind), change)]
-    inputs = [paying, adding]
     rng.shuffle(inputs)
     rng.shuffle(outputs)
     return psbt_join(node, inputs, outputs)

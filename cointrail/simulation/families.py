@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cointrail.simulation.economy import Economy
+from cointrail.simulation.economy import Economy, Node
 from cointrail.simulation.family_base import FamilyEconomy
 from cointrail.simulation.family_mixes import (
     JoinMarketEconomy,
@@ -62,7 +62,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
 )}  # fmt: skip
 
 
-def make_economy(family: str, node, seed: int) -> Economy:  # type: ignore[no-untyped-def]
+def make_economy(family: str, node: Node, seed: int) -> Economy:
     """The economy of ``family`` on ``node`` for ``seed`` (not set up yet)."""
     return FAMILIES[family].economy(node, seed)
 

@@ -7,16 +7,17 @@ by the seed, as an LTC deployment of the protocol would set them.
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
-from cointrail.simulation import collab
+from cointrail.simulation import collab, remix_payjoin
 from cointrail.simulation.collab import quantize
 from cointrail.simulation.family_base import FamilyEconomy
 
 MIXERS = 10
 
 
-def _spread(rng, low: float, high: float, count: int) -> list[Decimal]:  # type: ignore[no-untyped-def]
+def _spread(rng: random.Random, low: float, high: float, count: int) -> list[Decimal]:
     return [quantize(Decimal(rng.uniform(low, high))) for _ in range(count)]
 
 
@@ -134,6 +135,6 @@ class RemixChainEconomy(MixingEconomy):
     def family_round(self) -> None:
         wallets = self.participants(6, 12)
         kinds = {w: self.address_type[w] for w in wallets}
-        txid = collab.build_remix(self.node, self.rng, wallets, self.extra["denominations"], kinds)
+        txid = remix_payjoin.build_remix(self.node, self.rng, wallets, self.extra["denominations"], kinds)
         self.record(txid, "remix-mixed-scripts", wallets)
         self.pay_site_from_mix()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cointrail.simulation import collab, policies
+from cointrail.simulation import policies, remix_payjoin
 from cointrail.simulation.collab import coins, quantize
 from cointrail.simulation.economy import SUBSCRIPTION_PRICES
 from cointrail.simulation.family_base import FamilyEconomy
@@ -24,14 +24,14 @@ class PayJoinEconomy(FamilyEconomy):
     def family_round(self) -> None:
         for customer in self.rng.sample(self.wallets("customer"), 2):
             address, price = self.new_address("site"), self.rng.choice(SUBSCRIPTION_PRICES)
-            txid = self.record(collab.build_payjoin(self.node, self.rng, customer, "site", price, address),
+            txid = self.record(remix_payjoin.build_payjoin(self.node, self.rng, customer, "site", price, address),
                                "payjoin", [customer, "site"])  # fmt: skip
             if txid:
                 self.site_payments.append({"txid": txid, "customer": customer, "address": address,
                                            "amount": str(price), "payjoin": True})  # fmt: skip
         sender, receiver = self.rng.sample(self.wallets("user"), 2)
         amount = quantize(Decimal(self.rng.uniform(0.05, 0.8)))
-        self.record(collab.build_payjoin(self.node, self.rng, sender, receiver, amount,
+        self.record(remix_payjoin.build_payjoin(self.node, self.rng, sender, receiver, amount,
                                          self.new_address(receiver)), "payjoin", [sender, receiver])  # fmt: skip
         for user in self.rng.sample(self.wallets("user"), 2):
             self._send(user, self.custody[user], quantize(Decimal(self.rng.uniform(0.05, 0.5))))

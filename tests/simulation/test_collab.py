@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from node import litecoind_available
 
-from cointrail.simulation import collab, policies
+from cointrail.simulation import collab, policies, remix_payjoin
 from cointrail.simulation.economy import scenario_node
 from cointrail.simulation.families import FAMILIES
 
@@ -76,10 +76,10 @@ def test_wabisabi_is_sorted_with_many_inputs_per_wallet(node):
 def test_payjoin_and_a_remix_of_mixed_scripts(node):
     rng = random.Random(4)
     address = node.rpc("getnewaddress", wallet="w2")
-    tx = _tx(node, collab.build_payjoin(node, rng, "w1", "w2", Decimal("0.5"), address))
+    tx = _tx(node, remix_payjoin.build_payjoin(node, rng, "w1", "w2", Decimal("0.5"), address))
     assert len(tx["vin"]) == 2 and max(_values(tx)) > Decimal("0.5")
     kinds = dict(zip(WALLETS, ["legacy", "p2sh-segwit", "bech32"] * 4, strict=False))
-    tx = _tx(node, collab.build_remix(node, rng, WALLETS, [Decimal("0.4"), Decimal("1.2")], kinds))
+    tx = _tx(node, remix_payjoin.build_remix(node, rng, WALLETS, [Decimal("0.4"), Decimal("1.2")], kinds))
     assert len({o["scriptPubKey"]["type"] for o in tx["vout"]}) == 3
 
 
