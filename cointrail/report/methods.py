@@ -106,6 +106,17 @@ def ambiguity(with_payers: bool) -> dict[str, Any]:
             "wallets_per_person": PAYING_WALLETS_PER_PERSON}  # fmt: skip
 
 
+FAMILIES_START, FAMILIES_END = "<!-- families-summary:start -->", "<!-- families-summary:end -->"
+
+
+def families() -> dict[str, Any]:
+    """The per-family figures of docs/accuracy.md (issue 12's targets), the current value of each cell: the
+    benchmark writes "before → after", and the report quotes what the code in use measured."""
+    found = load_figures(start=FAMILIES_START, end=FAMILIES_END)
+    rows = [{k: str(v).split("→")[-1].strip() for k, v in row.items()} for row in found["rows"]]
+    return {"measured": found.get("measured"), "rows": rows}
+
+
 def methods(heuristics: list[str], taint_models: list[str], with_payers: bool = False) -> dict[str, Any]:
     """The appendix as data: the heuristics and taint models used, with error rates and where they come from."""
     figures = load_figures()
@@ -116,6 +127,7 @@ def methods(heuristics: list[str], taint_models: list[str], with_payers: bool = 
         "heuristics": [_heuristic(name, figures) for name in known],
         "heuristic_set": together,
         "coinjoin": COINJOIN, "coinjoin_measured": _coinjoin_measured(figures), "ambiguity": ambiguity(with_payers),
+        "families": families(),
         "payers": {"explanation": PAYERS, **load_figures(start=PAYERS_START, end=PAYERS_END)} if with_payers else None,
         "taint_models": [{"name": m, "explanation": explanations.get(m, m), "measured": TAINT_ERROR}
                          for m in taint_models],

@@ -137,6 +137,14 @@ def test_tall_rows_are_never_split_across_pages(worked: tuple[Story, Path, dict]
     assert _split_rows(html) == []
 
 
+def test_the_appendix_explains_coinjoins_funders_people_and_the_families(worked: tuple[Story, Path, dict]) -> None:
+    story, root, _ = worked
+    text = "".join(_pages(_pdf(story, root)))
+    assert "Whatatrailcannotseethrough,andwhenafunderisnamed" in text and "possiblyfundedby" in text
+    assert "onepersoncanholdseveral" in text and "payingwalletsperpayingperson" in text
+    assert "Measuredonmanyindependenteconomies" in text and "wabisabi" in text and "held-out" in text
+
+
 def test_no_path_of_this_computer_in_the_report(worked: tuple[Story, Path, dict]) -> None:
     story, root, facts = worked
     here = "".join(str(root).split())
