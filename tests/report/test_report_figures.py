@@ -182,3 +182,26 @@ def test_paths_are_rewritten_case_relative_or_by_name() -> None:
     for kept in ("http://127.0.0.1:8332/", "and/or", "1/2", "docs/accuracy.md", "…/ledger.duckdb"):
         assert paths.text(kept) == kept
     assert paths.clean({"a": ["/srv/jane/x.csv", 3]}) == {"a": ["…/x.csv", 3]}
+
+
+def test_a_possible_funder_is_asked_about_as_a_possibility(worked: tuple[Story, Path, dict]) -> None:
+    from cointrail.report import collect_facts, request_packs
+    from cointrail.report.render import render_html
+
+    story, _, _ = worked
+    payers = _long_payers(story, 1)
+    [payer] = payers["payers"]
+    reason = "94% of the payer's traced money came from its payouts (confidence 0.03), but only through 1 CoinJoin(s)"
+    payer.update(funded_by=None, possibly_funded_by=["Hand Exchange"], coinjoin_participants=5,
+                 unresolved={"coinjoin": 10_000},
+                 attributions=[{"service": "Hand Exchange", "category": "exchange", "share": 0.94, "confidence": 0.03,
+                                "trails": 1, "through_coinjoins": ["ab" * 32], "status": "possible",
+                                "reason": reason}])  # fmt: skip
+    payer["funding"][0]["status"] = "possible"
+    facts = collect_facts(story.case, None, [story.address("site1")], findings={"payers": payers, "flows": []})
+    [pack] = request_packs(facts)
+    assert "POSSIBLY: 94% of the payer's traced money" in pack["csv"]
+    html = render_html(facts, "0" * 64)
+    assert "possibly Hand Exchange" in html and "CoinJoin of 5 participants" in html
+    assert "was possibly funded by" in html
+    assert facts["figures"]["wallets_funded"] == 0 and facts["figures"]["wallets_possibly_funded"] == 1
