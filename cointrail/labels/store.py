@@ -219,9 +219,9 @@ def import_label_file(store: LedgerStore, path: str | Path, format: str | None =
         copy, digest = case.evidence.put_copy(source, "".join(source.suffixes[-1:]))
         evidence = case.record(SOURCE_ACTION, case.relative(copy), digest)["object"]
         path = copy
-    source = read_source(path)
-    tally = Tally(source.path, format_of(source, format), source.sha256)
-    stored = write_labels(store, tally.labels_of(stream_entries(source, tally.format)), case.name if case else None)
+    read = read_source(path)
+    tally = Tally(read.path, format_of(read, format), read.sha256)
+    stored = write_labels(store, tally.labels_of(stream_entries(read, tally.format)), case.name if case else None)
     summary = tally.summary() | {"db": str(store.path), "stored": stored, "evidence": evidence}
     if case is not None:
         case.record(IMPORT_ACTION, f"store:{store.path.name}", hashlib.sha256(canonical_json(summary)).hexdigest())
