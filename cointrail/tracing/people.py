@@ -12,14 +12,21 @@ from __future__ import annotations
 # benchmarks/accuracy.py on the code of issue 12 (805 groups for 179 people, 9 families x 2 seeds); published in
 # docs/accuracy.md, "Wallets are not people" (tests/tracing/test_funded_by.py checks the two agree).
 PAYING_WALLETS_PER_PERSON = 4.50
+# The same figure scenario by scenario ("payer groups per person" in docs/accuracy.md, after issue 12): highest
+# where payers paid with mixed coins. Quoted so that nobody reads the pooled figure as a conversion factor.
+PER_SCENARIO_RANGE = (2.8, 6.9)
 MEASURED_WHERE = "docs/accuracy.md, 'Wallets are not people'"
 
 
 def people_note(wallets: int) -> str:
-    """The plain-words caveat for a count of paying wallets."""
-    people = max(1, round(wallets / PAYING_WALLETS_PER_PERSON)) if wallets else 0
+    """The plain-words caveat for a count of paying wallets.
+
+    It gives no estimate of the number of people: the ratio varied from scenario to scenario by a factor of almost
+    three, so dividing by it would put a made-up number of suspects in a report.
+    """
+    low, high = PER_SCENARIO_RANGE
     return (f"These are {wallets} paying wallet(s), not {wallets} people: one person can hold several wallets, and "
             "cointrail cannot always see that two wallets are one person's. On the ground-truth scenarios cointrail "
-            f"listed {PAYING_WALLETS_PER_PERSON:.1f} paying wallets per paying person ({MEASURED_WHERE}); at that "
-            f"ratio {wallets} wallet(s) would be about {people} {'person' if people == 1 else 'people'}, but it varies "
-            "from case to case.")
+            f"listed {PAYING_WALLETS_PER_PERSON:.1f} paying wallets per paying person ({low:.1f} to {high:.1f} from "
+            f"scenario to scenario, highest where payers paid with mixed coins; {MEASURED_WHERE}), so there may be "
+            "far fewer people than wallets; the ratio varies from case to case and is no way to count the people.")
