@@ -37,6 +37,11 @@ def network_words(network: str | None) -> str:
     return (network or "unknown network").replace("|", " or ")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 payment', '3 payments': a count with its noun, for text output."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def warn(message: str) -> None:
     """Write a warning for people to standard error, never to standard output."""
     click.echo(f"warning: {message}", err=True)

@@ -14,7 +14,7 @@ from cointrail.amounts import format_amount
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.cli.case_cmd import cases_dir_option
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
-from cointrail.cli.output import emit, json_option, stderr_is_terminal
+from cointrail.cli.output import counted, emit, json_option, stderr_is_terminal
 from cointrail.cli.trace_cmd import p2pk_lines
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.tracing import payers
@@ -59,7 +59,7 @@ def render_payers(data: dict[str, Any], chain: str | None = None) -> str:
     def coins(value: int) -> str:
         return format_amount(value, chain)
 
-    lines = [f"{_count(totals['payments'], 'payment')} ({coins(totals['amount'])}{_fiat(totals['fiat'])}) from "
+    lines = [f"{counted(totals['payments'], 'payment')} ({coins(totals['amount'])}{_fiat(totals['fiat'])}) from "
              f"{totals['payers']} payers (paying wallets) into {len(data['site']['addresses'])} site addresses; "
              f"{totals['with_service']} wallets traced to a service"
              + (f", {totals['with_possible_service']} possibly" if totals.get("with_possible_service") else "")
@@ -70,7 +70,7 @@ def render_payers(data: dict[str, Any], chain: str | None = None) -> str:
     if data["price_source"]:
         lines.append(f"Prices: {data['price_source']}")
     for payer in data["payers"]:
-        lines.append(f"\nPaying wallet (cluster) {payer['payer_cluster_id']}: {_count(payer['payments'], 'payment')}, "
+        lines.append(f"\nPaying wallet (cluster) {payer['payer_cluster_id']}: {counted(payer['payments'], 'payment')}, "
                      f"{coins(payer['total'])}{_fiat(payer['total_fiat'])}, {payer['first_date']} to "
                      f"{payer['last_date']}; addresses {', '.join(payer['payer_addresses'][:3])}"
                      + (" …" if len(payer["payer_addresses"]) > 3 else ""))  # fmt: skip
@@ -88,7 +88,7 @@ def _funding_lines(payer: dict[str, Any], coins: Callable[[int], str]) -> list[s
         best = next(t for t in payer["funding"] if t["service"] == found["service"])
         words = "funded by" if found["status"] == "funded_by" else "possibly funded by"
         lines.append(f"  {words} {found['service']} ({found['category']}): {found['reason']}; best payout "
-                     f"{best['withdrawal_txid']} on {best['date']}, {_count(len(best['steps']), 'step')}")  # fmt: skip
+                     f"{best['withdrawal_txid']} on {best['date']}, {counted(len(best['steps']), 'step')}")  # fmt: skip
     coinjoin = payer["unresolved"].get("coinjoin")
     if coinjoin:
         lines.append(f"  {coins(coinjoin)} of its money ends in a CoinJoin of {payer['coinjoin_participants']} "
@@ -129,7 +129,3 @@ def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: 
         result["site"]["from_case"] = selection.to_dict()
     emit(result, as_json, lambda data: render_payers(data, chain))
     return EXIT_OK
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -8,7 +8,7 @@ import click
 
 from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
-from cointrail.cli.output import emit, json_option
+from cointrail.cli.output import counted, emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.tracing import TAINT_MODELS, trace
 
@@ -19,7 +19,8 @@ def render_trace(data: dict[str, Any], chain: str | None = None) -> str:
     lines = [f"Trace {data['direction']} from {start['kind']} {start['value']} "
              f"({format_amount(start.get('amount'), chain)}), {data['hops']} hops, model {data['model']['name']}.",
              data["model"]["explanation"], "",
-             f"{len(data['nodes'])} addresses, {len(data['edges'])} flows. Where the trails end:"]  # fmt: skip
+             f"{counted(len(data['nodes']), 'address', 'addresses')}, {counted(len(data['edges']), 'flow')}. "
+             "Where the trails end:"]  # fmt: skip
     for end in data["ends"]:
         where = f" ({end['service']}, {end['category']})" if end["service"] else ""
         # A CoinJoin end, or anything found beyond one, is said in words: the reader must not take it as a fact.

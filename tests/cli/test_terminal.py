@@ -12,6 +12,7 @@ from session import GENESIS_COINBASE, JOBS, OPERATOR, Session, demo_facts, json_
 
 from cointrail.amounts import format_amount
 from cointrail.cases import open_case
+from cointrail.cli.output import counted
 from cointrail.times import format_time
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
@@ -102,7 +103,8 @@ def test_cluster_show_gives_its_totals_in_coins(session):
 def test_trace_counts_and_amounts_agree_with_its_json(session):
     data = json_answer("trace", session.facts["site"], "--db", session.facts["db"])
     text = session.screens["trace"].text
-    assert f"{len(data['nodes'])} addresses, {len(data['edges'])} flows" in text
+    nodes, edges = counted(len(data["nodes"]), "address", "addresses"), counted(len(data["edges"]), "flow")
+    assert f"{nodes}, {edges}" in text
     assert f"({format_amount(data['start']['amount'], 'litecoin')})" in text and " coins" not in text
     for reason, value in data["totals"]["by_reason"].items():
         assert f"  {reason}: {format_amount(value, 'litecoin')}" in text
