@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from cointrail.addresses import account, codecs, privacy, utxo
@@ -132,3 +133,46 @@ def parse_address(text: str) -> AddressInfo:
         reason = reasons[0] if reasons else "it does not have the shape of any address cointrail knows"
         return AddressInfo(text, reason=reason)
     return AddressInfo(text, tuple(candidates), None, _notes(candidates, checksummed), checksummed)
+
+
+_UTXO_CHAINS = frozenset(n.chain for n in UTXO_NETWORKS)
+_OTHER_HRPS = _SEGWIT_HRPS | _MWEB_HRPS | frozenset(privacy.ZCASH_BECH32)
+# Longer strings may be Monero or CashAddr (_decoders_for); Base58Check P2PKH/P2SH addresses are 25 to 35 characters.
+_BASE58_ONLY_MAX = min(40, *privacy.MONERO_LENGTHS, 42)
+
+
+def base58_readings(text: str, chains: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+    """The chains (of ``chains``) and network(s) a valid Base58Check P2PKH/P2SH string reads as there, or None.
+
+    A fast path for bulk label imports (issue 22): the same chains and networks,
+    in the same order, as :func:`parse_address`'s candidates on those chains,
+    without computing every other spelling of the address (CashAddr etc.), which
+    is most of the parser's time. None whenever the full parser must decide:
+    another shape, a string other decoders could also read, a failed checksum
+    (its reason comes from :func:`parse_address`), chains outside the Bitcoin
+    family, a version byte of none of ``chains``.
+    """
+    cleaned = text.strip()
+    if not 0 < len(cleaned) < _BASE58_ONLY_MAX or not _UTXO_CHAINS.issuperset(chains):
+        return None
+    # The shape test of _decoders_for, for a string only Base58Check can read: Base58 (so no "0x", no ":"), not
+    # XRP's "r…", no segwit/MWEB/Zcash prefix before its last "1", too short for CashAddr and Monero.
+    if cleaned[0] == "r" or not _BASE58.issuperset(cleaned):
+        return None
+    lower = cleaned.lower()
+    if "1" in lower and lower[: lower.rfind("1")] in _OTHER_HRPS:
+        return None
+    try:
+        payload = codecs.base58check_decode(cleaned)
+    except AddressDecodeError:
+        return None
+    return _version_readings(payload[0], chains) if len(payload) == 21 else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _version_readings(version: int, chains: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+    """As utxo.base58_candidates: the networks (in UTXO_NETWORKS order) whose P2PKH or P2SH version it is."""
+    found = [n for n in UTXO_NETWORKS if n.chain in chains and (version in n.p2pkh or version in n.p2sh)]
+    if not found:
+        return None
+    return tuple(dict.fromkeys(n.chain for n in found)), "|".join(dict.fromkeys(n.network for n in found))

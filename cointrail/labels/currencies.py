@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from cointrail.addresses import parse_address
+from cointrail.addresses.parse import base58_readings
 from cointrail.chains import EVM_CHAINS
 
 # Tokens live on several chains: Tether on every EVM chain, on Tron (TRC-20) and on
@@ -87,6 +88,9 @@ def _not_an_address_reason(text: str, parser_reason: str | None) -> str:
 def check_address(text: str, currency: str) -> CheckedAddress:
     """Validate ``text`` as an address of ``currency``; raise :class:`AddressRejected` with the reason."""
     allowed = chains_for(currency)
+    fast = base58_readings(text, allowed)
+    if fast is not None:  # a legacy address: checksum and version checked, other spellings not computed
+        return CheckedAddress(text.strip(), *fast)
     info = parse_address(text)
     if not info.valid:
         raise AddressRejected(_not_an_address_reason(text, info.reason))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from cointrail.addresses import parse_address
 from cointrail.cases.case import Case
 from cointrail.cases.custody import canonical_json, utc_now
 from cointrail.errors import InputError
+from cointrail.labels.layout import COLUMNS as _COLUMNS
+from cointrail.labels.layout import ensure_table
 from cointrail.labels.model import Label
 from cointrail.labels.source import read_source
 from cointrail.labels.stream import Tally, format_of, stream_entries
@@ -32,52 +35,14 @@ from cointrail.ledger.store import LedgerStore
 SOURCE_ACTION = "labels.source"  # custody-log action: a label file kept as evidence
 IMPORT_ACTION = "labels.import"  # custody-log action: its labels went into a store (hash of the summary)
 
-LABELS_DDL = """
-CREATE TABLE IF NOT EXISTS labels (
-    label_sha256 VARCHAR PRIMARY KEY,
-    chain VARCHAR NOT NULL,
-    network VARCHAR NOT NULL,
-    address VARCHAR NOT NULL,
-    label VARCHAR NOT NULL,
-    category VARCHAR,
-    actor VARCHAR,
-    abuse VARCHAR,
-    confidence VARCHAR NOT NULL,
-    confidence_value INTEGER NOT NULL,
-    source VARCHAR NOT NULL,
-    source_sha256 VARCHAR NOT NULL,
-    importer VARCHAR NOT NULL,
-    imported_utc VARCHAR NOT NULL,
-    lastmod DATE,
-    currency VARCHAR NOT NULL,
-    label_chains VARCHAR[] NOT NULL,
-    label_network VARCHAR NOT NULL,
-    on_chain BOOLEAN NOT NULL,
-    chain_note VARCHAR,
-    tx_hash VARCHAR,
-    is_cluster_definer BOOLEAN NOT NULL,
-    tag_type VARCHAR,
-    notes VARCHAR[] NOT NULL,
-    case_name VARCHAR
-)
-"""
-LABELS_INDEX_DDL = "CREATE INDEX IF NOT EXISTS labels_address ON labels (address)"
-
-# Columns in table order, with their Arrow types (the batch is inserted BY NAME).
-_COLUMNS: dict[str, pa.DataType] = {
-    "label_sha256": pa.string(), "chain": pa.string(), "network": pa.string(), "address": pa.string(),
-    "label": pa.string(), "category": pa.string(), "actor": pa.string(), "abuse": pa.string(),
-    "confidence": pa.string(), "confidence_value": pa.int32(), "source": pa.string(), "source_sha256": pa.string(),
-    "importer": pa.string(), "imported_utc": pa.string(), "lastmod": pa.date32(), "currency": pa.string(),
-    "label_chains": pa.list_(pa.string()), "label_network": pa.string(), "on_chain": pa.bool_(),
-    "chain_note": pa.string(), "tx_hash": pa.string(), "is_cluster_definer": pa.bool_(), "tag_type": pa.string(),
-    "notes": pa.list_(pa.string()), "case_name": pa.string(),
-}  # fmt: skip
+# canonical_json's settings in one encoder made once: json.dumps with arguments builds a new one per call, a
+# noticeable part of a million-label import. Same bytes (tests/labels/test_label_fast_check.py checks it).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def label_sha256(label: Label) -> str:
-    """The SHA-256 of a label's canonical JSON: its identity in the store and in custody logs."""
-    return hashlib.sha256(canonical_json(label.to_dict())).hexdigest()
+    """The SHA-256 of a label's canonical JSON (as custody logs hash it): its identity in the store."""
+    return hashlib.sha256(_CANONICAL.encode(label.to_dict()).encode("utf-8")).hexdigest()
 
 
 def chain_check(label: Label, chain: str, network: str) -> str | None:
@@ -88,84 +53,116 @@ def chain_check(label: Label, chain: str, network: str) -> str | None:
             f"this store holds {chain} {network}")  # fmt: skip
 
 
-def ensure_table(store: LedgerStore) -> None:
-    """Create the ``labels`` table if the store has none; refuse one that cointrail did not make."""
-    store.con.execute(LABELS_DDL)
-    have = {r[0] for r in store.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = 'labels'")}
-    if missing := set(_COLUMNS) - have:
-        raise InputError(f"the store {store.path} has a labels table without the columns {', '.join(sorted(missing))}; "
-                         "it was not made by 'cointrail labels import'")  # fmt: skip
-    store.con.execute(LABELS_INDEX_DDL)
-
-
-def _row(label: Label, store: LedgerStore, imported: str, case_name: str | None) -> dict[str, Any]:
+def _row(label: Label, store: LedgerStore, imported: str, case_name: str | None, seq: int) -> tuple[Any, ...]:
+    """One label's values in the order of :data:`_COLUMNS`, then its ``seq`` (a tuple: batches transpose it fast)."""
     note = chain_check(label, store.chain, store.network)
-    return {
-        "label_sha256": label_sha256(label), "chain": store.chain, "network": store.network,
-        "address": label.address, "label": label.label, "category": label.category, "actor": label.actor,
-        "abuse": label.abuse, "confidence": label.confidence.name, "confidence_value": label.confidence.value,
-        "source": label.source, "source_sha256": label.source_sha256, "importer": label.importer,
-        "imported_utc": imported, "lastmod": label.lastmod, "currency": label.currency,
-        "label_chains": list(label.chains), "label_network": label.network, "on_chain": note is None,
-        "chain_note": note, "tx_hash": label.tx_hash, "is_cluster_definer": label.is_cluster_definer,
-        "tag_type": label.tag_type, "notes": list(label.notes), "case_name": case_name,
-    }  # fmt: skip
+    return (
+        label_sha256(label), store.chain, store.network, label.address, label.label, label.category, label.actor,
+        label.abuse, label.confidence.name, label.confidence.value, label.source, label.source_sha256,
+        label.importer, imported, label.lastmod, label.currency, list(label.chains), label.network, note is None,
+        note, label.tx_hash, label.is_cluster_definer, label.tag_type, list(label.notes), case_name, seq,
+    )  # fmt: skip
 
 
 BATCH_ROWS = 10_000  # labels turned into one Arrow batch at a time: memory stays flat however long the file
+# DuckDB's memory during an import: its joins and aggregates over millions of staged labels spill to the store's
+# temporary folder beyond this instead of growing with the file (issue 22: flat memory for a 10 M-row CSV).
+IMPORT_MEMORY_LIMIT = "256MB"
 
 
-def _batch(rows: list[dict[str, Any]]) -> pa.Table:
-    return pa.table({name: [r[name] for r in rows] for name in _COLUMNS}, schema=pa.schema(list(_COLUMNS.items())))
+_BATCH_SCHEMA = pa.schema([*_COLUMNS.items(), ("seq", pa.int64())])
+
+
+def _batch(rows: list[tuple[Any, ...]]) -> pa.Table:
+    columns = map(list, zip(*rows, strict=True))
+    return pa.table(dict(zip(_BATCH_SCHEMA.names, columns, strict=True)), schema=_BATCH_SCHEMA)
+
+
+STAGING = "labels_staging"  # the unindexed table an import's labels wait in; never read as labels
 
 
 def _stage(store: LedgerStore, labels: Iterable[Label], imported: str, case_name: str | None) -> None:
-    """Append the labels to the transaction's staging table, a batch at a time."""
+    """Append the labels to the staging table, a batch at a time, numbered in file order.
+
+    Each batch is committed on its own: DuckDB holds the rows a transaction
+    appends in memory until it commits (measured: about 400 bytes a row, even
+    past the memory limit), so one transaction for the whole file would grow
+    with it. The ``labels`` table is not touched until :func:`write_labels`'s
+    final transaction, so a file found broken midway still stores nothing.
+    """
     con = store.con
-    # A table of the store, not a TEMP one: DuckDB writes its full row groups to the file as they fill (a TEMP
-    # table stays in memory); made and dropped inside the transaction, so a killed import leaves nothing.
-    con.execute("CREATE TABLE incoming_labels AS SELECT * FROM labels LIMIT 0")
-    rows: list[dict[str, Any]] = []
+    # A table of the store, not a TEMP one (a TEMP table stays in memory). One left by an import that was killed
+    # holds no stored labels: it is dropped.
+    con.execute(f"DROP TABLE IF EXISTS {STAGING}")
+    con.execute(f"CREATE TABLE {STAGING} AS SELECT *, 0::BIGINT AS seq FROM labels LIMIT 0")
+    rows: list[tuple[Any, ...]] = []
+    given = 0
     for label in itertools.chain(labels, [None]):
         if label is not None:
-            rows.append(_row(label, store, imported, case_name))
+            rows.append(_row(label, store, imported, case_name, given + len(rows)))
         if rows and (label is None or len(rows) >= BATCH_ROWS):
             con.register("label_batch", _batch(rows))
             try:
-                con.execute("INSERT INTO incoming_labels BY NAME SELECT * FROM label_batch")
+                con.execute(f"INSERT INTO {STAGING} BY NAME SELECT * FROM label_batch")
             finally:
                 con.unregister("label_batch")
+            given += len(rows)
             rows = []
 
 
 _STAGED_COUNTS = ("SELECT count(*), count(DISTINCT label_sha256), count(DISTINCT label_sha256) FILTER (on_chain) "
-                  "FROM incoming_labels")  # fmt: skip
+                  f"FROM {STAGING}")  # fmt: skip
+# Set-based, once at the end: the first of each label given more than once (lowest seq), unless a label of that
+# SHA-256 is stored already (NOT EXISTS: a hash anti-join, no index needed).
+_ADD_NEW = f"""
+INSERT INTO labels BY NAME
+SELECT i.* EXCLUDE (seq) FROM {STAGING} i
+WHERE i.seq IN (SELECT min(seq) FROM {STAGING} GROUP BY label_sha256)
+  AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.label_sha256 = i.label_sha256)
+"""
+
+
+class _MemoryLimit:
+    """DuckDB's memory limit lowered for the import, put back after (the store's connection outlives it)."""
+
+    def __init__(self, store: LedgerStore, limit: str) -> None:
+        self.con, self.limit = store.con, limit
+
+    def __enter__(self) -> None:
+        self.before = self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+        self.con.execute(f"SET memory_limit = '{self.limit}'")
+
+    def __exit__(self, *exc: object) -> None:
+        self.con.execute(f"SET memory_limit = '{self.before}'")
 
 
 def write_labels(store: LedgerStore, labels: Iterable[Label], case_name: str | None = None) -> dict[str, int]:
     """Store labels; one already stored (same SHA-256) is kept as it was. Returns counts.
 
     ``labels`` may be a stream of any length: it is read in batches of
-    :data:`BATCH_ROWS` into a staging table, and all of it is stored in one
-    transaction, or none of it if reading fails midway (a broken file).
-    ``added`` counts new rows, ``already_stored`` the others, ``repeated`` the
-    labels given more than once (stored once); ``on_chain`` and ``other_chain``
-    split the distinct labels by the chain check.
+    :data:`BATCH_ROWS` into an unindexed staging table, then added to
+    ``labels`` with one set-based insert in one transaction: none of it is
+    stored if reading fails midway (a broken file). ``added`` counts new rows,
+    ``already_stored`` the others, ``repeated`` the labels given more than once
+    (stored once); ``on_chain`` and ``other_chain`` split the distinct labels
+    by the chain check.
     """
     ensure_table(store)
     con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _stage(store, labels, utc_now(), case_name)
-        given, distinct, on_chain = con.execute(_STAGED_COUNTS).fetchone()  # type: ignore[misc]
-        before = _count(store)
-        con.execute("INSERT OR IGNORE INTO labels BY NAME SELECT * FROM incoming_labels")
-        added = _count(store) - before
-        con.execute("DROP TABLE incoming_labels")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with _MemoryLimit(store, IMPORT_MEMORY_LIMIT):
+        try:
+            _stage(store, labels, utc_now(), case_name)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                given, distinct, on_chain = con.execute(_STAGED_COUNTS).fetchone()  # type: ignore[misc]
+                added = int(con.execute(_ADD_NEW).fetchone()[0])  # type: ignore[index]
+                con.execute(f"DROP TABLE {STAGING}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {STAGING}")
     return {"added": added, "already_stored": distinct - added, "repeated": given - distinct,
             "on_chain": on_chain, "other_chain": distinct - on_chain}  # fmt: skip
 
