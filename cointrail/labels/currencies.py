@@ -84,13 +84,17 @@ def _not_an_address_reason(text: str, parser_reason: str | None) -> str:
     return f"not a valid address: {parser_reason or 'unrecognised'}"
 
 
-@functools.lru_cache(maxsize=65_536)  # label files repeat addresses (one per currency, per entity)
 def check_address(text: str, currency: str) -> CheckedAddress:
     """Validate ``text`` as an address of ``currency``; raise :class:`AddressRejected` with the reason."""
-    allowed = chains_for(currency)
-    fast = base58_readings(text, allowed)
+    fast = base58_readings(text, chains_for(currency))
     if fast is not None:  # a legacy address: checksum and version checked, other spellings not computed
         return CheckedAddress(text.strip(), *fast)
+    return _full_check(text, currency)
+
+
+@functools.lru_cache(maxsize=65_536)  # label files repeat addresses (one per currency, per entity)
+def _full_check(text: str, currency: str) -> CheckedAddress:
+    allowed = chains_for(currency)
     info = parse_address(text)
     if not info.valid:
         raise AddressRejected(_not_an_address_reason(text, info.reason))

@@ -53,6 +53,8 @@ CONFIDENCE_SCALE: dict[str, int] = {
     "unknown": 5,
 }
 
+_CONFIDENCES = {name: Confidence(name, value) for name, value in CONFIDENCE_SCALE.items()}  # made once, shared
+
 # GraphSense's concept taxonomy (graphsense-tagpack-tool src/tagpack/db/concepts.yaml,
 # derived from the INTERPOL Darknet and Cryptocurrencies Working Group taxonomy), plus
 # human_trafficking, which cointrail's cases need and the taxonomy does not yet name.
@@ -89,7 +91,7 @@ TAG_TYPES: frozenset[str] = frozenset({"actor", "event", "mention"})
 def confidence_named(name: str) -> Confidence:
     """The :class:`Confidence` of a level name; raises ``KeyError`` for an unknown name."""
     key = name.strip().lower()
-    return Confidence(key, CONFIDENCE_SCALE[key])
+    return _CONFIDENCES.get(key) or Confidence(key, CONFIDENCE_SCALE[key])
 
 
 @dataclass(frozen=True)
