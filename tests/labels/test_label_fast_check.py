@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import random
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cointrail.addresses import parse_address
 from cointrail.addresses.codecs import base58check_encode
 from cointrail.cases.custody import canonical_json
+from cointrail.errors import InputError
+from cointrail.labels import load_labels
 from cointrail.labels.currencies import CURRENCY_CHAINS, AddressRejected, CheckedAddress, chains_for, check_address
 from cointrail.labels.model import Label, confidence_named
 from cointrail.labels.store import label_sha256
@@ -73,3 +78,31 @@ def test_label_sha256_is_the_sha256_of_the_canonical_json() -> None:
                   network="mainnet", label="Zürich \u2028 \"quoted\"", source="s", source_sha256="0" * 64,
                   confidence=confidence_named("unknown"), importer="csv", notes=("ä", "\x00"))  # fmt: skip
     assert label_sha256(label) == hashlib.sha256(canonical_json(label.to_dict())).hexdigest()
+
+
+def test_label_sha256_of_every_published_label_is_that_of_the_canonical_json(shared_data: Path) -> None:
+    files = sorted((shared_data / "tagpacks").glob("*.yaml")) + sorted((shared_data / "ofac-addresses").glob("*.json"))
+    labels = [label for path in files for label in _readable(path)]
+    assert len(labels) > 50
+    for label in labels:
+        assert label_sha256(label) == hashlib.sha256(canonical_json(label.to_dict())).hexdigest(), label
+
+
+def _readable(path: Path) -> tuple[Label, ...]:
+    try:
+        return load_labels(path).labels
+    except InputError:  # the schema and other files that are not label files
+        return ()
+
+
+printable = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(label=printable, actor=st.none() | printable, notes=st.lists(printable, max_size=3), definer=st.booleans())
+def test_label_sha256_is_the_canonical_json_for_any_text(label: str, actor: str | None, notes: list[str],
+                                                         definer: bool) -> None:  # fmt: skip
+    made = Label(address="1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", chains=("bitcoin",), currency="BTC", network="mainnet",
+                 label=label, source=label, source_sha256="0" * 64, confidence=confidence_named("web_crawl"),
+                 importer="csv", actor=actor, is_cluster_definer=definer, notes=tuple(notes))  # fmt: skip
+    assert label_sha256(made) == hashlib.sha256(canonical_json(made.to_dict())).hexdigest()
