@@ -28,5 +28,5 @@ def people_note(wallets: int) -> str:
     return (f"These are {wallets} paying wallet(s), not {wallets} people: one person can hold several wallets, and "
             "cointrail cannot always see that two wallets are one person's. On the ground-truth scenarios cointrail "
             f"listed {PAYING_WALLETS_PER_PERSON:.1f} paying wallets per paying person ({low:.1f} to {high:.1f} from "
-            f"scenario to scenario, highest where payers paid with mixed coins; {MEASURED_WHERE}), so there may be "
+            f"scenario to scenario, highest where payers had mixed their money; {MEASURED_WHERE}), so there may be "
             "far fewer people than wallets; the ratio varies from case to case and is no way to count the people.")

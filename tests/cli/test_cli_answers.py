@@ -92,4 +92,4 @@ def test_captured_addresses_of_another_chain_or_a_privacy_coin_are_left_out_with
     code, out, err = _run(capsys, "payers", "--db", str(chain.store.path), "--case", "site-case", "--cases-dir",
                           str(tmp_path / "cases"))  # fmt: skip
     assert code == 0, err
-    assert "1 payments (0.25 LTC)" in out and "left out: the store holds litecoin regtest" in out
+    assert "1 payment (0.25 LTC)" in out and "left out: the store holds litecoin regtest" in out
