@@ -23,8 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 from cointrail.ledger.store import LedgerStore
+from cointrail.times import utc_date
 from cointrail.tracing.ledger import Coin, TxView, address_names, clusters_of
-from cointrail.tracing.result import coin_text, utc_date
+from cointrail.tracing.result import coin_text
 from cointrail.tracing.services import ServiceHit
 from cointrail.tracing.taint import full
 from cointrail.tracing.trace import coin_values, run_walk

@@ -21,11 +21,12 @@ from cointrail.ledger.model import display_hash
 from cointrail.ledger.queries import find_address
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 from cointrail.prices import PriceBook
+from cointrail.times import utc_date
 from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE, funding_trails
 from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
 from cointrail.tracing.patterns import subscription_finding
 from cointrail.tracing.people import PAYING_WALLETS_PER_PERSON, people_note
-from cointrail.tracing.result import coin_text, utc_date
+from cointrail.tracing.result import coin_text
 
 
 @dataclass

@@ -6,7 +6,6 @@ exports are written against; keep both in step.
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,10 +36,6 @@ def coinjoin_end(participants: int | None, direction: str) -> str:
 def coin_text(amount: int) -> str:
     """Base units as a coin amount string with eight decimals (never a float)."""
     return f"{Decimal(amount) / Decimal(100_000_000):.8f}"
-
-
-def utc_date(time: int) -> str:
-    return _dt.datetime.fromtimestamp(time, _dt.UTC).date().isoformat()
 
 
 @dataclass
