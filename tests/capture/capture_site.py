@@ -13,6 +13,7 @@ import io
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -81,6 +82,31 @@ def qr_png(text: str) -> bytes:
 
 
 Route = Callable[[BaseHTTPRequestHandler], None] | tuple[int, dict[str, str], bytes]
+
+
+def dripping(seconds: float, piece: bytes = b" ", pause: float = 0.05) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A route that sends a page with an address, then ``piece`` every ``pause`` s for ``seconds``, never finishing.
+
+    Its Content-Length promises 100,000 bytes, so the body stays incomplete: a slow site for the time limits.
+    """
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        handler.wfile.write(f"<p>{ADDR.text}</p>".encode())
+        handler.wfile.flush()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                handler.wfile.write(piece)
+                handler.wfile.flush()
+            except OSError:
+                return
+            time.sleep(pause)
+
+    return route
 
 
 def default_routes() -> dict[str, Route]:

@@ -16,7 +16,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from capture_site import ADDR, Site
+from capture_site import ADDR, Site, dripping
 from test_capture_site import found, warc_records
 
 from cointrail.capture import CaptureLimits, CaptureOptions, capture_url
@@ -37,25 +37,6 @@ def _drip_head(handler: BaseHTTPRequestHandler) -> None:
         time.sleep(0.1)
 
 
-def _drip_body(seconds: float) -> object:
-    def route(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", "100000")
-        handler.end_headers()
-        handler.wfile.write(f"<p>{ADDR.text}</p>".encode())
-        handler.wfile.flush()
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            try:
-                handler.wfile.write(b" ")
-                handler.wfile.flush()
-            except OSError:
-                return
-            time.sleep(0.05)
-    return route
-
-
 def test_a_response_head_sent_byte_by_byte_is_cut_at_the_response_limit(case: Case, site: Site) -> None:
     site.routes["/slow-head"] = _drip_head
     began = time.monotonic()
@@ -73,7 +54,7 @@ def test_the_whole_capture_has_a_deadline(case: Case, site: Site) -> None:
     links = "".join(f'<a href="/slow{i}">{i}</a>' for i in range(6))
     site.routes["/index"] = (200, {"Content-Type": "text/html"}, f"<p>{ADDR.faq}</p>{links}".encode())
     for i in range(6):
-        site.routes[f"/slow{i}"] = _drip_body(1.0)  # type: ignore[assignment]
+        site.routes[f"/slow{i}"] = dripping(1.0)
     limits = CaptureLimits(capture_time_s=1.5, response_time_s=30.0)
     began = time.monotonic()
     summary = capture_url(case, site.url + "/index", CaptureOptions(depth=1, limits=limits))
@@ -89,11 +70,11 @@ def test_the_whole_capture_has_a_deadline(case: Case, site: Site) -> None:
 @pytest.mark.parametrize("signum, name", [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")])
 def test_a_signal_keeps_and_logs_what_was_received(case: Case, site: Site, signum: int, name: str) -> None:
     started = threading.Event()
-    inner = _drip_body(60.0)
+    inner = dripping(60.0)
 
     def route(handler: BaseHTTPRequestHandler) -> None:
         started.set()
-        inner(handler)  # type: ignore[operator]
+        inner(handler)
 
     site.routes["/endless"] = route
     command = [sys.executable, "-m", "cointrail", "capture", site.url + "/endless", "--case", case.name,

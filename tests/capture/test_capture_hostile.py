@@ -5,12 +5,11 @@ from __future__ import annotations
 import gzip
 import json
 import socket
-import time
 import zlib
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from capture_site import ADDR, Site
+from capture_site import ADDR, Site, dripping
 from test_capture_site import found, warc_records
 
 from cointrail.capture import CaptureLimits, CaptureOptions, capture_url
@@ -71,23 +70,8 @@ def test_malformed_html_is_searched_and_its_links_followed(case: Case, site: Sit
     assert ADDR.text in found(summary) and ADDR.faq in found(summary)
 
 
-def _drip(handler: BaseHTTPRequestHandler) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
-    handler.wfile.write(f"<p>{ADDR.text}</p>".encode())
-    for _ in range(30):
-        try:
-            handler.wfile.write(b" " * 10)
-            handler.wfile.flush()
-        except OSError:
-            return
-        time.sleep(0.1)
-
-
 def test_a_site_that_drips_bytes_is_cut_off_in_time(case: Case, site: Site) -> None:
-    site.routes["/slow"] = _drip
+    site.routes["/slow"] = dripping(3.0, b" " * 10, 0.1)
     limits = CaptureLimits(response_time_s=1.0)  # the site would take 3 s
     summary = capture_url(case, site.url + "/slow", CaptureOptions(limits=limits))
     assert summary["pages"][0]["truncated"] == "time" and ADDR.text in found(summary)
