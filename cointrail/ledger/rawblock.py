@@ -378,7 +378,17 @@ def mweb_extension_size(block: Block) -> int:
     return block.size - canonical
 
 
-_COMMITMENT_PREFIX = bytes.fromhex("6a24aa21a9ed")  # OP_RETURN, push 36, BIP 141 commitment header
+COMMITMENT_PREFIX = bytes.fromhex("6a24aa21a9ed")  # OP_RETURN, push 36, BIP 141 commitment header
+COMMITMENT_SIZE = 38  # Bitcoin Core's MINIMUM_WITNESS_COMMITMENT: a shorter script with the prefix is not one
+
+
+def witness_commitment(scripts: Iterable[bytes]) -> bytes | None:
+    """The 32 committed bytes of the last BIP 141 commitment among a coinbase's output scripts (it counts), or None."""
+    found = None
+    for script in scripts:
+        if len(script) >= COMMITMENT_SIZE and script[:6] == COMMITMENT_PREFIX:
+            found = script[6:COMMITMENT_SIZE]
+    return found
 
 
 def witness_commitment_verified(block: Block) -> bool | None:
@@ -391,15 +401,15 @@ def witness_commitment_verified(block: Block) -> bool | None:
     if not block.transactions:
         return None
     coinbase = block.transactions[0]
-    commitments = [o.script_pubkey for o in coinbase.outputs if o.script_pubkey[:6] == _COMMITMENT_PREFIX]
+    commitment = witness_commitment(o.script_pubkey for o in coinbase.outputs)
     has_witness = any(tx.wtxid != tx.txid for tx in block.transactions[1:])
-    if not commitments:
+    if commitment is None:
         return False if has_witness else None
-    reserved = coinbase.inputs[0].witness
+    reserved = coinbase.inputs[0].witness if coinbase.inputs else ()
     if len(reserved) != 1 or len(reserved[0]) != 32:
         return False
     root = merkle_root([bytes(32)] + [tx.wtxid for tx in block.transactions[1:]])
-    return double_sha256(root + reserved[0]) == commitments[-1][6:38]  # the last one counts (BIP 141)
+    return double_sha256(root + reserved[0]) == commitment
 
 
 def parse_transaction(data: bytes, *, where: str | None = None) -> Transaction:

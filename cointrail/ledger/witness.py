@@ -28,10 +28,8 @@ import numpy.typing as npt
 
 from cointrail.ledger import digests
 from cointrail.ledger.model import Block
-from cointrail.ledger.rawblock import double_sha256, merkle_root
-
-COMMITMENT_PREFIX = bytes.fromhex("6a24aa21a9ed")  # OP_RETURN, push 36, BIP 141 commitment header
-COMMITMENT_SIZE = 38
+from cointrail.ledger.rawblock import COMMITMENT_PREFIX as COMMITMENT_PREFIX
+from cointrail.ledger.rawblock import COMMITMENT_SIZE, double_sha256, witness_commitment, witness_commitment_verified
 
 NO_COMMITMENT = "its coinbase has no witness commitment, yet {n} of its transactions carry witness data"
 BAD_RESERVED = "its coinbase's witness is not the single 32-byte reserved value a witness commitment needs"
@@ -39,17 +37,8 @@ MISMATCH = ("its witness commitment does not match the witness data of its trans
             "witness bytes differ from what the block's miner committed to)")  # fmt: skip
 
 
-def _commitment(scripts: list[bytes]) -> bytes | None:
-    """The 32 committed bytes of the last commitment output among the coinbase's scripts, or None."""
-    found = None
-    for script in scripts:
-        if len(script) >= COMMITMENT_SIZE and script[:6] == COMMITMENT_PREFIX:
-            found = script[6:COMMITMENT_SIZE]
-    return found
-
-
-def _verdict(commitment: bytes | None, witnesses: int, reserved: bytes | None, root: bytes | None,
-             any_witness: bool = True) -> str | None:  # fmt: skip
+def _verdict(commitment: bytes | None, witnesses: int, reserved: bytes | None, root: bytes,
+             any_witness: bool) -> str | None:  # fmt: skip
     if commitment is None:
         return NO_COMMITMENT.format(n=witnesses) if witnesses else None
     if not any_witness:
@@ -59,22 +48,26 @@ def _verdict(commitment: bytes | None, witnesses: int, reserved: bytes | None, r
         return None
     if reserved is None:
         return BAD_RESERVED
-    return None if double_sha256(bytes(root or b"") + reserved) == commitment else MISMATCH
+    return None if double_sha256(root + reserved) == commitment else MISMATCH
 
 
 def check_block(block: Block) -> str | None:
-    """Why the parsed ``block``'s witness commitment fails, or None (it matches, or there is nothing to check)."""
-    if not block.transactions:
+    """Why the parsed ``block``'s witness commitment fails, or None (it matches, or there is nothing to check).
+
+    :func:`~cointrail.ledger.rawblock.witness_commitment_verified` decides; this
+    gives its failure in words, and lets a commitment with no witness bytes at
+    all pass (as :func:`_verdict`).
+    """
+    if witness_commitment_verified(block) is not False:
         return None
     coinbase = block.transactions[0]
-    commitment = _commitment([o.script_pubkey for o in coinbase.outputs])
     witnesses = sum(tx.wtxid != tx.txid for tx in block.transactions[1:])
-    if commitment is None:
-        return _verdict(None, witnesses, None, None)
+    if witness_commitment(o.script_pubkey for o in coinbase.outputs) is None:
+        return NO_COMMITMENT.format(n=witnesses)
     stack = coinbase.inputs[0].witness if coinbase.inputs else ()
-    reserved = stack[0] if len(stack) == 1 and len(stack[0]) == 32 else None
-    root = merkle_root([bytes(32)] + [tx.wtxid for tx in block.transactions[1:]])
-    return _verdict(commitment, witnesses, reserved, root, bool(witnesses or stack))
+    if not (witnesses or stack):
+        return None  # nothing for the commitment to vouch for (_verdict says why)
+    return BAD_RESERVED if len(stack) != 1 or len(stack[0]) != 32 else MISMATCH
 
 
 def _varint(buf: npt.NDArray[np.uint8], pos: int) -> tuple[int, int]:
@@ -110,7 +103,7 @@ def check_walked(buf: npt.NDArray[np.uint8], tx: npt.NDArray[np.int64], outputs:
         first_out, n_out = int(tx[first, 9]), int(tx[first, 7])
         scripts = [buf[o : o + n].tobytes() for _v, o, n in outputs[first_out : first_out + n_out].tolist()
                    if n >= COMMITMENT_SIZE]  # fmt: skip
-        commitments.append(_commitment(scripts))
+        commitments.append(witness_commitment(scripts))
     if all(c is None for c in commitments) and not witnesses.any():
         return [None] * len(counts)  # no segwit in these blocks: nothing to hash
     zeroed = wtxids.copy()
