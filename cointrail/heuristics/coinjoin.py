@@ -176,20 +176,24 @@ DEFAULT_RULES: tuple[CoinJoinRule, ...] = (
 COLLABORATIVE_RULES: tuple[CoinJoinRule, ...] = (SmallEqualOutputRule(), PayJoinRule())
 
 
-def _first(rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...], kind: str | None) -> CoinJoinDetection | None:
-    """The first finding of ``rules`` (of ``kind``, when given)."""
+def _first(
+    rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...]
+) -> tuple[CoinJoinDetection | None, CoinJoinDetection | None]:
+    """(The first CoinJoin finding of ``rules``, the first other finding before it), each rule run once."""
+    other = None
     for rule in rules:
         found = rule.detect(rtx)
-        if found is not None and kind in (None, found.kind):
-            return found
-    return None
+        if found is not None and found.kind == COINJOIN:
+            return found, other
+        other = other or found
+    return None, other
 
 
 def detect_coinjoin(
     rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...] = DEFAULT_RULES
 ) -> CoinJoinDetection | None:
     """The first rule (most specific first) that flags ``rtx`` as a CoinJoin, or ``None``."""
-    return _first(rtx, rules, COINJOIN)
+    return _first(rtx, rules)[0]
 
 
 def is_coinjoin(rtx: ResolvedTransaction, rules: tuple[CoinJoinRule, ...] = DEFAULT_RULES) -> bool:
@@ -202,5 +206,15 @@ def detect_collaborative(
     rules: tuple[CoinJoinRule, ...] = DEFAULT_RULES,
     collaborative: tuple[CoinJoinRule, ...] = COLLABORATIVE_RULES,
 ) -> CoinJoinDetection | None:
-    """A CoinJoin finding, else a "possibly collaborative" one, else ``None``: clustering merges through neither."""
-    return _first(rtx, rules, COINJOIN) or _first(rtx, (*rules, *collaborative), None)
+    """A CoinJoin finding, else a "possibly collaborative" one, else ``None``: clustering merges through neither.
+
+    Each rule runs at most once: the CoinJoin rules, then (only when none found a CoinJoin) the collaborative ones.
+    """
+    joined, other = _first(rtx, rules)
+    if joined is not None or other is not None:
+        return joined or other
+    for rule in collaborative:
+        found = rule.detect(rtx)
+        if found is not None:
+            return found
+    return None
