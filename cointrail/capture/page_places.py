@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import lxml.html
-
 from cointrail.extraction import extract_addresses
 
 MIN_ADDRESS = 25  # characters: no shorter value can hold an address, so most attributes are never searched
@@ -65,15 +63,3 @@ def _distinct(places: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seen.setdefault((place["address"], place["where"]), place)
     return list(seen.values())
 
-
-def outside_text(root: lxml.html.HtmlElement | None, shown: set[str]) -> tuple[list[dict[str, Any]], int]:
-    """Every place outside the visible text holding an address; ``also_in_text`` when the text shows it too.
-
-    ``shown`` holds the addresses marked in the visible text.
-    """
-    if root is None:
-        return [], 0
-    places, left_out = hidden_places(root)
-    for place in places:
-        place["also_in_text"] = place["address"] in shown or place["input"] in shown
-    return places, left_out

@@ -21,7 +21,7 @@ import lxml.html
 from cointrail.capture.decode import decode_body, text_of
 from cointrail.capture.importer import payload_headers
 from cointrail.capture.links import HTML_PARSER
-from cointrail.capture.page_places import outside_text
+from cointrail.capture.page_places import hidden_places
 from cointrail.capture.warc_read import Payload, length_problem, read_payload, records
 from cointrail.cases.case import Case
 from cointrail.errors import InputError
@@ -101,8 +101,9 @@ def marked(text: str, addresses: list[str]) -> list[dict[str, str]]:
     return pieces
 
 
-def _record_text(body: bytes, content_type: str, kind: str, encoding: str | None) -> tuple[str, Any]:
-    """The text of a body, and its parsed HTML (None for plain text) to look for addresses outside that text.
+def _record_text(body: bytes, content_type: str, kind: str, encoding: str | None,
+                 ) -> tuple[str, tuple[list[dict[str, Any]], int] | None]:  # fmt: skip
+    """The text of a body, and the addresses of an HTML page outside that text (None for plain text).
 
     ``content_type`` is the whole header, whose charset decides how the body reads.
     """
@@ -111,8 +112,10 @@ def _record_text(body: bytes, content_type: str, kind: str, encoding: str | None
     if "html" not in kind:
         return text, None
     root = _parse(text)
-    places = outside_text(root, set())  # before html_text drops the scripts from the tree
-    return (html_text(root) if root is not None else ""), places
+    if root is None:
+        return "", None
+    places = hidden_places(root)  # before html_text drops the scripts from the tree
+    return html_text(root), places
 
 
 def _read_note(record: Any, uri: str, payload: Payload) -> list[str]:
