@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from cointrail.simulation.collab import Coin, coins, psbt_join
 from cointrail.simulation.node import COIN, MWEB_HEIGHT, RegtestNode
 
 ADDRESS_TYPES = ("legacy", "p2sh-segwit", "bech32")
@@ -228,29 +229,22 @@ class Economy:
         """Five or more wallets join one transaction: one input each, equal outputs, one change each."""
         candidates = self.wallets("user") + self.wallets("customer")
         self.rng.shuffle(candidates)
-        inputs, outputs, joined = [], [], []
+        inputs: list[Coin] = []
+        outputs: list[tuple[str, Decimal]] = []
         for wallet in candidates:
-            coin = self._coin_at_least(wallet, COINJOIN_DENOMINATION + Decimal("0.01"))
-            if coin is None:
+            smallest = coins(self.node, wallet, COINJOIN_DENOMINATION + Decimal("0.01"))[:1]
+            if not smallest:
                 continue
-            inputs.append({"txid": coin["txid"], "vout": coin["vout"]})
-            change = Decimal(str(coin["amount"])) - COINJOIN_DENOMINATION - COINJOIN_FEE_SHARE
-            outputs += [{self.new_address(wallet, "bech32"): str(COINJOIN_DENOMINATION)},
-                        {self.new_address(wallet, "bech32"): str(change)}]  # fmt: skip
-            joined.append(wallet)
-            if len(joined) == 6:
+            inputs += smallest
+            change = smallest[0].amount - COINJOIN_DENOMINATION - COINJOIN_FEE_SHARE
+            outputs += [(self.new_address(wallet, "bech32"), COINJOIN_DENOMINATION),
+                        (self.new_address(wallet, "bech32"), change)]  # fmt: skip
+            if len(inputs) == 6:
                 break
-        if len(joined) < 5:
+        if len(inputs) < 5:
             return
         self.rng.shuffle(outputs)
-        psbt = self.node.rpc("createpsbt", inputs, outputs)
-        signed = [self.node.rpc("walletprocesspsbt", psbt, wallet=w)["psbt"] for w in joined]
-        final = self.node.rpc("finalizepsbt", self.node.rpc("combinepsbt", signed))
-        self.coinjoins.append(self.node.rpc("sendrawtransaction", final["hex"]))
-
-    def _coin_at_least(self, wallet: str, amount: Decimal) -> dict[str, Any] | None:
-        coins = [c for c in self.node.rpc("listunspent", 1, wallet=wallet) if Decimal(str(c["amount"])) >= amount]
-        return min(coins, key=lambda c: Decimal(str(c["amount"]))) if coins else None
+        self.coinjoins.append(psbt_join(self.node, inputs, outputs))
 
     # -- truth -----------------------------------------------------------------
     def owners(self, addresses: Iterable[str]) -> dict[str, str]:
