@@ -53,8 +53,8 @@ def _payload(record: Any, uri: str, limits: CaptureLimits) -> tuple[bytes, str, 
     content_type, encoding = payload_headers(record)
     decoded = decode_body(raw.data, encoding, limits.max_decoded_bytes)
     problems = [f"{uri}: {decoded.problem}"] if decoded.problem else []
-    length = length_problem(record, uri, raw, limits.max_response_bytes)
-    return decoded.data, content_type, problems + ([length] if length else [])
+    length = length_problem(record, raw, limits.max_response_bytes)
+    return decoded.data, content_type, problems + ([f"{uri}: {length}"] if length else [])
 
 
 def _digest_problem(record: Any, uri: str) -> str | None:

@@ -118,9 +118,9 @@ def _record_text(body: bytes, content_type: str, kind: str, encoding: str | None
     return html_text(root), places
 
 
-def _read_note(record: Any, uri: str, payload: Payload) -> list[str]:
-    problem = length_problem(record, uri, payload, MAX_READ)
-    return [problem.split(": ", 1)[1]] if problem else []
+def _read_note(record: Any, payload: Payload) -> list[str]:
+    problem = length_problem(record, payload, MAX_READ)
+    return [problem] if problem else []
 
 
 def warc_pages(path: Path, addresses: list[str], problems: list[str] | None = None,
@@ -146,7 +146,7 @@ def warc_pages(path: Path, addresses: list[str], problems: list[str] | None = No
                 continue
             text, places = _record_text(payload.data, content_type, kind, encoding)
             page = _page(uri, record.rec_type, kind, text, addresses, places)
-            page.notes += _read_note(record, uri, payload)
+            page.notes += _read_note(record, payload)
             pages.append(page)
     return pages, others
 

@@ -90,17 +90,21 @@ def read_payload(record: Any, limit: int) -> Payload:
     return Payload(data, size, max(0, int(getattr(stream, "limit", 0) or 0)))
 
 
-def length_problem(record: Any, uri: str, payload: Payload, limit: int) -> str | None:
-    """A sentence when a record claims more than the file holds, or more than is read of one record."""
+def length_problem(record: Any, payload: Payload, limit: int) -> str | None:
+    """A sentence when a record claims more than the file holds, or more than is read of one record.
+
+    The sentence does not name the record: the importer's warnings put its URI before it, the text view's
+    notes belong to its page already.
+    """
     claimed = int(record.length or 0)
     if payload.problem:
-        return f"{uri}: {payload.problem}"
+        return payload.problem
     if payload.missing:
-        return (f"{uri}: the record claims {claimed:,} bytes, but the file ends {payload.missing:,} bytes short of "
+        return (f"the record claims {claimed:,} bytes, but the file ends {payload.missing:,} bytes short of "
                 "that: the file is cut short or the length is false (then what follows it was read as its content "
                 "and not searched as records); what was there was searched")  # fmt: skip
     if payload.cut:
-        return (f"{uri}: the record holds {payload.size:,} bytes, more than the {limit:,} that cointrail reads of "
+        return (f"the record holds {payload.size:,} bytes, more than the {limit:,} that cointrail reads of "
                 f"one record; only the first {limit:,} were searched")  # fmt: skip
     return None
 
