@@ -7,6 +7,7 @@ precision (docs/accuracy.md): a false merge can point at an innocent person.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,9 +24,12 @@ from cointrail.heuristics.coinjoin import (
     COLLABORATIVE_RULES,
     DEFAULT_RULES,
     POSSIBLY_COLLABORATIVE,
+    CoinJoinDetection,
     CoinJoinRule,
     EqualOutputRule,
     PayJoinRule,
+    ResolvedTransaction,
+    detect_coinjoin,
     detect_collaborative,
 )
 
@@ -77,19 +81,28 @@ def rules_for(chain: str | None) -> tuple[tuple[CoinJoinRule, ...], tuple[CoinJo
             tuple(replace(r, unit=symbol) for r in COLLABORATIVE_RULES))  # type: ignore[type-var]  # fmt: skip
 
 
+Detector = Callable[[ResolvedTransaction], CoinJoinDetection | None]
+
+
+def _on_candidates(source: LedgerArrays, lo: int, hi: int, detect: Detector) -> list[CoinJoinFinding]:
+    """``detect`` on each candidate the store prefilters in SQL for blocks ``lo``..``hi``."""
+    found = []
+    for tx_id, rtx in source.coinjoin_candidates(lo, hi, MIN_EQUAL_OUTPUTS, MIN_COINJOIN_INPUTS):
+        detection = detect(rtx)
+        if detection is not None:
+            found.append(CoinJoinFinding(tx_id, detection.rule, detection.evidence, detection.kind,
+                                         detection.participants))  # fmt: skip
+    return found
+
+
 def find_detections(source: LedgerArrays, lo: int, hi: int,
                     chain: str | None = None) -> tuple[list[CoinJoinFinding], list[CoinJoinFinding]]:  # fmt: skip
     """(CoinJoins, possibly-collaborative transactions) in blocks ``lo``..``hi``: candidates prefiltered by the
     store in SQL, then every rule on each candidate."""
     rules, collaborative = rules_for(chain)
-    coinjoins: list[CoinJoinFinding] = []
-    others: list[CoinJoinFinding] = []
-    for tx_id, rtx in source.coinjoin_candidates(lo, hi, MIN_EQUAL_OUTPUTS, MIN_COINJOIN_INPUTS):
-        found = detect_collaborative(rtx, rules, collaborative)
-        if found is not None:
-            (coinjoins if found.kind == COINJOIN else others).append(
-                CoinJoinFinding(tx_id, found.rule, found.evidence, found.kind, found.participants))
-    others += _payjoins(source, lo, hi, collaborative)
+    found = _on_candidates(source, lo, hi, lambda rtx: detect_collaborative(rtx, rules, collaborative))
+    coinjoins = [f for f in found if f.kind == COINJOIN]
+    others = [f for f in found if f.kind != COINJOIN] + _payjoins(source, lo, hi, collaborative)
     return coinjoins, sorted(others, key=lambda f: f.tx_id)
 
 
@@ -105,8 +118,10 @@ def _payjoins(source: LedgerArrays, lo: int, hi: int, rules: tuple[CoinJoinRule,
 
 
 def find_coinjoins(source: LedgerArrays, lo: int, hi: int, chain: str | None = None) -> list[CoinJoinFinding]:
-    """CoinJoins in blocks ``lo``..``hi`` (possibly-collaborative transactions left out)."""
-    return find_detections(source, lo, hi, chain)[0]
+    """CoinJoins in blocks ``lo``..``hi`` (possibly-collaborative transactions left out, so the set-based
+    PayJoin check, which finds only those, is not run)."""
+    rules, _ = rules_for(chain)
+    return _on_candidates(source, lo, hi, lambda rtx: detect_coinjoin(rtx, rules))
 
 
 def find_links(source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ...],
