@@ -18,7 +18,7 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from cointrail.capture.decode import decode_body, text_of
+from cointrail.capture.decode import charset_of, decode_body, decode_text
 from cointrail.capture.importer import payload_headers
 from cointrail.capture.links import HTML_PARSER
 from cointrail.capture.page_places import hidden_places
@@ -108,7 +108,8 @@ def _record_text(body: bytes, content_type: str, kind: str, encoding: str | None
     ``content_type`` is the whole header, whose charset decides how the body reads.
     """
     decoded = decode_body(body, encoding, MAX_DECODED)
-    text, _, _ = text_of(decoded.data, content_type)
+    # The charset's problems are not shown here, so text_of's second decoding (to count bad bytes) is not needed.
+    text = decode_text(decoded.data, charset_of(content_type, decoded.data)[0])
     if "html" not in kind:
         return text, None
     root = _parse(text)
