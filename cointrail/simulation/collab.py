@@ -93,6 +93,15 @@ def psbt_join(node: Node, inputs: list[Coin], outputs: list[tuple[str, Decimal]]
     return node.rpc("sendrawtransaction", final["hex"])
 
 
+def fund_and_send(node: Node, wallet: str, inputs: list[dict[str, Any]], outputs: list[dict[str, str]],
+                  options: dict[str, Any] | None = None) -> str:  # fmt: skip
+    """One wallet's transaction: it adds coins and a change as needed (``fundrawtransaction``), signs, broadcasts."""
+    raw = node.rpc("createrawtransaction", inputs, outputs)
+    funded = node.rpc("fundrawtransaction", raw, options or {}, wallet=wallet)
+    signed = node.rpc("signrawtransactionwithwallet", funded["hex"], wallet=wallet)
+    return node.rpc("sendrawtransaction", signed["hex"])
+
+
 def _take(rng: random.Random, pool: list[Coin], need: Decimal, most: int) -> list[Coin] | None:
     """Up to ``most`` coins of ``pool`` (shuffled) adding up to ``need``, or None."""
     picked: list[Coin] = []

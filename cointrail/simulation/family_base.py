@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from cointrail.simulation.collab import coins, quantize
+from cointrail.simulation.collab import coins, fund_and_send, quantize
 from cointrail.simulation.economy import ADDRESS_TYPES, SUBSCRIPTION_PRICES, Economy
 
 # Extra blocks mined to the miner at setup (each matures one more 50-LTC coinbase): mixing needs coins.
@@ -61,10 +61,7 @@ class FamilyEconomy(Economy):
         """The miner pays each wallet the listed coins (one output each), in one transaction."""
         outputs = [{self.new_address(w): str(quantize(v))} for w, values in amounts.items() for v in values]
         if outputs:
-            raw = self.node.rpc("createrawtransaction", [], outputs)
-            funded = self.node.rpc("fundrawtransaction", raw, wallet="miner")
-            signed = self.node.rpc("signrawtransactionwithwallet", funded["hex"], wallet="miner")
-            self.node.rpc("sendrawtransaction", signed["hex"])
+            fund_and_send(self.node, "miner", [], outputs)
 
     def fund_customers(self, low: float, high: float) -> None:
         """Each exchange gets a float, then pays every customer wallet a withdrawal (the funding the truth knows)."""
@@ -106,10 +103,7 @@ class FamilyEconomy(Economy):
         for customer in self.rng.sample(holders, min(count, len(holders))):
             coin = self.rng.choice(self.mixed_coins(customer))
             address, price = self.new_address("site"), self.rng.choice(SUBSCRIPTION_PRICES)
-            raw = self.node.rpc("createrawtransaction", [coin.outpoint], [{address: str(price)}])
-            funded = self.node.rpc("fundrawtransaction", raw, wallet=customer)
-            signed = self.node.rpc("signrawtransactionwithwallet", funded["hex"], wallet=customer)
-            txid = self.node.rpc("sendrawtransaction", signed["hex"])
+            txid = fund_and_send(self.node, customer, [coin.outpoint], [{address: str(price)}])
             self.site_payments.append({"txid": txid, "customer": customer, "address": address, "amount": str(price),
                                        "from_mix": True})  # fmt: skip
 

@@ -15,7 +15,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from cointrail.simulation.collab import Coin, Node, address_kind, coins, fee_for, new_address, quantize
+from cointrail.simulation.collab import Coin, Node, address_kind, coins, fee_for, fund_and_send, new_address, quantize
 
 CHANGE_POLICIES = ("default", "type-match", "change-first", "change-last", "round", "reuse", "bumpfee")
 ROUND_AMOUNTS = tuple(Decimal(v) for v in ("0.05", "0.1", "0.2", "0.25", "0.5", "1", "1.5", "2"))
@@ -29,10 +29,7 @@ def _short(error: RuntimeError) -> bool:
 def _fund_sign_send(node: Node, wallet: str, inputs: list[dict[str, Any]], outputs: list[dict[str, str]],
                     options: dict[str, Any]) -> str | None:  # fmt: skip
     try:
-        raw = node.rpc("createrawtransaction", inputs, outputs)
-        funded = node.rpc("fundrawtransaction", raw, options, wallet=wallet)
-        signed = node.rpc("signrawtransactionwithwallet", funded["hex"], wallet=wallet)
-        return node.rpc("sendrawtransaction", signed["hex"])
+        return fund_and_send(node, wallet, inputs, outputs, options)
     except RuntimeError as error:
         if _short(error):
             return None
