@@ -9,6 +9,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
+from cointrail.clustering.tables import table_names
 from cointrail.heuristics.change import CHANGE_HEURISTICS
 from cointrail.ledger.model import display_hash
 
@@ -54,8 +55,7 @@ def explain_paths(con: duckdb.DuckDBPyConnection, cluster_id: int, start: int,
                   goals: list[int]) -> dict[int, list[dict[str, Any]]]:  # fmt: skip
     """The links from ``start`` to each of ``goals`` (ids, same cluster): the cluster's links are read and
     searched once for all of them (a wallet page explains every member)."""
-    names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    applied = _APPLIED[0] if "applied_links" in names else _APPLIED[1]
+    applied = _APPLIED[0] if "applied_links" in table_names(con) else _APPLIED[1]
     rows = con.execute(_LINKS.format(applied=applied), [cluster_id]).fetchall()
     if not rows:
         return {goal: [] for goal in goals}
