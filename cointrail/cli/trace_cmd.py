@@ -38,7 +38,7 @@ def p2pk_lines(data: dict[str, Any]) -> list[str]:
 
 def _coinjoin_lines(data: dict[str, Any], chain: str | None) -> list[str]:
     """What the trace could not see through: the CoinJoins it stopped at, or went through on request."""
-    stopped = sum(e["taint"] for e in data["ends"] if e["reason"] == "coinjoin")
+    stopped = data["totals"]["by_reason"].get("coinjoin", 0)
     lines = []
     if stopped:
         lines.append(f"\n{format_amount(stopped, chain)} ended in CoinJoins: beyond a CoinJoin the money's path is "
