@@ -23,14 +23,20 @@ from urllib.parse import urlsplit
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
-def _private(address: str) -> bool:
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host literal stands for (an IPv4-mapped IPv6 one as its IPv4), or None for a name."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        return False
+        return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+        return ip.ipv4_mapped
+    return ip
+
+
+def _private(address: str) -> bool:
+    ip = _ip(address)
+    return ip is not None and (not ip.is_global or ip.is_multicast)
 
 
 def _resolved(host: str, port: int | None) -> list[str]:
@@ -43,8 +49,8 @@ def _resolved(host: str, port: int | None) -> list[str]:
 def private_target(url: str, start_url: str, proxied: bool) -> str | None:
     """Why ``url`` may not be fetched (a sentence), or None when it may."""
     try:
-        host = (urlsplit(url).hostname or "").lower().rstrip(".")
-        port = urlsplit(url).port
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower().rstrip("."), parts.port
         start_host = (urlsplit(start_url).hostname or "").lower().rstrip(".")
     except ValueError:  # a broken IPv6 literal or port: the fetch refuses it with its own sentence
         return None
@@ -63,9 +69,8 @@ def private_target(url: str, start_url: str, proxied: bool) -> str | None:
 
 
 def _kind(address: str) -> str:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _ip(address)  # only called for an address _private took
+    assert ip is not None
     if ip.is_loopback:
         return "a loopback address (this machine)"
     if ip.is_link_local:
