@@ -25,7 +25,7 @@ from generate import ingest  # noqa: E402
 from payers_accuracy import prepare  # noqa: E402
 
 from cointrail.ledger.store import LedgerStore  # noqa: E402
-from cointrail.simulation import scenario_node  # noqa: E402
+from cointrail.simulation import collab, scenario_node  # noqa: E402
 
 MIXERS = ("c0", "c1", "c2", "c3", "c4")
 DENOMINATION = Decimal("0.2")
@@ -50,20 +50,15 @@ class MixScenario:
 
 def _coinjoin(node: Any) -> str:
     """Every coin of every mixer in, one equal output and one change per mixer and the coordinator's fee out."""
-    inputs, outputs = [], []
+    inputs: list[collab.Coin] = []
+    outputs: list[tuple[str, Decimal]] = []
     for wallet in MIXERS:
-        coins = node.rpc("listunspent", 1, wallet=wallet)
-        inputs += [{"txid": c["txid"], "vout": c["vout"]} for c in coins]
-        change = sum(Decimal(str(c["amount"])) for c in coins) - DENOMINATION - MINER_FEE_SHARE
-        change -= COORDINATOR_FEE / len(MIXERS)
-        outputs += [{node.rpc("getnewaddress", "", "bech32", wallet=wallet): str(DENOMINATION)},
-                    {node.rpc("getnewaddress", "", "bech32", wallet=wallet): str(change)}]  # fmt: skip
-    outputs.append({node.rpc("getnewaddress", "", "bech32", wallet="coordinator"): str(COORDINATOR_FEE)})
-    psbt = node.rpc("createpsbt", inputs, outputs)
-    signed = [node.rpc("walletprocesspsbt", psbt, wallet=w)["psbt"] for w in MIXERS]
-    final = node.rpc("finalizepsbt", node.rpc("combinepsbt", signed))
-    assert final["complete"]
-    return node.rpc("sendrawtransaction", final["hex"])
+        held = collab.coins(node, wallet)
+        inputs += held
+        change = sum(c.amount for c in held) - DENOMINATION - MINER_FEE_SHARE - COORDINATOR_FEE / len(MIXERS)
+        outputs += [(collab.new_address(node, wallet), DENOMINATION), (collab.new_address(node, wallet), change)]
+    outputs.append((collab.new_address(node, "coordinator"), COORDINATOR_FEE))
+    return collab.psbt_join(node, inputs, outputs)
 
 
 def _owners(node: Any, db: Path, wallets: list[str]) -> dict[str, str]:
