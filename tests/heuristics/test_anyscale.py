@@ -7,6 +7,7 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from resolved_txs import resolved_tx
 
 from cointrail.heuristics.coinjoin import (
     COINJOIN,
@@ -20,7 +21,7 @@ from cointrail.heuristics.coinjoin import (
     detect_collaborative,
     standard_denominations,
 )
-from cointrail.ledger.model import Transaction, TxIn, TxOut
+from cointrail.ledger.model import Transaction, TxOut
 
 LTC = 100_000_000
 OLD_RULES = (WhirlpoolRule(), Wasabi1Rule(), Wasabi2Rule(), EqualOutputRule())  # before issue 12
@@ -33,10 +34,8 @@ def script(kind: str = "p2wpkh") -> bytes:
 
 
 def resolved(ins: list[int], outs: list[int], in_kind: str = "p2wpkh") -> ResolvedTransaction:
-    tx = Transaction(rng.randbytes(32), rng.randbytes(32), 2,
-                     tuple(TxIn(rng.randbytes(32), i, b"", 0xFFFFFFFD) for i in range(len(ins))),
-                     tuple(TxOut(v, script()) for v in outs), 0, 0, 0)  # fmt: skip
-    return ResolvedTransaction(tx, tuple(TxOut(v, script(in_kind)) for v in ins))
+    outputs = [(v, script()) for v in outs]
+    return resolved_tx([(v, script(in_kind)) for v in ins], outputs, rng)
 
 
 def multi_input_mix(participants: int = 6, per: int = 3, denomination: int = 2 * LTC) -> ResolvedTransaction:

@@ -8,6 +8,7 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from resolved_txs import resolved_tx
 
 from cointrail.heuristics.coinjoin import (
     DEFAULT_RULES,
@@ -39,13 +40,7 @@ def p2pkh() -> bytes:
 
 
 def resolved(inputs: list[tuple[int, bytes]], outputs: list[tuple[int, bytes]]) -> ResolvedTransaction:
-    """A transaction spending outputs of these (value, script)s and paying these; txids are random."""
-    tx = Transaction(
-        txid=rng.randbytes(32), wtxid=rng.randbytes(32), version=2,
-        inputs=tuple(TxIn(rng.randbytes(32), i, b"", 0xFFFFFFFD) for i in range(len(inputs))),
-        outputs=tuple(TxOut(v, s) for v, s in outputs), locktime=0, size=0, vsize=0,
-    )
-    return ResolvedTransaction(tx, tuple(TxOut(v, s) for v, s in inputs))
+    return resolved_tx(inputs, outputs, rng)
 
 
 def whirlpool(pool: int = 5_000_000, n: int = 5, script=p2wpkh, remixes: int = 2) -> ResolvedTransaction:
