@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Protocol
 
-COIN = Decimal(100_000_000)
+from cointrail.simulation.node import COIN
+
 SAT = Decimal("0.00000001")
 # A generous fee rate (coins per virtual byte, 20 sat/vB): above any relay minimum of litecoind 0.21.
 FEE_PER_VBYTE = Decimal("0.0000002")
