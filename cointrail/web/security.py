@@ -36,6 +36,7 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_OWN_SITE = ("same-origin", "none")  # Sec-Fetch-Site of a request from the workspace's pages, or typed in
 CROSS_SITE_OK = frozenset({"/", "/cases", "/glossary", "/favicon.ico"})  # cheap pages, opened from anywhere
 
 
@@ -106,10 +107,9 @@ class Security:
             return None  # changes are checked by origin_problem
         site = request.headers.get("sec-fetch-site")
         if site is not None:
-            cross = site not in ("same-origin", "none")
+            cross = site not in _OWN_SITE
         else:  # a browser without Fetch Metadata: Origin, else Referer, names where the request came from
-            source = request.headers.get("origin") or request.headers.get("referer")
-            cross = bool(source) and (source == "null" or urlsplit(source).netloc != request.headers.get("host"))
+            cross = _elsewhere(request.headers.get("origin") or request.headers.get("referer"), request)
         if cross:
             return ("this page opens only from the workspace itself, not from a link or a page of another site: "
                     "go to the workspace's start page and follow its links")
@@ -119,9 +119,13 @@ class Security:
         """Why a request that changes something does not come from the workspace's own pages, if it does not."""
         if request.method in SAFE_METHODS:
             return None
-        if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-            return "changes can only be made from the workspace's own pages"
-        origin = request.headers.get("origin")
-        if origin and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host")):
+        if request.headers.get("sec-fetch-site", "same-origin") not in _OWN_SITE or \
+                _elsewhere(request.headers.get("origin"), request):  # fmt: skip
             return "changes can only be made from the workspace's own pages"
         return None
+
+
+
+def _elsewhere(source: str | None, request: Request) -> bool:
+    """Whether an Origin or Referer names another site than the one the request is addressed to."""
+    return bool(source) and (source == "null" or urlsplit(source).netloc != request.headers.get("host"))
