@@ -89,11 +89,22 @@ def merge(cluster: np.ndarray, links: Links, count: int) -> tuple[np.ndarray, Li
     clusters are the graph's nodes (a cluster id is an address id, so the
     graph has ``count`` nodes); only links between two clusters matter.
     """
+    cluster, useful, nodes, u, v = _contract(cluster, links, count)
+    if len(useful) == 0:
+        return cluster, links.take(useful)
+    kept, root = spanning_forest(u, v, len(nodes))
+    return _relabel(cluster, nodes, root, count), links.take(useful[kept])
+
+
+def _contract(cluster: np.ndarray, links: Links,
+              count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """(``cluster`` extended to ``count`` addresses, the links between two clusters, the clusters they touch,
+    each such link's two ends as union–find node numbers)."""
     cluster = np.concatenate([cluster, np.arange(len(cluster), count, dtype=np.int64)])
     ca, cb = cluster[links.a], cluster[links.b]
     useful = np.flatnonzero(ca != cb)
     if len(useful) == 0:
-        return cluster, links.take(useful)
+        return cluster, useful, useful, useful, useful
     u, v = ca[useful], cb[useful]
     # Only clusters that some link touches become union–find nodes, numbered in id order. A mark
     # array and a running count do this in linear time, where np.unique would sort.
@@ -101,10 +112,14 @@ def merge(cluster: np.ndarray, links: Links, count: int) -> tuple[np.ndarray, Li
     touched[u] = touched[v] = True
     nodes = np.flatnonzero(touched)
     number = np.cumsum(touched) - 1
-    kept, root = spanning_forest(number[u], number[v], len(nodes))
+    return cluster, useful, nodes, number[u], number[v]
+
+
+def _relabel(cluster: np.ndarray, nodes: np.ndarray, root: np.ndarray, count: int) -> np.ndarray:
+    """``cluster`` after the union–find pass: each touched cluster takes its root's id."""
     remap = np.arange(count, dtype=np.int64)
     remap[nodes] = nodes[root]
-    return remap[cluster], links.take(useful[kept])
+    return remap[cluster]
 
 
 @dataclass(frozen=True)
@@ -128,24 +143,16 @@ def merge_guarded(cluster: np.ndarray, links: Links, count: int, hold_at: int,
     batches holds back exactly the links a full run holds back. Links of the
     transactions in ``exempt_tx`` (applied by an investigator) are never held.
     """
-    cluster = np.concatenate([cluster, np.arange(len(cluster), count, dtype=np.int64)])
-    ca, cb = cluster[links.a], cluster[links.b]
-    useful = np.flatnonzero(ca != cb)
+    cluster, useful, nodes, u, v = _contract(cluster, links, count)
     if len(useful) == 0:
         empty = links.take(useful)
         return cluster, empty, Held(empty, useful, useful)
-    u, v = ca[useful], cb[useful]
-    touched = np.zeros(count, bool)
-    touched[u] = touched[v] = True
-    nodes = np.flatnonzero(touched)
-    number = np.cumsum(touched) - 1
     size = np.bincount(cluster, minlength=count)[nodes]  # a node is a whole existing cluster
     exempt = np.isin(links.tx_id[useful], exempt_tx) if exempt_tx is not None and len(exempt_tx) else \
         np.zeros(len(useful), bool)  # fmt: skip
-    kept, held, size_a, size_b, root = guarded_forest(number[u], number[v], size, exempt, hold_at)
-    remap = np.arange(count, dtype=np.int64)
-    remap[nodes] = nodes[root]
-    return remap[cluster], links.take(useful[kept]), Held(links.take(useful[held]), size_a[held], size_b[held])
+    kept, held, size_a, size_b, root = guarded_forest(u, v, size, exempt, hold_at)
+    return (_relabel(cluster, nodes, root, count), links.take(useful[kept]),
+            Held(links.take(useful[held]), size_a[held], size_b[held]))  # fmt: skip
 
 
 def merge_with_scipy(cluster: np.ndarray, links: Links, count: int) -> tuple[np.ndarray, Links]:
