@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cointrail.addresses import parse_address
+from cointrail.addresses import AddressInfo, parse_address
 from cointrail.cases.case import Case
 
 # Custody-log actions whose object is a findings file (capture_url, import_warc): one JSON line per mention.
@@ -57,6 +57,11 @@ def captured_items(case: Case) -> list[dict[str, Any]]:
     Read from the logged findings files, the evidence itself (the summaries are made from them), and
     checked again with the currency rules, so the chains and network are those of this cointrail.
     """
+    return [item for item, _ in _parsed_items(case)]
+
+
+def _parsed_items(case: Case) -> list[tuple[dict[str, Any], AddressInfo]]:
+    """:func:`captured_items`, each with its parsed address (so no caller parses it again)."""
     found: dict[str, None] = {}
     for entry in case.log.entries():
         if entry["action"] in FINDINGS_ACTIONS:
@@ -68,19 +73,18 @@ def captured_items(case: Case) -> list[dict[str, Any]]:
     for address in found:
         info = parse_address(address)
         network = (info.network or "").replace("|", " or ")  # "testnet|signet": a string both can pay
-        items.append({"address": address, "chains": list(info.chains), "network": network, "type": info.type,
-                      "private": info.private})  # fmt: skip
+        items.append(({"address": address, "chains": list(info.chains), "network": network, "type": info.type,
+                       "private": info.private}, info))  # fmt: skip
     return items
 
 
-def _on_ledger(address: str, chain: str | None, network: str | None) -> bool:
-    """Whether ``address`` can receive money on ``chain`` ``network`` (the same test the store's lookup makes).
+def _on_ledger(parsed: AddressInfo, chain: str | None, network: str | None) -> bool:
+    """Whether the address can receive money on ``chain`` ``network`` (the same test the store's lookup makes).
 
     None matches any chain or network (a question not yet tied to a store).
     """
     if chain is None:
         return True
-    parsed = parse_address(address)
     return parsed.valid and any(c.chain == chain and network in (None, c.network) and c.script_pubkey
                                 for c in parsed.candidates)  # fmt: skip
 
@@ -88,12 +92,12 @@ def _on_ledger(address: str, chain: str | None, network: str | None) -> bool:
 def captured_site_addresses(case: Case, chain: str | None = None, network: str | None = None) -> SiteSelection:
     """The case's captured addresses for a ledger of ``chain`` ``network`` (None: of any ledger chain)."""
     selection = SiteSelection(chain, network)
-    for item in captured_items(case):
+    for item, parsed in _parsed_items(case):
         brief = {k: item[k] for k in ("address", "chains", "network", "type")}
         if item["private"]:
             selection.private.append({**brief, "reason": "a privacy-coin address: payments to it are hidden on the "
                                                          "ledger"})  # fmt: skip
-        elif _on_ledger(item["address"], chain, network):
+        elif _on_ledger(parsed, chain, network):
             selection.addresses.append(item["address"])
         else:
             selection.left_out.append({**brief, "reason": f"a {'/'.join(brief['chains'])} {brief['network']} "
