@@ -30,6 +30,7 @@ from cointrail.labels.layout import ensure_table
 from cointrail.labels.model import Label
 from cointrail.labels.source import read_source
 from cointrail.labels.stream import Tally, format_of, stream_entries
+from cointrail.ledger import schema
 from cointrail.ledger.store import LedgerStore
 
 SOURCE_ACTION = "labels.source"  # custody-log action: a label file kept as evidence
@@ -122,20 +123,6 @@ WHERE i.seq IN (SELECT min(seq) FROM {STAGING} GROUP BY label_sha256)
 """
 
 
-class _MemoryLimit:
-    """DuckDB's memory limit lowered for the import, put back after (the store's connection outlives it)."""
-
-    def __init__(self, store: LedgerStore, limit: str) -> None:
-        self.con, self.limit = store.con, limit
-
-    def __enter__(self) -> None:
-        self.before = self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
-        self.con.execute(f"SET memory_limit = '{self.limit}'")
-
-    def __exit__(self, *exc: object) -> None:
-        self.con.execute(f"SET memory_limit = '{self.before}'")
-
-
 def write_labels(store: LedgerStore, labels: Iterable[Label], case_name: str | None = None) -> dict[str, int]:
     """Store labels; one already stored (same SHA-256) is kept as it was. Returns counts.
 
@@ -149,7 +136,7 @@ def write_labels(store: LedgerStore, labels: Iterable[Label], case_name: str | N
     """
     ensure_table(store)
     con = store.con
-    with _MemoryLimit(store, IMPORT_MEMORY_LIMIT):
+    with schema.memory_limit(con, IMPORT_MEMORY_LIMIT):
         try:
             _stage(store, labels, utc_now(), case_name)
             con.execute("BEGIN TRANSACTION")

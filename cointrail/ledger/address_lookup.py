@@ -191,9 +191,7 @@ def _recompute_touched(con: duckdb.DuckDBPyConnection) -> None:
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], str]) -> str:
     """Run ``work`` in one transaction, under BUILD_MEMORY (the connection's own limit restored after)."""
-    (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
-    con.execute(f"SET memory_limit = '{BUILD_MEMORY}'")
-    try:
+    with schema.memory_limit(con, BUILD_MEMORY):
         con.execute("BEGIN TRANSACTION")
         try:
             done = work()
@@ -201,8 +199,6 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], str]) -> 
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    finally:
-        con.execute(f"SET memory_limit = '{limit}'")
     return done
 
 

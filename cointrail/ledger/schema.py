@@ -13,8 +13,10 @@ The layout is documented for people in docs/store.md; keep both in step.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+from collections.abc import Iterator
 
 import duckdb
 
@@ -169,3 +171,17 @@ def hash_at(con: duckdb.DuckDBPyConnection, height: int) -> bytes | None:
     """The stored block hash at ``height``, or None (``LedgerStore.hash_at``)."""
     rows = con.execute("SELECT hash FROM blocks WHERE height = ?", [height]).fetchall()
     return bytes(rows[0][0]) if rows else None
+
+
+@contextlib.contextmanager
+def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit set to ``limit`` (e.g. ``"1GB"``) for a large job, the connection's own put back after.
+
+    Beyond it DuckDB's joins and aggregates spill to the store's temporary folder instead of growing.
+    """
+    (before,) = con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
