@@ -96,19 +96,13 @@ def _stage(store: LedgerStore, labels: Iterable[Label], imported: str, case_name
     # holds no stored labels: it is dropped.
     con.execute(f"DROP TABLE IF EXISTS {STAGING}")
     con.execute(f"CREATE TABLE {STAGING} AS SELECT *, 0::BIGINT AS seq FROM labels LIMIT 0")
-    rows: list[tuple[Any, ...]] = []
-    given = 0
-    for label in itertools.chain(labels, [None]):
-        if label is not None:
-            rows.append(_row(label, store, imported, case_name, given + len(rows)))
-        if rows and (label is None or len(rows) >= BATCH_ROWS):
-            con.register("label_batch", _batch(rows))
-            try:
-                con.execute(f"INSERT INTO {STAGING} BY NAME SELECT * FROM label_batch")
-            finally:
-                con.unregister("label_batch")
-            given += len(rows)
-            rows = []
+    rows = (_row(label, store, imported, case_name, seq) for seq, label in enumerate(labels))
+    while batch := list(itertools.islice(rows, BATCH_ROWS)):
+        con.register("label_batch", _batch(batch))
+        try:
+            con.execute(f"INSERT INTO {STAGING} BY NAME SELECT * FROM label_batch")
+        finally:
+            con.unregister("label_batch")
 
 
 _STAGED_COUNTS = ("SELECT count(*), count(DISTINCT label_sha256), count(DISTINCT label_sha256) FILTER (on_chain) "
@@ -152,10 +146,6 @@ def write_labels(store: LedgerStore, labels: Iterable[Label], case_name: str | N
             con.execute(f"DROP TABLE IF EXISTS {STAGING}")
     return {"added": added, "already_stored": distinct - added, "repeated": given - distinct,
             "on_chain": on_chain, "other_chain": distinct - on_chain}  # fmt: skip
-
-
-def _count(store: LedgerStore) -> int:
-    return int(store.rows("SELECT count(*) FROM labels")[0][0])
 
 
 def _has_table(store: LedgerStore) -> bool:
