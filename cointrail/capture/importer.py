@@ -9,7 +9,7 @@ from typing import Any
 
 from cointrail import __version__
 from cointrail.capture.decode import decode_body, searchable
-from cointrail.capture.findings import by_address, findings_in, to_jsonl, with_warc_file
+from cointrail.capture.findings import by_address, findings_in, store_findings, with_warc_file
 from cointrail.capture.limits import CaptureLimits
 from cointrail.capture.warc import RecordInfo
 from cointrail.capture.warc_read import gzip_cut, length_problem, read_payload, records
@@ -116,7 +116,7 @@ def import_warc(case: Case, source: str | Path, limits: CaptureLimits | None = N
     case.record("import.warc", rel, digest)
     rows, counts, problems = _search(path, limits or CaptureLimits())
     rows = with_warc_file(rows, rel, digest)
-    findings_path, findings_sha = case.add_evidence(to_jsonl(rows), ".findings.jsonl", "import.findings")
+    findings_path, findings_sha = store_findings(case, rows, "import.findings")
     summary = {"case": case.name, "operator": case.operator, "source": str(source.resolve()),
                "source_sha256": original_sha, "imported_utc": utc_now(), "warc": {"path": rel, "sha256": digest},
                "records": counts["records"], "records_searched": counts["searched"],
