@@ -8,16 +8,17 @@ That leaves the txids and the merkle root as they were: only the commitment can 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import pytest
+from loopback import serving
 from node import RegtestNode
 
 from cointrail.cli import main
@@ -110,17 +111,9 @@ class _TamperingProxy(BaseHTTPRequestHandler):
         pass
 
 
-def _proxy(node: RegtestNode, target: str) -> Iterator[str]:
-    handler = type("Proxy", (_TamperingProxy,), {"node": node, "target": target})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def _proxy(node: RegtestNode, target: str) -> contextlib.AbstractContextManager[str]:
+    """A loopback proxy to ``node`` that alters block ``target`` in its getblock answers; its URL."""
+    return serving(type("Proxy", (_TamperingProxy,), {"node": node, "target": target}))
 
 
 def _ingest(db: Path, node: RegtestNode, *source: str) -> int:
@@ -145,7 +138,7 @@ def _refused(capsys: pytest.CaptureFixture[str], target: str, batch_from: int) -
 def test_a_first_ingest_over_rpc_refuses_the_altered_block(chain, tmp_path, capsys):
     node, target = chain
     db = tmp_path / "s.duckdb"
-    for url in _proxy(node, target):
+    with _proxy(node, target) as url:
         assert _ingest(db, node, "--rpc", url) == 1  # a bulk load: more blocks than the store holds
     _refused(capsys, target, 100)
     assert _tip(db) == 99  # the batches of 25 blocks before it, whole
@@ -160,7 +153,7 @@ def test_an_incremental_ingest_over_rpc_refuses_the_altered_block(chain, tmp_pat
     with LedgerStore.open(db, "litecoin", "regtest") as store:  # the store up to 100, then a small ingest
         store.append_batch(batch.from_raw(list(RpcSource(rpc).raw_blocks(0, 100))))
     rpc.close()
-    for url in _proxy(node, target):
+    with _proxy(node, target) as url:
         assert _ingest(db, node, "--rpc", url) == 1  # 5 blocks onto 101: not a bulk load
     _refused(capsys, target, 101)
     assert _tip(db) == 100
