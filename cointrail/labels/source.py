@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from cointrail.cases.evidence import sha256_file
 from cointrail.errors import InputError
 from cointrail.labels.model import LabelFormatError
-
-CHUNK = 1 << 20  # bytes read at a time when hashing or streaming a file
 
 
 @dataclass(frozen=True)
@@ -68,15 +67,20 @@ def not_utf8(path: str, at: int | None = None, line: int | None = None) -> Label
     return LabelFormatError(f"{path}{where} is not UTF-8 text{byte}")
 
 
+def _unreadable(file: Path, error: OSError) -> InputError:
+    """The error for a label file that cannot be opened or read."""
+    if isinstance(error, FileNotFoundError):
+        return InputError(f"the label file {file} does not exist")
+    if isinstance(error, IsADirectoryError):
+        return InputError(f"{file} is a folder; give a label file")
+    return InputError(f"the label file {file} cannot be read: {error.strerror}")
+
+
 def _open(file: Path) -> BinaryIO:
     try:
         return open(file, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    except FileNotFoundError:
-        raise InputError(f"the label file {file} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{file} is a folder; give a label file") from None
     except OSError as error:
-        raise InputError(f"the label file {file} cannot be read: {error.strerror}") from None
+        raise _unreadable(file, error) from None
 
 
 def _read(file: Path) -> bytes:
@@ -87,14 +91,11 @@ def _read(file: Path) -> bytes:
 def read_source(path: str | Path) -> SourceFile:
     """A label file, hashed in chunks (not held in memory); raises :class:`InputError` if it cannot be read."""
     file = Path(path)
-    digest = hashlib.sha256()
-    with _open(file) as stream:
-        try:
-            while chunk := stream.read(CHUNK):
-                digest.update(chunk)
-        except OSError as error:
-            raise InputError(f"the label file {file} cannot be read: {error.strerror}") from None
-    return SourceFile(str(file), digest.hexdigest(), file=file)
+    try:
+        digest = sha256_file(file)
+    except OSError as error:
+        raise _unreadable(file, error) from None
+    return SourceFile(str(file), digest, file=file)
 
 
 def from_bytes(data: bytes, name: str = "<memory>") -> SourceFile:
