@@ -91,7 +91,7 @@ TAG_TYPES: frozenset[str] = frozenset({"actor", "event", "mention"})
 def confidence_named(name: str) -> Confidence:
     """The :class:`Confidence` of a level name; raises ``KeyError`` for an unknown name."""
     key = name.strip().lower()
-    return _CONFIDENCES.get(key) or Confidence(key, CONFIDENCE_SCALE[key])
+    return _CONFIDENCES[key]
 
 
 @dataclass(frozen=True)
