@@ -19,7 +19,15 @@ from cointrail.clustering import build_clusters, parse_heuristics, show_cluster
 from cointrail.clustering.guard import HOLD_AT
 from cointrail.ledger.store import LedgerStore
 from cointrail.simulation import RegtestNode
-from cointrail.simulation.collab import build_joinmarket, build_wabisabi, build_wasabi1, build_whirlpool
+from cointrail.simulation.collab import (
+    Coin,
+    build_joinmarket,
+    build_wabisabi,
+    build_wasabi1,
+    build_whirlpool,
+    coins,
+    psbt_join,
+)
 from cointrail.simulation.node import litecoind_available
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
@@ -30,17 +38,9 @@ EXPECTED = {"whirlpool": "coinjoin", "wasabi1": "coinjoin", "wabisabi": "coinjoi
             "payjoin": "possibly-collaborative"}  # fmt: skip
 
 
-def _join(node: RegtestNode, spend: list[tuple[str, dict[str, Any]]], pays: list[tuple[str, Decimal]]) -> str:
-    """One transaction of coins of several wallets ((wallet, outpoint) pairs), each wallet signing its own."""
-    psbt = node.rpc("createpsbt", [o for _, o in spend], [{a: str(v)} for a, v in pays])
-    signed = [node.rpc("walletprocesspsbt", psbt, wallet=w)["psbt"] for w in dict.fromkeys(w for w, _ in spend)]
-    final = node.rpc("finalizepsbt", node.rpc("combinepsbt", signed))
-    return node.rpc("sendrawtransaction", final["hex"])
-
-
-def _coin(node: RegtestNode, wallet: str, txid: str, address: str) -> dict[str, Any]:
-    (coin,) = [c for c in node.rpc("listunspent", 0, wallet=wallet) if c["txid"] == txid and c["address"] == address]
-    return {"txid": coin["txid"], "vout": coin["vout"]}
+def _coin(node: RegtestNode, wallet: str, txid: str, address: str) -> Coin:
+    (coin,) = [c for c in coins(node, wallet, confirmations=0) if c.txid == txid and c.address == address]
+    return coin
 
 
 def _fund(node: RegtestNode) -> None:
@@ -61,11 +61,11 @@ def _payjoin(node: RegtestNode) -> str:
     funded = {w: node.rpc("sendtoaddress", a, v, wallet="miner")
               for w, a, v in (("sender", sender_address, "2.0"), ("shop", receiver_address, "0.2"))}  # fmt: skip
     node.mine(1)
-    spend = [("sender", _coin(node, "sender", funded["sender"], sender_address)),
-             ("shop", _coin(node, "shop", funded["shop"], receiver_address))]  # fmt: skip
+    spend = [_coin(node, "sender", funded["sender"], sender_address),
+             _coin(node, "shop", funded["shop"], receiver_address)]  # fmt: skip
     pays = [(node.rpc("getnewaddress", "", "bech32", wallet="shop"), Decimal("0.7")),
             (node.rpc("getnewaddress", "", "bech32", wallet="sender"), Decimal("1.4995"))]  # fmt: skip
-    return _join(node, spend, pays)
+    return psbt_join(node, spend, pays)
 
 
 def _large_wallet(node: RegtestNode, wallet: str) -> tuple[str, str]:
@@ -74,8 +74,8 @@ def _large_wallet(node: RegtestNode, wallet: str) -> tuple[str, str]:
     txid = node.rpc("sendmany", "", {a: "1.0" for a in addresses}, wallet="miner")
     extra = node.rpc("sendtoaddress", addresses[0], "1.0", wallet="miner")
     node.mine(1)
-    spend = [(wallet, _coin(node, wallet, txid, a)) for a in addresses]
-    _join(node, spend, [(node.rpc("getnewaddress", "", "bech32", wallet=wallet), Decimal(HOLD_AT) - Decimal("0.01"))])
+    change = node.rpc("getnewaddress", "", "bech32", wallet=wallet)
+    psbt_join(node, [_coin(node, wallet, txid, a) for a in addresses], [(change, Decimal(HOLD_AT) - Decimal("0.01"))])
     return extra, addresses[0]
 
 
@@ -83,10 +83,10 @@ def _bridge(node: RegtestNode) -> str:
     """One transaction spending a coin of each large wallet: no equal outputs, no unnecessary input."""
     (a_txid, a_address), (b_txid, b_address) = _large_wallet(node, "big_a"), _large_wallet(node, "big_b")
     node.mine(1)
-    spend = [("big_a", _coin(node, "big_a", a_txid, a_address)), ("big_b", _coin(node, "big_b", b_txid, b_address))]
+    spend = [_coin(node, "big_a", a_txid, a_address), _coin(node, "big_b", b_txid, b_address)]
     pays = [(node.rpc("getnewaddress", "", "bech32", wallet="shop"), Decimal("1.5")),
             (node.rpc("getnewaddress", "", "bech32", wallet="big_a"), Decimal("0.499"))]  # fmt: skip
-    return _join(node, spend, pays)
+    return psbt_join(node, spend, pays)
 
 
 def _owners(node: RegtestNode, wallets: list[str], addresses: list[str]) -> dict[str, str]:
