@@ -22,12 +22,13 @@ from cointrail.clustering.build import build_clusters
 from cointrail.clustering.redflags import held_links
 from cointrail.clustering.sql import maybe_row, row
 from cointrail.errors import InputError
+from cointrail.ledger.model import internal_hash
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 
 
 def _tx_id(store: LedgerStore, txid: str) -> int:
     try:
-        raw = bytes.fromhex(txid.strip())[::-1]
+        raw = internal_hash(txid.strip())
     except ValueError:
         raise InputError(f"{txid!r} is not a transaction id (64 hexadecimal digits)") from None
     found = maybe_row(store.con, "SELECT tx_id FROM transactions WHERE txid = ?", [raw])
