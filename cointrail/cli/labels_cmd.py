@@ -11,7 +11,7 @@ from rich.console import Console
 
 from cointrail.cases import open_case
 from cointrail.cli.case_cmd import cases_dir_option, operator_option
-from cointrail.cli.output import emit, json_option, stderr_is_terminal, warn
+from cointrail.cli.output import counted, emit, json_option, stderr_is_terminal, warn
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
 from cointrail.labels import IMPORTERS
 from cointrail.labels.store import import_label_file, list_labels
@@ -26,10 +26,6 @@ def _reading(file: str) -> contextlib.AbstractContextManager[object]:
     return Console(stderr=True).status(f"Reading and checking {file} …")
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
-
-
 def _counts_line(title: str, counts: dict[str, int]) -> str:
     return f"  {title}: " + (", ".join(f"{name} {n}" for name, n in counts.items()) or "none")
 
@@ -38,8 +34,8 @@ def render_check(data: dict[str, Any]) -> str:
     """Plain text for the result of ``labels check``."""
     lines = [
         f"{data['path']} ({data['format']}, SHA-256 {data['source_sha256']})",
-        f"  {_plural(data['label_count'], 'label')} read, "
-        f"{_plural(data['rejected_count'], 'entry', 'entries')} rejected",
+        f"  {counted(data['label_count'], 'label')} read, "
+        f"{counted(data['rejected_count'], 'entry', 'entries')} rejected",
         _counts_line("by category", data["by_category"]),
         _counts_line("by currency", data["by_currency"]),
     ]
@@ -86,7 +82,7 @@ def attribution_lines(attribution: dict[str, Any], red_flags_shown: bool = True)
     for group in attribution["groups"]:
         sources = "; ".join(f"{s['source']} ({s['confidence']} {s['confidence_value']})" for s in group["sources"])
         lines.append(f"  label: {group['service']} [{group['category'] or 'no category'}] on "
-                     f"{_plural(len(group['addresses']), 'address', 'addresses')} — {sources}")  # fmt: skip
+                     f"{counted(len(group['addresses']), 'address', 'addresses')} — {sources}")  # fmt: skip
     lines += [f"  CONFLICT: {c['message']}" for c in attribution["conflicts"]
               if not (red_flags_shown and c["kind"] == "services")]  # fmt: skip
     lines += [f"  {sentence}" for sentence in attribution["legal_process"]]
@@ -109,7 +105,7 @@ def render_import(data: dict[str, Any]) -> str:
     """Plain text for the result of ``labels import``."""
     stored = data["stored"]
     lines = [render_check(data),
-             f"Stored in {data['db']}: {_plural(stored['added'], 'new label')}, {stored['already_stored']} already "
+             f"Stored in {data['db']}: {counted(stored['added'], 'new label')}, {stored['already_stored']} already "
              f"there, {stored['repeated']} repeated in the file; {stored['on_chain']} for this store's chain, "
              f"{stored['other_chain']} for other chains (kept, marked, never attributed)."]  # fmt: skip
     if data["evidence"]:
