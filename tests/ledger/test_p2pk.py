@@ -17,13 +17,13 @@ import httpx
 import pytest
 from ledger_compare import first_difference, table_contents
 from node import RegtestNode, litecoind_available, send_to_script
+from node_answers import rebuild_block
 
 from cointrail.addresses.script import hash160, p2pk_script, p2pkh_script
 from cointrail.cli import main
 from cointrail.errors import InputError
 from cointrail.ledger import batch, schema
 from cointrail.ledger.ingest import RpcSource
-from cointrail.ledger.model import internal_hash
 from cointrail.ledger.p2pk import note
 from cointrail.ledger.parquet import export_parquet, import_parquet
 from cointrail.ledger.queries import address_info
@@ -38,13 +38,6 @@ BLOCK1_ADDRESS = "12c6DSiU4Rq3P4ZxziKxzrL5LmMBrzjrJX"
 GENESIS_COINBASE = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"
 
 
-def _raw(info: dict) -> bytes:
-    """A node's verbose getblock answer as raw bytes: the header's fields, then each transaction's hex."""
-    header = struct.pack("<i32s32sIII", info["version"], internal_hash(info.get("previousblockhash", "00" * 32)),
-                         internal_hash(info["merkleroot"]), info["time"], int(info["bits"], 16), info["nonce"])
-    return header + bytes((len(info["tx"]),)) + b"".join(bytes.fromhex(tx["hex"]) for tx in info["tx"])
-
-
 @pytest.fixture(scope="module")
 def mainnet_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Mainnet blocks 0 and 1, ingested from a blk file as a node writes it."""
@@ -52,7 +45,7 @@ def mainnet_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -
     records = b""
     for height in (0, 1):
         (answer,) = (shared_data / ETL / f"block_{height}").glob("rpc_response_getblock_*_2.json")
-        raw = _raw(json.loads(answer.read_text()))
+        raw = rebuild_block(json.loads(answer.read_text()))
         records += bytes.fromhex("f9beb4d9") + struct.pack("<I", len(raw)) + raw
     (blocks / "blk00000.dat").write_bytes(records)
     db = blocks / "ledger.duckdb"

@@ -13,9 +13,10 @@ import pytest
 from embit.transaction import Transaction as EmbitTransaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from node_answers import rebuild_block
 
 from cointrail.errors import CointrailError, InputError
-from cointrail.ledger.model import Block, BlockHeader, Transaction, TxIn, TxOut, display_hash, internal_hash
+from cointrail.ledger.model import Block, BlockHeader, Transaction, TxIn, TxOut, display_hash
 from cointrail.ledger.rawblock import (
     MalformedDataError,
     UnsupportedDataError,
@@ -91,22 +92,6 @@ def test_a_changed_merkle_root_is_reported_not_verified(block413567_raw):
 
 def etl_json_files(shared_data: Path, pattern: str) -> list[Path]:
     return sorted((shared_data / ETL).glob(f"*/*/{pattern}"))
-
-
-def rebuild_block(info: dict) -> bytes:
-    """A node's verbose getblock answer turned back into raw bytes: header fields plus each tx's hex."""
-    header = struct.pack(
-        "<i32s32sIII",
-        info["version"],
-        internal_hash(info.get("previousblockhash", "00" * 32)),
-        internal_hash(info["merkleroot"]),
-        info["time"],
-        int(info["bits"], 16),
-        info["nonce"],
-    )
-    count = len(info["tx"])
-    varint = bytes((count,)) if count < 0xFD else b"\xfd" + struct.pack("<H", count)
-    return header + varint + b"".join(bytes.fromhex(tx["hex"]) for tx in info["tx"])
 
 
 def assert_matches_node_json(tx: Transaction, node: dict) -> None:
