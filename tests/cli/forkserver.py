@@ -15,7 +15,6 @@ input (``stop_when``: once the terminal shows this text, and the address it show
 from __future__ import annotations
 
 import base64
-import fcntl
 import importlib
 import json
 import os
@@ -23,16 +22,14 @@ import pty
 import re
 import select
 import signal
-import struct
 import sys
-import termios
 import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-COLUMNS, ROWS = 160, 50
+from ptyrun import size_terminal  # this folder: the script's own, first on sys.path
 
 
 @dataclass
@@ -65,7 +62,7 @@ def _child(request: dict[str, Any]) -> None:
     """In the forked child: become the command, on the terminal that fds 0, 1 and 2 now are."""
     code = 99
     try:
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        size_terminal(0)
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])

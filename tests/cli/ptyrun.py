@@ -57,6 +57,11 @@ class Screen:
         return f"cointrail {' '.join(self.args)} -> exit {self.returncode} in {self.seconds:.1f} s:\n{self.text}"
 
 
+def size_terminal(fd: int) -> None:
+    """Make the terminal of ``fd`` COLUMNS × ROWS (a person's window, wide enough for every table)."""
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+
+
 def terminal_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a person's terminal: a colour TERM, no NO_COLOR, no forced widths of a CI."""
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "CI")}
@@ -91,7 +96,7 @@ def run_in_terminal(*args: str, cwd: Path | None = None, env: dict[str, str] | N
                     timeout: float = 120) -> Screen:  # fmt: skip
     """Run ``cointrail ARGS`` as a new process on a fresh pseudo-terminal of COLUMNS × ROWS; what it showed."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    size_terminal(slave)
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, "-m", "cointrail", *args], stdin=slave, stdout=slave, stderr=slave,
                                cwd=cwd, env=terminal_env(env), start_new_session=True)  # fmt: skip
