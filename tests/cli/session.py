@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from cointrail.cases import open_case
 from cointrail.cases.site import captured_site_addresses
 from cointrail.cli import main
 from cointrail.ledger.store import LedgerStore
+from cointrail.simulation.node import free_port
 
 OPERATOR = "A. Investigator"
 GENESIS_COINBASE = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"
@@ -62,12 +62,6 @@ class Session:
                 done.result()
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def demo_facts(demo: Any, tmp: Path) -> dict[str, Any]:
     """Addresses and transactions of the demo case to ask about, found through the JSON answers."""
     selection = captured_site_addresses(open_case(demo.name, demo.cases_dir), "litecoin", "regtest")
@@ -83,7 +77,7 @@ def demo_facts(demo: Any, tmp: Path) -> dict[str, Any]:
             "coinbase": json_answer("block", "1", "--db", db)["txids"][0], "member": cluster["members"][-1],
             "left_out": [item["address"] for item in selection.left_out], "fresh": str(tmp / "fresh.duckdb"),
             "empty": str(empty), "labels": str(tmp / "labels.duckdb"), "failed": str(tmp / "failed.duckdb"),
-            "port": _closed_port(), "workdir": str(demo.workdir), "node_blocks": str(demo.node_blocks)}  # fmt: skip
+            "port": free_port(), "workdir": str(demo.workdir), "node_blocks": str(demo.node_blocks)}  # fmt: skip
 
 
 def ledger_job(s: Session) -> None:
