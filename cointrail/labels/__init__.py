@@ -63,12 +63,17 @@ def detect_format(source: SourceFile) -> str:
     )
 
 
-def parse_labels(source: SourceFile, format: str | None = None) -> LabelImport:  # noqa: A002 - the CLI's word
-    """Read labels from a file already in memory, in ``format`` or the detected one."""
+def format_of(source: SourceFile, format: str | None = None) -> str:  # noqa: A002 - the CLI's word
+    """The format to read ``source`` in: the one given, or the detected one."""
     name = format or detect_format(source)
     if name not in IMPORTERS:
         raise InputError(f"unknown label format {name!r}; cointrail reads {', '.join(IMPORTERS)}")
-    return IMPORTERS[name](source)
+    return name
+
+
+def parse_labels(source: SourceFile, format: str | None = None) -> LabelImport:  # noqa: A002 - the CLI's word
+    """Read labels from a file already in memory, in ``format`` or the detected one."""
+    return IMPORTERS[format_of(source, format)](source)
 
 
 def load_labels(path: str | Path, format: str | None = None) -> LabelImport:  # noqa: A002
@@ -94,6 +99,7 @@ __all__ = [
     "RejectedEntry",
     "SourceFile",
     "detect_format",
+    "format_of",
     "from_bytes",
     "load_labels",
     "parse_labels",

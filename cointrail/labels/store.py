@@ -25,11 +25,12 @@ from cointrail.addresses import parse_address
 from cointrail.cases.case import Case
 from cointrail.cases.custody import canonical_json, utc_now
 from cointrail.errors import InputError
+from cointrail.labels import format_of
 from cointrail.labels.layout import COLUMNS as _COLUMNS
 from cointrail.labels.layout import ensure_table
 from cointrail.labels.model import Label
 from cointrail.labels.source import read_source
-from cointrail.labels.stream import Tally, format_of, stream_entries
+from cointrail.labels.stream import Tally, stream_entries
 from cointrail.ledger import schema
 from cointrail.ledger.store import LedgerStore
 

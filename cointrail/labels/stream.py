@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cointrail.errors import InputError
-from cointrail.labels import IMPORTERS, detect_format
+from cointrail.labels import IMPORTERS, format_of
 from cointrail.labels.csv_import import iter_csv
 from cointrail.labels.model import Label, RejectedEntry
 from cointrail.labels.source import SourceFile, read_source
@@ -26,14 +25,6 @@ from cointrail.labels.source import SourceFile, read_source
 MAX_REJECTED_KEPT = 1000  # rejected entries listed in full; the others are counted
 Streamer = Callable[[SourceFile], Iterator[Label | RejectedEntry]]
 STREAMERS: dict[str, Streamer] = {"csv": iter_csv}  # formats read row by row; the others are read whole
-
-
-def format_of(source: SourceFile, format: str | None) -> str:  # noqa: A002 - the CLI's word
-    """The format to read ``source`` in: the one given, or the detected one."""
-    name = format or detect_format(source)
-    if name not in IMPORTERS:
-        raise InputError(f"unknown label format {name!r}; cointrail reads {', '.join(IMPORTERS)}")
-    return name
 
 
 def stream_entries(source: SourceFile, name: str) -> Iterator[Label | RejectedEntry]:
