@@ -38,11 +38,11 @@ def pairwise(assignment: dict[str, int], owners: dict[str, str]) -> dict[str, An
     }  # fmt: skip
 
 
-def _txids(con: Any, table: str) -> set[str]:
+def _txids(store: LedgerStore, table: str) -> set[str]:
     """Txids of a detection table (``coinjoins``, ``collaborative_txs``); empty where this version lacks it."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0]:
+    if not store.has_table(table):
         return set()
-    rows = con.execute(f"SELECT t.txid FROM {table} j JOIN transactions t USING (tx_id)").fetchall()  # noqa: S608
+    rows = store.con.execute(f"SELECT t.txid FROM {table} j JOIN transactions t USING (tx_id)").fetchall()  # noqa: S608
     return {display_hash(bytes(t)) for (t,) in rows}
 
 
@@ -54,9 +54,10 @@ def shapes(truth: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def detections(con: Any, truth: dict[str, Any]) -> dict[str, Any]:
+def detections(store: LedgerStore, truth: dict[str, Any]) -> dict[str, Any]:
     """CoinJoin recall per shape, and what was flagged among ordinary transactions and single-owner look-alikes."""
-    joins, maybe = _txids(con, "coinjoins"), _txids(con, "collaborative_txs")
+    con = store.con
+    joins, maybe = _txids(store, "coinjoins"), _txids(store, "collaborative_txs")
     flagged = joins | maybe
     shape_of = shapes(truth)
     per_shape: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # [total, as CoinJoin, flagged at all]
@@ -80,10 +81,10 @@ def detections(con: Any, truth: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _held(con: Any) -> int:
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'held_links'").fetchone()[0]:
+def _held(store: LedgerStore) -> int:
+    if not store.has_table("held_links"):
         return 0
-    return con.execute("SELECT count(*) FROM held_links").fetchone()[0]
+    return int(store.con.execute("SELECT count(*) FROM held_links").fetchone()[0])
 
 
 def worst_merge(assignment: dict[str, int], owners: dict[str, str]) -> dict[str, int]:
@@ -114,8 +115,8 @@ def score(db: Path, truth: dict[str, Any], heuristics: tuple[str, ...]) -> dict[
         links = con.execute(
             "SELECT l.heuristic, a.address, b.address FROM cluster_links l JOIN addresses a ON a.address_id = "
             "l.address_a JOIN addresses b ON b.address_id = l.address_b").fetchall()  # fmt: skip
-        found = detections(con, truth)
-        held = _held(con)
+        found = detections(store, truth)
+        held = _held(store)
     result = pairwise(assignment, owners)
     result["heuristics"] = list(heuristics)
     result["links"] = dict(Counter(h for h, _, _ in links))
