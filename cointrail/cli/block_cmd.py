@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
-from cointrail.cli.output import emit, json_option
+from cointrail.cli.output import counted, emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.ledger.queries import block
 from cointrail.times import format_time
@@ -17,7 +17,7 @@ def render_block(b: dict[str, Any]) -> str:
     verified = "yes" if b["txids_recomputed"] and b["merkle_checked"] else "NO"
     lines = [
         f"block {b['height']}  {b['hash']}",
-        f"  time {format_time(b['time'])}, {b['tx_count']:,} transactions, {b['size']:,} bytes",
+        f"  time {format_time(b['time'])}, {counted(b['tx_count'], 'transaction')}, {b['size']:,} bytes",
         f"  previous {b['prev_hash']}",
         f"  from {b['source']}; verified (txids recomputed, merkle root checked): {verified}",
     ]

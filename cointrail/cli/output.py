@@ -38,8 +38,8 @@ def network_words(network: str | None) -> str:
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """'1 payment', '3 payments': a count with its noun, for text output."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+    """'1 payment', '3 payments', '50,000 labels': a count with its noun, for text output."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def warn(message: str) -> None:

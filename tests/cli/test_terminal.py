@@ -86,7 +86,7 @@ def test_tx_shows_a_coinbase_and_a_payment_with_the_amounts_of_its_json(session)
 def test_block_text_agrees_with_its_json(session):
     block = json_answer("block", "1", "--db", session.facts["db"])
     text = session.screens["block"].text
-    assert f"time {format_time(block['time'])}, {block['tx_count']} transactions" in text
+    assert f"time {format_time(block['time'])}, {counted(block['tx_count'], 'transaction')}," in text
     assert all(txid in text for txid in block["txids"])
 
 
@@ -156,7 +156,7 @@ def test_real_mainnet_blocks_ingest_and_read_back_in_a_terminal(session, shared_
     text = session.screens["mainnet tx genesis coinbase"].text
     tx = json_answer("tx", GENESIS_COINBASE, "--db", str(session.tmp / "mainnet.duckdb"))
     assert "coinbase (newly mined coins" in text and "50 BTC" in text and tx["outputs"][0]["value"] == 50 * 10**8
-    assert "time 2009-01-03T18:15:05Z, 1 transactions" in session.screens["mainnet block 0"].text
+    assert "time 2009-01-03T18:15:05Z, 1 transaction," in session.screens["mainnet block 0"].text
     assert "The store now holds heights 0 to 1." in session.screens["mainnet ingest"].text
     assert "Links recorded: none" in session.screens["mainnet cluster build"].text  # said, not left blank
 
