@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,14 +36,9 @@ from cointrail.ledger.store import LedgerStore
 SOURCE_ACTION = "labels.source"  # custody-log action: a label file kept as evidence
 IMPORT_ACTION = "labels.import"  # custody-log action: its labels went into a store (hash of the summary)
 
-# canonical_json's settings in one encoder made once: json.dumps with arguments builds a new one per call, a
-# noticeable part of a million-label import. Same bytes (tests/labels/test_label_fast_check.py checks it).
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def label_sha256(label: Label) -> str:
     """The SHA-256 of a label's canonical JSON (as custody logs hash it): its identity in the store."""
-    return hashlib.sha256(_CANONICAL.encode(label.to_dict()).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(label.to_dict())).hexdigest()
 
 
 def chain_check(label: Label, chain: str, network: str) -> str | None:

@@ -9,6 +9,7 @@ version byte, broken checksums, other shapes, every currency code.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from pathlib import Path
 
@@ -106,3 +107,6 @@ def test_label_sha256_is_the_canonical_json_for_any_text(label: str, actor: str 
                  label=label, source=label, source_sha256="0" * 64, confidence=confidence_named("web_crawl"),
                  importer="csv", actor=actor, is_cluster_definer=definer, notes=tuple(notes))  # fmt: skip
     assert label_sha256(made) == hashlib.sha256(canonical_json(made.to_dict())).hexdigest()
+    # canonical_json's encoder made once writes what json.dumps with the same settings writes
+    spelled = json.dumps(made.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    assert canonical_json(made.to_dict()) == spelled
