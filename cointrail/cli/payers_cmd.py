@@ -52,9 +52,9 @@ def _fiat(value: dict[str, Any] | None) -> str:
     return f" = {value['value']:,.2f} {value['currency']}" if value else ""
 
 
-def render_payers(data: dict[str, Any], chain: str | None = None) -> str:
-    """The payers in words, amounts in the chain's coin (``--json`` keeps base units)."""
-    totals = data["totals"]
+def render_payers(data: dict[str, Any]) -> str:
+    """The payers in words, amounts in the coin of the store's chain (``--json`` keeps base units)."""
+    totals, chain = data["totals"], data["parameters"]["chain"]
 
     def coins(value: int) -> str:
         return format_amount(value, chain)
@@ -119,7 +119,6 @@ def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: 
     if cluster_id is None and not sites and not case_name:
         raise InputError("give the site's addresses with --site, a --cluster, or a --case with captures")
     with open_for_reading(db) as store, _progress_bar() as advance:
-        chain = store.chain
         selection = case_site(case_name, cases_dir, store.chain, store.network) if case_name else None
         listed = list(dict.fromkeys([*sites, *(selection.addresses if selection else [])]))
         site: list[str] | int = cluster_id if cluster_id is not None else listed
@@ -127,5 +126,5 @@ def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: 
                         progress=advance).to_dict()  # fmt: skip
     if selection is not None:
         result["site"]["from_case"] = selection.to_dict()
-    emit(result, as_json, lambda data: render_payers(data, chain))
+    emit(result, as_json, render_payers)
     return EXIT_OK

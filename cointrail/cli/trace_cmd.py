@@ -13,8 +13,9 @@ from cointrail.errors import EXIT_OK
 from cointrail.tracing import TAINT_MODELS, trace
 
 
-def render_trace(data: dict[str, Any], chain: str | None = None) -> str:
-    """The trace in words, amounts in the chain's coin (``--json`` keeps base units)."""
+def render_trace(data: dict[str, Any]) -> str:
+    """The trace in words, amounts in the coin of the store's chain (``--json`` keeps base units)."""
+    chain = data["chain"]  # the store's, among the parameters of the answer
     start = data["start"]
     lines = [f"Trace {data['direction']} from {start['kind']} {start['value']} "
              f"({format_amount(start.get('amount'), chain)}), {data['hops']} hops, model {data['model']['name']}.",
@@ -70,8 +71,7 @@ def command(start: str, db: str, direction: str, hops: int, min_value: int, sinc
 
     A trail stops at a CoinJoin, where the money's path is ambiguous, unless --through-coinjoins."""
     with open_for_reading(db) as store:
-        chain = store.chain
         result = trace(store, start, direction=direction, hops=hops, min_value=min_value, since=since, until=until,
                        model=model, through_coinjoins=through_coinjoins)  # fmt: skip
-    emit(result.to_dict(), as_json, lambda data: render_trace(data, chain))
+    emit(result.to_dict(), as_json, render_trace)
     return EXIT_OK
