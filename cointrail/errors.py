@@ -16,6 +16,11 @@ Exit codes (documented in README.md):
 
 from __future__ import annotations
 
+import datetime as _dt
+import os
+import tempfile
+import traceback
+
 EXIT_OK = 0
 EXIT_NEGATIVE = 1
 EXIT_USAGE = 2
@@ -49,3 +54,16 @@ class IntegrityError(CointrailError):
     """Evidence or a log no longer matches its recorded hash."""
 
     exit_code = EXIT_NEGATIVE
+
+
+def write_crash_log(kind: str, header: str) -> str:
+    """Write the traceback being handled to a new crash-log file (``cointrail-KIND-crash-…``); return its path.
+
+    ``header`` is the first line (the version and what was running). The CLI and the web server both call this;
+    the web server decides on top of it which crashes are worth a file.
+    """
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    fd, path = tempfile.mkstemp(prefix=f"cointrail-{kind}crash-{stamp}-", suffix=".log")
+    with os.fdopen(fd, "w") as log:
+        log.write(f"{header}\n{traceback.format_exc()}")
+    return path

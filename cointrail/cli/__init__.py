@@ -8,17 +8,13 @@ shown to the user, it goes to a crash log instead.
 
 from __future__ import annotations
 
-import datetime as _dt
 import importlib
-import os
 import sys
-import tempfile
-import traceback
 
 import click
 
 from cointrail import __version__
-from cointrail.errors import EXIT_INTERNAL, EXIT_USAGE, CointrailError
+from cointrail.errors import EXIT_INTERNAL, EXIT_USAGE, CointrailError, write_crash_log
 
 # Every command, by name, and the module of this package that defines it as
 # ``command``. Modules are imported only when their command runs (or a help
@@ -81,15 +77,6 @@ def build_cli() -> click.Group:
     return cli
 
 
-def _write_crash_log() -> str:
-    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    fd, path = tempfile.mkstemp(prefix=f"cointrail-crash-{stamp}-", suffix=".log")
-    with os.fdopen(fd, "w") as log:
-        log.write(f"cointrail {__version__}, argv={sys.argv!r}\n")
-        log.write(traceback.format_exc())
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     group = build_cli()
@@ -107,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         error.show()
         return EXIT_USAGE if isinstance(error, click.UsageError) else error.exit_code
     except Exception as error:  # noqa: BLE001 - the one place bugs are caught
-        path = _write_crash_log()
+        path = write_crash_log("", f"cointrail {__version__}, argv={sys.argv!r}")
         click.echo(
             f"internal error: {type(error).__name__}: {error}. This is a bug in cointrail; "
             f"the details are in {path}.",

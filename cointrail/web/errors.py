@@ -10,11 +10,8 @@ it is; the server keeps running. Pages under
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
-import os
 import sys
-import tempfile
 import threading
 import traceback
 from typing import Any
@@ -25,7 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from cointrail import __version__
+from cointrail import __version__, errors
 from cointrail.errors import CointrailError, ExternalServiceError, InputError, IntegrityError
 from cointrail.ledger.store import NotInStoreError
 
@@ -71,11 +68,8 @@ def write_crash_log(request: Request | None, what: str = "request") -> str:
         if len(_crash_logs) >= MAX_CRASH_LOGS:
             last = next(reversed(_crash_logs.values()))
             return f"{last} (and {MAX_CRASH_LOGS - 1} earlier logs: no more are written)"
-        stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        fd, path = tempfile.mkstemp(prefix=f"cointrail-web-crash-{stamp}-", suffix=".log")
-        with os.fdopen(fd, "w") as log:
-            where = f"{request.method} {request.url.path}" if request is not None else what
-            log.write(f"cointrail {__version__} web, {where}\n{traceback.format_exc()}")
+        where = f"{request.method} {request.url.path}" if request is not None else what
+        path = errors.write_crash_log("web-", f"cointrail {__version__} web, {where}")
         _crash_logs[signature] = path
         return path
 
