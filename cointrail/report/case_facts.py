@@ -72,16 +72,6 @@ def captures(case: Case) -> list[dict[str, Any]]:
     return [_capture(case, e["object"]) for e in case.log.entries() if e["action"] == CAPTURE_SUMMARY]
 
 
-def captured_addresses(found: list[dict[str, Any]], chain: str | None = None) -> list[str]:
-    """Distinct non-private addresses found by the captures (of ``chain`` when given), first seen first."""
-    seen: dict[str, None] = {}
-    for capture in found:
-        for item in capture["addresses"]:
-            if not item.get("private") and (chain is None or chain in (item.get("chains") or [])):
-                seen.setdefault(item["address"], None)
-    return list(seen)
-
-
 def case_header(case: Case) -> dict[str, Any]:
     meta = case.metadata()
     # No folder: where the case lies on the investigator's computer is no fact of the case (issue 13).

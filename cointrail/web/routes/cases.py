@@ -69,8 +69,7 @@ def case_page(request: Request, name: str) -> HTMLResponse:
                 view["chain"] = store.chain
         except DamagedStoreError as error:  # the evidence is still shown; the page says what is wrong and where
             view["has_store"], view["store_problem"] = False, f"The case {case.name}: {error}"
-    site = case_facts.captured_addresses(view["captures"])
-    return page(request, "case.html", title=f"Case {case.name}", case=case.name, view=view, site=site,
+    return page(request, "case.html", title=f"Case {case.name}", case=case.name, view=view,
                 jobs=jobs(request).of_case(case.name))  # fmt: skip
 
 
