@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from cointrail.cases import Case
 from cointrail.errors import InputError
+from cointrail.ledger.store import LedgerStore
 from cointrail.report import make_report
 from cointrail.report.build import site_addresses
 from cointrail.tracing import END_REASONS, EXPLANATIONS, payers, trace
@@ -23,7 +24,7 @@ router = APIRouter()
 TITLES = {"payers": "Who paid the site", "trace": "Trace", "report": "Report"}
 
 
-def _site(case: Case, options: PayersOptions, chain: str) -> list[str] | int:
+def _site(case: Case, options: PayersOptions, store: LedgerStore) -> list[str] | int:
     if options.site_from == "cluster":
         if options.cluster is None:
             raise InputError("give the wallet (cluster) number of the site")
@@ -33,9 +34,9 @@ def _site(case: Case, options: PayersOptions, chain: str) -> list[str] | int:
         if not found:
             raise InputError("give at least one address of the site")
         return found
-    captured = site_addresses(case, None, chain)
+    captured = site_addresses(case, None, store.chain, store.network)
     if not captured:
-        raise InputError(f"the case {case.name} has no captured {chain} addresses: capture the site first, "
+        raise InputError(f"the case {case.name} has no captured {store.chain} addresses: capture the site first, "
                          "or give its addresses or wallet")  # fmt: skip
     return captured
 
@@ -44,7 +45,7 @@ def payers_work(ws: Workspace, case: Case, options: PayersOptions) -> Work:
     def work(job: Job) -> dict[str, Any]:
         job.message = "finding the payments into the site"
         with ws.store(case) as store:
-            site = _site(case, options, store.chain)
+            site = _site(case, options, store)
 
             def advance(done: int, total: int) -> None:
                 job.advance(done, total, f"tracing each payer back: hop {done} of {total}")

@@ -32,7 +32,7 @@ def graph_page(request: Request, name: str, focus: str | None = Query(None, max_
 def site_nodes(store: LedgerStore, case: Case) -> list[dict[str, Any]]:
     """The wallets of the site's captured addresses (those the ledger knows), marked as the site."""
     nodes: dict[str, dict[str, Any]] = {}
-    for address in site_addresses(case, None, store.chain):
+    for address in site_addresses(case, None, store.chain, store.network):
         try:
             item = describe(store, f"address:{address}")
         except NotInStoreError:  # never paid: not on the ledger
