@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from cointrail.amounts import unit_of
+from cointrail.chains import CHAINS
 from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore
 
@@ -30,12 +32,14 @@ CREATE TABLE IF NOT EXISTS prices (
 
 # The coin symbol of each chain the ledger stores (its regtest and testnet coins are priced as the coin itself:
 # tests and demos need a price, and none exists for them).
-CHAIN_COINS = {"bitcoin": "BTC", "litecoin": "LTC", "dogecoin": "DOGE", "bitcoin-cash": "BCH", "bitcoincash": "BCH"}
+# Each chain's coin, from the one table of protocol facts (cointrail.chains): a second list here had fallen behind
+# it (bitcoin-sv read "BITCOIN-SV" in the report's body and "BSV" in its summary).
+CHAIN_COINS = {name: chain.symbol for name, chain in CHAINS.items()}
 
 
 def coin_symbol(chain: str) -> str:
     """The symbol a chain's amounts are given in (LTC for litecoin); a chain not listed, its name in capitals."""
-    return CHAIN_COINS.get(chain, chain.upper())
+    return unit_of(chain).symbol
 
 
 @dataclass(frozen=True)
