@@ -15,9 +15,10 @@ from decimal import Decimal
 from cointrail.chains import CHAINS
 
 # Decimals of each chain's coin, from its reference implementation: 8 for Bitcoin's family (COIN = 10^8 in
-# amount.h), 18 for Ether-like coins (wei), 6 for XRP (drops) and Tron (sun), 12 for Monero (piconero).
+# amount.h), 18 for Ether-like coins (wei), 6 for XRP (drops) and Tron (sun), 12 for Monero (piconero), and 6 for
+# Verge, the one Bitcoin fork here that changed COIN (10^6 in its amount.h; its wallets show 6 decimals).
 _DECIMALS_BY_FAMILY = {"utxo": 8, "account": 18}
-_DECIMALS_BY_CHAIN = {"xrp": 6, "tron": 6, "monero": 12, "zcash": 8}
+_DECIMALS_BY_CHAIN = {"xrp": 6, "tron": 6, "monero": 12, "zcash": 8, "verge": 6}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ def test_an_amount_is_given_in_its_chains_coin():
     assert format_amount(0, "bitcoin") == "0 BTC"
     assert format_amount(10**18, "ethereum") == "1 ETH"
     assert format_amount(1_500_000, "tron") == "1.5 TRX"
+    assert format_amount(1_500_000, "verge") == "1.5 XVG"  # Verge changed COIN to 10^6
 
 
 def test_amounts_are_exact_at_any_size_never_through_a_float():
