@@ -141,3 +141,9 @@ def utxo_network(chain: str, network: str) -> UtxoNetwork:
         if candidate.chain == chain and candidate.network == network:
             return candidate
     raise KeyError(f"{chain} {network}")
+
+
+def network_words(network: str | None) -> str:
+    """A network as people read it: ``testnet|signet`` (a string valid on both, as --json gives it) is
+    "testnet or signet"."""
+    return (network or "unknown network").replace("|", " or ")

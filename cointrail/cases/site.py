@@ -17,6 +17,7 @@ from typing import Any
 
 from cointrail.addresses import AddressInfo, parse_address
 from cointrail.cases.case import Case
+from cointrail.chains import network_words
 
 # Custody-log actions whose object is a findings file (capture_url, import_warc): one JSON line per mention.
 FINDINGS_ACTIONS = ("capture.findings", "import.findings")
@@ -38,7 +39,7 @@ class SiteSelection:
             return None
         parts = []
         if self.left_out:
-            chains = sorted({f"{c} {item['network']}" for item in self.left_out for c in item["chains"]})
+            chains = sorted({f"{c} {network_words(item['network'])}" for item in self.left_out for c in item["chains"]})
             parts.append(f"{len(self.left_out)} captured address(es) of another chain or network "
                          f"({', '.join(chains)}) left out: the store holds {self.chain} {self.network}")  # fmt: skip
         if self.private:
@@ -72,8 +73,7 @@ def _parsed_items(case: Case) -> list[tuple[dict[str, Any], AddressInfo]]:
     items = []
     for address in found:
         info = parse_address(address)
-        network = (info.network or "").replace("|", " or ")  # "testnet|signet": a string both can pay
-        items.append(({"address": address, "chains": list(info.chains), "network": network, "type": info.type,
+        items.append(({"address": address, "chains": list(info.chains), "network": info.network, "type": info.type,
                        "private": info.private}, info))  # fmt: skip
     return items
 
@@ -100,6 +100,6 @@ def captured_site_addresses(case: Case, chain: str | None = None, network: str |
         elif _on_ledger(parsed, chain, network):
             selection.addresses.append(item["address"])
         else:
-            selection.left_out.append({**brief, "reason": f"a {'/'.join(brief['chains'])} {brief['network']} "
-                                                          f"address: the store holds {chain} {network}"})  # fmt: skip
+            where = f"{'/'.join(brief['chains'])} {network_words(brief['network'])}"
+            selection.left_out.append({**brief, "reason": f"a {where} address: the store holds {chain} {network}"})
     return selection

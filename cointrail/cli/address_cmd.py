@@ -9,7 +9,8 @@ import click
 
 from cointrail.addresses import parse_address
 from cointrail.addresses.glossary import describe_type
-from cointrail.cli.output import emit, json_option, network_words
+from cointrail.chains import network_words
+from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
 
 

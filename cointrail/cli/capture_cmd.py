@@ -12,8 +12,9 @@ from rich.console import Console
 
 from cointrail.capture import CaptureOptions, capture_url
 from cointrail.cases import open_case
+from cointrail.chains import network_words
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
-from cointrail.cli.output import emit, json_option, network_words, stderr_is_terminal
+from cointrail.cli.output import emit, json_option, stderr_is_terminal
 from cointrail.errors import EXIT_OK
 
 SOURCE_WORDS = {"http-response": "page source", "rendered-dom": "rendered page", "qr-code": "QR code",

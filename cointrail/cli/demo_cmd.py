@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from cointrail.amounts import format_amount
+from cointrail.chains import network_words
 from cointrail.cli.capture_cmd import render_capture
-from cointrail.cli.output import emit, json_option, network_words
+from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
 
 

@@ -13,7 +13,8 @@ from typing import Any
 import click
 from rich.console import Console
 
-from cointrail.cli.output import emit, json_option, network_words, stderr_is_terminal
+from cointrail.chains import network_words
+from cointrail.cli.output import emit, json_option, stderr_is_terminal
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.extraction import extract_addresses
 

@@ -31,12 +31,6 @@ def emit(data: Any, as_json: bool, render_text: Callable[[Any], str]) -> None:
         click.echo(render_text(data))
 
 
-def network_words(network: str | None) -> str:
-    """A network as people read it: ``testnet|signet`` (a string valid on both, as --json gives it) is
-    "testnet or signet"."""
-    return (network or "unknown network").replace("|", " or ")
-
-
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """'1 payment', '3 payments', '50,000 labels': a count with its noun, for text output."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
