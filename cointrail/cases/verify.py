@@ -39,10 +39,11 @@ class VerifyReport:
 def _recorded_files(entries: list[dict[str, Any]]) -> dict[str, str]:
     """Evidence paths named in the log, with the hash each was recorded with."""
     return {e["object"]: e["sha256"] for e in entries
-            if e.get("sha256") and isinstance(e.get("object"), str) and _is_file_object(e["object"])}
+            if e.get("sha256") and isinstance(e.get("object"), str) and is_case_file(e["object"])}
 
 
-def _is_file_object(obj: str) -> bool:
+def is_case_file(obj: str) -> bool:
+    """Whether a custody-log entry's object is a file of the case (the files verify re-hashes)."""
     return obj == "case.json" or obj.startswith("evidence/")
 
 

@@ -6,14 +6,10 @@ import json
 from typing import Any
 
 from cointrail.cases import Case, verify_case
+from cointrail.cases.verify import is_case_file
 
 # Custody-log actions whose object is a capture summary (cointrail.capture.capture._finish).
 CAPTURE_SUMMARY = "capture.summary"
-
-
-def is_case_file(obj: str) -> bool:
-    """Whether a log entry's object is a file of the case (the rule cointrail.cases.verify checks files by)."""
-    return obj == "case.json" or obj.startswith("evidence/")
 
 
 def evidence_list(case: Case) -> list[dict[str, Any]]:
