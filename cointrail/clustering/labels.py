@@ -12,20 +12,20 @@ from typing import Any
 
 import duckdb
 
+from cointrail.ledger import schema
+
 _OPTIONAL = ("category", "actor", "source", "confidence")
 
 
 def _label_columns(con: duckdb.DuckDBPyConnection) -> list[str] | None:
-    columns = {row[0] for row in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'labels'").fetchall()}  # fmt: skip
+    columns = schema.column_names(con, "labels")
     if not {"address", "label"} <= columns:
         return None
     return ["label", *(c for c in _OPTIONAL if c in columns)]
 
 
 def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
-    sql = "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'labels' AND column_name = ?"
-    return bool(con.execute(sql, [column]).fetchall()[0][0])
+    return column in schema.column_names(con, "labels")
 
 
 def labels_by_cluster(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> dict[int, list[dict[str, Any]]]:

@@ -16,14 +16,14 @@ from typing import Any
 import duckdb
 
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES, SERVICE_CATEGORIES
+from cointrail.ledger import schema
 
 _WANTED = ("label", "category", "actor", "source", "source_sha256", "importer", "confidence", "confidence_value",
            "on_chain", "chain_note", "case_name")  # fmt: skip
 
 
 def _columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    have = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'labels'").fetchall()}  # fmt: skip
+    have = schema.column_names(con, "labels")
     return [c for c in _WANTED if c in have] if {"address", "label"} <= have else []
 
 

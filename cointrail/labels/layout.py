@@ -12,6 +12,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from cointrail.errors import InputError
+from cointrail.ledger import schema
 from cointrail.ledger.store import LedgerStore
 
 # No primary key and no index (issue 22): DuckDB keeps an ART index in memory and grows it with every row a
@@ -64,7 +65,7 @@ COLUMNS: dict[str, pa.DataType] = {
 def ensure_table(store: LedgerStore) -> None:
     """Create the ``labels`` table if the store has none; refuse one that cointrail did not make."""
     store.con.execute(LABELS_DDL)
-    have = {r[0] for r in store.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = 'labels'")}
+    have = schema.column_names(store.con, "labels")
     if missing := set(COLUMNS) - have:
         raise InputError(f"the store {store.path} has a labels table without the columns {', '.join(sorted(missing))}; "
                          "it was not made by 'cointrail labels import'")  # fmt: skip

@@ -173,6 +173,12 @@ def hash_at(con: duckdb.DuckDBPyConnection, height: int) -> bytes | None:
     return bytes(rows[0][0]) if rows else None
 
 
+def column_names(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns table ``table`` has (none if there is no such table): how optional columns are found."""
+    return {row[0] for row in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+                                          [table]).fetchall()}  # fmt: skip
+
+
 @contextlib.contextmanager
 def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
     """DuckDB's memory limit set to ``limit`` (e.g. ``"1GB"``) for a large job, the connection's own put back after.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from cointrail.ledger import schema
 from cointrail.ledger.model import display_hash
 from cointrail.ledger.store import LedgerStore
 
@@ -114,7 +115,7 @@ def _coinjoin_flags(store: LedgerStore, txs: dict[int, TxView]) -> None:
 
 
 def _columns(store: LedgerStore, table: str) -> set[str]:
-    return {r[0] for r in store.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table])}
+    return schema.column_names(store.con, table)
 
 
 def _headers(store: LedgerStore) -> dict[int, TxView]:

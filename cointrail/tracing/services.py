@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
+from cointrail.ledger import schema
 from cointrail.ledger.store import LedgerStore
 
 # Categories of businesses (GraphSense taxonomy) that stop a trail. LEGAL_PROCESS_CATEGORIES are the custodial,
@@ -55,7 +56,7 @@ class ServiceHit:
 
 
 def _label_columns(store: LedgerStore) -> set[str]:
-    return {r[0] for r in store.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = 'labels'")}
+    return schema.column_names(store.con, "labels")
 
 
 def _columns(have: set[str]) -> list[str] | None:
