@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from node_answers import mainnet_blk_file
 from ptyrun import ForkServer, Screen, run_in_terminal
 
-from cointrail.ledger.model import internal_hash
 from cointrail.simulation import litecoind_available
-
-BITCOIN_MAINNET_MAGIC = bytes.fromhex("f9beb4d9")
-ETL_BITCOIN = Path("bitcoin-etl-rpc") / "test_export_blocks_job" / "bitcoin"
 
 
 @dataclass
@@ -61,22 +56,7 @@ def demo_case(tmp_path_factory: pytest.TempPathFactory) -> DemoCase:
     return DemoCase(workdir, workdir / "cases", folder.name, screen)
 
 
-def _raw_block(info: dict) -> bytes:
-    """A node's verbose getblock answer turned back into the block's bytes (header fields, then each tx's hex)."""
-    previous = internal_hash(info.get("previousblockhash", "00" * 32))
-    header = struct.pack("<i32s32sIII", info["version"], previous, internal_hash(info["merkleroot"]), info["time"],
-                         int(info["bits"], 16), info["nonce"])  # fmt: skip
-    return header + bytes((len(info["tx"]),)) + b"".join(bytes.fromhex(tx["hex"]) for tx in info["tx"])
-
-
 @pytest.fixture(scope="session")
 def mainnet_blocks(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Bitcoin Core blocks directory holding the real mainnet blocks 0 and 1 (from bitcoin-etl's recorded RPC)."""
-    records = []
-    for height in (0, 1):
-        [answer] = (shared_data / ETL_BITCOIN / f"block_{height}").glob("rpc_response_getblock_*.json")
-        raw = _raw_block(json.loads(answer.read_text()))
-        records.append(BITCOIN_MAINNET_MAGIC + struct.pack("<I", len(raw)) + raw)
-    folder = tmp_path_factory.mktemp("mainnet-blocks")
-    (folder / "blk00000.dat").write_bytes(b"".join(records))
-    return folder
+    return mainnet_blk_file(shared_data, tmp_path_factory.mktemp("mainnet-blocks"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import httpx
 import pytest
 from ledger_compare import first_difference, table_contents
 from node import RegtestNode, litecoind_available, send_to_script
-from node_answers import rebuild_block
+from node_answers import mainnet_blk_file
 
 from cointrail.addresses.script import hash160, p2pk_script, p2pkh_script
 from cointrail.cli import main
@@ -30,7 +29,6 @@ from cointrail.ledger.queries import address_info
 from cointrail.ledger.rpc import connect
 from cointrail.ledger.store import LedgerStore
 
-ETL = "bitcoin-etl-rpc/test_export_blocks_job/bitcoin"
 GENESIS_KEY = ("04678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c"
                "384df7ba0b8d578a4c702b6bf11d5f")  # fmt: skip
 GENESIS_ADDRESS = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
@@ -41,13 +39,7 @@ GENESIS_COINBASE = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afded
 @pytest.fixture(scope="module")
 def mainnet_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Mainnet blocks 0 and 1, ingested from a blk file as a node writes it."""
-    blocks = tmp_path_factory.mktemp("mainnet-blocks")
-    records = b""
-    for height in (0, 1):
-        (answer,) = (shared_data / ETL / f"block_{height}").glob("rpc_response_getblock_*_2.json")
-        raw = rebuild_block(json.loads(answer.read_text()))
-        records += bytes.fromhex("f9beb4d9") + struct.pack("<I", len(raw)) + raw
-    (blocks / "blk00000.dat").write_bytes(records)
+    blocks = mainnet_blk_file(shared_data, tmp_path_factory.mktemp("mainnet-blocks"))
     db = blocks / "ledger.duckdb"
     assert main(["ingest", "--chain", "bitcoin", "--network", "mainnet", "--blocks", str(blocks), "--db", str(db)]) == 0
     return db
