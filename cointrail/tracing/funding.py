@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from cointrail.amounts import format_amount
 from cointrail.ledger.store import LedgerStore
 from cointrail.times import utc_date
 from cointrail.tracing.ledger import Coin, TxView, address_names, clusters_of
@@ -61,11 +62,11 @@ def ambiguity(tx: TxView) -> tuple[float, str] | None:
     return None
 
 
-def _step(hop: int, tx: TxView, hit: ServiceHit, sender: str, receiver: str, value: int, share: float,
+def _step(hop: int, tx: TxView, hit: ServiceHit, sender: str, receiver: str, paid: str, share: float,
           own: bool) -> tuple[float, str]:  # fmt: skip
     if hop == 1:
         confidence = _label_confidence(hit)
-        reason = (f"{hit.service} ({hit.category}) paid {coin_text(value)} to {receiver}: a payout (withdrawal) by "
+        reason = (f"{hit.service} ({hit.category}) paid {paid} to {receiver}: a payout (withdrawal) by "
                   f"the service; label '{hit.label}' from {hit.source}"
                   + (", attached through its cluster" if hit.via_cluster else ""))  # fmt: skip
     elif own:
@@ -88,7 +89,8 @@ def _steps(walk: Walk, end: RawEnd, names: dict[int, str], clusters: dict[int, i
         sender, receiver = walk.coin_address[coin], walk.coin_address[received]
         share = min(1.0, walk.taint_of.get((end.origin, coin), 0) / value) if value else 0.0
         own = clusters.get(sender) == clusters.get(receiver)
-        confidence, reason = _step(hop, tx, hit, names[sender], names[receiver], value, share, own)
+        paid = format_amount(value, walk.store.chain)
+        confidence, reason = _step(hop, tx, hit, names[sender], names[receiver], paid, share, own)
         steps.append({"hop": hop, "txid": tx.txid, "time": tx.time, "from_addresses": [names[sender]],
                       "to_address": names[receiver], "amount": value, "amount_coin": coin_text(value),
                       "confidence": round(confidence, 4), "reason": reason, "ambiguous": ambiguity(tx) is not None,

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from cointrail.amounts import format_amount
 from cointrail.clustering.heuristics import find_coinjoins
 from cointrail.clustering.source import DuckDBLedgerArrays
 from cointrail.ledger.model import display_hash
@@ -69,11 +70,11 @@ def peel_chains(store: LedgerStore, min_length: int = 3) -> list[Finding]:
     ids = {o[1] for tx in txs.values() for o in tx.outputs}
     names, clusters, services = address_names(store, ids), clusters_of(store, ids), Services(store)
     services.labels(ids)
-    return [_peel_finding(chain, txs, names, clusters, services) for chain in chains]
+    return [_peel_finding(chain, txs, names, clusters, services, store.chain) for chain in chains]
 
 
 def _peel_finding(chain: list[int], txs: dict, names: dict[int, str], clusters: dict[int, int],
-                  services: Services) -> Finding:  # fmt: skip
+                  services: Services, coin: str) -> Finding:  # fmt: skip
     hops = []
     for n, tx_id in enumerate(chain, start=1):
         tx = txs[tx_id]
@@ -89,8 +90,8 @@ def _peel_finding(chain: list[int], txs: dict, names: dict[int, str], clusters: 
     peeled = sum(h["peeled_amount"] for h in hops)
     return Finding(
         "peel_chain",
-        f"A peel chain of {len(hops)} transactions: one coin of {coin_text(hops[0]['input_amount'])} paid out "
-        f"{coin_text(peeled)} in {len(hops)} small payments, keeping the rest as change each time.",
+        f"A peel chain of {len(hops)} transactions: one coin of {format_amount(hops[0]['input_amount'], coin)} "
+        f"paid out {format_amount(peeled, coin)} in {len(hops)} small payments, keeping the rest as change each time.",
         round(min(1.0, 0.5 + 0.1 * len(hops)), 2), [h["txid"] for h in hops], sorted({h["peeled_to"] for h in hops}),
         {"hops": hops, "peeled_total": peeled},
     )  # fmt: skip
@@ -130,7 +131,8 @@ def consolidations(store: LedgerStore, min_inputs: int = 5) -> list[Finding]:
         members = sorted(names[a] for a in inputs if a is not None)
         findings.append(Finding(
             "consolidation",
-            f"A sweep of {count} inputs from {len(members)} addresses ({coin_text(int(total))}) into one address.",
+            f"A sweep of {count} inputs from {len(members)} addresses ({format_amount(int(total), store.chain)}) "
+            "into one address.",
             0.8, [display_hash(bytes(txid))], members + [names[target]],
             {"inputs": count, "input_addresses": members, "total": int(total), "total_coin": coin_text(int(total)),
              "output_address": names[target], "clusters": sorted({clusters[a] for a in inputs if a is not None})},

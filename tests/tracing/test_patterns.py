@@ -6,6 +6,7 @@ from pathlib import Path
 
 from clusterchain import COIN, ChainBuilder
 
+from cointrail.amounts import format_amount
 from cointrail.tracing import detect_patterns
 from cointrail.tracing.patterns import subscription_finding
 
@@ -25,6 +26,8 @@ def test_peel_chain_hops_in_order_with_what_was_peeled(tmp_path: Path):
     assert [h["txid"] for h in hops] == [chain.txids[f"p{n}"][::-1].hex() for n in range(4)]
     assert [h["peeled_amount"] for h in hops] == [10_000_000, 20_000_000, 30_000_000, 40_000_000]
     assert [h["peeled_to"] for h in hops] == [chain.address(f"payee{n}") for n in range(4)]
+    unit = format_amount(0, chain.store.chain).split()[-1]  # the sentence names the chain's coin
+    assert f"paid out 1 {unit} in 4 small payments" in found[0].summary
     chain.close()
 
 
