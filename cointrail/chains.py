@@ -36,6 +36,7 @@ class Chain:
     name: str
     symbol: str
     family: str  # "utxo", "account" or "privacy"
+    decimals: int  # base units in one coin are 10^decimals (cointrail.amounts reads them from here)
     uri_schemes: tuple[str, ...] = field(default=())
     privacy_note: str | None = None
 
@@ -110,22 +111,26 @@ MWEB_NOTE = (
     "addresses are visible on the ledger."
 )
 
+# Decimals of each chain's coin, from its reference implementation: 8 for Bitcoin's family (COIN = 10^8 in
+# amount.h) and Zcash (zatoshi), 18 for Ether-like coins (wei), 6 for XRP (drops) and Tron (sun), 12 for Monero
+# (piconero), and 6 for Verge, the one Bitcoin fork here that changed COIN (10^6 in its amount.h; its wallets show
+# 6 decimals).
 CHAINS: dict[str, Chain] = {
     chain.name: chain
     for chain in (
-        Chain("bitcoin", "BTC", "utxo", ("bitcoin",)),
-        Chain("litecoin", "LTC", "utxo", ("litecoin",)),
-        Chain("dogecoin", "DOGE", "utxo", ("dogecoin",)),
-        Chain("bitcoin-cash", "BCH", "utxo", ("bitcoincash", "bchtest", "bchreg")),
-        Chain("dash", "DASH", "utxo", ("dash",)),
-        Chain("bitcoin-sv", "BSV", "utxo", ("bitcoin",)),
-        Chain("bitcoin-gold", "BTG", "utxo", ("bitcoingold",)),
-        Chain("verge", "XVG", "utxo", ("verge",)),
-        Chain("xrp", "XRP", "account", ("xrpl", "ripple")),
-        Chain("tron", "TRX", "account", ("tron",)),
-        Chain("monero", "XMR", "privacy", ("monero",), MONERO_NOTE),
-        Chain("zcash", "ZEC", "privacy", ("zcash",)),
-        *(Chain(name, EVM_SYMBOLS[name], "account", ("ethereum",)) for name in EVM_CHAINS),
+        Chain("bitcoin", "BTC", "utxo", 8, ("bitcoin",)),
+        Chain("litecoin", "LTC", "utxo", 8, ("litecoin",)),
+        Chain("dogecoin", "DOGE", "utxo", 8, ("dogecoin",)),
+        Chain("bitcoin-cash", "BCH", "utxo", 8, ("bitcoincash", "bchtest", "bchreg")),
+        Chain("dash", "DASH", "utxo", 8, ("dash",)),
+        Chain("bitcoin-sv", "BSV", "utxo", 8, ("bitcoin",)),
+        Chain("bitcoin-gold", "BTG", "utxo", 8, ("bitcoingold",)),
+        Chain("verge", "XVG", "utxo", 6, ("verge",)),
+        Chain("xrp", "XRP", "account", 6, ("xrpl", "ripple")),
+        Chain("tron", "TRX", "account", 6, ("tron",)),
+        Chain("monero", "XMR", "privacy", 12, ("monero",), MONERO_NOTE),
+        Chain("zcash", "ZEC", "privacy", 8, ("zcash",)),
+        *(Chain(name, EVM_SYMBOLS[name], "account", 18, ("ethereum",)) for name in EVM_CHAINS),
     )
 }
 

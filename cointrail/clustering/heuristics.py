@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cointrail.amounts import unit_of
 from cointrail.clustering.graph import Links
 from cointrail.clustering.payments import payment_view
 from cointrail.clustering.source import LedgerArrays
@@ -75,10 +74,10 @@ COINJOIN_RULES = DEFAULT_RULES
 
 
 def rules_for(chain: str | None) -> tuple[tuple[CoinJoinRule, ...], tuple[CoinJoinRule, ...]]:
-    """The CoinJoin and collaborative rules, saying amounts in ``chain``'s unit (LTC on Litecoin)."""
-    symbol = unit_of(chain).symbol if chain else "BTC"
-    return (tuple(replace(r, unit=symbol) for r in COINJOIN_RULES),  # type: ignore[type-var]
-            tuple(replace(r, unit=symbol) for r in COLLABORATIVE_RULES))  # type: ignore[type-var]  # fmt: skip
+    """The CoinJoin and collaborative rules, saying amounts in ``chain``'s coin (LTC on Litecoin; BTC if None)."""
+    chain = chain or "bitcoin"
+    return (tuple(replace(r, chain=chain) for r in COINJOIN_RULES),  # type: ignore[type-var]
+            tuple(replace(r, chain=chain) for r in COLLABORATIVE_RULES))  # type: ignore[type-var]  # fmt: skip
 
 
 Detector = Callable[[ResolvedTransaction], CoinJoinDetection | None]

@@ -19,9 +19,9 @@ from typing import Any
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
-from cointrail.report.findings import coin_text
+from cointrail.amounts import fixed_coins
 from cointrail.report.graph import flow_graph
-from cointrail.report.request_pack import symbol
+from cointrail.report.request_pack import case_chain, symbol
 
 
 def _holder(case: str, node: str, data: dict[str, Any]) -> EntityProxy:
@@ -48,13 +48,14 @@ def _wallet(address: str, currency: str, holder: EntityProxy) -> EntityProxy:
     return wallet
 
 
-def _payment(data: dict[str, Any], payer: EntityProxy, beneficiary: EntityProxy, currency: str) -> EntityProxy:
+def _payment(data: dict[str, Any], payer: EntityProxy, beneficiary: EntityProxy, currency: str,
+             chain: str | None) -> EntityProxy:  # fmt: skip
     payment = model.make_entity("Payment")
     payment.make_id("cointrail", data["txid"], payer.id, beneficiary.id)
     payment.add("transactionNumber", data["txid"])
     payment.add("payer", payer)
     payment.add("beneficiary", beneficiary)
-    payment.add("amount", coin_text(data["amount"]))
+    payment.add("amount", fixed_coins(data["amount"], chain))
     payment.add("currency", currency)
     purpose = {"payment": "payment to the site", "funding": "withdrawal from a service",
                "cash-out": "the site's money reaching a service"}[data["kind"]]
@@ -69,7 +70,7 @@ def _payment(data: dict[str, Any], payer: EntityProxy, beneficiary: EntityProxy,
 def entities(facts: dict[str, Any]) -> list[EntityProxy]:
     """Holders, wallets and payments of the findings, as FtM entity proxies."""
     graph = flow_graph(facts["findings"]["payers"], facts["findings"]["flows"])
-    currency, case = symbol(facts), facts["case"]["name"]
+    currency, chain, case = symbol(facts), case_chain(facts), facts["case"]["name"]
     holders = {node: _holder(case, node, data) for node, data in graph.nodes(data=True)}
     found: dict[str, EntityProxy] = {h.id: h for h in holders.values() if h.id}
     for node, data in graph.nodes(data=True):
@@ -78,7 +79,7 @@ def entities(facts: dict[str, Any]) -> list[EntityProxy]:
             found[str(wallet.id)] = wallet
     for u, v, data in graph.edges(data=True):
         if data["txid"]:
-            payment = _payment(data, holders[u], holders[v], currency)
+            payment = _payment(data, holders[u], holders[v], currency, chain)
             found[str(payment.id)] = payment
     return list(found.values())
 

@@ -15,9 +15,9 @@ import stix2
 from stix2.properties import IntegerProperty, ListProperty, ReferenceProperty, StringProperty, TimestampProperty
 from stix2.v21 import CustomObservable
 
-from cointrail.report.findings import coin_text
+from cointrail.amounts import fixed_coins
 from cointrail.report.graph import flow_graph
-from cointrail.report.request_pack import symbol
+from cointrail.report.request_pack import case_chain, symbol
 
 # Fixed ids: every cointrail export names the same two extension definitions.
 WALLET_EXTENSION = "extension-definition--3c1d1b4e-7c1f-4f6e-9d55-0c4f2a9d7a11"
@@ -86,7 +86,7 @@ def _wallets(graph: Any, currency: str, network: str) -> dict[str, list[Any]]:
     return by_node
 
 
-def _transactions(graph: Any, wallets: dict[str, list[Any]], currency: str) -> list[Any]:
+def _transactions(graph: Any, wallets: dict[str, list[Any]], currency: str, chain: str | None) -> list[Any]:
     found = []
     for u, v, data in graph.edges(data=True):
         if not data["txid"]:
@@ -96,7 +96,7 @@ def _transactions(graph: Any, wallets: dict[str, list[Any]], currency: str) -> l
             # "possible-funding": a withdrawal not sure enough to name the payer's funder (issue 12).
             value=data["txid"], currency=currency, kind=("possible-" if data.get("possible") else "") + data["kind"],
             time=time, amount_base_units=data["amount"],
-            amount=coin_text(data["amount"]),
+            amount=fixed_coins(data["amount"], chain),
             input_refs=[w.id for w in wallets[u]] or None, output_refs=[w.id for w in wallets[v]] or None))
     return found
 
@@ -107,7 +107,7 @@ def export_stix(facts: dict[str, Any]) -> str:
     currency, network = symbol(facts), (facts.get("ledger") or {}).get("network") or "unknown"
     wallets = _wallets(graph, currency, network)
     unique = {w.id: w for group in wallets.values() for w in group}
-    txs = {t.id: t for t in _transactions(graph, wallets, currency)}
+    txs = {t.id: t for t in _transactions(graph, wallets, currency, case_chain(facts))}
     observed = list(unique.values()) + list(txs.values())
     report = stix2.Report(name=f"cointrail case {facts['case']['name']}: payers and flows of a site",
                           published=facts["generated_utc"], report_types=["observed-data"],

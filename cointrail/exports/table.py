@@ -6,9 +6,10 @@ import csv
 import io
 from typing import Any
 
-from cointrail.report.findings import coin_text, utc_text
+from cointrail.amounts import fixed_coins
+from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph
-from cointrail.report.request_pack import symbol
+from cointrail.report.request_pack import case_chain, symbol
 
 COLUMNS = ("kind", "from", "from_kind", "from_addresses", "to", "to_kind", "to_addresses", "txid", "time_utc",
            "amount", "currency", "site_address", "certainty")  # fmt: skip
@@ -17,14 +18,14 @@ COLUMNS = ("kind", "from", "from_kind", "from_addresses", "to", "to_kind", "to_a
 def export_csv(facts: dict[str, Any]) -> str:
     """Edges of the flow graph (payments, funding withdrawals, cash-outs), oldest first."""
     graph = flow_graph(facts["findings"]["payers"], facts["findings"]["flows"])
-    currency = symbol(facts)
+    currency, chain = symbol(facts), case_chain(facts)
     rows = []
     for u, v, data in graph.edges(data=True):
         a, b = graph.nodes[u], graph.nodes[v]
         rows.append({"kind": data["kind"], "from": a["label"], "from_kind": a["kind"],
                      "from_addresses": a.get("addresses", ""), "to": b["label"], "to_kind": b["kind"],
                      "to_addresses": b.get("addresses", ""), "txid": data["txid"],
-                     "time_utc": utc_text(data.get("time")) or "", "amount": coin_text(data["amount"]),
+                     "time_utc": utc_text(data.get("time")) or "", "amount": fixed_coins(data["amount"], chain),
                      "currency": currency, "site_address": data.get("address", "") if data["kind"] == "payment" else "",
                      "certainty": "possibly" if data.get("possible") else "",
                      "_time": data.get("time") or 0})  # fmt: skip

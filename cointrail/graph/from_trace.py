@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from cointrail.graph.neighbourhood import MAX_TXIDS, coin_unit
+from cointrail.amounts import Amount
+from cointrail.graph.neighbourhood import MAX_TXIDS, coin_unit, fixed_text
 from cointrail.graph.nodes import describe_clusters
 from cointrail.ledger.store import LedgerStore
-from cointrail.tracing.result import coin_text
 
 
 def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) ->
     shown = set(ranked[:limit])
     nodes = describe_clusters(store, shown)
     unit = coin_unit(store)
-    edges = [_edge(nodes[s], nodes[t], flow, traced, unit) for (s, t), flow in flows.items()
+    edges = [_edge(nodes[s], nodes[t], flow, traced, store.chain) for (s, t), flow in flows.items()
              if s in shown and t in shown]  # fmt: skip
     return {"nodes": [nodes[c] for c in ranked[:limit]], "edges": edges, "left_out": max(0, len(ranked) - limit),
             "unit": unit,
@@ -45,14 +45,14 @@ def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) ->
 
 
 def _edge(source: dict[str, Any], target: dict[str, Any], flow: dict[str, Any],
-          traced: dict[str, Any], unit: str) -> dict[str, Any]:  # fmt: skip
+          traced: dict[str, Any], chain: str) -> dict[str, Any]:  # fmt: skip
     hops = sorted(flow["hops"])
     when = f"hop {hops[0]}" if len(hops) == 1 else f"hops {hops[0]}–{hops[-1]}"
     return {
         "id": f"{source['id']}>{target['id']}", "source": source["id"], "target": target["id"],
-        "amount": flow["taint"], "amount_coin": coin_text(flow["taint"]), "transactions": len(flow["txids"]),
-        "txids": flow["txids"][:MAX_TXIDS], "coinjoin": False,
-        "reason": (f"{coin_text(flow['taint'])} {unit} of the traced money moved from {source['caption']} to "
+        "amount": flow["taint"], "amount_coin": Amount(flow["taint"], chain).fixed(),
+        "transactions": len(flow["txids"]), "txids": flow["txids"][:MAX_TXIDS], "coinjoin": False,
+        "reason": (f"{fixed_text(flow['taint'], chain)} of the traced money moved from {source['caption']} to "
                    f"{target['caption']} ({when}, {traced['model']['name']} model, in {len(flow['txids'])} "
                    "transaction(s))."),
     }  # fmt: skip

@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from cointrail.amounts import Amount
 from cointrail.errors import InputError
 from cointrail.graph.nodes import cluster_sizes, describe_clusters, describe_members, member_ids
 from cointrail.ledger.model import display_hash
@@ -25,7 +26,6 @@ from cointrail.ledger.queries import id_list
 from cointrail.ledger.store import LedgerStore
 from cointrail.prices import coin_symbol
 from cointrail.tracing.ledger import clusters_of
-from cointrail.tracing.result import coin_text
 from cointrail.tracing.services import Services
 
 DEFAULT_LIMIT = 20
@@ -145,25 +145,31 @@ def _flows(store: LedgerStore, members: set[int], own: int, direction: str,
 
 
 def _edge(origin: str, node: dict[str, Any], flow: Flow, direction: str,
-          times: dict[int, tuple[int, bytes]], unit: str) -> dict[str, Any]:  # fmt: skip
+          times: dict[int, tuple[int, bytes]], chain: str) -> dict[str, Any]:  # fmt: skip
     ordered = sorted(flow.txs, key=lambda t: (times[t][0], t))
     source, target = (origin, node["id"]) if direction == "forward" else (node["id"], origin)
     return {
         "id": f"{source}>{target}", "source": source, "target": target, "amount": flow.amount,
-        "amount_coin": coin_text(flow.amount), "transactions": len(ordered),
+        "amount_coin": Amount(flow.amount, chain).fixed(), "transactions": len(ordered),
         "first_time": times[ordered[0]][0], "last_time": times[ordered[-1]][0],
         "txids": [display_hash(times[t][1]) for t in ordered[:MAX_TXIDS]], "coinjoin": flow.coinjoin,
-        "reason": _reason(node, flow, direction, len(ordered), unit),
+        "reason": _reason(node, flow, direction, len(ordered), chain),
     }  # fmt: skip
 
 
-def _reason(node: dict[str, Any], flow: Flow, direction: str, count: int, unit: str) -> str:
+def fixed_text(amount: int, chain: str) -> str:
+    """The amount with all its decimals and its symbol (``0.25000000 LTC``), as the graph's sentences give it."""
+    found = Amount(amount, chain)
+    return f"{found.fixed()} {found.unit.symbol}"
+
+
+def _reason(node: dict[str, Any], flow: Flow, direction: str, count: int, chain: str) -> str:
     """Why the edge is drawn, in plain words (every inference shown carries its reason)."""
     who = node["caption"]
     if direction == "forward":
-        said = f"{coin_text(flow.amount)} {unit} were paid to {who} in {count} transaction(s)"
+        said = f"{fixed_text(flow.amount, chain)} were paid to {who} in {count} transaction(s)"
     else:
-        said = (f"{who} put in {coin_text(flow.amount)} {unit} of what was received, in {count} transaction(s) "
+        said = (f"{who} put in {fixed_text(flow.amount, chain)} of what was received, in {count} transaction(s) "
                 "(its share of each transaction's inputs)")
     if flow.coinjoin:
         said += "; at least one of them is a CoinJoin, where coins of many people are mixed, so this link is weak"
@@ -197,7 +203,7 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
     sizes = cluster_sizes(store, set(shown) | set(rest[:MAX_LISTED]))  # the wallets drawn or listed
     nodes = describe_clusters(store, set(shown), services, sizes)
     unit = coin_unit(store)
-    edges = [_edge(origin["id"], nodes[c], flows[c], direction, times, unit) for c in shown]
+    edges = [_edge(origin["id"], nodes[c], flows[c], direction, times, store.chain) for c in shown]
     result: dict[str, Any] = {
         "origin": origin, "direction": direction, "limit": limit, "nodes": [nodes[c] for c in shown],
         "edges": edges, "counterparties": len(ranked), "total": sum(f.amount for f in flows.values()),
@@ -205,41 +211,42 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
         "all_read": not cut, "max_transactions": max_transactions, "unit": unit,
     }  # fmt: skip
     if rest:
-        result.update(_summarised(store, origin["id"], rest, flows, sizes, direction, unit, services))
-    result["total_coin"] = coin_text(result["total"])
-    result["explanation"] = _explanation(result)
+        result.update(_summarised(store, origin["id"], rest, flows, sizes, direction, services))
+    result["total_coin"] = Amount(result["total"], store.chain).fixed()
+    result["explanation"] = _explanation(result, store.chain)
     return result
 
 
 def _summarised(store: LedgerStore, origin: str, rest: list[int], flows: dict[int, Flow], sizes: dict[int, int],
-                direction: str, unit: str, services: Services) -> dict[str, Any]:  # fmt: skip
+                direction: str, services: Services) -> dict[str, Any]:  # fmt: skip
     """The summary node standing for the smaller counterparties, and the list of them."""
     amount = sum(flows[c].amount for c in rest)
     summary_id = f"summary:{direction}:{origin}"
-    caption = f"{len(rest)} smaller wallets, {coin_text(amount)} {unit} in all"
+    caption = f"{len(rest)} smaller wallets, {fixed_text(amount, store.chain)} in all"
     summary = {"id": summary_id, "kind": "summary", "role": "summary", "size": len(rest), "labels": [],
                "caption": caption, "amount": amount}  # fmt: skip
     listed = describe_clusters(store, set(rest[:MAX_LISTED]), services, sizes)
     hidden = [{"id": listed[c]["id"], "caption": listed[c]["caption"], "amount": flows[c].amount,
-               "amount_coin": coin_text(flows[c].amount)} for c in rest[:MAX_LISTED]]  # fmt: skip
+               "amount_coin": Amount(flows[c].amount, store.chain).fixed()} for c in rest[:MAX_LISTED]]  # fmt: skip
     source, target = (origin, summary_id) if direction == "forward" else (summary_id, origin)
     edge = {"id": f"{source}>{target}", "source": source, "target": target, "amount": amount,
-            "amount_coin": coin_text(amount), "transactions": len({t for c in rest for t in flows[c].txs}),
-            "txids": [], "coinjoin": any(flows[c].coinjoin for c in rest),
+            "amount_coin": Amount(amount, store.chain).fixed(),
+            "transactions": len({t for c in rest for t in flows[c].txs}), "txids": [],
+            "coinjoin": any(flows[c].coinjoin for c in rest),
             "reason": f"{len(rest)} wallets each moved less than the {len(flows) - len(rest)} drawn; "
                       "they are summed up here instead of being drawn one by one."}  # fmt: skip
     return {"summary": summary, "hidden": hidden, "summary_edge": edge}
 
 
-def _explanation(result: dict[str, Any]) -> str:
+def _explanation(result: dict[str, Any], chain: str) -> str:
     way = "paid" if result["direction"] == "forward" else "was paid by"
     text = (f"{result['origin']['caption']} {way} {result['counterparties']} other wallet(s), "
             f"{result['total_coin']} {result['unit']} in all.")
     if result["own_wallet_amount"]:
-        text += (f" {coin_text(result['own_wallet_amount'])} {result['unit']} stayed in its own wallet "
+        text += (f" {fixed_text(result['own_wallet_amount'], chain)} stayed in its own wallet "
                  "(change, or moves between its own addresses).")
     if result["mined_amount"]:
-        text += f" {coin_text(result['mined_amount'])} {result['unit']} were newly mined."
+        text += f" {fixed_text(result['mined_amount'], chain)} were newly mined."
     if result["summary"]:
         text += f" The {result['summary']['size']} smallest are summed up in one node."
     if not result["all_read"]:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cointrail.amounts import Amount
 from cointrail.heuristics.joinbase import (
     COINJOIN,
     POSSIBLY_COLLABORATIVE,
     CoinJoinDetection,
     ResolvedTransaction,
-    amount,
     distinct_scripts,
     equal_groups,
     finding,
@@ -43,7 +43,7 @@ class WhirlpoolLikeRule:
     name: str = "whirlpool_like"
     min_participants: int = 5
     max_participants: int = 10
-    unit: str = "BTC"
+    chain: str = "bitcoin"  # evidence gives amounts in its coin
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         ins, outs = rtx.input_values, rtx.output_values
@@ -60,7 +60,7 @@ class WhirlpoolLikeRule:
             return None
         return finding(rtx, self, (
             f"{n} inputs from {n} different scripts and {n} outputs to {n} different scripts, every output exactly "
-            f"{amount(pool, self.unit)}; {remixes} input(s) exactly that amount (remixes) and the others above it "
+            f"{Amount(pool, self.chain)}; {remixes} input(s) exactly that amount (remixes) and the others above it "
             "by less than one more pool (fresh entries paying their fee share): the shape of a Whirlpool mix, "
             "whatever the pool size."
         ), n)
@@ -77,7 +77,7 @@ class Wasabi2LikeRule:
     min_standard_share: float = 0.8
     min_denomination: int = 5_000
     max_denomination: int = 137_438_953_472
-    unit: str = "BTC"
+    chain: str = "bitcoin"  # evidence gives amounts in its coin
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         ins, outs = rtx.input_values, rtx.output_values
@@ -108,7 +108,7 @@ class EqualOutputGroupsRule:
     min_input_scripts: int = 5  # a wallet paying a batch alone spends one or a few coins
     min_equal_outputs: int = 5  # outputs that share their amount with another output
     min_largest_group: int = 3  # at least three people took the same amount
-    unit: str = "BTC"
+    chain: str = "bitcoin"  # evidence gives amounts in its coin
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         groups = equal_groups(rtx.output_values)
@@ -131,7 +131,7 @@ class EqualOutputGroupsRule:
         # possibly collaborative (not merged, but tracing may go on).
         kept = max((v for v in rtx.output_values if v not in {g for g, _ in groups}), default=0)
         dominant = 2 * kept > sum(rtx.input_values)
-        shown = ", ".join(f"{n} × {amount(v, self.unit)}" for v, n in groups[:6]) + (" …" if len(groups) > 6 else "")
+        shown = ", ".join(f"{n} × {Amount(v, self.chain)}" for v, n in groups[:6]) + (" …" if len(groups) > 6 else "")
         return finding(rtx, self, (
             f"{equal} outputs in {len(groups)} group(s) of equal amounts ({shown}), to {out_scripts} different "
             f"scripts, and {others} other output(s) ({levels} of them at 2ⁿ times an equal amount, a higher mixing "
@@ -140,7 +140,7 @@ class EqualOutputGroupsRule:
             f"spends one or a few coins and pays many different amounts; this looks like several people mixing "
             f"(at least {self.min_input_scripts} input scripts, {self.min_equal_outputs} equal outputs and "
             f"{self.min_largest_group} outputs of one amount required)."
-            + (f" But one output ({amount(kept, self.unit)}) holds more than half of the inputs' value: perhaps one "
+            + (f" But one output ({Amount(kept, self.chain)}) holds more than half of the inputs' value: perhaps one "
                "wallet's batch payout and its change, so only possibly collaborative." if dominant else "")
         ), participants_estimate(rtx, largest), POSSIBLY_COLLABORATIVE if dominant else COINJOIN)
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cointrail.amounts import Amount
 from cointrail.heuristics.anyscale import EqualOutputGroupsRule, Wasabi2LikeRule, WhirlpoolLikeRule
 from cointrail.heuristics.collaborative import PayJoinRule, SmallEqualOutputRule
 from cointrail.heuristics.joinbase import (
-    COIN,
     COINJOIN,
     POSSIBLY_COLLABORATIVE,
     CoinJoinDetection,
@@ -30,11 +30,10 @@ from cointrail.heuristics.joinbase import (
     participants_estimate,
     standard_denominations,
 )
-from cointrail.heuristics.joinbase import amount as _amount
 from cointrail.heuristics.joinbase import equal_groups as _equal_groups
 from cointrail.heuristics.joinbase import script_types as _types
 
-__all__ = ["COIN", "COINJOIN", "COLLABORATIVE_RULES", "DEFAULT_RULES", "POSSIBLY_COLLABORATIVE", "CoinJoinDetection",
+__all__ = ["COINJOIN", "COLLABORATIVE_RULES", "DEFAULT_RULES", "POSSIBLY_COLLABORATIVE", "CoinJoinDetection",
            "CoinJoinRule", "EqualOutputGroupsRule", "EqualOutputRule", "PayJoinRule", "ResolvedTransaction",
            "SmallEqualOutputRule", "Wasabi1Rule", "Wasabi2LikeRule", "Wasabi2Rule", "WhirlpoolLikeRule",
            "WhirlpoolRule", "detect_coinjoin", "detect_collaborative", "is_coinjoin",
@@ -50,7 +49,7 @@ class WhirlpoolRule:
     min_participants: int = 5
     max_participants: int = 10
     max_premix_surplus: int = 110_000  # new entrants bring at most 0.0011 BTC above the pool size
-    unit: str = "BTC"
+    chain: str = "bitcoin"  # evidence gives amounts in its coin
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         ins, outs = rtx.input_values, rtx.output_values
@@ -67,9 +66,9 @@ class WhirlpoolRule:
         if remixes == 0 or any(not pool <= v <= pool + self.max_premix_surplus for v in ins):
             return None
         return finding(rtx, self, (
-            f"{len(ins)} inputs and {len(outs)} outputs, every output exactly {_amount(pool, self.unit)} "
+            f"{len(ins)} inputs and {len(outs)} outputs, every output exactly {Amount(pool, self.chain)} "
             f"(a Whirlpool pool size), all P2WPKH; {remixes} input(s) exactly the pool size (remixes) and "
-            f"the others at most {_amount(self.max_premix_surplus, self.unit)} above it (fresh entries)."
+            f"the others at most {Amount(self.max_premix_surplus, self.chain)} above it (fresh entries)."
         ), len(outs))
 
 
@@ -82,7 +81,7 @@ class Wasabi1Rule:
     tolerance: int = 2_000_000
     min_equal_outputs: int = 10
     min_unique_outputs: int = 2  # the participants' change and the coordinator fee
-    unit: str = "BTC"
+    chain: str = "bitcoin"  # evidence gives amounts in its coin
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         groups = _equal_groups(rtx.output_values)
@@ -97,8 +96,8 @@ class Wasabi1Rule:
         if _types(rtx.spent) != {"p2wpkh"} or _types(rtx.tx.outputs) != {"p2wpkh"}:
             return None
         return finding(rtx, self, (
-            f"{count} outputs of exactly {_amount(value, self.unit)} (within "
-            f"{_amount(self.tolerance, self.unit)} of Wasabi's {_amount(self.base_denomination, self.unit)} "
+            f"{count} outputs of exactly {Amount(value, self.chain)} (within "
+            f"{Amount(self.tolerance, self.chain)} of Wasabi's {Amount(self.base_denomination, self.chain)} "
             f"base amount), {unique} outputs of unique amounts (change, coordinator fee), "
             f"{len(rtx.spent)} inputs, every script native segwit (P2WPKH)."
         ), count)
@@ -113,7 +112,7 @@ class Wasabi2Rule:
     min_standard_share: float = 0.8
     min_denomination: int = 5_000
     max_denomination: int = 137_438_953_472
-    unit: str = "BTC"
+    chain: str = "bitcoin"  # evidence gives amounts in its coin
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         ins, outs = rtx.input_values, rtx.output_values
@@ -141,7 +140,7 @@ class EqualOutputRule:
     min_equal_outputs: int = 5
     # A participant pays its share of the mining fee from its inputs too: far above one share, far below a payment.
     fee_allowance: int = 100_000
-    unit: str = "BTC"
+    chain: str = "bitcoin"  # evidence gives amounts in its coin
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         groups = _equal_groups(rtx.output_values)
@@ -158,10 +157,10 @@ class EqualOutputRule:
         if max(rtx.input_values) > value + max(others, default=0) + self.fee_allowance:
             return None
         return finding(rtx, self, (
-            f"{count} outputs of exactly {_amount(value, self.unit)} and {len(others)} other output(s) "
+            f"{count} outputs of exactly {Amount(value, self.chain)} and {len(others)} other output(s) "
             f"(at most one change per participant); {in_scripts} distinct input scripts and {out_scripts} "
             f"distinct output scripts, at least one per equal output; no input larger than one participant's "
-            f"share (an equal output, the largest other output and {_amount(self.fee_allowance, self.unit)} "
+            f"share (an equal output, the largest other output and {Amount(self.fee_allowance, self.chain)} "
             f"of fee). At least {self.min_equal_outputs} equal outputs are required."
         ), count)
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cointrail.amounts import Amount
 from cointrail.heuristics.joinbase import (
     POSSIBLY_COLLABORATIVE,
     CoinJoinDetection,
     ResolvedTransaction,
-    amount,
     distinct_scripts,
     equal_groups,
     finding,
@@ -44,7 +44,7 @@ class PayJoinRule:
 
     name: str = "payjoin"
     max_inputs: int = 4  # the sender's one or few coins and the receiver's one; more is a consolidation
-    unit: str = "BTC"
+    chain: str = "bitcoin"  # evidence gives amounts in its coin
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         ins, outs = rtx.input_values, rtx.output_values
@@ -65,8 +65,8 @@ class PayJoinRule:
         """The finding in words (also for the store's set-based check, which sees the same facts)."""
         head = f"2 outputs, paid from {inputs} inputs of {scripts} different {' and '.join(kinds)} scripts; "
         if smaller_output >= smallest_input:
-            why = (f"the smaller output ({amount(smaller_output, self.unit)}) is at least the smallest input "
-                   f"({amount(smallest_input, self.unit)}), so whichever output is the payment, one input was not "
+            why = (f"the smaller output ({Amount(smaller_output, self.chain)}) is at least the smallest input "
+                   f"({Amount(smallest_input, self.chain)}), so whichever output is the payment, one input was not "
                    "needed to pay it (the unnecessary-input heuristic, Ghesmati et al. 2021). A wallet paying alone "
                    "rarely adds such a coin; the receiver of a PayJoin (BIP78) adds exactly one.")  # fmt: skip
         else:
@@ -83,7 +83,7 @@ class SmallEqualOutputRule:
 
     name: str = "small_equal_output"
     min_equal_outputs: int = 2
-    unit: str = "BTC"
+    chain: str = "bitcoin"  # evidence gives amounts in its coin
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None:
         groups = equal_groups(rtx.output_values)
@@ -96,7 +96,7 @@ class SmallEqualOutputRule:
             return None
         if others > equal + 1 or distinct_scripts(rtx.tx.outputs) < len(rtx.output_values):
             return None
-        shown = ", ".join(f"{n} × {amount(v, self.unit)}" for v, n in groups[:4]) + (" …" if len(groups) > 4 else "")
+        shown = ", ".join(f"{n} × {Amount(v, self.chain)}" for v, n in groups[:4]) + (" …" if len(groups) > 4 else "")
         return finding(rtx, self, (
             f"{equal} outputs of equal amounts ({shown}) and {others} other output(s) (at most one change each, "
             f"plus a fee), every output to a different script, paid from {len(rtx.spent)} inputs of {in_scripts} "

@@ -20,7 +20,6 @@ from typing import Any, Protocol
 from cointrail.addresses import classify_script
 from cointrail.ledger.model import Transaction, TxOut, display_hash
 
-COIN = 100_000_000
 COINJOIN = "coinjoin"
 POSSIBLY_COLLABORATIVE = "possibly-collaborative"
 
@@ -72,10 +71,6 @@ class CoinJoinRule(Protocol):
     def name(self) -> str: ...
 
     def detect(self, rtx: ResolvedTransaction) -> CoinJoinDetection | None: ...
-
-
-def amount(base_units: int, unit: str) -> str:
-    return f"{base_units / COIN:.8f}".rstrip("0").rstrip(".") + f" {unit}"
 
 
 def script_types(outputs: tuple[TxOut, ...]) -> set[str]:

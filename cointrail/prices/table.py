@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from cointrail.amounts import unit_of
+from cointrail.amounts import Amount, unit_of
 from cointrail.chains import CHAINS
 from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore
@@ -50,9 +50,9 @@ class Price:
     price: float
     source: str
 
-    def value_of(self, base_units: int) -> dict[str, Any]:
-        """The fiat value of an amount in base units, with where the price came from."""
-        value = Decimal(base_units) / Decimal(100_000_000) * Decimal(str(self.price))
+    def value_of(self, amount: Amount) -> dict[str, Any]:
+        """The fiat value of an amount of the coin, with where the price came from."""
+        value = amount.coins * Decimal(str(self.price))
         return {"currency": self.fiat, "value": float(round(value, 2)), "price": self.price,
                 "price_date": self.day.isoformat(), "source": self.source}  # fmt: skip
 
@@ -113,7 +113,7 @@ class PriceBook:
     """The prices of one coin in one fiat currency, read once from the store."""
 
     def __init__(self, store: LedgerStore, fiat: str, coin: str | None = None):
-        self.fiat = fiat.upper()
+        self.fiat, self.chain = fiat.upper(), store.chain
         self.coin = coin or coin_symbol(store.chain)
         has = store.has_table("prices")
         rows = store.rows("SELECT date, price, source FROM prices WHERE coin = ? AND fiat = ? ORDER BY date",
@@ -129,6 +129,7 @@ class PriceBook:
         return None
 
     def value(self, base_units: int, time: int) -> dict[str, Any] | None:
-        """The fiat value of an amount at ``time`` with its price and source, or None without a price."""
+        """The fiat value of an amount (base units of the store's chain) at ``time`` with its price and source, or
+        None without a price."""
         price = self.at(time)
-        return price.value_of(base_units) if price else None
+        return price.value_of(Amount(base_units, self.chain)) if price else None

@@ -14,6 +14,7 @@ from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
 from cointrail.report.methods import methods
 from cointrail.report.redact import local_paths
+from cointrail.report.request_pack import case_chain
 from cointrail.report.sources import ledger_facts, provenance
 from cointrail.report.summary import summary_lines
 
@@ -66,12 +67,14 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
     found = _findings(store, addresses, findings, {"fiat": fiat, "hops": hops, "model": model})
     ledger = ledger_facts(store) if store is not None else None
     heuristics = ((ledger or {}).get("clustering") or {}).get("heuristics", [])
+    captures = case_facts.captures(case)
+    chain = case_chain({"ledger": ledger, "site": site_facts, "captures": captures})
     facts: dict[str, Any] = {
         "format": FACTS_FORMAT, "generated_utc": utc_now(), "case": case_facts.case_header(case),
         "site": site_facts,
-        "captures": case_facts.captures(case), "evidence": case_facts.evidence_list(case),
+        "captures": captures, "evidence": case_facts.evidence_list(case),
         "records": case_facts.records(case), "custody": case_facts.custody(case), "ledger": ledger,
-        "findings": {**found, "exchanges": exchanges_to_contact(found["payers"], found["flows"]),
+        "findings": {**found, "exchanges": exchanges_to_contact(found["payers"], found["flows"], chain),
                      "txids": txids(found["payers"], found["flows"])},
         "methods": methods(heuristics, _taint_models(found, model), with_payers=found["payers"] is not None),
         "provenance": provenance({"site": addresses, "db": store.path.name if store else None, "fiat": fiat,

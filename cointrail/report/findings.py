@@ -10,15 +10,11 @@ import datetime as _dt
 from collections import defaultdict
 from typing import Any
 
+from cointrail.amounts import fixed_coins
 from cointrail.ledger.store import LedgerStore
 
 DEFAULT_HOPS = 6
 DEFAULT_MODEL = "haircut"
-
-
-def coin_text(amount: int | None) -> str | None:
-    """Base units as coins with eight decimals (``"0.25000000"``), never through a float; None stays None."""
-    return None if amount is None else f"{amount // 100_000_000}.{amount % 100_000_000:08d}"
 
 
 def utc_text(time: int | None) -> str | None:
@@ -40,7 +36,7 @@ def trace_findings(store: LedgerStore, site: list[str], *, fiat: str = "USD", ho
     return {"payers": found, "flows": flows}
 
 
-def _withdrawals(payers: dict[str, Any]) -> list[dict[str, Any]]:
+def _withdrawals(payers: dict[str, Any], chain: str | None) -> list[dict[str, Any]]:
     rows = []
     for payer in payers.get("payers", []):
         for trail in payer.get("funding", []):
@@ -52,7 +48,7 @@ def _withdrawals(payers: dict[str, Any]) -> list[dict[str, Any]]:
                 "possible": possible,
                 "address": steps[0]["to_address"] if steps else (payer["payer_addresses"] or [None])[0],
                 "txid": trail["withdrawal_txid"], "time": trail.get("time"), "time_utc": utc_text(trail.get("time")),
-                "amount": amount, "amount_coin": coin_text(amount),
+                "amount": amount, "amount_coin": fixed_coins(amount, chain),
                 "payer_cluster_id": payer.get("payer_cluster_id"), "confidence": trail.get("confidence"),
                 "why": (f"POSSIBLY: {_why_possible(payer, trail)}; " if possible else "")
                 + f"the exchange paid this out to a customer whose wallet then made {payer['payments']} "
@@ -71,7 +67,7 @@ def edge_into(flow: dict[str, Any], address: str, txid: str | None) -> dict[str,
     return next((e for e in flow.get("edges", []) if e["to"] == address and e["txid"] == txid), {})
 
 
-def _deposits(flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _deposits(flows: list[dict[str, Any]], chain: str | None) -> list[dict[str, Any]]:
     rows = []
     for flow in flows:
         for end in flow.get("ends", []):
@@ -82,8 +78,8 @@ def _deposits(flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "service": end["service"], "category": end.get("category"), "kind": "deposit",
                 "address": end["address"], "txid": end.get("txid"), "time": edge.get("time"),
                 "time_utc": utc_text(edge.get("time")), "amount": edge.get("amount"),
-                "amount_coin": coin_text(edge.get("amount")), "traced": end.get("taint"),
-                "traced_coin": coin_text(end.get("taint")), "payer_cluster_id": None, "confidence": None,
+                "amount_coin": fixed_coins(edge.get("amount"), chain), "traced": end.get("taint"),
+                "traced_coin": fixed_coins(end.get("taint"), chain), "payer_cluster_id": None, "confidence": None,
                 "possible": bool(end.get("through_coinjoins")),
                 "why": f"money traced from the site ({flow.get('model', {}).get('name')} model) was paid into this "
                        "address of the exchange: ask whose account it credited",
@@ -91,10 +87,12 @@ def _deposits(flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def exchanges_to_contact(payers: dict[str, Any] | None, flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per service: the withdrawals that funded payers and the deposits of the site's money, oldest first."""
+def exchanges_to_contact(payers: dict[str, Any] | None, flows: list[dict[str, Any]],
+                         chain: str | None) -> list[dict[str, Any]]:  # fmt: skip
+    """Per service: the withdrawals that funded payers and the deposits of the site's money, oldest first; amounts
+    in ``chain``'s coin (8 decimals for findings of no known chain)."""
     grouped: dict[str, dict[str, Any]] = defaultdict(lambda: {"withdrawals": [], "deposits": []})
-    for row in _withdrawals(payers or {}) + _deposits(flows):
+    for row in _withdrawals(payers or {}, chain) + _deposits(flows, chain):
         entry = grouped[row["service"]]
         entry.update(service=row["service"], category=row["category"])
         entry["withdrawals" if row["kind"] == "withdrawal" else "deposits"].append(row)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from cointrail.amounts import unit_of
 from cointrail.cases import Case
 from cointrail.chains import CHAINS
 from cointrail.errors import InputError
@@ -17,14 +18,19 @@ CSV_COLUMNS = ("exchange", "kind", "address", "txid", "time_utc", "amount", "cur
 CSV_ACTION, LETTER_ACTION = "request-pack.csv", "request-pack.letter"
 
 
-def symbol(facts: dict[str, Any]) -> str:
-    """The coin's ticker for the chain of the case's store (``LTC``), else of the site's captured addresses."""
+def case_chain(facts: dict[str, Any]) -> str | None:
+    """The chain of the case's store (``litecoin``), else of the site's captured addresses; None if neither says."""
     chain = (facts.get("ledger") or {}).get("chain")
     site = set(facts.get("site", {}).get("addresses", []))
     captured = [item.get("chains") or [] for c in facts.get("captures", []) for item in c["addresses"]
                 if item["address"] in site]  # fmt: skip
-    chain = chain or next((chains[0] for chains in captured if chains), None)
-    return CHAINS[chain].symbol if chain in CHAINS else "coins"
+    return chain or next((chains[0] for chains in captured if chains), None)
+
+
+def symbol(facts: dict[str, Any]) -> str:
+    """The coin's ticker for the case's chain (``LTC``), "coins" when no known chain is found."""
+    chain = case_chain(facts)
+    return unit_of(chain).symbol if chain in CHAINS else "coins"
 
 
 def _csv_row(row: dict[str, Any], currency: str) -> dict[str, Any]:

@@ -22,11 +22,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from cointrail.amounts import format_amount
+from cointrail.amounts import Amount
 from cointrail.ledger.store import LedgerStore
 from cointrail.times import utc_date
 from cointrail.tracing.ledger import Coin, TxView, address_names, clusters_of
-from cointrail.tracing.result import coin_text
 from cointrail.tracing.services import ServiceHit
 from cointrail.tracing.taint import full
 from cointrail.tracing.trace import coin_values, run_walk
@@ -89,10 +88,10 @@ def _steps(walk: Walk, end: RawEnd, names: dict[int, str], clusters: dict[int, i
         sender, receiver = walk.coin_address[coin], walk.coin_address[received]
         share = min(1.0, walk.taint_of.get((end.origin, coin), 0) / value) if value else 0.0
         own = clusters.get(sender) == clusters.get(receiver)
-        paid = format_amount(value, walk.store.chain)
-        confidence, reason = _step(hop, tx, hit, names[sender], names[receiver], paid, share, own)
+        paid = Amount(value, walk.store.chain)
+        confidence, reason = _step(hop, tx, hit, names[sender], names[receiver], str(paid), share, own)
         steps.append({"hop": hop, "txid": tx.txid, "time": tx.time, "from_addresses": [names[sender]],
-                      "to_address": names[receiver], "amount": value, "amount_coin": coin_text(value),
+                      "to_address": names[receiver], "amount": value, "amount_coin": paid.fixed(),
                       "confidence": round(confidence, 4), "reason": reason, "ambiguous": ambiguity(tx) is not None,
                       "coinjoin": bool(tx.coinjoin), "own_wallet": hop > 1 and own})  # fmt: skip
     return steps
@@ -150,7 +149,7 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
                        "direct": all(s["own_wallet"] for s in steps[1:])}  # fmt: skip
     ranked = sorted(trails.values(), key=lambda t: (-t["confidence"] * t["amount"], t["withdrawal_txid"]))
     for trail in ranked:
-        trail["amount_coin"] = coin_text(trail["amount"])
+        trail["amount_coin"] = Amount(trail["amount"], walk.store.chain).fixed()
     traced = sum(end.taint for end in ends)
     attributions = _attributions(ranked, traced)
     named = [a for a in attributions if a["status"] == "funded_by"]
@@ -159,7 +158,7 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
     return {"funding": ranked, "funded_by": named[0]["service"] if named else None,
             "funded_by_confidence": named[0]["direct_confidence"] if named else None,
             "possibly_funded_by": [a["service"] for a in attributions if a["status"] == "possible"],
-            "attributions": attributions, "traced": traced, "traced_coin": coin_text(traced),
+            "attributions": attributions, "traced": traced, "traced_coin": Amount(traced, walk.store.chain).fixed(),
             "unresolved": dict(sorted(unresolved.items())), **_mixes(mixes)}  # fmt: skip
 
 

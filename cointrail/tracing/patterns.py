@@ -12,13 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from cointrail.amounts import format_amount
+from cointrail.amounts import Amount
 from cointrail.clustering.heuristics import find_coinjoins
 from cointrail.clustering.source import DuckDBLedgerArrays
 from cointrail.ledger.model import display_hash
 from cointrail.ledger.store import LedgerStore
 from cointrail.tracing.ledger import address_names, clusters_of, load_transactions
-from cointrail.tracing.result import coin_text
 from cointrail.tracing.services import Services
 
 PATTERN_KINDS = ("peel_chain", "coinjoin", "consolidation", "subscription")
@@ -83,15 +82,16 @@ def _peel_finding(chain: list[int], txs: dict, names: dict[int, str], clusters: 
         peel = next(o for o in tx.outputs if o is not change)
         hit = services.service(peel[1])
         hops.append({"hop": n, "txid": tx.txid, "time": tx.time, "input_amount": tx.input_total,
-                     "peeled_amount": peel[2], "peeled_amount_coin": coin_text(peel[2]), "peeled_to": names[peel[1]],
-                     "peeled_to_cluster": clusters[peel[1]], "peeled_to_service": hit.service if hit else None,
-                     "peel_spent": peel[3] is not None, "change_amount": change[2],
+                     "peeled_amount": peel[2], "peeled_amount_coin": Amount(peel[2], coin).fixed(),
+                     "peeled_to": names[peel[1]], "peeled_to_cluster": clusters[peel[1]],
+                     "peeled_to_service": hit.service if hit else None, "peel_spent": peel[3] is not None,
+                     "change_amount": change[2],
                      "change_address": names[change[1]]})  # fmt: skip
     peeled = sum(h["peeled_amount"] for h in hops)
     return Finding(
         "peel_chain",
-        f"A peel chain of {len(hops)} transactions: one coin of {format_amount(hops[0]['input_amount'], coin)} "
-        f"paid out {format_amount(peeled, coin)} in {len(hops)} small payments, keeping the rest as change each time.",
+        f"A peel chain of {len(hops)} transactions: one coin of {Amount(hops[0]['input_amount'], coin)} "
+        f"paid out {Amount(peeled, coin)} in {len(hops)} small payments, keeping the rest as change each time.",
         round(min(1.0, 0.5 + 0.1 * len(hops)), 2), [h["txid"] for h in hops], sorted({h["peeled_to"] for h in hops}),
         {"hops": hops, "peeled_total": peeled},
     )  # fmt: skip
@@ -131,11 +131,12 @@ def consolidations(store: LedgerStore, min_inputs: int = 5) -> list[Finding]:
         members = sorted(names[a] for a in inputs if a is not None)
         findings.append(Finding(
             "consolidation",
-            f"A sweep of {count} inputs from {len(members)} addresses ({format_amount(int(total), store.chain)}) "
+            f"A sweep of {count} inputs from {len(members)} addresses ({Amount(total, store.chain)}) "
             "into one address.",
             0.8, [display_hash(bytes(txid))], members + [names[target]],
-            {"inputs": count, "input_addresses": members, "total": int(total), "total_coin": coin_text(int(total)),
-             "output_address": names[target], "clusters": sorted({clusters[a] for a in inputs if a is not None})},
+            {"inputs": count, "input_addresses": members, "total": int(total),
+             "total_coin": Amount(total, store.chain).fixed(), "output_address": names[target],
+             "clusters": sorted({clusters[a] for a in inputs if a is not None})},
         ))  # fmt: skip
     return findings
 

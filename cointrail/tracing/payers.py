@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from cointrail.amounts import Amount
 from cointrail.errors import InputError
 from cointrail.ledger import p2pk
 from cointrail.ledger.model import display_hash
@@ -26,7 +27,6 @@ from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE, funding_trails
 from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
 from cointrail.tracing.patterns import subscription_finding
 from cointrail.tracing.people import PAYING_WALLETS_PER_PERSON, people_note
-from cointrail.tracing.result import coin_text
 
 
 @dataclass
@@ -133,14 +133,14 @@ def payers(store: LedgerStore, site: list[str] | int, *, fiat: str = "USD", hops
     names, clusters = address_names(store, ids), clusters_of(store, ids)
     book = PriceBook(store, fiat)
     rows = [_payment(p, inputs[p[0]], names, clusters, receipts, book) for p in payments if inputs[p[0]]]
-    grouped = _group(rows)
+    grouped = _group(rows, store.chain)
     spent = [{coin: address for tx_id in p.pop("_tx_ids") for address, _, coin in inputs[tx_id]} for p in grouped]
     for payer, trails in zip(grouped, funding_trails(store, spent, hops, progress, through_coinjoins), strict=True):
         payer.update(trails)
     return PayersResult(
         site={"addresses": sorted(names[a] for a in site_ids), "cluster_ids": sorted({clusters[a] for a in site_ids})},
         payments=rows, payers=grouped, services=_services(grouped), patterns=[subscription_finding(rows)],
-        totals=_totals(rows, grouped), price_source=_price_source(rows),
+        totals=_totals(rows, grouped, store.chain), price_source=_price_source(rows),
         parameters={"fiat": fiat.upper(), "hops": hops, "coin": book.coin, "through_coinjoins": through_coinjoins,
                     "funded_by_confidence": FUNDED_BY_CONFIDENCE, "chain": store.chain},
         p2pk=p2pk.markers(store.con, ids, names),
@@ -154,7 +154,7 @@ def _payment(p: tuple, ins: list[tuple], names: dict[int, str], clusters: dict[i
     return {
         "txid": display_hash(bytes(txid)), "time": time, "date": utc_date(time),
         "height": height, "address": names[sorted(paid)[0]], "addresses_paid": sorted(names[a] for a in paid),
-        "amount": int(amount), "amount_coin": coin_text(int(amount)), "fiat": book.value(int(amount), time),
+        "amount": int(amount), "amount_coin": Amount(amount, book.chain).fixed(), "fiat": book.value(int(amount), time),
         "payer_cluster_id": _payer_cluster(ins, clusters), "payer_addresses": [names[a] for a in payer_ids],
         "fresh_address": all(receipts.get(a, 0) == 1 for a in paid), "_tx_id": tx_id,
         "payjoin": bool(site_added_input),
@@ -163,7 +163,7 @@ def _payment(p: tuple, ins: list[tuple], names: dict[int, str], clusters: dict[i
     }  # fmt: skip
 
 
-def _group(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _group(rows: list[dict[str, Any]], chain: str) -> list[dict[str, Any]]:
     by_payer: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_payer[row["payer_cluster_id"]].append(row)
@@ -174,7 +174,8 @@ def _group(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         grouped.append({
             "payer_cluster_id": cluster_id,
             "payer_addresses": sorted({a for r in paid for a in r["payer_addresses"]}),
-            "payments": len(paid), "txids": [r["txid"] for r in paid], "total": total, "total_coin": coin_text(total),
+            "payments": len(paid), "txids": [r["txid"] for r in paid], "total": total,
+            "total_coin": Amount(total, chain).fixed(),
             "total_fiat": _sum_fiat(fiats) if len(fiats) == len(paid) else None,
             "first_date": paid[0]["date"], "last_date": paid[-1]["date"],
             "first_time": paid[0]["time"], "last_time": paid[-1]["time"], "_tx_ids": [r["_tx_id"] for r in paid],
@@ -212,10 +213,11 @@ def _services(grouped: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(found.values(), key=lambda s: (-s["payers"], -s["possible_payers"], s["service"]))
 
 
-def _totals(rows: list[dict[str, Any]], grouped: list[dict[str, Any]]) -> dict[str, Any]:
+def _totals(rows: list[dict[str, Any]], grouped: list[dict[str, Any]], chain: str) -> dict[str, Any]:
     amount = sum(r["amount"] for r in rows)
     fiats = [r["fiat"] for r in rows if r["fiat"]]
-    return {"payments": len(rows), "payers": len(grouped), "amount": amount, "amount_coin": coin_text(amount),
+    return {"payments": len(rows), "payers": len(grouped), "amount": amount,
+            "amount_coin": Amount(amount, chain).fixed(),
             "fiat": _sum_fiat(fiats) if fiats and len(fiats) == len(rows) else None,
             "with_service": sum(1 for g in grouped if g["funded_by"]),
             "with_possible_service": sum(1 for g in grouped if not g["funded_by"] and g["possibly_funded_by"]),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
+
+from cointrail.amounts import Amount
 
 END_REASONS: dict[str, str] = {
     "unspent": "the money has not moved since: it is still at this address",
@@ -33,11 +34,6 @@ def coinjoin_end(participants: int | None, direction: str) -> str:
             "which input paid which output cannot be told; going on (--through-coinjoins) gives possibilities only")
 
 
-def coin_text(amount: int) -> str:
-    """Base units as a coin amount string with eight decimals (never a float)."""
-    return f"{Decimal(amount) / Decimal(100_000_000):.8f}"
-
-
 @dataclass
 class Edge:
     """Traced money moving from one address to another in one transaction."""
@@ -51,12 +47,12 @@ class Edge:
     amount: int  # the output's value
     taint: int  # the traced part of it carried by this edge
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, chain: str) -> dict[str, Any]:
         return {
             "from": self.source, "to": self.target, "txid": self.txid, "time": self.time, "height": self.height,
             "hop": self.hop, "amount": self.amount, "taint": self.taint,
             "taint_share": round(self.taint / self.amount, 6) if self.amount else 0.0,
-            "amount_coin": coin_text(self.amount), "taint_coin": coin_text(self.taint),
+            "amount_coin": Amount(self.amount, chain).fixed(), "taint_coin": Amount(self.taint, chain).fixed(),
         }  # fmt: skip
 
 
@@ -84,10 +80,10 @@ class TrailEnd:
                      "the money's path is ambiguous)")  # fmt: skip
         return text
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, chain: str) -> dict[str, Any]:
         return {
             "address": self.address, "txid": self.txid, "hop": self.hop, "taint": self.taint,
-            "taint_coin": coin_text(self.taint), "reason": self.reason, "explanation": self.explanation(),
+            "taint_coin": Amount(self.taint, chain).fixed(), "reason": self.reason, "explanation": self.explanation(),
             "service": self.service["service"] if self.service else None,
             "category": self.service["category"] if self.service else None,
             "label": self.service, "participants": self.participants, "through_coinjoins": self.through,
@@ -104,12 +100,12 @@ class Node:
     labels: list[dict[str, Any]] = field(default_factory=list)
     service: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, chain: str) -> dict[str, Any]:
         return {
             "id": self.address, "kind": "address", "address": self.address, "cluster_id": self.cluster_id,
             "labels": self.labels, "service": self.service["service"] if self.service else None,
             "category": self.service["category"] if self.service else None, "hop": self.hop, "taint": self.taint,
-            "taint_coin": coin_text(self.taint),
+            "taint_coin": Amount(self.taint, chain).fixed(),
         }  # fmt: skip
 
 
@@ -147,10 +143,11 @@ class TraceResult:
                 "ambiguous": ambiguous}  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
+        chain = self.parameters["chain"]
         return {
             "start": self.start, **self.parameters, "model": self.model,
-            "nodes": [n.to_dict() for n in sorted(self.nodes.values(), key=lambda n: (n.hop, n.address))],
-            "edges": [e.to_dict() for e in self.edges],
-            "ends": [e.to_dict() for e in sorted(self.ends, key=lambda e: (e.hop, -e.taint, e.address))],
+            "nodes": [n.to_dict(chain) for n in sorted(self.nodes.values(), key=lambda n: (n.hop, n.address))],
+            "edges": [e.to_dict(chain) for e in self.edges],
+            "ends": [e.to_dict(chain) for e in sorted(self.ends, key=lambda e: (e.hop, -e.taint, e.address))],
             "clusters": self.clusters(), "totals": self.totals(), "coinjoins": self.coinjoins, "p2pk": self.p2pk,
         }  # fmt: skip

@@ -6,13 +6,14 @@ import datetime as _dt
 from collections.abc import Callable
 from typing import Any
 
+from cointrail.amounts import Amount
 from cointrail.errors import InputError
 from cointrail.ledger import p2pk
 from cointrail.ledger.model import internal_hash
 from cointrail.ledger.queries import find_address
 from cointrail.ledger.store import LedgerStore, NotInStoreError
 from cointrail.tracing.ledger import Coin, address_names, cluster_members, clusters_of, coins_of, load_transactions
-from cointrail.tracing.result import Edge, Node, TraceResult, TrailEnd, coin_text
+from cointrail.tracing.result import Edge, Node, TraceResult, TrailEnd
 from cointrail.tracing.services import Services, public_label
 from cointrail.tracing.taint import EXPLANATIONS, Taint, full
 from cointrail.tracing.walk import Key, Limits, RawEnd, Walk
@@ -101,7 +102,7 @@ def trace(store: LedgerStore, start: str, *, direction: str = "forward", hops: i
     described, coins = start_coins(store, start, limits)
     walk = run_walk(store, coins, direction, model, limits, on_hop=progress)
     described["amount"] = sum(t for t in coin_values(store, coins).values())
-    described["amount_coin"] = coin_text(described["amount"])
+    described["amount_coin"] = Amount(described["amount"], store.chain).fixed()
     parameters = {"direction": direction, "hops": hops, "min_value": min_value, "since": since, "until": until,
                   "through_coinjoins": through_coinjoins, "chain": store.chain}  # fmt: skip
     result = TraceResult(described, parameters, {"name": model, "explanation": EXPLANATIONS[model]})

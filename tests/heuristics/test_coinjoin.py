@@ -90,7 +90,7 @@ def test_wasabi1():
     assert finding is not None and finding.rule == "wasabi1"
     assert "50 outputs of exactly 0.10034 BTC" in finding.evidence
     assert finding.parameters == {"base_denomination": 10_000_000, "tolerance": 2_000_000, "min_equal_outputs": 10,
-                                  "min_unique_outputs": 2, "unit": "BTC"}
+                                  "min_unique_outputs": 2, "chain": "bitcoin"}
 
 
 def test_wasabi2():
@@ -105,7 +105,7 @@ def test_joinmarket_by_the_equal_output_rule():
     assert finding is not None and finding.rule == "equal_output"
     assert finding.txid == display_hash(rtx.tx.txid)
     assert "6 outputs of exactly 0.05 BTC and 5 other output(s)" in finding.evidence
-    assert finding.parameters == {"min_equal_outputs": 5, "fee_allowance": 100_000, "unit": "BTC"}
+    assert finding.parameters == {"min_equal_outputs": 5, "fee_allowance": 100_000, "chain": "bitcoin"}
     json.dumps(finding.to_dict())  # plain data, ready for --json and the evidence store
 
 
@@ -189,13 +189,13 @@ def test_a_coinbase_is_never_a_coinjoin():
 def test_litecoin_amounts_need_their_own_parameters():
     mix = whirlpool(pool=100_000_000, n=6)  # a made-up 1 LTC pool on a regtest scenario
     assert not any(rule.detect(mix) for rule in DEFAULT_RULES if rule.name == "whirlpool")
-    rules = (WhirlpoolRule(pool_sizes=(100_000_000,), unit="LTC"),)
+    rules = (WhirlpoolRule(pool_sizes=(100_000_000,), chain="litecoin"),)
     finding = detect_coinjoin(mix, rules)
     assert finding is not None and "exactly 1 LTC" in finding.evidence
     assert finding.parameters["pool_sizes"] == (100_000_000,)
     wasabi_like = wasabi1(denomination=50_000_000)
     assert Wasabi1Rule().detect(wasabi_like) is None
-    finding = Wasabi1Rule(base_denomination=50_000_000, tolerance=10_000_000, unit="LTC").detect(wasabi_like)
+    finding = Wasabi1Rule(base_denomination=50_000_000, tolerance=10_000_000, chain="litecoin").detect(wasabi_like)
     assert finding is not None and "0.5 LTC" in finding.evidence
 
 
