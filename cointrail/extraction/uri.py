@@ -22,14 +22,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote
 
-SCHEME_UNITS = {
-    "bitcoin": "BTC", "litecoin": "LTC", "dogecoin": "DOGE", "dash": "DASH", "zcash": "ZEC",
-    "bitcoincash": "BCH", "bchtest": "BCH", "bchreg": "BCH", "ethereum": "ETH", "monero": "XMR",
-}
+from cointrail.chains import CHAINS
+
 SCHEME_CHAINS = {
     "bitcoin": "bitcoin", "litecoin": "litecoin", "dogecoin": "dogecoin", "dash": "dash", "zcash": "zcash",
     "bitcoincash": "bitcoin-cash", "bchtest": "bitcoin-cash", "bchreg": "bitcoin-cash", "monero": "monero",
 }
+# The coin each scheme's amounts are in, from the one chain table; ethereum: is Ether unless a chain id names another.
+SCHEME_UNITS = {scheme: CHAINS[chain].symbol for scheme, chain in {**SCHEME_CHAINS, "ethereum": "ethereum"}.items()}
 # EIP-155 chain ids of the EVM chains cointrail knows (chainlist.org).
 EVM_CHAIN_IDS = {
     "1": "ethereum", "61": "ethereum-classic", "56": "bnb-smart-chain", "137": "polygon",
@@ -132,9 +132,11 @@ def _eip681(uri: str, body_start: int, position: int) -> Payment | None:
     if position == match.start("target"):
         if function in ("transfer", "approve"):
             return Payment(uri, "ethereum", "token-contract", chain=chain)
+        # value is in wei of the chain the id names (POL on Polygon, BNB on BNB Smart Chain), else of Ether.
+        coin = CHAINS[chain or "ethereum"]
         wei = values.get("value")
-        amount = coin_amount(wei, 18) if wei else None
-        return Payment(uri, "ethereum", "payee", amount, "ETH" if amount else None, chain=chain)
+        amount = coin_amount(wei, coin.decimals) if wei else None
+        return Payment(uri, "ethereum", "payee", amount, coin.symbol if amount else None, chain=chain)
     for name, _value, index in params:
         if name == "address" and index == position:
             units = values.get("uint256")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from cointrail import __version__
 from cointrail.addresses.glossary import describe_type
@@ -22,9 +24,11 @@ VENDOR = HERE / "static" / "vendor"
 GRAPH_BUNDLE = VENDOR / "cytoscape.min.js"
 
 
-def coins(value: int | None) -> str:
-    """Base units as coins (``0.25``), through :mod:`cointrail.amounts`: the one formatter of every text view."""
-    return "—" if value is None else coin_number(int(value))
+@pass_context
+def coins(context: Context, value: int | None) -> str:
+    """Base units of the page's ``chain`` as coins (``0.25``), through :mod:`cointrail.amounts`, the one formatter
+    of every text view (8 decimals on a page of no chain yet)."""
+    return "—" if value is None else coin_number(value, context.get("chain"))
 
 
 def utc(value: int | float | None) -> str:

@@ -49,13 +49,18 @@ class Workspace:
         """Whether the case has its ledger store (work/ledger.duckdb)."""
         return default_store(case).is_file()
 
-    def unit(self, name: str) -> str:
-        """The unit the case's amounts are in (LTC for a Litecoin store); "coins" before it has a store."""
+    def chain(self, name: str) -> str | None:
+        """The chain of the case's store (``litecoin``); None before it has a store."""
         path = default_store(self.case(name))
         try:
-            return coin_symbol(self._base(path).chain) if path.is_file() else "coins"
+            return self._base(path).chain if path.is_file() else None
         except DamagedStoreError:  # the page says so where it needs the store; its frame still renders
-            return "coins"
+            return None
+
+    def unit(self, name: str) -> str:
+        """The unit the case's amounts are in (LTC for a Litecoin store); "coins" before it has a store."""
+        chain = self.chain(name)
+        return coin_symbol(chain) if chain else "coins"
 
     def _base(self, path: Path) -> LedgerStore:
         with self._lock:

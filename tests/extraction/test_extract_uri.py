@@ -62,6 +62,7 @@ def test_eip681_pay_prefix_and_chain_id() -> None:
     address = evm(8)
     found = extract_addresses(f"ethereum:pay-{address}@137?value=1000000000000000")[0]
     assert found.amount == "0.001" and found.chains == ("polygon",)
+    assert found.amount_unit == "POL"  # the coin of the chain the id names, not Ether
 
 
 def test_eip681_token_transfer_reports_contract_and_recipient() -> None:

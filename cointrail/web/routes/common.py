@@ -29,9 +29,10 @@ def case_of(request: Request, name: str) -> Case:
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render ``template`` with ``context``; every page knows its case (if any) for the navigation, and the
-    unit its amounts are in (``unit``: LTC, BTC, ...)."""
+    chain and unit its amounts are in (``chain``: litecoin, ``unit``: LTC; the ``coins`` filter reads ``chain``)."""
     if context.get("case") and "unit" not in context:
-        context["unit"] = workspace(request).unit(context["case"])
+        found = workspace(request)
+        context["chain"], context["unit"] = found.chain(context["case"]), found.unit(context["case"])
     response: HTMLResponse = request.app.state.templates.TemplateResponse(request, template, context,
                                                                           status_code=status)  # fmt: skip
     return response

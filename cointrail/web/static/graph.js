@@ -54,8 +54,8 @@
     return n.caption + "\n[" + n.role + "]" + (marks.length ? " (" + marks.join(", ") + ")" : "");
   }
 
-  function weight(amount) {
-    const coins = Math.max(Number(amount || 0) / 1e8, 0.00000001);
+  function weight(amountCoin) {  // the edge's amount_coin, in the chain's own decimals (the server writes it)
+    const coins = Math.max(Number(amountCoin || 0), 0.00000001);
     return Math.min(14, 1.5 + 2 * Math.log10(1 + coins * 100));
   }
 
@@ -90,7 +90,7 @@
     edges.set(e.id, e);
     if (cy) {
       cy.add({group: "edges", data: {id: e.id, source: e.source, target: e.target, label: e.amount_coin + " " + unit,
-                                     width: weight(e.amount), coinjoin: e.coinjoin ? "yes" : "no"}});
+                                     width: weight(e.amount_coin), coinjoin: e.coinjoin ? "yes" : "no"}});
     }
   }
 
@@ -278,7 +278,7 @@
     const e = edges.get(id);
     if (!e) return;
     panelHint.hidden = true;
-    panelTitle.textContent = "Money moved: " + e.amount_coin + " coins";
+    panelTitle.textContent = "Money moved: " + e.amount_coin + " " + unit;
     panelBody.replaceChildren(el("p", e.reason || ""));
     if (e.txids && e.txids.length) {
       panelBody.append(el("h3", "Transactions (check them on any block explorer)"));
