@@ -18,13 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from cointrail.amounts import Amount
+from cointrail.amounts import Amount, unit_of
 from cointrail.errors import InputError
 from cointrail.graph.nodes import cluster_sizes, describe_clusters, describe_members, member_ids
 from cointrail.ledger.model import display_hash
 from cointrail.ledger.queries import id_list
 from cointrail.ledger.store import LedgerStore
-from cointrail.prices import coin_symbol
 from cointrail.tracing.ledger import clusters_of
 from cointrail.tracing.services import Services
 
@@ -52,7 +51,7 @@ class Flow:
 
 def coin_unit(store: LedgerStore) -> str:
     """The symbol amounts are given in (LTC for a Litecoin store), so that no sentence says only "coins"."""
-    return coin_symbol(store.chain)
+    return unit_of(store.chain).symbol
 
 
 def _spending_txs(store: LedgerStore, members: set[int], cap: int) -> set[int]:

@@ -4,6 +4,6 @@
 * :class:`PriceBook` — the price of a day, and the fiat value of an amount with its source.
 """
 
-from cointrail.prices.table import CHAIN_COINS, Price, PriceBook, coin_symbol, import_prices_csv, store_prices
+from cointrail.prices.table import Price, PriceBook, import_prices_csv, store_prices
 
-__all__ = ["CHAIN_COINS", "Price", "PriceBook", "coin_symbol", "import_prices_csv", "store_prices"]
+__all__ = ["Price", "PriceBook", "import_prices_csv", "store_prices"]

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from cointrail.amounts import Amount, unit_of
-from cointrail.chains import CHAINS
 from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore
 
@@ -30,16 +29,10 @@ CREATE TABLE IF NOT EXISTS prices (
 )
 """
 
-# The coin symbol of each chain the ledger stores (its regtest and testnet coins are priced as the coin itself:
-# tests and demos need a price, and none exists for them).
-# Each chain's coin, from the one table of protocol facts (cointrail.chains): a second list here had fallen behind
-# it (bitcoin-sv read "BITCOIN-SV" in the report's body and "BSV" in its summary).
-CHAIN_COINS = {name: chain.symbol for name, chain in CHAINS.items()}
-
-
-def coin_symbol(chain: str) -> str:
-    """The symbol a chain's amounts are given in (LTC for litecoin); a chain not listed, its name in capitals."""
-    return unit_of(chain).symbol
+# A store's prices are those of its chain's coin, by the symbol of the one table of protocol facts
+# (cointrail.chains, through cointrail.amounts.unit_of); its regtest and testnet coins are priced as the coin itself:
+# tests and demos need a price, and none exists for them. A second list here had fallen behind that table
+# (bitcoin-sv read "BITCOIN-SV" in the report's body and "BSV" in its summary).
 
 
 @dataclass(frozen=True)
@@ -114,7 +107,7 @@ class PriceBook:
 
     def __init__(self, store: LedgerStore, fiat: str, coin: str | None = None):
         self.fiat, self.chain = fiat.upper(), store.chain
-        self.coin = coin or coin_symbol(store.chain)
+        self.coin = coin or unit_of(store.chain).symbol
         has = store.has_table("prices")
         rows = store.rows("SELECT date, price, source FROM prices WHERE coin = ? AND fiat = ? ORDER BY date",
                           [self.coin, self.fiat]) if has else []  # fmt: skip

@@ -10,9 +10,8 @@ from typing import Any
 
 import jinja2
 
-from cointrail.amounts import coin_number
+from cointrail.amounts import coin_number, unit_of
 from cointrail.errors import CointrailError
-from cointrail.prices import coin_symbol
 from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph, flow_svg
 from cointrail.report.request_pack import symbol
@@ -48,7 +47,7 @@ def render_html(facts: dict[str, Any], facts_sha256: str) -> str:
     svg = base64.b64encode(graph_svg(facts).encode("utf-8")).decode("ascii")
     template = _environment().get_template("report.html.j2")
     chain = (facts.get("ledger") or {}).get("chain")
-    unit = coin_symbol(chain) if chain else symbol(facts)  # no ledger: findings given by hand, unit from captures
+    unit = unit_of(chain).symbol if chain else symbol(facts)  # no ledger: findings given by hand, unit from captures
     return template.render(f=facts, facts_sha256=facts_sha256, graph_svg_b64=svg, unit=unit, coin=_coin(chain))
 
 

@@ -18,11 +18,12 @@ from typing import Any
 
 import httpx
 
+from cointrail.amounts import unit_of
 from cointrail.errors import ExternalServiceError
 
 LITECOIND = "litecoind"
 MWEB_HEIGHT = 432  # Litecoin regtest: MWEB activates here (chainparams.cpp)
-COIN = Decimal(100_000_000)
+COIN = Decimal(unit_of("litecoin").base)  # litoshis in one LTC, from the one chain table (cointrail.chains)
 
 
 class LitecoindMissing(ExternalServiceError):

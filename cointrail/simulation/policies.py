@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from cointrail.simulation.collab import Coin, Node, address_kind, coins, fee_for, fund_and_send, new_address, quantize
+from cointrail.simulation.node import COIN
 
 CHANGE_POLICIES = ("default", "type-match", "change-first", "change-last", "round", "reuse", "bumpfee")
 ROUND_AMOUNTS = tuple(Decimal(v) for v in ("0.05", "0.1", "0.2", "0.25", "0.5", "1", "1.5", "2"))
@@ -81,7 +82,7 @@ def equal_batch(rng: random.Random, addresses: list[str]) -> list[tuple[str, Dec
 
 def payroll(rng: random.Random, addresses: list[str]) -> list[tuple[str, Decimal]]:
     """Salaries: a few pay grades (not round: converted from fiat once and kept), most staff on the same grade."""
-    grades = [quantize(Decimal(rng.randint(20_000_000, 150_000_000)) / 100_000_000) for _ in range(3)]
+    grades = [quantize(Decimal(rng.randint(20_000_000, 150_000_000)) / COIN) for _ in range(3)]
     weights = [6, 3, 1]
     return [(a, rng.choices(grades, weights)[0]) for a in addresses]
 

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cointrail.amounts import unit_of
 from cointrail.cases import Case, cases_root, create_case, list_cases, open_case
 from cointrail.errors import InputError
 from cointrail.ledger.store import DamagedStoreError, LedgerStore
-from cointrail.prices import coin_symbol
 from cointrail.report.source import default_store
 
 
@@ -60,7 +60,7 @@ class Workspace:
     def unit(self, name: str) -> str:
         """The unit the case's amounts are in (LTC for a Litecoin store); "coins" before it has a store."""
         chain = self.chain(name)
-        return coin_symbol(chain) if chain else "coins"
+        return unit_of(chain).symbol if chain else "coins"
 
     def _base(self, path: Path) -> LedgerStore:
         with self._lock:
