@@ -20,6 +20,9 @@ from decimal import Decimal, Inexact, InvalidOperation, localcontext
 
 from cointrail.chains import CHAINS
 
+__all__ = ["Amount", "MixedChainsError", "Unit", "amount_of", "chain_unit", "coin_number", "fixed_coins",
+           "format_amount", "unit_of"]  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Unit:
