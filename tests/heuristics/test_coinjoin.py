@@ -199,6 +199,13 @@ def test_litecoin_amounts_need_their_own_parameters():
     assert finding is not None and "0.5 LTC" in finding.evidence
 
 
+def test_evidence_counts_the_chains_own_decimals():
+    # Verge's coin is 10^6 base units: a pool of 10^8 is 100 XVG (the old helper divided by 10^8: "1 XVG").
+    finding = detect_coinjoin(whirlpool(pool=100_000_000, n=6), (WhirlpoolRule(pool_sizes=(100_000_000,),
+                                                                               chain="verge"),))  # fmt: skip
+    assert finding is not None and "exactly 100 XVG" in finding.evidence
+
+
 def test_inputs_and_spent_outputs_must_match():
     rtx = whirlpool()
     with pytest.raises(ValueError, match="5 inputs but 4 spent outputs"):
