@@ -41,12 +41,16 @@ class MixedChainsError(ValueError):
     """Amounts of two chains (or two tokens) were added or compared: a bug, since 1 BTC and 1 LTC do not add up."""
 
 
+# Made once, not per Amount: amounts are made for every row of a trace or a payers result.
+_UNITS = {name: Unit(chain.symbol, chain.decimals) for name, chain in CHAINS.items()}
+
+
 def chain_unit(chain: str) -> Unit:
     """The unit of a chain of the table (``"litecoin"`` → LTC, 8 decimals); a chain not in it is refused."""
-    known = CHAINS.get(chain)
-    if known is None:
+    found = _UNITS.get(chain)
+    if found is None:
         raise ValueError(f"unknown chain {chain!r}: its coin's decimals are not known (cointrail.chains.CHAINS)")
-    return Unit(known.symbol, known.decimals)
+    return found
 
 
 def unit_of(chain: str | None) -> Unit:
@@ -72,9 +76,10 @@ class Amount:
     unit: Unit = field(default=None, compare=True)  # type: ignore[assignment]  # filled in from the chain table
 
     def __post_init__(self) -> None:
-        if isinstance(self.units, bool) or not hasattr(type(self.units), "__index__"):
-            raise TypeError(f"an amount is an int of base units, not {type(self.units).__name__} ({self.units!r})")
-        object.__setattr__(self, "units", operator.index(self.units))  # a numpy or DuckDB integer becomes an int
+        if type(self.units) is not int:
+            if isinstance(self.units, bool) or not hasattr(type(self.units), "__index__"):
+                raise TypeError(f"an amount is an int of base units, not {type(self.units).__name__} ({self.units!r})")
+            object.__setattr__(self, "units", operator.index(self.units))  # a numpy integer becomes an int
         if self.unit is None:
             object.__setattr__(self, "unit", chain_unit(self.chain))
 
