@@ -27,7 +27,7 @@ from cointrail.heuristics.coinjoin import COLLABORATIVE_RULES, DEFAULT_RULES
 # Services grow by sweeping fresh deposit addresses, one small side at a time, so they are rarely held back.
 HOLD_AT = 10
 
-DETECTION_VERSION = "5"  # bump when the rules change: stored runs are then rebuilt from scratch
+DETECTION_VERSION = "6"  # bump when the rules change: stored runs are then rebuilt from scratch
 
 
 def detection_fingerprint(applied: np.ndarray, hold_at: int = HOLD_AT) -> str:

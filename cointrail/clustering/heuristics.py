@@ -111,9 +111,9 @@ def _payjoins(source: LedgerArrays, lo: int, hi: int, rules: tuple[CoinJoinRule,
     if rule is None:
         return []
     signs = source.payjoin_signs(lo, hi, rule.max_inputs)
-    return [CoinJoinFinding(tx_id, rule.name, rule.evidence(n, scripts, kind, smaller, smallest),
+    return [CoinJoinFinding(tx_id, rule.name, rule.evidence(n, scripts, kind, (smaller, larger), smallest, paired),
                             POSSIBLY_COLLABORATIVE, 2)
-            for tx_id, n, scripts, kind, smaller, smallest in signs]  # fmt: skip
+            for tx_id, n, scripts, kind, smaller, larger, smallest, paired in signs]  # fmt: skip
 
 
 def find_coinjoins(source: LedgerArrays, lo: int, hi: int, chain: str | None = None) -> list[CoinJoinFinding]:

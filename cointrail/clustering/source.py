@@ -42,6 +42,11 @@ class TxOutputs:
     first_tx_id: np.ndarray  # the first transaction that paid the output's address
 
 
+PayJoinSign = tuple[int, int, int, list[str], int, int, int, bool]
+"""(tx_id, inputs, distinct input scripts, their script types, smaller output, larger output, smallest input,
+two inputs of two script types each paid back in its type): the facts of :meth:`LedgerArrays.payjoin_signs`."""
+
+
 class LedgerArrays(Protocol):
     """What clustering needs from a ledger store, as arrays over a height range (inclusive)."""
 
@@ -57,7 +62,7 @@ class LedgerArrays(Protocol):
         self, lo: int, hi: int, min_equal: int, min_inputs: int
     ) -> list[tuple[int, ResolvedTransaction]]: ...
 
-    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[tuple[int, int, int, list[str], int, int]]: ...
+    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[PayJoinSign]: ...
 
 
 def arrow_table(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pa.Table:
@@ -109,13 +114,12 @@ class DuckDBLedgerArrays:
         ids = [tx_id for (tx_id,) in self.con.execute(_CANDIDATES, params).fetchall()]
         return list(zip(ids, self._resolved_many(ids, lo, hi), strict=True))
 
-    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[tuple[int, int, int, list[str], int, int]]:
-        """Two-output payments with a PayJoin sign, found in SQL alone (they are many: no transaction is read).
+    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[PayJoinSign]:
+        """Two-output payments a PayJoin could be, found in SQL alone (they are many: no transaction is read).
 
-        (tx_id, inputs, distinct input scripts, their script types, smaller output, smallest input) of each
-        transaction of two unequal outputs and 2..``max_inputs`` inputs of known scripts, at least two different,
-        paying no input's script, whose smaller output is at least its smallest input, or whose two inputs of
-        two script types are each paid back in their type:
+        Each transaction of two unequal outputs and 2..``max_inputs`` inputs of known scripts, at least two
+        different, paying no input's script, whose larger output is larger than its smallest input, or whose two
+        inputs of two script types are each paid back in their type:
         :class:`~cointrail.heuristics.collaborative.PayJoinRule`, set-based.
         """
         return self.con.execute(_PAYJOIN, {"lo": lo, "hi": hi, "most": max_inputs}).fetchall()
@@ -201,14 +205,17 @@ WITH pj AS (
 ), i AS (
     SELECT i.tx_id, any_value(pj.input_count) AS n, min(i.value) AS smallest, count(DISTINCT i.address_id) AS scripts,
            count(a.address_id) AS known, list_sort(list(DISTINCT a.script_type)) AS kinds,
-           any_value(o.smallest) AS out_smallest, any_value(o.k1) AS out_k1, any_value(o.k2) AS out_k2,
+           any_value(o.smallest) AS out_smallest, any_value(o.largest) AS out_largest,
+           any_value(o.k1) AS out_k1, any_value(o.k2) AS out_k2,
            bool_or(i.address_id IN (o.a1, o.a2)) AS back
     FROM inputs i JOIN o USING (tx_id) JOIN pj USING (tx_id) LEFT JOIN addresses a ON a.address_id = i.address_id
     WHERE i.block_height BETWEEN $lo AND $hi GROUP BY i.tx_id
+), signs AS (
+    SELECT *, coalesce(n = 2 AND len(kinds) = 2 AND out_k1 = kinds[1] AND out_k2 = kinds[2], false) AS paired FROM i
+    WHERE scripts >= 2 AND known = n AND NOT back
 )
-SELECT tx_id, n, scripts, kinds, out_smallest, smallest FROM i
-WHERE scripts >= 2 AND known = n AND NOT back
-  AND (out_smallest >= smallest OR (n = 2 AND len(kinds) = 2 AND out_k1 = kinds[1] AND out_k2 = kinds[2]))
+SELECT tx_id, n, scripts, kinds, out_smallest, out_largest, smallest, paired FROM signs
+WHERE out_largest > smallest OR paired
 ORDER BY tx_id
 """
 

@@ -5,16 +5,26 @@ Flagged ``possibly-collaborative``: clustering does not merge through them
 tracing may still go through them, as they are not CoinJoins.
 
 * ``payjoin`` (BIP78, "pay-to-endpoint"): the receiver adds a coin of its own
-  to the sender's payment, so the multi-input heuristic is wrong by design. It
-  is built to look ordinary; the published sign is the unnecessary-input
-  heuristic (UIH2, Ghesmati, Pfeffer, Ziegler and Weippl, "Unnecessary Input
-  Heuristics and PayJoin Transactions", 2021): in a two-output transaction,
-  whichever output is the payment, one input was not needed to pay it, which a
-  wallet choosing its own coins avoids. With two outputs that is exactly
-  "the smaller output is at least the smallest input". Also flagged: two inputs
-  of different script types, each paid back in its own type (a sender and a
-  receiver of different wallets). BIP78 asks receivers to add coins of the
-  sender's type, but wallets of mixed types exist, so the type is not required.
+  to the sender's payment and takes it back in the payment's output, so the
+  multi-input heuristic is wrong by design. It is built to look ordinary. Two
+  published signs say so outright: the unnecessary-input heuristic (UIH2,
+  Ghesmati, Pfeffer, Ziegler and Weippl, "Unnecessary Input Heuristics and
+  PayJoin Transactions", 2021): in a two-output transaction, whichever output
+  is the payment, one input was not needed to pay it, which a wallet choosing
+  its own coins avoids (with two outputs: "the smaller output is at least the
+  smallest input"); and two inputs of different script types, each paid back
+  in its own type (a sender and a receiver of different wallets). But a
+  receiver who adds a coin larger than the sender's change (BIP78 asks
+  receivers to choose coins so that the unnecessary-input heuristic does not
+  fire) leaves neither sign: the transaction then reads exactly as one owner
+  paying with two coins, and nothing in it tells the two apart. So every
+  two-output payment a PayJoin could be is flagged: one output larger than the
+  smallest input (the receiver's output holds its coin plus the payment, so it
+  is larger than that coin). Left alone, because no PayJoin looks so: one input
+  script only, an output paid back to an input's script (the change shows
+  plainly), more than ``max_inputs`` inputs, and two outputs each no larger than
+  the smallest input. The cost is recall on ordinary two-coin payments (issue 12:
+  "when a rule is unsure, the cost is recall, never precision").
 * ``small_equal_output``: equal outputs, each with at most one change, paid
   from at least as many different input scripts as the commonest amount has
   outputs: a small join (Samourai STONEWALLx2, a JoinMarket round with few
@@ -39,8 +49,9 @@ from cointrail.heuristics.joinbase import (
 
 @dataclass(frozen=True)
 class PayJoinRule:
-    """A two-output payment from two or more scripts with an unnecessary input (UIH2), or whose two inputs of
-    different script types are each paid back in their own type."""
+    """A two-output payment from two or more scripts that a PayJoin could be: one output larger than the smallest
+    input (a receiver's coin plus the payment), none paid back to an input's script; the evidence names the
+    strongest sign it carries (an unnecessary input, two script types each paid back, or the shape alone)."""
 
     name: str = "payjoin"
     max_inputs: int = 4  # the sender's one or few coins and the receiver's one; more is a consolidation
@@ -56,23 +67,34 @@ class PayJoinRule:
             return None  # pays back to an input address: its change is plain, a wallet of its own
         kinds = sorted(script_types(rtx.spent))
         paired = len(ins) == 2 and len(kinds) == 2 and sorted(script_types(rtx.tx.outputs)) == kinds
-        if min(outs) < min(ins) and not paired:
-            return None
-        words = self.evidence(len(ins), distinct_scripts(rtx.spent), kinds, min(outs), min(ins))
+        if max(outs) <= min(ins) and not paired:
+            return None  # no output could hold a receiver's coin: not a PayJoin
+        words = self.evidence(len(ins), distinct_scripts(rtx.spent), kinds, (min(outs), max(outs)), min(ins), paired)
         return finding(rtx, self, words, 2, POSSIBLY_COLLABORATIVE)
 
-    def evidence(self, inputs: int, scripts: int, kinds: list[str], smaller_output: int, smallest_input: int) -> str:
-        """The finding in words (also for the store's set-based check, which sees the same facts)."""
+    def evidence(self, inputs: int, scripts: int, kinds: list[str], outputs: tuple[int, int], smallest_input: int,
+                 paired: bool) -> str:  # fmt: skip
+        """The finding in words (also for the store's set-based check, which sees the same facts).
+
+        ``outputs`` is (smaller, larger); ``paired``: two inputs of two script types, each paid back in its type.
+        """
+        smaller, larger = outputs
         head = f"2 outputs, paid from {inputs} inputs of {scripts} different {' and '.join(kinds)} scripts; "
-        if smaller_output >= smallest_input:
-            why = (f"the smaller output ({Amount(smaller_output, self.chain)}) is at least the smallest input "
+        if smaller >= smallest_input:
+            why = (f"the smaller output ({Amount(smaller, self.chain)}) is at least the smallest input "
                    f"({Amount(smallest_input, self.chain)}), so whichever output is the payment, one input was not "
                    "needed to pay it (the unnecessary-input heuristic, Ghesmati et al. 2021). A wallet paying alone "
                    "rarely adds such a coin; the receiver of a PayJoin (BIP78) adds exactly one.")  # fmt: skip
-        else:
+        elif paired:
             why = ("the two inputs are of different script types and each output is of one of them: as if two "
                    "owners, each of its own address type, were each paid back in it (a PayJoin's sender and "
                    "receiver).")  # fmt: skip
+        else:
+            why = (f"the larger output ({Amount(larger, self.chain)}) is larger than the smallest input "
+                   f"({Amount(smallest_input, self.chain)}), so it could hold that coin plus a payment: the shape of "
+                   "a PayJoin (BIP78), in which the payee adds a coin of its own and takes it back with the "
+                   "payment. One owner paying with several coins looks exactly the same; nothing in the "
+                   "transaction tells the two apart.")  # fmt: skip
         return head + why + " Possibly two owners: the inputs are not merged."
 
 

@@ -1,5 +1,7 @@
 """Proof on litecoind -regtest (issue 12): every CoinJoin shape is detected and never merged through, a PayJoin is
-flagged possibly collaborative and not merged, and a link between two large wallets is held back and explained.
+flagged possibly collaborative and not merged (also one whose receiver hid the unnecessary input), an ordinary
+payment no PayJoin can be is left to the multi-input heuristic, and a link between two large wallets is held back
+and explained.
 
 The mixes are made by :mod:`cointrail.simulation.collab` (written from the protocols' descriptions, not from the
 detectors), at Litecoin amounts: pools and denominations no Bitcoin-mainnet rule knows.
@@ -35,7 +37,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.node]
 PEOPLE = [f"p{i}" for i in range(12)]
 POOL = Decimal("0.5")  # a made-up Litecoin pool size: no Whirlpool pool of Bitcoin mainnet
 EXPECTED = {"whirlpool": "coinjoin", "wasabi1": "coinjoin", "wabisabi": "coinjoin", "joinmarket": "coinjoin",
-            "payjoin": "possibly-collaborative"}  # fmt: skip
+            "payjoin": "possibly-collaborative", "payjoin-hidden": "possibly-collaborative"}  # fmt: skip
 
 
 def _coin(node: RegtestNode, wallet: str, txid: str, address: str) -> Coin:
@@ -55,17 +57,27 @@ def _fund(node: RegtestNode) -> None:
     node.mine(1)
 
 
-def _payjoin(node: RegtestNode) -> str:
-    """BIP78 by hand: the sender pays 0.5; the receiver adds its 0.2 coin and takes 0.7 in the same output."""
-    sender_address, receiver_address = (node.rpc("getnewaddress", "", "bech32", wallet=w) for w in ("sender", "shop"))
+def _payjoin(node: RegtestNode, sender: str, receiver: str, coins: tuple[str, str], pay: str) -> str:
+    """BIP78 by hand: the sender pays ``pay`` from its coin ``coins[0]``; the receiver adds its coin ``coins[1]``
+    and takes it back in the payment's output; the sender's change pays the fee (0.0005)."""
+    sender_address, receiver_address = (node.rpc("getnewaddress", "", "bech32", wallet=w) for w in (sender, receiver))
     funded = {w: node.rpc("sendtoaddress", a, v, wallet="miner")
-              for w, a, v in (("sender", sender_address, "2.0"), ("shop", receiver_address, "0.2"))}  # fmt: skip
+              for w, a, v in ((sender, sender_address, coins[0]), (receiver, receiver_address, coins[1]))}  # fmt: skip
     node.mine(1)
-    spend = [_coin(node, "sender", funded["sender"], sender_address),
-             _coin(node, "shop", funded["shop"], receiver_address)]  # fmt: skip
-    pays = [(node.rpc("getnewaddress", "", "bech32", wallet="shop"), Decimal("0.7")),
-            (node.rpc("getnewaddress", "", "bech32", wallet="sender"), Decimal("1.4995"))]  # fmt: skip
+    spend = [_coin(node, sender, funded[sender], sender_address),
+             _coin(node, receiver, funded[receiver], receiver_address)]  # fmt: skip
+    pays = [(node.rpc("getnewaddress", "", "bech32", wallet=receiver), Decimal(coins[1]) + Decimal(pay)),
+            (node.rpc("getnewaddress", "", "bech32", wallet=sender),
+             Decimal(coins[0]) - Decimal(pay) - Decimal("0.0005"))]  # fmt: skip
     return psbt_join(node, spend, pays)
+
+
+def _one_owner_payment(node: RegtestNode) -> str:
+    """The wallet's own payment (its coin selection, its change) of 1.3 from five coins of 0.3: all five needed."""
+    node.rpc("sendmany", "", {node.rpc("getnewaddress", "", "bech32", wallet="payer"): "0.3" for _ in range(5)},
+             wallet="miner")  # fmt: skip
+    node.mine(1)
+    return node.rpc("sendtoaddress", node.rpc("getnewaddress", "", "bech32", wallet="shop"), "1.3", wallet="payer")
 
 
 def _large_wallet(node: RegtestNode, wallet: str) -> tuple[str, str]:
@@ -80,11 +92,13 @@ def _large_wallet(node: RegtestNode, wallet: str) -> tuple[str, str]:
 
 
 def _bridge(node: RegtestNode) -> str:
-    """One transaction spending a coin of each large wallet: no equal outputs, no unnecessary input."""
+    """One transaction spending a coin of each large wallet: no equal outputs, and three outputs (two payees and a
+    change), so not a PayJoin's two either: no rule sees two owners in it."""
     (a_txid, a_address), (b_txid, b_address) = _large_wallet(node, "big_a"), _large_wallet(node, "big_b")
     node.mine(1)
     spend = [_coin(node, "big_a", a_txid, a_address), _coin(node, "big_b", b_txid, b_address)]
-    pays = [(node.rpc("getnewaddress", "", "bech32", wallet="shop"), Decimal("1.5")),
+    pays = [(node.rpc("getnewaddress", "", "bech32", wallet="shop"), Decimal("1.2")),
+            (node.rpc("getnewaddress", "", "bech32", wallet="miner"), Decimal("0.3")),
             (node.rpc("getnewaddress", "", "bech32", wallet="big_a"), Decimal("0.499"))]  # fmt: skip
     return psbt_join(node, spend, pays)
 
@@ -104,7 +118,7 @@ def economy(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         pytest.skip("litecoind is not installed (scripts/system-deps.sh installs Debian's litecoind)")
     out = tmp_path_factory.mktemp("collab")
     node = RegtestNode(out / "node").start()
-    wallets = [*PEOPLE, "coordinator", "sender", "shop", "big_a", "big_b"]
+    wallets = [*PEOPLE, "coordinator", "sender", "shop", "sender2", "shop2", "payer", "big_a", "big_b"]
     try:
         for wallet in ["miner", *wallets]:
             node.rpc("createwallet", wallet)
@@ -116,7 +130,11 @@ def economy(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             ("wasabi1", lambda: build_wasabi1(node, rng, PEOPLE, Decimal("1.3"), "coordinator")),
             ("wabisabi", lambda: build_wabisabi(node, rng, PEOPLE[:10], "coordinator")),
             ("joinmarket", lambda: build_joinmarket(node, rng, PEOPLE[11], PEOPLE[:6], Decimal("0.7"))),
-            ("payjoin", lambda: _payjoin(node)),
+            # The receiver's 0.2 coin is smaller than the sender's change: an unnecessary input shows.
+            ("payjoin", lambda: _payjoin(node, "sender", "shop", ("2.0", "0.2"), "0.5")),
+            # Its 0.8 coin is larger than the sender's change (0.4995): no unnecessary input, one script type.
+            ("payjoin-hidden", lambda: _payjoin(node, "sender2", "shop2", ("1.0", "0.8"), "0.5")),
+            ("one-owner", lambda: _one_owner_payment(node)),
             ("bridge", lambda: _bridge(node)),
         ):
             txids[shape] = build()
@@ -160,6 +178,26 @@ def test_each_shape_is_detected_and_never_merged_through(economy, shape):
     owners = {economy["owners"][a] for a, _ in rows}
     assert len(owners) >= 2
     assert len({c for _, c in rows}) >= len(owners)  # every owner's inputs in clusters of their own
+
+
+def test_an_ordinary_payment_no_payjoin_can_be_is_merged(economy):
+    """The wallet's own payment from five coins: not flagged, its inputs in one cluster (the multi-input heuristic)."""
+    txid = economy["txids"]["one-owner"]
+    with LedgerStore.open(economy["db"], read_only=True) as store:
+        assert _detection(store, txid) is None
+        rows = store.con.execute(
+            "SELECT c.cluster_id FROM inputs i JOIN transactions t USING (tx_id) JOIN address_clusters c "
+            "ON c.address_id = i.address_id WHERE t.txid = ?", [bytes.fromhex(txid)[::-1]]).fetchall()  # fmt: skip
+    assert len(rows) == 5 and len(set(rows)) == 1
+
+
+def test_the_hidden_payjoin_says_why_it_is_not_merged(economy):
+    with LedgerStore.open(economy["db"], read_only=True) as store:
+        (evidence,) = store.con.execute(
+            "SELECT j.evidence FROM collaborative_txs j JOIN transactions t USING (tx_id) WHERE t.txid = ?",
+            [bytes.fromhex(economy["txids"]["payjoin-hidden"])[::-1]]).fetchone()  # fmt: skip
+    assert "unnecessary-input" not in evidence and "shape of a PayJoin" in evidence
+    assert "the inputs are not merged" in evidence
 
 
 def test_no_cluster_holds_two_owners(economy):
