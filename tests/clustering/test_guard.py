@@ -20,7 +20,8 @@ MULTI = parse_heuristics("multi-input")
 
 
 def _two_large_wallets(chain: ChainBuilder, size: int = HOLD_AT) -> None:
-    """Wallets a and b of ``size`` addresses each (one co-spend each), then one transaction spending from both."""
+    """Wallets a and b of ``size`` addresses each (one co-spend each), then one transaction spending from both,
+    paying two payees and a change (three outputs: not a PayJoin's two)."""
     chain.block(miner="m0")
     pays = [(f"a{i}", COIN) for i in range(size)] + [("a0", COIN)]
     pays += [(f"b{i}", COIN) for i in range(size)] + [("b0", COIN)]
@@ -28,7 +29,7 @@ def _two_large_wallets(chain: ChainBuilder, size: int = HOLD_AT) -> None:
     chain.block(chain.tx("wallet_a", [("fund", i) for i in range(size)], [("a_next", size * COIN - 500)]),
                 chain.tx("wallet_b", [("fund", size + 1 + i) for i in range(size)], [("b_next", size * COIN - 500)]))
     chain.block(chain.tx("bridge", [("fund", size), ("fund", 2 * size + 1)],
-                         [("shop", 3 * COIN // 2), ("bridge_change", COIN // 2 - 700)]))  # fmt: skip
+                         [("shop", COIN), ("shop2", COIN // 2), ("bridge_change", COIN // 2 - 700)]))  # fmt: skip
 
 
 def _cluster_of(chain: ChainBuilder, name: str) -> int:
