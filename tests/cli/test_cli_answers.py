@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from clusterchain import COIN, ChainBuilder
 
 from cointrail.cases import create_case, open_case
 from cointrail.cases.site import captured_site_addresses
 from cointrail.cli import main
 from cointrail.ledger.model import display_hash
 from cointrail.ledger.store import LedgerStore
+from cointrail.simulation.named_chain import COIN, ChainBuilder
 
 TB1 = "tb1qafu0j33wfw34wvs4mgpv83z2xf6mgdc0yd4jhn"  # a Bitcoin testnet address, met on a Litecoin site's page
 XMR = "4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge"

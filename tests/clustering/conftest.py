@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clusterchain import ChainBuilder
+
+from cointrail.simulation.named_chain import ChainBuilder
 
 
 @pytest.fixture

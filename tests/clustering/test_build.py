@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from clusterchain import ChainBuilder
 
 from cointrail.clustering import build_clusters, parse_heuristics
 from cointrail.clustering.graph import Links, identity, merge, merge_with_scipy
+from cointrail.simulation.named_chain import ChainBuilder
 
 COIN = 100_000_000
 

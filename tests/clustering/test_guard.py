@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from clusterchain import ChainBuilder
 
 from cointrail.cases import create_case
 from cointrail.cli import main
@@ -14,6 +13,7 @@ from cointrail.clustering import build_clusters, parse_heuristics, show_cluster
 from cointrail.clustering.graph import Links, identity, merge, merge_guarded
 from cointrail.clustering.guard import HOLD_AT
 from cointrail.ledger.model import display_hash
+from cointrail.simulation.named_chain import ChainBuilder
 
 COIN = 100_000_000
 MULTI = parse_heuristics("multi-input")

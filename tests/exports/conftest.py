@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "clustering"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
 
-from reportcase import Story, make_story  # noqa: E402 - needs the paths above
+from reportcase import Story, make_story  # noqa: E402 - needs the path above
 
 from cointrail.ledger.store import LedgerStore  # noqa: E402
 from cointrail.report import collect_facts  # noqa: E402

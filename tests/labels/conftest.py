@@ -1,21 +1,16 @@
 """Fixtures of the label tests: a real Bitcoin mainnet ledger store paying real labelled addresses.
 
-The store is built with the clustering tests' chain builder (tests/clustering/clusterchain.py),
+The store is built with the chain builder of named transactions (cointrail/simulation/named_chain.py),
 through the store's own writer, so labels meet the same tables the clustering reads.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-# Reuse the clustering tests' chain builder rather than a second copy of it.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "clustering"))
-
-from labelchain import MainnetChain, build_story  # noqa: E402 - needs the path above
+from labelchain import MainnetChain, build_story
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "clustering"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reportcase import Story, make_story  # noqa: E402 - needs the paths above
+from reportcase import Story, make_story  # noqa: E402 - needs the path above
 
 
 @pytest.fixture(scope="module")

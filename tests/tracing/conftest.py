@@ -1,16 +1,13 @@
-"""Fixtures of the tracing tests: hand-made chains in a real DuckDB store (the clustering tests' builder)."""
+"""Fixtures of the tracing tests: hand-made chains in a real DuckDB store (:mod:`cointrail.simulation.named_chain`)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "clustering"))
-
-from clusterchain import COIN, ChainBuilder  # noqa: E402
+from cointrail.simulation.named_chain import COIN, ChainBuilder
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as _dt
 from pathlib import Path
 
-from clusterchain import COIN, ChainBuilder
-
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.labels.model import Label, confidence_named
 from cointrail.labels.store import write_labels
+from cointrail.simulation.named_chain import COIN, ChainBuilder
 from cointrail.tracing import payers
 from cointrail.tracing.people import PAYING_WALLETS_PER_PERSON, people_note
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clusterchain import COIN, ChainBuilder
-
 from cointrail.amounts import format_amount
+from cointrail.simulation.named_chain import COIN, ChainBuilder
 from cointrail.tracing import detect_patterns
 from cointrail.tracing.patterns import subscription_finding
 

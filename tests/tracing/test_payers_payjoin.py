@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clusterchain import COIN, ChainBuilder
-
+from cointrail.simulation.named_chain import COIN, ChainBuilder
 from cointrail.tracing import payers
 
 

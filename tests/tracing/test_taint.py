@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from clusterchain import COIN
 
 from cointrail.labels.model import Label, confidence_named
 from cointrail.labels.store import write_labels
+from cointrail.simulation.named_chain import COIN
 from cointrail.tracing import EXPLANATIONS, trace
 from cointrail.tracing.taint import Taint, backward, forward, full
 

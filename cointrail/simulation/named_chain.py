@@ -1,8 +1,9 @@
-"""Small hand-made chains written into a real DuckDB ledger store, for clustering tests.
+"""Small hand-made chains of named addresses and transactions, written into a real DuckDB ledger store.
 
 Addresses are named ("alice1") and turned into deterministic scripts; a
 transaction spends named outputs ("t1", 0) and pays named addresses. Blocks go
-through the store engineer's writer, exactly as ingested blocks do.
+through the store's writer, exactly as ingested blocks do. For the clustering,
+tracing, labels, report and CLI tests, and ``benchmarks/report_speed.py``.
 """
 
 from __future__ import annotations
