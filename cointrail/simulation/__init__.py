@@ -10,6 +10,9 @@
 * :func:`build_bulk_chain` (:mod:`~cointrail.simulation.bulk_chain`): tens of
   thousands of transactions in seconds, mined with ``generateblock``, for ingest
   benchmarks.
+* :func:`~cointrail.simulation.block_files.generate_chain`: a synthetic Bitcoin Core
+  blocks directory of a million transactions or more, written without a node, whose
+  scripts say which wallet made them (the raw-file ingest and clustering benchmarks).
 
 ``cointrail demo`` plays the scenario; the tests and benchmarks use it too.
 """

@@ -11,7 +11,7 @@ Every output we can spend is a P2WSH whose witness script is unique
 (``<8 unique bytes> OP_DROP OP_TRUE``, BIP 141): the spend gives that script as
 its only witness item, and the script leaves exactly one true value (segwit's
 clean-stack rule). Coinbases pay such scripts too and are spent after 100
-blocks (coinbase maturity). The shape follows ``benchmarks/synthetic_chain.py``:
+blocks (coinbase maturity). The shape follows :mod:`cointrail.simulation.block_files`:
 mostly 1-in/2-out payments with change, some 2–3-input payments, consolidations
 of many inputs, batched payouts of many outputs, and some payments to
 P2PKH/P2WPKH/P2SH scripts of outsiders (never spent; some reused). Transactions

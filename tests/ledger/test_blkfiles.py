@@ -8,7 +8,6 @@ import shutil
 import socket
 import struct
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -35,9 +34,7 @@ from cointrail.ledger.rawblock import (
     serialize_parts,
     witness_commitment_verified,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from synthetic_chain import generate_chain, load_chain  # noqa: E402
+from cointrail.simulation.block_files import generate_chain, load_chain
 
 XOR_KEY = bytes.fromhex("5a17c3e09b2d4f81")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import duckdb
@@ -12,9 +11,7 @@ from ledger_compare import first_difference, table_contents
 from cointrail.ledger import address_stats, schema
 from cointrail.ledger.ingest import BlockFilesSource, ingest
 from cointrail.ledger.store import LedgerStore
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from synthetic_chain import SyntheticChain, generate_chain  # noqa: E402
+from cointrail.simulation.block_files import SyntheticChain, generate_chain
 
 
 def _indexes(db: Path) -> set[str]:

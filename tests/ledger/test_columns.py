@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +18,7 @@ from cointrail.ledger.blkfiles import read_raw_chain
 from cointrail.ledger.keyindex import KeyIndex, find, key_hash
 from cointrail.ledger.rawblock import parse_block
 from cointrail.ledger.writer import describe_scripts
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from synthetic_chain import generate_chain  # noqa: E402
+from cointrail.simulation.block_files import generate_chain
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +14,7 @@ from cointrail.ledger.batch import TX, Batch, from_raw
 from cointrail.ledger.chainstate import ChainState, Resolution
 from cointrail.ledger.ingest import BlockFilesSource, ingest
 from cointrail.ledger.store import LedgerStore
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from synthetic_chain import generate_chain  # noqa: E402
+from cointrail.simulation.block_files import generate_chain
 
 
 def _ingest_up_to(store: LedgerStore, chain: Path, height: int, batch_blocks: int) -> None:

@@ -1,4 +1,4 @@
-"""Generate a synthetic Bitcoin-Core-style blocks directory, with its ground truth.
+"""A synthetic Bitcoin Core blocks directory (``blk*.dat`` files), with its ground truth, made without a node.
 
 ``generate_chain(path, n_transactions, seed)`` writes ``path/blocks/blk00000.dat``…
 (optionally XOR-obfuscated with ``xor.dat``, as Bitcoin Core 28+) holding a
@@ -18,8 +18,8 @@ at a random position; about 10% of payments reuse an earlier script of the recei
 Wallets keep one script type each (30% P2PKH, 40% P2WPKH, 15% P2SH, 15% P2TR);
 wallets ``0 .. miners-1`` receive the coinbases.
 
-Reusable from tests and benchmarks: ``sys.path`` must include ``benchmarks/``
-(or import it as ``benchmarks.synthetic_chain`` from the repository root).
+Used by the ledger tests and the million-transaction benchmarks (``benchmarks/raw_ingest.py`` and those that share
+its chain). ``python -m cointrail.simulation.block_files DIR N [SEED]`` writes one from the shell.
 """
 
 from __future__ import annotations
@@ -399,6 +399,6 @@ def _distribution(gen: _Generator) -> tuple[bytes, bytes, bytes]:
     return txid, wtxid, raw
 
 
-if __name__ == "__main__":  # python benchmarks/synthetic_chain.py DIR N [SEED]
+if __name__ == "__main__":  # python -m cointrail.simulation.block_files DIR N [SEED]
     made = generate_chain(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 0)
     print(json.dumps(made.manifest(), indent=2))
