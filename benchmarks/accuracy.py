@@ -13,7 +13,7 @@ per customer, wrong exchanges named at "funded by", payer groups per paying
 person. Writes a section of docs/accuracy.md (``families`` by default; the
 per-heuristic table is benchmarks/accuracy_heuristics.py's).
 
-Run: ``.venv/bin/python benchmarks/accuracy.py [--families F ...] [--section families] [--jobs 2] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.accuracy [--families F ...] [--section families] [--jobs 2] [--no-write]``
 """
 
 from __future__ import annotations
@@ -28,20 +28,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE / "scenarios"), str(HERE)]
-
-from accuracy_render import compare, people, render  # noqa: E402
-from cache import scenario, working_copy  # noqa: E402
-from doc_sections import ACCURACY_DOC, replace_section  # noqa: E402
-from payers_accuracy import prepare, site_addresses  # noqa: E402
-from payers_accuracy import score as score_payers  # noqa: E402
-from score import score  # noqa: E402
-
-from cointrail.clustering import DEFAULT_HEURISTICS  # noqa: E402
-from cointrail.ledger.store import LedgerStore  # noqa: E402
-from cointrail.simulation.families import FAMILIES  # noqa: E402
-from cointrail.tracing import payers  # noqa: E402
+from benchmarks.accuracy_render import compare, people, render
+from benchmarks.harness import ACCURACY_DOC, ROOT, commit, replace_section
+from benchmarks.payers_accuracy import prepare, site_addresses
+from benchmarks.payers_accuracy import score as score_payers
+from benchmarks.scenarios.cache import scenario, working_copy
+from benchmarks.scenarios.score import score
+from cointrail.clustering import DEFAULT_HEURISTICS
+from cointrail.ledger.store import LedgerStore
+from cointrail.simulation.families import FAMILIES
+from cointrail.tracing import payers
 
 CONFIGS = {"multi-input alone": ("multi-input",), f"default ({', '.join(DEFAULT_HEURISTICS)})": DEFAULT_HEURISTICS}
 
@@ -49,12 +45,12 @@ CONFIGS = {"multi-input alone": ("multi-input",), f"default ({', '.join(DEFAULT_
 def generate_all(cache: Path, jobs: int, families: list[str]) -> None:
     """Make the missing scenarios, ``jobs`` at a time (each in its own process: one node each)."""
     todo = [(f, s) for f in families for s in FAMILIES[f].seeds]
-    script = f"import sys; sys.path[:0] = {[str(HERE / 'scenarios'), str(HERE)]!r}; from cache import scenario; " \
-             "from pathlib import Path; scenario(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))"  # fmt: skip
+    script = "import sys; from pathlib import Path; from benchmarks.scenarios.cache import scenario; " \
+             "scenario(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))"  # fmt: skip
 
     def one(item: tuple[str, int]) -> None:
         subprocess.run([sys.executable, "-c", script, str(cache), item[0], str(item[1])], check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+                       stdout=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
 
     with ThreadPoolExecutor(jobs) as pool:
         list(pool.map(one, todo))
@@ -79,18 +75,7 @@ def measure(families: list[str], cache: Path, jobs: int) -> dict[str, Any]:
     generate_all(cache, jobs, families)
     with tempfile.TemporaryDirectory() as tmp:
         rows = [run_one(f, s, cache, Path(tmp)) for f in families for s in FAMILIES[f].seeds]
-    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "code": code_version(), "rows": rows}
-
-
-def code_version() -> str:
-    """The commit measured (and whether the working tree differed from it)."""
-    root = Path(__import__("cointrail").__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        head = (root / "COMMIT").read_text().strip() if (root / "COMMIT").exists() else "unknown"
-    return head
+    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "code": commit(), "rows": rows}
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ the default set. Each clustering is scored against the owners the wallets
 report (pairwise precision and recall, false merges, false links per
 heuristic, CoinJoins detected). Writes the figures section of docs/accuracy.md.
 
-Run: ``.venv/bin/python benchmarks/accuracy_heuristics.py [--seeds 1 2 3] [--rounds 40] [--cache DIR] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.accuracy_heuristics [--seeds 1 2 3] [--rounds 40] [--cache DIR] [--no-write]``
 """
 
 from __future__ import annotations
@@ -19,19 +19,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE / "scenarios"), str(HERE)]
-
-from doc_sections import ACCURACY_DOC, replace_section  # noqa: E402
-from generate import make_scenario  # noqa: E402
-from score import score  # noqa: E402
-
-from cointrail.clustering import DEFAULT_HEURISTICS, HEURISTIC_NAMES  # noqa: E402
+from benchmarks.harness import ACCURACY_DOC, replace_section
+from benchmarks.scenarios.generate import make_scenario
+from benchmarks.scenarios.score import score
+from cointrail.clustering import DEFAULT_HEURISTICS, HEURISTIC_NAMES
 
 CHANGE = [h for h in HEURISTIC_NAMES if h != "multi-input"]
 

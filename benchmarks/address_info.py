@@ -1,6 +1,6 @@
 """Benchmark: raw block files into the store, store size, and address-info latency, on a million transactions.
 
-Uses the synthetic chain of ``benchmarks/synthetic_chain.py`` (generated, or
+Uses the synthetic chain of :mod:`cointrail.simulation.block_files` (generated, or
 reused from ``--cache``, as ``raw_ingest.py`` does), then in one run:
 
 1. raw-file ingest: ``cointrail ingest --blocks`` into a new store (parse, verify,
@@ -18,48 +18,42 @@ reused from ``--cache``, as ``raw_ingest.py`` does), then in one run:
 
 Writes the "Store and address-info" section of docs/benchmarks.md.
 
-Run: ``.venv/bin/python benchmarks/address_info.py [--transactions 1000000] [--cache DIR] [--lookups 1000]
-[--no-write] [--latency-only] [--keep-ingest]`` (``--latency-only`` reuses the store of an earlier run and prints
-the address-info rows; ``--keep-ingest`` reuses it too, measures 3 and 4 and writes the section with the ingest
-figures of the earlier run kept as they are.)
+Run: ``.venv/bin/python -m benchmarks.address_info [--transactions 1000000] [--cache DIR] [--lookups 1000]
+[--no-write] [--quick] [--latency-only] [--keep-ingest]`` (``--latency-only`` reuses the store of an earlier run
+and prints the address-info rows; ``--keep-ingest`` reuses it too, measures 3 and 4 and writes the section with the
+ingest figures of the earlier run kept as they are.)
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import json
 import os
-import platform
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from doc_sections import BENCHMARKS_DOC, markers, replace_section  # noqa: E402
-from raw_ingest import chain_for, read_only  # noqa: E402
-
-from cointrail.ledger.address_lookup import refresh_address_lookup  # noqa: E402
-from cointrail.ledger.ingest import BlockFilesSource, ingest  # noqa: E402
-from cointrail.ledger.queries import address_info, live_address_info  # noqa: E402
-from cointrail.ledger.store import LedgerStore  # noqa: E402
+from benchmarks import harness
+from benchmarks.raw_ingest import chain_for, read_only
+from cointrail.ledger.address_lookup import refresh_address_lookup
+from cointrail.ledger.ingest import BlockFilesSource, ingest
+from cointrail.ledger.queries import address_info, live_address_info
+from cointrail.ledger.store import LedgerStore
 
 
 def build_store(made: object, db: Path) -> tuple[float, float, int]:
     """Ingest the chain's files into ``db``: (wall seconds, CPU seconds, transactions)."""
     if db.exists():
         db.unlink()
-    wall, cpu = time.perf_counter(), time.process_time()
-    with LedgerStore.open(db, made.chain, made.network) as store:  # type: ignore[attr-defined]
-        report = ingest(store, BlockFilesSource(made.path, made.chain, made.network))  # type: ignore[attr-defined]
-    return time.perf_counter() - wall, time.process_time() - cpu, report.transactions
+
+    def run() -> int:
+        with LedgerStore.open(db, made.chain, made.network) as store:  # type: ignore[attr-defined]
+            return ingest(store, BlockFilesSource(made.path, made.chain, made.network)).transactions  # type: ignore[attr-defined]
+
+    took, transactions = harness.timed(run)
+    return took.wall, took.cpu, transactions
 
 
 def sample_addresses(store: LedgerStore, k: int, seed: int = 0) -> list[str]:
@@ -97,18 +91,11 @@ def latencies(db: Path, lookups: int, warm_up: int = 50) -> dict[str, list[float
             "served": lambda name: address_info(store, name),
         }
         names = sample_addresses(store, (lookups + warm_up) * len(forms))
-        times: dict[str, list[float]] = {form: [] for form in forms}
-        order = list(forms)
-        rng = random.Random(1)
-        for round_ in range(len(names) // len(forms)):
-            rng.shuffle(order)
-            for offset, form in enumerate(order):
-                name = names[round_ * len(forms) + offset]
-                began = time.perf_counter()
-                forms[form](name)
-                if round_ >= warm_up:
-                    times[form].append((time.perf_counter() - began) * 1000)
-    return times
+        rounds = len(names) // len(forms) - warm_up
+        mine = {form: iter(names[i :: len(forms)]) for i, form in enumerate(forms)}
+        steps = {form: lambda form=form: forms[form](next(mine[form])) for form in forms}
+        runs = harness.alternate(steps, rounds, shuffle=1, warm_up=warm_up)
+    return {form: [took.wall_ms for took, _ in kept] for form, kept in runs.items()}
 
 
 # address_info's queries, told apart by what they read (a query matching none is "other").
@@ -131,9 +118,8 @@ def step_times(db: Path, lookups: int) -> dict[str, tuple[float, int]]:
     with LedgerStore.open(db, read_only=True) as store:
         def timed(query: Callable[..., object]) -> Callable[..., object]:
             def run(sql: str, params: object = ()) -> object:
-                began = time.perf_counter()
-                result = query(sql, params)
-                times.setdefault(_step(sql), []).append((time.perf_counter() - began) * 1000)
+                took, result = harness.timed(lambda: query(sql, params))
+                times.setdefault(_step(sql), []).append(took.wall_ms)
                 return result
             return run
 
@@ -147,12 +133,11 @@ def step_times(db: Path, lookups: int) -> dict[str, tuple[float, int]]:
 def measure(n_transactions: int, cache: Path, lookups: int) -> dict[str, Any]:
     made, _ = chain_for(n_transactions, cache)
     read_only(made)  # warm the page cache
-    began = time.process_time()
-    n_bytes = read_only(made)
-    read_cpu = time.process_time() - began
+    read, n_bytes = harness.timed(lambda: read_only(made))
+    read_cpu = read.cpu
     db = cache / f"store-{n_transactions}.duckdb"
     wall, cpu, txs = build_store(made, db)
-    load = os.getloadavg()[1]  # the 5-minute average: the ingest's own span
+    load = harness.load_average()  # the 5-minute average: the ingest's own span
     return {"transactions": txs, "blocks": made.n_blocks, "megabytes": n_bytes / 1e6, "read_cpu": read_cpu,
             "ingest_wall": wall, "ingest_cpu": cpu, "load": load, "db_bytes": db.stat().st_size,
             **serving_figures(db, lookups, made.path)}  # fmt: skip
@@ -174,13 +159,10 @@ def serving_figures(db: Path, lookups: int, blocks_dir: Path) -> dict[str, Any]:
 REFRESH_BLOCKS = 20
 _CHILD = """
 import json, sys, time
+from benchmarks.harness import peak_mb, timed
 from cointrail.ledger import address_lookup
 from cointrail.ledger.sources import BlockFilesSource
 from cointrail.ledger.store import LedgerStore
-
-def peak_kb():
-    # VmHWM, not ru_maxrss: a child started by vfork inherits its parent's peak in ru_maxrss.
-    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 
 def used(store):
     store.con.execute("CHECKPOINT")
@@ -197,33 +179,28 @@ with LedgerStore.open(db) as store:
         before = used(store)
     else:
         tip = store.tip()[0]
-        began = time.perf_counter()
-        store.rollback_to(tip - int(sys.argv[4]))
-        out["rollback_s"] = time.perf_counter() - began
+        out["rollback_s"] = timed(lambda: store.rollback_to(tip - int(sys.argv[4])))[0].wall
         blocks = list(BlockFilesSource(sys.argv[3], store.chain, store.network).blocks(tip - int(sys.argv[4]) + 1, tip))
         store.append(blocks)
         out["transactions"] = sum(len(b.block.transactions) for b in blocks)
-    rss, wall, cpu = peak_kb(), time.perf_counter(), time.process_time()
-    result = address_lookup.refresh_address_lookup(store)
-    out.update(how=result["refresh"], wall=time.perf_counter() - wall, cpu=time.process_time() - cpu,
-               rss_before_mb=rss / 1024, addresses=result["addresses"])
+    rss = peak_mb()
+    took, result = timed(lambda: address_lookup.refresh_address_lookup(store))
+    out.update(how=result["refresh"], wall=took.wall, cpu=took.cpu, rss_before_mb=rss, addresses=result["addresses"])
     if what == "build":
         out["bytes"] = used(store) - before
-out["peak_mb"] = peak_kb() / 1024
+out["peak_mb"] = peak_mb()
 print(json.dumps(out))
 """
 
 
 def in_own_process(what: str, db: Path, *args: str) -> dict[str, Any]:
     """Run a step of _CHILD in a new Python process; its figures."""
-    done = subprocess.run([sys.executable, "-c", _CHILD, what, str(db), *args], check=True, capture_output=True,
-                          text=True)  # fmt: skip
-    return json.loads(done.stdout.splitlines()[-1])
+    return json.loads(harness.python_child(_CHILD, what, str(db), *args).splitlines()[-1])
 
 
 def latency_figures(times: dict[str, list[float]]) -> dict[str, float]:
     """Median and 95th percentile of each form, and how many calls each."""
-    figures = {"lookups": float(len(times["ours"])), "serve_load": os.getloadavg()[1]}
+    figures = {"lookups": float(len(times["ours"])), "serve_load": harness.load_average()}
     for form, values in times.items():
         figures[f"{form}_median"] = statistics.median(values)
         figures[f"{form}_p95"] = statistics.quantiles(values, n=20)[18]
@@ -250,11 +227,6 @@ def steps_table(steps: dict[str, tuple[float, int]]) -> str:
     return "".join(f"| {step} | {steps[step][0]:.2f} ms | {steps[step][1]} |\n" for step in order if step in steps)
 
 
-def _machine(today: str) -> str:
-    return (f"run {today} on a machine with {os.cpu_count()} cores shared with other work "
-            f"({platform.python_implementation()} {platform.python_version()})")  # fmt: skip
-
-
 def ingest_part(r: dict[str, Any]) -> str:
     """The heading and the ingest figures of a full run."""
     n = r["transactions"]
@@ -264,7 +236,7 @@ def ingest_part(r: dict[str, Any]) -> str:
     ))  # fmt: skip
     return f"""## Store and address-info
 
-`benchmarks/address_info.py`, {_machine(dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"))}. The synthetic chain of
+{harness.machine("address_info.py")}. The synthetic chain of
 `raw_ingest.py`: {n:,.0f} transactions in {r["blocks"]:,.0f} blocks ({r["megabytes"]:.0f} MB of blk files).
 
 | what | time | transactions per second |
@@ -285,16 +257,13 @@ _SERVING_STARTS = "`address-info` on that store"
 
 def kept_ingest_part() -> str:
     """The ingest part of the section as an earlier full run wrote it."""
-    start, end = markers("addressinfo")
-    section = BENCHMARKS_DOC.read_text(encoding="utf-8").split(start, 1)[1].split(end, 1)[0]
-    return section.split(_SERVING_STARTS, 1)[0].strip("\n") + "\n"
+    return harness.read_section("addressinfo").split(_SERVING_STARTS, 1)[0].strip("\n") + "\n"
 
 
 def serving_part(r: dict[str, Any], n_transactions: int) -> str:
     """Latencies, the live path's queries, and what address_lookup costs."""
     build, refresh = r["build"], r["refresh"]
-    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
-    return f"""{_SERVING_STARTS}, {_machine(today)}, load average {r["serve_load"]:.1f}: through the Python
+    return f"""{_SERVING_STARTS}, {harness.run_on()}, load average {r["serve_load"]:.1f}: through the Python
 API on an open store (as the CLI and the web app call it), {r["lookups"]:.0f} calls of each row, interleaved in the
 same run, each row on random addresses of its own:
 
@@ -350,18 +319,17 @@ the bytes of objects to build and store.
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"transactions": 20_000, "lookups": 100})
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench")
     parser.add_argument("--lookups", type=int, default=1000)
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--latency-only", action="store_true",
                         help="reuse the store an earlier run left in --cache and print only the address-info rows "
                              "(never writes the docs)")  # fmt: skip
     parser.add_argument("--keep-ingest", action="store_true",
                         help="reuse the store an earlier run left in --cache, measure address-info and "
                              "address_lookup, and keep the section's ingest figures as they are")  # fmt: skip
-    args = parser.parse_args()
+    args = harness.parse(parser)
     db = args.cache / f"store-{args.transactions}.duckdb"
     if args.latency_only:
         print(latency_table(latency_figures(latencies(db, args.lookups))))
@@ -375,9 +343,7 @@ def main() -> None:
     else:
         r = measure(args.transactions, args.cache, args.lookups)
         section = ingest_part(r) + "\n" + serving_part(r, r["transactions"])
-    print(section)
-    if not args.no_write:
-        replace_section("addressinfo", section)
+    harness.publish(args, "addressinfo", section)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,25 @@
 """A page with very many addresses (issue 22): capture time, peak memory, and the size of what is stored.
 
 Serves one generated page holding N distinct generated addresses (default 100,000) on 127.0.0.1 and runs
-``capture_url`` on it in a fresh child process, so that the child's peak resident memory (``ru_maxrss``) is
+``capture_url`` on it in a fresh child process, so that the child's peak resident memory (``VmHWM``) is
 the capture's own. Prints wall-clock seconds, peak memory, and the sizes of the WARC, the findings file and
-the summary. Run with ``PYTHONPATH`` pointing at another checkout to compare two versions.
+the summary (docs/capture.md quotes them; nothing is written). Run with ``PYTHONPATH`` pointing at another
+checkout to compare two versions.
 
-    .venv/bin/python benchmarks/capture_many_addresses.py [--addresses N]
+    .venv/bin/python -m benchmarks.capture_many_addresses [--addresses N] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import resource
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from benchmarks import harness
+
+CHILD = ("import sys; from pathlib import Path; from benchmarks.capture_many_addresses import child; "
+         "child(Path(sys.argv[1]))")
 
 
 def _address(n: int) -> str:
@@ -43,32 +44,23 @@ def child(folder: Path) -> None:
 
     case = create_case("many", root=folder / "cases", operator="Benchmark")
     with served_directory(folder / "site") as (url, _):
-        started = time.perf_counter()
-        summary = capture_url(case, url + "index.html", CaptureOptions())
-        seconds = time.perf_counter() - started
+        took, summary = harness.timed(lambda: capture_url(case, url + "index.html", CaptureOptions()))
     size = {name: (case.folder / summary[key]["path"]).stat().st_size
             for name, key in (("warc", "warc"), ("findings", "findings_file"), ("summary", "summary_file"))}
-    print(json.dumps({"seconds": seconds, "findings": summary["findings"], "addresses": len(summary["addresses"]),
-                      "bytes": size}))
+    print(json.dumps({"seconds": took.wall, "findings": summary["findings"], "addresses": len(summary["addresses"]),
+                      "bytes": size, "peak_mib": harness.peak_mb()}))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"addresses": 2_000})
     parser.add_argument("--addresses", type=int, default=100_000)
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.child)
-        return
+    args = harness.parse(parser)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "site").mkdir()
         page_mb = make_page(folder / "site", args.addresses).stat().st_size / 1e6
-        done = subprocess.run([sys.executable, __file__, "--child", str(folder)], capture_output=True, text=True,
-                              check=True)
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
-    sizes = figures["bytes"]
+        figures = json.loads(harness.python_child(CHILD, str(folder)).strip().splitlines()[-1])
+    sizes, peak_mib = figures["bytes"], figures["peak_mib"]
     print(f"page {page_mb:.1f} MB with {args.addresses:,} addresses: "
           f"{figures['seconds']:.1f} s, peak {peak_mib:.0f} MiB; {figures['addresses']:,} addresses, "
           f"{figures['findings']:,} findings; WARC {sizes['warc'] / 1e6:.1f} MB, findings "

@@ -10,25 +10,24 @@ in the same run:
     WARC, findings and summary hashed, stored and logged;
 (c) ``verify_case`` on that case, against (c0) plain SHA-256 of the same files.
 
-Wall-clock seconds, best of 3 (the server runs in the same process, so CPU
-time would mix client and server). Writes its section of docs/benchmarks.md.
+Wall-clock seconds, best of 3, (a) and (b) alternated (the server runs in the
+same process, so CPU time would mix client and server). Writes its section of
+docs/benchmarks.md.
+
+Run: ``.venv/bin/python -m benchmarks.capture_speed [--pages 150] [--runs 3] [--no-write] [--quick]``
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import platform
+import itertools
 import tempfile
-import time
 import zlib
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import httpx
-from doc_sections import replace_section
 
+from benchmarks import harness
 from cointrail.addresses import address_for_script
 from cointrail.addresses.script import witness_script
 from cointrail.capture import CaptureLimits, CaptureOptions, capture_url, served_directory
@@ -59,13 +58,8 @@ def make_site(folder: Path, pages: int) -> int:
     return sum(p.stat().st_size for p in folder.iterdir())
 
 
-def best_of(runs: int, action: Callable[[int], object]) -> float:
-    times = []
-    for run in range(runs):
-        started = time.perf_counter()
-        action(run)
-        times.append(time.perf_counter() - started)
-    return min(times)
+def least_wall(runs: list[tuple[harness.Timing, object]]) -> float:
+    return harness.least(runs, "wall")[0].wall
 
 
 def measure(pages: int, runs: int) -> dict[str, float]:
@@ -76,35 +70,36 @@ def measure(pages: int, runs: int) -> dict[str, float]:
         with served_directory(root / "site") as (url, _):
             urls = [url] + [f"{url}p{i}.html" for i in range(pages)]
 
-            def plain(_: int) -> None:
+            def plain() -> None:
                 with httpx.Client() as client:
                     for page in urls:
                         client.get(page).read()
 
             cases: list = []
+            numbers = itertools.count()
 
-            def capture(run: int) -> None:
-                case = create_case(f"bench{run}", root=root / "cases", operator="bench")
+            def capture() -> None:
+                case = create_case(f"bench{next(numbers)}", root=root / "cases", operator="bench")
                 summary = capture_url(case, url, CaptureOptions(depth=1))
                 assert len(summary["addresses"]) == 2 * pages, summary["warnings"]
                 cases.append(case)
 
-            baseline = best_of(runs, plain)
-            cointrail = best_of(runs, capture)
+            fetched = harness.alternate({"baseline": plain, "capture": capture}, runs)
+            baseline, cointrail = least_wall(fetched["baseline"]), least_wall(fetched["capture"])
         case = cases[-1]
         files = [case.folder / "case.json", *case.evidence.files()]
-        hashing = best_of(runs, lambda _: [sha256_file(p) for p in files])
-        verifying = best_of(runs, lambda _: verify_case(case, record=False))
+        checked = harness.alternate({"hash": lambda: [sha256_file(p) for p in files],
+                                     "verify": lambda: verify_case(case, record=False)}, runs)  # fmt: skip
+        hashing, verifying = least_wall(checked["hash"]), least_wall(checked["verify"])
         warc = max(case.evidence.files(), key=lambda p: p.stat().st_size).stat().st_size
         evidence = sum(p.stat().st_size for p in files)
     bomb = gzip_bomb(1024)
-    started = time.perf_counter()
-    decoded = decode_body(bomb, "gzip", CaptureLimits().max_decoded_bytes)
-    bomb_time = time.perf_counter() - started
+    took, decoded = harness.timed(lambda: decode_body(bomb, "gzip", CaptureLimits().max_decoded_bytes))
+    bomb_time = took.wall
     assert decoded.bomb
     return {"pages": pages + 1, "bytes": size, "baseline": baseline, "capture": cointrail, "hash": hashing,
             "verify": verifying, "warc": warc, "evidence": evidence, "bomb": len(bomb), "bomb_time": bomb_time,
-            "bomb_out": len(decoded.data)}
+            "bomb_out": len(decoded.data), "runs": runs}
 
 
 def gzip_bomb(mib: int) -> bytes:
@@ -135,10 +130,9 @@ def render(m: dict[str, float]) -> str:
     table = "\n".join(rows)
     return f"""## Capture
 
-`benchmarks/capture_speed.py`, run {date.today().isoformat()} on a machine with 2 cores shared with other work
-(CPython {platform.python_version()}, {platform.machine()}). A generated site of {m['pages']:,} pages
+{harness.machine("capture_speed.py")}. A generated site of {m['pages']:,} pages
 ({mb:.1f} MB of HTML, two generated addresses per page) served from 127.0.0.1 by `http.server` in the same
-process; wall-clock seconds, best of 3.
+process; wall-clock seconds, best of {m['runs']:.0f}, each step and its baseline alternated.
 
 | what | time | pages per second | MB per second |
 |---|---|---|---|
@@ -151,15 +145,11 @@ the network dominates: a .onion page takes seconds, so neither figure limits a c
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"pages": 10, "runs": 1})
     parser.add_argument("--pages", type=int, default=150, help="pages in the generated site")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    args = parser.parse_args()
-    section = render(measure(args.pages, args.runs))
-    print(section)
-    if not args.no_write:
-        replace_section("capture", section)
+    args = harness.parse(parser)
+    harness.publish(args, "capture", render(measure(args.pages, args.runs)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark: multi-input clustering speed, cointrail against a plain union–find in pure Python.
 
 Uses the synthetic million-transaction chain of the ledger issue
-(``benchmarks/synthetic_chain.py``), ingested into a DuckDB ledger store with
+(:mod:`cointrail.simulation.block_files`), ingested into a DuckDB ledger store with
 ``cointrail ingest --blocks`` (both cached). Then, in the same run, on the same
 inputs:
 
@@ -15,40 +15,31 @@ Also times reading the inputs out of DuckDB and the whole ``cluster build``
 (read, detect CoinJoins, merge, write the tables). Writes the clustering
 section of docs/benchmarks.md.
 
-Run: ``.venv/bin/python benchmarks/clustering_speed.py [--transactions 1000000] [--cache DIR] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.clustering_speed [--transactions 1000000] [--cache DIR] [--no-write]
+[--quick]``
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import os
-import platform
 import shutil
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from doc_sections import replace_section  # noqa: E402
-from synthetic_chain import generate_chain  # noqa: E402
-
-from cointrail.cli import main as cointrail_main  # noqa: E402
-from cointrail.clustering import build_clusters, parse_heuristics  # noqa: E402
-from cointrail.clustering.graph import Links, identity, merge, merge_guarded, merge_with_scipy  # noqa: E402
-from cointrail.clustering.guard import HOLD_AT  # noqa: E402
-from cointrail.clustering.source import DuckDBLedgerArrays  # noqa: E402
-from cointrail.clustering.sql import row  # noqa: E402
-from cointrail.heuristics.multi_input import co_spend_links  # noqa: E402
-from cointrail.ledger import schema  # noqa: E402
-from cointrail.ledger.store import LedgerStore  # noqa: E402
+from benchmarks import harness
+from cointrail.cli import main as cointrail_main
+from cointrail.clustering import build_clusters, parse_heuristics
+from cointrail.clustering.graph import Links, identity, merge, merge_guarded, merge_with_scipy
+from cointrail.clustering.guard import HOLD_AT
+from cointrail.clustering.source import DuckDBLedgerArrays
+from cointrail.clustering.sql import row
+from cointrail.heuristics.multi_input import co_spend_links
+from cointrail.ledger import schema
+from cointrail.ledger.store import LedgerStore
+from cointrail.simulation.block_files import generate_chain
 
 
 def ledger_for(n_transactions: int, cache: Path) -> Path:
@@ -71,12 +62,8 @@ def ledger_for(n_transactions: int, cache: Path) -> Path:
 
 def cpu(action: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
     """Least CPU seconds of ``runs`` runs (the machine's cores are shared: wall time would time the neighbours)."""
-    best, result = float("inf"), None
-    for _ in range(runs):
-        began = time.process_time()
-        result = action()
-        best = min(best, time.process_time() - began)
-    return best, result
+    took, result = harness.best_of(runs, action)
+    return took.cpu, result
 
 
 def python_union_find(a: list[int], b: list[int], count: int) -> list[int]:
@@ -135,7 +122,6 @@ def measure(n_transactions: int, cache: Path) -> dict[str, Any]:
 
 
 def render(r: dict[str, Any]) -> str:
-    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     n = r["inputs"]
     rows = [
         ("(a) baseline: plain union–find in pure Python over the co-spend links", r["slow_s"]),
@@ -149,8 +135,7 @@ def render(r: dict[str, Any]) -> str:
     table = "".join(f"| {what} | {s:.2f} s | {n / s:,.0f} |\n" for what, s in rows)
     return f"""## Clustering (multi-input)
 
-`benchmarks/clustering_speed.py`, run {today} on a machine with {os.cpu_count()} cores shared with other work
-({platform.python_implementation()} {platform.python_version()}, {platform.machine()}), one process. The synthetic chain
+{harness.machine("clustering_speed.py")}; one process. The synthetic chain
 of the ledger issue: {r["transactions"]:,} transactions, {n:,} spending inputs with an address, {r["addresses"]:,}
 addresses, {r["links"]:,} co-spend links, {r["clusters"]:,} clusters, {r["coinjoins"]} CoinJoins flagged,
 {r["collaborative"]:,} transactions possibly collaborative (the PayJoin sign: this chain's coin selection is random),
@@ -167,15 +152,11 @@ cointrail's merge is {r["slow_s"] / r["fast_s"]:.0f} times as fast as the pure-P
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"transactions": 20_000})
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-clustering-bench")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    section = render(measure(args.transactions, args.cache))
-    print(section)
-    if not args.no_write:
-        replace_section("clustering", section)
+    args = harness.parse(parser)
+    harness.publish(args, "clustering", render(measure(args.transactions, args.cache)))
 
 
 if __name__ == "__main__":

@@ -5,28 +5,22 @@ transaction ids, hashes, prose) with a known set of planted addresses: plain,
 in payment URIs, split by zero-width characters, markup and line breaks, next
 to look-alikes that must not be reported (broken checksums, hex pieces of
 hashes, base58 words). It measures cointrail's throughput and a plain regex
-scan on the same bytes in the same run (best of 3), and the precision and
+scan on the same bytes in the same run (best of 3, alternated), and the precision and
 recall of both against the planted truth. Writes the "Extraction" section of
 docs/benchmarks.md.
 
-Run: ``.venv/bin/python benchmarks/extraction_speed.py [--mb 20] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.extraction_speed [--mb 20] [--no-write] [--quick]``
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
-import datetime as dt
-import os
-import platform
 import random
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from doc_sections import replace_section
-
+from benchmarks import harness
 from cointrail.addresses import codecs
 from cointrail.addresses.account import eip55_checksum
 from cointrail.extraction import extract_addresses
@@ -220,16 +214,6 @@ def generate_page(megabytes: float, seed: int = 2026) -> Page:
 
 # --- measuring -----------------------------------------------------------------
 
-def best_of(runs: int, action: Callable[[], object]) -> tuple[float, object]:
-    """The fastest of ``runs`` timings (CPU seconds: the cores are shared), and the last result."""
-    times, result = [], None
-    for _ in range(runs):
-        began = time.process_time()
-        result = action()
-        times.append(time.process_time() - began)
-    return min(times), result
-
-
 def scores(found: set[tuple[int, str]], truth: set[tuple[int, str]]) -> tuple[float, float]:
     """(precision, recall) of found (offset, address) pairs against the truth."""
     hits = len(found & truth)
@@ -255,8 +239,11 @@ class Result:
 def measure(megabytes: float) -> Result:
     page = generate_page(megabytes)
     data = b"".join(page.parts)
-    ours_time, findings = best_of(3, lambda: extract_addresses(data))
-    regex_time, matches = best_of(3, lambda: [(m.start(), m.group().decode()) for m in BASELINE_RE.finditer(data)])
+    runs = harness.alternate({"ours": lambda: extract_addresses(data),
+                              "regex": lambda: [(m.start(), m.group().decode()) for m in BASELINE_RE.finditer(data)]},
+                             3)  # fmt: skip
+    (ours_took, findings), (regex_took, matches) = harness.least(runs["ours"]), harness.least(runs["regex"])
+    ours_time, regex_time = ours_took.cpu, regex_took.cpu
     ours = {(f.offset, f.address) for f in findings}  # type: ignore[attr-defined]
     regex = set(matches)  # type: ignore[call-overload]
     size = len(data) / 1_000_000
@@ -273,19 +260,17 @@ def _row(name: str, speed: float, found: int, precision_recall: tuple[float, flo
 
 
 def render(r: Result) -> str:
-    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     ours = _row("`cointrail.extract_addresses`", r.ours_mbs, r.ours_found, r.ours, r.hidden_recall)
     regex = _row("plain regex (baseline)", r.regex_mbs, r.regex_found, r.regex, 0.0)
     return f"""## Extraction
 
-`benchmarks/extraction_speed.py`, run {today} on {os.cpu_count()} cores shared with other work, one process
-({platform.python_implementation()} {platform.python_version()}, {platform.machine()}). A generated page of
+{harness.machine("extraction_speed.py")}; one process. A generated page of
 {r.megabytes:.1f} MB (HTML, scripts, JSON with transaction ids and hashes, base64 images, prose) with {r.planted}
 planted addresses of 11 kinds (Bitcoin, Litecoin, Dogecoin, Tron, Ethereum, Bitcoin Cash, Monero): {r.planted_plain}
 written plainly or in payment links, the others split by zero-width characters, HTML entities, soft hyphens, markup
 or line breaks; plus look-alikes (broken checksums, addresses inside longer tokens, 64-hex hashes). A finding counts
 when its byte offset and normalised address match a planted one. Speed is MB per CPU second, best of 3 runs, both
-scanners on the same bytes in the same run.
+scanners on the same bytes in the same run, alternated.
 
 | scanner | speed | found | precision | recall | recall on hidden ones |
 |---|---|---|---|---|---|
@@ -300,14 +285,10 @@ every kind it has no pattern for.
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"mb": 1.0})
     parser.add_argument("--mb", type=float, default=20.0, help="size of the generated page in MB")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    args = parser.parse_args()
-    section = render(measure(args.mb))
-    print(section)
-    if not args.no_write:
-        replace_section("extraction", section)
+    args = harness.parse(parser)
+    harness.publish(args, "extraction", render(measure(args.mb)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark: small ingests onto a large store, with the full chain state and with the partial one.
 
 Builds (or reuses) a store of the synthetic million-transaction chain
-(``benchmarks/synthetic_chain.py``, as ``raw_ingest.py`` makes it) up to 100
+(:mod:`cointrail.simulation.block_files`, as ``raw_ingest.py`` makes it) up to 100
 blocks below its tip, then, on a copy for each run, ingests the next 3 and the
 next 100 blocks in a fresh process as ``cointrail ingest`` would: once loading
 the whole chain state (how every ingest resolved before) and once resolving each
@@ -11,35 +11,32 @@ seconds of opening the store and ingesting (imports and Numba's cache load left
 out), and the process's peak memory. Writes the "incremental" section of
 docs/benchmarks.md.
 
-Run: ``.venv/bin/python benchmarks/incremental_ingest.py [--transactions 1000000] [--cache DIR] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.incremental_ingest [--transactions 1000000] [--cache DIR] [--no-write]
+[--quick]``
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from doc_sections import replace_section  # noqa: E402
-from raw_ingest import chain_for  # noqa: E402
-
-from cointrail.ledger import schema  # noqa: E402
-from cointrail.ledger.ingest import BlockFilesSource, ingest  # noqa: E402
-from cointrail.ledger.partialstate import STORE_TO_BATCH_CROSSOVER  # noqa: E402
-from cointrail.ledger.store import LedgerStore  # noqa: E402
+from benchmarks import harness
+from benchmarks.raw_ingest import chain_for
+from cointrail.ledger import schema
+from cointrail.ledger.ingest import BlockFilesSource, ingest
+from cointrail.ledger.partialstate import STORE_TO_BATCH_CROSSOVER
+from cointrail.ledger.store import LedgerStore
 
 # Run in a child process: one ingest of blocks up to TIP onto the store DB, resolving with the given crossover.
+# Its peak is VmHWM (harness.peak_mb), not ru_maxrss: a child started by vfork inherits its parent's peak in
+# ru_maxrss (Linux records the shared memory's high-water mark at exec), and this benchmark's parent may have just
+# built a 1M store.
 _CHILD = """
-import json, sys, time
+import json, sys
+from benchmarks.harness import peak_mb, timed
 from cointrail.ledger import partialstate
 from cointrail.ledger.chainstate import ChainState
 from cointrail.ledger.ingest import BlockFilesSource, ingest
@@ -48,18 +45,14 @@ chain, db, tip, crossover = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.
 partialstate.STORE_TO_BATCH_CROSSOVER = crossover
 source = BlockFilesSource(chain, "bitcoin", "regtest")
 source.tip_height = lambda: tip
-cpu, wall = time.process_time(), time.perf_counter()
-with LedgerStore.open(db) as store:
-    if crossover < 0:
-        ChainState.load(store.con)
-        transactions = 0
-    else:
-        transactions = ingest(store, source).transactions
-cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-# VmHWM, not ru_maxrss: a child started by vfork inherits its parent's peak in ru_maxrss (Linux records the
-# shared memory's high-water mark at exec), and this benchmark's parent may have just built a 1M store.
-rss = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) // 1024
-print(json.dumps({"cpu": cpu, "wall": wall, "rss_mb": rss, "transactions": transactions}))
+def run():
+    with LedgerStore.open(db) as store:
+        if crossover < 0:
+            ChainState.load(store.con)
+            return 0
+        return ingest(store, source).transactions
+took, transactions = timed(run)
+print(json.dumps({"cpu": took.cpu, "wall": took.wall, "rss_mb": int(peak_mb()), "transactions": transactions}))
 """
 # Crossovers: never partial, as shipped, and the full state's load alone.
 FULL, PARTIAL, LOAD_ONLY = 10**12, STORE_TO_BATCH_CROSSOVER, -1
@@ -91,8 +84,7 @@ def run_once(chain: Path, base: Path, tip: int, crossover: int, work: Path) -> d
     db = work / "copy.duckdb"
     shutil.copy(base, db)
     try:
-        out = subprocess.run([sys.executable, "-c", _CHILD, str(chain), str(db), str(tip), str(crossover)],
-                             check=True, capture_output=True, text=True).stdout  # fmt: skip
+        out = harness.python_child(_CHILD, str(chain), str(db), str(tip), str(crossover))
         return json.loads(out.strip().splitlines()[-1])
     finally:
         db.unlink()
@@ -122,8 +114,10 @@ def resolve_costs(chain: Path, base: Path, tip: int, sizes: list[int], runs: int
     with LedgerStore.open(base, read_only=True) as store:
         for size in sizes:
             batch = from_raw(_first_transactions(raws, size))
-            full = _least_cpu(runs, lambda b=batch: ChainState.load(store.con).resolve(b))
-            partial = _least_cpu(runs, lambda b=batch: partialstate.load_for(store.con, b).resolve(b))
+            both = harness.alternate({"full": lambda b=batch: ChainState.load(store.con).resolve(b),
+                                      "partial": lambda b=batch: partialstate.load_for(store.con, b).resolve(b)},
+                                     runs)  # fmt: skip
+            full, partial = (harness.least(both[how])[0].cpu for how in ("full", "partial"))
             costs.append((len(batch.tx), full, partial, store.counts()["transactions"]))
     return costs
 
@@ -138,15 +132,6 @@ def _first_transactions(raws: list, size: int) -> list:
     return raws
 
 
-def _least_cpu(runs: int, action: object) -> float:
-    times = []
-    for _ in range(runs):
-        began = time.process_time()
-        action()  # type: ignore[operator]
-        times.append(time.process_time() - began)
-    return min(times)
-
-
 def section(n_tx: int, tip: int, rows: list[tuple[str, str, dict[str, float]]], load: dict[str, float],
             costs: list[tuple[int, float, float, int]]) -> str:  # fmt: skip
     ingests = [
@@ -156,8 +141,8 @@ def section(n_tx: int, tip: int, rows: list[tuple[str, str, dict[str, float]]], 
     resolves = [f"| {n:,} | {full:.2f} | {partial:.2f} | {stored / n:.1f} |" for n, full, partial, stored in costs]
     stored = costs[0][3]
     intro = textwrap.fill(
-        f"`benchmarks/incremental_ingest.py`, {dt.date.today().isoformat()}, on a machine with 2 cores shared with "
-        f"other work: the synthetic {n_tx:,}-transaction chain (tip at height {tip}) stored up to height {tip - 100}, "
+        f"{harness.machine('incremental_ingest.py')}. The synthetic {n_tx:,}-transaction chain (tip at height "
+        f"{tip}) stored up to height {tip - 100}, "
         "then the next blocks ingested in a fresh process (open the store, ingest, close; imports left out). "
         '"full state": the ingest first loads all the store\'s txids, scripts and outputs (`chainstate.py`; before '
         'this change every ingest did). "partial": each batch fetches only the stored transactions its inputs spend '
@@ -183,13 +168,12 @@ def section(n_tx: int, tip: int, rows: list[tuple[str, str, dict[str, float]]], 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"transactions": 300_000, "runs": 1})
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench",
                         help="where the synthetic chains are kept (the other 1M benchmarks' folder: made once)")
     parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
+    args = harness.parse(parser)
     made, _ = chain_for(args.transactions, args.cache)
     tip = BlockFilesSource(made.path, "bitcoin", "regtest").tip_height()
     base = base_store(made.path, args.cache, tip - 100)
@@ -198,18 +182,15 @@ def main() -> None:
         load = best(args.runs, made.path, base, tip, LOAD_ONLY, Path(work))
         for blocks in (3, 100):
             for how, crossover in (("full state", FULL), ("partial", PARTIAL)):
-                began = time.perf_counter()
-                result = best(args.runs, made.path, base, tip - 100 + blocks, crossover, Path(work))
+                took, result = harness.timed(lambda c=crossover, b=blocks: best(  # type: ignore[misc]
+                    args.runs, made.path, base, tip - 100 + b, c, Path(work)))
                 rows.append((str(blocks), how, result))
-                print(blocks, how, result, f"({time.perf_counter() - began:.0f} s)", flush=True)
+                print(blocks, how, result, f"({took.wall:.0f} s)", flush=True)
     # Batches of up to 200,000 transactions need more blocks above the store: another one, 500 blocks below the tip.
     lower = base_store(made.path, args.cache, tip - RESOLVE_BELOW_TIP)
     costs = resolve_costs(made.path, lower, tip - RESOLVE_BELOW_TIP, RESOLVE_SIZES, args.runs)
     print("load only", load, "resolve", costs)
-    text = section(args.transactions, tip, rows, load, costs)
-    print(text)
-    if not args.no_write:
-        replace_section("incremental", text)
+    harness.publish(args, "incremental", section(args.transactions, tip, rows, load, costs))
 
 
 if __name__ == "__main__":

@@ -13,28 +13,21 @@ the older code is measured too, on the sizes up to ``--before-max``.
 Issue 22 measured the older code at 10,000,000 rows: still running after 10
 minutes at 10.7 GB. Writes the "Label import" section of docs/benchmarks.md.
 
-Run: ``.venv/bin/python benchmarks/label_import.py [--sizes 1000000 10000000] [--before DIR] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.label_import [--sizes 1000000 10000000] [--before DIR] [--no-write] [--quick]``
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import hashlib
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from doc_sections import replace_section  # noqa: E402
-
-from cointrail.addresses.codecs import base58check_encode  # noqa: E402
+from benchmarks import harness
+from cointrail.addresses.codecs import base58check_encode
 
 CATEGORIES = ("exchange", "user", "market", "mixing_service", "child_sexual_abuse")
 CONFIDENCES = ("web_crawl", "authority_data", "unknown", "forensic_investigation")
@@ -65,13 +58,8 @@ def label_csv(rows: int, cache: Path) -> Path:
 
 def run_measured(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
     """Run a process in ``cwd``; its wall seconds, CPU seconds and peak resident memory (MB)."""
-    start = time.monotonic()
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: some rows rejected (none are, here)
-        raise SystemExit(f"{' '.join(args)} failed: {process.stderr.read().decode() if process.stderr else ''}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "mb": usage.ru_maxrss / 1024}
+    took = harness.run_process(args, cwd=cwd, env=env, ok=(0, 1))  # 1: some rows rejected (none are, here)
+    return {"wall": took.wall, "cpu": took.cpu, "mb": took.peak_mb or 0.0}
 
 
 def _import(csv: Path, work: Path, package_dir: Path | None) -> dict[str, float]:
@@ -108,8 +96,7 @@ def render(results: list[dict[str, object]]) -> str:
     lines = [
         "## Label import",
         "",
-        f"`benchmarks/label_import.py`, run {dt.date.today().isoformat()} on a machine with {os.cpu_count()} cores "
-        f"shared with other work (CPython {platform.python_version()}, {platform.machine()}). A label CSV of",
+        f"{harness.machine('label_import.py')}. A label CSV of",
         "distinct valid Bitcoin addresses is imported into a new, empty store by `cointrail labels import`, each run",
         "its own process: wall time, CPU seconds and peak resident memory (the kernel's accounting). The baseline, in",
         "the same run on the same file, is DuckDB's own `read_csv` into a table, with no checking at all.",
@@ -140,18 +127,14 @@ def render(results: list[dict[str, object]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"sizes": [10_000]})
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench")
     parser.add_argument("--before", type=Path, default=None, help="folder holding an older cointrail package")
     parser.add_argument("--before-max", type=int, default=1_000_000, help="largest size to run the older code on")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    args = parser.parse_args()
+    args = harness.parse(parser)
     results = [measure(n, args.cache, args.before, args.before_max) for n in sorted(args.sizes)]
-    section = render(results)
-    print(section)
-    if not args.no_write:
-        replace_section("labelimport", section)
+    harness.publish(args, "labelimport", render(results))
 
 
 if __name__ == "__main__":

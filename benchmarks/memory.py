@@ -2,7 +2,7 @@
 
 The project's target: a one-million-transaction ingest and clustering within
 2 GB, with cost linear in chain size. For each size, on the synthetic chain of
-``benchmarks/synthetic_chain.py`` (generated, or reused from ``--cache`` as
+:mod:`cointrail.simulation.block_files` (generated, or reused from ``--cache`` as
 ``raw_ingest.py`` does), three separate processes run one after the other, and
 the kernel's accounting of each (``wait4``) gives its peak resident memory and
 CPU time:
@@ -13,45 +13,32 @@ CPU time:
 
 Writes the "Memory and scaling" section of docs/benchmarks.md.
 
-Run: ``.venv/bin/python benchmarks/memory.py [--sizes 250000 1000000] [--cache DIR] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.memory [--sizes 250000 1000000] [--cache DIR] [--no-write] [--quick]``
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import os
-import platform
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmarks import harness
+from benchmarks.raw_ingest import chain_for
 
-from doc_sections import replace_section  # noqa: E402
-from raw_ingest import chain_for  # noqa: E402
-
-READ_ONLY = (
-    "import sys; sys.path.insert(0, {bench!r}); from raw_ingest import read_only; "
-    "from synthetic_chain import load_chain; read_only(load_chain({path!r}))"
-)
+READ_ONLY = ("from benchmarks.raw_ingest import read_only; from cointrail.simulation.block_files import load_chain; "
+             "read_only(load_chain({path!r}))")  # fmt: skip
 
 
 def run_measured(args: list[str]) -> tuple[float, float]:
-    """Run a process; return its peak resident memory (MB) and CPU seconds (user + system)."""
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args)} failed: {process.stderr.read().decode() if process.stderr else ''}")
-    return usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    """Run a process from the repository root; its peak resident memory (MB) and CPU seconds (user + system)."""
+    took = harness.run_process(args, cwd=harness.ROOT)
+    return took.peak_mb or 0.0, took.cpu
 
 
 def measure(n_transactions: int, cache: Path) -> dict[str, float]:
     made, _ = chain_for(n_transactions, cache)
-    bench = str(Path(__file__).resolve().parent)
     db = Path(tempfile.mkdtemp(prefix="cointrail-mem-")) / "ledger.duckdb"
-    read = run_measured([sys.executable, "-c", READ_ONLY.format(bench=bench, path=str(made.path))])
+    read = run_measured([sys.executable, "-c", READ_ONLY.format(path=str(made.path))])
     ingest = run_measured([sys.executable, "-m", "cointrail", "ingest", "--chain", made.chain, "--network",
                            made.network, "--blocks", str(made.path), "--db", str(db)])  # fmt: skip
     cluster = run_measured([sys.executable, "-m", "cointrail", "cluster", "build", "--db", str(db), "--full"])
@@ -64,9 +51,8 @@ def render(rows: list[dict[str, float]]) -> str:
     lines = [
         "## Memory and scaling",
         "",
-        f"`benchmarks/memory.py`, run {dt.date.today().isoformat()} on a machine with {os.cpu_count()} cores shared "
-        f"with other work (CPython {platform.python_version()}, {platform.machine()}). Each step is its own process;",
-        "peak resident memory and CPU seconds are the kernel's accounting of that process. Target: a",
+        f"{harness.machine('memory.py')}. Each step is its own process; peak resident memory and CPU seconds",
+        "are the kernel's accounting of that process. Target: a",
         "one-million-transaction ingest and clustering within 2 GB (2,048 MB), cost linear in chain size.",
         "",
         "| transactions | baseline: read the files | `ingest --blocks` | `cluster build --full` |",
@@ -88,15 +74,11 @@ def render(rows: list[dict[str, float]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"sizes": [10_000, 20_000]})
     parser.add_argument("--sizes", type=int, nargs="+", default=[250_000, 1_000_000])
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    args = parser.parse_args()
-    section = render([measure(n, args.cache) for n in sorted(args.sizes)])
-    print(section)
-    if not args.no_write:
-        replace_section("memory", section)
+    args = harness.parse(parser)
+    harness.publish(args, "memory", render([measure(n, args.cache) for n in sorted(args.sizes)]))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ replays the default heuristics' links in chain order with a plain union-find and
 size of the smaller side and whether the two sides held addresses of different owners. Run with CoinJoin
 detection on and off. The threshold of ``cointrail.clustering.guard.HOLD_AT`` is chosen from these figures.
 
-Run: ``.venv/bin/python benchmarks/merge_sides.py [CACHE]`` (default: the accuracy benchmark's cache folder)
+Run: ``.venv/bin/python -m benchmarks.merge_sides [CACHE]`` (default: the accuracy benchmark's cache folder)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Accuracy of ``payers`` on ground-truth scenarios: the site's customers, and the exchange that funded each.
 
-Run: ``.venv/bin/python benchmarks/payers_accuracy.py [--seeds 1 2 3] [--rounds 24]``
+Run: ``.venv/bin/python -m benchmarks.payers_accuracy [--seeds 1 2 3] [--rounds 24] [--no-write] [--quick]``
 
 For each seed a fresh litecoind -regtest economy is generated
 (benchmarks/scenarios), clustered with the default heuristics, and the
@@ -12,26 +12,21 @@ the ``payers`` markers.
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import hashlib
 import json
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE / "scenarios"), str(HERE), str(HERE.parent / "tests")]
-
-from doc_sections import ACCURACY_DOC, replace_section  # noqa: E402
-
-from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters  # noqa: E402
-from cointrail.labels.model import Label, confidence_named  # noqa: E402
-from cointrail.labels.store import write_labels  # noqa: E402
-from cointrail.ledger.store import LedgerStore  # noqa: E402
-from cointrail.tracing import payers  # noqa: E402
+from benchmarks import harness
+from benchmarks.scenarios.generate import make_scenario
+from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
+from cointrail.labels.model import Label, confidence_named
+from cointrail.labels.store import write_labels
+from cointrail.ledger.store import LedgerStore
+from cointrail.tracing import payers
 
 
 def label_exchanges(store: LedgerStore, truth: dict[str, Any]) -> int:
@@ -129,8 +124,6 @@ def _customers_of(payer: dict[str, Any], truth: dict[str, Any]) -> list[str | No
 
 
 def run_seed(seed: int, rounds: int, work: Path) -> dict[str, Any]:
-    from generate import make_scenario
-
     truth = make_scenario(work / f"seed{seed}", seed, rounds)
     db = work / f"seed{seed}" / "ledger.duckdb"
     prepare(db, truth)
@@ -165,15 +158,15 @@ def _table(rows: list[dict[str, Any]], rounds: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"seeds": [1], "rounds": 6})
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--rounds", type=int, default=24)
-    args = parser.parse_args()
+    args = harness.parse(parser)
     with tempfile.TemporaryDirectory() as tmp:
         rows = [run_seed(seed, args.rounds, Path(tmp)) for seed in args.seeds]
     for row in rows:
         print(json.dumps(row))
-    replace_section("payers", _table(rows, args.rounds), ACCURACY_DOC)
+    harness.publish(args, "payers", _table(rows, args.rounds), harness.ACCURACY_DOC)
 
 
 if __name__ == "__main__":

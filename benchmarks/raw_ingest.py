@@ -1,9 +1,9 @@
 """Benchmark: raw block files → parsed columns → the store, against merely reading the files.
 
 Generates (or reuses) a synthetic Bitcoin-Core-style blocks directory of at
-least a million transactions (``benchmarks/synthetic_chain.py``: P2PKH, P2WPKH,
+least a million transactions (:mod:`cointrail.simulation.block_files`: P2PKH, P2WPKH,
 P2SH-P2WPKH and P2TR spends, stale and out-of-order blocks, XOR-obfuscated as
-Bitcoin Core 28+ writes them), then measures in the same run, single process:
+Bitcoin Core 28+ writes them), then measures in the same run, single process, (a) and (b) alternated:
 
 (a) baseline — read every ``blk*.dat`` file, un-XOR it and split it into block records;
 (b) cointrail's parser — index the headers, order the best chain, read each block and
@@ -18,35 +18,25 @@ for a figure on real transactions, and times Numba's first compilation (in a
 subprocess with an empty cache). Writes the "Raw block parsing" section of
 docs/benchmarks.md.
 
-Run: ``.venv/bin/python benchmarks/raw_ingest.py [--transactions 1000000] [--cache DIR] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.raw_ingest [--transactions 1000000] [--cache DIR] [--no-write] [--quick]``
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import os
-import platform
 import shutil
-import subprocess
-import sys
 import tempfile
 import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from doc_sections import replace_section  # noqa: E402
-from synthetic_chain import GENERATOR_VERSION, SyntheticChain, generate_chain, load_chain  # noqa: E402
-
-from cointrail.ledger import schema  # noqa: E402
-from cointrail.ledger.batch import RawBlock, from_raw  # noqa: E402
-from cointrail.ledger.blkfiles import index_chain, raw_records, read_chain, read_raw_chain  # noqa: E402
-from cointrail.ledger.ingest import BlockFilesSource, ingest  # noqa: E402
-from cointrail.ledger.rawblock import parse_block  # noqa: E402
-from cointrail.ledger.store import LedgerStore  # noqa: E402
+from benchmarks import harness
+from cointrail.ledger import schema
+from cointrail.ledger.batch import RawBlock, from_raw
+from cointrail.ledger.blkfiles import index_chain, raw_records, read_chain, read_raw_chain
+from cointrail.ledger.ingest import BlockFilesSource, ingest
+from cointrail.ledger.rawblock import parse_block
+from cointrail.ledger.store import LedgerStore
+from cointrail.simulation.block_files import GENERATOR_VERSION, SyntheticChain, generate_chain, load_chain
 
 REAL_BLOCK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bitcoin-core" / "block413567.raw"
 XOR_KEY = bytes.fromhex("3c5e7a91d2f40b68")
@@ -57,24 +47,8 @@ def chain_for(n_transactions: int, cache: Path) -> tuple[SyntheticChain, float |
     path = cache / f"chain-{n_transactions}-seed0-v{GENERATOR_VERSION}"
     if (path / "synthetic.json").exists():
         return load_chain(path), None
-    began = time.perf_counter()
-    made = generate_chain(path, n_transactions, seed=0, n_wallets=20_000, xor_key=XOR_KEY)
-    return made, time.perf_counter() - began
-
-
-def best_of(runs: int, action: Callable[[], int]) -> tuple[float, int]:
-    """The least CPU time of ``runs`` runs, and the count the last run returned.
-
-    CPU seconds of this process, not wall time: the benchmark machine's cores are
-    shared, and CPU time is what "per core" means; wall time under contention
-    would measure the neighbours.
-    """
-    times, count = [], 0
-    for _ in range(runs):
-        began = time.process_time()
-        count = action()
-        times.append(time.process_time() - began)
-    return min(times), count
+    took, made = harness.timed(lambda: generate_chain(path, n_transactions, seed=0, n_wallets=20_000, xor_key=XOR_KEY))
+    return made, took.wall
 
 
 def read_only(made: SyntheticChain) -> int:
@@ -117,13 +91,15 @@ def ingest_store(made: SyntheticChain, workdir: Path) -> tuple[float, float, int
     """(CPU s, wall s, transactions, store bytes) of ``cointrail ingest --blocks`` into a new store."""
     db = workdir / "bench.duckdb"
     db.unlink(missing_ok=True)
-    cpu, wall = time.process_time(), time.perf_counter()
-    with LedgerStore.open(db, made.chain, made.network) as store:
-        report = ingest(store, BlockFilesSource(made.path, made.chain, made.network))
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+
+    def run() -> int:
+        with LedgerStore.open(db, made.chain, made.network) as store:
+            return ingest(store, BlockFilesSource(made.path, made.chain, made.network)).transactions
+
+    took, transactions = harness.timed(run)
     size = db.stat().st_size
     db.unlink()
-    return cpu, wall, report.transactions, size
+    return took.cpu, took.wall, transactions, size
 
 
 _STATEMENTS = {
@@ -140,13 +116,11 @@ class _Timed:
         self.con, self.spent = con, spent
 
     def execute(self, sql: str, *args: object) -> object:
-        began = time.process_time()
-        try:
-            return self.con.execute(sql, *args)  # type: ignore[attr-defined]
-        finally:
-            words = " ".join(sql.split()[:3]).lower()
-            key = _STATEMENTS.get(words, f"DuckDB: {words}")
-            self.spent[key] = self.spent.get(key, 0.0) + time.process_time() - began
+        took, result = harness.timed(lambda: self.con.execute(sql, *args))  # type: ignore[attr-defined]
+        words = " ".join(sql.split()[:3]).lower()
+        key = _STATEMENTS.get(words, f"DuckDB: {words}")
+        self.spent[key] = self.spent.get(key, 0.0) + took.cpu
+        return result
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.con, name)
@@ -163,11 +137,9 @@ def breakdown(made: SyntheticChain, workdir: Path) -> dict[str, float]:
         inner = getattr(owner, name)
 
         def wrapper(*args: object, **kwargs: object) -> object:
-            began = time.process_time()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                spent[key] = spent.get(key, 0.0) + time.process_time() - began
+            took, result = harness.timed(lambda: inner(*args, **kwargs))
+            spent[key] = spent.get(key, 0.0) + took.cpu
+            return result
 
         setattr(owner, name, wrapper)
 
@@ -177,31 +149,32 @@ def breakdown(made: SyntheticChain, workdir: Path) -> dict[str, float]:
     # A bulk load adds address_stats once at its end (catch_up); add_heights is what batches outside one pay.
     timed(address_stats, "catch_up", "address_stats, once at the end (address_stats.catch_up)")
     db = workdir / "breakdown.duckdb"
-    began = time.process_time()
-    with LedgerStore.open(db, made.chain, made.network) as store:
-        store.con = _Timed(store.con, spent)  # type: ignore[assignment]
-        source = BlockFilesSource(made.path, made.chain, made.network)
-        with store.bulk_load():
-            batches = ingest_module._batches(source.raw_blocks(0, source.tip_height()), 500,
-                                             ingest_module.BULK_BATCH_TRANSACTIONS)
-            for batch in batches:
-                store.append_batch(ingest_module._read(batch))
-    spent["total"] = time.process_time() - began
+
+    def run() -> None:
+        with LedgerStore.open(db, made.chain, made.network) as store:
+            store.con = _Timed(store.con, spent)  # type: ignore[assignment]
+            source = BlockFilesSource(made.path, made.chain, made.network)
+            with store.bulk_load():
+                batches = ingest_module._batches(source.raw_blocks(0, source.tip_height()), 500,
+                                                 ingest_module.BULK_BATCH_TRANSACTIONS)  # fmt: skip
+                for batch in batches:
+                    store.append_batch(ingest_module._read(batch))
+
+    spent["total"] = harness.timed(run)[0].cpu
     db.unlink()
     return spent
 
 
 _FIRST_RUN = """
-import sys, time
-sys.path.insert(0, {bench!r})
-from synthetic_chain import generate_chain
+from benchmarks.harness import timed
 from cointrail.ledger.ingest import BlockFilesSource, ingest
 from cointrail.ledger.store import LedgerStore
+from cointrail.simulation.block_files import generate_chain
 made = generate_chain({work!r} + "/chain", 600, seed=1, txs_per_block=50, n_wallets=50)
-began = time.process_time()
-with LedgerStore.open({work!r} + "/s.duckdb", "bitcoin", "regtest") as store:
-    ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"))
-print(time.process_time() - began)
+def run():
+    with LedgerStore.open({work!r} + "/s.duckdb", "bitcoin", "regtest") as store:
+        ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"))
+print(timed(run)[0].cpu)
 """
 
 
@@ -209,13 +182,12 @@ def first_run_seconds() -> tuple[float, float]:
     """CPU seconds of a tiny ingest in a fresh process: with an empty Numba cache, and with the cache it left."""
     with tempfile.TemporaryDirectory() as work:
         env = {**os.environ, "NUMBA_CACHE_DIR": str(Path(work) / "numba")}
-        code = _FIRST_RUN.format(bench=str(Path(__file__).resolve().parent), work=work)
+        code = _FIRST_RUN.format(work=work)
         times = []
         for _ in range(2):
             for leftover in Path(work).glob("s.duckdb*"):
                 leftover.unlink()
-            out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-            times.append(float(out.stdout.split()[-1]))
+            times.append(float(harness.python_child(code, env=env).split()[-1]))
             shutil.rmtree(Path(work) / "chain")
     return times[0], times[1]
 
@@ -226,18 +198,21 @@ def real_block_rate() -> tuple[float, float] | None:
     if not REAL_BLOCK.exists():
         return None
     raw = [RawBlock(413567, REAL_BLOCK.read_bytes(), "bench", "bench")]
-    columns, count = best_of(5, lambda: sum(len(from_raw(raw).tx) for _ in range(10)))
-    objects, _ = best_of(5, lambda: sum(len(parse_block(raw[0].data).transactions) for _ in range(10)))
-    return count / columns, count / objects
+    runs = harness.alternate({"columns": lambda: sum(len(from_raw(raw).tx) for _ in range(10)),
+                              "objects": lambda: sum(len(parse_block(raw[0].data).transactions) for _ in range(10))},
+                             5)  # fmt: skip
+    (columns, count), (objects, _) = harness.least(runs["columns"]), harness.least(runs["objects"])
+    return count / columns.cpu, count / objects.cpu
 
 
 def measure(n_transactions: int, cache: Path) -> dict[str, object]:
     made, generation = chain_for(n_transactions, cache)
     read_only(made)  # warm the page cache for both measurements alike
     parse_columns(made, 5_000)  # and Numba's compiled code
-    read_seconds, n_bytes = best_of(3, lambda: read_only(made))
-    columns_seconds, n_txs = best_of(3, lambda: parse_columns(made))
-    objects_seconds, n_objects = best_of(1, lambda: parse_objects(made))
+    runs = harness.alternate({"read": lambda: read_only(made), "columns": lambda: parse_columns(made)}, 3)
+    (read, n_bytes), (columns, n_txs) = harness.least(runs["read"]), harness.least(runs["columns"])
+    objects, n_objects = harness.timed(lambda: parse_objects(made))
+    read_seconds, columns_seconds, objects_seconds = read.cpu, columns.cpu, objects.cpu
     if n_txs != made.n_transactions or n_objects != made.n_transactions:
         raise SystemExit(f"parsed {n_txs} transactions, the generator wrote {made.n_transactions}")
     with tempfile.TemporaryDirectory(dir=cache) as work:
@@ -255,12 +230,11 @@ def measure(n_transactions: int, cache: Path) -> dict[str, object]:
         "ingest_cpu": ingest_cpu, "ingest_wall": ingest_wall, "db_bytes": db_bytes,
         "read_rate": n_txs / read_seconds, "columns_rate": n_txs / columns_seconds,
         "objects_rate": n_txs / objects_seconds, "ingest_rate": n_txs / ingest_cpu, "real_rate": real_block_rate(),
-        "jit_cold": cold, "jit_warm": warm, "load": os.getloadavg()[1],
+        "jit_cold": cold, "jit_warm": warm, "load": harness.load_average(),
     }  # fmt: skip
 
 
 def render(r: dict[str, object]) -> str:
-    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     rows = [
         ("(a) baseline: read the files, un-XOR, split into block records", r["read_seconds"], r["read_rate"]),
         ("(b) cointrail's parser: index headers, order the best chain, read every block into columns "
@@ -280,13 +254,12 @@ def render(r: dict[str, object]) -> str:
     verdict = "reached" if target >= 1 else "not reached"
     return f"""## Raw block parsing
 
-`benchmarks/raw_ingest.py`, run {today} on a machine with {os.cpu_count()} cores shared with other work
-({platform.python_implementation()} {platform.python_version()}, {platform.machine()}), one process, so the rates are
-per core. A synthetic chain (`benchmarks/synthetic_chain.py`) of {r["transactions"]:,} transactions in
-{r["blocks"]:,} blocks, {r["megabytes"]:.0f} MB in {r["files"]} XOR-obfuscated blk files, with {r["stale"]} stale
-blocks and blocks stored out of order{generated}. Best of 3 runs of (a) and (b), in the same run on the same warm
-files, timed in CPU seconds of the process (user + system, DuckDB's threads included) because the cores are shared
-(load average {r["load"]:.1f} meanwhile).
+{harness.machine("raw_ingest.py")}; one process, so the rates are per core. A synthetic chain
+(`cointrail/simulation/block_files.py`) of {r["transactions"]:,} transactions in {r["blocks"]:,} blocks,
+{r["megabytes"]:.0f} MB in {r["files"]} XOR-obfuscated blk files, with {r["stale"]} stale blocks and blocks stored
+out of order{generated}. Best of 3 runs of (a) and (b), alternated in the same run on the same warm files, timed in
+CPU seconds of the process (user + system, DuckDB's threads included) because the cores are shared (load average
+{r["load"]:.1f} meanwhile).
 
 | what | CPU time | transactions per CPU second |
 |---|---|---|
@@ -350,16 +323,12 @@ once at the end, `address_stats` added up in memory batch by batch and inserted 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"transactions": 20_000})
     parser.add_argument("--transactions", type=int, default=1_000_000, help="size of the synthetic chain")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench",
                         help="where the synthetic chain is kept between runs")  # fmt: skip
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    args = parser.parse_args()
-    section = render(measure(args.transactions, args.cache))
-    print(section)
-    if not args.no_write:
-        replace_section("rawparse", section)
+    args = harness.parse(parser)
+    harness.publish(args, "rawparse", render(measure(args.transactions, args.cache)))
 
 
 if __name__ == "__main__":

@@ -12,36 +12,28 @@ round into a deposit address at the exchange. Measures, in the same run:
 (c) rendering the HTML (Jinja2, with the flow graph);
 (d) printing the PDF (WeasyPrint).
 
-Wall-clock seconds, best of 3. Writes its section of docs/benchmarks.md.
+Wall-clock seconds, best of 3, (a) and (b) alternated. Writes its section of docs/benchmarks.md.
+
+Run: ``.venv/bin/python -m benchmarks.report_speed [--sizes 20x3 100x4] [--runs 3] [--no-write] [--quick]``
 """
 
 from __future__ import annotations
 
-import argparse
-import platform
-import sys
 import tempfile
-import time
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "clustering"))
-
-from clusterchain import ChainBuilder  # noqa: E402 - needs the path above
-from doc_sections import replace_section  # noqa: E402
-
-from cointrail.capture import capture_url, served_directory  # noqa: E402
-from cointrail.cases import Case, create_case  # noqa: E402
-from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters  # noqa: E402
-from cointrail.labels.model import Label, confidence_named  # noqa: E402
-from cointrail.labels.store import write_labels  # noqa: E402
-from cointrail.ledger.store import LedgerStore  # noqa: E402
-from cointrail.report import collect_facts  # noqa: E402
-from cointrail.report.render import render_html, render_pdf  # noqa: E402
-from cointrail.tracing import payers, trace  # noqa: E402
+from benchmarks import harness
+from cointrail.capture import capture_url, served_directory
+from cointrail.cases import Case, create_case
+from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
+from cointrail.labels.model import Label, confidence_named
+from cointrail.labels.store import write_labels
+from cointrail.ledger.store import LedgerStore
+from cointrail.report import collect_facts
+from cointrail.report.render import render_html, render_pdf
+from cointrail.simulation.named_chain import ChainBuilder
+from cointrail.tracing import payers, trace
 
 COIN = 100_000_000
 BATCH = 20  # customers paid out by one exchange withdrawal
@@ -94,13 +86,9 @@ def capture(root: Path, site: list[str]) -> Case:
     return case
 
 
-def best(work: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - started)
-    return min(times), result
+def best(runs: list[tuple[harness.Timing, Any]]) -> tuple[float, Any]:
+    """The least wall time of the runs, and what the last one returned."""
+    return harness.least(runs, "wall")[0].wall, runs[-1][1]
 
 
 def measure(customers: int, rounds: int, runs: int) -> dict[str, Any]:
@@ -114,10 +102,10 @@ def measure(customers: int, rounds: int, runs: int) -> dict[str, Any]:
             return {"payers": found, "flows": [trace(store, s, direction="forward", hops=6).to_dict() for s in starts]}
 
         tracing()  # warm DuckDB's caches once, so (a) and (b) start alike
-        t_trace, found = best(tracing, runs)
-        t_facts, facts = best(lambda: collect_facts(case, store, site), runs)
-    t_html, html = best(lambda: render_html(facts, "0" * 64), runs)
-    t_pdf, pdf = best(lambda: render_pdf(html), runs)
+        both = harness.alternate({"trace": tracing, "facts": lambda: collect_facts(case, store, site)}, runs)
+        (t_trace, found), (t_facts, facts) = best(both["trace"]), best(both["facts"])
+    t_html, html = best([harness.timed(lambda: render_html(facts, "0" * 64)) for _ in range(runs)])
+    t_pdf, pdf = best([harness.timed(lambda: render_pdf(html)) for _ in range(runs)])
     return {"customers": customers, "rounds": rounds, "payments": len(found["payers"]["payments"]),
             "payers": len(found["payers"]["payers"]), "site": len(site), "trace": t_trace, "facts": t_facts,
             "html": t_html, "pdf": t_pdf, "html_bytes": len(html), "pdf_bytes": len(pdf), "runs": runs}  # fmt: skip
@@ -130,10 +118,10 @@ def render(results: list[dict[str, Any]]) -> str:
         f"({r['pdf_bytes'] / 1e6:.1f} MB) | {r['facts'] + r['html'] + r['pdf']:.2f} s |\n" for r in results)
     return f"""## Report
 
-`benchmarks/report_speed.py`, run {date.today().isoformat()} on a machine with 2 cores shared with other work
-(CPython {platform.python_version()}, {platform.machine()}). Each case: a captured payment page with one fresh
+{harness.machine("report_speed.py")}. Each case: a captured payment page with one fresh
 address per payment; customers funded by exchange withdrawals pay the site, which sweeps every round into the
-exchange; clustered and labelled. Wall-clock seconds, best of {results[0]['runs']}, all in the same run. (a) is
+exchange; clustered and labelled. Wall-clock seconds, best of {results[0]['runs']}, all in the same run, (a) and
+(b) alternated. (a) is
 the tracing the report rests on (`payers` and a forward `trace` of the site); (b) is that plus the custody log
 re-checked, every evidence file re-hashed, the store's sources and the methods appendix.
 
@@ -146,16 +134,12 @@ HTML alone is quick, and `cointrail report --no-pdf` skips the PDF.
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"sizes": ["5x2"], "runs": 1})
     parser.add_argument("--sizes", nargs="+", default=["20x3", "100x4"], help="CUSTOMERSxROUNDS cases")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    args = parser.parse_args()
+    args = harness.parse(parser)
     results = [measure(*map(int, size.split("x")), args.runs) for size in args.sizes]
-    section = render(results)
-    print(section)
-    if not args.no_write:
-        replace_section("report", section)
+    harness.publish(args, "report", render(results))
 
 
 if __name__ == "__main__":

@@ -20,36 +20,27 @@ cointrail is not the bottleneck). CPU seconds of this process and of the node
 are measured for each side, to say what limits the ratio. Writes the "RPC ingest"
 section of docs/benchmarks.md.
 
-Run: ``.venv/bin/python benchmarks/rpc_ingest.py [--runs 3] [--blocks 400] [--txs-per-block 230] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.rpc_ingest [--runs 3] [--blocks 400] [--txs-per-block 230] [--no-write]
+[--quick]``
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import os
-import platform
 import shutil
-import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+import pyarrow as pa
 
-import pyarrow as pa  # noqa: E402
-from doc_sections import replace_section  # noqa: E402
-from node import RegtestNode, build_economy  # noqa: E402
-
-from cointrail.ledger import scriptcolumns  # noqa: E402
-from cointrail.ledger.batch import RawBlock, from_raw  # noqa: E402
-from cointrail.ledger.ingest import BULK_BATCH_TRANSACTIONS, RpcBlockFetcher, RpcSource, ingest  # noqa: E402
-from cointrail.ledger.rpc import connect  # noqa: E402
-from cointrail.ledger.store import LedgerStore  # noqa: E402
-from cointrail.simulation.bulk_chain import GENERATOR_VERSION, build_bulk_chain  # noqa: E402
+from benchmarks import harness
+from cointrail.ledger import scriptcolumns
+from cointrail.ledger.batch import RawBlock, from_raw
+from cointrail.ledger.ingest import BULK_BATCH_TRANSACTIONS, RpcBlockFetcher, RpcSource, ingest
+from cointrail.ledger.rpc import connect
+from cointrail.ledger.store import LedgerStore
+from cointrail.simulation import RegtestNode, build_economy
+from cointrail.simulation.bulk_chain import GENERATOR_VERSION, build_bulk_chain
 
 TMP = Path(tempfile.gettempdir())
 SMALL_BATCH = 15_000  # transactions per batch of the overlapped variant: the bulk chain in about five
@@ -63,9 +54,7 @@ def economy_node(datadir: Path, rounds: int, payments: int) -> tuple[RegtestNode
             if wallet["name"] not in node.rpc("listwallets"):
                 node.rpc("loadwallet", wallet["name"])
         return node, None
-    began = time.perf_counter()
-    build_economy(node, rounds=rounds, payments=payments)
-    return node, time.perf_counter() - began
+    return node, harness.timed(lambda: build_economy(node, rounds=rounds, payments=payments))[0].wall
 
 
 def bulk_node(blocks: int, txs_per_block: int, seed: int) -> tuple[RegtestNode, float | None]:
@@ -78,24 +67,8 @@ def bulk_node(blocks: int, txs_per_block: int, seed: int) -> tuple[RegtestNode, 
         node.stop()
         shutil.rmtree(datadir)
         node = RegtestNode(datadir).start()
-    began = time.perf_counter()
-    build_bulk_chain(node, blocks, txs_per_block, seed)
-    node.flush()
-    return node, time.perf_counter() - began
-
-
-def node_cpu(node: RegtestNode) -> float:
-    """CPU seconds the node's process has used so far (user + system, from /proc)."""
-    assert node.process is not None
-    fields = Path(f"/proc/{node.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def timed(node: RegtestNode, work: Callable[[], Any]) -> tuple[float, float, float, Any]:
-    """(wall s, this process's CPU s, the node's CPU s, result) of ``work()``."""
-    wall, cpu, theirs = time.perf_counter(), time.process_time(), node_cpu(node)
-    result = work()
-    return time.perf_counter() - wall, time.process_time() - cpu, node_cpu(node) - theirs, result
+    took, _ = harness.timed(lambda: (build_bulk_chain(node, blocks, txs_per_block, seed), node.flush()))
+    return node, took.wall
 
 
 def fetch_only(node: RegtestNode, concurrency: int) -> int:
@@ -125,49 +98,49 @@ def parts_alone(node: RegtestNode, concurrency: int, workdir: Path) -> dict[str,
     with connect(node.url, node.cookie, connections=concurrency) as rpc:
         raws = [RawBlock(h, raw, "bench", "bench") for h, _, raw in RpcBlockFetcher(rpc, concurrency).fetch(
             0, node.height())]  # fmt: skip
-    began = time.process_time()
-    batch = from_raw(raws)
-    parse = time.process_time() - began
+    parse, batch = harness.timed(lambda: from_raw(raws))
     data = batch.data.tobytes()
     scripts = pa.array(sorted({data[o : o + n] for _, o, n in batch.outputs.tolist()}), pa.binary())
-    began = time.process_time()
-    scriptcolumns.describe(scripts, "litecoin", "regtest")
-    address = time.process_time() - began
+    address, _ = harness.timed(lambda: scriptcolumns.describe(scripts, "litecoin", "regtest"))
     db = workdir / "alone.duckdb"
-    began, cpu = time.perf_counter(), time.process_time()
+    laps = harness.Laps()
     with LedgerStore.open(db, "litecoin", "regtest") as store:
-        opened = time.perf_counter()
+        laps.lap("open_wall")
         with store.bulk_load():  # as the ingest writes a first load: without indexes, built at the end
             store.append_batch(batch)
-            written = time.perf_counter()
-        indexed = time.perf_counter()
-    closed = time.perf_counter()
+            laps.lap("write_wall")
+        laps.lap("index_wall")
+    laps.lap("close_wall")
+    store_cpu = laps.cpu
     db.unlink()
-    return {"parse_cpu": parse, "address_cpu": address, "scripts": len(scripts), "open_wall": opened - began,
-            "write_wall": written - opened, "index_wall": indexed - written, "close_wall": closed - indexed,
-            "store_cpu": time.process_time() - cpu}  # fmt: skip
+    return {"parse_cpu": parse.cpu, "address_cpu": address.cpu, "scripts": len(scripts), **laps.walls,
+            "store_cpu": store_cpu}  # fmt: skip
 
 
 def measure(node: RegtestNode, concurrency: int, runs: int) -> dict[str, float]:
     """Best of ``runs`` alternating runs of the baseline and the ingest, with their CPU and the steps alone."""
-    fetches, ingests, overlapped = [], [], []
+    assert node.process is not None
     loads = []
     with tempfile.TemporaryDirectory() as workdir:
-        for run in range(runs):  # alternate, so both see the same machine
-            fetches.append(timed(node, lambda: fetch_only(node, concurrency)))
-            ingests.append(timed(node, lambda db=Path(workdir) / f"b{run}.duckdb": full_ingest(node, concurrency, db)))
-            overlapped.append(timed(node, lambda db=Path(workdir) / f"o{run}.duckdb": full_ingest(
-                node, concurrency, db, SMALL_BATCH)))  # fmt: skip
-            loads.append(os.getloadavg()[0])
-        parts = min((parts_alone(node, concurrency, Path(workdir)) for _ in range(runs)),
+        work = Path(workdir)
+
+        def fetch() -> int:
+            loads.append(harness.load_average(1))
+            return fetch_only(node, concurrency)
+
+        steps = {"fetch": fetch, "ingest": lambda: full_ingest(node, concurrency, work / "b.duckdb"),
+                 "overlapped": lambda: full_ingest(node, concurrency, work / "o.duckdb", SMALL_BATCH)}  # fmt: skip
+        # Alternated, so that both see the same machine; the node's CPU is counted apart.
+        runs_of = harness.alternate(steps, runs, watch=[node.process.pid])
+        parts = min((parts_alone(node, concurrency, work) for _ in range(runs)),
                     key=lambda p: p["open_wall"] + p["write_wall"] + p["index_wall"] + p["close_wall"])  # fmt: skip
-    fetch, full, small_batches = min(fetches), min(ingests), min(overlapped)
-    (txs, db_size), raw_bytes = full[3], fetch[3]
-    return {"blocks": node.height() + 1, "transactions": txs, "raw_mb": raw_bytes / 1e6, "fetch": fetch[0],
-            "fetch_cpu": fetch[1], "fetch_node_cpu": fetch[2], "ingest": full[0], "ingest_cpu": full[1],
-            "ingest_node_cpu": full[2], "ratio": fetch[0] / full[0], "db_bytes": db_size, "runs": runs,
-            "concurrency": concurrency, "load": max(loads), "small_batches": small_batches[0],
-            "small_batches_cpu": small_batches[1], **parts}  # fmt: skip
+    (fetched, raw_bytes), (full, (txs, db_size)), (small_batches, _) = (
+        harness.least(runs_of[name], "wall") for name in ("fetch", "ingest", "overlapped"))
+    return {"blocks": node.height() + 1, "transactions": txs, "raw_mb": raw_bytes / 1e6, "fetch": fetched.wall,
+            "fetch_cpu": fetched.cpu, "fetch_node_cpu": fetched.watched_cpu, "ingest": full.wall,
+            "ingest_cpu": full.cpu, "ingest_node_cpu": full.watched_cpu, "ratio": fetched.wall / full.wall,
+            "db_bytes": db_size, "runs": runs, "concurrency": concurrency, "load": max(loads),
+            "small_batches": small_batches.wall, "small_batches_cpu": small_batches.cpu, **parts}  # fmt: skip
 
 
 def _row(name: str, r: dict[str, float]) -> str:
@@ -186,7 +159,6 @@ def _cpu_row(name: str, r: dict[str, float]) -> str:
 
 def render(small: dict[str, float] | None, big: dict[str, float], built: dict[str, float | None]) -> str:
     """The "RPC ingest" section of docs/benchmarks.md."""
-    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     chains = [("bulk chain", big)] + ([("wallet economy", small)] if small else [])
     table = "".join(_row(name, r) for name, r in chains)
     cpu_table = "".join(_cpu_row(name, r) for name, r in chains)
@@ -205,8 +177,7 @@ def render(small: dict[str, float] | None, big: dict[str, float], built: dict[st
                    else "less than nothing")  # fmt: skip
     return f"""## RPC ingest
 
-`benchmarks/rpc_ingest.py`, run {today} on a machine with {os.cpu_count()} cores, {platform.python_implementation()}
-{platform.python_version()}. The node (a real `litecoind -regtest`, Litecoin Core 0.21, on loopback) shares those
+{harness.machine("rpc_ingest.py")}. The node (a real `litecoind -regtest`, Litecoin Core 0.21, on loopback) shares those
 cores with the client and with other work: the load average reached {max(r["load"] for _, r in chains):.1f} during
 the runs, so these are upper bounds. Both sides use {b["concurrency"]:.0f} worker threads; best of {b["runs"]:.0f}
 alternating runs of each, wall-clock time, a new store each time ({made}).
@@ -261,7 +232,8 @@ write, close) are as large as the whole fetch.
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, quick={"blocks": 130, "txs_per_block": 20, "rounds": 10, "runs": 1,
+                                               "datadir": TMP / "cointrail-rpc-bench-quick"})
     parser.add_argument("--blocks", type=int, default=400, help="bulk chain height (below 432: MWEB)")
     parser.add_argument("--txs-per-block", type=int, default=230, help="bulk chain: mean transactions per block")
     parser.add_argument("--seed", type=int, default=1)
@@ -272,8 +244,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--datadir", type=Path, default=TMP / "cointrail-rpc-bench",
                         help="the economy node's data directory, kept between runs")  # fmt: skip
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    args = parser.parse_args()
+    args = harness.parse(parser)
     built: dict[str, float | None] = {}
     node, built["bulk chain"] = bulk_node(args.blocks, args.txs_per_block, args.seed)
     try:
@@ -287,10 +258,7 @@ def main() -> None:
             small = measure(node, args.concurrency, args.runs)
         finally:
             node.stop()
-    section = render(small, big, built)
-    print(section)
-    if not args.no_write:
-        replace_section("rpcingest", section)
+    harness.publish(args, "rpcingest", render(small, big, built))
 
 
 if __name__ == "__main__":

@@ -13,8 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from generate import ingest, make_scenario
-
+from benchmarks.scenarios.generate import ingest, make_scenario
 from cointrail.ledger.schema import layout_fingerprint
 from cointrail.simulation import RegtestNode
 from cointrail.simulation.families import FAMILIES

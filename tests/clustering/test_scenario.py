@@ -4,20 +4,15 @@ and never merged, incremental clustering equal to a full run, and explanations t
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from node import litecoind_available
 
+from benchmarks.scenarios.generate import make_scenario
+from benchmarks.scenarios.score import score
 from cointrail.clustering import build_clusters, parse_heuristics, show_cluster
 from cointrail.ledger.store import LedgerStore
-
-SCENARIOS = Path(__file__).resolve().parents[2] / "benchmarks" / "scenarios"
-sys.path.insert(0, str(SCENARIOS))
-
-from generate import make_scenario  # noqa: E402
-from node import litecoind_available  # noqa: E402
-from score import score  # noqa: E402
 
 HEURISTICS = parse_heuristics("multi-input,change-address-type,change-round-amount")
 

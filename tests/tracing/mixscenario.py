@@ -12,20 +12,15 @@ other people: naming exA as c4's funder is exactly the wrong answer the proof mu
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path[:0] = [str(BENCHMARKS), str(BENCHMARKS / "scenarios")]
-
-from generate import ingest  # noqa: E402
-from payers_accuracy import prepare  # noqa: E402
-
-from cointrail.ledger.store import LedgerStore  # noqa: E402
-from cointrail.simulation import collab, scenario_node  # noqa: E402
+from benchmarks.payers_accuracy import prepare
+from benchmarks.scenarios.generate import ingest
+from cointrail.ledger.store import LedgerStore
+from cointrail.simulation import collab, scenario_node
 
 MIXERS = ("c0", "c1", "c2", "c3", "c4")
 DENOMINATION = Decimal("0.2")

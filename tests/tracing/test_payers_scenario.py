@@ -4,21 +4,16 @@ and the CoinJoins detected, and the commands work on it end to end."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from node import litecoind_available
 
+from benchmarks.payers_accuracy import prepare, score, site_addresses
+from benchmarks.scenarios.generate import make_scenario
 from cointrail.cli import main
 from cointrail.ledger.store import LedgerStore
 from cointrail.tracing import detect_patterns, payers, trace
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path[:0] = [str(BENCHMARKS), str(BENCHMARKS / "scenarios")]
-
-from generate import make_scenario  # noqa: E402
-from node import litecoind_available  # noqa: E402
-from payers_accuracy import prepare, score, site_addresses  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 

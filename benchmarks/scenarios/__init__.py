@@ -1,0 +1,1 @@
+"""Ground-truth scenarios for the accuracy benchmarks and the scenario tests: made, cached, scored."""
