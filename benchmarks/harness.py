@@ -6,7 +6,8 @@
   contention measures the neighbours. :func:`best_of` and :func:`alternate` repeat steps; :func:`alternate` runs
   a new step and its baseline in turns, so both see the same machine.
 * :func:`run_process` runs a whole process and takes the kernel's accounting of it (``wait4``: wall, CPU, peak
-  resident memory); :func:`peak_mb` is this process's own peak, for a child that times a step of itself.
+  resident memory, the process's own); :func:`peak_mb` is this process's own peak, for a child that times a step
+  of itself.
 * :func:`machine` is the header every section opens with: the date (UTC), the commit, CPU model, cores, memory,
   OS and Python.
 * :func:`publish` prints a section and writes it between its markers in docs/benchmarks.md (or docs/accuracy.md);
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import random
@@ -132,24 +134,32 @@ def alternate(
     return kept
 
 
+# Starts the measured process and reports the kernel's accounting of it. A process started straight from the
+# benchmark would inherit the benchmark's size in ru_maxrss (Linux carries the old address space's high-water
+# mark over at exec, and vfork shares the parent's), so the benchmark starts this small launcher, whose own child
+# inherits only the launcher's few MB.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+began = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - began
+child.returncode = os.waitstatus_to_exitcode(status)
+print(json.dumps([child.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
+"""
+
+
 def run_process(args: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None,
                 ok: Iterable[int] = (0,)) -> Timing:  # fmt: skip
-    """Run a process to its end: its wall seconds and the kernel's accounting of it (CPU, peak resident memory).
-
-    The peak is ``ru_maxrss``, which counts from the parent's size when the child was started: start it from a
-    process that holds little.
-    """
-    began = time.perf_counter()
-    process = subprocess.Popen(list(args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - began
-    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
-    assert process.stderr is not None
-    with process.stderr:
-        error = process.stderr.read().decode()
-    if process.returncode not in set(ok):
-        raise SystemExit(f"{' '.join(args)} failed: {error}")
-    return Timing(wall, usage.ru_utime + usage.ru_stime, peak_mb=usage.ru_maxrss / 1024)
+    """Run a process to its end: its wall seconds and the kernel's accounting of it (CPU seconds, peak resident
+    memory), its own and not the benchmark's (see ``_LAUNCHER``)."""
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the launcher of {' '.join(args)} failed: {done.stderr}")
+    code, wall, cpu, maxrss_kb = json.loads(done.stdout.splitlines()[-1])
+    if code not in set(ok):
+        raise SystemExit(f"{' '.join(args)} failed with exit code {code}: {done.stderr}")
+    return Timing(wall, cpu, peak_mb=maxrss_kb / 1024)
 
 
 def peak_mb() -> float:

@@ -55,6 +55,14 @@ def test_the_clock_counts_the_cpu_of_the_process_and_of_its_children_and_a_watch
     assert took.watched_cpu > 0
 
 
+def test_a_whole_process_peak_is_its_own_not_the_size_of_the_benchmark_that_started_it():
+    held = bytearray(400 << 20)  # written, so resident: the benchmark is 400 MB larger than its child
+    small = harness.run_process(["python3", "-c", "pass"])
+    big = harness.run_process(["python3", "-c", "x = bytearray(200 << 20)"])
+    assert held and small.peak_mb is not None and big.peak_mb is not None
+    assert small.peak_mb < 100 and 200 < big.peak_mb < 300
+
+
 def test_quick_sets_its_small_sizes_unless_given_and_writes_nothing():
     parser = harness.arguments("A benchmark.", quick={"transactions": 1_000})
     parser.add_argument("--transactions", type=int, default=1_000_000)
