@@ -1,9 +1,10 @@
 """Benchmark: multi-input clustering speed, cointrail against a plain union–find in pure Python.
 
 Uses the synthetic million-transaction chain of the ledger issue
-(:mod:`cointrail.simulation.block_files`), ingested into a DuckDB ledger store with
-``cointrail ingest --blocks`` (both cached). Then, in the same run, on the same
-inputs:
+(:mod:`cointrail.simulation.block_files`, the one ``raw_ingest.py`` and the other
+million-transaction benchmarks use, from the same cache), ingested into a DuckDB
+ledger store with ``cointrail ingest --blocks`` (both cached). Then, in the same
+run, on the same inputs:
 
 (a) baseline: a plain union–find (path halving, union by smaller id) in pure
     Python, one loop iteration per co-spend link;
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import harness
+from benchmarks.raw_ingest import chain_for
 from cointrail.cli import main as cointrail_main
 from cointrail.clustering import build_clusters, parse_heuristics
 from cointrail.clustering.graph import Links, identity, merge, merge_guarded, merge_with_scipy
@@ -39,21 +41,18 @@ from cointrail.clustering.sql import row
 from cointrail.heuristics.multi_input import co_spend_links
 from cointrail.ledger import schema
 from cointrail.ledger.store import LedgerStore
-from cointrail.simulation.block_files import generate_chain
 
 
 def ledger_for(n_transactions: int, cache: Path) -> Path:
-    """The ingested synthetic chain in ``cache`` (generated and ingested when missing)."""
-    chain = cache / f"chain-{n_transactions}-seed0"
+    """The ingested synthetic chain in ``cache`` (raw_ingest.py's chain, generated and ingested when missing)."""
     db = cache / f"ledger-{n_transactions}-{schema.layout_fingerprint()}.duckdb"
     if db.exists():
         return db
-    if not (chain / "synthetic.json").exists():
-        generate_chain(chain, n_transactions, seed=0, n_wallets=20_000)
+    made, _ = chain_for(n_transactions, cache)
     partial = db.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    code = cointrail_main(["ingest", "--chain", "bitcoin", "--network", "regtest", "--blocks", str(chain / "blocks"),
-                           "--db", str(partial), "--json"])  # fmt: skip
+    code = cointrail_main(["ingest", "--chain", made.chain, "--network", made.network, "--blocks",
+                           str(made.path / "blocks"), "--db", str(partial), "--json"])  # fmt: skip
     if code != 0:
         raise SystemExit(f"cointrail ingest failed with exit code {code}")
     partial.rename(db)
@@ -154,7 +153,8 @@ cointrail's merge is {r["slow_s"] / r["fast_s"]:.0f} times as fast as the pure-P
 def main() -> None:
     parser = harness.arguments(__doc__, quick={"transactions": 20_000})
     parser.add_argument("--transactions", type=int, default=1_000_000)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-clustering-bench")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench",
+                        help="where the synthetic chain (shared with raw_ingest.py) and its store are kept")
     args = harness.parse(parser)
     harness.publish(args, "clustering", render(measure(args.transactions, args.cache)))
 
