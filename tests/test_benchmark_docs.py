@@ -4,6 +4,7 @@ steps and baselines alternate, a quick run writes nothing, and every benchmark u
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 from pathlib import Path
 
@@ -90,3 +91,14 @@ def test_every_benchmark_uses_the_harness_and_none_keeps_a_clock_or_a_section_wr
         own = ["time.perf_counter(", "time.process_time(", "time.monotonic(", "getrusage(", "wait4(", "sys.path",
                "getloadavg(", *([] if path.name.startswith("accuracy") else ["replace_section("])]  # fmt: skip
         assert [word for word in own if word in text] == [], path.name
+
+
+def test_every_benchmark_imports_and_those_with_sizes_offer_a_quick_run():
+    # No test runs the benchmarks: this one at least catches an import that a move of the code broke.
+    for path in sorted(BENCHMARKS.glob("*.py")):
+        module = importlib.import_module(f"benchmarks.{path.stem}")
+        if path.stem in ("__init__", "harness", "accuracy_render"):
+            continue
+        assert callable(getattr(module, "main", None)), path.name
+        sized = path.stem not in ("merge_sides", "accuracy", "accuracy_heuristics")  # they size by --families, --seeds
+        assert ("quick=" in path.read_text()) == sized, path.name
