@@ -19,7 +19,6 @@ Run: ``.venv/bin/python -m benchmarks.accuracy [--families F ...] [--section fam
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.accuracy_render import compare, people, render
-from benchmarks.harness import ACCURACY_DOC, ROOT, commit, replace_section
+from benchmarks.harness import ACCURACY_DOC, ROOT, commit, now_utc, replace_section
 from benchmarks.payers_accuracy import prepare, site_addresses
 from benchmarks.payers_accuracy import score as score_payers
 from benchmarks.scenarios.cache import scenario, working_copy
@@ -75,7 +74,7 @@ def measure(families: list[str], cache: Path, jobs: int) -> dict[str, Any]:
     generate_all(cache, jobs, families)
     with tempfile.TemporaryDirectory() as tmp:
         rows = [run_one(f, s, cache, Path(tmp)) for f in families for s in FAMILIES[f].seeds]
-    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "code": commit(), "rows": rows}
+    return {"date": now_utc(), "code": commit(), "rows": rows}
 
 
 def main() -> None:

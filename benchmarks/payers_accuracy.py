@@ -12,7 +12,6 @@ the ``payers`` markers.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
 import tempfile
@@ -135,7 +134,8 @@ def run_seed(seed: int, rounds: int, work: Path) -> dict[str, Any]:
 def _table(rows: list[dict[str, Any]], rounds: int) -> str:
     lines = [
         "## The payers of a site (`cointrail payers`)", "",
-        f"Measured {_dt.date.today().isoformat()} by `benchmarks/payers_accuracy.py` on {len(rows)} ground-truth "
+        f"Measured {harness.now_utc()} on commit {harness.commit()} by `benchmarks/payers_accuracy.py` on {len(rows)} "
+        "ground-truth "
         f"litecoind -regtest scenarios ({rounds} rounds each; clustered with the default heuristics; the exchanges' "
         "addresses labelled from the truth). A payer group is right when its addresses belong to one customer and "
         "every payment in it is that customer's; the exchange named is right when it paid out to that customer.", "",
