@@ -8,8 +8,8 @@ layers over what is exported here, so a notebook user can do everything they do:
     findings = cointrail.extract_addresses(open("page.html", "rb").read())
     case = cointrail.create_case("op-nightjar", operator="A. Investigator")
     summary = cointrail.capture_url(case, "http://example.onion/pay")
-    with cointrail.LedgerStore.open("chain.duckdb") as store:
-        result = cointrail.payers(store, site_addresses)
+    with cointrail.Investigation.open("op-nightjar", db="chain.duckdb") as inv:
+        result = inv.payers()          # the engine: every question of a case is one method (docs/api.md)
 
 Each part lives in a subpackage named after its domain concept: ``addresses``,
 ``extraction``, ``cases``, ``capture``, ``ledger``, ``labels``, ``clustering``,
@@ -30,6 +30,7 @@ from cointrail.extraction import Finding, extract_addresses  # noqa: E402
 
 # Names re-exported from subpackages on first use (PEP 562), so `import cointrail` stays light.
 _LAZY: dict[str, str] = {
+    "Investigation": "cointrail.investigation",
     "create_case": "cointrail.cases",
     "open_case": "cointrail.cases",
     "list_cases": "cointrail.cases",

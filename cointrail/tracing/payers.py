@@ -44,6 +44,10 @@ class PayersResult:
     # Addresses of the answer paid to their bare public key (P2PK): {"address", "pubkey", "script_pubkey", "note"}.
     p2pk: list[dict[str, str]] = field(default_factory=list)
 
+    def to_json(self) -> dict[str, Any]:
+        """The fields ``--json`` prints (docs/tracing.md); the same as :meth:`to_dict`."""
+        return self.to_dict()
+
     def to_dict(self) -> dict[str, Any]:
         return {"site": self.site, "parameters": self.parameters, "totals": self.totals,
                 "price_source": self.price_source, "payers": self.payers, "services": self.services,

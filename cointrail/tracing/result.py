@@ -142,6 +142,10 @@ class TraceResult:
         return {"traced": self.start.get("amount", 0), "by_reason": dict(sorted(by_reason.items())),
                 "ambiguous": ambiguous}  # fmt: skip
 
+    def to_json(self) -> dict[str, Any]:
+        """The fields ``--json`` prints (docs/tracing.md); the same as :meth:`to_dict`."""
+        return self.to_dict()
+
     def to_dict(self) -> dict[str, Any]:
         chain = self.parameters["chain"]
         return {

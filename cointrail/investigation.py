@@ -1,0 +1,270 @@
+"""The engine: one object per case that answers every question of an investigation with a typed result.
+
+An :class:`Investigation` holds a case (its captures, custody log and investigator's labels) and the
+ledger store its questions are asked of (the chain, the clusters, the imported labels). Each question is
+one method: :meth:`~Investigation.address` (address info), :meth:`~Investigation.wallet`,
+:meth:`~Investigation.why`, :meth:`~Investigation.trace`, :meth:`~Investigation.payers`,
+:meth:`~Investigation.graph_hop`, ... The CLI, the web workspace and the tests call these and render what
+they return; a notebook user does the same (docs/api.md)::
+
+    from cointrail.investigation import Investigation
+    with Investigation.open("op-nightjar", cases_dir="cases") as inv:
+        found = inv.payers()                       # the site's captured addresses, as the report takes them
+        for payer in found.payers:
+            print(payer["payer_cluster_id"], inv.amount(payer["total"]))
+
+Every answer that can be asked the same way from two places is computed here once: the site's addresses
+taken from the case's captures (:meth:`~Investigation.site`) are the same selection for ``cointrail payers
+--case``, the workspace's payers page and graph, and the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from cointrail.amounts import Amount, Unit, unit_of
+from cointrail.cases import Case, open_case
+from cointrail.cases.site import SiteSelection, captured_site_addresses
+from cointrail.errors import InputError
+from cointrail.ledger.store import LedgerStore, NotInStoreError
+from cointrail.model import AddressActivity, Wallet, Why
+
+if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
+    from cointrail.tracing import PayersResult, TraceResult
+
+__all__ = ["CASE_STORE", "Investigation", "case_store"]
+
+Progress = Callable[[int, int], None]
+CASE_STORE = "ledger.duckdb"
+MEMBERS_SHOWN = 50  # members listed on the workspace's wallet page
+EXPLAINED_INLINE = 10  # wallets this small get every member's explanation with their answer
+SITE_REASON = "its addresses were found on the site's page captured in this case"
+
+
+def case_store(case: Case) -> Path:
+    """The ledger store kept in the case's work folder (``work/ledger.duckdb``), used when no --db is given."""
+    return case.work / CASE_STORE
+
+
+class Investigation:
+    """A case and the ledger store its questions are asked of; either may be absent.
+
+    ``store`` is used as given and left open (the web workspace passes a cursor of its own per request);
+    :meth:`open` opens one itself and closes it with the investigation.
+    """
+
+    def __init__(self, store: LedgerStore | None = None, case: Case | None = None):
+        self._store = store
+        self.case = case
+        self._owned: LedgerStore | None = None
+
+    @classmethod
+    def open(cls, case: str | Case | None = None, db: str | Path | None = None, *, cases_dir: str | Path | None = None,
+             operator: str | None = None) -> Investigation:  # fmt: skip
+        """The investigation of ``case`` (a name under ``cases_dir``, or a :class:`Case`) over the store ``db``,
+        else over the case's own store when it has one; the store is opened read-only."""
+        opened = open_case(case, cases_dir, operator) if isinstance(case, str) else case
+        path = Path(db) if db is not None else (case_store(opened) if opened is not None else None)
+        if db is not None and not Path(db).exists():
+            raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+        store = LedgerStore.open(path, read_only=True) if path is not None and path.exists() else None
+        found = cls(store, opened)
+        found._owned = store
+        return found
+
+    def close(self) -> None:
+        """Close the store :meth:`open` opened (a store given to the constructor stays open)."""
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    def __enter__(self) -> Investigation:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:  # fmt: skip
+        self.close()
+
+    @property
+    def store(self) -> LedgerStore:
+        """The ledger store, or a plain-words error saying how to make one."""
+        if self._store is None:
+            where = f" --db {case_store(self.case)}" if self.case is not None else " --db FILE"
+            raise InputError(f"this question needs a ledger store: read the chain with `cointrail ingest …{where}`")
+        return self._store
+
+    @property
+    def has_store(self) -> bool:
+        return self._store is not None
+
+    @property
+    def chain(self) -> str:
+        """The store's chain (``litecoin``)."""
+        return self.store.chain
+
+    @property
+    def network(self) -> str:
+        return self.store.network
+
+    @property
+    def unit(self) -> Unit:
+        """The coin the store's amounts are counted in (LTC, 8 decimals for a Litecoin store)."""
+        return unit_of(self.chain)
+
+    def amount(self, units: int) -> Amount:
+        """Base units of this investigation's chain as an :class:`~cointrail.amounts.Amount` (``0.25 LTC``)."""
+        return Amount(int(units), self.chain)
+
+    def _case(self) -> Case:
+        if self.case is None:
+            raise InputError("this question needs a case: give --case (or open the investigation on one)")
+        return self.case
+
+    # The site -------------------------------------------------------------------------------------------------
+
+    def site(self) -> SiteSelection:
+        """The case's captured addresses that this store's chain and network can answer for; the others left out,
+        each with why (the one selection of every command, page and report: :mod:`cointrail.cases.site`)."""
+        chain, network = (self.chain, self.network) if self.has_store else (None, None)
+        return captured_site_addresses(self._case(), chain, network)
+
+    def _site_from_case(self) -> SiteSelection:
+        selection = self.site()
+        if not selection.addresses:
+            why = f" ({selection.note()})" if selection.note() else ""
+            raise InputError(f"the case {self._case().name} has no captured {self.chain} {self.network} "
+                             f"addresses{why}; capture the site first or give its addresses or wallet")  # fmt: skip
+        return selection
+
+    # Addresses and wallets ------------------------------------------------------------------------------------
+
+    def address(self, address: str, counterparties: int = 20) -> AddressActivity:
+        """What the ledger knows of ``address`` (or a script, or a public key in hex): received, sent and balance,
+        transactions, first and last seen, and up to ``counterparties`` counterparties."""
+        from cointrail.ledger.queries import address_info
+
+        return AddressActivity.from_json(address_info(self.store, address, counterparties))
+
+    def wallet(self, address: str, *, why: str | None = None, members: int = 20) -> Wallet:
+        """The wallet (cluster) of ``address``: size, totals, labels, attribution, red flags; with ``why``, the
+        links that put that member in it."""
+        from cointrail.clustering import show_cluster
+
+        return Wallet.from_json(show_cluster(self.store, address, why, members))
+
+    def why(self, address: str, member: str) -> Why:
+        """Why ``member`` is in the wallet of ``address``, link by link (or that it is not)."""
+        found = self.wallet(address, why=member, members=0).why
+        assert found is not None  # asked for
+        return found
+
+    def wallet_page(self, address: str | None = None, cluster_id: int | None = None, *, why: str | None = None,
+                    members: int = MEMBERS_SHOWN) -> Wallet | None:  # fmt: skip
+        """A wallet as the workspace shows it, named by a member ``address`` or by its ``cluster_id`` (then
+        ``why`` may name a member to explain): with its node in the flow graph and, for a small wallet, why each
+        member belongs. None for an address of a store not clustered yet."""
+        from cointrail.clustering import show_cluster
+        from cointrail.clustering.summary import member_explanations
+        from cointrail.clustering.tables import has_clusters
+        from cointrail.graph.nodes import describe_clusters
+
+        store = self.store
+        if cluster_id is not None:
+            node = self.graph_node(f"cluster:{cluster_id}")
+            found = show_cluster(store, node["address"], why=why, members=members)
+        elif address is not None and has_clusters(store.con):
+            found = show_cluster(store, address, members=members)
+            node = describe_clusters(store, {found["cluster_id"]})[found["cluster_id"]]
+        else:
+            return None
+        small = why is None and found["size"] <= EXPLAINED_INLINE  # a larger one links to each explanation
+        found["why_members"] = member_explanations(store, found["address"], found["members"]) if small else {}
+        found["node"] = node
+        return Wallet.from_json(found)
+
+    # Following the money --------------------------------------------------------------------------------------
+
+    def trace(self, start: str, *, direction: str = "forward", hops: int = 3, min_value: int = 0,
+              since: str | None = None, until: str | None = None, model: str = "haircut",
+              through_coinjoins: bool = False, progress: Progress | None = None) -> TraceResult:  # fmt: skip
+        """Follow money from ``start`` (an address, a txid or ``cluster:<id>``): a
+        :class:`cointrail.tracing.TraceResult` (arguments as :func:`cointrail.tracing.trace`)."""
+        from cointrail.tracing import trace
+
+        return trace(self.store, start, direction=direction, hops=hops, min_value=min_value, since=since,
+                     until=until, model=model, through_coinjoins=through_coinjoins, progress=progress)  # fmt: skip
+
+    def payers(self, addresses: Sequence[str] = (), *, cluster: int | None = None, from_case: bool | None = None,
+               fiat: str = "USD", hops: int = 6, through_coinjoins: bool = False,
+               progress: Progress | None = None) -> PayersResult:  # fmt: skip
+        """Who paid the site, each payer traced back to the service that funded it: a
+        :class:`cointrail.tracing.PayersResult`.
+
+        The site is the wallet ``cluster``, else ``addresses`` together with, when ``from_case`` (the default
+        when neither is given), the case's captured addresses of this store's chain and network
+        (:meth:`site`); then ``site.from_case`` of the answer says which were used and which left out, why.
+        """
+        from cointrail.tracing import payers
+
+        if from_case is None:
+            from_case = cluster is None and not addresses
+        selection = self._site_from_case() if from_case and cluster is None else None
+        listed = list(dict.fromkeys([*addresses, *(selection.addresses if selection else [])]))
+        if cluster is None and not listed:
+            raise InputError("give the site's addresses, its wallet (cluster), or a case with captures")
+        site: list[str] | int = cluster if cluster is not None else listed
+        result = payers(self.store, site, fiat=fiat, hops=hops, through_coinjoins=through_coinjoins,
+                        progress=progress)  # fmt: skip
+        if selection is not None:
+            result.site["from_case"] = selection.to_dict()
+        return result
+
+    # The flow graph -------------------------------------------------------------------------------------------
+
+    def graph_node(self, node: str) -> dict[str, Any]:
+        """What a node of the flow graph (``cluster:<id>`` or ``address:<text>``) is: its wallet, labels, role."""
+        from cointrail.graph import describe
+
+        found: dict[str, Any] = describe(self.store, node)
+        return found
+
+    def graph_hop(self, node: str, direction: str = "forward", limit: int = 20) -> dict[str, Any]:
+        """One hop of the flow graph from ``node``: the counterparty wallets and the money to or from each."""
+        from cointrail.graph import expand
+
+        found: dict[str, Any] = expand(self.store, node, direction, limit)
+        return found
+
+    def graph_of_trace(self, traced: dict[str, Any]) -> dict[str, Any]:
+        """A finished trace (its ``to_json()``) drawn as wallets and the traced money between them."""
+        from cointrail.graph import trace_graph
+
+        found: dict[str, Any] = trace_graph(self.store, traced)
+        return found
+
+    def site_nodes(self) -> list[dict[str, Any]]:
+        """The wallets of the site's captured addresses that the ledger knows, as flow-graph nodes marked as the
+        site (the graph opens on them)."""
+        from cointrail.graph.nodes import describe_clusters
+
+        nodes: dict[str, dict[str, Any]] = {}
+        for address in self.site().addresses:
+            try:
+                item = self.graph_node(f"address:{address}")
+            except NotInStoreError:  # never paid: not on the ledger
+                continue
+            wallet = describe_clusters(self.store, {item["cluster_id"]})[item["cluster_id"]] if item["size"] > 1 \
+                else item  # fmt: skip
+            nodes.setdefault(wallet["id"], _as_site(wallet))
+        return list(nodes.values())
+
+
+def _as_site(node: dict[str, Any]) -> dict[str, Any]:
+    if node["role"] != "wallet":
+        return {**node, "captured": True, "reason": SITE_REASON}
+    held = f"wallet of {node['size']} addresses" if node["size"] > 1 else "one address"
+    return {**node, "role": "site", "captured": True, "reason": SITE_REASON, "caption": f"the site ({held})"}
+

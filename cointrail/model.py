@@ -1,0 +1,237 @@
+"""The answers of an investigation as typed, immutable values: what the engine returns and every renderer shows.
+
+:class:`cointrail.investigation.Investigation` answers each question with one of these (or with a result
+class that already existed beside its analysis: :class:`cointrail.tracing.TraceResult` for a trace,
+:class:`cointrail.tracing.PayersResult` for the payers of a site, :class:`cointrail.cases.site.SiteSelection`
+for the site's captured addresses). Each has ``to_json()``, which gives exactly the fields ``--json``
+prints (docs/cli.md), in the same order, and ``from_json()``, which reads them back. Amounts stay integers
+in base units; :meth:`AddressActivity.amount` and friends give them as an :class:`~cointrail.amounts.Amount`
+that knows its chain's unit.
+
+Nested values that have no type of their own yet (labels with their sources, an attribution, red flags)
+are kept as the plain mappings the analysis gives; they are read-only by convention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cointrail.amounts import Amount
+
+__all__ = ["AddressActivity", "Counterparty", "Link", "P2pk", "Seen", "Wallet", "WalletTotals", "Why"]
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A moment an address (or wallet) was seen on the ledger: the transaction, its block height and time."""
+
+    txid: str | None
+    height: int | None
+    time: int | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Seen:
+        return cls(data["txid"], data["height"], data["time"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"txid": self.txid, "height": self.height, "time": self.time}
+
+
+@dataclass(frozen=True, slots=True)
+class Counterparty:
+    """An address that shared transactions with the one asked about, and the money each way (base units)."""
+
+    address: str | None
+    script_pubkey: str
+    type: str
+    transactions: int
+    paid_us: int
+    we_paid: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Counterparty:
+        return cls(data["address"], data["script_pubkey"], data["type"], data["transactions"], data["paid_us"],
+                   data["we_paid"])  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "script_pubkey": self.script_pubkey, "type": self.type,
+                "transactions": self.transactions, "paid_us": self.paid_us, "we_paid": self.we_paid}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class P2pk:
+    """An address paid to its bare public key (P2PK): the key, its script, and the sentence saying so."""
+
+    pubkey: str
+    script_pubkey: str
+    note: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> P2pk | None:
+        return None if data is None else cls(data["pubkey"], data["script_pubkey"], data["note"])
+
+    def to_json(self) -> dict[str, str]:
+        return {"pubkey": self.pubkey, "script_pubkey": self.script_pubkey, "note": self.note}
+
+
+@dataclass(frozen=True, slots=True)
+class AddressActivity:
+    """What the ledger store knows of one address (``cointrail address-info``): totals, first and last seen,
+    counterparties. ``address`` is None for an output script with no address form."""
+
+    chain: str
+    network: str
+    address: str | None
+    script_pubkey: str
+    type: str
+    p2pk: P2pk | None
+    received: int
+    sent: int
+    balance: int
+    outputs_received: int
+    outputs_spent: int
+    tx_count: int
+    first_seen: Seen
+    last_seen: Seen
+    counterparties: tuple[Counterparty, ...] = ()
+
+    def amount(self, units: int) -> Amount:
+        """``units`` (one of this answer's base-unit figures) in the coin of its chain."""
+        return Amount(int(units), self.chain)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AddressActivity:
+        return cls(
+            data["chain"], data["network"], data["address"], data["script_pubkey"], data["type"],
+            P2pk.from_json(data["p2pk"]), data["received"], data["sent"], data["balance"], data["outputs_received"],
+            data["outputs_spent"], data["tx_count"], Seen.from_json(data["first_seen"]),
+            Seen.from_json(data["last_seen"]), tuple(Counterparty.from_json(c) for c in data["counterparties"]),
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "chain": self.chain, "network": self.network, "address": self.address,
+            "script_pubkey": self.script_pubkey, "type": self.type,
+            "p2pk": self.p2pk.to_json() if self.p2pk else None, "received": self.received, "sent": self.sent,
+            "balance": self.balance, "outputs_received": self.outputs_received, "outputs_spent": self.outputs_spent,
+            "tx_count": self.tx_count, "first_seen": self.first_seen.to_json(), "last_seen": self.last_seen.to_json(),
+            "counterparties": [c.to_json() for c in self.counterparties],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One recorded link between two addresses, with its reason: the heuristic, the transaction, the sentence."""
+
+    source: str
+    target: str
+    heuristic: str
+    txid: str
+    height: int
+    explanation: str
+    applied: bool = False  # applied by an investigator after the supercluster check held it back
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Link:
+        return cls(data["from"], data["to"], data["heuristic"], data["txid"], data["height"], data["explanation"],
+                   bool(data.get("applied")))  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"from": self.source, "to": self.target, "heuristic": self.heuristic,
+                                "txid": self.txid, "height": self.height}  # fmt: skip
+        if self.applied:  # only said when it happened, as --json always has
+            data["applied"] = True
+        data["explanation"] = self.explanation
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """Why ``member`` is in a wallet: the links that join it, one after another, and all of it in words."""
+
+    member: str
+    in_cluster: bool
+    steps: tuple[Link, ...]
+    explanation: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Why:
+        return cls(data["member"], data["in_cluster"], tuple(Link.from_json(s) for s in data["steps"]),
+                   data["explanation"])  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {"member": self.member, "in_cluster": self.in_cluster, "steps": [s.to_json() for s in self.steps],
+                "explanation": self.explanation}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class WalletTotals:
+    """A wallet's money (base units) and how many payments in (outputs) and spends (inputs) it made."""
+
+    received: int
+    sent: int
+    balance: int
+    outputs: int
+    inputs: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WalletTotals:
+        return cls(data["received"], data["sent"], data["balance"], data["outputs"], data["inputs"])
+
+    def to_json(self) -> dict[str, int]:
+        return {"received": self.received, "sent": self.sent, "balance": self.balance, "outputs": self.outputs,
+                "inputs": self.inputs}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    """A wallet (cluster) as ``cointrail cluster show`` gives it: size, totals, links, members, labels,
+    attribution and red flags; ``why`` when a member was asked about.
+
+    The workspace's wallet page adds ``why_members`` (why each listed member belongs, for a small wallet) and
+    ``node`` (the wallet as the flow graph draws it); both are left out of ``to_json()`` when not asked for.
+    """
+
+    address: str
+    cluster_id: int
+    size: int
+    totals: WalletTotals
+    links_by_heuristic: Mapping[str, int]
+    members: tuple[str, ...]
+    labels: tuple[Mapping[str, Any], ...]
+    red_flags: tuple[Mapping[str, Any], ...]
+    heuristics: tuple[str, ...]
+    attribution: Mapping[str, Any]
+    why: Why | None = None
+    why_members: Mapping[str, Why] | None = None
+    node: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Wallet:
+        why_members = data.get("why_members")
+        return cls(
+            data["address"], data["cluster_id"], data["size"], WalletTotals.from_json(data["totals"]),
+            dict(data["links_by_heuristic"]), tuple(data["members"]), tuple(data["labels"]),
+            tuple(data["red_flags"]), tuple(data["heuristics"]), data["attribution"],
+            Why.from_json(data["why"]) if "why" in data else None,
+            None if why_members is None else {m: Why.from_json(w) for m, w in why_members.items()},
+            data.get("node"),
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "address": self.address, "cluster_id": self.cluster_id, "size": self.size,
+            "totals": self.totals.to_json(), "links_by_heuristic": dict(self.links_by_heuristic),
+            "members": list(self.members), "labels": list(self.labels), "red_flags": list(self.red_flags),
+            "heuristics": list(self.heuristics), "attribution": self.attribution,
+        }  # fmt: skip
+        if self.why is not None:
+            data["why"] = self.why.to_json()
+        if self.why_members is not None:
+            data["why_members"] = {m: w.to_json() for m, w in self.why_members.items()}
+        if self.node is not None:
+            data["node"] = self.node
+        return data
+

@@ -1,0 +1,97 @@
+"""The engine on the demo's regtest case: the notebook example of docs/api.md runs, and every surface that asks
+the same question (the CLI, the demo, the Python API) gets the one answer the engine gives."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cointrail.cli import main
+from cointrail.clustering import show_cluster
+from cointrail.investigation import Investigation
+from cointrail.ledger.queries import address_info
+from cointrail.model import AddressActivity, Wallet
+from cointrail.simulation import litecoind_available
+
+pytestmark = [pytest.mark.slow, pytest.mark.node]
+API_DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The demo investigation, run once: a captured case with its clustered, labelled regtest ledger store."""
+    if not litecoind_available():
+        pytest.skip("litecoind is not installed (scripts/system-deps.sh)")
+    from cointrail.demo import run_demo
+
+    result: dict[str, Any] = run_demo(tmp_path_factory.mktemp("engine-demo"))
+    return result
+
+
+def _example() -> str:
+    [code] = re.findall(r"```python\n(.*?)```", API_DOC.read_text(encoding="utf-8"), re.S)
+    return code
+
+
+def test_the_notebook_example_of_the_api_doc_runs_on_a_real_case(demo: dict[str, Any]) -> None:
+    code = _example().replace('"op-nightjar"', repr(demo["capture"]["case"]))
+    out = io.StringIO()
+    before = os.getcwd()
+    os.chdir(demo["workdir"])  # the example names the cases folder as a notebook beside it would
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, str(API_DOC), "exec"), {})  # noqa: S102 - the documented example, run as written
+    finally:
+        os.chdir(before)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("litecoin regtest [")
+    count = len(demo["payers"]["payers"])
+    payers = lines[1 : 1 + count]
+    assert count and all(re.fullmatch(r"\d+ [\d.,]+ LTC .+", line) for line in payers), payers
+    assert not all(line.endswith(" None") for line in payers)  # the demo's payers were funded by its exchanges
+    assert re.search(r"transaction [0-9a-f]{64} \(block \d+\)", lines[-2]), lines[-2]  # why, with its transaction
+    assert "'by_reason'" in lines[-1]
+
+
+def test_payers_from_the_case_is_one_answer_for_the_cli_the_demo_and_the_api(
+    demo: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    case, cases = demo["capture"]["case"], str(Path(demo["workdir"]) / "cases")
+    with Investigation.open(case, cases_dir=cases) as inv:
+        answer = inv.payers().to_json()
+        db = str(inv.store.path)
+    assert main(["payers", "--db", db, "--case", case, "--cases-dir", cases, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == answer
+    assert demo["payers"] == answer
+    assert sorted(answer["site"]["from_case"]["addresses"]) == answer["site"]["addresses"]  # every one was paid
+
+
+def test_typed_results_give_exactly_the_json_of_the_analysis(demo: dict[str, Any]) -> None:
+    case, cases = demo["capture"]["case"], str(Path(demo["workdir"]) / "cases")
+    with Investigation.open(case, cases_dir=cases) as inv:
+        payer = inv.payers().payers[0]["payer_addresses"][0]
+        member = show_cluster(inv.store, payer)["members"][-1]
+        info, wallet = inv.address(payer), inv.wallet(payer, why=member)
+        assert isinstance(info, AddressActivity) and isinstance(wallet, Wallet)
+        assert info.to_json() == address_info(inv.store, payer)
+        assert wallet.to_json() == show_cluster(inv.store, payer, member)
+        assert inv.why(payer, member) == wallet.why and wallet.why is not None and wallet.why.in_cluster
+        assert str(inv.amount(info.received)).endswith(" LTC")
+
+
+def test_a_question_without_its_store_or_case_says_what_is_missing(tmp_path: Path) -> None:
+    from cointrail.cases import create_case
+    from cointrail.errors import InputError
+
+    case = create_case("no-store", tmp_path, operator="tester")
+    with Investigation.open(case) as inv, pytest.raises(InputError, match="needs a ledger store"):
+        inv.address("anything")
+    with pytest.raises(InputError, match="needs a case"):
+        Investigation().site()
