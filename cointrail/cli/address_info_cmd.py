@@ -10,7 +10,7 @@ from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
-from cointrail.ledger.queries import address_info
+from cointrail.investigation import Investigation
 from cointrail.times import format_time
 
 
@@ -59,6 +59,6 @@ def command(address: str, db: str, counterparties: int, as_json: bool) -> int:
     Text gives amounts in the chain's coin and times in UTC; --json gives base units and Unix seconds.
     """
     with open_for_reading(db) as store:
-        info = address_info(store, address, counterparties)
-    emit(info, as_json, render_address_info)
+        info = Investigation(store).address(address, counterparties)
+    emit(info.to_json(), as_json, render_address_info)
     return EXIT_OK

@@ -17,9 +17,10 @@ from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_optio
 from cointrail.cli.labels_cmd import attribution_lines
 from cointrail.cli.ledger_cmds import open_store
 from cointrail.cli.output import emit, json_option, stderr_is_terminal
-from cointrail.clustering import HEURISTIC_NAMES, build_clusters, export_clusters, parse_heuristics, show_cluster
+from cointrail.clustering import HEURISTIC_NAMES, build_clusters, export_clusters, parse_heuristics
 from cointrail.clustering.apply import apply_link
 from cointrail.errors import EXIT_OK, InputError
+from cointrail.investigation import Investigation
 from cointrail.ledger.store import LedgerStore
 
 db_option = click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -141,7 +142,7 @@ def show_command(address: str, db: Path, why: str | None, members: int, as_json:
     """Show the cluster of ADDRESS: size, totals, labels, red flags, and why a member is in it."""
     with open_store(db) as store:
         chain = store.chain
-        result = show_cluster(store, address, why, members)
+        result = Investigation(store).wallet(address, why=why, members=members).to_json()
     emit(result, as_json, lambda item: render_show(item, chain))
     return EXIT_OK
 

@@ -11,29 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cointrail.amounts import format_amount
-from cointrail.cases.site import SiteSelection, captured_site_addresses
+from cointrail.cases.case import open_case
 from cointrail.cli.case_cmd import cases_dir_option
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import counted, emit, json_option, stderr_is_terminal
 from cointrail.cli.trace_cmd import p2pk_lines
 from cointrail.errors import EXIT_OK, InputError
-from cointrail.tracing import payers
-
-
-def case_site(name: str, cases_dir: str | None, chain: str, network: str) -> SiteSelection:
-    """The addresses the case's captures found that a store of ``chain`` ``network`` can answer for.
-
-    The same selection as the web's payers page and the report (:func:`captured_site_addresses`):
-    addresses of another chain or network, and privacy-coin ones, are left out and said so (issue 13).
-    """
-    from cointrail.cases.case import open_case
-
-    selection = captured_site_addresses(open_case(name, cases_dir), chain, network)
-    if not selection.addresses:
-        why = f" ({selection.note()})" if selection.note() else ""
-        raise InputError(f"the case {name} has no captured {chain} {network} addresses{why}; capture the site "
-                         "first or give --site")  # fmt: skip
-    return selection
+from cointrail.investigation import Investigation
 
 
 @contextmanager
@@ -118,13 +102,9 @@ def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: 
     """Every payment into a site, grouped by payer, with the exchange that funded each payer."""
     if cluster_id is None and not sites and not case_name:
         raise InputError("give the site's addresses with --site, a --cluster, or a --case with captures")
+    case = open_case(case_name, cases_dir) if case_name else None
     with open_for_reading(db) as store, _progress_bar() as advance:
-        selection = case_site(case_name, cases_dir, store.chain, store.network) if case_name else None
-        listed = list(dict.fromkeys([*sites, *(selection.addresses if selection else [])]))
-        site: list[str] | int = cluster_id if cluster_id is not None else listed
-        result = payers(store, site, fiat=fiat, hops=hops, through_coinjoins=through_coinjoins,
-                        progress=advance).to_dict()  # fmt: skip
-    if selection is not None:
-        result["site"]["from_case"] = selection.to_dict()
-    emit(result, as_json, render_payers)
+        result = Investigation(store, case).payers(sites, cluster=cluster_id, from_case=case is not None, fiat=fiat,
+                                                   hops=hops, through_coinjoins=through_coinjoins, progress=advance)
+    emit(result.to_json(), as_json, render_payers)
     return EXIT_OK

@@ -10,7 +10,8 @@ from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import counted, emit, json_option
 from cointrail.errors import EXIT_OK
-from cointrail.tracing import TAINT_MODELS, trace
+from cointrail.investigation import Investigation
+from cointrail.tracing import TAINT_MODELS
 
 
 def render_trace(data: dict[str, Any]) -> str:
@@ -71,7 +72,8 @@ def command(start: str, db: str, direction: str, hops: int, min_value: int, sinc
 
     A trail stops at a CoinJoin, where the money's path is ambiguous, unless --through-coinjoins."""
     with open_for_reading(db) as store:
-        result = trace(store, start, direction=direction, hops=hops, min_value=min_value, since=since, until=until,
-                       model=model, through_coinjoins=through_coinjoins)  # fmt: skip
-    emit(result.to_dict(), as_json, render_trace)
+        result = Investigation(store).trace(start, direction=direction, hops=hops, min_value=min_value,
+                                            since=since, until=until, model=model,
+                                            through_coinjoins=through_coinjoins)  # fmt: skip
+    emit(result.to_json(), as_json, render_trace)
     return EXIT_OK
