@@ -31,8 +31,8 @@ from cointrail.cases import create_case, open_case
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.clustering.tables import has_clusters
 from cointrail.graph import expand
+from cointrail.investigation import Investigation, case_store
 from cointrail.ledger.store import LedgerStore
-from cointrail.report.source import default_store
 from cointrail.web import Security, Workspace, create_app
 from cointrail.web.routes.wallets import address_view
 from cointrail.web.server import serve_in_thread
@@ -46,7 +46,7 @@ def prepared_case(n_transactions: int, cache: Path) -> tuple[Path, dict[str, flo
     root = cache / f"web-cases-{n_transactions}"
     if not (root / CASE).is_dir():
         create_case(CASE, root=root, operator="benchmark")
-    db = default_store(open_case(CASE, root=root))
+    db = case_store(open_case(CASE, root=root))
     times = {"generate": generated or 0.0}
     if not db.exists():
         times["ingest"] = build_store(made, db)[0]
@@ -76,7 +76,7 @@ def largest_wallet(db: Path) -> tuple[int, int]:
 
 def measure(n_transactions: int, cache: Path, lookups: int) -> dict[str, Any]:
     root, setup = prepared_case(n_transactions, cache)
-    db = default_store(open_case(CASE, root=root))
+    db = case_store(open_case(CASE, root=root))
     names, transactions, addresses = sample(db, lookups)
     biggest, size = largest_wallet(db)
     workspace = Workspace(root, "benchmark")
@@ -88,7 +88,7 @@ def measure(n_transactions: int, cache: Path, lookups: int) -> dict[str, Any]:
         pages, views, hops, expands = (iter(names) for _ in range(4))
         runs = harness.alternate({
             "page": lambda: client.get(f"/cases/{CASE}/address/{next(pages)}").raise_for_status(),
-            "view": lambda: address_view(store, next(views)),
+            "view": lambda: address_view(Investigation(store), next(views)),
             "hop": lambda: client.get(hop, params={"node": f"address:{next(hops)}", "direction": "forward"})
             .raise_for_status(),
             "expand": lambda: expand(store, f"address:{next(expands)}", "forward"),

@@ -17,8 +17,8 @@ from typing import Any
 from cointrail.amounts import unit_of
 from cointrail.cases import Case, cases_root, create_case, list_cases, open_case
 from cointrail.errors import InputError
+from cointrail.investigation import Investigation, case_store
 from cointrail.ledger.store import DamagedStoreError, LedgerStore
-from cointrail.report.source import default_store
 
 
 class Workspace:
@@ -47,11 +47,11 @@ class Workspace:
 
     def has_store(self, case: Case) -> bool:
         """Whether the case has its ledger store (work/ledger.duckdb)."""
-        return default_store(case).is_file()
+        return case_store(case).is_file()
 
     def chain(self, name: str) -> str | None:
         """The chain of the case's store (``litecoin``); None before it has a store."""
-        path = default_store(self.case(name))
+        path = case_store(self.case(name))
         try:
             return self._base(path).chain if path.is_file() else None
         except DamagedStoreError:  # the page says so where it needs the store; its frame still renders
@@ -70,7 +70,7 @@ class Workspace:
 
     def require_store(self, case: Case) -> Path:
         """The case's ledger store file, or a plain-words error naming the commands that make it."""
-        path = default_store(case)
+        path = case_store(case)
         if not path.is_file():
             raise InputError(f"the case {case.name} has no ledger store yet: read the chain into it with "
                              f"`cointrail ingest … --db {path}` and `cointrail cluster build --db {path}`")  # fmt: skip
@@ -86,6 +86,12 @@ class Workspace:
             yield LedgerStore(cursor, path, base.chain, base.network)
         finally:
             cursor.close()
+
+    @contextmanager
+    def investigation(self, case: Case) -> Iterator[Investigation]:
+        """The case's investigation over its store, on a cursor of its own, for one request or job."""
+        with self.store(case) as store:
+            yield Investigation(store, case)
 
     def close(self) -> None:
         """Close every store the workspace opened."""

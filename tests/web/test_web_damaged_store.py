@@ -10,8 +10,8 @@ from webserver import serving
 
 from cointrail.cases import create_case
 from cointrail.cli import main
+from cointrail.investigation import case_store
 from cointrail.ledger.store import LedgerStore
-from cointrail.report.source import default_store
 from cointrail.web import Workspace
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,7 @@ def test_a_damaged_store_is_exit_2_with_what_to_do(tmp_path: Path, capsys: pytes
 
 def test_the_workspace_says_which_case_has_a_damaged_store_and_still_shows_it(tmp_path: Path) -> None:
     case = create_case("damaged-store", root=tmp_path / "cases", operator="Web Tester")
-    store = default_store(case)
+    store = case_store(case)
     store.parent.mkdir(parents=True, exist_ok=True)
     LedgerStore.open(store, "bitcoin", "mainnet").close()
     _damage(store)

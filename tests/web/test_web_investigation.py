@@ -15,10 +15,8 @@ from webserver import Served
 from cointrail.cases import open_case
 from cointrail.clustering import show_cluster
 from cointrail.graph import expand as graph_expand
+from cointrail.investigation import Investigation, case_store
 from cointrail.ledger.store import LedgerStore
-from cointrail.report.build import site_addresses
-from cointrail.report.source import default_store
-from cointrail.tracing import payers
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 
@@ -78,7 +76,7 @@ def test_an_address_page_gives_totals_labels_members_and_why(client: httpx.Clien
 def test_an_exchange_wallet_shows_its_labels_with_sources(client: httpx.Client, demo_case: str,
                                                           demo_run: dict[str, Any]) -> None:  # fmt: skip
     exchange = demo_run["payers"]["payers"][0]["funding"][0]
-    with LedgerStore.open(default_store(open_case(demo_case, root=demo_run["workdir"] + "/cases")),
+    with LedgerStore.open(case_store(open_case(demo_case, root=demo_run["workdir"] + "/cases")),
                           read_only=True) as store:
         expected = show_cluster(store, exchange["service_address"])
     page = client.get(f"/api/cases/{demo_case}/cluster/{expected['cluster_id']}").json()
@@ -121,7 +119,7 @@ def test_a_large_neighbourhood_is_summed_up_not_drawn(client: httpx.Client, demo
 
 def test_a_hop_reads_at_most_so_many_transactions_and_says_so(demo_run: dict[str, Any], demo_case: str) -> None:
     case = open_case(demo_case, root=demo_run["workdir"] + "/cases")
-    with LedgerStore.open(default_store(case), read_only=True) as store:
+    with LedgerStore.open(case_store(case), read_only=True) as store:
         hops = [graph_expand(store, f"cluster:{c}", "backward") for c in demo_run["payers"]["site"]["cluster_ids"]]
         whole = max(hops, key=lambda h: sum(e["transactions"] for e in h["edges"]))  # the site's busiest wallet
         assert sum(e["transactions"] for e in whole["edges"]) >= 2
@@ -137,8 +135,8 @@ def test_the_payers_job_gives_what_the_python_api_gives(client: httpx.Client, de
     done = finished(client, job.json())
     assert done["seen_progress"] or done["total"] > 0
     case = open_case(demo_case, root=demo_run["workdir"] + "/cases")
-    with LedgerStore.open(default_store(case), read_only=True) as store:
-        expected = payers(store, site_addresses(case, None, store.chain), hops=6).to_dict()
+    with LedgerStore.open(case_store(case), read_only=True) as store:
+        expected = Investigation(store, case).payers(hops=6).to_json()
     assert done["result"] == expected
     assert done["result"]["totals"]["payers"] == len(demo_run["payers"]["payers"])
 

@@ -11,10 +11,8 @@ from starlette.requests import Request
 
 from cointrail.cases import Case
 from cointrail.errors import InputError
-from cointrail.ledger.store import LedgerStore
 from cointrail.report import make_report
-from cointrail.report.build import site_addresses
-from cointrail.tracing import END_REASONS, EXPLANATIONS, payers, trace
+from cointrail.tracing import END_REASONS, EXPLANATIONS
 from cointrail.web.jobs import Job, Work
 from cointrail.web.options import PayersOptions, ReportOptions, TraceOptions, parse_options
 from cointrail.web.routes.common import case_of, jobs, page, workspace
@@ -24,45 +22,41 @@ router = APIRouter()
 TITLES = {"payers": "Who paid the site", "trace": "Trace", "report": "Report"}
 
 
-def _site(case: Case, options: PayersOptions, store: LedgerStore) -> list[str] | int:
+def _site(options: PayersOptions) -> dict[str, Any]:
+    """The payers options as the engine's site: a wallet, addresses, or (by default) the case's captures."""
     if options.site_from == "cluster":
         if options.cluster is None:
             raise InputError("give the wallet (cluster) number of the site")
-        return options.cluster
+        return {"cluster": options.cluster}
     if options.site_from == "addresses":
         found = [a for a in options.addresses.replace(",", " ").split() if a]
         if not found:
             raise InputError("give at least one address of the site")
-        return found
-    captured = site_addresses(case, None, store.chain, store.network)
-    if not captured:
-        raise InputError(f"the case {case.name} has no captured {store.chain} addresses: capture the site first, "
-                         "or give its addresses or wallet")  # fmt: skip
-    return captured
+        return {"addresses": found}
+    return {"from_case": True}
 
 
 def payers_work(ws: Workspace, case: Case, options: PayersOptions) -> Work:
     def work(job: Job) -> dict[str, Any]:
         job.message = "finding the payments into the site"
-        with ws.store(case) as store:
-            site = _site(case, options, store)
 
-            def advance(done: int, total: int) -> None:
-                job.advance(done, total, f"tracing each payer back: hop {done} of {total}")
+        def advance(done: int, total: int) -> None:
+            job.advance(done, total, f"tracing each payer back: hop {done} of {total}")
 
-            return payers(store, site, fiat=options.fiat, hops=options.hops, progress=advance).to_dict()
+        with ws.investigation(case) as inv:
+            return inv.payers(**_site(options), fiat=options.fiat, hops=options.hops, progress=advance).to_json()
     return work
 
 
 def trace_work(ws: Workspace, case: Case, options: TraceOptions) -> Work:
     def work(job: Job) -> dict[str, Any]:
-        with ws.store(case) as store:
-            def advance(done: int, total: int) -> None:
-                job.advance(done, total, f"following the money: hop {done} of {total}")
+        def advance(done: int, total: int) -> None:
+            job.advance(done, total, f"following the money: hop {done} of {total}")
 
-            return trace(store, options.start, direction=options.direction, hops=options.hops,
-                         min_value=options.min_value, since=options.since, until=options.until,
-                         model=options.model, progress=advance).to_dict()  # fmt: skip
+        with ws.investigation(case) as inv:
+            return inv.trace(options.start, direction=options.direction, hops=options.hops,
+                             min_value=options.min_value, since=options.since, until=options.until,
+                             model=options.model, progress=advance).to_json()  # fmt: skip
     return work
 
 

@@ -11,9 +11,9 @@ from starlette.requests import Request
 
 from cointrail.capture.text_view import capture_text
 from cointrail.cases import Case, verify_case
+from cointrail.investigation import case_store
 from cointrail.ledger.store import DamagedStoreError
 from cointrail.report import case_facts
-from cointrail.report.source import default_store
 from cointrail.web.routes.common import case_of, jobs, page, workspace
 
 router = APIRouter()
@@ -32,7 +32,7 @@ def case_view(case: Case) -> dict[str, Any]:
     return {
         "case": case_facts.case_header(case), "verification": verification,
         "captures": case_facts.captures(case), "evidence": case_facts.evidence_list(case),
-        "has_store": default_store(case).is_file(), "chain": None,
+        "has_store": case_store(case).is_file(), "chain": None,
         "log_entries": verification["log_entries"],  # the entries verify just read and checked
     }  # fmt: skip
 
@@ -101,7 +101,7 @@ def evidence_page(request: Request, name: str, warc: str = Query(..., max_length
     found = [a["address"] for a in capture["addresses"]]
     view = capture_text(case, warc, found)
     return page(request, "evidence.html", title=f"Captured page — {case.name}", case=case.name, capture=capture,
-                view=view, has_store=default_store(case).is_file())  # fmt: skip
+                view=view, has_store=case_store(case).is_file())  # fmt: skip
 
 
 @router.get("/api/cases/{name}/evidence")
