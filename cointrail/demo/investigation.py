@@ -16,13 +16,10 @@ from cointrail.capture import CaptureOptions, capture_url, served_directory
 from cointrail.cases import Case, create_case, open_case, verify_case
 from cointrail.demo import scenario
 from cointrail.demo.page import write_site
-from cointrail.ledger.store import LedgerStore
+from cointrail.investigation import Investigation, case_store
 from cointrail.report import make_report, request_packs, write_request_packs
-from cointrail.report.build import site_addresses
-from cointrail.report.source import default_store
 from cointrail.report.write import latest_facts
 from cointrail.simulation import Economy, scenario_node
-from cointrail.tracing import payers
 
 DEMO_OPERATOR = "demo investigator"
 
@@ -92,7 +89,7 @@ def _chain(steps: Steps, root: Path, result: dict[str, Any]) -> tuple[Economy, C
         with steps.step("capture", "Capturing the site into a new case, as evidence."):
             result["capture"] = _capture(root, site, steps.say)
         case = open_case(result["capture"]["case"], root=root / "cases", operator=DEMO_OPERATOR)
-        db = default_store(case)
+        db = case_store(case)
         with steps.step("ingest", "Reading the node's whole chain into the case's ledger store."):
             result["ingest"] = scenario.ingest_chain(node, db)
         with steps.step("cluster", "Grouping addresses into wallets (clusters)."):
@@ -111,10 +108,10 @@ def _findings(steps: Steps, case: Case, result: dict[str, Any]) -> None:
     """Checks, payers, the report and the request packs, from the case alone; then verify it all."""
     with steps.step("check addresses", "Checking every address found against its currency's rules."):
         result["address_checks"] = _check_addresses(result["capture"]["summary"])
-    db = default_store(case)
+    db = case_store(case)
     with (steps.step("payers", "Finding who paid the site, and the exchange that funded each payer."),
-          LedgerStore.open(db, read_only=True) as store):  # fmt: skip
-        result["payers"] = payers(store, site_addresses(case, None, store.chain)).to_dict()
+          Investigation.open(case, db) as investigation):  # fmt: skip
+        result["payers"] = investigation.payers().to_json()
     with steps.step("report", "Writing the report (HTML, and PDF where pango is installed)."):
         result["report"] = make_report(case, db)
     with steps.step("request packs", "Writing a request pack for each exchange to contact."):

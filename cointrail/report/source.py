@@ -8,27 +8,15 @@ from typing import Any
 
 from cointrail.cases import Case
 from cointrail.errors import InputError
-from cointrail.ledger.store import LedgerStore
+from cointrail.investigation import Investigation, case_store
 from cointrail.report.build import collect_facts
 from cointrail.report.write import latest_facts, write_report
-
-CASE_STORE = "ledger.duckdb"
-
-
-def default_store(case: Case) -> Path:
-    """The ledger store kept in the case's work folder, used when no --db is given."""
-    return case.work / CASE_STORE
 
 
 def fresh_facts(case: Case, db: str | Path | None, site: list[str] | None, **options: Any) -> dict[str, Any]:
     """Collect the facts now; from ``db`` (or the case's own store when there is one), else from the case alone."""
-    path = Path(db) if db else default_store(case)
-    if db and not path.exists():
-        raise InputError(f"there is no ledger store at {path}: run 'cointrail ingest' first, or check --db")
-    if not path.exists():
-        return collect_facts(case, None, site, **options)
-    with LedgerStore.open(path, read_only=True) as store:
-        return collect_facts(case, store, site, **options)
+    with Investigation.open(case, db) as investigation:
+        return collect_facts(case, investigation.store if investigation.has_store else None, site, **options)
 
 
 def facts_for(case: Case, db: str | Path | None = None, site: list[str] | None = None,
@@ -39,7 +27,7 @@ def facts_for(case: Case, db: str | Path | None = None, site: list[str] | None =
     stored = latest_facts(case)
     if stored is not None:
         return stored
-    if default_store(case).exists():
+    if case_store(case).exists():
         return fresh_facts(case, None, None, **options)
     raise InputError(f"the case {case.name!r} has no report yet and no ledger store in its work folder: "
                      "run 'cointrail report' first, or give --db")  # fmt: skip

@@ -224,13 +224,13 @@ def test_an_export_of_the_earlier_layout_imports_as_an_ingest_gives(mainnet_stor
 
 def test_the_web_address_page_says_the_output_was_paid_to_the_bare_key(mainnet_store, tmp_path):
     from cointrail.cases.case import create_case
-    from cointrail.report.source import default_store
+    from cointrail.investigation import case_store
     from cointrail.web import Security, Workspace, create_app
     from cointrail.web.server import serve_in_thread
 
     case = create_case("p2pk", tmp_path / "cases", operator="Tester")
-    default_store(case).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(mainnet_store, default_store(case))
+    case_store(case).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(mainnet_store, case_store(case))
     workspace = Workspace(case.folder.parent, "Tester", case.name)
     with serve_in_thread(lambda port: create_app(workspace, Security.for_bind("127.0.0.1", port))) as served:
         page = httpx.get(f"{served.url}/cases/p2pk/address/{GENESIS_ADDRESS}", timeout=30)
