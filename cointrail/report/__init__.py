@@ -9,10 +9,10 @@ PDF and stores all three in the case as logged evidence;
 See docs/report.md.
 """
 
-from cointrail.report.build import collect_facts, site_addresses
+from cointrail.report.build import collect_facts
 from cointrail.report.request_pack import request_packs, write_request_packs
 from cointrail.report.source import facts_for, fresh_facts, make_report
 from cointrail.report.write import latest_facts, write_report
 
 __all__ = ["collect_facts", "facts_for", "fresh_facts", "latest_facts", "make_report",
-           "request_packs", "site_addresses", "write_report", "write_request_packs"]  # fmt: skip
+           "request_packs", "write_report", "write_request_packs"]  # fmt: skip

@@ -6,8 +6,8 @@ from typing import Any
 
 from cointrail.cases import Case
 from cointrail.cases.custody import utc_now
-from cointrail.cases.site import captured_site_addresses
 from cointrail.errors import InputError
+from cointrail.investigation import Investigation
 from cointrail.ledger.store import LedgerStore
 from cointrail.report import case_facts
 from cointrail.report.figures import report_figures
@@ -21,30 +21,21 @@ from cointrail.report.summary import summary_lines
 FACTS_FORMAT = "cointrail-report-facts/1"
 
 
-def site_addresses(case: Case, site: list[str] | None, chain: str | None, network: str | None = None) -> list[str]:
-    """The site's addresses: as given, else those the case's captures found that a store of ``chain`` ``network``
-    can answer for (the one selection of the CLI, the web and the report: cointrail.cases.site)."""
+def _site(investigation: Investigation, site: list[str] | None) -> dict[str, Any]:
     if site:
-        return list(dict.fromkeys(site))
-    return captured_site_addresses(case, chain, network).addresses
-
-
-def _site(case: Case, site: list[str] | None, store: LedgerStore | None) -> dict[str, Any]:
-    chain, network = (store.chain, store.network) if store else (None, None)
-    if site:
-        return {"addresses": site_addresses(case, site, chain, network), "from": "given", "note": None}
-    selection = captured_site_addresses(case, chain, network)
+        return {"addresses": list(dict.fromkeys(site)), "from": "given", "note": None}
+    selection = investigation.site()  # the one selection of the CLI, the web and the report
     return {"addresses": selection.addresses, "from": "captures", "note": selection.note()}
 
 
-def _findings(store: LedgerStore | None, site: list[str], given: dict[str, Any] | None,
+def _findings(investigation: Investigation, site: list[str], given: dict[str, Any] | None,
               options: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     if given is not None:
         return {"payers": given.get("payers"), "flows": list(given.get("flows") or [])}
-    if store is None or not site:
+    if not investigation.has_store or not site:
         return {"payers": None, "flows": []}
     try:
-        return trace_findings(store, site, **options)
+        return trace_findings(investigation, site, **options)
     except ImportError as error:  # a copy without the tracing package: report the case facts alone
         raise InputError(f"this cointrail cannot trace payments ({error}); give the findings explicitly") from None
 
@@ -60,11 +51,13 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
     """Every fact the report, the request packs and the exports are made of, as plain data.
 
     ``findings`` (``{"payers": PayersResult dict, "flows": [TraceResult dict…]}``,
-    docs/tracing.md) is computed from ``store`` when not given.
+    docs/tracing.md) is asked of the engine (:class:`cointrail.investigation.Investigation` over ``store``)
+    when not given.
     """
-    site_facts = _site(case, site, store)
+    investigation = Investigation(store, case)
+    site_facts = _site(investigation, site)
     addresses = site_facts["addresses"]
-    found = _findings(store, addresses, findings, {"fiat": fiat, "hops": hops, "model": model})
+    found = _findings(investigation, addresses, findings, {"fiat": fiat, "hops": hops, "model": model})
     ledger = ledger_facts(store) if store is not None else None
     heuristics = ((ledger or {}).get("clustering") or {}).get("heuristics", [])
     captures = case_facts.captures(case)

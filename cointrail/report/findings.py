@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from cointrail.amounts import fixed_coins
-from cointrail.ledger.store import LedgerStore
+from cointrail.investigation import Investigation
 
 DEFAULT_HOPS = 6
 DEFAULT_MODEL = "haircut"
@@ -24,15 +24,13 @@ def utc_text(time: int | None) -> str | None:
     return _dt.datetime.fromtimestamp(time, _dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def trace_findings(store: LedgerStore, site: list[str], *, fiat: str = "USD", hops: int = DEFAULT_HOPS,
+def trace_findings(investigation: Investigation, site: list[str], *, fiat: str = "USD", hops: int = DEFAULT_HOPS,
                    model: str = DEFAULT_MODEL) -> dict[str, Any]:  # fmt: skip
-    """Run the tracing package: the payers of ``site`` and a forward trace of the money from each site cluster."""
-    from cointrail.tracing import payers, trace  # imported here: tracing is the heavy part of a report
-
-    found = payers(store, site, fiat=fiat, hops=hops).to_dict()
+    """Ask the engine: the payers of ``site`` and a forward trace of the money from each site cluster."""
+    found = investigation.payers(site, from_case=False, fiat=fiat, hops=hops).to_json()
     starts = [f"cluster:{c}" for c in found["site"].get("cluster_ids") or [] if c is not None]
     starts = starts or list(site)
-    flows = [trace(store, start, direction="forward", hops=hops, model=model).to_dict() for start in starts]
+    flows = [investigation.trace(start, direction="forward", hops=hops, model=model).to_json() for start in starts]
     return {"payers": found, "flows": flows}
 
 
