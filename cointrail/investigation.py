@@ -30,7 +30,7 @@ from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore, NotInStoreError
-from cointrail.model import AddressActivity, Wallet, Why
+from cointrail.model import AddressActivity, Transaction, Wallet, Why
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
     from cointrail.tracing import PayersResult, TraceResult
@@ -147,6 +147,12 @@ class Investigation:
         from cointrail.ledger.queries import address_info
 
         return AddressActivity.from_json(address_info(self.store, address, counterparties))
+
+    def transaction(self, txid: str) -> Transaction:
+        """One transaction: its block, inputs with the outputs they spent, outputs with the inputs that spent them."""
+        from cointrail.ledger.queries import transaction
+
+        return Transaction.from_json(transaction(self.store, txid))
 
     def wallet(self, address: str, *, why: str | None = None, members: int = 20) -> Wallet:
         """The wallet (cluster) of ``address``: size, totals, labels, attribution, red flags; with ``why``, the

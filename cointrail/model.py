@@ -20,7 +20,8 @@ from typing import Any
 
 from cointrail.amounts import Amount
 
-__all__ = ["AddressActivity", "Counterparty", "Link", "P2pk", "Seen", "Wallet", "WalletTotals", "Why"]
+__all__ = ["AddressActivity", "Counterparty", "Link", "P2pk", "Seen", "SpentBy", "Transaction", "TxInput", "TxOutput",
+           "Wallet", "WalletTotals", "Why"]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,3 +236,113 @@ class Wallet:
             data["node"] = self.node
         return data
 
+
+
+@dataclass(frozen=True, slots=True)
+class SpentBy:
+    """The input that spent an output: its transaction, input position and block height."""
+
+    txid: str
+    vin: int
+    height: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> SpentBy | None:
+        return None if data is None else cls(data["txid"], data["vin"], data["height"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"txid": self.txid, "vin": self.vin, "height": self.height}
+
+
+@dataclass(frozen=True, slots=True)
+class TxOutput:
+    """An output of a transaction: its value (base units), who it paid, and the input that spent it, if any."""
+
+    n: int
+    value: int
+    address: str | None
+    script_pubkey: str
+    type: str
+    p2pk: P2pk | None
+    spent_by: SpentBy | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TxOutput:
+        return cls(data["n"], data["value"], data["address"], data["script_pubkey"], data["type"],
+                   P2pk.from_json(data["p2pk"]), SpentBy.from_json(data["spent_by"]))  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "value": self.value, "address": self.address, "script_pubkey": self.script_pubkey,
+                "type": self.type, "p2pk": self.p2pk.to_json() if self.p2pk else None,
+                "spent_by": self.spent_by.to_json() if self.spent_by else None}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TxInput:
+    """An input of a transaction: the output it spends (none for a coinbase), its value and address."""
+
+    n: int
+    prev_txid: str | None
+    prev_vout: int | None
+    value: int | None
+    address: str | None
+    p2pk: P2pk | None
+    sequence: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TxInput:
+        return cls(data["n"], data["prev_txid"], data["prev_vout"], data["value"], data["address"],
+                   P2pk.from_json(data["p2pk"]), data["sequence"])  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "prev_txid": self.prev_txid, "prev_vout": self.prev_vout, "value": self.value,
+                "address": self.address, "p2pk": self.p2pk.to_json() if self.p2pk else None,
+                "sequence": self.sequence}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One transaction of the ledger store (``cointrail tx``): its block, inputs with what they spent, outputs
+    with who spent them; ``fee`` is None for a coinbase."""
+
+    chain: str
+    network: str
+    txid: str
+    wtxid: str
+    block_height: int
+    block_hash: str
+    time: int
+    position: int
+    version: int
+    locktime: int
+    size: int
+    vsize: int
+    coinbase: bool
+    mweb: bool
+    fee: int | None
+    output_total: int
+    inputs: tuple[TxInput, ...]
+    outputs: tuple[TxOutput, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Transaction:
+        return cls(
+            data["chain"], data["network"], data["txid"], data["wtxid"], data["block_height"], data["block_hash"],
+            data["time"], data["position"], data["version"], data["locktime"], data["size"], data["vsize"],
+            data["coinbase"], data["mweb"], data["fee"], data["output_total"],
+            tuple(TxInput.from_json(i) for i in data["inputs"]), tuple(TxOutput.from_json(o) for o in data["outputs"]),
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "chain": self.chain, "network": self.network, "txid": self.txid, "wtxid": self.wtxid,
+            "block_height": self.block_height, "block_hash": self.block_hash, "time": self.time,
+            "position": self.position, "version": self.version, "locktime": self.locktime, "size": self.size,
+            "vsize": self.vsize, "coinbase": self.coinbase, "mweb": self.mweb, "fee": self.fee,
+            "output_total": self.output_total, "inputs": [i.to_json() for i in self.inputs],
+            "outputs": [o.to_json() for o in self.outputs],
+        }  # fmt: skip
+
+    def amount(self, units: int) -> Amount:
+        """``units`` (the fee, a value) in the coin of this transaction's chain."""
+        return Amount(int(units), self.chain)

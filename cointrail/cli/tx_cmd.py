@@ -10,7 +10,7 @@ from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
-from cointrail.ledger.queries import transaction
+from cointrail.investigation import Investigation
 from cointrail.times import format_time
 
 
@@ -53,6 +53,6 @@ def render_transaction(tx: dict[str, Any]) -> str:
 def command(txid: str, db: str, as_json: bool) -> int:
     """Show transaction TXID: its block, inputs (with what they spent) and outputs (with who spent them)."""
     with open_for_reading(db) as store:
-        data = transaction(store, txid)
-    emit(data, as_json, render_transaction)
+        data = Investigation(store).transaction(txid)
+    emit(data.to_json(), as_json, render_transaction)
     return EXIT_OK
