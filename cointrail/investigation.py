@@ -11,7 +11,7 @@ they return; a notebook user does the same (docs/api.md)::
     with Investigation.open("op-nightjar", cases_dir="cases") as inv:
         found = inv.payers()                       # the site's captured addresses, as the report takes them
         for payer in found.payers:
-            print(payer["payer_cluster_id"], inv.amount(payer["total"]))
+            print(payer.payer_cluster_id, inv.amount(payer.total), payer.funded_by)
 
 Every answer that can be asked the same way from two places is computed here once: the site's addresses
 taken from the case's captures (:meth:`~Investigation.site`) are the same selection for ``cointrail payers

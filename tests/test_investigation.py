@@ -76,7 +76,10 @@ def test_payers_from_the_case_is_one_answer_for_the_cli_the_demo_and_the_api(
 def test_typed_results_give_exactly_the_json_of_the_analysis(demo: dict[str, Any]) -> None:
     case, cases = demo["capture"]["case"], str(Path(demo["workdir"]) / "cases")
     with Investigation.open(case, cases_dir=cases) as inv:
-        payer = inv.payers().payers[0]["payer_addresses"][0]
+        found = inv.payers()
+        payer = found.payers[0].payer_addresses[0]
+        assert found.payments and all(p.payer_cluster_id in {w.payer_cluster_id for w in found.payers}
+                                      for p in found.payments)  # fmt: skip
         member = show_cluster(inv.store, payer)["members"][-1]
         info, wallet = inv.address(payer), inv.wallet(payer, why=member)
         assert isinstance(info, AddressActivity) and isinstance(wallet, Wallet)

@@ -21,6 +21,7 @@ from cointrail.ledger import p2pk
 from cointrail.ledger.model import display_hash
 from cointrail.ledger.queries import find_address
 from cointrail.ledger.store import LedgerStore, NotInStoreError
+from cointrail.model import Payer, Payment
 from cointrail.prices import PriceBook
 from cointrail.times import utc_date
 from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE, funding_trails
@@ -34,8 +35,8 @@ class PayersResult:
     """The payers of a site (fields in docs/tracing.md)."""
 
     site: dict[str, Any]
-    payments: list[dict[str, Any]]
-    payers: list[dict[str, Any]]
+    payments: tuple[Payment, ...]
+    payers: tuple[Payer, ...]
     services: list[dict[str, Any]]
     patterns: list[dict[str, Any]]
     totals: dict[str, Any]
@@ -50,8 +51,9 @@ class PayersResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"site": self.site, "parameters": self.parameters, "totals": self.totals,
-                "price_source": self.price_source, "payers": self.payers, "services": self.services,
-                "patterns": self.patterns, "payments": self.payments, "p2pk": self.p2pk}  # fmt: skip
+                "price_source": self.price_source, "payers": [p.to_json() for p in self.payers],
+                "services": self.services, "patterns": self.patterns,
+                "payments": [p.to_json() for p in self.payments], "p2pk": self.p2pk}  # fmt: skip
 
 
 def site_address_ids(store: LedgerStore, site: list[str] | int) -> set[int]:
@@ -143,7 +145,8 @@ def payers(store: LedgerStore, site: list[str] | int, *, fiat: str = "USD", hops
         payer.update(trails)
     return PayersResult(
         site={"addresses": sorted(names[a] for a in site_ids), "cluster_ids": sorted({clusters[a] for a in site_ids})},
-        payments=rows, payers=grouped, services=_services(grouped), patterns=[subscription_finding(rows)],
+        payments=tuple(Payment.from_json(r) for r in rows), payers=tuple(Payer.from_json(g) for g in grouped),
+        services=_services(grouped), patterns=[subscription_finding(rows)],
         totals=_totals(rows, grouped, store.chain), price_source=_price_source(rows),
         parameters={"fiat": fiat.upper(), "hops": hops, "coin": book.coin, "through_coinjoins": through_coinjoins,
                     "funded_by_confidence": FUNDED_BY_CONFIDENCE, "chain": store.chain},
