@@ -30,7 +30,7 @@ from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError
 from cointrail.ledger.store import LedgerStore, NotInStoreError
-from cointrail.model import AddressActivity, Transaction, Wallet, Why
+from cointrail.model import AddressActivity, Block, Transaction, Wallet, Why
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
     from cointrail.tracing import PayersResult, TraceResult
@@ -153,6 +153,12 @@ class Investigation:
         from cointrail.ledger.queries import transaction
 
         return Transaction.from_json(transaction(self.store, txid))
+
+    def block(self, ref: str | int) -> Block:
+        """A block by height or hash: header, source, verification flags and transaction ids."""
+        from cointrail.ledger.queries import block
+
+        return Block.from_json(block(self.store, ref))
 
     def wallet(self, address: str, *, why: str | None = None, members: int = 20) -> Wallet:
         """The wallet (cluster) of ``address``: size, totals, labels, attribution, red flags; with ``why``, the

@@ -20,8 +20,8 @@ from typing import Any
 
 from cointrail.amounts import Amount
 
-__all__ = ["AddressActivity", "Counterparty", "Link", "P2pk", "Payer", "Payment", "Seen", "SpentBy", "Transaction",
-           "TxInput", "TxOutput", "Wallet", "WalletTotals", "Why"]  # fmt: skip
+__all__ = ["AddressActivity", "Block", "Counterparty", "Link", "P2pk", "Payer", "Payment", "Seen", "SpentBy",
+           "Transaction", "TxInput", "TxOutput", "Wallet", "WalletTotals", "Why"]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,4 +436,47 @@ class Payer:
             "possibly_funded_by": list(self.possibly_funded_by), "attributions": list(self.attributions),
             "traced": self.traced, "traced_coin": self.traced_coin, "unresolved": self.unresolved,
             "coinjoins": list(self.coinjoins), "coinjoin_participants": self.coinjoin_participants,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of the ledger store (``cointrail block``): its header, where it came from, whether its txids
+    and merkle root were checked, and its transaction ids."""
+
+    chain: str
+    network: str
+    height: int
+    hash: str
+    prev_hash: str
+    merkle_root: str
+    version: int
+    time: int
+    bits: str
+    nonce: int
+    size: int
+    tx_count: int
+    mweb_extension_size: int | None
+    source: str
+    txids_recomputed: bool
+    merkle_checked: bool
+    txids: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Block:
+        return cls(
+            data["chain"], data["network"], data["height"], data["hash"], data["prev_hash"], data["merkle_root"],
+            data["version"], data["time"], data["bits"], data["nonce"], data["size"], data["tx_count"],
+            data["mweb_extension_size"], data["source"], data["txids_recomputed"], data["merkle_checked"],
+            tuple(data["txids"]),
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "chain": self.chain, "network": self.network, "height": self.height, "hash": self.hash,
+            "prev_hash": self.prev_hash, "merkle_root": self.merkle_root, "version": self.version, "time": self.time,
+            "bits": self.bits, "nonce": self.nonce, "size": self.size, "tx_count": self.tx_count,
+            "mweb_extension_size": self.mweb_extension_size, "source": self.source,
+            "txids_recomputed": self.txids_recomputed, "merkle_checked": self.merkle_checked,
+            "txids": list(self.txids),
         }  # fmt: skip

@@ -16,7 +16,7 @@ import pytest
 from cointrail.cli import main
 from cointrail.clustering import show_cluster
 from cointrail.investigation import Investigation
-from cointrail.ledger.queries import address_info
+from cointrail.ledger.queries import address_info, block, transaction
 from cointrail.model import AddressActivity, Wallet
 from cointrail.simulation import litecoind_available
 
@@ -87,6 +87,10 @@ def test_typed_results_give_exactly_the_json_of_the_analysis(demo: dict[str, Any
         assert wallet.to_json() == show_cluster(inv.store, payer, member)
         assert inv.why(payer, member) == wallet.why and wallet.why is not None and wallet.why.in_cluster
         assert str(inv.amount(info.received)).endswith(" LTC")
+        paid = found.payments[0]
+        assert inv.transaction(paid.txid).to_json() == transaction(inv.store, paid.txid)
+        assert inv.block(paid.height).to_json() == block(inv.store, paid.height)
+        assert paid.txid in inv.block(paid.height).txids
 
 
 def test_a_question_without_its_store_or_case_says_what_is_missing(tmp_path: Path) -> None:

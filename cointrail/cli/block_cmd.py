@@ -9,7 +9,7 @@ import click
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import counted, emit, json_option
 from cointrail.errors import EXIT_OK
-from cointrail.ledger.queries import block
+from cointrail.investigation import Investigation
 from cointrail.times import format_time
 
 
@@ -34,6 +34,6 @@ def render_block(b: dict[str, Any]) -> str:
 def command(ref: str, db: str, as_json: bool) -> int:
     """Show a block by height or hash: header, source, verification and transaction ids."""
     with open_for_reading(db) as store:
-        data = block(store, ref)
-    emit(data, as_json, render_block)
+        data = Investigation(store).block(ref)
+    emit(data.to_json(), as_json, render_block)
     return EXIT_OK
