@@ -34,8 +34,8 @@ from benchmarks.payers_accuracy import score as score_payers
 from benchmarks.scenarios.cache import scenario, working_copy
 from benchmarks.scenarios.score import score
 from cointrail.clustering import DEFAULT_HEURISTICS
-from cointrail.ledger.store import LedgerStore
 from cointrail.simulation.families import FAMILIES
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing import payers
 
 CONFIGS = {"multi-input alone": ("multi-input",), f"default ({', '.join(DEFAULT_HEURISTICS)})": DEFAULT_HEURISTICS}

@@ -37,10 +37,11 @@ from typing import Any
 
 from benchmarks import harness
 from benchmarks.raw_ingest import chain_for, read_only
-from cointrail.ledger.address_lookup import refresh_address_lookup
-from cointrail.ledger.ingest import BlockFilesSource, ingest
-from cointrail.ledger.queries import address_info, live_address_info
-from cointrail.ledger.store import LedgerStore
+from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
+from cointrail.ingest.pipeline import ingest
+from cointrail.store.duckdb.address_lookup import refresh_address_lookup
+from cointrail.store.duckdb.queries import address_info, live_address_info
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def build_store(made: object, db: Path) -> tuple[float, float, int]:
@@ -160,9 +161,9 @@ REFRESH_BLOCKS = 20
 _CHILD = """
 import json, sys, time
 from benchmarks.harness import peak_mb, timed
-from cointrail.ledger import address_lookup
-from cointrail.ledger.sources import BlockFilesSource
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb import address_lookup
+from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
+from cointrail.store.duckdb.store import LedgerStore
 
 def used(store):
     store.con.execute("CHECKPOINT")
@@ -273,7 +274,7 @@ same run, each row on random addresses of its own:
 The served rows are one indexed point query in `address_lookup` (the address's whole answer, stored as JSON) and
 `json.loads`; the baseline row is the cheapest such query. The rows computed from the ledger are what address-info
 did before the table, and still does when the table is stale or absent, for more than 20 counterparties, or for an
-input that is not a stored address string (same answers: tests/ledger/test_address_lookup.py). Their queries, one
+input that is not a stored address string (same answers: tests/store/test_address_lookup.py). Their queries, one
 by one ({r["lookups"]:.0f} more calls, on other addresses):
 
 | query | median | times run |

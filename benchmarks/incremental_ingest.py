@@ -5,7 +5,7 @@ Builds (or reuses) a store of the synthetic million-transaction chain
 blocks below its tip, then, on a copy for each run, ingests the next 3 and the
 next 100 blocks in a fresh process as ``cointrail ingest`` would: once loading
 the whole chain state (how every ingest resolved before) and once resolving each
-batch against only the rows it names (:mod:`cointrail.ledger.partialstate`).
+batch against only the rows it names (:mod:`cointrail.store.duckdb.partialstate`).
 Also times loading the full state alone, to place the crossover. CPU and wall
 seconds of opening the store and ingesting (imports and Numba's cache load left
 out), and the process's peak memory. Writes the "incremental" section of
@@ -25,10 +25,11 @@ from pathlib import Path
 
 from benchmarks import harness
 from benchmarks.raw_ingest import chain_for
-from cointrail.ledger import schema
-from cointrail.ledger.ingest import BlockFilesSource, ingest
-from cointrail.ledger.partialstate import STORE_TO_BATCH_CROSSOVER
-from cointrail.ledger.store import LedgerStore
+from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
+from cointrail.ingest.pipeline import ingest
+from cointrail.store.duckdb import schema
+from cointrail.store.duckdb.partialstate import STORE_TO_BATCH_CROSSOVER
+from cointrail.store.duckdb.store import LedgerStore
 
 # Run in a child process: one ingest of blocks up to TIP onto the store DB, resolving with the given crossover.
 # Its peak is VmHWM (harness.peak_mb), not ru_maxrss: a child started by vfork inherits its parent's peak in
@@ -37,10 +38,11 @@ from cointrail.ledger.store import LedgerStore
 _CHILD = """
 import json, sys
 from benchmarks.harness import peak_mb, timed
-from cointrail.ledger import partialstate
-from cointrail.ledger.chainstate import ChainState
-from cointrail.ledger.ingest import BlockFilesSource, ingest
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb import partialstate
+from cointrail.store.duckdb.chainstate import ChainState
+from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
+from cointrail.ingest.pipeline import ingest
+from cointrail.store.duckdb.store import LedgerStore
 chain, db, tip, crossover = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 partialstate.STORE_TO_BATCH_CROSSOVER = crossover
 source = BlockFilesSource(chain, "bitcoin", "regtest")
@@ -104,9 +106,9 @@ def resolve_costs(chain: Path, base: Path, tip: int, sizes: list[int], runs: int
 
     In this process, on the base store opened read-only; the full state's load counts, as each ingest run pays it.
     """
-    from cointrail.ledger import partialstate
-    from cointrail.ledger.batch import from_raw
-    from cointrail.ledger.chainstate import ChainState
+    from cointrail.chains.bitcoin.batch import from_raw
+    from cointrail.store.duckdb import partialstate
+    from cointrail.store.duckdb.chainstate import ChainState
 
     source = BlockFilesSource(chain, "bitcoin", "regtest")
     raws = list(source.raw_blocks(tip + 1, source.tip_height()))

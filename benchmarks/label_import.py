@@ -35,7 +35,7 @@ BASELINE = (
     "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
     "con.execute(\"CREATE TABLE raw AS SELECT * FROM read_csv(?, header = true, all_varchar = true)\", [sys.argv[2]])"
 )
-MAKE_STORE = ("import sys; from cointrail.ledger.store import LedgerStore; "
+MAKE_STORE = ("import sys; from cointrail.store.duckdb.store import LedgerStore; "
               "LedgerStore.open(sys.argv[1], 'bitcoin', 'mainnet').close()")
 
 

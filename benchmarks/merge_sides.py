@@ -19,9 +19,9 @@ from pathlib import Path
 
 import cointrail.clustering.heuristics as found
 from cointrail.clustering import DEFAULT_HEURISTICS
-from cointrail.clustering.source import DuckDBLedgerArrays
-from cointrail.ledger.store import LedgerStore
 from cointrail.simulation.families import FAMILIES
+from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def replay(store: LedgerStore, owner_of: dict[int, str], detect: bool) -> tuple[list[int], list[int]]:

@@ -24,7 +24,7 @@ from benchmarks.scenarios.generate import make_scenario
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.labels.model import Label, confidence_named
 from cointrail.labels.store import write_labels
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing import payers
 
 

@@ -7,7 +7,7 @@ Bitcoin Core 28+ writes them), then measures in the same run, single process, (a
 
 (a) baseline — read every ``blk*.dat`` file, un-XOR it and split it into block records;
 (b) cointrail's parser — index the headers, order the best chain, read each block and
-    read it into columns (:mod:`cointrail.ledger.batch`) with recomputed txids, wtxids
+    read it into columns (:mod:`cointrail.chains.bitcoin.batch`) with recomputed txids, wtxids
     and merkle check;
 (c) the reference parser — the same into Block/Transaction value objects (what
     ingest used before the column parser, and what other callers still use);
@@ -30,13 +30,20 @@ import textwrap
 from pathlib import Path
 
 from benchmarks import harness
-from cointrail.ledger import schema
-from cointrail.ledger.batch import RawBlock, from_raw
-from cointrail.ledger.blkfiles import index_chain, raw_records, read_chain, read_raw_chain
-from cointrail.ledger.ingest import BlockFilesSource, ingest
-from cointrail.ledger.rawblock import parse_block
-from cointrail.ledger.store import LedgerStore
+from cointrail.chains.bitcoin.batch import from_raw
+from cointrail.chains.bitcoin.model import RawBlock
+from cointrail.chains.bitcoin.rawblock import parse_block
+from cointrail.chains.bitcoin.sources.blkfiles import (
+    BlockFilesSource,
+    index_chain,
+    raw_records,
+    read_chain,
+    read_raw_chain,
+)
+from cointrail.ingest.pipeline import ingest
 from cointrail.simulation.block_files import GENERATOR_VERSION, SyntheticChain, generate_chain, load_chain
+from cointrail.store.duckdb import schema
+from cointrail.store.duckdb.store import LedgerStore
 
 REAL_BLOCK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bitcoin-core" / "block413567.raw"
 XOR_KEY = bytes.fromhex("3c5e7a91d2f40b68")
@@ -128,8 +135,8 @@ class _Timed:
 
 def breakdown(made: SyntheticChain, workdir: Path) -> dict[str, float]:
     """CPU seconds of each step of (d), run one step after the other (no overlap) with timers around them."""
-    from cointrail.ledger import address_stats, chainstate, scriptcolumns
-    from cointrail.ledger import ingest as ingest_module
+    from cointrail.ingest import pipeline as ingest_module
+    from cointrail.store.duckdb import address_stats, chainstate, scriptcolumns
 
     spent: dict[str, float] = {}
 
@@ -167,8 +174,9 @@ def breakdown(made: SyntheticChain, workdir: Path) -> dict[str, float]:
 
 _FIRST_RUN = """
 from benchmarks.harness import timed
-from cointrail.ledger.ingest import BlockFilesSource, ingest
-from cointrail.ledger.store import LedgerStore
+from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
+from cointrail.ingest.pipeline import ingest
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.simulation.block_files import generate_chain
 made = generate_chain({work!r} + "/chain", 600, seed=1, txs_per_block=50, n_wallets=50)
 def run():
@@ -314,7 +322,7 @@ def _steps(steps: dict[str, float]) -> str:
 WHERE_THE_TIME_GOES = """How (b) works: a Numba-compiled walk over each batch's bytes fills NumPy columns (transaction
 boundaries, outpoints, values, script offsets, and each transaction's bytes without witness, copied out
 contiguously); compiled loops then hash those ranges (txid, wtxid, merkle tree) with OpenSSL's SHA-256, the one
-hashlib uses, called through ctypes (`cointrail/ledger/digests.py`): the hashing is most of (b). Blocks the walk
+hashlib uses, called through ctypes (`cointrail/chains/bitcoin/digests.py`): the hashing is most of (b). Blocks the walk
 does not accept (Litecoin MWEB, corrupt data) go to the reference parser, which reads them or raises its precise
 error. In (d), inputs are resolved and scripts given ids by a compiled hash index of the
 stored txids and scripts held in memory, addresses are encoded by compiled Base58Check/Bech32 code, and the

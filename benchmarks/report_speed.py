@@ -29,10 +29,10 @@ from cointrail.cases import Case, create_case
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.labels.model import Label, confidence_named
 from cointrail.labels.store import write_labels
-from cointrail.ledger.store import LedgerStore
 from cointrail.report import collect_facts
 from cointrail.report.render import render_html, render_pdf
 from cointrail.simulation.named_chain import ChainBuilder
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing import payers, trace
 
 COIN = 100_000_000

@@ -34,13 +34,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from benchmarks import harness
-from cointrail.ledger import scriptcolumns
-from cointrail.ledger.batch import RawBlock, from_raw
-from cointrail.ledger.ingest import BULK_BATCH_TRANSACTIONS, RpcBlockFetcher, RpcSource, ingest
-from cointrail.ledger.rpc import connect
-from cointrail.ledger.store import LedgerStore
+from cointrail.chains.bitcoin.batch import from_raw
+from cointrail.chains.bitcoin.model import RawBlock
+from cointrail.chains.bitcoin.sources.rpc import RpcBlockFetcher, RpcSource, connect
+from cointrail.ingest.pipeline import BULK_BATCH_TRANSACTIONS, ingest
 from cointrail.simulation import RegtestNode, build_economy
 from cointrail.simulation.bulk_chain import GENERATOR_VERSION, build_bulk_chain
+from cointrail.store.duckdb import scriptcolumns
+from cointrail.store.duckdb.store import LedgerStore
 
 TMP = Path(tempfile.gettempdir())
 SMALL_BATCH = 15_000  # transactions per batch of the overlapped variant: the bulk chain in about five

@@ -32,7 +32,7 @@ from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.clustering.tables import has_clusters
 from cointrail.graph import expand
 from cointrail.investigation import Investigation, case_store
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.web import Security, Workspace, create_app
 from cointrail.web.routes.wallets import address_view
 from cointrail.web.server import serve_in_thread

@@ -12,7 +12,7 @@ layers over what is exported here, so a notebook user can do everything they do:
         result = inv.payers()          # the engine: every question of a case is one method (docs/api.md)
 
 Each part lives in a subpackage named after its domain concept: ``addresses``,
-``extraction``, ``cases``, ``capture``, ``ledger``, ``labels``, ``clustering``,
+``extraction``, ``cases``, ``capture``, ``chains``, ``store``, ``ingest``, ``labels``, ``clustering``,
 ``tracing``, ``prices``, ``report``, ``exports``. The heavier ones (DuckDB,
 NumPy, WeasyPrint) are imported only when one of their names is first used.
 """
@@ -38,8 +38,8 @@ _LAZY: dict[str, str] = {
     "capture_url": "cointrail.capture",
     "import_warc": "cointrail.capture",
     "CaptureOptions": "cointrail.capture",
-    "LedgerStore": "cointrail.ledger.store",
-    "ingest": "cointrail.ledger.ingest",
+    "LedgerStore": "cointrail.store.duckdb.store",
+    "ingest": "cointrail.ingest.pipeline",
     "load_labels": "cointrail.labels",
     "build_clusters": "cointrail.clustering",
     "show_cluster": "cointrail.clustering",

@@ -29,8 +29,8 @@ from cointrail.amounts import Amount, Unit, unit_of
 from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError
-from cointrail.ledger.store import LedgerStore, NotInStoreError
 from cointrail.model import AddressActivity, Block, Transaction, Wallet, Why
+from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
     from cointrail.tracing import PayersResult, TraceResult
@@ -144,19 +144,19 @@ class Investigation:
     def address(self, address: str, counterparties: int = 20) -> AddressActivity:
         """What the ledger knows of ``address`` (or a script, or a public key in hex): received, sent and balance,
         transactions, first and last seen, and up to ``counterparties`` counterparties."""
-        from cointrail.ledger.queries import address_info
+        from cointrail.store.duckdb.queries import address_info
 
         return AddressActivity.from_json(address_info(self.store, address, counterparties))
 
     def transaction(self, txid: str) -> Transaction:
         """One transaction: its block, inputs with the outputs they spent, outputs with the inputs that spent them."""
-        from cointrail.ledger.queries import transaction
+        from cointrail.store.duckdb.queries import transaction
 
         return Transaction.from_json(transaction(self.store, txid))
 
     def block(self, ref: str | int) -> Block:
         """A block by height or hash: header, source, verification flags and transaction ids."""
-        from cointrail.ledger.queries import block
+        from cointrail.store.duckdb.queries import block
 
         return Block.from_json(block(self.store, ref))
 

@@ -6,7 +6,7 @@ import json
 import struct
 from pathlib import Path
 
-from cointrail.ledger.model import internal_hash
+from cointrail.chains.bitcoin.model import internal_hash
 
 
 def rebuild_block(info: dict) -> bytes:

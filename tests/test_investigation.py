@@ -16,9 +16,9 @@ import pytest
 from cointrail.cli import main
 from cointrail.clustering import show_cluster
 from cointrail.investigation import Investigation
-from cointrail.ledger.queries import address_info, block, transaction
 from cointrail.model import AddressActivity, Wallet
 from cointrail.simulation import litecoind_available
+from cointrail.store.duckdb.queries import address_info, block, transaction
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 API_DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"

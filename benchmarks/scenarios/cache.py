@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.scenarios.generate import ingest, make_scenario
-from cointrail.ledger.schema import layout_fingerprint
 from cointrail.simulation import RegtestNode
 from cointrail.simulation.families import FAMILIES
+from cointrail.store.duckdb.schema import layout_fingerprint
 
 # Bump when a family's generator changes: cached scenarios are then made again.
 GENERATOR = "families-1"

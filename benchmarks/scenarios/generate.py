@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cointrail.cli import main as cointrail_main
-from cointrail.ledger.store import LedgerStore
 from cointrail.simulation import Economy, RegtestNode, scenario_node
 from cointrail.simulation.families import make_economy
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def ingest(node: RegtestNode, db: Path) -> None:

@@ -12,9 +12,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from cointrail.chains.bitcoin.model import display_hash
 from cointrail.clustering import build_clusters
-from cointrail.ledger.model import display_hash
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def _pairs(n: int) -> int:

@@ -37,7 +37,7 @@ def render_address_info(info: dict[str, Any]) -> str:
         f"  first seen: {_seen(info['first_seen'])}",
         f"  last seen:  {_seen(info['last_seen'])}",
     ]
-    if info.get("p2pk"):  # outputs paid to the bare key, stored under its P2PKH address (cointrail.ledger.p2pk)
+    if info.get("p2pk"):  # outputs paid to the bare key, stored under its P2PKH address (cointrail.store.duckdb.p2pk)
         lines.insert(1, f"  P2PK: {info['p2pk']['note']}")
     if info["counterparties"]:
         lines.append("  counterparties (by transactions in common):")

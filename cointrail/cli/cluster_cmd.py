@@ -21,7 +21,7 @@ from cointrail.clustering import HEURISTIC_NAMES, build_clusters, export_cluster
 from cointrail.clustering.apply import apply_link
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.investigation import Investigation
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 db_option = click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
                          help="The ledger store (a DuckDB file made by 'cointrail ingest').")  # fmt: skip

@@ -7,12 +7,13 @@ from typing import Any
 import click
 
 from cointrail.chains import utxo_networks
+from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
+from cointrail.chains.bitcoin.sources.rpc import RpcSource, connect
 from cointrail.cli.ledger_cmds import IngestProgressBar, db_option
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
-from cointrail.ledger.ingest import BlockFilesSource, RpcSource, ingest, store_for_ingest
-from cointrail.ledger.rpc import connect
-from cointrail.ledger.store import LedgerStore
+from cointrail.ingest.pipeline import ingest, store_for_ingest
+from cointrail.store.duckdb.store import LedgerStore
 
 CHAINS = sorted({n.chain for n in utxo_networks()})
 NETWORKS = sorted({n.network for n in utxo_networks()})

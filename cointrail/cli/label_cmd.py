@@ -13,7 +13,7 @@ from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.labels.investigator import DEFAULT_CONFIDENCE, add_investigator_label, restore_case_labels
 from cointrail.labels.model import CONFIDENCE_SCALE
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def render_add(data: dict[str, Any]) -> str:

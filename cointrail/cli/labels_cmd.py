@@ -16,7 +16,7 @@ from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
 from cointrail.labels import IMPORTERS
 from cointrail.labels.store import import_label_file, list_labels
 from cointrail.labels.stream import check_label_file
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def _reading(file: str) -> contextlib.AbstractContextManager[object]:

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from cointrail.cli.output import stderr_is_terminal
 from cointrail.errors import InputError
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -10,8 +10,8 @@ import click
 from cointrail.cli.ledger_cmds import db_option
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
-from cointrail.ledger.store import LedgerStore
 from cointrail.prices import import_prices_csv, store_prices
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def render_import(data: dict[str, Any]) -> str:

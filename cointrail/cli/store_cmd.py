@@ -10,9 +10,9 @@ import click
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
-from cointrail.ledger.address_lookup import refresh_address_lookup
-from cointrail.ledger.parquet import export_parquet, import_parquet
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.address_lookup import refresh_address_lookup
+from cointrail.store.duckdb.parquet import export_parquet, import_parquet
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def _render(verb: str) -> Any:

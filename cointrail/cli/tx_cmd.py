@@ -41,7 +41,7 @@ def render_transaction(tx: dict[str, Any]) -> str:
         spent = f"spent in {o['spent_by']['txid']}" if o["spent_by"] else "unspent"
         to = o["address"] or f"({o['type']})"
         lines.append(f"    {o['n']}: {to}  {format_amount(o['value'], chain)}  {spent}")
-        if o.get("p2pk"):  # a P2PK output, shown under its key's P2PKH address (cointrail.ledger.p2pk)
+        if o.get("p2pk"):  # a P2PK output, shown under its key's P2PKH address (cointrail.store.duckdb.p2pk)
             lines.append(f"       P2PK: {o['p2pk']['note']}")
     return "\n".join(lines)
 

@@ -17,13 +17,13 @@ import json
 from typing import Any
 
 from cointrail.cases.case import Case
+from cointrail.chains.bitcoin.model import internal_hash
 from cointrail.clustering import tables
 from cointrail.clustering.build import build_clusters
 from cointrail.clustering.redflags import held_links
 from cointrail.clustering.sql import maybe_row, row
 from cointrail.errors import InputError
-from cointrail.ledger.model import internal_hash
-from cointrail.ledger.store import LedgerStore, NotInStoreError
+from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
 
 def _tx_id(store: LedgerStore, txid: str) -> int:

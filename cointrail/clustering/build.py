@@ -1,6 +1,6 @@
 """Build or update the clusters of a ledger store: the engine behind ``cointrail cluster build``.
 
-A build reads the store through :class:`~cointrail.clustering.source.LedgerArrays`
+A build reads the store through :class:`~cointrail.store.interface.LedgerArrays`
 in height ranges, finds CoinJoins and links, and merges the links into the
 assignment in compiled code (:mod:`cointrail.clustering.graph`). When the
 store has grown since the last build, with the same heuristics and the same
@@ -20,11 +20,11 @@ from cointrail.clustering import tables
 from cointrail.clustering.graph import Held, Links, identity, merge_guarded
 from cointrail.clustering.guard import HOLD_AT, detection_fingerprint
 from cointrail.clustering.heuristics import CODES, CoinJoinFinding, find_detections, find_links
-from cointrail.clustering.source import DuckDBLedgerArrays
 from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
 from cointrail.heuristics.joinbase import COINJOIN
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
+from cointrail.store.duckdb.store import LedgerStore
 
 
 class BuildProgress(Protocol):

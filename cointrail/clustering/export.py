@@ -8,7 +8,7 @@ from typing import Any
 from cointrail.clustering import tables
 from cointrail.clustering.sql import row
 from cointrail.errors import InputError
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 _EXPORT = """
 SELECT a.chain, a.network, a.address_id, a.address, a.script_type, c.cluster_id, c.base_cluster_id,

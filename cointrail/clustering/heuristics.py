@@ -14,7 +14,6 @@ import numpy as np
 
 from cointrail.clustering.graph import Links
 from cointrail.clustering.payments import payment_view
-from cointrail.clustering.source import LedgerArrays
 from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
 from cointrail.heuristics.change import CHANGE_HEURISTICS, change_links
@@ -31,6 +30,7 @@ from cointrail.heuristics.coinjoin import (
     detect_coinjoin,
     detect_collaborative,
 )
+from cointrail.store.interface import LedgerArrays
 
 HEURISTIC_NAMES: tuple[str, ...] = (multi_input.NAME, *CHANGE_HEURISTICS)
 CODES: dict[str, int] = {name: code for code, name in enumerate(HEURISTIC_NAMES)}

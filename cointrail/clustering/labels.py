@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from cointrail.ledger import schema
+from cointrail.store.duckdb import schema
 
 _OPTIONAL = ("category", "actor", "source", "confidence")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cointrail.clustering.source import SpendingInputs, TxOutputs
 from cointrail.heuristics.change import SPENDABLE_TYPES, PaymentView
+from cointrail.store.interface import SpendingInputs, TxOutputs
 
 _TYPE_CODES = {name: code for code, name in enumerate(SPENDABLE_TYPES)}
 

@@ -14,7 +14,7 @@ from cointrail.clustering.redflags import red_flags
 from cointrail.clustering.sql import maybe_row, row
 from cointrail.errors import InputError
 from cointrail.labels.attribution import cluster_attribution
-from cointrail.ledger.store import LedgerStore, NotInStoreError
+from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
 
 def build_summary(store: LedgerStore, mode: str, heuristics: tuple[str, ...], first: int, link_parts: list[int],

@@ -25,9 +25,9 @@ import pyarrow as pa
 from cointrail import __version__
 from cointrail.clustering.graph import Held, Links
 from cointrail.clustering.heuristics import HEURISTIC_NAMES, CoinJoinFinding
-from cointrail.clustering.source import arrow_table
 from cointrail.clustering.sql import row
 from cointrail.heuristics.joinbase import COINJOIN
+from cointrail.store.duckdb.arrays import arrow_table
 
 DDL = """
 CREATE TABLE IF NOT EXISTS address_clusters (

@@ -16,13 +16,13 @@ from typing import Any
 import yaml
 
 from cointrail.cases import Case
+from cointrail.chains.bitcoin.sources.rpc import RpcSource, connect
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
+from cointrail.ingest.pipeline import ingest
 from cointrail.labels.store import import_label_file
-from cointrail.ledger.ingest import RpcSource, ingest
-from cointrail.ledger.rpc import connect
-from cointrail.ledger.store import LedgerStore
 from cointrail.prices import import_prices_csv
 from cointrail.simulation import Economy, RegtestNode
+from cointrail.store.duckdb.store import LedgerStore
 
 SEED = 1  # seed 1 gives 11 site payments, a CoinJoin and a cash-out in six rounds (measured)
 ROUNDS = 6

@@ -14,7 +14,7 @@ from typing import Any
 from cointrail.amounts import Amount
 from cointrail.graph.neighbourhood import MAX_TXIDS, coin_unit, fixed_text
 from cointrail.graph.nodes import describe_clusters
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) -> dict[str, Any]:

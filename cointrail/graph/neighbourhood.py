@@ -8,7 +8,7 @@ docs/tracing.md). Counterparties are always wallets (clusters), so an exchange w
 deposit addresses is one node, not ten thousand; beyond ``limit`` wallets, the smallest are summed up
 in one node instead of being drawn (no hairball).
 
-Queries follow :mod:`cointrail.ledger.queries`: literal ``IN`` lists of ids that came from the store,
+Queries follow :mod:`cointrail.store.duckdb.queries`: literal ``IN`` lists of ids that came from the store,
 which DuckDB answers from its indexes and zone maps.
 """
 
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cointrail.amounts import Amount, unit_of
+from cointrail.chains.bitcoin.model import display_hash
 from cointrail.errors import InputError
 from cointrail.graph.nodes import cluster_sizes, describe_clusters, describe_members, member_ids
-from cointrail.ledger.model import display_hash
-from cointrail.ledger.queries import id_list
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.queries import id_list
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.ledger import clusters_of
 from cointrail.tracing.services import Services
 

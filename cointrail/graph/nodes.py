@@ -11,8 +11,8 @@ from typing import Any
 
 from cointrail.errors import InputError
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
-from cointrail.ledger.queries import find_address, id_list
-from cointrail.ledger.store import LedgerStore, NotInStoreError
+from cointrail.store.duckdb.queries import find_address, id_list
+from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
 from cointrail.tracing.services import SERVICE_CATEGORIES, Services, public_label
 

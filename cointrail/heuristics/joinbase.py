@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from cointrail.addresses import classify_script
-from cointrail.ledger.model import Transaction, TxOut, display_hash
+from cointrail.chains.bitcoin.model import Transaction, TxOut, display_hash
 
 COINJOIN = "coinjoin"
 POSSIBLY_COLLABORATIVE = "possibly-collaborative"

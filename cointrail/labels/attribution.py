@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES, SERVICE_CATEGORIES
-from cointrail.ledger import schema
+from cointrail.store.duckdb import schema
 
 _WANTED = ("label", "category", "actor", "source", "source_sha256", "importer", "confidence", "confidence_value",
            "on_chain", "chain_note", "case_name")  # fmt: skip

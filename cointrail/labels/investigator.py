@@ -26,7 +26,7 @@ from cointrail.chains import CHAINS
 from cointrail.errors import InputError, IntegrityError
 from cointrail.labels.model import CATEGORIES, CONFIDENCE_SCALE, Label, confidence_named
 from cointrail.labels.store import chain_check, write_labels
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 LABEL_FORMAT = "cointrail-label/1"
 LABEL_SUFFIX = ".label.json"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 from cointrail.errors import InputError
-from cointrail.ledger import schema
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb import schema
+from cointrail.store.duckdb.store import LedgerStore
 
 # No primary key and no index (issue 22): DuckDB keeps an ART index in memory and grows it with every row a
 # transaction adds, about 1.5 KB a label on a 1 M-row import. Labels are unique by ``label_sha256`` because

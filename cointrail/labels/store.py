@@ -30,8 +30,8 @@ from cointrail.labels.layout import ensure_table
 from cointrail.labels.model import Label
 from cointrail.labels.source import read_source
 from cointrail.labels.stream import Tally, stream_entries
-from cointrail.ledger import schema
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb import schema
+from cointrail.store.duckdb.store import LedgerStore
 
 SOURCE_ACTION = "labels.source"  # custody-log action: a label file kept as evidence
 IMPORT_ACTION = "labels.import"  # custody-log action: its labels went into a store (hash of the summary)

@@ -18,7 +18,7 @@ from typing import Any
 
 from cointrail.amounts import Amount, unit_of
 from cointrail.errors import InputError
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 MAX_AGE_DAYS = 7
 

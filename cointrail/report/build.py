@@ -8,7 +8,6 @@ from cointrail.cases import Case
 from cointrail.cases.custody import utc_now
 from cointrail.errors import InputError
 from cointrail.investigation import Investigation
-from cointrail.ledger.store import LedgerStore
 from cointrail.report import case_facts
 from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
@@ -17,6 +16,7 @@ from cointrail.report.redact import local_paths
 from cointrail.report.request_pack import case_chain
 from cointrail.report.sources import ledger_facts, provenance
 from cointrail.report.summary import summary_lines
+from cointrail.store.duckdb.store import LedgerStore
 
 FACTS_FORMAT = "cointrail-report-facts/1"
 

@@ -8,8 +8,8 @@ from importlib import metadata
 from typing import Any
 
 from cointrail import __version__
-from cointrail.ledger.model import display_hash
-from cointrail.ledger.store import LedgerStore
+from cointrail.chains.bitcoin.model import display_hash
+from cointrail.store.duckdb.store import LedgerStore
 
 _SOURCES = """
 SELECT source, count(*), min(height), max(height), bool_and(txids_recomputed), bool_and(merkle_checked)

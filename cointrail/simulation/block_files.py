@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from cointrail.ledger.blkfiles import disk_magic, unxor
-from cointrail.ledger.rawblock import double_sha256, merkle_root
+from cointrail.chains.bitcoin.hashes import double_sha256
+from cointrail.chains.bitcoin.sources.blkfiles import disk_magic, unxor
+from cointrail.chains.bitcoin.verify import merkle_root
 
 GENERATOR_VERSION = 2  # bump when the same seed would give a different chain (cached chains are keyed on it)
 COIN = 100_000_000

@@ -32,8 +32,9 @@ from decimal import Decimal
 
 from cointrail.addresses.script import address_for_script, p2pkh_script, p2sh_script
 from cointrail.addresses.script import witness_script as witness_program
-from cointrail.ledger.model import TxIn, TxOut, internal_hash
-from cointrail.ledger.rawblock import double_sha256, serialize_parts
+from cointrail.chains.bitcoin.hashes import double_sha256
+from cointrail.chains.bitcoin.model import TxIn, TxOut, internal_hash
+from cointrail.chains.bitcoin.rawblock import serialize_parts
 from cointrail.simulation.node import COIN, MWEB_HEIGHT, RegtestNode
 
 GENERATOR_VERSION = 1  # bump when the same parameters would give a different chain (cached datadirs key on it)

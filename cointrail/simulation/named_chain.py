@@ -12,8 +12,8 @@ import hashlib
 from pathlib import Path
 
 from cointrail.addresses import address_for_script
-from cointrail.ledger.model import Block, BlockHeader, Transaction, TxIn, TxOut
-from cointrail.ledger.store import LedgerStore, SourcedBlock
+from cointrail.chains.bitcoin.model import Block, BlockHeader, SourcedBlock, Transaction, TxIn, TxOut
+from cointrail.store.duckdb.store import LedgerStore
 
 COIN = 100_000_000  # base units in one coin
 

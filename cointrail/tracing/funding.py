@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cointrail.amounts import Amount
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.times import utc_date
 from cointrail.tracing.ledger import Coin, TxView, address_names, clusters_of
 from cointrail.tracing.services import ServiceHit

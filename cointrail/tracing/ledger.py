@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from cointrail.ledger import schema
-from cointrail.ledger.model import display_hash
-from cointrail.ledger.store import LedgerStore
+from cointrail.chains.bitcoin.model import display_hash
+from cointrail.store.duckdb import schema
+from cointrail.store.duckdb.store import LedgerStore
 
 Coin = tuple[int, int]  # (tx_id, vout): an output of a transaction
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cointrail.amounts import Amount
+from cointrail.chains.bitcoin.model import display_hash
 from cointrail.clustering.heuristics import find_coinjoins
-from cointrail.clustering.source import DuckDBLedgerArrays
-from cointrail.ledger.model import display_hash
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.ledger import address_names, clusters_of, load_transactions
 from cointrail.tracing.services import Services
 

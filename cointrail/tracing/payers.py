@@ -16,13 +16,13 @@ from typing import Any
 import pyarrow as pa
 
 from cointrail.amounts import Amount
+from cointrail.chains.bitcoin.model import display_hash
 from cointrail.errors import InputError
-from cointrail.ledger import p2pk
-from cointrail.ledger.model import display_hash
-from cointrail.ledger.queries import find_address
-from cointrail.ledger.store import LedgerStore, NotInStoreError
 from cointrail.model import Payer, Payment
 from cointrail.prices import PriceBook
+from cointrail.store.duckdb import p2pk
+from cointrail.store.duckdb.queries import find_address
+from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 from cointrail.times import utc_date
 from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE, funding_trails
 from cointrail.tracing.ledger import address_names, cluster_members, clusters_of

@@ -15,8 +15,8 @@ from typing import Any
 import pyarrow as pa
 
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
-from cointrail.ledger import schema
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb import schema
+from cointrail.store.duckdb.store import LedgerStore
 
 # Categories of businesses (GraphSense taxonomy) that stop a trail. LEGAL_PROCESS_CATEGORIES are the custodial,
 # regulated ones that keep customer records; the others are services where money mixes with everyone else's.

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.ledger import Coin, TxView, load_transactions, spenders
 from cointrail.tracing.services import Services
 from cointrail.tracing.taint import Taint, backward, forward

@@ -24,7 +24,7 @@ from starlette.requests import Request
 
 from cointrail import __version__, errors
 from cointrail.errors import CointrailError, ExternalServiceError, InputError, IntegrityError
-from cointrail.ledger.store import NotInStoreError
+from cointrail.store.duckdb.store import NotInStoreError
 
 # Most specific first: NotInStoreError and IntegrityError are not InputErrors, but all are CointrailErrors.
 STATUSES: tuple[tuple[type[CointrailError], int], ...] = (

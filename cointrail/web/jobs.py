@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cointrail.errors import CointrailError
-from cointrail.ledger.store import NotInStoreError
+from cointrail.store.duckdb.store import NotInStoreError
 
 MAX_KEPT = 200
 

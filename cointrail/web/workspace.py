@@ -18,7 +18,7 @@ from cointrail.amounts import unit_of
 from cointrail.cases import Case, cases_root, create_case, list_cases, open_case
 from cointrail.errors import InputError
 from cointrail.investigation import Investigation, case_store
-from cointrail.ledger.store import DamagedStoreError, LedgerStore
+from cointrail.store.duckdb.store import DamagedStoreError, LedgerStore
 
 
 class Workspace:

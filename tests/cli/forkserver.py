@@ -48,7 +48,7 @@ def preload() -> None:
     """
     from cointrail.cli import COMMANDS
 
-    heavy = ("cointrail.ledger.store", "cointrail.ledger.ingest", "cointrail.clustering", "cointrail.tracing",
+    heavy = ("cointrail.store.duckdb.store", "cointrail.ingest.pipeline", "cointrail.clustering", "cointrail.tracing",
              "cointrail.report", "cointrail.capture", "cointrail.labels.store", "cointrail.web", "uvicorn", "fastapi")
     for module in (*COMMANDS.values(), *heavy):
         try:

@@ -23,8 +23,8 @@ from cointrail.capture import served_directory
 from cointrail.cases import open_case
 from cointrail.cases.site import captured_site_addresses
 from cointrail.cli import main
-from cointrail.ledger.store import LedgerStore
 from cointrail.simulation.node import free_port
+from cointrail.store.duckdb.store import LedgerStore
 
 OPERATOR = "A. Investigator"
 GENESIS_COINBASE = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"

@@ -9,10 +9,10 @@ import pytest
 
 from cointrail.cases import create_case, open_case
 from cointrail.cases.site import captured_site_addresses
+from cointrail.chains.bitcoin.model import display_hash
 from cointrail.cli import main
-from cointrail.ledger.model import display_hash
-from cointrail.ledger.store import LedgerStore
 from cointrail.simulation.named_chain import COIN, ChainBuilder
+from cointrail.store.duckdb.store import LedgerStore
 
 TB1 = "tb1qafu0j33wfw34wvs4mgpv83z2xf6mgdc0yd4jhn"  # a Bitcoin testnet address, met on a Litecoin site's page
 XMR = "4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge"

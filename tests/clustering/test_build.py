@@ -147,8 +147,8 @@ def test_the_set_based_payjoin_check_agrees_with_the_rule(chain: ChainBuilder):
     """The store finds PayJoin signs in SQL (two-output payments are too many to read one by one): on random
     two-output payments of 1-5 inputs it flags exactly what PayJoinRule flags on each resolved transaction."""
     from cointrail.clustering.heuristics import find_detections
-    from cointrail.clustering.source import DuckDBLedgerArrays
     from cointrail.heuristics.coinjoin import PayJoinRule
+    from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
 
     rng = np.random.default_rng(78)
     names = [f"c{i}" for i in range(120)]

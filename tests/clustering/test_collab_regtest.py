@@ -19,7 +19,6 @@ import pytest
 from cointrail.cli import main as cointrail_main
 from cointrail.clustering import build_clusters, parse_heuristics, show_cluster
 from cointrail.clustering.guard import HOLD_AT
-from cointrail.ledger.store import LedgerStore
 from cointrail.simulation import RegtestNode
 from cointrail.simulation.collab import (
     Coin,
@@ -31,6 +30,7 @@ from cointrail.simulation.collab import (
     psbt_join,
 )
 from cointrail.simulation.node import litecoind_available
+from cointrail.store.duckdb.store import LedgerStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 

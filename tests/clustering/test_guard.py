@@ -8,11 +8,11 @@ import json
 import numpy as np
 
 from cointrail.cases import create_case
+from cointrail.chains.bitcoin.model import display_hash
 from cointrail.cli import main
 from cointrail.clustering import build_clusters, parse_heuristics, show_cluster
 from cointrail.clustering.graph import Links, identity, merge, merge_guarded
 from cointrail.clustering.guard import HOLD_AT
-from cointrail.ledger.model import display_hash
 from cointrail.simulation.named_chain import ChainBuilder
 
 COIN = 100_000_000

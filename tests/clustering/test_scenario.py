@@ -12,7 +12,7 @@ from node import litecoind_available
 from benchmarks.scenarios.generate import make_scenario
 from benchmarks.scenarios.score import score
 from cointrail.clustering import build_clusters, parse_heuristics, show_cluster
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 HEURISTICS = parse_heuristics("multi-input,change-address-type,change-round-amount")
 

@@ -7,9 +7,9 @@ import json
 
 import pyarrow.parquet as pq
 
+from cointrail.chains.bitcoin.model import display_hash
 from cointrail.cli import main
 from cointrail.clustering import build_clusters, parse_heuristics, show_cluster
-from cointrail.ledger.model import display_hash
 from cointrail.simulation.named_chain import ChainBuilder
 
 COIN = 100_000_000

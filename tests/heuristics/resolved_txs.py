@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
+from cointrail.chains.bitcoin.model import Transaction, TxIn, TxOut
 from cointrail.heuristics.coinjoin import ResolvedTransaction
-from cointrail.ledger.model import Transaction, TxIn, TxOut
 
 
 def resolved_tx(inputs: list[tuple[int, bytes]], outputs: list[tuple[int, bytes]],

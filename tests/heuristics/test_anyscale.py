@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from resolved_txs import resolved_tx
 
+from cointrail.chains.bitcoin.model import Transaction, TxOut
 from cointrail.heuristics.coinjoin import (
     COINJOIN,
     POSSIBLY_COLLABORATIVE,
@@ -21,7 +22,6 @@ from cointrail.heuristics.coinjoin import (
     detect_collaborative,
     standard_denominations,
 )
-from cointrail.ledger.model import Transaction, TxOut
 
 LTC = 100_000_000
 OLD_RULES = (WhirlpoolRule(), Wasabi1Rule(), Wasabi2Rule(), EqualOutputRule())  # before issue 12

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from resolved_txs import resolved_tx
 
+from cointrail.chains.bitcoin.model import Transaction, TxIn, TxOut, display_hash
 from cointrail.heuristics.coinjoin import (
     DEFAULT_RULES,
     EqualOutputRule,
@@ -21,7 +22,6 @@ from cointrail.heuristics.coinjoin import (
     is_coinjoin,
     standard_denominations,
 )
-from cointrail.ledger.model import Transaction, TxIn, TxOut, display_hash
 
 BTC = 100_000_000
 rng = random.Random(20241123)

@@ -6,10 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from cointrail.addresses import address_for_script, parse_address
+from cointrail.chains.bitcoin.model import Transaction, TxOut
 from cointrail.clustering import build_clusters, parse_heuristics
-from cointrail.ledger.model import Transaction, TxOut
-from cointrail.ledger.store import LedgerStore
 from cointrail.simulation.named_chain import ChainBuilder, script_for
+from cointrail.store.duckdb.store import LedgerStore
 
 COIN = 100_000_000
 BINANCE = "1NDyJtNTjmwk5xPNhjgAMu4HDHigtobu1s"  # binance.yaml: binance, exchange

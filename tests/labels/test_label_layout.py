@@ -16,7 +16,7 @@ import pytest
 from cointrail.addresses.codecs import base58check_encode
 from cointrail.labels.layout import COLUMNS
 from cointrail.labels.store import STAGING, import_label_file, list_labels
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 # The table as stores made before issue 22 have it (cointrail/labels/store.py at b9dfd29).
 OLD_DDL = "CREATE TABLE labels_old (label_sha256 VARCHAR PRIMARY KEY, {rest})"

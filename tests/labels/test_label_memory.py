@@ -21,7 +21,7 @@ from cointrail.addresses.codecs import base58check_encode
 IMPORT = """
 import resource, sys
 from cointrail.labels import store as label_store
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 label_store.BATCH_ROWS = 2_000
 label_store.IMPORT_MEMORY_LIMIT = "32MB"  # DuckDB's caches fill up to its limit first: a small one, soon full
 with LedgerStore.open(sys.argv[1], "bitcoin", "mainnet") as store:

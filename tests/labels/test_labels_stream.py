@@ -14,7 +14,7 @@ from cointrail.labels import LabelFormatError
 from cointrail.labels import store as label_store
 from cointrail.labels.store import import_label_file, list_labels
 from cointrail.labels.stream import MAX_REJECTED_KEPT, check_label_file
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def _address(i: int) -> str:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from cointrail.capture import capture_url, served_directory
 from cointrail.cases import Case, create_case
+from cointrail.chains.bitcoin.model import display_hash
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.labels.model import Label, confidence_named
 from cointrail.labels.store import write_labels
-from cointrail.ledger.model import display_hash
 from cointrail.simulation.named_chain import ChainBuilder
 
 COIN = 100_000_000

@@ -15,10 +15,10 @@ from reportcase import EXCHANGE, Story
 
 from cointrail.cases import open_case, sha256_file, verify_case
 from cointrail.cli import main
-from cointrail.ledger.store import LedgerStore
 from cointrail.report import collect_facts, write_report
 from cointrail.report.accuracy import parse_figures
 from cointrail.report.render import graph_svg
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def _cli(capsys: pytest.CaptureFixture[str], story: Story, *args: str) -> dict:

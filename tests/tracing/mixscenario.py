@@ -19,8 +19,8 @@ from typing import Any
 
 from benchmarks.payers_accuracy import prepare
 from benchmarks.scenarios.generate import ingest
-from cointrail.ledger.store import LedgerStore
 from cointrail.simulation import collab, scenario_node
+from cointrail.store.duckdb.store import LedgerStore
 
 MIXERS = ("c0", "c1", "c2", "c3", "c4")
 DENOMINATION = Decimal("0.2")

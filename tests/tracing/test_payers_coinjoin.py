@@ -11,8 +11,8 @@ import pytest
 from mixscenario import MixScenario, make_mix_scenario
 
 from cointrail.cli import main
-from cointrail.ledger.store import LedgerStore
 from cointrail.simulation.node import litecoind_available
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing import payers
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]

@@ -12,7 +12,7 @@ from node import litecoind_available
 from benchmarks.payers_accuracy import prepare, score, site_addresses
 from benchmarks.scenarios.generate import make_scenario
 from cointrail.cli import main
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing import detect_patterns, payers, trace
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]

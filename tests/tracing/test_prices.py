@@ -10,8 +10,8 @@ import pytest
 
 from cointrail.cli import main
 from cointrail.errors import InputError
-from cointrail.ledger.store import LedgerStore
 from cointrail.prices import PriceBook, import_prices_csv
+from cointrail.store.duckdb.store import LedgerStore
 
 NOON = int(_dt.datetime(2024, 3, 5, 12, tzinfo=_dt.UTC).timestamp())
 

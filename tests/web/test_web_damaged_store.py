@@ -11,7 +11,7 @@ from webserver import serving
 from cointrail.cases import create_case
 from cointrail.cli import main
 from cointrail.investigation import case_store
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.web import Workspace
 
 pytestmark = pytest.mark.slow

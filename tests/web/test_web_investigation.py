@@ -16,7 +16,7 @@ from cointrail.cases import open_case
 from cointrail.clustering import show_cluster
 from cointrail.graph import expand as graph_expand
 from cointrail.investigation import Investigation, case_store
-from cointrail.ledger.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 

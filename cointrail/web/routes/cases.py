@@ -12,8 +12,8 @@ from starlette.requests import Request
 from cointrail.capture.text_view import capture_text
 from cointrail.cases import Case, verify_case
 from cointrail.investigation import case_store
-from cointrail.ledger.store import DamagedStoreError
 from cointrail.report import case_facts
+from cointrail.store.duckdb.store import DamagedStoreError
 from cointrail.web.routes.common import case_of, jobs, page, workspace
 
 router = APIRouter()

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from cointrail.cases.evidence import sha256_file
 from cointrail.errors import InputError, IntegrityError
 from cointrail.exports import EXPORTERS, export
-from cointrail.ledger.store import NotInStoreError
 from cointrail.report import facts_for, request_packs, write_request_packs
+from cointrail.store.duckdb.store import NotInStoreError
 from cointrail.web.options import ReportOptions
 from cointrail.web.routes.common import case_of, jobs, page
 

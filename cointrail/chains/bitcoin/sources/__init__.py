@@ -1,0 +1,2 @@
+"""Sources of Bitcoin-family blocks: the interface (:mod:`.interface`), a node's JSON-RPC (:mod:`.rpc`), a node's
+blk files (:mod:`.blkfiles`)."""

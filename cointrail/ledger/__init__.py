@@ -1,1 +1,0 @@
-"""The ledger: Bitcoin-family chain data, parsed, verified and stored."""

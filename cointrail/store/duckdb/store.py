@@ -1,0 +1,297 @@
+"""The ledger store: an embedded DuckDB database of one chain and network.
+
+:class:`LedgerStore` opens (or creates) the file, checks that it holds the
+chain the caller expects, and offers what ingestion needs: the stored tip, the
+hash at a height, a roll-back to a fork point, and :meth:`LedgerStore.append`
+for a batch of blocks (written in :mod:`cointrail.store.duckdb.writer`). Reading is
+in :mod:`cointrail.store.duckdb.queries`. The tables are in :mod:`cointrail.store.duckdb.schema`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from cointrail.chains import utxo_network
+from cointrail.chains.bitcoin.batch import Batch, from_blocks
+from cointrail.chains.bitcoin.model import SourcedBlock
+from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
+from cointrail.store.duckdb import address_lookup, address_stats, p2pk, partialstate, schema
+from cointrail.store.duckdb.address_totals import AddressTotals
+from cointrail.store.duckdb.chainstate import ChainState
+
+BULK_CHECKPOINT_THRESHOLD = "1GB"  # DuckDB's default, 16 MB, checkpoints after almost every batch
+
+
+class NotInStoreError(CointrailError):
+    """What was asked for (an address, a transaction, a block) is not in the store."""
+
+    exit_code = EXIT_NEGATIVE
+
+
+class DamagedStoreError(InputError):
+    """A ledger store file that DuckDB cannot read: damaged, not a bug (exit 2, with what to do)."""
+
+    def __init__(self, path: Path, error: Exception):
+        self.path = path
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        super().__init__(f"the ledger store {path} is damaged ({first}): restore it from its archive or a backup, "
+                         "or make it again with `cointrail ingest` (and `cointrail cluster build`)")
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "not a valid DuckDB database" not in str(error) and "Could not read enough bytes" not in str(error):
+            raise _in_use(path, error) from error
+        raise DamagedStoreError(path, error) from error
+    except duckdb.Error as error:  # a checksum or catalog error on open: the file is damaged
+        raise DamagedStoreError(path, error) from error
+
+
+def _in_use(path: Path, error: Exception) -> InputError:
+    return InputError(f"cannot open the ledger store {path}: it is in use by another cointrail process "
+                      f"or not a DuckDB file ({str(error).splitlines()[0]})")
+
+
+class LedgerStore:
+    """One ledger database file; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str):
+        self.con = con
+        self.path = path
+        self.chain = chain
+        self.network = network
+        self._chain_state: ChainState | None = None
+        # During a bulk load: address_stats waits for its end (address_stats.defer), which inserts
+        # these totals, added up by the writer after each commit; None if they no longer match (an error).
+        self.defers_address_stats = False
+        self.bulk_totals: AddressTotals | None = None
+        self._partially_resolved = 0  # transactions resolved without the full chain state
+        # Whether address_lookup describes the tip: None until first asked (one query per open).
+        # Only this object can change the file while it is open (DuckDB lets one process write
+        # it, and a writer locks out readers), so append and rollback_to keep it exact.
+        self._lookup_valid: bool | None = None
+
+    @classmethod
+    def open(
+        cls, path: str | Path, chain: str | None = None, network: str | None = None, *, read_only: bool = False
+    ) -> LedgerStore:
+        """Open the store at ``path``; a new one is created unless ``read_only``.
+
+        ``chain`` and ``network`` are required to create a store and, when
+        given, must match those of an existing one.
+        """
+        path = Path(path)
+        if read_only and not path.exists():
+            raise InputError(f"there is no ledger store at {path}: run 'cointrail ingest' first, or check --db")
+        con = _connect(path, read_only)
+        try:
+            stored = _read_identity(con)
+        except duckdb.Error as error:  # a checksum or catalog error: the file is damaged (issue 22)
+            con.close()
+            raise DamagedStoreError(path, error) from error
+        if stored is None:
+            if read_only or not chain or not network:
+                con.close()
+                raise InputError(f"{path} is not a cointrail ledger store; give --chain and --network to create one")
+            _create(con, chain, network)
+            stored = (chain, network)
+        if (chain and chain != stored[0]) or (network and network != stored[1]):
+            con.close()
+            raise InputError(f"the store {path} holds {stored[0]} {stored[1]}, not {chain} {network}")
+        if not read_only:
+            _upgrade_p2pk(con, path, *stored)
+            address_stats.ensure(con, *stored)
+            address_stats.catch_up(con, *stored)  # the totals a bulk load killed midway left out
+            con.execute(schema.INDEXES_DDL)  # rebuilds those a bulk load killed midway left out
+            con.execute(schema.RETIRED_INDEXES_DDL)
+        return cls(con, path, *stored)
+
+    @functools.cached_property
+    def has_p2pk_columns(self) -> bool:
+        """Whether the store marks P2PK outputs (outputs.p2pk, addresses.pubkey): all but older read-only ones."""
+        return p2pk.is_current(self.con)
+
+    @functools.cached_property
+    def has_address_stats(self) -> bool:
+        """Whether the store keeps this version's per-address totals (every store written by it does)."""
+        return address_stats.is_usable(self.con)
+
+    @property
+    def address_lookup_valid(self) -> bool:
+        """Whether ``address_lookup`` answers for the stored tip (checked once per open, then kept up)."""
+        if self._lookup_valid is None:
+            self._lookup_valid = address_lookup.is_valid(self.con)
+        return self._lookup_valid
+
+    def lookup_refreshed(self) -> None:
+        """Note that ``address_lookup`` now describes the tip (called by its refresh, after the commit)."""
+        self._lookup_valid = True
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> LedgerStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> tuple | None:
+        """The first row of a query, or None (the result is always consumed whole:
+        DuckDB refuses new work on a connection with a pending result)."""
+        rows = self.con.execute(sql, list(params)).fetchall()
+        return rows[0] if rows else None
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        """All rows of a query."""
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def tip(self) -> tuple[int, bytes] | None:
+        """Height and hash of the highest stored block, or None for an empty store."""
+        return schema.tip(self.con)
+
+    def hash_at(self, height: int) -> bytes | None:
+        """The stored block hash at ``height``, or None."""
+        return schema.hash_at(self.con, height)
+
+    def append(self, blocks: Sequence[SourcedBlock]) -> None:
+        """Store consecutive parsed blocks above the tip, all or nothing (one transaction)."""
+        if blocks:
+            self.append_batch(from_blocks([(s.block, s.height, s.source) for s in blocks]))
+
+    def append_batch(self, batch: Batch) -> None:
+        """Store a batch of consecutive blocks (as columns) above the tip, all or nothing."""
+        from cointrail.store.duckdb.writer import write_batch
+
+        self._lookup_valid = False  # the tip moves past the lookup's stamp (refresh_address_lookup)
+        write_batch(self, batch)
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Write many batches without the lookup indexes, then build them once (also after an error).
+
+        The tables are the same either way; only queries are slower until the
+        indexes are back. ``address_stats`` gets the load's totals once at its
+        end, not per batch. An ingest killed meanwhile leaves both out until the
+        store is next opened for writing, which builds them (queries meanwhile
+        compute an address's totals from its rows). Checkpoints are
+        also spaced out: each rewrites the outputs that later batches marked spent.
+        """
+        self.con.execute(schema.DROP_INDEXES_DDL)
+        self.con.execute(f"SET checkpoint_threshold = '{BULK_CHECKPOINT_THRESHOLD}'")
+        tip = self.tip()
+        address_stats.defer(self.con, tip[0] + 1 if tip else 0)
+        self.defers_address_stats = True
+        self.bulk_totals = AddressTotals(tip[0] + 1 if tip else 0)
+        try:
+            yield
+        finally:
+            self.defers_address_stats = False
+            totals, self.bulk_totals = self.bulk_totals, None
+            # Memory peaks while DuckDB builds the indexes: the chain state (about 350 MB per million
+            # transactions) is not kept through it. An ingest that goes on loads what it needs again.
+            self.forget_chain_state()
+            address_stats.catch_up(self.con, self.chain, self.network, totals)
+            del totals  # the totals, inserted, are not kept through the index build either
+            self.con.execute("RESET checkpoint_threshold")
+            self.con.execute("BEGIN TRANSACTION")
+            self.con.execute(schema.INDEXES_DDL)
+            self.con.execute("COMMIT")
+
+    def chain_state(self, batch: Batch | None = None) -> ChainState:
+        """What the writer needs of the stored chain to resolve the next batch (loaded on first use).
+
+        Given the batch, and while this store's ingest is small beside what the
+        store holds, only the rows the batch needs (:mod:`cointrail.store.duckdb.partialstate`).
+        """
+        if self._chain_state is None and batch is not None:
+            self._partially_resolved += len(batch.tx)
+            if self._partially_resolved * partialstate.STORE_TO_BATCH_CROSSOVER <= self._stored_transactions():
+                return partialstate.load_for(self.con, batch)
+        if self._chain_state is None:
+            self._chain_state = ChainState.load(self.con)
+        return self._chain_state
+
+    def _stored_transactions(self) -> int:
+        return self.one("SELECT count(*) FROM transactions")[0]  # type: ignore[index]
+
+    def forget_chain_state(self) -> None:
+        """Drop the in-memory chain state: it no longer matches what is committed."""
+        self._chain_state = None
+
+    def rollback_to(self, height: int) -> None:
+        """Delete everything above ``height`` (the fork point), in one transaction."""
+        self.forget_chain_state()
+        deletions: list[tuple[str, list[object]]] = [
+            (f"DELETE FROM {table} WHERE {'height' if table == 'blocks' else 'block_height'} > ?", [height])
+            for table in ("inputs", "outputs", "transactions", "blocks")
+        ]
+        deletions.append(("DELETE FROM addresses WHERE first_height > ?", [height]))
+        deletions.append((
+            "UPDATE outputs SET spent_by_tx_id = NULL, spent_by_vin = NULL, spent_height = NULL WHERE spent_height > ?",
+            [height],
+        ))
+        deletions.append((p2pk.FORGET_ROLLED_BACK, []))
+        self._lookup_valid = None  # the roll-back may leave the lookup's stamp on the new tip: asked again
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            address_lookup.recompute_for_rollback(self.con, height, lambda: address_stats.recompute_above(
+                self.con, self.chain, self.network, height, deletions))  # fmt: skip
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def has_table(self, name: str) -> bool:
+        """Whether the store holds table ``name`` (analyses add theirs: clusters, labels, prices, CoinJoins)."""
+        return bool(self.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0])  # type: ignore[index]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table: a quick summary of what the store holds."""
+        return {t: self.one(f"SELECT count(*) FROM {t}")[0] for t in schema.TABLE_KEYS if t != "meta"}  # type: ignore[index]
+
+
+def _upgrade_p2pk(con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str) -> None:
+    """Bring a store made before P2PK outputs were stored under their key's address to this layout."""
+    try:
+        if p2pk.upgrade(con, chain, network):
+            address_lookup.invalidate(con)  # counterparties that had no address now have one
+    except InputError as error:
+        con.close()
+        raise InputError(f"{path}: {error}") from None
+
+
+def _read_identity(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "meta" not in tables:
+        return None
+    values = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    if "chain" not in values:
+        return None
+    return values["chain"], values["network"]
+
+
+def _create(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:
+    try:
+        utxo_network(chain, network)
+    except KeyError:
+        raise InputError(
+            f"cointrail cannot store {chain} {network}: not a known Bitcoin-family chain and network"
+        ) from None
+    con.execute("BEGIN TRANSACTION")
+    con.execute(schema.TABLES_DDL)
+    con.execute(address_stats.DDL)
+    con.execute(schema.INDEXES_DDL)
+    con.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [["chain", chain], ["network", network], ["schema_version", schema.SCHEMA_VERSION]],
+    )
+    con.execute("COMMIT")
