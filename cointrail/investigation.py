@@ -29,7 +29,7 @@ from cointrail.amounts import Amount, Unit, unit_of
 from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError
-from cointrail.model import AddressActivity, Block, Transaction, Wallet, Why
+from cointrail.model import AddressActivity, Block, Label, Transaction, Wallet, Why
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
@@ -159,6 +159,12 @@ class Investigation:
         from cointrail.store.duckdb.queries import block
 
         return Block.from_json(block(self.store, ref))
+
+    def labels(self, address: str | None = None) -> tuple[Label, ...]:
+        """The labels stored for ``address`` (or all), most confident first, each with its source."""
+        from cointrail.labels.store import list_labels
+
+        return tuple(Label.from_json(row) for row in list_labels(self.store, address))
 
     def wallet(self, address: str, *, why: str | None = None, members: int = 20) -> Wallet:
         """The wallet (cluster) of ``address``: size, totals, labels, attribution, red flags; with ``why``, the

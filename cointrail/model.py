@@ -15,12 +15,12 @@ are kept as the plain mappings the analysis gives; they are read-only by convent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from cointrail.amounts import Amount
 
-__all__ = ["AddressActivity", "Block", "Counterparty", "Link", "P2pk", "Payer", "Payment", "Seen", "SpentBy",
+__all__ = ["AddressActivity", "Block", "Counterparty", "Label", "Link", "P2pk", "Payer", "Payment", "Seen", "SpentBy",
            "Transaction", "TxInput", "TxOutput", "Wallet", "WalletTotals", "Why"]  # fmt: skip
 
 
@@ -480,3 +480,50 @@ class Block:
             "txids_recomputed": self.txids_recomputed, "merkle_checked": self.merkle_checked,
             "txids": list(self.txids),
         }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A label stored in the ledger store (``cointrail labels list``): who an address belongs to, from which
+    source, how confident, for which chain; fields and meanings in docs/labels.md."""
+
+    label_sha256: str
+    chain: str
+    network: str
+    address: str
+    label: str
+    category: str | None
+    actor: str | None
+    abuse: str | None
+    confidence: str
+    confidence_value: int
+    source: str
+    source_sha256: str
+    importer: str
+    imported_utc: str
+    lastmod: str | None  # ISO date
+    currency: str | None
+    label_chains: tuple[str, ...] | None
+    label_network: str | None
+    on_chain: bool | None
+    chain_note: str | None
+    tx_hash: str | None
+    is_cluster_definer: bool | None
+    tag_type: str | None
+    notes: tuple[str, ...] | None
+    case_name: str | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Label:
+        # The stored row's columns are this class's fields, in the same order (cointrail.labels.layout.COLUMNS).
+        values: dict[str, Any] = {f.name: _frozen(data[f.name]) for f in fields(cls)}
+        return cls(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return {name: list(v) if isinstance(v, tuple) else v for name, v in values}
+
+
+def _frozen(value: Any) -> Any:
+    """A list of a stored row as a tuple (the answer is immutable); anything else as it is."""
+    return tuple(value) if isinstance(value, list) else value

@@ -16,6 +16,7 @@ import pytest
 from cointrail.cli import main
 from cointrail.clustering import show_cluster
 from cointrail.investigation import Investigation
+from cointrail.labels.store import list_labels
 from cointrail.model import AddressActivity, Wallet
 from cointrail.simulation import litecoind_available
 from cointrail.store.duckdb.queries import address_info, block, transaction
@@ -91,6 +92,9 @@ def test_typed_results_give_exactly_the_json_of_the_analysis(demo: dict[str, Any
         assert inv.transaction(paid.txid).to_json() == transaction(inv.store, paid.txid)
         assert inv.block(paid.height).to_json() == block(inv.store, paid.height)
         assert paid.txid in inv.block(paid.height).txids
+        labels = inv.labels()
+        assert labels and [label.to_json() for label in labels] == list_labels(inv.store)
+        assert {label.category for label in labels} >= {"exchange"}
 
 
 def test_a_question_without_its_store_or_case_says_what_is_missing(tmp_path: Path) -> None:

@@ -13,8 +13,9 @@ from cointrail.cases import open_case
 from cointrail.cli.case_cmd import cases_dir_option, operator_option
 from cointrail.cli.output import counted, emit, json_option, stderr_is_terminal, warn
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
+from cointrail.investigation import Investigation
 from cointrail.labels import IMPORTERS
-from cointrail.labels.store import import_label_file, list_labels
+from cointrail.labels.store import import_label_file
 from cointrail.labels.stream import check_label_file
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -161,7 +162,7 @@ def list_(db: Path, address: str | None, as_json: bool) -> int:
     Exit code 1 when --address is given and it has no label.
     """
     with _existing_store(db, read_only=True) as store:
-        labels = list_labels(store, address)
+        labels = [label.to_json() for label in Investigation(store).labels(address)]
     emit(labels, as_json, render_list)
     if address and not labels:
         warn(f"no label is stored for {address.strip()}")
