@@ -9,8 +9,11 @@ module checks what those ids must match, and nothing here trusts a source:
 - the **merkle root** of a block's txids against its header (:func:`merkle_verified`
   for a parsed block, :func:`walked_merkle_verified` for the compiled walk);
 - the **BIP 141 witness commitment**, below;
-- the **proof of work** of a header (:func:`block_work`), by which the blk-file
-  reader (:mod:`cointrail.chains.bitcoin.sources.blkfiles`) picks the best chain;
+- the **proof of work** of a header: its hash against its target (:func:`proof_of_work_problem`, scrypt for
+  Litecoin), and the work it counts for (:func:`block_work`), by which the blk-file reader
+  (:mod:`cointrail.chains.bitcoin.sources.blkfiles`) picks the best chain;
+- **merkle proofs** of one transaction from a server that does not send whole blocks: an Electrum or
+  Esplora branch (:func:`branch_root`) or a BIP 37 partial merkle tree (:func:`partial_merkle_root`);
 - :func:`unverified` and :func:`witness_unverified` name the first block of a
   batch that failed, for ingest to refuse (:mod:`cointrail.ingest.pipeline`).
 
@@ -37,7 +40,8 @@ a failure in words, or None.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -202,15 +206,108 @@ def check_walked(buf: npt.NDArray[np.uint8], tx: npt.NDArray[np.int64], outputs:
     return verdicts
 
 
+def target(bits: int) -> int:
+    """The target a header's hash must not exceed, from its compact ``bits``; 0 when they are invalid.
+
+    Bitcoin Core's ``arith_uint256::SetCompact``: a negative, zero or overflowing target is no target.
+    """
+    exponent, mantissa = bits >> 24, bits & 0x007FFFFF
+    if bits & 0x00800000 or mantissa == 0:
+        return 0
+    value = mantissa << (8 * (exponent - 3)) if exponent >= 3 else mantissa >> (8 * (3 - exponent))
+    return value if value < 1 << 256 else 0
+
+
 def block_work(bits: int) -> int:
     """The expected number of hashes for a block of this difficulty (Bitcoin Core's GetBlockProof)."""
-    exponent, mantissa = bits >> 24, bits & 0x007FFFFF
-    if bits & 0x00800000 or mantissa == 0:  # negative or zero target: invalid, counts for nothing
-        return 0
-    target = mantissa << (8 * (exponent - 3)) if exponent >= 3 else mantissa >> (8 * (3 - exponent))
-    if target == 0 or target >= 1 << 256:
-        return 0
-    return (1 << 256) // (target + 1)
+    limit = target(bits)
+    return (1 << 256) // (limit + 1) if limit else 0  # an invalid target counts for nothing
+
+
+def _scrypt(header: bytes) -> bytes:
+    # Litecoin's proof-of-work hash (Colin Percival's scrypt with N=1024, r=1, p=1, the header as its own salt).
+    return hashlib.scrypt(header, salt=header, n=1024, r=1, p=1, dklen=32)
+
+
+# Which hash a chain's proof of work uses, a protocol fact: Litecoin and Dogecoin mine with scrypt, the rest of
+# the family with Bitcoin's double SHA-256. (Dogecoin's merge-mined blocks since 2014 prove their work in an
+# AuxPoW appendix after the 80 bytes; their own header hash is then not the proof and such headers fail here.)
+POW_HASHES: dict[str, Callable[[bytes], bytes]] = {"litecoin": _scrypt, "dogecoin": _scrypt}
+
+
+def pow_hash(header: bytes, chain: str) -> bytes:
+    """The proof-of-work hash of an 80-byte header on ``chain`` (internal byte order)."""
+    return POW_HASHES.get(chain, double_sha256)(header)
+
+
+def proof_of_work_problem(header: bytes, chain: str) -> str | None:
+    """Why an 80-byte header's proof of work fails on ``chain`` (in words), or None when its hash meets its target.
+
+    Only the hash against the header's own ``bits`` is checked: whether those bits are the difficulty the chain
+    demanded at that height needs the headers before it (a header chain linked to a checkpoint vouches for it).
+    """
+    bits = int.from_bytes(header[72:76], "little")
+    limit = target(bits)
+    if not limit:
+        return f"its difficulty bits 0x{bits:08x} are not a valid target"
+    name = "scrypt" if chain in POW_HASHES else "double SHA-256"
+    if int.from_bytes(pow_hash(header, chain), "little") > limit:
+        return f"its {name} hash is above the target its bits 0x{bits:08x} set: the proof of work fails"
+    return None
+
+
+def branch_root(txid: bytes, branch: Sequence[bytes], position: int) -> bytes:
+    """The merkle root a transaction's branch leads to (internal byte order), from its position in the block.
+
+    Each level pairs the running hash with the branch's next node, on the left when the position's bit at that
+    level is 1. (A 64-byte "transaction" can pose as an inner node, CVE-2012-2459's cousin; the raw bytes are
+    parsed as a transaction before this counts for anything.)
+    """
+    node = txid
+    for sibling in branch:
+        node = double_sha256(sibling + node) if position & 1 else double_sha256(node + sibling)
+        position >>= 1
+    return node
+
+
+def partial_merkle_root(total: int, hashes: Sequence[bytes], flags: bytes) -> tuple[bytes, list[bytes]]:
+    """The merkle root of a BIP 37 partial merkle tree, and the txids it marks as matched.
+
+    The tree is walked depth first as Bitcoin Core's ``CPartialMerkleTree::TraverseAndExtract``; a tree that
+    leaves hashes or flag bits unused, or runs out of them, is refused with a :class:`ValueError`.
+    """
+    height = max(total - 1, 0).bit_length()
+    state = {"hash": 0, "bit": 0}
+    matched: list[bytes] = []
+
+    def width(level: int) -> int:
+        return (total + (1 << level) - 1) >> level
+
+    def walk(level: int, pos: int) -> bytes:
+        if state["bit"] >= len(flags) * 8:
+            raise ValueError("the proof runs out of flag bits")
+        bit = flags[state["bit"] >> 3] >> (state["bit"] & 7) & 1
+        state["bit"] += 1
+        if level == 0 or not bit:
+            if state["hash"] >= len(hashes):
+                raise ValueError("the proof runs out of hashes")
+            node = hashes[state["hash"]]
+            state["hash"] += 1
+            if level == 0 and bit:
+                matched.append(node)
+            return node
+        left = walk(level - 1, pos * 2)
+        right = walk(level - 1, pos * 2 + 1) if pos * 2 + 1 < width(level - 1) else left
+        if right == left and pos * 2 + 1 < width(level - 1):
+            raise ValueError("the proof repeats a node as both children (CVE-2012-2459)")
+        return double_sha256(left + right)
+
+    if total == 0 or len(hashes) > total:
+        raise ValueError(f"a tree of {total} transactions cannot hold {len(hashes)} hashes")
+    root = walk(height, 0)
+    if state["hash"] != len(hashes) or (state["bit"] + 7) // 8 != len(flags):
+        raise ValueError("the proof leaves hashes or flag bits unused")
+    return root, matched
 
 
 def unverified(batch: Batch) -> int | None:
