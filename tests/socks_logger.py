@@ -2,7 +2,8 @@
 
 microsocks logs only the connections it managed to open; this one logs every request as it is asked for
 (CONNECT to a name or an address, and UDP ASSOCIATE, which it refuses), before deciding. It only connects to
-loopback targets, so a test machine never reaches out; anything else is logged and refused.
+loopback targets, so a test machine never reaches out; anything else is logged and refused. A client that offers
+username/password authentication (RFC 1929) gets it, and the username is logged, as Tor reads it to pick a circuit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class SocksLog:
 
     url: str = ""
     requests: list[tuple[str, str, int]] = field(default_factory=list)
+    usernames: list[str | None] = field(default_factory=list)  # per request: the SOCKS username, None without
 
     def targets(self) -> set[str]:
         return {f"{host}:{port}" for command, host, port in self.requests}
@@ -66,17 +68,30 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
                 end.shutdown(socket.SHUT_RDWR)
 
 
+def _authenticate(client: socket.socket, offered: bytes) -> str | None:
+    """Pick username/password when offered (RFC 1929; any credentials pass), else none; the username or None."""
+    if 2 not in offered:
+        client.sendall(b"\x05\x00")
+        return None
+    client.sendall(b"\x05\x02")
+    _read(client, 1)  # the subnegotiation's version, 1
+    username = _read(client, _read(client, 1)[0]).decode("utf-8", "replace")
+    _read(client, _read(client, 1)[0])
+    client.sendall(b"\x01\x00")
+    return username
+
+
 def _serve(client: socket.socket, log: SocksLog) -> None:
     with client:
         try:
             _, methods = _read(client, 2)
-            _read(client, methods)
-            client.sendall(b"\x05\x00")  # no authentication
+            username = _authenticate(client, _read(client, methods))
             _, command, _, kind = _read(client, 4)
             host = _target(client, kind)
             port = struct.unpack("!H", _read(client, 2))[0]
         except (ConnectionError, OSError, UnicodeError):
             return
+        log.usernames.append(username)
         log.requests.append(({1: "connect", 3: "udp-associate"}.get(command, str(command)), host, port))
         if command != 1 or not _is_loopback(host):  # 7: command not supported; 4: host unreachable
             client.sendall((b"\x05\x07" if command != 1 else b"\x05\x04") + b"\x00\x01" + bytes(6))

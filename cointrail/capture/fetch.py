@@ -85,12 +85,14 @@ def _head(first_line: bytes, raw_headers: list[tuple[bytes, bytes]]) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
-def _request_head(request: httpx.Request) -> bytes:
+def request_head(request: httpx.Request) -> bytes:
+    """The head of an httpx request as it goes on the wire (HTTP/1.1), for the WARC."""
     target = request.url.raw_path
     return _head(request.method.encode() + b" " + target + b" HTTP/1.1", list(request.headers.raw))
 
 
-def _response_head(response: httpx.Response) -> bytes:
+def response_head(response: httpx.Response) -> bytes:
+    """The head of an httpx response as it came (status line and raw headers), for the WARC."""
     reason = response.extensions.get("reason_phrase", response.reason_phrase.encode())
     first = response.http_version.encode() + b" " + str(response.status_code).encode() + b" " + reason
     return _head(first, list(response.headers.raw))
@@ -167,7 +169,7 @@ class Fetcher:
         self.clock.start(self.limits.response_time_s, self.capture_until)
         try:
             request = self.client.build_request("GET", url, headers={"Accept": accept})
-            exchange.request_head = _request_head(request)
+            exchange.request_head = request_head(request)
             response = self.client.send(request, stream=True)
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as error:
             exchange.error = self._late_head() if self.clock.expired else describe_error(error)
@@ -210,7 +212,7 @@ class Fetcher:
     def _read(self, response: httpx.Response, exchange: Exchange, want_image: bool, parts: list[bytes]) -> None:
         exchange.status = response.status_code
         exchange.headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
-        exchange.response_head = _response_head(response)
+        exchange.response_head = response_head(response)
         exchange.tls_sha256 = _tls_fingerprint(response)
         exchange.peer_ip = _peer_ip(response)
         if exchange.is_media and not (want_image and exchange.is_image):

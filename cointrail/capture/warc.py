@@ -110,6 +110,18 @@ class WarcRecorder:
                  "WARC-Truncated": "unspecified" if exchange.stopped_by else "time"}
         return self.resource(exchange.url, "application/octet-stream", exchange.partial_head, extra)
 
+    def message(self, uri: str, record_type: str, content_type: str, data: bytes, date: str,
+                concurrent_to: str | None = None) -> RecordInfo:  # fmt: skip
+        """A request or response record of a protocol other than HTTP, its bytes exactly as they went.
+
+        An Electrum server's JSON-RPC lines, under an ``electrum+tcp://host:port`` target URI (WARC 1.1 lets
+        request and response records hold any protocol's messages; warcio parses HTTP heads of http(s) URIs only).
+        """
+        extra = {"WARC-Date": date, **({"WARC-Concurrent-To": concurrent_to} if concurrent_to else {})}
+        record = self.writer.create_warc_record(uri, record_type, payload=io.BytesIO(data), length=len(data),
+                                                warc_content_type=content_type, warc_headers_dict=extra)
+        return self._write(record, uri, data)
+
     def resource(self, uri: str, content_type: str, data: bytes, extra: dict[str, str] | None = None) -> RecordInfo:
         """A resource record (a rendered DOM, a screenshot)."""
         record = self.writer.create_warc_record(uri, "resource", payload=io.BytesIO(data), length=len(data),
