@@ -26,7 +26,7 @@ import httpx
 from cointrail import __version__
 from cointrail.capture.fetch import Exchange
 from cointrail.capture.warc import WarcRecorder
-from cointrail.capture.warc_read import read_payload, records
+from cointrail.capture.warc_read import gzip_cut, read_payload, records
 from cointrail.cases.case import Case
 from cointrail.cases.custody import utc_now
 from cointrail.chains.bitcoin.sources.light import SourceError
@@ -114,6 +114,8 @@ class Replay:
     def read(cls, path: Path) -> Replay:
         """Read a light source's WARC; IntegrityError when a record's digest fails or the file is damaged."""
         replay, problems, pending = cls(Path(path)), list[str](), dict[str, Any]()
+        if cut := gzip_cut(Path(path)):  # warcio reads past a damaged gzip member with a warning only
+            raise IntegrityError(f"the archive {path} is damaged: {cut}")
         with open(path, "rb") as stream:
             for record in records(stream, problems, check_digests=True):
                 payload = read_payload(record, MAX_RECORD)
