@@ -36,10 +36,10 @@ from cointrail.cli import main as cointrail_main
 from cointrail.clustering import build_clusters, parse_heuristics
 from cointrail.clustering.graph import Links, identity, merge, merge_guarded, merge_with_scipy
 from cointrail.clustering.guard import HOLD_AT
-from cointrail.clustering.sql import row
 from cointrail.heuristics.multi_input import co_spend_links
 from cointrail.store.duckdb import schema
 from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
+from cointrail.store.duckdb.sql import row
 from cointrail.store.duckdb.store import LedgerStore
 
 

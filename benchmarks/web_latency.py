@@ -29,9 +29,9 @@ from benchmarks.address_info import build_store, sample_addresses
 from benchmarks.raw_ingest import chain_for
 from cointrail.cases import create_case, open_case
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
-from cointrail.clustering.tables import has_clusters
 from cointrail.graph import expand
 from cointrail.investigation import Investigation, case_store
+from cointrail.store.duckdb.cluster_tables import has_clusters
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.web import Security, Workspace, create_app
 from cointrail.web.routes.wallets import address_view

@@ -186,8 +186,8 @@ class Investigation:
         member belongs. None for an address of a store not clustered yet."""
         from cointrail.clustering import show_cluster
         from cointrail.clustering.summary import member_explanations
-        from cointrail.clustering.tables import has_clusters
         from cointrail.graph.nodes import describe_clusters
+        from cointrail.store.duckdb.cluster_tables import has_clusters
 
         store = self.store
         if cluster_id is not None:

@@ -18,11 +18,11 @@ from typing import Any
 
 from cointrail.cases.case import Case
 from cointrail.chains.bitcoin.model import internal_hash
-from cointrail.clustering import tables
 from cointrail.clustering.build import build_clusters
 from cointrail.clustering.redflags import held_links
-from cointrail.clustering.sql import maybe_row, row
 from cointrail.errors import InputError
+from cointrail.store.duckdb import cluster_tables
+from cointrail.store.duckdb.sql import maybe_row, row
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
 
@@ -40,7 +40,7 @@ def _tx_id(store: LedgerStore, txid: str) -> int:
 def apply_link(store: LedgerStore, txid: str, case: Case, reason: str | None = None) -> dict[str, Any]:
     """Apply the held-back links of transaction ``txid``; return what was joined and the custody-log entry."""
     con = store.con
-    last = tables.last_run(con)
+    last = cluster_tables.last_run(con)
     if last is None:
         raise InputError(f"the store {store.path} has no clusters yet: run 'cointrail cluster build' first")
     tx_id = _tx_id(store, txid)

@@ -12,19 +12,20 @@ clusters and the same recorded links.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from cointrail.clustering import tables
 from cointrail.clustering.graph import Held, Links, identity, merge_guarded
 from cointrail.clustering.guard import HOLD_AT, detection_fingerprint
-from cointrail.clustering.heuristics import CODES, CoinJoinFinding, find_detections, find_links
+from cointrail.clustering.heuristics import CODES, HEURISTIC_NAMES, CoinJoinFinding, find_detections, find_links
 from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
 from cointrail.heuristics.joinbase import COINJOIN
-from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
-from cointrail.store.duckdb.store import LedgerStore
+from cointrail.store.interface import ClusterBuild, ClusteringStore, ClusterTables, LedgerArrays
+
+if TYPE_CHECKING:  # the summary (the --json output) still reads the DuckDB tables itself
+    from cointrail.store.duckdb.store import LedgerStore
 
 
 class BuildProgress(Protocol):
@@ -52,9 +53,10 @@ class _State:
     held: Held | None = None
 
 
-def _plan(store: LedgerStore, heuristics: tuple[str, ...], full: bool, detection: str) -> tuple[str, int]:
+def _plan(store: ClusteringStore, clusters: ClusterTables, heuristics: tuple[str, ...], full: bool,
+          detection: str) -> tuple[str, int]:  # fmt: skip
     """("full" | "incremental" | "current", first height to read)."""
-    last = tables.last_run(store.con)
+    last = clusters.last_run()
     if full or last is None or last.heuristics != heuristics or last.detection != detection:
         return "full", 0
     if store.hash_at(last.through_height) != last.through_hash:
@@ -63,7 +65,7 @@ def _plan(store: LedgerStore, heuristics: tuple[str, ...], full: bool, detection
     return ("current" if tip and tip[0] == last.through_height else "incremental"), last.through_height + 1
 
 
-def _read(state: _State, source: DuckDBLedgerArrays, lo: int, hi: int, heuristics: tuple[str, ...],
+def _read(state: _State, source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ...],
           chain: str) -> None:  # fmt: skip
     coinjoins, collaborative = find_detections(source, lo, hi, chain)
     found = coinjoins + collaborative
@@ -92,47 +94,39 @@ def _ranges(lo: int, hi: int, steps: int = 20) -> list[tuple[int, int]]:
 def build_clusters(store: LedgerStore, heuristics: tuple[str, ...], *, full: bool = False,
                    progress: BuildProgress | None = None) -> dict[str, Any]:  # fmt: skip
     """Cluster the store's addresses with ``heuristics``; return a summary (the ``--json`` output)."""
+    mode, first, links, found = run_build(store, heuristics, full=full, progress=progress)
+    from cointrail.clustering.summary import build_summary  # summary reads the tables written here
+
+    return build_summary(store, mode, heuristics, first, links, found)
+
+
+def run_build(store: ClusteringStore, heuristics: tuple[str, ...], *, full: bool = False,
+              progress: BuildProgress | None = None) -> tuple[str, int, list[int], int]:  # fmt: skip
+    """Cluster the store's addresses with ``heuristics`` and keep the result in the store.
+
+    Returns the mode ("full", "incremental" or "current"), the first height
+    read, the links found per height range and the CoinJoins flagged.
+    """
     progress = progress or NoBuildProgress()
     tip = store.tip()
     if tip is None:
         raise InputError(f"the ledger store {store.path} holds no blocks yet: run 'cointrail ingest' first")
-    con = store.con
-    tables.ensure_tables(con)
-    applied = tables.applied_tx_ids(con)
+    clusters = store.cluster_tables()
+    clusters.ensure()
+    applied = clusters.applied_tx_ids()
     detection = detection_fingerprint(applied)
-    mode, first = _plan(store, heuristics, full, detection)
-    source = DuckDBLedgerArrays(con)
+    mode, first = _plan(store, clusters, heuristics, full, detection)
+    source = store.arrays()
     count = source.address_count()
-    old = tables.load_assignment(con) if mode != "full" else (identity(0), identity(0))
+    old = clusters.load_assignment() if mode != "full" else (identity(0), identity(0))
     state = _State(old[0], old[1], [], [])
     progress.start(first, tip[0])
     for lo, hi in _ranges(first, tip[0]):
         _read(state, source, lo, hi, heuristics, store.chain)
         progress.advance(hi, sum(len(p) for p in state.links))
     _merge_all(state, count, applied)
-    _save(store, mode, heuristics, (first, tip[0]), tip[1], old, state, detection)
-    from cointrail.clustering.summary import build_summary  # summary reads the tables written here
-
-    found = sum(f.kind == COINJOIN for f in state.coinjoins)
-    return build_summary(store, mode, heuristics, first, [len(p) for p in state.links], found)
-
-
-def _save(store: LedgerStore, mode: str, heuristics: tuple[str, ...], span: tuple[int, int], tip_hash: bytes,
-          old: tuple[np.ndarray, np.ndarray], state: _State, detection: str) -> None:  # fmt: skip
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if mode == "full":
-            tables.clear(con)
-        tables.write_assignment(con, store.chain, store.network, old, (state.cluster, state.base))
-        links = Links.concat(state.links)
-        tables.write_links(con, store.chain, store.network, links)
-        tables.write_coinjoins(con, store.chain, store.network, state.coinjoins)
-        if state.held is not None:
-            tables.write_held(con, store.chain, store.network, state.held)
-        found = sum(f.kind == COINJOIN for f in state.coinjoins)
-        tables.record_run(con, mode, heuristics, span, tip_hash, len(links), found, detection)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    per_range = [len(p) for p in state.links]
+    clusters.save_build(ClusterBuild(mode, heuristics, (first, tip[0]), tip[1], old, (state.cluster, state.base),
+                                     Links.concat(state.links), tuple(HEURISTIC_NAMES), state.coinjoins, state.held,
+                                     detection))  # fmt: skip
+    return mode, first, per_range, sum(f.kind == COINJOIN for f in state.coinjoins)

@@ -10,8 +10,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from cointrail.chains.bitcoin.model import display_hash
-from cointrail.clustering.tables import table_names
 from cointrail.heuristics.change import CHANGE_HEURISTICS
+from cointrail.store.duckdb.cluster_tables import table_names
 
 _LINKS = """
 SELECT l.address_a, l.address_b, l.tx_id, l.heuristic, t.txid, t.block_height,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cointrail.clustering import tables
-from cointrail.clustering.sql import row
 from cointrail.errors import InputError
+from cointrail.store.duckdb import cluster_tables
+from cointrail.store.duckdb.sql import row
 from cointrail.store.duckdb.store import LedgerStore
 
 _EXPORT = """
@@ -23,7 +23,7 @@ def export_clusters(
     """Write the assignment to ``csv`` and/or ``parquet``; return what was written."""
     if csv is None and parquet is None:
         raise InputError("give --csv FILE, --parquet FILE, or both")
-    if not tables.has_clusters(store.con):
+    if not cluster_tables.has_clusters(store.con):
         raise InputError(f"the store {store.path} has no clusters yet: run 'cointrail cluster build --db {store.path}'")
     store.con.complete()  # a caller's fetchone() may have left a result open
     relation = store.con.sql(_EXPORT)

@@ -19,8 +19,8 @@ import duckdb
 
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.clustering.labels import labels_by_cluster
-from cointrail.clustering.tables import table_names
 from cointrail.labels.model import SERVICE_CATEGORIES  # one list, shared with cluster attribution
+from cointrail.store.duckdb.cluster_tables import table_names
 
 GROWTH_FACTOR = 10  # "orders of magnitude": at least ten times the largest multi-input part
 GROWTH_MIN_SIZE = 10  # below this, a tenfold growth is a handful of addresses, not a supercluster

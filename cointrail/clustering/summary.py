@@ -6,14 +6,14 @@ from typing import Any
 
 import duckdb
 
-from cointrail.clustering import tables
 from cointrail.clustering.explain import explain_path, explain_paths
 from cointrail.clustering.heuristics import HEURISTIC_NAMES
 from cointrail.clustering.labels import labels_by_cluster
 from cointrail.clustering.redflags import red_flags
-from cointrail.clustering.sql import maybe_row, row
 from cointrail.errors import InputError
 from cointrail.labels.attribution import cluster_attribution
+from cointrail.store.duckdb import cluster_tables
+from cointrail.store.duckdb.sql import maybe_row, row
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
 
@@ -21,7 +21,7 @@ def build_summary(store: LedgerStore, mode: str, heuristics: tuple[str, ...], fi
                   coinjoins: int) -> dict[str, Any]:  # fmt: skip
     """The ``cluster build`` result: what was read, what was found, the largest clusters, red flags."""
     con = store.con
-    run = tables.last_run(con)
+    run = cluster_tables.last_run(con)
     assert run is not None
     by_heuristic = dict(con.execute(
         "SELECT heuristic, count(*) FROM cluster_links GROUP BY heuristic ORDER BY heuristic").fetchall())  # fmt: skip
@@ -79,7 +79,7 @@ def show_cluster(store: LedgerStore, address: str, why: str | None = None, membe
     (:func:`cointrail.labels.attribution.cluster_attribution`).
     """
     con = store.con
-    if not tables.has_clusters(con):
+    if not cluster_tables.has_clusters(con):
         raise InputError(f"the store {store.path} has no clusters yet: run 'cointrail cluster build --db {store.path}'")
     address_id = _address_id(con, address)
     cluster_id, size = row(con,
@@ -92,7 +92,7 @@ def show_cluster(store: LedgerStore, address: str, why: str | None = None, membe
         "address": address.strip(), "cluster_id": cluster_id, "size": size, "totals": _totals(con, cluster_id),
         "links_by_heuristic": links, "members": _members(con, cluster_id, members),
         "labels": labels_by_cluster(con, cluster_id).get(cluster_id, []), "red_flags": red_flags(con, cluster_id),
-        "heuristics": list(tables.last_run(con).heuristics),  # type: ignore[union-attr]
+        "heuristics": list(cluster_tables.last_run(con).heuristics),  # type: ignore[union-attr]
         "attribution": cluster_attribution(con, cluster_id),
     }  # fmt: skip
     if why is not None:

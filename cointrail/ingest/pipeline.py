@@ -109,11 +109,9 @@ def find_fork_point(store: LedgerStore, source: BlockSource, step: int = 64) -> 
     height = min(tip[0], source.tip_height())
     while height >= 0:
         heights = list(range(height, max(height - step, -1), -1))
-        stored = dict(store.con.execute(
-            "SELECT height, hash FROM blocks WHERE height BETWEEN ? AND ?", [heights[-1], heights[0]]
-        ).fetchall())  # fmt: skip
+        stored = store.hashes_between(heights[-1], heights[0])
         for h, theirs in zip(heights, source.hashes(heights), strict=True):
-            if bytes(stored[h]) == theirs:
+            if stored[h] == theirs:
                 return h
         height = heights[-1] - 1
     return -1

@@ -6,14 +6,13 @@ block heights; this module answers with set-based SQL on the ledger tables.
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from cointrail.chains.bitcoin.model import Transaction, TxIn, TxOut
 from cointrail.heuristics.coinjoin import ResolvedTransaction
+from cointrail.store.duckdb.sql import row
 from cointrail.store.interface import PayJoinSign, SpendingInputs, TxOutputs
 
 
@@ -27,13 +26,6 @@ def arrow_table(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) 
     return con.sql(sql, params=params).to_arrow_table()
 
 
-def _aggregate(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
-    """The one value of an aggregate query (which always has a row)."""
-    found = con.execute(sql).fetchone()
-    assert found is not None  # an aggregate without GROUP BY always gives one row
-    return found[0]
-
-
 def _column(table: pa.Table, name: str) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False)
 
@@ -45,10 +37,10 @@ class DuckDBLedgerArrays:
         self.con = con
 
     def tip_height(self) -> int | None:
-        return _aggregate(self.con, "SELECT max(height) FROM blocks")
+        return row(self.con, "SELECT max(height) FROM blocks")[0]
 
     def address_count(self) -> int:
-        return int(_aggregate(self.con, "SELECT coalesce(max(address_id) + 1, 0) FROM addresses"))
+        return int(row(self.con, "SELECT coalesce(max(address_id) + 1, 0) FROM addresses")[0])
 
     def spending_inputs(self, lo: int, hi: int) -> SpendingInputs:
         table = arrow_table(self.con, _SPENDING_INPUTS, [lo, hi])

@@ -173,6 +173,12 @@ def hash_at(con: duckdb.DuckDBPyConnection, height: int) -> bytes | None:
     return bytes(rows[0][0]) if rows else None
 
 
+def hashes_between(con: duckdb.DuckDBPyConnection, low: int, high: int) -> dict[int, bytes]:
+    """The stored block hashes at heights ``low..high`` (inclusive), by height (``LedgerStore.hashes_between``)."""
+    rows = con.execute("SELECT height, hash FROM blocks WHERE height BETWEEN ? AND ?", [low, high]).fetchall()
+    return {height: bytes(found) for height, found in rows}
+
+
 def column_names(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     """The columns table ``table`` has (none if there is no such table): how optional columns are found."""
     return {row[0] for row in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",

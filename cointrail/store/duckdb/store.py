@@ -23,7 +23,9 @@ from cointrail.chains.bitcoin.model import SourcedBlock
 from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
 from cointrail.store.duckdb import address_lookup, address_stats, p2pk, partialstate, schema
 from cointrail.store.duckdb.address_totals import AddressTotals
+from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
 from cointrail.store.duckdb.chainstate import ChainState
+from cointrail.store.duckdb.cluster_tables import DuckDBClusterTables
 
 BULK_CHECKPOINT_THRESHOLD = "1GB"  # DuckDB's default, 16 MB, checkpoints after almost every batch
 
@@ -162,6 +164,10 @@ class LedgerStore:
         """The stored block hash at ``height``, or None."""
         return schema.hash_at(self.con, height)
 
+    def hashes_between(self, low: int, high: int) -> dict[int, bytes]:
+        """The stored block hashes at heights ``low..high`` (inclusive), by height."""
+        return schema.hashes_between(self.con, low, high)
+
     def append(self, blocks: Sequence[SourcedBlock]) -> None:
         """Store consecutive parsed blocks above the tip, all or nothing (one transaction)."""
         if blocks:
@@ -249,6 +255,14 @@ class LedgerStore:
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+
+    def arrays(self) -> DuckDBLedgerArrays:
+        """The ledger as columns over height ranges (:class:`~cointrail.store.interface.LedgerArrays`)."""
+        return DuckDBLedgerArrays(self.con)
+
+    def cluster_tables(self) -> DuckDBClusterTables:
+        """The clusters kept in this store (:class:`~cointrail.store.interface.ClusterTables`)."""
+        return DuckDBClusterTables(self.con, self.chain, self.network)
 
     def has_table(self, name: str) -> bool:
         """Whether the store holds table ``name`` (analyses add theirs: clusters, labels, prices, CoinJoins)."""

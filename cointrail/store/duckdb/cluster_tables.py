@@ -1,5 +1,9 @@
 """The clustering tables kept in the ledger store, and reading/writing the assignment.
 
+:class:`DuckDBClusterTables` is the :class:`~cointrail.store.interface.ClusterTables` a build reads and
+writes through; the functions below serve it and the other readers of these tables.
+
+
 * ``address_clusters``: every address with its cluster id (the smallest address
   id in its cluster) and its ``base_cluster_id`` under the multi-input
   heuristic alone (red flags compare the two).
@@ -16,18 +20,21 @@
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from cointrail import __version__
-from cointrail.clustering.graph import Held, Links
-from cointrail.clustering.heuristics import HEURISTIC_NAMES, CoinJoinFinding
-from cointrail.clustering.sql import row
 from cointrail.heuristics.joinbase import COINJOIN
 from cointrail.store.duckdb.arrays import arrow_table
+from cointrail.store.duckdb.sql import row
+from cointrail.store.interface import ClusterBuild, LastRun
+
+if TYPE_CHECKING:  # the clustering's result types: the store writes them, and imports no analysis code
+    from cointrail.clustering.graph import Held, Links
+    from cointrail.clustering.heuristics import CoinJoinFinding
 
 DDL = """
 CREATE TABLE IF NOT EXISTS address_clusters (
@@ -68,17 +75,6 @@ CREATE INDEX IF NOT EXISTS cluster_links_by_a ON cluster_links (address_a);
 
 CLUSTER_TABLES = ("address_clusters", "cluster_links", "coinjoins", "collaborative_txs", "held_links",
                   "applied_links", "cluster_runs")
-
-
-@dataclass(frozen=True)
-class LastRun:
-    """What the latest build clustered: up to which block, with which heuristics."""
-
-    run: int
-    heuristics: tuple[str, ...]
-    through_height: int
-    through_hash: bytes
-    detection: str | None = None
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -134,8 +130,9 @@ def write_assignment(con: duckdb.DuckDBPyConnection, chain: str, network: str, o
     return len(rows)
 
 
-def write_links(con: duckdb.DuckDBPyConnection, chain: str, network: str, links: Links) -> None:
-    names = np.array(HEURISTIC_NAMES, dtype=object)
+def write_links(con: duckdb.DuckDBPyConnection, chain: str, network: str, links: Links,
+                heuristic_names: tuple[str, ...]) -> None:  # fmt: skip
+    names = np.array(heuristic_names, dtype=object)
     batch = pa.table({"a": links.a, "b": links.b, "tx_id": links.tx_id,
                       "heuristic": pa.array(names[links.heuristic.astype(np.int64)], pa.string())})  # fmt: skip
     con.register("c_links", batch)
@@ -162,8 +159,9 @@ def write_coinjoins(con: duckdb.DuckDBPyConnection, chain: str, network: str, fo
         con.unregister("c_found")
 
 
-def write_held(con: duckdb.DuckDBPyConnection, chain: str, network: str, held: Held) -> None:
-    names = np.array(HEURISTIC_NAMES, dtype=object)
+def write_held(con: duckdb.DuckDBPyConnection, chain: str, network: str, held: Held,
+               heuristic_names: tuple[str, ...]) -> None:  # fmt: skip
+    names = np.array(heuristic_names, dtype=object)
     links = held.links
     batch = pa.table({"a": links.a, "b": links.b, "tx_id": links.tx_id, "size_a": held.size_a, "size_b": held.size_b,
                       "heuristic": pa.array(names[links.heuristic.astype(np.int64)], pa.string())})  # fmt: skip
@@ -189,3 +187,42 @@ def record_run(con: duckdb.DuckDBPyConnection, mode: str, heuristics: tuple[str,
          through_hash, links, coinjoins, __version__, detection],
     )  # fmt: skip
     return run
+
+
+class DuckDBClusterTables:
+    """:class:`~cointrail.store.interface.ClusterTables` over an open DuckDB ledger store connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, chain: str, network: str):
+        self.con, self.chain, self.network = con, chain, network
+
+    def ensure(self) -> None:
+        ensure_tables(self.con)
+
+    def last_run(self) -> LastRun | None:
+        return last_run(self.con)
+
+    def applied_tx_ids(self) -> np.ndarray:
+        return applied_tx_ids(self.con)
+
+    def load_assignment(self) -> tuple[np.ndarray, np.ndarray]:
+        return load_assignment(self.con)
+
+    def save_build(self, build: ClusterBuild) -> None:
+        """Write one build's results and its run, all or nothing (one transaction)."""
+        con, chain, network = self.con, self.chain, self.network
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if build.mode == "full":
+                clear(con)
+            write_assignment(con, chain, network, build.old, build.new)
+            write_links(con, chain, network, build.links, build.heuristic_names)
+            write_coinjoins(con, chain, network, build.findings)
+            if build.held is not None:
+                write_held(con, chain, network, build.held, build.heuristic_names)
+            found = sum(f.kind == COINJOIN for f in build.findings)
+            record_run(con, build.mode, build.heuristics, build.span, build.through_hash, len(build.links), found,
+                       build.detection)  # fmt: skip
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
