@@ -66,3 +66,22 @@ def parse_xrp(text: str) -> list[Candidate]:
     if len(payload) != 21 or payload[0] != 0:
         raise AddressDecodeError("it is not an XRP Ledger account address (21 bytes starting with 0x00)")
     return [Candidate("xrp", MAINNET, "account", text)]
+
+
+def tron_to_hex(text: str) -> str:
+    """A Tron ``T…`` address in the 21-byte hex form Tron's API uses (``41…``, 42 hex digits)."""
+    payload = codecs.base58check_decode(text)
+    if len(payload) != 21 or payload[0] != TRON_VERSION:
+        raise AddressDecodeError("it is not a Tron address (21 bytes starting with 0x41)")
+    return payload.hex()
+
+
+def tron_from_hex(hex_form: str) -> str:
+    """The ``T…`` spelling of a Tron address given as ``41``+40 hex digits, or as an EVM-style ``0x``+40 hex digits
+    (the same 20-byte account: Tron's JSON-RPC shows it that way)."""
+    digits = hex_form.lower().removeprefix("0x")
+    if len(digits) == 40:
+        digits = f"{TRON_VERSION:02x}" + digits
+    if len(digits) != 42 or not digits.startswith("41") or not all(ch in HEX_DIGITS for ch in digits):
+        raise AddressDecodeError("a Tron address in hex is 41 followed by 40 hexadecimal digits")
+    return codecs.base58check_encode(bytes.fromhex(digits))
