@@ -103,3 +103,10 @@ def captured_site_addresses(case: Case, chain: str | None = None, network: str |
             where = f"{'/'.join(brief['chains'])} {network_words(brief['network'])}"
             selection.left_out.append({**brief, "reason": f"a {where} address: the store holds {chain} {network}"})
     return selection
+
+
+def captured_evm_addresses(case: Case) -> list[str]:
+    """The case's captured EVM account addresses (0x…, the same account on every EVM chain and network), in the
+    order first captured: what a case-scoped Ethereum ingest asks the node about."""
+    return [item["address"] for item, parsed in _parsed_items(case)
+            if item["type"] == "account" and "ethereum" in item["chains"] and parsed.valid]  # fmt: skip

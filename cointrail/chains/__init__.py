@@ -83,6 +83,9 @@ EVM_CHAINS: tuple[str, ...] = (
     "avalanche-c",
 )
 
+# Networks an Ethereum store may hold (issue 16): the public ones, and ``devnet`` for a private chain such as anvil's.
+EVM_NETWORKS: tuple[str, ...] = (MAINNET, "sepolia", "holesky", "hoodi", "devnet")
+
 EVM_SYMBOLS: dict[str, str] = {
     "ethereum": "ETH",
     "ethereum-classic": "ETC",

@@ -1,0 +1,32 @@
+"""Values read from an Ethereum node, verified where they can be (issue 16)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cointrail.chains.ethereum.traces import InternalTransfer
+
+
+@dataclass(frozen=True)
+class SourcedEvmBlock:
+    """One block as a node gave it: the block with full transactions, its receipts and its internal transfers.
+
+    ``hash_recomputed``: the block hash was recomputed from its header fields; ``tx_hashes_recomputed``: every
+    transaction hash was recomputed from the transaction's fields. Taken on trust (recorded as such in the store's
+    coverage): that the transactions and receipts listed are the block's (the transactions and receipts roots are
+    not recomputed), and the traces, which nothing in a block commits to.
+    """
+
+    block: dict[str, Any]
+    receipts: list[dict[str, Any]]
+    internal: list[InternalTransfer]
+    source: str
+    trace_style: str
+    hash_recomputed: bool
+    tx_hashes_recomputed: bool
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def number(self) -> int:
+        return int(self.block["number"], 16)

@@ -1,0 +1,128 @@
+"""An Ethereum node's JSON-RPC as a source (issue 16): blocks, receipts, logs and traces over httpx.
+
+Blocks come with full transactions (``eth_getBlockByNumber``), receipts with ``eth_getBlockReceipts`` (one call a
+block), internal transfers from parity ``trace_block`` or geth ``debug_traceBlockByNumber`` with ``callTracer``.
+``eth_getLogs`` over a block range is asked in windows that halve when the node refuses one as too large (nodes cap
+results or ranges, each in its own words), down to a single block. Every block is verified
+(:mod:`cointrail.chains.ethereum.verify`) before it is returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from cointrail.chains.ethereum import traces, verify
+from cointrail.chains.ethereum.model import SourcedEvmBlock
+from cointrail.chains.ethereum.tokens import (
+    BLACKLISTED,
+    ISSUER_EVENTS,
+    TRANSFER,
+    UNBLACKLISTED,
+    decode_issuer_action,
+)
+from cointrail.errors import ExternalServiceError
+
+TRACE_STYLES = ("parity", "geth")
+
+
+class EvmRpcError(ExternalServiceError):
+    """The node answered a call with an error."""
+
+    def __init__(self, method: str, error: dict[str, Any]):
+        self.method, self.code = method, error.get("code")
+        super().__init__(f"the Ethereum node refused {method}: {error.get('message')}")
+
+
+class EvmRpcSource:
+    """One node, by URL. ``trace_style`` is ``parity`` (trace_block) or ``geth`` (callTracer)."""
+
+    def __init__(self, url: str, *, trace_style: str = "parity", timeout: float = 120):
+        if trace_style not in TRACE_STYLES:
+            raise ValueError(f"trace style {trace_style!r}: one of {TRACE_STYLES}")
+        self.url, self.trace_style = url, trace_style
+        self._client = httpx.Client(timeout=timeout)
+        self._ids = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    def call(self, method: str, *params: Any) -> Any:
+        self._ids += 1
+        try:
+            response = self._client.post(self.url, json={"jsonrpc": "2.0", "id": self._ids, "method": method,
+                                                         "params": list(params)})  # fmt: skip
+        except httpx.TransportError as error:
+            raise ExternalServiceError(f"the Ethereum node at {self.url} cannot be reached: {error}") from error
+        answer = response.json()
+        if "error" in answer:
+            raise EvmRpcError(method, answer["error"])
+        return answer["result"]
+
+    def chain_id(self) -> int:
+        return int(self.call("eth_chainId"), 16)
+
+    def client_version(self) -> str:
+        return str(self.call("web3_clientVersion"))
+
+    def tip(self) -> int:
+        return int(self.call("eth_blockNumber"), 16)
+
+    def internal_transfers(self, number: int) -> list[traces.InternalTransfer]:
+        if self.trace_style == "parity":
+            return traces.from_parity(self.call("trace_block", hex(number)))
+        return traces.from_geth(self.call("debug_traceBlockByNumber", hex(number), {"tracer": "callTracer"}))
+
+    def block(self, number: int) -> SourcedEvmBlock:
+        """Block ``number`` with its receipts and internal transfers, hashes verified."""
+        block = self.call("eth_getBlockByNumber", hex(number), True)
+        if block is None:
+            raise ExternalServiceError(f"the node has no block {number} (beyond its tip, or pruned history)")
+        verify.check_block(block)
+        receipts = self.call("eth_getBlockReceipts", hex(number))
+        verify.check_receipts(block, receipts)
+        return SourcedEvmBlock(block, receipts, self.internal_transfers(number), self.url, self.trace_style,
+                               hash_recomputed=True, tx_hashes_recomputed=True)  # fmt: skip
+
+    def logs(self, start: int, end: int, address: str | list[str] | None = None,
+             topics: list[Any] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+        """``eth_getLogs`` over blocks ``start``..``end``, in windows halved each time the node refuses one."""
+        found: list[dict[str, Any]] = []
+        pending = [(start, end)]
+        while pending:
+            low, high = pending.pop()
+            query: dict[str, Any] = {"fromBlock": hex(low), "toBlock": hex(high)}
+            if address is not None:
+                query["address"] = address
+            if topics is not None:
+                query["topics"] = topics
+            try:
+                found.extend(self.call("eth_getLogs", query))
+            except EvmRpcError:
+                if low == high:
+                    raise
+                middle = (low + high) // 2
+                pending += [(middle + 1, high), (low, middle)]  # the lower half is asked first
+        return sorted(found, key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
+
+    def blocks_touching(self, addresses: list[str], start: int, end: int, tokens: list[str]) -> set[int]:
+        """Blocks in ``start``..``end`` where an address sent or received ether (``trace_filter``, which includes
+        plain transfers as top-level frames) or a listed token (Transfer logs naming it), or where a token's issuer
+        acted on it (blacklisted it, destroyed its funds: those events name the account in their data, so all of
+        them, rare as they are, are asked for and matched here)."""
+        found: set[int] = set()
+        for frame in self.call("trace_filter", {"fromBlock": hex(start), "toBlock": hex(end),
+                                                "fromAddress": addresses}) + self.call(
+                "trace_filter", {"fromBlock": hex(start), "toBlock": hex(end), "toAddress": addresses}):  # fmt: skip
+            found.add(int(frame["blockNumber"]) if isinstance(frame["blockNumber"], int)
+                      else int(frame["blockNumber"], 16))  # fmt: skip
+        padded = ["0x" + a.removeprefix("0x").lower().rjust(64, "0") for a in addresses]
+        for topics in ([TRANSFER, padded], [TRANSFER, None, padded]):
+            found.update(int(log["blockNumber"], 16) for log in self.logs(start, end, tokens, topics))
+        wanted = set(addresses)
+        for log in self.logs(start, end, tokens, [[*ISSUER_EVENTS, BLACKLISTED, UNBLACKLISTED]]):
+            action = decode_issuer_action(log)
+            if action is not None and action[1] in wanted:
+                found.add(int(log["blockNumber"], 16))
+        return found

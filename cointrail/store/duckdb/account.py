@@ -1,0 +1,229 @@
+"""The account-model ledger store (issue 16): one DuckDB file of one EVM chain and network.
+
+:class:`AccountStore` creates or opens the file (``meta.family = account``), writes verified blocks
+(:meth:`AccountStore.append`) with their transactions, every value transfer including internal ones, transfers of
+listed tokens and issuer actions, records what each ingest covered (:meth:`AccountStore.add_coverage`), and answers
+the questions analysis asks of it. All of its SQL is here; the tables are in :mod:`.account_schema`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cointrail.chains.ethereum import tokens
+from cointrail.chains.ethereum.hashes import hexint
+from cointrail.chains.ethereum.model import SourcedEvmBlock
+from cointrail.errors import InputError
+from cointrail.store.duckdb.account_schema import ACCOUNT_DDL, ACCOUNT_TABLES
+
+ZERO_VALUE = "a zero-value transfer: it moves nothing, and address poisoning uses such transfers to plant a look-alike"
+NOT_SENDER = ("the transaction was sent by someone other than the token's sender: address poisoning makes a token log "
+              "a transfer in a victim's name this way (an approved spender moving tokens looks the same)")  # fmt: skip
+
+
+def store_family(path: str | Path) -> str | None:
+    """``account`` for an account-model store, ``utxo`` for a Bitcoin-family one, None if not a store."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'family'").fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return rows[0][0] if rows else "utxo"
+
+
+def poisoning_reason(value: int, sender: str, tx_sender: str) -> str | None:
+    """Why a listed token's Transfer is suspected poisoning (never counted as a payment), or None."""
+    if value == 0:
+        return ZERO_VALUE
+    if sender != tx_sender:
+        return NOT_SENDER
+    return None
+
+
+class AccountStore:
+    """One account-model store file; a context manager."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str):
+        self.con, self.path, self.chain, self.network = con, path, chain, network
+
+    @classmethod
+    def open(cls, path: str | Path, chain: str | None = None, network: str | None = None, *,
+             read_only: bool = False) -> AccountStore:  # fmt: skip
+        path = Path(path)
+        if read_only and not path.exists():
+            raise InputError(f"there is no ledger store at {path}: run 'cointrail ingest' first, or check --db")
+        con = duckdb.connect(str(path), read_only=read_only)
+        meta: dict[str, str] = {}
+        if "meta" in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        if not meta:
+            if read_only or not chain or not network:
+                con.close()
+                raise InputError(f"{path} is not a cointrail ledger store; give --chain and --network to create one")
+            con.execute(ACCOUNT_DDL)
+            con.executemany("INSERT INTO meta VALUES (?, ?)", [("family", "account"), ("chain", chain),
+                                                               ("network", network), ("schema_version", "1")])
+            meta = {"family": "account", "chain": chain, "network": network}
+        wrong = (chain and chain != meta["chain"]) or (network and network != meta["network"])
+        if meta.get("family") != "account" or wrong:
+            con.close()
+            raise InputError(f"the store {path} holds {meta.get('chain')} {meta.get('network')} "
+                             f"({meta.get('family', 'utxo')} family), not {chain} {network}")
+        return cls(con, path, meta["chain"], meta["network"])
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> AccountStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # writing
+
+    def has_block(self, number: int) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM evm_blocks WHERE number = ?", [number]).fetchone()[0])  # type: ignore[index]
+
+    def append(self, blocks: Iterable[SourcedEvmBlock]) -> int:
+        """Write blocks not yet stored, in one transaction; returns how many were new."""
+        new = [b for b in blocks if not self.has_block(b.number)]
+        self.con.execute("BEGIN")
+        try:
+            for block in new:
+                self._write(block)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return len(new)
+
+    def _write(self, sourced: SourcedEvmBlock) -> None:
+        b, c, n = sourced.block, self.chain, self.network
+        number, time = sourced.number, hexint(b["timestamp"])
+        self.con.execute("INSERT INTO evm_blocks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         [c, n, number, b["hash"], b["parentHash"], time, b["miner"].lower(),
+                          hexint(b.get("baseFeePerGas")), len(b["transactions"]), sourced.hash_recomputed,
+                          sourced.tx_hashes_recomputed, sourced.trace_style, sourced.source])  # fmt: skip
+        txs: list[list[Any]] = []
+        values: list[list[Any]] = []
+        token_rows: list[list[Any]] = []
+        actions: list[list[Any]] = []
+        senders = {}
+        for tx, receipt in zip(b["transactions"], sourced.receipts, strict=True):
+            ok, sender, position = hexint(receipt["status"]) == 1, tx["from"].lower(), hexint(tx["transactionIndex"])
+            senders[tx["hash"]] = (sender, position)
+            fee = hexint(receipt["gasUsed"]) * hexint(receipt["effectiveGasPrice"])
+            receiver = tx["to"].lower() if tx.get("to") else None
+            created = (receipt.get("contractAddress") or "").lower() or None
+            txs.append([c, n, tx["hash"], number, position, time, sender, receiver, created, hexint(tx["value"]), fee,
+                        ok, tx["input"][:10] if len(tx["input"]) >= 10 else None, hexint(tx["nonce"]),
+                        hexint(tx.get("type", "0x0"))])  # fmt: skip
+            if hexint(tx["value"]) > 0:
+                values.append([c, n, tx["hash"], number, position, time, "", sender, receiver or created or "",
+                               hexint(tx["value"]), "transaction", not ok, sender])  # fmt: skip
+            for log in receipt["logs"]:
+                self._log_rows(log, sender, ok, number, time, token_rows, actions)
+        for t in sourced.internal:
+            sender, position = senders[t.tx_hash]
+            values.append([c, n, t.tx_hash, number, position, time, ".".join(map(str, t.trace_address)), t.sender,
+                           t.receiver, t.value, t.kind, t.failed, sender])  # fmt: skip
+        for table, rows in (("evm_transactions", txs), ("evm_value_transfers", values),
+                            ("evm_token_transfers", token_rows), ("evm_issuer_actions", actions)):  # fmt: skip
+            if rows:
+                marks = ",".join("?" * len(rows[0]))
+                self.con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+    def _log_rows(self, log: dict[str, Any], tx_sender: str, ok: bool, number: int, time: int,
+                  token_rows: list[list[Any]], actions: list[list[Any]]) -> None:  # fmt: skip
+        token = tokens.token_at(self.chain, log["address"])
+        if token is None:
+            return  # only the curated list: any contract can emit a Transfer naming anyone
+        c, n, index = self.chain, self.network, hexint(log["logIndex"])
+        moved = tokens.decode_transfer(log)
+        if moved is not None:
+            reason = poisoning_reason(moved[2], moved[0], tx_sender)
+            token_rows.append([c, n, token.address, token.symbol, token.decimals, log["transactionHash"], number, index,
+                               time, moved[0], moved[1], moved[2], tx_sender, ok, reason])  # fmt: skip
+            return
+        action = tokens.decode_issuer_action(log)
+        if action is not None:
+            # Issue and Redeem name no account: they change the owner's balance, and only the owner can send them
+            account = action[1] if action[1] is not None or action[0] not in ("Issue", "Redeem") else tx_sender
+            actions.append([c, n, token.address, token.symbol, action[0], account, action[2],
+                            log["transactionHash"], number, index, time])  # fmt: skip
+
+    def add_coverage(self, mode: str, start: int, end: int, addresses: list[str], blocks: int, node: str,
+                     client: str, chain_id: int, trace_style: str) -> None:  # fmt: skip
+        verified = ("block hashes from header fields; transaction hashes from transaction fields; receipts one per "
+                    "transaction in order")
+        trusted = "transactions and receipts roots (not recomputed); traces (no block commits to them); logs"
+        self.con.execute("INSERT INTO evm_coverage VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         [self.chain, self.network, mode, start, end, sorted(addresses), blocks, node, client, chain_id,
+                          trace_style, verified, trusted, datetime.datetime.now(datetime.UTC)])  # fmt: skip
+
+    # reading
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self.con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ACCOUNT_TABLES}  # type: ignore[index]
+
+    def coverage(self) -> list[dict[str, Any]]:
+        return self.rows("SELECT * EXCLUDE (chain, network) FROM evm_coverage ORDER BY fetched_at")
+
+    def ether_moves(self, address: str | None = None) -> list[dict[str, Any]]:
+        """Every ether transfer that moved value (not failed), optionally to or from ``address``, in chain order."""
+        where = "NOT failed" + (" AND (sender = ? OR receiver = ?)" if address else "")
+        return self.rows(f"SELECT tx_hash, block_number, position, time, trace_address, sender, receiver, value, kind,"
+                         f" tx_sender FROM evm_value_transfers WHERE {where}"
+                         f" ORDER BY block_number, position, trace_address", [address, address] if address else [])
+
+    def token_moves(self, address: str | None = None, *, include_poisoning: bool = False) -> list[dict[str, Any]]:
+        """Listed token transfers, optionally of ``address``; suspected poisoning left out unless asked for."""
+        where = ["success"] + ([] if include_poisoning else ["poisoning IS NULL"])
+        params = []
+        if address:
+            where.append("(sender = ? OR receiver = ?)")
+            params = [address, address]
+        return self.rows("SELECT token, symbol, decimals, tx_hash, block_number, log_index, time, sender, receiver,"
+                         " value, tx_sender, poisoning FROM evm_token_transfers WHERE " + " AND ".join(where) +
+                         " ORDER BY block_number, log_index", params)  # fmt: skip
+
+    def balances(self, address: str) -> dict[str, int]:
+        """The address's net ether received (wei, fees paid deducted) and net of each listed token, from the store."""
+        ether = self.con.execute(
+            "SELECT coalesce(sum(CASE WHEN receiver = $a THEN value ELSE 0 END), 0)"
+            " - coalesce(sum(CASE WHEN sender = $a THEN value ELSE 0 END), 0)"
+            " - (SELECT coalesce(sum(fee), 0) FROM evm_transactions WHERE sender = $a)"
+            " FROM evm_value_transfers WHERE NOT failed AND (sender = $a OR receiver = $a)", {"a": address}).fetchone()
+        found = {"ETH": int(ether[0])}  # type: ignore[index]
+        # Issue, Redeem and DestroyedBlackFunds change a balance without a Transfer event.
+        for symbol, net in self.con.execute(
+                "SELECT symbol, sum(net) FROM ("
+                " SELECT symbol, CASE WHEN receiver = $a THEN value ELSE 0 END"
+                "  - CASE WHEN sender = $a THEN value ELSE 0 END AS net"
+                "  FROM evm_token_transfers WHERE success AND (sender = $a OR receiver = $a)"
+                " UNION ALL SELECT symbol, CASE WHEN action = 'Issue' THEN amount ELSE -amount END FROM"
+                "  evm_issuer_actions WHERE account = $a AND action IN ('Issue', 'Redeem', 'DestroyedBlackFunds'))"
+                " GROUP BY symbol ORDER BY symbol", {"a": address}).fetchall():
+            found[symbol] = int(net)
+        return found
+
+    def issuer_actions(self, address: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE account = ?", [address]) if address else ("", [])
+        return self.rows(f"SELECT symbol, action, account, amount, tx_hash, block_number, time FROM evm_issuer_actions"
+                         f" {where} ORDER BY block_number, log_index", params)  # fmt: skip

@@ -1,0 +1,165 @@
+"""Ethereum ingest on a real anvil (issue 16): balances close against the node, tokens from the curated list only,
+issuer actions kept, poisoning flagged, both trace styles agree, case-scoped ingest fetches only what it needs,
+eth_getLogs windows halve on refusal, and a forged answer is refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from loopback import serving
+
+from cointrail.chains.ethereum import abi
+from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
+from cointrail.chains.ethereum.verify import EvmVerificationError
+from cointrail.cli import main
+from cointrail.simulation import anvil as chain
+from cointrail.store.duckdb.account import NOT_SENDER, ZERO_VALUE, AccountStore
+
+pytestmark = [pytest.mark.anvil, pytest.mark.skipif(chain.anvil_binary() is None, reason="anvil missing: "
+                                                    "run scripts/evm-tools.sh")]  # fmt: skip
+START = 10_000 * 10**18  # anvil's default balance of each account
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[tuple[chain.Anvil, dict[str, str]]]:
+    """A small chain: USDT issued and paid, a batched withdrawal (internal calls), a reverted one, poisoning,
+    a blacklisted account's funds destroyed."""
+    with chain.Anvil(accounts=6) as anvil:
+        issuer, exchange, alice, bob, mallory, quiet = anvil.accounts()
+        usdt = chain.place_usdt(anvil, issuer)
+        batch = chain.deploy(anvil, exchange, "BatchSender")
+        poisoner = chain.deploy(anvil, mallory, "Poisoner")
+        pay = "send(address[],uint256[])"
+        chain.send(anvil, issuer, usdt, data=abi.call_data("issue(uint256)", 10**12))
+        chain.send(anvil, issuer, usdt, data=abi.call_data("transfer(address,uint256)", alice, 50_000_000))
+        chain.send(anvil, exchange, batch, 3 * 10**18, abi.call_data(pay, [alice, bob], [10**18, 2 * 10**18]), 300_000)
+        chain.send(anvil, exchange, batch, 3 * 10**18, abi.call_data(pay, [alice, bob], [10**18, 3 * 10**18]), 300_000)
+        anvil.mine()
+        chain.send(anvil, alice, bob, 10**17)
+        chain.send(anvil, alice, usdt, data=abi.call_data("transfer(address,uint256)", bob, 20_000_000))
+        chain.send(anvil, mallory, poisoner, data=abi.call_data("zeroTransferFrom(address,address,address)", usdt,
+                                                                alice, mallory))  # fmt: skip
+        chain.send(anvil, mallory, poisoner, data=abi.call_data("spoof(address,address[],uint256)", alice, [bob],
+                                                                20_000_000))  # fmt: skip
+        anvil.mine()
+        chain.send(anvil, issuer, usdt, data=abi.call_data("addBlackList(address)", bob))
+        chain.send(anvil, issuer, usdt, data=abi.call_data("destroyBlackFunds(address)", bob))
+        anvil.mine(2)
+        yield anvil, {"issuer": issuer, "exchange": exchange, "alice": alice, "bob": bob, "mallory": mallory,
+                      "quiet": quiet, "usdt": usdt, "batch": batch}  # fmt: skip
+
+
+def _ingest(db: Path, url: str, *args: str) -> dict[str, Any]:
+    return main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", url, "--db", str(db), *args])
+
+
+def test_range_ingest_closes_every_balance(node, tmp_path, capsys):
+    anvil, who = node
+    db = tmp_path / "eth.duckdb"
+    assert _ingest(db, anvil.url, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["mode"] == "range" and report["blocks_fetched"] == anvil.height() + 1
+    with AccountStore.open(db, read_only=True) as store:
+        for name in ("issuer", "exchange", "alice", "bob", "mallory", "quiet"):
+            address = who[name]
+            balances = store.balances(address)
+            assert START + balances["ETH"] == int(anvil.rpc("eth_getBalance", address, "latest"), 16), name
+            on_chain = anvil.rpc("eth_call", {"to": who["usdt"], "data": abi.call_data("balanceOf(address)", address)},
+                                 "latest")  # fmt: skip
+            assert balances.get("USDT", 0) == int(on_chain, 16), name
+        internal = store.rows("SELECT receiver, value, failed FROM evm_value_transfers WHERE kind = 'call'")
+        assert sorted((r["value"], r["failed"]) for r in internal) == [
+            (10**18, False), (10**18, True), (2 * 10**18, False), (3 * 10**18, True)]
+        flagged = {r["poisoning"] for r in store.token_moves(include_poisoning=True)} - {None}
+        assert flagged == {ZERO_VALUE}  # the spoofed log came from a contract not on the list, so is not stored
+        assert [r["value"] for r in store.token_moves(who["alice"])] == [50_000_000, 20_000_000]
+        assert [a["action"] for a in store.issuer_actions()] == ["Issue", "AddedBlackList", "DestroyedBlackFunds"]
+        assert store.rows("SELECT bool_and(hash_recomputed AND tx_hashes_recomputed) AS ok FROM evm_blocks")[0]["ok"]
+
+
+def test_geth_traces_give_the_same_transfers(node, tmp_path):
+    anvil, _ = node
+    found = []
+    for style in ("parity", "geth"):
+        assert _ingest(tmp_path / f"{style}.duckdb", anvil.url, "--trace-style", style) == 0
+        with AccountStore.open(tmp_path / f"{style}.duckdb", read_only=True) as store:
+            found.append(store.rows("SELECT * EXCLUDE (chain, network) FROM evm_value_transfers ORDER BY ALL"))
+    assert found[0] == found[1] and found[0]
+
+
+def test_case_scoped_ingest_fetches_only_the_blocks_touching_the_addresses(node, tmp_path, capsys):
+    anvil, who = node
+    db = tmp_path / "scoped.duckdb"
+    assert _ingest(db, anvil.url, "--around", who["bob"], "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["mode"] == "addresses" and report["blocks_fetched"] == 3  # withdrawals, payments, blacklist
+    assert _ingest(db, anvil.url, "--around", who["quiet"], "--json") == 0
+    assert json.loads(capsys.readouterr().out)["blocks_fetched"] == 0
+    with AccountStore.open(db, read_only=True) as store:
+        coverage = store.coverage()
+    assert [c["addresses"] for c in coverage] == [[who["bob"]], [who["quiet"]]]
+    assert coverage[0]["client_version"].startswith("anvil/") and coverage[0]["chain_id"] == 31337
+    assert "traces" in coverage[0]["trusted"]
+
+
+def _proxy(upstream: str, change: Any) -> type[BaseHTTPRequestHandler]:
+    class Proxy(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            answer = change(request) or httpx.post(upstream, json=request).json()
+            if isinstance(answer, dict) and answer.get("result") and request["method"] == "eth_getBlockByNumber":
+                answer = change(request, answer) or answer
+            body = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Proxy
+
+
+def test_log_windows_halve_when_the_node_refuses_a_range(node):
+    anvil, who = node
+    asked: list[int] = []
+
+    def cap(request: dict[str, Any], answer: Any = None) -> Any:
+        if request["method"] == "eth_getLogs" and answer is None:
+            query = request["params"][0]
+            span = int(query["toBlock"], 16) - int(query["fromBlock"], 16) + 1
+            asked.append(span)
+            if span > 2:  # as public providers refuse wide ranges, each in its own words
+                return {"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32005, "message": "range too large"}}
+        return None
+
+    with serving(_proxy(anvil.url, cap)) as url:
+        source = EvmRpcSource(url)
+        logs = source.logs(0, anvil.height(), who["usdt"])
+    assert [int(log["logIndex"], 16) for log in logs if log["topics"][0] == abi.topic("Issue(uint256)")] == [0]
+    assert len(logs) == len(anvil.rpc("eth_getLogs", {"fromBlock": "0x0", "address": who["usdt"]}))
+    assert max(asked) > 2 and min(asked) <= 2
+
+
+def test_a_forged_transaction_is_refused(node):
+    anvil, _ = node
+
+    def forge(request: dict[str, Any], answer: Any = None) -> Any:
+        if answer is not None and answer["result"]["transactions"]:
+            answer["result"]["transactions"][0]["value"] = hex(10**24)
+            return answer
+        return None
+
+    with serving(_proxy(anvil.url, forge)) as url, pytest.raises(EvmVerificationError):
+        EvmRpcSource(url).block(2)
+
+
+def test_not_sender_rule_words():
+    assert "approved spender" in NOT_SENDER
