@@ -29,11 +29,13 @@ from cointrail.amounts import Amount, Unit, unit_of
 from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError
-from cointrail.model import AddressActivity, Block, Label, Transaction, Wallet, Why
+from cointrail.model import AccountActivity, AddressActivity, Block, Label, Transaction, Wallet, Why
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
+    from cointrail.store.duckdb.account import AccountStore
     from cointrail.tracing import PayersResult, TraceResult
+    from cointrail.tracing.account_payers import AccountPayersResult
 
 __all__ = ["CASE_STORE", "Investigation", "case_store"]
 
@@ -56,10 +58,12 @@ class Investigation:
     :meth:`open` opens one itself and closes it with the investigation.
     """
 
-    def __init__(self, store: LedgerStore | None = None, case: Case | None = None):
+    def __init__(self, store: LedgerStore | None = None, case: Case | None = None, *,
+                 accounts: AccountStore | None = None):  # fmt: skip
         self._store = store
         self.case = case
         self._owned: LedgerStore | None = None
+        self.accounts = accounts  # an account-model (Ethereum) store, in place of a UTXO one (issue 16)
 
     @classmethod
     def open(cls, case: str | Case | None = None, db: str | Path | None = None, *, cases_dir: str | Path | None = None,
@@ -70,6 +74,10 @@ class Investigation:
         path = Path(db) if db is not None else (case_store(opened) if opened is not None else None)
         if db is not None and not Path(db).exists():
             raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+        from cointrail.store.duckdb.account import AccountStore, store_family
+
+        if path is not None and path.exists() and store_family(path) == "account":
+            return cls(None, opened, accounts=AccountStore.open(path, read_only=True))
         store = LedgerStore.open(path, read_only=True) if path is not None and path.exists() else None
         found = cls(store, opened)
         found._owned = store
@@ -80,6 +88,9 @@ class Investigation:
         if self._owned is not None:
             self._owned.close()
             self._owned = None
+        if self.accounts is not None:
+            self.accounts.close()
+            self.accounts = None
 
     def __enter__(self) -> Investigation:
         return self
@@ -102,8 +113,8 @@ class Investigation:
 
     @property
     def chain(self) -> str:
-        """The store's chain (``litecoin``)."""
-        return self.store.chain
+        """The store's chain (``litecoin``, ``ethereum``)."""
+        return self.accounts.chain if self.accounts is not None else self.store.chain
 
     @property
     def network(self) -> str:
@@ -202,6 +213,31 @@ class Investigation:
         found["why_members"] = member_explanations(store, found["address"], found["members"]) if small else {}
         found["node"] = node
         return Wallet.from_json(found)
+
+    # Account chains (Ethereum, issue 16) ------------------------------------------------------------------------
+
+    def _account_store(self) -> AccountStore:
+        if self.accounts is None:
+            raise InputError("this question needs an Ethereum store: read the chain with "
+                             "`cointrail ingest --chain ethereum … --db FILE`")  # fmt: skip
+        return self.accounts
+
+    def account(self, address: str, counterparties: int = 20) -> AccountActivity:
+        """What an Ethereum store knows of the account ``address`` (0x…): a :class:`cointrail.model.AccountActivity`."""
+        from cointrail.tracing.account_info import account_activity
+
+        return account_activity(self._account_store(), address, counterparties)
+
+    def account_payers(self, addresses: Sequence[str] = (), *, hops: int = 6) -> AccountPayersResult:
+        """Who paid the site's 0x addresses (``addresses``, else the case's captured ones) in ether and each listed
+        token, each payer traced to the exchange withdrawal that funded it, with suspected poisoning apart."""
+        from cointrail.cases.site import captured_evm_addresses
+        from cointrail.tracing.account_payers import account_payers
+
+        site = list(addresses) or (captured_evm_addresses(self.case) if self.case is not None else [])
+        if not site:
+            raise InputError("give the site's 0x addresses, or a case whose captures hold some")
+        return account_payers(self._account_store(), site, hops=hops)
 
     # Following the money --------------------------------------------------------------------------------------
 

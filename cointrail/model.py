@@ -527,3 +527,28 @@ class Label:
 def _frozen(value: Any) -> Any:
     """A list of a stored row as a tuple (the answer is immutable); anything else as it is."""
     return tuple(value) if isinstance(value, list) else value
+
+
+@dataclass(frozen=True, slots=True)
+class AccountActivity:
+    """What an account-model store (Ethereum) knows of one account (``cointrail address-info`` on such a store,
+    issue 16): per asset received, sent and net; first and last seen; counterparties; the labels, the token issuers'
+    actions naming it (a blacklist, destroyed funds) and suspected poisoning transfers naming it; and whether the
+    store's coverage includes it, since "never seen" in a case-scoped store may mean "not fetched"."""
+
+    chain: str
+    network: str
+    address: str
+    assets: tuple[dict[str, Any], ...]  # asset, decimals, received, sent, net, transfers_in, transfers_out, amounts
+    tx_count: int
+    first_seen: dict[str, Any] | None
+    last_seen: dict[str, Any] | None
+    counterparties: tuple[dict[str, Any], ...]
+    labels: tuple[dict[str, Any], ...]
+    issuer_actions: tuple[dict[str, Any], ...]
+    suspected_poisoning: tuple[dict[str, Any], ...]
+    coverage: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: list(getattr(self, f.name)) if isinstance(getattr(self, f.name), tuple)
+                else getattr(self, f.name) for f in fields(self)}  # fmt: skip

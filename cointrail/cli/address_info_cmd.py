@@ -11,6 +11,7 @@ from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
+from cointrail.store.duckdb.account import store_family
 from cointrail.times import format_time
 
 
@@ -58,7 +59,36 @@ def command(address: str, db: str, counterparties: int, as_json: bool) -> int:
 
     Text gives amounts in the chain's coin and times in UTC; --json gives base units and Unix seconds.
     """
+    if store_family(db) == "account":  # an Ethereum store (issue 16)
+        with Investigation.open(db=db) as investigation:
+            account = investigation.account(address, counterparties)
+        emit(account.to_json(), as_json, render_account_info)
+        return EXIT_OK
     with open_for_reading(db) as store:
         info = Investigation(store).address(address, counterparties)
     emit(info.to_json(), as_json, render_address_info)
     return EXIT_OK
+
+
+def render_account_info(info: dict[str, Any]) -> str:
+    """An Ethereum account in words: per asset received, sent and net; issuer actions; poisoning; coverage."""
+    lines = [f"{info['address']}  ·  {info['chain']} {info['network']}  ·  account"]
+    lines += [f"  label: {label['name']} ({label['category']}, from {label['source']})" for label in info["labels"]]
+    for asset in info["assets"]:
+        lines.append(f"  {asset['asset']}: received {asset['received_amount']} in {asset['transfers_in']} transfers, "
+                     f"sent {asset['sent_amount']} in {asset['transfers_out']}; net {asset['net_amount']}")
+    lines.append(f"  transactions: {info['tx_count']:,}")
+    for end in ("first", "last"):
+        seen = info[f"{end}_seen"]
+        lines.append(f"  {end} seen: " + (f"block {seen['block']}, {seen['tx_hash']}" if seen else "never"))
+    for action in info["issuer_actions"]:
+        lines.append(f"  issuer action: {action['symbol']} {action['action']} in block {action['block_number']} "
+                     f"({action['tx_hash']})")
+    for poison in info["suspected_poisoning"]:
+        lines.append(f"  suspected poisoning, not counted: {poison['symbol']} {poison['sender']} -> "
+                     f"{poison['receiver']} in {poison['tx_hash']}: {poison['poisoning']}")
+    if info["counterparties"]:
+        lines.append("  counterparties (by transfers):")
+    lines += [f"    {c['address']} ({c['asset']}): {c['transfers']} transfers" for c in info["counterparties"]]
+    lines.append(f"  coverage: {info['coverage']}")
+    return "\n".join(lines)

@@ -18,6 +18,7 @@ from cointrail.cli.output import counted, emit, json_option, stderr_is_terminal
 from cointrail.cli.trace_cmd import p2pk_lines
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.investigation import Investigation
+from cointrail.store.duckdb.account import store_family
 
 
 @contextmanager
@@ -103,8 +104,38 @@ def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: 
     if cluster_id is None and not sites and not case_name:
         raise InputError("give the site's addresses with --site, a --cluster, or a --case with captures")
     case = open_case(case_name, cases_dir) if case_name else None
+    if store_family(db) == "account":  # an Ethereum store (issue 16)
+        with Investigation.open(case, db=db) as investigation:
+            found = investigation.account_payers(sites, hops=hops)
+        emit(found.to_json(), as_json, render_account_payers)
+        return EXIT_OK
     with open_for_reading(db) as store, _progress_bar() as advance:
         result = Investigation(store, case).payers(sites, cluster=cluster_id, from_case=case is not None, fiat=fiat,
                                                    hops=hops, through_coinjoins=through_coinjoins, progress=advance)
     emit(result.to_json(), as_json, render_payers)
     return EXIT_OK
+
+
+def render_account_payers(data: dict[str, Any]) -> str:
+    """The payers of a site on an Ethereum store, per asset, each with the exchange that funded it."""
+    payers = data["payers"]
+    lines = [f"{counted(sum(len(p['payments']) for p in payers), 'payment')} from {len(payers)} payers (per asset) "
+             f"into {len(data['site'])} site addresses on {data['chain']} {data['network']}; "
+             f"{sum(1 for p in payers if p['funding']['exchange'])} traced to an exchange."]  # fmt: skip
+    for payer in payers:
+        funding = payer["funding"]
+        lines.append(f"\nPayer {payer['address']} ({payer['asset']}): {counted(len(payer['payments']), 'payment')}, "
+                     f"{payer['total_amount']}")
+        if funding["exchange"]:
+            lines.append(f"  funded by {funding['exchange']}: {funding['reason']}; "
+                         f"withdrawal {funding['withdrawal_tx']}")
+        else:
+            lines.append(f"  no exchange reached: {funding['reason']}")
+    if data["poisoning"]:
+        lines.append(f"\n{counted(len(data['poisoning']), 'suspected poisoning transfer')}, never counted as payments:")
+        lines += [f"  {p['asset']} {p['sender']} -> {p['receiver']} ({p['tx_hash']}): {p['reason']}"
+                  for p in data["poisoning"]]  # fmt: skip
+    for out in data["cash_outs"]:
+        lines.append(f"\nThe site paid {out['amount']} into a deposit address of {out['exchange']} "
+                     f"({out['deposit_address']}) in {out['tx_hash']}: ask that exchange who owns it.")
+    return "\n".join(lines)

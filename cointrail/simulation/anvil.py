@@ -129,12 +129,16 @@ def place_usdt(node: Anvil, owner: str) -> str:
     return USDT_MAINNET.lower()
 
 
-def send(node: Anvil, sender: str, to: str | None, value: int = 0, data: str = "0x", gas: int = 200_000) -> str:
+def send(node: Anvil, sender: str, to: str | None, value: int = 0, data: str = "0x", gas: int = 200_000,
+         gas_price: int | None = None) -> str:  # fmt: skip
     """Send a transaction from one of the node's unlocked accounts; returns its hash (mined later).
 
     The gas limit is given, not estimated: anvil estimates against the last mined state, where a transaction that
-    depends on one still pending fails and would be given the whole block's gas."""
+    depends on one still pending fails and would be given the whole block's gas. With ``gas_price`` the
+    transaction is a legacy one (type 0) whose fee is exactly gas used x that price."""
     tx: dict[str, str] = {"from": sender, "value": hex(value), "input": data, "gas": hex(gas)}
+    if gas_price is not None:
+        tx["gasPrice"] = hex(gas_price)
     if to is not None:
         tx["to"] = to
     return str(node.rpc("eth_sendTransaction", tx))

@@ -140,8 +140,7 @@ def test_log_windows_halve_when_the_node_refuses_a_range(node):
                 return {"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32005, "message": "range too large"}}
         return None
 
-    with serving(_proxy(anvil.url, cap)) as url:
-        source = EvmRpcSource(url)
+    with serving(_proxy(anvil.url, cap)) as url, EvmRpcSource(url) as source:
         logs = source.logs(0, anvil.height(), who["usdt"])
     assert [int(log["logIndex"], 16) for log in logs if log["topics"][0] == abi.topic("Issue(uint256)")] == [0]
     assert len(logs) == len(anvil.rpc("eth_getLogs", {"fromBlock": "0x0", "address": who["usdt"]}))
@@ -157,8 +156,8 @@ def test_a_forged_transaction_is_refused(node):
             return answer
         return None
 
-    with serving(_proxy(anvil.url, forge)) as url, pytest.raises(EvmVerificationError):
-        EvmRpcSource(url).block(2)
+    with serving(_proxy(anvil.url, forge)) as url, EvmRpcSource(url) as source, pytest.raises(EvmVerificationError):
+        source.block(2)
 
 
 def test_not_sender_rule_words():

@@ -172,9 +172,75 @@ class AccountStore:
                          [self.chain, self.network, mode, start, end, sorted(addresses), blocks, node, client, chain_id,
                           trace_style, verified, trusted, datetime.datetime.now(datetime.UTC)])  # fmt: skip
 
+    def add_label(self, address: str, name: str, category: str, source: str, confidence: int = 60) -> None:
+        """Label an account (an exchange's hot wallet: category ``exchange``), with where the label came from."""
+        self.con.execute("INSERT INTO evm_labels VALUES (?,?,?,?,?,?,?)",
+                         [self.chain, self.network, address.lower(), name, category, source, confidence])
+
     # reading
 
-    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    def labels(self) -> dict[str, dict[str, Any]]:
+        """Each labelled account's most confident label."""
+        found: dict[str, dict[str, Any]] = {}
+        for row in self.rows("SELECT address, name, category, source, confidence FROM evm_labels"
+                             " ORDER BY confidence, name"):  # fmt: skip
+            found[row["address"]] = row
+        return found
+
+    def fees(self, address: str) -> list[dict[str, Any]]:
+        """The fees ``address`` paid, one per transaction it sent, in chain order."""
+        return self.rows("SELECT hash AS tx_hash, block_number, position, fee FROM evm_transactions"
+                         " WHERE sender = ? ORDER BY block_number, position", [address])  # fmt: skip
+
+    def asset_totals(self, address: str) -> list[dict[str, Any]]:
+        """Per asset (ETH, then each listed token): received, sent, transfers in and out, first and last block."""
+        return self.rows(
+            "SELECT 'ETH' AS asset, 18 AS decimals, coalesce(sum(value) FILTER (receiver = $a), 0) AS received,"
+            " coalesce(sum(value) FILTER (sender = $a), 0) AS sent, count(*) FILTER (receiver = $a) AS transfers_in,"
+            " count(*) FILTER (sender = $a) AS transfers_out, min(block_number) AS first_block,"
+            " max(block_number) AS last_block FROM evm_value_transfers"
+            " WHERE NOT failed AND (sender = $a OR receiver = $a) HAVING count(*) > 0"
+            " UNION ALL SELECT symbol, any_value(decimals), coalesce(sum(value) FILTER (receiver = $a), 0),"
+            " coalesce(sum(value) FILTER (sender = $a), 0), count(*) FILTER (receiver = $a),"
+            " count(*) FILTER (sender = $a), min(block_number), max(block_number) FROM evm_token_transfers"
+            " WHERE success AND poisoning IS NULL AND (sender = $a OR receiver = $a) GROUP BY symbol"
+            " ORDER BY asset = 'ETH' DESC, asset", {"a": address})  # fmt: skip
+
+    def activity(self, address: str) -> dict[str, Any]:
+        """Transactions the address sent or was paid in, first and last seen (block, time, hash)."""
+        row = self.rows(
+            "WITH touched AS (SELECT tx_hash, block_number, time FROM evm_value_transfers"
+            "  WHERE NOT failed AND (sender = $a OR receiver = $a)"
+            " UNION SELECT tx_hash, block_number, time FROM evm_token_transfers WHERE sender = $a OR receiver = $a"
+            " UNION SELECT hash, block_number, time FROM evm_transactions WHERE sender = $a)"
+            " SELECT count(DISTINCT tx_hash) AS tx_count, arg_min(tx_hash, block_number) AS first_tx,"
+            " min(block_number) AS first_block, min(time) AS first_time, arg_max(tx_hash, block_number) AS last_tx,"
+            " max(block_number) AS last_block, max(time) AS last_time FROM touched", {"a": address})
+        return row[0]
+
+    def counterparties(self, address: str, limit: int) -> list[dict[str, Any]]:
+        """Who the address paid and was paid by (ether and listed tokens, poisoning left out), most transfers first."""
+        return self.rows(
+            "WITH moves AS (SELECT sender, receiver, 'ETH' AS asset, value FROM evm_value_transfers WHERE NOT failed"
+            " UNION ALL SELECT sender, receiver, symbol, value FROM evm_token_transfers"
+            "  WHERE success AND poisoning IS NULL)"
+            " SELECT CASE WHEN sender = $a THEN receiver ELSE sender END AS address, asset,"
+            " count(*) AS transfers, coalesce(sum(value) FILTER (receiver = $a), 0) AS paid_us,"
+            " coalesce(sum(value) FILTER (sender = $a), 0) AS we_paid FROM moves"
+            " WHERE (sender = $a OR receiver = $a) AND sender <> receiver GROUP BY ALL"
+            " ORDER BY transfers DESC, address, asset LIMIT $n", {"a": address, "n": limit})  # fmt: skip
+
+    def poisoning_of(self, address: str) -> list[dict[str, Any]]:
+        """Suspected poisoning transfers naming the address."""
+        return self.rows("SELECT tx_hash, block_number, symbol, sender, receiver, value, tx_sender, poisoning"
+                         " FROM evm_token_transfers WHERE poisoning IS NOT NULL AND (sender = ? OR receiver = ?)"
+                         " ORDER BY block_number, log_index", [address, address])  # fmt: skip
+
+    def transaction_row(self, tx_hash: str) -> dict[str, Any] | None:
+        found = self.rows("SELECT * EXCLUDE (chain, network) FROM evm_transactions WHERE hash = ?", [tx_hash])
+        return found[0] if found else None
+
+    def rows(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
         cursor = self.con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -11,7 +11,7 @@ decoded from the curated token list only; issuer actions are kept as evidence.
 from __future__ import annotations
 
 ACCOUNT_TABLES = ("evm_blocks", "evm_transactions", "evm_value_transfers", "evm_token_transfers",
-                  "evm_issuer_actions", "evm_coverage")  # fmt: skip
+                  "evm_issuer_actions", "evm_coverage", "evm_labels")  # fmt: skip
 
 ACCOUNT_DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -51,5 +51,10 @@ CREATE TABLE IF NOT EXISTS evm_coverage (
     mode VARCHAR NOT NULL, from_block BIGINT NOT NULL, to_block BIGINT NOT NULL, addresses VARCHAR[] NOT NULL,
     blocks_fetched BIGINT NOT NULL, node VARCHAR NOT NULL, client_version VARCHAR NOT NULL, chain_id BIGINT NOT NULL,
     trace_style VARCHAR NOT NULL, verified VARCHAR NOT NULL, trusted VARCHAR NOT NULL, fetched_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS evm_labels (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
+    address VARCHAR NOT NULL, name VARCHAR NOT NULL, category VARCHAR NOT NULL, source VARCHAR NOT NULL,
+    confidence INTEGER NOT NULL
 );
 """

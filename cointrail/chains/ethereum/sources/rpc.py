@@ -48,6 +48,12 @@ class EvmRpcSource:
     def close(self) -> None:
         self._client.close()
 
+    def __enter__(self) -> EvmRpcSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def call(self, method: str, *params: Any) -> Any:
         self._ids += 1
         try:

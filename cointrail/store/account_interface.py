@@ -1,0 +1,36 @@
+"""What account-model analysis asks of a store (issue 16): the narrow seam beside :mod:`.interface`'s UTXO one.
+
+:class:`cointrail.store.duckdb.account.AccountStore` provides it; tests or another backend may too. Addresses are
+lower-case 0x-hex; amounts exact ints in base units; moves in chain order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class AccountLedger(Protocol):
+    chain: str
+    network: str
+
+    def ether_moves(self, address: str | None = None) -> list[dict[str, Any]]: ...
+
+    def token_moves(self, address: str | None = None, *, include_poisoning: bool = False) -> list[dict[str, Any]]: ...
+
+    def fees(self, address: str) -> list[dict[str, Any]]: ...
+
+    def labels(self) -> dict[str, dict[str, Any]]: ...
+
+    def balances(self, address: str) -> dict[str, int]: ...
+
+    def coverage(self) -> list[dict[str, Any]]: ...
+
+    def issuer_actions(self, address: str | None = None) -> list[dict[str, Any]]: ...
+
+    def asset_totals(self, address: str) -> list[dict[str, Any]]: ...
+
+    def activity(self, address: str) -> dict[str, Any]: ...
+
+    def counterparties(self, address: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def poisoning_of(self, address: str) -> list[dict[str, Any]]: ...

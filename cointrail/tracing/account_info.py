@@ -1,0 +1,51 @@
+"""``address-info`` for an account on an Ethereum store (issue 16): the store's figures as one typed answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cointrail.addresses.account import parse_evm
+from cointrail.addresses.model import AddressDecodeError
+from cointrail.amounts import Amount, Unit
+from cointrail.errors import InputError
+from cointrail.model import AccountActivity
+from cointrail.store.account_interface import AccountLedger
+from cointrail.tracing.account_flows import coverage_of
+
+
+def _spelled(address: str) -> str:
+    try:
+        parse_evm(address)
+    except AddressDecodeError as error:
+        raise InputError(f"{address} is not an Ethereum address: {error}") from error
+    return address.lower()
+
+
+def _asset(chain: str, row: dict[str, Any]) -> dict[str, Any]:
+    unit = Unit(row["asset"], row["decimals"])
+    received, sent = int(row["received"]), int(row["sent"])
+    return {**row, "received": received, "sent": sent, "net": received - sent,
+            "received_amount": str(Amount(received, chain, unit)), "sent_amount": str(Amount(sent, chain, unit)),
+            "net_amount": str(Amount(received - sent, chain, unit))}  # fmt: skip
+
+
+def _seen(activity: dict[str, Any], end: str) -> dict[str, Any] | None:
+    if activity[f"{end}_tx"] is None:
+        return None
+    return {"tx_hash": activity[f"{end}_tx"], "block": activity[f"{end}_block"], "time": activity[f"{end}_time"]}
+
+
+def account_activity(ledger: AccountLedger, address: str, counterparties: int = 20) -> AccountActivity:
+    """The account's assets, activity, counterparties, labels, issuer actions, poisoning and coverage."""
+    account = _spelled(address)
+    activity = ledger.activity(account)
+    held = coverage_of(ledger.coverage(), account, activity["last_block"] or 0)
+    labels = ledger.labels()
+    return AccountActivity(
+        ledger.chain, ledger.network, account, tuple(_asset(ledger.chain, r) for r in ledger.asset_totals(account)),
+        int(activity["tx_count"]), _seen(activity, "first"), _seen(activity, "last"),
+        tuple(ledger.counterparties(account, counterparties)), tuple([labels[account]] if account in labels else []),
+        tuple(ledger.issuer_actions(account)), tuple(ledger.poisoning_of(account)),
+        f"the store holds {held}" if held else "the store's coverage does not include this account: "
+        "no activity here means not fetched, not no payments",
+    )  # fmt: skip

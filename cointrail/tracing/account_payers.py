@@ -1,0 +1,187 @@
+"""Who paid a site on an account chain, in ether and in each listed token, and the exchange that funded each payer
+(issue 16).
+
+A payment is a transfer into a site address that moved value: ether in a successful transaction or internal call,
+or a Transfer of a listed token that is not suspected poisoning (zero value, or logged in the name of someone other
+than the transaction's sender: :mod:`cointrail.store.duckdb.account`). Those are never counted, and are listed apart
+as suspected poisoning. Each payer's first payment in each asset is traced back by FIFO over its history
+(:mod:`.account_flows`), hop by hop through the receipt that covered most of it, until an address labelled as an
+exchange is reached (or, for an internal transfer, the transaction was sent by one: a withdrawal through the
+exchange's batch contract), the hop limit, or money of unknown origin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cointrail.amounts import Amount, Unit
+from cointrail.chains.ethereum.tokens import TOKENS
+from cointrail.store.account_interface import AccountLedger
+from cointrail.tracing.account_flows import ETH, Move, coverage_of, fifo_sources, history
+from cointrail.tracing.deposits import DepositAddress, deposit_addresses
+
+
+@dataclass(frozen=True)
+class AccountPayment:
+    tx_hash: str
+    block: int
+    time: int
+    asset: str
+    value: int
+    amount: str  # as people read it: "0.012 ETH", "25 USDT"
+
+
+@dataclass(frozen=True)
+class AccountFunding:
+    """Where a payer's money came from: the exchange (None when none was reached) and the withdrawal."""
+
+    exchange: str | None
+    withdrawal_tx: str | None
+    hot_wallet: str | None
+    path: tuple[str, ...]  # payer first, then each address the money came through
+    share: float  # of the traced payment's value that the followed receipts covered at the last hop
+    reason: str
+
+
+@dataclass(frozen=True)
+class AccountPayer:
+    address: str
+    asset: str
+    payments: tuple[AccountPayment, ...]
+    total: int
+    total_amount: str
+    funding: AccountFunding
+
+
+@dataclass(frozen=True)
+class SuspectedPoisoning:
+    tx_hash: str
+    block: int
+    asset: str
+    sender: str
+    receiver: str
+    value: int
+    tx_sender: str
+    reason: str
+
+
+@dataclass
+class AccountPayersResult:
+    chain: str
+    network: str
+    site: tuple[str, ...]
+    payers: list[AccountPayer] = field(default_factory=list)
+    poisoning: list[SuspectedPoisoning] = field(default_factory=list)
+    cash_outs: list[dict[str, Any]] = field(default_factory=list)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+    method: str = __doc__ or ""
+
+    def to_json(self) -> dict[str, Any]:
+        found = asdict(self)
+        for row in found["coverage"]:
+            row["fetched_at"] = str(row["fetched_at"])
+        return found
+
+
+def unit_for(chain: str, asset: str) -> Unit:
+    token = next((t for t in TOKENS if t.symbol == asset), None)
+    return Unit(asset, token.decimals) if token else Amount(0, chain).unit
+
+
+def _payments(ledger: AccountLedger, site: set[str]) -> list[tuple[str, Move]]:
+    found = []
+    for address in sorted(site):
+        for move in history(ledger, address, ETH):
+            if move.receiver == address and move.sender not in site and move.kind != "fee":
+                found.append((move.sender if move.kind == "transaction" else move.tx_sender, move))
+        for symbol in sorted({r["symbol"] for r in ledger.token_moves(address)}):
+            found += [(m.sender, m) for m in history(ledger, address, symbol)
+                      if m.receiver == address and m.sender not in site]  # fmt: skip
+    return sorted(set(found), key=lambda pair: pair[1].order)
+
+
+def _exchange_of(move: Move, labels: dict[str, dict[str, Any]]) -> tuple[str, str] | None:
+    """(exchange, hot wallet) when ``move`` was paid by a labelled exchange, directly or in a transaction it sent."""
+    for who in (move.sender, move.tx_sender if move.kind != "transaction" else None):
+        label = labels.get(who or "")
+        if label is not None and label["category"] == "exchange":
+            return label["name"], str(who)
+    return None
+
+
+def _dead_end(coverage: list[dict[str, Any]], address: str, spent: Move, ledger_chain: str) -> str:
+    held = coverage_of(coverage, address, spent.block)
+    if held is None:
+        return (f"the history of {address} was not fetched (the store's coverage does not include it): read it with "
+                f"`cointrail ingest --chain {ledger_chain} --around {address}`")  # fmt: skip
+    return (f"{address} received no {spent.asset} before this in {held}: the money came from before that, or from "
+            "no transfer on record (a genesis allocation, a node's own grant)")  # fmt: skip
+
+
+def trace_funding(ledger: AccountLedger, payer: str, payment: Move, labels: dict[str, dict[str, Any]],
+                  hops: int = 6, coverage: list[dict[str, Any]] | None = None) -> AccountFunding:  # fmt: skip
+    """Follow ``payment`` (an outgoing move of ``payer``) back by FIFO to the exchange that funded it."""
+    address, spent, path = payer, payment, [payer]
+    coverage = ledger.coverage() if coverage is None else coverage
+    for _ in range(hops):
+        sources, _unknown = fifo_sources(history(ledger, address, spent.asset), address, spent)
+        if not sources:
+            return AccountFunding(None, None, None, tuple(path), 0.0, _dead_end(coverage, address, spent, ledger.chain))
+        receipt, share = max(sources, key=lambda pair: pair[1])
+        fraction = share / spent.value if spent.value else 0.0
+        exchange = _exchange_of(receipt, labels)
+        if exchange is not None:
+            return AccountFunding(exchange[0], receipt.tx_hash, exchange[1], tuple(path), fraction,
+                                  f"{fraction:.0%} of it came, first in first out, from a withdrawal by "
+                                  f"{exchange[0]} ({exchange[1]})"
+                                  + (f", {len(path) - 1} hops back" if len(path) > 1 else ""))  # fmt: skip
+        address, spent = receipt.sender, receipt
+        path.append(address)
+    return AccountFunding(None, None, None, tuple(path), 0.0, f"no labelled exchange within {hops} hops")
+
+
+def account_payers(ledger: AccountLedger, site: list[str], *, hops: int = 6) -> AccountPayersResult:
+    """The payers of ``site`` (its 0x addresses) per asset, each traced to its funding exchange."""
+    wanted = {a.lower() for a in site}
+    labels = ledger.labels()
+    result = AccountPayersResult(ledger.chain, ledger.network, tuple(sorted(wanted)), coverage=ledger.coverage())
+    grouped: dict[tuple[str, str], list[Move]] = {}
+    for payer, move in _payments(ledger, wanted):
+        grouped.setdefault((payer, move.asset), []).append(move)
+    for (payer, asset), moves in grouped.items():
+        unit = unit_for(ledger.chain, asset)
+        payments = tuple(AccountPayment(m.tx_hash, m.block, m.time, asset, m.value, str(Amount(m.value, ledger.chain,
+                                                                                             unit))) for m in moves)
+        total = sum(m.value for m in moves)
+        result.payers.append(AccountPayer(payer, asset, payments, total, str(Amount(total, ledger.chain, unit)),
+                                          trace_funding(ledger, payer, moves[0], labels, hops, result.coverage)))
+    result.poisoning = _poisoning(ledger, wanted)
+    result.cash_outs = _cash_outs(ledger, wanted, deposit_addresses(ledger))
+    return result
+
+
+def _poisoning(ledger: AccountLedger, site: set[str]) -> list[SuspectedPoisoning]:
+    found = []
+    for address in sorted(site):
+        for r in ledger.token_moves(address, include_poisoning=True):
+            if r["poisoning"]:
+                found.append(SuspectedPoisoning(r["tx_hash"], r["block_number"], r["symbol"], r["sender"],
+                                                r["receiver"], int(r["value"]), r["tx_sender"], r["poisoning"]))
+    return found
+
+
+def _cash_outs(ledger: AccountLedger, site: set[str], deposits: dict[str, DepositAddress]) -> list[dict[str, Any]]:
+    """The site's transfers into detected exchange deposit addresses: where legal process can be served."""
+    found = []
+    for address in sorted(site):
+        assets = [ETH, *sorted({r["symbol"] for r in ledger.token_moves(address)})]
+        for move in (m for asset in assets for m in history(ledger, address, asset)):
+            deposit = deposits.get(move.receiver)
+            if move.sender == address and deposit is not None:
+                amount = str(Amount(move.value, ledger.chain, unit_for(ledger.chain, move.asset)))
+                found.append({"tx_hash": move.tx_hash, "block": move.block, "asset": move.asset, "value": move.value,
+                              "amount": amount,
+                              "deposit_address": move.receiver, "exchange": deposit.exchange,
+                              "evidence": deposit.evidence[:3]})  # fmt: skip
+    return found

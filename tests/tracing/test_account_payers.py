@@ -1,0 +1,108 @@
+"""The payers of a site on Ethereum (issue 16), on a ground-truth economy played on a real anvil: every payment in
+ether and USDT found, each payer's funding exchange named, poisoning never counted, the site's cash-out found at
+the exchange's deposit address; the same answers from a case-scoped ingest that widens hop by hop."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
+from cointrail.cli import main
+from cointrail.ingest.evm import ingest_evm
+from cointrail.investigation import Investigation
+from cointrail.simulation import anvil as chain
+from cointrail.simulation.evm_economy import EvmEconomyConfig, EvmTruth, accounts_needed, generate
+from cointrail.store.duckdb.account import AccountStore
+from cointrail.tracing.deposits import deposit_addresses
+
+pytestmark = [pytest.mark.anvil, pytest.mark.skipif(chain.anvil_binary() is None, reason="anvil missing: "
+                                                    "run scripts/evm-tools.sh")]  # fmt: skip
+CONFIG = EvmEconomyConfig(seed=3, customers=10)
+
+
+@pytest.fixture(scope="module")
+def economy() -> Iterator[tuple[chain.Anvil, EvmTruth]]:
+    with chain.Anvil(accounts=accounts_needed(CONFIG), balance_eth=0) as node:
+        yield node, generate(node, CONFIG)
+
+
+def _label(db: Path, truth: EvmTruth) -> None:
+    with AccountStore.open(db) as store:
+        for name, wallets in truth.exchanges.items():
+            store.add_label(wallets["hot"], name, "exchange", "the scenario's truth")
+
+
+def _score(found: dict, truth: EvmTruth) -> tuple[float, float]:
+    paid = {p["tx_hash"] for payer in found["payers"] for p in payer["payments"]}
+    true = {str(p["tx_hash"]) for p in truth.payments}
+    assert paid <= true and not paid & truth.poisoning_txs and not paid & truth.failed_txs
+    right = [truth.funding[(p["address"], p["asset"])] == p["funding"]["exchange"] for p in found["payers"]]
+    return len(paid & true) / len(true), sum(right) / len(right)
+
+
+def test_payers_in_ether_and_usdt_with_their_funding_exchange(economy, tmp_path, capsys):
+    node, truth = economy
+    db = tmp_path / "eth.duckdb"
+    assert main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", node.url, "--db", str(db)]) == 0
+    _label(db, truth)
+    capsys.readouterr()
+    assert main(["payers", "--site", truth.site, "--db", str(db), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    recall, funding_right = _score(found, truth)
+    assert recall == 1.0 and funding_right == 1.0
+    assert {p["asset"] for p in found["payers"]} == {"ETH", "USDT"}
+    assert {p["tx_hash"] for p in found["poisoning"]} <= truth.poisoning_txs and found["poisoning"]
+    assert [(c["deposit_address"], c["exchange"]) for c in found["cash_outs"]] == list(truth.site_cash_out.items())
+    outside = [p for p in found["payers"] if truth.funding[(p["address"], p["asset"])] is None]
+    assert outside and all("genesis" in p["funding"]["reason"] for p in outside)
+    assert main(["payers", "--site", truth.site, "--db", str(db)]) == 0
+    assert "never counted as payments" in capsys.readouterr().out
+    with AccountStore.open(db, read_only=True) as store:
+        detected = deposit_addresses(store)
+    assert detected and all(truth.deposit_addresses[a] == d.exchange for a, d in detected.items())
+
+
+def test_address_info_of_an_account(economy, tmp_path, capsys):
+    node, truth = economy
+    db = tmp_path / "eth.duckdb"
+    assert main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", node.url, "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["address-info", truth.site, "--db", str(db), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    ether = next(a for a in info["assets"] if a["asset"] == "ETH")
+    paid = sum(int(p["value"]) for p in truth.payments if p["asset"] == "ETH")
+    assert ether["received"] == paid and info["suspected_poisoning"] and info["coverage"].endswith("whole history")
+    assert main(["address-info", truth.site, "--db", str(db)]) == 0
+    assert "suspected poisoning, not counted" in capsys.readouterr().out
+
+
+def test_case_scoped_ingest_widens_from_the_site_to_the_funders(economy, tmp_path):
+    node, truth = economy
+    db = tmp_path / "scoped.duckdb"
+    with EvmRpcSource(node.url) as source:
+        found, rounds = _widen(db, source, truth)
+    assert 1 <= rounds <= 3
+    assert _score(found, truth) == (1.0, 1.0)
+
+
+def _widen(db: Path, source: EvmRpcSource, truth: EvmTruth) -> tuple[dict, int]:
+    """Ingest around the site, then around each dead end the payers' funding reports as not fetched."""
+    with AccountStore.open(db, "ethereum", "devnet") as store:
+        ingest_evm(store, source, around=[truth.site])
+    _label(db, truth)
+    rounds = 0
+    while True:
+        with Investigation.open(db=db) as investigation:
+            found = investigation.account_payers([truth.site]).to_json()
+        missing = sorted({p["funding"]["path"][-1] for p in found["payers"]
+                          if "was not fetched" in p["funding"]["reason"]})  # fmt: skip
+        if not missing:
+            break
+        rounds += 1
+        with AccountStore.open(db) as store:
+            ingest_evm(store, source, around=missing)
+    return found, rounds
