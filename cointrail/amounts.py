@@ -36,6 +36,20 @@ class Unit:
         """Base units in one coin (10^decimals)."""
         return 10**self.decimals
 
+    def number(self, units: int) -> str:
+        """``units`` base units as people read the number: thousands separators, no trailing zeros (``1,234.5``).
+
+        The one place this text is made (:meth:`Amount.number` calls it): evidence for hundreds of thousands of
+        findings is written without building an :class:`Amount` for each number.
+        """
+        whole, fraction = divmod(abs(units), 10**self.decimals)
+        decimals = f"{fraction:0{self.decimals}d}".rstrip("0") if fraction else ""
+        return ("-" if units < 0 else "") + f"{whole:,}" + (f".{decimals}" if decimals else "")
+
+    def text(self, units: int) -> str:
+        """``units`` base units with the symbol: ``0.25 LTC`` (what ``str(Amount(...))`` gives)."""
+        return f"{self.number(units)} {self.symbol}"
+
 
 class MixedChainsError(ValueError):
     """Amounts of two chains (or two tokens) were added or compared: a bug, since 1 BTC and 1 LTC do not add up."""
@@ -120,13 +134,11 @@ class Amount:
 
     def number(self) -> str:
         """The coins for people, without the symbol: thousands separators and no trailing zeros (``1,234.5``)."""
-        sign, whole, fraction = self._parts()
-        decimals = f"{fraction:0{self.unit.decimals}d}".rstrip("0") if fraction else ""
-        return f"{sign}{whole:,}" + (f".{decimals}" if decimals else "")
+        return self.unit.number(self.units)
 
     def __str__(self) -> str:
         """The amount as people read it: ``0.25 LTC``, ``21,000,000.00000001 BTC``."""
-        return f"{self.number()} {self.unit.symbol}"
+        return self.unit.text(self.units)
 
     def _same(self, other: object, doing: str) -> Amount:
         if not isinstance(other, Amount):

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cointrail.amounts import Amount
+from cointrail.amounts import Amount, chain_unit
 from cointrail.heuristics.joinbase import (
     POSSIBLY_COLLABORATIVE,
     CoinJoinDetection,
@@ -79,10 +79,11 @@ class PayJoinRule:
         ``outputs`` is (smaller, larger); ``paired``: two inputs of two script types, each paid back in its type.
         """
         smaller, larger = outputs
+        coins = chain_unit(self.chain).text  # not an Amount per number: a chain has ~10^5 of these findings
         head = f"2 outputs, paid from {inputs} inputs of {scripts} different {' and '.join(kinds)} scripts; "
         if smaller >= smallest_input:
-            why = (f"the smaller output ({Amount(smaller, self.chain)}) is at least the smallest input "
-                   f"({Amount(smallest_input, self.chain)}), so whichever output is the payment, one input was not "
+            why = (f"the smaller output ({coins(smaller)}) is at least the smallest input "
+                   f"({coins(smallest_input)}), so whichever output is the payment, one input was not "
                    "needed to pay it (the unnecessary-input heuristic, Ghesmati et al. 2021). A wallet paying alone "
                    "rarely adds such a coin; the receiver of a PayJoin (BIP78) adds exactly one.")  # fmt: skip
         elif paired:
@@ -90,8 +91,8 @@ class PayJoinRule:
                    "owners, each of its own address type, were each paid back in it (a PayJoin's sender and "
                    "receiver).")  # fmt: skip
         else:
-            why = (f"the larger output ({Amount(larger, self.chain)}) is larger than the smallest input "
-                   f"({Amount(smallest_input, self.chain)}), so it could hold that coin plus a payment: the shape of "
+            why = (f"the larger output ({coins(larger)}) is larger than the smallest input "
+                   f"({coins(smallest_input)}), so it could hold that coin plus a payment: the shape of "
                    "a PayJoin (BIP78), in which the payee adds a coin of its own and takes it back with the "
                    "payment. One owner paying with several coins looks exactly the same; nothing in the "
                    "transaction tells the two apart.")  # fmt: skip
