@@ -21,8 +21,6 @@ from cointrail.chains.bitcoin.model import internal_hash
 from cointrail.clustering.build import build_clusters
 from cointrail.clustering.redflags import held_links
 from cointrail.errors import InputError
-from cointrail.store.duckdb import cluster_tables
-from cointrail.store.duckdb.sql import maybe_row, row
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
 
@@ -31,20 +29,20 @@ def _tx_id(store: LedgerStore, txid: str) -> int:
         raw = internal_hash(txid.strip())
     except ValueError:
         raise InputError(f"{txid!r} is not a transaction id (64 hexadecimal digits)") from None
-    found = maybe_row(store.con, "SELECT tx_id FROM transactions WHERE txid = ?", [raw])
+    found = store.cluster_reads().tx_id(raw)
     if len(raw) != 32 or found is None:
         raise NotInStoreError(f"the transaction {txid} is not in this ledger store")
-    return int(found[0])
+    return found
 
 
 def apply_link(store: LedgerStore, txid: str, case: Case, reason: str | None = None) -> dict[str, Any]:
     """Apply the held-back links of transaction ``txid``; return what was joined and the custody-log entry."""
-    con = store.con
-    last = cluster_tables.last_run(con)
+    reads = store.cluster_reads()
+    last = store.cluster_tables().last_run()
     if last is None:
         raise InputError(f"the store {store.path} has no clusters yet: run 'cointrail cluster build' first")
     tx_id = _tx_id(store, txid)
-    held = [h for h in held_links(con) if h["tx_id"] == tx_id]
+    held = [h for h in held_links(reads) if h["tx_id"] == tx_id]
     if not held:
         raise InputError(f"transaction {txid.strip()} has no held-back link: only links listed as 'probable "
                          "false merge, not applied' (cointrail cluster build or show) can be applied")
@@ -52,19 +50,16 @@ def apply_link(store: LedgerStore, txid: str, case: Case, reason: str | None = N
                 "network": store.network, "held": held, "reason": reason, "case": case.name,
                 "operator": case.operator}  # fmt: skip
     now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
-    con.execute("INSERT INTO applied_links VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [store.chain, store.network, tx_id, txid.strip(), now, case.operator, case.name, reason])  # fmt: skip
+    reads.record_applied(store.chain, store.network, tx_id, txid.strip(), now, case.operator, case.name, reason)
     try:
         summary = build_clusters(store, last.heuristics, full=True)
     except BaseException:
-        con.execute("DELETE FROM applied_links WHERE tx_id = ? AND applied_at = ?", [tx_id, now])
+        reads.forget_applied(tx_id, now)
         raise
     digest = hashlib.sha256(json.dumps(decision, sort_keys=True, default=str).encode()).hexdigest()
     entry = case.record("cluster.apply-link", f"tx:{txid.strip()}", digest)
     first = held[0]["clusters"][0]
-    cluster_id, size = row(con, "SELECT c.cluster_id, (SELECT count(*) FROM address_clusters d "
-                                "WHERE d.cluster_id = c.cluster_id) FROM address_clusters c WHERE address_id = ?",
-                           [first])  # fmt: skip
+    cluster_id, size = reads.cluster_and_size(first)
     return {"txid": txid.strip(), "case": case.name, "operator": case.operator, "reason": reason, "held": held,
             "cluster_id": cluster_id, "size": size, "run": summary["run"], "log_seq": entry["seq"],
             "sha256": digest}  # fmt: skip

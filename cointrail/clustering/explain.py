@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.heuristics.change import CHANGE_HEURISTICS
-from cointrail.store.duckdb.cluster_tables import table_names
-
-_LINKS = """
-SELECT l.address_a, l.address_b, l.tx_id, l.heuristic, t.txid, t.block_height,
-       aa.address AS a_text, ab.address AS b_text, {applied} AS applied
-FROM cluster_links l JOIN address_clusters c ON c.address_id = l.address_a
-JOIN transactions t ON t.tx_id = l.tx_id
-JOIN addresses aa ON aa.address_id = l.address_a JOIN addresses ab ON ab.address_id = l.address_b
-WHERE c.cluster_id = ?
-"""
-
-
-_APPLIED = ("EXISTS (SELECT 1 FROM applied_links p WHERE p.tx_id = l.tx_id)", "FALSE")
+from cointrail.store.interface import ClusterReads
 
 APPLIED_NOTE = (" The supercluster check had held this link back (it joined two large clusters); an investigator "
                 "applied it after checking the transaction (see the case's custody log).")  # fmt: skip
@@ -46,17 +33,16 @@ def _plain(link: dict[str, Any]) -> str:
             "weaker than a co-spend).")  # fmt: skip
 
 
-def explain_path(con: duckdb.DuckDBPyConnection, cluster_id: int, start: int, goal: int) -> list[dict[str, Any]]:
+def explain_path(reads: ClusterReads, cluster_id: int, start: int, goal: int) -> list[dict[str, Any]]:
     """The links from address ``start`` to address ``goal`` (ids, same cluster), each with its sentence."""
-    return explain_paths(con, cluster_id, start, [goal])[goal]
+    return explain_paths(reads, cluster_id, start, [goal])[goal]
 
 
-def explain_paths(con: duckdb.DuckDBPyConnection, cluster_id: int, start: int,
+def explain_paths(reads: ClusterReads, cluster_id: int, start: int,
                   goals: list[int]) -> dict[int, list[dict[str, Any]]]:  # fmt: skip
     """The links from ``start`` to each of ``goals`` (ids, same cluster): the cluster's links are read and
     searched once for all of them (a wallet page explains every member)."""
-    applied = _APPLIED[0] if "applied_links" in table_names(con) else _APPLIED[1]
-    rows = con.execute(_LINKS.format(applied=applied), [cluster_id]).fetchall()
+    rows = reads.links_of(cluster_id)
     if not rows:
         return {goal: [] for goal in goals}
     a = np.array([r[0] for r in rows], np.int64)

@@ -6,15 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cointrail.errors import InputError
-from cointrail.store.duckdb import cluster_tables
-from cointrail.store.duckdb.sql import row
 from cointrail.store.duckdb.store import LedgerStore
-
-_EXPORT = """
-SELECT a.chain, a.network, a.address_id, a.address, a.script_type, c.cluster_id, c.base_cluster_id,
-       count(*) OVER (PARTITION BY c.cluster_id) AS cluster_size
-FROM addresses a JOIN address_clusters c USING (address_id) ORDER BY a.address_id
-"""
 
 
 def export_clusters(
@@ -23,17 +15,16 @@ def export_clusters(
     """Write the assignment to ``csv`` and/or ``parquet``; return what was written."""
     if csv is None and parquet is None:
         raise InputError("give --csv FILE, --parquet FILE, or both")
-    if not cluster_tables.has_clusters(store.con):
+    reads = store.cluster_reads()
+    if not reads.has_clusters():
         raise InputError(f"the store {store.path} has no clusters yet: run 'cointrail cluster build --db {store.path}'")
-    store.con.complete()  # a caller's fetchone() may have left a result open
-    relation = store.con.sql(_EXPORT)
     written = {}
     for kind, target in (("csv", csv), ("parquet", parquet)):
         if target is not None:
             path = Path(target)
             if not path.parent.is_dir():
                 raise InputError(f"cannot write {path}: the folder {path.parent} does not exist")
-            relation.write_csv(str(path)) if kind == "csv" else relation.write_parquet(str(path))
+            reads.write_assignment(kind, path)
             written[kind] = str(path)
-    rows = row(store.con, "SELECT count(*) FROM address_clusters")[0]
+    rows = reads.assigned_addresses()
     return {"db": str(store.path), "addresses": rows, "files": written}

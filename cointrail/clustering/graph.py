@@ -17,40 +17,12 @@ a time records exactly the links a full run records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from cointrail.clustering.unionfind import guarded_forest, spanning_forest
-
-
-@dataclass(frozen=True)
-class Links:
-    """Candidate links between addresses, in chain order (their rank is their position)."""
-
-    a: np.ndarray
-    b: np.ndarray
-    tx_id: np.ndarray
-    heuristic: np.ndarray  # small integer code, see cointrail.clustering.heuristics
-
-    def __len__(self) -> int:
-        return len(self.a)
-
-    def take(self, index: np.ndarray) -> Links:
-        return Links(self.a[index], self.b[index], self.tx_id[index], self.heuristic[index])
-
-    @staticmethod
-    def concat(parts: list[Links]) -> Links:
-        if not parts:
-            empty = np.empty(0, np.int64)
-            return Links(empty, empty, empty, empty.astype(np.int8))
-        return Links(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("a", "b", "tx_id", "heuristic")))
-
-    def in_chain_order(self) -> Links:
-        """Sorted by transaction, heuristic, then addresses: the rank used for the spanning forest."""
-        return self.take(np.lexsort((self.b, self.a, self.heuristic, self.tx_id)))
+from cointrail.domain import Held, Links  # declared there: the store keeps them
 
 
 def identity(count: int) -> np.ndarray:
@@ -120,18 +92,6 @@ def _relabel(cluster: np.ndarray, nodes: np.ndarray, root: np.ndarray, count: in
     remap = np.arange(count, dtype=np.int64)
     remap[nodes] = nodes[root]
     return remap[cluster]
-
-
-@dataclass(frozen=True)
-class Held:
-    """Links the supercluster check held back, with the sizes of the two clusters each would have joined."""
-
-    links: Links
-    size_a: np.ndarray
-    size_b: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.links)
 
 
 def merge_guarded(cluster: np.ndarray, links: Links, count: int, hold_at: int,

@@ -8,12 +8,13 @@ precision (docs/accuracy.md): a false merge can point at an innocent person.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from cointrail.clustering.graph import Links
 from cointrail.clustering.payments import payment_view
+from cointrail.domain import CoinJoinFinding  # declared there: the store keeps them
 from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
 from cointrail.heuristics.change import CHANGE_HEURISTICS, change_links
@@ -57,17 +58,6 @@ def parse_heuristics(text: str | None) -> tuple[str, ...]:
             f"unknown heuristic {', '.join(unknown) or '(none given)'}; choose from {', '.join(HEURISTIC_NAMES)}"
         )
     return tuple(sorted(names, key=CODES.__getitem__))
-
-
-@dataclass(frozen=True)
-class CoinJoinFinding:
-    """A transaction a CoinJoin (or possibly-collaborative) rule flagged: never used to merge."""
-
-    tx_id: int
-    rule: str
-    evidence: str
-    kind: str = COINJOIN
-    participants: int | None = None
 
 
 COINJOIN_RULES = DEFAULT_RULES

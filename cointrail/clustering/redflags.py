@@ -15,42 +15,30 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.clustering.labels import labels_by_cluster
 from cointrail.labels.model import SERVICE_CATEGORIES  # one list, shared with cluster attribution
-from cointrail.store.duckdb.cluster_tables import table_names
+from cointrail.store.interface import ClusterReads
 
 GROWTH_FACTOR = 10  # "orders of magnitude": at least ten times the largest multi-input part
 GROWTH_MIN_SIZE = 10  # below this, a tenfold growth is a handful of addresses, not a supercluster
 
-_GROWTH = """
-WITH parts AS (
-    SELECT cluster_id, base_cluster_id, count(*) AS n FROM address_clusters {where} GROUP BY ALL
-)
-SELECT cluster_id, sum(n)::BIGINT AS size, max(n) AS largest_part, count(*) AS parts FROM parts
-GROUP BY cluster_id HAVING sum(n) >= ? AND sum(n) >= ? * max(n) ORDER BY size DESC
-"""
 
-
-def growth_flags(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> list[dict[str, Any]]:
+def growth_flags(reads: ClusterReads, cluster_id: int | None = None) -> list[dict[str, Any]]:
     """Clusters (or the one asked for) that change links grew at least tenfold."""
-    where = "WHERE cluster_id = ?" if cluster_id is not None else ""
-    params = ([cluster_id] if cluster_id is not None else []) + [GROWTH_MIN_SIZE, GROWTH_FACTOR]
     return [
         {"cluster_id": cid, "kind": "growth", "message": (
             f"cluster {cid} has {size} addresses, but the multi-input heuristic alone puts at most {largest} of "
             f"them together ({parts} parts joined by change links): probably a false merge; check the change "
             f"links with --why before relying on it")}
-        for cid, size, largest, parts in con.execute(_GROWTH.format(where=where), params).fetchall()
+        for cid, size, largest, parts in reads.growth(cluster_id, GROWTH_MIN_SIZE, GROWTH_FACTOR)
     ]  # fmt: skip
 
 
-def service_conflicts(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> list[dict[str, Any]]:
+def service_conflicts(reads: ClusterReads, cluster_id: int | None = None) -> list[dict[str, Any]]:
     """Clusters carrying labels of two or more different services."""
     flags = []
-    for cid, labels in labels_by_cluster(con, cluster_id).items():
+    for cid, labels in labels_by_cluster(reads, cluster_id).items():
         services = sorted({lab["service"] for lab in labels if lab.get("category") in SERVICE_CATEGORIES})
         if len(services) >= 2:
             flags.append({"cluster_id": cid, "kind": "services", "message": (
@@ -59,30 +47,17 @@ def service_conflicts(con: duckdb.DuckDBPyConnection, cluster_id: int | None = N
     return flags
 
 
-_HELD = """
-SELECT h.tx_id, t.txid, t.block_height, h.heuristic, least(ca.cluster_id, cb.cluster_id) AS one,
-       greatest(ca.cluster_id, cb.cluster_id) AS other, max(h.size_a), max(h.size_b), count(*)::BIGINT
-FROM held_links h JOIN transactions t USING (tx_id)
-JOIN address_clusters ca ON ca.address_id = h.address_a JOIN address_clusters cb ON cb.address_id = h.address_b
-WHERE ca.cluster_id <> cb.cluster_id {where}
-GROUP BY ALL ORDER BY h.tx_id, one, other
-"""
-
-
-def held_links(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> list[dict[str, Any]]:
+def held_links(reads: ClusterReads, cluster_id: int | None = None) -> list[dict[str, Any]]:
     """Links the supercluster check held back (touching ``cluster_id`` when given), one per transaction and pair."""
-    if "held_links" not in table_names(con):
-        return []
-    where, params = ("AND ? IN (ca.cluster_id, cb.cluster_id)", [cluster_id]) if cluster_id is not None else ("", [])
     return [
         {"tx_id": tx_id, "txid": display_hash(bytes(txid)), "height": height, "heuristic": heuristic,
          "clusters": [one, other], "sizes": sorted([int(size_a), int(size_b)]), "links": links}
         for tx_id, txid, height, heuristic, one, other, size_a, size_b, links
-        in con.execute(_HELD.format(where=where), params).fetchall()
+        in reads.held(cluster_id)
     ]  # fmt: skip
 
 
-def held_flags(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> list[dict[str, Any]]:
+def held_flags(reads: ClusterReads, cluster_id: int | None = None) -> list[dict[str, Any]]:
     """A red flag for each held-back link: what it would have joined, and what to check before applying it."""
     return [
         {"cluster_id": cluster_id if cluster_id is not None else h["clusters"][0], "kind": "held-link",
@@ -94,10 +69,10 @@ def held_flags(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) ->
             "others. Check whether its inputs come from different owners (many inputs, equal outputs, a "
             "coordinator fee), and whether the two clusters' labels name different people or services; if one "
             f"wallet surely made it, apply it with 'cointrail cluster apply-link {h['txid']} --case CASE'.")}
-        for h in held_links(con, cluster_id)
+        for h in held_links(reads, cluster_id)
     ]  # fmt: skip
 
 
-def red_flags(con: duckdb.DuckDBPyConnection, cluster_id: int | None = None) -> list[dict[str, Any]]:
+def red_flags(reads: ClusterReads, cluster_id: int | None = None) -> list[dict[str, Any]]:
     """Every red flag, for one cluster or the whole store."""
-    return growth_flags(con, cluster_id) + service_conflicts(con, cluster_id) + held_flags(con, cluster_id)
+    return growth_flags(reads, cluster_id) + service_conflicts(reads, cluster_id) + held_flags(reads, cluster_id)

@@ -18,30 +18,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from cointrail.addresses import classify_script
-from cointrail.chains.bitcoin.model import Transaction, TxOut, display_hash
+from cointrail.chains.bitcoin.model import ResolvedTransaction, TxOut, display_hash
+from cointrail.domain import COINJOIN
+from cointrail.domain import POSSIBLY_COLLABORATIVE as POSSIBLY_COLLABORATIVE  # the rules import it from here
 
-COINJOIN = "coinjoin"
-POSSIBLY_COLLABORATIVE = "possibly-collaborative"
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedTransaction:
-    """A transaction together with the outputs its inputs spend (value and script), in input order."""
-
-    tx: Transaction
-    spent: tuple[TxOut, ...]
-
-    def __post_init__(self) -> None:
-        if not self.tx.is_coinbase and len(self.spent) != len(self.tx.inputs):
-            raise ValueError(f"{len(self.tx.inputs)} inputs but {len(self.spent)} spent outputs given")
-
-    @property
-    def input_values(self) -> list[int]:
-        return [out.value for out in self.spent]
-
-    @property
-    def output_values(self) -> list[int]:
-        return [out.value for out in self.tx.outputs]
+# The kinds of finding and the resolved transaction are declared below both the store and the rules, which share them.
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,25 @@ and reads and writes its results through :class:`ClusterTables`; a
 :class:`cointrail.store.duckdb.cluster_tables.DuckDBClusterTables`, from
 :class:`~cointrail.store.duckdb.store.LedgerStore`); a Spark implementation only
 has to return the same arrays and keep the same results (STYLE.md habit 12).
+
+Tracing, the payers and the patterns read through :class:`TraceReads` (from a :class:`TracingStore`;
+:class:`cointrail.store.duckdb.trace_reads.DuckDBTraceReads`). The values handed across are declared in
+:mod:`cointrail.domain`, below both sides. The cluster summary, ``cluster show``, red flags, ``--why``, applying a
+held link and the export read through :class:`ClusterReads`
+(:class:`cointrail.store.duckdb.cluster_reads.DuckDBClusterReads`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-from cointrail.heuristics.coinjoin import ResolvedTransaction
-
-if TYPE_CHECKING:  # the clustering's result types, which a store keeps
-    from cointrail.clustering.graph import Held, Links
-    from cointrail.clustering.heuristics import CoinJoinFinding
+from cointrail.chains.bitcoin.model import ResolvedTransaction
+from cointrail.domain import Coin, CoinJoinFinding, Held, Links, TxView
 
 
 @dataclass(frozen=True)
@@ -126,3 +130,91 @@ class ClusteringStore(Protocol):
     def arrays(self) -> LedgerArrays: ...
 
     def cluster_tables(self) -> ClusterTables: ...
+
+
+class TraceReads(Protocol):
+    """What tracing, the payers and the patterns read: the coins of transactions and their spenders, the coins
+    of addresses, names, clusters and labels; each question for a whole set at once (one hop, one query)."""
+
+    def transactions(self, tx_ids: set[int]) -> dict[int, TxView]: ...
+
+    def spenders(self, coins: set[Coin]) -> dict[Coin, int | None]: ...
+
+    def coins_of(self, address_ids: set[int]) -> list[tuple[Coin, int, int, int]]: ...
+
+    def address_names(self, address_ids: set[int]) -> dict[int, str]: ...
+
+    def clusters_of(self, address_ids: set[int]) -> dict[int, int]: ...
+
+    def cluster_members(self, cluster_id: int) -> set[int]: ...
+
+    def tx_id(self, txid: bytes) -> int | None: ...
+
+    def p2pk_markers(self, address_ids: set[int], names: dict[int, str]) -> list[dict[str, str]]: ...
+
+    def site_payments(self, site_ids: set[int]) -> tuple[list[tuple], dict[int, list[tuple]], dict[int, int]]: ...
+
+    def peel_links(self) -> list[tuple[int, int, int]]: ...
+
+    def stored_coinjoins(self) -> list[tuple[int, str, str]] | None: ...
+
+    def sweeps(self, min_inputs: int) -> list[tuple]: ...
+
+    def label_columns(self) -> set[str]: ...
+
+    def address_labels(self, ids: set[int], columns: list[str], on_chain: bool, clustered: bool) -> list[tuple]: ...
+
+
+class TracingStore(Protocol):
+    """A store tracing runs on: its chain and its trace reads."""
+
+    chain: str
+    network: str
+
+    def trace_reads(self) -> TraceReads: ...
+
+
+class ClusterReads(Protocol):
+    """What the cluster summary, ``cluster show``, its red flags and ``--why``, the labels of a cluster, applying
+    a held link and the export read (and, for an applied link, write) beside the cluster tables."""
+
+    def has_clusters(self) -> bool: ...
+
+    def links_by_heuristic(self) -> dict[str, int]: ...
+
+    def assignment_counts(self) -> tuple[int, int, int]: ...
+
+    def finding_counts(self) -> dict[str, int]: ...
+
+    def largest(self, limit: int) -> list[tuple[int, int, str | None]]: ...
+
+    def address_id(self, address: str) -> int | None: ...
+
+    def cluster_of(self, address_id: int) -> int: ...
+
+    def cluster_and_size(self, address_id: int) -> tuple[int, int]: ...
+
+    def cluster_links_by_heuristic(self, cluster_id: int) -> dict[str, int]: ...
+
+    def totals(self, cluster_id: int) -> tuple[int, int, int, int]: ...
+
+    def members(self, cluster_id: int, limit: int) -> list[str]: ...
+
+    def links_of(self, cluster_id: int) -> list[tuple[Any, ...]]: ...
+
+    def growth(self, cluster_id: int | None, min_size: int, factor: int) -> list[tuple[int, int, int, int]]: ...
+
+    def held(self, cluster_id: int | None) -> list[tuple[Any, ...]]: ...
+
+    def cluster_labels(self, cluster_id: int | None) -> tuple[list[str], list[tuple[Any, ...]]]: ...
+
+    def tx_id(self, txid: bytes) -> int | None: ...
+
+    def record_applied(self, chain: str, network: str, tx_id: int, txid: str, at: datetime, operator: str | None,
+                       case: str, reason: str | None) -> None: ...  # fmt: skip
+
+    def forget_applied(self, tx_id: int, at: datetime) -> None: ...
+
+    def write_assignment(self, kind: str, path: Path) -> None: ...
+
+    def assigned_addresses(self) -> int: ...

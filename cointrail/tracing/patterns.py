@@ -15,7 +15,6 @@ from typing import Any
 from cointrail.amounts import Amount
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.clustering.heuristics import find_coinjoins
-from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.ledger import address_names, clusters_of, load_transactions
 from cointrail.tracing.services import Services
@@ -38,14 +37,6 @@ class Finding:
 
 
 # -- peel chains -------------------------------------------------------------------------------------------------
-_PEEL_LINKS = """
-WITH c AS (SELECT tx_id FROM transactions WHERE input_count = 1 AND output_count = 2 AND NOT is_coinbase)
-SELECT o.tx_id, o.spent_by_tx_id, o.value FROM outputs o
-JOIN c a ON a.tx_id = o.tx_id JOIN c b ON b.tx_id = o.spent_by_tx_id
-ORDER BY o.tx_id, o.value DESC
-"""
-
-
 def _chains(links: list[tuple[int, int, int]], min_length: int) -> list[list[int]]:
     """Chains of one-in two-out transactions, each spending the larger output (the change) of the one before."""
     following: dict[int, int] = {}
@@ -64,7 +55,7 @@ def _chains(links: list[tuple[int, int, int]], min_length: int) -> list[list[int
 
 def peel_chains(store: LedgerStore, min_length: int = 3) -> list[Finding]:
     """Peel chains: one coin paying out small amounts hop after hop and keeping the rest as change."""
-    chains = _chains(store.rows(_PEEL_LINKS), min_length)
+    chains = _chains(store.trace_reads().peel_links(), min_length)
     txs = load_transactions(store, {t for chain in chains for t in chain})
     ids = {o[1] for tx in txs.values() for o in tx.outputs}
     names, clusters, services = address_names(store, ids), clusters_of(store, ids), Services(store)
@@ -100,12 +91,10 @@ def _peel_finding(chain: list[int], txs: dict, names: dict[int, str], clusters: 
 # -- CoinJoins ---------------------------------------------------------------------------------------------------
 def coinjoins(store: LedgerStore) -> list[Finding]:
     """CoinJoins: read from the clustering's table when the store is clustered, else detected now."""
-    has = store.has_table("coinjoins")
-    if has:
-        found = [(r[0], r[1], r[2]) for r in store.rows("SELECT tx_id, rule, evidence FROM coinjoins ORDER BY tx_id")]
-    else:
+    found = store.trace_reads().stored_coinjoins()
+    if found is None:
         tip = store.tip()
-        detected = find_coinjoins(DuckDBLedgerArrays(store.con), 0, tip[0]) if tip else []
+        detected = find_coinjoins(store.arrays(), 0, tip[0]) if tip else []
         found = [(f.tx_id, f.rule, f.evidence) for f in detected]
     txs = load_transactions(store, {f[0] for f in found})
     return [Finding("coinjoin", f"A CoinJoin ({rule}): {facts}", 0.9, [txs[tx_id].txid], [],
@@ -113,17 +102,9 @@ def coinjoins(store: LedgerStore) -> list[Finding]:
 
 
 # -- consolidation sweeps ----------------------------------------------------------------------------------------
-_SWEEPS = """
-SELECT t.tx_id, t.txid, t.input_count, list(DISTINCT i.address_id), sum(i.value), any_value(o.address_id)
-FROM transactions t JOIN inputs i USING (tx_id) JOIN outputs o USING (tx_id)
-WHERE t.input_count >= ? AND t.output_count = 1 AND NOT t.is_coinbase
-GROUP BY t.tx_id, t.txid, t.input_count ORDER BY t.tx_id
-"""
-
-
 def consolidations(store: LedgerStore, min_inputs: int = 5) -> list[Finding]:
     """Consolidation sweeps: many coins gathered into one output (how services and sites collect deposits)."""
-    rows = store.rows(_SWEEPS, [min_inputs])
+    rows = store.trace_reads().sweeps(min_inputs)
     ids = {a for r in rows for a in r[3] if a is not None} | {r[5] for r in rows}
     names, clusters = address_names(store, ids), clusters_of(store, ids)
     findings = []

@@ -13,14 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
-
 from cointrail.amounts import Amount
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.errors import InputError
 from cointrail.model import Payer, Payment
 from cointrail.prices import PriceBook
-from cointrail.store.duckdb import p2pk
 from cointrail.store.duckdb.queries import find_address
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 from cointrail.times import utc_date
@@ -71,49 +68,10 @@ def site_address_ids(store: LedgerStore, site: list[str] | int) -> set[int]:
     return found
 
 
-# Payments into the site: transactions paying a site address, except the site's own (all inputs the site's: a
-# sweep, a cash-out). A transaction to which the site added an input of its own beside someone else's is a
-# PayJoin (BIP78): counted, for the net amount the site received, with the payer's inputs only.
-_PAYMENTS = """
-WITH paid AS (
-    SELECT o.tx_id, o.address_id, o.value FROM outputs o JOIN site_ids s ON s.id = o.address_id
-), own AS (
-    SELECT i.tx_id, count(*) AS n, sum(coalesce(i.value, 0)) AS value FROM inputs i
-    JOIN site_ids s ON s.id = i.address_id GROUP BY 1
-), everyone AS (
-    SELECT i.tx_id, count(*) AS n FROM inputs i JOIN own USING (tx_id) GROUP BY 1
-)
-SELECT p.tx_id, x.txid, x.block_height, b.time, list(DISTINCT p.address_id),
-       sum(p.value) - coalesce(any_value(own.value), 0), any_value(own.n) IS NOT NULL
-FROM paid p JOIN transactions x USING (tx_id) JOIN blocks b ON b.height = x.block_height
-LEFT JOIN own USING (tx_id) LEFT JOIN everyone USING (tx_id)
-WHERE NOT x.is_coinbase AND (own.n IS NULL OR everyone.n > own.n)
-GROUP BY p.tx_id, x.txid, x.block_height, b.time
-HAVING sum(p.value) > coalesce(any_value(own.value), 0)
-ORDER BY p.tx_id
-"""
-
-
 def _raw_payments(store: LedgerStore, site_ids: set[int]) -> tuple[list[tuple], dict[int, list[tuple]], dict[int, int]]:
-    """Payments into the site, the inputs (address, value, coin) of each, and receipts per site address."""
-    store.con.register("site_ids", pa.table({"id": pa.array(sorted(site_ids), pa.int64())}))
-    try:
-        payments = store.rows(_PAYMENTS)
-        receipts = dict(
-            store.rows("SELECT o.address_id, count(*) FROM outputs o JOIN site_ids s ON s.id = o.address_id GROUP BY 1")
-        )
-        store.con.register("pay_txs", pa.table({"id": pa.array([p[0] for p in payments], pa.int64())}))
-        inputs: dict[int, list[tuple]] = defaultdict(list)
-        for tx_id, address_id, value, prev_tx, prev_vout in store.rows(
-            "SELECT i.tx_id, i.address_id, i.value, i.prev_tx_id, i.prev_vout FROM inputs i "
-            "JOIN pay_txs t ON t.id = i.tx_id WHERE i.address_id IS NOT NULL "
-            "AND i.address_id NOT IN (SELECT id FROM site_ids) ORDER BY i.tx_id, i.vin"
-        ):
-            inputs[tx_id].append((address_id, value, (prev_tx, prev_vout)))
-    finally:
-        store.con.unregister("site_ids")
-        store.con.unregister("pay_txs")
-    return payments, inputs, receipts
+    """Payments into the site (the site's own sweeps left out, a PayJoin counted net), the inputs (address,
+    value, coin) of each, and receipts per site address: the store's query (TraceReads.site_payments)."""
+    return store.trace_reads().site_payments(site_ids)
 
 
 def _payer_cluster(inputs: list[tuple], clusters: dict[int, int]) -> int:
@@ -150,7 +108,7 @@ def payers(store: LedgerStore, site: list[str] | int, *, fiat: str = "USD", hops
         totals=_totals(rows, grouped, store.chain), price_source=_price_source(rows),
         parameters={"fiat": fiat.upper(), "hops": hops, "coin": book.coin, "through_coinjoins": through_coinjoins,
                     "funded_by_confidence": FUNDED_BY_CONFIDENCE, "chain": store.chain},
-        p2pk=p2pk.markers(store.con, ids, names),
+        p2pk=store.trace_reads().p2pk_markers(ids, names),
     )  # fmt: skip
 
 

@@ -12,10 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
-from cointrail.store.duckdb import schema
 from cointrail.store.duckdb.store import LedgerStore
 
 # Categories of businesses (GraphSense taxonomy) that stop a trail. LEGAL_PROCESS_CATEGORIES are the custodial,
@@ -56,7 +53,7 @@ class ServiceHit:
 
 
 def _label_columns(store: LedgerStore) -> set[str]:
-    return schema.column_names(store.con, "labels")
+    return store.trace_reads().label_columns()
 
 
 def _columns(have: set[str]) -> list[str] | None:
@@ -78,7 +75,7 @@ class Services:
         self.columns = _columns(have)
         # A label stored for the same string on another chain (a Bitcoin Cash legacy address
         # spelled like a Bitcoin one) says nothing about this chain: never stop a trail on it.
-        self._on_chain = " AND l.on_chain" if "on_chain" in have else ""
+        self._on_chain = "on_chain" in have
         self.clustered = _has_clusters(store)
         self._labels: dict[int, list[dict[str, Any]]] = {}
 
@@ -93,23 +90,7 @@ class Services:
 
     def _load(self, ids: set[int]) -> None:
         assert self.columns is not None
-        select = ", ".join(f"l.{c}" for c in self.columns)
-        self.store.con.register("trace_lookup", pa.table({"id": pa.array(sorted(ids), pa.int64())}))
-        try:
-            rows = self.store.rows(
-                f"SELECT t.id, a.address, false, {select} FROM trace_lookup t JOIN addresses a ON a.address_id = t.id "
-                f"JOIN labels l ON l.address = a.address{self._on_chain}"
-            )
-            if self.clustered:
-                rows += self.store.rows(
-                    f"SELECT t.id, m.address, true, {select} FROM trace_lookup t "
-                    "JOIN address_clusters c ON c.address_id = t.id "
-                    "JOIN address_clusters o ON o.cluster_id = c.cluster_id AND o.address_id <> t.id "
-                    f"JOIN addresses m ON m.address_id = o.address_id "
-                    f"JOIN labels l ON l.address = m.address{self._on_chain}"
-                )
-        finally:
-            self.store.con.unregister("trace_lookup")
+        rows = self.store.trace_reads().address_labels(ids, self.columns, self._on_chain, self.clustered)
         for address_id, address, via, *values in sorted(rows, key=lambda r: (r[0], r[2], r[1] or "")):
             label = dict(zip(self.columns, values, strict=True))
             label.update({"address": address, "via_cluster": via})

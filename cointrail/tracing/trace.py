@@ -9,7 +9,6 @@ from typing import Any
 from cointrail.amounts import Amount
 from cointrail.chains.bitcoin.model import internal_hash
 from cointrail.errors import InputError
-from cointrail.store.duckdb import p2pk
 from cointrail.store.duckdb.queries import find_address
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 from cointrail.tracing.ledger import Coin, address_names, cluster_members, clusters_of, coins_of, load_transactions
@@ -37,10 +36,10 @@ def parse_time(text: str | None, end_of_day: bool = False) -> int | None:
 
 
 def _tx_id(store: LedgerStore, txid: str) -> int:
-    row = store.one("SELECT tx_id FROM transactions WHERE txid = ?", [internal_hash(txid)])
-    if not row:
+    tx_id = store.trace_reads().tx_id(internal_hash(txid))
+    if tx_id is None:
         raise NotInStoreError(f"the transaction {txid} is not in {store.path}")
-    return int(row[0])
+    return tx_id
 
 
 def start_coins(store: LedgerStore, start: str, limits: Limits) -> tuple[dict[str, Any], dict[Coin, int]]:
@@ -114,7 +113,7 @@ def _fill(store: LedgerStore, walk: Walk, result: TraceResult, start_ids: set[in
     ids = set(walk.reached) | start_ids | {e.source for e in walk.edges} | {e.target for e in walk.edges}
     ids |= {e.address_id for e in walk.ends}
     names, clusters = address_names(store, ids), clusters_of(store, ids)
-    result.p2pk = p2pk.markers(store.con, ids, names)  # those paid to their bare key, said once
+    result.p2pk = store.trace_reads().p2pk_markers(ids, names)  # those paid to their bare key, said once
     labels = walk.services.labels(ids)
     for address_id in sorted(ids):
         hop, taint = walk.reached.get(address_id, (0, 0))

@@ -69,6 +69,26 @@ class Transaction:
 
 
 @dataclass(frozen=True, slots=True)
+class ResolvedTransaction:
+    """A transaction together with the outputs its inputs spend (value and script), in input order."""
+
+    tx: Transaction
+    spent: tuple[TxOut, ...]
+
+    def __post_init__(self) -> None:
+        if not self.tx.is_coinbase and len(self.spent) != len(self.tx.inputs):
+            raise ValueError(f"{len(self.tx.inputs)} inputs but {len(self.spent)} spent outputs given")
+
+    @property
+    def input_values(self) -> list[int]:
+        return [out.value for out in self.spent]
+
+    @property
+    def output_values(self) -> list[int]:
+        return [out.value for out in self.tx.outputs]
+
+
+@dataclass(frozen=True, slots=True)
 class BlockHeader:
     """The 80-byte header of a block, with its hash."""
 

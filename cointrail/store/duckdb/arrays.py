@@ -10,8 +10,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from cointrail.chains.bitcoin.model import Transaction, TxIn, TxOut
-from cointrail.heuristics.coinjoin import ResolvedTransaction
+from cointrail.chains.bitcoin.model import ResolvedTransaction, Transaction, TxIn, TxOut
 from cointrail.store.duckdb.sql import row
 from cointrail.store.interface import PayJoinSign, SpendingInputs, TxOutputs
 

@@ -20,21 +20,16 @@ writes through; the functions below serve it and the other readers of these tabl
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from cointrail import __version__
-from cointrail.heuristics.joinbase import COINJOIN
+from cointrail.domain import COINJOIN, CoinJoinFinding, Held, Links  # what a build keeps; no analysis code
 from cointrail.store.duckdb.arrays import arrow_table
 from cointrail.store.duckdb.sql import row
 from cointrail.store.interface import ClusterBuild, LastRun
-
-if TYPE_CHECKING:  # the clustering's result types: the store writes them, and imports no analysis code
-    from cointrail.clustering.graph import Held, Links
-    from cointrail.clustering.heuristics import CoinJoinFinding
 
 DDL = """
 CREATE TABLE IF NOT EXISTS address_clusters (

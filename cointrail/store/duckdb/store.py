@@ -25,7 +25,9 @@ from cointrail.store.duckdb import address_lookup, address_stats, p2pk, partials
 from cointrail.store.duckdb.address_totals import AddressTotals
 from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
 from cointrail.store.duckdb.chainstate import ChainState
+from cointrail.store.duckdb.cluster_reads import DuckDBClusterReads
 from cointrail.store.duckdb.cluster_tables import DuckDBClusterTables
+from cointrail.store.duckdb.trace_reads import DuckDBTraceReads
 
 BULK_CHECKPOINT_THRESHOLD = "1GB"  # DuckDB's default, 16 MB, checkpoints after almost every batch
 
@@ -263,6 +265,14 @@ class LedgerStore:
     def cluster_tables(self) -> DuckDBClusterTables:
         """The clusters kept in this store (:class:`~cointrail.store.interface.ClusterTables`)."""
         return DuckDBClusterTables(self.con, self.chain, self.network)
+
+    def cluster_reads(self) -> DuckDBClusterReads:
+        """What ``cluster show``, red flags and the export read (:class:`~cointrail.store.interface.ClusterReads`)."""
+        return DuckDBClusterReads(self.con)
+
+    def trace_reads(self) -> DuckDBTraceReads:
+        """What tracing, the payers and the patterns read (:class:`~cointrail.store.interface.TraceReads`)."""
+        return DuckDBTraceReads(self)
 
     def has_table(self, name: str) -> bool:
         """Whether the store holds table ``name`` (analyses add theirs: clusters, labels, prices, CoinJoins)."""

@@ -1,0 +1,114 @@
+"""The ledger's values that a store hands out and analysis reads: the ground both stand on.
+
+The store (``cointrail.store``) builds these from its rows and keeps the clustering's results in them; tracing,
+clustering and the graph read them. Neither side owns them, so they live here, below both (DESIGN.md's floors:
+a package imports only from floors below it). The names stay importable from where they were first declared
+(:mod:`cointrail.tracing.ledger`, :mod:`cointrail.clustering.graph`, :mod:`cointrail.clustering.heuristics`,
+:mod:`cointrail.heuristics.joinbase`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["COINJOIN", "POSSIBLY_COLLABORATIVE", "Coin", "CoinJoinFinding", "Held", "Links", "TxView"]
+
+# The two kinds of finding a CoinJoin or collaborative-transaction rule makes (issue 12): see heuristics.joinbase.
+COINJOIN = "coinjoin"
+POSSIBLY_COLLABORATIVE = "possibly-collaborative"
+
+Coin = tuple[int, int]  # (tx_id, vout): an output of a transaction
+
+
+@dataclass
+class TxView:
+    """One transaction with its resolved inputs and outputs, as tracing needs it."""
+
+    tx_id: int
+    txid: str
+    height: int
+    time: int
+    is_coinbase: bool
+    has_mweb: bool
+    coinjoin: str | None = None  # the rule that flagged it, when it is a CoinJoin
+    # The detector's estimate of how many people took part (None: not estimated; see participants()).
+    coinjoin_participants: int | None = None
+    # The rule that flagged it as possibly collaborative (a PayJoin…): not a CoinJoin, but not surely one owner.
+    collaborative: str | None = None
+    # inputs: (vin, prev coin or None, address_id or None, value)
+    inputs: list[tuple[int, Coin | None, int | None, int]] = field(default_factory=list)
+    # outputs: (vout, address_id, value, spent_by_tx_id or None, script_type)
+    outputs: list[tuple[int, int, int, int | None, str]] = field(default_factory=list)
+
+    @property
+    def input_total(self) -> int:
+        return sum(value for *_, value in self.inputs)
+
+    @property
+    def output_total(self) -> int:
+        return sum(out[2] for out in self.outputs)
+
+    def participants(self) -> int:
+        """How many people a CoinJoin mixed: the detector's estimate, else the same rule of thumb
+        (cointrail.heuristics.joinbase.participants_estimate): one per output of the largest equal group or one
+        per change output, never more than the distinct input addresses; at least 2."""
+        if self.coinjoin_participants:
+            return max(2, self.coinjoin_participants)
+        counts = Counter(out[2] for out in self.outputs)
+        equal = [n for n in counts.values() if n >= 2]
+        changes = len(self.outputs) - sum(equal) - 1  # every other output but the coordinator's fee
+        senders = len({i[2] for i in self.inputs if i[2] is not None})
+        return max(2, min(senders, max(max(equal, default=1), changes)))
+
+
+@dataclass(frozen=True)
+class Links:
+    """Candidate links between addresses, in chain order (their rank is their position)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    tx_id: np.ndarray
+    heuristic: np.ndarray  # small integer code, see cointrail.clustering.heuristics
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def take(self, index: np.ndarray) -> Links:
+        return Links(self.a[index], self.b[index], self.tx_id[index], self.heuristic[index])
+
+    @staticmethod
+    def concat(parts: list[Links]) -> Links:
+        if not parts:
+            empty = np.empty(0, np.int64)
+            return Links(empty, empty, empty, empty.astype(np.int8))
+        return Links(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("a", "b", "tx_id", "heuristic")))
+
+    def in_chain_order(self) -> Links:
+        """Sorted by transaction, heuristic, then addresses: the rank used for the spanning forest."""
+        return self.take(np.lexsort((self.b, self.a, self.heuristic, self.tx_id)))
+
+
+@dataclass(frozen=True)
+class Held:
+    """Links the supercluster check held back, with the sizes of the two clusters each would have joined."""
+
+    links: Links
+    size_a: np.ndarray
+    size_b: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.links)
+
+
+@dataclass(frozen=True)
+class CoinJoinFinding:
+    """A transaction a CoinJoin (or possibly-collaborative) rule flagged: never used to merge."""
+
+    tx_id: int
+    rule: str
+    evidence: str
+    kind: str = COINJOIN
+    participants: int | None = None

@@ -1,0 +1,117 @@
+"""The store seam (issue 14, DESIGN.md): all SQL lives in ``cointrail/store/``; analysis reads through
+``cointrail.store.interface`` and the values of ``cointrail.domain``; the store imports no analysis code.
+
+A module outside the store that runs SQL (a statement in a string, ``.execute(``/``.sql(``/``.register(`` on a
+connection) or imports DuckDB fails here. The modules whose SQL has not moved yet are listed with the number of
+statements they hold today: that number may only go down (lower it, or drop the module, when you move some).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import cointrail
+
+PACKAGE = Path(cointrail.__file__).parent
+STORE = PACKAGE / "store"
+
+# Statements still outside the store, by module (issue 14 moves them; the count only goes down).
+NOT_MOVED_YET: dict[str, int] = {
+    "graph/neighbourhood.py": 6, "graph/nodes.py": 1, "report/sources.py": 3, "demo/scenario.py": 2,
+    "labels/layout.py": 8, "labels/store.py": 8, "labels/attribution.py": 1, "prices/table.py": 4,
+}  # fmt: skip
+
+# Connections still used outside the store (``.execute(``, ``.sql(``, ``.register(``, ``import duckdb``).
+CONNECTION_USERS_NOT_MOVED_YET: set[str] = {
+    "demo/scenario.py", "labels/attribution.py", "labels/layout.py", "labels/store.py", "prices/table.py",
+}  # fmt: skip
+
+_STATEMENT = re.compile(
+    r"\b(SELECT\b[\s\S]*\bFROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|"
+    r"CREATE\s+(OR\s+REPLACE\s+)?(TEMP\s+|TEMPORARY\s+)?(TABLE|VIEW|INDEX|SEQUENCE)|DROP\s+(TABLE|VIEW|INDEX)|"
+    r"ALTER\s+TABLE|COPY\s+\w+\s+(TO|FROM)|ATTACH\s)"
+)
+_CONNECTION_CALLS = {"execute", "executemany", "sql", "register", "unregister", "fetchall", "fetchone"}
+_ANALYSIS = ("clustering", "heuristics", "tracing", "labels", "graph", "watch", "services")
+
+
+def _modules(under: Path) -> list[Path]:
+    return sorted(p for p in under.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _name(path: Path) -> str:
+    return path.relative_to(PACKAGE).as_posix()
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def sql_statements(path: Path) -> int:
+    """How many string literals in ``path`` (docstrings aside) hold an SQL statement."""
+    tree = ast.parse(path.read_text())
+    docs = _docstrings(tree)
+    strings = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    texts = [n.value for n in strings if id(n) not in docs and not _in_fstring(tree, n)]
+    texts += [" ".join(v.value for v in n.values if isinstance(v, ast.Constant))
+              for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)]  # fmt: skip
+    return sum(1 for text in texts if _STATEMENT.search(text))
+
+
+def _in_fstring(tree: ast.AST, node: ast.Constant) -> bool:
+    return any(isinstance(j, ast.JoinedStr) and any(v is node for v in j.values) for j in ast.walk(tree))
+
+
+def uses_a_connection(path: Path) -> bool:
+    """Whether ``path`` imports DuckDB or calls a connection's ``execute``/``sql``/``register`` (and friends)."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "duckdb" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "duckdb":
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CONNECTION_CALLS:
+            return True
+    return False
+
+
+def _outside_store() -> list[Path]:
+    return [p for p in _modules(PACKAGE) if STORE not in p.parents]
+
+
+def test_no_sql_outside_the_store():
+    counts = {_name(p): sql_statements(p) for p in _outside_store()}
+    grown = {m: n for m, n in counts.items() if n > NOT_MOVED_YET.get(m, 0)}
+    assert not grown, f"SQL outside cointrail/store/ (put it behind store.interface): {grown}"
+    stale = {m: counts.get(m, 0) for m, n in NOT_MOVED_YET.items() if counts.get(m, 0) < n}
+    assert not stale, f"fewer statements than NOT_MOVED_YET says: lower it to {stale}"
+
+
+def test_no_connection_outside_the_store():
+    users = {_name(p) for p in _outside_store() if uses_a_connection(p)}
+    assert not users - CONNECTION_USERS_NOT_MOVED_YET, f"a connection used outside cointrail/store/: {users}"
+    assert not CONNECTION_USERS_NOT_MOVED_YET - users, f"drop from the list: {CONNECTION_USERS_NOT_MOVED_YET - users}"
+
+
+def test_the_store_imports_no_analysis():
+    for path in _modules(STORE):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = node.module.split(".")
+                assert not (parts[0] == "cointrail" and len(parts) > 1 and parts[1] in _ANALYSIS), (
+                    f"{_name(path)} imports {node.module}: the store depends only on the floors below it"
+                )
+
+
+def test_the_seam_check_sees_sql():
+    assert _STATEMENT.search("SELECT tx_id FROM transactions WHERE txid = ?")
+    assert _STATEMENT.search("CREATE TABLE IF NOT EXISTS labels (")
+    assert not _STATEMENT.search("select the addresses from the case")
+    assert not _STATEMENT.search("A payment, from the site")
