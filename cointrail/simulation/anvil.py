@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from cointrail.addresses.codecs import keccak256
+from cointrail.chains.ethereum import abi, rlp
 from cointrail.errors import ExternalServiceError
 from cointrail.simulation.node import free_port
 
@@ -92,6 +94,12 @@ class Anvil:
     def mine(self, blocks: int = 1) -> None:
         self.rpc("anvil_mine", hex(blocks))
 
+    def mine_all(self) -> None:
+        """Mine blocks until no transaction is pending (a full block leaves the rest for the next)."""
+        self.mine()
+        while int(self.rpc("txpool_status")["pending"], 16):
+            self.mine()
+
     def height(self) -> int:
         return int(self.rpc("eth_blockNumber"), 16)
 
@@ -144,8 +152,23 @@ def send(node: Anvil, sender: str, to: str | None, value: int = 0, data: str = "
     return str(node.rpc("eth_sendTransaction", tx))
 
 
-def deploy(node: Anvil, sender: str, name: str) -> str:
-    """Deploy a compiled test contract; mines its block and returns its address."""
-    tx_hash = send(node, sender, None, data=contracts()[name]["bytecode"], gas=3_000_000)
-    node.mine()
-    return str(node.rpc("eth_getTransactionReceipt", tx_hash)["contractAddress"]).lower()
+def place_usdc(node: Anvil, owner: str) -> str:
+    """The project's USDC-like token (6 decimals, Blacklisted events) at USDC's mainnet address, owned by ``owner``."""
+    place_contract(node, USDC_MAINNET, contracts()["FiatTokenLike"]["runtime"], {0: int(owner, 16)})
+    return USDC_MAINNET.lower()
+
+
+def deploy(node: Anvil, sender: str, name: str, *args: str | int, mine: bool = True, gas: int = 3_000_000) -> str:
+    """Deploy a compiled test contract with constructor ``args`` (addresses or integers); returns its address
+    (computed from the sender's next nonce). With ``mine`` its block is mined now."""
+    code = contracts()[name]["bytecode"] + "".join(abi.word(a).hex() for a in args)
+    address = created_address(sender, int(node.rpc("eth_getTransactionCount", sender, "pending"), 16))
+    send(node, sender, None, data=code, gas=gas)
+    if mine:
+        node.mine()
+    return address
+
+
+def created_address(sender: str, nonce: int) -> str:
+    """The address a contract created by ``sender`` at ``nonce`` gets: keccak(rlp([sender, nonce]))[12:]."""
+    return "0x" + keccak256(rlp.encode([bytes.fromhex(sender[2:]), rlp.uint(nonce)]))[12:].hex()

@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass, field
 
 from cointrail.chains.ethereum import abi
-from cointrail.simulation.anvil import Anvil, deploy, place_usdt, send
+from cointrail.simulation.anvil import Anvil, deploy, place_usdc, place_usdt, send
 
 GWEI = 10**9
 ETHER = 10**18
@@ -34,7 +34,8 @@ class EvmEconomyConfig:
     seed: int = 1
     customers: int = 24  # per exchange
     payer_share: float = 0.6
-    usdt_share: float = 0.5  # of payers, those who pay in USDT
+    usdt_share: float = 0.4  # of payers, those who pay in USDT
+    usdc_share: float = 0.2  # and in USDC
     via_own_wallet: float = 0.2  # of ether payers, those whose withdrawal goes through a wallet of their own first
     outside_funded: int = 2  # payers funded from outside any exchange
     poison_attempts: int = 6
@@ -52,6 +53,7 @@ class EvmTruth:
     poisoning_txs: set[str] = field(default_factory=set)
     failed_txs: set[str] = field(default_factory=set)
     site_cash_out: dict[str, str] = field(default_factory=dict)  # deposit address -> exchange
+    used_deposits: dict[str, str] = field(default_factory=dict)  # the deposit addresses money went through
 
 
 class _World:
@@ -86,6 +88,8 @@ def generate(node: Anvil, config: EvmEconomyConfig) -> EvmTruth:
     for rich in (issuer, poisoner, lookalike):
         world.fund(rich, 100 * ETHER)
     usdt = place_usdt(node, issuer)
+    usdc = place_usdc(node, issuer)
+    tokens = {"USDT": usdt, "USDC": usdc}
     exchanges: dict[str, dict[str, str]] = {}
     for name in ("Exchange A", "Exchange B"):
         (hot,) = world.take()
@@ -95,32 +99,44 @@ def generate(node: Anvil, config: EvmEconomyConfig) -> EvmTruth:
     world.tx(issuer, usdt, data=abi.call_data("issue(uint256)", 10**14), gas=80_000)
     for names in exchanges.values():
         world.token(issuer, usdt, names["hot"], 10**13)
-    node.mine()
+        world.tx(issuer, usdc, data=abi.call_data("mint(address,uint256)", names["hot"], 10**13), gas=100_000)
+    node.mine_all()
     truth = EvmTruth(site, exchanges, {})
     customers = _open_accounts(world, truth)
-    _withdraw_and_pay(world, truth, customers, usdt)
+    _withdraw_and_pay(world, truth, customers, tokens)
     _outside_payers(world, truth, usdt)
     _poison(world, truth, usdt, poison_contract, lookalike, poisoner)
-    _deposit_back(world, truth, customers, usdt)
+    _deposit_back(world, truth, customers, tokens)
     _cash_out(world, truth, customers)
     return truth
 
 
 def _open_accounts(world: _World, truth: EvmTruth) -> list[dict[str, object]]:
+    """Customers and their deposit addresses: plain accounts at Exchange A, contract wallets at Exchange B that its
+    hot wallet sweeps (by an internal call for ether, a transfer the wallet makes for tokens)."""
     customers: list[dict[str, object]] = []
-    for name in truth.exchanges:
+    for name, wallets in truth.exchanges.items():
         for _ in range(world.config.customers):
-            person, deposit = world.take(2)
+            person = world.take()[0]
+            if name == "Exchange A":
+                deposit, contract = world.take()[0], False
+            else:
+                deposit, contract = deploy(world.node, wallets["hot"], "DepositWallet", wallets["hot"], mine=False,
+                                           gas=400_000), True  # fmt: skip
             truth.deposit_addresses[deposit] = name
             pays = world.rng.random() < world.config.payer_share
-            asset = "USDT" if world.rng.random() < world.config.usdt_share else "ETH"
+            draw = world.rng.random()
+            asset = ("USDT" if draw < world.config.usdt_share else
+                     "USDC" if draw < world.config.usdt_share + world.config.usdc_share else "ETH")  # fmt: skip
             own = world.take()[0] if asset == "ETH" and world.rng.random() < world.config.via_own_wallet else None
             customers.append({"address": person, "exchange": name, "deposit": deposit, "pays": pays,
-                              "asset": asset, "own_wallet": own})  # fmt: skip
+                              "asset": asset, "own_wallet": own, "contract": contract})  # fmt: skip
+    world.node.mine_all()
     return customers
 
 
-def _withdraw_and_pay(world: _World, truth: EvmTruth, customers: list[dict[str, object]], usdt: str) -> None:
+def _withdraw_and_pay(world: _World, truth: EvmTruth, customers: list[dict[str, object]],
+                      tokens: dict[str, str]) -> None:  # fmt: skip
     rng = world.rng
     for name, wallets in truth.exchanges.items():
         mine = [c for c in customers if c["exchange"] == name]
@@ -138,31 +154,33 @@ def _withdraw_and_pay(world: _World, truth: EvmTruth, customers: list[dict[str, 
             if c not in batched:
                 first = c["own_wallet"] or c["address"]
                 world.tx(wallets["hot"], str(first), rng.randrange(5, 50) * ETHER // 100)
-            if c["asset"] == "USDT":
-                world.token(wallets["hot"], usdt, str(c["address"]), rng.randrange(160, 400) * 10**6)
-    world.node.mine()
+            if c["asset"] in tokens:
+                world.token(wallets["hot"], tokens[str(c["asset"])], str(c["address"]), rng.randrange(160, 400) * 10**6)
+    world.node.mine_all()
     for c in customers:
         if c["own_wallet"] is not None:
             world.tx(str(c["own_wallet"]), str(c["address"]), ETHER // 25)
-    world.node.mine()
+    world.node.mine_all()
     for c in customers:
         if c["pays"]:
-            _pay(world, truth, str(c["address"]), str(c["asset"]), str(c["exchange"]), usdt, rng.randrange(1, 4))
-    world.node.mine()
+            _pay(world, truth, str(c["address"]), str(c["asset"]), str(c["exchange"]), tokens.get(str(c["asset"]), ""),
+                 rng.randrange(1, 4))
+    world.node.mine_all()
 
 
-def _pay(world: _World, truth: EvmTruth, payer: str, asset: str, exchange: str | None, usdt: str, times: int) -> None:
+def _pay(world: _World, truth: EvmTruth, payer: str, asset: str, exchange: str | None, token: str,
+         times: int) -> None:  # fmt: skip
     for _ in range(times):
         if asset == "ETH":
             value = world.rng.randrange(3, 15) * ETHER // 1000  # 10-50 dollars' worth, give or take
             tx = world.tx(payer, truth.site, value)
         else:
             value = world.rng.randrange(10, 51) * 10**6
-            tx = world.token(payer, usdt, truth.site, value)
+            tx = world.token(payer, token, truth.site, value)
         truth.payments.append({"tx_hash": tx, "payer": payer, "asset": asset, "value": value})
     truth.funding[(payer, asset)] = exchange
-    if asset == "USDT" and world.rng.random() < 0.3:  # pays more than it holds: the token reverts it
-        truth.failed_txs.add(world.token(payer, usdt, truth.site, 10**15))
+    if asset != "ETH" and world.rng.random() < 0.3:  # pays more than it holds: the token reverts it
+        truth.failed_txs.add(world.token(payer, token, truth.site, 10**15))
 
 
 def _outside_payers(world: _World, truth: EvmTruth, usdt: str) -> None:
@@ -170,7 +188,7 @@ def _outside_payers(world: _World, truth: EvmTruth, usdt: str) -> None:
         payer = world.take()[0]
         world.fund(payer, ETHER)  # money from outside the chain's record: no exchange to name
         _pay(world, truth, payer, "ETH", None, usdt, 1 + i % 2)
-    world.node.mine()
+    world.node.mine_all()
 
 
 def _poison(world: _World, truth: EvmTruth, usdt: str, contract: str, lookalike: str, poisoner: str) -> None:
@@ -181,21 +199,43 @@ def _poison(world: _World, truth: EvmTruth, usdt: str, contract: str, lookalike:
         truth.poisoning_txs.add(world.token(lookalike, usdt, truth.site, 0))  # a zero-value transfer to the site
         spoof = abi.call_data("spoof(address,address[],uint256)", victim, [truth.site], 25 * 10**6)
         truth.poisoning_txs.add(world.tx(poisoner, contract, data=spoof, gas=100_000))
-    world.node.mine()
+    world.node.mine_all()
 
 
-def _deposit_back(world: _World, truth: EvmTruth, customers: list[dict[str, object]], usdt: str) -> None:
-    """Customers who did not pay the site send ether back to their exchange through their deposit address."""
-    forwards = []
+def _deposit_back(world: _World, truth: EvmTruth, customers: list[dict[str, object]],
+                  tokens: dict[str, str]) -> None:  # fmt: skip
+    """Customers who did not pay the site send money back to their exchange through their deposit address, which
+    the exchange sweeps to its hot wallet: an account forwards it (less the fee; a token sweep is first given gas),
+    a contract wallet is swept by the hot wallet's call."""
+    deposits = []
     for c in customers:
-        if not c["pays"] and c["asset"] == "ETH" and c["own_wallet"] is None:
+        if c["pays"] or c["own_wallet"] is not None:
+            continue
+        asset, deposit = str(c["asset"]), str(c["deposit"])
+        if asset == "ETH":
             value = world.rng.randrange(1, 4) * ETHER // 100
-            world.tx(str(c["address"]), str(c["deposit"]), value)
-            forwards.append((str(c["deposit"]), truth.exchanges[str(c["exchange"])]["hot"], value))
-    world.node.mine()
-    for deposit, hot, value in forwards:  # the exchange sweeps: all of it less the sweep's fee
-        world.tx(deposit, hot, value - 21_000 * GAS_PRICE)
-    world.node.mine()
+            world.tx(str(c["address"]), deposit, value, gas=30_000)  # a contract wallet's receive() costs a little
+        else:
+            value = world.rng.randrange(20, 100) * 10**6
+            world.token(str(c["address"]), tokens[asset], deposit, value)
+        deposits.append((c, asset, value))
+        truth.used_deposits[deposit] = str(c["exchange"])
+    world.node.mine_all()
+    for c, asset, value in deposits:
+        deposit, hot = str(c["deposit"]), truth.exchanges[str(c["exchange"])]["hot"]
+        if c["contract"]:
+            token, amount = (tokens[asset], value) if asset != "ETH" else (tokens["USDT"], 0)
+            world.tx(hot, deposit, data=abi.call_data("sweep(address,address,uint256)", hot, token, amount),
+                     gas=120_000)  # fmt: skip
+        elif asset == "ETH":
+            world.tx(deposit, hot, value - 21_000 * GAS_PRICE)
+        else:
+            world.tx(hot, deposit, 80_000 * GAS_PRICE)  # gas for the sweep
+    world.node.mine_all()
+    for c, asset, value in deposits:
+        if not c["contract"] and asset != "ETH":
+            world.token(str(c["deposit"]), tokens[asset], truth.exchanges[str(c["exchange"])]["hot"], value)
+    world.node.mine_all()
 
 
 def _cash_out(world: _World, truth: EvmTruth, customers: list[dict[str, object]]) -> None:
@@ -204,7 +244,8 @@ def _cash_out(world: _World, truth: EvmTruth, customers: list[dict[str, object]]
     balance = int(world.node.rpc("eth_getBalance", truth.site, "latest"), 16)
     value = balance - 21_000 * GAS_PRICE * 2
     world.tx(truth.site, deposit, value)
-    world.node.mine()
+    world.node.mine_all()
     world.tx(deposit, truth.exchanges["Exchange A"]["hot"], value - 21_000 * GAS_PRICE)
-    world.node.mine()
+    world.node.mine_all()
     truth.site_cash_out[deposit] = "Exchange A"
+    truth.used_deposits[deposit] = "Exchange A"

@@ -30,6 +30,7 @@ class Move:
     tx_sender: str
     kind: str
     time: int
+    suspect: str | None = None  # why a token transfer is suspected poisoning: never a payment (it may still move value)
 
     @property
     def block(self) -> int:
@@ -44,10 +45,11 @@ def history(ledger: AccountLedger, address: str, asset: str) -> list[Move]:
                  for r in ledger.ether_moves(address)]  # fmt: skip
         moves += [Move(ETH, f["tx_hash"], (f["block_number"], f["position"], 0, ""), address, "", int(f["fee"]),
                        address, "fee", 0) for f in ledger.fees(address)]  # fmt: skip
-    else:
+    else:  # a listed token's transfers that moved value, those an approved spender made included (flagged)
         moves = [Move(asset, r["tx_hash"], (r["block_number"], 0, 1, f"{r['log_index']:08d}"), r["sender"],
-                      r["receiver"], int(r["value"]), r["tx_sender"], "token", r["time"])
-                 for r in ledger.token_moves(address) if r["symbol"] == asset]  # fmt: skip
+                      r["receiver"], int(r["value"]), r["tx_sender"], "token", r["time"], r["poisoning"])
+                 for r in ledger.token_moves(address, include_poisoning=True)
+                 if r["symbol"] == asset and int(r["value"]) > 0]  # fmt: skip
     return sorted(moves, key=lambda m: m.order)
 
 

@@ -4,10 +4,13 @@
 A payment is a transfer into a site address that moved value: ether in a successful transaction or internal call,
 or a Transfer of a listed token that is not suspected poisoning (zero value, or logged in the name of someone other
 than the transaction's sender: :mod:`cointrail.store.duckdb.account`). Those are never counted, and are listed apart
-as suspected poisoning. Each payer's first payment in each asset is traced back by FIFO over its history
-(:mod:`.account_flows`), hop by hop through the receipt that covered most of it, until an address labelled as an
-exchange is reached (or, for an internal transfer, the transaction was sent by one: a withdrawal through the
-exchange's batch contract), the hop limit, or money of unknown origin.
+as suspected poisoning. A listed token's transfer made by an approved spender (``transferFrom``) did move tokens,
+so it stays in the histories that FIFO and the deposit-address rule read, though never as a payment.
+
+Each payer's first payment in each asset is traced back by FIFO over its history (:mod:`.account_flows`), hop by
+hop through the receipt that covered most of it, until an address labelled as an exchange is reached (or, for an
+internal transfer, the transaction was sent by one: a withdrawal through the exchange's batch contract), the hop
+limit, or money of unknown origin.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ def _payments(ledger: AccountLedger, site: set[str]) -> list[tuple[str, Move]]:
                 found.append((move.sender if move.kind == "transaction" else move.tx_sender, move))
         for symbol in sorted({r["symbol"] for r in ledger.token_moves(address)}):
             found += [(m.sender, m) for m in history(ledger, address, symbol)
-                      if m.receiver == address and m.sender not in site]  # fmt: skip
+                      if m.receiver == address and m.sender not in site and m.suspect is None]  # fmt: skip
     return sorted(set(found), key=lambda pair: pair[1].order)
 
 
@@ -175,7 +178,7 @@ def _cash_outs(ledger: AccountLedger, site: set[str], deposits: dict[str, Deposi
     """The site's transfers into detected exchange deposit addresses: where legal process can be served."""
     found = []
     for address in sorted(site):
-        assets = [ETH, *sorted({r["symbol"] for r in ledger.token_moves(address)})]
+        assets = [ETH, *sorted({r["symbol"] for r in ledger.token_moves(address, include_poisoning=True)})]
         for move in (m for asset in assets for m in history(ledger, address, asset)):
             deposit = deposits.get(move.receiver)
             if move.sender == address and deposit is not None:

@@ -48,10 +48,12 @@ def deposit_addresses(ledger: AccountLedger) -> dict[str, DepositAddress]:
     labels = ledger.labels()
     hot = {a: row for a, row in labels.items() if row["category"] == "exchange"}
     found: dict[str, DepositAddress] = {}
-    candidates = {r["sender"] for r in ledger.ether_moves() if r["receiver"] in hot and r["kind"] == "transaction"}
-    candidates |= {r["sender"] for r in ledger.token_moves() if r["receiver"] in hot}
+    # a sweep is a transaction or, from a contract deposit wallet, an internal call or a token transfer it makes
+    candidates = {r["sender"] for r in ledger.ether_moves() if r["receiver"] in hot}
+    candidates |= {r["sender"] for r in ledger.token_moves(include_poisoning=True) if r["receiver"] in hot
+                   and int(r["value"]) > 0}  # fmt: skip
     for address in sorted(candidates - set(labels)):
-        assets = [ETH, *sorted({r["symbol"] for r in ledger.token_moves(address)})]
+        assets = [ETH, *sorted({r["symbol"] for r in ledger.token_moves(address, include_poisoning=True)})]
         for asset in assets:
             moves = history(ledger, address, asset)
             receipts = [m for m in moves if m.receiver == address and m.kind != "fee"]

@@ -33,11 +33,13 @@ def node() -> Iterator[tuple[chain.Anvil, dict[str, str]]]:
     with chain.Anvil(accounts=6) as anvil:
         issuer, exchange, alice, bob, mallory, quiet = anvil.accounts()
         usdt = chain.place_usdt(anvil, issuer)
+        usdc = chain.place_usdc(anvil, issuer)
         batch = chain.deploy(anvil, exchange, "BatchSender")
         poisoner = chain.deploy(anvil, mallory, "Poisoner")
         pay = "send(address[],uint256[])"
         chain.send(anvil, issuer, usdt, data=abi.call_data("issue(uint256)", 10**12))
         chain.send(anvil, issuer, usdt, data=abi.call_data("transfer(address,uint256)", alice, 50_000_000))
+        chain.send(anvil, issuer, usdc, data=abi.call_data("mint(address,uint256)", alice, 70_000_000))
         chain.send(anvil, exchange, batch, 3 * 10**18, abi.call_data(pay, [alice, bob], [10**18, 2 * 10**18]), 300_000)
         chain.send(anvil, exchange, batch, 3 * 10**18, abi.call_data(pay, [alice, bob], [10**18, 3 * 10**18]), 300_000)
         anvil.mine()
@@ -50,9 +52,11 @@ def node() -> Iterator[tuple[chain.Anvil, dict[str, str]]]:
         anvil.mine()
         chain.send(anvil, issuer, usdt, data=abi.call_data("addBlackList(address)", bob))
         chain.send(anvil, issuer, usdt, data=abi.call_data("destroyBlackFunds(address)", bob))
+        chain.send(anvil, alice, usdc, data=abi.call_data("transfer(address,uint256)", mallory, 30_000_000))
+        chain.send(anvil, issuer, usdc, data=abi.call_data("blacklist(address)", mallory))
         anvil.mine(2)
         yield anvil, {"issuer": issuer, "exchange": exchange, "alice": alice, "bob": bob, "mallory": mallory,
-                      "quiet": quiet, "usdt": usdt, "batch": batch}  # fmt: skip
+                      "quiet": quiet, "usdt": usdt, "usdc": usdc, "batch": batch}  # fmt: skip
 
 
 def _ingest(db: Path, url: str, *args: str) -> dict[str, Any]:
@@ -70,16 +74,21 @@ def test_range_ingest_closes_every_balance(node, tmp_path, capsys):
             address = who[name]
             balances = store.balances(address)
             assert START + balances["ETH"] == int(anvil.rpc("eth_getBalance", address, "latest"), 16), name
-            on_chain = anvil.rpc("eth_call", {"to": who["usdt"], "data": abi.call_data("balanceOf(address)", address)},
-                                 "latest")  # fmt: skip
-            assert balances.get("USDT", 0) == int(on_chain, 16), name
+            for symbol in ("USDT", "USDC"):
+                on_chain = anvil.rpc("eth_call", {"to": who[symbol.lower()], "data": abi.call_data(
+                    "balanceOf(address)", address)}, "latest")  # fmt: skip
+                assert balances.get(symbol, 0) == int(on_chain, 16), (name, symbol)
         internal = store.rows("SELECT receiver, value, failed FROM evm_value_transfers WHERE kind = 'call'")
         assert sorted((r["value"], r["failed"]) for r in internal) == [
             (10**18, False), (10**18, True), (2 * 10**18, False), (3 * 10**18, True)]
-        flagged = {r["poisoning"] for r in store.token_moves(include_poisoning=True)} - {None}
-        assert flagged == {ZERO_VALUE}  # the spoofed log came from a contract not on the list, so is not stored
-        assert [r["value"] for r in store.token_moves(who["alice"])] == [50_000_000, 20_000_000]
-        assert [a["action"] for a in store.issuer_actions()] == ["Issue", "AddedBlackList", "DestroyedBlackFunds"]
+        flagged = {(r["symbol"], r["poisoning"]) for r in store.token_moves(include_poisoning=True)} - {None}
+        # the spoofed log came from a contract not on the list, so is not stored; USDC's mint logs a Transfer from
+        # the zero address in a transaction the issuer sent: it moved tokens, so balances count it, never a payment
+        assert {f for f in flagged if f[1]} == {("USDT", ZERO_VALUE), ("USDC", NOT_SENDER)}
+        assert [r["value"] for r in store.token_moves(who["alice"])] == [50_000_000, 20_000_000, 30_000_000]
+        assert [(a["symbol"], a["action"]) for a in store.issuer_actions()] == [
+            ("USDT", "Issue"), ("USDT", "AddedBlackList"), ("USDT", "DestroyedBlackFunds"), ("USDC", "Blacklisted")]
+        assert store.issuer_actions(who["mallory"])[0]["action"] == "Blacklisted"
         assert store.rows("SELECT bool_and(hash_recomputed AND tx_hashes_recomputed) AS ok FROM evm_blocks")[0]["ok"]
 
 

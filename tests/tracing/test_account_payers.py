@@ -44,7 +44,7 @@ def _score(found: dict, truth: EvmTruth) -> tuple[float, float]:
     return len(paid & true) / len(true), sum(right) / len(right)
 
 
-def test_payers_in_ether_and_usdt_with_their_funding_exchange(economy, tmp_path, capsys):
+def test_payers_in_ether_usdt_and_usdc_with_their_funding_exchange(economy, tmp_path, capsys):
     node, truth = economy
     db = tmp_path / "eth.duckdb"
     assert main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", node.url, "--db", str(db)]) == 0
@@ -54,7 +54,7 @@ def test_payers_in_ether_and_usdt_with_their_funding_exchange(economy, tmp_path,
     found = json.loads(capsys.readouterr().out)
     recall, funding_right = _score(found, truth)
     assert recall == 1.0 and funding_right == 1.0
-    assert {p["asset"] for p in found["payers"]} == {"ETH", "USDT"}
+    assert {p["asset"] for p in found["payers"]} == {"ETH", "USDT", "USDC"}
     assert {p["tx_hash"] for p in found["poisoning"]} <= truth.poisoning_txs and found["poisoning"]
     assert [(c["deposit_address"], c["exchange"]) for c in found["cash_outs"]] == list(truth.site_cash_out.items())
     outside = [p for p in found["payers"] if truth.funding[(p["address"], p["asset"])] is None]
@@ -63,7 +63,8 @@ def test_payers_in_ether_and_usdt_with_their_funding_exchange(economy, tmp_path,
     assert "never counted as payments" in capsys.readouterr().out
     with AccountStore.open(db, read_only=True) as store:
         detected = deposit_addresses(store)
-    assert detected and all(truth.deposit_addresses[a] == d.exchange for a, d in detected.items())
+    assert detected == {a: detected[a] for a in truth.used_deposits}  # contract deposit wallets too
+    assert all(truth.used_deposits[a] == d.exchange for a, d in detected.items())
 
 
 def test_address_info_of_an_account(economy, tmp_path, capsys):

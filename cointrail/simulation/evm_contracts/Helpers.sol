@@ -30,3 +30,26 @@ contract Poisoner {
         require(ok, "transferFrom failed");
     }
 }
+
+// An exchange's contract deposit wallet: one per customer, it receives ether and tokens, and the exchange's sweeper
+// moves them to the hot wallet -- ether by an internal call, tokens by a transfer the wallet itself makes (so the
+// token's Transfer names the wallet while the transaction's sender is the sweeper).
+contract DepositWallet {
+    address public immutable sweeper;
+
+    constructor(address sweeper_) { sweeper = sweeper_; }
+
+    receive() external payable {}
+
+    function sweep(address payable hot, address token, uint256 amount) external {
+        require(msg.sender == sweeper, "not the sweeper");
+        if (address(this).balance > 0) {
+            (bool ok, ) = hot.call{value: address(this).balance}("");
+            require(ok, "ether sweep failed");
+        }
+        if (amount > 0) {
+            (bool ok, ) = token.call(abi.encodeWithSignature("transfer(address,uint256)", hot, amount));
+            require(ok, "token sweep failed");
+        }
+    }
+}
