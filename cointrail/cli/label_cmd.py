@@ -13,6 +13,7 @@ from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.labels.investigator import DEFAULT_CONFIDENCE, add_investigator_label, restore_case_labels
 from cointrail.labels.model import CONFIDENCE_SCALE
+from cointrail.store.duckdb.account import AccountStore, store_family
 from cointrail.store.duckdb.store import LedgerStore
 
 
@@ -67,6 +68,12 @@ def add(address: str, text: str, category: str, confidence: str, notes: tuple[st
         _check_store(db)
     if db is None:
         result = add_investigator_label(case, address, text, category, confidence, notes)
+    elif store_family(db) == "account":  # an Ethereum store (issue 16): its own labels table
+        result = add_investigator_label(case, address, text, category, confidence, notes)
+        with AccountStore.open(db) as accounts:
+            found = result["label"]
+            accounts.add_label(address, text, category, found["source"], found["confidence"]["value"])
+        result["stored"], result["chain_note"] = {"added": 1}, None
     else:
         with LedgerStore.open(db) as store:
             result = add_investigator_label(case, address, text, category, confidence, notes, store)

@@ -30,6 +30,14 @@ def economy() -> Iterator[tuple[chain.Anvil, EvmTruth]]:
         yield node, generate(node, CONFIG)
 
 
+def _label_by_cli(db: Path, truth: EvmTruth, cases: Path) -> None:
+    """The investigator labels the exchanges' hot wallets in a case, and in the Ethereum store."""
+    assert main(["case", "new", "eth-case", "--cases-dir", str(cases)]) == 0
+    for name, wallets in truth.exchanges.items():
+        assert main(["label", "add", wallets["hot"], "--label", name, "--category", "exchange", "--case", "eth-case",
+                     "--cases-dir", str(cases), "--db", str(db)]) == 0  # fmt: skip
+
+
 def _label(db: Path, truth: EvmTruth) -> None:
     with AccountStore.open(db) as store:
         for name, wallets in truth.exchanges.items():
@@ -48,7 +56,7 @@ def test_payers_in_ether_usdt_and_usdc_with_their_funding_exchange(economy, tmp_
     node, truth = economy
     db = tmp_path / "eth.duckdb"
     assert main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", node.url, "--db", str(db)]) == 0
-    _label(db, truth)
+    _label_by_cli(db, truth, tmp_path / "cases")
     capsys.readouterr()
     assert main(["payers", "--site", truth.site, "--db", str(db), "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
