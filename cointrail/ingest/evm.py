@@ -38,8 +38,9 @@ class EvmIngestReport:
 
 def _fetch(store: AccountStore, source: EvmRpcSource, numbers: Sequence[int], batch: int = 200) -> int:
     new = 0
+    stored = store.stored_numbers(min(numbers), max(numbers)) if numbers else set()
     for i in range(0, len(numbers), batch):
-        wanted = [n for n in numbers[i : i + batch] if not store.has_block(n)]
+        wanted = [n for n in numbers[i : i + batch] if n not in stored]
         new += store.append(source.block(n) for n in wanted)
     return new
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from cointrail.chains.ethereum import tokens
 from cointrail.chains.ethereum.hashes import hexint
@@ -22,6 +24,7 @@ from cointrail.errors import InputError
 from cointrail.store.duckdb.account_schema import ACCOUNT_DDL, ACCOUNT_TABLES
 
 ZERO_VALUE = "a zero-value transfer: it moves nothing, and address poisoning uses such transfers to plant a look-alike"
+WRITTEN = ("evm_blocks", "evm_transactions", "evm_value_transfers", "evm_token_transfers", "evm_issuer_actions")
 NOT_SENDER = ("the transaction was sent by someone other than the token's sender: address poisoning makes a token log "
               "a transfer in a victim's name this way (an approved spender moving tokens looks the same)")  # fmt: skip
 
@@ -95,30 +98,50 @@ class AccountStore:
     def has_block(self, number: int) -> bool:
         return bool(self.con.execute("SELECT count(*) FROM evm_blocks WHERE number = ?", [number]).fetchone()[0])  # type: ignore[index]
 
+    def stored_numbers(self, low: int, high: int) -> set[int]:
+        """The numbers of the blocks from ``low`` to ``high`` already stored."""
+        found = self.con.execute("SELECT number FROM evm_blocks WHERE number BETWEEN ? AND ?", [low, high])
+        return {row[0] for row in found.fetchall()}
+
     def append(self, blocks: Iterable[SourcedEvmBlock]) -> int:
         """Write blocks not yet stored, in one transaction; returns how many were new."""
-        new = [b for b in blocks if not self.has_block(b.number)]
+        given = list(blocks)
+        stored = self.stored_numbers(min(b.number for b in given), max(b.number for b in given)) if given else set()
+        new = [b for b in given if b.number not in stored]
+        rows: dict[str, list[list[Any]]] = {table: [] for table in WRITTEN}
+        for block in new:
+            self._rows(block, rows)
         self.con.execute("BEGIN")
         try:
-            for block in new:
-                self._write(block)
+            for table, found in rows.items():
+                self._insert(table, found)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
         return len(new)
 
-    def _write(self, sourced: SourcedEvmBlock) -> None:
+    def _insert(self, table: str, rows: list[list[Any]]) -> None:
+        """Rows into ``table`` through one Arrow table: far faster than executemany (10x on the test economy).
+        HUGEINT columns travel as DECIMAL(38,0), which holds any of them exactly."""
+        if not rows:
+            return
+        names = [r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
+        kinds = [r[1] for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
+        columns = list(zip(*rows, strict=True))
+        arrays = [pa.array([None if v is None else Decimal(v) for v in column], pa.decimal128(38, 0))
+                  if kind == "HUGEINT" else pa.array(column) for column, kind in zip(columns, kinds, strict=True)]
+        batch = pa.table(arrays, names=names)  # noqa: F841 - read by the SQL below, by its name
+        self.con.execute(f"INSERT INTO {table} SELECT * FROM batch")
+
+    def _rows(self, sourced: SourcedEvmBlock, rows: dict[str, list[list[Any]]]) -> None:
         b, c, n = sourced.block, self.chain, self.network
         number, time = sourced.number, hexint(b["timestamp"])
-        self.con.execute("INSERT INTO evm_blocks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         [c, n, number, b["hash"], b["parentHash"], time, b["miner"].lower(),
-                          hexint(b.get("baseFeePerGas")), len(b["transactions"]), sourced.hash_recomputed,
-                          sourced.tx_hashes_recomputed, sourced.trace_style, sourced.source])  # fmt: skip
-        txs: list[list[Any]] = []
-        values: list[list[Any]] = []
-        token_rows: list[list[Any]] = []
-        actions: list[list[Any]] = []
+        rows["evm_blocks"].append([c, n, number, b["hash"], b["parentHash"], time, b["miner"].lower(),
+                                   hexint(b.get("baseFeePerGas")), len(b["transactions"]), sourced.hash_recomputed,
+                                   sourced.tx_hashes_recomputed, sourced.trace_style, sourced.source])  # fmt: skip
+        txs, values = rows["evm_transactions"], rows["evm_value_transfers"]
+        token_rows, actions = rows["evm_token_transfers"], rows["evm_issuer_actions"]
         senders = {}
         for tx, receipt in zip(b["transactions"], sourced.receipts, strict=True):
             ok, sender, position = hexint(receipt["status"]) == 1, tx["from"].lower(), hexint(tx["transactionIndex"])
@@ -138,11 +161,6 @@ class AccountStore:
             sender, position = senders[t.tx_hash]
             values.append([c, n, t.tx_hash, number, position, time, ".".join(map(str, t.trace_address)), t.sender,
                            t.receiver, t.value, t.kind, t.failed, sender])  # fmt: skip
-        for table, rows in (("evm_transactions", txs), ("evm_value_transfers", values),
-                            ("evm_token_transfers", token_rows), ("evm_issuer_actions", actions)):  # fmt: skip
-            if rows:
-                marks = ",".join("?" * len(rows[0]))
-                self.con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
     def _log_rows(self, log: dict[str, Any], tx_sender: str, ok: bool, number: int, time: int,
                   token_rows: list[list[Any]], actions: list[list[Any]]) -> None:  # fmt: skip
