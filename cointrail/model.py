@@ -548,6 +548,7 @@ class AccountActivity:
     issuer_actions: tuple[dict[str, Any], ...]
     suspected_poisoning: tuple[dict[str, Any], ...]
     coverage: str
+    same_key: dict[str, Any] | None = None  # its public key, the transaction it came from, its Bitcoin/Litecoin ones
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: list(getattr(self, f.name)) if isinstance(getattr(self, f.name), tuple)

@@ -91,4 +91,8 @@ def render_account_info(info: dict[str, Any]) -> str:
         lines.append("  counterparties (by transfers):")
     lines += [f"    {c['address']} ({c['asset']}): {c['transfers']} transfers" for c in info["counterparties"]]
     lines.append(f"  coverage: {info['coverage']}")
+    same = info.get("same_key")
+    if same:
+        lines.append(f"  public key {same['public_key']} (from the signature of {same['tx_hash']}); {same['note']}:")
+        lines += [f"    {a['chain']} {a['type']}: {a['address']}" for a in same["addresses"]]
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from typing import Any
 from cointrail.addresses.account import parse_evm
 from cointrail.addresses.model import AddressDecodeError
 from cointrail.amounts import Amount, Unit
+from cointrail.chains.ethereum.keys import same_key_addresses
 from cointrail.errors import InputError
 from cointrail.model import AccountActivity
 from cointrail.store.account_interface import AccountLedger
@@ -48,4 +49,13 @@ def account_activity(ledger: AccountLedger, address: str, counterparties: int = 
         tuple(ledger.issuer_actions(account)), tuple(ledger.poisoning_of(account)),
         f"the store holds {held}" if held else "the store's coverage does not include this account: "
         "no activity here means not fetched, not no payments",
+        _same_key(ledger.public_key(account)),
     )  # fmt: skip
+
+
+def _same_key(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {**found, "addresses": same_key_addresses(bytes.fromhex(found["public_key"])),
+            "note": "the same key's addresses on other chains: a payment to one of them was received by whoever "
+                    "holds this account's key (no heuristic); look them up in that chain's store"}  # fmt: skip

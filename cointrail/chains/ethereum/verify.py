@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cointrail.chains.ethereum import hashes
+from cointrail.chains.ethereum import hashes, keys
 from cointrail.errors import CointrailError
 
 
@@ -26,3 +26,16 @@ def check_receipts(block: dict[str, Any], receipts: list[dict[str, Any]]) -> Non
     """Raise unless the receipts are the block's transactions', one each, in order."""
     if [r["transactionHash"] for r in receipts] != [tx["hash"] for tx in block["transactions"]]:
         raise EvmVerificationError(f"block {int(block['number'], 16)}: the receipts are not its transactions'")
+
+
+def check_senders(block: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Recover every transaction's signer and raise unless it is the sender named; returns each sender's compressed
+    public key (hex) with the hash of its first transaction in the block."""
+    found: dict[str, tuple[str, str]] = {}
+    for tx in block["transactions"]:
+        try:
+            key = keys.public_key(tx)
+        except keys.SignatureError as error:
+            raise EvmVerificationError(str(error)) from error
+        found.setdefault(tx["from"].lower(), (key.hex(), tx["hash"]))
+    return found

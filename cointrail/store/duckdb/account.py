@@ -24,7 +24,8 @@ from cointrail.errors import InputError
 from cointrail.store.duckdb.account_schema import ACCOUNT_DDL, ACCOUNT_TABLES
 
 ZERO_VALUE = "a zero-value transfer: it moves nothing, and address poisoning uses such transfers to plant a look-alike"
-WRITTEN = ("evm_blocks", "evm_transactions", "evm_value_transfers", "evm_token_transfers", "evm_issuer_actions")
+WRITTEN = ("evm_blocks", "evm_transactions", "evm_value_transfers", "evm_token_transfers", "evm_issuer_actions",
+           "evm_keys")
 NOT_SENDER = ("the transaction was sent by someone other than the token's sender: address poisoning makes a token log "
               "a transfer in a victim's name this way (an approved spender moving tokens looks the same)")  # fmt: skip
 
@@ -111,6 +112,7 @@ class AccountStore:
         rows: dict[str, list[list[Any]]] = {table: [] for table in WRITTEN}
         for block in new:
             self._rows(block, rows)
+        self._keys(new, rows["evm_keys"])
         self.con.execute("BEGIN")
         try:
             for table, found in rows.items():
@@ -120,6 +122,23 @@ class AccountStore:
             self.con.execute("ROLLBACK")
             raise
         return len(new)
+
+    def _keys(self, blocks: list[SourcedEvmBlock], rows: list[list[Any]]) -> None:
+        """Each new sender's public key (recovered by the source), from the first of its transactions here."""
+        first: dict[str, tuple[str, str, int]] = {}
+        for block in blocks:
+            for sender, (key, tx_hash) in block.keys.items():
+                first.setdefault(sender, (key, tx_hash, block.number))
+        if not first:
+            return
+        known = {r[0] for r in self.con.execute("SELECT address FROM evm_keys WHERE address IN (SELECT unnest(?))",
+                                                [list(first)]).fetchall()}  # fmt: skip
+        rows += [[self.chain, self.network, a, *found] for a, found in first.items() if a not in known]
+
+    def public_key(self, address: str) -> dict[str, Any] | None:
+        """The account's public key (hex, compressed) and the transaction it was recovered from, if it ever sent."""
+        found = self.rows("SELECT public_key, tx_hash, block_number FROM evm_keys WHERE address = ?", [address])
+        return found[0] if found else None
 
     def _insert(self, table: str, rows: list[list[Any]]) -> None:
         """Rows into ``table`` through one Arrow table: far faster than executemany (10x on the test economy).
@@ -183,8 +202,8 @@ class AccountStore:
 
     def add_coverage(self, mode: str, start: int, end: int, addresses: list[str], blocks: int, node: str,
                      client: str, chain_id: int, trace_style: str) -> None:  # fmt: skip
-        verified = ("block hashes from header fields; transaction hashes from transaction fields; receipts one per "
-                    "transaction in order")
+        verified = ("block hashes from header fields; transaction hashes from transaction fields; each sender's "
+                    "key recovered from its signature; receipts one per transaction in order")
         trusted = "transactions and receipts roots (not recomputed); traces (no block commits to them); logs"
         self.con.execute("INSERT INTO evm_coverage VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          [self.chain, self.network, mode, start, end, sorted(addresses), blocks, node, client, chain_id,

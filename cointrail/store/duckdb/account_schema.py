@@ -5,13 +5,14 @@ One store holds one chain and network, named in ``meta`` with ``family = account
 amount a real chain has seen and, unlike ``UHUGEINT``, stays exact when summed (DuckDB sums UHUGEINT as DOUBLE).
 Transfers of ether are of three kinds: the transaction's own value, internal ones from traces (a failed frame and
 what it called marked ``failed``), and fees (paid by the sender: ``fee`` on the transaction). Token transfers are
-decoded from the curated token list only; issuer actions are kept as evidence.
+decoded from the curated token list only; issuer actions are kept as evidence. ``evm_keys`` holds each sender's
+public key, recovered from the signature of the first of its transactions read (and checked to be the sender's).
 """
 
 from __future__ import annotations
 
 ACCOUNT_TABLES = ("evm_blocks", "evm_transactions", "evm_value_transfers", "evm_token_transfers",
-                  "evm_issuer_actions", "evm_coverage", "evm_labels")  # fmt: skip
+                  "evm_issuer_actions", "evm_coverage", "evm_labels", "evm_keys")  # fmt: skip
 
 ACCOUNT_DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -51,6 +52,10 @@ CREATE TABLE IF NOT EXISTS evm_coverage (
     mode VARCHAR NOT NULL, from_block BIGINT NOT NULL, to_block BIGINT NOT NULL, addresses VARCHAR[] NOT NULL,
     blocks_fetched BIGINT NOT NULL, node VARCHAR NOT NULL, client_version VARCHAR NOT NULL, chain_id BIGINT NOT NULL,
     trace_style VARCHAR NOT NULL, verified VARCHAR NOT NULL, trusted VARCHAR NOT NULL, fetched_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS evm_keys (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
+    address VARCHAR PRIMARY KEY, public_key VARCHAR NOT NULL, tx_hash VARCHAR NOT NULL, block_number BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS evm_labels (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL,

@@ -86,10 +86,11 @@ class EvmRpcSource:
         if block is None:
             raise ExternalServiceError(f"the node has no block {number} (beyond its tip, or pruned history)")
         verify.check_block(block)
+        senders = verify.check_senders(block)
         receipts = self.call("eth_getBlockReceipts", hex(number))
         verify.check_receipts(block, receipts)
         return SourcedEvmBlock(block, receipts, self.internal_transfers(number), self.url, self.trace_style,
-                               hash_recomputed=True, tx_hashes_recomputed=True)  # fmt: skip
+                               hash_recomputed=True, tx_hashes_recomputed=True, keys=senders)  # fmt: skip
 
     def logs(self, start: int, end: int, address: str | list[str] | None = None,
              topics: list[Any] | None = None) -> list[dict[str, Any]]:  # fmt: skip

@@ -1,0 +1,106 @@
+"""The public key behind an Ethereum account, recovered from a transaction's signature (issue 16: same key, any chain).
+
+A transaction is signed over keccak-256 of its unsigned encoding (legacy: EIP-155's ``[..., chainId, 0, 0]`` when
+``v`` is 35 or more; typed: the type byte and the list without the signature). The signature gives back the
+signer's secp256k1 public key, and the account is the last 20 bytes of keccak-256 of that key: so recovering it
+also proves the sender the node names. One key is also a Bitcoin or Litecoin address (P2PKH of the compressed or
+uncompressed key, P2WPKH of the compressed one): no heuristic is needed to say the same person holds both (Stütz et
+al., FC 2026, found over 1.6 M keys reused across these chains), though anyone who ever held the key could have
+used it on either chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from embit.util import secp256k1
+
+from cointrail.addresses.codecs import keccak256
+from cointrail.addresses.script import address_for_script, hash160, p2pkh_script, witness_script
+from cointrail.chains.ethereum import rlp
+from cointrail.chains.ethereum.hashes import hexint, signed_encoding
+
+SAME_KEY_CHAINS = (("bitcoin", "mainnet"), ("litecoin", "mainnet"))
+
+
+class SignatureError(ValueError):
+    """A signature that yields no key, or a key that is not the named sender's."""
+
+
+def signing_hash(tx: dict[str, Any]) -> bytes:
+    """keccak-256 of what the sender signed."""
+    kind = hexint(tx.get("type", "0x0"))
+    if kind == 0:
+        fields = rlp_fields(tx)[:6]
+        v = hexint(tx["v"])
+        if v >= 35:  # EIP-155: the chain id is signed too
+            fields += [rlp.uint((v - 35) // 2), b"", b""]
+        return keccak256(rlp.encode(fields))
+    return keccak256(bytes([kind]) + rlp.encode(rlp_fields(tx)[:-3]))
+
+
+def rlp_fields(tx: dict[str, Any]) -> list[Any]:
+    """The signed transaction's RLP list (for a typed one, without its type byte)."""
+    encoded = signed_encoding(tx)
+    return _decode_list(encoded if hexint(tx.get("type", "0x0")) == 0 else encoded[1:])
+
+
+def _decode_list(data: bytes) -> list[Any]:
+    """Just enough RLP decoding to take apart an encoding made by :func:`rlp.encode` (so known to be well formed)."""
+    item, _ = _decode(data, 0)
+    assert isinstance(item, list)
+    return item
+
+
+def _decode(data: bytes, at: int) -> tuple[Any, int]:
+    first = data[at]
+    if first < 0x80:
+        return data[at : at + 1], at + 1
+    if first < 0xC0:
+        start, length = _span(data, at, 0x80)
+        return data[start : start + length], start + length
+    start, length = _span(data, at, 0xC0)
+    items, cursor = [], start
+    while cursor < start + length:
+        item, cursor = _decode(data, cursor)
+        items.append(item)
+    return items, cursor
+
+
+def _span(data: bytes, at: int, offset: int) -> tuple[int, int]:
+    short = data[at] - offset
+    if short < 56:
+        return at + 1, short
+    size = short - 55
+    return at + 1 + size, int.from_bytes(data[at + 1 : at + 1 + size], "big")
+
+
+def public_key(tx: dict[str, Any]) -> bytes:
+    """The sender's compressed public key, checked to be the key of ``tx["from"]``."""
+    parity = hexint(tx.get("yParity", tx.get("v")))
+    recid = parity if hexint(tx.get("type", "0x0")) else (parity - 35) % 2 if parity >= 35 else parity - 27
+    compact = hexint(tx["r"]).to_bytes(32, "big") + hexint(tx["s"]).to_bytes(32, "big")
+    try:
+        signature = secp256k1.ecdsa_recoverable_signature_parse_compact(compact, recid)
+        key = secp256k1.ecdsa_recover(signature, signing_hash(tx))
+    except (ValueError, RuntimeError) as error:
+        raise SignatureError(f"transaction {tx['hash']}: its signature yields no public key ({error})") from error
+    full = secp256k1.ec_pubkey_serialize(key, secp256k1.EC_UNCOMPRESSED)
+    if "0x" + keccak256(full[1:])[12:].hex() != tx["from"].lower():
+        raise SignatureError(f"transaction {tx['hash']}: its signature is not {tx['from']}'s")
+    return bytes(secp256k1.ec_pubkey_serialize(key, secp256k1.EC_COMPRESSED))
+
+
+def same_key_addresses(compressed: bytes) -> list[dict[str, str]]:
+    """The Bitcoin and Litecoin addresses of the same key: P2WPKH and P2PKH of the compressed key, P2PKH of the
+    uncompressed one (wallets before 2012 used it)."""
+    full = bytes(secp256k1.ec_pubkey_serialize(secp256k1.ec_pubkey_parse(compressed), secp256k1.EC_UNCOMPRESSED))
+    found = []
+    for chain, network in SAME_KEY_CHAINS:
+        for kind, script in (("p2wpkh", witness_script(0, hash160(compressed))),
+                             ("p2pkh", p2pkh_script(hash160(compressed))),
+                             ("p2pkh-uncompressed", p2pkh_script(hash160(full)))):  # fmt: skip
+            address = address_for_script(script, chain, network)
+            if address:
+                found.append({"chain": chain, "network": network, "type": kind, "address": address})
+    return found
