@@ -1,4 +1,5 @@
-"""``cointrail export``: the findings of a case for partners (CSV, GraphML, STIX 2.1, TagPack, FollowTheMoney)."""
+"""``cointrail export``: the findings of a case for partners (CSV, GraphML, STIX 2.1, TagPack, FollowTheMoney) and
+reports for NCMEC, FIUs (goAML) and SAR filers."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cointrail.cli.output import emit, json_option
 from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_OK
 from cointrail.exports import EXPORTERS, export
+from cointrail.exports.goaml_profiles import load_profile
 from cointrail.report import facts_for
 
 
@@ -28,12 +30,17 @@ def render_written(result: dict[str, Any]) -> str:
               help="; ".join(f"{name}: {e.help}" for name, e in EXPORTERS.items()))
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="File to write. Default: standard output.")
+@click.option("--profile", "profile", default=None, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="goaml: the FIU's settings profile (TOML: schema version, currency, codes, indicators). "
+                   "Default: the generic goAML 5.0.1 profile.")
+@click.option("--trafficking", is_flag=True, default=False,
+              help="sar-sheet: the case involves human trafficking (adds FIN-2020-A008's key term and box).")
 @facts_options
 @cases_dir_option
 @operator_option
 @json_option
-def command(case_name: str, fmt: str, out: Path | None, db: Path | None, site: tuple[str, ...],
-            cases_dir: str | None, operator: str | None, as_json: bool) -> int:  # fmt: skip
+def command(case_name: str, fmt: str, out: Path | None, profile: Path | None, trafficking: bool, db: Path | None,
+            site: tuple[str, ...], cases_dir: str | None, operator: str | None, as_json: bool) -> int:  # fmt: skip
     """Export the findings of a case for partners, in one of the formats.
 
     The findings are those of the case's latest report (cointrail report);
@@ -41,8 +48,9 @@ def command(case_name: str, fmt: str, out: Path | None, db: Path | None, site: t
     file is recorded in the custody log with its SHA-256.
     """
     case = open_case(case_name, cases_dir, operator)
+    options = {"profile": load_profile(profile) if profile else None, "trafficking": trafficking or None}
     with working("Exporting…"):
-        text = export(facts_for(case, db, list(site) or None), fmt)
+        text = export(facts_for(case, db, list(site) or None), fmt, **options)
     data = text.encode("utf-8")
     result: dict[str, Any] = {"case": case.name, "format": fmt, "out": str(out) if out else None, "bytes": len(data),
               "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip

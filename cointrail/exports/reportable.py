@@ -1,0 +1,196 @@
+"""What a report to a body that acts (NCMEC, an FIU, a bank's SAR desk) is made of, read from the report facts.
+
+The report facts (:func:`cointrail.report.collect_facts`) hold the engine's results as plain data; this module
+picks out what every reporting format needs: the site (its URL and addresses), the payments to it, the paying
+wallets, the exchanges' withdrawals that funded them and the deposits of the site's money, and the red flags
+(:mod:`cointrail.exports.redflags`). The formats in ``cybertip.py``, ``goaml.py`` and ``sar.py`` render it.
+Issue 18.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cointrail.amounts import fixed_coins
+from cointrail.exports.redflags import RedFlag, red_flags
+from cointrail.report.request_pack import case_chain, symbol
+from cointrail.times import utc_iso
+
+# How a txid is looked up again on a node of the chain (any full node with -txindex, or an explorer).
+NODE_CLIS = {"bitcoin": "bitcoin-cli", "litecoin": "litecoin-cli"}
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment to the site: txid, block time and height, the site address paid, coins, fiat, the paying wallet."""
+
+    txid: str
+    time: int | None
+    height: int | None
+    address: str
+    amount: int
+    amount_coin: str
+    fiat: dict[str, Any] | None
+    wallet: int | None
+    payer_addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A withdrawal from a service that funded a paying wallet, or a deposit of the site's money into one."""
+
+    service: str
+    kind: str  # "withdrawal" or "deposit"
+    txid: str
+    time: int | None
+    address: str
+    amount: int
+    amount_coin: str
+    wallet: int | None
+    possible: bool
+    why: str
+    source: tuple[str, ...] = ()  # the addresses the money came from (the exchange's, or the site's)
+
+
+@dataclass(frozen=True)
+class PayingWallet:
+    """A paying wallet (a cluster): its addresses, payments, total and the service named as its funder."""
+
+    cluster_id: int
+    addresses: tuple[str, ...]
+    txids: tuple[str, ...]
+    total: int
+    total_coin: str
+    funded_by: str | None
+
+
+@dataclass(frozen=True)
+class Reportable:
+    """Everything the reporting formats render, in the order a reader needs it."""
+
+    case: str
+    generated_utc: str
+    tool: str
+    reported_by: str | None
+    chain: str | None
+    network: str | None
+    currency: str
+    urls: tuple[str, ...]
+    seen_utc: str | None
+    site_addresses: tuple[str, ...]
+    payments: tuple[Payment, ...]
+    wallets: tuple[PayingWallet, ...]
+    withdrawals: tuple[Transfer, ...]
+    deposits: tuple[Transfer, ...]
+    flags: tuple[RedFlag, ...]
+
+    @property
+    def txids(self) -> tuple[str, ...]:
+        """Every txid the report names, each once, payments first."""
+        every = [p.txid for p in self.payments] + [t.txid for t in self.withdrawals + self.deposits]
+        return tuple(dict.fromkeys(every))
+
+    def coins(self, amount: int) -> str:
+        return f"{fixed_coins(amount, self.chain)} {self.currency}"
+
+    def recheck(self) -> str:
+        """How anyone re-checks a txid, an address and a time on the public chain."""
+        cli = NODE_CLIS.get(self.chain or "")
+        node = f"'{cli} getrawtransaction TXID true' on a node run with -txindex" if cli else "any full node"
+        return (f"Every transaction above is public on the {self.chain or 'coin'} blockchain"
+                f"{f' ({self.network})' if self.network and self.network != 'mainnet' else ''}: look up each txid "
+                f"with {node} (or 'cointrail tx TXID', or any block explorer) and compare the block time, the "
+                "addresses paid and the amounts. Times are block times in UTC, to the second.")  # fmt: skip
+
+
+def _payment(row: dict[str, Any], chain: str | None) -> Payment:
+    return Payment(row["txid"], row.get("time"), row.get("height"), row["address"], int(row["amount"]),
+                   row.get("amount_coin") or fixed_coins(row["amount"], chain) or "", row.get("fiat"),
+                   row.get("payer_cluster_id"), tuple(row.get("payer_addresses") or ()))  # fmt: skip
+
+
+def sources(facts: dict[str, Any]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Per (txid, receiving address), the addresses it came from: a withdrawal's exchange addresses (the first
+    step of a funding trail), a deposit's site addresses (the flow's edges)."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for payer in (facts["findings"].get("payers") or {}).get("payers") or []:
+        for funding in payer.get("funding") or []:
+            for step in funding.get("steps") or []:
+                found.setdefault((step["txid"], step["to_address"]), []).extend(step.get("from_addresses") or [])
+    for flow in facts["findings"].get("flows") or []:
+        for edge in flow.get("edges") or []:
+            found.setdefault((edge["txid"], edge["to"]), []).append(edge["from"])
+    return {key: tuple(dict.fromkeys(value)) for key, value in found.items()}
+
+
+def _transfer(row: dict[str, Any], came_from: dict[tuple[str, str], tuple[str, ...]]) -> Transfer:
+    return Transfer(row["service"], row["kind"], row["txid"], row.get("time"), row["address"], int(row["amount"]),
+                    row["amount_coin"], row.get("payer_cluster_id"), bool(row.get("possible")), row.get("why") or "",
+                    came_from.get((row["txid"], row["address"]), ()))  # fmt: skip
+
+
+def _wallet(row: dict[str, Any]) -> PayingWallet:
+    return PayingWallet(row["payer_cluster_id"], tuple(row["payer_addresses"]), tuple(row["txids"]), row["total"],
+                        row["total_coin"], row.get("funded_by"))  # fmt: skip
+
+
+def _seen(facts: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    """The captured pages' URLs and the time the first was captured."""
+    captures = facts.get("captures") or []
+    urls = tuple(dict.fromkeys(c.get("final_url") or c.get("url") for c in captures if c.get("url")))
+    times = sorted(c["started_utc"] for c in captures if c.get("started_utc"))
+    return urls, times[0] if times else None
+
+
+def reportable(facts: dict[str, Any]) -> Reportable:
+    """The findings of ``facts`` as a :class:`Reportable`."""
+    payers = facts["findings"].get("payers") or {}
+    chain = case_chain(facts)
+    exchanges = facts["findings"].get("exchanges") or []
+    urls, seen = _seen(facts)
+    came_from = sources(facts)
+    return Reportable(
+        case=facts["case"]["name"], generated_utc=facts["generated_utc"], tool=facts["provenance"]["tool"],
+        reported_by=facts["case"].get("reported_by"), chain=chain, network=(facts.get("ledger") or {}).get("network"),
+        currency=symbol(facts), urls=urls, seen_utc=seen,
+        site_addresses=tuple(facts["site"]["addresses"]),
+        payments=tuple(sorted((_payment(p, chain) for p in payers.get("payments") or []),
+                              key=lambda p: (p.time or 0, p.txid))),
+        wallets=tuple(_wallet(w) for w in payers.get("payers") or []),
+        withdrawals=tuple(_transfer(w, came_from) for e in exchanges for w in e["withdrawals"]),
+        deposits=tuple(_transfer(d, came_from) for e in exchanges for d in e["deposits"]),
+        flags=tuple(red_flags(facts)),
+    )  # fmt: skip
+
+
+def fiat_text(fiat: dict[str, Any] | None) -> str:
+    """``12.50 USD (source)``, or "fiat value not known" without a price that day."""
+    if not fiat or fiat.get("value") is None:
+        return "fiat value not known"
+    source = f" ({fiat['source']})" if fiat.get("source") else ""
+    return f"{float(fiat['value']):.2f} {fiat['currency']}{source}"
+
+
+def findings_block(r: Reportable) -> str:
+    """The findings as one fixed, readable block of text: the same sections in the same order in every report."""
+    lines = [f"CRYPTOCURRENCY FINDINGS (cointrail case {r.case}; {r.tool}; generated {r.generated_utc})",
+             f"Chain: {r.chain or 'unknown'}{f' ({r.network})' if r.network else ''}; amounts in {r.currency}.", "",
+             f"1. SITE ADDRESSES (published on {', '.join(r.urls) or 'the site'}): {len(r.site_addresses)}",
+             *[f"   {a}" for a in r.site_addresses], "",
+             f"2. PAYMENTS TO THE SITE: {len(r.payments)} (txid | time UTC | amount | fiat | site address)",
+             *[f"   {n}. {p.txid} | {utc_iso(p.time)} | {p.amount_coin} {r.currency} | {fiat_text(p.fiat)} | "
+               f"{p.address}" for n, p in enumerate(r.payments, 1)], "",
+             f"3. PAYING WALLETS: {len(r.wallets)} (a wallet is not a person)",
+             *[f"   wallet {w.cluster_id}: {len(w.txids)} payment(s), {w.total_coin} {r.currency}; funded by "
+               f"{w.funded_by or 'no service named'}; addresses {' '.join(w.addresses)}" for w in r.wallets], "",
+             f"4. FUNDING EXCHANGES (withdrawals that funded paying wallets): {len(r.withdrawals)}",
+             *[f"   {t.service}: withdrawal txid {t.txid} | {utc_iso(t.time)} | {t.amount_coin} {r.currency} from "
+               f"{' '.join(t.source) or 'its address'} to {t.address} (paying wallet {t.wallet})"
+               f"{' (possibly)' if t.possible else ''}" for t in r.withdrawals],
+             "", f"5. THE SITE'S MONEY INTO SERVICES (deposits): {len(r.deposits)}",
+             *[f"   {t.service}: deposit txid {t.txid} | {utc_iso(t.time)} | {t.amount_coin} {r.currency} from "
+               f"{' '.join(t.source) or 'the site'} to {t.address}" for t in r.deposits], "",
+             f"6. RED FLAGS: {len(r.flags)}", *[f"   {f.code}: {f.title}. {f.evidence}" for f in r.flags], "",
+             "7. HOW TO RE-CHECK", f"   {r.recheck()}"]  # fmt: skip
+    return "\n".join(lines) + "\n"
