@@ -90,6 +90,10 @@ def test_the_report_and_request_packs_are_evidence_and_the_case_is_intact(demo):
     to_ask = {p["funded_by"] for p in demo["payers"]["payers"]} | {operator}
     assert demo["request_packs"] and {pack["exchange"] for pack in demo["request_packs"]} <= to_ask
     assert all(pack["files"]["letter"]["path"] in logged for pack in demo["request_packs"])
+    reports = {r["format"]: Path(r["out"]) for r in demo["reports"]}
+    assert set(reports) == {"cybertip", "cybertip-sheet", "goaml", "sar-sheet"}
+    assert all(f"export:{path.name}" in logged and path.is_file() for path in reports.values())
+    assert all(p["txids"][0] in reports["goaml"].read_text() for p in demo["payers"]["payers"])
     assert demo["verification"]["intact"]
     assert demo["tamper_test"]["caught"]
     # The demo's speed is measured in the README from a fresh clone, not asserted here: a timed test fails on a

@@ -95,6 +95,13 @@ def _render_report(report: dict[str, Any], case_folder: str) -> list[str]:
             *lines, *[f"    {line}" for line in report["summary"][2:5]]]
 
 
+def _render_reports(reports: list[dict[str, Any]]) -> list[str]:
+    if not reports:
+        return ["  No findings to report yet."]
+    return ["  Reports for those who act (to file by hand; nothing was sent):",
+            *[f"  {r['format']:<14} {r['out']}" for r in reports]]
+
+
 def _render_integrity(result: dict[str, Any]) -> list[str]:
     verification, tamper = result["verification"], result["tamper_test"]
     state = "intact" if verification["intact"] else "NOT intact"
@@ -117,6 +124,7 @@ def render_demo(result: dict[str, Any]) -> str:
              _step(4, "who paid the site"), *_render_payers(result["payers"]),
              _step(5, "which exchange to ask"), *_render_exchanges(result["request_packs"], folder),
              _step(6, "the report"), *_render_report(result["report"], folder),
+             *_render_reports(result.get("reports") or []),
              _step(7, "verify the evidence and the custody log"), *_render_integrity(result)[:1],
              _step(8, "show that tampering is caught"), *_render_integrity(result)[1:],
              f"\nDone in {timings['total_seconds']:.1f} s ("

@@ -3,7 +3,6 @@ reports for NCMEC, FIUs (goAML) and SAR filers."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_OK
 from cointrail.exports import EXPORTERS, export
 from cointrail.exports.goaml_profiles import load_profile
+from cointrail.exports.write import written
 from cointrail.report import facts_for
 
 
@@ -51,14 +51,9 @@ def command(case_name: str, fmt: str, out: Path | None, profile: Path | None, tr
     options = {"profile": load_profile(profile) if profile else None, "trafficking": trafficking or None}
     with working("Exporting…"):
         text = export(facts_for(case, db, list(site) or None), fmt, **options)
-    data = text.encode("utf-8")
-    result: dict[str, Any] = {"case": case.name, "format": fmt, "out": str(out) if out else None, "bytes": len(data),
-              "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    result = written(case, fmt, text, out)
     if out is None:
         emit({**result, "content": text}, as_json, lambda r: r["content"].rstrip("\n"))
         return EXIT_OK
-    out.write_bytes(data)
-    # Logged, not stored: what was shared with whom is part of the custody story; the file can be made again.
-    case.record(f"export.{fmt}", f"export:{out.name}", result["sha256"])
     emit(result, as_json, render_written)
     return EXIT_OK

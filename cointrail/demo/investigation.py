@@ -16,6 +16,7 @@ from cointrail.capture import CaptureOptions, capture_url, served_directory
 from cointrail.cases import Case, create_case, open_case, verify_case
 from cointrail.demo import scenario
 from cointrail.demo.page import write_site
+from cointrail.exports.write import write_exports
 from cointrail.investigation import Investigation, case_store
 from cointrail.report import make_report, request_packs, write_request_packs
 from cointrail.report.write import latest_facts
@@ -117,6 +118,8 @@ def _findings(steps: Steps, case: Case, result: dict[str, Any]) -> None:
     with steps.step("request packs", "Writing a request pack for each exchange to contact."):
         facts = latest_facts(case)
         result["request_packs"] = write_request_packs(case, request_packs(facts)) if facts else []
+    with steps.step("reports", "Writing the reports for NCMEC, an FIU (goAML) and a SAR filer; nothing is sent."):
+        result["reports"] = write_exports(case, facts, Path(result["workdir"]) / "reports") if facts else []
     with steps.step("verify", "Verifying the case: re-hashing every evidence file and the custody log."):
         result["verification"] = verify_case(case).to_dict()
 
