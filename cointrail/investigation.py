@@ -226,18 +226,34 @@ class Investigation:
         """What an Ethereum store knows of the account ``address`` (0x…): a :class:`cointrail.model.AccountActivity`."""
         from cointrail.tracing.account_info import account_activity
 
-        return account_activity(self._account_store(), address, counterparties)
+        return account_activity(self._account_store(), self._account_form(address), counterparties)
 
     def account_payers(self, addresses: Sequence[str] = (), *, hops: int = 6) -> AccountPayersResult:
         """Who paid the site's 0x addresses (``addresses``, else the case's captured ones) in ether and each listed
         token, each payer traced to the exchange withdrawal that funded it, with suspected poisoning apart."""
-        from cointrail.cases.site import captured_evm_addresses
-        from cointrail.tracing.account_payers import account_payers
+        from cointrail.cases.site import captured_evm_addresses, captured_tron_addresses
+        from cointrail.tracing.account_payers import account_payers, in_tron_form
 
-        site = list(addresses) or (captured_evm_addresses(self.case) if self.case is not None else [])
+        store = self._account_store()
+        tron = store.chain == "tron"
+        captured = captured_tron_addresses if tron else captured_evm_addresses
+        site = list(addresses) or (captured(self.case) if self.case is not None else [])
         if not site:
-            raise InputError("give the site's 0x addresses, or a case whose captures hold some")
-        return account_payers(self._account_store(), site, hops=hops)
+            raise InputError("give the site's addresses, or a case whose captures hold some")
+        found = account_payers(store, [self._account_form(a) for a in site], hops=hops)
+        return in_tron_form(found) if tron else found
+
+    def _account_form(self, address: str) -> str:
+        """An account as the store keeps it: 0x-hex (a Tron ``T…`` address is turned into its 20 bytes)."""
+        from cointrail.addresses.account import tron_to_hex
+        from cointrail.addresses.model import AddressDecodeError
+
+        if not address.startswith("T"):
+            return address.lower()
+        try:
+            return "0x" + tron_to_hex(address)[2:]
+        except AddressDecodeError as error:
+            raise InputError(f"{address} is not a Tron address: {error}") from error
 
     # Following the money --------------------------------------------------------------------------------------
 

@@ -110,3 +110,9 @@ def captured_evm_addresses(case: Case) -> list[str]:
     order first captured: what a case-scoped Ethereum ingest asks the node about."""
     return [item["address"] for item, parsed in _parsed_items(case)
             if item["type"] == "account" and "ethereum" in item["chains"] and parsed.valid]  # fmt: skip
+
+
+def captured_tron_addresses(case: Case) -> list[str]:
+    """The case's captured Tron addresses (T…), in the order first captured."""
+    return [item["address"] for item, parsed in _parsed_items(case)
+            if item["type"] == "account" and "tron" in item["chains"] and parsed.valid]  # fmt: skip

@@ -85,6 +85,8 @@ EVM_CHAINS: tuple[str, ...] = (
 
 # Networks an Ethereum store may hold (issue 16): the public ones, and ``devnet`` for a private chain such as anvil's.
 EVM_NETWORKS: tuple[str, ...] = (MAINNET, "sepolia", "holesky", "hoodi", "devnet")
+# Tron's networks (its TRC-20 tokens are read through its Ethereum-style JSON-RPC; ``devnet``: a private chain).
+TRON_NETWORKS: tuple[str, ...] = (MAINNET, "nile", "shasta", "devnet")
 
 EVM_SYMBOLS: dict[str, str] = {
     "ethereum": "ETH",

@@ -15,9 +15,10 @@ limit, or money of unknown origin.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from cointrail.addresses.account import tron_from_hex
 from cointrail.amounts import Amount, Unit
 from cointrail.chains.ethereum.tokens import TOKENS
 from cointrail.store.account_interface import AccountLedger
@@ -85,6 +86,22 @@ class AccountPayersResult:
         for row in found["coverage"]:
             row["fetched_at"] = str(row["fetched_at"])
         return found
+
+
+def in_tron_form(result: AccountPayersResult) -> AccountPayersResult:
+    """The same answer with every account written as Tron writes it (T…), for a Tron store."""
+
+    def shown(address: str | None) -> str | None:
+        return tron_from_hex(address) if address and address.startswith("0x") and len(address) == 42 else address
+
+    def payer(p: AccountPayer) -> AccountPayer:
+        f = p.funding
+        funding = replace(f, hot_wallet=shown(f.hot_wallet), path=tuple(str(shown(a)) for a in f.path))
+        return replace(p, address=str(shown(p.address)), funding=funding)
+
+    return replace(result, site=tuple(str(shown(a)) for a in result.site), payers=[payer(p) for p in result.payers],
+                   poisoning=[replace(x, sender=str(shown(x.sender)), receiver=str(shown(x.receiver)),
+                                      tx_sender=str(shown(x.tx_sender))) for x in result.poisoning])  # fmt: skip
 
 
 def unit_for(chain: str, asset: str) -> Unit:

@@ -26,6 +26,8 @@ class Token:
 TOKENS: tuple[Token, ...] = (
     Token("ethereum", "0xdac17f958d2ee523a2206206994597c13d831ec7", "USDT", 6, "Tether"),
     Token("ethereum", "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48", "USDC", 6, "Circle"),
+    # Tron's USDT (TRC-20) TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t, in the 0x form Tron's Ethereum-style JSON-RPC uses.
+    Token("tron", "0xa614f803b6fd780986a42c78ec9c7f77e6ded13c", "USDT", 6, "Tether"),
 )
 
 TRANSFER = topic("Transfer(address,address,uint256)")

@@ -200,11 +200,32 @@ class AccountStore:
             actions.append([c, n, token.address, token.symbol, action[0], account, action[2],
                             log["transactionHash"], number, index, time])  # fmt: skip
 
+    def append_logs(self, logs: list[dict[str, Any]], times: dict[int, int], senders: dict[str, str]) -> int:
+        """Token logs read on their own (Tron's TRC-20 through its JSON-RPC: no blocks or traces to verify them
+        against), with each block's time and each transaction's sender; returns how many were new."""
+        known = {(r[0], r[1]) for r in self.con.execute("SELECT tx_hash, log_index FROM evm_token_transfers"
+                                                        " UNION SELECT tx_hash, log_index FROM evm_issuer_actions")
+                 .fetchall()}  # fmt: skip
+        rows: dict[str, list[list[Any]]] = {"evm_token_transfers": [], "evm_issuer_actions": []}
+        for log in logs:
+            if (log["transactionHash"], hexint(log["logIndex"])) in known:
+                continue
+            number = hexint(log["blockNumber"])
+            self._log_rows(log, senders[log["transactionHash"]], True, number, times[number],
+                           rows["evm_token_transfers"], rows["evm_issuer_actions"])  # fmt: skip
+        self.con.execute("BEGIN")
+        for table, found in rows.items():
+            self._insert(table, found)
+        self.con.execute("COMMIT")
+        return sum(len(found) for found in rows.values())
+
     def add_coverage(self, mode: str, start: int, end: int, addresses: list[str], blocks: int, node: str,
-                     client: str, chain_id: int, trace_style: str) -> None:  # fmt: skip
+                     client: str, chain_id: int, trace_style: str, *, logs_only: bool = False) -> None:  # fmt: skip
         verified = ("block hashes from header fields; transaction hashes from transaction fields; each sender's "
                     "key recovered from its signature; receipts one per transaction in order")
         trusted = "transactions and receipts roots (not recomputed); traces (no block commits to them); logs"
+        if logs_only:  # Tron: transaction ids are SHA-256 of protobuf bytes its JSON-RPC does not give
+            verified, trusted = "nothing", "token logs, block times and transaction senders, as the node gave them"
         self.con.execute("INSERT INTO evm_coverage VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          [self.chain, self.network, mode, start, end, sorted(addresses), blocks, node, client, chain_id,
                           trace_style, verified, trusted, datetime.datetime.now(datetime.UTC)])  # fmt: skip

@@ -133,3 +133,24 @@ class EvmRpcSource:
             if action is not None and action[1] in wanted:
                 found.add(int(log["blockNumber"], 16))
         return found
+
+    def token_logs(self, addresses: list[str], start: int, end: int, tokens: list[str]) -> list[dict[str, Any]]:
+        """The listed tokens' Transfer logs naming an address as sender or receiver, and their issuers' actions on
+        it, in ``start``..``end`` (for a chain whose blocks cannot be verified here: Tron)."""
+        padded = ["0x" + a.removeprefix("0x").lower().rjust(64, "0") for a in addresses]
+        found = {}
+        for topics in ([TRANSFER, padded], [TRANSFER, None, padded]):
+            for log in self.logs(start, end, tokens, topics):
+                found[(log["transactionHash"], log["logIndex"])] = log
+        wanted = set(addresses)
+        for log in self.logs(start, end, tokens, [[*ISSUER_EVENTS, BLACKLISTED, UNBLACKLISTED]]):
+            action = decode_issuer_action(log)
+            if action is not None and action[1] in wanted:
+                found[(log["transactionHash"], log["logIndex"])] = log
+        return sorted(found.values(), key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
+
+    def block_time(self, number: int) -> int:
+        return int(self.call("eth_getBlockByNumber", hex(number), False)["timestamp"], 16)
+
+    def sender(self, tx_hash: str) -> str:
+        return str(self.call("eth_getTransactionByHash", tx_hash)["from"]).lower()

@@ -1,0 +1,57 @@
+"""Tron's USDT (TRC-20) read through an Ethereum-style JSON-RPC (issue 16): no Tron node can run here, so anvil
+started with Tron mainnet's JSON-RPC chain id stands in (the Transfer event is the same), with the project's
+USDT-like token at the 0x form of Tron's USDT contract TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t. Only the logs are read,
+and the coverage says nothing was verified."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cointrail.addresses.account import tron_from_hex
+from cointrail.chains.ethereum import abi
+from cointrail.cli import main
+from cointrail.simulation import anvil as chain
+from cointrail.store.duckdb.account import AccountStore
+
+pytestmark = [pytest.mark.anvil, pytest.mark.skipif(chain.anvil_binary() is None, reason="anvil missing: "
+                                                    "run scripts/evm-tools.sh")]  # fmt: skip
+TRON_CHAIN_ID = 0x2B6653DC  # what Tron mainnet's JSON-RPC answers to eth_chainId
+TRON_USDT = "0xa614f803b6fd780986a42c78ec9c7f77e6ded13c"  # TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t
+
+
+def test_trc20_payers_from_logs_only(tmp_path, capsys):
+    with chain.Anvil(accounts=5, chain_id=TRON_CHAIN_ID) as node:
+        issuer, site, alice, bob, mallory = node.accounts()
+        chain.place_contract(node, TRON_USDT, chain.contracts()["TetherLike"]["runtime"], {0: int(issuer, 16)})
+        send = "transfer(address,uint256)"
+        chain.send(node, issuer, TRON_USDT, data=abi.call_data("issue(uint256)", 10**12))
+        chain.send(node, issuer, TRON_USDT, data=abi.call_data(send, alice, 100_000_000))
+        chain.send(node, issuer, TRON_USDT, data=abi.call_data(send, bob, 100_000_000))
+        node.mine()
+        chain.send(node, alice, TRON_USDT, data=abi.call_data(send, site, 30_000_000))
+        chain.send(node, bob, TRON_USDT, data=abi.call_data(send, site, 45_000_000))
+        chain.send(node, mallory, TRON_USDT, data=abi.call_data(send, site, 0))  # poisoning: zero value
+        chain.send(node, alice, bob, 10**18)  # native value (TRX on Tron): not read
+        node.mine(2)
+        db = tmp_path / "tron.duckdb"
+        shown = tron_from_hex(site)
+        assert shown.startswith("T")
+        args = ["ingest", "--chain", "tron", "--network", "mainnet", "--rpc", node.url, "--db", str(db)]
+        assert main([*args, "--around", shown, "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["mode"] == "addresses" and report["blocks_fetched"] == 1
+        assert main([*args, "--around", tron_from_hex(alice), "--around", tron_from_hex(bob)]) == 0
+        capsys.readouterr()
+    with AccountStore.open(db, read_only=True) as store:
+        assert store.chain == "tron"
+        assert store.coverage()[0]["verified"] == "nothing" and store.coverage()[0]["chain_id"] == TRON_CHAIN_ID
+        assert store.rows("SELECT count(*) AS n FROM evm_value_transfers")[0]["n"] == 0
+    assert main(["payers", "--site", shown, "--db", str(db), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert sorted((p["address"], p["total"]) for p in found["payers"]) == sorted(
+        [(tron_from_hex(alice), 30_000_000), (tron_from_hex(bob), 45_000_000)])
+    assert [p["sender"] for p in found["poisoning"]] == [tron_from_hex(mallory)]
+    issuer_t = tron_from_hex(issuer)
+    assert {p["funding"]["path"][-1] for p in found["payers"]} == {issuer_t}  # unlabelled: the trail ends there
