@@ -36,6 +36,7 @@ def node() -> Iterator[tuple[chain.Anvil, dict[str, str]]]:
         usdc = chain.place_usdc(anvil, issuer)
         batch = chain.deploy(anvil, exchange, "BatchSender")
         poisoner = chain.deploy(anvil, mallory, "Poisoner")
+        ending = chain.deploy(anvil, exchange, "SelfDestructing")
         pay = "send(address[],uint256[])"
         chain.send(anvil, issuer, usdt, data=abi.call_data("issue(uint256)", 10**12))
         chain.send(anvil, issuer, usdt, data=abi.call_data("transfer(address,uint256)", alice, 50_000_000))
@@ -54,9 +55,13 @@ def node() -> Iterator[tuple[chain.Anvil, dict[str, str]]]:
         chain.send(anvil, issuer, usdt, data=abi.call_data("destroyBlackFunds(address)", bob))
         chain.send(anvil, alice, usdc, data=abi.call_data("transfer(address,uint256)", mallory, 30_000_000))
         chain.send(anvil, issuer, usdc, data=abi.call_data("blacklist(address)", mallory))
+        chain.send(anvil, exchange, ending, 7 * 10**17, gas=60_000)
+        anvil.mine()
+        chain.send(anvil, exchange, ending, data=abi.call_data("end(address)", mallory))  # its ether, by a trace only
         anvil.mine(2)
         yield anvil, {"issuer": issuer, "exchange": exchange, "alice": alice, "bob": bob, "mallory": mallory,
-                      "quiet": quiet, "usdt": usdt, "usdc": usdc, "batch": batch}  # fmt: skip
+                      "quiet": quiet, "usdt": usdt, "usdc": usdc, "batch": batch,
+                      "ending": ending}  # fmt: skip
 
 
 def _ingest(db: Path, url: str, *args: str) -> dict[str, Any]:
@@ -81,6 +86,8 @@ def test_range_ingest_closes_every_balance(node, tmp_path, capsys):
         internal = store.rows("SELECT receiver, value, failed FROM evm_value_transfers WHERE kind = 'call'")
         assert sorted((r["value"], r["failed"]) for r in internal) == [
             (10**18, False), (10**18, True), (2 * 10**18, False), (3 * 10**18, True)]
+        ended = store.rows("SELECT sender, receiver, value FROM evm_value_transfers WHERE kind = 'selfdestruct'")
+        assert ended == [{"sender": who["ending"], "receiver": who["mallory"], "value": 7 * 10**17}]
         flagged = {(r["symbol"], r["poisoning"]) for r in store.token_moves(include_poisoning=True)} - {None}
         # the spoofed log came from a contract not on the list, so is not stored; USDC's mint logs a Transfer from
         # the zero address in a transaction the issuer sent: it moved tokens, so balances count it, never a payment

@@ -53,3 +53,12 @@ contract DepositWallet {
         }
     }
 }
+
+// A contract that ends itself, sending its balance on (a self-destruct: since Cancun it only moves the ether).
+contract SelfDestructing {
+    receive() external payable {}
+
+    function end(address payable heir) external {
+        selfdestruct(heir);
+    }
+}
