@@ -549,6 +549,8 @@ class AccountActivity:
     suspected_poisoning: tuple[dict[str, Any], ...]
     coverage: str
     same_key: dict[str, Any] | None = None  # its public key, the transaction it came from, its Bitcoin/Litecoin ones
+    deposit_of: dict[str, Any] | None = None  # when it is a detected exchange deposit address: which, users, evidence
+    deposits: tuple[dict[str, Any], ...] = ()  # detected deposit addresses it paid into, and who else did
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: list(getattr(self, f.name)) if isinstance(getattr(self, f.name), tuple)

@@ -91,6 +91,13 @@ def render_account_info(info: dict[str, Any]) -> str:
         lines.append("  counterparties (by transfers):")
     lines += [f"    {c['address']} ({c['asset']}): {c['transfers']} transfers" for c in info["counterparties"]]
     lines.append(f"  coverage: {info['coverage']}")
+    if info.get("deposit_of"):
+        deposit = info["deposit_of"]
+        lines.append(f"  a deposit address of {deposit['exchange']}: it forwarded what {len(deposit['users'])} users "
+                     f"paid in to the hot wallet {deposit['hot_wallet']} (e.g. {deposit['evidence'][0]['sweep_tx']})")
+    for used in info.get("deposits", []):
+        others = ", ".join(used["same_customer_probably"]) or "no one else"
+        lines.append(f"  paid into {used['deposit_address']}, {used['note']}; also paid in by: {others}")
     same = info.get("same_key")
     if same:
         lines.append(f"  public key {same['public_key']} (from the signature of {same['tx_hash']}); {same['note']}:")

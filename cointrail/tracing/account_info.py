@@ -12,6 +12,7 @@ from cointrail.errors import InputError
 from cointrail.model import AccountActivity
 from cointrail.store.account_interface import AccountLedger
 from cointrail.tracing.account_flows import coverage_of
+from cointrail.tracing.deposits import deposit_addresses
 
 
 def _spelled(address: str) -> str:
@@ -49,8 +50,24 @@ def account_activity(ledger: AccountLedger, address: str, counterparties: int = 
         tuple(ledger.issuer_actions(account)), tuple(ledger.poisoning_of(account)),
         f"the store holds {held}" if held else "the store's coverage does not include this account: "
         "no activity here means not fetched, not no payments",
-        _same_key(ledger.public_key(account)),
+        _same_key(ledger.public_key(account)), *_deposits(ledger, account),
     )  # fmt: skip
+
+
+def _deposits(ledger: AccountLedger, account: str) -> tuple[dict[str, Any] | None, tuple[dict[str, Any], ...]]:
+    """Victor's deposit addresses (:mod:`.deposits`) as they concern ``account``: whether it is one, and which ones it
+    paid into -- whoever else paid into one of them is probably the same exchange customer (a weaker link)."""
+    found = deposit_addresses(ledger)
+    own = found.get(account)
+    deposit_of = None if own is None else {"exchange": own.exchange, "hot_wallet": own.hot_wallet,
+                                           "users": sorted(own.users), "evidence": own.evidence[:5]}  # fmt: skip
+    used = tuple({"deposit_address": d.address, "exchange": d.exchange, "hot_wallet": d.hot_wallet,
+                  "same_customer_probably": sorted(d.users - {account}),
+                  "evidence": [e for e in d.evidence][:5],
+                  "note": f"a deposit address of {d.exchange}: ask {d.exchange} whose account it credits; others who "
+                          "paid into it are probably the same customer (Victor 2020: a weaker link than the deposit "
+                          "itself)"} for d in found.values() if account in d.users)  # fmt: skip
+    return deposit_of, used
 
 
 def _same_key(found: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -87,6 +87,13 @@ def test_address_info_of_an_account(economy, tmp_path, capsys):
     assert ether["received"] == paid and info["suspected_poisoning"] and info["coverage"].endswith("whole history")
     assert main(["address-info", truth.site, "--db", str(db)]) == 0
     assert "suspected poisoning, not counted" in capsys.readouterr().out
+    _label(db, truth)
+    deposit, exchange = next(iter(truth.site_cash_out.items()))
+    assert main(["address-info", truth.site, "--db", str(db), "--json"]) == 0
+    assert [(d["deposit_address"], d["exchange"]) for d in json.loads(capsys.readouterr().out)["deposits"]] == [
+        (deposit, exchange)]
+    assert main(["address-info", deposit, "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["deposit_of"]["users"] == [truth.site]
 
 
 def test_case_scoped_ingest_widens_from_the_site_to_the_funders(economy, tmp_path):
