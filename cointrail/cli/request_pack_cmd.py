@@ -13,6 +13,7 @@ from cointrail.cli.output import emit, json_option
 from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
 from cointrail.report import facts_for, request_packs, write_request_packs
+from cointrail.report.request_pack import PackOptions
 
 
 def render_packs(packs: list[dict[str, Any]]) -> str:
@@ -20,11 +21,12 @@ def render_packs(packs: list[dict[str, Any]]) -> str:
         return "No exchange was reached by the traces: there is no request to make yet."
     lines = []
     for pack in packs:
+        span = f", {pack['date_range']}" if pack.get("date_range") else ""
         lines.append(f"{pack['exchange']} ({pack['category']}): {pack['withdrawals']} withdrawal(s), "
-                     f"{pack['deposits']} deposit(s) to ask about")  # fmt: skip
+                     f"{pack['deposits']} deposit(s) to ask about{span}{' (URGENT)' if pack.get('urgent') else ''}")
         for kind, item in pack["files"].items():
             copy = f"  (copy: {item['copy']})" if item.get("copy") else ""
-            lines.append(f"  {kind:<6} {item['path']}{copy}")
+            lines.append(f"  {pack['exchange']} {kind:<6} {item['path']}{copy}")
     return "\n".join(lines)
 
 
@@ -33,12 +35,19 @@ def render_packs(packs: list[dict[str, Any]]) -> str:
 @click.option("--exchange", default=None, metavar="NAME", help="Only this exchange (as named in the report).")
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Also write NAME.csv and NAME.txt per exchange into this folder.")
+@click.option("--case-number", default=None, metavar="NUMBER", help="Your case or reference number, in every pack.")
+@click.option("--legal-basis", default=None, metavar="TEXT",
+              help="The legal basis to name in the letter (e.g. the order or statute); default: a blank to fill.")
+@click.option("--urgent", is_flag=True, default=False, help="Mark every pack urgent (a child may be at risk).")
+@click.option("--no-preservation", "preserve", flag_value=False, default=True,
+              help="Leave out the request to preserve the records.")
 @facts_options
 @cases_dir_option
 @operator_option
 @json_option
-def command(case_name: str, exchange: str | None, out: Path | None, db: Path | None, site: tuple[str, ...],
-            cases_dir: str | None, operator: str | None, as_json: bool) -> int:  # fmt: skip
+def command(case_name: str, exchange: str | None, out: Path | None, case_number: str | None, legal_basis: str | None,
+            urgent: bool, preserve: bool, db: Path | None, site: tuple[str, ...], cases_dir: str | None,
+            operator: str | None, as_json: bool) -> int:  # fmt: skip
     """Write the request pack of each exchange to contact: a CSV of the transactions and a letter-ready text.
 
     Each row names the address, the transaction id, the time (UTC) and the
@@ -47,6 +56,8 @@ def command(case_name: str, exchange: str | None, out: Path | None, db: Path | N
     """
     case = open_case(case_name, cases_dir, operator)
     with working("Writing request packs…"):
-        packs = write_request_packs(case, request_packs(facts_for(case, db, list(site) or None), exchange), out)
+        options = PackOptions(case_number, legal_basis, urgent, preserve)
+        facts = facts_for(case, db, list(site) or None)
+        packs = write_request_packs(case, request_packs(facts, exchange, options), out)
     emit(packs, as_json, render_packs)
     return EXIT_OK if packs else EXIT_NEGATIVE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,18 @@ from cointrail.chains import CHAINS
 from cointrail.errors import InputError
 
 CSV_COLUMNS = ("exchange", "kind", "address", "txid", "time_utc", "amount", "currency", "traced_amount",
-               "payer_wallet", "confidence", "why")  # fmt: skip
+               "payer_wallet", "confidence", "why", "case_number", "urgent")  # fmt: skip
 CSV_ACTION, LETTER_ACTION = "request-pack.csv", "request-pack.letter"
+
+
+@dataclass(frozen=True)
+class PackOptions:
+    """What the sender adds to every pack (issue 18): their case number, the legal basis, urgency, preservation."""
+
+    case_number: str | None = None
+    legal_basis: str | None = None
+    urgent: bool = False  # a child may be at risk: ask for an answer ahead of the queue
+    preserve: bool = True  # ask the exchange to preserve the records now, before legal process arrives
 
 
 def case_chain(facts: dict[str, Any]) -> str | None:
@@ -33,21 +44,22 @@ def symbol(facts: dict[str, Any]) -> str:
     return unit_of(chain).symbol if chain in CHAINS else "coins"
 
 
-def _csv_row(row: dict[str, Any], currency: str) -> dict[str, Any]:
+def _csv_row(row: dict[str, Any], currency: str, options: PackOptions) -> dict[str, Any]:
     return {"exchange": row["service"], "kind": row["kind"], "address": row["address"], "txid": row["txid"],
             "time_utc": row["time_utc"] or "", "amount": row["amount_coin"] or "", "currency": currency,
             "traced_amount": row.get("traced_coin") or "", "payer_wallet": row.get("payer_cluster_id") or "",
             "confidence": "" if row.get("confidence") is None else f"{row['confidence']:.2f}",
-            "why": row["why"]}  # fmt: skip
+            "why": row["why"], "case_number": options.case_number or "",
+            "urgent": "yes" if options.urgent else ""}  # fmt: skip
 
 
-def pack_csv(exchange: dict[str, Any], currency: str) -> str:
+def pack_csv(exchange: dict[str, Any], currency: str, options: PackOptions | None = None) -> str:
     """One CSV row per transaction to ask about, withdrawals first."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in exchange["withdrawals"] + exchange["deposits"]:
-        writer.writerow(_csv_row(row, currency))
+        writer.writerow(_csv_row(row, currency, options or PackOptions()))
     return buffer.getvalue()
 
 
@@ -56,35 +68,63 @@ def _items(rows: list[dict[str, Any]], currency: str) -> list[str]:
             f"{r['address']}, transaction {r['txid']}" for n, r in enumerate(rows, start=1)]  # fmt: skip
 
 
-def pack_letter(exchange: dict[str, Any], facts: dict[str, Any], currency: str) -> str:
+def date_range(exchange: dict[str, Any]) -> str | None:
+    """The UTC days of the first and the last transaction asked about: ``2020-09-13 to 2020-09-14``."""
+    days = sorted(r["time_utc"][:10] for r in exchange["withdrawals"] + exchange["deposits"] if r.get("time_utc"))
+    return f"{days[0]} to {days[-1]}" if days else None
+
+
+def _heading(exchange: dict[str, Any], facts: dict[str, Any], options: PackOptions) -> list[str]:
+    number = f"case {options.case_number} (cointrail case {facts['case']['name']})" if options.case_number else \
+        f"case {facts['case']['name']}"
+    lines = [f"To: {exchange['service']} (compliance / law-enforcement response team)"]
+    if options.urgent:
+        lines.append("URGENT: a child may be at risk. We ask for an answer ahead of the usual queue.")
+    lines += [f"Re: {number}: request for customer records"
+              f"{' and their preservation' if options.preserve else ''}"]
+    span = date_range(exchange)
+    return lines + ([f"Date range of the transactions: {span} (UTC)"] if span else [])
+
+
+def pack_letter(exchange: dict[str, Any], facts: dict[str, Any], currency: str,
+                options: PackOptions | None = None) -> str:  # fmt: skip
     """Short letter-ready text: what is asked, about which transactions, and why; the sender fills the brackets."""
-    lines = [f"To: {exchange['service']} (compliance / law-enforcement response team)",
-             f"Re: case {facts['case']['name']}: request for customer records", "",
+    options = options or PackOptions()
+    basis = options.legal_basis or "[legal basis]"
+    lines = [*_heading(exchange, facts, options), "",
              "We are investigating payments to a website offering child sexual abuse material. Blockchain analysis "
-             "links the transactions below to your service. We ask, under [legal basis], for the identity, account "
-             "details, KYC records, login IP addresses and transaction history of the account(s) concerned, and that "
-             "you preserve these records.", ""]  # fmt: skip
+             f"links the transactions below to {exchange['service']}. We ask, under {basis}, for the identity, "
+             "account details, KYC records, login IP addresses and transaction history of the account(s) concerned.",
+             ""]  # fmt: skip
+    if options.preserve:
+        lines += [f"Preservation request: please preserve now all records of {exchange['service']} about these "
+                  "accounts and transactions (identity, KYC, logins with IP addresses, devices, transaction history, "
+                  "communications) pending legal process, and do not tell the account holders.", ""]
     if exchange["withdrawals"]:
-        lines += ["Withdrawals from your service that funded payments to the site (who received them?):",
+        lines += [f"Withdrawals from {exchange['service']} that funded payments to the site (who received them?):",
                   *_items(exchange["withdrawals"], currency), ""]
     if exchange["deposits"]:
-        lines += ["Deposits into your service of money traced from the site (whose account did they credit?):",
-                  *_items(exchange["deposits"], currency), ""]
+        lines += [f"Deposits into {exchange['service']} of money traced from the site (whose account did they "
+                  "credit?):", *_items(exchange["deposits"], currency), ""]
     lines += ["Times are UTC block times. Every transaction can be checked on the public blockchain; the method and "
               f"its error rates are in our report ({facts['provenance']['tool']}, case {facts['case']['name']}, "
               f"generated {facts['generated_utc']}).", "", "[Name, unit, contact details, reference number]"]
     return "\n".join(lines) + "\n"
 
 
-def request_packs(facts: dict[str, Any], exchange: str | None = None) -> list[dict[str, Any]]:
-    """Per exchange to contact (or only ``exchange``): its rows, CSV text and letter text."""
+def request_packs(facts: dict[str, Any], exchange: str | None = None,
+                  options: PackOptions | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Per exchange to contact (or only ``exchange``): its rows, CSV text and letter text, with ``options``."""
+    options = options or PackOptions()
     chosen = [x for x in facts["findings"]["exchanges"] if exchange is None or x["service"] == exchange]
     if exchange is not None and not chosen:
         names = ", ".join(x["service"] for x in facts["findings"]["exchanges"]) or "none"
         raise InputError(f"no exchange named {exchange!r} is among those to contact (they are: {names})")
     currency = symbol(facts)
     return [{"exchange": x["service"], "category": x["category"], "withdrawals": len(x["withdrawals"]),
-             "deposits": len(x["deposits"]), "csv": pack_csv(x, currency), "letter": pack_letter(x, facts, currency)}
+             "deposits": len(x["deposits"]), "date_range": date_range(x), "case_number": options.case_number,
+             "urgent": options.urgent, "preservation": options.preserve,
+             "csv": pack_csv(x, currency, options), "letter": pack_letter(x, facts, currency, options)}
             for x in chosen]  # fmt: skip
 
 
@@ -97,12 +137,13 @@ def write_request_packs(case: Case, packs: list[dict[str, Any]], out: Path | Non
     written = []
     for pack in packs:
         files = {}
+        slug = _slug(pack["exchange"])  # the exchange's name in the evidence file's name, in every list of files
         for kind, suffix, action in (("csv", ".request.csv", CSV_ACTION), ("letter", ".request.txt", LETTER_ACTION)):
-            path, digest = case.add_evidence(pack[kind].encode("utf-8"), suffix, action)
+            path, digest = case.add_evidence(pack[kind].encode("utf-8"), f".{slug}{suffix}", action)
             files[kind] = {"path": case.relative(path), "sha256": digest}
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
-                target = out / f"{_slug(pack['exchange'])}.{'csv' if kind == 'csv' else 'txt'}"
+                target = out / f"{slug}.{'csv' if kind == 'csv' else 'txt'}"
                 target.write_text(pack[kind], encoding="utf-8")
                 files[kind]["copy"] = str(target)
         written.append({**{k: v for k, v in pack.items() if k not in ("csv", "letter")}, "files": files})

@@ -42,3 +42,24 @@ def test_unknown_exchange_is_refused_in_one_sentence(story: Story, capsys: pytes
                  "--db", str(story.db), "--exchange", "Nobody"])  # fmt: skip
     assert code == 2
     assert "no exchange named 'Nobody'" in capsys.readouterr().err
+
+
+def test_request_pack_v2_carries_case_number_dates_preservation_and_urgency(
+        story: Story, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    code, out = _run(capsys, story, "--db", str(story.db), "--out", str(tmp_path), "--case-number", "OPS-2026-17",
+                     "--legal-basis", "a production order of 1 Dec 2026", "--urgent", "--json")  # fmt: skip
+    assert code == 0, out
+    [pack] = json.loads(out)
+    assert pack["date_range"] == "2020-09-13 to 2020-09-13" and pack["urgent"] and pack["preservation"]
+    assert all(EXCHANGE.replace(" ", "-") in item["path"] for item in pack["files"].values())
+    letter = Path(pack["files"]["letter"]["copy"]).read_text()
+    assert "URGENT" in letter and "Re: case OPS-2026-17 (cointrail case report-case)" in letter
+    assert "under a production order of 1 Dec 2026" in letter and "Preservation request" in letter
+    assert "Date range of the transactions: 2020-09-13 to 2020-09-13 (UTC)" in letter
+    with open(pack["files"]["csv"]["copy"], newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {(r["exchange"], r["case_number"], r["urgent"]) for r in rows} == {(EXCHANGE, "OPS-2026-17", "yes")}
+    code, out = _run(capsys, story, "--db", str(story.db), "--no-preservation", "--json")
+    [pack] = json.loads(out)
+    letter = story.case.folder / pack["files"]["letter"]["path"]
+    assert "Preservation" not in letter.read_text() and "URGENT" not in letter.read_text()
