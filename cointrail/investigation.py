@@ -198,13 +198,12 @@ class Investigation:
         from cointrail.clustering import show_cluster
         from cointrail.clustering.summary import member_explanations
         from cointrail.graph.nodes import describe_clusters
-        from cointrail.store.duckdb.cluster_tables import has_clusters
 
         store = self.store
         if cluster_id is not None:
             node = self.graph_node(f"cluster:{cluster_id}")
             found = show_cluster(store, node["address"], why=why, members=members)
-        elif address is not None and has_clusters(store.con):
+        elif address is not None and store.cluster_reads().has_clusters():
             found = show_cluster(store, address, members=members)
             node = describe_clusters(store, {found["cluster_id"]})[found["cluster_id"]]
         else:

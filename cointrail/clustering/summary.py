@@ -70,7 +70,7 @@ def show_cluster(store: LedgerStore, address: str, why: str | None = None, membe
         "links_by_heuristic": links, "members": reads.members(cluster_id, members),
         "labels": labels_by_cluster(reads, cluster_id).get(cluster_id, []), "red_flags": red_flags(reads, cluster_id),
         "heuristics": list(store.cluster_tables().last_run().heuristics),  # type: ignore[union-attr]
-        "attribution": cluster_attribution(store.con, cluster_id),
+        "attribution": cluster_attribution(reads, cluster_id),
     }  # fmt: skip
     if why is not None:
         result["why"] = _why(reads, cluster_id, address_id, why)

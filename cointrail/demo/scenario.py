@@ -68,7 +68,7 @@ def cluster(db: Path) -> dict[str, Any]:
 def exchange_tagpack(economy: Economy, db: Path) -> str:
     """A GraphSense TagPack naming every exchange address of the scenario (from its ground truth)."""
     with LedgerStore.open(db, read_only=True) as store:
-        stored = [a for (a,) in store.con.execute("SELECT address FROM addresses WHERE address IS NOT NULL").fetchall()]
+        stored = store.source_reads().address_texts()
     owners = economy.owners(stored)
     tags = [{"address": address, "label": exchange_name(wallet)}
             for address, wallet in sorted(owners.items()) if economy.roles.get(wallet) == "exchange"]  # fmt: skip
@@ -105,8 +105,7 @@ def import_prices(db: Path, folder: Path) -> dict[str, Any]:
     The prices are invented and say so in their source, which every fiat amount of the report quotes.
     """
     with LedgerStore.open(db, read_only=True) as store:
-        days = sorted({_dt.datetime.fromtimestamp(t, _dt.UTC).date() for (t,) in store.rows(
-            "SELECT DISTINCT time FROM blocks")})  # fmt: skip
+        days = sorted({_dt.datetime.fromtimestamp(t, _dt.UTC).date() for t in store.source_reads().block_times()})
     path = folder / "demo-ltc-usd.csv"
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)

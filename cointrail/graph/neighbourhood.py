@@ -8,8 +8,8 @@ docs/tracing.md). Counterparties are always wallets (clusters), so an exchange w
 deposit addresses is one node, not ten thousand; beyond ``limit`` wallets, the smallest are summed up
 in one node instead of being drawn (no hairball).
 
-Queries follow :mod:`cointrail.store.duckdb.queries`: literal ``IN`` lists of ids that came from the store,
-which DuckDB answers from its indexes and zone maps.
+The reads are the store's (:class:`cointrail.store.interface.GraphReads`; in DuckDB,
+:mod:`cointrail.store.duckdb.graph_reads`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from cointrail.amounts import Amount, unit_of
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.errors import InputError
 from cointrail.graph.nodes import cluster_sizes, describe_clusters, describe_members, member_ids
-from cointrail.store.duckdb.queries import id_list
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.ledger import clusters_of
 from cointrail.tracing.services import Services
@@ -56,16 +55,12 @@ def coin_unit(store: LedgerStore) -> str:
 
 def _spending_txs(store: LedgerStore, members: set[int], cap: int) -> set[int]:
     """The newest ``cap`` + 1 transactions spending from ``members`` (one more than the cap shows it was hit)."""
-    rows = store.rows(f"SELECT DISTINCT tx_id FROM inputs WHERE address_id IN ({id_list(members)}) "
-                      f"ORDER BY tx_id DESC LIMIT {int(cap) + 1}")  # fmt: skip
-    return {r[0] for r in rows}
+    return store.graph_reads().spending_txs(members, cap)
 
 
 def _paying_txs(store: LedgerStore, members: set[int], cap: int) -> dict[int, int]:
     """The newest ``cap`` + 1 transactions paying ``members``, with what each paid them."""
-    rows = store.rows(f"SELECT tx_id, sum(value)::BIGINT FROM outputs WHERE address_id IN ({id_list(members)}) "
-                      f"GROUP BY tx_id ORDER BY tx_id DESC LIMIT {int(cap) + 1}")  # fmt: skip
-    return {tx_id: int(value) for tx_id, value in rows}
+    return store.graph_reads().paying_txs(members, cap)
 
 
 def _capped(found: Any, cap: int) -> tuple[Any, bool]:
@@ -77,15 +72,11 @@ def _capped(found: Any, cap: int) -> tuple[Any, bool]:
 
 
 def _times(store: LedgerStore, tx_ids: set[int]) -> dict[int, tuple[int, bytes]]:
-    rows = store.rows(f"SELECT t.tx_id, b.time, t.txid FROM transactions t JOIN blocks b ON b.height = t.block_height "
-                      f"WHERE t.tx_id IN ({id_list(tx_ids)})")  # fmt: skip
-    return {tx_id: (time, bytes(txid)) for tx_id, time, txid in rows}
+    return store.graph_reads().tx_times(tx_ids)
 
 
 def _coinjoins(store: LedgerStore, tx_ids: set[int]) -> set[int]:
-    if not tx_ids or not store.has_table("coinjoins"):
-        return set()
-    return {r[0] for r in store.rows(f"SELECT tx_id FROM coinjoins WHERE tx_id IN ({id_list(tx_ids)})")}
+    return store.graph_reads().coinjoin_ids(tx_ids)
 
 
 def _forward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tuple[int, int, int]], bool]:
@@ -94,8 +85,7 @@ def _forward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tupl
     txs, cut = _capped(_spending_txs(store, members, cap), cap)
     if not txs:
         return [], cut
-    rows = store.rows(f"SELECT tx_id, address_id, value FROM outputs WHERE tx_id IN ({id_list(txs)})")
-    return [(int(tx_id), int(address_id), int(value)) for tx_id, address_id, value in rows], cut
+    return store.graph_reads().outputs_of(txs), cut
 
 
 def _backward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tuple[int, int | None, int, int]], bool]:
@@ -104,8 +94,8 @@ def _backward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tup
     paid, cut = _capped(_paying_txs(store, members, cap), cap)
     if not paid:
         return [], cut
-    rows = store.rows(f"SELECT tx_id, address_id, coalesce(value, 0) FROM inputs WHERE tx_id IN ({id_list(set(paid))})")
-    return [(tx_id, address_id, int(value), paid[tx_id]) for tx_id, address_id, value in rows], cut
+    rows = store.graph_reads().inputs_of(set(paid))
+    return [(tx_id, address_id, value, paid[tx_id]) for tx_id, address_id, value in rows], cut
 
 
 def _flows(store: LedgerStore, members: set[int], own: int, direction: str,

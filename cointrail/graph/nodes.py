@@ -11,7 +11,7 @@ from typing import Any
 
 from cointrail.errors import InputError
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
-from cointrail.store.duckdb.queries import find_address, id_list
+from cointrail.store.duckdb.queries import find_address
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
 from cointrail.tracing.services import SERVICE_CATEGORIES, Services, public_label
@@ -83,10 +83,9 @@ def cluster_sizes(store: LedgerStore, cluster_ids: set[int]) -> dict[int, int]:
     """How many addresses each wallet holds (one query; 1 each in an unclustered store)."""
     if not cluster_ids:
         return {}
-    if not store.has_table("address_clusters"):
+    counted = store.graph_reads().cluster_sizes(cluster_ids)
+    if counted is None:
         return dict.fromkeys(cluster_ids, 1)
-    counted = dict(store.rows("SELECT cluster_id, count(*) FROM address_clusters "
-                              f"WHERE cluster_id IN ({id_list(cluster_ids)}) GROUP BY cluster_id"))  # fmt: skip
     return {cid: int(counted.get(cid, 1)) for cid in cluster_ids}
 
 

@@ -13,29 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES, SERVICE_CATEGORIES
-from cointrail.store.duckdb import schema
+from cointrail.store.interface import ClusterReads
 
 _WANTED = ("label", "category", "actor", "source", "source_sha256", "importer", "confidence", "confidence_value",
            "on_chain", "chain_note", "case_name")  # fmt: skip
 
 
-def _columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    have = schema.column_names(con, "labels")
-    return [c for c in _WANTED if c in have] if {"address", "label"} <= have else []
-
-
-def member_labels(con: duckdb.DuckDBPyConnection, cluster_id: int) -> list[dict[str, Any]]:
+def member_labels(reads: ClusterReads, cluster_id: int) -> list[dict[str, Any]]:
     """Every stored label on an address of the cluster, as plain data (absent columns read as None)."""
-    columns = _columns(con)
-    if not columns:
-        return []
-    rows = con.execute(
-        f"SELECT l.address, {', '.join('l.' + c for c in columns)} FROM labels l "
-        "JOIN addresses a ON a.address = l.address JOIN address_clusters c USING (address_id) "
-        "WHERE c.cluster_id = ? ORDER BY l.address, l.label", [cluster_id]).fetchall()  # fmt: skip
+    columns, rows = reads.member_labels(cluster_id, _WANTED)
     found = []
     for address, *values in rows:
         label = dict.fromkeys(_WANTED) | dict(zip(columns, values, strict=True)) | {"address": address}
@@ -121,10 +108,10 @@ def attribute_labels(cluster_id: int, labels: list[dict[str, Any]]) -> dict[str,
     }  # fmt: skip
 
 
-def cluster_attribution(con: duckdb.DuckDBPyConnection, cluster_id: int) -> dict[str, Any]:
+def cluster_attribution(reads: ClusterReads, cluster_id: int) -> dict[str, Any]:
     """Who the labels say controls cluster ``cluster_id``: groups, conflicts, where to serve legal process.
 
     Labels stored for the same address string on another chain are listed
     under ``other_chain`` and never used.
     """
-    return attribute_labels(cluster_id, member_labels(con, cluster_id))
+    return attribute_labels(cluster_id, member_labels(reads, cluster_id))

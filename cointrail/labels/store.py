@@ -13,24 +13,21 @@ is spelled exactly like a Bitcoin one). The clustering reads ``address``,
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
 
 from cointrail.addresses import parse_address
 from cointrail.cases.case import Case
 from cointrail.cases.custody import canonical_json, utc_now
 from cointrail.errors import InputError
 from cointrail.labels import format_of
-from cointrail.labels.layout import COLUMNS as _COLUMNS
-from cointrail.labels.layout import ensure_table
 from cointrail.labels.model import Label
 from cointrail.labels.source import read_source
 from cointrail.labels.stream import Tally, stream_entries
-from cointrail.store.duckdb import schema
+from cointrail.store.duckdb import label_table
+from cointrail.store.duckdb.label_table import COLUMNS as _COLUMNS
+from cointrail.store.duckdb.label_table import STAGING as STAGING  # tests look for a table left behind
 from cointrail.store.duckdb.store import LedgerStore
 
 SOURCE_ACTION = "labels.source"  # custody-log action: a label file kept as evidence
@@ -66,52 +63,6 @@ BATCH_ROWS = 10_000  # labels turned into one Arrow batch at a time: memory stay
 IMPORT_MEMORY_LIMIT = "256MB"
 
 
-_BATCH_SCHEMA = pa.schema([*_COLUMNS.items(), ("seq", pa.int64())])
-
-
-def _batch(rows: list[tuple[Any, ...]]) -> pa.Table:
-    columns = map(list, zip(*rows, strict=True))
-    return pa.table(dict(zip(_BATCH_SCHEMA.names, columns, strict=True)), schema=_BATCH_SCHEMA)
-
-
-STAGING = "labels_staging"  # the unindexed table an import's labels wait in; never read as labels
-
-
-def _stage(store: LedgerStore, labels: Iterable[Label], imported: str, case_name: str | None) -> None:
-    """Append the labels to the staging table, a batch at a time, numbered in file order.
-
-    Each batch is committed on its own: DuckDB holds the rows a transaction
-    appends in memory until it commits (measured: about 400 bytes a row, even
-    past the memory limit), so one transaction for the whole file would grow
-    with it. The ``labels`` table is not touched until :func:`write_labels`'s
-    final transaction, so a file found broken midway still stores nothing.
-    """
-    con = store.con
-    # A table of the store, not a TEMP one (a TEMP table stays in memory). One left by an import that was killed
-    # holds no stored labels: it is dropped.
-    con.execute(f"DROP TABLE IF EXISTS {STAGING}")
-    con.execute(f"CREATE TABLE {STAGING} AS SELECT *, 0::BIGINT AS seq FROM labels LIMIT 0")
-    rows = (_row(label, store, imported, case_name, seq) for seq, label in enumerate(labels))
-    while batch := list(itertools.islice(rows, BATCH_ROWS)):
-        con.register("label_batch", _batch(batch))
-        try:
-            con.execute(f"INSERT INTO {STAGING} BY NAME SELECT * FROM label_batch")
-        finally:
-            con.unregister("label_batch")
-
-
-_STAGED_COUNTS = ("SELECT count(*), count(DISTINCT label_sha256), count(DISTINCT label_sha256) FILTER (on_chain) "
-                  f"FROM {STAGING}")  # fmt: skip
-# Set-based, once at the end: the first of each label given more than once (lowest seq), unless a label of that
-# SHA-256 is stored already (NOT EXISTS: a hash anti-join, no index needed).
-_ADD_NEW = f"""
-INSERT INTO labels BY NAME
-SELECT i.* EXCLUDE (seq) FROM {STAGING} i
-WHERE i.seq IN (SELECT min(seq) FROM {STAGING} GROUP BY label_sha256)
-  AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.label_sha256 = i.label_sha256)
-"""
-
-
 def write_labels(store: LedgerStore, labels: Iterable[Label], case_name: str | None = None) -> dict[str, int]:
     """Store labels; one already stored (same SHA-256) is kept as it was. Returns counts.
 
@@ -123,28 +74,11 @@ def write_labels(store: LedgerStore, labels: Iterable[Label], case_name: str | N
     (stored once); ``on_chain`` and ``other_chain`` split the distinct labels
     by the chain check.
     """
-    ensure_table(store)
-    con = store.con
-    with schema.memory_limit(con, IMPORT_MEMORY_LIMIT):
-        try:
-            _stage(store, labels, utc_now(), case_name)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                given, distinct, on_chain = con.execute(_STAGED_COUNTS).fetchone()  # type: ignore[misc]
-                added = int(con.execute(_ADD_NEW).fetchone()[0])  # type: ignore[index]
-                con.execute(f"DROP TABLE {STAGING}")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            con.execute(f"DROP TABLE IF EXISTS {STAGING}")
+    imported = utc_now()
+    rows = (_row(label, store, imported, case_name, seq) for seq, label in enumerate(labels))
+    given, distinct, on_chain, added = label_table.add_labels(store, rows, BATCH_ROWS, IMPORT_MEMORY_LIMIT)
     return {"added": added, "already_stored": distinct - added, "repeated": given - distinct,
             "on_chain": on_chain, "other_chain": distinct - on_chain}  # fmt: skip
-
-
-def _has_table(store: LedgerStore) -> bool:
-    return store.has_table("labels")
 
 
 def _canonical(address: str) -> str:
@@ -162,12 +96,8 @@ def stored_label_dict(values: Sequence[Any], names: Sequence[str]) -> dict[str, 
 
 def list_labels(store: LedgerStore, address: str | None = None) -> list[dict[str, Any]]:
     """Stored labels (of one address, or all), most confident first, as plain data."""
-    if not _has_table(store):
-        return []
     names = list(_COLUMNS)
-    where, params = ("WHERE address = ?", [_canonical(address)]) if address else ("", [])
-    rows = store.rows(f"SELECT {', '.join(names)} FROM labels {where} "
-                      "ORDER BY address, confidence_value DESC, label, source", params)  # fmt: skip
+    rows = label_table.stored_labels(store, _canonical(address) if address else None)
     return [stored_label_dict(values, names) for values in rows]
 
 

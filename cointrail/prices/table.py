@@ -18,16 +18,12 @@ from typing import Any
 
 from cointrail.amounts import Amount, unit_of
 from cointrail.errors import InputError
+from cointrail.store.duckdb import price_table
+from cointrail.store.duckdb.price_table import DDL as DDL  # the table is the store's
+from cointrail.store.duckdb.price_table import ensure_table as ensure_table
 from cointrail.store.duckdb.store import LedgerStore
 
 MAX_AGE_DAYS = 7
-
-DDL = """
-CREATE TABLE IF NOT EXISTS prices (
-    date DATE NOT NULL, coin VARCHAR NOT NULL, fiat VARCHAR NOT NULL, price DOUBLE NOT NULL,
-    source VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL
-)
-"""
 
 # A store's prices are those of its chain's coin, by the symbol of the one table of protocol facts
 # (cointrail.chains, through cointrail.amounts.unit_of); its regtest and testnet coins are priced as the coin itself:
@@ -48,10 +44,6 @@ class Price:
         value = amount.coins * Decimal(str(self.price))
         return {"currency": self.fiat, "value": float(round(value, 2)), "price": self.price,
                 "price_date": self.day.isoformat(), "source": self.source}  # fmt: skip
-
-
-def ensure_table(store: LedgerStore) -> None:
-    store.con.execute(DDL)
 
 
 def _row(record: dict[str, str], line: int, default_source: str) -> tuple[_dt.date, str, str, float, str]:
@@ -85,17 +77,7 @@ def import_prices_csv(store: LedgerStore, path: str | Path) -> dict[str, Any]:
 
 def store_prices(store: LedgerStore, rows: list[tuple[_dt.date, str, str, float, str]]) -> dict[str, Any]:
     """Write price rows (date, coin, fiat, price, source), replacing those of the same day, coin and fiat."""
-    ensure_table(store)
-    now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
-    store.con.execute("BEGIN TRANSACTION")
-    try:
-        for day, coin, fiat, price, source in rows:
-            store.con.execute("DELETE FROM prices WHERE date = ? AND coin = ? AND fiat = ?", [day, coin, fiat])
-            store.con.execute("INSERT INTO prices VALUES (?, ?, ?, ?, ?, ?)", [day, coin, fiat, price, source, now])
-        store.con.execute("COMMIT")
-    except BaseException:
-        store.con.execute("ROLLBACK")
-        raise
+    price_table.write_prices(store, rows)
     days = sorted({r[0] for r in rows})
     return {"imported": len(rows), "coins": sorted({r[1] for r in rows}), "fiats": sorted({r[2] for r in rows}),
             "first_date": days[0].isoformat() if days else None,
@@ -108,9 +90,7 @@ class PriceBook:
     def __init__(self, store: LedgerStore, fiat: str, coin: str | None = None):
         self.fiat, self.chain = fiat.upper(), store.chain
         self.coin = coin or unit_of(store.chain).symbol
-        has = store.has_table("prices")
-        rows = store.rows("SELECT date, price, source FROM prices WHERE coin = ? AND fiat = ? ORDER BY date",
-                          [self.coin, self.fiat]) if has else []  # fmt: skip
+        rows = price_table.read_prices(store, self.coin, self.fiat)
         self.prices = {day: Price(day, self.coin, self.fiat, price, source) for day, price, source in rows}
 
     def at(self, time: int) -> Price | None:

@@ -11,33 +11,19 @@ from cointrail import __version__
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.store.duckdb.store import LedgerStore
 
-_SOURCES = """
-SELECT source, count(*), min(height), max(height), bool_and(txids_recomputed), bool_and(merkle_checked)
-FROM blocks GROUP BY source ORDER BY min(height)
-"""
-_LAST_RUN = """
-SELECT run, finished_at, mode, heuristics, from_height, through_height, through_hash, links, coinjoins, tool_version
-FROM cluster_runs ORDER BY run DESC LIMIT 1
-"""
 LIBRARIES = ("duckdb", "pyarrow", "warcio", "httpx", "jinja2", "weasyprint", "networkx", "stix2", "followthemoney")
-
-
-def _has_table(store: LedgerStore, name: str) -> bool:
-    return bool(store.one("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])[0])  # type: ignore[index]
 
 
 def block_sources(store: LedgerStore) -> list[dict[str, Any]]:
     """One row per source of blocks, with the heights it gave and whether every block was verified."""
     return [{"source": source, "blocks": blocks, "from_height": low, "to_height": high,
              "txids_recomputed": bool(recomputed), "merkle_checked": bool(merkle)}
-            for source, blocks, low, high, recomputed, merkle in store.rows(_SOURCES)]  # fmt: skip
+            for source, blocks, low, high, recomputed, merkle in store.source_reads().block_sources()]  # fmt: skip
 
 
 def clustering_run(store: LedgerStore) -> dict[str, Any] | None:
     """The latest clustering build: heuristics, blocks covered, tool version (None when never clustered)."""
-    if not _has_table(store, "cluster_runs"):
-        return None
-    row = store.one(_LAST_RUN)
+    row = store.source_reads().last_cluster_run()
     if row is None:
         return None
     run, finished, mode, heuristics, low, high, through, links, coinjoins, tool = row

@@ -13,7 +13,9 @@ Tracing, the payers and the patterns read through :class:`TraceReads` (from a :c
 :class:`cointrail.store.duckdb.trace_reads.DuckDBTraceReads`). The values handed across are declared in
 :mod:`cointrail.domain`, below both sides. The cluster summary, ``cluster show``, red flags, ``--why``, applying a
 held link and the export read through :class:`ClusterReads`
-(:class:`cointrail.store.duckdb.cluster_reads.DuckDBClusterReads`).
+(:class:`cointrail.store.duckdb.cluster_reads.DuckDBClusterReads`); the flow graph through :class:`GraphReads`
+(:class:`cointrail.store.duckdb.graph_reads.DuckDBGraphReads`); a report's sources through :class:`SourceReads`
+(:class:`cointrail.store.duckdb.source_reads.DuckDBSourceReads`).
 """
 
 from __future__ import annotations
@@ -208,6 +210,8 @@ class ClusterReads(Protocol):
 
     def cluster_labels(self, cluster_id: int | None) -> tuple[list[str], list[tuple[Any, ...]]]: ...
 
+    def member_labels(self, cluster_id: int, wanted: tuple[str, ...]) -> tuple[list[str], list[tuple[Any, ...]]]: ...
+
     def tx_id(self, txid: bytes) -> int | None: ...
 
     def record_applied(self, chain: str, network: str, tx_id: int, txid: str, at: datetime, operator: str | None,
@@ -218,3 +222,34 @@ class ClusterReads(Protocol):
     def write_assignment(self, kind: str, path: Path) -> None: ...
 
     def assigned_addresses(self) -> int: ...
+
+
+class GraphReads(Protocol):
+    """What the flow graph reads for one hop around a wallet: the transactions spending from or paying a set of
+    addresses (newest first, capped), their times, outputs and inputs, CoinJoins among them, wallet sizes."""
+
+    def spending_txs(self, members: set[int], cap: int) -> set[int]: ...
+
+    def paying_txs(self, members: set[int], cap: int) -> dict[int, int]: ...
+
+    def tx_times(self, tx_ids: set[int]) -> dict[int, tuple[int, bytes]]: ...
+
+    def coinjoin_ids(self, tx_ids: set[int]) -> set[int]: ...
+
+    def outputs_of(self, tx_ids: set[int]) -> list[tuple[int, int, int]]: ...
+
+    def inputs_of(self, tx_ids: set[int]) -> list[tuple[int, int | None, int]]: ...
+
+    def cluster_sizes(self, cluster_ids: set[int]) -> dict[int, int] | None: ...
+
+
+class SourceReads(Protocol):
+    """What a store covers and where it came from (a report's sources, the demo's price days)."""
+
+    def block_sources(self) -> list[tuple[Any, ...]]: ...
+
+    def last_cluster_run(self) -> tuple[Any, ...] | None: ...
+
+    def block_times(self) -> list[int]: ...
+
+    def address_texts(self) -> list[str]: ...

@@ -18,15 +18,10 @@ PACKAGE = Path(cointrail.__file__).parent
 STORE = PACKAGE / "store"
 
 # Statements still outside the store, by module (issue 14 moves them; the count only goes down).
-NOT_MOVED_YET: dict[str, int] = {
-    "graph/neighbourhood.py": 6, "graph/nodes.py": 1, "report/sources.py": 3, "demo/scenario.py": 2,
-    "labels/layout.py": 8, "labels/store.py": 8, "labels/attribution.py": 1, "prices/table.py": 4,
-}  # fmt: skip
+NOT_MOVED_YET: dict[str, int] = {}
 
 # Connections still used outside the store (``.execute(``, ``.sql(``, ``.register(``, ``import duckdb``).
-CONNECTION_USERS_NOT_MOVED_YET: set[str] = {
-    "demo/scenario.py", "labels/attribution.py", "labels/layout.py", "labels/store.py", "prices/table.py",
-}  # fmt: skip
+CONNECTION_USERS_NOT_MOVED_YET: set[str] = set()
 
 _STATEMENT = re.compile(
     r"\b(SELECT\b[\s\S]*\bFROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|"

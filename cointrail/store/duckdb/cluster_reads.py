@@ -176,6 +176,19 @@ class DuckDBClusterReads:
         ).fetchall()
         return columns, rows
 
+    def member_labels(self, cluster_id: int, wanted: tuple[str, ...]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Those of the ``wanted`` label columns there are, and (address, *columns) of every stored label on an
+        address of the cluster, by address and label; nothing without a usable ``labels`` table."""
+        have = schema.column_names(self.con, "labels")
+        columns = [c for c in wanted if c in have] if {"address", "label"} <= have else []
+        if not columns:
+            return [], []
+        rows = self.con.execute(
+            f"SELECT l.address, {', '.join('l.' + c for c in columns)} FROM labels l "
+            "JOIN addresses a ON a.address = l.address JOIN address_clusters c USING (address_id) "
+            "WHERE c.cluster_id = ? ORDER BY l.address, l.label", [cluster_id]).fetchall()  # fmt: skip
+        return columns, rows
+
     # -- applying a held link, exporting -------------------------------------------------------------------------
     def tx_id(self, txid: bytes) -> int | None:
         """The id of a transaction (internal byte order), None if it is not stored."""

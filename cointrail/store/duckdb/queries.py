@@ -18,15 +18,11 @@ from cointrail.chains.bitcoin.model import display_hash, internal_hash
 from cointrail.errors import InputError
 from cointrail.store.duckdb import address_lookup, p2pk
 from cointrail.store.duckdb.address_find import find_address, find_address_row, key_address, pubkey_column
+from cointrail.store.duckdb.sql import id_list
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
 __all__ = ["address_info", "block", "find_address", "find_address_row", "id_list", "key_address",
            "live_address_info", "transaction"]
-
-
-def id_list(ids: set[int] | list[int]) -> str:
-    """A SQL ``IN`` list of integers (ids come from the store, never from the user)."""
-    return ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"
 
 
 class _Totals(NamedTuple):

@@ -20,3 +20,8 @@ def row(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ())
     if found is None:
         raise LookupError(f"no row for {sql!r}")  # a bug: callers only ask what must exist
     return found
+
+
+def id_list(ids: set[int] | list[int]) -> str:
+    """A SQL ``IN`` list of integers (ids come from the store, never from the user)."""
+    return ", ".join(str(int(i)) for i in sorted(ids)) or "NULL"

@@ -27,6 +27,8 @@ from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
 from cointrail.store.duckdb.chainstate import ChainState
 from cointrail.store.duckdb.cluster_reads import DuckDBClusterReads
 from cointrail.store.duckdb.cluster_tables import DuckDBClusterTables
+from cointrail.store.duckdb.graph_reads import DuckDBGraphReads
+from cointrail.store.duckdb.source_reads import DuckDBSourceReads
 from cointrail.store.duckdb.trace_reads import DuckDBTraceReads
 
 BULK_CHECKPOINT_THRESHOLD = "1GB"  # DuckDB's default, 16 MB, checkpoints after almost every batch
@@ -269,6 +271,14 @@ class LedgerStore:
     def cluster_reads(self) -> DuckDBClusterReads:
         """What ``cluster show``, red flags and the export read (:class:`~cointrail.store.interface.ClusterReads`)."""
         return DuckDBClusterReads(self.con)
+
+    def source_reads(self) -> DuckDBSourceReads:
+        """What the store covers and where its blocks came from (:class:`~cointrail.store.interface.SourceReads`)."""
+        return DuckDBSourceReads(self)
+
+    def graph_reads(self) -> DuckDBGraphReads:
+        """What the flow graph reads for one hop (:class:`~cointrail.store.interface.GraphReads`)."""
+        return DuckDBGraphReads(self)
 
     def trace_reads(self) -> DuckDBTraceReads:
         """What tracing, the payers and the patterns read (:class:`~cointrail.store.interface.TraceReads`)."""
