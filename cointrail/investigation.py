@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the analysis is imported when first asked: opening an inves
     from cointrail.store.duckdb.account import AccountStore
     from cointrail.tracing import PayersResult, TraceResult
     from cointrail.tracing.account_payers import AccountPayersResult
+    from cointrail.tracing.account_trace import AccountTraceResult
 
 __all__ = ["CASE_STORE", "Investigation", "case_store"]
 
@@ -241,6 +242,15 @@ class Investigation:
             raise InputError("give the site's addresses, or a case whose captures hold some")
         found = account_payers(store, [self._account_form(a) for a in site], hops=hops)
         return in_tron_form(found) if tron else found
+
+    def account_trace(self, start: str, *, asset: str = "ETH", direction: str = "forward", hops: int = 3,
+                      model: str = "fifo") -> AccountTraceResult:  # fmt: skip
+        """Follow ``asset`` from the account ``start`` on an Ethereum (or Tron) store, forward or backward, under a
+        taint model (``fifo``, ``haircut``, ``poison``): each step, and where and why each trail ends."""
+        from cointrail.tracing.account_trace import account_trace
+
+        return account_trace(self._account_store(), self._account_form(start), asset=asset.upper(),
+                             direction=direction, hops=hops, model=model)  # fmt: skip
 
     def _account_form(self, address: str) -> str:
         """An account as the store keeps it: 0x-hex (a Tron ``T…`` address is turned into its 20 bytes)."""

@@ -11,6 +11,7 @@ from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import counted, emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
+from cointrail.store.duckdb.account import store_family
 from cointrail.tracing import TAINT_MODELS
 
 
@@ -65,15 +66,34 @@ def _coinjoin_lines(data: dict[str, Any], chain: str | None) -> list[str]:
               help="The taint model (explained in the output).")  # fmt: skip
 @click.option("--through-coinjoins", is_flag=True,
               help="Go on through CoinJoins instead of stopping there; what lies beyond is marked ambiguous.")
+@click.option("--asset", default="ETH", show_default=True,
+              help="On an Ethereum or Tron store: the asset to follow (ETH, USDT, USDC).")  # fmt: skip
 @json_option
 def command(start: str, db: str, direction: str, hops: int, min_value: int, since: str | None, until: str | None,
-            model: str, through_coinjoins: bool, as_json: bool) -> int:  # fmt: skip
+            model: str, through_coinjoins: bool, asset: str, as_json: bool) -> int:  # fmt: skip
     """Trace money from START (an address, a txid, or cluster:ID) and say where each trail ends.
 
-    A trail stops at a CoinJoin, where the money's path is ambiguous, unless --through-coinjoins."""
+    A trail stops at a CoinJoin, where the money's path is ambiguous, unless --through-coinjoins.
+    On an Ethereum or Tron store START is an account and --asset says what to follow."""
+    if store_family(db) == "account":  # issue 16
+        with Investigation.open(db=db) as investigation:
+            found = investigation.account_trace(start, asset=asset, direction=direction, hops=hops, model=model)
+        emit(found.to_json(), as_json, render_account_trace)
+        return EXIT_OK
     with open_for_reading(db) as store:
         result = Investigation(store).trace(start, direction=direction, hops=hops, min_value=min_value,
                                             since=since, until=until, model=model,
                                             through_coinjoins=through_coinjoins)  # fmt: skip
     emit(result.to_json(), as_json, render_trace)
     return EXIT_OK
+
+
+def render_account_trace(data: dict[str, Any]) -> str:
+    """An account trace in words: each step, then where each trail ends and why."""
+    way = "went" if data["direction"] == "forward" else "came from"
+    lines = [f"Where {data['asset']} of {data['start']} {way} ({data['model']} model), "
+             f"{len(data['steps'])} steps, {len(data['ends'])} trail ends:"]  # fmt: skip
+    lines += [f"  hop {s['hop']}: {s['sender']} -> {s['receiver']}, {s['amount']} traced, in {s['tx_hash']}"
+              for s in data["steps"]]  # fmt: skip
+    lines += [f"  ends at {e['address']} with {e['amount']}: {e['why']}" for e in data["ends"]]
+    return "\n".join(lines)

@@ -122,3 +122,26 @@ def _widen(db: Path, source: EvmRpcSource, truth: EvmTruth) -> tuple[dict, int]:
         with AccountStore.open(db) as store:
             ingest_evm(store, source, around=missing)
     return found, rounds
+
+
+def test_trace_forward_to_the_cash_out_and_back_to_the_funding_exchange(economy, tmp_path, capsys):
+    node, truth = economy
+    db = tmp_path / "eth.duckdb"
+    assert main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", node.url, "--db", str(db)]) == 0
+    _label(db, truth)
+    deposit, exchange = next(iter(truth.site_cash_out.items()))
+    for model in ("fifo", "haircut", "poison"):
+        capsys.readouterr()
+        assert main(["trace", truth.site, "--db", str(db), "--model", model, "--json"]) == 0
+        ends = json.loads(capsys.readouterr().out)["ends"]
+        assert [(e["address"], f"a deposit address of {exchange}" in e["why"]) for e in ends] == [(deposit, True)]
+    funded = sorted((key, funder) for key, funder in truth.funding.items() if funder is not None)
+    some = [f for f in funded if f[0][1] == "ETH"][:3] + [f for f in funded if f[0][1] != "ETH"][:3]
+    for (payer, asset), funder in some:
+        assert main(["trace", payer, "--db", str(db), "--direction", "backward", "--asset", asset, "--hops", "4",
+                     "--json"]) == 0  # fmt: skip
+        ends = json.loads(capsys.readouterr().out)["ends"]
+        hot = truth.exchanges[funder]["hot"]
+        assert any(e["address"] == hot and "legal process" in e["why"] for e in ends), (payer, asset)
+    assert main(["trace", truth.site, "--db", str(db)]) == 0
+    assert "ends at" in capsys.readouterr().out
