@@ -11,6 +11,7 @@ from cointrail.investigation import Investigation
 from cointrail.report import case_facts
 from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
+from cointrail.report.limitations import limitations
 from cointrail.report.methods import methods
 from cointrail.report.redact import local_paths
 from cointrail.report.request_pack import case_chain
@@ -75,4 +76,5 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
     }  # fmt: skip
     facts["figures"] = report_figures(facts)
     facts["summary"] = summary_lines(facts)
+    facts["limitations"] = limitations(facts)
     return local_paths(facts, case.folder, [store.path] if store else [])

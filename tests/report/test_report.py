@@ -48,6 +48,7 @@ def test_report_pdf_holds_summary_txids_hashes_and_methods(story: Story, tmp_pat
     assert story.txid("pay_b") in text and story.txid("sweep") in text
     assert warc["sha256"] in text  # the evidence list, with the capture's hash
     assert "Appendix:methods" in text and "multi-input" in text and "linkerrorrate" in text
+    assert "6.Limitationsandalternativeexplanations" in text and "Sharedorcustodialwallets" in text
     assert "Haircut" in text  # the taint model used, explained
     assert "Findingthepayersandtheexchangesthatfundedthem" in text  # with its figures from docs/accuracy.md
     assert EXCHANGE.replace(" ", "") in text
@@ -169,3 +170,18 @@ def test_without_pango_the_report_is_written_as_html_and_says_how_to_get_the_pdf
     assert verify_case(case, record=False).intact
     html = (case.folder / result["files"]["html"]["path"]).read_text()
     assert story.txid("pay_b") in html  # the same report, as HTML
+
+
+def test_limitations_are_written_from_the_cases_facts(story: Story) -> None:
+    with LedgerStore.open(story.db, read_only=True) as store:
+        facts = collect_facts(story.case, store)
+    sections = {item["title"]: item["text"] for item in facts["limitations"]}
+    assert list(sections) == ["Shared or custodial wallets", "A payer that is itself a service", "Label quality",
+                              "Coverage gaps", "CoinJoins", "Clocks and prices"]  # fmt: skip
+    assert sections["Shared or custodial wallets"].startswith("Each of the 2 paying wallet(s)")
+    assert "2 paying wallet(s) received their money straight from an exchange" in sections[
+        "A payer that is itself a service"]
+    assert "Exchange One (from test, service_data)" in sections["Label quality"]
+    assert "test blocks 0-4 (tip 4)" in sections["Coverage gaps"] and "at most 6 step(s)" in sections["Coverage gaps"]
+    assert sections["CoinJoins"].startswith("CoinJoins mix") and "0 were set aside" in sections["CoinJoins"]
+    assert "amounts are in LTC only" in sections["Clocks and prices"]

@@ -1,0 +1,121 @@
+"""The court report's limitations and alternative explanations, in plain words, from the case's own facts (issue 18).
+
+A court asks what else could explain the findings and where the method can be wrong (FIELD_NOTES: US v.
+Sterlingov). Each paragraph here is written from this case's figures, not boilerplate: shared or custodial
+wallets, a payer that is itself a service, label quality, coverage gaps, CoinJoins, clock and price.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cointrail.report.request_pack import symbol
+
+
+def _payers(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    return list((facts["findings"].get("payers") or {}).get("payers") or [])
+
+
+def shared_wallets(facts: dict[str, Any]) -> str:
+    payers = _payers(facts)
+    big = [p for p in payers if len(p.get("payer_addresses") or []) > 1]
+    return (f"Each of the {len(payers)} paying wallet(s) is a group of addresses that the clustering rules say one "
+            f"wallet controls ({len(big)} of them hold more than one address). A wallet can be shared by several "
+            "people, or be a custodial service (an exchange or a hosted wallet) paying on a customer's behalf; then "
+            "the person who paid is that service's customer, and its records say who. A person can also hold "
+            "several wallets, so the number of wallets is not the number of people.")  # fmt: skip
+
+
+def _straight(trail: dict[str, Any]) -> bool:
+    """Whether a funding trail went from the withdrawal to the payment with no other hand in between."""
+    return all(step.get("own_wallet") for step in (trail.get("steps") or [])[1:])
+
+
+def payer_services(facts: dict[str, Any]) -> str:
+    payers = _payers(facts)
+    direct = [p for p in payers if any(_straight(t) for t in p.get("funding") or [])]
+    via = [p for p in payers if p.get("funding") and p not in direct]
+    none = [p for p in payers if not p.get("funding")]
+    return (f"{len(direct)} paying wallet(s) received their money straight from an exchange's withdrawal (moved, "
+            "if at all, only within their own wallet); "
+            f"{len(via)} were reached through more steps, each a place where the money could have changed hands "
+            f"(a payment from someone else, a service paying out); {len(none)} were not traced to any service. "
+            "A paying wallet that is itself a service (a payment processor, an exchange paying for its customer) "
+            f"would look like one payer while standing for many people; {_labelled_text(facts)}")
+
+
+def _labelled_text(facts: dict[str, Any]) -> str:
+    labelled = sorted(set(_labelled_payers(facts)))
+    if not labelled:
+        return "no paying wallet here carries a service label."
+    return f"paying wallet(s) {', '.join(map(str, labelled))} carry a service label: read them as possibly many people."
+
+
+def _labelled_payers(facts: dict[str, Any]) -> list[int]:
+    clusters = {p["payer_cluster_id"] for p in _payers(facts)}
+    return [n["cluster_id"] for flow in facts["findings"].get("flows") or [] for n in flow.get("nodes") or []
+            if n.get("service") and n.get("cluster_id") in clusters]  # fmt: skip
+
+
+def label_quality(facts: dict[str, Any]) -> str:
+    used: dict[str, set[str]] = {}
+    for payer in _payers(facts):
+        for trail in payer.get("funding") or []:
+            how = f"{trail.get('label_source')}, {trail.get('label_confidence')}"
+            used.setdefault(trail["service"], set()).add(how)
+    for flow in facts["findings"].get("flows") or []:
+        for end in flow.get("ends") or []:
+            if end.get("label"):
+                label = end["label"]
+                used.setdefault(label["service"], set()).add(f"{label.get('source')}, {label.get('confidence')}")
+    if not used:
+        return "No service label was used: no exchange is named."
+    named = "; ".join(f"{name} (from {', '.join(sorted(how))})" for name, how in sorted(used.items()))
+    return (f"The exchanges are named from labels: {named}. A wrong or stale label would name the wrong exchange; "
+            "the exchange's own answer to the request pack confirms or refutes it. The amounts and transactions "
+            "themselves do not depend on any label.")  # fmt: skip
+
+
+def coverage(facts: dict[str, Any]) -> str:
+    ledger = facts.get("ledger") or {}
+    sources = ledger.get("sources") or []
+    span = ", ".join(f"{s['source']} blocks {s['from_height']}-{s['to_height']}" for s in sources) or "no source"
+    hops = (facts["findings"].get("payers") or {}).get("parameters", {}).get("hops")
+    unresolved: dict[str, int] = {}
+    for payer in _payers(facts):
+        for reason, amount in (payer.get("unresolved") or {}).items():
+            unresolved[reason] = unresolved.get(reason, 0) + int(amount)
+    cut = ("; money not traced to its end: " + ", ".join(f"{k} {v:,} base units" for k, v in unresolved.items())
+           if unresolved else "; every paying wallet's traced money reached an end")  # fmt: skip
+    return (f"The chain data cover {span} (tip {ledger.get('tip_height')}). Payments or spends outside these blocks "
+            f"are not seen, so the payments listed are those found, not necessarily all; the funding trails were "
+            f"followed at most {hops} step(s) back{cut}.")
+
+
+def coinjoins(facts: dict[str, Any]) -> str:
+    set_aside = ((facts.get("ledger") or {}).get("clustering") or {}).get("coinjoins", 0)
+    mixed = [p for p in _payers(facts) if p.get("coinjoins") or any(t.get("through_coinjoins")
+             for t in p.get("funding") or [])]  # fmt: skip
+    return (f"CoinJoins mix many people's coins in one transaction; {set_aside} were set aside by the clustering, and "
+            f"{len(mixed)} paying wallet(s) had money through one. No link is claimed across a CoinJoin: an exchange "
+            "reached only through one is shown as a possibility, never as the funder.")
+
+
+def clocks_and_prices(facts: dict[str, Any]) -> str:
+    price = (facts["findings"].get("payers") or {}).get("price_source")
+    fiat = (f"fiat values use prices from {price}, one price a day" if price else
+            f"no price source was used, so amounts are in {symbol(facts)} only")  # fmt: skip
+    return ("Times are block times: the miner's clock, which the chain's rules let run up to about two hours "
+            f"ahead, and the time a payment was mined, not the moment a person acted; {fiat}.")
+
+
+SECTIONS = (("Shared or custodial wallets", shared_wallets), ("A payer that is itself a service", payer_services),
+            ("Label quality", label_quality), ("Coverage gaps", coverage), ("CoinJoins", coinjoins),
+            ("Clocks and prices", clocks_and_prices))  # fmt: skip
+
+
+def limitations(facts: dict[str, Any]) -> list[dict[str, str]]:
+    """The section's paragraphs, each with its title; none without findings."""
+    if not facts["findings"].get("payers"):
+        return []
+    return [{"title": title, "text": write(facts)} for title, write in SECTIONS]
