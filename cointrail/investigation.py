@@ -156,9 +156,12 @@ class Investigation:
     def address(self, address: str, counterparties: int = 20) -> AddressActivity:
         """What the ledger knows of ``address`` (or a script, or a public key in hex): received, sent and balance,
         transactions, first and last seen, and up to ``counterparties`` counterparties."""
+        from cointrail.store.duckdb import sparse
         from cointrail.store.duckdb.queries import address_info
 
-        return AddressActivity.from_json(address_info(self.store, address, counterparties))
+        found = address_info(self.store, address, counterparties)
+        cover = sparse.coverage(self.store, [found["address"]]) if found.get("address") else {}
+        return AddressActivity.from_json({**found, "coverage": cover.get(found.get("address") or "")})
 
     def transaction(self, txid: str) -> Transaction:
         """One transaction: its block, inputs with the outputs they spent, outputs with the inputs that spent them."""
@@ -299,7 +302,23 @@ class Investigation:
                         progress=progress)  # fmt: skip
         if selection is not None:
             result.site["from_case"] = selection.to_dict()
+        result.coverage = self._coverage(result.site["addresses"])
         return result
+
+    def _coverage(self, addresses: Sequence[str]) -> dict[str, Any] | None:
+        """How far a sparse store's data go for these addresses (None for a store of whole blocks)."""
+        from cointrail.store.duckdb import sparse
+
+        if not sparse.is_sparse(self.store):
+            return None
+        by_address = sparse.coverage(self.store, addresses)
+        short = sorted(a for a, c in by_address.items() if c["status"] != "complete")
+        return {"sparse": True, "addresses": by_address, "incomplete": short,
+                "unverified_inputs": sparse.unverified_inputs(self.store),
+                "note": "a sparse store (transactions crawled around some addresses from a light source): payments "
+                        "and funding are only those in the crawled transactions; "
+                        + (f"{len(short)} of the site's addresses have an incomplete history" if short
+                           else "every site address's history is complete at the tip it was listed at")}  # fmt: skip
 
     # The flow graph -------------------------------------------------------------------------------------------
 

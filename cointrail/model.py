@@ -97,6 +97,9 @@ class AddressActivity:
     first_seen: Seen
     last_seen: Seen
     counterparties: tuple[Counterparty, ...] = ()
+    # In a sparse store (crawled from a light source, issue 15): how far its history goes
+    # ({"status": "complete" | "truncated" | "not listed", "words", ...}); None in a store of whole blocks.
+    coverage: dict[str, Any] | None = None
 
     def amount(self, units: int) -> Amount:
         """``units`` (one of this answer's base-unit figures) in the coin of its chain."""
@@ -109,6 +112,7 @@ class AddressActivity:
             P2pk.from_json(data["p2pk"]), data["received"], data["sent"], data["balance"], data["outputs_received"],
             data["outputs_spent"], data["tx_count"], Seen.from_json(data["first_seen"]),
             Seen.from_json(data["last_seen"]), tuple(Counterparty.from_json(c) for c in data["counterparties"]),
+            data.get("coverage"),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -119,6 +123,7 @@ class AddressActivity:
             "balance": self.balance, "outputs_received": self.outputs_received, "outputs_spent": self.outputs_spent,
             "tx_count": self.tx_count, "first_seen": self.first_seen.to_json(), "last_seen": self.last_seen.to_json(),
             "counterparties": [c.to_json() for c in self.counterparties],
+            **({"coverage": self.coverage} if self.coverage is not None else {}),  # only in a sparse store
         }  # fmt: skip
 
 

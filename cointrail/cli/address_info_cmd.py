@@ -38,6 +38,8 @@ def render_address_info(info: dict[str, Any]) -> str:
         f"  first seen: {_seen(info['first_seen'])}",
         f"  last seen:  {_seen(info['last_seen'])}",
     ]
+    if info.get("coverage"):  # a sparse store (issue 15): the figures are only those of the crawled transactions
+        lines.insert(1, f"  coverage: a sparse store; this address's history {info['coverage']['words']}")
     if info.get("p2pk"):  # outputs paid to the bare key, stored under its P2PKH address (cointrail.store.duckdb.p2pk)
         lines.insert(1, f"  P2PK: {info['p2pk']['note']}")
     if info["counterparties"]:

@@ -14,6 +14,7 @@ from cointrail.cli.ledger_cmds import IngestProgressBar, db_option
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.ingest.pipeline import ingest, store_for_ingest
+from cointrail.store.duckdb import sparse
 from cointrail.store.duckdb.store import LedgerStore
 
 CHAINS = sorted({n.chain for n in utxo_networks()} | {"ethereum", "tron"})
@@ -52,12 +53,24 @@ def _source(store: LedgerStore, rpc: str | None, blocks: str | None, cookie: str
 @click.option("--rpc-user", help="RPC user name (instead of --cookie).")
 @click.option("--rpc-password", envvar="COINTRAIL_RPC_PASSWORD", help="RPC password (or $COINTRAIL_RPC_PASSWORD).")
 @click.option("--blocks", type=click.Path(file_okay=False), help="A node's blocks directory (blk*.dat files).")
+@click.option("--electrum", metavar="tcp://HOST:PORT|ssl://HOST:PORT",
+              help="Crawl from an Electrum server instead of a node: only the transactions around --around/--case "
+                   "(a sparse store).")
+@click.option("--esplora", metavar="URL", help="Crawl from an Esplora server (its REST API's URL), as --electrum.")
+@click.option("--proxy", metavar="socks5h://HOST:PORT",
+              help="Reach the Electrum/Esplora server through this SOCKS5 proxy (Tor: socks5h://127.0.0.1:9050); "
+                   "each seed address gets its own credentials, so its own Tor circuit.")
+@click.option("--hops", default=2, show_default=True, help="Crawl: hops back (funding) and forward (spends).")
+@click.option("--max-txs-per-address", default=500, show_default=True,
+              help="Crawl: an address with more transactions (a service) is recorded and not expanded.")
 @click.option("--from-block", type=int, help="Ethereum: the first block to read (default 0).")
 @click.option("--to-block", type=int, help="Ethereum: the last block to read (default the node's tip).")
 @click.option("--around", multiple=True, metavar="ADDR",
-              help="Ethereum: read only the blocks in the range where ADDR sent or received ether or a listed token "
-                   "(repeatable; case-scoped ingest).")
-@click.option("--case", "case_name", help="Ethereum: read the blocks touching the case's captured 0x addresses.")
+              help="Crawl (--electrum/--esplora): a seed address (repeatable). Ethereum: read only the blocks in the "
+                   "range where ADDR sent or received ether or a listed token (case-scoped ingest).")
+@click.option("--case", "case_name",
+              help="Crawl: seed from the case's captured addresses and archive in its evidence. Ethereum: read the "
+                   "blocks touching the case's captured 0x addresses.")
 @cases_dir_option
 @click.option("--trace-style", type=click.Choice(["parity", "geth"]), default="parity", show_default=True,
               help="Ethereum: internal transfers from trace_block (parity) or debug_traceBlockByNumber callTracer.")
@@ -69,7 +82,8 @@ def _source(store: LedgerStore, rpc: str | None, blocks: str | None, cookie: str
                    "ingest to build once, then every later ingest keeps it up). Same as `cointrail store index`.")
 @json_option
 def command(chain: str, network: str, rpc: str | None, cookie: str | None, rpc_user: str | None,
-            rpc_password: str | None, blocks: str | None, from_block: int | None, to_block: int | None,
+            rpc_password: str | None, blocks: str | None, electrum: str | None, esplora: str | None,
+            proxy: str | None, hops: int, max_txs_per_address: int, from_block: int | None, to_block: int | None,
             around: tuple[str, ...], case_name: str | None, cases_dir: str | None, trace_style: str, db: str,
             concurrency: int, batch_blocks: int, address_lookup: bool, as_json: bool) -> int:  # fmt: skip
     """Ingest a chain into the ledger store --db, from a node (--rpc) or block files (--blocks).
@@ -93,7 +107,16 @@ def command(chain: str, network: str, rpc: str | None, cookie: str | None, rpc_u
         return EXIT_OK
     if network not in {n.network for n in utxo_networks(chain)}:
         raise InputError(f"{chain} has no network {network}")
+    if electrum or esplora:
+        if rpc or blocks:
+            raise InputError("give one source: a node (--rpc/--blocks) or a light server (--electrum/--esplora)")
+        from cointrail.cli.light_crawl import render_crawl, run_crawl
+
+        emit(run_crawl(chain, network, electrum, esplora, proxy, around, case_name, cases_dir, hops,
+                       max_txs_per_address, db), as_json, render_crawl)  # fmt: skip
+        return EXIT_OK
     with store_for_ingest(db, chain, network) as store:  # a failed first ingest leaves no file behind
+        sparse.require_mode(store, "full")
         source = _source(store, rpc, blocks, cookie, rpc_user, rpc_password, concurrency)
         try:
             with IngestProgressBar() as bar:

@@ -49,6 +49,9 @@ def render_payers(data: dict[str, Any]) -> str:
              f"{totals['with_service']} wallets traced to a service"
              + (f", {totals['with_possible_service']} possibly" if totals.get("with_possible_service") else "")
              + ".", totals["people_note"]]  # fmt: skip
+    if data.get("coverage"):
+        lines.append(f"Coverage: {data['coverage']['note']}.")
+        lines += [f"  {a}: history {c['words']}" for a, c in data["coverage"]["addresses"].items()]
     note = (data["site"].get("from_case") or {}).get("note")
     if note:
         lines.append(f"Site addresses from the case's captures: {note}")

@@ -25,7 +25,7 @@ from cointrail.chains.bitcoin.batch import Batch
 from cointrail.chains.bitcoin.model import RawBlock, display_hash
 from cointrail.chains.bitcoin.sources.interface import BlockSource
 from cointrail.errors import ExternalServiceError, IntegrityError
-from cointrail.store.duckdb import address_lookup
+from cointrail.store.duckdb import address_lookup, sparse
 from cointrail.store.duckdb.store import LedgerStore
 
 __all__ = ["IngestReport", "ingest", "store_for_ingest"]
@@ -190,6 +190,7 @@ def ingest(
     progress = progress or NoProgress()
     report = IngestReport(store.chain, store.network, source.name)
     began = time.perf_counter()
+    sparse.require_mode(store, "full")  # a sparse store is no chain prefix: blocks cannot be appended to it
     source.check_network(store.chain, store.network)
     _ingest_until_tip(store, source, progress, report, batch_blocks, batch_transactions, bulk_blocks,
                       bulk_batch_transactions)  # fmt: skip

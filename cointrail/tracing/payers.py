@@ -41,6 +41,8 @@ class PayersResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     # Addresses of the answer paid to their bare public key (P2PK): {"address", "pubkey", "script_pubkey", "note"}.
     p2pk: list[dict[str, str]] = field(default_factory=list)
+    # A sparse store's coverage of the site's addresses (issue 15), set by the engine; None for whole blocks.
+    coverage: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The fields ``--json`` prints (docs/tracing.md); the same as :meth:`to_dict`."""
@@ -50,7 +52,8 @@ class PayersResult:
         return {"site": self.site, "parameters": self.parameters, "totals": self.totals,
                 "price_source": self.price_source, "payers": [p.to_json() for p in self.payers],
                 "services": self.services, "patterns": self.patterns,
-                "payments": [p.to_json() for p in self.payments], "p2pk": self.p2pk}  # fmt: skip
+                "payments": [p.to_json() for p in self.payments], "p2pk": self.p2pk,
+                **({"coverage": self.coverage} if self.coverage is not None else {})}  # fmt: skip
 
 
 def site_address_ids(store: LedgerStore, site: list[str] | int) -> set[int]:

@@ -170,3 +170,33 @@ class ReplayTransport(httpx.BaseTransport):
         kept = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]  # the body is kept de-chunked
         return httpx.Response(status, headers=kept, stream=httpx.ByteStream(body), request=request)
 
+
+
+@contextmanager
+def store_archive(db: Path, source: str, chain: str, network: str, proxy: str | None) -> Iterator[CaseArchive]:
+    """A WARC beside the store ``db`` (in ``<db>.archive/``) when there is no case, logged in its ``archive.log``.
+
+    The log is JSON lines, one per file: its name, SHA-256, the source and the times; kept whatever ends the block.
+    """
+    import hashlib
+
+    folder = Path(f"{db}.archive")
+    folder.mkdir(parents=True, exist_ok=True)
+    started = utc_now()
+    path = folder / f"light-{started.replace(':', '').replace('-', '')}.warc.gz"
+    archive = CaseArchive(Recorder(), path)
+    try:
+        with open(path, "xb") as handle:
+            warc = WarcRecorder(handle, proxied=bool(proxy))
+            warc.warcinfo(path.name, {
+                "software": f"cointrail {__version__}", "format": "WARC File Format 1.1", "store": str(db),
+                "source": source, "chain": chain, "network": network, "proxy": proxy or "none",
+                "started-utc": started})  # fmt: skip
+            archive.recorder.warc = warc
+            yield archive
+    finally:
+        archive.recorder.warc = None
+        archive.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(folder / "archive.log", "a", encoding="utf-8") as log:
+            log.write(json.dumps({"file": path.name, "sha256": archive.sha256, "source": source, "chain": chain,
+                                  "network": network, "started_utc": started, "ended_utc": utc_now()}) + "\n")

@@ -306,15 +306,16 @@ class ElectrumSession:
         raw = bytes.fromhex(self.call("blockchain.transaction.get", display_hash(txid)))
         return self.source.prover.transaction(txid, raw), raw
 
-    def transaction(self, txid: bytes, height: int | None = None) -> ProvenTransaction:
+    def transaction(self, txid: bytes, height: int | None = None, vout: int | None = None) -> ProvenTransaction:
         """A transaction proven: txid from its bytes, then (when confirmed) its merkle branch to a checked header.
 
-        Without ``height`` it is found in the history of the transaction's first output script; a transaction
+        Without ``height`` it is found in the history of its output ``vout``'s script (the crawl gives the one
+        an input spends: a payer's address, with a short history) or of its first output script; a transaction
         still in the mempool (height 0) is proven by its bytes only.
         """
         tx, raw = self.raw_transaction(txid)
         if height is None:
-            height = self._height_of(tx)
+            height = self._height_of(tx, vout)
         if height <= 0:
             return ProvenTransaction(tx, raw)
         self.header(height)
@@ -325,8 +326,11 @@ class ElectrumSession:
         branch = [internal_hash(node) for node in proof["merkle"]]
         return self.source.prover.placed(tx, raw, height, branch, int(proof["pos"]))
 
-    def _height_of(self, tx: Transaction) -> int:
-        script = next((o.script_pubkey for o in tx.outputs if o.script_pubkey[:1] != b"\x6a"), None)
+    def _height_of(self, tx: Transaction, vout: int | None = None) -> int:
+        scripts = [o.script_pubkey for o in tx.outputs if o.script_pubkey[:1] != b"\x6a"]
+        if vout is not None and vout < len(tx.outputs):
+            scripts = [tx.outputs[vout].script_pubkey]
+        script = scripts[0] if scripts else None
         if script is None:
             raise SourceError(f"transaction {display_hash(tx.txid)} pays no script to find its block by")
         for item in self._history(script):

@@ -210,8 +210,10 @@ class EsploraSession:
         raw = bytes.fromhex(self.get(f"/tx/{display_hash(txid)}/hex").decode("ascii").strip())
         return self.source.prover.transaction(txid, raw), raw
 
-    def transaction(self, txid: bytes, height: int | None = None) -> ProvenTransaction:
-        """A transaction proven: txid from its bytes, then (when confirmed) its merkle proof to a checked header."""
+    def transaction(self, txid: bytes, height: int | None = None, vout: int | None = None) -> ProvenTransaction:
+        """A transaction proven: txid from its bytes, then (when confirmed) its merkle proof to a checked header.
+
+        ``vout`` is not needed (Esplora places a transaction by its txid); it is there for the one interface."""
         tx, raw = self.raw_transaction(txid)
         announced = None
         if height is None:

@@ -1,0 +1,284 @@
+"""The bounded crawl from seed addresses over a light source (Electrum, Esplora) into a sparse store (issue 15).
+
+From each seed address, in the order given, in its own session (through Tor its own circuit, so the server's
+operator never sees a case's addresses asked together):
+
+1. its history (at most ``max_txs`` transactions: an address with more, a service, is recorded and not expanded);
+2. back ``hops`` hops: the transactions that funded the inputs of the transactions found so far;
+3. forward ``hops`` hops: the transactions spending their outputs (Esplora's outspends; over Electrum, which
+   cannot say who spends an output on every server, the histories of the addresses paid).
+
+An address labelled as a service in the store stops the walk: its history is not asked, and no hop goes past the
+transactions paying from or to it. Everything is visited in a fixed order (transactions by height then txid, inputs
+and outputs by index), so a crawl replayed from its archive asks the same questions and gives the same store.
+
+Every transaction enters as raw bytes through the family's parser and is proven (txid recomputed, merkle proof to
+a header whose proof of work is checked: :mod:`cointrail.chains.bitcoin.sources.proving`) before it is written.
+Resumable: each level of each seed is committed as it is fetched; a re-run reads back what is stored (histories
+listed at the server's current tip are not asked again, transactions never) and continues.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cointrail.chains.bitcoin.model import Transaction, display_hash
+from cointrail.chains.bitcoin.rawblock import parse_transaction
+from cointrail.chains.bitcoin.sources.light import (
+    BudgetExhausted,
+    HistoryEntry,
+    LightSession,
+    LightSource,  # fmt: skip
+    ProvenTransaction,
+    SourceError,
+)
+from cointrail.store.duckdb import sparse
+from cointrail.store.duckdb.store import LedgerStore
+
+__all__ = ["CrawlReport", "crawl"]
+
+WRITE_EVERY = 100  # proven transactions kept in memory before they are committed
+SERVICE_CATEGORIES = ("exchange", "service", "mixer", "market", "gambling", "payment_processor", "mining_pool")
+
+
+class CrawlProgress(Protocol):
+    def seed(self, index: int, seeds: int, address: str) -> None: ...
+
+    def fetched(self, transactions: int) -> None: ...
+
+
+class NoCrawlProgress:
+    def seed(self, index: int, seeds: int, address: str) -> None:
+        pass
+
+    def fetched(self, transactions: int) -> None:
+        pass
+
+
+@dataclass
+class CrawlReport:
+    """What a crawl did; :meth:`to_dict` is the ``--json`` output."""
+
+    chain: str
+    network: str
+    source: str
+    seeds: list[str]
+    hops: int
+    max_txs_per_address: int | None
+    fetched: int = 0
+    already_stored: int = 0
+    addresses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    left_out: list[dict[str, Any]] = field(default_factory=list)
+    archives: list[dict[str, Any]] = field(default_factory=list)
+    requests: int = 0
+    requests_by_method: dict[str, int] = field(default_factory=dict)
+    sessions: int = 0
+    seconds: float = 0.0
+
+    def leave_out(self, kind: str, what: str, why: str) -> None:
+        item = {"kind": kind, "id": what, "why": why}
+        if item not in self.left_out:
+            self.left_out.append(item)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": "sparse", "chain": self.chain, "network": self.network, "source": self.source,
+                "seeds": self.seeds, "hops": self.hops, "max_txs_per_address": self.max_txs_per_address,
+                "fetched": self.fetched, "already_stored": self.already_stored, "addresses": self.addresses,
+                "left_out": self.left_out, "archives": self.archives, "requests": self.requests,
+                "requests_by_method": self.requests_by_method, "sessions": self.sessions,
+                "seconds": round(self.seconds, 3)}  # fmt: skip
+
+
+def labelled_services(store: LedgerStore) -> set[str]:
+    """Addresses the store's labels name as a service (exchange, mixer, ...): where the walk stops."""
+    if not store.has_table("labels"):
+        return set()
+    return {a for (a,) in store.rows("SELECT DISTINCT address FROM labels WHERE list_contains(?, lower(category))",
+                                     [list(SERVICE_CATEGORIES)])}  # fmt: skip
+
+
+def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops: int = 2,
+          max_txs: int | None = 500, progress: CrawlProgress | None = None) -> CrawlReport:  # fmt: skip
+    """Crawl around ``seeds`` into the sparse ``store`` (made sparse if new); return what was fetched and left out."""
+    progress = progress or NoCrawlProgress()
+    order = list(dict.fromkeys(seeds))
+    report = CrawlReport(store.chain, store.network, source.name, order, hops, max_txs)
+    began = time.perf_counter()
+    sparse.make_sparse(store)
+    source.check_network()
+    cache = {txid: parse_transaction(raw) for txid, raw, _ in sparse.stored_raw(store)}
+    heights = {txid: h for txid, _, h in sparse.stored_raw(store)}
+    stops, preloaded = labelled_services(store), set(cache)
+    try:
+        for index, seed in enumerate(order):
+            progress.seed(index, len(order), seed)
+            with source.session() as session:
+                report.sessions += 1
+                _Walk(store, source, session, report, cache, heights, stops, max_txs, progress,
+                      preloaded).run(seed, hops)
+    finally:
+        report.requests, report.requests_by_method = source.budget.used, dict(source.budget.by_method)
+        report.addresses = sparse.coverage(store, order)
+        report.seconds = time.perf_counter() - began
+    return report
+
+
+class _Walk:
+    """One seed's walk in one session."""
+
+    def __init__(self, store: LedgerStore, source: LightSource, session: LightSession, report: CrawlReport,
+                 cache: dict[bytes, Transaction], heights: dict[bytes, int], stops: set[str], max_txs: int | None,
+                 progress: CrawlProgress, preloaded: set[bytes]) -> None:  # fmt: skip
+        self.store, self.source, self.session, self.report = store, source, session, report
+        self.cache, self.heights, self.stops, self.max_txs, self.progress = cache, heights, stops, max_txs, progress
+        self.pending: list[ProvenTransaction] = []
+        self.pending_hop = 0
+        self.stopped: set[bytes] = set()  # transactions paying from or to a labelled service: no hop past them
+        self.listed: dict[str, list[HistoryEntry]] = {}
+        self.preloaded = preloaded
+
+    def run(self, seed: str, hops: int) -> None:
+        level = self.fetch_all(self.history(seed), 0)
+        back, forward = level, level
+        for hop in range(1, hops + 1):
+            back = self.funders(back, hop)
+            forward = self.spenders(forward, hop)
+        self.flush()
+
+    # -- histories
+
+    def history(self, address: str) -> list[HistoryEntry]:
+        if address in self.listed:
+            return self.listed[address]
+        self.listed[address] = entries = self._history(address)
+        return entries
+
+    def _history(self, address: str) -> list[HistoryEntry]:
+        if address in self.stops:
+            self.report.leave_out("address", address, "labelled as a service: the walk stops there")
+            return []
+        tip = self.session.tip_height()
+        stored = sparse.stored_history(self.store, address)
+        if stored is not None and stored[0]["tip_height"] == tip:  # a resumed crawl: listed at this tip already
+            coverage, entries = stored
+            if not coverage["expanded"]:
+                self.report.leave_out("address", address, str(coverage["truncated"]))
+                return []
+            return [HistoryEntry(t, h) for t, h in entries]
+        try:
+            history = self.session.history(address, self.max_txs)
+        except BudgetExhausted:
+            raise
+        except SourceError as error:
+            self.report.leave_out("address", address, str(error))
+            return []
+        sparse.record_history(self.store, history, history.complete, self.source.name)
+        if not history.complete:
+            self.report.leave_out("address", address, f"{history.truncated}: recorded, not expanded")
+            return []
+        return sorted(history.entries, key=lambda e: (e.height, e.txid))
+
+    # -- transactions
+
+    def fetch_all(self, entries: Iterable[HistoryEntry], hop: int) -> list[Transaction]:
+        found = []
+        for entry in entries:
+            if entry.height <= 0:
+                self.report.leave_out("transaction", display_hash(entry.txid), "in the mempool: not confirmed yet")
+                continue
+            tx = self.fetch(entry.txid, hop, entry.height)
+            if tx is not None:
+                found.append(tx)
+        return found
+
+    def fetch(self, txid: bytes, hop: int, height: int | None = None, vout: int | None = None) -> Transaction | None:
+        if txid in self.cache:
+            if txid in self.preloaded:
+                self.preloaded.discard(txid)
+                self.report.already_stored += 1
+            return self.cache[txid]
+        try:
+            proven = self.session.transaction(txid, height, vout)
+        except BudgetExhausted:
+            raise
+        except SourceError as error:
+            self.report.leave_out("transaction", display_hash(txid), str(error))
+            return None
+        if not proven.confirmed:
+            self.report.leave_out("transaction", display_hash(txid), "in the mempool: not confirmed yet")
+            return None
+        self.cache[txid], self.heights[txid] = proven.tx, int(proven.height or 0)
+        self.pending.append(proven)
+        self.pending_hop = max(self.pending_hop, hop)
+        if len(self.pending) >= WRITE_EVERY:
+            self.flush()
+        return proven.tx
+
+    def flush(self) -> None:
+        if self.pending:
+            written = sparse.add_transactions(self.store, self.pending, self.source.name, self.pending_hop)
+            self.report.fetched += written
+            self.progress.fetched(written)
+        self.pending, self.pending_hop = [], 0
+
+    # -- hops
+
+    def _address(self, tx: Transaction, vout: int) -> str | None:
+        from cointrail.addresses import address_for_script
+
+        return address_for_script(tx.outputs[vout].script_pubkey, self.store.chain, self.store.network)
+
+    def funders(self, level: list[Transaction], hop: int) -> list[Transaction]:
+        """The transactions funding the inputs of ``level``; those paying a labelled service stop the walk."""
+        found: dict[bytes, Transaction] = {}
+        for tx in level:
+            if tx.txid in self.stopped:
+                continue
+            for txin in tx.inputs:
+                if txin.is_coinbase or txin.prev_txid in found:
+                    continue
+                funder = self.fetch(txin.prev_txid, hop, None, txin.prev_vout)
+                if funder is None:
+                    continue
+                if self._address(funder, txin.prev_vout) in self.stops:
+                    self.stopped.add(funder.txid)
+                found[funder.txid] = funder
+        return list(found.values())
+
+    def spenders(self, level: list[Transaction], hop: int) -> list[Transaction]:
+        """The transactions spending the outputs of ``level``."""
+        found: dict[bytes, Transaction] = {}
+        for tx in level:
+            if tx.txid in self.stopped:
+                continue
+            for spender in self._spenders_of(tx, hop):
+                found.setdefault(spender.txid, spender)
+        return list(found.values())
+
+    def _spenders_of(self, tx: Transaction, hop: int) -> list[Transaction]:
+        try:
+            outspends = self.session.outspends(tx)
+        except BudgetExhausted:
+            raise
+        except SourceError as error:
+            self.report.leave_out("transaction", display_hash(tx.txid), f"its spends: {error}")
+            return []
+        if outspends is not None:
+            spent = [o.spender for o in outspends if o.spender is not None]
+            return [t for t in (self.fetch(s, hop) for s in dict.fromkeys(spent)) if t is not None]
+        spenders = []
+        for vout in range(len(tx.outputs)):  # the server cannot say: the histories of the addresses paid
+            address = self._address(tx, vout)
+            if address is None:
+                continue
+            if address in self.stops:
+                self.stopped.add(tx.txid)
+                continue
+            later = [e for e in self.history(address) if e.height >= self.heights.get(tx.txid, 0)]
+            for candidate in self.fetch_all(later, hop):
+                if any(i.prev_txid == tx.txid and i.prev_vout == vout for i in candidate.inputs):
+                    spenders.append(candidate)
+        return spenders

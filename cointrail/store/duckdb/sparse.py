@@ -1,0 +1,295 @@
+"""The sparse store mode (issue 15): only the transactions around some addresses, fetched from a light source.
+
+A sparse store has the tables of a full one, so clustering, tracing, ``payers`` and the report read it unchanged,
+and a few of its own:
+
+- ``sparse_transactions``: each transaction's raw bytes, where it came from and which hop of the crawl found it;
+  its ``tx_id`` is keyed by the transaction itself, not by the order it was fetched in: height in the high bits,
+  the first four bytes of its txid below (:func:`tx_key`), the same whatever the source or the crawl's order;
+- ``sparse_outpoints``: the outpoint every input spends, kept even when the funding transaction was not fetched
+  (then ``inputs.prev_tx_id``, ``address_id`` and ``value`` are NULL and ``verified`` is false); once it is,
+  :func:`relink` fills them from its proven outputs (``verified`` true);
+- ``sparse_coverage`` and ``sparse_history``: per address, what the server listed, at which tip, complete or
+  truncated and why, and whether the crawl expanded it.
+
+The blocks table holds only the checked headers of the blocks those transactions are in (``tx_count`` 0,
+``first_tx_id`` -1): a sparse store is never a chain prefix, so a full ingest into it is refused, and so is a crawl
+into a full store (:func:`require_mode`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from cointrail.chains.bitcoin.model import display_hash
+from cointrail.chains.bitcoin.sources.light import ProvenTransaction
+from cointrail.errors import InputError, IntegrityError
+from cointrail.store.duckdb import address_stats, scriptcolumns
+from cointrail.store.duckdb.store import LedgerStore
+
+MODE_KEY = "mode"
+SPARSE = "sparse"
+NO_ADDRESS_SCRIPT_TYPES = ("nulldata",)
+
+SPARSE_DDL = """
+CREATE TABLE IF NOT EXISTS sparse_transactions (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL, tx_id BIGINT NOT NULL, txid BLOB NOT NULL,
+    raw BLOB NOT NULL, source VARCHAR NOT NULL, hop INTEGER NOT NULL, merkle_checked BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sparse_outpoints (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL, tx_id BIGINT NOT NULL, vin INTEGER NOT NULL,
+    prev_txid BLOB NOT NULL, prev_vout BIGINT NOT NULL, verified BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sparse_coverage (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL, address VARCHAR NOT NULL, complete BOOLEAN NOT NULL,
+    tip_height INTEGER NOT NULL, truncated VARCHAR, server_count INTEGER, listed INTEGER NOT NULL,
+    expanded BOOLEAN NOT NULL, source VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sparse_history (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL, address VARCHAR NOT NULL, txid BLOB NOT NULL,
+    height INTEGER NOT NULL
+);
+"""
+
+
+def mode(store: LedgerStore) -> str | None:
+    """``"sparse"`` for a crawled store, ``"full"`` for one with blocks from a node, None while empty."""
+    found = store.one("SELECT value FROM meta WHERE key = ?", [MODE_KEY])
+    if found:
+        return str(found[0])
+    return "full" if store.tip() is not None else None
+
+
+def is_sparse(store: LedgerStore) -> bool:
+    return mode(store) == SPARSE
+
+
+def require_mode(store: LedgerStore, wanted: str) -> None:
+    """Refuse mixing: a crawl into a full store, or a full ingest into a sparse one (InputError, exit code 2)."""
+    found = mode(store)
+    if found is None or found == wanted:
+        return
+    if wanted == SPARSE:
+        raise InputError(f"the store {store.path} holds whole blocks from a node: a crawl from a light source "
+                         "(--electrum/--esplora) cannot be mixed into it; give another --db")  # fmt: skip
+    raise InputError(f"the store {store.path} is a sparse store (transactions around some addresses, from a light "
+                     "source): a full ingest (--rpc/--blocks) cannot be mixed into it; give another --db, or top it "
+                     "up with --electrum/--esplora")  # fmt: skip
+
+
+def make_sparse(store: LedgerStore) -> None:
+    require_mode(store, SPARSE)
+    store.con.execute(SPARSE_DDL)
+    if store.one("SELECT 1 FROM meta WHERE key = ?", [MODE_KEY]) is None:
+        store.con.execute("INSERT INTO meta VALUES (?, ?)", [MODE_KEY, SPARSE])
+
+
+def tx_key(height: int, txid: bytes) -> int:
+    """A transaction's ``tx_id`` in a sparse store: its height, then the first four bytes of its txid."""
+    return (height << 32) | int.from_bytes(txid[:4], "little")
+
+
+def stored_txids(store: LedgerStore) -> set[bytes]:
+    return {bytes(t) for (t,) in store.rows("SELECT txid FROM sparse_transactions")}
+
+
+def stored_raw(store: LedgerStore) -> list[tuple[bytes, bytes, int]]:
+    """(txid, raw bytes, height) of every crawled transaction."""
+    return [(bytes(t), bytes(r), h) for t, r, h in store.rows(
+        "SELECT s.txid, s.raw, t.block_height FROM sparse_transactions s JOIN transactions t USING (tx_id)")]
+
+
+def _insert(store: LedgerStore, table: str, rows: dict[str, list[Any]] | pa.Table) -> None:
+    data = rows if isinstance(rows, pa.Table) else pa.table(rows)
+    if not data.num_rows:
+        return
+    store.con.register("s_rows", data)
+    names = ", ".join(data.column_names)
+    store.con.execute(f"INSERT INTO {table} (chain, network, {names}) SELECT ?, ?, {names} FROM s_rows",
+                      [store.chain, store.network])  # fmt: skip
+    store.con.unregister("s_rows")
+
+
+def add_transactions(store: LedgerStore, proven: Sequence[ProvenTransaction], source: str, hop: int) -> int:
+    """Write proven, confirmed transactions not stored yet, in one DuckDB transaction; how many were new."""
+    known = stored_txids(store)
+    new = [p for p in dict((p.tx.txid, p) for p in proven).values() if p.tx.txid not in known and p.confirmed]
+    if not new:
+        return 0
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _blocks(store, new, source)
+        ids = _address_ids(store, [o.script_pubkey for p in new for o in p.tx.outputs])
+        _rows(store, new, ids, source, hop)
+        relink(store)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(new)
+
+
+def _blocks(store: LedgerStore, new: Sequence[ProvenTransaction], source: str) -> None:
+    heights = {int(p.height or 0): p.header for p in new}
+    stored = {h for (h,) in store.rows("SELECT height FROM blocks")}
+    rows: dict[str, list[Any]] = {k: [] for k in ("height", "hash", "prev_hash", "merkle_root", "version", "time",
+                                                  "bits", "nonce")}  # fmt: skip
+    for height in sorted(h for h in heights if h not in stored):
+        header = heights[height]
+        assert header is not None
+        for name, value in (("height", height), ("hash", header.hash), ("prev_hash", header.prev_hash),
+                            ("merkle_root", header.merkle_root), ("version", header.version),
+                            ("time", header.time), ("bits", header.bits), ("nonce", header.nonce)):  # fmt: skip
+            rows[name].append(value)
+    n = len(rows["height"])
+    rows.update(size=[0] * n, tx_count=[0] * n, mweb_size=[0] * n, first_tx_id=[-1] * n, source=[source] * n,
+                txids_recomputed=[True] * n, merkle_checked=[True] * n)  # fmt: skip
+    _insert(store, "blocks", rows)
+
+
+def _address_ids(store: LedgerStore, scripts: list[bytes]) -> dict[bytes, int]:
+    """The address id of every script, new ones numbered after the stored ones in the order first seen."""
+    wanted = list(dict.fromkeys(scripts))
+    store.con.register("s_scripts", pa.table({"script": pa.array(wanted, pa.binary())}))
+    ids = {bytes(s): i for s, i in store.rows(
+        "SELECT a.script, a.address_id FROM addresses a JOIN s_scripts USING (script)")}  # fmt: skip
+    store.con.unregister("s_scripts")
+    fresh = [s for s in wanted if s not in ids]
+    (top,) = store.one("SELECT coalesce(max(address_id), -1) FROM addresses") or (-1,)
+    if fresh:
+        addresses, types = scriptcolumns.describe(pa.array(fresh, pa.binary()), store.chain, store.network)
+        first = int(top) + 1
+        _insert(store, "addresses", pa.table({
+            "address_id": pa.array(range(first, first + len(fresh)), pa.int64()),
+            "script": pa.array(fresh, pa.binary()), "address": addresses, "script_type": types,
+            "first_height": pa.array([0] * len(fresh), pa.int32()), "pubkey": pa.nulls(len(fresh), pa.binary()),
+        }))  # fmt: skip
+        ids.update((s, first + i) for i, s in enumerate(fresh))
+    return ids
+
+
+def _rows(store: LedgerStore, new: Sequence[ProvenTransaction], ids: dict[bytes, int], source: str,
+          hop: int) -> None:  # fmt: skip
+    tx: dict[str, list[Any]] = {k: [] for k in ("tx_id", "txid", "wtxid", "block_height", "position", "version",
+                                                "locktime", "size", "vsize", "input_count", "output_count",
+                                                "is_coinbase", "has_mweb")}  # fmt: skip
+    outs: dict[str, list[Any]] = {k: [] for k in ("tx_id", "vout", "block_height", "value", "address_id")}
+    ins: dict[str, list[Any]] = {k: [] for k in ("tx_id", "vin", "block_height", "prev_vout", "sequence")}
+    points: dict[str, list[Any]] = {k: [] for k in ("tx_id", "vin", "prev_txid", "prev_vout", "verified")}
+    raws: dict[str, list[Any]] = {k: [] for k in ("tx_id", "txid", "raw", "source", "hop", "merkle_checked")}
+    taken = {i for (i,) in store.rows("SELECT tx_id FROM transactions")}
+    for p in new:
+        t, height = p.tx, int(p.height or 0)
+        tx_id = tx_key(height, t.txid)
+        if tx_id in taken:
+            raise IntegrityError(f"two transactions of block {height} share the key of {display_hash(t.txid)}")
+        taken.add(tx_id)
+        for name, value in (("tx_id", tx_id), ("txid", t.txid), ("wtxid", t.wtxid), ("block_height", height),
+                            ("position", -1 if p.position is None else p.position), ("version", t.version),
+                            ("locktime", t.locktime), ("size", t.size), ("vsize", t.vsize),
+                            ("input_count", len(t.inputs)), ("output_count", len(t.outputs)),
+                            ("is_coinbase", t.is_coinbase), ("has_mweb", t.has_mweb)):  # fmt: skip
+            tx[name].append(value)
+        for vout, out in enumerate(t.outputs):
+            for name, value in (("tx_id", tx_id), ("vout", vout), ("block_height", height), ("value", out.value),
+                                ("address_id", ids[out.script_pubkey])):  # fmt: skip
+                outs[name].append(value)
+        for vin, txin in enumerate(t.inputs):
+            for name, value in (("tx_id", tx_id), ("vin", vin), ("block_height", height),
+                                ("prev_vout", txin.prev_vout), ("sequence", txin.sequence)):  # fmt: skip
+                ins[name].append(value)
+            if not txin.is_coinbase:
+                for name, value in (("tx_id", tx_id), ("vin", vin), ("prev_txid", txin.prev_txid),
+                                    ("prev_vout", txin.prev_vout), ("verified", False)):  # fmt: skip
+                    points[name].append(value)
+        for name, kept in (("tx_id", tx_id), ("txid", t.txid), ("raw", p.raw), ("source", source), ("hop", hop),
+                           ("merkle_checked", p.header is not None)):  # fmt: skip
+            raws[name].append(kept)
+    binary = {"txid", "wtxid", "prev_txid", "raw"}
+    for table, rows in (("transactions", tx), ("outputs", outs), ("inputs", ins), ("sparse_outpoints", points),
+                        ("sparse_transactions", raws)):  # fmt: skip
+        _insert(store, table, pa.table({k: pa.array(v, pa.binary()) if k in binary else v for k, v in rows.items()}))
+
+
+# Inputs whose funding transaction is now stored get its proven output (address, value): verified; that output is
+# marked spent by them. Run inside the caller's transaction after every write, so the store is always linked.
+_RELINK = """
+UPDATE inputs SET prev_tx_id = t.tx_id, address_id = o.address_id, value = o.value
+FROM sparse_outpoints p, transactions t, outputs o
+WHERE inputs.prev_tx_id IS NULL AND inputs.tx_id = p.tx_id AND inputs.vin = p.vin AND t.txid = p.prev_txid
+  AND o.tx_id = t.tx_id AND o.vout = p.prev_vout;
+UPDATE sparse_outpoints SET verified = true FROM inputs i
+WHERE NOT sparse_outpoints.verified AND i.tx_id = sparse_outpoints.tx_id AND i.vin = sparse_outpoints.vin
+  AND i.prev_tx_id IS NOT NULL;
+UPDATE outputs SET spent_by_tx_id = i.tx_id, spent_by_vin = i.vin, spent_height = i.block_height FROM inputs i
+WHERE outputs.spent_by_tx_id IS NULL AND i.prev_tx_id = outputs.tx_id AND i.prev_vout = outputs.vout;
+UPDATE addresses SET first_height = f.height
+FROM (SELECT address_id, min(block_height) AS height FROM outputs GROUP BY address_id) f
+WHERE addresses.address_id = f.address_id AND addresses.first_height <> f.height;
+"""
+
+
+def relink(store: LedgerStore) -> None:
+    store.con.execute(_RELINK)
+    address_stats.rebuild(store.con, store.chain, store.network)
+
+
+def record_history(store: LedgerStore, history: Any, expanded: bool, source: str) -> None:
+    """Keep what the server listed for an address (replacing an earlier listing: a top-up at a later tip)."""
+    con = store.con
+    con.execute("DELETE FROM sparse_coverage WHERE address = ?", [history.address])
+    con.execute("DELETE FROM sparse_history WHERE address = ?", [history.address])
+    con.execute("INSERT INTO sparse_coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [store.chain, store.network, history.address, history.complete, history.tip_height,
+                 history.truncated, history.server_count, len(history.entries), expanded, source])  # fmt: skip
+    _insert(store, "sparse_history", pa.table({
+        "address": [history.address] * len(history.entries),
+        "txid": pa.array([e.txid for e in history.entries], pa.binary()),
+        "height": pa.array([e.height for e in history.entries], pa.int32())}))  # fmt: skip
+
+
+def stored_history(store: LedgerStore, address: str) -> tuple[dict[str, Any], list[tuple[bytes, int]]] | None:
+    """What a crawl recorded of ``address`` (coverage, then (txid, height) entries), or None."""
+    found = store.one("SELECT complete, tip_height, truncated, server_count, expanded FROM sparse_coverage "
+                      "WHERE address = ?", [address])  # fmt: skip
+    if found is None:
+        return None
+    entries = [(bytes(t), h) for t, h in store.rows(
+        "SELECT txid, height FROM sparse_history WHERE address = ? ORDER BY height, txid", [address])]
+    keys = ("complete", "tip_height", "truncated", "server_count", "expanded")
+    return dict(zip(keys, found, strict=True)), entries
+
+
+def coverage(store: LedgerStore, addresses: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Per address: how far a sparse store's data about it go, in words and fields (empty for a full store).
+
+    An address never listed itself (only seen in a transaction fetched for another) is "not listed".
+    """
+    if not is_sparse(store):
+        return {}
+    wanted = list(dict.fromkeys(addresses))
+    rows = {a: (c, t, why, n, listed) for a, c, t, why, n, listed in store.rows(
+        "SELECT address, complete, tip_height, truncated, server_count, listed FROM sparse_coverage "
+        "WHERE list_contains(?, address)", [wanted])}  # fmt: skip
+    found = {}
+    for address in wanted:
+        if address not in rows:
+            found[address] = {"status": "not listed", "words": "its history was not fetched: only the transactions "
+                              "fetched for other addresses are known"}  # fmt: skip
+            continue
+        complete, tip, why, count, listed = rows[address]
+        entry: dict[str, Any] = {"status": "complete", "tip_height": tip, "words": f"complete at tip {tip}"}
+        if not complete:
+            entry = {"status": "truncated", "tip_height": tip, "listed": listed, "server_count": count,
+                     "reason": why, "words": f"truncated at {listed} transactions ({why})"}  # fmt: skip
+        found[address] = entry
+    return found
+
+
+def unverified_inputs(store: LedgerStore) -> int:
+    (n,) = store.one("SELECT count(*) FROM sparse_outpoints WHERE NOT verified") or (0,)
+    return int(n)

@@ -1,0 +1,166 @@
+"""The crawl (issue 15) against a real ElectrumX and the Esplora stand-in: the crawled transactions are the
+node-ingested store's, whatever the source; replayed from its archive it gives the same store, a flipped byte fails;
+a re-run continues; a sparse store and a full ingest are never mixed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from electrumx_server import ElectrumX
+from esplora_standin import Standin
+from node import RegtestNode
+
+from cointrail.chains.bitcoin.sources.archive import Replay
+from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSource
+from cointrail.chains.bitcoin.sources.esplora import EsploraSource
+from cointrail.cli import main
+from cointrail.errors import EXIT_USAGE, IntegrityError
+from cointrail.ingest.crawl import crawl
+from cointrail.store.duckdb import sparse
+from cointrail.store.duckdb.store import LedgerStore
+
+pytestmark = [pytest.mark.node, pytest.mark.slow]
+
+# What a transaction is, independent of the store's ids: its fields, its outputs (value, address, spender's txid)
+# and its inputs (outpoint, and the value and address where the funding transaction was fetched).
+CONTENT = """
+SELECT t.txid, t.block_height, t.version, t.locktime, t.size, t.vsize, t.input_count, t.output_count, t.is_coinbase,
+       (SELECT list((o.vout, o.value, a.address, s.txid) ORDER BY o.vout) FROM outputs o
+        JOIN addresses a USING (address_id) LEFT JOIN transactions s ON s.tx_id = o.spent_by_tx_id
+        WHERE o.tx_id = t.tx_id),
+       (SELECT list((i.vin, {outpoint}, i.prev_vout, i.value, a.address) ORDER BY i.vin) FROM inputs i
+        LEFT JOIN transactions p ON p.tx_id = i.prev_tx_id LEFT JOIN addresses a ON a.address_id = i.address_id
+        {kept} WHERE i.tx_id = t.tx_id)
+FROM transactions t WHERE list_contains(?, t.txid) ORDER BY t.txid
+"""
+
+
+def content(db: Path, txids: list[bytes]) -> list[Any]:
+    """The transactions ``txids`` of a store; a sparse store's inputs keep their outpoint without their funder."""
+    with LedgerStore.open(db, read_only=True) as store:
+        kept = "LEFT JOIN sparse_outpoints k ON k.tx_id = i.tx_id AND k.vin = i.vin" if sparse.is_sparse(store) else ""
+        query = CONTENT.format(outpoint="coalesce(p.txid, k.prev_txid)" if kept else "p.txid", kept=kept)
+        return store.rows(query, [txids])
+
+
+def gzip_members(data: bytes) -> list[bytes]:
+    members = []
+    while data:
+        unzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        members.append(unzip.decompress(data))
+        data = unzip.unused_data
+    return members
+
+
+def crawled(db: Path) -> list[bytes]:
+    with LedgerStore.open(db, read_only=True) as store:
+        return sorted(bytes(t) for (t,) in store.rows("SELECT txid FROM sparse_transactions"))
+
+
+def electrum(server: ElectrumX, **options: Any) -> ElectrumSource:
+    return ElectrumSource(ElectrumServer.parse(f"tcp://127.0.0.1:{server.tcp}"), "litecoin", "regtest",
+                          **options)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def seed(standin_server: Standin) -> str:
+    """An address with a short history (2-3 transactions), paid by and paying others."""
+    return next(a for a, items in sorted(standin_server.history.items()) if 2 <= len(items) <= 3 and a[0] == "r")
+
+
+@pytest.fixture(scope="module")
+def electrum_crawl(electrumx: ElectrumX, seed: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    db = tmp_path_factory.mktemp("crawl") / "sparse.duckdb"
+    code = main(["ingest", "--chain", "litecoin", "--network", "regtest", "--electrum",
+                 f"tcp://127.0.0.1:{electrumx.tcp}", "--around", seed, "--hops", "1", "--db", str(db)])  # fmt: skip
+    assert code == 0
+    report = json.loads(Path(f"{db}.archive/archive.log").read_text().splitlines()[-1])
+    return {"db": db, "archive": Path(f"{db}.archive") / report["file"]}
+
+
+def test_crawled_transactions_equal_the_node_ingested_ones(electrum_crawl: dict[str, Any], economy_store: Path,
+                                                          seed: str, capsys: pytest.CaptureFixture[str],
+                                                          ) -> None:  # fmt: skip
+    db = electrum_crawl["db"]
+    txids = crawled(db)
+    assert len(txids) >= 3
+    mine, node = content(db, txids), content(economy_store, txids)
+    assert len(mine) == len(txids) == len(node)
+    for ours, theirs in zip(mine, node, strict=True):
+        assert ours[:9] == theirs[:9]
+        spent = set(txids)
+        # an output's spender is known when it was crawled; an input's value and address when its funder was
+        assert [(v, val, a, s if s in spent else None) for v, val, a, s in theirs[9]] == \
+               [(v, val, a, s) for v, val, a, s in ours[9]]  # fmt: skip
+        for mine_in, node_in in zip(ours[10], theirs[10], strict=True):
+            assert mine_in[:3] == node_in[:3]
+            assert mine_in[3:] in (node_in[3:], (None, None))
+    with LedgerStore.open(db, read_only=True) as store:
+        cover = sparse.coverage(store, [seed])[seed]
+        assert cover["status"] == "complete" and cover["words"].startswith("complete at tip")
+        assert sparse.unverified_inputs(store) > 0  # hop 1 funders' own inputs: outpoints kept, unverified
+    capsys.readouterr()
+    assert main(["address-info", seed, "--db", str(db)]) == 0
+    assert "coverage: a sparse store; this address's history complete at tip" in capsys.readouterr().out
+
+
+def test_esplora_gives_the_same_store(electrum_crawl: dict[str, Any], standin: Standin, seed: str,
+                                      tmp_path: Path) -> None:  # fmt: skip
+    db = tmp_path / "esplora.duckdb"
+    with LedgerStore.open(db, "litecoin", "regtest") as store:
+        crawl(store, EsploraSource(standin.url, "litecoin", "regtest", proof="merkle-proof"), [seed], hops=1)
+    txids = crawled(electrum_crawl["db"])
+    assert crawled(db) == txids  # Esplora's outspends find the same spenders as Electrum's address histories
+    assert content(db, txids) == content(electrum_crawl["db"], txids)
+    with LedgerStore.open(db, read_only=True) as a, LedgerStore.open(electrum_crawl["db"], read_only=True) as b:
+        ids = "SELECT tx_id, txid FROM transactions ORDER BY tx_id"
+        assert a.rows(ids) == b.rows(ids)  # keyed by the transactions themselves, not by source or order
+
+
+def test_replayed_archive_gives_the_same_store_and_a_flipped_byte_fails(electrum_crawl: dict[str, Any],
+                                                                      electrumx: ElectrumX, seed: str,
+                                                                      tmp_path: Path) -> None:  # fmt: skip
+    db = tmp_path / "replayed.duckdb"
+    with LedgerStore.open(db, "litecoin", "regtest") as store:
+        crawl(store, electrum(electrumx, replay=Replay.read(electrum_crawl["archive"])), [seed], hops=1)
+    txids = crawled(electrum_crawl["db"])
+    assert crawled(db) == txids and content(db, txids) == content(electrum_crawl["db"], txids)
+    members = gzip_members(electrum_crawl["archive"].read_bytes())  # a WARC.gz is one gzip member a record
+    chosen = next(i for i in range(len(members) // 2, len(members)) if b'"result"' in members[i])
+    record = bytearray(members[chosen])
+    record[record.index(b'"result"') + 12] ^= 0x01  # one byte inside an answer, past the half of the archive
+    members[chosen] = bytes(record)
+    tampered = tmp_path / "tampered.warc.gz"
+    tampered.write_bytes(b"".join(gzip.compress(m) for m in members))
+    with pytest.raises(IntegrityError, match="digest"):
+        Replay.read(tampered)
+
+
+def test_a_rerun_continues_and_fetches_nothing_again(electrum_crawl: dict[str, Any], electrumx: ElectrumX,
+                                                     seed: str, tmp_path: Path) -> None:  # fmt: skip
+    db = tmp_path / "rerun.duckdb"
+    db.write_bytes(electrum_crawl["db"].read_bytes())
+    before = content(db, crawled(db))
+    with LedgerStore.open(db) as store:
+        report = crawl(store, electrum(electrumx), [seed], hops=1)
+    assert report.fetched == 0 and report.already_stored == len(crawled(db))
+    assert "blockchain.transaction.get" not in report.requests_by_method
+    assert content(db, crawled(db)) == before
+
+
+def test_a_sparse_store_and_a_full_ingest_are_never_mixed(electrum_crawl: dict[str, Any], economy: RegtestNode,
+                                                          economy_store: Path, electrumx: ElectrumX, seed: str,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    db = tmp_path / "mixed.duckdb"
+    db.write_bytes(electrum_crawl["db"].read_bytes())
+    node = ["--rpc", economy.url, "--cookie", str(economy.cookie)]
+    assert main(["ingest", "--chain", "litecoin", "--network", "regtest", *node, "--db", str(db)]) == EXIT_USAGE
+    full = tmp_path / "full.duckdb"
+    full.write_bytes(economy_store.read_bytes())
+    light = ["--electrum", f"tcp://127.0.0.1:{electrumx.tcp}", "--around", seed]
+    assert main(["ingest", "--chain", "litecoin", "--network", "regtest", *light, "--db", str(full)]) == EXIT_USAGE
