@@ -93,6 +93,9 @@ def command(chain: str, network: str, rpc: str | None, cookie: str | None, rpc_u
     verified (transaction ids recomputed, merkle root checked) and its source
     recorded. Safe to interrupt at any moment.
 
+    Without a node (--electrum or --esplora, with --around ADDR or --case): only the transactions around the
+    addresses, each proven (txid, merkle proof, proof of work) and archived, into a sparse store.
+
     Ethereum (--chain ethereum, --rpc a node's JSON-RPC URL): blocks --from-block..--to-block, all of them or,
     with --around ADDR or --case, only those touching the addresses (case-scoped); block and transaction hashes
     recomputed, what was fetched recorded as coverage.
