@@ -3,7 +3,9 @@
 Two modes. A block range fetches every block in it. Case-scoped (the default an investigation should use, since
 whole-chain traces take days on any node) asks the node which blocks in a window touched the case's addresses --
 ``trace_filter`` for ether, ``eth_getLogs`` on the listed tokens for tokens -- and fetches only those. Coverage rows
-say what was fetched, from which node and client: a report must tell "not fetched" from "no payments".
+say what was fetched, from which node and client: a report must tell "not fetched" from "no payments". Blocks read
+before the node's finalized block caught up with them are checked again by every later ingest and read again if
+their hash changed (a reorg).
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ def _fetch(store: AccountStore, source: EvmRpcSource, numbers: Sequence[int], ba
     return new
 
 
+def _reorged(store: AccountStore, source: EvmRpcSource) -> list[int]:
+    """Stored blocks that were not final when read and whose hash the node now gives differently (a reorg): their
+    rows are removed, and their numbers returned to be read again. A block the node no longer has is removed too."""
+    changed = [n for n, stored in sorted(store.unfinal_blocks().items()) if source.block_hash(n) != stored]
+    if changed:
+        store.drop_blocks(changed)
+    return [n for n in changed if n <= source.tip()]
+
+
 def ingest_evm(store: AccountStore, source: EvmRpcSource, *, start: int | None = None, end: int | None = None,
                around: Sequence[str] = ()) -> EvmIngestReport:  # fmt: skip
     """Fetch blocks ``start``..``end`` (the tip when not given), all of them or only those touching ``around``."""
@@ -54,12 +65,16 @@ def ingest_evm(store: AccountStore, source: EvmRpcSource, *, start: int | None =
     if low > high:
         raise InputError(f"no blocks to read: from {low} to {high} (the node's tip is {tip})")
     addresses = sorted({a.lower() for a in around})
+    replaced = _reorged(store, source)
     if addresses:
         listed = [t.address for t in TOKENS if t.chain == store.chain]
-        numbers = sorted(source.blocks_touching(addresses, low, high, listed))
+        numbers = sorted(source.blocks_touching(addresses, low, high, listed) | set(replaced))
     else:
-        numbers = list(range(low, high + 1))
+        numbers = sorted(set(range(low, high + 1)) | set(replaced))
     new = _fetch(store, source, numbers)
+    finalized = source.finalized()
+    if finalized is not None:
+        store.mark_final(finalized)
     client, chain_id = source.client_version(), source.chain_id()
     mode = "addresses" if addresses else "range"
     store.add_coverage(mode, low, high, addresses, len(numbers), source.url, client, chain_id, source.trace_style)

@@ -178,3 +178,22 @@ def test_a_forged_transaction_is_refused(node):
 
 def test_not_sender_rule_words():
     assert "approved spender" in NOT_SENDER
+
+
+def test_a_reorg_of_blocks_not_final_is_read_again(tmp_path):
+    with chain.Anvil(accounts=3) as anvil:
+        alice, bob, carol = anvil.accounts()
+        snapshot = anvil.rpc("evm_snapshot")
+        chain.send(anvil, alice, bob, 10**18)
+        anvil.mine()
+        db = tmp_path / "reorg.duckdb"
+        assert _ingest(db, anvil.url) == 0
+        anvil.rpc("evm_revert", snapshot)  # the chain changes under the stored block 1
+        chain.send(anvil, alice, carol, 2 * 10**18)
+        anvil.mine(2)
+        assert _ingest(db, anvil.url) == 0
+        with AccountStore.open(db, read_only=True) as store:
+            moved = [(r["receiver"], r["value"]) for r in store.ether_moves()]
+            stored = {r["number"]: r["hash"] for r in store.rows("SELECT number, hash FROM evm_blocks")}
+        assert moved == [(carol, 2 * 10**18)]
+        assert stored == {n: anvil.rpc("eth_getBlockByNumber", hex(n), False)["hash"] for n in range(3)}

@@ -99,6 +99,21 @@ class AccountStore:
     def has_block(self, number: int) -> bool:
         return bool(self.con.execute("SELECT count(*) FROM evm_blocks WHERE number = ?", [number]).fetchone()[0])  # type: ignore[index]
 
+    def unfinal_blocks(self) -> dict[int, str]:
+        """Stored blocks not yet final when read, by number, with their hash."""
+        return dict(self.con.execute("SELECT number, hash FROM evm_blocks WHERE NOT final").fetchall())
+
+    def mark_final(self, finalized: int) -> None:
+        self.con.execute("UPDATE evm_blocks SET final = true WHERE NOT final AND number <= ?", [finalized])
+
+    def drop_blocks(self, numbers: list[int]) -> None:
+        """Remove every row of these blocks (the chain changed under them), in one transaction."""
+        self.con.execute("BEGIN")
+        for table in WRITTEN:
+            column = "number" if table == "evm_blocks" else "block_number"
+            self.con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?))", [numbers])
+        self.con.execute("COMMIT")
+
     def stored_numbers(self, low: int, high: int) -> set[int]:
         """The numbers of the blocks from ``low`` to ``high`` already stored."""
         found = self.con.execute("SELECT number FROM evm_blocks WHERE number BETWEEN ? AND ?", [low, high])
@@ -158,7 +173,8 @@ class AccountStore:
         number, time = sourced.number, hexint(b["timestamp"])
         rows["evm_blocks"].append([c, n, number, b["hash"], b["parentHash"], time, b["miner"].lower(),
                                    hexint(b.get("baseFeePerGas")), len(b["transactions"]), sourced.hash_recomputed,
-                                   sourced.tx_hashes_recomputed, sourced.trace_style, sourced.source])  # fmt: skip
+                                   sourced.tx_hashes_recomputed, sourced.trace_style, sourced.source,
+                                   False])  # fmt: skip
         txs, values = rows["evm_transactions"], rows["evm_value_transfers"]
         token_rows, actions = rows["evm_token_transfers"], rows["evm_issuer_actions"]
         senders = {}

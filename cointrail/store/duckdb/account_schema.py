@@ -7,6 +7,8 @@ Transfers of ether are of three kinds: the transaction's own value, internal one
 what it called marked ``failed``), and fees (paid by the sender: ``fee`` on the transaction). Token transfers are
 decoded from the curated token list only; issuer actions are kept as evidence. ``evm_keys`` holds each sender's
 public key, recovered from the signature of the first of its transactions read (and checked to be the sender's).
+``evm_blocks.final`` marks blocks at or below the node's finalized block when last read: the others are checked
+again by the next ingest, and replaced if the chain changed under them (a reorg).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ CREATE TABLE IF NOT EXISTS evm_blocks (
     number BIGINT PRIMARY KEY, hash VARCHAR NOT NULL, parent_hash VARCHAR NOT NULL, time BIGINT NOT NULL,
     miner VARCHAR NOT NULL, base_fee HUGEINT, tx_count INTEGER NOT NULL,
     hash_recomputed BOOLEAN NOT NULL, tx_hashes_recomputed BOOLEAN NOT NULL, trace_style VARCHAR NOT NULL,
-    source VARCHAR NOT NULL
+    source VARCHAR NOT NULL, final BOOLEAN NOT NULL DEFAULT false
 );
 CREATE TABLE IF NOT EXISTS evm_transactions (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
