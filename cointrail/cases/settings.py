@@ -34,7 +34,12 @@ OPERATOR = Setting(
     "operator", "COINTRAIL_OPERATOR", "",
     "Name of the person recorded in the custody log.",
 )
-SETTINGS = (CASES_DIR, OPERATOR)
+EXPLORER = Setting(
+    "explorer", "COINTRAIL_EXPLORER", "",
+    "Block explorer for the report's transaction links: a URL with {txid} where the id goes "
+    "(e.g. https://blockchair.com/litecoin/transaction/{txid}); empty: no links.",
+)
+SETTINGS = (CASES_DIR, OPERATOR, EXPLORER)
 
 
 def resolve(setting: Setting, explicit: str | None) -> str:
@@ -58,3 +63,14 @@ def operator_name(explicit: str | None = None) -> str:
         return checked_name(getpass.getuser(), "the system user name")
     except (KeyError, OSError, InputError):  # no user name in a bare container, or one that cannot be logged
         return f"uid-{os.getuid()}"
+
+
+def explorer_template(explicit: str | None = None) -> str | None:
+    """The block explorer's URL template for txids, or None; one without ``{txid}`` is refused (InputError)."""
+    template = resolve(EXPLORER, explicit)
+    if not template:
+        return None
+    if "{txid}" not in template or not template.startswith(("https://", "http://")):
+        raise InputError(f"the block explorer ({EXPLORER.env} or --explorer) must be an http(s) URL with {{txid}}: "
+                         f"{template!r}")
+    return template

@@ -6,9 +6,11 @@ from typing import Any
 
 from cointrail.cases import Case
 from cointrail.cases.custody import utc_now
+from cointrail.cases.settings import explorer_template
 from cointrail.errors import InputError
 from cointrail.investigation import Investigation
 from cointrail.report import case_facts
+from cointrail.report.exhibits import transaction_exhibits
 from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
 from cointrail.report.limitations import limitations
@@ -48,12 +50,13 @@ def _taint_models(found: dict[str, Any], model: str) -> list[str]:
 
 def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] | None = None, *,
                   findings: dict[str, Any] | None = None, fiat: str = "USD", hops: int = DEFAULT_HOPS,
-                  model: str = DEFAULT_MODEL) -> dict[str, Any]:  # fmt: skip
+                  model: str = DEFAULT_MODEL, explorer: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Every fact the report, the request packs and the exports are made of, as plain data.
 
     ``findings`` (``{"payers": PayersResult dict, "flows": [TraceResult dict…]}``,
     docs/tracing.md) is asked of the engine (:class:`cointrail.investigation.Investigation` over ``store``)
-    when not given.
+    when not given. ``explorer`` (else the ``explorer`` setting) is the block explorer's URL template for the
+    transaction exhibits.
     """
     investigation = Investigation(store, case)
     site_facts = _site(investigation, site)
@@ -74,6 +77,8 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
         "provenance": provenance({"site": addresses, "db": store.path.name if store else None, "fiat": fiat,
                                   "hops": hops, "model": model, "findings_given": findings is not None}),
     }  # fmt: skip
+    facts["exhibits"] = transaction_exhibits(investigation if investigation.has_store else None,
+                                             facts["findings"]["txids"], chain, explorer_template(explorer))
     facts["figures"] = report_figures(facts)
     facts["summary"] = summary_lines(facts)
     facts["limitations"] = limitations(facts)

@@ -15,6 +15,7 @@ from reportcase import EXCHANGE, Story
 
 from cointrail.cases import open_case, sha256_file, verify_case
 from cointrail.cli import main
+from cointrail.errors import InputError
 from cointrail.report import collect_facts, write_report
 from cointrail.report.accuracy import parse_figures
 from cointrail.report.render import graph_svg
@@ -49,6 +50,7 @@ def test_report_pdf_holds_summary_txids_hashes_and_methods(story: Story, tmp_pat
     assert warc["sha256"] in text  # the evidence list, with the capture's hash
     assert "Appendix:methods" in text and "multi-input" in text and "linkerrorrate" in text
     assert "6.Limitationsandalternativeexplanations" in text and "Sharedorcustodialwallets" in text
+    assert "Transactionexhibits" in text and f"litecoin-cligetrawtransaction{story.txid('sweep')}true" in text
     assert "Haircut" in text  # the taint model used, explained
     assert "Findingthepayersandtheexchangesthatfundedthem" in text  # with its figures from docs/accuracy.md
     assert EXCHANGE.replace(" ", "") in text
@@ -185,3 +187,18 @@ def test_limitations_are_written_from_the_cases_facts(story: Story) -> None:
     assert "test blocks 0-4 (tip 4)" in sections["Coverage gaps"] and "at most 6 step(s)" in sections["Coverage gaps"]
     assert sections["CoinJoins"].startswith("CoinJoins mix") and "0 were set aside" in sections["CoinJoins"]
     assert "amounts are in LTC only" in sections["Clocks and prices"]
+
+
+def test_transaction_exhibits_carry_block_time_link_and_recheck(story: Story) -> None:
+    with LedgerStore.open(story.db, read_only=True) as store:
+        facts = collect_facts(story.case, store, explorer="https://explorer.example/tx/{txid}")
+        plain = collect_facts(story.case, store)
+    exhibits = {x["txid"]: x for x in facts["exhibits"]}
+    assert [x["exhibit"] for x in facts["exhibits"]] == [f"T{n}" for n in range(1, len(exhibits) + 1)]
+    sweep = exhibits[story.txid("sweep")]
+    assert (sweep["height"], sweep["time"]) == (4, 1600000600)
+    assert sweep["link"] == f"https://explorer.example/tx/{story.txid('sweep')}"
+    assert sweep["recheck"] == f"litecoin-cli getrawtransaction {story.txid('sweep')} true"
+    assert all(x["link"] is None for x in plain["exhibits"]) or os.environ.get("COINTRAIL_EXPLORER")
+    with pytest.raises(InputError, match="must be an http"):
+        collect_facts(story.case, None, explorer="explorer.example/{txid}")
