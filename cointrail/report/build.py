@@ -10,6 +10,7 @@ from cointrail.cases.settings import explorer_template
 from cointrail.errors import InputError
 from cointrail.investigation import Investigation
 from cointrail.report import case_facts
+from cointrail.report.actions import analyst_actions
 from cointrail.report.exhibits import transaction_exhibits
 from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
@@ -79,6 +80,7 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
     }  # fmt: skip
     facts["exhibits"] = transaction_exhibits(investigation if investigation.has_store else None,
                                              facts["findings"]["txids"], chain, explorer_template(explorer))
+    facts["actions"] = analyst_actions(facts["custody"]["entries"])
     facts["figures"] = report_figures(facts)
     facts["summary"] = summary_lines(facts)
     facts["limitations"] = limitations(facts)

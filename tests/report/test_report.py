@@ -16,6 +16,7 @@ from reportcase import EXCHANGE, Story
 from cointrail.cases import open_case, sha256_file, verify_case
 from cointrail.cli import main
 from cointrail.errors import InputError
+from cointrail.exports.write import write_exports
 from cointrail.report import collect_facts, write_report
 from cointrail.report.accuracy import parse_figures
 from cointrail.report.render import graph_svg
@@ -202,3 +203,14 @@ def test_transaction_exhibits_carry_block_time_link_and_recheck(story: Story) ->
     assert all(x["link"] is None for x in plain["exhibits"]) or os.environ.get("COINTRAIL_EXPLORER")
     with pytest.raises(InputError, match="must be an http"):
         collect_facts(story.case, None, explorer="explorer.example/{txid}")
+
+
+def test_the_analysts_own_actions_are_listed_from_the_custody_log(story: Story, tmp_path: Path) -> None:
+    with LedgerStore.open(story.db, read_only=True) as store:
+        before = collect_facts(story.case, store)
+        write_exports(story.case, before, tmp_path, ("goaml",))
+        after = collect_facts(story.case, store)
+    shared = [a for a in after["actions"] if a["action"] == "export.goaml"]
+    assert len(shared) == len([a for a in before["actions"] if a["action"] == "export.goaml"]) + 1
+    assert shared[-1]["object"] == f"export:{story.case.name}.goaml.xml" and "shared outside" in shared[-1]["meaning"]
+    assert not any(a["action"].startswith("capture.") for a in after["actions"])
