@@ -116,7 +116,7 @@ def backward(model: str, in_values: Sequence[int], out_values: Sequence[int],
     """The taint of each input, given the taint of each output: where the traced money came from."""
     total_in, total_out = sum(in_values), sum(out_values)
     traced = sum(t.amount for t in out_taint if t)
-    if not traced:
+    if not traced or not total_in:  # no input value known (a sparse store without the funders): the trail ends
         return [None] * len(in_values)
     if model == "poison":
         return [full(v) if v else None for v in in_values]
