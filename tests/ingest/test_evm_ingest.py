@@ -97,6 +97,9 @@ def test_range_ingest_closes_every_balance(node, tmp_path, capsys):
             ("USDT", "Issue"), ("USDT", "AddedBlackList"), ("USDT", "DestroyedBlackFunds"), ("USDC", "Blacklisted")]
         assert store.issuer_actions(who["mallory"])[0]["action"] == "Blacklisted"
         assert store.rows("SELECT bool_and(hash_recomputed AND tx_hashes_recomputed) AS ok FROM evm_blocks")[0]["ok"]
+    capsys.readouterr()
+    assert main(["cluster", "build", "--db", str(db)]) == 2  # a Bitcoin-family command refuses it, saying why
+    assert "an account chain" in capsys.readouterr().err
 
 
 def test_geth_traces_give_the_same_transfers(node, tmp_path):

@@ -310,6 +310,10 @@ def _read_identity(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     values = dict(con.execute("SELECT key, value FROM meta").fetchall())
     if "chain" not in values:
         return None
+    if values.get("family") == "account":  # an Ethereum or Tron store (issue 16): its own tables and questions
+        con.close()
+        raise InputError(f"this store holds {values['chain']} {values['network']}, an account chain: this command "
+                         "works on Bitcoin-family stores; on it use ingest, address-info, payers, trace or label add")
     return values["chain"], values["network"]
 
 
