@@ -65,12 +65,15 @@ def render_result(result: dict[str, Any]) -> str:
 @click.option("--explorer", default=None, metavar="URL",
               help="Block explorer for the transaction exhibits' links, with {txid} where the id goes. "
                    "Default: $COINTRAIL_EXPLORER, else no links.")
+@click.option("--role", default=None, metavar="TEXT", help="The preparer's role, for the expert's statement.")
+@click.option("--instructions", default=None, metavar="TEXT",
+              help="The instructions the preparer was given, for the expert's statement.")
 @cases_dir_option
 @operator_option
 @json_option
 def command(case_name: str, db: Path | None, site: tuple[str, ...], out: Path | None, fiat: str, hops: int,
-            model: str, no_pdf: bool, explorer: str | None, cases_dir: str | None, operator: str | None,
-            as_json: bool) -> int:  # fmt: skip
+            model: str, no_pdf: bool, explorer: str | None, role: str | None, instructions: str | None,
+            cases_dir: str | None, operator: str | None, as_json: bool) -> int:  # fmt: skip
     """Write the court-ready report of a case (HTML and PDF) and store it in the case.
 
     The report holds a one-page summary in plain words, the findings (payers of
@@ -82,7 +85,7 @@ def command(case_name: str, db: Path | None, site: tuple[str, ...], out: Path | 
     case = open_case(case_name, cases_dir, operator)
     with working("Writing the report…"):
         result = make_report(case, db, list(site) or None, out, pdf=not no_pdf, fiat=fiat, hops=hops, model=model,
-                             explorer=explorer)
+                             explorer=explorer, role=role, instructions=instructions)
     for message in result["warnings"]:
         warn(message)
     emit(result, as_json, render_result)

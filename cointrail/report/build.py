@@ -19,6 +19,7 @@ from cointrail.report.methods import methods
 from cointrail.report.redact import local_paths
 from cointrail.report.request_pack import case_chain
 from cointrail.report.sources import ledger_facts, provenance
+from cointrail.report.statement import statement
 from cointrail.report.summary import summary_lines
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -51,13 +52,14 @@ def _taint_models(found: dict[str, Any], model: str) -> list[str]:
 
 def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] | None = None, *,
                   findings: dict[str, Any] | None = None, fiat: str = "USD", hops: int = DEFAULT_HOPS,
-                  model: str = DEFAULT_MODEL, explorer: str | None = None) -> dict[str, Any]:  # fmt: skip
+                  model: str = DEFAULT_MODEL, explorer: str | None = None, role: str | None = None,
+                  instructions: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Every fact the report, the request packs and the exports are made of, as plain data.
 
     ``findings`` (``{"payers": PayersResult dict, "flows": [TraceResult dict…]}``,
     docs/tracing.md) is asked of the engine (:class:`cointrail.investigation.Investigation` over ``store``)
     when not given. ``explorer`` (else the ``explorer`` setting) is the block explorer's URL template for the
-    transaction exhibits.
+    transaction exhibits; ``role`` and ``instructions`` are the preparer's words for the expert's statement.
     """
     investigation = Investigation(store, case)
     site_facts = _site(investigation, site)
@@ -84,4 +86,5 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
     facts["figures"] = report_figures(facts)
     facts["summary"] = summary_lines(facts)
     facts["limitations"] = limitations(facts)
+    facts["statement"] = statement(facts, role, instructions)
     return local_paths(facts, case.folder, [store.path] if store else [])

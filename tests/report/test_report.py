@@ -51,6 +51,7 @@ def test_report_pdf_holds_summary_txids_hashes_and_methods(story: Story, tmp_pat
     assert warc["sha256"] in text  # the evidence list, with the capture's hash
     assert "Appendix:methods" in text and "multi-input" in text and "linkerrorrate" in text
     assert "6.Limitationsandalternativeexplanations" in text and "Sharedorcustodialwallets" in text
+    assert "7.Expert'sstatement" in text and "Declaration." in text
     assert "Transactionexhibits" in text and f"litecoin-cligetrawtransaction{story.txid('sweep')}true" in text
     assert "Haircut" in text  # the taint model used, explained
     assert "Findingthepayersandtheexchangesthatfundedthem" in text  # with its figures from docs/accuracy.md
@@ -214,3 +215,13 @@ def test_the_analysts_own_actions_are_listed_from_the_custody_log(story: Story, 
     assert len(shared) == len([a for a in before["actions"] if a["action"] == "export.goaml"]) + 1
     assert shared[-1]["object"] == f"export:{story.case.name}.goaml.xml" and "shared outside" in shared[-1]["meaning"]
     assert not any(a["action"].startswith("capture.") for a in after["actions"])
+
+
+def test_expert_statement_names_preparer_tools_and_leaves_blanks(story: Story) -> None:
+    with LedgerStore.open(story.db, read_only=True) as store:
+        given = collect_facts(story.case, store, role="Financial investigator, Unit X", instructions="Trace the payers")
+        blank = collect_facts(story.case, store)
+    assert given["statement"]["prepared_by"] == "Test Operator"
+    assert given["statement"]["role"] == "Financial investigator, Unit X"
+    assert given["statement"]["tools"].startswith("cointrail ") and "duckdb" in given["statement"]["tools"]
+    assert blank["statement"]["role"] == blank["statement"]["instructions"] == "[to be filled in by the preparer]"
