@@ -200,3 +200,16 @@ def test_a_reorg_of_blocks_not_final_is_read_again(tmp_path):
             stored = {r["number"]: r["hash"] for r in store.rows("SELECT number, hash FROM evm_blocks")}
         assert moved == [(carol, 2 * 10**18)]
         assert stored == {n: anvil.rpc("eth_getBlockByNumber", hex(n), False)["hash"] for n in range(3)}
+
+
+def test_case_scoped_ingest_on_a_node_without_trace_filter_says_what_to_do(node, tmp_path, capsys):
+    anvil, who = node
+
+    def no_traces(request: dict[str, Any], answer: Any = None) -> Any:
+        if answer is None and request["method"] == "trace_filter":  # as geth answers: no such method
+            return {"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32601, "message": "method not found"}}
+        return None
+
+    with serving(_proxy(anvil.url, no_traces)) as url:
+        assert _ingest(tmp_path / "x.duckdb", url, "--around", who["bob"]) == 3
+    assert "--from-block" in capsys.readouterr().err

@@ -125,15 +125,23 @@ class EvmRpcSource:
                 pending += [(middle + 1, high), (low, middle)]  # the lower half is asked first
         return sorted(found, key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
 
+    def _trace_filter(self, start: int, end: int, side: str, addresses: list[str]) -> list[dict[str, Any]]:
+        try:
+            return list(self.call("trace_filter", {"fromBlock": hex(start), "toBlock": hex(end), side: addresses}))
+        except EvmRpcError as error:
+            raise ExternalServiceError(
+                f"the node at {self.url} cannot say which blocks moved an address's ether (trace_filter: {error}); "
+                "case-scoped ingest needs a node with the trace module (Erigon, Reth, Nethermind, anvil): give a "
+                "block range instead (--from-block, --to-block), or use such a node") from error
+
     def blocks_touching(self, addresses: list[str], start: int, end: int, tokens: list[str]) -> set[int]:
         """Blocks in ``start``..``end`` where an address sent or received ether (``trace_filter``, which includes
         plain transfers as top-level frames) or a listed token (Transfer logs naming it), or where a token's issuer
         acted on it (blacklisted it, destroyed its funds: those events name the account in their data, so all of
         them, rare as they are, are asked for and matched here)."""
         found: set[int] = set()
-        for frame in self.call("trace_filter", {"fromBlock": hex(start), "toBlock": hex(end),
-                                                "fromAddress": addresses}) + self.call(
-                "trace_filter", {"fromBlock": hex(start), "toBlock": hex(end), "toAddress": addresses}):  # fmt: skip
+        for frame in self._trace_filter(start, end, "fromAddress", addresses) + self._trace_filter(
+                start, end, "toAddress", addresses):  # fmt: skip
             found.add(int(frame["blockNumber"]) if isinstance(frame["blockNumber"], int)
                       else int(frame["blockNumber"], 16))  # fmt: skip
         padded = ["0x" + a.removeprefix("0x").lower().rjust(64, "0") for a in addresses]
