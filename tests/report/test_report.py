@@ -19,6 +19,7 @@ from cointrail.errors import InputError
 from cointrail.exports.write import write_exports
 from cointrail.report import collect_facts, write_report
 from cointrail.report.accuracy import parse_figures
+from cointrail.report.methods import family_sentence
 from cointrail.report.render import graph_svg
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -225,3 +226,14 @@ def test_expert_statement_names_preparer_tools_and_leaves_blanks(story: Story) -
     assert given["statement"]["role"] == "Financial investigator, Unit X"
     assert given["statement"]["tools"].startswith("cointrail ") and "duckdb" in given["statement"]["tools"]
     assert blank["statement"]["role"] == blank["statement"]["instructions"] == "[to be filled in by the preparer]"
+
+
+def test_error_rates_per_family_read_in_plain_words() -> None:
+    row = {"family": "whirlpool", "seeds": "held-out (2)", "false merges": "0", "collaborative caught": "19/19",
+           "funding right": "10/13", "wrong exchange": "0"}  # fmt: skip
+    assert family_sentence(row) == (
+        "In the 'whirlpool' scenarios, which were never used to tune the rules: the rules made 0 wrong join(s) of two "
+        "wallets; of 19 shared transactions (CoinJoins, PayJoins) 19 were recognised; of 13 paying customers, the "
+        "exchange that funded them was named right for 10, and a wrong exchange was named 0 time(s) (for the "
+        "others, no exchange was named).")
+    assert family_sentence({**row, "seeds": "tuning (1)"}) is None
