@@ -168,3 +168,90 @@ def list_(db: Path, address: str | None, as_json: bool) -> int:
         warn(f"no label is stored for {address.strip()}")
         return EXIT_NEGATIVE
     return EXIT_OK
+
+
+def render_update(data: dict[str, Any]) -> str:
+    """Plain text for ``labels update``."""
+    lines = []
+    for u in data["updated"]:
+        lines.append(f"{u['source']}: {counted(u['label_count'], 'label')} from {u['url']} "
+                     f"({u['bytes']:,} bytes, SHA-256 {u['sha256']}, fetched {u['fetched_utc']})")  # fmt: skip
+        lines.append(f"  since the last update: {u['added']} added, {u['removed']} removed, {u['changed']} changed; "
+                     f"{counted(u['rejected_count'], 'entry', 'entries')} rejected")  # fmt: skip
+        lines += [f"  + {r['address']}  {r['label']}  [{r['category'] or '-'}]" for r in u["added_labels"]]
+        lines += [f"  - {r['address']}  {r['label']}  [{r['category'] or '-'}]" for r in u["removed_labels"]]
+        lines += [f"  ~ {c['after']['address']}  {c['before']['label']} [{c['before']['category'] or '-'}] → "
+                  f"[{c['after']['category'] or '-'}]" for c in u["changed_labels"]]  # fmt: skip
+        lines += [f"  unreadable pack: {p}" for p in u["unreadable_packs"]]
+        lines.append(f"  kept as {u['evidence']}; reliability: {u['reliability']}")
+    lines += [f"{f['source']}: NOT UPDATED, {f['error']}" for f in data["failed"]]
+    return "\n".join(lines)
+
+
+def render_plan(plan: list[dict[str, Any]]) -> str:
+    return "\n".join(["Offline: nothing was fetched. An update would fetch:",
+                      *(f"  {p['name']}: {p['url']} ({p['format']})" for p in plan)])  # fmt: skip
+
+
+@command.command("update")
+@_db_option
+@click.option("--source", "names", multiple=True, metavar="NAME",
+              help="Fetch only this source (repeatable); default: OFAC's SDN list, the GraphSense TagPacks and "
+                   "every source configured with --url.")  # fmt: skip
+@click.option("--url", "urls", multiple=True, metavar="NAME=URL",
+              help="Configure a source (a TagPack .yaml, a TagPack repository .tar.gz, an OFAC .xml or .csv; "
+                   "NAME=FORMAT:URL to say the format), or point a built-in one elsewhere; kept for later updates.")
+@click.option("--proxy", default=None, metavar="URL", help="Fetch through this proxy (socks5h://127.0.0.1:9050).")
+@click.option("--offline", is_flag=True, help="Fetch nothing: say what would be fetched (exit code 3).")
+@json_option
+def update(db: Path, names: tuple[str, ...], urls: tuple[str, ...], proxy: str | None, offline: bool,
+           as_json: bool) -> int:  # fmt: skip
+    """Fetch public label sources and import what changed since the last update.
+
+    Each download is kept beside DB (named by its SHA-256) and recorded with
+    its URL and time. Exit code 0 when every source was updated, 1 when some
+    failed, 3 when none could be reached (offline: what would be fetched is said).
+    """
+    from cointrail.errors import EXIT_EXTERNAL
+    from cointrail.labels import update as updating
+
+    with _existing_store(db, read_only=False) as store:
+        configured = updating.configure_urls(store, urls)
+        names = tuple(dict.fromkeys((*names, *configured))) if names else names
+        sources = updating.chosen(store, names)
+        try:
+            if offline:
+                raise updating.Offline("offline")
+            result = updating.update(store, sources, proxy)
+        except updating.Offline as error:
+            emit(updating.plan(sources), as_json, render_plan)
+            warn(str(error))
+            return EXIT_EXTERNAL
+    emit(result, as_json, render_update)
+    return EXIT_OK if not result["failed"] else EXIT_NEGATIVE
+
+
+def render_sources(sources: list[dict[str, Any]]) -> str:
+    lines = []
+    for s in sources:
+        latest = s["latest"]
+        when = (f"{latest['label_count']:,} labels, fetched {latest['fetched_utc']}" if latest
+                else "never fetched into this store")  # fmt: skip
+        lines.append(f"{s['name']} ({s['format']}, {'built in' if s['builtin'] else 'configured'}): {when}")
+        lines.append(f"  {s['url']}")
+        lines.append(f"  reliability: {s['reliability']}")
+        if latest:
+            lines += [_counts_line("chains", s["by_chain"]), _counts_line("categories", s["by_category"])]
+    return "\n".join(lines)
+
+
+@command.command("sources")
+@_db_option
+@json_option
+def sources(db: Path, as_json: bool) -> int:
+    """List the label sources: where each is fetched from, its reliability, and what it covers in DB."""
+    from cointrail.labels.update import describe_sources
+
+    with _existing_store(db, read_only=True) as store:
+        emit(describe_sources(store), as_json, render_sources)
+    return EXIT_OK
