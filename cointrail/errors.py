@@ -56,6 +56,16 @@ class IntegrityError(CointrailError):
     exit_code = EXIT_NEGATIVE
 
 
+class NotInStoreError(CointrailError):
+    """What was asked for (an address, a transaction, a block) is not in the store.
+
+    Declared here, below the store and analysis, which both raise it (:mod:`cointrail.store.duckdb.store`
+    re-exports it under its first name).
+    """
+
+    exit_code = EXIT_NEGATIVE
+
+
 def write_crash_log(kind: str, header: str) -> str:
     """Write the traceback being handled to a new crash-log file (``cointrail-KIND-crash-…``); return its path.
 

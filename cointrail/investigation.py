@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 from cointrail.amounts import Amount, Unit, unit_of
 from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
-from cointrail.errors import InputError
+from cointrail.errors import InputError, NotInStoreError
 from cointrail.model import AccountActivity, AddressActivity, Block, Label, Transaction, Wallet, Why
-from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
+from cointrail.store.duckdb.store import LedgerStore
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
     from cointrail.store.duckdb.account import AccountStore

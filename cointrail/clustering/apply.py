@@ -20,8 +20,8 @@ from cointrail.cases.case import Case
 from cointrail.chains.bitcoin.model import internal_hash
 from cointrail.clustering.build import build_clusters
 from cointrail.clustering.redflags import held_links
-from cointrail.errors import InputError
-from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
+from cointrail.errors import InputError, NotInStoreError
+from cointrail.store.duckdb.store import LedgerStore
 
 
 def _tx_id(store: LedgerStore, txid: str) -> int:

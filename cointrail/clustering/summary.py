@@ -8,9 +8,9 @@ from cointrail.clustering.explain import explain_path, explain_paths
 from cointrail.clustering.heuristics import HEURISTIC_NAMES
 from cointrail.clustering.labels import labels_by_cluster
 from cointrail.clustering.redflags import red_flags
-from cointrail.errors import InputError
+from cointrail.errors import InputError, NotInStoreError
 from cointrail.labels.attribution import cluster_attribution
-from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.store.interface import ClusterReads
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cointrail.errors import InputError
+from cointrail.errors import InputError, NotInStoreError
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
 from cointrail.store.duckdb.queries import find_address
-from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
 from cointrail.tracing.services import SERVICE_CATEGORIES, Services, public_label
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from cointrail.amounts import Amount
 from cointrail.chains.bitcoin.model import display_hash
-from cointrail.errors import InputError
+from cointrail.errors import InputError, NotInStoreError
 from cointrail.model import Payer, Payment
 from cointrail.prices import PriceBook
 from cointrail.store.duckdb.queries import find_address
-from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.times import utc_date
 from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE, funding_trails
 from cointrail.tracing.ledger import address_names, cluster_members, clusters_of

@@ -8,9 +8,9 @@ from typing import Any
 
 from cointrail.amounts import Amount
 from cointrail.chains.bitcoin.model import internal_hash
-from cointrail.errors import InputError
+from cointrail.errors import InputError, NotInStoreError
 from cointrail.store.duckdb.queries import find_address
-from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
+from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.ledger import Coin, address_names, cluster_members, clusters_of, coins_of, load_transactions
 from cointrail.tracing.result import Edge, Node, TraceResult, TrailEnd
 from cointrail.tracing.services import Services, public_label

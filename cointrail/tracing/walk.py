@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cointrail.store.duckdb.store import LedgerStore
+from cointrail.store.interface import TracingStore
 from cointrail.tracing.ledger import Coin, TxView, load_transactions, spenders
 from cointrail.tracing.services import Services
 from cointrail.tracing.taint import Taint, backward, forward
@@ -67,7 +67,7 @@ class RawEnd:
 class Walk:
     """The state and the findings of one walk (the raw material of a :class:`TraceResult`)."""
 
-    store: LedgerStore
+    store: TracingStore
     model: str
     direction: str
     limits: Limits

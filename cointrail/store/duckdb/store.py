@@ -20,7 +20,8 @@ import duckdb
 from cointrail.chains import utxo_network
 from cointrail.chains.bitcoin.batch import Batch, from_blocks
 from cointrail.chains.bitcoin.model import SourcedBlock
-from cointrail.errors import EXIT_NEGATIVE, CointrailError, InputError
+from cointrail.errors import InputError
+from cointrail.errors import NotInStoreError as NotInStoreError  # declared below the store: analysis raises it too
 from cointrail.store.duckdb import address_lookup, address_stats, p2pk, partialstate, schema
 from cointrail.store.duckdb.address_totals import AddressTotals
 from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
@@ -32,12 +33,6 @@ from cointrail.store.duckdb.source_reads import DuckDBSourceReads
 from cointrail.store.duckdb.trace_reads import DuckDBTraceReads
 
 BULK_CHECKPOINT_THRESHOLD = "1GB"  # DuckDB's default, 16 MB, checkpoints after almost every batch
-
-
-class NotInStoreError(CointrailError):
-    """What was asked for (an address, a transaction, a block) is not in the store."""
-
-    exit_code = EXIT_NEGATIVE
 
 
 class DamagedStoreError(InputError):
