@@ -35,7 +35,7 @@ from cointrail.chains.bitcoin.sources.light import (
     ProvenTransaction,
     SourceError,
 )
-from cointrail.store.duckdb import sparse
+from cointrail.store.duckdb import label_table, sparse
 from cointrail.store.duckdb.store import LedgerStore
 
 __all__ = ["CrawlReport", "crawl"]
@@ -94,10 +94,7 @@ class CrawlReport:
 
 def labelled_services(store: LedgerStore) -> set[str]:
     """Addresses the store's labels name as a service (exchange, mixer, ...): where the walk stops."""
-    if not store.has_table("labels"):
-        return set()
-    return {a for (a,) in store.rows("SELECT DISTINCT address FROM labels WHERE list_contains(?, lower(category))",
-                                     [list(SERVICE_CATEGORIES)])}  # fmt: skip
+    return label_table.labelled_addresses(store, SERVICE_CATEGORIES)
 
 
 def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops: int = 2,

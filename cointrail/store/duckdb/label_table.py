@@ -13,7 +13,7 @@ SQL (moved from ``cointrail/labels/`` in issue 14): rows in, rows out.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -193,3 +193,11 @@ def stored_labels(store: LedgerStore, address: str | None) -> list[tuple[Any, ..
     where, params = ("WHERE address = ?", [address]) if address else ("", [])
     return store.rows(f"SELECT {', '.join(COLUMNS)} FROM labels {where} "
                       "ORDER BY address, confidence_value DESC, label, source", params)  # fmt: skip
+
+
+def labelled_addresses(store: LedgerStore, categories: Iterable[str]) -> set[str]:
+    """The addresses a stored label puts in one of ``categories`` (lower case); none in a store without labels."""
+    if not store.has_table("labels"):
+        return set()
+    return {a for (a,) in store.rows("SELECT DISTINCT address FROM labels WHERE list_contains(?, lower(category))",
+                                     [list(categories)])}  # fmt: skip
