@@ -14,10 +14,10 @@ labelled from the truth; ``payers`` on each is scored against the truth (benchma
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import sys
 import tempfile
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,19 @@ from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing import payers
 
 
+def _test_helper(name: str) -> Any:
+    """One of the tests' helper modules (tests/NAME.py), loaded by its path under its own name."""
+    spec = importlib.util.spec_from_file_location(name, harness.ROOT / "tests" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _electrumx(node: Any, folder: Path) -> Any:
     """A real ElectrumX over ``node``, started by the tests' helper (tests/electrumx_server.py)."""
-    sys.path.insert(0, str(harness.ROOT / "tests"))
-    from electrumx_server import ElectrumX
-
-    return ElectrumX(node, folder).start()
+    _test_helper("node")  # what electrumx_server imports
+    return _test_helper("electrumx_server").ElectrumX(node, folder).start()
 
 
 
@@ -64,10 +71,9 @@ def request_lines(archive: Path) -> list[bytes]:
     return lines
 
 
-def bare(port: int, lines: list[bytes]) -> float:
+def bare(port: int, lines: list[bytes]) -> None:
     """Send the lines and read one answer line each, nothing else done; a new connection at each server.version
-    (as each session of the crawl opened one). Seconds of wall time."""
-    began = time.perf_counter()
+    (as each session of the crawl opened one)."""
     conn: Any = None
     for line in lines:
         if b'"server.version"' in line:
@@ -79,7 +85,6 @@ def bare(port: int, lines: list[bytes]) -> float:
         conn.readline()
     if conn is not None:
         conn.close()
-    return time.perf_counter() - began
 
 
 def scored(db: Path, truth: dict[str, Any]) -> dict[str, Any]:
@@ -98,10 +103,9 @@ def run(seed: int, rounds: int, hops: int, tmp: Path) -> dict[str, Any]:
         seeds = site_addresses(truth)
         _, archive = _crawl(server.tcp, tmp / "warm.duckdb", seeds, hops)
         lines = request_lines(archive)
-        bare_s = bare(server.tcp, lines)
-        began = time.perf_counter()
-        report, _ = _crawl(server.tcp, tmp / "sparse.duckdb", seeds, hops)
-        crawl_s = time.perf_counter() - began
+        bare_s = harness.timed(lambda: bare(server.tcp, lines))[0].wall
+        took, (report, _) = harness.timed(lambda: _crawl(server.tcp, tmp / "sparse.duckdb", seeds, hops))
+        crawl_s = took.wall
     finally:
         server.stop()
         node.stop()

@@ -126,7 +126,9 @@ class LightSession(Protocol):
 class LightSource(Protocol):
     """A server that indexes a chain: where sessions come from, and what it is (for the store's provenance)."""
 
-    name: str  # the server's address without credentials: electrum+tcp://host:port, https://host/api
+    @property
+    def name(self) -> str: ...  # the server's address without credentials: electrum+tcp://host:port, https://host/api
+
     chain: str
     network: str
     budget: Budget
