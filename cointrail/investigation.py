@@ -33,6 +33,7 @@ from cointrail.model import AccountActivity, AddressActivity, Block, Label, Tran
 from cointrail.store.duckdb.store import LedgerStore
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
+    from cointrail.services import Detection
     from cointrail.store.duckdb.account import AccountStore
     from cointrail.tracing import PayersResult, TraceResult
     from cointrail.tracing.account_payers import AccountPayersResult
@@ -180,6 +181,12 @@ class Investigation:
         from cointrail.labels.store import list_labels
 
         return tuple(Label.from_json(row) for row in list_labels(self.store, address))
+
+    def services(self) -> list[Detection]:
+        """Wallets that behave like a service (exchange, mining pool, gambling), with evidence and a score."""
+        from cointrail.services import detect_services
+
+        return detect_services(self.store)
 
     def wallet(self, address: str, *, why: str | None = None, members: int = 20) -> Wallet:
         """The wallet (cluster) of ``address``: size, totals, labels, attribution, red flags; with ``why``, the

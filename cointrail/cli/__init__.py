@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "labels": "cointrail.cli.labels_cmd",
     "label": "cointrail.cli.label_cmd",
     "cluster": "cointrail.cli.cluster_cmd",
+    "services": "cointrail.cli.services_cmd",
     "trace": "cointrail.cli.trace_cmd",
     "payers": "cointrail.cli.payers_cmd",
     "prices": "cointrail.cli.prices_cmd",

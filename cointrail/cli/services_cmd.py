@@ -1,0 +1,50 @@
+"""``cointrail services``: wallets that behave like a service (an exchange…), found from the chain alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cointrail.cli.output import emit, json_option
+from cointrail.errors import EXIT_OK, InputError
+from cointrail.investigation import Investigation
+from cointrail.store.duckdb.store import LedgerStore
+
+
+@click.group("services")
+def command() -> None:
+    """Services recognised by their behaviour, where no label names them."""
+
+
+def render_detections(found: list[dict[str, Any]]) -> str:
+    """Plain text for ``services detect``."""
+    if not found:
+        return "No wallet behaves like an exchange, a mining pool or a gambling service."
+    lines = []
+    for d in found:
+        lines.append(f"wallet {d['cluster_id']}: behaves like {d['kind'].replace('_', ' ')} (score {d['score']:.2f}, "
+                     "detected, not labelled)")  # fmt: skip
+        lines += [f"  {sentence}" for sentence in d["evidence"]]
+    return "\n".join(lines)
+
+
+@command.command("detect")
+@click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The ledger store (a DuckDB file made by 'cointrail ingest'), clustered.")  # fmt: skip
+@json_option
+def detect(db: Path, as_json: bool) -> int:
+    """List the wallets of DB that behave like an exchange, a mining pool or a gambling service.
+
+    An exchange: many distinct depositors, deposit addresses swept into one
+    hot wallet, batched withdrawals to fresh addresses, long activity. Each
+    comes with its evidence in words and a score; ``--json`` lists
+    ``{"cluster_id", "kind", "score", "evidence"}`` (and the hot wallet).
+    """
+    if not db.is_file():
+        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    with LedgerStore.open(db, read_only=True) as store:
+        found = [d.to_dict() for d in Investigation(store).services()]
+    emit(found, as_json, render_detections)
+    return EXIT_OK

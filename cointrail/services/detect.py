@@ -1,0 +1,118 @@
+"""Wallets (clusters) that behave like a service: an exchange, a mining pool, a gambling site.
+
+An exchange gives each customer a deposit address and sweeps the deposits into a hot wallet (one transaction
+spending many deposit addresses: the multi-input heuristic puts them in one wallet), pays many customers in batched
+withdrawals to fresh addresses, and is active for long. A mining pool receives block rewards and pays many members.
+A gambling site receives from many players and pays many of them back. Each detection gives its figures in words
+and a score in [0, 1]; the thresholds are those measured in docs/accuracy.md. A detection is a lead, not a label:
+it says a wallet behaves like a service, never which one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cointrail.store.duckdb import service_reads
+from cointrail.store.duckdb.store import LedgerStore
+
+MIN_DEPOSITORS = 5  # distinct wallets paying in
+MIN_SWEPT = 5  # distinct deposit addresses swept together
+MIN_BATCHES = 1  # withdrawals of >= 5 outputs leaving the wallet, most to fresh addresses
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One wallet that behaves like a service, with why and how sure."""
+
+    cluster_id: int
+    kind: str  # exchange, mining_pool, gambling
+    score: float
+    evidence: tuple[str, ...]
+    hot_wallet: str | None = None
+    deposit_addresses: int = 0
+    deposit_wallets: tuple[int, ...] = ()  # the wallets (clusters) of its deposit addresses, when not its own
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cluster_id": self.cluster_id, "kind": self.kind, "score": self.score,
+                "evidence": list(self.evidence), "hot_wallet": self.hot_wallet,
+                "deposit_addresses": self.deposit_addresses,
+                "deposit_wallets": list(self.deposit_wallets)}  # fmt: skip
+
+
+def _part(value: int, full: int) -> float:
+    return min(1.0, value / full)
+
+
+def _exchange(cid: int, f: dict[str, Any], hot: str | None) -> Detection | None:
+    if f["depositors"] < MIN_DEPOSITORS or f["swept"] < MIN_SWEPT or f["batches"] < MIN_BATCHES:
+        return None
+    span = f["last_height"] - f["first_height"]
+    score = round(0.3 * _part(f["depositors"], 20) + 0.3 * _part(f["swept"], 20) + 0.25 * _part(f["batches"], 5)
+                  + 0.15 * _part(span, 100), 2)  # fmt: skip
+    evidence = (
+        f"{f['depositors']} distinct wallets paid into it",
+        f"{f['swept']} deposit addresses swept in {f['sweeps']} consolidations, {f['hot_sweeps']} of them into "
+        f"one hot wallet ({hot})",
+        f"{f['batches']} batched withdrawals paying {f['batch_outputs']} outputs, {f['fresh_outputs']} to fresh "
+        "addresses",
+        f"active over {span} blocks (heights {f['first_height']}–{f['last_height']})",
+    )
+    return Detection(cid, "exchange", score, evidence, hot, f["swept"])
+
+
+def _pool(cid: int, f: dict[str, Any]) -> Detection | None:
+    if f["coinbase"] < 3 or f["batches"] < 1:
+        return None
+    score = round(0.5 * _part(f["coinbase"], 20) + 0.5 * _part(f["batch_outputs"], 50), 2)
+    return Detection(cid, "mining_pool", score, (f"received {f['coinbase']} block rewards",
+                     f"paid {f['batch_outputs']} outputs in {f['batches']} batched payouts"))  # fmt: skip
+
+
+def _gambling(cid: int, f: dict[str, Any]) -> Detection | None:
+    if f["depositors"] < 10 or f["paid_back"] * 2 < f["depositors"] or f["swept"] >= MIN_SWEPT:
+        return None
+    score = round(0.5 * _part(f["depositors"], 50) + 0.5 * f["paid_back"] / f["depositors"], 2)
+    return Detection(cid, "gambling", score, (f"{f['depositors']} distinct wallets paid into it",
+                     f"it paid {f['paid_back']} of them back"))  # fmt: skip
+
+
+_SUMMED = ("depositors", "paid_back", "sweeps", "swept", "hot_sweeps")
+
+
+def _services(figures: dict[int, dict[str, Any]]) -> dict[int, tuple[dict[str, Any], list[int]]]:
+    """Wallets grouped into services: every wallet that sweeps into the same hot wallet, with that hot wallet.
+
+    Deposit addresses swept in separate consolidations are separate wallets to the multi-input heuristic; that they
+    are swept into one hot wallet is what makes them one service, named by the hot wallet's cluster.
+    """
+    groups: dict[int, list[int]] = {}
+    for cid, f in figures.items():
+        groups.setdefault(f["hot_cluster"] if f["hot_cluster"] is not None else cid, []).append(cid)
+    services = {}
+    for key, members in groups.items():
+        own = figures.get(key)
+        parts = [figures[c] for c in members if c != key] + ([own] if own is not None else [])
+        merged = dict(own if own is not None else parts[0])
+        for name in _SUMMED:
+            merged[name] = sum(p[name] for p in parts)
+        if own is not None:  # the deposit wallets paying their own hot wallet are not depositors
+            merged["depositors"] -= len(parts) - 1
+        merged["first_height"] = min(p["first_height"] for p in parts)
+        merged["last_height"] = max(p["last_height"] for p in parts)
+        merged["hot_wallet"] = next((p["hot_wallet"] for p in parts if p["hot_wallet"] is not None), None)
+        services[key] = (merged, sorted(c for c in members if c != key))
+    return services
+
+
+def detect_services(store: LedgerStore) -> list[Detection]:
+    """Every wallet of the store that behaves like a service, highest score first."""
+    figures = service_reads.cluster_figures(store)
+    hot_ids = [f["hot_wallet"] for f in figures.values() if f["hot_wallet"] is not None]
+    texts = service_reads.address_texts(store, hot_ids)
+    found = []
+    for cid, (f, deposit_wallets) in _services(figures).items():
+        hit = _pool(cid, f) or _exchange(cid, f, texts.get(f["hot_wallet"])) or _gambling(cid, f)
+        if hit is not None:
+            found.append(replace(hit, deposit_wallets=tuple(deposit_wallets)))
+    return sorted(found, key=lambda d: (-d.score, d.cluster_id))

@@ -1,0 +1,107 @@
+"""What services detection reads: per wallet (cluster), the figures that tell an exchange, a pool, a gambling site.
+
+Each query returns one row per cluster (the address's own id where the store is not clustered); nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cointrail.store.duckdb.store import LedgerStore
+
+_CLUSTER = """
+CREATE OR REPLACE TEMP VIEW svc_cluster AS
+SELECT a.address_id, {cluster} AS cluster_id FROM addresses a {join}
+"""
+
+# Per cluster: sweeps (>= 3 inputs all of the cluster, at most 2 outputs) and the distinct addresses they swept;
+# the address most swept into (the hot wallet), its cluster, and how many sweeps reached it.
+_SWEEPS = """
+WITH tx_in AS (
+  SELECT i.tx_id, min(c.cluster_id) AS cluster_id, count(DISTINCT c.cluster_id) AS clusters, count(*) AS n
+  FROM inputs i JOIN svc_cluster c USING (address_id) GROUP BY i.tx_id
+), sweep AS (
+  SELECT t.tx_id, t.cluster_id FROM tx_in t JOIN transactions x USING (tx_id)
+  WHERE t.clusters = 1 AND t.n >= 3 AND x.output_count <= 2
+), swept AS (
+  SELECT s.cluster_id, count(DISTINCT s.tx_id) AS sweeps, count(DISTINCT i.address_id) AS swept
+  FROM sweep s JOIN inputs i USING (tx_id) GROUP BY s.cluster_id
+), hot AS (
+  SELECT s.cluster_id, o.address_id, any_value(c.cluster_id) AS hot_cluster, count(*) AS n,
+         row_number() OVER (PARTITION BY s.cluster_id ORDER BY count(*) DESC, o.address_id) AS r
+  FROM sweep s JOIN outputs o USING (tx_id) JOIN svc_cluster c ON c.address_id = o.address_id
+  GROUP BY s.cluster_id, o.address_id
+)
+SELECT w.cluster_id, w.sweeps, w.swept, h.address_id, h.hot_cluster, h.n
+FROM swept w JOIN hot h ON h.cluster_id = w.cluster_id AND h.r = 1
+"""
+
+# Per cluster: distinct other clusters that paid into it (depositors), and those it paid back to.
+_DEPOSITORS = """
+WITH pay AS (
+  SELECT DISTINCT ci.cluster_id AS payer, co.cluster_id AS payee
+  FROM inputs i JOIN svc_cluster ci ON ci.address_id = i.address_id
+  JOIN outputs o ON o.tx_id = i.tx_id JOIN svc_cluster co ON co.address_id = o.address_id
+  WHERE ci.cluster_id <> co.cluster_id
+)
+SELECT p.payee, count(*) AS depositors,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM pay q WHERE q.payer = p.payee AND q.payee = p.payer)) AS paid_back
+FROM pay p GROUP BY p.payee
+"""
+
+# Per cluster: batched withdrawals (>= 5 outputs leaving the cluster, most to addresses first seen there).
+_BATCHES = """
+WITH tx_in AS (
+  SELECT i.tx_id, min(c.cluster_id) AS cluster_id, count(DISTINCT c.cluster_id) AS clusters
+  FROM inputs i JOIN svc_cluster c USING (address_id) GROUP BY i.tx_id
+), out AS (
+  SELECT t.tx_id, t.cluster_id, count(*) AS leaving,
+         count(*) FILTER (WHERE a.first_height = o.block_height) AS fresh
+  FROM tx_in t JOIN outputs o USING (tx_id) JOIN svc_cluster c ON c.address_id = o.address_id
+  JOIN addresses a ON a.address_id = o.address_id
+  WHERE t.clusters = 1 AND c.cluster_id <> t.cluster_id GROUP BY t.tx_id, t.cluster_id
+)
+SELECT cluster_id, count(*) AS batches, sum(leaving) AS paid, sum(fresh) AS fresh
+FROM out WHERE leaving >= 5 AND fresh * 2 >= leaving GROUP BY cluster_id
+"""
+
+# Per cluster: coinbase outputs received (a mining pool), blocks of activity, address count.
+_ACTIVITY = """
+SELECT c.cluster_id, count(DISTINCT c.address_id) AS addresses, min(o.block_height) AS first,
+       max(o.block_height) AS last,
+       count(*) FILTER (WHERE x.is_coinbase) AS coinbase
+FROM outputs o JOIN svc_cluster c USING (address_id) JOIN transactions x USING (tx_id) GROUP BY c.cluster_id
+"""
+
+
+def cluster_figures(store: LedgerStore) -> dict[int, dict[str, Any]]:
+    """The figures of every cluster that received anything, by cluster id."""
+    clustered = store.has_table("address_clusters")
+    join = "LEFT JOIN address_clusters ac USING (address_id)" if clustered else ""
+    store.con.execute(_CLUSTER.format(cluster="coalesce(ac.cluster_id, a.address_id)" if clustered
+                                      else "a.address_id", join=join))  # fmt: skip
+    figures: dict[int, dict[str, Any]] = {}
+    for cid, addresses, first, last, coinbase in store.rows(_ACTIVITY):
+        figures[cid] = {"addresses": addresses, "first_height": first, "last_height": last, "coinbase": coinbase,
+                        "sweeps": 0, "swept": 0, "hot_wallet": None, "hot_cluster": None, "hot_sweeps": 0,
+                        "depositors": 0, "paid_back": 0, "batches": 0, "batch_outputs": 0,
+                        "fresh_outputs": 0}  # fmt: skip
+    for cid, sweeps, swept, hot, hot_cluster, n in store.rows(_SWEEPS):
+        if cid in figures:
+            figures[cid] |= {"sweeps": sweeps, "swept": swept, "hot_wallet": hot, "hot_cluster": hot_cluster,
+                             "hot_sweeps": n}  # fmt: skip
+    for cid, depositors, paid_back in store.rows(_DEPOSITORS):
+        if cid in figures:
+            figures[cid] |= {"depositors": depositors, "paid_back": paid_back}
+    for cid, batches, paid, fresh in store.rows(_BATCHES):
+        if cid in figures:
+            figures[cid] |= {"batches": batches, "batch_outputs": int(paid), "fresh_outputs": int(fresh)}
+    store.con.execute("DROP VIEW svc_cluster")
+    return figures
+
+
+def address_texts(store: LedgerStore, ids: list[int]) -> dict[int, str]:
+    """The address text of each id."""
+    if not ids:
+        return {}
+    return dict(store.rows("SELECT address_id, address FROM addresses WHERE address_id IN (SELECT unnest(?))", [ids]))
