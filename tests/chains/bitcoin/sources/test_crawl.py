@@ -164,3 +164,28 @@ def test_a_sparse_store_and_a_full_ingest_are_never_mixed(electrum_crawl: dict[s
     full.write_bytes(economy_store.read_bytes())
     light = ["--electrum", f"tcp://127.0.0.1:{electrumx.tcp}", "--around", seed]
     assert main(["ingest", "--chain", "litecoin", "--network", "regtest", *light, "--db", str(full)]) == EXIT_USAGE
+
+
+def test_an_address_over_the_limit_is_recorded_and_not_expanded(standin: Standin, seed: str, tmp_path: Path) -> None:
+    db = tmp_path / "limited.duckdb"
+    with LedgerStore.open(db, "litecoin", "regtest") as store:
+        report = crawl(store, EsploraSource(standin.url, "litecoin", "regtest"), [seed], hops=1, max_txs=1)
+        cover = sparse.coverage(store, [seed])[seed]
+    assert report.fetched == 0 and cover["status"] == "truncated" and cover["listed"] == 1
+    assert cover["words"].startswith("truncated at 1 transactions (more than 1 transactions")
+    assert [item["kind"] for item in report.left_out] == ["address"] and "not expanded" in report.left_out[0]["why"]
+
+
+def test_a_labelled_service_stops_the_walk(standin: Standin, seed: str, tmp_path: Path) -> None:
+    from cointrail.labels.model import Label, confidence_named
+    from cointrail.labels.store import write_labels
+
+    db = tmp_path / "labelled.duckdb"
+    with LedgerStore.open(db, "litecoin", "regtest") as store:
+        write_labels(store, [Label(address=seed, chains=("litecoin",), currency="LTC", network="regtest",
+                                   label="An exchange", source="test", source_sha256="0" * 64,
+                                   confidence=confidence_named("ownership"), importer="csv", category="exchange",
+                                   actor="An exchange")])  # fmt: skip
+        report = crawl(store, EsploraSource(standin.url, "litecoin", "regtest"), [seed], hops=1)
+    assert report.fetched == 0 and not any("/address/" in path for path in standin.requests)
+    assert report.left_out == [{"kind": "address", "id": seed, "why": "labelled as a service: the walk stops there"}]
