@@ -18,7 +18,7 @@ from cointrail.store.duckdb.store import LedgerStore
 
 MIN_DEPOSITORS = 5  # distinct wallets paying in
 MIN_SWEPT = 5  # distinct deposit addresses swept together
-MIN_BATCHES = 1  # withdrawals of >= 5 outputs leaving the wallet, most to fresh addresses
+MIN_BATCHES = 1  # withdrawals of >= 3 outputs leaving the wallet, most to fresh addresses
 
 
 @dataclass(frozen=True)

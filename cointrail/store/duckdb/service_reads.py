@@ -49,7 +49,7 @@ SELECT p.payee, count(*) AS depositors,
 FROM pay p GROUP BY p.payee
 """
 
-# Per cluster: batched withdrawals (>= 5 outputs leaving the cluster, most to addresses first seen there).
+# Per cluster: batched withdrawals (>= 3 outputs leaving the cluster, most to addresses first seen there).
 _BATCHES = """
 WITH tx_in AS (
   SELECT i.tx_id, min(c.cluster_id) AS cluster_id, count(DISTINCT c.cluster_id) AS clusters
@@ -62,7 +62,7 @@ WITH tx_in AS (
   WHERE t.clusters = 1 AND c.cluster_id <> t.cluster_id GROUP BY t.tx_id, t.cluster_id
 )
 SELECT cluster_id, count(*) AS batches, sum(leaving) AS paid, sum(fresh) AS fresh
-FROM out WHERE leaving >= 5 AND fresh * 2 >= leaving GROUP BY cluster_id
+FROM out WHERE leaving >= 3 AND fresh * 2 >= leaving GROUP BY cluster_id
 """
 
 # Per cluster: coinbase outputs received (a mining pool), blocks of activity, address count.

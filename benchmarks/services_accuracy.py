@@ -1,0 +1,94 @@
+"""Exchanges recognised by behaviour with no labels at all (issue 17): precision and recall on ground-truth scenarios.
+
+Run: ``.venv/bin/python -m benchmarks.services_accuracy [--seeds 1 2 3] [--rounds 24] [--no-write]``
+
+Each seed's litecoind -regtest economy is clustered with the default heuristics and no label is imported. A
+detected exchange is right when its hot wallet and most of its deposit addresses belong to one exchange's wallet in
+the truth; recall counts the exchanges of the truth that some right detection names.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from benchmarks import harness
+from benchmarks.scenarios.generate import make_scenario
+from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
+from cointrail.services import detect_services
+from cointrail.store.duckdb.store import LedgerStore
+
+
+def _wallet_addresses(store: LedgerStore, clusters: list[int]) -> list[str]:
+    return [r[0] for r in store.rows("SELECT a.address FROM address_clusters c JOIN addresses a USING (address_id) "
+                                     "WHERE c.cluster_id IN (SELECT unnest(?))", [clusters])]  # fmt: skip
+
+
+def score(store: LedgerStore, truth: dict[str, Any]) -> dict[str, Any]:
+    exchanges = {w for w, role in truth["roles"].items() if role == "exchange"}
+    found = [d for d in detect_services(store) if d.kind == "exchange"]
+    right, named = 0, set()
+    for d in found:
+        owners = Counter(truth["owners"].get(a) for a in _wallet_addresses(store, [d.cluster_id, *d.deposit_wallets]))
+        owner, _n = owners.most_common(1)[0]
+        if owner in exchanges and truth["owners"].get(d.hot_wallet or "") == owner:
+            right += 1
+            named.add(owner)
+    return {"exchanges": len(exchanges), "detected": len(found), "right": right, "named": len(named),
+            "precision": right / len(found) if found else 1.0,
+            "recall": len(named) / len(exchanges) if exchanges else 1.0}  # fmt: skip
+
+
+def run_seed(seed: int, rounds: int, work: Path) -> dict[str, Any]:
+    kept = work / f"seed{seed}" / "truth.json"
+    truth = json.loads(kept.read_text()) if kept.is_file() else make_scenario(work / f"seed{seed}", seed, rounds)
+    db = work / f"seed{seed}" / "ledger.duckdb"
+    with LedgerStore.open(db) as store:
+        build_clusters(store, DEFAULT_HEURISTICS)
+        return {"seed": seed, **score(store, truth)}
+
+
+TUNED = (1, 2)  # the thresholds were set looking at these seeds; the others are held out
+
+
+def _table(rows: list[dict[str, Any]], rounds: int) -> str:
+    lines = [
+        "## Exchanges recognised by behaviour, with no labels (`cointrail services detect`, issue 17)", "",
+        f"Measured {harness.now_utc()} on commit {harness.commit()} by `benchmarks/services_accuracy.py` on "
+        f"{len(rows)} ground-truth litecoind -regtest scenarios ({rounds} rounds each; clustered with the default "
+        "heuristics; no label imported). A detected exchange is right when most addresses of its wallets and its "
+        "hot wallet belong to one exchange of the truth. Targets: precision >= 0.95, recall >= 0.8.", "",
+        "| seed | tuned on / held out | exchanges | detected | right | exchanges named | precision | recall |",
+        "|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for r in rows:
+        cells = [r["seed"], "tuned on" if r["seed"] in TUNED else "held out", r["exchanges"], r["detected"],
+                 r["right"], r["named"], f"{r['precision']:.2f}", f"{r['recall']:.2f}"]  # fmt: skip
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    lines += ["", "Recall is far below the target: in these short economies each exchange sweeps its whole balance "
+              "into a fresh address and pays withdrawals of 3 outputs with change to fresh addresses, so the "
+              "multi-input heuristic splits one exchange into many wallets of a few addresses each, most below the "
+              "thresholds (5 depositors, 5 deposit addresses swept). Joining the wallets of one exchange (sweep "
+              "outputs spent by withdrawals, the change of a withdrawal) is the next step, and the site's own "
+              "cash-out sweep into an exchange deposit address must not join the site to that exchange. The funding "
+              "figures (payers reaching a detected exchange) and the hot/cold-wallet-only labelling are not measured "
+              "yet."]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = harness.arguments(__doc__, quick={"seeds": [1], "rounds": 6})
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--rounds", type=int, default=24)
+    parser.add_argument("--work", type=Path, default=None, help="keep the scenarios here and use them again")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [run_seed(seed, args.rounds, args.work or Path(tmp)) for seed in args.seeds]
+    harness.publish(args, "services", _table(rows, args.rounds), harness.ACCURACY_DOC)
+
+
+if __name__ == "__main__":
+    main()
