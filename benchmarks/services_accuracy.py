@@ -71,11 +71,12 @@ def _table(rows: list[dict[str, Any]], rounds: int) -> str:
     lines += ["", "Recall is far below the target: in these short economies each exchange sweeps its whole balance "
               "into a fresh address and pays withdrawals of 3 outputs with change to fresh addresses, so the "
               "multi-input heuristic splits one exchange into many wallets of a few addresses each, most below the "
-              "thresholds (5 depositors, 5 deposit addresses swept). Joining the wallets of one exchange (sweep "
-              "outputs spent by withdrawals, the change of a withdrawal) is the next step, and the site's own "
-              "cash-out sweep into an exchange deposit address must not join the site to that exchange. The funding "
-              "figures (payers reaching a detected exchange) and the hot/cold-wallet-only labelling are not measured "
-              "yet."]  # fmt: skip
+              "thresholds (5 depositors, 5 deposit addresses swept). Wallets are joined into one service only where a "
+              "batched withdrawal spends a sweep's output (the hot wallet); joining through a withdrawal's change "
+              "swept again was tried and dropped: it joined two exchanges through the miner's payouts to both. The "
+              "site's cash-out sweep into an exchange deposit address "
+              "joins nothing. The funding figures (payers reaching a detected exchange) and the "
+              "hot/cold-wallet-only labelling are not measured yet."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -77,18 +77,34 @@ def _gambling(cid: int, f: dict[str, Any]) -> Detection | None:
                      f"it paid {f['paid_back']} of them back"))  # fmt: skip
 
 
-_SUMMED = ("depositors", "paid_back", "sweeps", "swept", "hot_sweeps")
+_SUMMED = ("depositors", "paid_back", "sweeps", "swept", "hot_sweeps", "batches", "batch_outputs", "fresh_outputs",
+           "coinbase")
 
 
 def _services(figures: dict[int, dict[str, Any]]) -> dict[int, tuple[dict[str, Any], list[int]]]:
-    """Wallets grouped into services: every wallet that sweeps into the same hot wallet, with that hot wallet.
+    """Wallets grouped into services: the wallets whose sweeps a batched withdrawal spends, with the one spending.
 
-    Deposit addresses swept in separate consolidations are separate wallets to the multi-input heuristic; that they
-    are swept into one hot wallet is what makes them one service, named by the hot wallet's cluster.
+    Deposit addresses swept in separate consolidations, the hot wallet they are swept into and the change of its
+    withdrawals are separate wallets to the multi-input heuristic. A sweep whose output a batched withdrawal spends
+    names the hot wallet and joins the wallets into one service, named by its smallest cluster id (a withdrawal's
+    output swept again is not used: a payout into another service's deposit address looks the same). A sweep into
+    an address that is itself swept (a site's cash-out into an exchange deposit address) joins nothing.
     """
-    groups: dict[int, list[int]] = {}
+    parent = {cid: cid for cid in figures}
+
+    def root(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
     for cid, f in figures.items():
-        groups.setdefault(f["hot_cluster"] if f["hot_cluster"] is not None else cid, []).append(cid)
+        for other in f.get("linked", ()):
+            a, b = sorted((root(cid), root(other)))
+            parent[b] = a
+    groups: dict[int, list[int]] = {}
+    for cid in figures:
+        groups.setdefault(root(cid), []).append(cid)
     services = {}
     for key, members in groups.items():
         own = figures.get(key)
@@ -100,7 +116,8 @@ def _services(figures: dict[int, dict[str, Any]]) -> dict[int, tuple[dict[str, A
             merged["depositors"] -= len(parts) - 1
         merged["first_height"] = min(p["first_height"] for p in parts)
         merged["last_height"] = max(p["last_height"] for p in parts)
-        merged["hot_wallet"] = next((p["hot_wallet"] for p in parts if p["hot_wallet"] is not None), None)
+        hot = max(parts, key=lambda p: (p["hot_wallet"] is not None, p["hot_sweeps"]))
+        merged["hot_wallet"] = hot["hot_wallet"]
         services[key] = (merged, sorted(c for c in members if c != key))
     return services
 

@@ -74,6 +74,29 @@ FROM outputs o JOIN svc_cluster c USING (address_id) JOIN transactions x USING (
 """
 
 
+# Links between wallets of one service: a sweep's output spent by a batched withdrawal (the hot wallet). A batch's
+# output later swept is not a link: a payout from one service to another's deposit address looks the same.
+_LINKS = """
+WITH tx_in AS (
+  SELECT i.tx_id, min(c.cluster_id) AS cluster_id, count(DISTINCT c.cluster_id) AS clusters, count(*) AS n
+  FROM inputs i JOIN svc_cluster c USING (address_id) GROUP BY i.tx_id
+), kind AS (
+  SELECT t.tx_id, t.cluster_id, CASE WHEN t.n >= 3 AND x.output_count <= 2 THEN 'sweep'
+                                     WHEN x.output_count >= 4 THEN 'batch' END AS kind
+  FROM tx_in t JOIN transactions x USING (tx_id) WHERE t.clusters = 1
+)
+SELECT DISTINCT a.cluster_id, b.cluster_id
+FROM kind a JOIN outputs o ON o.tx_id = a.tx_id JOIN kind b ON b.tx_id = o.spent_by_tx_id
+WHERE a.kind = 'sweep' AND b.kind = 'batch'
+  AND a.cluster_id <> b.cluster_id
+"""
+
+
+def service_links(store: LedgerStore) -> list[tuple[int, int]]:
+    """Pairs of wallets one service's hot wallet and change join (call after :func:`cluster_figures` set up)."""
+    return [(int(a), int(b)) for a, b in store.rows(_LINKS)]
+
+
 def cluster_figures(store: LedgerStore) -> dict[int, dict[str, Any]]:
     """The figures of every cluster that received anything, by cluster id."""
     clustered = store.has_table("address_clusters")
@@ -96,7 +119,12 @@ def cluster_figures(store: LedgerStore) -> dict[int, dict[str, Any]]:
     for cid, batches, paid, fresh in store.rows(_BATCHES):
         if cid in figures:
             figures[cid] |= {"batches": batches, "batch_outputs": int(paid), "fresh_outputs": int(fresh)}
+    links = service_links(store)
     store.con.execute("DROP VIEW svc_cluster")
+    for a, b in links:
+        if a in figures and b in figures:
+            figures[a].setdefault("linked", []).append(b)
+            figures[b].setdefault("linked", []).append(a)
     return figures
 
 
