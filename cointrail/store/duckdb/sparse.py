@@ -135,7 +135,14 @@ def add_transactions(store: LedgerStore, proven: Sequence[ProvenTransaction], so
 
 def _blocks(store: LedgerStore, new: Sequence[ProvenTransaction], source: str) -> None:
     heights = {int(p.height or 0): p.header for p in new}
-    stored = {h for (h,) in store.rows("SELECT height FROM blocks")}
+    stored = {h: bytes(b) for h, b in store.rows("SELECT height, hash FROM blocks")}
+    for height, header in sorted(heights.items()):
+        if header is not None and stored.get(height, header.hash) != header.hash:
+            raise IntegrityError(
+                f"{source} proved a transaction in block {display_hash(header.hash)} at height {height}, but the "
+                f"store holds block {display_hash(stored[height])} there: the server's chain changed (a reorg) or "
+                "it serves another chain. Nothing of this batch was stored; crawl again into a new store (--db) "
+                "to read the chain as the server now has it")  # fmt: skip
     rows: dict[str, list[Any]] = {k: [] for k in ("height", "hash", "prev_hash", "merkle_root", "version", "time",
                                                   "bits", "nonce")}  # fmt: skip
     for height in sorted(h for h in heights if h not in stored):

@@ -189,3 +189,24 @@ def test_a_labelled_service_stops_the_walk(standin: Standin, seed: str, tmp_path
         report = crawl(store, EsploraSource(standin.url, "litecoin", "regtest"), [seed], hops=1)
     assert report.fetched == 0 and not any("/address/" in path for path in standin.requests)
     assert report.left_out == [{"kind": "address", "id": seed, "why": "labelled as a service: the walk stops there"}]
+
+
+def test_a_block_replaced_under_the_store_is_refused(economy: RegtestNode, tmp_path: Path) -> None:
+    """A reorg between two crawls: a transaction proven in another block at a stored height is not mixed in."""
+    import dataclasses
+
+    from cointrail.chains.bitcoin.model import internal_hash
+    from cointrail.chains.bitcoin.rawblock import parse_header, parse_transaction
+    from cointrail.chains.bitcoin.sources.light import ProvenTransaction
+
+    block = economy.rpc("getblock", economy.rpc("getblockhash", 120))
+    header = parse_header(bytes.fromhex(economy.rpc("getblockheader", block["hash"], False)))
+    first, second = (bytes.fromhex(economy.rpc("getrawtransaction", t)) for t in block["tx"][:2])
+    with LedgerStore.open(tmp_path / "reorg.duckdb", "litecoin", "regtest") as store:
+        sparse.make_sparse(store)
+        sparse.add_transactions(store, [ProvenTransaction(parse_transaction(first), first, 120, header, 0)], "s", 0)
+        other = dataclasses.replace(header, hash=internal_hash("11" * 32))
+        with pytest.raises(IntegrityError, match="a reorg"):
+            sparse.add_transactions(store, [ProvenTransaction(parse_transaction(second), second, 120, other, 1)],
+                                    "s", 0)  # fmt: skip
+        assert store.rows("SELECT count(*) FROM transactions") == [(1,)]
