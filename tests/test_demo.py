@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from cointrail.cases import open_case
 from cointrail.simulation import litecoind_available
+from cointrail.simulation.anvil import anvil_binary
 
 needs_node = pytest.mark.skipif(not litecoind_available(), reason="litecoind is not installed (scripts/system-deps.sh)")
 
@@ -110,6 +111,53 @@ def test_the_text_tells_the_story(tmp_path):
     for words in ("Step 1: the chain", "zero-width", "who paid the site", "funded by Demo Exchange",
                   "Ask Demo Exchange", "request pack:", ".report.html", "intact", "caught by verify"):
         assert words in result.stdout, words
+    ethereum = ("payers in ETH and USDT", "(USDT): ", "funded by Exchange", "never counted as payments") \
+        if anvil_binary() else ("anvil is missing: run scripts/evm-tools.sh",)
+    for words in ethereum:
+        assert words in result.stdout, words
+
+
+@pytest.mark.slow
+@pytest.mark.node
+@pytest.mark.anvil
+@pytest.mark.skipif(anvil_binary() is None, reason="anvil missing: run scripts/evm-tools.sh")
+def test_the_ethereum_leg_finds_the_payers_in_ether_and_usdt_and_keeps_poisoning_apart(demo):
+    eth, truth = demo["ethereum"], demo["ethereum"]["truth"]
+    found = eth["payers"]
+    paid = {p["tx_hash"] for payer in found["payers"] for p in payer["payments"]}
+    assert paid == {p["tx_hash"] for p in truth["payments"]}  # every payment, nothing else
+    assert {p["asset"] for p in found["payers"]} == {"ETH", "USDT"}
+    funders = {(f["payer"], f["asset"]): f["exchange"] for f in truth["funding"]}
+    assert {(p["address"], p["asset"]): p["funding"]["exchange"] for p in found["payers"]} == funders
+    for payer in found["payers"]:  # the withdrawal named comes from the exchange's hot wallet
+        if payer["funding"]["exchange"]:
+            assert payer["funding"]["withdrawal_tx"]
+            assert payer["funding"]["hot_wallet"] == truth["exchanges"][payer["funding"]["exchange"]]["hot"]
+    poisoning = {p["tx_hash"] for p in found["poisoning"]}
+    assert poisoning and poisoning <= set(truth["poisoning_txs"]) and not poisoning & paid
+    assert not paid & set(truth["failed_txs"])
+    # the hot-wallet labels are evidence in the case, and the case verified intact with them
+    folder = Path(demo["capture"]["case_folder"])
+    logged = {entry["object"] for entry in open_case(folder.name, root=folder.parent).log.entries()}
+    assert len(eth["labels"]) == 2 and all(label["evidence"] in logged for label in eth["labels"])
+    assert eth["ingest"]["blocks"] <= eth["ingest"]["tip"] + 1  # case-scoped: only the blocks it needed
+
+
+def test_without_anvil_the_ethereum_leg_says_so_in_one_line(tmp_path, monkeypatch):
+    """anvil's absence, as on a machine where scripts/evm-tools.sh was not run (the program is hidden, not faked)."""
+    from cointrail.cases import create_case
+    from cointrail.cli.demo_cmd import _render_ethereum
+    from cointrail.demo import ethereum
+    from cointrail.demo.investigation import Steps
+
+    said: list[str] = []
+    monkeypatch.setattr(ethereum.anvil, "anvil_binary", lambda: None)
+    case = create_case("no-anvil", root=tmp_path / "cases", operator="test")
+    leg = ethereum.ethereum_leg(Steps(said.append), case, tmp_path)
+    assert leg == {"missing": "anvil is missing: run scripts/evm-tools.sh"}
+    assert said == ["anvil is missing: run scripts/evm-tools.sh (the Ethereum leg is left out)."]
+    (line,) = _render_ethereum(leg)
+    assert line.strip().startswith("anvil is missing: run scripts/evm-tools.sh")
 
 
 def test_without_litecoind_the_demo_says_how_to_install_it(tmp_path):

@@ -102,6 +102,38 @@ def _render_reports(reports: list[dict[str, Any]]) -> list[str]:
             *[f"  {r['format']:<14} {r['out']}" for r in reports]]
 
 
+def _render_ethereum(eth: dict[str, Any] | None) -> list[str]:
+    """The Ethereum leg: the payments in ETH and USDT, each payer's funding exchange, poisoning apart."""
+    if not eth:
+        return ["  The Ethereum leg did not run."]
+    if "missing" in eth:
+        return [f"  {eth['missing']} (the Ethereum leg was left out; everything else ran)."]
+    found, ingest = eth["payers"], eth["ingest"]
+    payers = found["payers"]
+    assets = " and ".join(sorted({p["asset"] for p in payers}))
+    lines = [f"  The site also takes {assets} on a private Ethereum chain (anvil, on this machine only). Read "
+             f"{ingest['blocks']} of its {ingest['tip'] + 1} blocks, those touching the site's address "
+             f"{eth['site']} and its payers' funders;",
+             f"  {len(eth['labels'])} exchange hot wallets labelled in the case. "
+             f"{sum(len(p['payments']) for p in payers)} payments from {len(payers)} payers (per asset); "
+             f"{sum(1 for p in payers if p['funding']['exchange'])} traced to the exchange that funded them:"]
+    for payer in payers:
+        funding = payer["funding"]
+        paid = (f"  • {payer['address']} ({payer['asset']}): {len(payer['payments'])} payment(s), "
+                f"{payer['total_amount']}")
+        if funding["exchange"]:
+            lines.append(f"{paid}, funded by {funding['exchange']} (withdrawal {funding['withdrawal_tx'][:18]}…)")
+        else:
+            lines.append(f"{paid}; no exchange behind it (its ether came from outside any exchange)")
+    poisoning = found["poisoning"]
+    if poisoning:
+        lines.append(f"  {len(poisoning)} suspected address-poisoning transfer(s) to the site shown apart, never "
+                     "counted as payments:")
+        lines += [f"    {p['asset']} {p['value']} from {p['sender']} in {p['tx_hash'][:18]}…" for p in poisoning]
+        lines += [f"    ({reason})" for reason in dict.fromkeys(p["reason"] for p in poisoning)]  # each reason once
+    return lines
+
+
 def _render_integrity(result: dict[str, Any]) -> list[str]:
     verification, tamper = result["verification"], result["tamper_test"]
     state = "intact" if verification["intact"] else "NOT intact"
@@ -115,7 +147,7 @@ def render_demo(result: dict[str, Any]) -> str:
     """The demo's story, step by step, for people."""
     capture, folder = result["capture"], result["capture"]["case_folder"]
     timings = result["timings"]
-    lines = ["cointrail demo: a fictitious subscription site takes payment in Litecoin.",
+    lines = ["cointrail demo: a fictitious subscription site takes payment in Litecoin, ether and USDT.",
              "We preserve its payment page as evidence, follow its payments on the chain to the people who paid,",
              "and find the exchanges that know who they are. Everything runs on this machine, offline.",
              _step(1, "the chain"), *_render_chain(result),
@@ -125,8 +157,9 @@ def render_demo(result: dict[str, Any]) -> str:
              _step(5, "which exchange to ask"), *_render_exchanges(result["request_packs"], folder),
              _step(6, "the report"), *_render_report(result["report"], folder),
              *_render_reports(result.get("reports") or []),
-             _step(7, "verify the evidence and the custody log"), *_render_integrity(result)[:1],
-             _step(8, "show that tampering is caught"), *_render_integrity(result)[1:],
+             _step(7, "the site's payers in ETH and USDT"), *_render_ethereum(result.get("ethereum")),
+             _step(8, "verify the evidence and the custody log"), *_render_integrity(result)[:1],
+             _step(9, "show that tampering is caught"), *_render_integrity(result)[1:],
              f"\nDone in {timings['total_seconds']:.1f} s ("
              + ", ".join(f"{t['step']} {t['seconds']:.1f} s" for t in timings["steps"]) + ").",
              f"Everything is in {result['workdir']} (case folder: {folder}).",

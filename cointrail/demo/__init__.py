@@ -6,8 +6,9 @@ CoinJoin, a cash-out), writes the site's payment page with the site's real
 addresses, serves it on loopback and captures it into a fresh case, verifies
 the case, ingests the chain into the case's store, clusters it, imports the
 exchanges' labels, finds the site's payers and the exchanges that funded them,
-writes the report and the request packs, and shows that tampering with a copy
-is caught. Each step returns plain data; ``cointrail demo`` renders it.
+writes the report and the request packs, follows the site's payments in ether
+and USDT on a private anvil chain (:mod:`cointrail.demo.ethereum`), and shows
+that tampering with a copy is caught. Each step returns plain data; ``cointrail demo`` renders it.
 """
 
 from cointrail.demo.investigation import run_demo

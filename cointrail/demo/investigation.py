@@ -15,6 +15,7 @@ from cointrail.addresses import parse_address
 from cointrail.capture import CaptureOptions, capture_url, served_directory
 from cointrail.cases import Case, create_case, open_case, verify_case
 from cointrail.demo import scenario
+from cointrail.demo.ethereum import ethereum_leg
 from cointrail.demo.page import write_site
 from cointrail.exports.write import write_exports
 from cointrail.investigation import Investigation, case_store
@@ -106,7 +107,7 @@ def _chain(steps: Steps, root: Path, result: dict[str, Any]) -> tuple[Economy, C
 
 
 def _findings(steps: Steps, case: Case, result: dict[str, Any]) -> None:
-    """Checks, payers, the report and the request packs, from the case alone; then verify it all."""
+    """Checks, payers, the report and the request packs, from the case alone."""
     with steps.step("check addresses", "Checking every address found against its currency's rules."):
         result["address_checks"] = _check_addresses(result["capture"]["summary"])
     db = case_store(case)
@@ -120,6 +121,9 @@ def _findings(steps: Steps, case: Case, result: dict[str, Any]) -> None:
         result["request_packs"] = write_request_packs(case, request_packs(facts)) if facts else []
     with steps.step("reports", "Writing the reports for NCMEC, an FIU (goAML) and a SAR filer; nothing is sent."):
         result["reports"] = write_exports(case, facts, Path(result["workdir"]) / "reports") if facts else []
+
+
+def _verify(steps: Steps, case: Case, result: dict[str, Any]) -> None:
     with steps.step("verify", "Verifying the case: re-hashing every evidence file and the custody log."):
         result["verification"] = verify_case(case).to_dict()
 
@@ -127,7 +131,8 @@ def _findings(steps: Steps, case: Case, result: dict[str, Any]) -> None:
 def run_demo(workdir: str | Path | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Run the demo investigation in ``workdir`` (a new temporary folder if None).
 
-    Needs Debian's ``litecoind`` (:class:`~cointrail.simulation.LitecoindMissing` otherwise).
+    Needs Debian's ``litecoind`` (:class:`~cointrail.simulation.LitecoindMissing` otherwise). The Ethereum leg
+    needs ``anvil`` (``scripts/evm-tools.sh``); without it ``result["ethereum"]`` says so and the rest runs.
     """
     steps = Steps(progress or (lambda message: None))
     started = time.perf_counter()
@@ -136,6 +141,8 @@ def run_demo(workdir: str | Path | None = None, progress: Progress | None = None
     result: dict[str, Any] = {"workdir": str(root)}
     economy, case = _chain(steps, root, result)
     _findings(steps, case, result)
+    result["ethereum"] = ethereum_leg(steps, case, root)  # after the Litecoin findings; its labels are evidence too
+    _verify(steps, case, result)
     with steps.step("tamper test", "Tampering with a copy of the case to show that verification catches it."):
         result["tamper_test"] = _tamper_test(case.folder, root)
     result["scenario"] = scenario.truth(economy)
