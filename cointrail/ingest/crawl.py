@@ -35,13 +35,15 @@ from cointrail.chains.bitcoin.sources.light import (
     ProvenTransaction,
     SourceError,
 )
+from cointrail.labels.model import TRAIL_STOP_CATEGORIES
 from cointrail.store.duckdb import label_table, sparse
 from cointrail.store.duckdb.store import LedgerStore
 
 __all__ = ["CrawlReport", "crawl"]
 
 WRITE_EVERY = 100  # proven transactions kept in memory before they are committed
-SERVICE_CATEGORIES = ("exchange", "service", "mixer", "market", "gambling", "payment_processor", "mining_pool")
+# The walk stops where a trace stops (cointrail.tracing.services): what lies past a service is not on the trail.
+SERVICE_CATEGORIES = TRAIL_STOP_CATEGORIES
 
 
 class CrawlProgress(Protocol):

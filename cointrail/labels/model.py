@@ -74,7 +74,10 @@ CATEGORIES: frozenset[str] = frozenset(
 )
 
 # Categories naming a service that runs wallets for others: two of them do not share a wallet, so a cluster
-# carrying labels of two is probably a false merge (cointrail.clustering.redflags).
+# carrying labels of two is probably a false merge (cointrail.clustering.redflags). Not the same set as
+# TRAIL_STOP_CATEGORIES, on purpose: coinjoin and faucet run wallets for others but a trail goes on through them;
+# hot_wallet, cold_wallet, warm_wallet name a wallet's role inside one service (an "exchange" and a "hot_wallet"
+# label on one cluster are no false merge), and "service" or defi name no one service to tell apart.
 SERVICE_CATEGORIES: frozenset[str] = frozenset({
     "exchange", "wallet_service", "mixing_service", "coinjoin", "market", "payment_processor", "gambling",
     "mining_service", "hosting", "vpn", "shop", "escrow_wallet", "atm", "faucet", "defi_dex",
@@ -83,6 +86,14 @@ SERVICE_CATEGORIES: frozenset[str] = frozenset({
 # Custodial services that are regulated as virtual-asset service providers (FATF Recommendation 15) and keep
 # customer records: the places where legal process can be served and funds frozen.
 LEGAL_PROCESS_CATEGORIES: frozenset[str] = frozenset({"exchange", "wallet_service", "payment_processor", "atm"})
+
+# Categories of businesses that stop a trail (cointrail.tracing.services) and a crawl's walk
+# (cointrail.ingest.crawl): LEGAL_PROCESS_CATEGORIES, the custodial, regulated ones that keep customer records, and
+# services where money mixes with everyone else's.
+TRAIL_STOP_CATEGORIES: frozenset[str] = LEGAL_PROCESS_CATEGORIES | {
+    "mixing_service", "market", "gambling", "mining_service", "hosting", "vpn", "shop", "escrow_wallet",
+    "hot_wallet", "cold_wallet", "warm_wallet", "service", "defi", "defi_dex", "defi_lending", "defi_bridge",
+}  # fmt: skip
 
 # GraphSense tag types (graphsense-tagpack-tool src/tagpack/db/tag_types.csv).
 TAG_TYPES: frozenset[str] = frozenset({"actor", "event", "mention"})

@@ -12,15 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
+from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES, TRAIL_STOP_CATEGORIES
 from cointrail.store.duckdb.store import LedgerStore
 
-# Categories of businesses (GraphSense taxonomy) that stop a trail. LEGAL_PROCESS_CATEGORIES are the custodial,
-# regulated ones that keep customer records; the others are services where money mixes with everyone else's.
-SERVICE_CATEGORIES: frozenset[str] = LEGAL_PROCESS_CATEGORIES | {
-    "mixing_service", "market", "gambling", "mining_service", "hosting", "vpn", "shop", "escrow_wallet",
-    "hot_wallet", "cold_wallet", "warm_wallet", "service", "defi", "defi_dex", "defi_lending", "defi_bridge",
-}  # fmt: skip
+# Categories of businesses (GraphSense taxonomy) that stop a trail; the crawl's walk stops at the same ones.
+SERVICE_CATEGORIES: frozenset[str] = TRAIL_STOP_CATEGORIES
 
 _OPTIONAL = ("category", "actor", "source", "confidence", "confidence_value")
 
