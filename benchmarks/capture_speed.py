@@ -110,7 +110,7 @@ def gzip_bomb(mib: int) -> bytes:
 
 
 def _row(*cells: str) -> str:
-    return "| " + " | ".join(cells) + " |"
+    return harness.table_row(cells)
 
 
 def render(m: dict[str, float]) -> str:

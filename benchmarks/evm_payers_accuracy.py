@@ -137,7 +137,7 @@ def _table(rows: list[dict[str, Any]], customers: int) -> str:
                      f"{s['poisoning_shown']} ({s['poisoning_counted']})",
                      f"{s['deposits_used']} ({s['deposits_found']})",
                      f"{s['deposit_precision']:.1%}", f"{s['deposit_recall']:.1%}"]  # fmt: skip
-            lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+            lines.append(harness.table_row(cells))
     ratio = sum(r["ingest_s"] for r in rows) / max(sum(r["fetch_s"] for r in rows), 1e-9)
     scoped = sum(r["around_s"] for r in rows) / max(sum(r["fetch_around_s"] for r in rows), 1e-9)
     lines += ["", f"Range ingest (verify, decode, store) took {ratio:.2f} x the time of only fetching the same blocks, "

@@ -209,6 +209,11 @@ def now_utc() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def table_row(cells: Iterable[Any]) -> str:
+    """One row of a Markdown table."""
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
 def machine(script: str) -> str:
     """The line every section opens with: which benchmark, when, on what code and what machine."""
     return f"`benchmarks/{script}`, {run_on()}"

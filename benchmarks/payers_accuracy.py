@@ -147,7 +147,7 @@ def _table(rows: list[dict[str, Any]], rounds: int) -> str:
         cells = [r["seed"], f"{r['payments']} ({r['payments_found']})", r["customers"], r["payer_groups"],
                  f"{r['payer_recall']:.1%}", f"{r['payer_precision']:.1%}", r["exchange_named"],
                  f"{r['exchange_recall']:.1%}", f"{r['exchange_precision']:.1%}"]  # fmt: skip
-        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+        lines.append(harness.table_row(cells))
     lines += ["", "Payer recall counts customers found; a customer split over several payer groups (parts of one "
               "wallet the clustering did not join: about 2.8 groups per customer here) still counts once, and each "
               "of its groups counts as right. Exchange recall counts customers with at least one group traced to an "

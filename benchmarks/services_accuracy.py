@@ -67,7 +67,7 @@ def _table(rows: list[dict[str, Any]], rounds: int) -> str:
     for r in rows:
         cells = [r["seed"], "tuned on" if r["seed"] in TUNED else "held out", r["exchanges"], r["detected"],
                  r["right"], r["named"], f"{r['precision']:.2f}", f"{r['recall']:.2f}"]  # fmt: skip
-        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+        lines.append(harness.table_row(cells))
     lines += ["", "Recall is far below the target: in these short economies each exchange sweeps its whole balance "
               "into a fresh address and pays withdrawals of 3 outputs with change to fresh addresses, so the "
               "multi-input heuristic splits one exchange into many wallets of a few addresses each, most below the "
