@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--rounds", type=int, default=24)
     parser.add_argument("--work", type=Path, default=None, help="keep the scenarios here and use them again")
-    args = parser.parse_args()
+    args = harness.parse(parser)
     with tempfile.TemporaryDirectory() as tmp:
         rows = [run_seed(seed, args.rounds, args.work or Path(tmp)) for seed in args.seeds]
     harness.publish(args, "services", _table(rows, args.rounds), harness.ACCURACY_DOC)
