@@ -182,6 +182,9 @@ def render_update(data: dict[str, Any]) -> str:
         lines += [f"  - {r['address']}  {r['label']}  [{r['category'] or '-'}]" for r in u["removed_labels"]]
         lines += [f"  ~ {c['after']['address']}  {c['before']['label']} [{c['before']['category'] or '-'}] → "
                   f"[{c['after']['category'] or '-'}]" for c in u["changed_labels"]]  # fmt: skip
+        shown = len(u["added_labels"]) + len(u["removed_labels"]) + len(u["changed_labels"])
+        if (total := u["added"] + u["removed"] + u["changed"]) > shown:
+            lines.append(f"  … and {total - shown:,} more, not listed")
         lines += [f"  unreadable pack: {p}" for p in u["unreadable_packs"]]
         lines.append(f"  kept as {u['evidence']}; reliability: {u['reliability']}")
     lines += [f"{f['source']}: NOT UPDATED, {f['error']}" for f in data["failed"]]
@@ -221,7 +224,7 @@ def update(db: Path, names: tuple[str, ...], urls: tuple[str, ...], proxy: str |
         sources = updating.chosen(store, names)
         try:
             if offline:
-                raise updating.Offline("offline")
+                raise updating.Offline("--offline was given: no source was asked")
             result = updating.update(store, sources, proxy)
         except updating.Offline as error:
             emit(updating.plan(sources), as_json, render_plan)
