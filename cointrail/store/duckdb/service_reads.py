@@ -14,14 +14,19 @@ CREATE OR REPLACE TEMP VIEW svc_cluster AS
 SELECT a.address_id, {cluster} AS cluster_id FROM addresses a {join}
 """
 
+# Per transaction: the cluster of its inputs (the smallest, when several), how many clusters, how many inputs.
+# Read by the sweeps, the batches and the links alike: made once.
+_TX_IN = """
+CREATE OR REPLACE TEMP TABLE svc_tx_in AS
+SELECT i.tx_id, min(c.cluster_id) AS cluster_id, count(DISTINCT c.cluster_id) AS clusters, count(*) AS n
+FROM inputs i JOIN svc_cluster c USING (address_id) GROUP BY i.tx_id
+"""
+
 # Per cluster: sweeps (>= 3 inputs all of the cluster, at most 2 outputs) and the distinct addresses they swept;
 # the address most swept into (the hot wallet), its cluster, and how many sweeps reached it.
 _SWEEPS = """
-WITH tx_in AS (
-  SELECT i.tx_id, min(c.cluster_id) AS cluster_id, count(DISTINCT c.cluster_id) AS clusters, count(*) AS n
-  FROM inputs i JOIN svc_cluster c USING (address_id) GROUP BY i.tx_id
-), sweep AS (
-  SELECT t.tx_id, t.cluster_id FROM tx_in t JOIN transactions x USING (tx_id)
+WITH sweep AS (
+  SELECT t.tx_id, t.cluster_id FROM svc_tx_in t JOIN transactions x USING (tx_id)
   WHERE t.clusters = 1 AND t.n >= 3 AND x.output_count <= 2
 ), swept AS (
   SELECT s.cluster_id, count(DISTINCT s.tx_id) AS sweeps, count(DISTINCT i.address_id) AS swept
@@ -51,13 +56,10 @@ FROM pay p GROUP BY p.payee
 
 # Per cluster: batched withdrawals (>= 3 outputs leaving the cluster, most to addresses first seen there).
 _BATCHES = """
-WITH tx_in AS (
-  SELECT i.tx_id, min(c.cluster_id) AS cluster_id, count(DISTINCT c.cluster_id) AS clusters
-  FROM inputs i JOIN svc_cluster c USING (address_id) GROUP BY i.tx_id
-), out AS (
+WITH out AS (
   SELECT t.tx_id, t.cluster_id, count(*) AS leaving,
          count(*) FILTER (WHERE a.first_height = o.block_height) AS fresh
-  FROM tx_in t JOIN outputs o USING (tx_id) JOIN svc_cluster c ON c.address_id = o.address_id
+  FROM svc_tx_in t JOIN outputs o USING (tx_id) JOIN svc_cluster c ON c.address_id = o.address_id
   JOIN addresses a ON a.address_id = o.address_id
   WHERE t.clusters = 1 AND c.cluster_id <> t.cluster_id GROUP BY t.tx_id, t.cluster_id
 )
@@ -77,13 +79,10 @@ FROM outputs o JOIN svc_cluster c USING (address_id) JOIN transactions x USING (
 # Links between wallets of one service: a sweep's output spent by a batched withdrawal (the hot wallet). A batch's
 # output later swept is not a link: a payout from one service to another's deposit address looks the same.
 _LINKS = """
-WITH tx_in AS (
-  SELECT i.tx_id, min(c.cluster_id) AS cluster_id, count(DISTINCT c.cluster_id) AS clusters, count(*) AS n
-  FROM inputs i JOIN svc_cluster c USING (address_id) GROUP BY i.tx_id
-), kind AS (
+WITH kind AS (
   SELECT t.tx_id, t.cluster_id, CASE WHEN t.n >= 3 AND x.output_count <= 2 THEN 'sweep'
                                      WHEN x.output_count >= 4 THEN 'batch' END AS kind
-  FROM tx_in t JOIN transactions x USING (tx_id) WHERE t.clusters = 1
+  FROM svc_tx_in t JOIN transactions x USING (tx_id) WHERE t.clusters = 1
 )
 SELECT DISTINCT a.cluster_id, b.cluster_id
 FROM kind a JOIN outputs o ON o.tx_id = a.tx_id JOIN kind b ON b.tx_id = o.spent_by_tx_id
@@ -93,7 +92,8 @@ WHERE a.kind = 'sweep' AND b.kind = 'batch'
 
 
 def service_links(store: LedgerStore) -> list[tuple[int, int]]:
-    """Pairs of wallets one service's hot wallet and change join (call after :func:`cluster_figures` set up)."""
+    """Pairs of wallets a sweep and the batched withdrawal spending its output join (after :func:`cluster_figures`'s
+    set-up)."""
     return [(int(a), int(b)) for a, b in store.rows(_LINKS)]
 
 
@@ -103,6 +103,7 @@ def cluster_figures(store: LedgerStore) -> dict[int, dict[str, Any]]:
     join = "LEFT JOIN address_clusters ac USING (address_id)" if clustered else ""
     store.con.execute(_CLUSTER.format(cluster="coalesce(ac.cluster_id, a.address_id)" if clustered
                                       else "a.address_id", join=join))  # fmt: skip
+    store.con.execute(_TX_IN)
     figures: dict[int, dict[str, Any]] = {}
     for cid, addresses, first, last, coinbase in store.rows(_ACTIVITY):
         figures[cid] = {"addresses": addresses, "first_height": first, "last_height": last, "coinbase": coinbase,
@@ -120,6 +121,7 @@ def cluster_figures(store: LedgerStore) -> dict[int, dict[str, Any]]:
         if cid in figures:
             figures[cid] |= {"batches": batches, "batch_outputs": int(paid), "fresh_outputs": int(fresh)}
     links = service_links(store)
+    store.con.execute("DROP TABLE svc_tx_in")
     store.con.execute("DROP VIEW svc_cluster")
     for a, b in links:
         if a in figures and b in figures:
