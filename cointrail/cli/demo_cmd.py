@@ -75,12 +75,13 @@ def _render_payers(found: dict[str, Any]) -> list[str]:
 
 
 def _render_exchanges(packs: list[dict[str, Any]], case_folder: str) -> list[str]:
+    from cointrail.report.request_pack import asked_about  # not at import: the report modules take ~3 s to load
+
     if not packs:
         return ["  No exchange was reached: there is no one to ask yet."]
     lines = []
     for pack in packs:
-        lines.append(f"  Ask {pack['exchange']} who is behind {pack['withdrawals']} withdrawal(s) that paid the "
-                     f"site's customers and {pack['deposits']} deposit(s) of the site's money.")  # fmt: skip
+        lines.append(f"  Ask {pack['exchange']} who is behind {asked_about(pack)}.")
         lines.append(f"    request pack: {Path(case_folder) / pack['files']['letter']['path']} (letter), "
                      f"{pack['files']['csv']['path']} (CSV)")  # fmt: skip
     return lines

@@ -13,7 +13,7 @@ from cointrail.cli.output import emit, json_option
 from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
 from cointrail.report import facts_for, request_packs, write_request_packs
-from cointrail.report.request_pack import PackOptions
+from cointrail.report.request_pack import PackOptions, asked_about
 
 
 def render_packs(packs: list[dict[str, Any]]) -> str:
@@ -22,8 +22,8 @@ def render_packs(packs: list[dict[str, Any]]) -> str:
     lines = []
     for pack in packs:
         span = f", {pack['date_range']}" if pack.get("date_range") else ""
-        lines.append(f"{pack['exchange']} ({pack['category']}): {pack['withdrawals']} withdrawal(s), "
-                     f"{pack['deposits']} deposit(s) to ask about{span}{' (URGENT)' if pack.get('urgent') else ''}")
+        lines.append(f"{pack['exchange']} ({pack['category']}): {asked_about(pack)} to ask about{span}"
+                     f"{' (URGENT)' if pack.get('urgent') else ''}")
         for kind, item in pack["files"].items():
             copy = f"  (copy: {item['copy']})" if item.get("copy") else ""
             lines.append(f"  {pack['exchange']} {kind:<6} {item['path']}{copy}")

@@ -68,6 +68,14 @@ def _items(rows: list[dict[str, Any]], currency: str) -> list[str]:
             f"{r['address']}, transaction {r['txid']}" for n, r in enumerate(rows, start=1)]  # fmt: skip
 
 
+def asked_about(pack: dict[str, Any]) -> str:
+    """What a pack asks about, in words, a zero count left out: ``4 withdrawal(s) that paid the site's customers and
+    1 deposit(s) of the site's money`` (``pack`` as :func:`request_packs` gives it, with the two counts)."""
+    parts = [f"{pack['withdrawals']} withdrawal(s) that paid the site's customers" if pack["withdrawals"] else "",
+             f"{pack['deposits']} deposit(s) of the site's money" if pack["deposits"] else ""]
+    return " and ".join(part for part in parts if part) or "no transaction"
+
+
 def date_range(exchange: dict[str, Any]) -> str | None:
     """The UTC days of the first and the last transaction asked about: ``2020-09-13 to 2020-09-14``."""
     days = sorted(r["time_utc"][:10] for r in exchange["withdrawals"] + exchange["deposits"] if r.get("time_utc"))

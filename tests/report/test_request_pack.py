@@ -63,3 +63,12 @@ def test_request_pack_v2_carries_case_number_dates_preservation_and_urgency(
     [pack] = json.loads(out)
     letter = story.case.folder / pack["files"]["letter"]["path"]
     assert "Preservation" not in letter.read_text() and "URGENT" not in letter.read_text()
+
+
+def test_what_a_pack_asks_about_leaves_out_a_zero_count() -> None:
+    from cointrail.report.request_pack import asked_about
+
+    assert asked_about({"withdrawals": 4, "deposits": 1}) == ("4 withdrawal(s) that paid the site's customers and "
+                                                              "1 deposit(s) of the site's money")  # fmt: skip
+    assert asked_about({"withdrawals": 4, "deposits": 0}) == "4 withdrawal(s) that paid the site's customers"
+    assert asked_about({"withdrawals": 0, "deposits": 2}) == "2 deposit(s) of the site's money"
