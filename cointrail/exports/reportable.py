@@ -14,11 +14,9 @@ from typing import Any
 
 from cointrail.amounts import fixed_coins
 from cointrail.exports.redflags import RedFlag, red_flags
+from cointrail.report.exhibits import NODE_CLIS  # how a txid is looked up again on a node: the report's exhibits' table
 from cointrail.report.request_pack import case_chain, symbol
 from cointrail.times import utc_iso
-
-# How a txid is looked up again on a node of the chain (any full node with -txindex, or an explorer).
-NODE_CLIS = {"bitcoin": "bitcoin-cli", "litecoin": "litecoin-cli"}
 
 
 @dataclass(frozen=True)
