@@ -51,13 +51,20 @@ def narrative_text(r: Reportable, trafficking: bool) -> str:
 
 
 def narrative_parts(text: str) -> list[str]:
-    """The narrative cut at line ends into parts of at most 4,000 characters (a longer line is cut where it must)."""
+    """The narrative cut at line ends into parts of at most 4,000 characters (a longer line is cut where it must);
+    a section's start (the lines after a blank line) moves on with the line that did not fit, when they fit
+    together, so no part ends on a heading whose lines are in the next."""
     parts: list[str] = []
     current = ""
     for line in text.splitlines(keepends=True):
         if len(current) + len(line) > NARRATIVE_PART:
-            parts.append(current)
-            current = ""
+            head, gap, tail = current.rpartition("\n\n")
+            if head and len(tail) + len(line) <= NARRATIVE_PART:
+                parts.append(head + gap)
+                current = tail
+            else:
+                parts.append(current)
+                current = ""
         while len(line) > NARRATIVE_PART:
             parts.append(line[:NARRATIVE_PART])
             line = line[NARRATIVE_PART:]

@@ -221,3 +221,10 @@ def test_export_cli_writes_the_reports(story: Story, tmp_path: Path, capsys: pyt
     assert main(["export", "--format", "sar-sheet", "--trafficking", "--out", str(out), "--json", *common]) == 0
     assert json.loads(capsys.readouterr().out)["out"] == str(out) and "FIN-2020-A008" in out.read_text()
     assert main(["export", "--format", "cybertip", "--trafficking", *common]) == 2
+
+
+def test_narrative_parts_keep_a_heading_with_its_lines() -> None:
+    text = "x" * 3000 + "\n\n7. HOW TO RE-CHECK\n" + "y" * 1500 + "\n"
+    parts = narrative_parts(text)
+    assert "".join(parts) == text and max(map(len, parts)) <= NARRATIVE_PART
+    assert parts[1].startswith("7. HOW TO RE-CHECK\n") and parts[0].endswith("\n\n")
