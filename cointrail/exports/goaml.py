@@ -102,13 +102,13 @@ def _transfer(parent: etree._Element, n: int, t: Transfer, r: Reportable, p: Goa
     _side(tx, "to", t.address, f"the account at {t.service} credited (unknown)", t.service, r, p)
 
 
-def reason(r: Reportable) -> str:
+def reason(r: Reportable) -> str:  # the transactions follow the reason, hence "in this report"
     """The STR's grounds: the red flags with their evidence, then the counts; within goAML's 8,000 characters."""
     lines = [f"Payments to a website offering child sexual abuse material, traced on the {r.chain} blockchain "
              f"(cointrail case {r.case}). {len(r.payments)} payment(s) from {len(r.wallets)} paying wallet(s); "
              f"{len(r.withdrawals)} funding withdrawal(s); {len(r.deposits)} deposit(s) of the site's money.",
              *[f"Red flag {f.code}: {f.title}. {f.evidence}" for f in r.flags],
-             f"Site addresses: {' '.join(r.site_addresses)}.", r.recheck()]  # fmt: skip
+             f"Site addresses: {' '.join(r.site_addresses)}.", r.recheck("in this report")]  # fmt: skip
     return "\n".join(lines)[:REASON_LIMIT]
 
 

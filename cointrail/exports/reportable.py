@@ -92,11 +92,12 @@ class Reportable:
     def coins(self, amount: int) -> str:
         return f"{fixed_coins(amount, self.chain)} {self.currency}"
 
-    def recheck(self) -> str:
-        """How anyone re-checks a txid, an address and a time on the public chain."""
+    def recheck(self, where: str = "above") -> str:
+        """How anyone re-checks a txid, an address and a time on the public chain; ``where`` the transactions are
+        told, from the sentence (``above`` in the findings block, ``in this report`` where they come after it)."""
         cli = NODE_CLIS.get(self.chain or "")
         node = f"'{cli} getrawtransaction TXID true' on a node run with -txindex" if cli else "any full node"
-        return (f"Every transaction above is public on the {self.chain or 'coin'} blockchain"
+        return (f"Every transaction {where} is public on the {self.chain or 'coin'} blockchain"
                 f"{f' ({self.network})' if self.network and self.network != 'mainnet' else ''}: look up each txid "
                 f"with {node} (or 'cointrail tx TXID', or any block explorer) and compare the block time, the "
                 "addresses paid and the amounts. Times are block times in UTC, to the second.")  # fmt: skip
