@@ -83,7 +83,7 @@ def _render_exchanges(packs: list[dict[str, Any]], case_folder: str) -> list[str
     for pack in packs:
         lines.append(f"  Ask {pack['exchange']} who is behind {asked_about(pack)}.")
         lines.append(f"    request pack: {Path(case_folder) / pack['files']['letter']['path']} (letter), "
-                     f"{pack['files']['csv']['path']} (CSV)")  # fmt: skip
+                     f"{Path(case_folder) / pack['files']['csv']['path']} (CSV)")  # fmt: skip
     return lines
 
 
