@@ -42,11 +42,12 @@ def narrative_text(r: Reportable, trafficking: bool) -> str:
     total = sum(p.amount for p in r.payments)
     priced = [p.fiat for p in r.payments if p.fiat and p.fiat.get("value") is not None]
     fiat = f" ({len(priced)} priced, e.g. {fiat_text(priced[0])})" if priced else ""
+    cashed = f", and {len(r.deposits)} deposit(s) of the site's money reached exchanges" if r.deposits else ""
     intro = (f"This report is filed under {terms}. Blockchain analysis (cointrail case {r.case}) found "
              f"{len(r.payments)} payment(s) totalling {r.coins(total)}{fiat} to {len(r.site_addresses)} "
              f"address(es) published on a website offering child sexual abuse material, from {len(r.wallets)} "
-             f"paying wallet(s); {len(r.withdrawals)} withdrawal(s) from exchanges funded them, and "
-             f"{len(r.deposits)} deposit(s) of the site's money reached exchanges. A paying wallet is not a person.")
+             f"paying wallet(s); {len(r.withdrawals)} withdrawal(s) from exchanges funded them{cashed}. A paying "
+             "wallet is not a person.")
     return intro + "\n\n" + findings_block(r)
 
 
