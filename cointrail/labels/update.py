@@ -263,13 +263,8 @@ def update(store: LedgerStore, sources: list[LabelSource], proxy: str | None = N
 def describe_sources(store: LedgerStore) -> list[dict[str, Any]]:
     """Every known source: what it is, its reliability, and what its latest download covers (chains, categories)."""
     latest = table.latest_downloads(store)
-    out = []
-    for name, source in known_sources(store).items():
-        entry = source.to_dict() | {"latest": latest.get(name)}
-        entry |= table.coverage(store, name) if name in latest else {"by_chain": {}, "by_currency": {},
-                                                                      "by_category": {}}  # fmt: skip
-        out.append(entry)
-    return out
+    return [source.to_dict() | {"latest": latest.get(name)} | table.coverage(store, name)
+            for name, source in known_sources(store).items()]  # fmt: skip
 
 
 __all__ = ["BUILTIN", "DEFAULT_SOURCES", "FORMATS", "LabelSource", "Offline", "changes", "chosen",

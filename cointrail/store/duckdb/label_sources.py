@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS label_source_members (
 );
 """
 
+DOWNLOAD_FIELDS = ("source", "url", "sha256", "bytes", "fetched_utc", "evidence", "label_count", "rejected_count",
+                   "added", "removed", "changed")  # label_downloads' columns, in order
 MEMBER_FIELDS = ("label_sha256", "address", "currency", "chains", "label", "category", "actor", "abuse", "confidence")
 
 
@@ -85,28 +87,26 @@ def replace_members(store: LedgerStore, source: str, rows: Iterable[Sequence[Any
 
 def record_download(store: LedgerStore, row: dict[str, Any]) -> None:
     ensure_tables(store)
-    names = ("source", "url", "sha256", "bytes", "fetched_utc", "evidence", "label_count", "rejected_count",
-             "added", "removed", "changed")  # fmt: skip
-    store.con.execute(f"INSERT INTO label_downloads ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                      [row[n] for n in names])  # fmt: skip
+    marks = ", ".join("?" * len(DOWNLOAD_FIELDS))
+    store.con.execute(f"INSERT INTO label_downloads ({', '.join(DOWNLOAD_FIELDS)}) VALUES ({marks})",
+                      [row[n] for n in DOWNLOAD_FIELDS])  # fmt: skip
 
 
 def latest_downloads(store: LedgerStore) -> dict[str, dict[str, Any]]:
     """Each source's latest download, by source name."""
     if not store.has_table("label_downloads"):
         return {}
-    rows = store.rows("SELECT source, url, sha256, bytes, fetched_utc, evidence, label_count, rejected_count, added, "
-                      "removed, changed FROM label_downloads QUALIFY row_number() OVER "
+    rows = store.rows(f"SELECT {', '.join(DOWNLOAD_FIELDS)} FROM label_downloads QUALIFY row_number() OVER "
                       "(PARTITION BY source ORDER BY fetched_utc DESC) = 1")  # fmt: skip
-    names = ("source", "url", "sha256", "bytes", "fetched_utc", "evidence", "label_count", "rejected_count", "added",
-             "removed", "changed")  # fmt: skip
-    return {r[0]: dict(zip(names, r, strict=True)) for r in rows}
+    return {r[0]: dict(zip(DOWNLOAD_FIELDS, r, strict=True)) for r in rows}
 
 
 def coverage(store: LedgerStore, source: str) -> dict[str, dict[str, int]]:
-    """What a source's labels cover: counts by currency and by category (stored labels of its latest download)."""
-    out: dict[str, dict[str, int]] = {"by_currency": {}, "by_category": {}}
-    out["by_chain"] = {}
+    """What a source's labels cover: counts by chain, by currency and by category (its latest download's labels;
+    none for a source never fetched)."""
+    out: dict[str, dict[str, int]] = {"by_chain": {}, "by_currency": {}, "by_category": {}}
+    if not store.has_table("label_source_members"):
+        return out
     for column, key in (("unnest(string_split(chains, '|'))", "by_chain"), ("currency", "by_currency"),
                         ("coalesce(category, '(none)')", "by_category")):
         rows = store.rows(f"SELECT c, count(*) FROM (SELECT {column} AS c FROM label_source_members "
