@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
+from cointrail.cli.ledger_cmds import open_store
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.investigation import Investigation
-from cointrail.store.duckdb.store import LedgerStore
 
 
 @click.group("services")
@@ -44,7 +44,7 @@ def detect(db: Path, as_json: bool) -> int:
     """
     if not db.is_file():
         raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
-    with LedgerStore.open(db, read_only=True) as store:
+    with open_store(db) as store:  # a store with no blocks says so, not 'no wallet behaves like…'
         found = [d.to_dict() for d in Investigation(store).services()]
     emit(found, as_json, render_detections)
     return EXIT_OK
