@@ -43,9 +43,10 @@ def score(store: LedgerStore, truth: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_seed(seed: int, rounds: int, work: Path) -> dict[str, Any]:
-    kept = work / f"seed{seed}" / "truth.json"
-    truth = json.loads(kept.read_text()) if kept.is_file() else make_scenario(work / f"seed{seed}", seed, rounds)
-    db = work / f"seed{seed}" / "ledger.duckdb"
+    folder = work / f"seed{seed}-rounds{rounds}"  # a kept scenario is used again only for the same seed and rounds
+    kept = folder / "truth.json"
+    truth = json.loads(kept.read_text()) if kept.is_file() else make_scenario(folder, seed, rounds)
+    db = folder / "ledger.duckdb"
     with LedgerStore.open(db) as store:
         build_clusters(store, DEFAULT_HEURISTICS)
         return {"seed": seed, **score(store, truth)}
