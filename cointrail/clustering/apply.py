@@ -29,7 +29,7 @@ def _tx_id(store: LedgerStore, txid: str) -> int:
         raw = internal_hash(txid.strip())
     except ValueError:
         raise InputError(f"{txid!r} is not a transaction id (64 hexadecimal digits)") from None
-    found = store.cluster_reads().tx_id(raw)
+    found = store.trace_reads().tx_id(raw)
     if len(raw) != 32 or found is None:
         raise NotInStoreError(f"the transaction {txid} is not in this ledger store")
     return found

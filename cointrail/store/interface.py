@@ -212,8 +212,6 @@ class ClusterReads(Protocol):
 
     def member_labels(self, cluster_id: int, wanted: tuple[str, ...]) -> tuple[list[str], list[tuple[Any, ...]]]: ...
 
-    def tx_id(self, txid: bytes) -> int | None: ...
-
     def record_applied(self, chain: str, network: str, tx_id: int, txid: str, at: datetime, operator: str | None,
                        case: str, reason: str | None) -> None: ...  # fmt: skip
 

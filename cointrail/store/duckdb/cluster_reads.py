@@ -190,11 +190,6 @@ class DuckDBClusterReads:
         return columns, rows
 
     # -- applying a held link, exporting -------------------------------------------------------------------------
-    def tx_id(self, txid: bytes) -> int | None:
-        """The id of a transaction (internal byte order), None if it is not stored."""
-        found = maybe_row(self.con, "SELECT tx_id FROM transactions WHERE txid = ?", [txid])
-        return None if found is None else int(found[0])
-
     def record_applied(self, chain: str, network: str, tx_id: int, txid: str, at: _dt.datetime, operator: str | None,
                        case: str, reason: str | None) -> None:  # fmt: skip
         """Keep an investigator's decision to apply a held link (``applied_links``)."""
