@@ -2,13 +2,13 @@
 ``cointrail.store.interface`` and the values of ``cointrail.domain``; the store imports no analysis code.
 
 A module outside the store that runs SQL (a statement in a string, ``.execute(``/``.sql(``/``.register(`` on a
-connection) or imports DuckDB fails here. The modules whose SQL has not moved yet are listed with the number of
-statements they hold today: that number may only go down (lower it, or drop the module, when you move some).
+connection) or imports DuckDB fails here. Every module's SQL has moved, so there is no list of those still to move.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -16,12 +16,6 @@ import cointrail
 
 PACKAGE = Path(cointrail.__file__).parent
 STORE = PACKAGE / "store"
-
-# Statements still outside the store, by module (issue 14 moves them; the count only goes down).
-NOT_MOVED_YET: dict[str, int] = {}
-
-# Connections still used outside the store (``.execute(``, ``.sql(``, ``.register(``, ``import duckdb``).
-CONNECTION_USERS_NOT_MOVED_YET: set[str] = set()
 
 _STATEMENT = re.compile(
     r"\b(SELECT\b[\s\S]*\bFROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|"
@@ -50,24 +44,26 @@ def _docstrings(tree: ast.AST) -> set[int]:
     return found
 
 
+@functools.cache
+def _nodes(path: Path) -> tuple[ast.AST, list[ast.AST]]:
+    """The module's syntax tree and all its nodes: parsed and walked once for every check."""
+    tree = ast.parse(path.read_text())
+    return tree, list(ast.walk(tree))
+
+
 def sql_statements(path: Path) -> int:
     """How many string literals in ``path`` (docstrings aside) hold an SQL statement."""
-    tree = ast.parse(path.read_text())
-    docs = _docstrings(tree)
-    strings = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-    texts = [n.value for n in strings if id(n) not in docs and not _in_fstring(tree, n)]
-    texts += [" ".join(v.value for v in n.values if isinstance(v, ast.Constant))
-              for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)]  # fmt: skip
+    tree, nodes = _nodes(path)
+    fstrings = [n for n in nodes if isinstance(n, ast.JoinedStr)]
+    skip = _docstrings(tree) | {id(v) for j in fstrings for v in j.values}  # an f-string's parts count joined
+    texts = [n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip]
+    texts += [" ".join(v.value for v in n.values if isinstance(v, ast.Constant)) for n in fstrings]
     return sum(1 for text in texts if _STATEMENT.search(text))
-
-
-def _in_fstring(tree: ast.AST, node: ast.Constant) -> bool:
-    return any(isinstance(j, ast.JoinedStr) and any(v is node for v in j.values) for j in ast.walk(tree))
 
 
 def uses_a_connection(path: Path) -> bool:
     """Whether ``path`` imports DuckDB or calls a connection's ``execute``/``sql``/``register`` (and friends)."""
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in _nodes(path)[1]:
         if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "duckdb" for a in node.names):
             return True
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "duckdb":
@@ -82,22 +78,18 @@ def _outside_store() -> list[Path]:
 
 
 def test_no_sql_outside_the_store():
-    counts = {_name(p): sql_statements(p) for p in _outside_store()}
-    grown = {m: n for m, n in counts.items() if n > NOT_MOVED_YET.get(m, 0)}
-    assert not grown, f"SQL outside cointrail/store/ (put it behind store.interface): {grown}"
-    stale = {m: counts.get(m, 0) for m, n in NOT_MOVED_YET.items() if counts.get(m, 0) < n}
-    assert not stale, f"fewer statements than NOT_MOVED_YET says: lower it to {stale}"
+    found = {_name(p): n for p in _outside_store() if (n := sql_statements(p))}
+    assert not found, f"SQL outside cointrail/store/ (put it behind store.interface): {found}"
 
 
 def test_no_connection_outside_the_store():
     users = {_name(p) for p in _outside_store() if uses_a_connection(p)}
-    assert not users - CONNECTION_USERS_NOT_MOVED_YET, f"a connection used outside cointrail/store/: {users}"
-    assert not CONNECTION_USERS_NOT_MOVED_YET - users, f"drop from the list: {CONNECTION_USERS_NOT_MOVED_YET - users}"
+    assert not users, f"a connection used outside cointrail/store/: {users}"
 
 
 def test_the_store_imports_no_analysis():
     for path in _modules(STORE):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _nodes(path)[1]:
             if isinstance(node, ast.ImportFrom) and node.module:
                 parts = node.module.split(".")
                 assert not (parts[0] == "cointrail" and len(parts) > 1 and parts[1] in _ANALYSIS), (
