@@ -62,10 +62,12 @@ def _coins(value: int, chain: str | None = None) -> str:
 
 def render_build(summary: dict[str, Any]) -> str:
     """Plain text for a build summary."""
+    store = f"{summary['chain']} {summary['network']} blocks"
+    what = (f"Clustered {store} {summary['from_height']}–{summary['through_height']}"
+            if summary["from_height"] <= summary["through_height"] else  # a run with no new block reads 129–128
+            f"Nothing new to cluster: {store} through {summary['through_height']} were clustered already")  # fmt: skip
     lines = [
-        f"Clustered {summary['chain']} {summary['network']} blocks "
-        f"{summary['from_height']}–{summary['through_height']} "
-        f"({summary['mode']} run {summary['run']}) with: {', '.join(summary['heuristics'])}.",
+        f"{what} ({summary['mode']} run {summary['run']}) with: {', '.join(summary['heuristics'])}.",
         f"{summary['addresses']:,} addresses in {summary['clusters']:,} clusters; "
         f"{summary['addresses_in_multi_address_clusters']:,} addresses share a cluster with another.",
         "Links recorded: " + (", ".join(f"{n:,} {h}" for h, n in summary["links_by_heuristic"].items() if n)

@@ -120,7 +120,8 @@ def run_build(store: ClusteringStore, heuristics: tuple[str, ...], *, full: bool
     count = source.address_count()
     old = clusters.load_assignment() if mode != "full" else (identity(0), identity(0))
     state = _State(old[0], old[1], [], [])
-    progress.start(first, tip[0])
+    if first <= tip[0]:  # a store clustered through its tip has no block to read: no bar
+        progress.start(first, tip[0])
     for lo, hi in _ranges(first, tip[0]):
         _read(state, source, lo, hi, heuristics, store.chain)
         progress.advance(hi, sum(len(p) for p in state.links))

@@ -12,6 +12,7 @@ from session import GENESIS_COINBASE, JOBS, OPERATOR, Session, demo_facts, json_
 
 from cointrail.amounts import format_amount
 from cointrail.cases import open_case
+from cointrail.cli.cluster_cmd import render_build
 from cointrail.cli.output import counted
 from cointrail.times import format_time
 
@@ -60,6 +61,8 @@ def test_cluster_build_in_a_terminal_draws_its_bar_and_reports(session):
     assert "clustering blocks" in text and "Clustered litecoin regtest blocks 0–" in text
     answer = json_answer("cluster", "build", "--db", session.facts["fresh"])  # nothing new: the same clusters
     assert f"{answer['addresses']:,} addresses in {answer['clusters']:,} clusters" in text
+    again = render_build(answer)  # that run had no block to read: it says so, not "blocks 129–128"
+    assert again.startswith(f"Nothing new to cluster: litecoin regtest blocks through {answer['through_height']} ")
 
 
 def test_address_info_gives_coins_and_utc_times_as_its_json(session):
