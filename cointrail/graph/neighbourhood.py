@@ -23,7 +23,6 @@ from cointrail.chains.bitcoin.model import display_hash
 from cointrail.errors import InputError
 from cointrail.graph.nodes import cluster_sizes, describe_clusters, describe_members, member_ids
 from cointrail.store.duckdb.store import LedgerStore
-from cointrail.tracing.ledger import clusters_of
 from cointrail.tracing.services import Services
 
 DEFAULT_LIMIT = 20
@@ -106,7 +105,7 @@ def _flows(store: LedgerStore, members: set[int], own: int, direction: str,
     own_amount = mined = 0
     if direction == "forward":
         rows, cut = _forward(store, members, cap)
-        wallets = clusters_of(store, {r[1] for r in rows})
+        wallets = store.trace_reads().clusters_of({r[1] for r in rows})
         for tx_id, address_id, value in rows:
             if wallets[address_id] == own:
                 own_amount += value
@@ -114,7 +113,7 @@ def _flows(store: LedgerStore, members: set[int], own: int, direction: str,
                 flows[wallets[address_id]].add(tx_id, value)
         return flows, own_amount, mined, cut
     back, cut = _backward(store, members, cap)
-    wallets = clusters_of(store, {r[1] for r in back if r[1] is not None})
+    wallets = store.trace_reads().clusters_of({r[1] for r in back if r[1] is not None})
     put_in: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     received: dict[int, int] = {}
     for tx_id, payer, value, paid in back:

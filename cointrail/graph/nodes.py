@@ -13,7 +13,6 @@ from cointrail.errors import InputError, NotInStoreError
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
 from cointrail.store.duckdb.queries import find_address
 from cointrail.store.duckdb.store import LedgerStore
-from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
 from cointrail.tracing.services import SERVICE_CATEGORIES, Services, public_label
 
 # Role of a node, from the categories of its labels, strongest first. Plain words for the legend.
@@ -66,17 +65,18 @@ def node_wallet(store: LedgerStore, node: str) -> tuple[int | None, int]:
     if kind == "cluster":
         cluster_id = int(value)
         # A wallet's id is the id of one of its addresses; any other number names no wallet.
-        if not address_names(store, {cluster_id}) or clusters_of(store, {cluster_id})[cluster_id] != cluster_id:
+        reads = store.trace_reads()
+        if not reads.address_names({cluster_id}) or reads.clusters_of({cluster_id})[cluster_id] != cluster_id:
             raise NotInStoreError(f"there is no wallet {node} in this ledger store")
         return None, cluster_id
     address_id = find_address(store, value)[0]
-    return address_id, clusters_of(store, {address_id})[address_id]
+    return address_id, store.trace_reads().clusters_of({address_id})[address_id]
 
 
 def member_ids(store: LedgerStore, node: str) -> tuple[set[int], int]:
     """The address ids a node stands for, and its cluster id."""
     address_id, cluster_id = node_wallet(store, node)
-    return (cluster_members(store, cluster_id) if address_id is None else {address_id}), cluster_id
+    return (store.trace_reads().cluster_members(cluster_id) if address_id is None else {address_id}), cluster_id
 
 
 def cluster_sizes(store: LedgerStore, cluster_ids: set[int]) -> dict[int, int]:
@@ -94,7 +94,7 @@ def describe_clusters(store: LedgerStore, cluster_ids: set[int], services: Servi
     """The node of each wallet: id, size, the address it is named by, labels (with sources) and role."""
     services = services or Services(store)
     sizes = sizes or cluster_sizes(store, cluster_ids)
-    names = address_names(store, cluster_ids)  # a wallet is named by the address its id comes from
+    names = store.trace_reads().address_names(cluster_ids)  # a wallet is named by the address its id comes from
     labels = services.labels(cluster_ids)
     found = {}
     for cid in cluster_ids:
@@ -130,7 +130,7 @@ def describe_members(store: LedgerStore, node: str, ids: set[int], cluster_id: i
     kind, _ = parse_node(node)
     item = describe_clusters(store, {cluster_id}, services=services)[cluster_id]
     if kind == "address":
-        name = address_names(store, ids)[next(iter(ids))]
+        name = store.trace_reads().address_names(ids)[next(iter(ids))]
         wallet = item["id"]
         item = {**item, "id": f"address:{name}", "kind": "address", "address": name, "wallet": wallet}
         if item["size"] > 1:

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 from cointrail.amounts import Amount
+from cointrail.domain import Coin, TxView
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.times import utc_date
-from cointrail.tracing.ledger import Coin, TxView, address_names, clusters_of
 from cointrail.tracing.services import ServiceHit
 from cointrail.tracing.taint import full
 from cointrail.tracing.trace import coin_values, run_walk
@@ -111,7 +111,7 @@ def funding_trails(store: LedgerStore, payers: list[dict[Coin, int]], hops: int,
     limits = Limits(hops, through_coinjoins=through_coinjoins)
     walk = run_walk(store, coins, "backward", "haircut", limits, taints, progress)
     ids = set(walk.coin_address.values())
-    names, clusters = address_names(store, ids), clusters_of(store, ids)
+    names, clusters = store.trace_reads().address_names(ids), store.trace_reads().clusters_of(ids)
     ends: list[list[RawEnd]] = [[] for _ in payers]
     for end in walk.ends:
         ends[end.origin].append(end)

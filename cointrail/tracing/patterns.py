@@ -16,7 +16,6 @@ from cointrail.amounts import Amount
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.clustering.heuristics import find_coinjoins
 from cointrail.store.duckdb.store import LedgerStore
-from cointrail.tracing.ledger import address_names, clusters_of, load_transactions
 from cointrail.tracing.services import Services
 
 PATTERN_KINDS = ("peel_chain", "coinjoin", "consolidation", "subscription")
@@ -56,9 +55,10 @@ def _chains(links: list[tuple[int, int, int]], min_length: int) -> list[list[int
 def peel_chains(store: LedgerStore, min_length: int = 3) -> list[Finding]:
     """Peel chains: one coin paying out small amounts hop after hop and keeping the rest as change."""
     chains = _chains(store.trace_reads().peel_links(), min_length)
-    txs = load_transactions(store, {t for chain in chains for t in chain})
+    txs = store.trace_reads().transactions({t for chain in chains for t in chain})
     ids = {o[1] for tx in txs.values() for o in tx.outputs}
-    names, clusters, services = address_names(store, ids), clusters_of(store, ids), Services(store)
+    reads = store.trace_reads()
+    names, clusters, services = reads.address_names(ids), reads.clusters_of(ids), Services(store)
     services.labels(ids)
     return [_peel_finding(chain, txs, names, clusters, services, store.chain) for chain in chains]
 
@@ -96,7 +96,7 @@ def coinjoins(store: LedgerStore) -> list[Finding]:
         tip = store.tip()
         detected = find_coinjoins(store.arrays(), 0, tip[0]) if tip else []
         found = [(f.tx_id, f.rule, f.evidence) for f in detected]
-    txs = load_transactions(store, {f[0] for f in found})
+    txs = store.trace_reads().transactions({f[0] for f in found})
     return [Finding("coinjoin", f"A CoinJoin ({rule}): {facts}", 0.9, [txs[tx_id].txid], [],
                     {"rule": rule, "facts": facts}) for tx_id, rule, facts in found]  # fmt: skip
 
@@ -106,7 +106,7 @@ def consolidations(store: LedgerStore, min_inputs: int = 5) -> list[Finding]:
     """Consolidation sweeps: many coins gathered into one output (how services and sites collect deposits)."""
     rows = store.trace_reads().sweeps(min_inputs)
     ids = {a for r in rows for a in r[3] if a is not None} | {r[5] for r in rows}
-    names, clusters = address_names(store, ids), clusters_of(store, ids)
+    names, clusters = store.trace_reads().address_names(ids), store.trace_reads().clusters_of(ids)
     findings = []
     for _, txid, count, inputs, total, target in rows:
         members = sorted(names[a] for a in inputs if a is not None)

@@ -22,7 +22,6 @@ from cointrail.store.duckdb.queries import find_address
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.times import utc_date
 from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE, funding_trails
-from cointrail.tracing.ledger import address_names, cluster_members, clusters_of
 from cointrail.tracing.patterns import subscription_finding
 from cointrail.tracing.people import PAYING_WALLETS_PER_PERSON, people_note
 
@@ -59,7 +58,7 @@ class PayersResult:
 def site_address_ids(store: LedgerStore, site: list[str] | int) -> set[int]:
     """The address ids of the site: its listed addresses (those the store knows), or a cluster's members."""
     if isinstance(site, int):
-        return cluster_members(store, site)
+        return store.trace_reads().cluster_members(site)
     found = set()
     for text in site:
         try:
@@ -97,7 +96,7 @@ def payers(store: LedgerStore, site: list[str] | int, *, fiat: str = "USD", hops
     site_ids = site_address_ids(store, site)
     payments, inputs, receipts = _raw_payments(store, site_ids)
     ids = site_ids | {a for rows in inputs.values() for a, _, _ in rows}
-    names, clusters = address_names(store, ids), clusters_of(store, ids)
+    names, clusters = store.trace_reads().address_names(ids), store.trace_reads().clusters_of(ids)
     book = PriceBook(store, fiat)
     rows = [_payment(p, inputs[p[0]], names, clusters, receipts, book) for p in payments if inputs[p[0]]]
     grouped = _group(rows, store.chain)

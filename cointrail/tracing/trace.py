@@ -8,10 +8,10 @@ from typing import Any
 
 from cointrail.amounts import Amount
 from cointrail.chains.bitcoin.model import internal_hash
+from cointrail.domain import Coin
 from cointrail.errors import InputError, NotInStoreError
 from cointrail.store.duckdb.queries import find_address
 from cointrail.store.duckdb.store import LedgerStore
-from cointrail.tracing.ledger import Coin, address_names, cluster_members, clusters_of, coins_of, load_transactions
 from cointrail.tracing.result import Edge, Node, TraceResult, TrailEnd
 from cointrail.tracing.services import Services, public_label
 from cointrail.tracing.taint import EXPLANATIONS, Taint, full
@@ -47,9 +47,10 @@ def start_coins(store: LedgerStore, start: str, limits: Limits) -> tuple[dict[st
     text = start.strip()
     if text.startswith("cluster:"):
         cluster_id = int(text.split(":", 1)[1])
-        return {"kind": "cluster", "value": cluster_id}, _received(store, cluster_members(store, cluster_id), limits)
+        members = store.trace_reads().cluster_members(cluster_id)
+        return {"kind": "cluster", "value": cluster_id}, _received(store, members, limits)
     if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
-        tx = load_transactions(store, {_tx_id(store, text)})
+        tx = store.trace_reads().transactions({_tx_id(store, text)})
         view = next(iter(tx.values()))
         return {"kind": "transaction", "value": text}, {(view.tx_id, o[0]): o[1] for o in view.outputs}
     address_id = find_address(store, text)[0]
@@ -57,11 +58,12 @@ def start_coins(store: LedgerStore, start: str, limits: Limits) -> tuple[dict[st
 
 
 def _received(store: LedgerStore, address_ids: set[int], limits: Limits) -> dict[Coin, int]:
-    return {coin: address for coin, address, _, time in coins_of(store, address_ids) if not limits.outside(time)}
+    coins = store.trace_reads().coins_of(address_ids)
+    return {coin: address for coin, address, _, time in coins if not limits.outside(time)}
 
 
 def coin_values(store: LedgerStore, coins: dict[Coin, int]) -> dict[Coin, int]:
-    txs = load_transactions(store, {c[0] for c in coins})
+    txs = store.trace_reads().transactions({c[0] for c in coins})
     return {(tx.tx_id, o[0]): o[2] for tx in txs.values() for o in tx.outputs if (tx.tx_id, o[0]) in coins}
 
 
@@ -112,7 +114,7 @@ def trace(store: LedgerStore, start: str, *, direction: str = "forward", hops: i
 def _fill(store: LedgerStore, walk: Walk, result: TraceResult, start_ids: set[int]) -> None:
     ids = set(walk.reached) | start_ids | {e.source for e in walk.edges} | {e.target for e in walk.edges}
     ids |= {e.address_id for e in walk.ends}
-    names, clusters = address_names(store, ids), clusters_of(store, ids)
+    names, clusters = store.trace_reads().address_names(ids), store.trace_reads().clusters_of(ids)
     result.p2pk = store.trace_reads().p2pk_markers(ids, names)  # those paid to their bare key, said once
     labels = walk.services.labels(ids)
     for address_id in sorted(ids):

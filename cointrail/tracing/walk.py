@@ -3,7 +3,7 @@
 Each hop is one batch: the frontier (the coins followed, with their taint)
 goes to the store in one query for the transactions that spent (forward) or
 made (backward) them, and those come back with all their inputs and outputs
-(:mod:`cointrail.tracing.ledger`). The taint is then split by the model
+(:class:`cointrail.store.interface.TraceReads`). The taint is then split by the model
 (:mod:`cointrail.tracing.taint`). A trail stops at a labelled service, a
 CoinJoin (unless asked to go through: issue 12), MWEB, the hop limit, the value threshold or the time window, or
 where the money was never spent (forward) or was mined (backward).
@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cointrail.domain import Coin, TxView
 from cointrail.store.interface import TracingStore
-from cointrail.tracing.ledger import Coin, TxView, load_transactions, spenders
 from cointrail.tracing.services import Services
 from cointrail.tracing.taint import Taint, backward, forward
 
@@ -93,7 +93,7 @@ class Walk:
                 frontier, hop)  # fmt: skip
             if self.on_hop:
                 self.on_hop(hop, self.limits.hops)
-        spent = spenders(self.store, {c for _, c in frontier}) if self.direction == "forward" else {}
+        spent = self.store.trace_reads().spenders({c for _, c in frontier}) if self.direction == "forward" else {}
         for (origin, coin), taint in frontier.items():
             # Forward, money that never moved on ends as unspent even at the hop limit: the trail is complete.
             reason = "unspent" if self.direction == "forward" and spent.get(coin) is None else "hop_limit"
@@ -106,7 +106,7 @@ class Walk:
 
     # -- forward ---------------------------------------------------------------
     def _forward_hop(self, frontier: dict[Key, Taint], hop: int) -> dict[Key, Taint]:
-        spent = spenders(self.store, {c for _, c in frontier})
+        spent = self.store.trace_reads().spenders({c for _, c in frontier})
         by_tx: dict[int, dict[int, dict[Coin, Taint]]] = defaultdict(lambda: defaultdict(dict))
         for (origin, coin), taint in frontier.items():
             if (spender := spent.get(coin)) is None:
@@ -114,7 +114,7 @@ class Walk:
                 self.ends.append(end)
             else:
                 by_tx[spender][origin][coin] = taint
-        txs = load_transactions(self.store, set(by_tx))
+        txs = self.store.trace_reads().transactions(set(by_tx))
         self.services.labels({o[1] for tx in txs.values() for o in tx.outputs})
         return self._collect(by_tx, txs, hop, self._forward_tx)
 
@@ -196,7 +196,7 @@ class Walk:
         by_tx: dict[int, dict[int, dict[Coin, Taint]]] = defaultdict(lambda: defaultdict(dict))
         for (origin, coin), taint in frontier.items():
             by_tx[coin[0]][origin][coin] = taint
-        txs = load_transactions(self.store, set(by_tx))
+        txs = self.store.trace_reads().transactions(set(by_tx))
         self.services.labels({i[2] for tx in txs.values() for i in tx.inputs if i[2] is not None})
         return self._collect(by_tx, txs, hop, self._backward_tx)
 
