@@ -2,9 +2,7 @@
 
 The store (``cointrail.store``) builds these from its rows and keeps the clustering's results in them; tracing,
 clustering and the graph read them. Neither side owns them, so they live here, below both (DESIGN.md's floors:
-a package imports only from floors below it). The names stay importable from where they were first declared
-(:mod:`cointrail.clustering.graph`, :mod:`cointrail.clustering.heuristics`,
-:mod:`cointrail.heuristics.joinbase`).
+a package imports only from floors below it); import them from here.
 """
 
 from __future__ import annotations

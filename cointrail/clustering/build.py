@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from cointrail.clustering.graph import Held, Links, identity, merge_guarded
+from cointrail.clustering.graph import identity, merge_guarded
 from cointrail.clustering.guard import HOLD_AT, detection_fingerprint
-from cointrail.clustering.heuristics import CODES, HEURISTIC_NAMES, CoinJoinFinding, find_detections, find_links
+from cointrail.clustering.heuristics import CODES, HEURISTIC_NAMES, find_detections, find_links
+from cointrail.domain import COINJOIN, CoinJoinFinding, Held, Links
 from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
-from cointrail.heuristics.joinbase import COINJOIN
 from cointrail.store.interface import ClusterBuild, ClusteringStore, ClusterTables, LedgerArrays
 
 if TYPE_CHECKING:  # the summary (the --json output) still reads the DuckDB tables itself

@@ -12,9 +12,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from cointrail.clustering.graph import Links
 from cointrail.clustering.payments import payment_view
-from cointrail.domain import CoinJoinFinding  # declared there: the store keeps them
+from cointrail.domain import CoinJoinFinding, Links  # declared there: the store keeps them
 from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
 from cointrail.heuristics.change import CHANGE_HEURISTICS, change_links

@@ -23,11 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cointrail.amounts import Amount
+from cointrail.chains.bitcoin.model import ResolvedTransaction
+from cointrail.domain import COINJOIN, POSSIBLY_COLLABORATIVE
 from cointrail.heuristics.joinbase import (
-    COINJOIN,
-    POSSIBLY_COLLABORATIVE,
     CoinJoinDetection,
-    ResolvedTransaction,
     distinct_scripts,
     equal_groups,
     finding,

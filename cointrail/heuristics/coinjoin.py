@@ -18,14 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cointrail.amounts import Amount
+from cointrail.chains.bitcoin.model import ResolvedTransaction
+from cointrail.domain import COINJOIN, POSSIBLY_COLLABORATIVE
 from cointrail.heuristics.anyscale import EqualOutputGroupsRule, Wasabi2LikeRule, WhirlpoolLikeRule
 from cointrail.heuristics.collaborative import PayJoinRule, SmallEqualOutputRule
 from cointrail.heuristics.joinbase import (
-    COINJOIN,
-    POSSIBLY_COLLABORATIVE,
     CoinJoinDetection,
     CoinJoinRule,
-    ResolvedTransaction,
     finding,
     participants_estimate,
     standard_denominations,

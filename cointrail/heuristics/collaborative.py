@@ -36,10 +36,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cointrail.amounts import Amount, chain_unit
+from cointrail.chains.bitcoin.model import ResolvedTransaction
+from cointrail.domain import POSSIBLY_COLLABORATIVE
 from cointrail.heuristics.joinbase import (
-    POSSIBLY_COLLABORATIVE,
     CoinJoinDetection,
-    ResolvedTransaction,
     distinct_scripts,
     equal_groups,
     finding,

@@ -20,9 +20,6 @@ from typing import Any, Protocol
 from cointrail.addresses import classify_script
 from cointrail.chains.bitcoin.model import ResolvedTransaction, TxOut, display_hash
 from cointrail.domain import COINJOIN
-from cointrail.domain import POSSIBLY_COLLABORATIVE as POSSIBLY_COLLABORATIVE  # the rules import it from here
-
-# The kinds of finding and the resolved transaction are declared below both the store and the rules, which share them.
 
 
 @dataclass(frozen=True)
