@@ -42,9 +42,14 @@ class Unit:
         The one place this text is made (:meth:`Amount.number` calls it): evidence for hundreds of thousands of
         findings is written without building an :class:`Amount` for each number.
         """
-        whole, fraction = divmod(abs(units), 10**self.decimals)
+        sign, whole, fraction = self.parts(units)
         decimals = f"{fraction:0{self.decimals}d}".rstrip("0") if fraction else ""
-        return ("-" if units < 0 else "") + f"{whole:,}" + (f".{decimals}" if decimals else "")
+        return sign + f"{whole:,}" + (f".{decimals}" if decimals else "")
+
+    def parts(self, units: int) -> tuple[str, int, int]:
+        """(sign, whole coins, base units beyond them) of ``units``: ``("-", 1, 50_000_000)`` for -1.5 LTC."""
+        whole, fraction = divmod(abs(units), self.base)
+        return ("-" if units < 0 else ""), whole, fraction
 
     def text(self, units: int) -> str:
         """``units`` base units with the symbol: ``0.25 LTC`` (what ``str(Amount(...))`` gives)."""
@@ -121,14 +126,10 @@ class Amount:
         number = Decimal(self.units).as_tuple()
         return Decimal((number.sign, number.digits, -self.unit.decimals))  # built, not divided: no rounding
 
-    def _parts(self) -> tuple[str, int, int]:
-        whole, fraction = divmod(abs(self.units), self.unit.base)
-        return ("-" if self.units < 0 else ""), whole, fraction
-
     def fixed(self) -> str:
         """The coins with all the chain's decimals and no separators, as the ``*_coin`` fields of --json give them:
         ``"0.25000000"`` (8 decimals on Litecoin, 6 on Verge)."""
-        sign, whole, fraction = self._parts()
+        sign, whole, fraction = self.unit.parts(self.units)
         places = self.unit.decimals
         return f"{sign}{whole}.{fraction:0{places}d}" if places else f"{sign}{whole}"
 
