@@ -57,7 +57,7 @@ def _share(model: str, moves: list[Move], address: str, given: Move, other: Move
 
 
 def _stop(ledger: AccountLedger, address: str, labels: dict[str, dict[str, Any]], deposits: dict[str, Any],
-          block: int) -> str | None:  # fmt: skip
+          coverage: list[dict[str, Any]], block: int) -> str | None:  # fmt: skip
     label = labels.get(address)
     if label is not None:
         where = "legal process can be served there" if label["category"] == "exchange" else "a known service"
@@ -65,8 +65,9 @@ def _stop(ledger: AccountLedger, address: str, labels: dict[str, dict[str, Any]]
     if address in deposits:
         return (f"a deposit address of {deposits[address].exchange} (it forwards what it receives to that exchange's "
                 "hot wallet): ask the exchange whose account it credits")  # fmt: skip
-    if coverage_of(ledger.coverage(), address, block) is None:
-        return f"the store has not fetched {address}'s history: read it with `cointrail ingest --around {address}`"
+    if coverage_of(coverage, address, block) is None:
+        return (f"the store has not fetched {address}'s history: read it with "
+                f"`cointrail ingest --chain {ledger.chain} --around {address}`")  # fmt: skip
     return None
 
 
@@ -77,7 +78,7 @@ def account_trace(ledger: AccountLedger, start: str, *, asset: str = ETH, direct
     if model not in MODELS:
         raise InputError(f"the taint model {model!r} is not one of {', '.join(MODELS)} on an account chain")
     forward = direction == "forward"
-    labels, deposits = ledger.labels(), deposit_addresses(ledger)
+    labels, deposits, coverage = ledger.labels(), deposit_addresses(ledger), ledger.coverage()
     unit = unit_for(ledger.chain, asset)
     result = AccountTraceResult(ledger.chain, ledger.network, start, asset, direction, model)
     start_moves = history(ledger, start, asset)
@@ -92,7 +93,7 @@ def account_trace(ledger: AccountLedger, start: str, *, asset: str = ETH, direct
                                  "block": move.block, "value": move.value, "tainted": tainted,
                                  "amount": str(Amount(tainted, ledger.chain, unit))})  # fmt: skip
             nxt = move.receiver if forward else move.sender
-            why = _stop(ledger, nxt, labels, deposits, move.block)
+            why = _stop(ledger, nxt, labels, deposits, coverage, move.block)
             if why is None and hop == hops:
                 why = f"the hop limit ({hops})"
             if why is None:
