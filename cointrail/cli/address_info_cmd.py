@@ -8,7 +8,7 @@ import click
 
 from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
-from cointrail.cli.output import emit, json_option
+from cointrail.cli.output import counted, emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.store.duckdb.account import store_family
@@ -77,8 +77,9 @@ def render_account_info(info: dict[str, Any]) -> str:
     lines = [f"{info['address']}  ·  {info['chain']} {info['network']}  ·  account"]
     lines += [f"  label: {label['name']} ({label['category']}, from {label['source']})" for label in info["labels"]]
     for asset in info["assets"]:
-        lines.append(f"  {asset['asset']}: received {asset['received_amount']} in {asset['transfers_in']} transfers, "
-                     f"sent {asset['sent_amount']} in {asset['transfers_out']}; net {asset['net_amount']}")
+        lines.append(f"  {asset['asset']}: received {asset['received_amount']} in "
+                     f"{counted(asset['transfers_in'], 'transfer')}, sent {asset['sent_amount']} in "
+                     f"{asset['transfers_out']}; net {asset['net_amount']}")  # fmt: skip
     lines.append(f"  transactions: {info['tx_count']:,}")
     for end in ("first", "last"):
         seen = info[f"{end}_seen"]
@@ -91,7 +92,8 @@ def render_account_info(info: dict[str, Any]) -> str:
                      f"{poison['receiver']} in {poison['tx_hash']}: {poison['poisoning']}")
     if info["counterparties"]:
         lines.append("  counterparties (by transfers):")
-    lines += [f"    {c['address']} ({c['asset']}): {c['transfers']} transfers" for c in info["counterparties"]]
+    lines += [f"    {c['address']} ({c['asset']}): {counted(c['transfers'], 'transfer')}"
+              for c in info["counterparties"]]  # fmt: skip
     lines.append(f"  coverage: {info['coverage']}")
     if info.get("deposit_of"):
         deposit = info["deposit_of"]

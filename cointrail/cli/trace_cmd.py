@@ -90,9 +90,13 @@ def command(start: str, db: str, direction: str, hops: int, min_value: int, sinc
 
 def render_account_trace(data: dict[str, Any]) -> str:
     """An account trace in words: each step, then where each trail ends and why."""
-    way = "went" if data["direction"] == "forward" else "came from"
-    lines = [f"Where {data['asset']} of {data['start']} {way} ({data['model']} model), "
-             f"{len(data['steps'])} steps, {len(data['ends'])} trail ends:"]  # fmt: skip
+    forward = data["direction"] == "forward"
+    if not data["steps"]:
+        return (f"The store holds no {data['asset']} transfer {'out of' if forward else 'into'} {data['start']}: "
+                f"nothing to follow (`cointrail address-info {data['start']}` says how much of its history the "
+                "store holds).")  # fmt: skip
+    lines = [f"Where {data['asset']} of {data['start']} {'went' if forward else 'came from'} ({data['model']} model), "
+             f"{counted(len(data['steps']), 'step')}, {counted(len(data['ends']), 'trail end')}:"]  # fmt: skip
     lines += [f"  hop {s['hop']}: {s['sender']} -> {s['receiver']}, {s['amount']} traced, in {s['tx_hash']}"
               for s in data["steps"]]  # fmt: skip
     lines += [f"  ends at {e['address']} with {e['amount']}: {e['why']}" for e in data["ends"]]
