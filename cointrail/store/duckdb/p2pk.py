@@ -47,6 +47,20 @@ def marker(pubkey: bytes | None) -> dict[str, str] | None:
     return {"pubkey": key.hex(), "script_pubkey": p2pk_script(key).hex(), "note": note(key.hex())}
 
 
+def bare_key(script: bytes) -> bytes | None:
+    """The public key a P2PK script (``<33 or 65 bytes> OP_CHECKSIG``) pays, or None for any other script: one
+    output's test, as :func:`keyed` makes it on a whole batch (the sparse store's writer files one transaction)."""
+    if len(script) in (35, 67) and script[0] == len(script) - 2 and script[-1] == 0xAC and is_pubkey(script[1:-1]):
+        return script[1:-1]
+    return None
+
+
+def filed_script(script: bytes) -> bytes:
+    """The script an output is filed under: its key's P2PKH script for a P2PK output, else the script itself."""
+    key = bare_key(script)
+    return script if key is None else p2pkh_script(hash160(key))
+
+
 @dataclass(frozen=True)
 class BareKeys:
     """The P2PK outputs of a batch: their positions among its outputs, and their keys."""

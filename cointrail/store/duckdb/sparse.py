@@ -27,7 +27,7 @@ import pyarrow as pa
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.chains.bitcoin.sources.light import ProvenTransaction
 from cointrail.errors import InputError, IntegrityError
-from cointrail.store.duckdb import address_stats, scriptcolumns
+from cointrail.store.duckdb import address_stats, p2pk, scriptcolumns
 from cointrail.store.duckdb.store import LedgerStore
 
 MODE_KEY = "mode"
@@ -159,12 +159,18 @@ def _blocks(store: LedgerStore, new: Sequence[ProvenTransaction], source: str) -
 
 
 def _address_ids(store: LedgerStore, scripts: list[bytes]) -> dict[bytes, int]:
-    """The address id of every script, new ones numbered after the stored ones in the order first seen."""
-    wanted = list(dict.fromkeys(scripts))
+    """The address id of every output script, new ones numbered after the stored ones in the order first seen.
+
+    A P2PK output gets the id of its key's P2PKH address, whose ``pubkey`` keeps the key, as a full ingest files
+    it (:mod:`cointrail.store.duckdb.p2pk`).
+    """
+    filed = {s: p2pk.filed_script(s) for s in dict.fromkeys(scripts)}
+    wanted = list(dict.fromkeys(filed.values()))
     store.con.register("s_scripts", pa.table({"script": pa.array(wanted, pa.binary())}))
     ids = {bytes(s): i for s, i in store.rows(
         "SELECT a.script, a.address_id FROM addresses a JOIN s_scripts USING (script)")}  # fmt: skip
     store.con.unregister("s_scripts")
+    keys = {filed[s]: key for s in filed if (key := p2pk.bare_key(s)) is not None}
     fresh = [s for s in wanted if s not in ids]
     (top,) = store.one("SELECT coalesce(max(address_id), -1) FROM addresses") or (-1,)
     if fresh:
@@ -173,10 +179,15 @@ def _address_ids(store: LedgerStore, scripts: list[bytes]) -> dict[bytes, int]:
         _insert(store, "addresses", pa.table({
             "address_id": pa.array(range(first, first + len(fresh)), pa.int64()),
             "script": pa.array(fresh, pa.binary()), "address": addresses, "script_type": types,
-            "first_height": pa.array([0] * len(fresh), pa.int32()), "pubkey": pa.nulls(len(fresh), pa.binary()),
+            "first_height": pa.array([0] * len(fresh), pa.int32()),
+            "pubkey": pa.array([keys.get(s) for s in fresh], pa.binary()),
         }))  # fmt: skip
         ids.update((s, first + i) for i, s in enumerate(fresh))
-    return ids
+    for script, key in keys.items():  # an address stored before it was paid to its bare key
+        if script not in fresh:
+            store.con.execute("UPDATE addresses SET pubkey = ? WHERE address_id = ? AND pubkey IS NULL",
+                              [key, ids[script]])  # fmt: skip
+    return {s: ids[f] for s, f in filed.items()}
 
 
 def _rows(store: LedgerStore, new: Sequence[ProvenTransaction], ids: dict[bytes, int], source: str,
@@ -184,7 +195,7 @@ def _rows(store: LedgerStore, new: Sequence[ProvenTransaction], ids: dict[bytes,
     tx: dict[str, list[Any]] = {k: [] for k in ("tx_id", "txid", "wtxid", "block_height", "position", "version",
                                                 "locktime", "size", "vsize", "input_count", "output_count",
                                                 "is_coinbase", "has_mweb")}  # fmt: skip
-    outs: dict[str, list[Any]] = {k: [] for k in ("tx_id", "vout", "block_height", "value", "address_id")}
+    outs: dict[str, list[Any]] = {k: [] for k in ("tx_id", "vout", "block_height", "value", "address_id", "p2pk")}
     ins: dict[str, list[Any]] = {k: [] for k in ("tx_id", "vin", "block_height", "prev_vout", "sequence")}
     points: dict[str, list[Any]] = {k: [] for k in ("tx_id", "vin", "prev_txid", "prev_vout", "verified")}
     raws: dict[str, list[Any]] = {k: [] for k in ("tx_id", "txid", "raw", "source", "hop", "merkle_checked")}
@@ -203,7 +214,8 @@ def _rows(store: LedgerStore, new: Sequence[ProvenTransaction], ids: dict[bytes,
             tx[name].append(value)
         for vout, out in enumerate(t.outputs):
             for name, value in (("tx_id", tx_id), ("vout", vout), ("block_height", height), ("value", out.value),
-                                ("address_id", ids[out.script_pubkey])):  # fmt: skip
+                                ("address_id", ids[out.script_pubkey]),
+                                ("p2pk", p2pk.bare_key(out.script_pubkey) is not None)):  # fmt: skip
                 outs[name].append(value)
         for vin, txin in enumerate(t.inputs):
             for name, value in (("tx_id", tx_id), ("vin", vin), ("block_height", height),
