@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from cointrail.addresses import address_for_script
 from cointrail.chains.bitcoin.model import Transaction, display_hash
 from cointrail.chains.bitcoin.rawblock import parse_transaction
 from cointrail.chains.bitcoin.sources.light import (
@@ -108,8 +109,9 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
     began = time.perf_counter()
     sparse.make_sparse(store)
     source.check_network()
-    cache = {txid: parse_transaction(raw) for txid, raw, _ in sparse.stored_raw(store)}
-    heights = {txid: h for txid, _, h in sparse.stored_raw(store)}
+    stored = sparse.stored_raw(store)  # a resumed crawl: what is stored is read back once, never asked again
+    cache = {txid: parse_transaction(raw) for txid, raw, _ in stored}
+    heights = {txid: h for txid, _, h in stored}
     stops, preloaded = labelled_services(store), set(cache)
     try:
         for index, seed in enumerate(order):
@@ -226,8 +228,6 @@ class _Walk:
     # -- hops
 
     def _address(self, tx: Transaction, vout: int) -> str | None:
-        from cointrail.addresses import address_for_script
-
         return address_for_script(tx.outputs[vout].script_pubkey, self.store.chain, self.store.network)
 
     def funders(self, level: list[Transaction], hop: int) -> list[Transaction]:
