@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import click
 from rich.console import Console
@@ -57,24 +57,29 @@ class _TxRateColumn(ProgressColumn):
         return Text(f"{rate:,.0f} tx/s", style="progress.data.speed")
 
 
-class IngestProgressBar:
-    """A rich progress bar on standard error: blocks, transactions per second, time left."""
+class StderrProgressBar:
+    """One rich progress task on standard error (hidden when it is not a terminal), counting transactions in
+    its ``txs`` field; a context manager. The ingest's and the crawl's bars (cointrail.cli.light_crawl)."""
 
-    def __init__(self) -> None:
-        self._bar = Progress(
-            TextColumn("[bold]ingest[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("blocks"), _TxRateColumn(), TimeRemainingColumn(),
-            console=Console(stderr=True), disable=not stderr_is_terminal(),
-        )  # fmt: skip
+    def __init__(self, *columns: str | ProgressColumn) -> None:
+        self._bar = Progress(*columns, console=Console(stderr=True), disable=not stderr_is_terminal())
         self._task: Any = None
         self._txs = 0
 
-    def __enter__(self) -> IngestProgressBar:
+    def __enter__(self) -> Self:
         self._bar.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._bar.stop()
+
+
+class IngestProgressBar(StderrProgressBar):
+    """A rich progress bar on standard error: blocks, transactions per second, time left."""
+
+    def __init__(self) -> None:
+        super().__init__(TextColumn("[bold]ingest[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                         TextColumn("blocks"), _TxRateColumn(), TimeRemainingColumn())  # fmt: skip
 
     def start(self, first_height: int, last_height: int) -> None:
         description = f"heights {first_height}–{last_height}"

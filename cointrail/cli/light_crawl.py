@@ -7,40 +7,37 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from cointrail.chains.bitcoin.sources.archive import CaseArchive, case_archive, store_archive
 from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSource
 from cointrail.chains.bitcoin.sources.esplora import EsploraSource
 from cointrail.chains.bitcoin.sources.wire import Proxy
-from cointrail.cli.output import stderr_is_terminal
+from cointrail.cli.ledger_cmds import StderrProgressBar
 from cointrail.errors import InputError
 from cointrail.ingest.crawl import crawl
 from cointrail.ingest.pipeline import store_for_ingest
 
 
-class CrawlProgressBar:
+class CrawlProgressBar(StderrProgressBar):
     """Seeds done and transactions fetched, on standard error."""
 
     def __init__(self) -> None:
-        self._bar = Progress(TextColumn("[bold]crawl[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn("seeds, {task.fields[txs]} transactions fetched"),
-                             console=Console(stderr=True), disable=not stderr_is_terminal())  # fmt: skip
-        self._task: Any = None
-        self._txs = 0
-
-    def __enter__(self) -> CrawlProgressBar:
-        self._bar.start()
-        return self
+        super().__init__(TextColumn("[bold]crawl[/] {task.description}"), BarColumn(bar_width=20), MofNCompleteColumn(),
+                         TextColumn("seeds, {task.fields[txs]} transactions fetched"))  # fmt: skip
 
     def __exit__(self, *exc: object) -> None:
-        self._bar.stop()
+        if exc[0] is None and self._task is not None:  # every seed walked: the bar says n/n, not n-1/n
+            self._bar.update(self._task, completed=self._bar.tasks[0].total)
+        super().__exit__(*exc)
 
     def seed(self, index: int, seeds: int, address: str) -> None:
+        # The address shortened: in full (34-62 characters) on an 80-column terminal it squeezed the bar and the
+        # seed count out of the line, which read "crawl ADDRESS seeds, N transactions fetched".
+        short = address if len(address) <= 20 else f"{address[:10]}…{address[-6:]}"
         if self._task is None:
-            self._task = self._bar.add_task(address, total=seeds, txs=0)
-        self._bar.update(self._task, completed=index, description=address)
+            self._task = self._bar.add_task(short, total=seeds, txs=0)
+        self._bar.update(self._task, completed=index, description=short)
 
     def fetched(self, transactions: int) -> None:
         self._txs += transactions
