@@ -30,7 +30,7 @@ from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError, NotInStoreError
 from cointrail.model import AccountActivity, AddressActivity, Block, Label, Transaction, Wallet, Why
-from cointrail.store.duckdb.store import LedgerStore
+from cointrail.store.duckdb.store import AccountStoreError, LedgerStore
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
     from cointrail.services import Detection
@@ -76,11 +76,14 @@ class Investigation:
         path = Path(db) if db is not None else (case_store(opened) if opened is not None else None)
         if db is not None and not Path(db).exists():
             raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
-        from cointrail.store.duckdb.account import AccountStore, store_family
+        if path is None or not path.exists():
+            return cls(None, opened)
+        try:  # opened once: an account store is known by LedgerStore.open refusing it
+            store = LedgerStore.open(path, read_only=True)
+        except AccountStoreError:
+            from cointrail.store.duckdb.account import AccountStore
 
-        if path is not None and path.exists() and store_family(path) == "account":
             return cls(None, opened, accounts=AccountStore.open(path, read_only=True))
-        store = LedgerStore.open(path, read_only=True) if path is not None and path.exists() else None
         found = cls(store, opened)
         found._owned = store
         return found

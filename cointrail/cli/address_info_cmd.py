@@ -11,7 +11,8 @@ from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import counted, emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
-from cointrail.store.duckdb.account import store_family
+from cointrail.store.duckdb.account import AccountStore
+from cointrail.store.duckdb.store import AccountStoreError
 from cointrail.times import format_time
 
 
@@ -61,12 +62,14 @@ def command(address: str, db: str, counterparties: int, as_json: bool) -> int:
 
     Text gives amounts in the chain's coin and times in UTC; --json gives base units and Unix seconds.
     """
-    if store_family(db) == "account":  # an Ethereum store (issue 16)
-        with Investigation.open(db=db) as investigation:
+    try:
+        store = open_for_reading(db)
+    except AccountStoreError:  # an Ethereum store (issue 16)
+        with Investigation(accounts=AccountStore.open(db, read_only=True)) as investigation:
             account = investigation.account(address, counterparties)
         emit(account.to_json(), as_json, render_account_info)
         return EXIT_OK
-    with open_for_reading(db) as store:
+    with store:
         info = Investigation(store).address(address, counterparties)
     emit(info.to_json(), as_json, render_address_info)
     return EXIT_OK

@@ -18,7 +18,8 @@ from cointrail.cli.output import counted, emit, json_option, stderr_is_terminal
 from cointrail.cli.trace_cmd import p2pk_lines
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.investigation import Investigation
-from cointrail.store.duckdb.account import store_family
+from cointrail.store.duckdb.account import AccountStore
+from cointrail.store.duckdb.store import AccountStoreError
 
 
 @contextmanager
@@ -107,12 +108,14 @@ def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: 
     if cluster_id is None and not sites and not case_name:
         raise InputError("give the site's addresses with --site, a --cluster, or a --case with captures")
     case = open_case(case_name, cases_dir) if case_name else None
-    if store_family(db) == "account":  # an Ethereum store (issue 16)
-        with Investigation.open(case, db=db) as investigation:
+    try:
+        store = open_for_reading(db)
+    except AccountStoreError:  # an Ethereum store (issue 16)
+        with Investigation(None, case, accounts=AccountStore.open(db, read_only=True)) as investigation:
             found = investigation.account_payers(sites, hops=hops)
         emit(found.to_json(), as_json, render_account_payers)
         return EXIT_OK
-    with open_for_reading(db) as store, _progress_bar() as advance:
+    with store, _progress_bar() as advance:
         result = Investigation(store, case).payers(sites, cluster=cluster_id, from_case=case is not None, fiat=fiat,
                                                    hops=hops, through_coinjoins=through_coinjoins, progress=advance)
     emit(result.to_json(), as_json, render_payers)

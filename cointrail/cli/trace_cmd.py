@@ -11,7 +11,8 @@ from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import counted, emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
-from cointrail.store.duckdb.account import store_family
+from cointrail.store.duckdb.account import AccountStore
+from cointrail.store.duckdb.store import AccountStoreError
 from cointrail.tracing import TAINT_MODELS
 
 
@@ -75,12 +76,14 @@ def command(start: str, db: str, direction: str, hops: int, min_value: int, sinc
 
     A trail stops at a CoinJoin, where the money's path is ambiguous, unless --through-coinjoins.
     On an Ethereum or Tron store START is an account and --asset says what to follow."""
-    if store_family(db) == "account":  # issue 16
-        with Investigation.open(db=db) as investigation:
+    try:
+        store = open_for_reading(db)
+    except AccountStoreError:  # issue 16
+        with Investigation(accounts=AccountStore.open(db, read_only=True)) as investigation:
             found = investigation.account_trace(start, asset=asset, direction=direction, hops=hops, model=model)
         emit(found.to_json(), as_json, render_account_trace)
         return EXIT_OK
-    with open_for_reading(db) as store:
+    with store:
         result = Investigation(store).trace(start, direction=direction, hops=hops, min_value=min_value,
                                             since=since, until=until, model=model,
                                             through_coinjoins=through_coinjoins)  # fmt: skip

@@ -56,6 +56,11 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise DamagedStoreError(path, error) from error
 
 
+class AccountStoreError(InputError):
+    """An Ethereum or Tron store (issue 16) opened as a Bitcoin-family one: open it as an
+    :class:`~cointrail.store.duckdb.account.AccountStore` instead (what a caller that takes both does)."""
+
+
 def _in_use(path: Path, error: Exception) -> InputError:
     return InputError(f"cannot open the ledger store {path}: it is in use by another cointrail process "
                       f"or not a DuckDB file ({str(error).splitlines()[0]})")
@@ -307,8 +312,9 @@ def _read_identity(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
         return None
     if values.get("family") == "account":  # an Ethereum or Tron store (issue 16): its own tables and questions
         con.close()
-        raise InputError(f"this store holds {values['chain']} {values['network']}, an account chain: this command "
-                         "works on Bitcoin-family stores; on it use ingest, address-info, payers, trace or label add")
+        raise AccountStoreError(f"this store holds {values['chain']} {values['network']}, an account chain: this "
+                                "command works on Bitcoin-family stores; on it use ingest, address-info, payers, trace "
+                                "or label add")  # fmt: skip
     return values["chain"], values["network"]
 
 
