@@ -40,16 +40,31 @@ class Move:
 def history(ledger: AccountLedger, address: str, asset: str) -> list[Move]:
     """Every move of ``asset`` into or out of ``address`` (ether: with the fees it paid), in chain order."""
     if asset == ETH:
-        moves = [Move(ETH, r["tx_hash"], (r["block_number"], r["position"], 1, r["trace_address"]), r["sender"],
-                      r["receiver"], int(r["value"]), r["tx_sender"], r["kind"], r["time"])
-                 for r in ledger.ether_moves(address)]  # fmt: skip
-        moves += [Move(ETH, f["tx_hash"], (f["block_number"], f["position"], 0, ""), address, "", int(f["fee"]),
-                       address, "fee", 0) for f in ledger.fees(address)]  # fmt: skip
-    else:  # a listed token's transfers that moved value, those an approved spender made included (flagged)
-        moves = [Move(asset, r["tx_hash"], (r["block_number"], 0, 1, f"{r['log_index']:08d}"), r["sender"],
-                      r["receiver"], int(r["value"]), r["tx_sender"], "token", r["time"], r["poisoning"])
-                 for r in ledger.token_moves(address, include_poisoning=True)
-                 if r["symbol"] == asset and int(r["value"]) > 0]  # fmt: skip
+        return _ether_history(ledger, address)
+    return _token_history(ledger.token_moves(address, include_poisoning=True), asset)
+
+
+def histories(ledger: AccountLedger, address: str) -> dict[str, list[Move]]:
+    """:func:`history` of ether and of each token ``address`` has a transfer of, its token transfers read once."""
+    rows = ledger.token_moves(address, include_poisoning=True)
+    return {ETH: _ether_history(ledger, address),
+            **{symbol: _token_history(rows, symbol) for symbol in sorted({r["symbol"] for r in rows})}}  # fmt: skip
+
+
+def _ether_history(ledger: AccountLedger, address: str) -> list[Move]:
+    moves = [Move(ETH, r["tx_hash"], (r["block_number"], r["position"], 1, r["trace_address"]), r["sender"],
+                  r["receiver"], int(r["value"]), r["tx_sender"], r["kind"], r["time"])
+             for r in ledger.ether_moves(address)]  # fmt: skip
+    moves += [Move(ETH, f["tx_hash"], (f["block_number"], f["position"], 0, ""), address, "", int(f["fee"]),
+                   address, "fee", 0) for f in ledger.fees(address)]  # fmt: skip
+    return sorted(moves, key=lambda m: m.order)
+
+
+def _token_history(rows: list[dict[str, Any]], asset: str) -> list[Move]:
+    """A listed token's transfers that moved value, those an approved spender made included (flagged)."""
+    moves = [Move(asset, r["tx_hash"], (r["block_number"], 0, 1, f"{r['log_index']:08d}"), r["sender"],
+                  r["receiver"], int(r["value"]), r["tx_sender"], "token", r["time"], r["poisoning"])
+             for r in rows if r["symbol"] == asset and int(r["value"]) > 0]  # fmt: skip
     return sorted(moves, key=lambda m: m.order)
 
 

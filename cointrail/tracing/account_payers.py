@@ -22,7 +22,7 @@ from cointrail.addresses.account import tron_from_hex
 from cointrail.amounts import Amount, Unit
 from cointrail.chains.ethereum.tokens import TOKENS
 from cointrail.store.account_interface import AccountLedger
-from cointrail.tracing.account_flows import ETH, Move, coverage_of, fifo_sources, history
+from cointrail.tracing.account_flows import ETH, Move, coverage_of, fifo_sources, histories, history
 from cointrail.tracing.deposits import DepositAddress, deposit_addresses
 
 
@@ -195,8 +195,7 @@ def _cash_outs(ledger: AccountLedger, site: set[str], deposits: dict[str, Deposi
     """The site's transfers into detected exchange deposit addresses: where legal process can be served."""
     found = []
     for address in sorted(site):
-        assets = [ETH, *sorted({r["symbol"] for r in ledger.token_moves(address, include_poisoning=True)})]
-        for move in (m for asset in assets for m in history(ledger, address, asset)):
+        for move in (m for moves in histories(ledger, address).values() for m in moves):
             deposit = deposits.get(move.receiver)
             if move.sender == address and deposit is not None:
                 amount = str(Amount(move.value, ledger.chain, unit_for(ledger.chain, move.asset)))

@@ -15,7 +15,7 @@ from typing import Any
 
 from cointrail.chains.ethereum.tokens import TOKENS
 from cointrail.store.account_interface import AccountLedger
-from cointrail.tracing.account_flows import ETH, Move, history
+from cointrail.tracing.account_flows import Move, histories
 
 WINDOW_BLOCKS = 10_000
 ETH_TOLERANCE = 10**16  # 0.01 ETH (Victor 2020, etherclust)
@@ -53,9 +53,7 @@ def deposit_addresses(ledger: AccountLedger) -> dict[str, DepositAddress]:
     candidates |= {r["sender"] for r in ledger.token_moves(include_poisoning=True) if r["receiver"] in hot
                    and int(r["value"]) > 0}  # fmt: skip
     for address in sorted(candidates - set(labels)):
-        assets = [ETH, *sorted({r["symbol"] for r in ledger.token_moves(address, include_poisoning=True)})]
-        for asset in assets:
-            moves = history(ledger, address, asset)
+        for asset, moves in histories(ledger, address).items():
             receipts = [m for m in moves if m.receiver == address and m.kind != "fee"]
             for sweep in (m for m in moves if m.sender == address and m.receiver in hot):
                 receipt = _paired(receipts, sweep)
