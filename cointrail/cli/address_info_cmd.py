@@ -8,20 +8,17 @@ import click
 
 from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
-from cointrail.cli.output import counted, emit, json_option
+from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.store import AccountStoreError
 from cointrail.times import format_time
+from cointrail.wording import counted
 
 
 def _seen(seen: dict[str, Any]) -> str:
     return f"{format_time(seen['time'], seen['height'])}, transaction {seen['txid']}"
-
-
-def _outputs(n: int) -> str:
-    return f"{n:,} output" + ("" if n == 1 else "s")
 
 
 def render_address_info(info: dict[str, Any]) -> str:
@@ -32,8 +29,8 @@ def render_address_info(info: dict[str, Any]) -> str:
     lines = [
         f"{info['address'] or '(no address) script ' + info['script_pubkey']}  ·  {info['chain']} {info['network']}"
         f"  ·  {info['type']}",
-        f"  received: {coins(info['received'])} in {_outputs(info['outputs_received'])}",
-        f"  sent:     {coins(info['sent'])} from {_outputs(info['outputs_spent'])}",
+        f"  received: {coins(info['received'])} in {counted(info['outputs_received'], 'output')}",
+        f"  sent:     {coins(info['sent'])} from {counted(info['outputs_spent'], 'output')}",
         f"  balance:  {coins(info['balance'])}",
         f"  transactions: {info['tx_count']:,}",
         f"  first seen: {_seen(info['first_seen'])}",

@@ -7,10 +7,11 @@ from typing import Any
 import click
 
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
-from cointrail.cli.output import counted, emit, json_option
+from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.times import format_time
+from cointrail.wording import counted
 
 
 def render_block(b: dict[str, Any]) -> str:

@@ -11,13 +11,14 @@ from rich.console import Console
 
 from cointrail.cases import open_case
 from cointrail.cli.case_cmd import cases_dir_option, operator_option
-from cointrail.cli.output import counted, emit, json_option, stderr_is_terminal, warn
+from cointrail.cli.output import emit, json_option, stderr_is_terminal, warn
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
 from cointrail.investigation import Investigation
 from cointrail.labels import IMPORTERS
 from cointrail.labels.store import import_label_file
 from cointrail.labels.stream import check_label_file
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.wording import counted
 
 
 def _reading(file: str) -> contextlib.AbstractContextManager[object]:

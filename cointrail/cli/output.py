@@ -31,11 +31,6 @@ def emit(data: Any, as_json: bool, render_text: Callable[[Any], str]) -> None:
         click.echo(render_text(data))
 
 
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """'1 payment', '3 payments', '50,000 labels': a count with its noun, for text output."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
-
-
 def warn(message: str) -> None:
     """Write a warning for people to standard error, never to standard output."""
     click.echo(f"warning: {message}", err=True)

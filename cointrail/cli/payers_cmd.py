@@ -14,12 +14,13 @@ from cointrail.amounts import format_amount
 from cointrail.cases.case import open_case
 from cointrail.cli.case_cmd import cases_dir_option
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
-from cointrail.cli.output import counted, emit, json_option, stderr_is_terminal
+from cointrail.cli.output import emit, json_option, stderr_is_terminal
 from cointrail.cli.trace_cmd import p2pk_lines
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.investigation import Investigation
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.store import AccountStoreError
+from cointrail.wording import counted
 
 
 @contextmanager

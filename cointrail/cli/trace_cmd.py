@@ -8,12 +8,13 @@ import click
 
 from cointrail.amounts import format_amount
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
-from cointrail.cli.output import counted, emit, json_option
+from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.store import AccountStoreError
 from cointrail.tracing import TAINT_MODELS
+from cointrail.wording import counted
 
 
 def render_trace(data: dict[str, Any]) -> str:

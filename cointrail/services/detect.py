@@ -15,6 +15,7 @@ from typing import Any
 
 from cointrail.store.duckdb import service_reads
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.wording import counted
 
 MIN_DEPOSITORS = 5  # distinct wallets paying in
 MIN_SWEPT = 5  # distinct deposit addresses swept together
@@ -51,11 +52,11 @@ def _exchange(cid: int, f: dict[str, Any], hot: str | None) -> Detection | None:
     score = round(0.3 * _part(f["depositors"], 20) + 0.3 * _part(f["swept"], 20) + 0.25 * _part(f["batches"], 5)
                   + 0.15 * _part(span, 100), 2)  # fmt: skip
     evidence = (
-        f"{f['depositors']} distinct wallets paid into it",
-        f"{f['swept']} deposit addresses swept in {f['sweeps']} consolidations, {f['hot_sweeps']} of them into "
-        f"one hot wallet ({hot})",
-        f"{f['batches']} batched withdrawals paying {f['batch_outputs']} outputs, {f['fresh_outputs']} to fresh "
-        "addresses",
+        f"{counted(f['depositors'], 'distinct wallet')} paid into it",
+        f"{counted(f['swept'], 'deposit address', 'deposit addresses')} swept in "
+        f"{counted(f['sweeps'], 'consolidation')}, {f['hot_sweeps']} of them into one hot wallet ({hot})",
+        f"{counted(f['batches'], 'batched withdrawal')} paying {counted(f['batch_outputs'], 'output')}, "
+        f"{f['fresh_outputs']} to fresh addresses",
         f"active over {span} blocks (heights {f['first_height']}–{f['last_height']})",
     )
     return Detection(cid, "exchange", score, evidence, hot, f["swept"])
@@ -65,15 +66,15 @@ def _pool(cid: int, f: dict[str, Any]) -> Detection | None:
     if f["coinbase"] < 3 or f["batches"] < 1:
         return None
     score = round(0.5 * _part(f["coinbase"], 20) + 0.5 * _part(f["batch_outputs"], 50), 2)
-    return Detection(cid, "mining_pool", score, (f"received {f['coinbase']} block rewards",
-                     f"paid {f['batch_outputs']} outputs in {f['batches']} batched payouts"))  # fmt: skip
+    paid = f"paid {counted(f['batch_outputs'], 'output')} in {counted(f['batches'], 'batched payout')}"
+    return Detection(cid, "mining_pool", score, (f"received {counted(f['coinbase'], 'block reward')}", paid))
 
 
 def _gambling(cid: int, f: dict[str, Any]) -> Detection | None:
     if f["depositors"] < 10 or f["paid_back"] * 2 < f["depositors"] or f["swept"] >= MIN_SWEPT:
         return None
     score = round(0.5 * _part(f["depositors"], 50) + 0.5 * f["paid_back"] / f["depositors"], 2)
-    return Detection(cid, "gambling", score, (f"{f['depositors']} distinct wallets paid into it",
+    return Detection(cid, "gambling", score, (f"{counted(f['depositors'], 'distinct wallet')} paid into it",
                      f"it paid {f['paid_back']} of them back"))  # fmt: skip
 
 

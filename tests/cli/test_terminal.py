@@ -13,8 +13,8 @@ from session import GENESIS_COINBASE, JOBS, OPERATOR, Session, demo_facts, json_
 from cointrail.amounts import format_amount
 from cointrail.cases import open_case
 from cointrail.cli.cluster_cmd import render_build
-from cointrail.cli.output import counted
 from cointrail.times import format_time
+from cointrail.wording import counted
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 
