@@ -44,8 +44,8 @@ def render_address_info(info: dict[str, Any]) -> str:
         lines.append("  counterparties (by transactions in common):")
     for other in info["counterparties"]:
         name = other["address"] or f"script {other['script_pubkey']}"
-        lines.append(f"    {name}: {other['transactions']} tx, paid us {coins(other['paid_us'])}, "
-                     f"we paid {coins(other['we_paid'])}")  # fmt: skip
+        lines.append(f"    {name}: {other['transactions']} tx, paid this address {coins(other['paid_us'])}, "
+                     f"was paid {coins(other['we_paid'])} by it")  # fmt: skip
     return "\n".join(lines)
 
 

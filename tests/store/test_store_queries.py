@@ -184,12 +184,16 @@ def test_totals_of_an_older_version_are_recomputed_with_first_and_last_seen(stor
 
 
 def _counterparties_from_rows(store: LedgerStore, address: str) -> list[tuple[str | None, int, int, int]]:
-    """address-info's definition of counterparties, computed by one plain query over the inputs and outputs."""
+    """address-info's definition of counterparties, computed by one plain query over the inputs and outputs:
+    paid_us is what the address received in the transactions the counterparty was an input of (once per
+    transaction, however many of its inputs), we_paid the outputs to it of the transactions spending from the
+    address."""
     (me,) = store.one("SELECT address_id FROM addresses WHERE address = ?", [address])  # type: ignore[misc]
     return [tuple(r) for r in store.rows(  # type: ignore[misc]
-        """SELECT a.address, count(DISTINCT s.tx_id), sum(s.paid_us), sum(s.we_paid) FROM (
-               SELECT address_id, tx_id, value AS paid_us, 0 AS we_paid FROM inputs
-               WHERE tx_id IN (SELECT tx_id FROM outputs WHERE address_id = ?)
+        """WITH got AS (SELECT tx_id, sum(value) AS got FROM outputs WHERE address_id = ? GROUP BY tx_id)
+           SELECT a.address, count(DISTINCT s.tx_id), sum(s.paid_us), sum(s.we_paid) FROM (
+               SELECT DISTINCT i.address_id, i.tx_id, got.got AS paid_us, 0 AS we_paid
+               FROM inputs i JOIN got USING (tx_id)
                UNION ALL
                SELECT address_id, tx_id, 0, value FROM outputs
                WHERE tx_id IN (SELECT tx_id FROM inputs WHERE address_id = ?)

@@ -46,26 +46,32 @@ BUILD_CHUNK = 100_000
 BUILD_MEMORY = "1GB"
 
 _STAMP_HEIGHT, _STAMP_HASH = "address_lookup_height", "address_lookup_hash"
+# Which definition of the answers the table holds: a table of another definition (a store written by an older
+# version, e.g. one whose paid_us summed the counterparty's input values) is no stamp, so a read-only open answers
+# live and the next ingest or `cointrail store index` builds the table again in full.
+_STAMP_DEFINITION, DEFINITION = "address_lookup_definition", "2"
 
 
 # The counterparties of the addresses {mine}, exactly as queries._other_sides and
 # queries._ranked define and order them: for each distinct transaction paying the
-# address, the inputs of it (paid_us); for each distinct one spending from it, its
-# outputs (we_paid); the address itself and coinbase inputs (no address) left out;
+# address, the addresses of its inputs, each credited once per transaction with what
+# the transaction paid the address (paid_us); for each distinct one spending from it,
+# its outputs (we_paid); the address itself and coinbase inputs (no address) left out;
 # ranked by transactions in common (descending), then address id; the top 20.
 # Rows are first summed per (address, counterparty, transaction), so that the
 # count of transactions is a plain count (a DISTINCT count measured slower).
 _COUNTERPARTIES = """
-WITH pays AS (SELECT DISTINCT address_id AS me, tx_id FROM outputs WHERE {mine}),
+WITH pays AS (SELECT address_id AS me, tx_id, sum(value) AS got FROM outputs WHERE {mine} GROUP BY ALL),
 spends AS (SELECT DISTINCT address_id AS me, tx_id FROM inputs WHERE address_id IS NOT NULL AND {mine}),
 sides AS (
-    SELECT p.me, i.address_id AS other, i.tx_id, i.value AS paid_us, 0 AS we_paid
+    SELECT p.me, i.address_id AS other, i.tx_id, p.got AS paid_us, 0 AS we_paid
     FROM pays p JOIN inputs i USING (tx_id) WHERE i.address_id IS NOT NULL AND i.address_id <> p.me
     UNION ALL
     SELECT s.me, o.address_id, o.tx_id, 0, o.value FROM spends s JOIN outputs o USING (tx_id)
     WHERE o.address_id <> s.me
 ), per_tx AS (
-    SELECT me, other, sum(paid_us) AS paid_us, sum(we_paid) AS we_paid FROM sides GROUP BY me, other, tx_id
+    -- max, not sum: every input row of one counterparty in a paying transaction carries the same payment
+    SELECT me, other, max(paid_us) AS paid_us, sum(we_paid) AS we_paid FROM sides GROUP BY me, other, tx_id
 ), ranked AS (
     SELECT me, other, count(*)::INTEGER AS n, sum(paid_us)::BIGINT AS paid_us, sum(we_paid)::BIGINT AS we_paid
     FROM per_tx GROUP BY me, other
@@ -129,17 +135,18 @@ def stamp(con: duckdb.DuckDBPyConnection) -> tuple[int, bytes] | None:
     """
     if not exists(con):
         return None
-    keys = [_STAMP_HEIGHT, _STAMP_HASH]
-    values = dict(con.execute("SELECT key, value FROM meta WHERE key IN (?, ?)", keys).fetchall())
-    if len(values) < 2:
+    keys = [_STAMP_HEIGHT, _STAMP_HASH, _STAMP_DEFINITION]
+    values = dict(con.execute("SELECT key, value FROM meta WHERE key IN (?, ?, ?)", keys).fetchall())
+    if len(values) < 3 or values[_STAMP_DEFINITION] != DEFINITION:
         return None
     return int(values[_STAMP_HEIGHT]), bytes.fromhex(values[_STAMP_HASH])
 
 
 def _set_stamp(con: duckdb.DuckDBPyConnection, tip: tuple[int, bytes] | None) -> None:
-    con.execute("DELETE FROM meta WHERE key IN (?, ?)", [_STAMP_HEIGHT, _STAMP_HASH])
+    con.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", [_STAMP_HEIGHT, _STAMP_HASH, _STAMP_DEFINITION])
     if tip is not None:
-        con.executemany("INSERT INTO meta VALUES (?, ?)", [[_STAMP_HEIGHT, str(tip[0])], [_STAMP_HASH, tip[1].hex()]])
+        con.executemany("INSERT INTO meta VALUES (?, ?)", [
+            [_STAMP_HEIGHT, str(tip[0])], [_STAMP_HASH, tip[1].hex()], [_STAMP_DEFINITION, DEFINITION]])  # fmt: skip
 
 
 def invalidate(con: duckdb.DuckDBPyConnection) -> None:

@@ -117,16 +117,27 @@ def _other_sides(address_id: int, sides: list[tuple]) -> dict[int, dict[str, Any
 
     ``sides`` holds both sides of every transaction of the address; which pay
     it and which spend from it is read from the same rows (its own outputs and
-    inputs among them).
+    inputs among them). ``paid_us`` is what this address received in the
+    transactions the counterparty helped pay, each such transaction's payment to
+    it counted once: a transaction pools its inputs, so no share of the payment
+    belongs to one input, and the counterparty's own input value (change
+    included) is not what reached this address. ``we_paid`` is the outputs paid
+    to the counterparty by transactions spending from this address.
     """
-    paying_us = {tx for tx, who, _, is_input in sides if who == address_id and not is_input}
+    received_in: dict[int, int] = defaultdict(int)
+    for tx, who, value, is_input in sides:
+        if who == address_id and not is_input:
+            received_in[tx] += value or 0
     we_spend = {tx for tx, who, _, is_input in sides if who == address_id and is_input}
     found: dict[int, dict[str, Any]] = defaultdict(lambda: {"paid_us": 0, "we_paid": 0, "transactions": set()})
+    paid_in: set[tuple[int, int]] = set()  # (counterparty, transaction) already credited with its payment to us
     for tx, other, value, is_input in sides:
         if other is None or other == address_id:  # a coinbase input pays nobody's money
             continue
-        if is_input and tx in paying_us:
-            found[other]["paid_us"] += value or 0
+        if is_input and tx in received_in:
+            if (other, tx) not in paid_in:
+                paid_in.add((other, tx))
+                found[other]["paid_us"] += received_in[tx]
         elif not is_input and tx in we_spend:
             found[other]["we_paid"] += value or 0
         else:
