@@ -30,7 +30,7 @@ from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError, NotInStoreError
 from cointrail.model import AccountActivity, AddressActivity, Block, Label, Transaction, Wallet, Why
-from cointrail.store.duckdb.store import AccountStoreError, LedgerStore
+from cointrail.store.duckdb.store import AccountStoreError, LedgerStore, existing_store
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
     from cointrail.services import Detection
@@ -74,8 +74,8 @@ class Investigation:
         else over the case's own store when it has one; the store is opened read-only."""
         opened = open_case(case, cases_dir, operator) if isinstance(case, str) else case
         path = Path(db) if db is not None else (case_store(opened) if opened is not None else None)
-        if db is not None and not Path(db).exists():
-            raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+        if db is not None:
+            existing_store(db)
         if path is None or not path.exists():
             return cls(None, opened)
         try:  # opened once: an account store is known by LedgerStore.open refusing it

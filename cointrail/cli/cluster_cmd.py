@@ -19,9 +19,9 @@ from cointrail.cli.ledger_cmds import open_store
 from cointrail.cli.output import emit, json_option, stderr_is_terminal
 from cointrail.clustering import HEURISTIC_NAMES, build_clusters, export_clusters, parse_heuristics
 from cointrail.clustering.apply import apply_link
-from cointrail.errors import EXIT_OK, InputError
+from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
-from cointrail.store.duckdb.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore, existing_store
 
 db_option = click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
                          help="The ledger store (a DuckDB file made by 'cointrail ingest').")  # fmt: skip
@@ -124,8 +124,7 @@ def command() -> None:
 def build_command(db: Path, heuristics: str | None, full: bool, as_json: bool) -> int:
     """Build or update the clusters of the ledger store DB."""
     chosen = parse_heuristics(heuristics)
-    if not db.is_file():
-        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    existing_store(db)
     with open_store(db, read_only=False) as store, _progress_bar() as bar:
         summary = build_clusters(store, chosen, full=full, progress=bar)
     emit(summary, as_json, render_build)

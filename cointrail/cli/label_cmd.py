@@ -10,11 +10,11 @@ import click
 from cointrail.cases import open_case
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option
-from cointrail.errors import EXIT_OK, InputError
+from cointrail.errors import EXIT_OK
 from cointrail.labels.investigator import DEFAULT_CONFIDENCE, add_investigator_label, restore_case_labels
 from cointrail.labels.model import CONFIDENCE_SCALE
 from cointrail.store.duckdb.account import AccountStore, store_family
-from cointrail.store.duckdb.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore, existing_store
 
 
 def render_add(data: dict[str, Any]) -> str:
@@ -33,8 +33,7 @@ def render_add(data: dict[str, Any]) -> str:
 
 
 def _check_store(db: Path) -> None:
-    if not db.is_file():
-        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    existing_store(db)
 
 
 @click.group("label")

@@ -12,12 +12,12 @@ from rich.console import Console
 from cointrail.cases import open_case
 from cointrail.cli.case_cmd import cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option, stderr_is_terminal, warn
-from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
+from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.labels import IMPORTERS
 from cointrail.labels.store import import_label_file
 from cointrail.labels.stream import check_label_file
-from cointrail.store.duckdb.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore, existing_store
 from cointrail.wording import counted
 
 
@@ -98,8 +98,7 @@ def _db_option(command: Any) -> Any:
 
 
 def _existing_store(db: Path, read_only: bool) -> LedgerStore:
-    if not db.is_file():
-        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    existing_store(db)
     return LedgerStore.open(db, read_only=read_only)
 
 

@@ -9,8 +9,9 @@ import click
 
 from cointrail.cli.ledger_cmds import open_store
 from cointrail.cli.output import emit, json_option
-from cointrail.errors import EXIT_OK, InputError
+from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
+from cointrail.store.duckdb.store import existing_store
 
 
 @click.group("services")
@@ -42,8 +43,7 @@ def detect(db: Path, as_json: bool) -> int:
     comes with its evidence in words and a score; ``--json`` lists
     ``{"cluster_id", "kind", "score", "evidence"}`` (and the hot wallet).
     """
-    if not db.is_file():
-        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    existing_store(db)
     with open_store(db) as store:  # a store with no blocks says so, not 'no wallet behaves like…'
         found = [d.to_dict() for d in Investigation(store).services()]
     emit(found, as_json, render_detections)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option
-from cointrail.errors import EXIT_OK, InputError
+from cointrail.errors import EXIT_OK
 from cointrail.store.duckdb.address_lookup import refresh_address_lookup
 from cointrail.store.duckdb.parquet import export_parquet, import_parquet
-from cointrail.store.duckdb.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore, existing_store
 
 
 def _render(verb: str) -> Any:
@@ -66,8 +65,7 @@ def _render_index(result: dict[str, Any]) -> str:
 @json_option
 def index(db: str, full: bool, as_json: bool) -> int:
     """Bring the address-info lookup table of --db to its tip (ingest and import do it themselves)."""
-    if not Path(db).exists():
-        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    existing_store(db)
     with LedgerStore.open(db) as store:
         result = refresh_address_lookup(store, full=full)
     emit(result, as_json, _render_index)

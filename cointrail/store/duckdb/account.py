@@ -22,6 +22,7 @@ from cointrail.chains.ethereum.hashes import hexint
 from cointrail.chains.ethereum.model import SourcedEvmBlock
 from cointrail.errors import InputError
 from cointrail.store.duckdb.account_schema import ACCOUNT_DDL, ACCOUNT_TABLES
+from cointrail.store.duckdb.store import existing_store
 
 ZERO_VALUE = "a zero-value transfer: it moves nothing, and address poisoning uses such transfers to plant a look-alike"
 WRITTEN = ("evm_blocks", "evm_transactions", "evm_value_transfers", "evm_token_transfers", "evm_issuer_actions",
@@ -63,9 +64,7 @@ class AccountStore:
     @classmethod
     def open(cls, path: str | Path, chain: str | None = None, network: str | None = None, *,
              read_only: bool = False) -> AccountStore:  # fmt: skip
-        path = Path(path)
-        if read_only and not path.exists():
-            raise InputError(f"there is no ledger store at {path}: run 'cointrail ingest' first, or check --db")
+        path = existing_store(path) if read_only else Path(path)
         con = duckdb.connect(str(path), read_only=read_only)
         meta: dict[str, str] = {}
         if "meta" in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:

@@ -61,6 +61,14 @@ class AccountStoreError(InputError):
     :class:`~cointrail.store.duckdb.account.AccountStore` instead (what a caller that takes both does)."""
 
 
+def existing_store(db: str | Path) -> Path:
+    """``db`` as a path, if a store file is there; otherwise the error every command gives for a wrong --db."""
+    path = Path(db)
+    if not path.is_file():
+        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, or check --db")
+    return path
+
+
 def _in_use(path: Path, error: Exception) -> InputError:
     return InputError(f"cannot open the ledger store {path}: it is in use by another cointrail process "
                       f"or not a DuckDB file ({str(error).splitlines()[0]})")
@@ -94,9 +102,7 @@ class LedgerStore:
         ``chain`` and ``network`` are required to create a store and, when
         given, must match those of an existing one.
         """
-        path = Path(path)
-        if read_only and not path.exists():
-            raise InputError(f"there is no ledger store at {path}: run 'cointrail ingest' first, or check --db")
+        path = existing_store(path) if read_only else Path(path)
         con = _connect(path, read_only)
         try:
             stored = _read_identity(con)
