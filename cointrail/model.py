@@ -270,16 +270,21 @@ class TxOutput:
     type: str
     p2pk: P2pk | None
     spent_by: SpentBy | None
+    # False in a sparse store (issue 15) that did not fetch what became of the output: no spender is then not
+    # "unspent" but "not known".
+    spending_known: bool = True
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TxOutput:
         return cls(data["n"], data["value"], data["address"], data["script_pubkey"], data["type"],
-                   P2pk.from_json(data["p2pk"]), SpentBy.from_json(data["spent_by"]))  # fmt: skip
+                   P2pk.from_json(data["p2pk"]), SpentBy.from_json(data["spent_by"]),
+                   data.get("spending_known", True))  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return {"n": self.n, "value": self.value, "address": self.address, "script_pubkey": self.script_pubkey,
                 "type": self.type, "p2pk": self.p2pk.to_json() if self.p2pk else None,
-                "spent_by": self.spent_by.to_json() if self.spent_by else None}  # fmt: skip
+                "spent_by": self.spent_by.to_json() if self.spent_by else None,
+                **({} if self.spending_known else {"spending_known": False})}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,22 +298,26 @@ class TxInput:
     address: str | None
     p2pk: P2pk | None
     sequence: int
+    # False in a sparse store (issue 15) that did not fetch the transaction this input spends: the outpoint is
+    # known, its value and address are not.
+    funding_known: bool = True
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TxInput:
         return cls(data["n"], data["prev_txid"], data["prev_vout"], data["value"], data["address"],
-                   P2pk.from_json(data["p2pk"]), data["sequence"])  # fmt: skip
+                   P2pk.from_json(data["p2pk"]), data["sequence"], data.get("funding_known", True))  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return {"n": self.n, "prev_txid": self.prev_txid, "prev_vout": self.prev_vout, "value": self.value,
                 "address": self.address, "p2pk": self.p2pk.to_json() if self.p2pk else None,
-                "sequence": self.sequence}  # fmt: skip
+                "sequence": self.sequence, **({} if self.funding_known else {"funding_known": False})}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Transaction:
     """One transaction of the ledger store (``cointrail tx``): its block, inputs with what they spent, outputs
-    with who spent them; ``fee`` is None for a coinbase."""
+    with who spent them; ``fee`` is None for a coinbase, and in a sparse store when an input's funding
+    transaction was not fetched."""
 
     chain: str
     network: str

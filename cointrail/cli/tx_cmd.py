@@ -21,6 +21,8 @@ def _input_line(i: dict[str, Any], chain: str) -> str:
         return "    coinbase (newly mined coins and the fees of the block)"
     spent = f"{i['prev_txid']}:{i['prev_vout']}"
     key = "  (spends a P2PK output: " + i["p2pk"]["note"] + ")" if i.get("p2pk") else ""
+    if i.get("funding_known") is False:
+        return f"    {spent}  (its funding transaction was not fetched: address and value not known)"
     return f"    {spent}  {i['address'] or '(no address)'}  {format_amount(i['value'], chain)}{key}"
 
 
@@ -28,6 +30,8 @@ def render_transaction(tx: dict[str, Any]) -> str:
     """Amounts in the chain's coin, the time in UTC with the block height (``--json`` keeps base units)."""
     chain = tx["chain"]
     fee = "none (coinbase)" if tx["coinbase"] else format_amount(tx["fee"], chain)
+    if tx["fee"] is None and not tx["coinbase"]:
+        fee = "not known (the transaction funding an input was not fetched)"
     lines = [
         f"transaction {tx['txid']}",
         f"  block {tx['block_height']} ({tx['block_hash']}), {format_time(tx['time'])}, position {tx['position']}",
@@ -39,6 +43,8 @@ def render_transaction(tx: dict[str, Any]) -> str:
     lines.append("  outputs:")
     for o in tx["outputs"]:
         spent = f"spent in {o['spent_by']['txid']}" if o["spent_by"] else "unspent"
+        if not o["spent_by"] and o.get("spending_known") is False:
+            spent = "spending not fetched (a sparse store: crawl further to know)"
         to = o["address"] or f"({o['type']})"
         lines.append(f"    {o['n']}: {to}  {format_amount(o['value'], chain)}  {spent}")
         if o.get("p2pk"):  # a P2PK output, shown under its key's P2PKH address (cointrail.store.duckdb.p2pk)

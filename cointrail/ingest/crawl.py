@@ -137,6 +137,10 @@ class _Walk:
         self.cache, self.heights, self.stops, self.max_txs, self.progress = cache, heights, stops, max_txs, progress
         self.pending: list[ProvenTransaction] = []
         self.pending_hop = 0
+        # Transactions whose every spender was fetched: written after those spenders (flush), so a crawl killed in
+        # between never leaves a check saying "unspent" for a spender it had not stored yet.
+        self.checked: list[bytes] = []
+        self.tip = 0  # the server's tip at the last history listed (no extra request for it)
         self.stopped: set[bytes] = set()  # transactions paying from or to a labelled service: no hop past them
         self.listed: dict[str, list[HistoryEntry]] = {}
         self.preloaded = preloaded
@@ -161,7 +165,7 @@ class _Walk:
         if address in self.stops:
             self.report.leave_out("address", address, "labelled as a service: the walk stops there")
             return []
-        tip = self.session.tip_height()
+        tip = self.tip = self.session.tip_height()
         stored = sparse.stored_history(self.store, address)
         if stored is not None and stored[0]["tip_height"] == tip:  # a resumed crawl: listed at this tip already
             coverage, entries = stored
@@ -223,7 +227,9 @@ class _Walk:
             written = sparse.add_transactions(self.store, self.pending, self.source.name, self.pending_hop)
             self.report.fetched += written
             self.progress.fetched(written)
-        self.pending, self.pending_hop = [], 0
+        if self.checked:
+            sparse.record_spend_checks(self.store, self.checked, self.tip)
+        self.pending, self.pending_hop, self.checked = [], 0, []
 
     # -- hops
 
@@ -266,8 +272,11 @@ class _Walk:
             self.report.leave_out("transaction", display_hash(tx.txid), f"its spends: {error}")
             return []
         if outspends is not None:
-            spent = [o.spender for o in outspends if o.spender is not None]
-            return [t for t in (self.fetch(s, hop) for s in dict.fromkeys(spent)) if t is not None]
+            spent = list(dict.fromkeys(o.spender for o in outspends if o.spender is not None))
+            found = [t for t in (self.fetch(s, hop) for s in spent) if t is not None]
+            if len(found) == len(spent):  # every spender stored: an output without one is known unspent
+                self.checked.append(tx.txid)
+            return found
         spenders = []
         for vout in range(len(tx.outputs)):  # the server cannot say: the histories of the addresses paid
             address = self._address(tx, vout)

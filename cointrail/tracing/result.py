@@ -14,6 +14,9 @@ from cointrail.amounts import Amount
 
 END_REASONS: dict[str, str] = {
     "unspent": "the money has not moved since: it is still at this address",
+    "not_fetched": "the store does not hold the next step: it was read from a light source (Electrum or Esplora) "
+                   "and this money's next transaction was not fetched; crawl further (cointrail ingest --electrum "
+                   "or --esplora, --around this address or more --hops) to follow it",
     "origin": "newly mined coins: the money starts here",
     "service": "a labelled service (such as an exchange) received or paid the money; it keeps records of its "
                "customers, so legal process can be served there",

@@ -94,11 +94,18 @@ class Walk:
             if self.on_hop:
                 self.on_hop(hop, self.limits.hops)
         spent = self.store.trace_reads().spenders({c for _, c in frontier}) if self.direction == "forward" else {}
+        unknown = self._spending_unknown(frontier, spent) if self.direction == "forward" else set()
         for (origin, coin), taint in frontier.items():
             # Forward, money that never moved on ends as unspent even at the hop limit: the trail is complete.
-            reason = "unspent" if self.direction == "forward" and spent.get(coin) is None else "hop_limit"
+            reason = "hop_limit"
+            if self.direction == "forward" and spent.get(coin) is None:
+                reason = "not_fetched" if coin in unknown else "unspent"
             end = RawEnd(self.coin_address[coin], None, self.limits.hops, taint.amount, reason, coin, origin)
             self.ends.append(end)
+
+    def _spending_unknown(self, frontier: dict[Key, Taint], spent: dict[Coin, int | None]) -> set[Coin]:
+        """The frontier's coins without a spender whose spending the store does not know (a sparse store)."""
+        return self.store.trace_reads().spending_unknown({c for _, c in frontier if spent.get(c) is None})
 
     def _reach(self, address_id: int, hop: int, amount: int) -> None:
         first, total = self.reached.get(address_id, (hop, 0))
@@ -107,10 +114,12 @@ class Walk:
     # -- forward ---------------------------------------------------------------
     def _forward_hop(self, frontier: dict[Key, Taint], hop: int) -> dict[Key, Taint]:
         spent = self.store.trace_reads().spenders({c for _, c in frontier})
+        unknown = self._spending_unknown(frontier, spent)
         by_tx: dict[int, dict[int, dict[Coin, Taint]]] = defaultdict(lambda: defaultdict(dict))
         for (origin, coin), taint in frontier.items():
             if (spender := spent.get(coin)) is None:
-                end = RawEnd(self.coin_address[coin], None, hop - 1, taint.amount, "unspent", coin, origin)
+                reason = "not_fetched" if coin in unknown else "unspent"
+                end = RawEnd(self.coin_address[coin], None, hop - 1, taint.amount, reason, coin, origin)
                 self.ends.append(end)
             else:
                 by_tx[spender][origin][coin] = taint
@@ -204,11 +213,14 @@ class Walk:
         if reason := "origin" if tx.is_coinbase else self._blocked(tx, hop):
             return self._end_all(tx, tainted, hop, origin, reason)
         out_taint = [tainted.get((tx.tx_id, o[0])) for o in tx.outputs]
-        in_taint = backward(self.model, [i[3] for i in tx.inputs], [o[2] for o in tx.outputs], out_taint)
+        in_taint = backward(self.model, _input_values(tx), [o[2] for o in tx.outputs], out_taint)
         targets = _shares({o[1]: t.amount for o, t in zip(tx.outputs, out_taint, strict=True) if t})
         best = max(tainted, key=lambda c: tainted[c].amount)
         following: dict[Coin, Taint] = {}
         for (_, spent, address_id, value), got in zip(tx.inputs, in_taint, strict=True):
+            if got is not None and spent is None:  # a sparse store without this input's funding transaction
+                self.ends.append(RawEnd(self.coin_address[best], tx, hop, got.amount, "not_fetched", best, origin))
+                continue
             if got is None or spent is None or address_id is None or not self._fresh((origin, spent)):
                 continue
             self._note(origin, spent, address_id, best, tx, got.amount)
@@ -228,6 +240,22 @@ class Walk:
             path.append((coin, tx))
             coin = parent
         return path[::-1]
+
+
+def _input_values(tx: TxView) -> list[int]:
+    """The inputs' values, those of inputs whose funding transaction a sparse store did not fetch estimated.
+
+    Their value is unknown; the outputs less the known inputs (the fee left out) is shared among them, so the
+    taint model still gives them their part, which ends there as not fetched, rather than handing it to the
+    known inputs (or, with no input known, losing the trail without a word).
+    """
+    values = [i[3] for i in tx.inputs]
+    missing = [k for k, i in enumerate(tx.inputs) if i[1] is None]
+    if missing:
+        gap = max(0, tx.output_total - sum(values))
+        for n, k in enumerate(missing):
+            values[k] = gap // len(missing) + (1 if n < gap % len(missing) else 0)
+    return values
 
 
 def _shares(amounts: dict[int, int]) -> dict[int, float]:

@@ -286,12 +286,22 @@ def transaction(store: LedgerStore, txid: str) -> dict[str, Any]:
          "value": v, "address": a, "p2pk": p2pk.marker(key), "sequence": seq}
         for n, p, pv, v, a, seq, key in store.rows(_tx_sql(store, _TX_INPUTS), [tx_id])
     ]  # fmt: skip
+    if not coinbase and any(i["prev_txid"] is None for i in inputs):  # a sparse store without some funders:
+        for vin, prev_txid, prev_vout in store.rows(  # the outpoints it kept (cointrail.store.duckdb.sparse)
+                "SELECT vin, prev_txid, prev_vout FROM sparse_outpoints WHERE tx_id = ?", [tx_id]):  # fmt: skip
+            if inputs[vin]["prev_txid"] is None:
+                inputs[vin].update(prev_txid=display_hash(bytes(prev_txid)), prev_vout=prev_vout, funding_known=False)
+    # A sparse store (issue 15) may not know what became of an output: say so rather than "unspent".
+    for coin in store.trace_reads().spending_unknown({(tx_id, o["n"]) for o in outputs if o["spent_by"] is None}):
+        outputs[[o["n"] for o in outputs].index(coin[1])]["spending_known"] = False
     paid_out = sum(o["value"] for o in outputs)
+    # An input whose funding transaction a sparse store did not fetch has no known value: nor has the fee.
+    unknown_fee = coinbase or any(i["value"] is None for i in inputs)
     return {
         "chain": store.chain, "network": store.network, "txid": txid.strip().lower(),
         "wtxid": display_hash(bytes(wtxid)), "block_height": height, "block_hash": display_hash(bytes(block_hash)),
         "time": time, "position": position, "version": version, "locktime": locktime, "size": size, "vsize": vsize,
-        "coinbase": coinbase, "mweb": mweb, "fee": None if coinbase else sum(i["value"] for i in inputs) - paid_out,
+        "coinbase": coinbase, "mweb": mweb, "fee": None if unknown_fee else sum(i["value"] for i in inputs) - paid_out,
         "output_total": paid_out, "inputs": inputs, "outputs": outputs,
     }  # fmt: skip
 

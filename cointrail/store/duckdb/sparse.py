@@ -10,7 +10,12 @@ and a few of its own:
   (then ``inputs.prev_tx_id``, ``address_id`` and ``value`` are NULL and ``verified`` is false); once it is,
   :func:`relink` fills them from its proven outputs (``verified`` true);
 - ``sparse_coverage`` and ``sparse_history``: per address, what the server listed, at which tip, complete or
-  truncated and why, and whether the crawl expanded it.
+  truncated and why, and whether the crawl expanded it;
+- ``sparse_spend_checks``: the transactions whose every spender was asked for and stored (at which tip).
+
+An output with no spender in a sparse store is known unspent only if its transaction's spends were checked or its
+address's whole history was listed and fetched (:data:`SPENDING_UNKNOWN`); otherwise what happened to it next was
+not fetched, and tracing says so rather than "unspent".
 
 The blocks table holds only the checked headers of the blocks those transactions are in (``tx_count`` 0,
 ``first_tx_id`` -1): a sparse store is never a chain prefix, so a full ingest into it is refused, and so is a crawl
@@ -47,6 +52,9 @@ CREATE TABLE IF NOT EXISTS sparse_coverage (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL, address VARCHAR NOT NULL, complete BOOLEAN NOT NULL,
     tip_height INTEGER NOT NULL, truncated VARCHAR, server_count INTEGER, listed INTEGER NOT NULL,
     expanded BOOLEAN NOT NULL, source VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sparse_spend_checks (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL, txid BLOB NOT NULL, tip_height INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sparse_history (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL, address VARCHAR NOT NULL, txid BLOB NOT NULL,
@@ -255,6 +263,28 @@ WHERE addresses.address_id = f.address_id AND addresses.first_height <> f.height
 def relink(store: LedgerStore) -> None:
     store.con.execute(_RELINK)
     address_stats.rebuild(store.con, store.chain, store.network)
+
+
+def record_spend_checks(store: LedgerStore, txids: Sequence[bytes], tip_height: int) -> None:
+    """Keep that every spender of these transactions' outputs (as of ``tip_height``) was fetched and stored."""
+    if txids:
+        _insert(store, "sparse_spend_checks", {"txid": pa.array(list(txids), pa.binary()),
+                                               "tip_height": pa.array([tip_height] * len(txids), pa.int32())})
+
+
+# The coins of the registered table ``{coins}`` (tx_id, vout) that have no spender in a sparse store and whose
+# spending the store cannot know: neither were their transaction's spends checked (sparse_spend_checks), nor was
+# their address's whole history listed (complete) with every confirmed transaction of it fetched.
+SPENDING_UNKNOWN = """
+SELECT o.tx_id, o.vout FROM outputs o JOIN {coins} c ON o.tx_id = c.tx_id AND o.vout = c.vout
+JOIN transactions t ON t.tx_id = o.tx_id LEFT JOIN addresses a ON a.address_id = o.address_id
+WHERE o.spent_by_tx_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM sparse_spend_checks k WHERE k.txid = t.txid)
+  AND NOT EXISTS (
+      SELECT 1 FROM sparse_coverage v WHERE v.address = a.address AND v.complete
+      AND NOT EXISTS (SELECT 1 FROM sparse_history h WHERE h.address = v.address AND h.height > 0
+                      AND h.txid NOT IN (SELECT txid FROM sparse_transactions)))
+"""
 
 
 def record_history(store: LedgerStore, history: Any, expanded: bool, source: str) -> None:

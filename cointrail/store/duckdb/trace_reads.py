@@ -140,6 +140,21 @@ class DuckDBTraceReads:
             con.unregister("trace_coins")
         return {(tx_id, vout): spent for tx_id, vout, spent in rows}
 
+    def spending_unknown(self, coins: set[Coin]) -> set[Coin]:
+        """The coins with no spender whose spending the store cannot know (empty in a store of whole blocks):
+        in a sparse store, those neither checked for spenders nor at an address whose whole history was fetched."""
+        if not coins or not self.store.has_table("sparse_spend_checks"):
+            return set()
+        from cointrail.store.duckdb.sparse import SPENDING_UNKNOWN  # sparse imports the store, which imports this
+
+        ordered = sorted(coins)
+        con = self.store.con
+        con.register("unknown_coins", pa.table({"tx_id": [c[0] for c in ordered], "vout": [c[1] for c in ordered]}))
+        try:
+            return {(t, v) for t, v in self.store.rows(SPENDING_UNKNOWN.format(coins="unknown_coins"))}
+        finally:
+            con.unregister("unknown_coins")
+
     def coins_of(self, address_ids: set[int]) -> list[tuple[Coin, int, int, int]]:
         """Every output paid to the addresses: (coin, address_id, value, block time)."""
         if not address_ids:

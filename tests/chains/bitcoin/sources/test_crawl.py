@@ -23,6 +23,8 @@ from cointrail.errors import EXIT_USAGE, IntegrityError
 from cointrail.ingest.crawl import crawl
 from cointrail.store.duckdb import sparse
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.tracing.trace import run_walk
+from cointrail.tracing.walk import Limits
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
 
@@ -210,3 +212,57 @@ def test_a_block_replaced_under_the_store_is_refused(economy: RegtestNode, tmp_p
             sparse.add_transactions(store, [ProvenTransaction(parse_transaction(second), second, 120, other, 1)],
                                     "s", 0)  # fmt: skip
         assert store.rows("SELECT count(*) FROM transactions") == [(1,)]
+
+
+def _seed_coins(store: LedgerStore, seed: str) -> dict[tuple[int, int], int]:
+    (address_id,) = store.one("SELECT address_id FROM addresses WHERE address = ?", [seed])  # type: ignore[misc]
+    return {(t, v): address_id for t, v in store.rows("SELECT tx_id, vout FROM outputs WHERE address_id = ?",
+                                                      [address_id])}  # fmt: skip
+
+
+def test_a_trace_past_the_crawl_says_not_fetched_never_unspent(electrum_crawl: dict[str, Any], economy_store: Path,
+                                                                seed: str) -> None:  # fmt: skip
+    """The crawl went one hop; a trace of four hops goes past it. Forward, every 'unspent' end is unspent on the
+    node too (money whose next step was not fetched is 'not fetched'); backward, the share of inputs whose funders
+    were not fetched ends as 'not fetched' instead of vanishing (the ends add up to what was traced)."""
+    with LedgerStore.open(electrum_crawl["db"], read_only=True) as store:
+        coins = _seed_coins(store, seed)
+        txids = dict(store.rows("SELECT tx_id, txid FROM transactions"))
+        forward_walk = run_walk(store, coins, "forward", "haircut", Limits(hops=4))
+        backward_walk = run_walk(store, coins, "backward", "haircut", Limits(hops=4))
+        traced = sum(v for (v,) in store.rows(
+            "SELECT value FROM outputs WHERE list_contains(?, address_id)", [list(set(coins.values()))]))
+    ends = {(bytes(txids[e.coin[0]]), e.coin[1]): e.reason for e in forward_walk.ends
+            if e.coin is not None and e.reason in ("unspent", "not_fetched")}  # fmt: skip
+    with LedgerStore.open(economy_store, read_only=True) as full:
+        spent = {(bytes(t), v): s is not None for t, v, s in full.rows(
+            "SELECT t.txid, o.vout, o.spent_by_tx_id FROM outputs o JOIN transactions t USING (tx_id)")}
+    # Forward, whether a trail reaches money past the crawl depends on the generated economy; that no money
+    # spent on the node is called unspent does not.
+    assert all(not spent[coin] for coin, reason in ends.items() if reason == "unspent")
+    back = list(backward_walk.ends)
+    assert any(e.reason == "not_fetched" for e in back)  # the hop-1 funders' own funders were not fetched
+    assert sum(e.taint for e in back) >= traced * 0.99  # rounding of the shares only; nothing lost unsaid
+
+
+def test_tx_in_a_sparse_store_says_what_was_not_fetched(electrum_crawl: dict[str, Any],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """A transaction whose funders were not fetched shows its outpoints (never 'coinbase'), no fee, and outputs
+    whose spending was not fetched as such (never 'unspent'); --json tells the same."""
+    db = electrum_crawl["db"]
+    with LedgerStore.open(db, read_only=True) as store:
+        (txid,) = store.one(  # type: ignore[misc]
+            "SELECT t.txid FROM transactions t JOIN sparse_outpoints k USING (tx_id) WHERE NOT k.verified "
+            "AND NOT t.is_coinbase ORDER BY t.tx_id LIMIT 1")  # fmt: skip
+    shown = bytes(txid)[::-1].hex()
+    capsys.readouterr()
+    assert main(["tx", shown, "--db", str(db), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    missing = [i for i in data["inputs"] if i.get("funding_known") is False]
+    assert missing and all(i["prev_txid"] and i["value"] is None for i in missing) and data["fee"] is None
+    assert main(["tx", shown, "--db", str(db)]) == 0
+    text = capsys.readouterr().out
+    assert "coinbase" not in text and "its funding transaction was not fetched" in text and "fee not known" in text
+    unknown = [o for o in data["outputs"] if o.get("spending_known") is False]
+    assert all(o["spent_by"] is None for o in unknown)
+    assert ("spending not fetched" in text) == bool(unknown)
