@@ -428,6 +428,9 @@ class Payer:
     unresolved: Mapping[str, int]  # money whose trail ended elsewhere, by the reason it ended
     coinjoins: tuple[Mapping[str, Any], ...]
     coinjoin_participants: int | None
+    # Wallets the payer's money came from that no label names but that behave like an exchange (issue 17:
+    # ``cointrail services detect``): leads to name with one ``label add``, never a "funded by".
+    leads: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Payer:
@@ -437,7 +440,7 @@ class Payer:
             data["first_time"], data["last_time"], tuple(data["funding"]), data["funded_by"],
             data["funded_by_confidence"], tuple(data["possibly_funded_by"]), tuple(data["attributions"]),
             data["traced"], data["traced_coin"], data["unresolved"], tuple(data["coinjoins"]),
-            data["coinjoin_participants"],
+            data["coinjoin_participants"], tuple(data.get("leads", ())),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -450,6 +453,7 @@ class Payer:
             "possibly_funded_by": list(self.possibly_funded_by), "attributions": list(self.attributions),
             "traced": self.traced, "traced_coin": self.traced_coin, "unresolved": self.unresolved,
             "coinjoins": list(self.coinjoins), "coinjoin_participants": self.coinjoin_participants,
+            "leads": list(self.leads),
         }  # fmt: skip
 
 

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from cointrail.cli import main
 from cointrail.clustering import build_clusters, parse_heuristics
+from cointrail.services import kept_detections
 from cointrail.simulation.named_chain import ChainBuilder
+from cointrail.store.duckdb.store import LedgerStore
 
 COIN = 100_000_000
 
 
-def build(path: Path) -> ChainBuilder:
+def build(path: Path, site_payment: bool = False) -> ChainBuilder:
     chain = ChainBuilder(path)
     for h in range(3):
         chain.block(miner=f"m{h}")
@@ -22,6 +24,8 @@ def build(path: Path) -> ChainBuilder:
                 chain.tx("sweep2", [(f"d{i}", 0) for i in range(5, 10)], [("hot", 5 * COIN - 20000)]))
     chain.block(chain.tx("out", [("sweep1", 0), ("sweep2", 0)], [(f"w{i}", COIN) for i in range(7)] + [("hot", 10)]))
     chain.block(chain.tx("peer", [("cb1", 0)], [("friend", COIN), ("m1x", 49 * COIN - 1000)]))
+    if site_payment:  # a customer pays a site with the exchange's withdrawal
+        chain.block(chain.tx("pay", [("out", 0)], [("site", COIN - 1000)]))
     build_clusters(chain.store, parse_heuristics("multi-input"))
     return chain
 
@@ -42,3 +46,48 @@ def test_an_exchange_is_found_by_its_sweeps_and_a_bystander_is_not(tmp_path: Pat
     assert json.loads(capsys.readouterr().out)["cluster_id"] in [exchange["cluster_id"], *exchange["deposit_wallets"]]
     assert main(["services", "detect", "--db", db]) == 0
     assert "behaves like exchange" in capsys.readouterr().out
+
+
+def test_payers_and_trace_name_an_unlabelled_exchange_as_a_lead_never_as_a_funder(tmp_path: Path, capsys):
+    """No label anywhere: the payer's money came out of a wallet that behaves like an exchange. payers says so as
+    a lead (wallet, deposit addresses, score, next step), never "funded by", never a service to ask; trace stops
+    there with the lead's explanation; the text tells the same as --json."""
+    chain = build(tmp_path / "ledger.duckdb", site_payment=True)
+    site, hot = chain.address("site"), chain.address("hot")
+    db = str(chain.store.path)
+    chain.close()
+    assert main(["payers", "--db", db, "--site", site, "--json"]) == 0  # before any detection: nothing known
+    assert json.loads(capsys.readouterr().out)["payers"][0]["leads"] == []
+    assert main(["services", "detect", "--db", db]) == 0  # kept in the store for this cluster build
+    capsys.readouterr()
+    assert main(["payers", "--db", db, "--site", site, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (payer,) = data["payers"]
+    assert payer["funded_by"] is None and payer["funding"] == [] and data["services"] == []
+    (lead,) = payer["leads"]
+    assert lead["kind"] == "exchange" and lead["deposit_addresses"] == 10 and lead["address"] == hot
+    assert lead["words"].startswith(f"funded by an unnamed exchange-like service (wallet {lead['wallet']}, 10 deposit")
+    assert lead["share"] > 0.99 and lead["withdrawal_txids"] and "label add" in lead["next_step"]
+    assert data["totals"]["with_service"] == 0 and data["totals"]["with_unnamed_service"] == 1
+    assert main(["payers", "--db", db, "--site", site]) == 0
+    text = capsys.readouterr().out
+    assert "lead: funded by an unnamed exchange-like service" in text and "funded by Demo" not in text
+    assert "no labelled service reached" not in text
+    assert main(["trace", site, "--db", db, "--direction", "backward", "--hops", "3", "--json"]) == 0
+    ends = [e for e in json.loads(capsys.readouterr().out)["ends"] if e["reason"] == "service"]
+    assert ends and all(e["label"]["detected"] and not e["label"]["legal_process"] for e in ends)
+    assert all("no label names it" in e["explanation"] for e in ends)
+    # Named with one label, the same wallet becomes the funder, and a service to ask
+    cases = str(tmp_path / "cases")
+    assert main(["case", "new", "lead", "--cases-dir", cases, "--operator", "analyst"]) == 0
+    assert main(["label", "add", hot, "--label", "Demo Exchange", "--category", "exchange", "--case", "lead",
+                 "--cases-dir", cases, "--operator", "analyst", "--db", db]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["payers", "--db", db, "--site", site, "--json"]) == 0
+    named = json.loads(capsys.readouterr().out)
+    assert named["payers"][0]["funded_by"] == "Demo Exchange" and named["payers"][0]["leads"] == []
+    assert [s["service"] for s in named["services"]] == ["Demo Exchange"]
+    # Clustered again, the kept detections name wallets of the previous build: not used until detected again
+    assert main(["cluster", "build", "--db", db, "--full"]) == 0
+    with LedgerStore.open(db, read_only=True) as store:
+        assert kept_detections(store) == []

@@ -50,6 +50,8 @@ def render_payers(data: dict[str, Any]) -> str:
              f"{totals['payers']} payers (paying wallets) into {len(data['site']['addresses'])} site addresses; "
              f"{totals['with_service']} wallets traced to a service"
              + (f", {totals['with_possible_service']} possibly" if totals.get("with_possible_service") else "")
+             + (f", {totals['with_unnamed_service']} to an unnamed exchange-like service (a lead)"
+                if totals.get("with_unnamed_service") else "")
              + ".", totals["people_note"]]  # fmt: skip
     if data.get("coverage"):
         lines.append(f"Coverage: {data['coverage']['note']}.")
@@ -79,13 +81,18 @@ def _funding_lines(payer: dict[str, Any], coins: Callable[[int], str]) -> list[s
         words = "funded by" if found["status"] == "funded_by" else "possibly funded by"
         lines.append(f"  {words} {found['service']} ({found['category']}): {found['reason']}; best payout "
                      f"{best['withdrawal_txid']} on {best['date']}, {counted(len(best['steps']), 'step')}")  # fmt: skip
+    for lead in payer.get("leads", [])[:3]:  # no label names it; it behaves like an exchange (issue 17)
+        lines.append(f"  lead: {lead['words']}: {lead['share']:.0%} of the traced money, through "
+                     f"{counted(len(lead['withdrawal_txids']), 'payout')} (first {lead['withdrawal_txids'][0]}); "
+                     f"behaviour score {lead['score']:.2f}: {'; '.join(lead['evidence'][:2])}")  # fmt: skip
+        lines.append(f"    {lead['next_step']}")
     coinjoin = payer["unresolved"].get("coinjoin")
     if coinjoin:
         lines.append(f"  {coins(coinjoin)} of its money ends in a CoinJoin of {payer['coinjoin_participants']} "
                      "participants: the money's origin is ambiguous, so no exchange is named through it")
     if not payer["funding"]:
         others = [r for r in payer["unresolved"] if r != "coinjoin"]
-        if others or not coinjoin:
+        if others or not (coinjoin or payer.get("leads")):
             lines.append(f"  no labelled service reached ({', '.join(others) or 'nothing to follow'})")
     return lines
 

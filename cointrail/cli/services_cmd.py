@@ -11,6 +11,7 @@ from cointrail.cli.ledger_cmds import open_store
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
+from cointrail.services import keep_detections
 from cointrail.store.duckdb.store import existing_store
 
 
@@ -41,10 +42,14 @@ def detect(db: Path, as_json: bool) -> int:
     An exchange: many distinct depositors, deposit addresses swept into one
     hot wallet, batched withdrawals to fresh addresses, long activity. Each
     comes with its evidence in words and a score; ``--json`` lists
-    ``{"cluster_id", "kind", "score", "evidence"}`` (and the hot wallet).
+    ``{"cluster_id", "kind", "score", "evidence"}`` (and the hot wallet). What is found is kept in DB for the
+    current cluster build: payers and trace then stop at an exchange-like wallet no label names, as a lead.
     """
     existing_store(db)
-    with open_store(db) as store:  # a store with no blocks says so, not 'no wallet behaves like…'
-        found = [d.to_dict() for d in Investigation(store).services()]
+    # Writable: what is found is kept for this cluster build, for payers and trace to stop at (cointrail.services).
+    with open_store(db, read_only=False) as store:  # a store with no blocks says so, not 'no wallet behaves like…'
+        detections = Investigation(store).services()
+        keep_detections(store, detections)
+        found = [d.to_dict() for d in detections]
     emit(found, as_json, render_detections)
     return EXIT_OK

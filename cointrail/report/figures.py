@@ -32,6 +32,7 @@ def _payers(payers: dict[str, Any] | None) -> dict[str, Any]:
         "payments": totals.get("payments", len(payers.get("payments", []))), "paying_wallets": len(rows),
         "wallets_funded": sum(1 for p in rows if p.get("funded_by")),
         "wallets_possibly_funded": sum(1 for p in rows if not p.get("funded_by") and p.get("possibly_funded_by")),
+        "wallets_with_unnamed_lead": sum(1 for p in rows if not p.get("funded_by") and p.get("leads")),
         "wallets_in_coinjoins": sum(1 for p in rows if (p.get("unresolved") or {}).get("coinjoin")
                                     or any(a.get("through_coinjoins") for a in p.get("attributions", []))),
     }  # fmt: skip

@@ -34,6 +34,11 @@ class Detection:
     deposit_addresses: int = 0
     deposit_wallets: tuple[int, ...] = ()  # the wallets (clusters) of its deposit addresses, when not its own
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Detection:
+        return cls(data["cluster_id"], data["kind"], data["score"], tuple(data["evidence"]), data.get("hot_wallet"),
+                   data.get("deposit_addresses", 0), tuple(data.get("deposit_wallets", ())))  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
         return {"cluster_id": self.cluster_id, "kind": self.kind, "score": self.score,
                 "evidence": list(self.evidence), "hot_wallet": self.hot_wallet,
@@ -134,3 +139,15 @@ def detect_services(store: LedgerStore) -> list[Detection]:
         if hit is not None:
             found.append(replace(hit, deposit_wallets=tuple(deposit_wallets)))
     return sorted(found, key=lambda d: (-d.score, d.cluster_id))
+
+
+def keep_detections(store: LedgerStore, found: list[Detection]) -> None:
+    """Keep what was found in the (writable) store, for its current cluster build: payers and trace read it."""
+    service_reads.save_detections(store, [d.to_dict() for d in found])
+
+
+def kept_detections(store: LedgerStore) -> list[Detection]:
+    """The detections kept for the store's current cluster build (none if ``services detect`` has not run since
+    the last ``cluster build``): computing them again takes about 30 s on a store of a million transactions,
+    too long for every trace."""
+    return [Detection.from_dict(d) for d in service_reads.stored_detections(store) or []]

@@ -122,12 +122,16 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
     trails: dict[tuple[str, str], dict[str, Any]] = {}
     unresolved: dict[str, int] = defaultdict(int)
     mixes: dict[str, dict[str, Any]] = {}
+    leads: dict[int, dict[str, Any]] = {}
     for end in ends:
         hit = walk.services.service(end.address_id) if end.reason == "service" else None
         if end.reason == "coinjoin" and end.tx is not None:
             mix = mixes.setdefault(end.tx.txid, {"txid": end.tx.txid, "participants": end.tx.participants(),
                                                  "rule": end.tx.coinjoin, "taint": 0})  # fmt: skip
             mix["taint"] += end.taint
+        if hit is not None and hit.detection is not None and end.tx is not None:
+            _add_lead(leads, hit, end, names[end.address_id])
+            continue
         if hit is None or end.tx is None:
             unresolved[end.reason] += end.taint
             continue
@@ -155,11 +159,32 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
     named = [a for a in attributions if a["status"] == "funded_by"]
     for trail in ranked:
         trail["status"] = next(a["status"] for a in attributions if a["service"] == trail["service"])
-    return {"funding": ranked, "funded_by": named[0]["service"] if named else None,
+    traced_leads = sorted(leads.values(), key=lambda lead: (-lead["amount"], lead["wallet"]))
+    for lead in traced_leads:
+        lead["share"] = round(lead["amount"] / traced, 4) if traced else 0.0
+        lead["amount_coin"] = Amount(lead["amount"], walk.store.chain).fixed()
+        lead["withdrawal_txids"] = sorted(lead["withdrawal_txids"])
+    return {"leads": traced_leads, "funding": ranked, "funded_by": named[0]["service"] if named else None,
             "funded_by_confidence": named[0]["direct_confidence"] if named else None,
             "possibly_funded_by": [a["service"] for a in attributions if a["status"] == "possible"],
             "attributions": attributions, "traced": traced, "traced_coin": Amount(traced, walk.store.chain).fixed(),
             "unresolved": dict(sorted(unresolved.items())), **_mixes(mixes)}  # fmt: skip
+
+
+def _add_lead(leads: dict[int, dict[str, Any]], hit: ServiceHit, end: RawEnd, address: str) -> None:
+    """Count a trail that ended in a wallet no label names but that behaves like an exchange (issue 17)."""
+    found = hit.detection
+    assert found is not None and end.tx is not None
+    lead = leads.setdefault(found.cluster_id, {
+        "wallet": found.cluster_id, "kind": found.kind, "score": found.score, "evidence": list(found.evidence),
+        "deposit_addresses": found.deposit_addresses, "hot_wallet": found.hot_wallet, "address": address,
+        "words": f"funded by {hit.service}", "amount": 0, "withdrawal_txids": set(),
+        "next_step": (f"this is a lead, not a name: find out which exchange it is, record it with cointrail label "
+                      f"add {address} --label NAME --category exchange, and run payers again; the request pack to "
+                      "that exchange follows"),
+    })  # fmt: skip
+    lead["amount"] += end.taint
+    lead["withdrawal_txids"].add(end.tx.txid)
 
 
 def _mixes(found: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -188,6 +188,8 @@ def _totals(rows: list[dict[str, Any]], grouped: list[dict[str, Any]], chain: st
             "fiat": _sum_fiat(fiats) if fiats and len(fiats) == len(rows) else None,
             "with_service": sum(1 for g in grouped if g["funded_by"]),
             "with_possible_service": sum(1 for g in grouped if not g["funded_by"] and g["possibly_funded_by"]),
+            # Traced to no named service, but to a wallet that behaves like an exchange (issue 17): a lead.
+            "with_unnamed_service": sum(1 for g in grouped if not g["funded_by"] and g["leads"]),
             "ambiguous": sum(1 for g in grouped if "coinjoin" in g["unresolved"] or any(
                 a["through_coinjoins"] for a in g["attributions"])),
             "wallets_per_person": PAYING_WALLETS_PER_PERSON, "people_note": people_note(len(grouped))}  # fmt: skip

@@ -29,6 +29,12 @@ END_REASONS: dict[str, str] = {
 }  # fmt: skip
 
 
+# A trail's end at a wallet that no label names but that behaves like an exchange (issue 17).
+UNNAMED_SERVICE_END = ("a wallet that behaves like an exchange (deposit addresses swept into one hot wallet, batched "
+                       "withdrawals) received or paid the money, but no label names it: a lead. Find out which "
+                       "exchange it is and name it with cointrail label add; legal process can then be served there")
+
+
 def coinjoin_end(participants: int | None, direction: str) -> str:
     """Why a trail ends at a CoinJoin, in plain words (issue 12: a trail stops at what it cannot see through)."""
     who = f"a CoinJoin of {participants} participants" if participants else "a CoinJoin"
@@ -78,6 +84,8 @@ class TrailEnd:
         if self.reason == "coinjoin":
             return coinjoin_end(self.participants, self.direction)
         text = END_REASONS[self.reason]
+        if self.reason == "service" and self.service and self.service.get("detected"):
+            text = UNNAMED_SERVICE_END
         if self.through:
             text += (f" (but only possibly: the trail went through {len(self.through)} CoinJoin(s) before, where "
                      "the money's path is ambiguous)")  # fmt: skip

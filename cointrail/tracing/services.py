@@ -5,6 +5,12 @@ wallet service, a mixer, a market…), or at an address whose cluster holds such
 a label. The label comes from the store's ``labels`` table
 (``cointrail labels import``), with its source and confidence; a cluster-level
 attribution is said to be one, because it rests on the clustering too.
+
+Where no label names a wallet but it behaves like an exchange (:mod:`cointrail.services.detect`: deposit addresses
+swept into a hot wallet, batched withdrawals; as kept by the last ``services detect`` for the current cluster
+build), the trail stops there too, as at an *unnamed* exchange-like
+service: a lead for the investigator to name, never a named exchange (no legal process can be addressed to it,
+and ``payers`` never says "funded by" it). Going on past it would follow the service's other customers' deposits.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES, TRAIL_STOP_CATEGORIES
+from cointrail.services.detect import Detection, kept_detections
+from cointrail.store.duckdb.address_find import find_address
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.wording import counted
 
 # Categories of businesses (GraphSense taxonomy) that stop a trail; the crawl's walk stops at the same ones.
 SERVICE_CATEGORIES: frozenset[str] = TRAIL_STOP_CATEGORIES
@@ -33,11 +42,17 @@ class ServiceHit:
     confidence_value: int | None
     labelled_address: str
     via_cluster: bool
+    # Set when no label names it and the wallet only behaves like a service (services detect): its detection.
+    detection: Detection | None = None
+
+    @property
+    def detected(self) -> bool:
+        return self.detection is not None
 
     @property
     def legal_process(self) -> bool:
-        """Whether legal process can be served there (an exchange, a custodial wallet…)."""
-        return self.category in LEGAL_PROCESS_CATEGORIES
+        """Whether legal process can be served there (an exchange, a custodial wallet…): not on an unnamed one."""
+        return self.category in LEGAL_PROCESS_CATEGORIES and not self.detected
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,7 +60,14 @@ class ServiceHit:
             "confidence": self.confidence, "confidence_value": self.confidence_value,
             "labelled_address": self.labelled_address, "via_cluster": self.via_cluster,
             "legal_process": self.legal_process,
+            **({"detected": self.detection.to_dict()} if self.detection else {}),
         }  # fmt: skip
+
+
+def unnamed_service(detection: Detection) -> str:
+    """How a detected, unlabelled service is called: by its behaviour and its wallet, never by a name."""
+    return (f"an unnamed exchange-like service (wallet {detection.cluster_id}, "
+            f"{counted(detection.deposit_addresses, 'deposit address', 'deposit addresses')} swept to it)")
 
 
 def _label_columns(store: LedgerStore) -> set[str]:
@@ -65,7 +87,7 @@ def _has_clusters(store: LedgerStore) -> bool:
 class Services:
     """Labels of addresses, looked up in batches and remembered for the rest of a trace."""
 
-    def __init__(self, store: LedgerStore):
+    def __init__(self, store: LedgerStore, detected: bool = True):
         self.store = store
         have = _label_columns(store)
         self.columns = _columns(have)
@@ -74,6 +96,11 @@ class Services:
         self._on_chain = "on_chain" in have
         self.clustered = _has_clusters(store)
         self._labels: dict[int, list[dict[str, Any]]] = {}
+        # Exchange-like wallets by behaviour (cluster id -> detection), computed at the first lookup; none
+        # without clusters, or when the caller asks for labels only.
+        self._detections: dict[int, Detection] | None = None if detected and self.clustered else {}
+        self._clusters: dict[int, int] = {}
+        self._names: dict[int, str] = {}
 
     def labels(self, address_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
         """Labels of each address: its own first, then those of its cluster (``via_cluster`` true)."""
@@ -82,7 +109,29 @@ class Services:
             self._load(missing)
         for a in missing:
             self._labels.setdefault(a, [])
+        if missing and (detections := self._detections_found()):
+            reads = self.store.trace_reads()
+            self._clusters.update(reads.clusters_of(missing))
+            self._names.update(reads.address_names({a for a in missing if self._clusters.get(a) in detections}))
         return {a: self._labels[a] for a in address_ids}
+
+    def _detections_found(self) -> dict[int, Detection]:
+        """Exchange-like wallets no label names, by cluster id (each of their wallets: hot, deposits)."""
+        if self._detections is None:
+            self._detections = {}
+            found = [d for d in kept_detections(self.store) if d.kind == "exchange"]
+            hot = {d.hot_wallet: find_address(self.store, d.hot_wallet)[0] for d in found if d.hot_wallet}
+            self.labels(set(hot.values()))  # with _detections set, this loads labels only
+            for d in found:
+                # A labelled hot wallet names the service: the trail goes on to it and stops there by its label,
+                # as without detections (a lead is only for what no label names).
+                if d.hot_wallet and self.service(hot[d.hot_wallet]) is not None:
+                    continue
+                self._detections.update({cid: d for cid in (d.cluster_id, *d.deposit_wallets)})
+            if hot:  # looked up above before there were detections: their wallets and names now
+                self._clusters.update(self.store.trace_reads().clusters_of(set(hot.values())))
+                self._names.update({i: a for a, i in hot.items() if a})
+        return self._detections
 
     def _load(self, ids: set[int]) -> None:
         assert self.columns is not None
@@ -102,6 +151,12 @@ class Services:
                     confidence_value=label.get("confidence_value"), labelled_address=label["address"],
                     via_cluster=label["via_cluster"],
                 )  # fmt: skip
+        found = self._detections_found().get(self._clusters.get(address_id, -1))
+        if found is not None:
+            return ServiceHit(service=unnamed_service(found), category="exchange", label="behaves like an exchange",
+                              source="behaviour (cointrail services detect)", confidence=None,
+                              confidence_value=round(found.score * 100), labelled_address=self._names[address_id],
+                              via_cluster=True, detection=found)  # fmt: skip
         return None
 
 

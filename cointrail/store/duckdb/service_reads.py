@@ -1,10 +1,12 @@
 """What services detection reads: per wallet (cluster), the figures that tell an exchange, a pool, a gambling site.
 
-Each query returns one row per cluster (the address's own id where the store is not clustered); nothing is written.
+Each query returns one row per cluster (the address's own id where the store is not clustered); the only writes
+keep the detections found (``service_detections``) for tracing to read.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cointrail.store.duckdb.store import LedgerStore
@@ -135,3 +137,57 @@ def address_texts(store: LedgerStore, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(store.rows("SELECT address_id, address FROM addresses WHERE address_id IN (SELECT unnest(?))", [ids]))
+
+
+# The detections of the last `services detect` on a writable store, tied to the cluster build they were computed
+# on: the wallets (cluster ids) they name mean nothing after another build. Read by tracing (a trail stops at an
+# unnamed exchange-like wallet) without computing them again (about 30 s on a store of a million transactions).
+_DETECTIONS_DDL = """
+CREATE TABLE IF NOT EXISTS service_detections (
+    cluster_run INTEGER NOT NULL, cluster_id BIGINT NOT NULL, kind VARCHAR NOT NULL, score DOUBLE NOT NULL,
+    detection JSON NOT NULL
+)
+"""
+
+
+_DETECTED_KEY = "services_detected_run"  # the cluster build the kept detections ran on (even if none was found)
+
+
+def _cluster_run(store: LedgerStore) -> int | None:
+    if not store.has_table("cluster_runs"):
+        return None
+    found = store.one("SELECT max(run) FROM cluster_runs")
+    return None if found is None or found[0] is None else int(found[0])
+
+
+def save_detections(store: LedgerStore, detections: list[dict[str, Any]]) -> None:
+    """Keep ``detections`` (their dicts) for the store's current cluster build, replacing any earlier ones."""
+    run = _cluster_run(store)
+    if run is None:
+        return
+    store.con.execute(_DETECTIONS_DDL)
+    store.con.execute("DELETE FROM service_detections")
+    mark_detected(store)
+    if detections:
+        store.con.executemany("INSERT INTO service_detections VALUES (?, ?, ?, ?, ?)",
+                              [[run, d["cluster_id"], d["kind"], d["score"], json.dumps(d)] for d in detections])
+
+
+def stored_detections(store: LedgerStore) -> list[dict[str, Any]] | None:
+    """The detections kept for the current cluster build, highest score first; None when there are none for it
+    (never detected, or the store was clustered again since)."""
+    run = _cluster_run(store)
+    if run is None or not store.has_table("service_detections"):
+        return None
+    marked = store.one("SELECT value FROM meta WHERE key = ?", [_DETECTED_KEY])
+    if marked is None or int(marked[0]) != run:
+        return None
+    return [json.loads(d) for (d,) in store.rows("SELECT detection FROM service_detections "
+                                                  "ORDER BY score DESC, cluster_id")]  # fmt: skip
+
+
+def mark_detected(store: LedgerStore) -> None:
+    run = _cluster_run(store)
+    if run is not None:
+        store.con.execute("DELETE FROM meta WHERE key = ?", [_DETECTED_KEY])
+        store.con.execute("INSERT INTO meta VALUES (?, ?)", [_DETECTED_KEY, str(run)])
