@@ -91,3 +91,27 @@ def test_payers_and_trace_name_an_unlabelled_exchange_as_a_lead_never_as_a_funde
     assert main(["cluster", "build", "--db", db, "--full"]) == 0
     with LedgerStore.open(db, read_only=True) as store:
         assert kept_detections(store) == []
+
+
+def test_labels_that_contradict_the_behaviour_are_shown_as_conflicts(tmp_path: Path, capsys):
+    """The hot wallet labelled a market by one source and 'Demo Exchange' by another: the detection lists both
+    labels and says, in words, that one contradicts the behaviour; a fitting label alone agrees."""
+    chain = build(tmp_path / "ledger.duckdb")
+    hot, db, cases = chain.address("hot"), str(chain.store.path), str(tmp_path / "cases")
+    chain.close()
+    assert main(["case", "new", "c", "--cases-dir", cases, "--operator", "analyst"]) == 0
+    label = ["label", "add", hot, "--case", "c", "--cases-dir", cases, "--operator", "analyst", "--db", db]
+    assert main([*label, "--label", "Demo Exchange", "--category", "exchange"]) == 0
+    capsys.readouterr()
+    assert main(["services", "detect", "--db", db, "--json"]) == 0
+    (agreeing,) = json.loads(capsys.readouterr().out)
+    assert agreeing["named_by"] == "Demo Exchange" and agreeing["conflicts"] == []
+    assert main([*label, "--label", "Hidden market", "--category", "market"]) == 0
+    capsys.readouterr()
+    assert main(["services", "detect", "--db", db, "--json"]) == 0
+    (found,) = json.loads(capsys.readouterr().out)
+    assert {lab["category"] for lab in found["labels"]} == {"exchange", "market"}
+    (conflict,) = found["conflicts"]
+    assert "'Hidden market' (market)" in conflict and "behaves like exchange" in conflict
+    assert main(["services", "detect", "--db", db]) == 0
+    assert "CONFLICT: labelled 'Hidden market'" in capsys.readouterr().out

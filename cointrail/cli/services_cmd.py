@@ -12,6 +12,7 @@ from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.services import keep_detections
+from cointrail.services.agreement import agreements
 from cointrail.store.duckdb.store import existing_store
 
 
@@ -29,6 +30,9 @@ def render_detections(found: list[dict[str, Any]]) -> str:
         lines.append(f"wallet {d['cluster_id']}: behaves like {d['kind'].replace('_', ' ')} (score {d['score']:.2f}, "
                      "detected, not labelled)")  # fmt: skip
         lines += [f"  {sentence}" for sentence in d["evidence"]]
+        if d.get("named_by"):
+            lines.append(f"  its labels agree: {d['named_by']}")
+        lines += [f"  CONFLICT: {conflict}" for conflict in d.get("conflicts", [])]
     return "\n".join(lines)
 
 
@@ -43,13 +47,16 @@ def detect(db: Path, as_json: bool) -> int:
     hot wallet, batched withdrawals to fresh addresses, long activity. Each
     comes with its evidence in words and a score; ``--json`` lists
     ``{"cluster_id", "kind", "score", "evidence"}`` (and the hot wallet). What is found is kept in DB for the
-    current cluster build: payers and trace then stop at an exchange-like wallet no label names, as a lead.
+    current cluster build: payers and trace then stop at an exchange-like wallet no label names, as a lead. Each
+    also lists the labels of its hot wallet (``labels``), the service they agree on (``named_by``) and where they
+    contradict the behaviour or each other (``conflicts``, in words).
     """
     existing_store(db)
     # Writable: what is found is kept for this cluster build, for payers and trace to stop at (cointrail.services).
     with open_store(db, read_only=False) as store:  # a store with no blocks says so, not 'no wallet behaves like…'
         detections = Investigation(store).services()
         keep_detections(store, detections)
-        found = [d.to_dict() for d in detections]
+        labels = agreements(store, detections)  # the labels of each, and where they contradict the behaviour
+        found = [d.to_dict() | labels[d.cluster_id].to_dict() for d in detections]
     emit(found, as_json, render_detections)
     return EXIT_OK
