@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks import harness
 from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
-from cointrail.ingest.evm import ingest_evm
+from cointrail.ingest.evm import ingest_evm, ingest_until_payers_traced
 from cointrail.investigation import Investigation
 from cointrail.simulation.anvil import Anvil
 from cointrail.simulation.evm_economy import EvmEconomyConfig, EvmTruth, accounts_needed, generate
@@ -51,16 +51,8 @@ def _widened(db: Path, source: EvmRpcSource, truth: EvmTruth) -> tuple[dict[str,
     if paid:
         with AccountStore.open(db) as store:
             blocks += ingest_evm(store, source, around=paid).blocks_fetched
-    rounds = 0
-    while True:
-        found = _payers(db, truth)
-        missing = sorted({p["funding"]["path"][-1] for p in found["payers"]
-                          if "was not fetched" in p["funding"]["reason"]})  # fmt: skip
-        if not missing or rounds >= 6:
-            return found, rounds, blocks
-        rounds += 1
-        with AccountStore.open(db) as store:
-            blocks += ingest_evm(store, source, around=missing).blocks_fetched
+    widened = ingest_until_payers_traced(db, source, [truth.site], max_rounds=6)
+    return widened.payers.to_json(), widened.rounds, blocks + widened.blocks
 
 
 def score(found: dict[str, Any], truth: EvmTruth, reach: dict[str, str], db: Path) -> dict[str, Any]:

@@ -63,23 +63,14 @@ def ethereum_leg(steps: Steps, case: Case, root: Path) -> dict[str, Any]:
 def _ingest_around(db: Path, source: Any, site: str, case: Case,
                    exchanges: dict[str, dict[str, str]]) -> dict[str, Any]:  # fmt: skip
     """Ingest around the site, label the hot wallets, then widen around each funder not yet fetched."""
-    from cointrail.ingest.evm import ingest_evm
+    from cointrail.ingest.evm import ingest_evm, ingest_until_payers_traced
     from cointrail.store.duckdb.account import AccountStore
 
     with AccountStore.open(db, "ethereum", "devnet") as store:
         blocks = ingest_evm(store, source, around=[site]).blocks_fetched
     labels = _label(db, case, exchanges)
-    rounds = 0
-    while rounds < 3:
-        with Investigation.open(db=db) as investigation:
-            found = investigation.account_payers([site]).to_json()
-        missing = sorted({p["funding"]["path"][-1] for p in found["payers"]
-                          if "was not fetched" in p["funding"]["reason"]})  # fmt: skip
-        if not missing:
-            break
-        rounds += 1
-        with AccountStore.open(db) as store:
-            blocks += ingest_evm(store, source, around=missing).blocks_fetched
+    widened = ingest_until_payers_traced(db, source, [site], max_rounds=3)
+    blocks, rounds = blocks + widened.blocks, widened.rounds
     return {"blocks": blocks, "tip": source.tip(), "widened": rounds, "labels": labels}
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
 from cointrail.chains.ethereum.tokens import TOKENS
@@ -101,3 +103,33 @@ def ingest_token_logs(store: AccountStore, source: EvmRpcSource, around: Sequenc
                        logs_only=True)  # fmt: skip
     return EvmIngestReport(store.chain, store.network, "addresses", low, high, tuple(addresses), len(times), new,
                            source.url, client, time.monotonic() - began)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Widening:
+    """What :func:`ingest_until_payers_traced` did: the rounds of ingest around dead ends, the blocks fetched,
+    and the payers' answer at the end (``AccountPayersResult``)."""
+
+    rounds: int
+    blocks: int
+    payers: Any
+
+
+def ingest_until_payers_traced(db: str | Path, source: EvmRpcSource, sites: Sequence[str], *,
+                               max_rounds: int = 3) -> Widening:  # fmt: skip
+    """Ask for the payers of ``sites`` in the case-scoped store ``db``; while some trail stops at an account the
+    store has not fetched (``AccountFunding.not_fetched``), ingest around those accounts and ask again, at most
+    ``max_rounds`` times. What an investigator does by hand with ``ingest --around``, one hop of funding per round.
+    """
+    from cointrail.investigation import Investigation  # the engine reads the store this module writes
+
+    rounds = blocks = 0
+    while True:
+        with Investigation.open(db=db) as investigation:
+            found = investigation.account_payers(list(sites))
+        missing = found.not_fetched()
+        if not missing or rounds >= max_rounds:
+            return Widening(rounds, blocks, found)
+        rounds += 1
+        with AccountStore.open(db) as store:
+            blocks += ingest_evm(store, source, around=missing).blocks_fetched

@@ -46,6 +46,9 @@ class AccountFunding:
     path: tuple[str, ...]  # payer first, then each address the money came through
     share: float  # of the traced payment's value that the followed receipts covered at the last hop
     reason: str
+    # Where the trail stopped because the store has not fetched that account's history (a case-scoped ingest):
+    # ingest around it to go on. None when the trail ended for any other reason.
+    not_fetched: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,10 @@ class AccountPayersResult:
             row["fetched_at"] = str(row["fetched_at"])
         return found
 
+    def not_fetched(self) -> list[str]:
+        """The accounts whose histories the payers' trails need and the store has not fetched, sorted."""
+        return sorted({p.funding.not_fetched for p in self.payers if p.funding.not_fetched})
+
 
 def in_tron_form(result: AccountPayersResult) -> AccountPayersResult:
     """The same answer with every account written as Tron writes it (T…), for a Tron store."""
@@ -96,7 +103,8 @@ def in_tron_form(result: AccountPayersResult) -> AccountPayersResult:
 
     def payer(p: AccountPayer) -> AccountPayer:
         f = p.funding
-        funding = replace(f, hot_wallet=shown(f.hot_wallet), path=tuple(str(shown(a)) for a in f.path))
+        funding = replace(f, hot_wallet=shown(f.hot_wallet), path=tuple(str(shown(a)) for a in f.path),
+                          not_fetched=shown(f.not_fetched))
         return replace(p, address=str(shown(p.address)), funding=funding)
 
     return replace(result, site=tuple(str(shown(a)) for a in result.site), payers=[payer(p) for p in result.payers],
@@ -130,13 +138,14 @@ def _exchange_of(move: Move, labels: dict[str, dict[str, Any]]) -> tuple[str, st
     return None
 
 
-def _dead_end(coverage: list[dict[str, Any]], address: str, spent: Move, ledger_chain: str) -> str:
+def _dead_end(coverage: list[dict[str, Any]], address: str, spent: Move, ledger_chain: str) -> tuple[str, str | None]:
+    """Why the trail stops at ``address``, and the address itself when it stops only because it was not fetched."""
     held = coverage_of(coverage, address, spent.block)
     if held is None:
         return (f"the history of {address} was not fetched (the store's coverage does not include it): read it with "
-                f"`cointrail ingest --chain {ledger_chain} --around {address}`")  # fmt: skip
+                f"`cointrail ingest --chain {ledger_chain} --around {address}`", address)  # fmt: skip
     return (f"{address} received no {spent.asset} before this in {held}: the money came from before that, or from "
-            "no transfer on record (a genesis allocation, a node's own grant)")  # fmt: skip
+            "no transfer on record (a genesis allocation, a node's own grant)", None)  # fmt: skip
 
 
 def trace_funding(ledger: AccountLedger, payer: str, payment: Move, labels: dict[str, dict[str, Any]],
@@ -147,7 +156,8 @@ def trace_funding(ledger: AccountLedger, payer: str, payment: Move, labels: dict
     for _ in range(hops):
         sources, _unknown = fifo_sources(history(ledger, address, spent.asset), address, spent)
         if not sources:
-            return AccountFunding(None, None, None, tuple(path), 0.0, _dead_end(coverage, address, spent, ledger.chain))
+            reason, not_fetched = _dead_end(coverage, address, spent, ledger.chain)
+            return AccountFunding(None, None, None, tuple(path), 0.0, reason, not_fetched)
         receipt, share = max(sources, key=lambda pair: pair[1])
         fraction = share / spent.value if spent.value else 0.0
         exchange = _exchange_of(receipt, labels)

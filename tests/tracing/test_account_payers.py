@@ -12,8 +12,7 @@ import pytest
 
 from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
 from cointrail.cli import main
-from cointrail.ingest.evm import ingest_evm
-from cointrail.investigation import Investigation
+from cointrail.ingest.evm import ingest_evm, ingest_until_payers_traced
 from cointrail.simulation import anvil as chain
 from cointrail.simulation.evm_economy import EvmEconomyConfig, EvmTruth, accounts_needed, generate
 from cointrail.store.duckdb.account import AccountStore
@@ -110,18 +109,8 @@ def _widen(db: Path, source: EvmRpcSource, truth: EvmTruth) -> tuple[dict, int]:
     with AccountStore.open(db, "ethereum", "devnet") as store:
         ingest_evm(store, source, around=[truth.site])
     _label(db, truth)
-    rounds = 0
-    while True:
-        with Investigation.open(db=db) as investigation:
-            found = investigation.account_payers([truth.site]).to_json()
-        missing = sorted({p["funding"]["path"][-1] for p in found["payers"]
-                          if "was not fetched" in p["funding"]["reason"]})  # fmt: skip
-        if not missing:
-            break
-        rounds += 1
-        with AccountStore.open(db) as store:
-            ingest_evm(store, source, around=missing)
-    return found, rounds
+    widened = ingest_until_payers_traced(db, source, [truth.site], max_rounds=10)
+    return widened.payers.to_json(), widened.rounds
 
 
 def test_trace_forward_to_the_cash_out_and_back_to_the_funding_exchange(economy, tmp_path, capsys):
