@@ -85,3 +85,25 @@ def set_figures(figures: dict[str, Any], heuristics: list[str]) -> dict[str, Any
         if names == wanted:
             return row
     return None
+
+
+# The section benchmarks/services_accuracy.py writes: exchanges recognised by behaviour, and payers' leads.
+SERVICES_START, SERVICES_END = "<!-- services:start -->", "<!-- services:end -->"
+
+
+def detection_reliability(path: Path | None = None) -> dict[str, Any] | None:
+    """What the exchange detection was measured to get right (docs/accuracy.md, services section): detections
+    right of made, exchanges found of those there, and payers' leads right of made; None where not measured."""
+    figures = load_figures(path, SERVICES_START, SERVICES_END)
+    rows = figures["rows"]
+    if not rows:
+        return None
+
+    def total(name: str) -> int:
+        return sum(int(str(r.get(name, "0")).split()[0] or 0) for r in rows)
+
+    leads = [re.match(r"(\d+) \((\d+)\)", str(r.get("payers' leads (right)", ""))) for r in rows]
+    return {"seeds": len(rows), "detected": total("detected"), "right": total("right"),
+            "exchanges": total("exchanges"), "named": total("exchanges named"),
+            "leads": sum(int(m.group(1)) for m in leads if m), "leads_right": sum(int(m.group(2)) for m in leads if m),
+            "measured": figures["measured"]}  # fmt: skip

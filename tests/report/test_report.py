@@ -237,3 +237,20 @@ def test_error_rates_per_family_read_in_plain_words() -> None:
         "exchange that funded them was named right for 10, and a wrong exchange was named 0 time(s) (for the "
         "others, no exchange was named).")
     assert family_sentence({**row, "seeds": "tuning (1)"}) is None
+
+
+def test_label_quality_says_how_reliable_each_source_and_a_lead_are() -> None:
+    """A payer funded through an investigator's label and one only through a detected exchange-like wallet: the
+    paragraph quotes the source's reliability and the detection's measured figures, in words."""
+    from cointrail.report.limitations import label_quality
+
+    named = {"funded_by": "Exchange One", "leads": [], "funding": [
+        {"service": "Exchange One", "label_source": "investigator:analyst", "label_confidence": "service_data"}]}
+    led = {"funded_by": None, "funding": [], "leads": [{"score": 0.71, "wallet": 7}]}
+    text = label_quality({"findings": {"payers": {"payers": [named, led]}, "flows": []}})
+    assert "the investigator's own, each kept in the case with its evidence" in text
+    assert "1 paying wallet reached no labelled exchange but a wallet no label names that behaves like one" in text
+    assert "behaviour score 0.71" in text and "a lead to identify, not a named exchange" in text
+    assert "recognised only" in text and "an exchange may still be there" in text  # docs/accuracy.md's figures
+    assert label_quality({"findings": {"payers": {"payers": [led]}, "flows": []}}).startswith(
+        "No service label was used: no exchange is named. 1 paying wallet")
