@@ -125,9 +125,29 @@ def coverage(facts: dict[str, Any]) -> str:
             unresolved[reason] = unresolved.get(reason, 0) + int(amount)
     cut = ("; money not traced to its end: " + ", ".join(f"{k} {v:,} base units" for k, v in unresolved.items())
            if unresolved else "; every paying wallet's traced money reached an end")  # fmt: skip
+    if ledger.get("crawl"):
+        return _crawl_coverage(ledger, hops, cut)
     return (f"The chain data cover {span} (tip {ledger.get('tip_height')}). Payments or spends outside these blocks "
             f"are not seen, so the payments listed are those found, not necessarily all; the funding trails were "
             f"followed at most {hops} step(s) back{cut}.")
+
+
+def _crawl_coverage(ledger: dict[str, Any], hops: Any, cut: str) -> str:
+    """Coverage of a sparse store: only the transactions crawled around some addresses from a light source."""
+    crawl = ledger["crawl"]
+    left = crawl["not_expanded"]
+    skipped = (f"; {counted(len(left), 'address', 'addresses')} were listed but not followed ("
+               + "; ".join(f"{x['address']}: {x['reason']}" for x in left[:5]) + (" …" if len(left) > 5 else "")
+               + ")") if left else ""  # fmt: skip
+    archives = "; ".join(f"{a['file']} (SHA-256 {a['sha256']})" for a in crawl["archives"])
+    return (f"The chain data are not whole blocks: {counted(crawl['transactions'], 'transaction')} fetched from a "
+            f"light source ({', '.join(crawl['sources']) or 'unknown'}) around the case's addresses, each proven in "
+            f"its block by a merkle proof, up to tip {ledger.get('tip_height')}. What was not fetched is not seen: "
+            f"payments, payers and spends beyond the crawl may exist. {crawl['complete']} of "
+            f"{counted(crawl['addresses_listed'], 'address', 'addresses')} listed have their whole history{skipped}; "
+            f"{counted(crawl['unverified_inputs'], 'input')} spend coins whose funding transaction was not fetched. "
+            f"The funding trails were followed at most {hops} step(s) back{cut}."
+            + (f" Every answer of the source is archived: {archives}." if archives else ""))  # fmt: skip
 
 
 def coinjoins(facts: dict[str, Any]) -> str:

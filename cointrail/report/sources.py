@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from cointrail import __version__
 from cointrail.chains.bitcoin.model import display_hash
+from cointrail.store.duckdb import sparse
 from cointrail.store.duckdb.store import LedgerStore
 
 LIBRARIES = ("duckdb", "pyarrow", "warcio", "httpx", "jinja2", "weasyprint", "networkx", "stix2", "followthemoney")
@@ -33,13 +36,25 @@ def clustering_run(store: LedgerStore) -> dict[str, Any] | None:
             "tool_version": tool}  # fmt: skip
 
 
+def light_archives(store: LedgerStore) -> list[dict[str, Any]]:
+    """The archives of a crawl without a case (``<db>.archive/archive.log``): each WARC's name, SHA-256, source
+    and times, so a court can have every answer the light source gave checked again (``ingest --replay``)."""
+    log = Path(f"{store.path}.archive") / "archive.log"
+    if not log.is_file():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def ledger_facts(store: LedgerStore) -> dict[str, Any]:
-    """The store's chain, tip, block sources and verification flags, and its latest clustering run."""
+    """The store's chain, tip, block sources and verification flags, and its latest clustering run; for a sparse
+    store crawled from a light source (issue 15), what it holds, left out and archived."""
     tip = store.tip()
+    crawl = sparse.crawl_summary(store)
     return {
         "db": store.path.name, "chain": store.chain, "network": store.network,
         "tip_height": tip[0] if tip else None, "tip_hash": display_hash(tip[1]) if tip else None,
         "sources": block_sources(store), "clustering": clustering_run(store),
+        **({"crawl": crawl | {"archives": light_archives(store)}} if crawl is not None else {}),
     }  # fmt: skip
 
 

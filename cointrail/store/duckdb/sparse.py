@@ -342,3 +342,16 @@ def coverage(store: LedgerStore, addresses: Iterable[str]) -> dict[str, dict[str
 def unverified_inputs(store: LedgerStore) -> int:
     (n,) = store.one("SELECT count(*) FROM sparse_outpoints WHERE NOT verified") or (0,)
     return int(n)
+
+
+def crawl_summary(store: LedgerStore) -> dict[str, Any] | None:
+    """What a sparse store holds and what it left out, for a report: None for a store of whole blocks."""
+    if not is_sparse(store):
+        return None
+    (txs,) = store.one("SELECT count(*) FROM sparse_transactions") or (0,)
+    sources = [s for (s,) in store.rows("SELECT DISTINCT source FROM sparse_transactions ORDER BY source")]
+    listed = store.rows("SELECT address, complete, truncated, listed FROM sparse_coverage ORDER BY address")
+    return {"transactions": int(txs), "sources": sources, "addresses_listed": len(listed),
+            "complete": sum(1 for _, c, _, _ in listed if c),
+            "not_expanded": [{"address": a, "reason": why, "listed": n} for a, c, why, n in listed if not c],
+            "unverified_inputs": unverified_inputs(store)}  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +267,21 @@ def test_tx_in_a_sparse_store_says_what_was_not_fetched(electrum_crawl: dict[str
     unknown = [o for o in data["outputs"] if o.get("spending_known") is False]
     assert all(o["spent_by"] is None for o in unknown)
     assert ("spending not fetched" in text) == bool(unknown)
+
+
+def test_the_report_says_the_store_is_a_crawl_and_what_it_left_out(electrum_crawl: dict[str, Any]) -> None:
+    """The court report's coverage paragraph for a sparse store: not whole blocks, the source, what was listed and
+    not followed, inputs whose funders were not fetched, and each archive with its SHA-256."""
+    from cointrail.report.limitations import coverage
+    from cointrail.report.sources import ledger_facts
+
+    with LedgerStore.open(electrum_crawl["db"], read_only=True) as store:
+        ledger = ledger_facts(store)
+    crawl = ledger["crawl"]
+    assert crawl["transactions"] >= 3 and crawl["sources"] and crawl["unverified_inputs"] > 0
+    archive = electrum_crawl["archive"]
+    assert any(a["file"] == archive.name and a["sha256"] == sha256(archive.read_bytes()).hexdigest()
+               for a in crawl["archives"])  # fmt: skip
+    text = coverage({"ledger": ledger, "findings": {"payers": {"parameters": {"hops": 6}, "payers": []}}})
+    assert text.startswith("The chain data are not whole blocks:") and "What was not fetched is not seen" in text
+    assert "spend coins whose funding transaction was not fetched" in text and archive.name in text
