@@ -30,6 +30,8 @@ def render_trace(data: dict[str, Any]) -> str:
         where = f" ({end['service']}, {end['category']})" if end["service"] else ""
         # A CoinJoin end, or anything found beyond one, is said in words: the reader must not take it as a fact.
         why = end["explanation"] if end.get("ambiguous") else end["reason"]
+        if (end.get("label") or {}).get("detected"):  # no label names it (issue 17): never read as a named service
+            why = "a lead: it behaves like an exchange, but no label names it"
         lines.append(f"  hop {end['hop']}: {format_amount(end['taint'], chain)} at {end['address']}{where}: "
                      f"{why}" + (f" in {end['txid']}" if end["txid"] else ""))  # fmt: skip
     lines += ["", "Reasons:"] + [f"  {r}: {format_amount(v, chain)}" for r, v in data["totals"]["by_reason"].items()]

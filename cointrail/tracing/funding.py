@@ -180,8 +180,8 @@ def _add_lead(leads: dict[int, dict[str, Any]], hit: ServiceHit, end: RawEnd, ad
         "deposit_addresses": found.deposit_addresses, "hot_wallet": found.hot_wallet, "address": address,
         "words": f"funded by {hit.service}", "amount": 0, "withdrawal_txids": set(),
         "next_step": (f"this is a lead, not a name: find out which exchange it is, record it with cointrail label "
-                      f"add {address} --label NAME --category exchange, and run payers again; the request pack to "
-                      "that exchange follows"),
+                      f"add {address} --label NAME --category exchange --case CASE --db DB, and run payers again; "
+                      "the request pack to that exchange follows"),
     })  # fmt: skip
     lead["amount"] += end.taint
     lead["withdrawal_txids"].add(end.tx.txid)

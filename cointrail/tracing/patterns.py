@@ -17,6 +17,7 @@ from cointrail.chains.bitcoin.model import display_hash
 from cointrail.clustering.heuristics import find_coinjoins
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.services import Services
+from cointrail.wording import counted
 
 PATTERN_KINDS = ("peel_chain", "coinjoin", "consolidation", "subscription")
 
@@ -139,8 +140,8 @@ def subscription_finding(payments: list[dict[str, Any]]) -> dict[str, Any]:
     confidence = round(fresh * repeated * min(1.0, payers / 5), 2)
     return Finding(
         "subscription",
-        f"{len(payments)} payments from {payers} payers; {fresh:.0%} to an address used only once; "
-        f"{repeated:.0%} at {sum(1 for _, n in points if n > 1)} repeated price points"
+        f"{counted(len(payments), 'payment')} from {counted(payers, 'payer')}; {fresh:.0%} to an address used only "
+        f"once; {repeated:.0%} at {counted(sum(1 for _, n in points if n > 1), 'repeated price point')}"
         + (": subscription-style payments." if confidence >= 0.5 else "."),
         confidence, [p["txid"] for p in payments], sorted({p["address"] for p in payments}),
         {"payments": len(payments), "payers": payers, "fresh_address_share": round(fresh, 4),
