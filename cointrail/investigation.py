@@ -123,7 +123,7 @@ class Investigation:
 
     @property
     def network(self) -> str:
-        return self.store.network
+        return self.accounts.network if self.accounts is not None else self.store.network
 
     @property
     def unit(self) -> Unit:
@@ -144,6 +144,11 @@ class Investigation:
     def site(self) -> SiteSelection:
         """The case's captured addresses that this store's chain and network can answer for; the others left out,
         each with why (the one selection of every command, page and report: :mod:`cointrail.cases.site`)."""
+        if self.accounts is not None:  # an account is the same 0x (or T…) text on every network of its chain
+            from cointrail.cases.site import captured_evm_addresses, captured_tron_addresses
+
+            captured = captured_tron_addresses if self.accounts.chain == "tron" else captured_evm_addresses
+            return SiteSelection(self.chain, self.network, captured(self._case()))
         chain, network = (self.chain, self.network) if self.has_store else (None, None)
         return captured_site_addresses(self._case(), chain, network)
 

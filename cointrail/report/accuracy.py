@@ -17,6 +17,8 @@ import cointrail
 START, END = "<!-- accuracy:start -->", "<!-- accuracy:end -->"
 # The section benchmarks/payers_accuracy.py writes: how well `payers` finds customers and their exchanges.
 PAYERS_START, PAYERS_END = "<!-- payers:start -->", "<!-- payers:end -->"
+# The section benchmarks/evm_payers_accuracy.py writes: the same on Ethereum (issue 16).
+EVM_PAYERS_START, EVM_PAYERS_END = "<!-- evm-payers:start -->", "<!-- evm-payers:end -->"
 _LINKS = re.compile(r"([\w-]+): (\d+)/(\d+)")
 
 

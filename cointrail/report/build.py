@@ -11,6 +11,7 @@ from cointrail.errors import InputError
 from cointrail.investigation import Investigation
 from cointrail.report import case_facts
 from cointrail.report.actions import analyst_actions
+from cointrail.report.assets import is_account
 from cointrail.report.exhibits import transaction_exhibits
 from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
@@ -18,9 +19,10 @@ from cointrail.report.limitations import limitations
 from cointrail.report.methods import methods
 from cointrail.report.redact import local_paths
 from cointrail.report.request_pack import case_chain
-from cointrail.report.sources import ledger_facts, provenance
+from cointrail.report.sources import account_ledger_facts, ledger_facts, provenance
 from cointrail.report.statement import statement
 from cointrail.report.summary import summary_lines
+from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.store import LedgerStore
 
 FACTS_FORMAT = "cointrail-report-facts/1"
@@ -37,9 +39,13 @@ def _findings(investigation: Investigation, site: list[str], given: dict[str, An
               options: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     if given is not None:
         return {"payers": given.get("payers"), "flows": list(given.get("flows") or [])}
-    if not investigation.has_store or not site:
+    if not (investigation.has_store or investigation.accounts is not None) or not site:
         return {"payers": None, "flows": []}
     try:
+        if investigation.accounts is not None:  # Ethereum and its tokens: payers per asset (issue 16)
+            from cointrail.report.account_findings import account_findings
+
+            return account_findings(investigation, site, hops=options["hops"])
         return trace_findings(investigation, site, **options)
     except ImportError as error:  # a copy without the tracing package: report the case facts alone
         raise InputError(f"this cointrail cannot trace payments ({error}); give the findings explicitly") from None
@@ -47,10 +53,17 @@ def _findings(investigation: Investigation, site: list[str], given: dict[str, An
 
 def _taint_models(found: dict[str, Any], model: str) -> list[str]:
     names = [flow.get("model", {}).get("name") for flow in found["flows"]]
+    names += [(found["payers"] or {}).get("parameters", {}).get("model")] if is_account(found["payers"]) else []
     return list(dict.fromkeys(n for n in names if n)) or ([model] if found["payers"] else [])
 
 
-def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] | None = None, *,
+def _ledger(store: LedgerStore | AccountStore | None) -> dict[str, Any] | None:
+    if store is None:
+        return None
+    return account_ledger_facts(store) if isinstance(store, AccountStore) else ledger_facts(store)
+
+
+def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, site: list[str] | None = None, *,
                   findings: dict[str, Any] | None = None, fiat: str = "USD", hops: int = DEFAULT_HOPS,
                   model: str = DEFAULT_MODEL, explorer: str | None = None, role: str | None = None,
                   instructions: str | None = None) -> dict[str, Any]:  # fmt: skip
@@ -58,14 +71,17 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
 
     ``findings`` (``{"payers": PayersResult dict, "flows": [TraceResult dict…]}``,
     docs/tracing.md) is asked of the engine (:class:`cointrail.investigation.Investigation` over ``store``)
-    when not given. ``explorer`` (else the ``explorer`` setting) is the block explorer's URL template for the
-    transaction exhibits; ``role`` and ``instructions`` are the preparer's words for the expert's statement.
+    when not given. ``store`` may be an Ethereum (account-chain) store: then the payers are found per asset and
+    traced first in, first out (:mod:`cointrail.report.account_findings`). ``explorer`` (else the ``explorer``
+    setting) is the block explorer's URL template for the transaction exhibits; ``role`` and ``instructions`` are
+    the preparer's words for the expert's statement.
     """
-    investigation = Investigation(store, case)
+    accounts = store if isinstance(store, AccountStore) else None
+    investigation = Investigation(store if isinstance(store, LedgerStore) else None, case, accounts=accounts)
     site_facts = _site(investigation, site)
     addresses = site_facts["addresses"]
     found = _findings(investigation, addresses, findings, {"fiat": fiat, "hops": hops, "model": model})
-    ledger = ledger_facts(store) if store is not None else None
+    ledger = _ledger(store)
     heuristics = ((ledger or {}).get("clustering") or {}).get("heuristics", [])
     captures = case_facts.captures(case)
     chain = case_chain({"ledger": ledger, "site": site_facts, "captures": captures})
@@ -76,11 +92,13 @@ def collect_facts(case: Case, store: LedgerStore | None = None, site: list[str] 
         "records": case_facts.records(case), "custody": case_facts.custody(case), "ledger": ledger,
         "findings": {**found, "exchanges": exchanges_to_contact(found["payers"], found["flows"], chain),
                      "txids": txids(found["payers"], found["flows"])},
-        "methods": methods(heuristics, _taint_models(found, model), with_payers=found["payers"] is not None),
+        "methods": methods(heuristics, _taint_models(found, model), with_payers=found["payers"] is not None,
+                           accounts=is_account(found["payers"])),
         "provenance": provenance({"site": addresses, "db": store.path.name if store else None, "fiat": fiat,
                                   "hops": hops, "model": model, "findings_given": findings is not None}),
     }  # fmt: skip
-    facts["exhibits"] = transaction_exhibits(investigation if investigation.has_store else None,
+    has_ledger = investigation.has_store or accounts is not None
+    facts["exhibits"] = transaction_exhibits(investigation if has_ledger else None,
                                              facts["findings"]["txids"], chain, explorer_template(explorer))
     facts["actions"] = analyst_actions(facts["custody"]["entries"])
     facts["figures"] = report_figures(facts)

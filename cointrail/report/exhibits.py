@@ -12,9 +12,20 @@ from cointrail.store.duckdb.store import NotInStoreError
 NODE_CLIS = {"bitcoin": "bitcoin-cli", "litecoin": "litecoin-cli"}
 
 
+# Any Ethereum node (or Tron's Ethereum-style JSON-RPC) answers these two: the transaction, then its status and logs.
+ACCOUNT_RECHECK = "JSON-RPC eth_getTransactionByHash and eth_getTransactionReceipt [\"{txid}\"] on any node"
+
+
 def _row(n: int, txid: str, investigation: Investigation | None, explorer: str | None,
          cli: str) -> dict[str, Any]:  # fmt: skip
     height = time = block = None
+    if investigation is not None and investigation.accounts is not None:  # an account-chain store (issue 16)
+        found = investigation.accounts.transaction_block(txid)
+        if found is not None:
+            height, time, block = found["number"], found["time"], found["hash"]
+        return {"exhibit": f"T{n}", "txid": txid, "height": height, "time": time, "block_hash": block,
+                "link": explorer.replace("{txid}", txid) if explorer else None,
+                "recheck": ACCOUNT_RECHECK.format(txid=txid)}  # fmt: skip
     if investigation is not None:
         try:
             tx = investigation.transaction(txid)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cointrail.report.assets import payer_key
+
 
 def _evidence(facts: dict[str, Any]) -> dict[str, int]:
     files = facts["evidence"]
@@ -25,16 +27,19 @@ def _evidence(facts: dict[str, Any]) -> dict[str, int]:
 def _payers(payers: dict[str, Any] | None) -> dict[str, Any]:
     if not payers:
         return {"payments": None, "paying_wallets": None, "wallets_funded": None, "wallets_possibly_funded": None,
-                "wallets_in_coinjoins": None}  # fmt: skip
+                "wallets_in_coinjoins": None, "suspected_poisoning": None}  # fmt: skip
     totals = payers.get("totals", {})
     rows = payers.get("payers", [])
+    # An account that paid in two assets has a row per asset but is one paying wallet: counted by its key.
+    funded = {payer_key(p) for p in rows if p.get("funded_by")}
     return {
-        "payments": totals.get("payments", len(payers.get("payments", []))), "paying_wallets": len(rows),
-        "wallets_funded": sum(1 for p in rows if p.get("funded_by")),
-        "wallets_possibly_funded": sum(1 for p in rows if not p.get("funded_by") and p.get("possibly_funded_by")),
-        "wallets_with_unnamed_lead": sum(1 for p in rows if not p.get("funded_by") and p.get("leads")),
+        "payments": totals.get("payments", len(payers.get("payments", []))),
+        "paying_wallets": len({payer_key(p) for p in rows}), "wallets_funded": len(funded),
+        "wallets_possibly_funded": len({payer_key(p) for p in rows if p.get("possibly_funded_by")} - funded),
+        "wallets_with_unnamed_lead": len({payer_key(p) for p in rows if p.get("leads")} - funded),
         "wallets_in_coinjoins": sum(1 for p in rows if (p.get("unresolved") or {}).get("coinjoin")
                                     or any(a.get("through_coinjoins") for a in p.get("attributions", []))),
+        "suspected_poisoning": len(payers.get("poisoning") or []),
     }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from cointrail.amounts import fixed_coins
 from cointrail.investigation import Investigation
+from cointrail.report.assets import is_account, payer_key, row_fixed
 
 DEFAULT_HOPS = 6
 DEFAULT_MODEL = "haircut"
@@ -36,22 +37,44 @@ def trace_findings(investigation: Investigation, site: list[str], *, fiat: str =
 
 def _withdrawals(payers: dict[str, Any], chain: str | None) -> list[dict[str, Any]]:
     rows = []
+    whose = "account" if is_account(payers) else "wallet"
     for payer in payers.get("payers", []):
         for trail in payer.get("funding", []):
             steps = trail.get("steps") or []
             amount = steps[0]["amount"] if steps else trail.get("amount")  # what the exchange paid that address
             possible = trail.get("status", "funded_by") != "funded_by"
-            rows.append({
+            row = {
                 "service": trail["service"], "category": trail.get("category"), "kind": "withdrawal",
                 "possible": possible,
                 "address": steps[0]["to_address"] if steps else (payer["payer_addresses"] or [None])[0],
+                # The exchange's own address that paid it out (its hot wallet), as the request pack names it.
+                "from_addresses": list(steps[0].get("from_addresses") or []) if steps else [],
                 "txid": trail["withdrawal_txid"], "time": trail.get("time"), "time_utc": utc_text(trail.get("time")),
-                "amount": amount, "amount_coin": fixed_coins(amount, chain),
-                "payer_cluster_id": payer.get("payer_cluster_id"), "confidence": trail.get("confidence"),
+                "amount": amount, "asset": trail.get("asset"), "decimals": trail.get("decimals"),
+                "payer_cluster_id": payer.get("payer_cluster_id"), "payer_wallet": payer_key(payer),
+                "confidence": trail.get("confidence"),
                 "why": (f"POSSIBLY: {_why_possible(payer, trail)}; " if possible else "")
-                + f"the exchange paid this out to a customer whose wallet then made {payer['payments']} "
+                + f"the exchange paid this out to a customer whose {whose} then made {payer['payments']} "
                 "payment(s) to the site: ask who the customer was",
-            })  # fmt: skip
+            }  # fmt: skip
+            rows.append({**row, "amount_coin": row_fixed(row, "amount", chain)})
+    return rows
+
+
+def _account_deposits(payers: dict[str, Any]) -> list[dict[str, Any]]:
+    """An account-chain site's transfers into exchange deposit addresses (``payers["cash_outs"]``)."""
+    chain = payers.get("parameters", {}).get("chain")
+    rows = []
+    for out in payers.get("cash_outs") or []:
+        row = {"service": out["exchange"], "category": "exchange", "kind": "deposit",
+               "address": out["deposit_address"], "from_addresses": [out["site_address"]], "txid": out["txid"],
+               "time": out.get("time"), "time_utc": utc_text(out.get("time")), "amount": out["amount"],
+               "asset": out["asset"], "decimals": out["decimals"], "traced": out["amount"],
+               "payer_cluster_id": None, "payer_wallet": None, "confidence": None, "possible": False,
+               "why": f"the site paid this into a deposit address of {out['exchange']} (it forwards what it receives "
+                      "to the exchange's hot wallet): ask whose account it credited"}  # fmt: skip
+        rows.append({**row, "amount_coin": row_fixed(row, "amount", chain),
+                     "traced_coin": row_fixed(row, "traced", chain)})
     return rows
 
 
@@ -77,7 +100,8 @@ def _deposits(flows: list[dict[str, Any]], chain: str | None) -> list[dict[str, 
                 "address": end["address"], "txid": end.get("txid"), "time": edge.get("time"),
                 "time_utc": utc_text(edge.get("time")), "amount": edge.get("amount"),
                 "amount_coin": fixed_coins(edge.get("amount"), chain), "traced": end.get("taint"),
-                "traced_coin": fixed_coins(end.get("taint"), chain), "payer_cluster_id": None, "confidence": None,
+                "traced_coin": fixed_coins(end.get("taint"), chain), "payer_cluster_id": None, "payer_wallet": None,
+                "confidence": None,
                 "possible": bool(end.get("through_coinjoins")),
                 "why": f"money traced from the site ({flow.get('model', {}).get('name')} model) was paid into this "
                        "address of the exchange: ask whose account it credited",
@@ -90,21 +114,21 @@ def exchanges_to_contact(payers: dict[str, Any] | None, flows: list[dict[str, An
     """Per service: the withdrawals that funded payers and the deposits of the site's money, oldest first; amounts
     in ``chain``'s coin (8 decimals for findings of no known chain)."""
     grouped: dict[str, dict[str, Any]] = defaultdict(lambda: {"withdrawals": [], "deposits": []})
-    for row in _withdrawals(payers or {}, chain) + _deposits(flows, chain):
+    for row in _withdrawals(payers or {}, chain) + _deposits(flows, chain) + _account_deposits(payers or {}):
         entry = grouped[row["service"]]
         entry.update(service=row["service"], category=row["category"])
         entry["withdrawals" if row["kind"] == "withdrawal" else "deposits"].append(row)
     for entry in grouped.values():
         for key in ("withdrawals", "deposits"):
             entry[key] = _dedupe(sorted(entry[key], key=lambda r: (r["time"] or 0, r["txid"] or "")))
-        entry["payers"] = len({r["payer_cluster_id"] for r in entry["withdrawals"]})
+        entry["payers"] = len({r["payer_wallet"] for r in entry["withdrawals"]})
     return sorted(grouped.values(), key=lambda e: (-len(e["withdrawals"]) - len(e["deposits"]), e["service"]))
 
 
 def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen, kept = set(), []
     for row in rows:
-        key = (row["txid"], row["address"])
+        key = (row["txid"], row["address"], row.get("asset"))
         if key not in seen:
             seen.add(key)
             kept.append(row)
@@ -123,4 +147,6 @@ def txids(payers: dict[str, Any] | None, flows: list[dict[str, Any]]) -> list[st
     for flow in flows:
         for edge in flow.get("edges", []):
             found.setdefault(edge["txid"], None)
+    for out in (payers or {}).get("cash_outs", []):  # an account-chain site's payments into deposit addresses
+        found.setdefault(out["txid"], None)
     return list(found)

@@ -54,8 +54,13 @@ def flow_graph(payers: dict[str, Any] | None, flows: list[dict[str, Any]]) -> nx
                    addresses=" ".join((payers or {}).get("site", {}).get("addresses", [])))  # fmt: skip
     for payer in (payers or {}).get("payers", []):
         node = _payer_node(payer)
-        graph.add_node(node, kind="payer", label=node, addresses=" ".join(payer["payer_addresses"]),
-                       payments=payer["payments"], total=payer["total"], total_coin=payer["total_coin"])
+        total_coin = payer.get("total_text") or payer["total_coin"]  # an account's row names its asset
+        if node in graph:  # an account that paid in a second asset: one payer, both totals
+            data = graph.nodes[node]
+            data.update(payments=data["payments"] + payer["payments"], total_coin=f"{data['total_coin']}, {total_coin}")
+        else:
+            graph.add_node(node, kind="payer", label=node, addresses=" ".join(payer["payer_addresses"]),
+                           payments=payer["payments"], total=payer["total"], total_coin=total_coin)
         for trail in payer.get("funding", []):
             service = _service(graph, trail["service"], trail.get("category"), trail.get("service_address"))
             # A service below the confidence to be named "funded by" is drawn and exported as a possibility.
@@ -67,6 +72,10 @@ def flow_graph(payers: dict[str, Any] | None, flows: list[dict[str, Any]]) -> nx
         if payer is not None:
             graph.add_edge(_payer_node(payer), "site", kind="payment", txid=payment["txid"],
                            amount=payment["amount"], time=payment["time"], address=payment["address"])
+    for out in (payers or {}).get("cash_outs", []):  # an account-chain site into exchange deposit addresses
+        service = _service(graph, out["exchange"], "exchange", out["deposit_address"])
+        graph.add_edge("site", service, kind="cash-out", txid=out["txid"], amount=out["amount"],
+                       address=out["deposit_address"], time=out.get("time") or 0)
     for flow in flows:
         for end in flow.get("ends", []):
             if end.get("reason") == "service" and end.get("service"):

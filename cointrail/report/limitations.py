@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cointrail.report.accuracy import detection_reliability
+from cointrail.report.assets import is_account
 from cointrail.report.request_pack import symbol
 from cointrail.wording import counted
 
@@ -167,13 +168,72 @@ def clocks_and_prices(facts: dict[str, Any]) -> str:
             f"ahead, and the time a payment was mined, not the moment a person acted; {fiat}.")
 
 
+def shared_accounts(facts: dict[str, Any]) -> str:
+    accounts = {p["payer_addresses"][0] for p in _payers(facts)}
+    return (f"Each of the {counted(len(accounts), 'paying account')} is one account: an account chain has no "
+            "co-spend, so no two accounts are joined into a wallet. An account can be shared by several people, or "
+            "belong to a custodial service (an exchange, a hosted wallet) paying on a customer's behalf; then the "
+            "person who paid is that service's customer, and its records say who. A person can also hold several "
+            "accounts, so the number of accounts is not the number of people.")  # fmt: skip
+
+
+def account_coverage(facts: dict[str, Any]) -> str:
+    """Which blocks the Ethereum store read, from which node, around which addresses; what no trail could reach."""
+    ledger = facts.get("ledger") or {}
+    payers = facts["findings"].get("payers") or {}
+    reads = []
+    for row in ledger.get("coverage") or []:
+        scope = (f"the blocks that touch {counted(len(row['addresses']), 'address', 'addresses')} between "
+                 f"blocks {row['from_block']} and {row['to_block']}" if row["mode"] != "range" else
+                 f"every block from {row['from_block']} to {row['to_block']}")  # fmt: skip
+        reads.append(f"{scope} ({counted(row['blocks_fetched'], 'block')} read from {row['node']}, "
+                     f"{row['client_version']}, on {row['fetched_utc'][:10]})")
+    read = "; ".join(reads) or "no ingest is recorded"
+    missing = payers.get("not_fetched") or []
+    gaps = (f" The trails of {counted(len(missing), 'payer')} stop at an account whose history was not fetched ("
+            + ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "") + "): reading around it would go on."
+            if missing else " No trail stopped for want of a fetched history.")  # fmt: skip
+    hops = payers.get("parameters", {}).get("hops")
+    return (f"The chain data are {read}, up to tip {ledger.get('tip_height')}. Payments outside what was read are "
+            f"not seen, so the payments listed are those found, not necessarily all; an account the store holds no "
+            f"history for is 'not fetched', never 'no payments'. The funding trails were followed at most {hops} "
+            f"step(s) back.{gaps} Each ingest verified {_verified(ledger)}.")
+
+
+def _verified(ledger: dict[str, Any]) -> str:
+    rows = ledger.get("coverage") or []
+    if not rows:
+        return "nothing on record"
+    return f"{rows[-1]['verified']}; it took on trust {rows[-1]['trusted']}"
+
+
+def poisoning(facts: dict[str, Any]) -> str:
+    shown = (facts["findings"].get("payers") or {}).get("poisoning") or []
+    return (f"{counted(len(shown), 'token transfer')} naming the site's addresses look like address poisoning and are "
+            "shown apart, never counted as payments: a zero-value transfer, or one logged in the name of someone "
+            "other than the transaction's sender. An approved spender moving tokens (transferFrom) looks the same, "
+            "so a real payment made that way would be missed, not invented.")  # fmt: skip
+
+
+def account_clocks(facts: dict[str, Any]) -> str:
+    return ("Times are block times, set by the block's proposer within the chain's rules, and the time a payment was "
+            "included in a block, not the moment a person acted; no price source was used, so amounts are in each "
+            "asset only (ETH, USDT, USDC).")  # fmt: skip
+
+
 SECTIONS = (("Shared or custodial wallets", shared_wallets), ("A payer that is itself a service", payer_services),
             ("Label quality", label_quality), ("Coverage gaps", coverage), ("CoinJoins", coinjoins),
             ("Clocks and prices", clocks_and_prices))  # fmt: skip
+ACCOUNT_SECTIONS = (("Shared or custodial accounts", shared_accounts),
+                    ("A payer that is itself a service", payer_services), ("Label quality", label_quality),
+                    ("Coverage gaps", account_coverage), ("Address poisoning", poisoning),
+                    ("Clocks and prices", account_clocks))  # fmt: skip
 
 
 def limitations(facts: dict[str, Any]) -> list[dict[str, str]]:
     """The section's paragraphs, each with its title; none without findings."""
-    if not facts["findings"].get("payers"):
+    payers = facts["findings"].get("payers")
+    if not payers:
         return []
-    return [{"title": title, "text": write(facts)} for title, write in SECTIONS]
+    sections = ACCOUNT_SECTIONS if is_account(payers) else SECTIONS
+    return [{"title": title, "text": write(facts)} for title, write in sections]

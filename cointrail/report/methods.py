@@ -59,6 +59,52 @@ TAINT_ERROR = (
 )
 
 
+# An account-chain case (Ethereum, its tokens; issue 16): the methods of cointrail.tracing.account_payers.
+ACCOUNT_PAYERS = (
+    "The payers of the site on an account chain: every transfer into the site's accounts that moved value (ether in "
+    "a successful transaction or internal call, or a Transfer of a listed token: USDT, USDC), grouped by the paying "
+    "account and asset. Accounts are not clustered: there is no co-spend on an account chain, so each account "
+    "stands alone. Each payer's first payment in each asset is traced back first in, first out over the account's "
+    "whole history for that asset (Clayton's Case: the oldest money not yet spent goes first), hop by hop through "
+    "the receipt that covered most of it, until an account labelled as an exchange paid it (its withdrawal), the "
+    "hop limit, or money of unknown origin. The share each receipt covered is given for every hop; the exchange is "
+    "written 'funded by' when the product of those shares is at least {least:.0%}, else 'possibly funded by'."
+)
+ACCOUNT_STOPS = (
+    "Where a trail stops on an account chain: at an account whose history the store has not fetched (a case-scoped "
+    "ingest reads only the blocks around some addresses; the report names each such account, and reading around it "
+    "goes on), at money with no transfer on record (a genesis allocation, a node's own grant), or at the hop limit. "
+    "First in, first out follows money through any account, a contract that pools many people's money included: a "
+    "trail through a pooling contract names whose money came first, which may not be whose money it was."
+)
+POISONING = (
+    "Address poisoning is never counted as a payment: a token Transfer of zero value, or one logged in the name of "
+    "someone other than the transaction's sender (a look-alike address planted in a victim's history), is listed "
+    "apart as suspected poisoning with its reason. Only tokens of a curated list (USDT, USDC at their official "
+    "contracts) are read at all, since any contract can emit a Transfer event naming anyone."
+)
+DEPOSITS = (
+    "Exchange deposit addresses (Victor, 2020): an account that receives from a user and forwards about the same "
+    "amount to a labelled exchange's hot wallet within a window is that exchange's deposit address for its "
+    "customer. The site's transfers into such addresses are the deposits to ask the exchange about."
+)
+
+ACCOUNT_TAINT = {
+    "fifo": "FIFO (first in, first out, Clayton's Case, 1816) over an account's history: an account mixes what it "
+            "receives in one balance, so each transfer out is taken to spend the oldest receipts not yet spent.",
+}
+
+
+def account_methods() -> dict[str, Any]:
+    """What the appendix says of an account-chain case's methods, with the figures of docs/accuracy.md."""
+    from cointrail.report.accuracy import EVM_PAYERS_END, EVM_PAYERS_START
+    from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE
+
+    return {"explanation": ACCOUNT_PAYERS.format(least=FUNDED_BY_CONFIDENCE), "stops": ACCOUNT_STOPS,
+            "poisoning": POISONING, "deposits": DEPOSITS,
+            **load_figures(start=EVM_PAYERS_START, end=EVM_PAYERS_END)}  # fmt: skip
+
+
 def taint_explanations() -> dict[str, str]:
     """Plain-word explanations of the taint models, from the tracing package when it is installed."""
     try:
@@ -140,8 +186,15 @@ def families() -> dict[str, Any]:
     return {"measured": found.get("measured"), "rows": rows, "sentences": sentences}
 
 
-def methods(heuristics: list[str], taint_models: list[str], with_payers: bool = False) -> dict[str, Any]:
-    """The appendix as data: the heuristics and taint models used, with error rates and where they come from."""
+def methods(heuristics: list[str], taint_models: list[str], with_payers: bool = False,
+            accounts: bool = False) -> dict[str, Any]:  # fmt: skip
+    """The appendix as data: the heuristics and taint models used, with error rates and where they come from;
+    with ``accounts``, the payers' methods are those of an account chain (``account``), not the UTXO ones."""
+    if accounts:  # no clustering, no CoinJoin: the families of UTXO economies say nothing of these methods
+        found = methods([], taint_models)
+        models = [{**m, "explanation": ACCOUNT_TAINT.get(m["name"], m["explanation"])} for m in found["taint_models"]]
+        return {**found, "ambiguity": None, "payers": None, "families": None, "taint_models": models,
+                "account": account_methods() if with_payers else None}
     figures = load_figures()
     known = [h for h in heuristics if h == "multi-input" or h in CHANGE_HEURISTICS]
     together = set_figures(figures, known) if known else None

@@ -12,6 +12,7 @@ import jinja2
 
 from cointrail.amounts import coin_number, unit_of
 from cointrail.errors import CointrailError
+from cointrail.report.assets import row_text
 from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph, flow_svg
 from cointrail.report.request_pack import symbol
@@ -48,7 +49,8 @@ def render_html(facts: dict[str, Any], facts_sha256: str) -> str:
     template = _environment().get_template("report.html.j2")
     chain = (facts.get("ledger") or {}).get("chain")
     unit = unit_of(chain).symbol if chain else symbol(facts)  # no ledger: findings given by hand, unit from captures
-    return template.render(f=facts, facts_sha256=facts_sha256, graph_svg_b64=svg, unit=unit, coin=_coin(chain))
+    return template.render(f=facts, facts_sha256=facts_sha256, graph_svg_b64=svg, unit=unit, coin=_coin(chain),
+                           amount_of=lambda row, key: row_text(row, key, chain))  # a row in its own asset
 
 
 class PdfUnavailable(CointrailError):

@@ -16,7 +16,8 @@ from cointrail.report.write import latest_facts, write_report
 def fresh_facts(case: Case, db: str | Path | None, site: list[str] | None, **options: Any) -> dict[str, Any]:
     """Collect the facts now; from ``db`` (or the case's own store when there is one), else from the case alone."""
     with Investigation.open(case, db) as investigation:
-        return collect_facts(case, investigation.store if investigation.has_store else None, site, **options)
+        store = investigation.store if investigation.has_store else investigation.accounts  # either family
+        return collect_facts(case, store, site, **options)
 
 
 def facts_for(case: Case, db: str | Path | None = None, site: list[str] | None = None,

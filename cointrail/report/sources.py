@@ -12,6 +12,7 @@ from typing import Any
 from cointrail import __version__
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.store.duckdb import sparse
+from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.store import LedgerStore
 
 LIBRARIES = ("duckdb", "pyarrow", "warcio", "httpx", "jinja2", "weasyprint", "networkx", "stix2", "followthemoney")
@@ -55,6 +56,26 @@ def ledger_facts(store: LedgerStore) -> dict[str, Any]:
         "tip_height": tip[0] if tip else None, "tip_hash": display_hash(tip[1]) if tip else None,
         "sources": block_sources(store), "clustering": clustering_run(store),
         **({"crawl": crawl | {"archives": light_archives(store)}} if crawl is not None else {}),
+    }  # fmt: skip
+
+
+def _coverage_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {"mode": row["mode"], "from_block": row["from_block"], "to_block": row["to_block"],
+            "addresses": list(row["addresses"]), "blocks_fetched": row["blocks_fetched"], "node": row["node"],
+            "client_version": row["client_version"], "chain_id": row["chain_id"], "trace_style": row["trace_style"],
+            "verified": row["verified"], "trusted": row["trusted"], "fetched_utc": str(row["fetched_at"])}  # fmt: skip
+
+
+def account_ledger_facts(store: AccountStore) -> dict[str, Any]:
+    """An account-chain store's chain, tip and block sources, and what each ingest covered (issue 16): a block
+    range, or the blocks found around some addresses (a case-scoped ingest), from which node and client, what was
+    verified and what taken on trust. A report must tell "not fetched" from "no payments"."""
+    tip = store.tip()
+    return {
+        "db": store.path.name, "family": "account", "chain": store.chain, "network": store.network,
+        "tip_height": tip["number"] if tip else None, "tip_hash": tip["hash"] if tip else None,
+        "sources": [{**row, "merkle_checked": False} for row in store.block_sources()], "clustering": None,
+        "coverage": [_coverage_row(row) for row in store.coverage()],
     }  # fmt: skip
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from cointrail.amounts import format_amount
+from cointrail.report.assets import is_account
 from cointrail.report.request_pack import symbol
+from cointrail.wording import counted
 
 
 def _fiat(value: dict[str, Any] | None) -> str:
@@ -78,12 +80,39 @@ def _exchanges(exchanges: list[dict[str, Any]]) -> list[str]:
             "about (address, transaction id, time in UTC, amount), and says which are only possibilities."]
 
 
+def _account_payers(payers: dict[str, Any], figures: dict[str, Any]) -> list[str]:
+    """The payers of an account-chain site (Ethereum): amounts per asset, accounts, poisoning set apart."""
+    totals = payers["totals"]
+    dates = [p["date"] for p in payers.get("payments", [])]
+    span = f", between {min(dates)} and {max(dates)}" if dates else ""
+    accounts = figures["paying_wallets"]
+    lines = [f"The site's {figures['site_addresses']} address(es) received {figures['payments']} payment(s) from "
+             f"{counted(accounts, 'paying account')}, {totals['amount_text']} in all{span}.", totals["people_note"]]
+    if accounts:
+        possibly = figures["wallets_possibly_funded"]
+        lines.append(f"{figures['wallets_funded']} of the {counted(accounts, 'paying account')} were traced back, "
+                     "first in, first out, to an exchange's withdrawal: the exchange knows its customer"
+                     + (f"; for {possibly} more, an exchange is only a possibility" if possibly else "") + ".")
+    poisoned = figures.get("suspected_poisoning") or 0
+    if poisoned:
+        lines.append(f"{counted(poisoned, 'token transfer')} into the site's addresses look like address poisoning "
+                     "(zero value, or logged in someone else's name): they are listed apart and never counted as "
+                     "payments.")  # fmt: skip
+    least = payers.get("parameters", {}).get("funded_by_confidence", 0.5)
+    lines.append(f"An exchange is named as a payer's funder when, first in first out, at least {least:.0%} of the "
+                 "payment traces back to its withdrawal; anything less is listed as a possibility (see the methods "
+                 "appendix).")  # fmt: skip
+    return lines
+
+
 def summary_lines(facts: dict[str, Any]) -> list[str]:
     """Sentences of the summary page, in order."""
     lines = [_custody(facts), *_captures(facts)]
     findings, figures = facts["findings"], facts["figures"]
     chain = (facts.get("ledger") or {}).get("chain")
-    if findings.get("payers"):
+    if is_account(findings.get("payers")):
+        lines += _account_payers(findings["payers"], figures)
+    elif findings.get("payers"):
         lines += _payers(findings["payers"], figures, chain, symbol(facts))
         least = _threshold(findings["payers"])
         lines.append(f"A service is named as a payer's funder only when at least {least:.0%} of the payer's money, "

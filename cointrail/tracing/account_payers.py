@@ -34,6 +34,7 @@ class AccountPayment:
     asset: str
     value: int
     amount: str  # as people read it: "0.012 ETH", "25 USDT"
+    receiver: str = ""  # the site address it paid
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,15 @@ class AccountFunding:
     # Where the trail stopped because the store has not fetched that account's history (a case-scoped ingest):
     # ingest around it to go on. None when the trail ended for any other reason.
     not_fetched: str | None = None
+    # The receipts followed, payer's first: each {tx_hash, block, time, sender, receiver, value, kind, share (of what
+    # was paid on that this receipt covered, first in first out)}; the last one is
+    # the exchange's withdrawal when an exchange was reached. The report and the request packs quote them.
+    steps: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def withdrawal(self) -> dict[str, Any] | None:
+        """The exchange's withdrawal (the last receipt followed), or None when no exchange was reached."""
+        return self.steps[-1] if self.exchange is not None and self.steps else None
 
 
 @dataclass(frozen=True)
@@ -103,9 +113,11 @@ def in_tron_form(result: AccountPayersResult) -> AccountPayersResult:
 
     def payer(p: AccountPayer) -> AccountPayer:
         f = p.funding
+        steps = tuple({**s, "sender": shown(s["sender"]), "receiver": shown(s["receiver"])} for s in f.steps)
         funding = replace(f, hot_wallet=shown(f.hot_wallet), path=tuple(str(shown(a)) for a in f.path),
-                          not_fetched=shown(f.not_fetched))
-        return replace(p, address=str(shown(p.address)), funding=funding)
+                          not_fetched=shown(f.not_fetched), steps=steps)
+        payments = tuple(replace(m, receiver=str(shown(m.receiver))) for m in p.payments)
+        return replace(p, address=str(shown(p.address)), funding=funding, payments=payments)
 
     return replace(result, site=tuple(str(shown(a)) for a in result.site), payers=[payer(p) for p in result.payers],
                    poisoning=[replace(x, sender=str(shown(x.sender)), receiver=str(shown(x.receiver)),
@@ -152,23 +164,32 @@ def trace_funding(ledger: AccountLedger, payer: str, payment: Move, labels: dict
                   hops: int = 6, coverage: list[dict[str, Any]] | None = None) -> AccountFunding:  # fmt: skip
     """Follow ``payment`` (an outgoing move of ``payer``) back by FIFO to the exchange that funded it."""
     address, spent, path = payer, payment, [payer]
+    steps: list[dict[str, Any]] = []
     coverage = ledger.coverage() if coverage is None else coverage
     for _ in range(hops):
         sources, _unknown = fifo_sources(history(ledger, address, spent.asset), address, spent)
         if not sources:
             reason, not_fetched = _dead_end(coverage, address, spent, ledger.chain)
-            return AccountFunding(None, None, None, tuple(path), 0.0, reason, not_fetched)
+            return AccountFunding(None, None, None, tuple(path), 0.0, reason, not_fetched, tuple(steps))
         receipt, share = max(sources, key=lambda pair: pair[1])
         fraction = share / spent.value if spent.value else 0.0
+        steps.append({**_step(receipt), "share": round(fraction, 6)})
         exchange = _exchange_of(receipt, labels)
         if exchange is not None:
             return AccountFunding(exchange[0], receipt.tx_hash, exchange[1], tuple(path), fraction,
                                   f"{fraction:.0%} of it came, first in first out, from a withdrawal by "
                                   f"{exchange[0]} ({exchange[1]})"
-                                  + (f", {len(path) - 1} hops back" if len(path) > 1 else ""))  # fmt: skip
+                                  + (f", {len(path) - 1} hops back" if len(path) > 1 else ""),
+                                  steps=tuple(steps))  # fmt: skip
         address, spent = receipt.sender, receipt
         path.append(address)
-    return AccountFunding(None, None, None, tuple(path), 0.0, f"no labelled exchange within {hops} hops")
+    return AccountFunding(None, None, None, tuple(path), 0.0, f"no labelled exchange within {hops} hops",
+                          steps=tuple(steps))
+
+
+def _step(receipt: Move) -> dict[str, Any]:
+    return {"tx_hash": receipt.tx_hash, "block": receipt.block, "time": receipt.time, "sender": receipt.sender,
+            "receiver": receipt.receiver, "value": receipt.value, "kind": receipt.kind}  # fmt: skip
 
 
 def account_payers(ledger: AccountLedger, site: list[str], *, hops: int = 6) -> AccountPayersResult:
@@ -181,8 +202,8 @@ def account_payers(ledger: AccountLedger, site: list[str], *, hops: int = 6) -> 
         grouped.setdefault((payer, move.asset), []).append(move)
     for (payer, asset), moves in grouped.items():
         unit = unit_for(ledger.chain, asset)
-        payments = tuple(AccountPayment(m.tx_hash, m.block, m.time, asset, m.value, str(Amount(m.value, ledger.chain,
-                                                                                             unit))) for m in moves)
+        payments = tuple(AccountPayment(m.tx_hash, m.block, m.time, asset, m.value,
+                                        str(Amount(m.value, ledger.chain, unit)), m.receiver) for m in moves)
         total = sum(m.value for m in moves)
         result.payers.append(AccountPayer(payer, asset, payments, total, str(Amount(total, ledger.chain, unit)),
                                           trace_funding(ledger, payer, moves[0], labels, hops, result.coverage)))
@@ -211,6 +232,6 @@ def _cash_outs(ledger: AccountLedger, site: set[str], deposits: dict[str, Deposi
                 amount = str(Amount(move.value, ledger.chain, unit_for(ledger.chain, move.asset)))
                 found.append({"tx_hash": move.tx_hash, "block": move.block, "asset": move.asset, "value": move.value,
                               "amount": amount,
-                              "deposit_address": move.receiver, "exchange": deposit.exchange,
+                              "site_address": address, "deposit_address": move.receiver, "exchange": deposit.exchange,
                               "evidence": deposit.evidence[:3]})  # fmt: skip
     return found

@@ -309,6 +309,25 @@ class AccountStore:
                          " FROM evm_token_transfers WHERE poisoning IS NOT NULL AND (sender = ? OR receiver = ?)"
                          " ORDER BY block_number, log_index", [address, address])  # fmt: skip
 
+    def tip(self) -> dict[str, Any] | None:
+        """The highest stored block: number, hash and time (None for an empty store)."""
+        found = self.rows("SELECT number, hash, time FROM evm_blocks ORDER BY number DESC LIMIT 1")
+        return found[0] if found else None
+
+    def block_sources(self) -> list[dict[str, Any]]:
+        """Per node the blocks came from: how many, the lowest and highest number, and whether every block's hash
+        and every transaction hash was recomputed from its fields (the report's data sources)."""
+        return self.rows("SELECT source, count(*) AS blocks, min(number) AS from_height, max(number) AS to_height,"
+                         " bool_and(hash_recomputed) AS hashes_recomputed,"
+                         " bool_and(tx_hashes_recomputed) AS txids_recomputed, string_agg(DISTINCT trace_style, ', ')"
+                         " AS trace_style FROM evm_blocks GROUP BY source ORDER BY from_height")  # fmt: skip
+
+    def transaction_block(self, tx_hash: str) -> dict[str, Any] | None:
+        """The block of a stored transaction: number, hash and time (None when the store does not hold it)."""
+        found = self.rows("SELECT b.number, b.hash, b.time FROM evm_transactions t JOIN evm_blocks b"
+                          " ON b.number = t.block_number WHERE t.hash = ?", [tx_hash.lower()])  # fmt: skip
+        return found[0] if found else None
+
     def transaction_row(self, tx_hash: str) -> dict[str, Any] | None:
         found = self.rows("SELECT * EXCLUDE (chain, network) FROM evm_transactions WHERE hash = ?", [tx_hash])
         return found[0] if found else None

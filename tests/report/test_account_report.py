@@ -1,0 +1,135 @@
+"""The court report, request packs and reports to the bodies that act, of an Ethereum case (issue 16): a payment page
+captured into a case, a ground-truth economy played on a real anvil and ingested, the exchanges' hot wallets
+labelled in the case; the report's payers, payments (ETH, USDT, USDC in their own decimals), funding exchanges,
+poisoning and coverage checked against the truth, and its PDF opened."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from cointrail.amounts import Amount, Unit
+from cointrail.capture import capture_url, served_directory
+from cointrail.cases import Case, create_case
+from cointrail.cli import main
+from cointrail.report import collect_facts
+from cointrail.simulation import anvil as chain
+from cointrail.simulation.evm_economy import EvmEconomyConfig, EvmTruth, accounts_needed, generate
+from cointrail.store.duckdb.account import AccountStore
+
+pytestmark = [pytest.mark.anvil, pytest.mark.skipif(chain.anvil_binary() is None, reason="anvil missing: "
+                                                    "run scripts/evm-tools.sh")]  # fmt: skip
+CONFIG = EvmEconomyConfig(seed=3, customers=10)
+DECIMALS = {"ETH": 18, "USDT": 6, "USDC": 6}
+
+
+@dataclass
+class EthCase:
+    case: Case
+    db: Path
+    truth: EvmTruth
+
+    def cli(self, capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+        capsys.readouterr()
+        code = main([*args, "--case", self.case.name, "--cases-dir", str(self.case.folder.parent), "--json"])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        return json.loads(out)
+
+
+def _captured(root: Path, site: str) -> Case:
+    folder = root / "page"
+    folder.mkdir()
+    (folder / "index.html").write_text(f"<!DOCTYPE html><html><body><h1>Members</h1><p>Pay in ETH or USDT to "
+                                       f"<code>{site}</code></p></body></html>", encoding="utf-8")  # fmt: skip
+    case = create_case("eth-report", root=root / "cases", operator="Test Operator")
+    with served_directory(folder) as (url, _):
+        capture_url(case, url)
+    return case
+
+
+@pytest.fixture(scope="module")
+def eth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EthCase]:
+    root = tmp_path_factory.mktemp("eth-report")
+    with chain.Anvil(accounts=accounts_needed(CONFIG), balance_eth=0) as node:
+        truth = generate(node, CONFIG)
+        db = root / "eth.duckdb"
+        assert main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", node.url, "--db", str(db)]) == 0
+    case = _captured(root, truth.site)
+    for name, wallets in truth.exchanges.items():
+        assert main(["label", "add", wallets["hot"], "--label", name, "--category", "exchange", "--case", case.name,
+                     "--cases-dir", str(case.folder.parent), "--db", str(db)]) == 0  # fmt: skip
+    yield EthCase(case, db, truth)
+
+
+def _facts(eth: EthCase) -> dict[str, Any]:
+    with AccountStore.open(eth.db, read_only=True) as store:
+        return collect_facts(eth.case, store)
+
+
+def _fixed(value: int, asset: str) -> str:
+    return Amount(value, "ethereum", Unit(asset, DECIMALS[asset])).fixed()
+
+
+def test_facts_of_an_ethereum_case_follow_the_truth(eth: EthCase) -> None:
+    facts = _facts(eth)
+    truth = eth.truth
+    payers = facts["findings"]["payers"]
+    assert [a.lower() for a in facts["site"]["addresses"]] == [truth.site] and payers["family"] == "account"
+    paid = {p["txid"]: p for p in payers["payments"]}
+    assert set(paid) == {str(p["tx_hash"]) for p in truth.payments}  # every payment, nothing else
+    assert not set(paid) & truth.poisoning_txs and not set(paid) & truth.failed_txs
+    for true in truth.payments:
+        row = paid[str(true["tx_hash"])]
+        assert (row["asset"], row["decimals"], row["amount"]) == (true["asset"], DECIMALS[str(true["asset"])],
+                                                                  true["value"])  # fmt: skip
+        assert row["amount_coin"] == _fixed(int(true["value"]), str(true["asset"]))  # never in 10^8 or 10^18
+    assert {p["asset"] for p in payers["payments"]} == {"ETH", "USDT", "USDC"}
+    for payer in payers["payers"]:
+        funder = truth.funding[(payer["payer_addresses"][0], payer["asset"])]
+        assert payer["funded_by"] == funder or (funder and payer["possibly_funded_by"] == [funder])
+        for trail in payer["funding"]:
+            assert trail["hot_wallet"] == truth.exchanges[trail["service"]]["hot"]
+            assert trail["steps"][0]["txid"] == trail["withdrawal_txid"]
+    poisoned = {x["txid"] for x in payers["poisoning"]}
+    assert poisoned and poisoned <= truth.poisoning_txs
+    assert facts["figures"]["suspected_poisoning"] == len(payers["poisoning"])
+    assert facts["figures"]["payments"] == len(truth.payments)
+    assert facts["figures"]["paying_wallets"] == len({str(p["payer"]) for p in truth.payments})
+    # The exchanges to contact: the withdrawals that funded payers, from the hot wallet, in each asset's decimals.
+    exchanges = {x["service"]: x for x in facts["findings"]["exchanges"]}
+    assert set(exchanges) == {f for f in truth.funding.values() if f}
+    for name, entry in exchanges.items():
+        for row in entry["withdrawals"]:
+            assert row["from_addresses"] == [truth.exchanges[name]["hot"]]
+            assert row["amount_coin"] == _fixed(row["amount"], row["asset"])
+    deposits = {(d["address"], d["service"]) for x in exchanges.values() for d in x["deposits"]}
+    assert deposits == set(truth.site_cash_out.items())
+    ledger = facts["ledger"]
+    assert ledger["family"] == "account" and ledger["coverage"][0]["mode"] == "range"
+    assert ledger["coverage"][0]["to_block"] == ledger["tip_height"]
+    assert all(x["height"] is not None and x["recheck"].startswith("JSON-RPC") for x in facts["exhibits"])
+    coverage = next(item["text"] for item in facts["limitations"] if item["title"] == "Coverage gaps")
+    assert f"every block from 0 to {ledger['tip_height']}" in coverage
+
+
+def test_report_pdf_of_an_ethereum_case(eth: EthCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = eth.cli(capsys, "report", "--db", str(eth.db), "--out", str(tmp_path))
+    pages = PdfReader(Path(result["files"]["pdf"]["copy"])).pages
+    text = "".join("".join(page.extract_text() for page in pages).split())
+    usdt = next(p for p in eth.truth.payments if p["asset"] == "USDT")
+    assert str(usdt["tx_hash"]) in text
+    assert Amount(int(usdt["value"]), "ethereum", Unit("USDT", 6)).number().replace(",", "") + "USDT" in \
+        text.replace(",", "")
+    assert "Suspectedaddresspoisoning,shownapartandnevercounted" in text
+    assert "Findingthepayersonanaccountchain" in text and "eth_getTransactionByHash" in text
+    assert "10^8" not in text and "LTC" not in text
+    assert any(s.startswith("The site's 1 address(es) received") and "USDT" in s and "ETH" in s
+               for s in result["summary"])  # fmt: skip
+
