@@ -13,9 +13,14 @@ from cointrail.amounts import unit_of
 from cointrail.cases import Case
 from cointrail.chains import CHAINS
 from cointrail.errors import InputError
+from cointrail.report.assets import row_currency, row_fixed
+from cointrail.wording import counted
 
-CSV_COLUMNS = ("exchange", "kind", "address", "txid", "time_utc", "amount", "currency", "traced_amount",
+CSV_COLUMNS = ("exchange", "kind", "address", "paid_from", "txid", "time_utc", "amount", "currency", "traced_amount",
                "payer_wallet", "confidence", "why", "case_number", "urgent")  # fmt: skip
+ISSUER_CSV_COLUMNS = ("issuer", "token", "token_contract", "address", "balance", "at_block", "received_from_payers",
+                      "payments", "case_number", "urgent")  # fmt: skip
+ISSUER = "token issuer"  # the category of a pack to a stablecoin's issuer (Tether, Circle), who can freeze
 CSV_ACTION, LETTER_ACTION = "request-pack.csv", "request-pack.letter"
 
 
@@ -45,9 +50,12 @@ def symbol(facts: dict[str, Any]) -> str:
 
 
 def _csv_row(row: dict[str, Any], currency: str, options: PackOptions) -> dict[str, Any]:
-    return {"exchange": row["service"], "kind": row["kind"], "address": row["address"], "txid": row["txid"],
-            "time_utc": row["time_utc"] or "", "amount": row["amount_coin"] or "", "currency": currency,
-            "traced_amount": row.get("traced_coin") or "", "payer_wallet": row.get("payer_cluster_id") or "",
+    wallet = row.get("payer_wallet", row.get("payer_cluster_id"))  # a cluster id, or an account chain's account
+    return {"exchange": row["service"], "kind": row["kind"], "address": row["address"],
+            "paid_from": " ".join(row.get("from_addresses") or []), "txid": row["txid"],
+            "time_utc": row["time_utc"] or "", "amount": row["amount_coin"] or "",
+            "currency": row_currency(row, currency), "traced_amount": row.get("traced_coin") or "",
+            "payer_wallet": "" if wallet is None else wallet,
             "confidence": "" if row.get("confidence") is None else f"{row['confidence']:.2f}",
             "why": row["why"], "case_number": options.case_number or "",
             "urgent": "yes" if options.urgent else ""}  # fmt: skip
@@ -64,15 +72,25 @@ def pack_csv(exchange: dict[str, Any], currency: str, options: PackOptions | Non
 
 
 def _items(rows: list[dict[str, Any]], currency: str) -> list[str]:
-    return [f"  {n}. {r['time_utc'] or 'time unknown'}: {r['amount_coin'] or '?'} {currency}, address "
-            f"{r['address']}, transaction {r['txid']}" for n, r in enumerate(rows, start=1)]  # fmt: skip
+    return [f"  {n}. {r['time_utc'] or 'time unknown'}: {r['amount_coin'] or '?'} {row_currency(r, currency)}, "
+            f"{_paid_from(r)}address {r['address']}, transaction {r['txid']}"
+            for n, r in enumerate(rows, start=1)]  # fmt: skip
+
+
+def _paid_from(row: dict[str, Any]) -> str:
+    """Whose address sent it: the exchange's hot wallet for a withdrawal (on an account chain, one account)."""
+    sent = row.get("from_addresses") or []
+    if row["kind"] != "withdrawal" or not sent:
+        return ""
+    return f"paid out by your address {' '.join(sent)} to "
 
 
 def asked_about(pack: dict[str, Any]) -> str:
     """What a pack asks about, in words, a zero count left out: ``4 withdrawal(s) that paid the site's customers and
     1 deposit(s) of the site's money`` (``pack`` as :func:`request_packs` gives it, with the two counts)."""
     parts = [f"{pack['withdrawals']} withdrawal(s) that paid the site's customers" if pack["withdrawals"] else "",
-             f"{pack['deposits']} deposit(s) of the site's money" if pack["deposits"] else ""]
+             f"{pack['deposits']} deposit(s) of the site's money" if pack["deposits"] else "",
+             f"a freeze of {pack['freezes']} address(es) of the site holding its token" if pack.get("freezes") else ""]
     return " and ".join(part for part in parts if part) or "no transaction"
 
 
@@ -120,20 +138,91 @@ def pack_letter(exchange: dict[str, Any], facts: dict[str, Any], currency: str,
     return "\n".join(lines) + "\n"
 
 
+def freezable(facts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Per stablecoin issuer (Tether, Circle), the site's addresses a freeze request can name: those the case's
+    store shows still holding the issuer's token at its tip (their history up to it read, not "not fetched"), that
+    the site was paid in, and that the issuer has not blacklisted already. The facts support nothing more: a
+    holding of zero, money already moved on, or a balance read from part of a history is no ground to ask an issuer
+    to freeze anything."""
+    payers = facts["findings"].get("payers") or {}
+    paid: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for payment in payers.get("payments") or []:
+        paid.setdefault((payment["address"].lower(), payment.get("asset") or ""), []).append(payment)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for held in payers.get("holdings") or []:
+        frozen = {a["action"] for a in held["issuer_actions"]} & {"AddedBlackList", "Blacklisted"}
+        payments = paid.get((held["address"].lower(), held["asset"]), [])
+        if held["balance"] > 0 and held.get("history") and payments and not frozen:
+            found.setdefault(held["issuer"], []).append({**held, "payments": payments})
+    return found
+
+
+def issuer_csv(issuer: str, held: list[dict[str, Any]], facts: dict[str, Any], options: PackOptions) -> str:
+    """One CSV row per address to freeze: the token, its contract, the balance and the block it was read at."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=ISSUER_CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for item in held:
+        received = {**item, "received": sum(p["amount"] for p in item["payments"])}
+        writer.writerow({"issuer": issuer, "token": item["asset"], "token_contract": item["token"],
+                         "address": item["address"], "balance": item["balance_coin"], "at_block": item["at_block"],
+                         "received_from_payers": row_fixed(received, "received", None),
+                         "payments": " ".join(p["txid"] for p in item["payments"]),
+                         "case_number": options.case_number or "",
+                         "urgent": "yes" if options.urgent else ""})  # fmt: skip
+    return buffer.getvalue()
+
+
+def issuer_letter(issuer: str, held: list[dict[str, Any]], facts: dict[str, Any], options: PackOptions) -> str:
+    """The freeze and preservation request to a stablecoin's issuer, naming each address and what it holds."""
+    number = f"case {options.case_number} (cointrail case {facts['case']['name']})" if options.case_number else \
+        f"case {facts['case']['name']}"
+    tip = held[0]["at_block"]
+    tokens = " and ".join(sorted({item["asset"] for item in held}))
+    lines = [f"To: {issuer} (law-enforcement requests)"]
+    if options.urgent:
+        lines.append("URGENT: a child may be at risk. We ask for an answer ahead of the usual queue.")
+    lines += [f"Re: {number}: request to freeze tokens and preserve records", "",
+              "We are investigating payments to a website offering child sexual abuse material. The addresses below "
+              f"were published on the site and received its customers' payments in {tokens}; at block {tip} "
+              f"they still held the balances shown. We ask, under {options.legal_basis or '[legal basis]'}, that "
+              f"{issuer} freeze (blacklist) these addresses pending legal process"
+              + (", and preserve every record it holds about them" if options.preserve else "") + ".", ""]
+    for n, item in enumerate(held, 1):
+        lines.append(f"  {n}. {item['address']}: {item['balance_text']} ({item['asset']} contract {item['token']}), "
+                     f"having received {counted(len(item['payments']), 'payment')} from the site's customers, the "
+                     f"first {item['payments'][0]['txid']}")
+    lines += ["", "Balances are as the case's ledger store read them from the chain at that block; they can be checked "
+              "on any node (the token's balanceOf) before acting. The method and its error rates are in our report "
+              f"({facts['provenance']['tool']}, case {facts['case']['name']}, generated {facts['generated_utc']}).",
+              "", "[Name, unit, contact details, reference number]"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _issuer_packs(facts: dict[str, Any], options: PackOptions) -> list[dict[str, Any]]:
+    return [{"exchange": issuer, "category": ISSUER, "withdrawals": 0, "deposits": 0, "freezes": len(held),
+             "date_range": None, "case_number": options.case_number, "urgent": options.urgent,
+             "preservation": options.preserve, "csv": issuer_csv(issuer, held, facts, options),
+             "letter": issuer_letter(issuer, held, facts, options)}
+            for issuer, held in sorted(freezable(facts).items())]  # fmt: skip
+
+
 def request_packs(facts: dict[str, Any], exchange: str | None = None,
                   options: PackOptions | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    """Per exchange to contact (or only ``exchange``): its rows, CSV text and letter text, with ``options``."""
+    """Per exchange to contact (or only ``exchange``): its rows, CSV text and letter text, with ``options``; and per
+    stablecoin issuer whose token the site still holds (:func:`freezable`), a freeze and preservation request."""
     options = options or PackOptions()
+    issuers = _issuer_packs(facts, options)
     chosen = [x for x in facts["findings"]["exchanges"] if exchange is None or x["service"] == exchange]
-    if exchange is not None and not chosen:
-        names = ", ".join(x["service"] for x in facts["findings"]["exchanges"]) or "none"
-        raise InputError(f"no exchange named {exchange!r} is among those to contact (they are: {names})")
+    if exchange is not None and not chosen and not any(p["exchange"] == exchange for p in issuers):
+        names = ", ".join([x["service"] for x in facts["findings"]["exchanges"]] + [p["exchange"] for p in issuers])
+        raise InputError(f"no exchange named {exchange!r} is among those to contact (they are: {names or 'none'})")
     currency = symbol(facts)
     return [{"exchange": x["service"], "category": x["category"], "withdrawals": len(x["withdrawals"]),
              "deposits": len(x["deposits"]), "date_range": date_range(x), "case_number": options.case_number,
              "urgent": options.urgent, "preservation": options.preserve,
              "csv": pack_csv(x, currency, options), "letter": pack_letter(x, facts, currency, options)}
-            for x in chosen]  # fmt: skip
+            for x in chosen] + [p for p in issuers if exchange is None or p["exchange"] == exchange]  # fmt: skip
 
 
 def _slug(name: str) -> str:

@@ -5,6 +5,7 @@ poisoning and coverage checked against the truth, and its PDF opened."""
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -133,3 +134,42 @@ def test_report_pdf_of_an_ethereum_case(eth: EthCase, tmp_path: Path, capsys: py
     assert any(s.startswith("The site's 1 address(es) received") and "USDT" in s and "ETH" in s
                for s in result["summary"])  # fmt: skip
 
+
+def test_request_packs_name_the_hot_wallet_and_ask_the_issuer_to_freeze(
+        eth: EthCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    packs = {p["exchange"]: p for p in eth.cli(capsys, "request-pack", "--db", str(eth.db), "--out", str(tmp_path),
+                                                "--case-number", "OPS-9")}  # fmt: skip
+    truth = eth.truth
+    funded = {(payer, asset): name for (payer, asset), name in truth.funding.items() if name}
+    for name, wallets in truth.exchanges.items():
+        with open(packs[name]["files"]["csv"]["copy"], newline="") as handle:
+            rows = [r for r in csv.DictReader(handle) if r["kind"] == "withdrawal"]
+        assert {(r["address"], r["currency"]) for r in rows} == {k for k, v in funded.items() if v == name}
+        assert all(r["paid_from"] == wallets["hot"] and r["txid"].startswith("0x") and r["time_utc"] for r in rows)
+        assert all(len(r["amount"].split(".")[1]) == DECIMALS[r["currency"]] for r in rows)
+        letter = Path(packs[name]["files"]["letter"]["copy"]).read_text()
+        assert f"paid out by your address {wallets['hot']}" in letter and "OPS-9" in letter
+    # The site still holds the USDT and USDC it was paid: a freeze request to each issuer, naming the address.
+    with AccountStore.open(eth.db, read_only=True) as store:
+        held = store.balances(truth.site)
+    for issuer, token in (("Tether", "USDT"), ("Circle", "USDC")):
+        assert packs[issuer]["category"] == "token issuer" and packs[issuer]["freezes"] == 1
+        with open(packs[issuer]["files"]["csv"]["copy"], newline="") as handle:
+            [row] = list(csv.DictReader(handle))
+        assert (row["address"], row["token"]) == (truth.site, token)
+        assert row["balance"] == _fixed(held[token], token)
+        assert truth.site in Path(packs[issuer]["files"]["letter"]["copy"]).read_text()
+
+
+def test_no_freeze_request_without_a_balance(eth: EthCase) -> None:
+    from cointrail.report.request_pack import freezable
+
+    facts = _facts(eth)
+    assert set(freezable(facts)) == {"Tether", "Circle"}
+    for held in facts["findings"]["payers"]["holdings"]:
+        held["balance"] = 0  # the tokens moved on: nothing to freeze
+    assert freezable(facts) == {}
+    facts = _facts(eth)
+    for held in facts["findings"]["payers"]["holdings"]:
+        held["history"] = None  # the store never read the address's history: its balance is not known
+    assert freezable(facts) == {}
