@@ -19,7 +19,7 @@ from typing import Any
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
-from cointrail.amounts import fixed_coins
+from cointrail.report.assets import row_currency, row_fixed
 from cointrail.report.graph import flow_graph
 from cointrail.report.request_pack import case_chain, symbol
 
@@ -55,8 +55,8 @@ def _payment(data: dict[str, Any], payer: EntityProxy, beneficiary: EntityProxy,
     payment.add("transactionNumber", data["txid"])
     payment.add("payer", payer)
     payment.add("beneficiary", beneficiary)
-    payment.add("amount", fixed_coins(data["amount"], chain))
-    payment.add("currency", currency)
+    payment.add("amount", row_fixed(data, "amount", chain))  # in the edge's own asset (an Ethereum case's USDT)
+    payment.add("currency", row_currency(data, currency))
     purpose = {"payment": "payment to the site", "funding": "withdrawal from a service",
                "cash-out": "the site's money reaching a service"}[data["kind"]]
     if data.get("possible"):  # not sure enough to name the payer's funder (issue 12)

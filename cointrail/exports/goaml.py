@@ -46,10 +46,10 @@ def _account(parent: etree._Element, tag: str, address: str, holder: str, instit
 
 
 def _side(parent: etree._Element, side: str, address: str, holder: str, institution: str | None,
-          r: Reportable, p: GoamlProfile) -> None:  # fmt: skip
+          r: Reportable, p: GoamlProfile, currency: str) -> None:  # fmt: skip
     party = _sub(parent, f"t_{side}")
     _sub(party, f"{side}_funds_code", p.funds_code)
-    _sub(party, f"{side}_funds_comment", f"virtual currency: {r.currency} on {r.chain or 'its chain'}")
+    _sub(party, f"{side}_funds_comment", f"virtual currency: {currency} on {r.chain or 'its chain'}")
     _account(party, f"{side}_account", address, holder, institution, p)
     _sub(party, f"{side}_country", p.country_code)
 
@@ -61,7 +61,8 @@ def _amount_local(fiat: dict[str, Any] | None, p: GoamlProfile) -> tuple[str, st
 
 
 def _transaction(parent: etree._Element, txid: str, ref: str, time: int | None, description: str,
-                 fiat: dict[str, Any] | None, r: Reportable, p: GoamlProfile) -> etree._Element:  # fmt: skip
+                 fiat: dict[str, Any] | None, r: Reportable, p: GoamlProfile,
+                 currency: str) -> etree._Element:  # fmt: skip
     tx = _sub(parent, "transaction")
     _sub(tx, "transactionnumber", txid)
     _sub(tx, "internal_ref_number", ref)
@@ -70,42 +71,51 @@ def _transaction(parent: etree._Element, txid: str, ref: str, time: int | None, 
     _sub(tx, "transaction_description", f"{description}; {priced}")
     _sub(tx, "date_transaction", _date(time, r.generated_utc))
     _sub(tx, "transmode_code", p.transmode_code)
-    _sub(tx, "transmode_comment", f"virtual currency ({r.currency})")
+    _sub(tx, "transmode_comment", f"virtual currency ({currency})")
     _sub(tx, "amount_local", amount)
     return tx
 
 
 def _payment(parent: etree._Element, n: int, pay: Payment, r: Reportable, p: GoamlProfile) -> None:
     payer = pay.payer_addresses[0] if pay.payer_addresses else "unknown"
-    text = (f"payment of {pay.amount_coin} {r.currency} to the site's address {pay.address} from paying wallet "
-            f"{pay.wallet} ({' '.join(pay.payer_addresses)}), block {pay.height}, {utc_iso(pay.time)}")
-    tx = _transaction(parent, pay.txid, f"payment-{n}", pay.time, text, pay.fiat, r, p)
-    _side(tx, "from", payer, f"paying wallet {pay.wallet} (holder unknown)", None, r, p)
-    _side(tx, "to", pay.address, "the site's operator (unknown)", None, r, p)
+    currency, wallet = pay.currency or r.currency, pay.wallet_name or f"wallet {pay.wallet}"
+    text = (f"payment of {pay.amount_coin} {currency} to the site's address {pay.address} from paying {wallet} "
+            f"({' '.join(pay.payer_addresses)}), block {pay.height}, {utc_iso(pay.time)}")
+    tx = _transaction(parent, pay.txid, f"payment-{n}", pay.time, text, pay.fiat, r, p, currency)
+    _side(tx, "from", payer, f"paying {wallet} (holder unknown)", None, r, p, currency)
+    _side(tx, "to", pay.address, "the site's operator (unknown)", None, r, p, currency)
 
 
 def _transfer(parent: etree._Element, n: int, t: Transfer, r: Reportable, p: GoamlProfile) -> None:
     possibly = "possibly " if t.possible else ""
+    currency = t.currency or r.currency
     if t.kind == "withdrawal":
-        text = (f"{possibly}withdrawal of {t.amount_coin} {r.currency} by {t.service} to {t.address}, which funded "
-                f"paying wallet {t.wallet}, {utc_iso(t.time)}: {t.why}")
-        tx = _transaction(parent, t.txid, f"withdrawal-{n}", t.time, text, None, r, p)
+        wallet = t.wallet_name or f"wallet {t.wallet}"
+        text = (f"{possibly}withdrawal of {t.amount_coin} {currency} by {t.service} to {t.address}, which funded "
+                f"paying {wallet}, {utc_iso(t.time)}: {t.why}")
+        tx = _transaction(parent, t.txid, f"withdrawal-{n}", t.time, text, None, r, p, currency)
         sender = t.source[0] if t.source else f"an address of {t.service}"
-        _side(tx, "from", sender, f"{t.service} (paid out for a customer, unknown)", t.service, r, p)
-        _side(tx, "to", t.address, f"paying wallet {t.wallet} (holder unknown)", None, r, p)
+        _side(tx, "from", sender, f"{t.service} (paid out for a customer, unknown)", t.service, r, p, currency)
+        _side(tx, "to", t.address, f"paying {wallet} (holder unknown)", None, r, p, currency)
         return
-    text = (f"{possibly}deposit of {t.amount_coin} {r.currency} into {t.service}'s address {t.address}, traced from "
+    text = (f"{possibly}deposit of {t.amount_coin} {currency} into {t.service}'s address {t.address}, traced from "
             f"the site, {utc_iso(t.time)}: {t.why}")
-    tx = _transaction(parent, t.txid, f"deposit-{n}", t.time, text, None, r, p)
+    tx = _transaction(parent, t.txid, f"deposit-{n}", t.time, text, None, r, p, currency)
     site = t.source[0] if t.source else (r.site_addresses[0] if r.site_addresses else "unknown")
-    _side(tx, "from", site, "the site's operator (unknown)", None, r, p)
-    _side(tx, "to", t.address, f"the account at {t.service} credited (unknown)", t.service, r, p)
+    _side(tx, "from", site, "the site's operator (unknown)", None, r, p, currency)
+    _side(tx, "to", t.address, f"the account at {t.service} credited (unknown)", t.service, r, p, currency)
+
+
+def _payers(r: Reportable) -> str:
+    if r.accounts:  # one PayingWallet per account and asset: the accounts counted once
+        return f"{len({w.addresses for w in r.wallets})} paying account(s)"
+    return f"{len(r.wallets)} paying wallet(s)"
 
 
 def reason(r: Reportable) -> str:  # the transactions follow the reason, hence "in this report"
     """The STR's grounds: the red flags with their evidence, then the counts; within goAML's 8,000 characters."""
     lines = [f"Payments to a website offering child sexual abuse material, traced on the {r.chain} blockchain "
-             f"(cointrail case {r.case}). {len(r.payments)} payment(s) from {len(r.wallets)} paying wallet(s); "
+             f"(cointrail case {r.case}). {len(r.payments)} payment(s) from {_payers(r)}; "
              f"{len(r.withdrawals)} funding withdrawal(s); {len(r.deposits)} deposit(s) of the site's money.",
              *[f"Red flag {f.code}: {f.title}. {f.evidence}" for f in r.flags],
              f"Site addresses: {' '.join(r.site_addresses)}.", r.recheck("in this report")]  # fmt: skip

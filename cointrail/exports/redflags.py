@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cointrail.report.assets import payer_key
+
 SMALL_USD = 100  # "about half under 100 dollars" (FIELD_NOTES: Chainalysis crypto-crime reports)
 MANY_PAYMENTS, MANY_WALLETS = 3, 2
 MIXER_CATEGORIES = {"mixing_service", "mixer"}
@@ -38,14 +40,19 @@ def _payments(facts: dict[str, Any]) -> list[dict[str, Any]]:
     return list((facts["findings"].get("payers") or {}).get("payments") or [])
 
 
+def _same(address: str) -> str:
+    """An address as compared: a 0x account in any case (a page shows it EIP-55 checksummed, the store lower-case)."""
+    return address.lower() if address.startswith("0x") else address
+
+
 def published(facts: dict[str, Any]) -> RedFlag | None:
-    captured = {a["address"]: c.get("final_url") or c.get("url") for c in facts.get("captures") or []
+    captured = {_same(a["address"]): c.get("final_url") or c.get("url") for c in facts.get("captures") or []
                 for a in c["addresses"]}  # fmt: skip
-    paid = [p for p in _payments(facts) if p["address"] in captured]
+    paid = [p for p in _payments(facts) if _same(p["address"]) in captured]
     if not paid:
         return None
     addresses = tuple(dict.fromkeys(p["address"] for p in paid))
-    pages = ", ".join(dict.fromkeys(captured[a] for a in addresses))
+    pages = ", ".join(dict.fromkeys(captured[_same(a)] for a in addresses))
     return RedFlag("published-address", "Payments to an address published on a site offering abuse material",
                    f"{len(paid)} payment(s) went to {len(addresses)} address(es) captured from {pages} (the capture "
                    "is kept as evidence, with its hash, in the case).", tuple(p["txid"] for p in paid), addresses)
@@ -60,7 +67,7 @@ def _small(payment: dict[str, Any]) -> bool | None:
 
 def many_small_payers(facts: dict[str, Any]) -> RedFlag | None:
     payments = _payments(facts)
-    wallets = {p["payer_cluster_id"] for p in payments if p.get("payer_cluster_id") is not None}
+    wallets = {payer_key(p) for p in payments if payer_key(p) is not None}  # clusters, or accounts
     sizes = [_small(p) for p in payments]
     if len(payments) < MANY_PAYMENTS or len(wallets) < MANY_WALLETS or any(s is False for s in sizes):
         return None

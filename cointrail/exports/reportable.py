@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cointrail.amounts import fixed_coins
+from cointrail.amounts import Amount, Unit, fixed_coins
 from cointrail.exports.redflags import RedFlag, red_flags
+from cointrail.report.assets import is_account, payer_name, row_currency, row_fixed, row_unit
 from cointrail.report.exhibits import NODE_CLIS  # how a txid is looked up again on a node: the report's exhibits' table
 from cointrail.report.request_pack import case_chain, symbol
 from cointrail.times import utc_iso
@@ -32,6 +33,9 @@ class Payment:
     fiat: dict[str, Any] | None
     wallet: int | None
     payer_addresses: tuple[str, ...]
+    currency: str = ""  # the coin or token of the amount (an Ethereum case mixes ETH, USDT and USDC)
+    wallet_name: str = ""  # "wallet 12", or "account 0x…" on an account chain
+    decimals: int | None = None  # of that coin or token
 
 
 @dataclass(frozen=True)
@@ -49,18 +53,23 @@ class Transfer:
     possible: bool
     why: str
     source: tuple[str, ...] = ()  # the addresses the money came from (the exchange's, or the site's)
+    currency: str = ""
+    wallet_name: str = ""
 
 
 @dataclass(frozen=True)
 class PayingWallet:
-    """A paying wallet (a cluster): its addresses, payments, total and the service named as its funder."""
+    """A paying wallet (a cluster; on an account chain, an account and one asset): its addresses, payments, total
+    and the service named as its funder."""
 
-    cluster_id: int
+    cluster_id: int | None
     addresses: tuple[str, ...]
     txids: tuple[str, ...]
     total: int
     total_coin: str
     funded_by: str | None
+    currency: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class Reportable:
     withdrawals: tuple[Transfer, ...]
     deposits: tuple[Transfer, ...]
     flags: tuple[RedFlag, ...]
+    accounts: bool = False  # an account chain (Ethereum): each amount in its own asset, payers are accounts
 
     @property
     def txids(self) -> tuple[str, ...]:
@@ -92,21 +102,37 @@ class Reportable:
     def coins(self, amount: int) -> str:
         return f"{fixed_coins(amount, self.chain)} {self.currency}"
 
+    def total_of(self, payments: tuple[Payment, ...]) -> str:
+        """The payments' sum in each coin or token they are in: ``0.25000000 LTC``, ``0.057… ETH and 287.000000
+        USDT`` (amounts of two assets are never added)."""
+        sums: dict[tuple[str, int | None], int] = {}
+        for p in payments:
+            key = (p.currency or self.currency, p.decimals)
+            sums[key] = sums.get(key, 0) + p.amount
+        texts = [self.coins(total) if decimals is None else
+                 f"{Amount(total, self.chain or '', Unit(currency, decimals)).fixed()} {currency}"
+                 for (currency, decimals), total in sums.items()]  # fmt: skip
+        return " and ".join(texts) or self.coins(0)
+
     def recheck(self, where: str = "above") -> str:
         """How anyone re-checks a txid, an address and a time on the public chain; ``where`` the transactions are
         told, from the sentence (``above`` in the findings block, ``in this report`` where they come after it)."""
         cli = NODE_CLIS.get(self.chain or "")
         node = f"'{cli} getrawtransaction TXID true' on a node run with -txindex" if cli else "any full node"
+        if self.accounts:  # Ethereum: the JSON-RPC every client answers; the receipt holds the token transfers
+            node = "eth_getTransactionByHash and eth_getTransactionReceipt (JSON-RPC) on any node of the chain"
         return (f"Every transaction {where} is public on the {self.chain or 'coin'} blockchain"
                 f"{f' ({self.network})' if self.network and self.network != 'mainnet' else ''}: look up each txid "
                 f"with {node} (or 'cointrail tx TXID', or any block explorer) and compare the block time, the "
                 "addresses paid and the amounts. Times are block times in UTC, to the second.")  # fmt: skip
 
 
-def _payment(row: dict[str, Any], chain: str | None) -> Payment:
+def _payment(row: dict[str, Any], chain: str | None, currency: str) -> Payment:
     return Payment(row["txid"], row.get("time"), row.get("height"), row["address"], int(row["amount"]),
-                   row.get("amount_coin") or fixed_coins(row["amount"], chain) or "", row.get("fiat"),
-                   row.get("payer_cluster_id"), tuple(row.get("payer_addresses") or ()))  # fmt: skip
+                   row.get("amount_coin") or row_fixed(row, "amount", chain) or "", row.get("fiat"),
+                   row.get("payer_cluster_id"), tuple(row.get("payer_addresses") or ()),
+                   row_currency(row, currency), payer_name(row),
+                   row_unit(row, chain).decimals if row.get("asset") else None)  # fmt: skip
 
 
 def sources(facts: dict[str, Any]) -> dict[tuple[str, str], tuple[str, ...]]:
@@ -123,15 +149,20 @@ def sources(facts: dict[str, Any]) -> dict[tuple[str, str], tuple[str, ...]]:
     return {key: tuple(dict.fromkeys(value)) for key, value in found.items()}
 
 
-def _transfer(row: dict[str, Any], came_from: dict[tuple[str, str], tuple[str, ...]]) -> Transfer:
+def _transfer(row: dict[str, Any], came_from: dict[tuple[str, str], tuple[str, ...]], currency: str) -> Transfer:
+    source = came_from.get((row["txid"], row["address"])) or tuple(row.get("from_addresses") or ())
+    wallet = row.get("payer_wallet", row.get("payer_cluster_id"))
     return Transfer(row["service"], row["kind"], row["txid"], row.get("time"), row["address"], int(row["amount"]),
                     row["amount_coin"], row.get("payer_cluster_id"), bool(row.get("possible")), row.get("why") or "",
-                    came_from.get((row["txid"], row["address"]), ()))  # fmt: skip
+                    source, row_currency(row, currency),
+                    "" if wallet is None else payer_name({"payer_cluster_id": row.get("payer_cluster_id"),
+                                                          "payer_addresses": [wallet]}))  # fmt: skip
 
 
-def _wallet(row: dict[str, Any]) -> PayingWallet:
+def _wallet(row: dict[str, Any], currency: str) -> PayingWallet:
     return PayingWallet(row["payer_cluster_id"], tuple(row["payer_addresses"]), tuple(row["txids"]), row["total"],
-                        row["total_coin"], row.get("funded_by"))  # fmt: skip
+                        row["total_coin"], row.get("funded_by"), row_currency(row, currency),
+                        payer_name(row))  # fmt: skip
 
 
 def _seen(facts: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
@@ -149,17 +180,18 @@ def reportable(facts: dict[str, Any]) -> Reportable:
     exchanges = facts["findings"].get("exchanges") or []
     urls, seen = _seen(facts)
     came_from = sources(facts)
+    currency = symbol(facts)
     return Reportable(
         case=facts["case"]["name"], generated_utc=facts["generated_utc"], tool=facts["provenance"]["tool"],
         reported_by=facts["case"].get("reported_by"), chain=chain, network=(facts.get("ledger") or {}).get("network"),
-        currency=symbol(facts), urls=urls, seen_utc=seen,
+        currency=currency, urls=urls, seen_utc=seen,
         site_addresses=tuple(facts["site"]["addresses"]),
-        payments=tuple(sorted((_payment(p, chain) for p in payers.get("payments") or []),
+        payments=tuple(sorted((_payment(p, chain, currency) for p in payers.get("payments") or []),
                               key=lambda p: (p.time or 0, p.txid))),
-        wallets=tuple(_wallet(w) for w in payers.get("payers") or []),
-        withdrawals=tuple(_transfer(w, came_from) for e in exchanges for w in e["withdrawals"]),
-        deposits=tuple(_transfer(d, came_from) for e in exchanges for d in e["deposits"]),
-        flags=tuple(red_flags(facts)),
+        wallets=tuple(_wallet(w, currency) for w in payers.get("payers") or []),
+        withdrawals=tuple(_transfer(w, came_from, currency) for e in exchanges for w in e["withdrawals"]),
+        deposits=tuple(_transfer(d, came_from, currency) for e in exchanges for d in e["deposits"]),
+        flags=tuple(red_flags(facts)), accounts=is_account(payers),
     )  # fmt: skip
 
 
@@ -173,23 +205,27 @@ def fiat_text(fiat: dict[str, Any] | None) -> str:
 
 def findings_block(r: Reportable) -> str:
     """The findings as one fixed, readable block of text: the same sections in the same order in every report."""
+    unit = "each asset as written (ETH 18 decimals, USDT and USDC 6)" if r.accounts else r.currency
+    wallets = "PAYING ACCOUNTS (one line per account and asset; an account is not a person)" if r.accounts else \
+        "PAYING WALLETS (a wallet is not a person)"
     lines = [f"CRYPTOCURRENCY FINDINGS (cointrail case {r.case}; {r.tool}; generated {r.generated_utc})",
-             f"Chain: {r.chain or 'unknown'}{f' ({r.network})' if r.network else ''}; amounts in {r.currency}.", "",
+             f"Chain: {r.chain or 'unknown'}{f' ({r.network})' if r.network else ''}; amounts in {unit}.", "",
              f"1. SITE ADDRESSES (published on {', '.join(r.urls) or 'the site'}): {len(r.site_addresses)}",
              *[f"   {a}" for a in r.site_addresses], "",
              f"2. PAYMENTS TO THE SITE: {len(r.payments)} (txid | time UTC | amount | fiat | site address)",
-             *[f"   {n}. {p.txid} | {utc_iso(p.time)} | {p.amount_coin} {r.currency} | {fiat_text(p.fiat)} | "
-               f"{p.address}" for n, p in enumerate(r.payments, 1)], "",
-             f"3. PAYING WALLETS: {len(r.wallets)} (a wallet is not a person)",
-             *[f"   wallet {w.cluster_id}: {len(w.txids)} payment(s), {w.total_coin} {r.currency}; funded by "
-               f"{w.funded_by or 'no service named'}; addresses {' '.join(w.addresses)}" for w in r.wallets], "",
+             *[f"   {n}. {p.txid} | {utc_iso(p.time)} | {p.amount_coin} {p.currency or r.currency} | "
+               f"{fiat_text(p.fiat)} | {p.address}" for n, p in enumerate(r.payments, 1)], "",
+             f"3. {wallets}: {len(r.wallets)}",
+             *[f"   {w.name or f'wallet {w.cluster_id}'}: {len(w.txids)} payment(s), {w.total_coin} "
+               f"{w.currency or r.currency}; funded by {w.funded_by or 'no service named'}; addresses "
+               f"{' '.join(w.addresses)}" for w in r.wallets], "",
              f"4. FUNDING EXCHANGES (withdrawals that funded paying wallets): {len(r.withdrawals)}",
-             *[f"   {t.service}: withdrawal txid {t.txid} | {utc_iso(t.time)} | {t.amount_coin} {r.currency} from "
-               f"{' '.join(t.source) or 'its address'} to {t.address} (paying wallet {t.wallet})"
-               f"{' (possibly)' if t.possible else ''}" for t in r.withdrawals],
+             *[f"   {t.service}: withdrawal txid {t.txid} | {utc_iso(t.time)} | {t.amount_coin} "
+               f"{t.currency or r.currency} from {' '.join(t.source) or 'its address'} to {t.address} (paying "
+               f"{t.wallet_name or f'wallet {t.wallet}'}){' (possibly)' if t.possible else ''}" for t in r.withdrawals],
              "", f"5. THE SITE'S MONEY INTO SERVICES (deposits): {len(r.deposits)}",
-             *[f"   {t.service}: deposit txid {t.txid} | {utc_iso(t.time)} | {t.amount_coin} {r.currency} from "
-               f"{' '.join(t.source) or 'the site'} to {t.address}" for t in r.deposits], "",
+             *[f"   {t.service}: deposit txid {t.txid} | {utc_iso(t.time)} | {t.amount_coin} {t.currency or r.currency}"
+               f" from {' '.join(t.source) or 'the site'} to {t.address}" for t in r.deposits], "",
              f"6. RED FLAGS: {len(r.flags)}", *[f"   {f.code}: {f.title}. {f.evidence}" for f in r.flags], "",
              "7. HOW TO RE-CHECK", f"   {r.recheck()}"]  # fmt: skip
     return "\n".join(lines) + "\n"

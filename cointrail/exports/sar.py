@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cointrail.exports.reportable import Reportable, fiat_text, findings_block, reportable
+from cointrail.exports.reportable import PayingWallet, Reportable, fiat_text, findings_block, reportable
 from cointrail.times import utc_iso
 
 OCSE_NOTE, TRAFFICKING_NOTE = "OCSE-FIN-2021-NTC3", "HUMAN TRAFFICKING FIN-2020-A008"
@@ -23,31 +23,43 @@ OTHER_TEXT_LIMIT = 50
 
 def cyber_events(r: Reportable) -> list[dict[str, str]]:
     """One entry per site address, paying wallet address and txid: type Other, what it is, its value, date, time."""
-    events = [{"other": f"{r.currency} address (site)", "value": a, "date": "", "time": ""}
+    coin = "ETH" if r.accounts else r.currency  # an account holds every asset of its chain: named by the chain's
+    events = [{"other": f"{coin} address (site)", "value": a, "date": "", "time": ""}
               for a in r.site_addresses]  # fmt: skip
-    events += [{"other": f"{r.currency} address (paying wallet {w.cluster_id})", "value": a, "date": "", "time": ""}
-               for w in r.wallets for a in w.addresses]  # fmt: skip
-    stamped = [(p.txid, p.time, "payment") for p in r.payments]
-    stamped += [(t.txid, t.time, t.kind) for t in r.withdrawals + r.deposits]
-    for txid, time, kind in dict.fromkeys(stamped):
+    listed = set(r.site_addresses)
+    for wallet in r.wallets:
+        for address in wallet.addresses:
+            if address not in listed:  # an account that paid in two assets is one address: listed once
+                listed.add(address)
+                events.append({"other": f"{coin} address ({_whose(wallet)})", "value": address, "date": "",
+                               "time": ""})  # fmt: skip
+    stamped = [(p.txid, p.time, "payment", p.currency or r.currency) for p in r.payments]
+    stamped += [(t.txid, t.time, t.kind, t.currency or r.currency) for t in r.withdrawals + r.deposits]
+    for txid, time, kind, currency in dict.fromkeys(stamped):
         iso = utc_iso(time, missing="")
-        events.append({"other": f"{r.currency} txid ({kind})", "value": txid,
+        events.append({"other": f"{currency} txid ({kind})", "value": txid,
                        "date": iso[:10].replace("-", ""), "time": iso[11:19]})  # fmt: skip
     return [{**e, "other": e["other"][:OTHER_TEXT_LIMIT]} for e in events]
+
+
+def _whose(w: PayingWallet) -> str:
+    return "paying account" if w.cluster_id is None and w.name.startswith("account") else \
+        f"paying wallet {w.cluster_id}"
 
 
 def narrative_text(r: Reportable, trafficking: bool) -> str:
     """The narrative: the key terms, what was found and how, then the findings block with every address and txid."""
     terms = OCSE_NOTE + (f" and {TRAFFICKING_NOTE}" if trafficking else "")
-    total = sum(p.amount for p in r.payments)
     priced = [p.fiat for p in r.payments if p.fiat and p.fiat.get("value") is not None]
     fiat = f" ({len(priced)} priced, e.g. {fiat_text(priced[0])})" if priced else ""
+    accounts = len({w.addresses for w in r.wallets})  # an account paying in two assets is one payer
+    paying = f"{accounts} paying account(s)" if r.accounts else f"{len(r.wallets)} paying wallet(s)"
     cashed = f", and {len(r.deposits)} deposit(s) of the site's money reached exchanges" if r.deposits else ""
     intro = (f"This report is filed under {terms}. Blockchain analysis (cointrail case {r.case}) found "
-             f"{len(r.payments)} payment(s) totalling {r.coins(total)}{fiat} to {len(r.site_addresses)} "
-             f"address(es) published on a website offering child sexual abuse material, from {len(r.wallets)} "
-             f"paying wallet(s); {len(r.withdrawals)} withdrawal(s) from exchanges funded them{cashed}. A paying "
-             "wallet is not a person.")
+             f"{len(r.payments)} payment(s) totalling {r.total_of(r.payments)}{fiat} to {len(r.site_addresses)} "
+             f"address(es) published on a website offering child sexual abuse material, from {paying}; "
+             f"{len(r.withdrawals)} withdrawal(s) from exchanges funded them{cashed}. A paying "
+             f"{'account' if r.accounts else 'wallet'} is not a person.")
     return intro + "\n\n" + findings_block(r)
 
 
@@ -78,7 +90,7 @@ def _fields(r: Reportable, trafficking: bool) -> list[tuple[str, str]]:
     last = max((p.time for p in r.payments + r.withdrawals + r.deposits if p.time), default=None)
     note = OCSE_NOTE if not trafficking else f"{OCSE_NOTE} {TRAFFICKING_NOTE}"
     rows = [("Field 2 Filing Institution Note to FinCEN (FilingInstitutionNotetoFinCEN)", note[:OTHER_TEXT_LIMIT]),
-            ("Amount involved in this report", f"{r.coins(sum(p.amount for p in r.payments))} in payments to the site "
+            ("Amount involved in this report", f"{r.total_of(r.payments)} in payments to the site "
              "(convert to US dollars at the filer's rate; the field takes dollars)"),
             ("Date or date range of suspicious activity", f"{utc_iso(first)[:10]} to {utc_iso(last)[:10]}"),
             ("Field 38(z) Other suspicious activities: Other (subtype 999, OtherSuspiciousActivityTypeText)", "OCSE")]

@@ -15,7 +15,7 @@ import stix2
 from stix2.properties import IntegerProperty, ListProperty, ReferenceProperty, StringProperty, TimestampProperty
 from stix2.v21 import CustomObservable
 
-from cointrail.amounts import fixed_coins
+from cointrail.report.assets import row_currency, row_fixed
 from cointrail.report.graph import flow_graph
 from cointrail.report.request_pack import case_chain, symbol
 
@@ -94,9 +94,9 @@ def _transactions(graph: Any, wallets: dict[str, list[Any]], currency: str, chai
         time = _dt.datetime.fromtimestamp(data["time"], _dt.UTC) if data.get("time") else None
         found.append(TRANSACTION(
             # "possible-funding": a withdrawal not sure enough to name the payer's funder (issue 12).
-            value=data["txid"], currency=currency, kind=("possible-" if data.get("possible") else "") + data["kind"],
-            time=time, amount_base_units=data["amount"],
-            amount=fixed_coins(data["amount"], chain),
+            value=data["txid"], currency=row_currency(data, currency),
+            kind=("possible-" if data.get("possible") else "") + data["kind"], time=time,
+            amount_base_units=data["amount"], amount=row_fixed(data, "amount", chain),  # in the edge's own asset
             input_refs=[w.id for w in wallets[u]] or None, output_refs=[w.id for w in wallets[v]] or None))
     return found
 

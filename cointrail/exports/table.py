@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from cointrail.amounts import fixed_coins
+from cointrail.report.assets import row_currency, row_fixed
 from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph
 from cointrail.report.request_pack import case_chain, symbol
@@ -25,8 +25,9 @@ def export_csv(facts: dict[str, Any]) -> str:
         rows.append({"kind": data["kind"], "from": a["label"], "from_kind": a["kind"],
                      "from_addresses": a.get("addresses", ""), "to": b["label"], "to_kind": b["kind"],
                      "to_addresses": b.get("addresses", ""), "txid": data["txid"],
-                     "time_utc": utc_text(data.get("time")) or "", "amount": fixed_coins(data["amount"], chain),
-                     "currency": currency, "site_address": data.get("address", "") if data["kind"] == "payment" else "",
+                     "time_utc": utc_text(data.get("time")) or "", "amount": row_fixed(data, "amount", chain),
+                     "currency": row_currency(data, currency),
+                     "site_address": data.get("address", "") if data["kind"] == "payment" else "",
                      "certainty": "possibly" if data.get("possible") else "",
                      "_time": data.get("time") or 0})  # fmt: skip
     buffer = io.StringIO()

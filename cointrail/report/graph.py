@@ -47,6 +47,11 @@ def _service(graph: nx.MultiDiGraph, name: str, category: str | None, address: s
     return node
 
 
+def _asset(row: dict[str, Any]) -> dict[str, Any]:
+    """An account chain's edge names its asset and decimals (the exports write its amount in them); none else."""
+    return {"asset": row["asset"], "decimals": row["decimals"]} if row.get("asset") else {}
+
+
 def flow_graph(payers: dict[str, Any] | None, flows: list[dict[str, Any]]) -> nx.MultiDiGraph:
     """Nodes: the site, paying wallets, services; edges: one per transaction, in the direction money moved."""
     graph = nx.MultiDiGraph()
@@ -66,16 +71,18 @@ def flow_graph(payers: dict[str, Any] | None, flows: list[dict[str, Any]]) -> nx
             # A service below the confidence to be named "funded by" is drawn and exported as a possibility.
             possible = trail.get("status", "funded_by") != "funded_by"
             graph.add_edge(service, node, kind="funding", txid=trail["withdrawal_txid"], amount=trail["amount"],
-                           time=trail.get("time") or 0, confidence=trail.get("confidence") or 0.0, possible=possible)
+                           time=trail.get("time") or 0, confidence=trail.get("confidence") or 0.0, possible=possible,
+                           **_asset(trail))
     for payment in (payers or {}).get("payments", []):
         payer = _payer_of(payers or {}, payment)
         if payer is not None:
             graph.add_edge(_payer_node(payer), "site", kind="payment", txid=payment["txid"],
-                           amount=payment["amount"], time=payment["time"], address=payment["address"])
+                           amount=payment["amount"], time=payment["time"], address=payment["address"],
+                           **_asset(payment))
     for out in (payers or {}).get("cash_outs", []):  # an account-chain site into exchange deposit addresses
         service = _service(graph, out["exchange"], "exchange", out["deposit_address"])
         graph.add_edge("site", service, kind="cash-out", txid=out["txid"], amount=out["amount"],
-                       address=out["deposit_address"], time=out.get("time") or 0)
+                       address=out["deposit_address"], time=out.get("time") or 0, **_asset(out))
     for flow in flows:
         for end in flow.get("ends", []):
             if end.get("reason") == "service" and end.get("service"):

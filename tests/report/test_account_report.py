@@ -6,6 +6,8 @@ poisoning and coverage checked against the truth, and its PDF opened."""
 from __future__ import annotations
 
 import csv
+import datetime as _dt
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import xmlschema
+from lxml import etree
 from pypdf import PdfReader
 
 from cointrail.amounts import Amount, Unit
 from cointrail.capture import capture_url, served_directory
 from cointrail.cases import Case, create_case
 from cointrail.cli import main
+from cointrail.exports import export
 from cointrail.report import collect_facts
 from cointrail.simulation import anvil as chain
 from cointrail.simulation.evm_economy import EvmEconomyConfig, EvmTruth, accounts_needed, generate
@@ -173,3 +178,70 @@ def test_no_freeze_request_without_a_balance(eth: EthCase) -> None:
     for held in facts["findings"]["payers"]["holdings"]:
         held["history"] = None  # the store never read the address's history: its balance is not known
     assert freezable(facts) == {}
+
+
+XML_SCHEMAS = {"cybertip": "ncmec-cybertipline.xsd", "goaml": "goaml-5.0.1.xsd"}
+
+
+def _utc(unix: int) -> str:
+    return _dt.datetime.fromtimestamp(unix, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _valid(folder: Path, fmt: str, text: str) -> tuple[bool, bool]:
+    path = str(folder / XML_SCHEMAS[fmt])
+    return (etree.XMLSchema(etree.parse(path)).validate(etree.fromstring(text.encode())),
+            xmlschema.XMLSchema11(path).is_valid(text))  # fmt: skip
+
+
+def test_reports_to_those_who_act_carry_the_ethereum_payments(eth: EthCase, shared_data: Path) -> None:
+    folder = shared_data / "reporting-schemas"
+    if not folder.is_dir():
+        pytest.skip(f"the public reporting schemas are not at {folder} (see its SOURCE.md)")
+    facts = _facts(eth)
+    truth = {str(p["tx_hash"]): p for p in eth.truth.payments}
+    with AccountStore.open(eth.db, read_only=True) as store:
+        times = {tx: store.transaction_block(tx)["time"] for tx in facts["findings"]["txids"]}  # type: ignore[index]
+    for fmt in XML_SCHEMAS:
+        assert _valid(folder, fmt, export(facts, fmt)) == (True, True), fmt
+    tree = etree.fromstring(export(facts, "goaml").encode())
+    payments = [t for t in tree.findall("transaction") if t.findtext("internal_ref_number").startswith("payment")]
+    assert {t.findtext("transactionnumber") for t in payments} == set(truth)
+    for tx in payments:
+        true = truth[tx.findtext("transactionnumber")]
+        asset = str(true["asset"])
+        assert f"of {_fixed(int(true['value']), asset)} {asset} to the site's address" in \
+            tx.findtext("transaction_description")
+        assert tx.findtext("date_transaction") == _utc(times[tx.findtext("transactionnumber")])
+        assert tx.findtext("t_from/from_account/account") == true["payer"]
+    withdrawals = [t for t in tree.findall("transaction") if t.findtext("internal_ref_number").startswith("withdr")]
+    hots = {w["hot"]: name for name, w in eth.truth.exchanges.items()}
+    assert withdrawals and all(hots[t.findtext("t_from/from_account/account")] ==
+                               t.findtext("t_from/from_account/institution_name") for t in withdrawals)  # fmt: skip
+    block = etree.fromstring(export(facts, "cybertip").encode()).findtext(
+        "internetDetails/webPageIncident/additionalInfo")
+    for tx, true in truth.items():
+        [line] = [line for line in block.splitlines() if line.strip().split(" ")[1:2] == [tx]]
+        asset = str(true["asset"])
+        assert f"| {_utc(times[tx])}Z | {_fixed(int(true['value']), asset)} {asset} |" in line
+    assert "PAYING ACCOUNTS" in block and "eth_getTransactionByHash" in block and "LTC" not in block
+    sar = export(facts, "sar-sheet")
+    assert all(tx in sar for tx in truth) and "paying account" in sar and "LTC" not in sar
+    assert "published-address" in sar and "many-small-payers" in sar  # a checksummed capture is the same account
+    assert "USDT txid (payment)" in sar and " and " in sar.split("Amount involved in this report: ")[1].split("\n")[0]
+    sheet = export(facts, "cybertip-sheet")
+    assert all(tx in sheet for tx in truth) and "NONE: attach no images" in sheet
+
+
+def test_partner_exports_give_each_amount_in_its_asset(eth: EthCase) -> None:
+    facts = _facts(eth)
+    truth = {str(p["tx_hash"]): p for p in eth.truth.payments}
+    rows = [r for r in csv.DictReader(io.StringIO(export(facts, "csv"))) if r["kind"] == "payment"]
+    assert {r["txid"] for r in rows} == set(truth)
+    for row in rows:
+        asset = str(truth[row["txid"]]["asset"])
+        assert (row["currency"], row["amount"]) == (asset, _fixed(int(truth[row["txid"]]["value"]), asset))
+    stix = json.loads(export(facts, "stix"))
+    paid = {o["value"]: o for o in stix["objects"]
+            if o["type"] == "cryptocurrency-transaction" and o["kind"] == "payment"}  # fmt: skip
+    assert all((paid[tx]["currency"], paid[tx]["amount"]) == (str(t["asset"]), _fixed(int(t["value"]), str(t["asset"])))
+               for tx, t in truth.items())  # fmt: skip
