@@ -169,8 +169,11 @@ class Investigation:
         from cointrail.store.duckdb.queries import address_info
 
         found = address_info(self.store, address, counterparties)
-        cover = sparse.coverage(self.store, [found["address"]]) if found.get("address") else {}
-        return AddressActivity.from_json({**found, "coverage": cover.get(found.get("address") or "")})
+        name = found.get("address") or ""
+        cover = sparse.coverage(self.store, [name]).get(name) if name else None
+        reading = sparse.balance_reading(self.store, name) if name else None
+        balance = balance_knowledge(reading, cover, found["balance"], self.store.chain)
+        return AddressActivity.from_json({**found, "coverage": cover, **balance})
 
     def transaction(self, txid: str) -> Transaction:
         """One transaction: its block, inputs with the outputs they spent, outputs with the inputs that spent them."""
@@ -381,3 +384,47 @@ def _as_site(node: dict[str, Any]) -> dict[str, Any]:
     held = f"wallet of {node['size']} addresses" if node["size"] > 1 else "one address"
     return {**node, "role": "site", "captured": True, "reason": SITE_REASON, "caption": f"the site ({held})"}
 
+
+
+def balance_knowledge(reading: dict[str, Any] | None, cover: dict[str, Any] | None, balance: int,
+                      chain: str) -> dict[str, Any]:  # fmt: skip
+    """``balance_known`` and, when not known, ``balance_unknown``: why, in words, and the bounds that hold.
+
+    ``reading`` is :func:`cointrail.store.duckdb.sparse.balance_reading` (None in a store of whole blocks: known).
+    A spender not fetched can only lower the balance (the fetched transactions leave at most ``balance``); a
+    payment in a transaction not fetched can only raise it. So the balance is bounded above only when the whole
+    history was fetched, and below only when the spending of every fetched output is known.
+    """
+    if reading is None:
+        return {"balance_known": True}
+    missing, whole = reading["spending_not_fetched"], reading["whole_history_fetched"]
+    if whole and not missing["outputs"]:
+        return {"balance_known": True}
+    reasons = [_spending_words(missing, balance, chain)]
+    if not whole:
+        reasons.append(f"{_history_words(cover)}: payments to it in transactions not fetched are not counted")
+    return {"balance_known": False, "balance_unknown": {
+        "reason": "; ".join(reasons), "at_most": balance if whole else None,
+        "at_least": None if missing["outputs"] else balance, "fetched_leave": balance,
+        "spending_not_fetched": missing, "whole_history_fetched": whole}}  # fmt: skip
+
+
+def _spending_words(missing: dict[str, int], balance: int, chain: str) -> str:
+    from cointrail.amounts import format_amount
+    from cointrail.wording import counted
+
+    if not missing["outputs"]:
+        return f"the fetched transactions leave it {format_amount(balance, chain)}, which it holds at least"
+    return (f"what became of {counted(missing['outputs'], 'output')} paid to it "
+            f"({format_amount(missing['value'], chain)}) was not fetched, and they may have been spent: the fetched "
+            f"transactions leave it at most {format_amount(balance, chain)}, perhaps as little as "
+            f"{format_amount(balance - missing['value'], chain)}")  # fmt: skip
+
+
+def _history_words(cover: dict[str, Any] | None) -> str:
+    status = (cover or {}).get("status")
+    if status == "complete":  # listed whole, but some of the listed transactions could not be fetched
+        return "its history was listed, but not all of its transactions were fetched"
+    if status == "truncated":
+        return f"its history is {cover['words']}"  # type: ignore[index]
+    return "its history was not fetched (it was only seen in transactions fetched for other addresses)"

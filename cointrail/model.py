@@ -100,10 +100,23 @@ class AddressActivity:
     # In a sparse store (crawled from a light source, issue 15): how far its history goes
     # ({"status": "complete" | "truncated" | "not listed", "words", ...}); None in a store of whole blocks.
     coverage: dict[str, Any] | None = None
+    # False in a sparse store where what became of some outputs, or the whole history, was not fetched: then
+    # ``balance`` is only what the fetched transactions leave, and ``balance_unknown`` says why and its bounds
+    # ({"reason", "at_most", "at_least", "fetched_leave", "spending_not_fetched": {"outputs", "value"},
+    # "whole_history_fetched"}).
+    balance_known: bool = True
+    balance_unknown: dict[str, Any] | None = None
 
     def amount(self, units: int) -> Amount:
         """``units`` (one of this answer's base-unit figures) in the coin of its chain."""
         return Amount(int(units), self.chain)
+
+    def _balance_knowledge(self) -> dict[str, Any]:
+        """Said only in a sparse store (as ``coverage``): a store of whole blocks always knows a balance."""
+        if self.coverage is None and self.balance_known:
+            return {}
+        return {"balance_known": self.balance_known,
+                **({} if self.balance_known else {"balance_unknown": self.balance_unknown})}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AddressActivity:
@@ -112,7 +125,7 @@ class AddressActivity:
             P2pk.from_json(data["p2pk"]), data["received"], data["sent"], data["balance"], data["outputs_received"],
             data["outputs_spent"], data["tx_count"], Seen.from_json(data["first_seen"]),
             Seen.from_json(data["last_seen"]), tuple(Counterparty.from_json(c) for c in data["counterparties"]),
-            data.get("coverage"),
+            data.get("coverage"), data.get("balance_known", True), data.get("balance_unknown"),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -120,7 +133,8 @@ class AddressActivity:
             "chain": self.chain, "network": self.network, "address": self.address,
             "script_pubkey": self.script_pubkey, "type": self.type,
             "p2pk": self.p2pk.to_json() if self.p2pk else None, "received": self.received, "sent": self.sent,
-            "balance": self.balance, "outputs_received": self.outputs_received, "outputs_spent": self.outputs_spent,
+            "balance": self.balance, **self._balance_knowledge(),
+            "outputs_received": self.outputs_received, "outputs_spent": self.outputs_spent,
             "tx_count": self.tx_count, "first_seen": self.first_seen.to_json(), "last_seen": self.last_seen.to_json(),
             "counterparties": [c.to_json() for c in self.counterparties],
             **({"coverage": self.coverage} if self.coverage is not None else {}),  # only in a sparse store

@@ -21,6 +21,14 @@ def _seen(seen: dict[str, Any]) -> str:
     return f"{format_time(seen['time'], seen['height'])}, transaction {seen['txid']}"
 
 
+def _balance(info: dict[str, Any]) -> str:
+    """The balance, or in a sparse store that cannot know it, "not known" with why and the bound that holds."""
+    if info.get("balance_known", True):
+        return format_amount(info["balance"], info["chain"])
+    unknown = info["balance_unknown"]
+    return f"not known: {unknown['reason']}"
+
+
 def render_address_info(info: dict[str, Any]) -> str:
     """Amounts in the chain's coin and times in UTC (``--json`` keeps base units and Unix seconds)."""
     def coins(value: int) -> str:
@@ -31,7 +39,7 @@ def render_address_info(info: dict[str, Any]) -> str:
         f"  ·  {info['type']}",
         f"  received: {coins(info['received'])} in {counted(info['outputs_received'], 'output')}",
         f"  sent:     {coins(info['sent'])} from {counted(info['outputs_spent'], 'output')}",
-        f"  balance:  {coins(info['balance'])}",
+        f"  balance:  {_balance(info)}",
         f"  transactions: {info['tx_count']:,}",
         f"  first seen: {_seen(info['first_seen'])}",
         f"  last seen:  {_seen(info['last_seen'])}",

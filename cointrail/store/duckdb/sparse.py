@@ -287,6 +287,42 @@ WHERE o.spent_by_tx_id IS NULL
 """
 
 
+# Whether an address's whole history was listed (complete) and every confirmed transaction of it fetched: then no
+# payment to it and no spend from it is missing from the store.
+_WHOLE_HISTORY = """
+SELECT 1 FROM sparse_coverage v WHERE v.address = ? AND v.complete
+  AND NOT EXISTS (SELECT 1 FROM sparse_history h WHERE h.address = v.address AND h.height > 0
+                  AND h.txid NOT IN (SELECT txid FROM sparse_transactions))
+"""
+
+
+def balance_reading(store: LedgerStore, address: str) -> dict[str, Any] | None:
+    """How far a sparse store can tell ``address``'s balance (None in a store of whole blocks, or if never paid).
+
+    The balance of its fetched outputs is known only where their spending is (:data:`SPENDING_UNKNOWN`): an output
+    whose spender was not fetched may have been spent, so the fetched transactions leave *at most* the balance
+    computed and at least that less those outputs. Where its whole history was not fetched, payments to it in
+    transactions not fetched are missing too, so even that bound is only of what was fetched.
+    """
+    if not is_sparse(store):
+        return None
+    found = store.one("SELECT address_id FROM addresses WHERE address = ?", [address])
+    if found is None:
+        return None
+    unspent = store.rows("SELECT tx_id, vout, value FROM outputs WHERE address_id = ? AND spent_by_tx_id IS NULL",
+                         [found[0]])  # fmt: skip
+    values = {(t, v): value for t, v, value in unspent}
+    store.con.register("balance_coins", pa.table({"tx_id": pa.array([c[0] for c in values], pa.int64()),
+                                                  "vout": pa.array([c[1] for c in values], pa.int64())}))  # fmt: skip
+    try:
+        unknown = [(t, v) for t, v in store.rows(SPENDING_UNKNOWN.format(coins="balance_coins"))]
+    finally:
+        store.con.unregister("balance_coins")
+    whole = store.one(_WHOLE_HISTORY, [address]) is not None
+    return {"whole_history_fetched": whole, "spending_not_fetched": {
+        "outputs": len(unknown), "value": sum(int(values[c]) for c in unknown)}}  # fmt: skip
+
+
 def record_history(store: LedgerStore, history: Any, expanded: bool, source: str) -> None:
     """Keep what the server listed for an address (replacing an earlier listing: a top-up at a later tip)."""
     con = store.con

@@ -285,3 +285,38 @@ def test_the_report_says_the_store_is_a_crawl_and_what_it_left_out(electrum_craw
     text = coverage({"ledger": ledger, "findings": {"payers": {"parameters": {"hops": 6}, "payers": []}}})
     assert text.startswith("The chain data are not whole blocks:") and "What was not fetched is not seen" in text
     assert "spend coins whose funding transaction was not fetched" in text and archive.name in text
+
+
+def test_address_info_says_a_balance_the_crawl_cannot_know_is_not_known(electrum_crawl: dict[str, Any],
+                                                                        economy_store: Path, seed: str,
+                                                                        capsys: pytest.CaptureFixture[str],
+                                                                        ) -> None:  # fmt: skip
+    """A balance the sparse store knows is the node's; one it cannot know (spenders or payments not fetched) is
+    said so, with only the bounds that hold on the node's chain, in text and in --json."""
+    from cointrail.investigation import Investigation
+
+    db = electrum_crawl["db"]
+    with LedgerStore.open(db, read_only=True) as store:
+        names = [a for (a,) in store.rows("SELECT address FROM addresses WHERE address IS NOT NULL ORDER BY 1")]
+        crawled_info = {a: Investigation(store).address(a, 0) for a in names}
+    with LedgerStore.open(economy_store, read_only=True) as full:
+        node = {a: Investigation(full).address(a, 0).balance for a in names}
+    assert crawled_info[seed].balance_known and crawled_info[seed].balance == node[seed]
+    for address, info in crawled_info.items():
+        if info.balance_known:
+            assert info.balance == node[address], address
+            continue
+        bounds = info.balance_unknown or {}
+        assert bounds["at_most"] is None or node[address] <= bounds["at_most"], address
+        assert bounds["at_least"] is None or node[address] >= bounds["at_least"], address
+    unknown = next(a for a, i in crawled_info.items() if not i.balance_known
+                   and (i.balance_unknown or {})["spending_not_fetched"]["outputs"])  # fmt: skip
+    capsys.readouterr()
+    assert main(["address-info", unknown, "--db", str(db), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["balance_known"] is False and "was not fetched" in data["balance_unknown"]["reason"]
+    assert main(["address-info", unknown, "--db", str(db)]) == 0
+    line = next(t for t in capsys.readouterr().out.splitlines() if t.strip().startswith("balance:"))
+    assert line.strip().startswith("balance:  not known: what became of") and "at most" in line
+    assert main(["address-info", seed, "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["balance_known"] is True
