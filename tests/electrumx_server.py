@@ -43,8 +43,9 @@ def _tip(port: int) -> int | None:
 class ElectrumX:
     """One electrumx_server process over ``node``; ``tcp`` and ``ssl`` are its ports, ``cert`` its certificate."""
 
-    def __init__(self, node: RegtestNode, folder: Path) -> None:
-        self.node, self.folder = node, Path(folder)
+    def __init__(self, node: RegtestNode, folder: Path, settings: dict[str, str] | None = None) -> None:
+        """``settings``: more of ElectrumX's own environment settings, as an operator sets them (``MAX_SEND``)."""
+        self.node, self.folder, self.settings = node, Path(folder), dict(settings or {})
         self.tcp, self.ssl = free_port(), free_port()
         self.cert, self.key = self.folder / "cert.pem", self.folder / "key.pem"
         self.process: subprocess.Popen[bytes] | None = None
@@ -62,7 +63,7 @@ class ElectrumX:
                "DB_DIRECTORY": str(self.folder / "db"), "DAEMON_URL": f"http://{user}:{password}@127.0.0.1:{self.node.rpc_port}/",
                "SERVICES": f"tcp://127.0.0.1:{self.tcp},ssl://127.0.0.1:{self.ssl}", "SSL_CERTFILE": str(self.cert),
                "SSL_KEYFILE": str(self.key), "PEER_DISCOVERY": "off", "PEER_ANNOUNCE": "", "ALLOW_ROOT": "1",
-               "COST_SOFT_LIMIT": "0", "COST_HARD_LIMIT": "0", "LOG_LEVEL": "warning"}  # fmt: skip
+               "COST_SOFT_LIMIT": "0", "COST_HARD_LIMIT": "0", "LOG_LEVEL": "warning", **self.settings}  # fmt: skip
         with open(self.folder / "electrumx.log", "wb") as log:  # the process keeps its own copy of the handle
             self.process = subprocess.Popen([str(SERVER)], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
