@@ -15,7 +15,9 @@ and outputs by index), so a crawl replayed from its archive asks the same questi
 Every transaction enters as raw bytes through the family's parser and is proven (txid recomputed, merkle proof to
 a header whose proof of work is checked: :mod:`cointrail.chains.bitcoin.sources.proving`) before it is written.
 Resumable: each level of each seed is committed as it is fetched; a re-run reads back what is stored (histories
-listed at the server's current tip are not asked again, transactions never) and continues.
+listed at the server's current tip are not asked again, transactions never) and continues, once it has checked
+that the blocks stored near the server's tip are still on the server's chain (:func:`check_stored_blocks`: after a
+reorg the crawl is refused, as a sparse store cannot be rolled back).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from cointrail.chains.bitcoin.sources.light import (
     ProvenTransaction,
     SourceError,
 )
+from cointrail.errors import IntegrityError
 from cointrail.labels.model import TRAIL_STOP_CATEGORIES
 from cointrail.store.duckdb import label_table, sparse
 from cointrail.store.duckdb.store import LedgerStore
@@ -43,6 +46,10 @@ from cointrail.store.duckdb.store import LedgerStore
 __all__ = ["CrawlReport", "crawl"]
 
 WRITE_EVERY = 100  # proven transactions kept in memory before they are committed
+# How deep below the server's tip a top-up checks that the blocks stored are still the server's. Reorgs on a live
+# chain are a block or two deep; a coinbase can be spent only after 100 blocks for that reason. Deeper blocks are
+# not asked again: over Electrum the check is one request of headers, over Esplora two requests a stored block.
+REORG_DEPTH = 100
 # The walk stops where a trace stops (cointrail.tracing.services): what lies past a service is not on the trail.
 SERVICE_CATEGORIES = TRAIL_STOP_CATEGORIES
 
@@ -109,6 +116,7 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
     began = time.perf_counter()
     sparse.make_sparse(store)
     source.check_network()
+    check_stored_blocks(store, source)
     stored = sparse.stored_raw(store)  # a resumed crawl: what is stored is read back once, never asked again
     cache = {txid: parse_transaction(raw) for txid, raw, _ in stored}
     heights = {txid: h for txid, _, h in stored}
@@ -125,6 +133,37 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
         report.addresses = sparse.coverage(store, order)
         report.seconds = time.perf_counter() - began
     return report
+
+
+def check_stored_blocks(store: LedgerStore, source: LightSource) -> None:
+    """Refuse a top-up when the server's chain no longer holds the blocks stored near its tip (a reorg since).
+
+    A sparse store is not rolled back as a full ingest is: it holds only the transactions around some addresses,
+    and which of them the new chain keeps, and where, is not known without crawling again. So the crawl stops
+    before it fetches anything (IntegrityError, exit code 1), and the store keeps what it held. Without this, a
+    re-run would find its transactions stored and never ask again, silently keeping blocks that are gone.
+    """
+    stored = sparse.stored_blocks(store)
+    if not stored:
+        return
+    with source.session() as session:
+        tip = session.tip_height()
+        for height, block_hash in stored:
+            if height <= tip - REORG_DEPTH:
+                break  # highest first: the rest are deeper still
+            if height > tip:
+                raise SourceError(f"{source.name} is at height {tip}, below block {display_hash(block_hash)} at "
+                                  f"height {height} that the store {store.path} holds from an earlier crawl: the "
+                                  "server is behind (still syncing) or its chain changed. Nothing was fetched and "
+                                  "the store is unchanged; try again later or use another server")  # fmt: skip
+            now = session.header(height).hash
+            if now != block_hash:
+                raise IntegrityError(
+                    f"{source.name} now has block {display_hash(now)} at height {height}, but the store "
+                    f"{store.path} holds block {display_hash(block_hash)} there from an earlier crawl: the chain "
+                    "changed since (a reorg), and transactions stored from that block may no longer be on it. "
+                    "Nothing was fetched and the store is unchanged (a sparse store is not rolled back); crawl "
+                    "again into a new store (--db) to read the chain as the server now has it")  # fmt: skip
 
 
 class _Walk:

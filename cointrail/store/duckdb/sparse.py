@@ -104,6 +104,11 @@ def stored_txids(store: LedgerStore) -> set[bytes]:
     return {bytes(t) for (t,) in store.rows("SELECT txid FROM sparse_transactions")}
 
 
+def stored_blocks(store: LedgerStore) -> list[tuple[int, bytes]]:
+    """(height, hash) of every block header a crawl stored, highest first."""
+    return [(int(h), bytes(b)) for h, b in store.rows("SELECT height, hash FROM blocks ORDER BY height DESC")]
+
+
 def stored_raw(store: LedgerStore) -> list[tuple[bytes, bytes, int]]:
     """(txid, raw bytes, height) of every crawled transaction."""
     return [(bytes(t), bytes(r), h) for t, r, h in store.rows(

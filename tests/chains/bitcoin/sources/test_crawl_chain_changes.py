@@ -2,7 +2,8 @@
 
 The session's economy is read-only, so these tests run their own small chain and ElectrumX (one of each for the
 module): an address with more transactions than the server will list ("history too large": ElectrumX's
-``MAX_SEND`` at its floor, 350,000 bytes, lists at most 3,534) and an address with a short history.
+``MAX_SEND`` at its floor, 350,000 bytes, lists at most 3,534), an address with a short history, and then a reorg
+of the block that paid it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from node import RegtestNode, litecoind_available
 from cointrail.addresses import address_for_script
 from cointrail.addresses.script import hash160
 from cointrail.cli import main
+from cointrail.errors import EXIT_NEGATIVE
 from cointrail.store.duckdb import sparse
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -102,6 +104,14 @@ def _ingest(url: str, db: Path, *seeds: str) -> list[str]:
             "--db", str(db), "--json"]  # fmt: skip
 
 
+def _everything(db: Path) -> dict[str, list[Any]]:
+    """Every row a crawl writes, to compare a store before and after."""
+    tables = ("blocks", "transactions", "outputs", "inputs", "addresses", "sparse_transactions", "sparse_outpoints",
+              "sparse_coverage", "sparse_history", "sparse_spend_checks")  # fmt: skip
+    with LedgerStore.open(db, read_only=True) as store:
+        return {t: sorted(map(repr, store.rows(f"SELECT * FROM {t}"))) for t in tables}
+
+
 def test_a_history_the_server_will_not_send_is_recorded_as_truncated_and_the_crawl_goes_on(
         chain: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     """ElectrumX answers "history too large" (error 10001) for the busy address: it is recorded as truncated with
@@ -128,3 +138,29 @@ def test_a_history_the_server_will_not_send_is_recorded_as_truncated_and_the_cra
     balance = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("  balance:"))
     assert balance.startswith("  balance:  not known: what became of") and "(history too large)" in balance
 
+
+def test_a_reorg_under_a_sparse_store_refuses_the_top_up_and_keeps_the_store(
+        chain: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Crawl; the node replaces the block that paid the seed (invalidateblock, another block mined on its parent)
+    and ElectrumX follows; the next crawl refuses (exit 1, saying what happened and what to do) before it fetches
+    anything, and the store holds exactly what it held. Runs last in this module: it changes the chain."""
+    node: RegtestNode = chain["node"]
+    db = tmp_path / "reorged.duckdb"
+    assert main(_ingest(chain["url"], db, chain["quiet"])) == 0
+    before = _everything(db)
+    replaced = node.rpc("getbestblockhash")
+    height = node.height()
+    node.rpc("invalidateblock", replaced)
+    node.mine(2, node.rpc("getnewaddress", "", "legacy", wallet="miner"))  # the payment again, in a new block
+    assert node.rpc("getblockhash", height) != replaced
+    chain["server"].wait_synced()
+    capsys.readouterr()
+    assert main(_ingest(chain["url"], db, chain["quiet"])) == EXIT_NEGATIVE
+    said = capsys.readouterr().err
+    assert f"holds block {replaced} there from an earlier crawl" in said and "(a reorg)" in said
+    assert "Nothing was fetched and the store is unchanged" in said and "crawl again into a new store" in said
+    assert _everything(db) == before
+    fresh = tmp_path / "after.duckdb"  # what the message says to do works
+    assert main(_ingest(chain["url"], fresh, chain["quiet"])) == 0
+    with LedgerStore.open(fresh, read_only=True) as store:
+        assert dict(sparse.stored_blocks(store))[height] == bytes.fromhex(node.rpc("getblockhash", height))[::-1]
