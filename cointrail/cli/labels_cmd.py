@@ -15,8 +15,9 @@ from cointrail.cli.output import emit, json_option, stderr_is_terminal, warn
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.labels import IMPORTERS
-from cointrail.labels.store import import_label_file
+from cointrail.labels.store import import_account_labels, import_label_file
 from cointrail.labels.stream import check_label_file
+from cointrail.store.duckdb.account import AccountStore, store_family
 from cointrail.store.duckdb.store import LedgerStore, existing_store
 from cointrail.wording import counted
 
@@ -134,6 +135,12 @@ def import_(file: str, db: Path, format_: str | None, case_name: str | None, cas
     label, 1 when some were rejected (they are listed).
     """
     case = open_case(case_name, cases_dir, operator) if case_name else None
+    existing_store(db)
+    if store_family(db) == "account":  # an Ethereum store keeps its labels in its own table (issue 16)
+        with AccountStore.open(db) as accounts, _reading(file):
+            result = import_account_labels(accounts, file, format_, case)
+        emit(result, as_json, render_import)
+        return EXIT_OK if not result["rejected"] else EXIT_NEGATIVE
     with _existing_store(db, read_only=False) as store, _reading(file):
         result = import_label_file(store, file, format_, case)
     emit(result, as_json, render_import)

@@ -26,6 +26,7 @@ from cointrail.labels.model import Label
 from cointrail.labels.source import read_source
 from cointrail.labels.stream import Tally, stream_entries
 from cointrail.store.duckdb import label_table
+from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.label_table import COLUMNS as _COLUMNS
 from cointrail.store.duckdb.label_table import STAGING as STAGING  # tests look for a table left behind
 from cointrail.store.duckdb.store import LedgerStore
@@ -110,18 +111,54 @@ def import_label_file(store: LedgerStore, path: str | Path, format: str | None =
     Returns the file's summary (counts, rejected entries)
     with what the store did (``stored``) and, with a case, the evidence path.
     """
-    evidence = None
-    if case is not None:
-        source = Path(path)
-        if not source.is_file():
-            raise InputError(f"the label file {source} does not exist")
-        copy, digest = case.evidence.put_copy(source, "".join(source.suffixes[-1:]))
-        evidence = case.record(SOURCE_ACTION, case.relative(copy), digest)["object"]
-        path = copy
+    path, evidence = _kept(path, case)
     read = read_source(path)
     tally = Tally(read.path, format_of(read, format), read.sha256)
     stored = write_labels(store, tally.labels_of(stream_entries(read, tally.format)), case.name if case else None)
-    summary = tally.summary() | {"db": str(store.path), "stored": stored, "evidence": evidence}
+    return _imported(tally.summary() | {"db": str(store.path), "stored": stored, "evidence": evidence}, store, case)
+
+
+def _kept(path: str | Path, case: Case | None) -> tuple[str | Path, str | None]:
+    """With a case, the label file is first kept there as evidence and read from the copy: (path to read, evidence)."""
+    if case is None:
+        return path, None
+    source = Path(path)
+    if not source.is_file():
+        raise InputError(f"the label file {source} does not exist")
+    copy, digest = case.evidence.put_copy(source, "".join(source.suffixes[-1:]))
+    return copy, case.record(SOURCE_ACTION, case.relative(copy), digest)["object"]
+
+
+def _imported(summary: dict[str, Any], store: LedgerStore | AccountStore, case: Case | None) -> dict[str, Any]:
     if case is not None:
         case.record(IMPORT_ACTION, f"store:{store.path.name}", hashlib.sha256(canonical_json(summary)).hexdigest())
     return summary
+
+
+def account_label_row(label: Label) -> tuple[str, str, str, str, int]:
+    """A label as an account store keeps it: (address, the service it names, category, source, confidence).
+
+    The name is the label's actor, else its text, as the Bitcoin family's attribution names a service."""
+    return (label.address.lower(), label.actor or label.label, label.category or "unknown", label.source,
+            label.confidence.value)  # fmt: skip
+
+
+def import_account_labels(store: AccountStore, path: str | Path, format: str | None = None,  # noqa: A002
+                          case: Case | None = None) -> dict[str, Any]:  # fmt: skip
+    """:func:`import_label_file` for an account-chain store (Ethereum, issue 16): the file's labels of the store's
+    chain and network go into its own labels table (``evm_labels``), where payers and traces read them; the others
+    are counted, not kept (an account store holds one chain's labels). A label already there is not added again."""
+    path, evidence = _kept(path, case)
+    read = read_source(path)
+    tally = Tally(read.path, format_of(read, format), read.sha256)
+    rows, other = [], 0
+    for label in tally.labels_of(stream_entries(read, tally.format)):
+        if chain_check(label, store.chain, store.network) is None:
+            rows.append(account_label_row(label))
+        else:
+            other += 1
+    distinct = list(dict.fromkeys(rows))
+    added = store.add_labels(distinct)
+    stored = {"added": added, "already_stored": len(distinct) - added, "repeated": len(rows) - len(distinct),
+              "on_chain": len(distinct), "other_chain": other}  # fmt: skip
+    return _imported(tally.summary() | {"db": str(store.path), "stored": stored, "evidence": evidence}, store, case)

@@ -250,6 +250,28 @@ class AccountStore:
         self.con.execute("INSERT INTO evm_labels VALUES (?,?,?,?,?,?,?)",
                          [self.chain, self.network, address.lower(), name, category, source, confidence])
 
+    def add_labels(self, rows: list[tuple[str, str, str, str, int]]) -> int:
+        """Add labels (address, name, category, source, confidence) not stored yet, in one transaction: an import
+        read twice adds nothing the second time. Returns how many were new."""
+        if not rows:
+            return 0
+        table = pa.table({name: [row[n] for row in rows]
+                          for n, name in enumerate(("address", "name", "category", "source", "confidence"))})
+        self.con.register("given_labels", table)
+        try:
+            self.con.execute("BEGIN")
+            before = self.con.execute("SELECT count(*) FROM evm_labels").fetchone()[0]  # type: ignore[index]
+            self.con.execute(
+                "INSERT INTO evm_labels SELECT DISTINCT ?, ?, g.address, g.name, g.category, g.source, g.confidence"
+                " FROM given_labels g WHERE NOT EXISTS (SELECT 1 FROM evm_labels l WHERE l.address = g.address"
+                " AND l.name = g.name AND l.category = g.category AND l.source = g.source)",
+                [self.chain, self.network])  # fmt: skip
+            after = self.con.execute("SELECT count(*) FROM evm_labels").fetchone()[0]  # type: ignore[index]
+            self.con.execute("COMMIT")
+        finally:
+            self.con.unregister("given_labels")
+        return int(after - before)
+
     # reading
 
     def labels(self) -> dict[str, dict[str, Any]]:
