@@ -197,7 +197,7 @@ def account_coverage(facts: dict[str, Any]) -> str:
     return (f"The chain data are {read}, up to tip {ledger.get('tip_height')}. Payments outside what was read are "
             f"not seen, so the payments listed are those found, not necessarily all; an account the store holds no "
             f"history for is 'not fetched', never 'no payments'. The funding trails were followed at most {hops} "
-            f"step(s) back.{gaps} Each ingest verified {_verified(ledger)}.")
+            f"step(s) back.{gaps} The last ingest verified {_verified(ledger)}.")
 
 
 def _verified(ledger: dict[str, Any]) -> str:
@@ -205,6 +205,21 @@ def _verified(ledger: dict[str, Any]) -> str:
     if not rows:
         return "nothing on record"
     return f"{rows[-1]['verified']}; it took on trust {rows[-1]['trusted']}"
+
+
+def account_services(facts: dict[str, Any]) -> str:
+    """A paying account that is itself a service; each account counted once whatever assets it paid in."""
+    payers = _payers(facts)
+    steps = {p["payer_addresses"][0]: max((len(t.get("steps") or []) for t in p.get("funding") or []), default=0)
+             for p in payers}  # fmt: skip
+    direct = sum(1 for n in steps.values() if n == 1)
+    via = sum(1 for n in steps.values() if n > 1)
+    return (f"{counted(direct, 'paying account')} received their money straight from an exchange's withdrawal; "
+            f"{via} were reached through more steps, each an account the money passed through, where it could have "
+            f"changed hands; {len(steps) - direct - via} were not traced to an exchange. A paying account that is "
+            "itself a service (a payment processor, an exchange paying for its customer) would look like one payer "
+            "while standing for many people; an exchange's withdrawal names the exchange's customer only when the "
+            "account it paid is that customer's own.")  # fmt: skip
 
 
 def poisoning(facts: dict[str, Any]) -> str:
@@ -225,7 +240,7 @@ SECTIONS = (("Shared or custodial wallets", shared_wallets), ("A payer that is i
             ("Label quality", label_quality), ("Coverage gaps", coverage), ("CoinJoins", coinjoins),
             ("Clocks and prices", clocks_and_prices))  # fmt: skip
 ACCOUNT_SECTIONS = (("Shared or custodial accounts", shared_accounts),
-                    ("A payer that is itself a service", payer_services), ("Label quality", label_quality),
+                    ("A payer that is itself a service", account_services), ("Label quality", label_quality),
                     ("Coverage gaps", account_coverage), ("Address poisoning", poisoning),
                     ("Clocks and prices", account_clocks))  # fmt: skip
 

@@ -40,6 +40,7 @@ class EthCase:
     case: Case
     db: Path
     truth: EvmTruth
+    scoped: Path  # the same chain read case-scoped: only the blocks that touch the site
 
     def cli(self, capsys: pytest.CaptureFixture[str], *args: str) -> Any:
         capsys.readouterr()
@@ -65,13 +66,16 @@ def eth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EthCase]:
     root = tmp_path_factory.mktemp("eth-report")
     with chain.Anvil(accounts=accounts_needed(CONFIG), balance_eth=0) as node:
         truth = generate(node, CONFIG)
-        db = root / "eth.duckdb"
+        db, scoped = root / "eth.duckdb", root / "scoped.duckdb"
         assert main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", node.url, "--db", str(db)]) == 0
+        assert main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", node.url, "--around", truth.site,
+                     "--db", str(scoped)]) == 0  # fmt: skip
     case = _captured(root, truth.site)
-    for name, wallets in truth.exchanges.items():
-        assert main(["label", "add", wallets["hot"], "--label", name, "--category", "exchange", "--case", case.name,
-                     "--cases-dir", str(case.folder.parent), "--db", str(db)]) == 0  # fmt: skip
-    yield EthCase(case, db, truth)
+    for store in (db, scoped):
+        for name, wallets in truth.exchanges.items():
+            assert main(["label", "add", wallets["hot"], "--label", name, "--category", "exchange", "--case",
+                         case.name, "--cases-dir", str(case.folder.parent), "--db", str(store)]) == 0  # fmt: skip
+    yield EthCase(case, db, truth, scoped)
 
 
 def _facts(eth: EthCase) -> dict[str, Any]:
@@ -123,6 +127,24 @@ def test_facts_of_an_ethereum_case_follow_the_truth(eth: EthCase) -> None:
     assert all(x["height"] is not None and x["recheck"].startswith("JSON-RPC") for x in facts["exhibits"])
     coverage = next(item["text"] for item in facts["limitations"] if item["title"] == "Coverage gaps")
     assert f"every block from 0 to {ledger['tip_height']}" in coverage
+
+
+def test_a_case_scoped_store_says_which_blocks_were_read_and_where_trails_stop(eth: EthCase) -> None:
+    with AccountStore.open(eth.scoped, read_only=True) as store:
+        facts = collect_facts(eth.case, store)
+        read = store.stored_numbers(0, 10**9)
+    [ingest] = facts["ledger"]["coverage"]
+    assert ingest["mode"] == "addresses" and ingest["addresses"] == [eth.truth.site]
+    assert ingest["blocks_fetched"] == len(read) < facts["ledger"]["tip_height"] + 1  # not every block
+    payers = facts["findings"]["payers"]
+    assert {p["txid"] for p in payers["payments"]} == {str(p["tx_hash"]) for p in eth.truth.payments}
+    stopped = [p for p in payers["payers"] if p["not_fetched"]]
+    assert stopped and payers["not_fetched"] == sorted({p["not_fetched"] for p in stopped})
+    assert all(not p["funding"] and "was not fetched" in p["trail_end"] for p in stopped)
+    coverage = next(item["text"] for item in facts["limitations"] if item["title"] == "Coverage gaps")
+    assert f"the blocks that touch 1 address between blocks 0 and {ingest['to_block']}" in coverage
+    assert f"{len(read)} blocks read" in coverage and "stop at an account whose history was not fetched" in coverage
+    assert payers["not_fetched"][0] in coverage
 
 
 def test_report_pdf_of_an_ethereum_case(eth: EthCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
