@@ -44,13 +44,21 @@ class CrawlProgressBar(StderrProgressBar):
         self._bar.update(self._task, txs=self._txs)
 
 
-def _seeds(chain: str, network: str, around: tuple[str, ...], case: Any) -> list[str]:
+def _seeds(chain: str, network: str, around: tuple[str, ...], case: Any) -> tuple[list[str], Any]:
+    """The seed addresses (``--around`` first, then the case's captured ones of this chain and network) and the
+    case's selection (None without ``--case``), which says which captured addresses were left out and why."""
     from cointrail.cases.site import captured_site_addresses
 
-    seeds = list(around) + (captured_site_addresses(case, chain, network).addresses if case else [])
-    if not seeds:
-        raise InputError("give the addresses to crawl around: --around ADDRESS (repeatable) or --case CASE")
-    return list(dict.fromkeys(seeds))
+    selection = captured_site_addresses(case, chain, network) if case else None
+    seeds = list(dict.fromkeys([*around, *(selection.addresses if selection else [])]))
+    if seeds:
+        return seeds, selection
+    if selection is not None:
+        note = selection.note()
+        raise InputError(f"the case {case.name} holds no captured {chain} {network} address to crawl around"
+                         + (f" ({note.rstrip('.')})" if note else "")
+                         + ": capture the site first (cointrail capture URL --case), or give --around ADDRESS")
+    raise InputError("give the addresses to crawl around: --around ADDRESS (repeatable) or --case CASE")
 
 
 @contextlib.contextmanager
@@ -72,7 +80,7 @@ def run_crawl(chain: str, network: str, electrum: str | None, esplora: str | Non
     if electrum and esplora:
         raise InputError("give one light server: --electrum or --esplora")
     case = open_case(case_name, cases_dir) if case_name else None
-    seeds = _seeds(chain, network, around, case)
+    seeds, selection = _seeds(chain, network, around, case)
     through = Proxy.parse(proxy) if proxy else None
     source: Any = (ElectrumSource(ElectrumServer.parse(electrum), chain, network, proxy=through) if electrum
                    else EsploraSource(str(esplora), chain, network, proxy=through))  # fmt: skip
@@ -86,7 +94,10 @@ def run_crawl(chain: str, network: str, electrum: str | None, esplora: str | Non
             source.recorder = type(archive.recorder)()
     report.archives.append({"path": str(archive.path), "sha256": archive.sha256,
                             "in": "case evidence" if case else "beside the store"})  # fmt: skip
-    return report.to_dict()
+    found = report.to_dict()
+    if case is not None and selection is not None:  # which captured addresses were the seeds; which left out, why
+        found["from_case"] = {"case": case.name, **selection.to_dict()}
+    return found
 
 
 def render_crawl(report: dict[str, Any]) -> str:
@@ -94,6 +105,9 @@ def render_crawl(report: dict[str, Any]) -> str:
              f"{report['source']} ({report['hops']} hops back and forward, one session per seed) in "
              f"{report['seconds']:.1f} s: {report['fetched']} transactions fetched and proven (txid, merkle proof, "
              f"proof of work), {report['already_stored']} already in the store, {report['requests']} requests."]
+    note = (report.get("from_case") or {}).get("note")
+    if note:
+        lines.append(f"  From the case {report['from_case']['case']}: {note}")
     for address, cover in report["addresses"].items():
         lines.append(f"  {address}: history {cover['words']}.")
     if report["left_out"]:

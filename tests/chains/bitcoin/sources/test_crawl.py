@@ -320,3 +320,73 @@ def test_address_info_says_a_balance_the_crawl_cannot_know_is_not_known(electrum
     assert line.strip().startswith("balance:  not known: what became of") and "at most" in line
     assert main(["address-info", seed, "--db", str(db), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["balance_known"] is True
+
+
+def test_a_crawl_for_a_case_seeds_from_its_captures_and_archives_into_its_evidence(
+        electrum_crawl: dict[str, Any], electrumx: ElectrumX, seed: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """``ingest --electrum --case``: the case's captured addresses of the chain are the seeds (one of another chain
+    is left out and said so), the archive is custody-logged evidence of the case, and ``verify --case`` re-checks
+    it: intact, then a flipped byte is found."""
+    import os
+
+    from cointrail.capture import capture_url, served_directory
+    from cointrail.cases import create_case
+
+    site, cases = tmp_path / "site", tmp_path / "cases"
+    site.mkdir()
+    bitcoin = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"  # a Bitcoin mainnet address: not of the store's chain
+    (site / "index.html").write_text(f"<html><body><p>Pay to <code>{seed}</code> (LTC) or <code>{bitcoin}</code> "
+                                     "(BTC)</p></body></html>", encoding="utf-8")  # fmt: skip
+    case = create_case("light-case", root=cases, operator="Test Operator")
+    with served_directory(site) as (url, _):
+        capture_url(case, url)
+    db = tmp_path / "case.duckdb"
+    capsys.readouterr()
+    assert main(["ingest", "--chain", "litecoin", "--network", "regtest", "--electrum",
+                 f"tcp://127.0.0.1:{electrumx.tcp}", "--case", "light-case", "--cases-dir", str(cases),
+                 "--hops", "1", "--db", str(db), "--json"]) == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert report["seeds"] == [seed] and report["from_case"]["addresses"] == [seed]
+    assert [item["address"] for item in report["from_case"]["left_out"]] == [bitcoin]
+    assert crawled(db) == crawled(electrum_crawl["db"])  # the same crawl as --around the seed
+    (archive,) = report["archives"]
+    path = Path(archive["path"])
+    assert archive["in"] == "case evidence" and path.is_relative_to(case.folder / "evidence")
+    assert archive["sha256"] == sha256(path.read_bytes()).hexdigest() and not Path(f"{db}.archive").exists()
+    assert [(e["object"], e["sha256"]) for e in case.log.entries() if e["action"] == "light-source.warc"] == \
+           [(case.relative(path), archive["sha256"])]  # fmt: skip
+    Replay.read(path)  # every record's digest holds
+    verify = ["verify", "--case", "light-case", "--cases-dir", str(cases), "--json"]
+    assert main(verify) == 0 and json.loads(capsys.readouterr().out)["intact"] is True
+    os.chmod(path, 0o644)  # evidence is written read-only
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    assert main(verify) == 1
+    assert [c["file"] for c in json.loads(capsys.readouterr().out)["changed"]] == [case.relative(path)]
+    with pytest.raises(IntegrityError):
+        Replay.read(path)
+    assert main(["ingest", "--chain", "litecoin", "--network", "regtest", "--electrum",
+                 f"tcp://127.0.0.1:{electrumx.tcp}", "--case", "light-case", "--cases-dir", str(cases),
+                 "--hops", "1", "--db", str(db)]) == 0  # a top-up, in words  # fmt: skip
+    said = capsys.readouterr().out
+    assert "From the case light-case: 1 captured address(es) of another chain or network (bitcoin mainnet" in said
+    assert "0 transactions fetched" in said and "(case evidence)" in said
+
+
+def test_a_case_with_no_address_of_the_chain_is_a_clear_error(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Refused before any server is asked (none listens at the port given)."""
+    from cointrail.cases import create_case
+
+    case = create_case("btc-case", root=tmp_path / "cases", operator="Test Operator")
+    row = {"address": "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "source": "http-response"}
+    case.add_evidence(json.dumps(row).encode() + b"\n", ".findings.jsonl", "capture.findings")
+    capsys.readouterr()
+    assert main(["ingest", "--chain", "litecoin", "--network", "regtest", "--electrum",
+                 "tcp://127.0.0.1:9", "--case", "btc-case", "--cases-dir", str(tmp_path / "cases"),
+                 "--db", str(tmp_path / "none.duckdb")]) == EXIT_USAGE  # fmt: skip
+    said = capsys.readouterr().err
+    assert "the case btc-case holds no captured litecoin regtest address" in said and "bitcoin" in said
+    assert "cointrail capture URL --case" in said and not (tmp_path / "none.duckdb").exists()
