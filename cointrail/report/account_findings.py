@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cointrail.addresses.account import tron_to_hex
 from cointrail.amounts import Amount
 from cointrail.chains.ethereum.tokens import TOKENS
 from cointrail.investigation import Investigation
@@ -30,6 +31,11 @@ from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE
 from cointrail.wording import counted
 
 MODEL = "fifo"  # account payers are traced first in, first out (cointrail.tracing.account_payers)
+
+
+def stored_form(address: str) -> str:
+    """An account as the store keys it: lower-case 0x (a Tron ``T…`` address is shown so, stored as its 20 bytes)."""
+    return "0x" + tron_to_hex(address)[2:] if address.startswith("T") else address.lower()
 
 
 def _asset(chain: str, asset: str) -> dict[str, Any]:
@@ -73,7 +79,7 @@ def _trail(payer: AccountPayer, chain: str, labels: dict[str, dict[str, Any]]) -
     if funding.exchange is None or withdrawal is None:
         return None
     confidence = _confidence(funding)
-    label = labels.get(funding.hot_wallet or "", {})
+    label = labels.get(stored_form(funding.hot_wallet or ""), {})
     return {"service": funding.exchange, "category": label.get("category", "exchange"),
             "status": "funded_by" if confidence >= FUNDED_BY_CONFIDENCE else "possibly_funded_by",
             "withdrawal_txid": withdrawal["tx_hash"], "service_address": funding.hot_wallet,
@@ -149,17 +155,19 @@ def token_holdings(store: AccountStore, site: list[str]) -> list[dict[str, Any]]
     address's history that balance rests on (``history``: None when the store has not fetched it), the token's issuer
     (who can freeze it: Tether for USDT, Circle for USDC) and the issuer's own actions already on record for it."""
     found = []
-    tip, coverage = store.tip(), store.coverage()
+    coverage = store.coverage()
+    height = store.read_to()
     for address in site:
         # A balance is only known when the store read the address's history up to its tip: else "not fetched".
-        held = coverage_of(coverage, address, tip["number"]) if tip else None
-        balances = store.balances(address)
-        actions = store.issuer_actions(address)
+        key = stored_form(address)
+        held = coverage_of(coverage, key, height) if height is not None else None
+        balances = store.balances(key)
+        actions = store.issuer_actions(key)
         for token in (t for t in TOKENS if t.chain == store.chain and t.symbol in balances):
             amount = Amount(balances[token.symbol], store.chain, unit_for(store.chain, token.symbol))
             found.append({"address": address, **_asset(store.chain, token.symbol), "token": token.address,
                           "issuer": token.issuer, "balance": amount.units, "balance_coin": amount.fixed(),
-                          "balance_text": str(amount), "history": held, "at_block": tip["number"] if tip else None,
+                          "balance_text": str(amount), "history": held, "at_block": height,
                           "issuer_actions": [{"action": a["action"], "txid": a["tx_hash"], "height": a["block_number"]}
                                              for a in actions if a["symbol"] == token.symbol]})  # fmt: skip
     return found

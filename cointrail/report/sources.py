@@ -73,7 +73,7 @@ def account_ledger_facts(store: AccountStore) -> dict[str, Any]:
     tip = store.tip()
     return {
         "db": store.path.name, "family": "account", "chain": store.chain, "network": store.network,
-        "tip_height": tip["number"] if tip else None, "tip_hash": tip["hash"] if tip else None,
+        "tip_height": store.read_to(), "tip_hash": tip["hash"] if tip else None,
         "sources": [{**row, "merkle_checked": False} for row in store.block_sources()], "clustering": None,
         "coverage": [_coverage_row(row) for row in store.coverage()],
     }  # fmt: skip

@@ -10,8 +10,10 @@ import json
 import pytest
 
 from cointrail.addresses.account import tron_from_hex
+from cointrail.cases import create_case
 from cointrail.chains.ethereum import abi
 from cointrail.cli import main
+from cointrail.report import collect_facts, request_packs
 from cointrail.simulation import anvil as chain
 from cointrail.store.duckdb.account import AccountStore
 
@@ -55,3 +57,20 @@ def test_trc20_payers_from_logs_only(tmp_path, capsys):
     assert [p["sender"] for p in found["poisoning"]] == [tron_from_hex(mallory)]
     issuer_t = tron_from_hex(issuer)
     assert {p["funding"]["path"][-1] for p in found["payers"]} == {issuer_t}  # unlabelled: the trail ends there
+    # The court report's facts of a Tron case: accounts as Tron writes them, USDT in its 6 decimals, the funder
+    # named from a label kept in the 0x form, and a freeze request to Tether for what the site still holds.
+    with AccountStore.open(db) as store:
+        store.add_label(issuer, "Exchange T", "exchange", "test")
+    case = create_case("tron-case", root=tmp_path / "cases", operator="Test Operator")
+    with AccountStore.open(db, read_only=True) as store:
+        facts = collect_facts(case, store, site=[shown])
+    payers = facts["findings"]["payers"]
+    assert sorted(p["amount_coin"] + " " + p["asset"] for p in payers["payments"]) == ["30.000000 USDT",
+                                                                                      "45.000000 USDT"]
+    assert {(t["service"], t["hot_wallet"], t["label_source"]) for p in payers["payers"] for t in p["funding"]} == {
+        ("Exchange T", issuer_t, "test")}
+    assert [p["sender"] for p in payers["poisoning"]] == [tron_from_hex(mallory)]
+    assert facts["ledger"]["tip_height"] == facts["ledger"]["coverage"][-1]["to_block"]  # no blocks kept: the logs'
+    [held] = payers["holdings"]
+    assert (held["address"], held["balance_coin"], held["issuer"]) == (shown, "75.000000", "Tether")
+    assert [p["exchange"] for p in request_packs(facts)] == ["Exchange T", "Tether"]

@@ -336,6 +336,13 @@ class AccountStore:
         found = self.rows("SELECT number, hash, time FROM evm_blocks ORDER BY number DESC LIMIT 1")
         return found[0] if found else None
 
+    def read_to(self) -> int | None:
+        """The highest block the store read: its top block, or for a store of token logs only (Tron, which keeps no
+        blocks) the end of the ranges its ingests covered; None before any ingest."""
+        found = self.con.execute("SELECT coalesce((SELECT max(number) FROM evm_blocks),"
+                                 " (SELECT max(to_block) FROM evm_coverage))").fetchone()
+        return None if found is None or found[0] is None else int(found[0])
+
     def block_sources(self) -> list[dict[str, Any]]:
         """Per node the blocks came from: how many, the lowest and highest number, and whether every block's hash
         and every transaction hash was recomputed from its fields (the report's data sources)."""
