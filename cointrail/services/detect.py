@@ -10,10 +10,12 @@ it says a wallet behaves like a service, never which one.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from cointrail.store.duckdb import service_reads
+from cointrail.services.joins import join_wallets
+from cointrail.store.duckdb import service_links, service_reads
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.wording import counted
 
@@ -83,61 +85,45 @@ def _gambling(cid: int, f: dict[str, Any]) -> Detection | None:
                      f"it paid {f['paid_back']} of them back"))  # fmt: skip
 
 
-_SUMMED = ("depositors", "paid_back", "sweeps", "swept", "hot_sweeps", "batches", "batch_outputs", "fresh_outputs",
-           "coinbase")
+def _detect(cid: int, f: dict[str, Any], texts: dict[int, str]) -> Detection | None:
+    return _pool(cid, f) or _exchange(cid, f, texts.get(f["hot_wallet"])) or _gambling(cid, f)
 
 
-def _services(figures: dict[int, dict[str, Any]]) -> dict[int, tuple[dict[str, Any], list[int]]]:
-    """Wallets grouped into services: the wallets whose sweeps a batched withdrawal spends, with the one spending.
+# What each shape of transaction is to the investigator (cointrail.store.duckdb.service_links).
+_SHAPE_WORDS = {"batch": "batched withdrawal", "all_to_one": "sweep", "move": "move of a whole coin"}
 
-    Deposit addresses swept in separate consolidations, the hot wallet they are swept into and the change of its
-    withdrawals are separate wallets to the multi-input heuristic. A sweep whose output a batched withdrawal spends
-    names the hot wallet and joins the wallets into one service, named by its smallest cluster id (a withdrawal's
-    output swept again is not used: a payout into another service's deposit address looks the same). A sweep into
-    an address that is itself swept (a site's cash-out into an exchange deposit address) joins nothing.
-    """
-    parent = {cid: cid for cid in figures}
 
-    def root(c: int) -> int:
-        while parent[c] != c:
-            parent[c] = parent[parent[c]]
-            c = parent[c]
-        return c
-
-    for cid, f in figures.items():
-        for other in f.get("linked", ()):
-            a, b = sorted((root(cid), root(other)))
-            parent[b] = a
-    groups: dict[int, list[int]] = {}
-    for cid in figures:
-        groups.setdefault(root(cid), []).append(cid)
-    services = {}
-    for key, members in groups.items():
-        own = figures.get(key)
-        parts = [figures[c] for c in members if c != key] + ([own] if own is not None else [])
-        merged = dict(own if own is not None else parts[0])
-        for name in _SUMMED:
-            merged[name] = sum(p[name] for p in parts)
-        if own is not None:  # the deposit wallets paying their own hot wallet are not depositors
-            merged["depositors"] -= len(parts) - 1
-        merged["first_height"] = min(p["first_height"] for p in parts)
-        merged["last_height"] = max(p["last_height"] for p in parts)
-        hot = max(parts, key=lambda p: (p["hot_wallet"] is not None, p["hot_sweeps"]))
-        merged["hot_wallet"] = hot["hot_wallet"]
-        services[key] = (merged, sorted(c for c in members if c != key))
-    return services
+def _joined(steps: list[dict[str, Any]]) -> str:
+    """The evidence line of a service joined from several wallets: how, and the transactions that show it."""
+    kinds = Counter((s["from_shape"], s["to_shape"]) for s in steps)
+    how = ", ".join(f"{counted(n, 'step')} from a {_SHAPE_WORDS[a]} to a {_SHAPE_WORDS[b]}"
+                    for (a, b), n in sorted(kinds.items()))  # fmt: skip
+    shown = "; ".join(f"{s['from_txid']} spent in {s['to_txid']}" for s in steps[:3])
+    more = f" and {counted(len(steps) - 3, 'more', 'more')}" if len(steps) > 3 else ""
+    return (f"joined from {counted(len(steps) + 1, 'wallet')} the multi-input heuristic keeps apart, through its "
+            f"own coin moving on from one to the next (each step paid from one wallet, never a CoinJoin; from a "
+            f"batched withdrawal only its change: its largest output, the only one spent so, at an address used "
+            f"once): {how}; e.g. {shown}{more}")  # fmt: skip
 
 
 def detect_services(store: LedgerStore) -> list[Detection]:
-    """Every wallet of the store that behaves like a service, highest score first."""
-    figures = service_reads.cluster_figures(store)
+    """Every wallet of the store that behaves like a service, highest score first; the wallets of one service the
+    multi-input heuristic keeps apart are joined through its coin moving on (cointrail.services.joins)."""
+    with service_reads.prepared(store):  # per wallet (cluster): its figures, and its coin moving on
+        alone, steps = service_reads.figures(store), service_links.coin_steps(store)
+    groups = join_wallets(steps, {c for c, f in alone.items() if _detect(c, f, {})})
+    figures = service_reads.cluster_figures(store, groups.services()) if groups.parent else alone
     hot_ids = [f["hot_wallet"] for f in figures.values() if f["hot_wallet"] is not None]
     texts = service_reads.address_texts(store, hot_ids)
+    members = groups.members()
     found = []
-    for cid, (f, deposit_wallets) in _services(figures).items():
-        hit = _pool(cid, f) or _exchange(cid, f, texts.get(f["hot_wallet"])) or _gambling(cid, f)
+    for cid, f in figures.items():
+        hit = _detect(cid, f, texts)
+        if hit is not None and cid in members:
+            hit = replace(hit, evidence=(*hit.evidence, _joined(groups.steps[cid])),
+                          deposit_wallets=tuple(members[cid][1:]))  # fmt: skip
         if hit is not None:
-            found.append(replace(hit, deposit_wallets=tuple(deposit_wallets)))
+            found.append(hit)
     return sorted(found, key=lambda d: (-d.score, d.cluster_id))
 
 
@@ -148,6 +134,7 @@ def keep_detections(store: LedgerStore, found: list[Detection]) -> None:
 
 def kept_detections(store: LedgerStore) -> list[Detection]:
     """The detections kept for the store's current cluster build (none if ``services detect`` has not run since
-    the last ``cluster build``): computing them again takes about 30 s on a store of a million transactions,
+    the last ``cluster build``): computing them again took about 30 s on a store of a million transactions
+    before wallets were joined (which reads the figures twice: about 2.3 times as long on the generated scenarios),
     too long for every trace."""
     return [Detection.from_dict(d) for d in service_reads.stored_detections(store) or []]

@@ -1,12 +1,15 @@
 """What services detection reads: per wallet (cluster), the figures that tell an exchange, a pool, a gambling site.
 
-Each query returns one row per cluster (the address's own id where the store is not clustered); the only writes
-keep the detections found (``service_detections``) for tracing to read.
+Each query returns one row per cluster (the address's own id where the store is not clustered), or per service
+where detection joined wallets into one (cointrail.services.joins); the only writes keep the detections found
+(``service_detections``) for tracing to read.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cointrail.store.duckdb.store import LedgerStore
@@ -14,6 +17,12 @@ from cointrail.store.duckdb.store import LedgerStore
 _CLUSTER = """
 CREATE OR REPLACE TEMP VIEW svc_cluster AS
 SELECT a.address_id, {cluster} AS cluster_id FROM addresses a {join}
+"""
+
+# The wallets (clusters) detection joined into one service, each with the service's id (its smallest cluster id):
+# the figures are then read per service instead of per wallet.
+_GROUPS = """
+CREATE OR REPLACE TEMP TABLE svc_group AS SELECT unnest(?::BIGINT[]) AS wallet_id, unnest(?::BIGINT[]) AS service_id
 """
 
 # Per transaction: the cluster of its inputs (the smallest, when several), how many clusters, how many inputs.
@@ -29,7 +38,7 @@ FROM inputs i JOIN svc_cluster c USING (address_id) GROUP BY i.tx_id
 _SWEEPS = """
 WITH sweep AS (
   SELECT t.tx_id, t.cluster_id FROM svc_tx_in t JOIN transactions x USING (tx_id)
-  WHERE t.clusters = 1 AND t.n >= 3 AND x.output_count <= 2
+  WHERE t.clusters = 1 AND (t.n >= 3 AND x.output_count <= 2 OR t.n >= 2 AND x.output_count = 1)
 ), swept AS (
   SELECT s.cluster_id, count(DISTINCT s.tx_id) AS sweeps, count(DISTINCT i.address_id) AS swept
   FROM sweep s JOIN inputs i USING (tx_id) GROUP BY s.cluster_id
@@ -78,34 +87,46 @@ FROM outputs o JOIN svc_cluster c USING (address_id) JOIN transactions x USING (
 """
 
 
-# Links between wallets of one service: a sweep's output spent by a batched withdrawal (the hot wallet). A batch's
-# output later swept is not a link: a payout from one service to another's deposit address looks the same.
-_LINKS = """
-WITH kind AS (
-  SELECT t.tx_id, t.cluster_id, CASE WHEN t.n >= 3 AND x.output_count <= 2 THEN 'sweep'
-                                     WHEN x.output_count >= 4 THEN 'batch' END AS kind
-  FROM svc_tx_in t JOIN transactions x USING (tx_id) WHERE t.clusters = 1
-)
-SELECT DISTINCT a.cluster_id, b.cluster_id
-FROM kind a JOIN outputs o ON o.tx_id = a.tx_id JOIN kind b ON b.tx_id = o.spent_by_tx_id
-WHERE a.kind = 'sweep' AND b.kind = 'batch'
-  AND a.cluster_id <> b.cluster_id
-"""
-
-
-def service_links(store: LedgerStore) -> list[tuple[int, int]]:
-    """Pairs of wallets a sweep and the batched withdrawal spending its output join (after :func:`cluster_figures`'s
-    set-up)."""
-    return [(int(a), int(b)) for a, b in store.rows(_LINKS)]
-
-
-def cluster_figures(store: LedgerStore) -> dict[int, dict[str, Any]]:
-    """The figures of every cluster that received anything, by cluster id."""
+def prepare(store: LedgerStore, groups: dict[int, int] | None = None) -> None:
+    """Set up the per-transaction tables every services query reads: each address's wallet (its cluster, or the
+    service ``groups`` joins it into: cluster id -> service id) and each transaction's input wallets."""
     clustered = store.has_table("address_clusters")
     join = "LEFT JOIN address_clusters ac USING (address_id)" if clustered else ""
-    store.con.execute(_CLUSTER.format(cluster="coalesce(ac.cluster_id, a.address_id)" if clustered
-                                      else "a.address_id", join=join))  # fmt: skip
+    cluster = "coalesce(ac.cluster_id, a.address_id)" if clustered else "a.address_id"
+    if groups:
+        store.con.execute(_GROUPS, [list(groups), list(groups.values())])
+        join += f" LEFT JOIN svc_group g ON g.wallet_id = {cluster}"
+        cluster = f"coalesce(g.service_id, {cluster})"
+    store.con.execute(_CLUSTER.format(cluster=cluster, join=join))
     store.con.execute(_TX_IN)
+
+
+def release(store: LedgerStore) -> None:
+    """Drop what :func:`prepare` set up."""
+    store.con.execute("DROP TABLE IF EXISTS svc_tx_in")
+    store.con.execute("DROP VIEW IF EXISTS svc_cluster")
+    store.con.execute("DROP TABLE IF EXISTS svc_group")
+
+
+@contextmanager
+def prepared(store: LedgerStore, groups: dict[int, int] | None = None) -> Iterator[None]:
+    """:func:`prepare` for the reads inside, :func:`release` after: the set-up is the costly part, read once."""
+    prepare(store, groups)
+    try:
+        yield
+    finally:
+        release(store)
+
+
+def cluster_figures(store: LedgerStore, groups: dict[int, int] | None = None) -> dict[int, dict[str, Any]]:
+    """The figures of every cluster that received anything, by cluster id; with ``groups`` (cluster id -> service
+    id), of every service, the wallets it joins read as one."""
+    with prepared(store, groups):
+        return figures(store)
+
+
+def figures(store: LedgerStore) -> dict[int, dict[str, Any]]:
+    """:func:`cluster_figures` inside :func:`prepared`."""
     figures: dict[int, dict[str, Any]] = {}
     for cid, addresses, first, last, coinbase in store.rows(_ACTIVITY):
         figures[cid] = {"addresses": addresses, "first_height": first, "last_height": last, "coinbase": coinbase,
@@ -122,13 +143,6 @@ def cluster_figures(store: LedgerStore) -> dict[int, dict[str, Any]]:
     for cid, batches, paid, fresh in store.rows(_BATCHES):
         if cid in figures:
             figures[cid] |= {"batches": batches, "batch_outputs": int(paid), "fresh_outputs": int(fresh)}
-    links = service_links(store)
-    store.con.execute("DROP TABLE svc_tx_in")
-    store.con.execute("DROP VIEW svc_cluster")
-    for a, b in links:
-        if a in figures and b in figures:
-            figures[a].setdefault("linked", []).append(b)
-            figures[b].setdefault("linked", []).append(a)
     return figures
 
 
@@ -141,7 +155,7 @@ def address_texts(store: LedgerStore, ids: list[int]) -> dict[int, str]:
 
 # The detections of the last `services detect` on a writable store, tied to the cluster build they were computed
 # on: the wallets (cluster ids) they name mean nothing after another build. Read by tracing (a trail stops at an
-# unnamed exchange-like wallet) without computing them again (about 30 s on a store of a million transactions).
+# unnamed exchange-like wallet) without computing them again (tens of seconds on a store of a million transactions).
 _DETECTIONS_DDL = """
 CREATE TABLE IF NOT EXISTS service_detections (
     cluster_run INTEGER NOT NULL, cluster_id BIGINT NOT NULL, kind VARCHAR NOT NULL, score DOUBLE NOT NULL,
@@ -169,8 +183,10 @@ def save_detections(store: LedgerStore, detections: list[dict[str, Any]]) -> Non
     store.con.execute("DELETE FROM service_detections")
     mark_detected(store)
     if detections:
-        store.con.executemany("INSERT INTO service_detections VALUES (?, ?, ?, ?, ?)",
-                              [[run, d["cluster_id"], d["kind"], d["score"], json.dumps(d)] for d in detections])
+        store.con.executemany(
+            "INSERT INTO service_detections VALUES (?, ?, ?, ?, ?)",
+            [[run, d["cluster_id"], d["kind"], d["score"], json.dumps(d)] for d in detections],
+        )
 
 
 def stored_detections(store: LedgerStore) -> list[dict[str, Any]] | None:

@@ -1,0 +1,92 @@
+"""Wallets of one service joined through its own coin moving on: what the multi-input heuristic cannot see.
+
+An exchange that sweeps its whole balance to a fresh address and keeps its withdrawals' change at fresh addresses
+is split by the multi-input heuristic into one wallet per stretch of its history, each too small to look like an
+exchange. Its remaining coin still passes from one wallet to the next: a withdrawal's change is spent by the next
+withdrawal or sweep. Such a step (cointrail.store.duckdb.service_links) joins two wallets here, for services
+detection only: clustering itself never merges through it (clustering precision comes first, issue 17).
+
+A step is taken only where it cannot be read another way: one owner on each side, no CoinJoin or possibly
+collaborative transaction, no miner; from a batch, only the one coin of it that moves on, its largest, at an
+address used once (its change). Two more rules keep two services apart: a step from a transaction that also pays a
+wallet that behaves like a service on its own is not taken (the coin moving on may be a payment to a second one),
+and two groups that each hold such a wallet are never joined (a payment from one exchange to another looks like a
+step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# From a batch, a step is its change (cointrail.store.duckdb.service_links) and may join whatever spends it. From
+# everything-to-one: a sweep spent by a batch joins (the hot wallet paying withdrawals); anything else only where
+# the coins it moves are the service's own (it spends a change, or what such a move moved) and onto an address
+# used once. Never from a sweep of other coins into a sweep: that is also a site's cash-out into an exchange
+# deposit address, swept by the exchange (the Welcome to Video pattern), and joining the two would make the site
+# part of the exchange; nor from a move of one coin that was not the service's (anyone can send a whole coin).
+SHAPES = frozenset({"batch", "all_to_one", "move"})
+
+
+@dataclass
+class Groups:
+    """Wallets joined into services: each wallet's service (its smallest wallet id) and the steps that joined."""
+
+    parent: dict[int, int] = field(default_factory=dict)
+    steps: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def root(self, wallet: int) -> int:
+        while self.parent.get(wallet, wallet) != wallet:
+            wallet = self.parent[wallet]
+        return wallet
+
+    def services(self) -> dict[int, int]:
+        """Each joined wallet's service id (wallets joined to none are left out)."""
+        return {w: self.root(w) for w in self.parent}
+
+    def members(self) -> dict[int, list[int]]:
+        """The wallets of each service, its own id first."""
+        found: dict[int, list[int]] = {}
+        for wallet, service in sorted(self.services().items()):
+            found.setdefault(service, []).append(wallet)
+        return found
+
+
+def _takes(step: dict[str, Any], alone: set[int], own: set[str]) -> bool:
+    """Whether a step may join (see ``SHAPES``), given the transactions known to move the service's own coins
+    (``own``); never from a transaction that also pays a wallet that behaves like a service on its own."""
+    if (set(step["paid"]) - {step["to"]}) & alone:
+        return False
+    if step["from_shape"] == "batch" or (step["from_shape"], step["to_shape"]) == ("all_to_one", "batch"):
+        return True
+    return step["from_txid"] in own and (step["to_shape"] == "batch" or step["used_once"])
+
+
+def _own_moves(steps: list[dict[str, Any]], alone: set[int]) -> set[str]:
+    """The sweeps and moves that spend a service's own coin: a batch's change, or what such a one moved on."""
+    own: set[str] = set()
+    while True:
+        found = {s["to_txid"] for s in steps if s["to_shape"] != "batch" and _takes(s, alone, own)} - own
+        if not found:
+            return own
+        own |= found
+
+
+def join_wallets(steps: list[dict[str, Any]], alone: set[int]) -> Groups:
+    """Wallets joined by ``steps`` (in chain order), never joining two groups that each hold a wallet of ``alone``
+    (the wallets that behave like a service on their own)."""
+    own = _own_moves(steps, alone)
+    groups = Groups()
+    known: dict[int, bool] = {}
+    for step in steps:
+        if not _takes(step, alone, own):
+            continue
+        a, b = groups.root(step["from"]), groups.root(step["to"])
+        known_a, known_b = known.get(a, a in alone), known.get(b, b in alone)
+        if a == b or (known_a and known_b):
+            continue
+        low, high = sorted((a, b))
+        groups.parent.update({low: low, high: low})
+        known[low] = known_a or known_b
+        groups.steps[low] = groups.steps.pop(low, []) + groups.steps.pop(high, []) + [step]
+    return groups
