@@ -276,9 +276,20 @@ def partial_merkle_root(total: int, hashes: Sequence[bytes], flags: bytes) -> tu
     The tree is walked depth first as Bitcoin Core's ``CPartialMerkleTree::TraverseAndExtract``; a tree that
     leaves hashes or flag bits unused, or runs out of them, is refused with a :class:`ValueError`.
     """
+    root, matched = partial_merkle_matches(total, hashes, flags)
+    return root, [txid for txid, _ in matched]
+
+
+def partial_merkle_matches(total: int, hashes: Sequence[bytes],
+                           flags: bytes) -> tuple[bytes, list[tuple[bytes, int]]]:  # fmt: skip
+    """As :func:`partial_merkle_root`, with each matched txid's position in its block.
+
+    A leaf's place in the tree is its index among the block's transactions, so the proof that a transaction is
+    in a block also says where (as ``gettxoutproof``'s partial tree, which Esplora's ``merkleblock-proof`` is).
+    """
     height = max(total - 1, 0).bit_length()
     state = {"hash": 0, "bit": 0}
-    matched: list[bytes] = []
+    matched: list[tuple[bytes, int]] = []
 
     def width(level: int) -> int:
         return (total + (1 << level) - 1) >> level
@@ -294,7 +305,7 @@ def partial_merkle_root(total: int, hashes: Sequence[bytes], flags: bytes) -> tu
             node = hashes[state["hash"]]
             state["hash"] += 1
             if level == 0 and bit:
-                matched.append(node)
+                matched.append((node, pos))
             return node
         left = walk(level - 1, pos * 2)
         right = walk(level - 1, pos * 2 + 1) if pos * 2 + 1 < width(level - 1) else left

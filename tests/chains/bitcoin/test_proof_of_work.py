@@ -14,6 +14,7 @@ from cointrail.chains.bitcoin.sources.proving import GENESIS
 from cointrail.chains.bitcoin.verify import (
     branch_root,
     merkle_root,
+    partial_merkle_matches,
     partial_merkle_root,
     proof_of_work_problem,
     target,
@@ -75,6 +76,47 @@ def test_every_transactions_branch_leads_to_the_blocks_merkle_root(block413567: 
         branch = _branch(txids, index)
         assert branch_root(txids[index], branch, index) == block.header.merkle_root
         assert branch_root(txids[index], branch, index ^ 1) != block.header.merkle_root
+
+
+def _partial_tree(txids: list[bytes], wanted: set[int]) -> tuple[list[bytes], bytes]:
+    """A BIP 37 partial tree (hashes, flag bytes) matching ``wanted``, built as Bitcoin Core's TraverseAndBuild."""
+    height = max(len(txids) - 1, 0).bit_length()
+    hashes: list[bytes] = []
+    bits: list[int] = []
+
+    def has_right(level: int, pos: int) -> bool:  # whether the node has a right child of its own
+        return pos * 2 + 1 < (len(txids) + (1 << (level - 1)) - 1) >> (level - 1)
+
+    def node(level: int, pos: int) -> bytes:
+        if level == 0:
+            return txids[pos]
+        left = node(level - 1, pos * 2)
+        right = node(level - 1, pos * 2 + 1) if has_right(level, pos) else left
+        return double_sha256(left + right)
+
+    def build(level: int, pos: int) -> None:
+        below = any(pos << level <= i < (pos + 1) << level for i in wanted)
+        bits.append(int(below))
+        if level == 0 or not below:
+            hashes.append(node(level, pos))
+            return
+        build(level - 1, pos * 2)
+        if has_right(level, pos):
+            build(level - 1, pos * 2 + 1)
+
+    build(height, 0)
+    return hashes, bytes(sum(b << i for i, b in enumerate(bits[k : k + 8])) for k in range(0, len(bits), 8))
+
+
+def test_a_partial_tree_says_where_each_matched_transaction_is() -> None:
+    """Esplora's merkleblock-proof places a transaction: the matched leaf's index is its position in the block."""
+    txids = [bytes([n]) * 32 for n in range(1, 8)]  # seven: an odd count, the last node paired with itself
+    for index in range(len(txids)):
+        hashes, flags = _partial_tree(txids, {index})
+        root, matched = partial_merkle_matches(len(txids), hashes, flags)
+        assert matched == [(txids[index], index)] and root == partial_merkle_root(len(txids), hashes, flags)[0]
+    hashes, flags = _partial_tree(txids, {1, 6})
+    assert partial_merkle_matches(len(txids), hashes, flags)[1] == [(txids[1], 1), (txids[6], 6)]
 
 
 def test_a_partial_tree_of_one_transaction() -> None:

@@ -5,7 +5,8 @@ Nothing a server sends is believed as sent (issue 15):
 - a transaction's raw bytes go through :func:`~cointrail.chains.bitcoin.rawblock.parse_transaction`, and the
   txid it recomputes must be the one asked for;
 - its merkle branch (or BIP 37 partial tree) must lead to the merkle root of the block header at its height
-  (:func:`~cointrail.chains.bitcoin.verify.branch_root`, :func:`~cointrail.chains.bitcoin.verify.partial_merkle_root`);
+  (:func:`~cointrail.chains.bitcoin.verify.branch_root`,
+  :func:`~cointrail.chains.bitcoin.verify.partial_merkle_matches`), which also give its position in the block;
 - every header must meet its own proof-of-work target (sha256d, or scrypt for Litecoin:
   :func:`~cointrail.chains.bitcoin.verify.proof_of_work_problem`), link by ``prev_hash`` to the headers next to it
   that are known, and, at height 0, be the chain's genesis block (the checkpoint every chain of headers ends at).
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from cointrail.chains.bitcoin.model import HEADER_SIZE, BlockHeader, Transaction, display_hash
 from cointrail.chains.bitcoin.rawblock import MalformedDataError, UnsupportedDataError, parse_header, parse_transaction
 from cointrail.chains.bitcoin.sources.light import ProofError, ProvenTransaction
-from cointrail.chains.bitcoin.verify import branch_root, partial_merkle_root, proof_of_work_problem
+from cointrail.chains.bitcoin.verify import branch_root, partial_merkle_matches, proof_of_work_problem
 
 # The genesis block of each network: the checkpoint a chain of headers is anchored to (chainparams.cpp of each
 # reference implementation). Bitcoin Cash and Bitcoin SV share Bitcoin's.
@@ -118,15 +119,16 @@ class Prover:
         header = self.chain.add(height, merkleblock[:HEADER_SIZE])
         try:
             total, hashes, flags = _tree_parts(merkleblock[HEADER_SIZE:])
-            root, matched = partial_merkle_root(total, hashes, flags)
+            root, matched = partial_merkle_matches(total, hashes, flags)
         except (ValueError, IndexError) as error:
             raise ProofError(f"{self.server} sent a malformed merkle block for transaction "
                              f"{display_hash(tx.txid)}: {error}; the merkle check fails") from None  # fmt: skip
-        if root != header.merkle_root or tx.txid not in matched:
+        positions = [pos for txid, pos in matched if txid == tx.txid]
+        if root != header.merkle_root or not positions:
             raise ProofError(f"{self.server} sent a merkle block for transaction {display_hash(tx.txid)} that does "
                              f"not lead to the merkle root of block {display_hash(header.hash)} at height {height} "
                              "with that transaction in it: the merkle check fails")  # fmt: skip
-        return ProvenTransaction(tx, raw, height, header, None)
+        return ProvenTransaction(tx, raw, height, header, positions[0])
 
     def _header_at(self, height: int) -> BlockHeader:
         header = self.chain.headers.get(height)

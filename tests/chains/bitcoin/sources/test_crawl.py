@@ -125,6 +125,20 @@ def test_esplora_gives_the_same_store(electrum_crawl: dict[str, Any], standin: S
         assert a.rows(ids) == b.rows(ids)  # keyed by the transactions themselves, not by source or order
 
 
+def test_an_esplora_crawl_places_each_transaction_in_its_block(economy_store: Path, standin: Standin, seed: str,
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    """With Esplora's merkleblock-proof (the default), each transaction's position is read from the proof's partial
+    tree: the node's, never -1."""
+    db = tmp_path / "placed.duckdb"
+    with LedgerStore.open(db, "litecoin", "regtest") as store:
+        crawl(store, EsploraSource(standin.url, "litecoin", "regtest"), [seed], hops=1)
+    assert any(path.endswith("/merkleblock-proof") for path in standin.requests)
+    placed = "SELECT txid, position FROM transactions WHERE list_contains(?, txid) ORDER BY txid"
+    txids = crawled(db)
+    with LedgerStore.open(db, read_only=True) as mine, LedgerStore.open(economy_store, read_only=True) as node:
+        assert mine.rows(placed, [txids]) == node.rows(placed, [txids]) and len(txids) >= 3
+
+
 def test_replayed_archive_gives_the_same_store_and_a_flipped_byte_fails(electrum_crawl: dict[str, Any],
                                                                       electrumx: ElectrumX, seed: str,
                                                                       tmp_path: Path) -> None:  # fmt: skip
