@@ -27,37 +27,43 @@ def step(a: int, b: int, shapes: str, txids: str, paid: tuple[int, ...] = (), on
 
 def test_a_withdrawals_change_joins_the_next_withdrawal_and_the_sweep():
     groups = join_wallets([step(1, 2, "batch>batch", "w1>w2"), step(2, 3, "batch>all_to_one", "w2>s1"),
-                           step(3, 4, "all_to_one>batch", "s1>w3")], set())  # fmt: skip
+                           step(3, 4, "all_to_one>batch", "s1>w3")], {})  # fmt: skip
     assert groups.members() == {1: [1, 2, 3, 4]} and len(groups.steps[1]) == 3
 
 
-def test_two_wallets_that_each_behave_like_a_service_are_never_joined():
-    """A payment from one exchange to another reads like a step: refused when both already look like one."""
-    groups = join_wallets([step(1, 2, "batch>batch", "w1>w2"), step(3, 4, "batch>batch", "v1>v2"),
-                           step(2, 4, "batch>all_to_one", "w2>s1")], {1, 3})  # fmt: skip
-    assert groups.members() == {1: [1, 2], 3: [3, 4]}
+def test_two_wallets_known_as_two_services_are_never_joined():
+    """A payment from one exchange to another reads like a step: refused when both are known, by their behaviour
+    alone or by labels naming two services; an exchange's hot and cold wallets labelled alike are joined."""
+    steps = [step(1, 2, "batch>batch", "w1>w2"), step(3, 4, "batch>batch", "v1>v2"),
+             step(2, 4, "batch>all_to_one", "w2>s1")]  # fmt: skip
+    apart = {1: frozenset({"#1"}), 3: frozenset({"#3"})}
+    assert join_wallets(steps, apart).members() == {1: [1, 2], 3: [3, 4]}
+    named = {1: frozenset({"Exchange A"}), 3: frozenset({"Exchange B"})}
+    assert join_wallets(steps, named).members() == {1: [1, 2], 3: [3, 4]}
+    alike = {1: frozenset({"Exchange A"}), 3: frozenset({"Exchange A"})}
+    assert join_wallets(steps, alike).members() == {1: [1, 2, 3, 4]}
 
 
 def test_no_step_from_a_transaction_that_also_pays_a_known_service():
-    groups = join_wallets([step(1, 2, "batch>batch", "w1>w2", paid=(9,))], {9})
-    assert groups.members() == {}
+    assert join_wallets([step(1, 2, "batch>batch", "w1>w2", paid=(9,))], {9: frozenset({"#9"})}).members() == {}
+    assert join_wallets([step(1, 2, "batch>batch", "w1>w2", paid=(9,))], {9: frozenset({"OKX"})}).members() == {}
 
 
 def test_a_sweep_into_a_sweep_joins_only_the_services_own_coin():
     """A site's cash-out sweep into an exchange deposit address, swept by the exchange, joins nothing; a sweep
     that spends a withdrawal's change, swept again at an address used once, is the exchange's own."""
     cash_out = step(7, 3, "all_to_one>all_to_one", "c1>s2")
-    assert join_wallets([cash_out], set()).members() == {}
+    assert join_wallets([cash_out], {}).members() == {}
     own = [step(1, 2, "batch>all_to_one", "w1>s1"), step(2, 3, "all_to_one>all_to_one", "s1>s2")]
-    assert join_wallets(own, set()).members() == {1: [1, 2, 3]}
+    assert join_wallets(own, {}).members() == {1: [1, 2, 3]}
     reused = [own[0], step(2, 3, "all_to_one>all_to_one", "s1>s2", once=False)]
-    assert join_wallets(reused, set()).members() == {1: [1, 2]}
+    assert join_wallets(reused, {}).members() == {1: [1, 2]}
 
 
 def test_a_move_of_one_coin_joins_only_where_the_coin_was_a_withdrawals_change():
-    assert join_wallets([step(5, 6, "move>batch", "m1>w1")], set()).members() == {}
+    assert join_wallets([step(5, 6, "move>batch", "m1>w1")], {}).members() == {}
     fed = [step(1, 5, "batch>move", "w0>m1"), step(5, 6, "move>batch", "m1>w1")]
-    assert join_wallets(fed, set()).members() == {1: [1, 5, 6]}
+    assert join_wallets(fed, {}).members() == {1: [1, 5, 6]}
 
 
 @pytest.mark.slow

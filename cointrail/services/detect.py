@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
+from cointrail.clustering.labels import labels_by_cluster
+from cointrail.labels.model import SERVICE_CATEGORIES
 from cointrail.services.joins import join_wallets
 from cointrail.store.duckdb import service_links, service_reads
 from cointrail.store.duckdb.store import LedgerStore
@@ -106,12 +108,27 @@ def _joined(steps: list[dict[str, Any]]) -> str:
             f"once): {how}; e.g. {shown}{more}")  # fmt: skip
 
 
+# Labels that name a service: one of its businesses, or a role in one (an exchange's hot or cold wallet).
+_NAMING = SERVICE_CATEGORIES | {"hot_wallet", "cold_wallet", "warm_wallet"}
+
+
+def _known(store: LedgerStore, alone: dict[int, dict[str, Any]]) -> dict[int, frozenset[str]]:
+    """The wallets known to be a service, which joining keeps apart: by the services their labels name, else
+    ``#id`` where the wallet behaves like one on its own."""
+    known = {c: frozenset({f"#{c}"}) for c, f in alone.items() if _detect(c, f, {})}
+    reads = store.cluster_reads()
+    for cid, labels in (labels_by_cluster(reads) if reads.has_clusters() else {}).items():
+        if names := frozenset(lab["service"] for lab in labels if lab.get("category") in _NAMING):
+            known[cid] = names
+    return known
+
+
 def detect_services(store: LedgerStore) -> list[Detection]:
     """Every wallet of the store that behaves like a service, highest score first; the wallets of one service the
     multi-input heuristic keeps apart are joined through its coin moving on (cointrail.services.joins)."""
     with service_reads.prepared(store):  # per wallet (cluster): its figures, and its coin moving on
         alone, steps = service_reads.figures(store), service_links.coin_steps(store)
-    groups = join_wallets(steps, {c for c, f in alone.items() if _detect(c, f, {})})
+    groups = join_wallets(steps, _known(store, alone))
     figures = service_reads.cluster_figures(store, groups.services()) if groups.parent else alone
     hot_ids = [f["hot_wallet"] for f in figures.values() if f["hot_wallet"] is not None]
     texts = service_reads.address_texts(store, hot_ids)

@@ -8,14 +8,15 @@ detection only: clustering itself never merges through it (clustering precision 
 
 A step is taken only where it cannot be read another way: one owner on each side, no CoinJoin or possibly
 collaborative transaction, no miner; from a batch, only the one coin of it that moves on, its largest, at an
-address used once (its change). Two more rules keep two services apart: a step from a transaction that also pays a
-wallet that behaves like a service on its own is not taken (the coin moving on may be a payment to a second one),
-and two groups that each hold such a wallet are never joined (a payment from one exchange to another looks like a
-step).
+address used once (its change). Two more rules keep two services apart, a service being known where a label names
+it or where a wallet behaves like one on its own: a step from a transaction that also pays a known service is not
+taken (the coin moving on may be a payment to a second one), and two groups known to be two services are never
+joined (a payment from one exchange to another looks like a step).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,41 +53,48 @@ class Groups:
         return found
 
 
-def _takes(step: dict[str, Any], alone: set[int], own: set[str]) -> bool:
+def _takes(step: dict[str, Any], known: Mapping[int, frozenset[str]], own: set[str]) -> bool:
     """Whether a step may join (see ``SHAPES``), given the transactions known to move the service's own coins
-    (``own``); never from a transaction that also pays a wallet that behaves like a service on its own."""
-    if (set(step["paid"]) - {step["to"]}) & alone:
+    (``own``); never from a transaction that also pays a known service (the coin moving on may be paid to a
+    second one)."""
+    if any(w in known for w in step["paid"] if w != step["to"]):
         return False
     if step["from_shape"] == "batch" or (step["from_shape"], step["to_shape"]) == ("all_to_one", "batch"):
         return True
     return step["from_txid"] in own and (step["to_shape"] == "batch" or step["used_once"])
 
 
-def _own_moves(steps: list[dict[str, Any]], alone: set[int]) -> set[str]:
+def _own_moves(steps: list[dict[str, Any]], known: Mapping[int, frozenset[str]]) -> set[str]:
     """The sweeps and moves that spend a service's own coin: a batch's change, or what such a one moved on."""
     own: set[str] = set()
     while True:
-        found = {s["to_txid"] for s in steps if s["to_shape"] != "batch" and _takes(s, alone, own)} - own
+        found = {s["to_txid"] for s in steps if s["to_shape"] != "batch" and _takes(s, known, own)} - own
         if not found:
             return own
         own |= found
 
 
-def join_wallets(steps: list[dict[str, Any]], alone: set[int]) -> Groups:
-    """Wallets joined by ``steps`` (in chain order), never joining two groups that each hold a wallet of ``alone``
-    (the wallets that behave like a service on their own)."""
-    own = _own_moves(steps, alone)
+def _apart(one: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether two groups are known to be two services: both known, unless labelled with the same names only (an
+    exchange's hot and cold wallets); a wallet known only by its behaviour (``#id``) is its own service."""
+    return bool(one and other) and (one != other or any(n.startswith("#") for n in one))
+
+
+def join_wallets(steps: list[dict[str, Any]], known: Mapping[int, frozenset[str]]) -> Groups:
+    """Wallets joined by ``steps`` (in chain order), never two groups known to be two services. ``known``: the
+    services' names for the wallets labelled as one, ``#id`` for those that behave like one on their own."""
+    own = _own_moves(steps, known)
     groups = Groups()
-    known: dict[int, bool] = {}
+    names: dict[int, frozenset[str]] = {}
     for step in steps:
-        if not _takes(step, alone, own):
+        if not _takes(step, known, own):
             continue
         a, b = groups.root(step["from"]), groups.root(step["to"])
-        known_a, known_b = known.get(a, a in alone), known.get(b, b in alone)
-        if a == b or (known_a and known_b):
+        name_a, name_b = names.get(a, known.get(a, frozenset())), names.get(b, known.get(b, frozenset()))
+        if a == b or _apart(name_a, name_b):
             continue
         low, high = sorted((a, b))
         groups.parent.update({low: low, high: low})
-        known[low] = known_a or known_b
+        names[low] = name_a | name_b
         groups.steps[low] = groups.steps.pop(low, []) + groups.steps.pop(high, []) + [step]
     return groups
