@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["COINJOIN", "POSSIBLY_COLLABORATIVE", "Coin", "CoinJoinFinding", "Held", "Links", "TxView"]
+__all__ = ["COINJOIN", "POSSIBLY_COLLABORATIVE", "Coin", "CoinJoinFinding", "Held", "Links", "TxView", "WatchedInput",
+           "WatchedOutput", "WatchedTx"]
 
 # The two kinds of finding a CoinJoin or collaborative-transaction rule makes (issue 12): see heuristics.joinbase.
 COINJOIN = "coinjoin"
@@ -110,3 +111,38 @@ class CoinJoinFinding:
     evidence: str
     kind: str = COINJOIN
     participants: int | None = None
+
+
+@dataclass(frozen=True)
+class WatchedOutput:
+    """An output of a transaction a watch run looks at: what it paid, to which address, first seen when."""
+
+    vout: int
+    value: int
+    address_id: int
+    address: str | None  # None: a script with no address form
+    first_height: int  # the height at which the address first appeared on the chain
+
+
+@dataclass(frozen=True)
+class WatchedInput:
+    """An input of a transaction a watch run looks at: the coin it spent, from which address."""
+
+    vin: int
+    value: int
+    address_id: int | None
+    address: str | None
+
+
+@dataclass(frozen=True)
+class WatchedTx:
+    """A transaction that moved a watched address's money, with its block (height, hash, time) and both sides."""
+
+    tx_id: int
+    txid: bytes  # internal byte order
+    height: int
+    block_hash: bytes  # internal byte order
+    time: int
+    is_coinbase: bool
+    outputs: tuple[WatchedOutput, ...]
+    inputs: tuple[WatchedInput, ...]

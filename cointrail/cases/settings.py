@@ -39,7 +39,13 @@ EXPLORER = Setting(
     "Block explorer for the report's transaction links: a URL with {txid} where the id goes "
     "(e.g. https://blockchair.com/litecoin/transaction/{txid}); empty: no links.",
 )
-SETTINGS = (CASES_DIR, OPERATOR, EXPLORER)
+WEBHOOK_SECRET = Setting(
+    "webhook_secret", "COINTRAIL_WEBHOOK_SECRET", "",
+    "The secret `watch run` signs its webhook alerts with (HMAC-SHA256 in X-Cointrail-Signature).",
+)
+SMTP_USER = Setting("smtp_user", "COINTRAIL_SMTP_USER", "", "The SMTP login `watch run` sends alert e-mail with.")
+SMTP_PASSWORD = Setting("smtp_password", "COINTRAIL_SMTP_PASSWORD", "", "Its password.")
+SETTINGS = (CASES_DIR, OPERATOR, EXPLORER, WEBHOOK_SECRET, SMTP_USER, SMTP_PASSWORD)
 
 
 def resolve(setting: Setting, explicit: str | None) -> str:

@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "report": "cointrail.cli.report_cmd",
     "export": "cointrail.cli.export_cmd",
     "request-pack": "cointrail.cli.request_pack_cmd",
+    "watch": "cointrail.cli.watch_cmd",
     "serve": "cointrail.cli.serve_cmd",
 }
 

@@ -144,6 +144,23 @@ def _render_integrity(result: dict[str, Any]) -> list[str]:
             f"  One byte of {tamper['tampered_file']} changed in a copy of the case: {caught} by verify."]  # fmt: skip
 
 
+def _render_watch(watch: dict[str, Any] | None) -> list[str]:
+    if not watch:
+        return ["  (not run)"]
+    kept = watch["watch"]
+    lines = [f"  Watching the site's {len(kept['addresses'])} captured addresses ({kept['watch_id']}, kept in the "
+             "case). The operator then moved the site's money; one block later:"]
+    for alert in watch["alerts"]:
+        mark = "URGENT" if alert["urgent"] else "alert"
+        lines.append(f"  [{mark}] {alert['headline']}")
+        for request in alert["freeze_requests"]:
+            lines.append(f"    A freeze request for {request['exchange']} is ready in the alert (deposit "
+                         f"{request['deposit_address']}, {request['amount_text']}, tx {request['txid'][:16]}…).")
+    if not watch["alerts"]:
+        lines.append("  No alert was raised: the site held too little to move.")
+    return lines
+
+
 def render_demo(result: dict[str, Any]) -> str:
     """The demo's story, step by step, for people."""
     capture, folder = result["capture"], result["capture"]["case_folder"]
@@ -158,9 +175,10 @@ def render_demo(result: dict[str, Any]) -> str:
              _step(5, "which exchange to ask"), *_render_exchanges(result["request_packs"], folder),
              _step(6, "the report"), *_render_report(result["report"], folder),
              *_render_reports(result.get("reports") or []),
-             _step(7, "the site's payers in ETH and USDT"), *_render_ethereum(result.get("ethereum")),
-             _step(8, "verify the evidence and the custody log"), *_render_integrity(result)[:1],
-             _step(9, "show that tampering is caught"), *_render_integrity(result)[1:],
+             _step(7, "watch: be told the moment the site's money moves"), *_render_watch(result.get("watch")),
+             _step(8, "the site's payers in ETH and USDT"), *_render_ethereum(result.get("ethereum")),
+             _step(9, "verify the evidence and the custody log"), *_render_integrity(result)[:1],
+             _step(10, "show that tampering is caught"), *_render_integrity(result)[1:],
              f"\nDone in {timings['total_seconds']:.1f} s ("
              + ", ".join(f"{t['step']} {t['seconds']:.1f} s" for t in timings["steps"]) + ").",
              f"Everything is in {result['workdir']} (case folder: {folder}).",

@@ -100,6 +100,8 @@ def _chain(steps: Steps, root: Path, result: dict[str, Any]) -> tuple[Economy, C
             result["labels"] = scenario.label_exchanges(economy, case, db, root)
         with steps.step("prices", "Importing daily LTC/USD prices (made up for the demo) to give amounts in dollars."):
             result["prices"] = scenario.import_prices(db, root)
+        with steps.step("watch", "Watching the site's addresses; the operator cashes out; the next block's alert."):
+            result["watch"] = scenario.watch_cash_out(economy, case, db)
     finally:
         with steps.step("stop node", "Stopping the node."):
             node.stop()

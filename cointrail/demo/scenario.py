@@ -23,6 +23,9 @@ from cointrail.labels.store import import_label_file
 from cointrail.prices import import_prices_csv
 from cointrail.simulation import Economy, RegtestNode
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.watch import add_watch
+from cointrail.watch.deliver import Outbox
+from cointrail.watch.run import RunOptions, WatchRun
 
 SEED = 1  # seed 1 gives 11 site payments, a CoinJoin and a cash-out in six rounds (measured)
 ROUNDS = 6
@@ -113,6 +116,27 @@ def import_prices(db: Path, folder: Path) -> dict[str, Any]:
         writer.writerows([day.isoformat(), "LTC", "USD", demo_price(day), DEMO_PRICE_SOURCE] for day in days)
     with LedgerStore.open(db) as store:
         return {"file": str(path), **import_prices_csv(store, path)}
+
+
+def watch_cash_out(economy: Economy, case: Case, db: Path) -> dict[str, Any]:
+    """Watch the site's captured addresses, let the operator cash out, and return the alert the next block raises."""
+    from cointrail.cases.site import captured_site_addresses
+
+    site = captured_site_addresses(case, "litecoin", "regtest").addresses
+    watch = add_watch(case, site, note="the site's payment addresses, as captured on its page")
+    node = economy.node
+    source = RpcSource(connect(node.url, node.cookie))
+    try:
+        def store() -> LedgerStore:
+            return LedgerStore.open(db)
+
+        WatchRun(case, store, source, Outbox(case, []), RunOptions(once=True)).run()  # starts at the tip
+        txid = economy.site_cash_out()
+        node.mine(1)
+        summary = WatchRun(case, store, source, Outbox(case, []), RunOptions(once=True)).run()
+    finally:
+        source.rpc.close()
+    return {"watch": watch.to_json(), "cash_out": txid, "alerts": [a.to_json() for a in summary.alerts]}
 
 
 def truth(economy: Economy) -> dict[str, Any]:

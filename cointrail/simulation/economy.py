@@ -211,12 +211,19 @@ class Economy:
 
     def _site_cashout(self) -> None:
         """The site operator sends everything received to an account at exchange1."""
+        self.site_cash_out()
+
+    def site_cash_out(self) -> str | None:
+        """The site's whole balance to the operator's account at exchange1 (not mined); its txid, or None if the
+        site holds too little to bother."""
         balance = self._balance("site")
-        if balance > Decimal("0.2"):
-            target = self.deposit[("exchange1", "customer0")]  # the operator poses as a customer there
-            txid = self._send("site", target, balance, subtract_fee=True)
-            if txid:
-                self.site_cashouts.append(txid)
+        if balance <= Decimal("0.2"):
+            return None
+        target = self.deposit[("exchange1", "customer0")]  # the operator poses as a customer there
+        txid = self._send("site", target, balance, subtract_fee=True)
+        if txid:
+            self.site_cashouts.append(txid)
+        return txid
 
     def _peel(self) -> None:
         """The peeler pays a small amount and keeps the rest as change, again and again."""

@@ -15,7 +15,8 @@ Tracing, the payers and the patterns read through :class:`TraceReads` (from a :c
 held link and the export read through :class:`ClusterReads`
 (:class:`cointrail.store.duckdb.cluster_reads.DuckDBClusterReads`); the flow graph through :class:`GraphReads`
 (:class:`cointrail.store.duckdb.graph_reads.DuckDBGraphReads`); a report's sources through :class:`SourceReads`
-(:class:`cointrail.store.duckdb.source_reads.DuckDBSourceReads`).
+(:class:`cointrail.store.duckdb.source_reads.DuckDBSourceReads`); a watch run through :class:`WatchReads`
+(:class:`cointrail.store.duckdb.watch_reads.DuckDBWatchReads`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from cointrail.chains.bitcoin.model import ResolvedTransaction
-from cointrail.domain import Coin, CoinJoinFinding, Held, Links, TxView
+from cointrail.domain import Coin, CoinJoinFinding, Held, Links, TxView, WatchedTx
 
 
 @dataclass(frozen=True)
@@ -253,3 +254,15 @@ class SourceReads(Protocol):
     def block_times(self) -> list[int]: ...
 
     def address_texts(self) -> list[str]: ...
+
+
+class WatchReads(Protocol):
+    """What ``cointrail watch run`` reads after each new block, always bounded by a height range."""
+
+    def ids_of_scripts(self, scripts: set[bytes], lo: int, hi: int) -> dict[bytes, int]: ...
+
+    def touching(self, address_ids: set[int], lo: int, hi: int) -> tuple[set[int], set[int]]: ...
+
+    def transactions(self, tx_ids: set[int], lo: int, hi: int) -> list[WatchedTx]: ...
+
+    def resolved(self, tx_ids: set[int], lo: int, hi: int) -> list[ResolvedTransaction]: ...

@@ -1,14 +1,17 @@
 """The workspace a server works on: the cases folder, who operates, and the open ledger stores.
 
-Each case's ledger store (``work/ledger.duckdb``) is opened read-only once and kept open; every
-request gets its own DuckDB cursor on it, so requests and background jobs run side by side
-without sharing a connection. Everything the workspace writes goes into a case through the case's
-write-once evidence and custody-log API, never into a store.
+Each case's ledger store (``work/ledger.duckdb``) is opened read-only when a request needs it and kept open
+while requests use it; every request gets its own DuckDB cursor on it, so requests and background jobs run side
+by side without sharing a connection. A store no request has used for :data:`IDLE_RELEASE_SECONDS` is closed:
+DuckDB lets one process write a file only while no other holds it open, and ``cointrail watch run`` and
+``cointrail ingest`` write the case's store while the workspace is open. Everything the workspace writes goes
+into a case through the case's write-once evidence and custody-log API, never into a store.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +23,17 @@ from cointrail.errors import InputError
 from cointrail.investigation import Investigation, case_store
 from cointrail.store.duckdb.store import DamagedStoreError, LedgerStore
 
+IDLE_RELEASE_SECONDS = 2.0  # a store unused this long is closed, so another process can write it
+
+
+class _Held:
+    """An open store, how many requests use it now, and when the last one ended."""
+
+    def __init__(self, store: LedgerStore):
+        self.store = store
+        self.users = 0
+        self.released = time.monotonic()
+
 
 class Workspace:
     """The cases folder served, the operator recorded in custody logs, and the case opened first."""
@@ -28,8 +42,11 @@ class Workspace:
         self.root = cases_root(root)
         self.operator = operator
         self.default_case = case
-        self._stores: dict[Path, LedgerStore] = {}
+        self._stores: dict[Path, _Held] = {}
+        self._identity: dict[Path, tuple[str, str]] = {}  # chain and network of each store seen: they never change
         self._lock = threading.Lock()
+        self._closing = threading.Event()
+        threading.Thread(target=self._release_idle, name="cointrail-store-release", daemon=True).start()
         if case is not None:
             open_case(case, self.root)  # a clear error now rather than on the first page
 
@@ -53,7 +70,12 @@ class Workspace:
         """The chain of the case's store (``litecoin``); None before it has a store."""
         path = case_store(self.case(name))
         try:
-            return self._base(path).chain if path.is_file() else None
+            if not path.is_file():
+                return None
+            if path not in self._identity:
+                with self._held(path):
+                    pass
+            return self._identity[path][0]
         except DamagedStoreError:  # the page says so where it needs the store; its frame still renders
             return None
 
@@ -62,11 +84,29 @@ class Workspace:
         chain = self.chain(name)
         return unit_of(chain).symbol if chain else "coins"
 
-    def _base(self, path: Path) -> LedgerStore:
+    @contextmanager
+    def _held(self, path: Path) -> Iterator[LedgerStore]:
+        """The open store at ``path`` (opened read-only if it is not), held open until the block ends."""
         with self._lock:
-            if path not in self._stores:
-                self._stores[path] = LedgerStore.open(path, read_only=True)
-            return self._stores[path]
+            held = self._stores.get(path)
+            if held is None:
+                held = self._stores[path] = _Held(LedgerStore.open(path, read_only=True))
+                self._identity[path] = (held.store.chain, held.store.network)
+            held.users += 1
+        try:
+            yield held.store
+        finally:
+            with self._lock:
+                held.users -= 1
+                held.released = time.monotonic()
+
+    def _release_idle(self) -> None:
+        while not self._closing.wait(IDLE_RELEASE_SECONDS / 4):
+            with self._lock:
+                idle = [p for p, h in self._stores.items()
+                        if h.users == 0 and time.monotonic() - h.released >= IDLE_RELEASE_SECONDS]  # fmt: skip
+                for path in idle:
+                    self._stores.pop(path).store.close()
 
     def require_store(self, case: Case) -> Path:
         """The case's ledger store file, or a plain-words error naming the commands that make it."""
@@ -80,12 +120,12 @@ class Workspace:
     def store(self, case: Case) -> Iterator[LedgerStore]:
         """The case's ledger store on a cursor of its own, for one request or job."""
         path = self.require_store(case)
-        base = self._base(path)
-        cursor = base.con.cursor()
-        try:
-            yield LedgerStore(cursor, path, base.chain, base.network)
-        finally:
-            cursor.close()
+        with self._held(path) as base:
+            cursor = base.con.cursor()
+            try:
+                yield LedgerStore(cursor, path, base.chain, base.network)
+            finally:
+                cursor.close()
 
     @contextmanager
     def investigation(self, case: Case) -> Iterator[Investigation]:
@@ -95,7 +135,8 @@ class Workspace:
 
     def close(self) -> None:
         """Close every store the workspace opened."""
+        self._closing.set()
         with self._lock:
-            for store in self._stores.values():
-                store.close()
+            for held in self._stores.values():
+                held.store.close()
             self._stores.clear()

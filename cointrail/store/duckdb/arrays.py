@@ -74,6 +74,11 @@ class DuckDBLedgerArrays:
         """
         return self.con.execute(_PAYJOIN, {"lo": lo, "hi": hi, "most": max_inputs}).fetchall()
 
+    def resolved_transactions(self, ids: list[int], lo: int, hi: int) -> list[ResolvedTransaction]:
+        """Transactions ``ids`` (mined at heights ``lo..hi``) with their inputs' spent outputs, as the CoinJoin
+        rules read them; in tx_id order."""
+        return self._resolved_many(sorted(ids), lo, hi)
+
     def _resolved_many(self, ids: list[int], lo: int, hi: int) -> list[ResolvedTransaction]:
         """The candidates with their inputs' spent outputs: three set-based queries, not three per transaction."""
         if not ids:

@@ -31,6 +31,7 @@ from cointrail.store.duckdb.cluster_tables import DuckDBClusterTables
 from cointrail.store.duckdb.graph_reads import DuckDBGraphReads
 from cointrail.store.duckdb.source_reads import DuckDBSourceReads
 from cointrail.store.duckdb.trace_reads import DuckDBTraceReads
+from cointrail.store.duckdb.watch_reads import DuckDBWatchReads
 
 BULK_CHECKPOINT_THRESHOLD = "1GB"  # DuckDB's default, 16 MB, checkpoints after almost every batch
 
@@ -52,6 +53,8 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         if "not a valid DuckDB database" not in str(error) and "Could not read enough bytes" not in str(error):
             raise _in_use(path, error) from error
         raise DamagedStoreError(path, error) from error
+    except duckdb.ConnectionException as error:  # this process has it open already, read-only or not
+        raise _in_use(path, error) from error
     except duckdb.Error as error:  # a checksum or catalog error on open: the file is damaged
         raise DamagedStoreError(path, error) from error
 
@@ -69,8 +72,12 @@ def existing_store(db: str | Path) -> Path:
     return path
 
 
-def _in_use(path: Path, error: Exception) -> InputError:
-    return InputError(f"cannot open the ledger store {path}: it is in use by another cointrail process "
+class StoreInUseError(InputError):
+    """Another process holds the store open (DuckDB lets one process write a file only while no other has it)."""
+
+
+def _in_use(path: Path, error: Exception) -> StoreInUseError:
+    return StoreInUseError(f"cannot open the ledger store {path}: it is in use by another cointrail process "
                       f"or not a DuckDB file ({str(error).splitlines()[0]})")
 
 
@@ -289,6 +296,10 @@ class LedgerStore:
     def trace_reads(self) -> DuckDBTraceReads:
         """What tracing, the payers and the patterns read (:class:`~cointrail.store.interface.TraceReads`)."""
         return DuckDBTraceReads(self)
+
+    def watch_reads(self) -> DuckDBWatchReads:
+        """What a watch run reads after each new block (:class:`~cointrail.store.interface.WatchReads`)."""
+        return DuckDBWatchReads(self)
 
     def has_table(self, name: str) -> bool:
         """Whether the store holds table ``name`` (analyses add theirs: clusters, labels, prices, CoinJoins)."""
