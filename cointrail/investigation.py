@@ -29,7 +29,7 @@ from cointrail.amounts import Amount, Unit, unit_of
 from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError, NotInStoreError
-from cointrail.model import AccountActivity, AddressActivity, Block, Label, Transaction, Wallet, Why
+from cointrail.model import AccountActivity, AddressActivity, Block, Headline, Label, Transaction, Wallet, Why
 from cointrail.store.duckdb.store import AccountStoreError, LedgerStore, existing_store
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
@@ -337,6 +337,14 @@ class Investigation:
                         "and funding are only those in the crawled transactions; "
                         + (f"{len(short)} of the site's addresses have an incomplete history" if short
                            else "every site address's history is complete at the tip it was listed at")}  # fmt: skip
+
+    def headline(self, *, prefer_report: bool = True) -> Headline:
+        """The case's findings, answer first: payments into the site and their total, the payers, the exchanges to
+        ask with their request packs, the site's cash-outs and the watch alerts (:mod:`cointrail.headline`): read
+        from the latest report kept in the case (``prefer_report``), else the payers asked of the store now."""
+        from cointrail.headline import headline
+
+        return headline(self, prefer_report=prefer_report)
 
     # The flow graph -------------------------------------------------------------------------------------------
 

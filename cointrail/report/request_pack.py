@@ -229,6 +229,18 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "exchange"
 
 
+def stored_packs(case: Case, exchange: str) -> list[dict[str, Any]]:
+    """The newest request pack files the case keeps for ``exchange`` (CSV, then letter): kind, path, SHA-256 and
+    custody entry; found by the exchange's name written into each file's name by :func:`write_request_packs`."""
+    newest: dict[str, dict[str, Any]] = {}
+    for entry in case.log.entries():
+        kind = {CSV_ACTION: "csv", LETTER_ACTION: "letter"}.get(entry["action"])
+        suffix = f".{_slug(exchange)}.request.{'csv' if kind == 'csv' else 'txt'}"
+        if kind and entry["object"].endswith(suffix):
+            newest[kind] = {"kind": kind, "path": entry["object"], "sha256": entry["sha256"], "seq": entry["seq"]}
+    return [newest[k] for k in ("csv", "letter") if k in newest]
+
+
 def write_request_packs(case: Case, packs: list[dict[str, Any]], out: Path | None = None) -> list[dict[str, Any]]:
     """Store each pack's CSV and letter in the case (logged evidence) and copy them to ``out``."""
     written = []

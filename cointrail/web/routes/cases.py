@@ -11,8 +11,9 @@ from starlette.requests import Request
 
 from cointrail.capture.text_view import capture_text
 from cointrail.cases import Case, verify_case
-from cointrail.investigation import case_store
+from cointrail.investigation import Investigation, case_store
 from cointrail.report import case_facts
+from cointrail.report.write import HTML_ACTION
 from cointrail.store.duckdb.store import DamagedStoreError
 from cointrail.web.routes.common import case_of, jobs, page, workspace
 
@@ -59,6 +60,17 @@ def create_api(request: Request, body: NewCase) -> dict[str, Any]:
     return case_facts.case_header(case)
 
 
+def headline_view(request: Request, case: Case, has_store: bool) -> dict[str, Any]:
+    """The case's headline findings (:meth:`Investigation.headline`), with the latest report's file to open."""
+    if has_store:
+        with workspace(request).investigation(case) as inv:
+            found = inv.headline().to_json()
+    else:  # a report kept in the case still answers without a store
+        found = Investigation(None, case).headline().to_json()
+    html = next((e for e in reversed(case.log.entries()) if e["action"] == HTML_ACTION), None)
+    return {**found, "report_html": html["sha256"] if html and found["source"] == "report" else None}
+
+
 @router.get("/cases/{name}", response_class=HTMLResponse)
 def case_page(request: Request, name: str) -> HTMLResponse:
     case = case_of(request, name)
@@ -69,8 +81,15 @@ def case_page(request: Request, name: str) -> HTMLResponse:
                 view["chain"] = store.chain
         except DamagedStoreError as error:  # the evidence is still shown; the page says what is wrong and where
             view["has_store"], view["store_problem"] = False, f"The case {case.name}: {error}"
+    view["headline"] = headline_view(request, case, view["has_store"])
     return page(request, "case.html", title=f"Case {case.name}", case=case.name, view=view,
                 jobs=jobs(request).of_case(case.name))  # fmt: skip
+
+
+@router.get("/api/cases/{name}/headline")
+def headline_api(request: Request, name: str) -> dict[str, Any]:
+    case = case_of(request, name)
+    return headline_view(request, case, workspace(request).has_store(case))
 
 
 @router.get("/api/cases/{name}")

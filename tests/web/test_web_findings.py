@@ -1,0 +1,110 @@
+"""The case page answers first (issue 21): the headline findings above the evidence, each linked to its evidence
+or page, in Debian's Chromium on the demo case; screenshots kept under tmp_path."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_web_browser import VIEWPORT, Recorder, fits_width
+from webserver import Served
+
+from cointrail.investigation import Investigation
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.node]
+PAGE_SECONDS = 2.0  # the case page must answer as fast as a page: it reads the report's facts, not the chain
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def page(browser: Any, recorder: Recorder) -> Iterator[Any]:
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(60_000)
+    recorder.attach(opened)
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def only_the_workspace(recorder: Recorder, served: Served) -> None:
+    """Nothing left the machine and the pages raised no error (a CSP violation would)."""
+    assert not [u for u in recorder.urls if u.startswith("http") and not u.startswith(served.url)], recorder.urls
+    assert not recorder.errors, recorder.errors
+
+
+def focus_by_tab(page: Any, selector: str, presses: int = 150) -> None:
+    """Press Tab until the element matching ``selector`` has the focus: it is reachable from the keyboard."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"{selector} was never reached with Tab")
+
+
+def test_the_case_page_answers_first(page: Any, recorder: Recorder, demo_served: Served, demo_case: str,
+                                     demo_run: dict[str, Any], tmp_path: Path) -> None:  # fmt: skip
+    payers = demo_run["payers"]
+    started = time.perf_counter()
+    page.goto(f"{demo_served.url}/cases/{demo_case}")
+    seconds = time.perf_counter() - started
+    assert seconds < PAGE_SECONDS, f"the case page took {seconds:.2f} s"
+    # The answer comes before the evidence: the first section of the page is the findings.
+    assert page.locator("main h2").first.inner_text() == "What the case has found"
+    assert "From the report written" in page.locator("#headline-source").inner_text()
+
+    paid = page.locator("#hl-payments").inner_text()
+    assert f"{payers['totals']['payments']} payment(s)" in paid and "USD" in paid
+    assert f"{len({p['address'] for p in payers['payments']})} site address(es)" in paid
+    assert page.locator("#hl-payments a.addr").count() == len({p["address"] for p in payers["payments"]})
+    assert page.locator("#hl-payers a.payer-link").count() == len(payers["payers"])
+    assert "funded by Demo Exchange" in page.locator("#hl-payers").inner_text()
+
+    exchanges = {x["exchange"] for x in demo_run["request_packs"]}
+    asked = page.locator("#hl-exchanges").inner_text()
+    assert exchanges and all(name in asked for name in exchanges)
+    assert page.locator("#hl-exchanges a.pack-link").count() == 2 * len(exchanges)  # a CSV and a letter each
+    cash_outs = page.locator("#hl-cashouts li")
+    assert cash_outs.count() >= 1 and "Demo Exchange" in cash_outs.first.inner_text()
+    assert "urgent" in page.locator("#hl-alerts").inner_text()
+    fits_width(page)
+    page.screenshot(path=str(tmp_path / "1-case-findings.png"), full_page=True)
+
+    # The request pack is one keyboard press away, with its focus shown, and downloads the exchange's letter.
+    focus_by_tab(page, "#hl-exchanges a.pack-link")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.screenshot(path=str(tmp_path / "2-pack-link-focused.png"))
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    assert any(name in Path(info.value.path()).read_text(encoding="utf-8") for name in exchanges)
+
+    # A payer opens its wallet; the alert opens on the Alerts page.
+    page.locator("#hl-payers a.payer-link").first.click()
+    assert "/cluster/" in page.url
+    page.go_back()
+    page.locator("#hl-alerts li a").first.click()
+    assert "/alerts#alert-" in page.url
+    page.locator(".alert.urgent").first.wait_for()
+    only_the_workspace(recorder, demo_served)
+
+
+def test_the_findings_from_the_engine_match_the_report(demo_run: dict[str, Any]) -> None:
+    """Without its report, the case's headline is asked of the engine: the same payments and payers."""
+    folder = Path(demo_run["capture"]["case_folder"])
+    with Investigation.open(folder.name, cases_dir=folder.parent) as inv:
+        kept, asked = inv.headline(), inv.headline(prefer_report=False)
+    assert (kept.source, asked.source) == ("report", "engine")
+    assert kept.traced and not asked.traced and not asked.cash_outs and kept.cash_outs
+    assert [p.txid for p in kept.payments] == [p.txid for p in asked.payments]
+    assert kept.total == asked.total == demo_run["payers"]["totals"]["amount"]
+    assert {p.payer_cluster_id for p in kept.payers} == {p.payer_cluster_id for p in asked.payers}
+    assert kept.newer_blocks == 0
+    assert all(x.packs for x in kept.exchanges)  # every exchange reached has its request pack in the case
