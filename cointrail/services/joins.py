@@ -20,14 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# From a batch, a step is its change (cointrail.store.duckdb.service_links) and may join whatever spends it. From
-# everything-to-one: a sweep spent by a batch joins (the hot wallet paying withdrawals); anything else only where
-# the coins it moves are the service's own (it spends a change, or what such a move moved) and onto an address
-# used once. Never from a sweep of other coins into a sweep: that is also a site's cash-out into an exchange
-# deposit address, swept by the exchange (the Welcome to Video pattern), and joining the two would make the site
-# part of the exchange; nor from a move of one coin that was not the service's (anyone can send a whole coin).
-SHAPES = frozenset({"batch", "all_to_one", "move"})
-
 
 @dataclass
 class Groups:
@@ -53,8 +45,14 @@ class Groups:
         return found
 
 
+# From a batch, a step is its change (cointrail.store.duckdb.service_links) and may join whatever spends it. From
+# everything-to-one: a sweep spent by a batch joins (the hot wallet paying withdrawals); anything else only where
+# the coins it moves are the service's own (it spends a change, or what such a move moved) and onto an address
+# used once. Never from a sweep of other coins into a sweep: that is also a site's cash-out into an exchange
+# deposit address, swept by the exchange (the Welcome to Video pattern), and joining the two would make the site
+# part of the exchange; nor from a move of one coin that was not the service's (anyone can send a whole coin).
 def _takes(step: dict[str, Any], known: Mapping[int, frozenset[str]], own: set[str]) -> bool:
-    """Whether a step may join (see ``SHAPES``), given the transactions known to move the service's own coins
+    """Whether a step may join (the rules above), given the transactions known to move the service's own coins
     (``own``); never from a transaction that also pays a known service (the coin moving on may be paid to a
     second one)."""
     if any(w in known for w in step["paid"] if w != step["to"]):
