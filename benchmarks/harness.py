@@ -4,7 +4,8 @@
   this process, all its threads, plus the children it reaped meanwhile (``getrusage``), and apart the CPU of other
   processes it watches (a node serving it). CPU seconds are the figure on shared cores: wall time under
   contention measures the neighbours. :func:`best_of` and :func:`alternate` repeat steps; :func:`alternate` runs
-  a new step and its baseline in turns, so both see the same machine.
+  a new step and its baseline in turns, so both see the same machine. :func:`instant` reads the same clock at an
+  event seen happen in another thread (an alert arriving).
 * :func:`run_process` runs a whole process and takes the kernel's accounting of it (``wait4``: wall, CPU, peak
   resident memory, the process's own); :func:`peak_mb` is this process's own peak, for a child that times a step
   of itself.
@@ -72,6 +73,12 @@ def process_cpu(pid: int) -> float:
     """CPU seconds (user + system) another running process has used so far, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def instant() -> float:
+    """The clock's reading now (``perf_counter``), for events a step does not return but sees happen: a block
+    mined in one thread and its alert arriving in another are timed on the same clock as every step."""
+    return time.perf_counter()
 
 
 def timed(action: Callable[[], T], watch: Sequence[int] = ()) -> tuple[Timing, T]:

@@ -20,6 +20,7 @@ from cointrail.store.duckdb.store import LedgerStore, existing_store
 from cointrail.watch import add_watch, case_alerts, case_watches, remove_watch
 from cointrail.watch.alerts import WITHDRAWN, Alert
 from cointrail.watch.deliver import Channel, Desktop, Mail, Outbox, Webhook
+from cointrail.watch.follow import Follower, LightFollower, NodeFollower
 from cointrail.watch.scan import DEFAULT_MAX_HOPS
 
 
@@ -148,14 +149,42 @@ def _channels(webhooks: tuple[str, ...], smtp: str | None, mail_from: str | None
     return channels
 
 
+def _follower(case: Any, path: Path, chain: str | None, network: str | None, rpc: str | None, cookie: str | None,
+              user: str | None, password: str | None, electrum: str | None, esplora: str | None,
+              proxy: str | None) -> Follower:  # fmt: skip
+    """What the run follows: the node, or the light server (for the store's chain, or --chain/--network)."""
+    if rpc:
+        from cointrail.chains.bitcoin.sources.rpc import RpcSource, connect
+
+        source = RpcSource(connect(rpc, cookie, user, password))
+        return NodeFollower(source, source.rpc.close)
+    from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSource
+    from cointrail.chains.bitcoin.sources.esplora import EsploraSource
+    from cointrail.chains.bitcoin.sources.wire import Proxy
+
+    if path.exists():
+        with LedgerStore.open(path, read_only=True) as store:
+            chain, network = store.chain, store.network
+    assert chain is not None and network is not None  # checked by the caller: a new store needs both
+    through = Proxy.parse(proxy) if proxy else None
+    light: Any = (ElectrumSource(ElectrumServer.parse(electrum), chain, network, proxy=through) if electrum
+                  else EsploraSource(str(esplora), chain, network, proxy=through))  # fmt: skip
+    return LightFollower(light, case, chain, network, proxy)
+
+
 @command.command("run")
 @case_option
 @click.option("--rpc", help="The node's JSON-RPC URL, e.g. http://127.0.0.1:9332.")
 @click.option("--cookie", type=click.Path(dir_okay=False), help="The node's .cookie file (its RPC credentials).")
 @click.option("--rpc-user", help="RPC user name (instead of --cookie).")
 @click.option("--rpc-password", envvar="COINTRAIL_RPC_PASSWORD", help="RPC password (or $COINTRAIL_RPC_PASSWORD).")
-@click.option("--electrum", metavar="URL", help="Not yet: follow an Electrum server (use --rpc).")
-@click.option("--esplora", metavar="URL", help="Not yet: follow an Esplora server (use --rpc).")
+@click.option("--electrum", metavar="tcp://HOST:PORT|ssl://HOST:PORT",
+              help="Follow an Electrum server instead of a node: only around the tracked addresses, into a sparse "
+                   "store (as `ingest --electrum`), every answer proven and archived in the case.")
+@click.option("--esplora", metavar="URL", help="Follow an Esplora server (its REST API's URL), as --electrum.")
+@click.option("--proxy", metavar="socks5h://HOST:PORT",
+              help="Reach the Electrum/Esplora server through this SOCKS5 proxy (Tor: socks5h://127.0.0.1:9050); "
+                   "each tracked address is asked in its own session, so its own Tor circuit.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
               help="The ledger store to keep up (default: the case's own, work/ledger.duckdb).")
 @click.option("--chain", help="The chain, when the store does not exist yet (e.g. litecoin).")
@@ -179,7 +208,8 @@ def _channels(webhooks: tuple[str, ...], smtp: str | None, mail_from: str | None
 @operator_option
 @json_option
 def run(case_name: str, rpc: str | None, cookie: str | None, rpc_user: str | None, rpc_password: str | None,
-        electrum: str | None, esplora: str | None, db: Path | None, chain: str | None, network: str | None,
+        electrum: str | None, esplora: str | None, proxy: str | None, db: Path | None, chain: str | None,
+        network: str | None,
         poll_seconds: float, max_hops: int, from_height: int | None, once: bool, webhooks: tuple[str, ...],
         smtp: str | None, mail_from: str | None, mail_to: tuple[str, ...], no_starttls: bool,
         smtp_cafile: str | None, desktop: bool, cases_dir: str | None, operator: str | None,
@@ -190,13 +220,11 @@ def run(case_name: str, rpc: str | None, cookie: str | None, rpc_user: str | Non
     to standard error on each new block and every minute; alerts go to standard output (with --json, one
     JSON object per line), into the case, and to each --webhook and --mail-to.
     """
-    from cointrail.chains.bitcoin.sources.rpc import RpcSource, connect
     from cointrail.watch.run import RunOptions, WatchRun
 
-    if electrum or esplora:
-        raise InputError("watch run follows a node (--rpc) so far; Electrum and Esplora servers are not followed yet")
-    if not rpc:
-        raise InputError("give the node to follow: --rpc URL (with --cookie or --rpc-user)")
+    if sum(bool(x) for x in (rpc, electrum, esplora)) != 1:
+        raise InputError("give the chain to follow, once: a node (--rpc URL with --cookie or --rpc-user), or an "
+                         "Electrum (--electrum) or Esplora (--esplora) server")  # fmt: skip
     case = open_case(case_name, cases_dir, operator)
     if not case_watches(case):
         raise InputError(f"the case {case.name} watches nothing: add a watch first (cointrail watch add ADDRESS "
@@ -210,7 +238,7 @@ def run(case_name: str, rpc: str | None, cookie: str | None, rpc_user: str | Non
         signal.signal(sig, lambda *_: stop.set())
     show = (lambda a: click.echo(json.dumps(a.to_json(), ensure_ascii=False))) if as_json else \
         (lambda a: click.echo(render_alert(a)))  # fmt: skip
-    source = RpcSource(connect(rpc, cookie, rpc_user, rpc_password))
+    source = _follower(case, path, chain, network, rpc, cookie, rpc_user, rpc_password, electrum, esplora, proxy)
     try:
         options = RunOptions(poll_seconds, max_hops, from_height, once)
         # The store is opened for each step and closed between, so `cointrail serve` can read it meanwhile.
@@ -218,7 +246,7 @@ def run(case_name: str, rpc: str | None, cookie: str | None, rpc_user: str | Non
                          options, health=lambda line: click.echo(line, err=True), stop=stop, on_alert=show)  # fmt: skip
         summary = watch.run()
     finally:
-        source.rpc.close()
+        source.close()
     done = summary.to_json()
     if as_json:
         click.echo(json.dumps({k: v for k, v in done.items() if k != "alerts"}, ensure_ascii=False))

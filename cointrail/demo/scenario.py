@@ -25,6 +25,7 @@ from cointrail.simulation import Economy, RegtestNode
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.watch import add_watch
 from cointrail.watch.deliver import Outbox
+from cointrail.watch.follow import NodeFollower
 from cointrail.watch.run import RunOptions, WatchRun
 
 SEED = 1  # seed 1 gives 11 site payments, a CoinJoin and a cash-out in six rounds (measured)
@@ -130,10 +131,11 @@ def watch_cash_out(economy: Economy, case: Case, db: Path) -> dict[str, Any]:
         def store() -> LedgerStore:
             return LedgerStore.open(db)
 
-        WatchRun(case, store, source, Outbox(case, []), RunOptions(once=True)).run()  # starts at the tip
+        follower = NodeFollower(source)
+        WatchRun(case, store, follower, Outbox(case, []), RunOptions(once=True)).run()  # starts at the tip
         txid = economy.site_cash_out()
         node.mine(1)
-        summary = WatchRun(case, store, source, Outbox(case, []), RunOptions(once=True)).run()
+        summary = WatchRun(case, store, follower, Outbox(case, []), RunOptions(once=True)).run()
     finally:
         source.rpc.close()
     return {"watch": watch.to_json(), "cash_out": txid, "alerts": [a.to_json() for a in summary.alerts]}

@@ -26,13 +26,13 @@ from typing import Any
 from cointrail.cases import Case
 from cointrail.cases.custody import utc_now
 from cointrail.chains.bitcoin.model import display_hash
-from cointrail.chains.bitcoin.sources.interface import BlockSource
 from cointrail.errors import ExternalServiceError
-from cointrail.ingest.pipeline import ingest
 from cointrail.labels.investigator import restore_case_labels
+from cointrail.store.duckdb import sparse
 from cointrail.store.duckdb.store import LedgerStore, StoreInUseError
 from cointrail.watch.alerts import WITHDRAWN, Alert, case_alerts, keep_alert, live
 from cointrail.watch.deliver import Outbox
+from cointrail.watch.follow import Follower
 from cointrail.watch.scan import DEFAULT_MAX_HOPS, WatchState, scan
 from cointrail.watch.watchlist import case_watches
 
@@ -92,18 +92,18 @@ class Cursor:
     def height(self) -> int | None:
         return max(self.hashes) if self.hashes else None
 
-    def agreed(self, store: LedgerStore) -> int | None:
-        """The highest height looked at whose block the store still holds (None: no block looked at still is)."""
-        if not self.hashes:
-            return None
-        stored = store.hashes_between(min(self.hashes), max(self.hashes))
-        held = [h for h, v in self.hashes.items() if h in stored and display_hash(stored[h]) == v]
-        return max(held) if held else None
+    def agreed(self, hash_now: Callable[[int], str | None]) -> int | None:
+        """The highest height looked at whose block the chain still holds (None: no block looked at still is);
+        asked from the top down, so the usual answer (no reorg) costs one question."""
+        for height in sorted(self.hashes, reverse=True):
+            if hash_now(height) == self.hashes[height]:
+                return height
+        return None
 
-    def advance(self, store: LedgerStore, lo: int, hi: int) -> None:
-        """Record that blocks ``lo..hi`` were looked at, and write the bookmark (atomically)."""
+    def advance(self, looked_at: dict[int, str], lo: int) -> None:
+        """Record the blocks looked at from ``lo`` on (height: hash), and write the bookmark (atomically)."""
         self.hashes = {h: v for h, v in self.hashes.items() if h < lo}
-        self.hashes.update({h: display_hash(v) for h, v in store.hashes_between(lo, hi).items()})
+        self.hashes.update(looked_at)
         for old in sorted(self.hashes)[:-REMEMBERED_BLOCKS]:
             del self.hashes[old]
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,9 +117,9 @@ def cursor_of(case: Case) -> Cursor:
 
 
 class WatchRun:
-    """One ``watch run`` over a case, its store and a node; :meth:`run` loops until stopped."""
+    """One ``watch run`` over a case, its store and the chain it follows; :meth:`run` loops until stopped."""
 
-    def __init__(self, case: Case, open_store: StoreOpener, source: BlockSource, outbox: Outbox,
+    def __init__(self, case: Case, open_store: StoreOpener, source: Follower, outbox: Outbox,
                  options: RunOptions | None = None, health: Callable[[str], None] | None = None,
                  stop: threading.Event | None = None, on_alert: Callable[[Alert], None] | None = None):  # fmt: skip
         self.case, self.open_store, self.source, self.outbox = case, open_store, source, outbox
@@ -181,24 +181,23 @@ class WatchRun:
     def _start_run(self) -> None:
         """Check the node serves the store's chain, bring the case's own labels in, and fix a first run's start."""
         with self._opened() as store:
-            self.source.check_network(store.chain, store.network)
+            self.source.check_network(store)
             restore_case_labels(self.case, store)  # the investigator's own labels name exchanges in alerts too
             if self.cursor.height is None:
                 start = self.options.from_height
                 if start is None:
                     tip = store.tip()
-                    start = (tip[0] if tip else self.source.tip_height()) + 1
+                    start = (tip[0] if tip else self.source.tip()[0]) + 1
                 self._first_start = start
         self._started = True
 
     def step(self) -> None:
         """One look: ingest what is new, withdraw what a reorg removed, raise new alerts, deliver."""
-        tip_height = self.source.tip_height()
-        tip_hash = display_hash(self.source.hashes([tip_height])[0])
+        tip_height, tip_hash = self.source.tip()
         moved = tip_hash != self._seen_tip
         if moved:
             with self._opened():
-                self._new_blocks()
+                self._new_blocks(tip_height)
             self._seen_tip = tip_hash
         self.summary.delivered += self.outbox.flush()
         now = time.monotonic()
@@ -206,36 +205,42 @@ class WatchRun:
             self._last_health = now
             self.health(self.health_line())
 
-    def _new_blocks(self) -> None:
-        report = ingest(self.store, self.source)
+    def _new_blocks(self, chain_tip: int) -> None:
+        stored = self.store.tip()
+        before = self._state_now(rebuild=False, tip=stored[0] if stored else -1)  # what a light server is asked
+        report = self.source.catch_up(self.store, before.addresses())
         self.summary.blocks_ingested += report.blocks
         self.summary.rolled_back += report.rolled_back
-        tip = self.store.tip()
-        self.summary.tip = tip[0] if tip else None
-        if tip is None:
+        stored = self.store.tip()
+        if stored is None:
             return
-        if self.cursor.height is None and 0 < self._first_start <= tip[0] + 1:
+        # A sparse store holds only the blocks of the transactions fetched: look up to the chain's tip.
+        tip = chain_tip if sparse.is_sparse(self.store) else stored[0]
+        self.summary.tip = tip
+        if self.cursor.height is None and 0 < self._first_start <= tip + 1:
             # A first run: the block below its start counts as looked at, so a reorg of the blocks it then looks
             # at is found by the cursor like any other.
-            self.cursor.advance(self.store, self._first_start - 1, self._first_start - 1)
-        withdrawn = self._withdraw(tip[0])
-        state = self._state_now(rebuild=withdrawn > 0, tip=tip[0])
+            anchor = self._first_start - 1
+            self.cursor.advance(self.source.hashes(self.store, anchor, anchor), anchor)
+        withdrawn = self._withdraw(tip)
+        # Address ids above a fork point were given again by the new chain: the tracked ones are looked up again.
+        state = self._state_now(rebuild=withdrawn > 0 or bool(report.rolled_back), tip=stored[0])
         lo = self._start()
         known = {a.alert_id for a in case_alerts(self.case)}
-        while lo <= tip[0] and not self.stop.is_set():
-            hi = min(lo + SCAN_CHUNK - 1, tip[0])
+        while lo <= tip and not self.stop.is_set():
+            hi = min(lo + SCAN_CHUNK - 1, tip)
             for alert in scan(state, self.case.name, lo, hi, known):
                 keep_alert(self.case, alert)
                 known.add(alert.alert_id)
                 self.summary.alerts.append(alert)
                 self.on_alert(alert)
-            self.cursor.advance(self.store, lo, hi)
+            self.cursor.advance(self.source.hashes(self.store, lo, hi), lo)
             self.summary.blocks_looked_at += hi - lo + 1
             lo = hi + 1
 
     def _start(self) -> int:
         """The first block not yet looked at on the store's chain."""
-        agreed = self.cursor.agreed(self.store)
+        agreed = self.cursor.agreed(lambda height: self.source.hash_now(self.store, height))
         if agreed is not None:
             return agreed + 1
         if self.cursor.height is not None:  # a reorg deeper than the cursor remembers: look again from its start

@@ -91,6 +91,11 @@ class WatchState:
             self.ids.setdefault(entry["address_id"], Tracked(entry["address"], entry["hop"], tuple(entry["watches"]),
                                                              entry["via"]))  # fmt: skip
 
+    def addresses(self) -> list[str]:
+        """Every tracked address, watched ones first (what a light server is asked about), each once."""
+        named = [t.address for t in self.pending.values()] + [t.address for t in self.ids.values()]
+        return list(dict.fromkeys(named))
+
     @property
     def watched_count(self) -> int:
         return len(self.pending) + len(self.ids)
