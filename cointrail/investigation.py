@@ -29,10 +29,11 @@ from cointrail.amounts import Amount, Unit, unit_of
 from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError, NotInStoreError
-from cointrail.model import AccountActivity, AddressActivity, Block, Headline, Label, Transaction, Wallet, Why
+from cointrail.model import AccountActivity, AddressActivity, Block, Label, Transaction, Wallet, Why
 from cointrail.store.duckdb.store import AccountStoreError, LedgerStore, existing_store
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
+    from cointrail.model import Headline, Search, TransactionPage
     from cointrail.services import Detection
     from cointrail.store.duckdb.account import AccountStore
     from cointrail.tracing import PayersResult, TraceResult
@@ -180,6 +181,20 @@ class Investigation:
         from cointrail.store.duckdb.queries import transaction
 
         return Transaction.from_json(transaction(self.store, txid))
+
+    def transaction_page(self, txid: str) -> TransactionPage:
+        """A transaction as the workspace shows it: with the names labels give its addresses, the site's addresses
+        marked, and what the clustering found of it (a CoinJoin), :func:`cointrail.lookup.transaction_page`."""
+        from cointrail.lookup import transaction_page
+
+        return transaction_page(self, txid)
+
+    def search(self, text: str) -> Search:
+        """What ``text`` names in the store, best first: a wallet (``cluster:12``), a transaction id, an address, or
+        the text of labels (:func:`cointrail.lookup.search`)."""
+        from cointrail.lookup import search
+
+        return search(self, text)
 
     def block(self, ref: str | int) -> Block:
         """A block by height or hash: header, source, verification flags and transaction ids."""

@@ -108,3 +108,56 @@ def test_the_findings_from_the_engine_match_the_report(demo_run: dict[str, Any])
     assert {p.payer_cluster_id for p in kept.payers} == {p.payer_cluster_id for p in asked.payers}
     assert kept.newer_blocks == 0
     assert all(x.packs for x in kept.exchanges)  # every exchange reached has its request pack in the case
+
+
+def search(page: Any, text: str) -> None:
+    """Type ``text`` into the search box of the page, from the keyboard, and send it."""
+    box = page.get_by_role("searchbox", name="Search the case")
+    box.focus()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.type(text)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_the_search_box_and_the_transaction_page(page: Any, recorder: Recorder, demo_served: Served,
+                                                 demo_case: str, demo_run: dict[str, Any],
+                                                 tmp_path: Path) -> None:  # fmt: skip
+    cash_out = demo_run["watch"]["cash_out"]
+    # A txid typed into the box on the case page opens the transaction: the site's coins into the exchange.
+    page.goto(f"{demo_served.url}/cases/{demo_case}")
+    focus_by_tab(page, "#search-text")  # the box is reached from the keyboard
+    search(page, cash_out)
+    assert page.url.endswith(f"/tx/{cash_out}")
+    assert "the site" in page.locator("#tx-inputs").inner_text()
+    assert "Demo Exchange 2 (exchange)" in page.locator("#tx-outputs").inner_text()
+    assert "in block" in page.locator("#tx-summary").inner_text() and "fee" in page.locator("#tx-summary").inner_text()
+    fits_width(page)
+    page.screenshot(path=str(tmp_path / "3-transaction.png"), full_page=True)
+
+    # An input's funding transaction is a link, and that transaction's output names this one as its spender.
+    page.locator("#tx-inputs a.txid").first.click()
+    assert "/tx/" in page.url and not page.url.endswith(cash_out)
+    assert page.locator(f"#tx-outputs a.txid[href$='/tx/{cash_out}']").count() >= 1
+
+    # The CoinJoin says so, with the clustering's evidence.
+    page.goto(f"{demo_served.url}/cases/{demo_case}/tx/{demo_run['scenario']['coinjoins'][0]}")
+    assert "CoinJoin" in page.locator("#tx-coinjoin").inner_text()
+
+    # An exchange's name lists the addresses its labels name; one opens its address page, whose txids are links.
+    search(page, "demo exchange 3")
+    hits = page.locator("#search-hits a")
+    assert hits.count() >= 2 and "Demo Exchange 3" in hits.first.inner_text()
+    page.screenshot(path=str(tmp_path / "4-search-label.png"), full_page=True)
+    hits.first.click()
+    assert "/address/" in page.url
+    page.locator("#address-totals a.txid").first.click()
+    assert "/tx/" in page.url
+
+    # A wallet's number opens the wallet; text that names nothing says what was tried.
+    payer = demo_run["payers"]["payers"][0]["payer_cluster_id"]
+    search(page, f"cluster:{payer}")
+    assert page.url.endswith(f"/cluster/{payer}")
+    search(page, "no such thing")
+    assert "Nothing in this case's ledger store matches" in page.locator("#search-summary").inner_text()
+    only_the_workspace(recorder, demo_served)

@@ -195,6 +195,31 @@ def stored_labels(store: LedgerStore, address: str | None) -> list[tuple[Any, ..
                       "ORDER BY address, confidence_value DESC, label, source", params)  # fmt: skip
 
 
+def labels_of(store: LedgerStore, addresses: Iterable[str]) -> dict[str, list[tuple[str, str | None, str | None]]]:
+    """(label, actor, category) of each of ``addresses`` that a stored label names, most confident first."""
+    wanted = sorted(set(addresses))
+    if not wanted or not store.has_table("labels"):
+        return {}
+    found: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    for address, label, actor, category in store.rows(
+            "SELECT address, label, actor, category FROM labels WHERE list_contains(?, address) "
+            "ORDER BY address, confidence_value DESC, label", [wanted]):  # fmt: skip
+        found.setdefault(address, []).append((label, actor, category))
+    return found
+
+
+def matching_labels(store: LedgerStore, text: str, limit: int) -> list[tuple[str, str, str | None, str | None]]:
+    """(address, label, actor, category) of the labels whose text or actor contains ``text`` (any case), by how
+    confident, at most ``limit``; none in a store without labels."""
+    if not text.strip() or not store.has_table("labels"):
+        return []
+    wanted = text.strip().lower()  # a plain substring (contains), so % and _ in a label's text mean themselves
+    rows = store.rows("SELECT address, label, actor, category FROM labels "
+                      "WHERE contains(lower(label), ?) OR contains(lower(coalesce(actor, '')), ?) "
+                      "ORDER BY confidence_value DESC, label, address LIMIT ?", [wanted, wanted, limit])  # fmt: skip
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
 def labelled_addresses(store: LedgerStore, categories: Iterable[str]) -> set[str]:
     """The addresses a stored label puts in one of ``categories`` (lower case); none in a store without labels."""
     if not store.has_table("labels"):

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from cointrail.addresses.script import p2pk_script
 from cointrail.chains.bitcoin.model import display_hash, internal_hash
 from cointrail.errors import InputError
-from cointrail.store.duckdb import address_lookup, p2pk
+from cointrail.store.duckdb import address_lookup, p2pk, schema
 from cointrail.store.duckdb.address_find import find_address, find_address_row, key_address, pubkey_column
 from cointrail.store.duckdb.sql import id_list
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
@@ -304,6 +304,23 @@ def transaction(store: LedgerStore, txid: str) -> dict[str, Any]:
         "coinbase": coinbase, "mweb": mweb, "fee": None if unknown_fee else sum(i["value"] for i in inputs) - paid_out,
         "output_total": paid_out, "inputs": inputs, "outputs": outputs,
     }  # fmt: skip
+
+
+def tx_coinjoin(store: LedgerStore, txid: str) -> dict[str, Any] | None:
+    """What the clustering found of the transaction ``txid``: a CoinJoin or a possibly collaborative transaction
+    (kind, rule, evidence, participants), None if neither or in a store never clustered."""
+    tx = _parse_txid(txid)
+    for table, kind in (("coinjoins", "coinjoin"), ("collaborative_txs", "collaborative")):
+        if not store.has_table(table):
+            continue
+        columns = schema.column_names(store.con, table)  # an older store opened read-only lacks the later ones
+        kind_sql = "coalesce(c.kind, 'coinjoin')" if "kind" in columns else f"'{kind}'"
+        participants = "c.participants" if "participants" in columns else "NULL"
+        row = store.one(f"SELECT {kind_sql}, c.rule, c.evidence, {participants} FROM {table} c "
+                        "JOIN transactions t ON t.tx_id = c.tx_id WHERE t.txid = ? LIMIT 1", [tx])  # fmt: skip
+        if row:
+            return {"kind": row[0], "rule": row[1], "evidence": row[2], "participants": row[3]}
+    return None
 
 
 def block(store: LedgerStore, ref: str | int) -> dict[str, Any]:

@@ -262,7 +262,10 @@
         const other = nodes.get(e.source === id ? e.target : e.source);
         const li = el("li", (e.source === id ? "to " : "from ") + (other ? other.caption : "?") + ": " + e.amount_coin + " " + unit + ". ");
         li.append(el("small", e.reason || ""));
-        if (e.txids && e.txids.length) li.append(el("br"), el("small", "transactions: "), el("code", e.txids.join(", ")));
+        if (e.txids && e.txids.length) {
+          li.append(el("br"), el("small", "transactions: "));
+          e.txids.forEach((t, i) => li.append(i ? ", " : "", txLink(t)));
+        }
         ul.append(li);
       });
       panelBody.append(ul);
@@ -274,6 +277,11 @@
     panelBody.append(noteLabel, note, keep);
   }
 
+  // A transaction id opens its page in the workspace (its inputs, outputs, labels and CoinJoin finding).
+  function txLink(txid) {
+    return el("a", txid, {class: "txid", href: "/cases/" + encodeURIComponent(caseName) + "/tx/" + encodeURIComponent(txid)});
+  }
+
   function selectEdge(id) {
     const e = edges.get(id);
     if (!e) return;
@@ -283,7 +291,7 @@
     if (e.txids && e.txids.length) {
       panelBody.append(el("h3", "Transactions (check them on any block explorer)"));
       const ul = el("ul");
-      e.txids.forEach((t) => ul.append(el("li", null).appendChild(el("code", t)).parentNode));
+      e.txids.forEach((t) => ul.append(el("li", null).appendChild(txLink(t)).parentNode));
       if (e.transactions > e.txids.length) ul.append(el("li", "… and " + (e.transactions - e.txids.length) + " more"));
       panelBody.append(ul);
     }
