@@ -20,7 +20,7 @@ taken from the case's captures (:meth:`~Investigation.site`) are the same select
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -247,7 +247,9 @@ class Investigation:
             return None
         small = why is None and found["size"] <= EXPLAINED_INLINE  # a larger one links to each explanation
         found["why_members"] = member_explanations(store, found["address"], found["members"]) if small else {}
-        found["node"] = node
+        captured = self.site_wallets().get(found["cluster_id"])
+        found["node"] = _as_site(node) if captured else node
+        found["site"] = {"addresses": list(captured), "reason": SITE_REASON} if captured else None
         return Wallet.from_json(found)
 
     # Account chains (Ethereum, issue 16) ------------------------------------------------------------------------
@@ -371,11 +373,35 @@ class Investigation:
         return found
 
     def graph_hop(self, node: str, direction: str = "forward", limit: int = 20) -> dict[str, Any]:
-        """One hop of the flow graph from ``node``: the counterparty wallets and the money to or from each."""
+        """One hop of the flow graph from ``node``: the counterparty wallets and the money to or from each; a
+        wallet holding the site's captured addresses is drawn as the site."""
         from cointrail.graph import expand
 
         found: dict[str, Any] = expand(self.store, node, direction, limit)
+        found["nodes"] = self.marked_as_site(found["nodes"])
         return found
+
+    def site_wallets(self) -> dict[int, tuple[str, ...]]:
+        """The wallets (cluster ids) that hold the case's captured site addresses, each with those addresses;
+        none without a case or before the store is clustered."""
+        if self.case is None or not self.has_store or not self.store.cluster_reads().has_clusters():
+            return {}
+        reads = self.store.cluster_reads()
+        found: dict[int, list[str]] = {}
+        for address in self.site().addresses:
+            address_id = reads.address_id(address)
+            if address_id is None:  # never paid: not on the ledger
+                continue
+            try:
+                found.setdefault(reads.cluster_of(address_id), []).append(address)
+            except LookupError:  # ingested after the last cluster build: in no wallet yet
+                continue
+        return {cluster: tuple(addresses) for cluster, addresses in found.items()}
+
+    def marked_as_site(self, nodes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Flow-graph ``nodes`` with those of the site's wallets marked as the site (role, caption, why)."""
+        wallets = self.site_wallets()
+        return [_as_site(n) if n.get("cluster_id") in wallets else n for n in nodes]
 
     def graph_of_trace(self, traced: dict[str, Any]) -> dict[str, Any]:
         """A finished trace (its ``to_json()``) drawn as wallets and the traced money between them."""
@@ -401,11 +427,15 @@ class Investigation:
         return list(nodes.values())
 
 
-def _as_site(node: dict[str, Any]) -> dict[str, Any]:
-    if node["role"] != "wallet":
+def _as_site(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A flow-graph node of the site's wallet as the site (a labelled role, an exchange's, is kept: it says more)."""
+    if node["role"] not in ("wallet", "site"):
         return {**node, "captured": True, "reason": SITE_REASON}
-    held = f"wallet of {node['size']} addresses" if node["size"] > 1 else "one address"
-    return {**node, "role": "site", "captured": True, "reason": SITE_REASON, "caption": f"the site ({held})"}
+    if node.get("kind") == "address" and node["size"] > 1:  # one address of the site's wallet, not all of it
+        caption = f"address {node['address'][:10]}… of the site"
+    else:
+        caption = f"the site ({'wallet of ' + str(node['size']) + ' addresses' if node['size'] > 1 else 'one address'})"
+    return {**node, "role": "site", "captured": True, "reason": SITE_REASON, "caption": caption}
 
 
 

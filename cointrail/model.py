@@ -228,6 +228,9 @@ class Wallet:
     why: Why | None = None
     why_members: Mapping[str, Why] | None = None
     node: Mapping[str, Any] | None = None
+    # On the workspace's pages, a wallet that holds the case's captured site addresses: those addresses and why it
+    # is the site (``{"addresses", "reason"}``); None for any other wallet.
+    site: Mapping[str, Any] | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Wallet:
@@ -238,7 +241,7 @@ class Wallet:
             tuple(data["red_flags"]), tuple(data["heuristics"]), data["attribution"],
             Why.from_json(data["why"]) if "why" in data else None,
             None if why_members is None else {m: Why.from_json(w) for m, w in why_members.items()},
-            data.get("node"),
+            data.get("node"), data.get("site"),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -254,6 +257,8 @@ class Wallet:
             data["why_members"] = {m: w.to_json() for m, w in self.why_members.items()}
         if self.node is not None:
             data["node"] = self.node
+        if self.site is not None:
+            data["site"] = self.site
         return data
 
 

@@ -161,3 +161,29 @@ def test_the_search_box_and_the_transaction_page(page: Any, recorder: Recorder, 
     search(page, "no such thing")
     assert "Nothing in this case's ledger store matches" in page.locator("#search-summary").inner_text()
     only_the_workspace(recorder, demo_served)
+
+
+def test_the_sites_own_addresses_are_named_as_the_site(page: Any, recorder: Recorder, demo_served: Served,
+                                                       demo_case: str, demo_run: dict[str, Any],
+                                                       tmp_path: Path) -> None:  # fmt: skip
+    """The address page of a captured site address, and its wallet's page, say it is the site, as the graph does."""
+    address = demo_run["payers"]["payments"][0]["address"]
+    page.goto(f"{demo_served.url}/cases/{demo_case}/address/{address}")
+    assert "found on the site's page captured in this case" in page.locator("#site-note").inner_text()
+    assert "It belongs to the site" in page.locator(".lead").inner_text()
+    assert "No label names this wallet, but it is the site's" in page.locator("#site-unlabelled").inner_text()
+    assert page.locator("text=nobody has said who controls it").count() == 0
+    page.screenshot(path=str(tmp_path / "5-site-address.png"), full_page=True)
+
+    page.locator(".lead a").first.click()  # its wallet
+    assert "/cluster/" in page.url
+    assert "the site" in page.locator("h1").inner_text()
+    assert address in page.locator("#site-note").inner_text()
+
+    # "Show on the graph" draws it as the site, not as an ordinary wallet.
+    page.get_by_role("link", name="Show on the graph").click()
+    row = page.locator("#node-list tbody tr").first
+    row.wait_for()
+    assert "the site" in row.inner_text() and "site" in row.inner_text()
+    page.screenshot(path=str(tmp_path / "6-site-on-graph.png"))
+    only_the_workspace(recorder, demo_served)

@@ -41,7 +41,7 @@ def start(request: Request, name: str, focus: str | None = Query(None, max_lengt
         unit = inv.unit.symbol
         if saved is not None:
             return {"saved": saved, "nodes": saved["nodes"], "edges": saved["edges"], "unit": unit}
-        nodes = [inv.graph_node(focus)] if focus else inv.site_nodes()
+        nodes = inv.marked_as_site([inv.graph_node(focus)]) if focus else inv.site_nodes()
     return {"saved": None, "nodes": nodes, "edges": [], "unit": unit}
 
 
