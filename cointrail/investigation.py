@@ -431,10 +431,12 @@ def _as_site(node: Mapping[str, Any]) -> dict[str, Any]:
     """A flow-graph node of the site's wallet as the site (a labelled role, an exchange's, is kept: it says more)."""
     if node["role"] not in ("wallet", "site"):
         return {**node, "captured": True, "reason": SITE_REASON}
+    from cointrail.graph.nodes import short_name
+
     if node.get("kind") == "address" and node["size"] > 1:  # one address of the site's wallet, not all of it
-        caption = f"address {node['address'][:10]}… of the site"
-    else:
-        caption = f"the site ({'wallet of ' + str(node['size']) + ' addresses' if node['size'] > 1 else 'one address'})"
+        caption = f"address {node['address'][:10]}… of the site's wallet {node['cluster_id']}"
+    else:  # the site's wallets told apart by their ids: a site may use many
+        caption = f"the site: {short_name(node['cluster_id'], node['size'], node['address'])}"
     return {**node, "role": "site", "captured": True, "reason": SITE_REASON, "caption": caption}
 
 

@@ -103,16 +103,24 @@ def describe_clusters(store: LedgerStore, cluster_ids: set[int], services: Servi
         found[cid] = {
             "id": node_id(cid, sizes[cid], names[cid]), "kind": "address" if sizes[cid] <= 1 else "cluster",
             "cluster_id": cid, "size": sizes[cid], "address": names[cid], "labels": shown, "role": role,
-            "caption": _caption(shown, sizes[cid], names[cid], role),
+            "caption": _caption(shown, cid, sizes[cid], names[cid], role),
         }  # fmt: skip
     return found
 
 
-def _caption(labels: list[dict[str, Any]], size: int, address: str, role: str) -> str:
+def short_name(cluster_id: int, size: int, address: str) -> str:
+    """A wallet's short id as its nodes and pages write it: ``wallet 42 (5 addresses)``, or ``address rltc1qpy89…``."""
+    return f"wallet {cluster_id} ({size} addresses)" if size > 1 else f"address {address[:10]}…"
+
+
+def _caption(labels: list[dict[str, Any]], cluster_id: int, size: int, address: str, role: str) -> str:
+    """A node's name, distinct on the graph: its best label and role with its short id (two wallets of one exchange
+    are two nodes), else its short id alone."""
+    short = short_name(cluster_id, size, address)
     if labels:
         best = labels[0]
-        return f"{best.get('actor') or best['label']} ({role})"
-    return f"wallet of {size} addresses" if size > 1 else f"address {address[:10]}…"
+        return f"{best.get('actor') or best['label']} ({role}), {short}"
+    return short
 
 
 def describe(store: LedgerStore, node: str) -> dict[str, Any]:

@@ -83,9 +83,9 @@ def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_se
     rows = page.locator("#node-list tbody tr")
     rows.first.wait_for()
     before = rows.count()
-    site_row = page.locator("#node-list tbody tr", has_text="the site (wallet of").first
+    site_row = page.locator("#node-list tbody tr", has_text="the site: wallet").first
     assert "site" in site_row.inner_text()
-    site_row.get_by_role("button", name="expand the site (wallet of", exact=False).nth(1).focus()
+    site_row.get_by_role("button", name="expand the site: wallet", exact=False).nth(1).focus()
     page.keyboard.press("Enter")
     rows.nth(before).wait_for()  # a new row per wallet drawn (wait_for_function would need eval, which CSP forbids)
     assert "was paid by" in page.locator("#graph-status").inner_text()
@@ -175,7 +175,7 @@ def test_many_counterparties_are_summed_up_and_can_be_added_one_by_one(page: Any
 def site_cluster(page: Any, served: Served, case: str) -> str:
     """The number of the site's biggest wallet, read from the graph's node list."""
     page.goto(f"{served.url}/cases/{case}/graph")
-    link = page.locator("#node-list tbody tr", has_text="the site (wallet of").first.locator("a").first
+    link = page.locator("#node-list tbody tr", has_text="the site: wallet").first.locator("a").first
     return str(link.get_attribute("href")).rsplit("/", 1)[1]
 
 
@@ -202,12 +202,12 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
         recorder.attach(page)
         try:
             page.goto(f"{up.url}/cases/{source.name}/graph")
-            row = page.locator("#node-list tbody tr", has_text="the site (wallet of").first
+            row = page.locator("#node-list tbody tr", has_text="the site: wallet").first
             row.get_by_role("button", name="select the site", exact=False).click()
             page.locator("#panel").get_by_role("button", name="pin", exact=False).click()
             page.locator("#note-text").fill("operator's main wallet <b>per the forum</b>")
             page.get_by_role("button", name="Keep the note").click()
-            row.get_by_role("button", name="expand the site (wallet of", exact=False).nth(1).click()
+            row.get_by_role("button", name="expand the site: wallet", exact=False).nth(1).click()
             page.locator("#graph-status", has_text="was paid by").wait_for()
             drawn = page.locator("#node-list tbody tr").count()
             page.locator("#save-graph").click()
@@ -218,20 +218,20 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
             noted = page.locator("#node-list tbody tr", has_text="note: operator's main wallet <b>per the forum</b>")
             assert noted.count() == 1
             assert page.locator("#node-list b").count() == 0  # the note is text, never markup
-            row = page.locator("#node-list tbody tr", has_text="the site (wallet of").first
+            row = page.locator("#node-list tbody tr", has_text="the site: wallet").first
             row.get_by_role("button", name="select the site", exact=False).click()
             assert "Money in and out" in page.locator("#panel").inner_text()  # the arrows, in words
             row.get_by_role("button", name="collapse the site", exact=False).click()
             page.locator("#graph-status", has_text="Collapsed:").wait_for()
             assert page.locator("#node-list tbody tr").count() < drawn  # what the expansion added, hidden again
-            assert page.locator("#node-list tbody tr", has_text="the site (wallet of").count() == 1
+            assert page.locator("#node-list tbody tr", has_text="the site: wallet").count() == 1
         finally:
             context.close()
     case = open_case(source.name, root=copy.parent)
     saved = [e for e in case.log.entries() if e["action"] == "graph.save"]
     assert len(saved) == 1 and saved[0]["operator"] == "Graph Tester"
     document = json.loads((copy / saved[0]["object"]).read_text())
-    site = next(n for n in document["nodes"] if n["caption"].startswith("the site (wallet of"))
+    site = next(n for n in document["nodes"] if n["caption"].startswith("the site: wallet"))
     assert site["pinned"] and site["note"] == "operator's main wallet <b>per the forum</b>"
     assert len(document["nodes"]) == drawn and document["edges"]
     assert verify_case(case, record=False).intact

@@ -177,7 +177,7 @@ def test_the_sites_own_addresses_are_named_as_the_site(page: Any, recorder: Reco
 
     page.locator(".lead a").first.click()  # its wallet
     assert "/cluster/" in page.url
-    assert "the site" in page.locator("h1").inner_text()
+    assert "the site: wallet" in page.locator("h1").inner_text().lower()
     assert address in page.locator("#site-note").inner_text()
 
     # "Show on the graph" draws it as the site, not as an ordinary wallet.
@@ -186,4 +186,22 @@ def test_the_sites_own_addresses_are_named_as_the_site(page: Any, recorder: Reco
     row.wait_for()
     assert "the site" in row.inner_text() and "site" in row.inner_text()
     page.screenshot(path=str(tmp_path / "6-site-on-graph.png"))
+    only_the_workspace(recorder, demo_served)
+
+
+def test_graph_nodes_are_named_distinctly(page: Any, recorder: Recorder, demo_served: Served, demo_case: str,
+                                          tmp_path: Path) -> None:  # fmt: skip
+    """Every node on the graph has a name of its own: its label or role with a short id, never "wallet of 2"."""
+    page.goto(f"{demo_served.url}/cases/{demo_case}/graph")
+    rows = page.locator("#node-list tbody tr")
+    rows.first.wait_for()
+    site = page.locator("#node-list tbody tr", has_text="the site: wallet").first
+    drawn = rows.count()
+    site.get_by_role("button", name="expand the site: wallet", exact=False).nth(1).click()  # backward: the payers
+    rows.nth(drawn).wait_for()
+    names = [page.locator("#node-list tbody tr").nth(i).locator("th, td").first.inner_text().strip()
+             for i in range(rows.count())]  # fmt: skip
+    assert len(set(names)) == len(names), names
+    assert not [n for n in names if "wallet of" in n], names
+    page.locator("#cy").screenshot(path=str(tmp_path / "7-graph-names.png"))
     only_the_workspace(recorder, demo_served)
