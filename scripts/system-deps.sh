@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the real programs the tests and the demo talk to (a litecoind node,
-# Chromium, a SOCKS5 proxy, pango for PDF reports), from Debian's packages.
+# Chromium, a SOCKS5 proxy, a Java runtime for Spark, pango for PDF reports), from Debian's packages.
 # Idempotent: each is installed only when missing.
 #
 # Usage: system-deps.sh [PROFILE]
@@ -25,6 +25,16 @@ need_apt litecoind
 if [ "$PROFILE" = test ]; then
     need_apt chromium
     need_apt microsocks
+fi
+# A Java runtime for Apache Spark (PySpark's wheel carries Spark's jars), for `cluster build --engine spark` and its
+# tests (issue 20); any Java 17 or newer already installed does.
+# Debian 13 dropped Java 17: 21 then.
+if [ "$PROFILE" = test ] && ! command -v java >/dev/null 2>&1; then
+    if apt-cache show openjdk-17-jre-headless >/dev/null 2>&1; then
+        need_apt openjdk-17-jre-headless
+    else
+        need_apt openjdk-21-jre-headless
+    fi
 fi
 # Pango for WeasyPrint (`cointrail report` writes PDF), and a font to set the text in.
 need_apt libpango-1.0-0

@@ -112,7 +112,8 @@ def command() -> None:
 
 
 @command.command("build")
-@db_option
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path),
+              help="The ledger store (a DuckDB file made by 'cointrail ingest'); the local engine.")  # fmt: skip
 @click.option(
     "--heuristics",
     default=None,
@@ -120,15 +121,51 @@ def command() -> None:
     help=f"Comma-separated heuristics (default: the measured default set). Known: {', '.join(HEURISTIC_NAMES)}.",
 )
 @click.option("--full", is_flag=True, help="Rebuild from the first block instead of adding new blocks only.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="local: DuckDB and the compiled union–find; spark: Apache Spark over a Parquet export.")  # fmt: skip
+@click.option("--parquet", type=click.Path(file_okay=False, path_type=Path),
+              help="The export to cluster (--engine spark; made by 'cointrail store export').")  # fmt: skip
+@click.option("--master", default=None, metavar="URL",
+              help="Spark's master (local[2], spark://HOST:7077, yarn…); default local[*], or spark-submit's.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where --engine spark writes the cluster tables as Parquet (default PARQUET/clusters).")
 @json_option
-def build_command(db: Path, heuristics: str | None, full: bool, as_json: bool) -> int:
-    """Build or update the clusters of the ledger store DB."""
+def build_command(db: Path | None, heuristics: str | None, full: bool, engine: str, parquet: Path | None,
+                  master: str | None, out: Path | None, as_json: bool) -> int:  # fmt: skip
+    """Build or update the clusters of the ledger store DB (or, with --engine spark, of a Parquet export)."""
     chosen = parse_heuristics(heuristics)
+    if engine == "spark":
+        emit(_build_on_spark(parquet, chosen, master, out), as_json, render_spark_build)
+        return EXIT_OK
+    if db is None:
+        raise click.UsageError("--db is required (or --engine spark with --parquet)")
     existing_store(db)
     with open_store(db, read_only=False) as store, _progress_bar() as bar:
         summary = build_clusters(store, chosen, full=full, progress=bar)
     emit(summary, as_json, render_build)
     return EXIT_OK
+
+
+def _build_on_spark(parquet: Path | None, heuristics: tuple[str, ...], master: str | None,
+                    out: Path | None) -> dict[str, Any]:  # fmt: skip
+    if parquet is None:
+        raise click.UsageError("--engine spark reads a Parquet export: give --parquet DIR")
+    from cointrail.engines.spark.session import DEFAULT_MASTER, require_runtime, under_spark_submit
+
+    require_runtime()
+    from cointrail.engines.spark.build import build_on_spark  # imports PySpark: only when asked for
+
+    default = None if under_spark_submit() else DEFAULT_MASTER  # spark-submit's --master stays in force
+    return build_on_spark(parquet, heuristics, master=master or default, out=out)
+
+
+def render_spark_build(summary: dict[str, Any]) -> str:
+    links = ", ".join(f"{h} {n:,}" for h, n in summary["links_by_heuristic"].items() if n)
+    return (f"Clustered {summary['addresses']:,} addresses into {summary['clusters']:,} wallets on Spark "
+            f"({summary['master']}, {summary['seconds']} s), blocks 0-{summary['through_height']:,}.\n"
+            f"Links kept as evidence: {links or 'none'}; {summary['coinjoins_total']:,} CoinJoins and "
+            f"{summary['collaborative_total']:,} possibly collaborative transactions never merged through; "
+            f"{summary['held_links']:,} links held back.\nWritten to {summary['out']}.")
 
 
 @command.command("show")

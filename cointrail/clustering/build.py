@@ -73,16 +73,26 @@ def _read(state: _State, source: LedgerArrays, lo: int, hi: int, heuristics: tup
     state.coinjoins += found
 
 
-def _merge_all(state: _State, count: int, applied: np.ndarray) -> None:
-    """One merge of every link read (in chain order): the same result as merging range by range.
+def merge_links(old: tuple[np.ndarray, np.ndarray], links: Links, count: int,
+                applied: np.ndarray) -> tuple[np.ndarray, np.ndarray, Links, Held]:  # fmt: skip
+    """(cluster, base cluster, links kept as evidence, links held back): ``links`` (in chain order) merged into
+    the assignment ``old`` of (cluster, base cluster) per address id, extended to ``count`` addresses.
 
     Both merges run the supercluster check (:mod:`cointrail.clustering.guard`);
-    the links it holds back are recorded from the full assignment's merge.
+    the links it holds back are recorded from the full assignment's merge. The
+    base assignment takes the multi-input links alone (red flags compare the
+    two). Every engine ends its build here, so equal links give equal clusters.
     """
-    links = Links.concat(state.links)
-    state.cluster, kept, state.held = merge_guarded(state.cluster, links, count, HOLD_AT, applied)
+    cluster, kept, held = merge_guarded(old[0], links, count, HOLD_AT, applied)
     co_spends = links.take(np.flatnonzero(links.heuristic == CODES[multi_input.NAME]))
-    state.base, _, _ = merge_guarded(state.base, co_spends, count, HOLD_AT, applied)
+    base, _, _ = merge_guarded(old[1], co_spends, count, HOLD_AT, applied)
+    return cluster, base, kept, held
+
+
+def _merge_all(state: _State, count: int, applied: np.ndarray) -> None:
+    """One merge of every link read (in chain order): the same result as merging range by range."""
+    state.cluster, state.base, kept, state.held = merge_links((state.cluster, state.base),
+                                                              Links.concat(state.links), count, applied)  # fmt: skip
     state.links = [kept]
 
 
