@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cointrail.errors import InputError
 from cointrail.model import CashOut, ExchangeToAsk, Headline, Payer, Payment
 
 if TYPE_CHECKING:
@@ -61,14 +62,17 @@ def _newer_blocks(inv: Investigation, facts: dict[str, Any]) -> int | None:
 def _from_engine(inv: Investigation) -> Headline:
     from cointrail.report.findings import exchanges_to_contact
 
-    found = inv.payers().to_json()
+    try:
+        found = inv.payers().to_json()
+    except InputError as error:  # e.g. a store not clustered yet: the page still shows the evidence, and says why
+        return _empty(inv, str(error))
     exchanges = exchanges_to_contact(found, [], inv.chain)
     return _built(inv, "engine", inv.chain, found, exchanges, traced=False, entry=None, newer=None)
 
 
-def _empty(inv: Investigation) -> Headline:
+def _empty(inv: Investigation, note: str | None = None) -> Headline:
     chain = inv.chain if inv.has_store else None
-    note = inv.site().note() if inv.case is not None and inv.has_store else None
+    note = note or (inv.site().note() if inv.case is not None and inv.has_store else None)
     return Headline("none", chain, None, None, None, False, (), 0, None, (), (), (), _alerts(inv.case), note)
 
 

@@ -205,3 +205,17 @@ def test_graph_nodes_are_named_distinctly(page: Any, recorder: Recorder, demo_se
     assert not [n for n in names if "wallet of" in n], names
     page.locator("#cy").screenshot(path=str(tmp_path / "7-graph-names.png"))
     only_the_workspace(recorder, demo_served)
+
+
+def test_findings_that_cannot_be_asked_say_why(demo_run: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store the payers cannot be asked of (not clustered yet) leaves the case page showing the evidence."""
+    from cointrail.errors import InputError
+
+    def refuse(self: Investigation, *args: Any, **kwargs: Any) -> Any:
+        raise InputError("the store has no clusters yet: run cointrail cluster build")
+
+    monkeypatch.setattr(Investigation, "payers", refuse)
+    folder = Path(demo_run["capture"]["case_folder"])
+    with Investigation.open(folder.name, cases_dir=folder.parent) as inv:
+        found = inv.headline(prefer_report=False)
+    assert found.source == "none" and "cluster build" in (found.site_note or "") and found.alerts

@@ -22,9 +22,12 @@
     headline.className = "headline";
     const mark = alert.kind === "withdrawn" ? "Withdrawn" : (alert.urgent ? "URGENT" : "Alert");
     headline.append(text("strong", mark), " " + alert.headline);
-    item.append(headline, text("p", "Block " + alert.height + ", " + alert.block_time + " · transaction " +
-                               alert.txid + " · raised " + alert.raised_utc + " · kept as " + alert.evidence, "meta"),
-                text("p", "Why: " + alert.reason, "why"));
+    // The transaction is a link to its page, as on the page rendered by the server.
+    const meta = text("p", "Block " + alert.height + ", " + alert.block_time + " · transaction ", "meta");
+    const tx = text("a", alert.txid, "txid");
+    tx.href = "/cases/" + encodeURIComponent(live.dataset.case) + "/tx/" + encodeURIComponent(alert.txid);
+    meta.append(tx, " · raised " + alert.raised_utc + " · kept as " + alert.evidence);
+    item.append(headline, meta, text("p", "Why: " + alert.reason, "why"));
     if (alert.destinations.length) {
       const where = document.createElement("ul");
       alert.destinations.forEach((d) => where.append(text("li", d.words)));
