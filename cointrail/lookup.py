@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cointrail.investigation import Investigation
 
 LABEL_HITS = 50  # labels listed for one search; an exchange's TagPack may label thousands of addresses
+WALLETS_LISTED = 10  # the wallets of the labelled addresses found, most of them first
 WALLET = re.compile(r"^(?:cluster:|wallet\s*)?(\d{1,18})$", re.IGNORECASE)
 TXID = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -39,7 +40,7 @@ def search(inv: Investigation, text: str) -> Search:
         hits += [hit] if hit else []
     labels, more = _labels(inv, query)
     tried.append(f"no label's text or actor contains {query!r}" if not labels else "")
-    return Search(query, tuple(hits + labels), tuple(t for t in tried if t), more)
+    return Search(query, tuple(hits + _wallets_of(inv, labels) + labels), tuple(t for t in tried if t), more)
 
 
 def _wallet(inv: Investigation, query: str) -> tuple[SearchHit | None, str | None]:
@@ -89,6 +90,31 @@ def _labels(inv: Investigation, query: str) -> tuple[list[SearchHit], bool]:
         hits.setdefault(address, SearchHit("label", address, f"{named}{f', {category}' if category else ''}: "
                                                             f"{address}"))  # fmt: skip
     return list(hits.values()), len(rows) > LABEL_HITS
+
+
+def _wallets_of(inv: Investigation, labels: list[SearchHit]) -> list[SearchHit]:
+    """The wallets the labelled addresses found belong to, first: an exchange's many labelled addresses are most
+    often one or two wallets, which is what an investigator asks about."""
+    reads = inv.store.cluster_reads()
+    if not labels or not reads.has_clusters():
+        return []
+    held: dict[int, int] = {}
+    for hit in labels:
+        address_id = reads.address_id(hit.key)
+        try:
+            cluster = reads.cluster_of(address_id) if address_id is not None else None
+        except LookupError:  # ingested after the last cluster build: in no wallet yet
+            cluster = None
+        if cluster is not None:
+            held[cluster] = held.get(cluster, 0) + 1
+    from cointrail.graph.nodes import cluster_sizes, describe_clusters
+
+    most = dict(sorted(held.items(), key=lambda item: -item[1])[:WALLETS_LISTED])
+    sizes = cluster_sizes(inv.store, set(most))
+    several = {c for c in most if sizes[c] > 1}  # a wallet of one address is its address, listed already
+    nodes = describe_clusters(inv.store, several, sizes=sizes) if several else {}  # one batch, not one per wallet
+    return [SearchHit("wallet", str(c), f"{nodes[c]['caption']}, holding {n} of the labelled addresses")
+            for c, n in most.items() if c in nodes]
 
 
 def transaction_page(inv: Investigation, txid: str) -> TransactionPage:
