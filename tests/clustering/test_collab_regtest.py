@@ -223,3 +223,13 @@ def test_the_link_between_two_large_wallets_is_held_back_and_explained(economy):
     assert flag["message"].startswith(f"probable false merge, not applied: transaction {bridge}")
     assert "Check whether its inputs come from different owners" in flag["message"]
     assert HOLD_AT <= shown["size"] < 2 * HOLD_AT  # big_a alone (with, perhaps, the bridge's change)
+
+
+def test_spark_gives_the_same_clusters_findings_and_held_links(economy, tmp_path, spark):
+    """Issue 20: every CoinJoin shape, both PayJoins and the held link, the same on Spark ``local[2]``."""
+    from spark_compare import both_engines, first_difference
+
+    result = both_engines(economy["db"], tmp_path, parse_heuristics(None))
+    assert first_difference(result["local"], result["spark"]) is None
+    local = result["local"]
+    assert len(local["coinjoins"]) >= 4 and len(local["collaborative_txs"]) >= 2 and local["held_links"]

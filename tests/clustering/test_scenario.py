@@ -88,3 +88,14 @@ def test_the_sites_sweep_is_explained(scenario):
     assert why["steps"][0]["from"] == first and why["steps"][-1]["to"] == together[-1]
     assert all(truth["owners"][s["from"]] == "site" == truth["owners"][s["to"]] for s in why["steps"])
     assert json.loads((db.parent / "truth.json").read_text())["roles"]["site"] == "site"
+
+
+def test_spark_gives_the_same_clusters_and_evidence(scenario, tmp_path, spark):
+    """Issue 20: Spark ``local[2]`` on this economy's Parquet export, row for row the local engine's tables."""
+    from spark_compare import both_engines, first_difference
+
+    db, _, _ = scenario
+    result = both_engines(db, tmp_path, HEURISTICS)
+    assert first_difference(result["local"], result["spark"]) is None
+    local = result["local"]
+    assert local["coinjoins"] and {h for _, h, _, _ in local["cluster_links"]} == set(HEURISTICS)

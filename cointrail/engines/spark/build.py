@@ -52,16 +52,33 @@ def _build(ledger: ParquetLedger, heuristics: tuple[str, ...], tables: ParquetCl
     tip = ledger.tip()
     if tip is None:
         raise InputError(f"the export {ledger.directory} holds no blocks")
+    clock = _Phases()
     coinjoins, collaborative = find_detections(SparkLedgerArrays(ledger), 0, tip[0], ledger.chain)
     found = coinjoins + collaborative
+    clock.lap("detections")
     links = collect_links(link_edges(ledger, heuristics, [f.tx_id for f in found]))
+    clock.lap("links")
     count, applied = ledger.address_count(), tables.applied_tx_ids()
     cluster, base, kept, held = merge_links((identity(0), identity(0)), links, count, applied)
+    clock.lap("merge")
     tables.ensure()
     tables.save_build(ClusterBuild("full", heuristics, (0, tip[0]), tip[1], (identity(0), identity(0)),
                                    (cluster, base), kept, tuple(HEURISTIC_NAMES), found, held,
                                    detection_fingerprint(applied)))  # fmt: skip
-    return _summary(ledger, heuristics, tip[0], cluster, kept, found, len(held))
+    clock.lap("write")
+    return _summary(ledger, heuristics, tip[0], cluster, kept, found, len(held)) | {"phases": clock.seconds}
+
+
+class _Phases:
+    """Wall seconds of each phase of a build (the benchmark reports them)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name], self._last = round(now - self._last, 2), now
 
 
 def _summary(ledger: ParquetLedger, heuristics: tuple[str, ...], through: int, cluster: np.ndarray, kept: Any,
