@@ -72,3 +72,12 @@ def test_the_export_has_signed_integer_columns_only(generated: Path, tmp_path: P
         for field in pq.read_schema(path):
             kind = str(field.type)
             assert not kind.startswith(("uint", "decimal", "double", "float")), f"{path.name}: {field.name} {kind}"
+
+
+def test_the_spark_engine_needs_an_export_and_says_what_is_missing(tmp_path: Path, monkeypatch, capsys) -> None:
+    assert cointrail_main(["cluster", "build", "--engine", "spark"]) == 2
+    assert "--parquet" in capsys.readouterr().err
+    monkeypatch.setattr("shutil.which", lambda *args, **kwargs: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert cointrail_main(["cluster", "build", "--engine", "spark", "--parquet", str(tmp_path)]) == 2
+    assert "openjdk-17-jre-headless" in capsys.readouterr().err

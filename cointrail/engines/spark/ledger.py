@@ -48,7 +48,6 @@ class ParquetLedger:
         self.frames = {t: spark.read.parquet(str(self.directory / f"{t}.parquet")) for t in TABLES}
         meta = {r["key"]: r["value"] for r in arrow_of(self.frames["meta"]).to_pylist()}
         self.chain, self.network = meta.get("chain", "bitcoin"), meta.get("network", "main")
-        self.path = self.directory
 
     def __getitem__(self, table: str) -> Any:
         return self.frames[table]
