@@ -172,6 +172,57 @@ def _follower(case: Any, path: Path, chain: str | None, network: str | None, rpc
     return LightFollower(light, case, chain, network, proxy)
 
 
+def _is_ethereum(path: Path, chain: str | None) -> bool:
+    from cointrail.store.duckdb.account import store_family
+
+    return chain == "ethereum" or (path.exists() and store_family(path) == "account")
+
+
+def _run_accounts(case: Any, path: Path, network: str | None, rpc: str | None, channels: list[Channel],
+                  options: Any, as_json: bool) -> int:  # fmt: skip
+    """``watch run`` on Ethereum: the node's blocks around the watched accounts, into an account store."""
+    from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
+    from cointrail.store.duckdb.account import AccountStore
+    from cointrail.watch.account_run import AccountWatchRun, EvmFollower
+
+    if not rpc:
+        raise InputError("watch run on Ethereum follows a node: give its JSON-RPC URL with --rpc")
+    stop = _stop_on_signals()
+    follower = EvmFollower(EvmRpcSource(rpc))
+    try:
+        run = AccountWatchRun(case, lambda: AccountStore.open(path, "ethereum" if not path.exists() else None,
+                                                              network), follower, Outbox(case, channels), options,
+                              health=lambda line: click.echo(line, err=True), stop=stop, on_alert=_shower(as_json))
+        summary = run.run()
+    finally:
+        follower.close()
+    _summarise(summary.to_json(), as_json)
+    return EXIT_OK
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or Ctrl-C: the run stops cleanly after its step."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _shower(as_json: bool) -> Any:
+    if as_json:
+        return lambda a: click.echo(json.dumps(a.to_json(), ensure_ascii=False))
+    return lambda a: click.echo(render_alert(a))
+
+
+def _summarise(done: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in done.items() if k != "alerts"}, ensure_ascii=False))
+    else:
+        click.echo(f"Stopped at height {done['tip']}: {done['blocks_looked_at']} blocks looked at, "
+                   f"{done['alerts_raised']} alerts ({done['urgent']} urgent, {done['withdrawn']} withdrawn), "
+                   f"{done['delivered']} deliveries.")  # fmt: skip
+
+
 @command.command("run")
 @case_option
 @click.option("--rpc", help="The node's JSON-RPC URL, e.g. http://127.0.0.1:9332.")
@@ -233,11 +284,11 @@ def run(case_name: str, rpc: str | None, cookie: str | None, rpc_user: str | Non
     if not path.exists() and not (chain and network):
         raise InputError(f"there is no store at {path} yet: give --chain and --network for the one to create")
     channels = _channels(webhooks, smtp, mail_from, mail_to, no_starttls, smtp_cafile, desktop)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    show = (lambda a: click.echo(json.dumps(a.to_json(), ensure_ascii=False))) if as_json else \
-        (lambda a: click.echo(render_alert(a)))  # fmt: skip
+    if _is_ethereum(path, chain):
+        return _run_accounts(case, path, network, rpc, channels, RunOptions(poll_seconds, max_hops, from_height,
+                                                                             once), as_json)  # fmt: skip
+    stop = _stop_on_signals()
+    show = _shower(as_json)
     source = _follower(case, path, chain, network, rpc, cookie, rpc_user, rpc_password, electrum, esplora, proxy)
     try:
         options = RunOptions(poll_seconds, max_hops, from_height, once)
@@ -247,11 +298,5 @@ def run(case_name: str, rpc: str | None, cookie: str | None, rpc_user: str | Non
         summary = watch.run()
     finally:
         source.close()
-    done = summary.to_json()
-    if as_json:
-        click.echo(json.dumps({k: v for k, v in done.items() if k != "alerts"}, ensure_ascii=False))
-    else:
-        click.echo(f"Stopped at height {done['tip']}: {done['blocks_looked_at']} blocks looked at, "
-                   f"{done['alerts_raised']} alerts ({done['urgent']} urgent, {done['withdrawn']} withdrawn), "
-                   f"{done['delivered']} deliveries.")  # fmt: skip
+    _summarise(summary.to_json(), as_json)
     return EXIT_OK

@@ -8,7 +8,9 @@ the money went (:mod:`cointrail.watch.destinations`: a labelled or detected exch
 the hop count) with a ready freeze request for an exchange. Alerts are write-once evidence in the case, raised
 exactly once (an alert's id is its transaction and block, so a restart finds it already kept), withdrawn with a
 follow-up when a reorg removes their block, and delivered by webhook and e-mail from an outbox
-(:mod:`cointrail.watch.deliver`).
+(:mod:`cointrail.watch.deliver`). What is followed: a node or a light server (:mod:`cointrail.watch.follow`), or on
+Ethereum a node around the watched accounts (:mod:`cointrail.watch.account_run`,
+:mod:`cointrail.watch.account_scan`: USDT and USDC come with their issuer's freeze request).
 """
 
 from cointrail.watch.alerts import Alert, case_alerts

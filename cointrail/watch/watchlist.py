@@ -59,10 +59,10 @@ def _checked(address: str) -> str:
     parsed = parse_address(text)
     if not parsed.valid:
         raise InputError(f"{text!r} cannot be watched: it is not a valid address ({parsed.reason})")
-    if not any(c.script_pubkey for c in parsed.candidates):
-        chains = ", ".join(sorted({c.chain for c in parsed.candidates}))
-        raise InputError(f"{text!r} is a {chains} address: watch follows Bitcoin-family chains (a node's blocks) "
-                         "only so far; Ethereum and Tron are not watched yet")  # fmt: skip
+    chains = {c.chain for c in parsed.candidates}
+    if not any(c.script_pubkey for c in parsed.candidates) and "ethereum" not in chains:
+        raise InputError(f"{text!r} is a {', '.join(sorted(chains))} address: watch follows Bitcoin-family chains "
+                         "and Ethereum so far; Tron and the others are not watched yet")  # fmt: skip
     return text
 
 

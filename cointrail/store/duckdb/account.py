@@ -331,6 +331,30 @@ class AccountStore:
                          " FROM evm_token_transfers WHERE poisoning IS NOT NULL AND (sender = ? OR receiver = ?)"
                          " ORDER BY block_number, log_index", [address, address])  # fmt: skip
 
+    def moves_between(self, low: int, high: int, addresses: list[str]) -> list[dict[str, Any]]:
+        """Ether and listed-token transfers at blocks ``low..high`` from or to ``addresses`` (poisoning left out),
+        each with its asset, decimals and block hash, in chain order: what ``watch run`` looks at in new blocks."""
+        self.con.register("watched_accounts", pa.table({"address": pa.array(sorted(addresses), pa.string())}))
+        try:
+            return self.rows(
+                "WITH moves AS (SELECT 'ETH' AS asset, 18 AS decimals, NULL AS token, tx_hash, block_number,"
+                "  position AS ordinal, trace_address AS part, time, sender, receiver, value FROM evm_value_transfers"
+                "  WHERE NOT failed AND value > 0 AND block_number BETWEEN $lo AND $hi"
+                " UNION ALL SELECT symbol, decimals, token, tx_hash, block_number, log_index, '', time, sender,"
+                "  receiver, value FROM evm_token_transfers"
+                "  WHERE success AND poisoning IS NULL AND block_number BETWEEN $lo AND $hi)"
+                " SELECT m.*, b.hash AS block_hash FROM moves m JOIN evm_blocks b ON b.number = m.block_number"
+                " WHERE m.sender IN (SELECT address FROM watched_accounts)"
+                "  OR m.receiver IN (SELECT address FROM watched_accounts)"
+                " ORDER BY m.block_number, m.ordinal, m.part", {"lo": low, "hi": high})  # fmt: skip
+        finally:
+            self.con.unregister("watched_accounts")
+
+    def covered_to(self) -> int | None:
+        """The highest block any ingest covered (fetched, or found not to touch the addresses it was asked for)."""
+        found = self.con.execute("SELECT max(to_block) FROM evm_coverage").fetchone()
+        return None if found is None or found[0] is None else int(found[0])
+
     def tip(self) -> dict[str, Any] | None:
         """The highest stored block: number, hash and time (None for an empty store)."""
         found = self.rows("SELECT number, hash, time FROM evm_blocks ORDER BY number DESC LIMIT 1")
