@@ -156,8 +156,11 @@ def _follower(case: Any, path: Path, chain: str | None, network: str | None, rpc
     if rpc:
         from cointrail.chains.bitcoin.sources.rpc import RpcSource, connect
 
-        source = RpcSource(connect(rpc, cookie, user, password))
-        return NodeFollower(source, source.rpc.close)
+        def source() -> RpcSource:
+            return RpcSource(connect(rpc, cookie, user, password))
+
+        first = source()
+        return NodeFollower(first, first.rpc.close, source)
     from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSource
     from cointrail.chains.bitcoin.sources.esplora import EsploraSource
     from cointrail.chains.bitcoin.sources.wire import Proxy

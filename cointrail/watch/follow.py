@@ -12,6 +12,7 @@ is not rolled back: after a reorg the light follower refuses to go on (the crawl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -63,11 +64,24 @@ class Follower(Protocol):
 
 
 class NodeFollower:
-    """A node's JSON-RPC: every new block ingested into a full store."""
+    """A node's JSON-RPC: every new block ingested into a full store.
 
-    def __init__(self, source: BlockSource, close: Any = None):
+    ``connect`` (given) makes the source again after a failure: a node that restarted has a new ``.cookie``, so
+    the credentials read at the start no longer open it.
+    """
+
+    def __init__(self, source: BlockSource, close: Any = None, connect: Callable[[], BlockSource] | None = None):
         self.source = source
         self._close = close
+        self._connect = connect
+
+    def reconnect(self) -> None:
+        """Make the source again (re-reading the node's cookie), if this follower knows how."""
+        if self._connect is not None:
+            fresh = self._connect()  # first: if it fails, the old source is still there for the next try
+            self.close()
+            self.source = fresh
+            self._close = getattr(getattr(fresh, "rpc", None), "close", None)
 
     @property
     def name(self) -> str:

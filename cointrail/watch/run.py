@@ -26,7 +26,7 @@ from typing import Any
 from cointrail.cases import Case
 from cointrail.cases.custody import utc_now
 from cointrail.chains.bitcoin.model import display_hash
-from cointrail.errors import ExternalServiceError
+from cointrail.errors import ExternalServiceError, InputError
 from cointrail.labels.investigator import restore_case_labels
 from cointrail.store.duckdb import sparse
 from cointrail.store.duckdb.store import LedgerStore, StoreInUseError
@@ -167,9 +167,19 @@ class WatchRun:
                     raise
                 failures += 1
                 pause = min(self.options.poll_seconds * 2**failures, MAX_PAUSE_SECONDS)
+                reconnect = getattr(self.source, "reconnect", None)
+                if reconnect is not None and isinstance(error, ExternalServiceError):
+                    self._reconnect(reconnect)
                 self.health(f"{utc_now()[:19]}Z watch {self.case.name}: {error}; trying again in {pause:.1f} s")
             self.stop.wait(pause)
         return self.summary
+
+    def _reconnect(self, reconnect: Callable[[], None]) -> None:
+        """Connect to the node again before the next try (it may have restarted with new credentials)."""
+        try:
+            reconnect()
+        except (ExternalServiceError, InputError) as error:  # its cookie file missing while it restarts: next try
+            self.health(f"{utc_now()[:19]}Z watch {self.case.name}: cannot connect yet ({error})")
 
     def _gives_up(self, error: Exception, began: float) -> bool:
         """A run that follows the tip never gives up; ``once`` waits only for the store (the workspace lets go of

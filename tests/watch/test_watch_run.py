@@ -240,3 +240,29 @@ def test_watch_add_list_remove_are_kept_in_the_custody_log(economy: Economy,
     assert main(["watch", "add", "0xnot-an-address", *base]) == 2
     assert "not a valid address" in capsys.readouterr().err
     assert verify_case(eco.case).intact
+
+
+def test_a_node_that_restarts_under_the_run_is_waited_for_and_nothing_is_missed(
+        economy: Economy, received: Received, webhook: str, smtp: tuple[int, Path]) -> None:  # fmt: skip
+    eco = economy
+    process = _start(_run_args(eco, webhook, smtp, "--max-hops", "3"))
+    assert process.stderr is not None
+    try:
+        eco.node.stop()  # a network drop, as the run sees it: the node stops answering
+        line = process.stderr.readline()
+        assert "cannot connect yet" in line or "trying again" in line, line  # the run waits, and says so
+        eco.node.start()  # back, with a new .cookie: the run must read it again
+        for wallet in ("miner", "site"):
+            eco.node.rpc("loadwallet", wallet)
+        txid = eco.spend(eco.deposit, "1")
+        eco.node.mine(1)
+        received.wait(lambda: len(received.posts) >= 1, timeout=60)
+        assert json.loads(received.posts[0][2])["txid"] == txid
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert [a.txid for a in case_alerts(eco.case)] == [txid]
