@@ -84,6 +84,7 @@ def render(r: dict[str, Any]) -> str:
         ("(b) Spark `local[2]`: `cluster build --engine spark` on the export (session already up)", spark.wall,
          f"{spark.cpu:.1f} s driver + {spark.watched_cpu:.1f} s JVM"),
     ]  # fmt: skip
+    estimate_h = spark.watched_cpu / r["transactions"] * 1.1e9 / 3600
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in r["phases"].items())
     per_second = [r["transactions"] / wall for _, wall, _ in rows]
     table = "".join(f"| {what} | {wall:.1f} s | {cpu} | {rate:,.0f} |\n"
@@ -100,10 +101,15 @@ session took {r["start_s"]:.1f} s more; the Spark build's phases (wall): {phases
 | what | wall | CPU | transactions per wall second |
 |---|---|---|---|
 {table}
-On one small machine Spark is the slower engine by far ({spark.wall / local.wall:.0f} times the local build's wall
-time): each of its roughly twenty jobs (the CoinJoin prefilter, the candidates' three joins, the PayJoin sign, the
-links) pays Spark's scheduling and shuffle costs, which DuckDB's in-process queries do not. Spark is for what does
-not fit one machine's store, on many executors; a case's corner of a chain stays on the local engine.
+On one small machine Spark is the slower engine ({spark.wall / local.wall:.0f} times the local build's wall time):
+its JVM spent {spark.watched_cpu:.0f} CPU s (a shuffle for each join and aggregate of the CoinJoin prefilter, the
+candidates' joins, the PayJoin sign and the links, and code generation) where DuckDB's in-process queries took
+{local.cpu:.0f} s. Spark's gain is in spreading that work over executors, for a chain that does not fit one store.
+**Estimate, not measured** (no multi-node cluster here): if the JVM's work grew linearly with the chain,
+1.1 billion transactions would take about {estimate_h:,.0f} CPU hours, about {estimate_h * 60 / 200:.0f} minutes on
+200 executor cores, plus the driver's union–find over the collected links (about 100 s per billion inputs at
+clustering_speed.py's rate) and the collection itself; shuffles grow faster than linearly on a real network, so take it
+as a lower bound.
 """
 
 

@@ -28,6 +28,11 @@ def arrow_of(frame: Any) -> pa.Table:
     return frame.toArrow()
 
 
+def id_frame(spark: Any, ids: list[int]) -> Any:
+    """A one-column DataFrame (``tx_id``) of ``ids``, handed over as Arrow (a list of rows is slow past 10^5)."""
+    return spark.createDataFrame(pa.table({"tx_id": pa.array(ids, pa.int64())}))
+
+
 def column(table: pa.Table, name: str) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False)
 
@@ -47,7 +52,9 @@ class ParquetLedger:
                              "(write one with 'cointrail store export --db DB --parquet DIR')")  # fmt: skip
         self.frames = {t: spark.read.parquet(str(self.directory / f"{t}.parquet")) for t in TABLES}
         meta = {r["key"]: r["value"] for r in arrow_of(self.frames["meta"]).to_pylist()}
-        self.chain, self.network = meta.get("chain", "bitcoin"), meta.get("network", "main")
+        if "chain" not in meta or "network" not in meta:
+            raise InputError(f"{self.directory / 'meta.parquet'} does not name the chain and network of the export")
+        self.chain, self.network = meta["chain"], meta["network"]
 
     def __getitem__(self, table: str) -> Any:
         return self.frames[table]
@@ -139,7 +146,7 @@ def resolved(ledger: ParquetLedger, ids: list[int], lo: int, hi: int) -> list[Re
     """Transactions ``ids`` with their inputs' spent outputs, in tx_id order: three joins with the id list."""
     if not ids:
         return []
-    wanted = F.broadcast(ledger.spark.createDataFrame([(i,) for i in ids], "tx_id long"))
+    wanted = F.broadcast(id_frame(ledger.spark, ids))
     at = F.col("block_height").between(lo, hi)
     heads = arrow_of(ledger["transactions"].where(at).join(wanted, "tx_id").orderBy("tx_id")).to_pylist()
     scripts = ledger["addresses"].select("address_id", "script")

@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 
 from cointrail.clustering.heuristics import CODES
 from cointrail.domain import Links
-from cointrail.engines.spark.ledger import ParquetLedger, arrow_of, column
+from cointrail.engines.spark.ledger import ParquetLedger, arrow_of, column, id_frame
 from cointrail.heuristics import multi_input
 from cointrail.heuristics.change import CHANGE_HEURISTICS, SPENDABLE_TYPES, round_payment_amount
 
@@ -105,7 +105,7 @@ def link_edges(ledger: ParquetLedger, heuristics: tuple[str, ...], excluded: lis
     unknown = [h for h in heuristics if h in CHANGE_HEURISTICS and h not in FITS]
     if unknown:
         raise NotImplementedError(f"no Spark form yet of the change heuristics {unknown}")
-    skip = F.broadcast(ledger.spark.createDataFrame([(int(t),) for t in excluded], "tx_id long"))
+    skip = F.broadcast(id_frame(ledger.spark, excluded))
     spending = _spending(ledger, skip)
     parts = [co_spend_edges(spending)] if multi_input.NAME in heuristics else []
     changes = [h for h in heuristics if h in CHANGE_HEURISTICS]

@@ -46,8 +46,11 @@ def _settings(master: str) -> dict[str, str]:
     cluster's own defaults (spark-defaults.conf, ``--conf``) stay in force."""
     settings = {"spark.ui.showConsoleProgress": "false", "spark.sql.session.timeZone": "UTC"}
     if master.startswith("local"):
+        # Spark's own broadcast of a "small" table (under 10 MB by its estimate) ran a 1 GB local driver out of
+        # memory on the 1M-transaction chain; the joins that need a broadcast (the excluded and the candidate
+        # ids) ask for one explicitly.
         settings |= {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4",
-                     "spark.sql.adaptive.coalescePartitions.enabled": "true"}  # fmt: skip
+                     "spark.sql.autoBroadcastJoinThreshold": "-1", "spark.driver.memory": "2g"}  # fmt: skip
     return settings
 
 
