@@ -12,6 +12,7 @@ from cointrail.chains import network_words
 from cointrail.cli.capture_cmd import render_capture
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
+from cointrail.wording import counted
 
 
 def _step(number: int, title: str) -> str:
@@ -61,7 +62,7 @@ def _render_payers(found: dict[str, Any]) -> list[str]:
              f"{len(found['site']['addresses'])} captured addresses, from {totals['payers']} paying wallets; "
              f"{totals['with_service']} traced back to the exchange that funded them:"]  # fmt: skip
     for payer in found["payers"]:
-        paid = f"  • wallet {payer['payer_cluster_id']}: {payer['payments']} payment(s), "
+        paid = f"  • wallet {payer['payer_cluster_id']}: {counted(payer['payments'], 'payment')}, "
         paid += format_amount(payer["total"], "litecoin")
         paid += _in_fiat(payer.get("total_fiat"))
         if payer["funding"]:
@@ -120,7 +121,7 @@ def _render_ethereum(eth: dict[str, Any] | None) -> list[str]:
              f"{sum(1 for p in payers if p['funding']['exchange'])} traced to the exchange that funded them:"]
     for payer in payers:
         funding = payer["funding"]
-        paid = (f"  • {payer['address']} ({payer['asset']}): {len(payer['payments'])} payment(s), "
+        paid = (f"  • {payer['address']} ({payer['asset']}): {counted(len(payer['payments']), 'payment')}, "
                 f"{payer['total_amount']}")
         if funding["exchange"]:
             lines.append(f"{paid}, funded by {funding['exchange']} (withdrawal {funding['withdrawal_tx'][:18]}…)")
@@ -128,8 +129,8 @@ def _render_ethereum(eth: dict[str, Any] | None) -> list[str]:
             lines.append(f"{paid}; no exchange behind it (its ether came from outside any exchange)")
     poisoning = found["poisoning"]
     if poisoning:
-        lines.append(f"  {len(poisoning)} suspected address-poisoning transfer(s) to the site shown apart, never "
-                     "counted as payments:")
+        shown = counted(len(poisoning), "suspected address-poisoning transfer")
+        lines.append(f"  {shown} to the site shown apart, never counted as payments:")
         lines += [f"    {p['asset']} {p['value']} from {p['sender']} in {p['tx_hash'][:18]}…" for p in poisoning]
         lines += [f"    ({reason})" for reason in dict.fromkeys(p["reason"] for p in poisoning)]  # each reason once
     return lines
@@ -139,7 +140,7 @@ def _render_integrity(result: dict[str, Any]) -> list[str]:
     verification, tamper = result["verification"], result["tamper_test"]
     state = "intact" if verification["intact"] else "NOT intact"
     caught = "caught" if tamper["caught"] else "NOT caught"
-    return [f"  Case {verification['case']}: {verification['files_checked']} evidence file(s) and "
+    return [f"  Case {verification['case']}: {counted(verification['files_checked'], 'evidence file')} and "
             f"{verification['log_entries']} custody-log entries re-checked: {state}.",
             f"  One byte of {tamper['tampered_file']} changed in a copy of the case: {caught} by verify."]  # fmt: skip
 
