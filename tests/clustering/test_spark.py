@@ -81,3 +81,12 @@ def test_the_spark_engine_needs_an_export_and_says_what_is_missing(tmp_path: Pat
     monkeypatch.delenv("JAVA_HOME", raising=False)
     assert cointrail_main(["cluster", "build", "--engine", "spark", "--parquet", str(tmp_path)]) == 2
     assert "openjdk-17-jre-headless" in capsys.readouterr().err
+
+
+def test_every_change_heuristic_has_a_spark_form() -> None:
+    """A change heuristic added to the local engine must be added to the Spark engine too (links.FITS)."""
+    pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[test]')")
+    from cointrail.engines.spark.links import FITS
+    from cointrail.heuristics.change import CHANGE_HEURISTICS
+
+    assert set(FITS) == set(CHANGE_HEURISTICS)
