@@ -9,9 +9,13 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from node import RegtestNode, build_economy, litecoind_available
+
+if TYPE_CHECKING:
+    from cointrail.simulation.watched import WatchedEconomy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -78,3 +82,14 @@ def store_copy(economy_store: Path, tmp_path: Path) -> Path:
     target = tmp_path / "copy.duckdb"
     shutil.copy(economy_store, target)
     return target
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[WatchedEconomy]:
+    """A node with a watched site's 3 LTC and a labelled exchange deposit, the case's store read to the tip
+    (:mod:`cointrail.simulation.watched`), for the watch tests; the node is stopped after."""
+    _need_litecoind()
+    from cointrail.simulation.watched import watched_economy
+
+    with watched_economy(tmp_path) as eco:
+        yield eco

@@ -28,9 +28,7 @@ from watching import run_once
 from cointrail.cases import Case
 from cointrail.cases.verify import verify_case
 from cointrail.cli import main
-from cointrail.simulation import litecoind_available
 from cointrail.simulation.watched import WatchedEconomy as Economy
-from cointrail.simulation.watched import watched_economy
 from cointrail.watch import case_alerts
 from cointrail.watch.alerts import DELIVERED, RAISED, WITHDRAWN
 from cointrail.watch.deliver import verify_signature
@@ -38,14 +36,6 @@ from cointrail.watch.deliver import verify_signature
 pytestmark = [pytest.mark.node, pytest.mark.slow]
 
 SECRET = "test-webhook-secret"
-
-
-@pytest.fixture
-def economy(tmp_path: Path) -> Iterator[Economy]:
-    if not litecoind_available():
-        pytest.skip("litecoind is not installed (scripts/system-deps.sh installs Debian's litecoind)")
-    with watched_economy(tmp_path) as eco:
-        yield eco
 
 
 @dataclass
@@ -137,8 +127,8 @@ def _actions(case: Case, action: str) -> list[dict[str, Any]]:
 
 
 def test_money_into_an_exchange_is_alerted_within_two_seconds_and_never_twice(
-        economy: Economy, received: Received, webhook: str, smtp: tuple[int, Path]) -> None:  # fmt: skip
-    eco = economy
+        watched: Economy, received: Received, webhook: str, smtp: tuple[int, Path]) -> None:  # fmt: skip
+    eco = watched
     process = _start(_run_args(eco, webhook, smtp))
     try:
         # One block first: the run's first ingest in a fresh process compiles the block parser (Numba, cached
@@ -199,8 +189,8 @@ def test_money_into_an_exchange_is_alerted_within_two_seconds_and_never_twice(
     assert verify_case(eco.case).intact
 
 
-def test_a_reorg_withdraws_the_alert_and_the_transaction_mined_again_is_a_new_one(economy: Economy) -> None:
-    eco = economy
+def test_a_reorg_withdraws_the_alert_and_the_transaction_mined_again_is_a_new_one(watched: Economy) -> None:
+    eco = watched
     run_once(eco)  # the first run starts at the tip: nothing yet
     txid = eco.spend(eco.deposit, "1")
     block = eco.node.mine(1)[0]
@@ -222,9 +212,9 @@ def test_a_reorg_withdraws_the_alert_and_the_transaction_mined_again_is_a_new_on
     assert len(case_alerts(eco.case)) == 3
 
 
-def test_watch_add_list_remove_are_kept_in_the_custody_log(economy: Economy,
+def test_watch_add_list_remove_are_kept_in_the_custody_log(watched: Economy,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    eco = economy
+    eco = watched
     base = ["--case", eco.case.name, "--cases-dir", str(eco.cases_dir), "--operator", "A. Investigator"]
     assert main(["watch", "add", eco.deposit, "--note", "the exchange deposit", *base, "--json"]) == 0
     added = json.loads(capsys.readouterr().out)
@@ -243,8 +233,8 @@ def test_watch_add_list_remove_are_kept_in_the_custody_log(economy: Economy,
 
 
 def test_a_node_that_restarts_under_the_run_is_waited_for_and_nothing_is_missed(
-        economy: Economy, received: Received, webhook: str, smtp: tuple[int, Path]) -> None:  # fmt: skip
-    eco = economy
+        watched: Economy, received: Received, webhook: str, smtp: tuple[int, Path]) -> None:  # fmt: skip
+    eco = watched
     process = _start(_run_args(eco, webhook, smtp, "--max-hops", "3"))
     assert process.stderr is not None
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webserver import Served, chromium_or_skip, serving
+from webserver import VIEWPORT, Recorder, Served, chromium_or_skip, serving
 
 from cointrail.simulation import litecoind_available
 from cointrail.web import Workspace
@@ -58,3 +58,20 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def page(browser: Any, recorder: Recorder) -> Iterator[Any]:
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(60_000)
+    recorder.attach(opened)
+    try:
+        yield opened
+    finally:
+        context.close()

@@ -6,66 +6,21 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
-from webserver import Served, serving
+from webserver import VIEWPORT, Recorder, Served, fits_width, serving, visible_box
 
 from cointrail.cases import open_case, verify_case
 from cointrail.web import Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.node]
-VIEWPORT = {"width": 1280, "height": 800}
-
-
-class Recorder:
-    """Every request a page makes, and every console error (CSP violations are reported there)."""
-
-    def __init__(self) -> None:
-        self.urls: list[str] = []
-        self.errors: list[str] = []
-
-    def attach(self, page: Any) -> None:
-        page.on("request", lambda request: self.urls.append(request.url))
-        page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def page(browser: Any, recorder: Recorder) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(60_000)
-    recorder.attach(opened)
-    try:
-        yield opened
-    finally:
-        context.close()
-
-
 def coloured_pixels(png: bytes) -> int:
     """Pixels of a screenshot that are neither near-white nor grey background: drawn nodes and arrows."""
     image = Image.open(io.BytesIO(png)).convert("RGB").resize((320, 130))
     return sum(1 for r, g, b in image.get_flattened_data() if max(r, g, b) - min(r, g, b) > 40 or max(r, g, b) < 120)
-
-
-def visible_box(locator: Any) -> dict[str, float]:
-    box: dict[str, float] | None = locator.bounding_box()
-    assert box is not None and box["width"] > 0 and box["height"] > 0
-    assert box["x"] >= 0 and box["x"] + box["width"] <= VIEWPORT["width"] + 1, "must fit a 1280-pixel-wide screen"
-    return box
-
-
-def fits_width(page: Any) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"], "no sideways scrolling at 1280"
 
 
 def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_served: Served, demo_case: str,

@@ -4,35 +4,16 @@ or page, in Debian's Chromium on the demo case; screenshots kept under tmp_path.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_web_browser import VIEWPORT, Recorder, fits_width
-from webserver import Served
+from webserver import Recorder, Served, fits_width
 
 from cointrail.investigation import Investigation
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.node]
 PAGE_SECONDS = 2.0  # the case page must answer as fast as a page: it reads the report's facts, not the chain
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def page(browser: Any, recorder: Recorder) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(60_000)
-    recorder.attach(opened)
-    try:
-        yield opened
-    finally:
-        context.close()
 
 
 def only_the_workspace(recorder: Recorder, served: Served) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from cointrail.capture.render import chromium_path
 from cointrail.errors import ExternalServiceError
 from cointrail.web import Security, Workspace, create_app
 from cointrail.web.server import Served, serve_in_thread
 
-__all__ = ["Served", "chromium_or_skip", "serving"]
+__all__ = ["VIEWPORT", "Recorder", "Served", "chromium_or_skip", "fits_width", "serving", "visible_box"]
+
+VIEWPORT = {"width": 1280, "height": 800}  # the browser tests' screen: a laptop's
 
 
 @contextmanager
@@ -28,3 +31,27 @@ def chromium_or_skip() -> str:
         return chromium_path()
     except ExternalServiceError:
         pytest.skip("Debian's chromium is not installed (scripts/system-deps.sh installs it)")
+
+
+class Recorder:
+    """Every request a page makes, and every console error (CSP violations are reported there)."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+        self.errors: list[str] = []
+
+    def attach(self, page: Any) -> None:
+        page.on("request", lambda request: self.urls.append(request.url))
+        page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+
+def visible_box(locator: Any) -> dict[str, float]:
+    box: dict[str, float] | None = locator.bounding_box()
+    assert box is not None and box["width"] > 0 and box["height"] > 0
+    assert box["x"] >= 0 and box["x"] + box["width"] <= VIEWPORT["width"] + 1, "must fit a 1280-pixel-wide screen"
+    return box
+
+
+def fits_width(page: Any) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"], "no sideways scrolling at 1280"
