@@ -178,12 +178,13 @@ def _follower(case: Any, path: Path, chain: str | None, network: str | None, rpc
 def _is_ethereum(path: Path, chain: str | None) -> bool:
     from cointrail.store.duckdb.account import store_family
 
-    return chain == "ethereum" or (path.exists() and store_family(path) == "account")
+    return chain in ("ethereum", "tron") or (path.exists() and store_family(path) == "account")
 
 
-def _run_accounts(case: Any, path: Path, network: str | None, rpc: str | None, channels: list[Channel],
-                  options: Any, as_json: bool) -> int:  # fmt: skip
-    """``watch run`` on Ethereum: the node's blocks around the watched accounts, into an account store."""
+def _run_accounts(case: Any, path: Path, chain: str | None, network: str | None, rpc: str | None,
+                  channels: list[Channel], options: Any, as_json: bool) -> int:  # fmt: skip
+    """``watch run`` on Ethereum or Tron: the node's blocks (Tron: token logs) around the watched accounts, into
+    an account store."""
     from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
     from cointrail.store.duckdb.account import AccountStore
     from cointrail.watch.account_run import AccountWatchRun, EvmFollower
@@ -193,8 +194,8 @@ def _run_accounts(case: Any, path: Path, network: str | None, rpc: str | None, c
     stop = _stop_on_signals()
     follower = EvmFollower(EvmRpcSource(rpc))
     try:
-        run = AccountWatchRun(case, lambda: AccountStore.open(path, "ethereum" if not path.exists() else None,
-                                                              network), follower, Outbox(case, channels), options,
+        run = AccountWatchRun(case, lambda: AccountStore.open(path, None if path.exists() else chain, network),
+                              follower, Outbox(case, channels), options,
                               health=lambda line: click.echo(line, err=True), stop=stop, on_alert=_shower(as_json))
         summary = run.run()
     finally:
@@ -288,7 +289,7 @@ def run(case_name: str, rpc: str | None, cookie: str | None, rpc_user: str | Non
         raise InputError(f"there is no store at {path} yet: give --chain and --network for the one to create")
     channels = _channels(webhooks, smtp, mail_from, mail_to, no_starttls, smtp_cafile, desktop)
     if _is_ethereum(path, chain):
-        return _run_accounts(case, path, network, rpc, channels, RunOptions(poll_seconds, max_hops, from_height,
+        return _run_accounts(case, path, chain, network, rpc, channels, RunOptions(poll_seconds, max_hops, from_height,
                                                                              once), as_json)  # fmt: skip
     stop = _stop_on_signals()
     show = _shower(as_json)

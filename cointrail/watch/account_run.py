@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cointrail.addresses.account import tron_to_hex
 from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
-from cointrail.ingest.evm import ingest_evm
+from cointrail.ingest.evm import ingest_evm, ingest_token_logs
 from cointrail.labels.investigator import case_labels
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.watch.account_scan import account_scan
@@ -43,6 +44,8 @@ class EvmFollower:
         tip = self.source.tip()
         if start > tip or not addresses:
             return CatchUp()
+        if store.chain == "tron":  # Tron's Ethereum-style JSON-RPC: the listed tokens' logs only, not verifiable
+            return CatchUp(ingest_token_logs(store, self.source, addresses, start=start, end=tip).blocks_new)
         report = ingest_evm(store, self.source, start=start, end=tip, around=addresses)
         return CatchUp(report.blocks_new)
 
@@ -63,7 +66,13 @@ def _watched_accounts(case: Any) -> dict[str, tuple[str, ...]]:
         for address in watch.addresses:
             if address.lower().startswith("0x"):
                 found.setdefault(address.lower(), set()).add(watch.watch_id)
+            elif address.startswith("T"):  # Tron: the store keeps accounts in the 0x form its JSON-RPC gives
+                found.setdefault("0x" + tron_to_hex(address)[2:], set()).add(watch.watch_id)
     return {a: tuple(sorted(w)) for a, w in found.items()}
+
+
+def _stored_form(address: str) -> str:
+    return "0x" + tron_to_hex(address)[2:] if address.startswith("T") else address.lower()
 
 
 class AccountWatchRun(WatchRun):
@@ -87,8 +96,9 @@ class AccountWatchRun(WatchRun):
 
     def _restore_labels(self, store: AccountStore) -> None:
         """The investigator's own labels of this chain's accounts, into the store (they name exchanges)."""
-        rows = [(label.address.lower(), label.label, label.category or "", label.source, label.confidence.value)
-                for label in case_labels(self.case) if label.address.lower().startswith("0x")]  # fmt: skip
+        rows = [(_stored_form(label.address), label.label, label.category or "", label.source,
+                 label.confidence.value) for label in case_labels(self.case)
+                if label.address.lower().startswith("0x") or label.address.startswith("T")]  # fmt: skip
         if rows:
             store.add_labels(rows)
 
@@ -105,7 +115,7 @@ class AccountWatchRun(WatchRun):
         self._withdraw_gone(chain_tip)
         known = {a.alert_id for a in case_alerts(self.case)}
         if lo <= chain_tip:
-            for alert in account_scan(store, self.case.name, watched, lo, chain_tip, known):
+            for alert in account_scan(store, self.case.name, watched, lo, chain_tip, known, self.evm.source.block_hash):
                 keep_alert(self.case, alert)
                 self.summary.alerts.append(alert)
                 self.on_alert(alert)

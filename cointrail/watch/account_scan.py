@@ -9,8 +9,10 @@ transfers are never alerted on: they are the poisoner's, not the watched account
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from cointrail.addresses.account import tron_from_hex
 from cointrail.amounts import Amount, Unit
 from cointrail.chains.ethereum.tokens import TOKENS
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES
@@ -26,12 +28,22 @@ def _amount(move: dict[str, Any], chain: str) -> Amount:
     return Amount(int(move["value"]), chain, Unit(str(move["asset"]), int(move["decimals"])))
 
 
+def shown(address: str, chain: str) -> str:
+    """An account as its chain writes it: ``0x…`` on Ethereum, ``T…`` on Tron (stored in the 0x form)."""
+    return tron_from_hex(address) if chain == "tron" and address.startswith("0x") else address
+
+
 def account_scan(store: AccountStore, case: str, watched: dict[str, tuple[str, ...]], lo: int, hi: int,
-                 known: set[str]) -> list[Alert]:  # fmt: skip
-    """The alerts for blocks ``lo..hi``; ``watched``: each watched account (lower-case) and its watches."""
+                 known: set[str], block_hash: Callable[[int], str | None]) -> list[Alert]:  # fmt: skip
+    """The alerts for blocks ``lo..hi``; ``watched``: each watched account (lower-case 0x form) and its watches;
+    ``block_hash``: the node's hash of a block the store does not keep (a Tron store keeps logs only)."""
     labels = store.labels()
     by_tx: dict[str, list[dict[str, Any]]] = {}
     for move in store.moves_between(lo, hi, list(watched)):
+        if move["block_hash"] is None:
+            move["block_hash"] = block_hash(int(move["block_number"]))
+        for side in ("sender", "receiver"):
+            move[f"{side}_shown"] = shown(move[side], store.chain)
         by_tx.setdefault(move["tx_hash"], []).append(move)
     alerts = []
     for moves in by_tx.values():
@@ -46,8 +58,9 @@ def _alert(chain: str, network: str, case: str, moves: list[dict[str, Any]], wat
     first = moves[0]
     sent = [m for m in moves if m["sender"] in watched]
     ours = sent or [m for m in moves if m["receiver"] in watched]
-    accounts = [m["sender"] if sent else m["receiver"] for m in ours]
-    watches = tuple(sorted({w for a in accounts for w in watched[a]}))
+    keys = [m["sender"] if sent else m["receiver"] for m in ours]
+    watches = tuple(sorted({w for a in keys for w in watched[a]}))
+    accounts = [m["sender_shown"] if sent else m["receiver_shown"] for m in ours]
     texts = [str(_amount(m, chain)) for m in ours]
     base = {"alert_id": alert_id(first["tx_hash"], first["block_hash"]), "kind": SPENT if sent else RECEIVED,
             "case": case, "chain": chain, "network": network, "watches": watches, "hop": 0,
@@ -57,9 +70,9 @@ def _alert(chain: str, network: str, case: str, moves: list[dict[str, Any]], wat
             "amount": sum(int(m["value"]) for m in ours if m["asset"] == ours[0]["asset"])}  # fmt: skip
     if not sent:
         return Alert(**base, headline=f"{', '.join(watches)}: {accounts[0]} received {base['amount_text']}",
-                     reason=f"{accounts[0]} is watched in {', '.join(watched[accounts[0]])}; transaction "
+                     reason=f"{accounts[0]} is watched in {', '.join(watched[keys[0]])}; transaction "
                             f"{first['tx_hash']} pays it, block {first['block_number']}",
-                     watched=tuple({"address": m["receiver"], "hop": 0, "value": int(m["value"]),
+                     watched=tuple({"address": m["receiver_shown"], "hop": 0, "value": int(m["value"]),
                                     "asset": m["asset"]} for m in ours))  # fmt: skip
     destinations = [_destination(m, chain, labels) for m in sent]
     requests = [r for m, d in zip(sent, destinations, strict=True) for r in _requests(m, d, chain, network, case)]
@@ -67,9 +80,9 @@ def _alert(chain: str, network: str, case: str, moves: list[dict[str, Any]], wat
         **base, urgent=bool(requests),
         headline=f"{', '.join(watches)}: {base['amount_text']} left {accounts[0]} — "
                  + "; ".join(d["short"] for d in destinations),
-        reason=f"{accounts[0]} is watched in {', '.join(watched[accounts[0]])}; transaction {first['tx_hash']} "
+        reason=f"{accounts[0]} is watched in {', '.join(watched[keys[0]])}; transaction {first['tx_hash']} "
                f"moves its funds, block {first['block_number']}",
-        watched=tuple({"address": m["sender"], "hop": 0, "value": int(m["value"]), "asset": m["asset"]}
+        watched=tuple({"address": m["sender_shown"], "hop": 0, "value": int(m["value"]), "asset": m["asset"]}
                       for m in sent),
         destinations=tuple({k: v for k, v in d.items() if k != "short"} for d in destinations),
         freeze_requests=tuple(requests),
@@ -77,8 +90,8 @@ def _alert(chain: str, network: str, case: str, moves: list[dict[str, Any]], wat
 
 
 def _destination(move: dict[str, Any], chain: str, labels: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    amount, to = str(_amount(move, chain)), move["receiver"]
-    label = labels.get(to)
+    amount, to = str(_amount(move, chain)), move["receiver_shown"]
+    label = labels.get(move["receiver"])
     if label is not None and label["category"] in LEGAL_PROCESS_CATEGORIES:
         words = f"{amount} into {label['name']} ({label['category']}): {to} is labelled by {label['source']}"
         service = {"service": label["name"], "category": label["category"], "label": label["name"],

@@ -60,9 +60,9 @@ def _checked(address: str) -> str:
     if not parsed.valid:
         raise InputError(f"{text!r} cannot be watched: it is not a valid address ({parsed.reason})")
     chains = {c.chain for c in parsed.candidates}
-    if not any(c.script_pubkey for c in parsed.candidates) and "ethereum" not in chains:
-        raise InputError(f"{text!r} is a {', '.join(sorted(chains))} address: watch follows Bitcoin-family chains "
-                         "and Ethereum so far; Tron and the others are not watched yet")  # fmt: skip
+    if not any(c.script_pubkey for c in parsed.candidates) and not chains & {"ethereum", "tron"}:
+        raise InputError(f"{text!r} is a {', '.join(sorted(chains))} address: watch follows Bitcoin-family chains, "
+                         "Ethereum and Tron (USDT) so far")  # fmt: skip
     return text
 
 

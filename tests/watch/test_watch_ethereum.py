@@ -1,6 +1,7 @@
 """``watch run`` on Ethereum against a real anvil: a watched site account's USDT moved into a labelled exchange's
 hot wallet raises an urgent alert with the exchange's and Tether's freeze requests; USDT to an unknown account
-raises Tether's alone; a payment in is a 'received' alert; nothing is raised twice."""
+raises Tether's alone; a payment in is a 'received' alert; nothing is raised twice. And Tron's USDT, read as
+logs through Tron's Ethereum-style JSON-RPC."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from cointrail.addresses.account import tron_from_hex
 from cointrail.cases import create_case
 from cointrail.cases.verify import verify_case
 from cointrail.chains.ethereum import abi
@@ -83,3 +85,38 @@ def test_usdt_into_an_exchange_and_elsewhere_is_alerted_with_the_freeze_requests
     _run(c)  # nothing new: nothing raised twice
     assert len(case_alerts(c["case"])) == 3
     assert verify_case(c["case"]).intact
+
+
+TRON_CHAIN_ID = 0x2B6653DC  # what Tron mainnet's JSON-RPC answers to eth_chainId
+TRON_USDT = "0xa614f803b6fd780986a42c78ec9c7f77e6ded13c"  # TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t, in the 0x form
+
+
+def test_tron_usdt_leaving_a_watched_account_comes_with_tethers_freeze_request(tmp_path: Path) -> None:
+    # No Tron node runs here: anvil with Tron's JSON-RPC chain id stands in (the Transfer event is the same), with
+    # the project's USDT-like token at the 0x form of Tron's USDT contract. Only the logs are read.
+    if anvil.anvil_binary() is None:
+        pytest.skip("anvil is not installed (scripts/evm-tools.sh installs it)")
+    with anvil.Anvil(accounts=4, chain_id=TRON_CHAIN_ID) as node:
+        issuer, site, hot, _ = node.accounts()
+        anvil.place_contract(node, TRON_USDT, anvil.contracts()["TetherLike"]["runtime"], {0: int(issuer, 16)})
+        anvil.send(node, issuer, TRON_USDT, data=abi.call_data("issue(uint256)", 10**12), gas=80_000)
+        anvil.send(node, issuer, TRON_USDT, data=abi.call_data("transfer(address,uint256)", site, 90 * 10**6),
+                   gas=80_000)  # fmt: skip
+        node.mine_all()
+        case = create_case("op-tron-watch", tmp_path / "cases", OPERATOR)
+        site_t, hot_t = tron_from_hex(site), tron_from_hex(hot)
+        add_investigator_label(case, hot_t, "Exchange T hot wallet", "exchange")
+        add_watch(case, [site_t])
+        args = ["watch", "run", "--case", case.name, "--cases-dir", str(tmp_path / "cases"), "--rpc", node.url,
+                "--db", str(tmp_path / "tron.duckdb"), "--chain", "tron", "--network", "mainnet", "--once",
+                "--operator", OPERATOR]  # fmt: skip
+        assert main(args) == 0
+        moved = anvil.send(node, site, TRON_USDT, data=abi.call_data("transfer(address,uint256)", hot, 60 * 10**6),
+                           gas=80_000)  # fmt: skip
+        node.mine_all()
+        assert main(args) == 0
+    (alert,) = case_alerts(case)
+    assert alert.txid == moved and alert.chain == "tron" and alert.urgent and alert.amount_text == "60 USDT"
+    assert alert.watched[0]["address"] == site_t and alert.destinations[0]["address"] == hot_t
+    assert [r["exchange"] for r in alert.freeze_requests] == ["Exchange T hot wallet", "Tether"]
+    assert hot_t in alert.freeze_requests[1]["text"]

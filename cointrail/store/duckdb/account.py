@@ -343,7 +343,8 @@ class AccountStore:
                 " UNION ALL SELECT symbol, decimals, token, tx_hash, block_number, log_index, '', time, sender,"
                 "  receiver, value FROM evm_token_transfers"
                 "  WHERE success AND poisoning IS NULL AND block_number BETWEEN $lo AND $hi)"
-                " SELECT m.*, b.hash AS block_hash FROM moves m JOIN evm_blocks b ON b.number = m.block_number"
+                # A Tron store keeps token logs, no blocks: its block hash is asked of the node (NULL here).
+                " SELECT m.*, b.hash AS block_hash FROM moves m LEFT JOIN evm_blocks b ON b.number = m.block_number"
                 " WHERE m.sender IN (SELECT address FROM watched_accounts)"
                 "  OR m.receiver IN (SELECT address FROM watched_accounts)"
                 " ORDER BY m.block_number, m.ordinal, m.part", {"lo": low, "hi": high})  # fmt: skip
