@@ -1,6 +1,7 @@
-"""``watch run --electrum`` against a real ElectrumX over a litecoind -regtest node: with no node of its own, the
-case learns of the site's money moving into a labelled exchange, from the transactions fetched around the tracked
-addresses alone (a sparse store), every answer proven and archived in the case."""
+"""``watch run --electrum`` against a real ElectrumX over a litecoind -regtest node (and ``--esplora`` against the
+Esplora stand-in over it): with no node of its own, the case learns of the site's money moving into a labelled
+exchange, from the transactions fetched around the tracked addresses alone (a sparse store), every answer proven
+and archived in the case."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from electrumx_server import ElectrumX, electrumx_available
+from esplora_standin import running
 
 from cointrail.cases.verify import verify_case
 from cointrail.cli import main
@@ -64,3 +66,23 @@ def test_an_electrum_server_alone_tells_of_money_into_an_exchange(served: tuple[
     _run(eco, server, db)  # nothing new: nothing raised twice
     assert len(case_alerts(eco.case)) == 1
     assert verify_case(eco.case).intact
+
+
+def test_an_esplora_server_alone_tells_of_it_too(watched: WatchedEconomy, tmp_path: Path) -> None:
+    # The Esplora-shaped stand-in over the same node (no Esplora server can run here): its address index is
+    # rebuilt after the block, as Esplora's own indexer keeps up with the chain.
+    eco, db = watched, tmp_path / "esplora.duckdb"
+    with running(eco.node) as standin:
+        args = ["watch", "run", "--case", eco.case.name, "--cases-dir", str(eco.cases_dir), "--esplora", standin.url,
+                "--db", str(db), "--chain", "litecoin", "--network", "regtest", "--once", "--operator", OPERATOR]
+        assert main(args) == 0
+        txid = eco.spend(eco.deposit, "0.75")
+        eco.node.mine(1)
+        standin.history.clear()
+        standin.spends.clear()
+        standin.index()
+        assert main(args) == 0
+    (alert,) = case_alerts(eco.case)
+    assert alert.txid == txid and alert.urgent
+    assert [(d["address"], d["value"]) for d in alert.destinations if d["kind"] == "service"] == [
+        (eco.deposit, 75_000_000)]
