@@ -64,6 +64,9 @@ class RegtestNode:
             f"-rpcport={self.rpc_port}", "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", "-listen=0",
             "-server", "-txindex", "-fallbackfee=0.0001", "-printtoconsole=0", "-dnsseed=0", "-discover=0",
             "-acceptnonstdtxn=1", "-rpcthreads=16", "-rpcworkqueue=64",
+            # A small key pool: each new wallet otherwise makes (and writes) 1,000 keys first, 2.5 s a wallet;
+            # it tops itself up as addresses are asked for.
+            "-keypool=10",
         ]  # fmt: skip
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
