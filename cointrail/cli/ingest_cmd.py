@@ -10,7 +10,7 @@ from cointrail.chains import EVM_NETWORKS, TRON_NETWORKS, utxo_networks
 from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
 from cointrail.chains.bitcoin.sources.rpc import RpcSource, connect
 from cointrail.cli.case_cmd import cases_dir_option
-from cointrail.cli.ledger_cmds import IngestProgressBar, db_option
+from cointrail.cli.ledger_cmds import IngestProgressBar, db_option, node_credentials_options
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.ingest.pipeline import ingest, store_for_ingest
@@ -49,9 +49,7 @@ def _source(store: LedgerStore, rpc: str | None, blocks: str | None, cookie: str
 @click.option("--chain", required=True, type=click.Choice(CHAINS), help="The chain the source holds.")
 @click.option("--network", required=True, type=click.Choice(NETWORKS), help="Its network.")
 @click.option("--rpc", help="A Bitcoin Core family node's JSON-RPC URL, e.g. http://127.0.0.1:9332.")
-@click.option("--cookie", type=click.Path(dir_okay=False), help="The node's .cookie file (its RPC credentials).")
-@click.option("--rpc-user", help="RPC user name (instead of --cookie).")
-@click.option("--rpc-password", envvar="COINTRAIL_RPC_PASSWORD", help="RPC password (or $COINTRAIL_RPC_PASSWORD).")
+@node_credentials_options
 @click.option("--blocks", type=click.Path(file_okay=False), help="A node's blocks directory (blk*.dat files).")
 @click.option("--electrum", metavar="tcp://HOST:PORT|ssl://HOST:PORT",
               help="Crawl from an Electrum server instead of a node: only the transactions around --around/--case "

@@ -21,6 +21,19 @@ from cointrail.errors import InputError
 from cointrail.store.duckdb.store import LedgerStore
 
 
+def node_credentials_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--cookie``, ``--rpc-user`` and ``--rpc-password``: how a command that reads a node (--rpc) logs in."""
+    for option in reversed((
+        click.option("--cookie", type=click.Path(dir_okay=False),
+                     help="The node's .cookie file (its RPC credentials)."),
+        click.option("--rpc-user", help="RPC user name (instead of --cookie)."),
+        click.option("--rpc-password", envvar="COINTRAIL_RPC_PASSWORD",
+                     help="RPC password (or $COINTRAIL_RPC_PASSWORD)."),
+    )):  # fmt: skip
+        command = option(command)
+    return command
+
+
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """The ``--db FILE`` option naming the ledger store."""
     return click.option(

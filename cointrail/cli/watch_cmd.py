@@ -13,6 +13,7 @@ import click
 from cointrail.cases import open_case
 from cointrail.cases.settings import SMTP_PASSWORD, SMTP_USER, WEBHOOK_SECRET, resolve
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
+from cointrail.cli.ledger_cmds import node_credentials_options
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.investigation import case_store
@@ -122,8 +123,7 @@ def alerts(case_name: str, cases_dir: str | None, as_json: bool) -> int:
     """Every alert the case keeps, oldest first (withdrawals included)."""
     case = open_case(case_name, cases_dir)
     found = case_alerts(case)
-    data = {"case": case.name, "alerts": [{**a.to_json(), "evidence": a.evidence, "raised_utc": a.raised_utc}
-                                          for a in found]}  # fmt: skip
+    data = {"case": case.name, "alerts": [a.kept() for a in found]}
     emit(data, as_json, lambda d: "\n".join(render_alert(a) for a in found) or f"The case {case.name} has no alerts.")
     return EXIT_OK
 
@@ -230,9 +230,7 @@ def _summarise(done: dict[str, Any], as_json: bool) -> None:
 @command.command("run")
 @case_option
 @click.option("--rpc", help="The node's JSON-RPC URL, e.g. http://127.0.0.1:9332.")
-@click.option("--cookie", type=click.Path(dir_okay=False), help="The node's .cookie file (its RPC credentials).")
-@click.option("--rpc-user", help="RPC user name (instead of --cookie).")
-@click.option("--rpc-password", envvar="COINTRAIL_RPC_PASSWORD", help="RPC password (or $COINTRAIL_RPC_PASSWORD).")
+@node_credentials_options
 @click.option("--electrum", metavar="tcp://HOST:PORT|ssl://HOST:PORT",
               help="Follow an Electrum server instead of a node: only around the tracked addresses, into a sparse "
                    "store (as `ingest --electrum`), every answer proven and archived in the case.")

@@ -72,6 +72,11 @@ class Alert:
         }  # fmt: skip
         return body
 
+    def kept(self) -> dict[str, Any]:
+        """The alert as the case keeps it: the document, where it is kept and when it was raised (what ``watch
+        alerts --json``, the workspace and every delivery show)."""
+        return {**self.to_json(), "evidence": self.evidence, "raised_utc": self.raised_utc}
+
     def document(self) -> bytes:
         """The bytes kept as evidence: canonical JSON, the same for the same alert whenever it is written."""
         return canonical_json(self.to_json()) + b"\n"

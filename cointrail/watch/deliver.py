@@ -46,7 +46,7 @@ class Channel(Protocol):
 
 def alert_payload(alert: Alert) -> bytes:
     """The JSON every channel sends: the alert as kept, where the case keeps it and when it was raised."""
-    return canonical_json({**alert.to_json(), "evidence": alert.evidence, "raised_utc": alert.raised_utc})
+    return canonical_json(alert.kept())
 
 
 @dataclass

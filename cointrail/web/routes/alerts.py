@@ -28,7 +28,7 @@ KEEPALIVE_SECONDS = 15.0  # a comment line, so proxies and the browser keep the 
 
 def alert_view(alert: Alert) -> dict[str, Any]:
     """An alert as the page and the stream show it."""
-    return {**alert.to_json(), "evidence": alert.evidence, "raised_utc": alert.raised_utc}
+    return alert.kept()
 
 
 @router.get("/cases/{name}/alerts", response_class=HTMLResponse)
