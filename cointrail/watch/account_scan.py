@@ -113,7 +113,7 @@ def _requests(move: dict[str, Any], dest: dict[str, Any], chain: str, network: s
     if dest["service"]:
         found.append({**common, "exchange": dest["service"]["service"], "text": (
             f"URGENT — request to freeze and preserve funds ({case}).\nTo: {dest['service']['service']}, "
-            f"law-enforcement response team.\nOn {when} UTC, {dest['value_text']} was sent to {dest['address']}, "
+            f"law-enforcement response team.\nOn {when}, {dest['value_text']} was sent to {dest['address']}, "
             f"which we attribute to your service (source {dest['service']['source']}), in transaction {txid}, "
             f"block {move['block_number']} ({chain} {network}).\nThe funds are connected to an ongoing investigation "
             "of child sexual exploitation or human trafficking. Please freeze the credited funds pending legal "
@@ -122,7 +122,7 @@ def _requests(move: dict[str, Any], dest: dict[str, Any], chain: str, network: s
     if issuer:
         found.append({**common, "exchange": issuer, "issuer": True, "text": (
             f"URGENT — request to freeze {move['asset']} at an address ({case}).\nTo: {issuer}, "
-            f"law-enforcement requests.\nOn {when} UTC, {dest['value_text']} ({move['asset']}, contract "
+            f"law-enforcement requests.\nOn {when}, {dest['value_text']} ({move['asset']}, contract "
             f"{move['token']}) moved to {dest['address']} in transaction {txid}, block {move['block_number']} "
             f"({chain} {network}). The funds are connected to an ongoing investigation of child sexual "
             f"exploitation or human trafficking. Please freeze {move['asset']} held at {dest['address']} pending "

@@ -83,7 +83,7 @@ def freeze_request(dest: Destination, tx: WatchedTx, case: str, chain: str) -> d
     text = (
         f"URGENT — request to freeze and preserve funds ({case}).\n"
         f"To: {dest.service.service}, law-enforcement response team.\n"
-        f"On {when} UTC, {amount} was deposited to {dest.output.address}, which we attribute to your service "
+        f"On {when}, {amount} was deposited to {dest.output.address}, which we attribute to your service "
         f"({dest.service.label}, source {dest.service.source}), in transaction {txid}, output {dest.output.vout}, "
         f"block {tx.height}.\n"
         "The funds are connected to an ongoing investigation of child sexual exploitation or human trafficking. "

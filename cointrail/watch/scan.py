@@ -181,13 +181,12 @@ def _spent(state: WatchState, services: Services, case: str, tx: WatchedTx, coin
     followed = _follow(state, tx, destinations, hop, base)
     first = spenders[0].address or "a watched script"
     others = len({i.address_id for i in spenders}) - 1
-    if others:
-        first += f" and {others} other tracked address{'es' if others > 1 else ''}"
+    left = first + (f" and {others} other tracked address{'es' if others > 1 else ''}" if others else "")
     hops = f" ({hop} hop{'s' if hop > 1 else ''} from a watched address: {tracked[0].via})" if hop else ""
     urgent = any(d.freezable or d.kind == LEAD for d in destinations)
     return Alert(
         kind=SPENT, **base, urgent=urgent,
-        headline=f"{', '.join(base['watches'])}: {base['amount_text']} left {first}{hops} — "
+        headline=f"{', '.join(base['watches'])}: {base['amount_text']} left {left}{hops} — "
                  + "; ".join(_short(d, state.chain) for d in destinations),
         reason=f"{first} is {tracked[0].via}; transaction {base['txid']} spends its coins, block {tx.height}",
         watched=tuple({"address": i.address, "hop": state.ids[i.address_id].hop, "vin": i.vin, "value": i.value}
