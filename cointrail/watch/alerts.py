@@ -113,10 +113,10 @@ def keep_alert(case: Case, alert: Alert) -> str:
     return relative
 
 
-def case_alerts(case: Case) -> list[Alert]:
+def case_alerts(case: Case, entries: list[dict[str, Any]] | None = None) -> list[Alert]:
     """Every alert the case keeps, oldest first (withdrawals included), each with its evidence and time."""
     found: dict[str, Alert] = {}
-    for entry in case.log.entries():
+    for entry in case.log.entries() if entries is None else entries:  # entries: the log already read and checked
         if entry["action"] == RAISED:
             data = json.loads((case.folder / entry["object"]).read_bytes())
             if data["alert_id"] not in found:  # an alert logged twice (a crash between log and cursor) is one alert
@@ -130,10 +130,10 @@ def live(alerts: list[Alert]) -> list[Alert]:
     return [a for a in alerts if a.kind != WITHDRAWN and a.alert_id not in withdrawn]
 
 
-def delivered(case: Case) -> set[tuple[str, str]]:
+def delivered(case: Case, entries: list[dict[str, Any]] | None = None) -> set[tuple[str, str]]:
     """(alert id, channel) of every delivery the case log records."""
     pairs = set()
-    for entry in case.log.entries():
+    for entry in case.log.entries() if entries is None else entries:
         if entry["action"] == DELIVERED:
             alert, _, channel = entry["object"].removeprefix("alert ").partition(" to ")
             pairs.add((alert, channel))

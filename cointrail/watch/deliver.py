@@ -175,13 +175,11 @@ class Outbox:
             if channel.name not in used:
                 self.case.record(CHANNEL, channel.name)
 
-    def _since(self) -> dict[str, str]:
-        return {e["object"]: e["time_utc"] for e in self.case.log.entries() if e["action"] == CHANNEL}
-
     def pending(self) -> dict[str, list[Alert]]:
         """Per channel, the alerts it has not received yet, oldest first."""
-        since, done = self._since(), delivered(self.case)
-        alerts = case_alerts(self.case)
+        entries = self.case.log.entries()  # read and its chain checked once, not once per question asked of it
+        since = {e["object"]: e["time_utc"] for e in entries if e["action"] == CHANNEL}
+        done, alerts = delivered(self.case, entries), case_alerts(self.case, entries)
         return {c.name: [a for a in alerts if (a.raised_utc or "") >= since[c.name]
                          and (a.alert_id, c.name) not in done] for c in self.channels}  # fmt: skip
 
