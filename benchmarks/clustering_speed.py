@@ -151,11 +151,7 @@ cointrail's merge is {r["slow_s"] / r["fast_s"]:.0f} times as fast as the pure-P
 
 
 def main() -> None:
-    parser = harness.arguments(__doc__, quick={"transactions": 20_000})
-    parser.add_argument("--transactions", type=int, default=1_000_000)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench",
-                        help="where the synthetic chain (shared with raw_ingest.py) and its store are kept")
-    args = harness.parse(parser)
+    args = harness.parse(harness.chain_arguments(__doc__, quick={"transactions": 20_000}))
     harness.publish(args, "clustering", render(measure(args.transactions, args.cache)))
 
 

@@ -29,6 +29,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -283,6 +284,17 @@ def arguments(doc: str | None, quick: Mapping[str, Any] | None = None) -> argpar
                             help="a small smoke run that writes nothing: " + ", ".join(
                                 f"--{k.replace('_', '-')} {_shown(v)}" for k, v in quick.items()))  # fmt: skip
         parser.set_defaults(_quick=dict(quick))
+    return parser
+
+
+def chain_arguments(doc: str | None, quick: Mapping[str, Any]) -> argparse.ArgumentParser:
+    """:func:`arguments` with the synthetic chain's ``--transactions`` (1 M; ``quick`` gives ``--quick``'s) and
+    ``--cache`` (where the chain, shared with raw_ingest.py, and its store are kept), for the benchmarks that
+    cluster it."""
+    parser = arguments(doc, quick=quick)
+    parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-bench",
+                        help="where the synthetic chain (shared with raw_ingest.py) and its store are kept")
     return parser
 
 
