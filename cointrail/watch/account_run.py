@@ -17,10 +17,10 @@ from cointrail.ingest.evm import ingest_evm, ingest_token_logs
 from cointrail.labels.investigator import case_labels
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.watch.account_scan import account_scan
-from cointrail.watch.alerts import case_alerts, keep_alert
+from cointrail.watch.alerts import Alert
 from cointrail.watch.follow import CatchUp
 from cointrail.watch.run import WatchRun
-from cointrail.watch.watchlist import case_watches
+from cointrail.watch.watchlist import Watch
 
 
 class EvmFollower:
@@ -60,9 +60,9 @@ class EvmFollower:
         self.source.close()
 
 
-def _watched_accounts(case: Any) -> dict[str, tuple[str, ...]]:
+def _watched_accounts(watches: list[Watch]) -> dict[str, tuple[str, ...]]:
     found: dict[str, set[str]] = {}
-    for watch in case_watches(case):
+    for watch in watches:
         for address in watch.addresses:
             if address.lower().startswith("0x"):
                 found.setdefault(address.lower(), set()).add(watch.watch_id)
@@ -104,7 +104,8 @@ class AccountWatchRun(WatchRun):
 
     def _new_blocks(self, chain_tip: int) -> None:
         store: AccountStore = self.store  # type: ignore[assignment]
-        watched = _watched_accounts(self.case)
+        log = self._read_log()
+        watched = _watched_accounts(log.watches)
         self._watched = watched
         if self.cursor.height is None and self._first_start > 0:
             anchor = self._first_start - 1  # a first run: the block below its start counts as looked at
@@ -112,27 +113,17 @@ class AccountWatchRun(WatchRun):
         lo = self._start()
         self.summary.blocks_ingested += self.evm.catch_up(store, list(watched), lo).blocks
         self.summary.tip = chain_tip
-        self._withdraw_gone(chain_tip)
-        known = {a.alert_id for a in case_alerts(self.case)}
+        self._withdraw(log.alerts, chain_tip)
+        known = {a.alert_id for a in log.alerts}
         if lo <= chain_tip:
             for alert in account_scan(store, self.case.name, watched, lo, chain_tip, known, self.evm.source.block_hash):
-                keep_alert(self.case, alert)
-                self.summary.alerts.append(alert)
-                self.on_alert(alert)
+                self._raise(alert)
             self.cursor.advance(self.evm.hashes(store, lo, chain_tip), lo)
             self.summary.blocks_looked_at += chain_tip - lo + 1
 
-    def _withdraw_gone(self, tip: int) -> None:
-        """Withdraw each live alert whose block the node no longer has at its height."""
-        from cointrail.watch.alerts import live
-
-        for alert in live(case_alerts(self.case)):
-            if self.evm.hash_now(self.store, alert.height) != alert.block_hash:
-                follow_up = alert.withdrawal(tip)
-                keep_alert(self.case, follow_up)
-                self.summary.alerts.append(follow_up)
-                self.summary.withdrawn += 1
-                self.on_alert(follow_up)
+    def _gone(self, alerts: list[Alert]) -> list[Alert]:
+        """The ``alerts`` whose block the node no longer has at its height (the store keeps no block hashes)."""
+        return [a for a in alerts if self.evm.hash_now(self.store, a.height) != a.block_hash]
 
     def health_line(self) -> str:
         line = super().health_line()

@@ -34,7 +34,7 @@ from cointrail.watch.alerts import WITHDRAWN, Alert, case_alerts, keep_alert, li
 from cointrail.watch.deliver import Outbox
 from cointrail.watch.follow import Follower
 from cointrail.watch.scan import DEFAULT_MAX_HOPS, WatchState, scan
-from cointrail.watch.watchlist import case_watches
+from cointrail.watch.watchlist import Watch, case_watches
 
 StoreOpener = Callable[[], AbstractContextManager[LedgerStore]]
 REMEMBERED_BLOCKS = 200  # hashes the cursor keeps: a reorg deeper than this is looked at again from the fork
@@ -52,6 +52,14 @@ class RunOptions:
     from_height: int | None = None  # a first run: the first block to look at (default: the tip when it starts)
     once: bool = False  # catch up with the tip, deliver, and stop (for cron, and for a check by hand)
     health_seconds: float = 60.0
+
+
+@dataclass
+class CaseLog:
+    """What one step needs of the custody log: the watches now and every alert kept (withdrawals included)."""
+
+    watches: list[Watch]
+    alerts: list[Alert]
 
 
 @dataclass
@@ -216,8 +224,9 @@ class WatchRun:
             self.health(self.health_line())
 
     def _new_blocks(self, chain_tip: int) -> None:
+        log = self._read_log()  # once per step: each read re-checks the whole hash chain
         stored = self.store.tip()
-        before = self._state_now(rebuild=False, tip=stored[0] if stored else -1)  # what a light server is asked
+        before = self._state_now(log, rebuild=False, tip=stored[0] if stored else -1)  # what a light server is asked
         report = self.source.catch_up(self.store, before.addresses())
         self.summary.blocks_ingested += report.blocks
         self.summary.rolled_back += report.rolled_back
@@ -232,21 +241,30 @@ class WatchRun:
             # at is found by the cursor like any other.
             anchor = self._first_start - 1
             self.cursor.advance(self.source.hashes(self.store, anchor, anchor), anchor)
-        withdrawn = self._withdraw(tip)
+        withdrawn = self._withdraw(log.alerts, tip)
         # Address ids above a fork point were given again by the new chain: the tracked ones are looked up again.
-        state = self._state_now(rebuild=withdrawn > 0 or bool(report.rolled_back), tip=stored[0])
+        state = self._state_now(log, rebuild=bool(withdrawn) or bool(report.rolled_back), tip=stored[0])
         lo = self._start()
-        known = {a.alert_id for a in case_alerts(self.case)}
+        known = {a.alert_id for a in log.alerts}
         while lo <= tip and not self.stop.is_set():
             hi = min(lo + SCAN_CHUNK - 1, tip)
             for alert in scan(state, self.case.name, lo, hi, known):
-                keep_alert(self.case, alert)
+                self._raise(alert)
                 known.add(alert.alert_id)
-                self.summary.alerts.append(alert)
-                self.on_alert(alert)
             self.cursor.advance(self.source.hashes(self.store, lo, hi), lo)
             self.summary.blocks_looked_at += hi - lo + 1
             lo = hi + 1
+
+    def _read_log(self) -> CaseLog:
+        """The case's watches and alerts, from one read of its custody log."""
+        entries = self.case.log.entries()
+        return CaseLog(case_watches(self.case, entries), case_alerts(self.case, entries))
+
+    def _raise(self, alert: Alert) -> None:
+        """Keep ``alert`` as evidence, count it, and hand it on."""
+        keep_alert(self.case, alert)
+        self.summary.alerts.append(alert)
+        self.on_alert(alert)
 
     def _start(self) -> int:
         """The first block not yet looked at on the store's chain."""
@@ -257,29 +275,30 @@ class WatchRun:
             return min(self.cursor.hashes)
         return self._first_start
 
-    def _withdraw(self, tip: int) -> int:
-        """Withdraw each live alert whose block the store no longer holds; how many."""
-        alerts = live(case_alerts(self.case))
-        if not alerts:
-            return 0
-        stored = self.store.hashes_between(min(a.height for a in alerts), max(a.height for a in alerts))
-        gone = [a for a in alerts if a.height not in stored or display_hash(stored[a.height]) != a.block_hash]
-        for alert in gone:
-            follow_up = alert.withdrawal(tip)
-            keep_alert(self.case, follow_up)
-            self.summary.alerts.append(follow_up)
-            self.on_alert(follow_up)
-        self.summary.withdrawn += len(gone)
-        return len(gone)
+    def _withdraw(self, alerts: list[Alert], tip: int) -> list[Alert]:
+        """Withdraw each live alert whose block is gone from the chain followed; the follow-ups, also added to
+        ``alerts``."""
+        follow_ups = [alert.withdrawal(tip) for alert in self._gone(live(alerts))]
+        for follow_up in follow_ups:
+            self._raise(follow_up)
+        self.summary.withdrawn += len(follow_ups)
+        alerts += follow_ups
+        return follow_ups
 
-    def _state_now(self, rebuild: bool, tip: int) -> WatchState:
+    def _gone(self, alerts: list[Alert]) -> list[Alert]:
+        """The ``alerts`` whose block the store no longer holds at its height."""
+        if not alerts:
+            return []
+        stored = self.store.hashes_between(min(a.height for a in alerts), max(a.height for a in alerts))
+        return [a for a in alerts if a.height not in stored or display_hash(stored[a.height]) != a.block_hash]
+
+    def _state_now(self, log: CaseLog, rebuild: bool, tip: int) -> WatchState:
         """The tracked addresses: rebuilt when the watches changed or alerts were withdrawn, else kept."""
-        watches = case_watches(self.case)
-        ids = tuple(w.watch_id for w in watches)
+        ids = tuple(w.watch_id for w in log.watches)
         if self._state is None or rebuild or ids != self._watch_ids:
-            state = WatchState(self.store, watches, self.options.max_hops)
+            state = WatchState(self.store, log.watches, self.options.max_hops)
             state.resolve(0, tip)
-            for alert in live(case_alerts(self.case)):
+            for alert in live(log.alerts):
                 state.absorb(alert)
             self._state, self._watch_ids = state, ids
         self._state.store = self.store  # the state outlives a step; the store is opened again for each

@@ -107,10 +107,11 @@ def remove_watch(case: Case, watch_id: str) -> Watch:
     return current[watch_id]
 
 
-def case_watches(case: Case) -> list[Watch]:
-    """The case's watches now, in the order they were added (read back from the custody log)."""
+def case_watches(case: Case, entries: list[dict[str, Any]] | None = None) -> list[Watch]:
+    """The case's watches now, in the order they were added (read back from the custody log, or from its
+    ``entries`` already read and checked)."""
     found: dict[str, Watch] = {}
-    for entry in case.log.entries():
+    for entry in case.log.entries() if entries is None else entries:
         if entry["action"] == ADD:
             document = json.loads((case.folder / entry["object"]).read_bytes())
             found[document["watch_id"]] = _watch(document, entry["object"])
