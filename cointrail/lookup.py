@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from cointrail.errors import InputError, NotInStoreError
 from cointrail.model import Search, SearchHit, TransactionPage
+from cointrail.wording import counted
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -62,7 +63,8 @@ def _transaction(inv: Investigation, query: str) -> tuple[SearchHit | None, str 
         tx = inv.transaction(query)
     except NotInStoreError:
         return None, "no transaction of the store has this id"
-    words = f"transaction in block {tx.block_height}, {len(tx.inputs)} input(s), {len(tx.outputs)} output(s)"
+    words = (f"transaction in block {tx.block_height}, {counted(len(tx.inputs), 'input')}, "
+             f"{counted(len(tx.outputs), 'output')}")
     return SearchHit("transaction", tx.txid, words), None
 
 

@@ -13,6 +13,8 @@ import re
 import zlib
 from dataclasses import dataclass
 
+from cointrail.wording import counted
+
 _GZIP_OR_ZLIB = 47  # zlib wbits: detect a gzip or zlib header automatically
 _RAW_DEFLATE = -15
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -126,7 +128,8 @@ def text_of(body: bytes, content_type: str | None) -> tuple[str, str, list[str]]
     text = decode_text(body, charset)
     bad = text.count("\ufffd") - decode_text(body, charset, "ignore").count("\ufffd")
     if bad:
-        problems.append(f"{bad} byte sequence(s) are not valid {charset}; they were replaced when reading links")
+        problems.append(f"{counted(bad, 'byte sequence')} {'is' if bad == 1 else 'are'} not valid {charset}; "
+                        "they were replaced when reading links")
     return text, charset, problems
 
 

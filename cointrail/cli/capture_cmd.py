@@ -16,6 +16,7 @@ from cointrail.chains import network_words
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option, stderr_is_terminal
 from cointrail.errors import EXIT_OK
+from cointrail.wording import counted
 
 SOURCE_WORDS = {"http-response": "page source", "rendered-dom": "rendered page", "qr-code": "QR code",
                 "warc-import": "imported WARC"}
@@ -30,7 +31,8 @@ def render_addresses(addresses: list[dict[str, Any]], mentions: int) -> list[str
     """Lines listing the distinct addresses found, for people."""
     if not addresses:
         return ["  No cryptocurrency address was found."]
-    lines = [f"  {len(addresses)} distinct address(es) found ({mentions} mention(s)):"]
+    lines = [(f"  {counted(len(addresses), 'distinct address', 'distinct addresses')} found "
+              f"({counted(mentions, 'mention')}):")]
     for item in addresses:
         where = ", ".join(SOURCE_WORDS.get(source, source) for source in item["sources"])
         pages = ", ".join(dict.fromkeys(_short(url) for url in item.get("seen_in") or []))
@@ -48,10 +50,10 @@ def render_addresses(addresses: list[dict[str, Any]], mentions: int) -> list[str
 def _media_line(media: dict[str, Any]) -> str:
     found = len(media["found"]) + media["inline_images"]
     if not media["fetched"]:
-        return f"  media: {found} image/video URL(s) on the pages; {media['policy']}"
+        return f"  media: {counted(found, 'image/video URL')} on the pages; {media['policy']}"
     codes = sum(len(m["qr_codes"]) for m in media["fetched"])
-    return (f"  media: {found} found; {len(media['fetched'])} image(s) fetched, hashed and decoded "
-            f"({codes} QR code(s)); never shown; video never fetched")
+    return (f"  media: {found} found; {counted(len(media['fetched']), 'image')} fetched, hashed and decoded "
+            f"({counted(codes, 'QR code')}); never shown; video never fetched")
 
 
 def render_capture(summary: dict[str, Any]) -> str:
@@ -63,13 +65,14 @@ def render_capture(summary: dict[str, Any]) -> str:
              + (f", through proxy {summary['proxy']}" if summary["proxy"] else "")]
     if summary["final_url"] and summary["final_url"] != summary["url"]:
         lines.append(f"  redirected to {summary['final_url']}")
-    lines.append(f"  {len(pages)} page(s) and {scripts} script(s), {summary['bytes_received']:,} bytes received")
+    lines.append(f"  {counted(len(pages), 'page')} and {counted(scripts, 'script')}, "
+                 f"{summary['bytes_received']:,} bytes received")
     for origin, fingerprint in summary["tls_certificates_sha256"].items():
         lines.append(f"  TLS certificate of {origin}: SHA-256 {fingerprint}")
     lines.append(_media_line(summary["media"]))
     if summary["rendered"]:
         lines.append(f"  rendered in {summary['rendered']['browser']} "
-                     f"({len(summary['rendered']['blocked_requests'])} media request(s) blocked)")
+                     f"({counted(len(summary['rendered']['blocked_requests']), 'media request')} blocked)")
     lines += render_addresses(summary["addresses"], summary["findings"])
     lines += [f"  warning: {warning}" for warning in summary["warnings"]]
     lines += ["  evidence (write-once, SHA-256, logged in the custody log):",

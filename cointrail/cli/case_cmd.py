@@ -11,6 +11,7 @@ from cointrail.cases import create_case, list_cases, open_case
 from cointrail.cases.settings import CASES_DIR, OPERATOR
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
+from cointrail.wording import counted
 
 
 def cases_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,7 +35,8 @@ def render_case(info: dict[str, Any]) -> str:
     """Plain text for one case and its custody log."""
     lines = [f"Case {info['name']}  ({info['folder']})",
              f"  opened {info['created_utc']} by {info['created_by']}",
-             f"  {info['evidence_files']} evidence file(s), {info['log_entries']} custody-log entries"]
+             f"  {counted(info['evidence_files'], 'evidence file')}, "
+             f"{counted(info['log_entries'], 'custody-log entry', 'custody-log entries')}"]
     for entry in info["log"]:
         digest = f"  sha256 {entry['sha256'][:16]}…" if entry["sha256"] else ""
         lines.append(f"  #{entry['seq']:<3} {entry['time_utc']}  {entry['operator']}: {entry['action']} "

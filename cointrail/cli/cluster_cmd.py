@@ -22,6 +22,7 @@ from cointrail.clustering.apply import apply_link
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.store.duckdb.store import LedgerStore, existing_store
+from cointrail.wording import counted
 
 db_option = click.option("--db", "db", required=True, type=click.Path(dir_okay=False, path_type=Path),
                          help="The ledger store (a DuckDB file made by 'cointrail ingest').")  # fmt: skip
@@ -75,7 +76,7 @@ def render_build(summary: dict[str, Any]) -> str:
         f"CoinJoins found and never merged: {summary['coinjoins_total']:,}; possibly collaborative (PayJoin-like, "
         f"small joins), not merged either: {summary.get('collaborative_total', 0):,}.",
         f"Links held back by the supercluster check (probable false merges, not applied): "
-        f"{summary.get('held_links', 0):,} transaction(s); applied by an investigator: "
+        f"{counted(summary.get('held_links', 0), 'transaction')}; applied by an investigator: "
         f"{summary.get('applied_links', 0):,}.",
         "Largest clusters: " + "; ".join(f"{c['size']:,} addresses ({c['first_address']})"
                                          for c in summary["largest_clusters"]),
@@ -88,7 +89,7 @@ def render_show(item: dict[str, Any], chain: str | None = None) -> str:
     """Plain text for one cluster, amounts in the chain's coin."""
     totals = item["totals"]
     lines = [
-        f"{item['address']} is in cluster {item['cluster_id']} of {item['size']:,} address(es) "
+        f"{item['address']} is in cluster {item['cluster_id']} of {counted(item['size'], 'address', 'addresses')} "
         f"(heuristics: {', '.join(item['heuristics'])}).",
         f"  received {_coins(totals['received'], chain)}, sent {_coins(totals['sent'], chain)}, "
         f"balance {_coins(totals['balance'], chain)} "
@@ -202,7 +203,7 @@ def export_command(db: Path, csv: Path | None, parquet: Path | None, as_json: bo
 def render_applied(result: dict[str, Any]) -> str:
     joined = "; ".join(f"clusters {h['clusters'][0]} and {h['clusters'][1]} ({h['sizes'][1]:,} and {h['sizes'][0]:,} "
                        "addresses)" for h in result["held"])  # fmt: skip
-    return (f"Applied the held-back link(s) of transaction {result['txid']}: {joined} are now cluster "
+    return (f"Applied the held-back links of transaction {result['txid']}: {joined} are now cluster "
             f"{result['cluster_id']} of {result['size']:,} addresses (clusters rebuilt, run {result['run']}).\n"
             f"Logged in the custody log of case {result['case']} (entry {result['log_seq']}, by "
             f"{result['operator']}); 'cluster show --why' will say that an investigator applied it.")

@@ -12,13 +12,14 @@ from cointrail.cli.capture_cmd import render_addresses
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
+from cointrail.wording import counted
 
 
 def render_import(result: dict[str, Any]) -> str:
     lines = [f"Imported {result['source']} into case {result['case']} (operator {result['operator']}).",
              f"  stored as {result['warc']['path']}  sha256 {result['warc']['sha256']}",
-             f"  {result['records']} record(s); {result['records_searched']} searched; "
-             f"{result['media_records_skipped']} media record(s) skipped unopened"]
+             f"  {counted(result['records'], 'record')}; {result['records_searched']} searched; "
+             f"{counted(result['media_records_skipped'], 'media record')} skipped unopened"]
     lines += render_addresses(result["addresses"], result["findings"])
     lines += [f"  warning: {w}" for w in result["warnings"]]
     lines.append(f"  findings: {result['findings_file']['path']} (logged in the custody log)")

@@ -15,6 +15,7 @@ from cointrail.labels.investigator import DEFAULT_CONFIDENCE, add_investigator_l
 from cointrail.labels.model import CONFIDENCE_SCALE
 from cointrail.store.duckdb.account import AccountStore, store_family
 from cointrail.store.duckdb.store import LedgerStore, existing_store
+from cointrail.wording import counted
 
 
 def render_add(data: dict[str, Any]) -> str:
@@ -95,6 +96,7 @@ def rebuild(case_name: str, db: Path, cases_dir: str | None, as_json: bool) -> i
     _check_store(db)
     with LedgerStore.open(db) as store:
         result = restore_case_labels(case, store)
-    emit(result, as_json, lambda r: f"{r['labels']} investigator label(s) of case {r['case']} given to {r['db']}: "
+    emit(result, as_json, lambda r: f"{counted(r['labels'], 'investigator label')} of case {r['case']} "
+                                     f"given to {r['db']}: "
                                      f"{r['stored']['added']} new, {r['stored']['already_stored']} already there.")
     return EXIT_OK

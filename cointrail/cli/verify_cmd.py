@@ -10,13 +10,15 @@ from cointrail.cases import open_case, verify_case
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
+from cointrail.wording import counted
 
 
 def render_report(report: dict[str, Any]) -> str:
     """Plain text for a verification report."""
     if report["intact"]:
-        return (f"✓ Case {report['case']} is intact: {report['files_checked']} evidence file(s) match their "
-                f"recorded SHA-256 and all {report['log_entries']} custody-log entries link up.\n"
+        return (f"✓ Case {report['case']} is intact: {counted(report['files_checked'], 'evidence file')} "
+                f"{'matches its' if report['files_checked'] == 1 else 'match their'} recorded SHA-256 and all "
+                f"{report['log_entries']} custody-log entries link up.\n"
                 f"  This check is logged as entry {report['logged_as']}.")
     lines = [f"✗ Case {report['case']} is NOT intact:"]
     lines += [f"  changed: {c['file']} (recorded {c['recorded_sha256'][:16]}…, now {c['actual_sha256'][:16]}…)"

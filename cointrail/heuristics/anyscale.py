@@ -33,6 +33,7 @@ from cointrail.heuristics.joinbase import (
     participants_estimate,
     standard_denominations,
 )
+from cointrail.wording import counted
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,8 @@ class WhirlpoolLikeRule:
             return None
         return finding(rtx, self, (
             f"{n} inputs from {n} different scripts and {n} outputs to {n} different scripts, every output exactly "
-            f"{Amount(pool, self.chain)}; {remixes} input(s) exactly that amount (remixes) and the others above it "
-            "by less than one more pool (fresh entries paying their fee share): the shape of a Whirlpool mix, "
+            f"{Amount(pool, self.chain)}; {counted(remixes, 'input')} exactly that amount (remixes) and the others "
+            "above it by less than one more pool (fresh entries paying their fee share): the shape of a Whirlpool mix, "
             "whatever the pool size."
         ), n)
 
@@ -132,9 +133,9 @@ class EqualOutputGroupsRule:
         dominant = 2 * kept > sum(rtx.input_values)
         shown = ", ".join(f"{n} × {Amount(v, self.chain)}" for v, n in groups[:6]) + (" …" if len(groups) > 6 else "")
         return finding(rtx, self, (
-            f"{equal} outputs in {len(groups)} group(s) of equal amounts ({shown}), to {out_scripts} different "
-            f"scripts, and {others} other output(s) ({levels} of them at 2ⁿ times an equal amount, a higher mixing "
-            f"level; the rest at most one change per equal output plus a coordinator fee); "
+            f"{equal} outputs in {counted(len(groups), 'group')} of equal amounts ({shown}), to {out_scripts} "
+            f"different scripts, and {counted(others, 'other output')} ({levels} of them at 2ⁿ times an equal "
+            f"amount, a higher mixing level; the rest at most one change per equal output plus a coordinator fee); "
             f"paid from {len(rtx.spent)} inputs of {in_scripts} different scripts. A wallet paying a batch alone "
             f"spends one or a few coins and pays many different amounts; this looks like several people mixing "
             f"(at least {self.min_input_scripts} input scripts, {self.min_equal_outputs} equal outputs and "

@@ -31,6 +31,7 @@ from cointrail.heuristics.joinbase import (
 )
 from cointrail.heuristics.joinbase import equal_groups as _equal_groups
 from cointrail.heuristics.joinbase import script_types as _types
+from cointrail.wording import counted
 
 __all__ = ["COINJOIN", "COLLABORATIVE_RULES", "DEFAULT_RULES", "POSSIBLY_COLLABORATIVE", "CoinJoinDetection",
            "CoinJoinRule", "EqualOutputGroupsRule", "EqualOutputRule", "PayJoinRule", "ResolvedTransaction",
@@ -66,7 +67,7 @@ class WhirlpoolRule:
             return None
         return finding(rtx, self, (
             f"{len(ins)} inputs and {len(outs)} outputs, every output exactly {Amount(pool, self.chain)} "
-            f"(a Whirlpool pool size), all P2WPKH; {remixes} input(s) exactly the pool size (remixes) and "
+            f"(a Whirlpool pool size), all P2WPKH; {counted(remixes, 'input')} exactly the pool size (remixes) and "
             f"the others at most {Amount(self.max_premix_surplus, self.chain)} above it (fresh entries)."
         ), len(outs))
 
@@ -156,7 +157,7 @@ class EqualOutputRule:
         if max(rtx.input_values) > value + max(others, default=0) + self.fee_allowance:
             return None
         return finding(rtx, self, (
-            f"{count} outputs of exactly {Amount(value, self.chain)} and {len(others)} other output(s) "
+            f"{count} outputs of exactly {Amount(value, self.chain)} and {counted(len(others), 'other output')} "
             f"(at most one change per participant); {in_scripts} distinct input scripts and {out_scripts} "
             f"distinct output scripts, at least one per equal output; no input larger than one participant's "
             f"share (an equal output, the largest other output and {Amount(self.fee_allowance, self.chain)} "

@@ -45,6 +45,7 @@ from cointrail.heuristics.joinbase import (
     finding,
     script_types,
 )
+from cointrail.wording import counted
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,8 @@ class SmallEqualOutputRule:
             return None
         shown = ", ".join(f"{n} × {Amount(v, self.chain)}" for v, n in groups[:4]) + (" …" if len(groups) > 4 else "")
         return finding(rtx, self, (
-            f"{equal} outputs of equal amounts ({shown}) and {others} other output(s) (at most one change each, "
-            f"plus a fee), every output to a different script, paid from {len(rtx.spent)} inputs of {in_scripts} "
-            "different scripts, at least one per output of the commonest amount: possibly a small join of "
-            "several owners (STONEWALLx2, a small JoinMarket round), so the inputs are not merged."
+            f"{equal} outputs of equal amounts ({shown}) and {counted(others, 'other output')} (at most one "
+            f"change each, plus a fee), every output to a different script, paid from {len(rtx.spent)} inputs of "
+            f"{in_scripts} different scripts, at least one per output of the commonest amount: possibly a small "
+            "join of several owners (STONEWALLx2, a small JoinMarket round), so the inputs are not merged."
         ), max(2, groups[0][1]), POSSIBLY_COLLABORATIVE)

@@ -15,6 +15,7 @@ from typing import Any
 
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES, SERVICE_CATEGORIES
 from cointrail.store.interface import ClusterReads
+from cointrail.wording import counted
 
 _WANTED = ("label", "category", "actor", "source", "source_sha256", "importer", "confidence", "confidence_value",
            "on_chain", "chain_note", "case_name")  # fmt: skip
@@ -84,7 +85,7 @@ def _article(word: str) -> str:
 def legal_process_sentence(cluster_id: int, group: dict[str, Any], conflicted: bool) -> str:
     """The plain sentence naming an accountable service where legal process can be served."""
     top = group["sources"][0]
-    more = f" and {len(group['sources']) - 1} more source(s)" if len(group["sources"]) > 1 else ""
+    more = f" and {counted(len(group['sources']) - 1, 'more source')}" if len(group["sources"]) > 1 else ""
     category = str(group["category"]).replace("_", " ")
     sentence = (f"Cluster {cluster_id} is attributed to {group['service']}, {_article(category)} {category} "
                 f"(source {top['source']}{more}; confidence {top['confidence']} {top['confidence_value']}): "

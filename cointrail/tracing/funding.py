@@ -30,6 +30,7 @@ from cointrail.tracing.services import ServiceHit
 from cointrail.tracing.taint import full
 from cointrail.tracing.trace import coin_values, run_walk
 from cointrail.tracing.walk import Limits, RawEnd, Walk
+from cointrail.wording import counted
 
 # A label attached through the cluster rests on the clustering as well: counted a little less sure.
 CLUSTER_LABEL_FACTOR = 0.9
@@ -218,7 +219,7 @@ def _attributions(trails: list[dict[str, Any]], traced: int) -> list[dict[str, A
 def _reason(share: float, confidence: float, direct: float, mixes: list[str], status: str) -> str:
     traced = f"{share:.0%} of the payer's traced money came from its payouts (confidence {confidence:.2f})"
     if mixes:
-        return (f"{traced}, but only through {len(mixes)} CoinJoin(s), where the money's "
+        return (f"{traced}, but only through {counted(len(mixes), 'CoinJoin')}, where the money's "
                 "origin is ambiguous; never named as the funder")  # fmt: skip
     if status == "possible" and direct < confidence and confidence >= FUNDED_BY_CONFIDENCE:
         return (f"{traced}, but it reached the payer through another wallet first: the service's customer may be "

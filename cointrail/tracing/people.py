@@ -26,7 +26,9 @@ def people_note(wallets: int) -> str:
     three, so dividing by it would put a made-up number of suspects in a report.
     """
     low, high = PER_SCENARIO_RANGE
-    return (f"These are {wallets} paying wallet(s), not {wallets} people: one person can hold several wallets, and "
+    these = ("This is 1 paying wallet, not necessarily 1 person" if wallets == 1
+             else f"These are {wallets:,} paying wallets, not {wallets:,} people")
+    return (f"{these}: one person can hold several wallets, and "
             "cointrail cannot always see that two wallets are one person's. On the ground-truth scenarios cointrail "
             f"listed {PAYING_WALLETS_PER_PERSON:.1f} paying wallets per paying person ({low:.1f} to {high:.1f} from "
             f"scenario to scenario, highest where payers had mixed their money; {MEASURED_WHERE}), so there may be "

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cointrail.amounts import Amount
+from cointrail.wording import counted
 
 END_REASONS: dict[str, str] = {
     "unspent": "the money has not moved since: it is still at this address",
@@ -87,7 +88,8 @@ class TrailEnd:
         if self.reason == "service" and self.service and self.service.get("detected"):
             text = UNNAMED_SERVICE_END
         if self.through:
-            text += (f" (but only possibly: the trail went through {len(self.through)} CoinJoin(s) before, where "
+            text += (f" (but only possibly: the trail went through {counted(len(self.through), 'CoinJoin')} "
+                     f"before, where "
                      "the money's path is ambiguous)")  # fmt: skip
         return text
 

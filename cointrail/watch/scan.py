@@ -40,6 +40,7 @@ from cointrail.watch.destinations import (
     name_outputs,
 )
 from cointrail.watch.watchlist import Watch
+from cointrail.wording import counted
 
 DEFAULT_MAX_HOPS = 3
 
@@ -164,7 +165,7 @@ def _received(state: WatchState, case: str, tx: WatchedTx, outputs: list[Any]) -
     tracked = [state.ids[o.address_id] for o in outputs]
     base = _base(state, case, tx, tracked, sum(o.value for o in outputs))
     to = outputs[0].address or "a watched script"
-    more = f" and {len(outputs) - 1} other watched output(s)" if len(outputs) > 1 else ""
+    more = f" and {counted(len(outputs) - 1, 'other watched output')}" if len(outputs) > 1 else ""
     return Alert(kind=RECEIVED, **base,
                  headline=f"{', '.join(base['watches'])}: {to} received {base['amount_text']}{more}",
                  reason=f"{to} is {tracked[0].via}; transaction {base['txid']} pays it, block {tx.height}",

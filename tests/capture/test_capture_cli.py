@@ -102,7 +102,7 @@ def test_import_warc_command(cointrail: Callable[..., Run], tmp_path: Path) -> N
     source = crawler_warc(tmp_path / "crawl.warc.gz")
     result = cointrail("import-warc", str(source), "--case", "c", cases=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert ADDR.faq in result.stdout and "1 media record(s) skipped unopened" in result.stdout
+    assert ADDR.faq in result.stdout and "1 media record skipped unopened" in result.stdout
 
 
 def test_capture_refuses_a_redirect_into_the_local_network_unless_allowed(

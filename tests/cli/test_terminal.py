@@ -97,7 +97,7 @@ def test_cluster_show_gives_its_totals_in_coins(session):
     f = session.facts
     item = json_answer("cluster", "show", f["site"], "--db", f["db"])
     totals, text = item["totals"], session.screens["cluster show"].text
-    assert f"cluster {item['cluster_id']} of {item['size']:,} address(es)" in text
+    assert f"cluster {item['cluster_id']} of {item['size']:,} address" + ("" if item['size'] == 1 else "es") in text
     received, sent = (format_amount(totals[k], "litecoin") for k in ("received", "sent"))
     assert f"received {received}, sent {sent}" in text
     assert f"Why {f['member']} is in this cluster:" in text or f["member"] == f["site"]
@@ -136,7 +136,7 @@ def test_a_capture_without_operator_is_logged_under_the_case_operator(session):
     actors = {entry["operator"] for entry in case.log.entries()}
     assert actors == {OPERATOR}, actors
     assert f"by {OPERATOR}" in session.screens["capture"].text
-    assert "1 investigator label(s) of case second given to" in session.screens["label rebuild"].text
+    assert "1 investigator label of case second given to" in session.screens["label rebuild"].text
 
 
 def test_a_store_without_blocks_says_so_for_every_question(session):

@@ -104,7 +104,7 @@ def test_joinmarket_by_the_equal_output_rule():
     finding = detect_coinjoin(rtx)
     assert finding is not None and finding.rule == "equal_output"
     assert finding.txid == display_hash(rtx.tx.txid)
-    assert "6 outputs of exactly 0.05 BTC and 5 other output(s)" in finding.evidence
+    assert "6 outputs of exactly 0.05 BTC and 5 other outputs" in finding.evidence
     assert finding.parameters == {"min_equal_outputs": 5, "fee_allowance": 100_000, "chain": "bitcoin"}
     json.dumps(finding.to_dict())  # plain data, ready for --json and the evidence store
 

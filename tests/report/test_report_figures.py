@@ -191,7 +191,7 @@ def test_a_possible_funder_is_asked_about_as_a_possibility(worked: tuple[Story, 
     story, _, _ = worked
     payers = _long_payers(story, 1)
     [payer] = payers["payers"]
-    reason = "94% of the payer's traced money came from its payouts (confidence 0.03), but only through 1 CoinJoin(s)"
+    reason = "94% of the payer's traced money came from its payouts (confidence 0.03), but only through 1 CoinJoin"
     payer.update(funded_by=None, possibly_funded_by=["Hand Exchange"], coinjoin_participants=5,
                  unresolved={"coinjoin": 10_000},
                  attributions=[{"service": "Hand Exchange", "category": "exchange", "share": 0.94, "confidence": 0.03,

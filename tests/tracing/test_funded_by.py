@@ -63,7 +63,7 @@ def test_money_that_came_through_another_persons_wallet_is_only_a_possibility(tm
 
 def test_the_people_note_quotes_the_measured_ratio() -> None:
     note = people_note(7)
-    assert "7 paying wallet(s), not 7 people" in note and "one person can hold several wallets" in note
+    assert "7 paying wallets, not 7 people" in note and "one person can hold several wallets" in note
     assert f"{PAYING_WALLETS_PER_PERSON:.1f} paying wallets per paying person" in note
     assert "no way to count the people" in note and "would be about" not in note  # no made-up head count
 
