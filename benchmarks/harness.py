@@ -264,7 +264,8 @@ def replace_section(name: str, section: str, path: Path = BENCHMARKS_DOC) -> Non
     block = f"{start}\n{section.strip(chr(10))}\n{end}\n"
     if start in text and end in text:
         head, rest = text.split(start, 1)
-        text = head + block + rest.split(end, 1)[1].lstrip("\n")
+        tail = rest.split(end, 1)[1].lstrip("\n")
+        text = head + block + ("\n" + tail if tail else "")  # the next section stays a blank line away
     else:
         text = text.rstrip("\n") + "\n\n" + block
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ def test_a_section_is_added_then_replaced_leaving_the_others_alone(tmp_path):
     assert text.startswith("# Benchmarks\n")
     assert "new figures" in text and "first figures" not in text and "other figures" in text
     assert text.count("<!-- one:start -->") == 1 and text.index("one:start") < text.index("two:start")
+    assert "<!-- one:end -->\n\n<!-- two:start -->" in text  # a replaced section keeps the blank line after it
     assert harness.read_section("one", doc) == "\nnew figures\n"
 
 

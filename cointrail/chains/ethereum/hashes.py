@@ -42,16 +42,14 @@ def _signature(tx: dict[str, Any]) -> list[bytes]:
     return [rlp.uint(hexint(parity)), rlp.uint(hexint(tx["r"])), rlp.uint(hexint(tx["s"]))]
 
 
-def signed_encoding(tx: dict[str, Any]) -> bytes:
-    """The signed transaction's bytes, rebuilt from a node's ``eth_getTransactionByHash``-style object."""
+def unsigned_fields(tx: dict[str, Any]) -> tuple[int, list[rlp.Item]]:
+    """The transaction's type and its RLP fields without the signature, from a node's transaction object."""
     kind = hexint(tx.get("type", "0x0"))
     to = hexbytes(tx.get("to"))
     common = [rlp.uint(hexint(tx["nonce"]))]
     if kind == 0:
-        fields = [*common, rlp.uint(hexint(tx["gasPrice"])), rlp.uint(hexint(tx["gas"])), to,
-                  rlp.uint(hexint(tx["value"])), hexbytes(tx["input"]), rlp.uint(hexint(tx["v"])),
-                  rlp.uint(hexint(tx["r"])), rlp.uint(hexint(tx["s"]))]  # fmt: skip
-        return rlp.encode(fields)
+        return kind, [*common, rlp.uint(hexint(tx["gasPrice"])), rlp.uint(hexint(tx["gas"])), to,
+                      rlp.uint(hexint(tx["value"])), hexbytes(tx["input"])]  # fmt: skip
     chain = [rlp.uint(hexint(tx["chainId"]))]
     if kind == 1:
         body = [*common, rlp.uint(hexint(tx["gasPrice"])), rlp.uint(hexint(tx["gas"])), to,
@@ -66,12 +64,21 @@ def signed_encoding(tx: dict[str, Any]) -> bytes:
             body.append(_authorizations(tx.get("authorizationList")))
     else:
         raise ValueError(f"transaction type {kind} is not known to cointrail")
-    return bytes([kind]) + rlp.encode([*chain, *body, *_signature(tx)])
+    return kind, [*chain, *body]
 
 
-def transaction_hash(tx: dict[str, Any]) -> bytes:
+def signed_encoding(tx: dict[str, Any], unsigned: tuple[int, list[rlp.Item]] | None = None) -> bytes:
+    """The signed transaction's bytes, rebuilt from a node's ``eth_getTransactionByHash``-style object
+    (``unsigned``: its :func:`unsigned_fields`, when already built)."""
+    kind, fields = unsigned or unsigned_fields(tx)
+    if kind == 0:
+        return rlp.encode([*fields, rlp.uint(hexint(tx["v"])), rlp.uint(hexint(tx["r"])), rlp.uint(hexint(tx["s"]))])
+    return bytes([kind]) + rlp.encode([*fields, *_signature(tx)])
+
+
+def transaction_hash(tx: dict[str, Any], unsigned: tuple[int, list[rlp.Item]] | None = None) -> bytes:
     """keccak-256 of the signed encoding rebuilt from the node's fields."""
-    return keccak256(signed_encoding(tx))
+    return keccak256(signed_encoding(tx, unsigned))
 
 
 HEADER_FIELDS: tuple[tuple[str, str], ...] = (

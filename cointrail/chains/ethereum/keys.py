@@ -18,7 +18,7 @@ from embit.util import secp256k1
 from cointrail.addresses.codecs import keccak256
 from cointrail.addresses.script import address_for_script, hash160, p2pkh_script, witness_script
 from cointrail.chains.ethereum import rlp
-from cointrail.chains.ethereum.hashes import hexint, signed_encoding
+from cointrail.chains.ethereum.hashes import hexint, unsigned_fields
 
 SAME_KEY_CHAINS = (("bitcoin", "mainnet"), ("litecoin", "mainnet"))
 
@@ -27,62 +27,26 @@ class SignatureError(ValueError):
     """A signature that yields no key, or a key that is not the named sender's."""
 
 
-def signing_hash(tx: dict[str, Any]) -> bytes:
-    """keccak-256 of what the sender signed."""
-    kind = hexint(tx.get("type", "0x0"))
+def signing_hash(tx: dict[str, Any], unsigned: tuple[int, list[rlp.Item]] | None = None) -> bytes:
+    """keccak-256 of what the sender signed (``unsigned``: the transaction's :func:`unsigned_fields`, when built)."""
+    kind, fields = unsigned or unsigned_fields(tx)
     if kind == 0:
-        fields = rlp_fields(tx)[:6]
         v = hexint(tx["v"])
         if v >= 35:  # EIP-155: the chain id is signed too
-            fields += [rlp.uint((v - 35) // 2), b"", b""]
+            fields = [*fields, rlp.uint((v - 35) // 2), b"", b""]
         return keccak256(rlp.encode(fields))
-    return keccak256(bytes([kind]) + rlp.encode(rlp_fields(tx)[:-3]))
+    return keccak256(bytes([kind]) + rlp.encode(fields))
 
 
-def rlp_fields(tx: dict[str, Any]) -> list[Any]:
-    """The signed transaction's RLP list (for a typed one, without its type byte)."""
-    encoded = signed_encoding(tx)
-    return _decode_list(encoded if hexint(tx.get("type", "0x0")) == 0 else encoded[1:])
-
-
-def _decode_list(data: bytes) -> list[Any]:
-    """Just enough RLP decoding to take apart an encoding made by :func:`rlp.encode` (so known to be well formed)."""
-    item, _ = _decode(data, 0)
-    assert isinstance(item, list)
-    return item
-
-
-def _decode(data: bytes, at: int) -> tuple[Any, int]:
-    first = data[at]
-    if first < 0x80:
-        return data[at : at + 1], at + 1
-    if first < 0xC0:
-        start, length = _span(data, at, 0x80)
-        return data[start : start + length], start + length
-    start, length = _span(data, at, 0xC0)
-    items, cursor = [], start
-    while cursor < start + length:
-        item, cursor = _decode(data, cursor)
-        items.append(item)
-    return items, cursor
-
-
-def _span(data: bytes, at: int, offset: int) -> tuple[int, int]:
-    short = data[at] - offset
-    if short < 56:
-        return at + 1, short
-    size = short - 55
-    return at + 1 + size, int.from_bytes(data[at + 1 : at + 1 + size], "big")
-
-
-def public_key(tx: dict[str, Any]) -> bytes:
-    """The sender's compressed public key, checked to be the key of ``tx["from"]``."""
+def public_key(tx: dict[str, Any], unsigned: tuple[int, list[rlp.Item]] | None = None) -> bytes:
+    """The sender's compressed public key, checked to be the key of ``tx["from"]`` (``unsigned``: the
+    transaction's :func:`unsigned_fields`, when already built)."""
     parity = hexint(tx.get("yParity", tx.get("v")))
     recid = parity if hexint(tx.get("type", "0x0")) else (parity - 35) % 2 if parity >= 35 else parity - 27
     compact = hexint(tx["r"]).to_bytes(32, "big") + hexint(tx["s"]).to_bytes(32, "big")
     try:
         signature = secp256k1.ecdsa_recoverable_signature_parse_compact(compact, recid)
-        key = secp256k1.ecdsa_recover(signature, signing_hash(tx))
+        key = secp256k1.ecdsa_recover(signature, signing_hash(tx, unsigned))
     except (ValueError, RuntimeError) as error:
         raise SignatureError(f"transaction {tx['hash']}: its signature yields no public key ({error})") from error
     full = secp256k1.ec_pubkey_serialize(key, secp256k1.EC_UNCOMPRESSED)

@@ -64,8 +64,13 @@ def test_sender_keys_recovered_and_the_same_keys_bitcoin_and_litecoin_addresses(
         first, second = node.accounts()
         chain.send(node, first, second, 10**18)  # EIP-1559
         chain.send(node, first, second, 10**18, gas_price=3 * 10**9)  # legacy, EIP-155
+        node.rpc("eth_sendTransaction", {"from": first, "to": second, "value": hex(10**18), "type": "0x1",
+                                         "gasPrice": hex(3 * 10**9), "accessList": [  # EIP-2930
+                                             {"address": second, "storageKeys": ["0x" + "00" * 31 + "01"]}]})
         node.mine()
         block = node.rpc("eth_getBlockByNumber", "0x1", True)
+        assert sorted(tx["type"] for tx in block["transactions"]) == ["0x0", "0x1", "0x2"]
+        assert all(hashes.transaction_hash(tx).hex() == tx["hash"][2:] for tx in block["transactions"])
         db = tmp_path / "eth.duckdb"
         assert main(["ingest", "--chain", "ethereum", "--network", "devnet", "--rpc", node.url, "--db", str(db)]) == 0
         capsys.readouterr()

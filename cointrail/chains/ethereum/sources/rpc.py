@@ -9,6 +9,9 @@ results or ranges, each in its own words), down to a single block. Every block i
 
 from __future__ import annotations
 
+import itertools
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -35,18 +38,46 @@ class EvmRpcError(ExternalServiceError):
         super().__init__(f"the Ethereum node refused {method}: {error.get('message')}")
 
 
+@dataclass(frozen=True)
+class RawEvmBlock:
+    """Block ``number`` exactly as the node answered: the block with full transactions, its receipts, its traces.
+    Nothing checked yet (:meth:`EvmRpcSource.verified` does that)."""
+
+    number: int
+    block: dict[str, Any] | None
+    receipts: list[dict[str, Any]]
+    traces: Any
+
+
 class EvmRpcSource:
-    """One node, by URL. ``trace_style`` is ``parity`` (trace_block) or ``geth`` (callTracer)."""
+    """One node, by URL. ``trace_style`` is ``parity`` (trace_block) or ``geth`` (callTracer).
+
+    Safe to call from several threads (an ingest fetches blocks ahead while it verifies): each thread has its own
+    HTTP connection."""
 
     def __init__(self, url: str, *, trace_style: str = "parity", timeout: float = 120):
         if trace_style not in TRACE_STYLES:
             raise ValueError(f"trace style {trace_style!r}: one of {TRACE_STYLES}")
-        self.url, self.trace_style = url, trace_style
-        self._client = httpx.Client(timeout=timeout)
-        self._ids = 0
+        self.url, self.trace_style, self._timeout = url, trace_style, timeout
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    @property
+    def _client(self) -> httpx.Client:
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = httpx.Client(timeout=self._timeout)
+            with self._lock:
+                self._clients.append(client)
+        return client
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
 
     def __enter__(self) -> EvmRpcSource:
         return self
@@ -55,9 +86,8 @@ class EvmRpcSource:
         self.close()
 
     def call(self, method: str, *params: Any) -> Any:
-        self._ids += 1
         try:
-            response = self._client.post(self.url, json={"jsonrpc": "2.0", "id": self._ids, "method": method,
+            response = self._client.post(self.url, json={"jsonrpc": "2.0", "id": next(self._ids), "method": method,
                                                          "params": list(params)})  # fmt: skip
         except httpx.TransportError as error:
             raise ExternalServiceError(f"the Ethereum node at {self.url} cannot be reached: {error}") from error
@@ -87,22 +117,36 @@ class EvmRpcSource:
         block = self.call("eth_getBlockByNumber", hex(number), False)
         return str(block["hash"]) if block else None
 
-    def internal_transfers(self, number: int) -> list[traces.InternalTransfer]:
+    def _traces(self, number: int) -> Any:
         if self.trace_style == "parity":
-            return traces.from_parity(self.call("trace_block", hex(number)))
-        return traces.from_geth(self.call("debug_traceBlockByNumber", hex(number), {"tracer": "callTracer"}))
+            return self.call("trace_block", hex(number))
+        return self.call("debug_traceBlockByNumber", hex(number), {"tracer": "callTracer"})
+
+    def _internal(self, answer: Any) -> list[traces.InternalTransfer]:
+        return traces.from_parity(answer) if self.trace_style == "parity" else traces.from_geth(answer)
+
+    def internal_transfers(self, number: int) -> list[traces.InternalTransfer]:
+        return self._internal(self._traces(number))
+
+    def fetch_block(self, number: int) -> RawEvmBlock:
+        """Block ``number``, its receipts and its traces as the node answers them: the requests alone, no checks."""
+        block = self.call("eth_getBlockByNumber", hex(number), True)
+        if block is None:
+            return RawEvmBlock(number, None, [], None)
+        return RawEvmBlock(number, block, self.call("eth_getBlockReceipts", hex(number)), self._traces(number))
+
+    def verified(self, raw: RawEvmBlock) -> SourcedEvmBlock:
+        """``raw`` with its hashes recomputed and its senders' keys recovered; refused if anything disagrees."""
+        if raw.block is None:
+            raise ExternalServiceError(f"the node has no block {raw.number} (beyond its tip, or pruned history)")
+        senders = verify.check_block(raw.block)
+        verify.check_receipts(raw.block, raw.receipts)
+        return SourcedEvmBlock(raw.block, raw.receipts, self._internal(raw.traces), self.url, self.trace_style,
+                               hash_recomputed=True, tx_hashes_recomputed=True, keys=senders)  # fmt: skip
 
     def block(self, number: int) -> SourcedEvmBlock:
         """Block ``number`` with its receipts and internal transfers, hashes verified."""
-        block = self.call("eth_getBlockByNumber", hex(number), True)
-        if block is None:
-            raise ExternalServiceError(f"the node has no block {number} (beyond its tip, or pruned history)")
-        verify.check_block(block)
-        senders = verify.check_senders(block)
-        receipts = self.call("eth_getBlockReceipts", hex(number))
-        verify.check_receipts(block, receipts)
-        return SourcedEvmBlock(block, receipts, self.internal_transfers(number), self.url, self.trace_style,
-                               hash_recomputed=True, tx_hashes_recomputed=True, keys=senders)  # fmt: skip
+        return self.verified(self.fetch_block(number))
 
     def logs(self, start: int, end: int, address: str | list[str] | None = None,
              topics: list[Any] | None = None) -> list[dict[str, Any]]:  # fmt: skip
