@@ -86,11 +86,14 @@ def _paid_from(row: dict[str, Any]) -> str:
 
 
 def asked_about(pack: dict[str, Any]) -> str:
-    """What a pack asks about, in words, a zero count left out: ``4 withdrawal(s) that paid the site's customers and
-    1 deposit(s) of the site's money`` (``pack`` as :func:`request_packs` gives it, with the two counts)."""
-    parts = [f"{pack['withdrawals']} withdrawal(s) that paid the site's customers" if pack["withdrawals"] else "",
-             f"{pack['deposits']} deposit(s) of the site's money" if pack["deposits"] else "",
-             f"a freeze of {pack['freezes']} address(es) of the site holding its token" if pack.get("freezes") else ""]
+    """What a pack asks about, in words, a zero count left out: ``4 withdrawals that paid the site's customers and
+    1 deposit of the site's money`` (``pack`` as :func:`request_packs` gives it, with the two counts)."""
+    freezes = pack.get("freezes")
+    parts = [f"{counted(pack['withdrawals'], 'withdrawal')} that paid the site's customers" if pack["withdrawals"]
+             else "",
+             f"{counted(pack['deposits'], 'deposit')} of the site's money" if pack["deposits"] else "",
+             f"a freeze of {counted(freezes, 'address', 'addresses')} of the site holding its token" if freezes
+             else ""]  # fmt: skip
     return " and ".join(part for part in parts if part) or "no transaction"
 
 

@@ -23,13 +23,20 @@ def _custody(facts: dict[str, Any]) -> str:
     figures = facts["figures"]
     state = ("intact: every evidence file still has the hash it was logged with" if figures["custody_intact"] else
              "NOT intact: see the custody section before relying on this report")  # fmt: skip
-    return (f"The case '{facts['case']['name']}' holds {figures['evidence_files']} logged evidence file(s); its "
-            f"custody log has {figures['custody_entries']} entries and is {state}.")  # fmt: skip
+    files = counted(figures["evidence_files"], "logged evidence file")
+    entries = counted(figures["custody_entries"], "entry", "entries")
+    return f"The case '{facts['case']['name']}' holds {files}; its custody log has {entries} and is {state}."
 
 
 def _captures(facts: dict[str, Any]) -> list[str]:
     return [f"The page {c['url']} was captured on {c['started_utc']} by {c['operator']} ({c['status']}); "
-            f"{len(c['addresses'])} cryptocurrency address(es) were found on it." for c in facts["captures"]]
+            f"{counted(len(c['addresses']), 'cryptocurrency address', 'cryptocurrency addresses')} "
+            f"{'was' if len(c['addresses']) == 1 else 'were'} found on it." for c in facts["captures"]]
+
+
+def _site_received(figures: dict[str, Any]) -> str:
+    return (f"The site's {counted(figures['site_addresses'], 'address', 'addresses')} received "
+            f"{counted(figures['payments'], 'payment')}")
 
 
 def _people(payers: dict[str, Any], wallets: int) -> str:
@@ -56,26 +63,29 @@ def _payers(payers: dict[str, Any], figures: dict[str, Any], chain: str | None, 
     dates = [p["date"] for p in payers.get("payments", [])]
     span = f", between {min(dates)} and {max(dates)}" if dates else ""
     wallets = figures["paying_wallets"]
-    lines = [f"The site's {figures['site_addresses']} address(es) received {figures['payments']} payment(s) from "
-             f"{wallets} paying wallet(s), {format_amount(totals.get('amount'), chain, symbol=unit)} in "
-             f"all{_fiat(totals.get('fiat'))}{span}.", _people(payers, wallets)]  # fmt: skip
+    paid = (f"{_site_received(figures)} from {counted(wallets, 'paying wallet')}, "
+            f"{format_amount(totals.get('amount'), chain, symbol=unit)} in all{_fiat(totals.get('fiat'))}{span}.")
+    lines = [paid, _people(payers, wallets)]
     if wallets:
         possibly = figures["wallets_possibly_funded"]
-        lines.append(f"{figures['wallets_funded']} of the {wallets} paying wallet(s) were traced back to an exchange "
-                     "or another service that knows its customers"
+        funded = figures["wallets_funded"]
+        lines.append(f"{funded} of the {counted(wallets, 'paying wallet')} {'was' if funded == 1 else 'were'} traced "
+                     "back to an exchange or another service that knows its customers"
                      + (f"; for {possibly} more, a service is only a possibility" if possibly else "") + ".")
     if figures["wallets_in_coinjoins"]:
-        lines.append(f"The money of {figures['wallets_in_coinjoins']} paying wallet(s) went through a CoinJoin, a "
-                     "transaction in which several people mix their coins: which coin came from whom cannot be "
-                     "told, so the trail ends there and no exchange is named as the funder through it.")
+        mixed = counted(figures["wallets_in_coinjoins"], "paying wallet")
+        lines.append(f"The money of {mixed} went through a CoinJoin, a transaction in which several people mix "
+                     "their coins: which coin came from whom cannot be told, so the trail ends there and no exchange "
+                     "is named as the funder through it.")
     return lines
 
 
 def _exchanges(exchanges: list[dict[str, Any]]) -> list[str]:
     if not exchanges:
         return ["No exchange was reached by the traces: there is no service to serve legal process on yet."]
-    names = "; ".join(f"{e['service']} ({len(e['withdrawals'])} withdrawal(s) that funded or possibly funded "
-                      f"payers, {len(e['deposits'])} deposit(s) of the site's money)" for e in exchanges)  # fmt: skip
+    names = "; ".join(f"{e['service']} ({counted(len(e['withdrawals']), 'withdrawal')} that funded or possibly "
+                      f"funded payers, {counted(len(e['deposits']), 'deposit')} of the site's money)"
+                      for e in exchanges)  # fmt: skip
     return [f"Exchanges to contact: {names}. The request pack of each lists exactly which transactions to ask "
             "about (address, transaction id, time in UTC, amount), and says which are only possibilities."]
 
@@ -86,8 +96,8 @@ def _account_payers(payers: dict[str, Any], figures: dict[str, Any]) -> list[str
     dates = [p["date"] for p in payers.get("payments", [])]
     span = f", between {min(dates)} and {max(dates)}" if dates else ""
     accounts = figures["paying_wallets"]
-    lines = [f"The site's {figures['site_addresses']} address(es) received {figures['payments']} payment(s) from "
-             f"{counted(accounts, 'paying account')}, {totals['amount_text']} in all{span}.", totals["people_note"]]
+    lines = [f"{_site_received(figures)} from {counted(accounts, 'paying account')}, {totals['amount_text']} in "
+             f"all{span}.", totals["people_note"]]
     if accounts:
         possibly = figures["wallets_possibly_funded"]
         lines.append(f"{figures['wallets_funded']} of the {counted(accounts, 'paying account')} were traced back, "
@@ -125,6 +135,8 @@ def summary_lines(facts: dict[str, Any]) -> list[str]:
     if run:
         lines.append(f"Addresses were grouped into wallets with the heuristics {', '.join(run['heuristics'])}; "
                      "each one's measured error rate is in the methods appendix.")  # fmt: skip
-    lines.append(f"{figures['transactions']} transaction(s) support these findings; each can be looked up on any "
-                 "node or block explorer of the chain, as the section on data sources explains.")  # fmt: skip
+    supported = figures["transactions"]
+    lines.append(f"{counted(supported, 'transaction')} {'supports' if supported == 1 else 'support'} these findings; "
+                 "each can be looked up on any node or block explorer of the chain, as the section on data sources "
+                 "explains.")  # fmt: skip
     return lines

@@ -46,7 +46,7 @@ def test_report_pdf_holds_summary_txids_hashes_and_methods(story: Story, tmp_pat
     text = _pdf_text(pdf)
     warc = next(e for e in story.case.log.entries() if e["action"] == "capture.warc")
     assert "summary" in text and "Exchangestocontact" in text
-    assert "3payment(s)from2payingwallet(s),1LTC" in text  # the summary: 3 payments by 2 wallets
+    assert "3paymentsfrom2payingwallets,1LTC" in text  # the summary: 3 payments by 2 wallets
     assert "AmountsinLTC" in text and "amount(LTC)" in text and "coins;" not in text  # every amount's unit named
     assert story.txid("pay_b") in text and story.txid("sweep") in text
     assert warc["sha256"] in text  # the evidence list, with the capture's hash

@@ -68,7 +68,7 @@ def test_request_pack_v2_carries_case_number_dates_preservation_and_urgency(
 def test_what_a_pack_asks_about_leaves_out_a_zero_count() -> None:
     from cointrail.report.request_pack import asked_about
 
-    assert asked_about({"withdrawals": 4, "deposits": 1}) == ("4 withdrawal(s) that paid the site's customers and "
-                                                              "1 deposit(s) of the site's money")  # fmt: skip
-    assert asked_about({"withdrawals": 4, "deposits": 0}) == "4 withdrawal(s) that paid the site's customers"
-    assert asked_about({"withdrawals": 0, "deposits": 2}) == "2 deposit(s) of the site's money"
+    assert asked_about({"withdrawals": 4, "deposits": 1}) == ("4 withdrawals that paid the site's customers and "
+                                                              "1 deposit of the site's money")  # fmt: skip
+    assert asked_about({"withdrawals": 4, "deposits": 0}) == "4 withdrawals that paid the site's customers"
+    assert asked_about({"withdrawals": 0, "deposits": 2}) == "2 deposits of the site's money"
