@@ -17,14 +17,13 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from benchmarks import harness
-from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
+from cointrail.chains.ethereum.sources.rpc import FETCH_AHEAD, EvmRpcSource
 from cointrail.chains.ethereum.tokens import TOKENS
-from cointrail.ingest.evm import FETCH_AHEAD, ingest_evm, ingest_until_payers_traced
+from cointrail.ingest.evm import ingest_evm, ingest_until_payers_traced
 from cointrail.investigation import Investigation
 from cointrail.simulation.anvil import Anvil
 from cointrail.simulation.evm_economy import EvmEconomyConfig, EvmTruth, accounts_needed, generate
@@ -78,9 +77,8 @@ def score(found: dict[str, Any], truth: EvmTruth, reach: dict[str, str], db: Pat
 
 def _fetch_only(source: EvmRpcSource, numbers: list[int]) -> None:
     """The ingest's block requests with no processing: the same calls, the same number in flight."""
-    with ThreadPoolExecutor(FETCH_AHEAD) as pool:
-        for _ in pool.map(source.fetch_block, numbers):
-            pass
+    for _ in source.fetch_blocks(numbers):
+        pass
 
 
 def _find_and_fetch_only(source: EvmRpcSource, around: list[str], numbers: list[int]) -> None:

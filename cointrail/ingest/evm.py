@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -41,22 +40,12 @@ class EvmIngestReport:
         return asdict(self)
 
 
-# Blocks asked for ahead while the ones already answered are verified and stored: the node works on the next
-# requests while this process recomputes hashes and recovers keys, so the checks cost little beyond the fetch.
-FETCH_AHEAD = 2
-
-
 def _fetch(store: AccountStore, source: EvmRpcSource, numbers: Sequence[int], batch: int = 200) -> int:
     new = 0
     stored = store.stored_numbers(min(numbers), max(numbers)) if numbers else set()
     wanted = [n for n in numbers if n not in stored]
-    pool = ThreadPoolExecutor(FETCH_AHEAD, thread_name_prefix="evm-fetch")
-    try:
-        for i in range(0, len(wanted), batch):
-            answers = pool.map(source.fetch_block, wanted[i : i + batch])  # in order, FETCH_AHEAD at a time
-            new += store.append(source.verified(raw) for raw in answers)
-    finally:  # a refused block or a node gone: the requests not yet sent are dropped, not waited for
-        pool.shutdown(cancel_futures=True)
+    for i in range(0, len(wanted), batch):  # verified and stored while the next blocks are asked for
+        new += store.append(source.verified(raw) for raw in source.fetch_blocks(wanted[i : i + batch]))
     return new
 
 

@@ -18,6 +18,7 @@ from cointrail.chains.ethereum import abi
 from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
 from cointrail.chains.ethereum.verify import EvmVerificationError
 from cointrail.cli import main
+from cointrail.ingest.evm import ingest_evm
 from cointrail.simulation import anvil as chain
 from cointrail.store.duckdb.account import NOT_SENDER, ZERO_VALUE, AccountStore
 
@@ -177,6 +178,28 @@ def test_a_forged_transaction_is_refused(node):
 
     with serving(_proxy(anvil.url, forge)) as url, EvmRpcSource(url) as source, pytest.raises(EvmVerificationError):
         source.block(2)
+
+
+def test_a_forged_block_in_a_pipelined_range_stores_nothing_and_connections_stay_few(node, tmp_path):
+    anvil, _ = node
+
+    def forge(request: dict[str, Any], answer: Any = None) -> Any:
+        if answer is not None and request["method"] == "eth_getBlockByNumber" and request["params"][0] == "0x2":
+            answer["result"]["transactions"][0]["value"] = hex(10**24)
+            return answer
+        return None
+
+    db = tmp_path / "forged.duckdb"
+    with serving(_proxy(anvil.url, forge)) as url, EvmRpcSource(url) as source, \
+            AccountStore.open(db, "ethereum", "devnet") as store:  # fmt: skip
+        with pytest.raises(EvmVerificationError):
+            ingest_evm(store, source)  # blocks asked for ahead of block 2's check: none of them is kept
+        assert store.rows("SELECT count(*) AS n FROM evm_blocks") == [{"n": 0}]
+    with EvmRpcSource(anvil.url) as source:
+        for round_ in range(3):  # as a watch run does at each new tip
+            with AccountStore.open(tmp_path / f"again{round_}.duckdb", "ethereum", "devnet") as store:
+                ingest_evm(store, source)
+        assert len(source._clients) <= 1  # each ingest's fetch threads closed their connections
 
 
 def test_not_sender_rule_words():

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +30,10 @@ from cointrail.chains.ethereum.tokens import (
 from cointrail.errors import ExternalServiceError
 
 TRACE_STYLES = ("parity", "geth")
+
+# Blocks asked for ahead while the ones already answered are verified and stored: the node works on the next
+# requests while this process recomputes hashes and recovers keys.
+FETCH_AHEAD = 2
 
 
 class EvmRpcError(ExternalServiceError):
@@ -52,32 +58,37 @@ class RawEvmBlock:
 class EvmRpcSource:
     """One node, by URL. ``trace_style`` is ``parity`` (trace_block) or ``geth`` (callTracer).
 
-    Safe to call from several threads (an ingest fetches blocks ahead while it verifies): each thread has its own
-    HTTP connection."""
+    Safe to call from several threads: each has its own HTTP connection. :meth:`fetch_blocks` asks ahead on
+    :data:`FETCH_AHEAD` threads of its own and closes their connections when done, so a long ``watch run``, which
+    ingests at every new tip, does not gather connections."""
 
     def __init__(self, url: str, *, trace_style: str = "parity", timeout: float = 120):
         if trace_style not in TRACE_STYLES:
             raise ValueError(f"trace style {trace_style!r}: one of {TRACE_STYLES}")
         self.url, self.trace_style, self._timeout = url, trace_style, timeout
-        self._local = threading.local()
-        self._clients: list[httpx.Client] = []
+        self._clients: dict[int, httpx.Client] = {}  # by thread
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
 
     @property
     def _client(self) -> httpx.Client:
-        client: httpx.Client | None = getattr(self._local, "client", None)
-        if client is None:
-            client = self._local.client = httpx.Client(timeout=self._timeout)
-            with self._lock:
-                self._clients.append(client)
+        thread = threading.get_ident()
+        with self._lock:
+            client = self._clients.get(thread)
+            if client is None:
+                client = self._clients[thread] = httpx.Client(timeout=self._timeout)
         return client
 
-    def close(self) -> None:
+    def _close_clients(self, threads: Sequence[int] | None = None) -> None:
+        """Close the connections of ``threads`` (all when not given)."""
         with self._lock:
-            clients, self._clients = self._clients, []
-        for client in clients:
+            gone = [self._clients.pop(t) for t in (list(self._clients) if threads is None else threads)
+                    if t in self._clients]  # fmt: skip
+        for client in gone:
             client.close()
+
+    def close(self) -> None:
+        self._close_clients()
 
     def __enter__(self) -> EvmRpcSource:
         return self
@@ -134,6 +145,18 @@ class EvmRpcSource:
         if block is None:
             return RawEvmBlock(number, None, [], None)
         return RawEvmBlock(number, block, self.call("eth_getBlockReceipts", hex(number)), self._traces(number))
+
+    def fetch_blocks(self, numbers: Sequence[int]) -> Iterator[RawEvmBlock]:
+        """:meth:`fetch_block` of each of ``numbers``, in order, :data:`FETCH_AHEAD` asked at a time; the requests
+        not yet sent are dropped when the caller stops early (a refused block, a node gone)."""
+        workers: list[int] = []
+        pool = ThreadPoolExecutor(FETCH_AHEAD, thread_name_prefix="evm-fetch",
+                                  initializer=lambda: workers.append(threading.get_ident()))  # fmt: skip
+        try:
+            yield from pool.map(self.fetch_block, numbers)
+        finally:
+            pool.shutdown(cancel_futures=True)
+            self._close_clients(workers)
 
     def verified(self, raw: RawEvmBlock) -> SourcedEvmBlock:
         """``raw`` with its hashes recomputed and its senders' keys recovered; refused if anything disagrees."""
