@@ -27,6 +27,7 @@ import httpx
 from cointrail.cases import Case
 from cointrail.cases.custody import canonical_json
 from cointrail.errors import InputError
+from cointrail.tls import verified_context
 from cointrail.watch.alerts import Alert, case_alerts, delivered, record_delivery
 
 CHANNEL = "watch channel"
@@ -72,7 +73,7 @@ class Webhook:
         signature = hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
         headers = {"Content-Type": "application/json", "X-Cointrail-Alert": alert.alert_id,
                    "X-Cointrail-Signature": f"sha256={signature}", "User-Agent": "cointrail-watch"}  # fmt: skip
-        answer = httpx.post(self.url, content=body, headers=headers, timeout=self.timeout)
+        answer = httpx.post(self.url, content=body, headers=headers, timeout=self.timeout, verify=verified_context())
         if not answer.is_success:
             raise OSError(f"the webhook answered HTTP {answer.status_code}")
         return body

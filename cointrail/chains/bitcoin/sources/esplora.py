@@ -42,6 +42,7 @@ from cointrail.chains.bitcoin.sources.pacing import Pacer
 from cointrail.chains.bitcoin.sources.proving import Prover
 from cointrail.chains.bitcoin.sources.wire import Proxy
 from cointrail.errors import InputError
+from cointrail.tls import tls_setting
 
 PAGE = 25  # confirmed transactions per page of /address/:a/txs/chain (Esplora's fixed page size)
 MAX_BODY = 32 << 20
@@ -108,7 +109,7 @@ class EsploraSession:
             transport: httpx.BaseTransport = ReplayTransport(source.replay)
         else:
             proxy = source.proxy.url_with(Proxy.identity()) if source.proxy else None
-            transport = httpx.HTTPTransport(proxy=proxy, verify=source.verify_tls)
+            transport = httpx.HTTPTransport(proxy=proxy, verify=tls_setting(source.verify_tls))
         # No proxy from the environment (the archive would not show it); no compression asked, so the archived
         # bodies are the answers themselves.
         self.client = httpx.Client(transport=transport, timeout=source.timeout, trust_env=False,

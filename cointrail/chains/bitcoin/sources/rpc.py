@@ -23,6 +23,7 @@ from cointrail.chains.bitcoin.model import HEADER_SIZE, RawBlock, SourcedBlock, 
 from cointrail.chains.bitcoin.rawblock import parse_block
 from cointrail.chains.bitcoin.sources.interface import parsed
 from cointrail.errors import ExternalServiceError, InputError
+from cointrail.tls import verified_context
 
 # Node errors that mean "try again shortly" (RPC_IN_WARMUP).
 RPC_IN_WARMUP = -28
@@ -59,7 +60,7 @@ class NodeRpc:
             auth = (parsed.username, parsed.password or "")
         self.url = str(parsed.copy_with(username=None, password=None))
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self._client = httpx.Client(auth=auth, timeout=timeout, limits=limits)
+        self._client = httpx.Client(auth=auth, timeout=timeout, limits=limits, verify=verified_context())
 
     def close(self) -> None:
         self._client.close()
