@@ -21,6 +21,7 @@ from socksio import socks5
 
 from cointrail.chains.bitcoin.sources.light import SourceError
 from cointrail.errors import InputError
+from cointrail.tls import socket_context
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,7 @@ class TlsPolicy:
     insecure: bool = False
 
     def context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
-        if self.insecure:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        return socket_context(str(self.ca_file) if self.ca_file else None, self.insecure)
 
 
 def _through_proxy(proxy: Proxy, identity: tuple[str, str], host: str, port: int, timeout: float) -> socket.socket:
