@@ -366,9 +366,13 @@ class Investigation:
     # The flow graph -------------------------------------------------------------------------------------------
 
     def graph_node(self, node: str) -> dict[str, Any]:
-        """What a node of the flow graph (``cluster:<id>`` or ``address:<text>``) is: its wallet, labels, role."""
+        """What a node of the flow graph (``cluster:<id>``, ``address:<text>``, or ``site:captured``, the site's
+        wallets as one node) is: its wallet, labels, role."""
         from cointrail.graph import describe
+        from cointrail.graph.site_node import is_site_node
 
+        if is_site_node(node):
+            return self.site_group()
         found: dict[str, Any] = describe(self.store, node)
         return found
 
@@ -376,10 +380,25 @@ class Investigation:
         """One hop of the flow graph from ``node``: the counterparty wallets and the money to or from each; a
         wallet holding the site's captured addresses is drawn as the site."""
         from cointrail.graph import expand
+        from cointrail.graph.site_node import expand_site, is_site_node
 
-        found: dict[str, Any] = expand(self.store, node, direction, limit)
+        if is_site_node(node):
+            found: dict[str, Any] = expand_site(self.store, self.site_group(), direction, limit)
+        else:
+            found = expand(self.store, node, direction, limit)
         found["nodes"] = self.marked_as_site(found["nodes"])
         return found
+
+    def site_group(self) -> dict[str, Any]:
+        """The site's wallets (:meth:`site_nodes`) as one flow-graph node (:mod:`cointrail.graph.site_node`); a
+        plain error when the ledger knows none of the captured addresses."""
+        from cointrail.graph.site_node import site_group
+
+        wallets, known = self._site_wallet_nodes()
+        if not wallets:
+            raise NotInStoreError("none of the addresses captured in this case is in the ledger store, so the site "
+                                  "has no node on the graph")  # fmt: skip
+        return site_group(wallets, known, SITE_REASON)
 
     def site_wallets(self) -> dict[int, tuple[str, ...]]:
         """The wallets (cluster ids) that hold the case's captured site addresses, each with those addresses;
@@ -413,18 +432,25 @@ class Investigation:
     def site_nodes(self) -> list[dict[str, Any]]:
         """The wallets of the site's captured addresses that the ledger knows, as flow-graph nodes marked as the
         site (the graph opens on them)."""
+        return self._site_wallet_nodes()[0]
+
+    def _site_wallet_nodes(self) -> tuple[list[dict[str, Any]], int]:
+        """:meth:`site_nodes`, and how many captured addresses the ledger knows."""
+        from cointrail.graph import describe
         from cointrail.graph.nodes import describe_clusters
 
         nodes: dict[str, dict[str, Any]] = {}
+        known = 0
         for address in self.site().addresses:
             try:
-                item = self.graph_node(f"address:{address}")
+                item = describe(self.store, f"address:{address}")
             except NotInStoreError:  # never paid: not on the ledger
                 continue
+            known += 1
             wallet = describe_clusters(self.store, {item["cluster_id"]})[item["cluster_id"]] if item["size"] > 1 \
                 else item  # fmt: skip
             nodes.setdefault(wallet["id"], _as_site(wallet))
-        return list(nodes.values())
+        return list(nodes.values()), known
 
 
 def _as_site(node: Mapping[str, Any]) -> dict[str, Any]:

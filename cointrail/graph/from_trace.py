@@ -15,6 +15,7 @@ from cointrail.amounts import Amount
 from cointrail.graph.neighbourhood import MAX_TXIDS, coin_unit, fixed_text
 from cointrail.graph.nodes import describe_clusters
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.wording import counted
 
 
 def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) -> dict[str, Any]:
@@ -53,6 +54,6 @@ def _edge(source: dict[str, Any], target: dict[str, Any], flow: dict[str, Any],
         "amount": flow["taint"], "amount_coin": Amount(flow["taint"], chain).fixed(),
         "transactions": len(flow["txids"]), "txids": flow["txids"][:MAX_TXIDS], "coinjoin": False,
         "reason": (f"{fixed_text(flow['taint'], chain)} of the traced money moved from {source['caption']} to "
-                   f"{target['caption']} ({when}, {traced['model']['name']} model, in {len(flow['txids'])} "
-                   "transaction(s))."),
+                   f"{target['caption']} ({when}, {traced['model']['name']} model, in "
+                   f"{counted(len(flow['txids']), 'transaction')})."),
     }  # fmt: skip

@@ -22,14 +22,18 @@ from cointrail.amounts import Amount, unit_of
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.errors import InputError
 from cointrail.graph.nodes import cluster_sizes, describe_clusters, describe_members, member_ids
+from cointrail.prices import PriceBook
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.services import Services
+from cointrail.wording import counted
 
 DEFAULT_LIMIT = 20
 # Transactions read per hop, newest first: a hop from an exchange's wallet on a full chain would read millions.
 MAX_TRANSACTIONS = 20_000
 MAX_TXIDS = 5  # transactions named on each edge, so every line can be checked on any explorer
 MAX_LISTED = 100  # of the wallets summed up in one node, those listed by name (each can still be drawn)
+MAX_ITEMS = 200  # transactions listed one by one on each edge (its transaction view and the timeline's amounts)
+FIAT = "USD"  # the currency edges give their money in besides the coin, at each transaction's day's price
 DIRECTIONS = ("forward", "backward")
 
 
@@ -39,12 +43,12 @@ class Flow:
     """The money between the node and one counterparty wallet, over every transaction between them."""
 
     amount: int = 0
-    txs: set[int] = field(default_factory=set)  # the transactions, by tx_id
+    txs: dict[int, int] = field(default_factory=dict)  # what each transaction (by tx_id) moved
     coinjoin: bool = False
 
     def add(self, tx_id: int, amount: int) -> None:
         self.amount += amount
-        self.txs.add(tx_id)
+        self.txs[tx_id] = self.txs.get(tx_id, 0) + amount
 
 
 def coin_unit(store: LedgerStore) -> str:
@@ -97,17 +101,17 @@ def _backward(store: LedgerStore, members: set[int], cap: int) -> tuple[list[tup
     return [(tx_id, address_id, value, paid[tx_id]) for tx_id, address_id, value in rows], cut
 
 
-def _flows(store: LedgerStore, members: set[int], own: int, direction: str,
+def _flows(store: LedgerStore, members: set[int], own: set[int], direction: str,
            cap: int) -> tuple[dict[int, Flow], int, int, bool]:  # fmt: skip
-    """Money per counterparty wallet, the money that stayed in the node's own wallet, coins newly mined, and
-    whether the cap on transactions read left some out."""
+    """Money per counterparty wallet, the money that stayed in the node's own wallets (``own``: one, or the site's
+    several), coins newly mined, and whether the cap on transactions read left some out."""
     flows: dict[int, Flow] = defaultdict(Flow)
     own_amount = mined = 0
     if direction == "forward":
         rows, cut = _forward(store, members, cap)
         wallets = store.trace_reads().clusters_of({r[1] for r in rows})
         for tx_id, address_id, value in rows:
-            if wallets[address_id] == own:
+            if wallets[address_id] in own:
                 own_amount += value
             else:
                 flows[wallets[address_id]].add(tx_id, value)
@@ -125,7 +129,7 @@ def _flows(store: LedgerStore, members: set[int], own: int, direction: str,
             share = received[tx_id] * value // total if total else received[tx_id]
             if wallet is None:
                 mined += share
-            elif wallet == own:
+            elif wallet in own:
                 own_amount += share
             else:
                 flows[wallet].add(tx_id, share)
@@ -133,16 +137,34 @@ def _flows(store: LedgerStore, members: set[int], own: int, direction: str,
 
 
 def _edge(origin: str, node: dict[str, Any], flow: Flow, direction: str,
-          times: dict[int, tuple[int, bytes]], chain: str) -> dict[str, Any]:  # fmt: skip
+          times: dict[int, tuple[int, bytes]], chain: str, book: PriceBook) -> dict[str, Any]:  # fmt: skip
     ordered = sorted(flow.txs, key=lambda t: (times[t][0], t))
     source, target = (origin, node["id"]) if direction == "forward" else (node["id"], origin)
+    items = [tx_item(display_hash(times[t][1]), times[t][0], flow.txs[t], chain, book) for t in ordered]
     return {
         "id": f"{source}>{target}", "source": source, "target": target, "amount": flow.amount,
-        "amount_coin": Amount(flow.amount, chain).fixed(), "transactions": len(ordered),
+        "amount_coin": Amount(flow.amount, chain).fixed(), "fiat": fiat_total(items), "transactions": len(ordered),
         "first_time": times[ordered[0]][0], "last_time": times[ordered[-1]][0],
-        "txids": [display_hash(times[t][1]) for t in ordered[:MAX_TXIDS]], "coinjoin": flow.coinjoin,
+        "txids": [i["txid"] for i in items[:MAX_TXIDS]], "items": items[-MAX_ITEMS:], "coinjoin": flow.coinjoin,
         "reason": _reason(node, flow, direction, len(ordered), chain),
     }  # fmt: skip
+
+
+def tx_item(txid: str, time: int, amount: int, chain: str, book: PriceBook) -> dict[str, Any]:
+    """One transaction of an edge: its id, time, the money it moved along the edge, in coin and in fiat (the
+    day's price, with its source; None without one)."""
+    return {"txid": txid, "time": time, "amount": amount, "amount_coin": Amount(amount, chain).fixed(),
+            "fiat": book.value(amount, time)}  # fmt: skip
+
+
+def fiat_total(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The fiat value of an edge's transactions together, each at its own day's price; None unless every one has a
+    price (a partial sum would understate the money)."""
+    if not items or any(i["fiat"] is None for i in items):
+        return None
+    sources = sorted({i["fiat"]["source"] for i in items})
+    return {"currency": items[0]["fiat"]["currency"], "value": round(sum(i["fiat"]["value"] for i in items), 2),
+            "source": "; ".join(sources)}  # fmt: skip
 
 
 def fixed_text(amount: int, chain: str) -> str:
@@ -155,10 +177,10 @@ def _reason(node: dict[str, Any], flow: Flow, direction: str, count: int, chain:
     """Why the edge is drawn, in plain words (every inference shown carries its reason)."""
     who = node["caption"]
     if direction == "forward":
-        said = f"{fixed_text(flow.amount, chain)} were paid to {who} in {count} transaction(s)"
+        said = f"{fixed_text(flow.amount, chain)} were paid to {who} in {counted(count, 'transaction')}"
     else:
-        said = (f"{who} put in {fixed_text(flow.amount, chain)} of what was received, in {count} transaction(s) "
-                "(its share of each transaction's inputs)")
+        said = (f"{who} put in {fixed_text(flow.amount, chain)} of what was received, in "
+                f"{counted(count, 'transaction')} (its share of each transaction's inputs)")
     if flow.coinjoin:
         said += "; at least one of them is a CoinJoin, where coins of many people are mixed, so this link is weak"
     return said + "."
@@ -171,14 +193,29 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
     The ``limit`` biggest counterparties are returned as nodes; the rest are summed up in one
     ``summary`` node and listed in ``hidden`` (id, caption, amount) so any of them can still be added.
     At most ``max_transactions`` transactions are read, the newest; ``all_read`` says whether that cut any.
+    Each edge carries its amount in coin and in fiat, its first and last time and its transactions (``items``).
     """
+    _check(direction, limit)
+    members, own = member_ids(store, node)
+    services = Services(store)  # one label cache for every wallet this hop describes
+    origin = describe_members(store, node, members, own, services)
+    return expand_from(store, origin, members, {own}, direction, limit, max_transactions, services)
+
+
+def _check(direction: str, limit: int) -> None:
     if direction not in DIRECTIONS:
         raise InputError(f"the direction must be forward or backward, not {direction!r}")
     if not 1 <= limit <= 500:
         raise InputError("the limit of wallets drawn per hop must be between 1 and 500")
-    members, own = member_ids(store, node)
-    services = Services(store)  # one label cache for every wallet this hop describes
-    origin = describe_members(store, node, members, own, services)
+
+
+def expand_from(store: LedgerStore, origin: dict[str, Any], members: set[int], own: set[int], direction: str,
+                limit: int = DEFAULT_LIMIT, max_transactions: int = MAX_TRANSACTIONS,
+                services: Services | None = None) -> dict[str, Any]:  # fmt: skip
+    """:func:`expand` from the node ``origin`` standing for the addresses ``members`` of the wallets ``own`` (the
+    site's node stands for several wallets: money between them is its own, not drawn)."""
+    _check(direction, limit)
+    services = services or Services(store)
     flows, own_amount, mined, cut = _flows(store, members, own, direction, max_transactions)
     ranked = sorted(flows, key=lambda c: (-flows[c].amount, c))
     # Over the limit, one place is kept for the node that sums up the rest.
@@ -191,12 +228,13 @@ def expand(store: LedgerStore, node: str, direction: str = "forward", limit: int
     sizes = cluster_sizes(store, set(shown) | set(rest[:MAX_LISTED]))  # the wallets drawn or listed
     nodes = describe_clusters(store, set(shown), services, sizes)
     unit = coin_unit(store)
-    edges = [_edge(origin["id"], nodes[c], flows[c], direction, times, store.chain) for c in shown]
+    book = PriceBook(store, FIAT)
+    edges = [_edge(origin["id"], nodes[c], flows[c], direction, times, store.chain, book) for c in shown]
     result: dict[str, Any] = {
         "origin": origin, "direction": direction, "limit": limit, "nodes": [nodes[c] for c in shown],
         "edges": edges, "counterparties": len(ranked), "total": sum(f.amount for f in flows.values()),
         "own_wallet_amount": own_amount, "mined_amount": mined, "summary": None, "hidden": [],
-        "all_read": not cut, "max_transactions": max_transactions, "unit": unit,
+        "all_read": not cut, "max_transactions": max_transactions, "unit": unit, "fiat": FIAT,
     }  # fmt: skip
     if rest:
         result.update(_summarised(store, origin["id"], rest, flows, sizes, direction, services))
@@ -228,7 +266,7 @@ def _summarised(store: LedgerStore, origin: str, rest: list[int], flows: dict[in
 
 def _explanation(result: dict[str, Any], chain: str) -> str:
     way = "paid" if result["direction"] == "forward" else "was paid by"
-    text = (f"{result['origin']['caption']} {way} {result['counterparties']} other wallet(s), "
+    text = (f"{result['origin']['caption']} {way} {counted(result['counterparties'], 'other wallet')}, "
             f"{result['total_coin']} {result['unit']} in all.")
     if result["own_wallet_amount"]:
         text += (f" {fixed_text(result['own_wallet_amount'], chain)} stayed in its own wallet "

@@ -22,8 +22,10 @@ SAVE_ACTION = "graph.save"
 SUFFIX = ".graph.json"
 MAX_NODES, MAX_EDGES, MAX_NOTE, MAX_TEXT = 2000, 5000, 4000, 300
 _NODE_KEYS = ("id", "kind", "caption", "role", "cluster_id", "size", "address", "x", "y", "pinned", "collapsed",
-              "note", "labels", "added_by")  # fmt: skip
-_EDGE_KEYS = ("id", "source", "target", "amount", "amount_coin", "transactions", "txids", "reason", "coinjoin")
+              "note", "labels", "added_by", "parent")  # fmt: skip
+_EDGE_KEYS = ("id", "source", "target", "amount", "amount_coin", "transactions", "txids", "reason", "coinjoin",
+              "fiat", "first_time", "last_time", "items")  # fmt: skip
+MAX_ITEMS = 500  # transactions listed on one edge
 
 
 def _text(value: Any, limit: int, what: str) -> str:
@@ -54,12 +56,17 @@ def _node(item: Any) -> dict[str, Any]:
     node["x"], node["y"] = _number(item.get("x"), "x position"), _number(item.get("y"), "y position")
     node["pinned"], node["collapsed"] = bool(item.get("pinned")), bool(item.get("collapsed"))
     node["added_by"] = _text(item.get("added_by"), MAX_TEXT, f"origin of {node['id']}") or None
+    if "parent" in item:  # a wallet drawn inside the site's node
+        node["parent"] = _text(item.get("parent"), MAX_TEXT, f"group of {node['id']}") or None
     return node
 
 
 def _edge(item: Any, ids: set[str]) -> dict[str, Any]:
     if not isinstance(item, dict) or item.get("source") not in ids or item.get("target") not in ids:
         raise InputError("every edge of a saved graph must join two of its nodes")
+    items = item.get("items")
+    if items is not None and (not isinstance(items, list) or len(items) > MAX_ITEMS):
+        raise InputError(f"an edge of a saved graph lists at most {MAX_ITEMS} transactions")
     return {k: item.get(k) for k in _EDGE_KEYS if k in item}
 
 
@@ -75,7 +82,7 @@ def graph_document(case: Case, graph: dict[str, Any]) -> dict[str, Any]:
     return {
         "format": GRAPH_FORMAT, "case": case.name, "operator": case.operator, "saved_utc": utc_now(),
         "tool": f"cointrail {__version__}", "title": _text(graph.get("title"), MAX_TEXT, "title"),
-        "nodes": checked, "edges": [_edge(e, ids) for e in edges],
+        "unit": _text(graph.get("unit"), 20, "unit"), "nodes": checked, "edges": [_edge(e, ids) for e in edges],
     }  # fmt: skip
 
 

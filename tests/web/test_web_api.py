@@ -147,6 +147,18 @@ def test_a_saved_graph_is_write_once_evidence_in_the_custody_log(client: httpx.C
     broken = {**graph, "edges": [{"source": "address:A", "target": "cluster:nowhere"}]}
     refused = client.post(f"/api/cases/{hostile.name}/graph", json=broken)
     assert refused.status_code == 400 and "join two of its nodes" in refused.json()["error"]
+    # An export of the view: SVG text escaped, in the log as graph.export; a picture that is not a PNG refused.
+    svg = client.post(f"/api/cases/{hostile.name}/graph/export", json={"format": "svg", "graph": graph})
+    assert svg.status_code == 201, svg.text
+    drawn = (hostile.folder / svg.json()["path"]).read_text()
+    assert "a &lt;b&gt;" in drawn and "<b>" not in drawn
+    assert [e["action"] for e in hostile.log.entries() if e["sha256"] == svg.json()["sha256"]] == ["graph.export"]
+    for body, words in (({"format": "pdf", "graph": graph}, "PNG, SVG or GraphML"),
+                        ({"format": "png", "graph": graph, "png": "data:image/png;base64,aGVsbG8="}, "not a PNG"),
+                        ({"format": "png", "graph": graph, "png": "%%%"}, "not valid base64"),
+                        ({"format": "svg"}, "graph as drawn")):  # fmt: skip
+        answer = client.post(f"/api/cases/{hostile.name}/graph/export", json=body)
+        assert answer.status_code == 400 and words in answer.json()["error"], answer.text
 
 
 def _serve_process(cases: Path, *options: str) -> tuple[subprocess.Popen[str], int, str]:

@@ -3,12 +3,14 @@ open a payer, export the report; screenshots checked for what matters; no reques
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
+import networkx
 import pytest
 from PIL import Image
 from webserver import VIEWPORT, Recorder, Served, fits_width, serving, visible_box
@@ -33,14 +35,15 @@ def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_se
     fits_width(page)
     page.screenshot(path=str(tmp_path / "1-case.png"), full_page=True)
 
-    # The graph: the site's wallet is drawn; expand it one hop backward, from the keyboard.
+    # The graph: the site is drawn, its wallets as one node; expand it one hop backward, from the keyboard.
     page.get_by_role("link", name="Open the flow graph").click()
     rows = page.locator("#node-list tbody tr")
     rows.first.wait_for()
     before = rows.count()
-    site_row = page.locator("#node-list tbody tr", has_text="the site: wallet").first
+    assert before == 1
+    site_row = page.locator("#node-list tbody tr", has_text="the site: 11 captured addresses in 7 wallets").first
     assert "site" in site_row.inner_text()
-    site_row.get_by_role("button", name="expand the site: wallet", exact=False).nth(1).focus()
+    site_row.get_by_role("button", name="expand the site:", exact=False).nth(1).focus()
     page.keyboard.press("Enter")
     rows.nth(before).wait_for()  # a new row per wallet drawn (wait_for_function would need eval, which CSP forbids)
     assert "was paid by" in page.locator("#graph-status").inner_text()
@@ -128,8 +131,9 @@ def test_many_counterparties_are_summed_up_and_can_be_added_one_by_one(page: Any
 
 
 def site_cluster(page: Any, served: Served, case: str) -> str:
-    """The number of the site's biggest wallet, read from the graph's node list."""
+    """The number of the site's biggest wallet, read from the graph's node list once the site's node shows them."""
     page.goto(f"{served.url}/cases/{case}/graph")
+    page.get_by_role("button", name="show the site's wallets").first.click()
     link = page.locator("#node-list tbody tr", has_text="the site: wallet").first.locator("a").first
     return str(link.get_attribute("href")).rsplit("/", 1)[1]
 
@@ -157,6 +161,7 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
         recorder.attach(page)
         try:
             page.goto(f"{up.url}/cases/{source.name}/graph")
+            page.get_by_role("button", name="show the site's wallets").first.click()
             row = page.locator("#node-list tbody tr", has_text="the site: wallet").first
             row.get_by_role("button", name="select the site", exact=False).click()
             page.locator("#panel").get_by_role("button", name="pin", exact=False).click()
@@ -164,7 +169,11 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
             page.get_by_role("button", name="Keep the note").click()
             row.get_by_role("button", name="expand the site: wallet", exact=False).nth(1).click()
             page.locator("#graph-status", has_text="was paid by").wait_for()
+            # The site's cash-out, made after the customers paid: the timeline has a span.
+            page.get_by_role("button", name="expand the site: 11 captured addresses in 7 wallets forward").click()
+            page.locator("#graph-status", has_text=" paid 1 other wallet").wait_for()
             drawn = page.locator("#node-list tbody tr").count()
+            exported = timeline_transactions_and_exports(page)
             page.locator("#save-graph").click()
             page.locator("#graph-status", has_text="Saved in the case as").wait_for()
             page.reload()
@@ -174,7 +183,7 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
             assert noted.count() == 1
             assert page.locator("#node-list b").count() == 0  # the note is text, never markup
             row = page.locator("#node-list tbody tr", has_text="the site: wallet").first
-            row.get_by_role("button", name="select the site", exact=False).click()
+            row.get_by_role("button", name="select the site: wallet", exact=False).click()
             assert "Money in and out" in page.locator("#panel").inner_text()  # the arrows, in words
             row.get_by_role("button", name="collapse the site", exact=False).click()
             page.locator("#graph-status", has_text="Collapsed:").wait_for()
@@ -189,8 +198,62 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
     site = next(n for n in document["nodes"] if n["caption"].startswith("the site: wallet"))
     assert site["pinned"] and site["note"] == "operator's main wallet <b>per the forum</b>"
     assert len(document["nodes"]) == drawn and document["edges"]
+    assert site["parent"] == "site:captured"  # drawn inside the site's node, and saved so
+    exports = [e for e in case.log.entries() if e["action"] == "graph.export"]
+    assert [Path(e["object"]).name.split(".", 1)[1] for e in exports] == ["graph.png", "graph.svg", "graphml"]
+    check_exports({e["object"].rsplit(".", 1)[1]: (copy / e["object"]).read_bytes() for e in exports}, exported)
     assert verify_case(case, record=False).intact
     assert not recorder.errors, recorder.errors
+
+
+def timeline_transactions_and_exports(page: Any) -> dict[str, Any]:
+    """On a graph with a hop drawn: the timeline leaves out what moved before its dates, an arrow's transactions are
+    listed with their times and dollars, and the view is exported three ways into the case (then downloaded)."""
+    status = page.locator("#timeline-status")
+    assert status.inner_text().startswith("All dates, ")
+    everything = page.evaluate("window.cointrailGraph.view()")
+    page.locator("#timeline-from").focus()
+    page.keyboard.press("End")  # from the last moment: only the newest money is left
+    assert status.inner_text().startswith("From ")
+    view = page.evaluate("window.cointrailGraph.view()")
+    assert 0 < len(view["edges"]) < len(everything["edges"]) and len(view["nodes"]) < len(everything["nodes"])
+    assert page.locator("#node-list tbody tr.outside-dates").count() == len(everything["nodes"]) - len(view["nodes"])
+    page.keyboard.press("Home")  # all dates again
+    assert status.inner_text().startswith("All dates, ")
+    # An arrow's transactions, from the keyboard: the panel lists each with its time, amount and dollar value.
+    page.locator("#panel .edge-open").first.focus()
+    page.keyboard.press("Enter")
+    table = page.locator("#panel table.edge-transactions")
+    assert table.locator("tbody tr").count() >= 1
+    first = table.locator("tbody tr").first.inner_text()
+    assert "Z" in first and " USD at " in first and "LTC" in table.inner_text()
+    assert table.locator("a.txid").first.get_attribute("href").startswith("/cases/")
+    page.locator("#timeline-from").focus()
+    page.keyboard.press("End")
+    for fmt in ("png", "svg", "graphml"):
+        page.locator(f"#export-{fmt}").click()
+        page.locator("#export-result li", has_text=fmt.upper() + ":").wait_for()
+    with page.expect_download() as info:
+        page.locator("#export-result a[data-format=svg]").click()
+    assert Path(info.value.path()).read_text(encoding="utf-8").startswith("<svg")
+    page.keyboard.press("Home")
+    return dict(page.evaluate("window.cointrailGraph.view()") | {"filtered": view})
+
+
+def check_exports(files: dict[str, bytes], exported: dict[str, Any]) -> None:
+    """The exported view: the PNG the browser drew, an SVG naming every node and arrow, GraphML for other tools."""
+    view = exported["filtered"]
+    image = Image.open(io.BytesIO(files["png"]))
+    assert image.format == "PNG" and image.width > 200 and coloured_pixels(files["png"]) > 50
+    svg = files["svg"].decode("utf-8")
+    assert all(html.escape(n["caption"], quote=False) in svg for n in view["nodes"])
+    assert svg.count('class="edge"') == len(view["edges"]) and " USD · " in svg and " tx</text>" in svg
+    graph = networkx.read_graphml(io.BytesIO(files["graphml"]))
+    assert set(graph.nodes) == {n["id"] for n in view["nodes"]} and graph.number_of_edges() == len(view["edges"])
+    for edge in view["edges"]:
+        data = graph.edges[edge["source"], edge["target"]]
+        assert data["amount_coin"] == edge["amount_coin"] and data["fiat_currency"] == "USD"
+        assert data["transactions"] == edge["transactions"] and data["first_utc"].endswith("Z")
 
 
 def test_a_trace_is_shown_on_the_graph(page: Any, recorder: Recorder, demo_served: Served, demo_case: str) -> None:

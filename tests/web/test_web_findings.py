@@ -172,18 +172,26 @@ def test_the_sites_own_addresses_are_named_as_the_site(page: Any, recorder: Reco
 
 def test_graph_nodes_are_named_distinctly(page: Any, recorder: Recorder, demo_served: Served, demo_case: str,
                                           tmp_path: Path) -> None:  # fmt: skip
-    """Every node on the graph has a name of its own: its label or role with a short id, never "wallet of 2"."""
+    """The site's wallets are one node, the site, until shown; every node has a name of its own: its label or role with
+    a short id, never "wallet of 2"; no two names overlap on the picture."""
     page.goto(f"{demo_served.url}/cases/{demo_case}/graph")
     rows = page.locator("#node-list tbody tr")
     rows.first.wait_for()
-    site = page.locator("#node-list tbody tr", has_text="the site: wallet").first
-    drawn = rows.count()
-    site.get_by_role("button", name="expand the site: wallet", exact=False).nth(1).click()  # backward: the payers
-    rows.nth(drawn).wait_for()
-    names = [page.locator("#node-list tbody tr").nth(i).locator("th, td").first.inner_text().strip()
+    assert rows.count() == 1 and "the site: 11 captured addresses in 7 wallets" in rows.first.inner_text()
+    rows.first.get_by_role("button", name="expand the site:", exact=False).nth(1).click()  # backward: the payers
+    page.locator("#graph-status", has_text="was paid by 8 other wallets").wait_for()
+    assert rows.count() == 1 + 8
+    page.get_by_role("button", name="show the site's wallets").first.click()
+    page.locator("#graph-status", has_text="wallets shown inside its node").wait_for()
+    inside = page.locator("#node-list tbody tr", has_text="inside the site's node")
+    assert rows.count() == 1 + 8 + 7 and inside.count() == 7
+    names = [rows.nth(i).locator("th, td").first.inner_text().split(" (inside")[0].strip()
              for i in range(rows.count())]  # fmt: skip
     assert len(set(names)) == len(names), names
     assert not [n for n in names if "wallet of" in n], names
+    assert page.evaluate("window.cointrailGraph.overlaps()") == 0, "no node's name may cover another's"
+    page.locator("#layout-graph").click()  # arranged again: still apart
+    assert page.evaluate("window.cointrailGraph.overlaps()") == 0
     page.locator("#cy").screenshot(path=str(tmp_path / "7-graph-names.png"))
     only_the_workspace(recorder, demo_served)
 

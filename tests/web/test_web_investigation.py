@@ -45,7 +45,8 @@ def finished(client: httpx.Client, job: dict[str, Any], seconds: float = 240) ->
 
 def site_wallet(client: httpx.Client, case: str) -> dict[str, Any]:
     start = client.get(f"/api/cases/{case}/graph/start").json()
-    node: dict[str, Any] = max(start["nodes"], key=lambda n: n["size"])
+    [site] = start["nodes"]  # the site's wallets, one node
+    node: dict[str, Any] = max(site["wallets"], key=lambda n: n["size"])
     assert node["role"] == "site" and node["captured"] and "captured" in node["reason"]
     return node
 
@@ -103,6 +104,33 @@ def test_expanding_a_hop_accounts_for_every_coin(client: httpx.Client, demo_case
     forward = expand(client, demo_case, node["id"], "forward")
     assert forward["edges"] and all(e["source"] == node["id"] for e in forward["edges"])
     assert forward["total"] + forward["own_wallet_amount"] <= wallet["totals"]["sent"]  # the rest paid the fees
+
+
+def test_the_site_is_one_node_and_edges_carry_their_transactions(client: httpx.Client, demo_case: str,
+                                                                 demo_run: dict[str, Any]) -> None:  # fmt: skip
+    """The graph opens on the site, its wallets as one node; a hop from it is the hops of its wallets together, and
+    every edge carries its money in coin and in dollars, its dates and each of its transactions."""
+    [site] = client.get(f"/api/cases/{demo_case}/graph/start").json()["nodes"]
+    assert site["id"] == "site:captured" and site["role"] == "site" and len(site["wallets"]) == len(site["members"])
+    assert sorted(w["cluster_id"] for w in site["wallets"]) == sorted(demo_run["payers"]["site"]["cluster_ids"])
+    assert site["caption"] == f"the site: 11 captured addresses in {len(site['wallets'])} wallets"
+    back = expand(client, demo_case, site["id"], "backward")
+    one_by_one = [expand(client, demo_case, w["id"], "backward") for w in site["wallets"]]
+    assert back["total"] == sum(h["total"] for h in one_by_one)  # the site's wallets never pay each other here
+    assert {e["source"] for e in back["edges"]} == {e["source"] for h in one_by_one for e in h["edges"]}
+    assert back["counterparties"] == len(demo_run["payers"]["payers"])
+    paid = {p["txid"]: p for p in demo_run["payers"]["payments"]}
+    for edge in back["edges"]:
+        assert edge["target"] == "site:captured" and len(edge["items"]) == edge["transactions"]
+        assert sum(i["amount"] for i in edge["items"]) == edge["amount"]
+        assert edge["first_time"] == edge["items"][0]["time"] and edge["last_time"] == edge["items"][-1]["time"]
+        assert edge["fiat"]["currency"] == "USD" and "fictitious" in edge["fiat"]["source"]
+        assert edge["fiat"]["value"] == round(sum(i["fiat"]["value"] for i in edge["items"]), 2)
+        for item in edge["items"]:  # each transaction as the payers analysis lists the payment
+            assert item["amount"] == paid[item["txid"]]["amount"] and item["fiat"] == paid[item["txid"]]["fiat"]
+    assert "8 other wallets" in back["explanation"] and "(s)" not in back["explanation"]
+    out = expand(client, demo_case, site["id"], "forward")
+    assert out["edges"] and all(e["source"] == "site:captured" for e in out["edges"])
 
 
 def test_a_large_neighbourhood_is_summed_up_not_drawn(client: httpx.Client, demo_case: str) -> None:

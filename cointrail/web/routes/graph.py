@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from starlette.requests import Request
 
-from cointrail.errors import InputError
+from cointrail.errors import InputError, NotInStoreError
 from cointrail.graph import latest_graph, save_graph
+from cointrail.graph.export import export_graph
 from cointrail.web.routes.common import case_of, jobs, page, workspace
 
 router = APIRouter()
@@ -41,8 +42,16 @@ def start(request: Request, name: str, focus: str | None = Query(None, max_lengt
         unit = inv.unit.symbol
         if saved is not None:
             return {"saved": saved, "nodes": saved["nodes"], "edges": saved["edges"], "unit": unit}
-        nodes = inv.marked_as_site([inv.graph_node(focus)]) if focus else inv.site_nodes()
+        nodes = inv.marked_as_site([inv.graph_node(focus)]) if focus else _site(inv)
     return {"saved": None, "nodes": nodes, "edges": [], "unit": unit}
+
+
+def _site(inv: Any) -> list[dict[str, Any]]:
+    """The graph's first node: the site, its wallets together (none when the ledger knows no captured address)."""
+    try:
+        return [inv.site_group()]
+    except NotInStoreError:
+        return []
 
 
 @router.get("/api/cases/{name}/graph/expand")
@@ -62,3 +71,14 @@ def node_api(request: Request, name: str, node: str = Query(..., max_length=200)
 def save(request: Request, name: str, graph: dict[str, Any]) -> dict[str, Any]:
     """Keep the graph as arranged and annotated in the case: write-once evidence, logged."""
     return save_graph(case_of(request, name), graph)
+
+
+@router.post("/api/cases/{name}/graph/export", status_code=201)
+def export(request: Request, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The view as drawn, as PNG (the browser's picture), SVG or GraphML: kept in the case, logged, downloadable."""
+    case = case_of(request, name)
+    view = body.get("graph")
+    if not isinstance(view, dict):
+        raise InputError("an export needs the graph as drawn")
+    found = export_graph(case, view, str(body.get("format") or ""), body.get("png"))
+    return {**found, "download": f"/cases/{case.name}/files/{found['sha256']}"}

@@ -19,9 +19,10 @@ from cointrail.web.routes.common import case_of, jobs, page
 
 router = APIRouter()
 # Files of a case the browser may download: what cointrail wrote for people to read or pass on.
-DOWNLOADABLE = ("report.", "request-pack.", "graph.save")
+DOWNLOADABLE = ("report.", "request-pack.", "graph.save", "graph.export")
 MEDIA_TYPES = {".html": "text/html", ".pdf": "application/pdf", ".json": "application/json", ".csv": "text/csv",
-               ".txt": "text/plain"}  # fmt: skip
+               ".txt": "text/plain", ".png": "image/png", ".svg": "image/svg+xml",
+               ".graphml": "application/xml"}  # fmt: skip
 
 
 def stored_files(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -20,8 +20,40 @@
   let cy = null;
   let selected = null;
   let unit = "coins";  // the chain's symbol (LTC, BTC, ...), as the API says it
+  const SITE = "site:captured";  // the site's wallets drawn as one node (cointrail.graph.site_node)
+  let siteWallets = [];  // the wallets the site's node stands for, as the API describes them
+  const timeline = {from: null, until: null, min: null, max: null};  // the dates the picture keeps (unix s)
 
   function say(text) { statusLine.textContent = text; }
+
+  // "1 arrow", "3 arrows": a count with its noun, never "arrow(s)".
+  function counted(n, noun, plural) { return n + " " + (n === 1 ? noun : (plural || noun + "s")); }
+
+  function day(unix) { return new Date(unix * 1000).toISOString().slice(0, 10); }
+
+  function when(first, last) {
+    if (first === undefined || first === null) return "";
+    const a = day(first), b = day(last === undefined || last === null ? first : last);
+    return a === b ? a : a + " to " + b;
+  }
+
+  // Exact sums of the coins' decimal strings ("0.25000000"): BigInt, so 18-decimal tokens stay exact.
+  function sumCoins(texts) {
+    let decimals = 0;
+    for (const t of texts) decimals = Math.max(decimals, (String(t).split(".")[1] || "").length);
+    let total = 0n;
+    for (const t of texts) {
+      const [whole, fraction] = String(t).split(".");
+      total += BigInt(whole + (fraction || "").padEnd(decimals, "0"));
+    }
+    const digits = total.toString().padStart(decimals + 1, "0");
+    return decimals ? digits.slice(0, -decimals) + "." + digits.slice(-decimals) : digits;
+  }
+
+  function fiatText(fiat) {
+    if (!fiat || fiat.value === undefined || fiat.value === null) return "";
+    return Number(fiat.value).toLocaleString("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2}) + " " + fiat.currency;
+  }
 
   function el(tag, text, attrs) {
     const node = document.createElement(tag);
@@ -54,6 +86,32 @@
     return n.caption + "\n[" + n.role + "]" + (marks.length ? " (" + marks.join(", ") + ")" : "");
   }
 
+  // What an arrow shows within the timeline's dates: its money in coin and fiat, its dates, its transactions.
+  // Without a list of its transactions (a trace's arrows) the whole arrow counts.
+  function shown(e) {
+    const items = e.items || [];
+    const all = {amount_coin: e.amount_coin, fiat: e.fiat, transactions: e.transactions, first_time: e.first_time,
+                 last_time: e.last_time, items: items, whole: true, visible: true};
+    if (!items.length || timeline.from === null) return all;
+    const kept = items.filter((i) => i.time >= timeline.from && i.time <= timeline.until);
+    if (kept.length === items.length && (e.transactions || items.length) === items.length) return all;
+    const fiats = kept.map((i) => i.fiat);
+    const fiat = kept.length && fiats.every((f) => f) ? {currency: fiats[0].currency, source: fiats[0].source,
+      value: Math.round(fiats.reduce((a, f) => a + f.value, 0) * 100) / 100} : null;
+    return {amount_coin: kept.length ? sumCoins(kept.map((i) => i.amount_coin)) : "0", fiat: fiat,
+            transactions: kept.length, first_time: kept.length ? kept[0].time : null,
+            last_time: kept.length ? kept[kept.length - 1].time : null, items: kept, whole: false,
+            visible: kept.length > 0};
+  }
+
+  function edgeLabel(e) {
+    const v = shown(e);
+    const money = v.amount_coin + " " + unit + (v.fiat ? " · " + fiatText(v.fiat) : "");
+    const facts = [when(v.first_time, v.last_time), v.transactions ? counted(v.transactions, "tx", "tx") : ""]
+      .filter((t) => t).join(" · ");
+    return facts ? money + "\n" + facts : money;
+  }
+
   function weight(amountCoin) {  // the edge's amount_coin, in the chain's own decimals (the server writes it)
     const coins = Math.max(Number(amountCoin || 0), 0.00000001);
     return Math.min(14, 1.5 + 2 * Math.log10(1 + coins * 100));
@@ -63,25 +121,32 @@
     if (nodes.has(n.id)) return false;
     const node = Object.assign({note: "", pinned: false, collapsed: false, labels: []}, n);
     if (n.added_by && !n.addedBy) node.addedBy = n.added_by;  // as saved in the case
+    if (n.id === SITE && n.wallets) siteWallets = n.wallets;
+    // A wallet of the site drawn while the site's node is: inside it.
+    if (!node.parent && nodes.has(SITE) && (siteWallets.some((w) => w.id === n.id))) node.parent = SITE;
+    if (node.parent && !nodes.has(node.parent)) delete node.parent;
     nodes.set(node.id, node);
     if (cy) {
       let position = (node.x !== undefined && node.x !== null) ? {x: node.x, y: node.y} : null;
       if (!position && near) {
         const at = cy.getElementById(near).position();
-        position = free({x: at.x + side * 280, y: at.y + (index - (count - 1) / 2) * 80});
+        position = free({x: at.x + side * 300, y: at.y + (index - (count - 1) / 2) * 110});
       }
-      const added = cy.add({group: "nodes", data: {id: node.id, label: label(node), role: node.role},
-                            position: position || free({x: 0, y: index * 90})});
+      const data = {id: node.id, label: label(node), role: node.role};
+      if (node.parent) data.parent = node.parent;
+      const added = cy.add({group: "nodes", data: data, position: position || free({x: 0, y: index * 110})});
       if (node.pinned) added.lock();
     }
     return true;
   }
 
   function free(position) {
-    // The first place at or below ``position`` that no node occupies, so new nodes never hide old ones.
-    const taken = (p) => cy.nodes().some((n) => Math.abs(n.position("x") - p.x) < 120 && Math.abs(n.position("y") - p.y) < 60);
+    // The first place at or below ``position`` that no node occupies with its name (up to 3 lines under it),
+    // so new nodes and their labels never hide old ones.
+    const taken = (p) => cy.nodes(":childless").some((n) => Math.abs(n.position("x") - p.x) < 230 &&
+                                                          Math.abs(n.position("y") - p.y) < 100);
     const p = {x: position.x, y: position.y};
-    while (taken(p)) p.y += 80;
+    while (taken(p)) p.y += 110;
     return p;
   }
 
@@ -89,12 +154,13 @@
     if (edges.has(e.id) || !nodes.has(e.source) || !nodes.has(e.target)) return;
     edges.set(e.id, e);
     if (cy) {
-      cy.add({group: "edges", data: {id: e.id, source: e.source, target: e.target, label: e.amount_coin + " " + unit,
+      cy.add({group: "edges", data: {id: e.id, source: e.source, target: e.target, label: edgeLabel(e),
                                      width: weight(e.amount_coin), coinjoin: e.coinjoin ? "yes" : "no"}});
     }
   }
 
   function removeNode(id) {
+    for (const child of Array.from(nodes.values())) if (child.parent === id) removeNode(child.id);
     nodes.delete(id);
     for (const [key, e] of edges) if (e.source === id || e.target === id) edges.delete(key);
     if (cy) cy.getElementById(id).remove();
@@ -123,6 +189,7 @@
       data.edges.forEach(addEdge);
       if (data.summary) { hidden[data.summary.id] = data.hidden; addEdge(data.summary_edge); }
       n.collapsed = false;
+      renderTimeline();
       renderList();
       if (cy && all.length) { cy.fit(undefined, 30); if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); } }
       say(data.explanation + " (" + Math.round(performance.now() - started) + " ms)");
@@ -150,7 +217,8 @@
     const n = nodes.get(id);
     if (n) n.collapsed = true;
     renderList();
-    say(doomed.size ? "Collapsed: " + doomed.size + " node(s) hidden." : "Nothing to collapse.");
+    renderTimeline();
+    say(doomed.size ? "Collapsed: " + counted(doomed.size, "node") + " hidden." : "Nothing to collapse.");
     select(id);
   }
 
@@ -177,19 +245,23 @@
       const [source, target] = direction === "forward" ? [origin, data.id] : [data.id, origin];
       addEdge({id: source + ">" + target, source: source, target: target, amount: item.amount, amount_coin: item.amount_coin,
                transactions: null, txids: [], coinjoin: false, reason: "one of the wallets summed up: " + item.caption});
-      renderList(); select(data.id);
+      renderTimeline(); renderList(); select(data.id);
       say(data.caption + " added from the summary.");
     } catch (error) { say("Could not add it: " + error.message); }
   }
 
+  function nodeRecord(n) {
+    const at = cy ? cy.getElementById(n.id).position() : {x: null, y: null};
+    const record = {id: n.id, kind: n.kind, caption: n.caption, role: n.role, cluster_id: n.cluster_id,
+                    size: n.size, address: n.address, x: at.x, y: at.y, pinned: n.pinned,
+                    collapsed: n.collapsed, note: n.note, labels: n.labels, added_by: n.addedBy || null};
+    if (n.parent) record.parent = n.parent;
+    return record;
+  }
+
   async function save() {
-    const payload = {title: "flow graph of " + caseName, nodes: [], edges: Array.from(edges.values())};
-    for (const n of nodes.values()) {
-      const at = cy ? cy.getElementById(n.id).position() : {x: null, y: null};
-      payload.nodes.push({id: n.id, kind: n.kind, caption: n.caption, role: n.role, cluster_id: n.cluster_id,
-                          size: n.size, address: n.address, x: at.x, y: at.y, pinned: n.pinned,
-                          collapsed: n.collapsed, note: n.note, labels: n.labels, added_by: n.addedBy || null});
-    }
+    const payload = {title: "flow graph of " + caseName, unit: unit, nodes: [], edges: Array.from(edges.values())};
+    for (const n of nodes.values()) payload.nodes.push(nodeRecord(n));
     try {
       const data = await getJSON(api, {method: "POST", headers: {"Content-Type": "application/json"},
                                        body: JSON.stringify(payload)});
@@ -207,6 +279,11 @@
 
   function actions(n, compact) {
     const box = el("span", null, {class: "node-actions"});
+    if (n.id === SITE) {
+      const open = Array.from(nodes.values()).some((m) => m.parent === SITE);
+      box.append(open ? button("Hide the site's wallets", () => hideSiteWallets(), {"aria-label": "hide the site's wallets", class: "site-wallets"})
+                      : button("Show the site's wallets", () => showSiteWallets(), {"aria-label": "show the site's wallets", class: "site-wallets"}));
+    }
     if (n.kind !== "summary") {
       box.append(button(compact ? "→ forward" : "Expand forward (where the money went)", () => expand(n.id, "forward"),
                         {"aria-label": "expand " + n.caption + " forward", class: "expand-forward"}));
@@ -217,6 +294,29 @@
     box.append(button(n.pinned ? "Unpin" : "Pin", () => togglePin(n.id), {"aria-label": (n.pinned ? "unpin " : "pin ") + n.caption}));
     if (compact) box.append(button("Select", () => select(n.id), {"aria-label": "select " + n.caption}));
     return box;
+  }
+
+  async function showSiteWallets() {
+    try {
+      if (!siteWallets.length) siteWallets = (await getJSON(api + "/node?node=" + encodeURIComponent(SITE))).wallets || [];
+      const fresh = siteWallets.filter((w) => !nodes.has(w.id));
+      const at = cy ? Object.assign({}, cy.getElementById(SITE).position()) : null;
+      fresh.forEach((w, i) => addNode(Object.assign({parent: SITE, addedBy: SITE}, w,
+                                                    at ? {x: at.x, y: at.y + (i - (fresh.length - 1) / 2) * 110} : {}),
+                                      null, 0, i, fresh.length));
+      // Wallets already drawn elsewhere move inside the site's node.
+      siteWallets.forEach((w) => { const m = nodes.get(w.id); if (m && !m.parent) { m.parent = SITE; if (cy) cy.getElementById(w.id).move({parent: SITE}); } });
+      if (cy && fresh.length) { cy.fit(undefined, 30); if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); } }
+      renderTimeline(); renderList(); select(SITE);
+      say("The site's " + counted(siteWallets.length, "wallet") + " shown inside its node: select one to expand it alone.");
+    } catch (error) { say("Could not show the site's wallets: " + error.message); }
+  }
+
+  function hideSiteWallets() {
+    const inside = Array.from(nodes.values()).filter((m) => m.parent === SITE);
+    inside.forEach((m) => { if (m.pinned) { m.parent = undefined; if (cy) cy.getElementById(m.id).move({parent: null}); } else removeNode(m.id); });
+    renderTimeline(); renderList(); select(SITE);
+    say("The site's wallets are drawn as one node again.");
   }
 
   function select(id) {
@@ -231,6 +331,7 @@
     const fact = (k, v) => { facts.append(el("dt", k), el("dd", v)); };
     fact("Role", n.role + (n.reason ? " — " + n.reason : ""));
     if (n.kind !== "summary") fact("Addresses", String(n.size || 1));
+    if (n.id === SITE && siteWallets.length) fact("Wallets", siteWallets.map((w) => w.caption).join("; "));
     if (n.address) fact("Named by", n.address);
     panelBody.append(facts);
     if (n.labels && n.labels.length) {
@@ -256,16 +357,15 @@
     const linked = Array.from(edges.values()).filter((e) => e.source === id || e.target === id);
     if (linked.length) {
       // The arrows in words: the keyboard's way to what a click on an arrow shows.
-      panelBody.append(el("h3", "Money in and out (" + linked.length + " arrow(s))"));
+      panelBody.append(el("h3", "Money in and out (" + counted(linked.length, "arrow") + ")"));
       const ul = el("ul", null, {class: "edge-list"});
       linked.forEach((e) => {
         const other = nodes.get(e.source === id ? e.target : e.source);
-        const li = el("li", (e.source === id ? "to " : "from ") + (other ? other.caption : "?") + ": " + e.amount_coin + " " + unit + ". ");
-        li.append(el("small", e.reason || ""));
-        if (e.txids && e.txids.length) {
-          li.append(el("br"), el("small", "transactions: "));
-          e.txids.forEach((t, i) => li.append(i ? ", " : "", txLink(t)));
-        }
+        const name = other ? other.caption : "?";
+        const li = el("li", (e.source === id ? "to " : "from ") + name + ": " + edgeLabel(e).replace("\n", ", ") + ". ");
+        li.append(el("small", e.reason || ""), " ");
+        li.append(button("Its transactions", () => selectEdge(e.id),
+                         {"aria-label": "the transactions " + (e.source === id ? "to " : "from ") + name, class: "edge-open"}));
         ul.append(li);
       });
       panelBody.append(ul);
@@ -282,19 +382,50 @@
     return el("a", txid, {class: "txid", href: "/cases/" + encodeURIComponent(caseName) + "/tx/" + encodeURIComponent(txid)});
   }
 
+  // An arrow's transaction view: each transaction it stands for, with its time and the money it moved, in coin
+  // and at that day's price; those outside the timeline's dates are listed apart.
   function selectEdge(id) {
     const e = edges.get(id);
     if (!e) return;
+    selected = null;
+    if (cy) { cy.elements().unselect(); cy.getElementById(id).select(); }
     panelHint.hidden = true;
-    panelTitle.textContent = "Money moved: " + e.amount_coin + " " + unit;
-    panelBody.replaceChildren(el("p", e.reason || ""));
-    if (e.txids && e.txids.length) {
+    const from = nodes.get(e.source), to = nodes.get(e.target);
+    const v = shown(e);
+    panelTitle.textContent = "Money moved: " + v.amount_coin + " " + unit + (v.fiat ? " (" + fiatText(v.fiat) + ")" : "");
+    panelBody.replaceChildren(el("p", "From " + (from ? from.caption : e.source) + " to " + (to ? to.caption : e.target) + ". " + (e.reason || "")));
+    if (!v.whole) panelBody.append(el("p", "Within the timeline's dates: " + counted(v.transactions, "transaction") + " of " + e.transactions + ".", {class: "note"}));
+    const items = e.items || [];
+    if (items.length) {
+      const table = el("table", null, {class: "data edge-transactions"});
+      table.append(el("caption", "Its transactions (each can be checked on any block explorer)"));
+      const head = el("tr");
+      ["Time (UTC)", "Transaction", "Amount (" + unit + ")", "Value"].forEach((h) => head.append(el("th", h, {scope: "col"})));
+      const body = el("tbody");
+      items.forEach((i) => {
+        const inside = timeline.from === null || (i.time >= timeline.from && i.time <= timeline.until);
+        const row = el("tr", null, inside ? {} : {class: "outside-dates"});
+        const link = el("td"); link.append(txLink(i.txid));
+        row.append(el("td", new Date(i.time * 1000).toISOString().replace(".000Z", "Z") + (inside ? "" : " (outside the dates)")),
+                   link, el("td", i.amount_coin), el("td", i.fiat ? fiatText(i.fiat) + " at " + i.fiat.price + " on " + i.fiat.price_date : "no price for that day"));
+        body.append(row);
+      });
+      const thead = el("thead"); thead.append(head);
+      table.append(thead, body);
+      panelBody.append(table);
+      if (e.transactions > items.length) panelBody.append(el("p", "The " + counted(e.transactions - items.length, "older transaction") + " of this arrow are not listed.", {class: "note"}));
+      const sources = Array.from(new Set(items.filter((i) => i.fiat).map((i) => i.fiat.source)));
+      if (sources.length) panelBody.append(el("p", "Prices: " + sources.join("; ") + ".", {class: "note"}));
+    } else if (e.txids && e.txids.length) {
       panelBody.append(el("h3", "Transactions (check them on any block explorer)"));
       const ul = el("ul");
       e.txids.forEach((t) => ul.append(el("li", null).appendChild(txLink(t)).parentNode));
       if (e.transactions > e.txids.length) ul.append(el("li", "… and " + (e.transactions - e.txids.length) + " more"));
       panelBody.append(ul);
     }
+    const back = el("p");
+    if (from) back.append(button("Back to " + from.caption, () => select(from.id), {class: "edge-back"}));
+    panelBody.append(back);
   }
 
   function renderList() {
@@ -305,6 +436,8 @@
       const link = pageLink(n);
       name.append(link ? el("a", n.caption, {href: link}) : el("span", n.caption));
       if (n.note) name.append(el("small", " — note: " + n.note));
+      if (n.parent) name.append(el("small", " (inside the site's node)"));
+      if (outside(n.id)) { row.classList.add("outside-dates"); name.append(el("small", " — no money in the timeline's dates")); }
       const role = el("td");
       role.append(el("span", n.role, {class: "badge role-" + n.role}));
       const acts = el("td");
@@ -312,6 +445,121 @@
       row.append(name, role, acts);
       listBody.append(row);
     }
+  }
+
+  // --- the timeline: the dates of the money drawn; the picture keeps what moved between two of them -------
+  const fromInput = document.getElementById("timeline-from"), untilInput = document.getElementById("timeline-until");
+  const timelineStatus = document.getElementById("timeline-status");
+  const DAY = 86400;
+  let step = DAY;  // the sliders' step: a day over long spans, down to a second over a few minutes (a test chain)
+
+  function moment(unix) {  // a slider's value in words: the day, or the second when the span is short
+    return step >= DAY ? day(unix) : new Date(unix * 1000).toISOString().replace(".000Z", "Z");
+  }
+
+  function edgeTimes(e) {
+    if (e.items && e.items.length) return e.items.map((i) => i.time);
+    return [e.first_time, e.last_time].filter((t) => t !== undefined && t !== null);
+  }
+
+  function outside(id) {
+    // A node is left out when money moved along its arrows, but none of it in the timeline's dates (the site
+    // and its wallets always stay: the graph is about them).
+    if (timeline.from === null || id === SITE || (nodes.get(id) || {}).parent) return false;
+    const linked = Array.from(edges.values()).filter((e) => e.source === id || e.target === id);
+    return linked.length > 0 && linked.every((e) => !shown(e).visible);
+  }
+
+  function renderTimeline() {
+    const times = Array.from(edges.values()).flatMap(edgeTimes);
+    if (!times.length) {
+      fromInput.disabled = untilInput.disabled = true;
+      timelineStatus.textContent = "No arrow with dates yet: expand a node to see when its money moved.";
+      return;
+    }
+    const first = Math.min(...times), last = Math.max(...times);
+    step = last - first >= 14 * DAY ? DAY : Math.max(1, Math.ceil((last - first) / 500));
+    const min = step >= DAY ? Math.floor(first / DAY) * DAY : first;
+    const max = min + Math.ceil((last - min) / step) * step;
+    const wasFull = timeline.min === null || (Number(fromInput.value) <= timeline.min && Number(untilInput.value) >= timeline.max);
+    timeline.min = min; timeline.max = max;
+    for (const input of [fromInput, untilInput]) {
+      input.disabled = false; input.min = String(min); input.max = String(max); input.step = String(step);
+    }
+    if (wasFull) { fromInput.value = String(min); untilInput.value = String(max); }
+    applyTimeline();
+  }
+
+  function applyTimeline() {
+    if (Number(fromInput.value) > Number(untilInput.value)) {
+      if (document.activeElement === fromInput) untilInput.value = fromInput.value; else fromInput.value = untilInput.value;
+    }
+    const from = Number(fromInput.value), until = Number(untilInput.value);
+    const full = from <= timeline.min && until >= timeline.max;
+    timeline.from = full ? null : from;
+    timeline.until = full ? null : until + step - 1;
+    fromInput.setAttribute("aria-valuetext", moment(from));
+    untilInput.setAttribute("aria-valuetext", moment(until));
+    document.getElementById("timeline-from-text").textContent = moment(from);
+    document.getElementById("timeline-until-text").textContent = moment(until);
+    let arrows = 0, nodesKept = 0;
+    for (const e of edges.values()) {
+      const v = shown(e);
+      if (v.visible) arrows += 1;
+      if (cy) { const c = cy.getElementById(e.id); c.data("label", edgeLabel(e)); c.toggleClass("filtered", !v.visible); }
+    }
+    for (const n of nodes.values()) {
+      const out = outside(n.id);
+      if (!out) nodesKept += 1;
+      if (cy) cy.getElementById(n.id).toggleClass("filtered", out);
+    }
+    timelineStatus.textContent = (full ? "All dates, " : "From " + moment(from) + " to " + moment(until) + ": ") +
+      counted(arrows, "arrow") + " of " + edges.size + " and " + counted(nodesKept, "node") + " of " + nodes.size + " shown.";
+  }
+
+  function onTimeline() { applyTimeline(); renderList(); }
+  fromInput.addEventListener("input", onTimeline);
+  untilInput.addEventListener("input", onTimeline);
+
+  // --- export of the view: what the picture shows now, kept in the case ------------------------------------
+  function view() {
+    const kept = Array.from(nodes.values()).filter((n) => !outside(n.id));
+    const ids = new Set(kept.map((n) => n.id));
+    const arrows = Array.from(edges.values()).filter((e) => shown(e).visible && ids.has(e.source) && ids.has(e.target))
+      .map((e) => Object.assign({}, e, shown(e), {whole: undefined, visible: undefined}));
+    const dates = timeline.from === null ? "all dates" : "money moved " + moment(timeline.from) + " to " + moment(timeline.until);
+    return {title: "flow graph of " + caseName + " (" + dates + ")", unit: unit, nodes: kept.map(nodeRecord), edges: arrows};
+  }
+
+  async function exportView(format) {
+    const body = {format: format, graph: view()};
+    if (format === "png") {
+      if (!cy) { say("The picture is not available, so it cannot be exported as PNG; SVG and GraphML still can."); return; }
+      body.png = cy.png({output: "base64uri", full: true, bg: "#ffffff", scale: 1.5, maxWidth: 6000, maxHeight: 6000});
+    }
+    say("Exporting the view as " + format.toUpperCase() + "…");
+    try {
+      const data = await getJSON(api + "/export", {method: "POST", headers: {"Content-Type": "application/json"},
+                                                   body: JSON.stringify(body)});
+      const result = document.getElementById("export-result");
+      const li = el("li", format.toUpperCase() + ": " + data.path + " (SHA-256 " + data.sha256.slice(0, 16) + "…, custody log entry " + data.log_seq + ") ");
+      li.append(el("a", "Download", {href: data.download, class: "export-download", "data-format": format}));
+      result.append(li);
+      say("Exported the view as " + format.toUpperCase() + " into the case (" + counted(data.nodes, "node") + ", " +
+          counted(data.edges, "arrow") + "), custody log entry " + data.log_seq + ".");
+    } catch (error) { say("Could not export: " + error.message); }
+  }
+
+  // Pairs of nodes whose names overlap on the picture (the layout keeps them apart; the tests check it).
+  function overlaps() {
+    if (!cy) return 0;
+    const boxes = cy.nodes(":childless").filter((n) => !n.hasClass("filtered")).map((n) => n.boundingBox({includeLabels: true}));
+    let count = 0;
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) count += 1;
+    }
+    return count;
   }
 
   // --- the picture --------------------------------------------------------------------------------------
@@ -335,8 +583,12 @@
         {selector: "node:selected", style: {"border-width": 5, "border-color": "#f5a400", "overlay-opacity": 0}},
         {selector: "edge", style: {"width": "data(width)", "curve-style": "bezier", "target-arrow-shape": "triangle",
           "line-color": "#555", "target-arrow-color": "#555", "label": "data(label)", "font-size": projector ? 14 : 10,
-          "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.85}},
+          "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.85,
+          "text-wrap": "wrap", "color": "#111", "min-zoomed-font-size": 7}},
         {selector: "edge[coinjoin = 'yes']", style: {"line-style": "dashed"}},
+        {selector: "node:parent", style: {"shape": "round-rectangle", "background-color": "#b3261e", "background-opacity": 0.07,
+          "border-color": "#b3261e", "border-width": 3, "text-valign": "top", "padding": 24}},
+        {selector: ".filtered", style: {"display": "none"}},
         {selector: "edge:selected", style: {"line-color": "#f5a400", "target-arrow-color": "#f5a400"}},
       ],
     });
@@ -344,8 +596,9 @@
 
   function arrange() {
     if (!cy) return;
-    cy.layout({name: "breadthfirst", directed: true, spacingFactor: 1.3, fit: true, padding: 30,
-               roots: cy.nodes().roots()}).run();
+    // Names are part of each node's size, so the layout keeps them apart.
+    cy.layout({name: "breadthfirst", directed: true, spacingFactor: 1.2, fit: true, padding: 30, avoidOverlap: true,
+               nodeDimensionsIncludeLabels: true, roots: cy.nodes(":childless").roots()}).run();
   }
 
   async function start() {
@@ -362,18 +615,19 @@
       unit = data.unit || unit;
       data.nodes.forEach((n, i) => addNode(n, null, 0, i, data.nodes.length));
       data.edges.forEach(addEdge);
+      renderTimeline();
       const fromSave = data.saved && data.nodes.some((n) => n.x !== null && n.x !== undefined);
       if (cy && data.trace) arrange();
       if (cy) { cy.fit(undefined, 30); if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); } }
       renderList();
       if (data.trace) {
-        say("The " + data.trace + ": " + data.nodes.length + " wallet(s), " + data.edges.length + " flow(s)" +
-            (data.left_out ? "; " + data.left_out + " smaller wallet(s) not drawn." : "."));
+        say("The " + data.trace + ": " + counted(data.nodes.length, "wallet") + ", " + counted(data.edges.length, "flow") +
+            (data.left_out ? "; " + counted(data.left_out, "smaller wallet") + " not drawn." : "."));
         if (data.nodes.length) select(data.nodes[0].id);
         return;
       }
       say(data.saved ? "Opened the graph saved " + data.saved.saved_utc + " by " + data.saved.operator + "."
-                     : data.nodes.length + " node(s) to start with. Select one and expand it.");
+                     : counted(data.nodes.length, "node") + " to start with. Select one and expand it.");
       if (data.nodes.length) select(data.nodes[0].id);
     } catch (error) {
       say("Could not open the graph: " + error.message);
@@ -395,6 +649,7 @@
   document.getElementById("save-graph").addEventListener("click", save);
   document.getElementById("fit-graph").addEventListener("click", () => cy && cy.fit(undefined, 30));
   document.getElementById("layout-graph").addEventListener("click", arrange);
-  window.cointrailGraph = {nodes: nodes, edges: edges, expand: expand, select: select};
+  document.querySelectorAll("button[data-export]").forEach((b) => b.addEventListener("click", () => exportView(b.dataset.export)));
+  window.cointrailGraph = {nodes: nodes, edges: edges, expand: expand, select: select, overlaps: overlaps, view: view};
   start();
 })();
