@@ -15,6 +15,7 @@ from cointrail.errors import CointrailError
 from cointrail.report.assets import row_text
 from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph, flow_svg
+from cointrail.report.layout import ReportIndex, for_print, when, wrap
 from cointrail.report.request_pack import symbol
 
 
@@ -34,7 +35,7 @@ def _money(value: dict[str, Any] | None) -> str:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("cointrail.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
-    env.globals.update(money=_money, utc=utc_text)
+    env.globals.update(money=_money, utc=utc_text, wrap=wrap, when=when)
     return env
 
 
@@ -49,8 +50,9 @@ def render_html(facts: dict[str, Any], facts_sha256: str) -> str:
     template = _environment().get_template("report.html.j2")
     chain = (facts.get("ledger") or {}).get("chain")
     unit = unit_of(chain).symbol if chain else symbol(facts)  # no ledger: findings given by hand, unit from captures
+    index = ReportIndex(facts.get("exhibits") or [])  # filled as the template writes each txid and address
     return template.render(f=facts, facts_sha256=facts_sha256, graph_svg_b64=svg, unit=unit, coin=_coin(chain),
-                           amount_of=lambda row, key: row_text(row, key, chain))  # a row in its own asset
+                           amount_of=lambda row, key: row_text(row, key, chain), ix=index)  # a row in its asset
 
 
 class PdfUnavailable(CointrailError):
@@ -71,6 +73,6 @@ def render_pdf(html: str) -> bytes:
 
     for name in ("weasyprint", "fontTools"):  # their font-subsetting chatter is not for the user
         logging.getLogger(name).setLevel(logging.ERROR)
-    pdf = weasyprint.HTML(string=html, base_url=None).write_pdf()
+    pdf = weasyprint.HTML(string=for_print(html), base_url=None).write_pdf()
     assert pdf is not None
     return bytes(pdf)

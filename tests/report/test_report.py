@@ -254,3 +254,15 @@ def test_label_quality_says_how_reliable_each_source_and_a_lead_are() -> None:
     assert "recognised only" in text and "an exchange may still be there" in text  # docs/accuracy.md's figures
     assert label_quality({"findings": {"payers": {"payers": [led]}, "flows": []}}).startswith(
         "No service label was used: no exchange is named. 1 paying wallet")
+
+
+def test_long_names_are_wrapped_in_groups_of_8_and_numbers_never() -> None:
+    from cointrail.report.layout import for_print, when, wrap
+
+    assert wrap("ab" * 9 + " 0.50 2026-12-04 and/or x<y") == (
+        "abababab<wbr>abababab<wbr>ab 0.50 2026-12-04 and/<wbr>or x&lt;y")  # a run of 17+ is a name
+    assert wrap("evidence/" + "f" * 20 + ".warc.gz") == (
+        "evidence/<wbr>ffffffff<wbr>ffffffff<wbr>ffff.<wbr>warc.<wbr>gz")
+    assert wrap("short words stay") == "short words stay"
+    assert when("2026-12-04T19:00:10.965987Z") == "2026-12-04T<wbr>19:00:10.965987Z" and when("now") == "now"
+    assert for_print("ab<wbr>cd") == "ab\u200bcd"

@@ -3,6 +3,7 @@ investigator's computer in what the case hands out (issue 13): report, request p
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -42,9 +43,15 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Story, Pa
     yield story, root, result
 
 
+@functools.cache
+def _texts(path: Path) -> tuple[str, ...]:
+    """Each page's text, read once per PDF (pypdf takes about 0.1 s a page)."""
+    return tuple(page.extract_text() for page in PdfReader(path).pages)
+
+
 def _pages(path: Path) -> list[str]:
     """Each page's text with all white space removed (hashes wrap across lines in the tables)."""
-    return ["".join(page.extract_text().split()) for page in PdfReader(path).pages]
+    return ["".join(text.split()) for text in _texts(path)]
 
 
 def _pdf(story: Story, root: Path) -> Path:
@@ -79,11 +86,70 @@ def test_no_table_row_is_split_across_pages(worked: tuple[Story, Path, dict]) ->
     pages = _pages(_pdf(story, root))
     html = next((root / "report-out").glob("*-report.html")).read_text()
     assert "page-break-inside: avoid" in html
-    # The custody log runs over a page break: every entry's hash must still be whole on one page.
+    # The custody log runs over page breaks: every entry's row, all its cells in order, must be whole on one page.
     entries = facts["custody"]["entries"]
     assert len(entries) > 2 * LABEL_IMPORTS
-    split = [e["seq"] for e in entries if not any(e["entry_hash"] in page for page in pages)]
-    assert split == []
+    rows = ["".join(f"{e['seq']}{e['time_utc']}{e['operator']}{e['action']}{e['object']}{e['sha256'] or ''}"
+                    f"{e['entry_hash']}".split()) for e in entries]  # fmt: skip
+    on = [[n for n, page in enumerate(pages) if row in page] for row in rows]
+    assert [e["seq"] for e, found in zip(entries, on, strict=True) if len(found) != 1] == []
+    assert len({found[0] for found in on}) >= 3  # the table crosses at least two page breaks
+
+
+def _anchors(reader: PdfReader) -> dict[str, list[tuple[int, int]]]:
+    """Per name, the index's anchors of it (``at-N-NAME``): (N, the page it lies on, from 0), in order."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for name, dest in reader.named_destinations.items():
+        if name.startswith("at-"):
+            _, n, value = name.split("-", 2)
+            found.setdefault(value, []).append((int(n), reader.get_destination_page_number(dest)))
+    return {value: sorted(places) for value, places in found.items()}
+
+
+def test_the_index_gives_the_pages_where_each_txid_and_address_is(worked: tuple[Story, Path, dict]) -> None:
+    story, root, facts = worked
+    reader = PdfReader(_pdf(story, root))
+    pages = _pages(_pdf(story, root))
+    anchors = _anchors(reader)
+    payers = facts["findings"]["payers"]
+    named = {*facts["findings"]["txids"], *facts["site"]["addresses"],
+             *(a for p in payers["payers"] for a in p["payer_addresses"])}  # fmt: skip
+    assert named <= set(anchors)
+    start = next(n for n, page in enumerate(pages) if "Indexoftransactionsandaddresses" in page)
+    index = "".join(pages[start:]).split("Indexoftransactionsandaddresses", 1)[1]
+    where = sorted((index.index(value), value) for value in anchors)  # each name once in the index
+    for (at, value), (end, _) in zip(where, [*where[1:], (len(index), "")], strict=True):
+        printed = [int(n) for n in re.findall(r",p\.(\d+)", index[at + len(value):end])]
+        assert printed == [page + 1 for _, page in anchors[value]], value  # the page numbers the index prints
+        assert all(value in pages[page] for _, page in anchors[value]), value  # … hold the name
+    exhibits = {x["txid"]: x["exhibit"] for x in facts["exhibits"]}
+    txids = [value for _, value in where if value in exhibits]
+    assert [exhibits[t] for t in txids] == [f"T{n}" for n in range(1, len(exhibits) + 1)]  # in exhibit order
+    assert all(index[index.index(t) + len(t):].startswith(exhibits[t]) for t in txids)
+    findings = next(n for n, page in enumerate(pages) if page.startswith("1.Findings"))
+    assert f"section1(page{findings + 1})" in pages[0] and f"theindex(page{start + 1})" in pages[0]  # the summary
+
+
+def test_long_names_are_cut_only_between_groups_of_8(worked: tuple[Story, Path, dict]) -> None:
+    """A txid, an address or a hash that wraps is cut between two groups of 8 characters from its start, never
+    elsewhere, and no character is lost or added (the PDF's text, line breaks aside, is the name)."""
+    story, root, facts = worked
+    texts = _texts(_pdf(story, root))
+    payers = facts["findings"]["payers"]
+    names = {*facts["findings"]["txids"], *facts["site"]["addresses"], *(e["sha256"] for e in facts["evidence"]),
+             *(a for p in payers["payers"] for a in p["payer_addresses"]),
+             *(e["entry_hash"] for e in facts["custody"]["entries"])}  # fmt: skip
+    cuts = 0
+    for name in names:
+        pattern = re.compile(r"\s*".join(name))
+        seen = [match.group() for text in texts for match in pattern.finditer(text)]
+        assert seen, name
+        for written in seen:
+            at = [n for n, c in enumerate(re.sub(r"\s+", " ", written).split(" ")[:-1])]
+            offsets = [len("".join(re.split(r"\s+", written)[:k + 1])) for k in at]
+            assert all(offset % 8 == 0 for offset in offsets), (name, written)
+            cuts += len(offsets)
+    assert cuts > 50  # names do wrap in the tables: the check above saw many cuts
 
 
 def _split_rows(html: str) -> list[str]:
@@ -101,7 +167,9 @@ def _split_rows(html: str) -> list[str]:
         for child in getattr(box, "children", None) or []:
             walk(child, page)
 
-    for number, page in enumerate(weasyprint.HTML(string=html).render().pages):
+    from cointrail.report.layout import for_print
+
+    for number, page in enumerate(weasyprint.HTML(string=for_print(html)).render().pages):  # as render_pdf does
         walk(page._page_box, number)
     return [texts[row] for row, pages in pages_of.items() if len(pages) > 1]
 
