@@ -2,6 +2,8 @@
 # Fetch the web workspace's front-end packages from the npm registry (versions pinned in
 # web-assets/package-lock.json) and copy the minified bundles into cointrail/web/static/vendor/,
 # which `cointrail serve` serves itself: the browser never loads anything from a CDN.
+# axe-core (the accessibility checker) is copied there too, for the browser tests, which inject it
+# into the pages they check; no page of the workspace loads it.
 # Idempotent and quick when already done: npm runs only when the lock file changed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,4 +26,9 @@ bundle="$ASSETS/node_modules/cytoscape/dist/cytoscape.min.js"
 if ! cmp -s "$bundle" "$VENDOR/cytoscape.min.js"; then
     cp "$bundle" "$VENDOR/cytoscape.min.js"
     cp "$ASSETS/node_modules/cytoscape/LICENSE" "$VENDOR/cytoscape.LICENSE"
+fi
+axe="$ASSETS/node_modules/axe-core/axe.min.js"
+if ! cmp -s "$axe" "$VENDOR/axe.min.js"; then
+    cp "$axe" "$VENDOR/axe.min.js"
+    cp "$ASSETS/node_modules/axe-core/LICENSE" "$VENDOR/axe.LICENSE"
 fi

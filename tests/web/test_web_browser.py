@@ -13,7 +13,7 @@ from typing import Any
 import networkx
 import pytest
 from PIL import Image
-from webserver import VIEWPORT, Recorder, Served, fits_width, serving, visible_box
+from webserver import VIEWPORT, Recorder, Served, accessible, fits_width, serving, visible_box
 
 from cointrail.cases import open_case, verify_case
 from cointrail.web import Workspace
@@ -33,6 +33,7 @@ def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_se
     state = page.locator("#verify-state")
     assert "Intact." in state.inner_text() and "✔" in state.inner_text()  # a symbol and words, not colour alone
     fits_width(page)
+    accessible(page)  # axe-core: no serious or critical violation (contrast, names, structure) on each main page
     page.screenshot(path=str(tmp_path / "1-case.png"), full_page=True)
 
     # The graph: the site is drawn, its wallets as one node; expand it one hop backward, from the keyboard.
@@ -55,6 +56,7 @@ def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_se
     (tmp_path / "2-graph.png").write_bytes(picture)
     assert rows.count() > before
     fits_width(page)
+    accessible(page)
 
     # The payers analysis, with its progress, then its result.
     page.get_by_role("link", name="Payers", exact=True).click()
@@ -65,6 +67,7 @@ def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_se
     assert payer_links.count() == len(demo_run["payers"]["payers"])
     assert "payer(s)" in page.locator("#payers-summary").inner_text()
     visible_box(table)
+    accessible(page)
     page.screenshot(path=str(tmp_path / "3-payers.png"), full_page=True)
 
     # Open a payer: its wallet, its labels, and why each member belongs.
@@ -73,6 +76,7 @@ def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_se
     members = page.locator("#member-list li")
     assert members.count() >= 1
     visible_box(page.locator("#wallet-totals"))
+    accessible(page)
 
     # Export the report: written into the case, then downloaded.
     page.get_by_role("link", name="Report", exact=True).click()
@@ -83,6 +87,7 @@ def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_se
         page.locator("a.download-html").click()
     report = Path(info.value.path()).read_text(encoding="utf-8")
     assert demo_case in report and "SHA-256" in report
+    accessible(page)
     page.screenshot(path=str(tmp_path / "4-report.png"), full_page=True)
 
     # Everything came from the workspace itself, and the pages raised no error (a CSP violation would).
@@ -108,6 +113,20 @@ def test_keyboard_and_projector(page: Any, recorder: Recorder, demo_served: Serv
     page.locator("#node-list tbody tr").first.wait_for()
     visible_box(page.locator("#cy"))
     fits_width(page)
+    accessible(page)  # the projector's colours too
+    # The picture from the keyboard: Tab reaches it, an arrow key selects a node, B expands it backward.
+    page.locator("#add-node-text").focus()
+    for _ in range(12):
+        if page.evaluate("document.activeElement.id") == "cy":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "cy"
+    page.keyboard.press("ArrowRight")
+    page.locator("#graph-status", has_text="Selected the site").wait_for()
+    page.keyboard.press("b")
+    page.locator("#graph-status", has_text="was paid by").wait_for()
+    page.keyboard.press("t")  # the transactions of its first arrow
+    page.locator("#panel table.edge-transactions").wait_for()
     assert not recorder.errors, recorder.errors
 
 
@@ -145,6 +164,11 @@ def test_the_captured_page_shows_no_picture(page: Any, recorder: Recorder, demo_
     assert marks.count() >= 3
     assert page.locator("img, video, iframe, object, embed").count() == 0
     assert not [u for u in recorder.urls if u.endswith((".png", ".jpg", ".gif", ".mp4"))]
+    accessible(page)  # the captured page as text, then the glossary and the list of cases
+    page.get_by_role("link", name="Glossary").first.click()
+    accessible(page)
+    page.get_by_role("link", name="Cases", exact=True).click()
+    accessible(page)
     assert not recorder.errors, recorder.errors
 
 

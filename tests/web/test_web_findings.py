@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webserver import Recorder, Served, fits_width
+from webserver import Recorder, Served, accessible, fits_width
 
 from cointrail.investigation import Investigation
 
@@ -114,6 +114,7 @@ def test_the_search_box_and_the_transaction_page(page: Any, recorder: Recorder, 
     assert "Demo Exchange 2 (exchange)" in page.locator("#tx-outputs").inner_text()
     assert "in block" in page.locator("#tx-summary").inner_text() and "fee" in page.locator("#tx-summary").inner_text()
     fits_width(page)
+    accessible(page)
     page.screenshot(path=str(tmp_path / "3-transaction.png"), full_page=True)
 
     # An input's funding transaction is a link, and that transaction's output names this one as its spender.
@@ -129,6 +130,7 @@ def test_the_search_box_and_the_transaction_page(page: Any, recorder: Recorder, 
     search(page, "demo exchange")
     kinds = [t.rsplit("(", 1)[1].rstrip(")") for t in page.locator("#search-hits li").all_inner_texts()]
     assert kinds.count("label") >= 2 and kinds == sorted(kinds, key=lambda k: k != "wallet")  # wallets first
+    accessible(page)
     page.screenshot(path=str(tmp_path / "4-search-label.png"), full_page=True)
     page.locator("#search-hits li", has_text="(label)").first.locator("a").click()
     assert "/address/" in page.url
@@ -154,6 +156,7 @@ def test_the_sites_own_addresses_are_named_as_the_site(page: Any, recorder: Reco
     assert "It belongs to the site" in page.locator(".lead").inner_text()
     assert "No label names this wallet, but it is the site's" in page.locator("#site-unlabelled").inner_text()
     assert page.locator("text=nobody has said who controls it").count() == 0
+    accessible(page)
     page.screenshot(path=str(tmp_path / "5-site-address.png"), full_page=True)
 
     page.locator(".lead a").first.click()  # its wallet
@@ -192,6 +195,7 @@ def test_graph_nodes_are_named_distinctly(page: Any, recorder: Recorder, demo_se
     assert page.evaluate("window.cointrailGraph.overlaps()") == 0, "no node's name may cover another's"
     page.locator("#layout-graph").click()  # arranged again: still apart
     assert page.evaluate("window.cointrailGraph.overlaps()") == 0
+    accessible(page)  # with the site's node, its wallets, the payers and their arrows in the panel
     page.locator("#cy").screenshot(path=str(tmp_path / "7-graph-names.png"))
     only_the_workspace(recorder, demo_served)
 

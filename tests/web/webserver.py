@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from cointrail.capture.render import chromium_path
@@ -11,7 +12,8 @@ from cointrail.errors import ExternalServiceError
 from cointrail.web import Security, Workspace, create_app
 from cointrail.web.server import Served, serve_in_thread
 
-__all__ = ["VIEWPORT", "Recorder", "Served", "chromium_or_skip", "fits_width", "serving", "visible_box"]
+__all__ = ["VIEWPORT", "Recorder", "Served", "accessible", "axe_problems", "chromium_or_skip", "fits_width", "serving",
+           "visible_box"]  # fmt: skip
 
 VIEWPORT = {"width": 1280, "height": 800}  # the browser tests' screen: a laptop's
 
@@ -55,3 +57,30 @@ def visible_box(locator: Any) -> dict[str, float]:
 
 def fits_width(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"], "no sideways scrolling at 1280"
+
+
+AXE = Path(__file__).resolve().parents[2] / "cointrail" / "web" / "static" / "vendor" / "axe.min.js"
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+               "resultTypes": ["violations"]}  # fmt: skip
+
+
+def axe_problems(page: Any) -> list[str]:
+    """The serious and critical accessibility violations axe-core finds on the page as it stands (WCAG 2.1 A and AA,
+    and axe's best practices), each with the elements at fault; axe is injected by the test, never served to a page.
+    Skips when scripts/web-assets.sh has not installed axe-core."""
+    import pytest
+
+    if not AXE.is_file():
+        pytest.skip("axe-core is not installed: run scripts/web-assets.sh (bootstrap.sh does)")
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))  # through the browser's debugger, as the test's own code
+    found: list[dict[str, Any]] = page.evaluate("options => window.axe.run(document, options).then(r => r.violations)",
+                                                AXE_OPTIONS)  # fmt: skip
+    return [f"{v['impact']}: {v['id']} ({v['help']}) at " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+            for v in found if v["impact"] in ("serious", "critical")]  # fmt: skip
+
+
+def accessible(page: Any) -> None:
+    """Fail on any serious or critical axe-core violation of the page."""
+    problems = axe_problems(page)
+    assert not problems, f"{page.url}: " + " | ".join(problems)

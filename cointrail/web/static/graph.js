@@ -285,10 +285,12 @@
                       : button("Show the site's wallets", () => showSiteWallets(), {"aria-label": "show the site's wallets", class: "site-wallets"}));
     }
     if (n.kind !== "summary") {
-      box.append(button(compact ? "→ forward" : "Expand forward (where the money went)", () => expand(n.id, "forward"),
-                        {"aria-label": "expand " + n.caption + " forward", class: "expand-forward"}));
-      box.append(button(compact ? "← backward" : "Expand backward (where it came from)", () => expand(n.id, "backward"),
-                        {"aria-label": "expand " + n.caption + " backward", class: "expand-backward"}));
+      // A button's name holds its visible words (speech users say what they see), then whose it is.
+      const forward = "Expand forward (where the money went)", backward = "Expand backward (where it came from)";
+      box.append(button(compact ? "→ forward" : forward, () => expand(n.id, "forward"),
+                        {"aria-label": compact ? "expand " + n.caption + " forward" : forward + ": " + n.caption, class: "expand-forward"}));
+      box.append(button(compact ? "← backward" : backward, () => expand(n.id, "backward"),
+                        {"aria-label": compact ? "expand " + n.caption + " backward" : backward + ": " + n.caption, class: "expand-backward"}));
     }
     box.append(button("Collapse", () => collapse(n.id), {"aria-label": "collapse " + n.caption}));
     box.append(button(n.pinned ? "Unpin" : "Pin", () => togglePin(n.id), {"aria-label": (n.pinned ? "unpin " : "pin ") + n.caption}));
@@ -365,7 +367,7 @@
         const li = el("li", (e.source === id ? "to " : "from ") + name + ": " + edgeLabel(e).replace("\n", ", ") + ". ");
         li.append(el("small", e.reason || ""), " ");
         li.append(button("Its transactions", () => selectEdge(e.id),
-                         {"aria-label": "the transactions " + (e.source === id ? "to " : "from ") + name, class: "edge-open"}));
+                         {"aria-label": "Its transactions, " + (e.source === id ? "to " : "from ") + name, class: "edge-open"}));
         ul.append(li);
       });
       panelBody.append(ul);
@@ -601,7 +603,30 @@
                nodeDimensionsIncludeLabels: true, roots: cy.nodes(":childless").roots()}).run();
   }
 
+  // The picture from the keyboard: arrows walk the nodes, F and B expand the selected one, T opens its first arrow.
+  function onPictureKey(event) {
+    const ids = Array.from(nodes.keys()).filter((i) => !outside(i));
+    if (!ids.length) return;
+    const at = Math.max(0, ids.indexOf(selected));
+    const keys = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1};
+    if (event.key in keys) {
+      const next = ids[(at + keys[event.key] + ids.length) % ids.length];
+      select(next);
+      if (cy) cy.center(cy.getElementById(next));
+      say("Selected " + nodes.get(next).caption + " (" + (ids.indexOf(next) + 1) + " of " + ids.length + ").");
+    } else if ((event.key === "f" || event.key === "b") && selected) {
+      expand(selected, event.key === "f" ? "forward" : "backward");
+    } else if (event.key === "t" && selected) {
+      const first = Array.from(edges.values()).find((e) => e.source === selected || e.target === selected);
+      if (first) selectEdge(first.id);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  }
+
   async function start() {
+    document.getElementById("cy").addEventListener("keydown", onPictureKey);
     cy = makePicture();
     if (cy) {
       cy.on("tap", "node", (event) => select(event.target.id()));
