@@ -14,9 +14,10 @@ from cointrail.cli.output import emit, json_option
 from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_OK
 from cointrail.exports import EXPORTERS, export
-from cointrail.exports.goaml_profiles import load_profile
+from cointrail.exports.goaml_profiles import GENERIC, load_profile
 from cointrail.exports.write import written
 from cointrail.report import facts_for
+from cointrail.report.pricing import prices_in
 
 
 def render_written(result: dict[str, Any]) -> str:
@@ -32,7 +33,8 @@ def render_written(result: dict[str, Any]) -> str:
               help="File to write. Default: standard output.")
 @click.option("--profile", "profile", default=None, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="goaml: the FIU's settings profile (TOML: schema version, currency, codes, indicators). "
-                   "Default: the generic goAML 5.0.1 profile.")
+                   "Amounts are priced in its currency from the ledger store's prices. "
+                   "Default: the generic goAML 5.0.1 profile (USD).")
 @click.option("--trafficking", is_flag=True, default=False,
               help="sar-sheet: the case involves human trafficking (adds FIN-2020-A008's key term and box).")
 @facts_options
@@ -48,9 +50,13 @@ def command(case_name: str, fmt: str, out: Path | None, profile: Path | None, tr
     file is recorded in the custody log with its SHA-256.
     """
     case = open_case(case_name, cases_dir, operator)
-    options = {"profile": load_profile(profile) if profile else None, "trafficking": trafficking or None}
+    options: dict[str, Any] = {"profile": load_profile(profile) if profile else None,
+                               "trafficking": trafficking or None}  # fmt: skip
     with working("Exporting…"):
-        text = export(facts_for(case, db, list(site) or None), fmt, **options)
+        facts = facts_for(case, db, list(site) or None)
+        if fmt == "goaml":  # amounts in the FIU's currency, from the same store, where the report's are in another
+            options["prices"] = prices_in(case, db, facts, (options["profile"] or GENERIC).currency)
+        text = export(facts, fmt, **options)
     result = written(case, fmt, text, out)
     if out is None:
         emit({**result, "content": text}, as_json, lambda r: r["content"].rstrip("\n"))

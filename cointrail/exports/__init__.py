@@ -4,8 +4,8 @@ field sheet (issue 18).
 
 Every exporter takes the report facts (:func:`cointrail.report.collect_facts`,
 the same data the report is rendered from) and returns the file's text; a few
-take options (:attr:`Exporter.options`: the goAML ``profile``, the SAR sheet's
-``trafficking``).
+take options (:attr:`Exporter.options`: the goAML ``profile`` and ``prices`` in its
+currency, the SAR sheet's ``trafficking``).
 Exporters are registered in :data:`EXPORTERS` by the name ``--format`` takes;
 the mappings are documented in docs/exports.md.
 """
@@ -47,7 +47,7 @@ EXPORTERS: dict[str, Exporter] = {
     "cybertip-sheet": Exporter(export_cybertip_sheet, ".cybertip.txt",
                                "a paste sheet for NCMEC's public CyberTipline web form"),
     "goaml": Exporter(export_goaml, ".goaml.xml", "a goAML suspicious transaction report for an FIU (--profile)",
-                      ("profile",)),
+                      ("profile", "prices")),
     "sar-sheet": Exporter(export_sar_sheet, ".sar.txt", "a FinCEN SAR field sheet (--trafficking)",
                           ("trafficking",)),
 }

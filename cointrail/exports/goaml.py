@@ -18,6 +18,7 @@ from lxml import etree
 
 from cointrail.exports.goaml_profiles import GENERIC, GoamlProfile
 from cointrail.exports.reportable import Payment, Reportable, Transfer, fiat_text, reportable
+from cointrail.report.pricing import Prices
 from cointrail.times import utc_iso
 
 REASON_LIMIT = 8000  # comments_type
@@ -76,31 +77,33 @@ def _transaction(parent: etree._Element, txid: str, ref: str, time: int | None, 
     return tx
 
 
-def _payment(parent: etree._Element, n: int, pay: Payment, r: Reportable, p: GoamlProfile) -> None:
+def _payment(parent: etree._Element, n: int, pay: Payment, r: Reportable, p: GoamlProfile, prices: Prices) -> None:
     payer = pay.payer_addresses[0] if pay.payer_addresses else "unknown"
     currency, wallet = pay.currency or r.currency, pay.wallet_name or f"wallet {pay.wallet}"
     text = (f"payment of {pay.amount_coin} {currency} to the site's address {pay.address} from paying {wallet} "
             f"({' '.join(pay.payer_addresses)}), block {pay.height}, {utc_iso(pay.time)}")
-    tx = _transaction(parent, pay.txid, f"payment-{n}", pay.time, text, pay.fiat, r, p, currency)
+    fiat = prices.get((pay.txid, pay.address), pay.fiat)
+    tx = _transaction(parent, pay.txid, f"payment-{n}", pay.time, text, fiat, r, p, currency)
     _side(tx, "from", payer, f"paying {wallet} (holder unknown)", None, r, p, currency)
     _side(tx, "to", pay.address, "the site's operator (unknown)", None, r, p, currency)
 
 
-def _transfer(parent: etree._Element, n: int, t: Transfer, r: Reportable, p: GoamlProfile) -> None:
+def _transfer(parent: etree._Element, n: int, t: Transfer, r: Reportable, p: GoamlProfile, prices: Prices) -> None:
     possibly = "possibly " if t.possible else ""
     currency = t.currency or r.currency
+    fiat = prices.get((t.txid, t.address), t.fiat)
     if t.kind == "withdrawal":
         wallet = t.wallet_name or f"wallet {t.wallet}"
         text = (f"{possibly}withdrawal of {t.amount_coin} {currency} by {t.service} to {t.address}, which funded "
                 f"paying {wallet}, {utc_iso(t.time)}: {t.why}")
-        tx = _transaction(parent, t.txid, f"withdrawal-{n}", t.time, text, None, r, p, currency)
+        tx = _transaction(parent, t.txid, f"withdrawal-{n}", t.time, text, fiat, r, p, currency)
         sender = t.source[0] if t.source else f"an address of {t.service}"
         _side(tx, "from", sender, f"{t.service} (paid out for a customer, unknown)", t.service, r, p, currency)
         _side(tx, "to", t.address, f"paying {wallet} (holder unknown)", None, r, p, currency)
         return
     text = (f"{possibly}deposit of {t.amount_coin} {currency} into {t.service}'s address {t.address}, traced from "
             f"the site, {utc_iso(t.time)}: {t.why}")
-    tx = _transaction(parent, t.txid, f"deposit-{n}", t.time, text, None, r, p, currency)
+    tx = _transaction(parent, t.txid, f"deposit-{n}", t.time, text, fiat, r, p, currency)
     site = t.source[0] if t.source else (r.site_addresses[0] if r.site_addresses else "unknown")
     _side(tx, "from", site, "the site's operator (unknown)", None, r, p, currency)
     _side(tx, "to", t.address, f"the account at {t.service} credited (unknown)", t.service, r, p, currency)
@@ -122,8 +125,10 @@ def reason(r: Reportable) -> str:  # the transactions follow the reason, hence "
     return "\n".join(lines)[:REASON_LIMIT]
 
 
-def report_tree(r: Reportable, p: GoamlProfile = GENERIC) -> etree._Element:
-    """The goAML ``report`` element of the findings."""
+def report_tree(r: Reportable, p: GoamlProfile = GENERIC, prices: Prices | None = None) -> etree._Element:
+    """The goAML ``report`` element of the findings; ``prices`` (by txid and address paid) override the findings'
+    own fiat values, to give them in the profile's currency (:func:`cointrail.report.pricing.prices_in`)."""
+    prices = prices or {}
     root = etree.Element("report")
     _sub(root, "rentity_id", p.rentity_id)
     _sub(root, "rentity_branch", p.rentity_branch)
@@ -144,16 +149,17 @@ def report_tree(r: Reportable, p: GoamlProfile = GENERIC) -> etree._Element:
     _sub(root, "reason", reason(r))
     _sub(root, "action", "Findings from public blockchain data; the exchanges named hold the customers' records.")
     for n, pay in enumerate(r.payments, 1):
-        _payment(root, n, pay, r, p)
+        _payment(root, n, pay, r, p, prices)
     for n, t in enumerate(r.withdrawals + r.deposits, 1):
-        _transfer(root, n, t, r, p)
+        _transfer(root, n, t, r, p, prices)
     indicators = _sub(root, "report_indicators")
     for code in p.indicator_codes([f.code for f in r.flags]):
         _sub(indicators, "indicator", code)
     return root
 
 
-def export_goaml(facts: dict[str, Any], profile: GoamlProfile = GENERIC) -> str:
-    """The goAML STR XML of ``facts`` under ``profile`` (the generic goAML 5.0.1 one by default)."""
-    tree = report_tree(reportable(facts), profile)
+def export_goaml(facts: dict[str, Any], profile: GoamlProfile = GENERIC, prices: Prices | None = None) -> str:
+    """The goAML STR XML of ``facts`` under ``profile`` (the generic goAML 5.0.1 one by default); ``prices`` give
+    the transactions' values in the profile's currency where the facts are in another."""
+    tree = report_tree(reportable(facts), profile, prices)
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8")

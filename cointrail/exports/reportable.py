@@ -55,6 +55,7 @@ class Transfer:
     source: tuple[str, ...] = ()  # the addresses the money came from (the exchange's, or the site's)
     currency: str = ""
     wallet_name: str = ""
+    fiat: dict[str, Any] | None = None  # its value at its block time, in the report's currency, where priced
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _transfer(row: dict[str, Any], came_from: dict[tuple[str, str], tuple[str, .
                     row["amount_coin"], row.get("payer_cluster_id"), bool(row.get("possible")), row.get("why") or "",
                     source, row_currency(row, currency),
                     "" if wallet is None else payer_name({"payer_cluster_id": row.get("payer_cluster_id"),
-                                                          "payer_addresses": [wallet]}))  # fmt: skip
+                                                          "payer_addresses": [wallet]}), row.get("fiat"))  # fmt: skip
 
 
 def _wallet(row: dict[str, Any], currency: str) -> PayingWallet:

@@ -9,6 +9,7 @@ from cointrail.cases.custody import utc_now
 from cointrail.cases.settings import explorer_template
 from cointrail.errors import InputError
 from cointrail.investigation import Investigation
+from cointrail.prices import PriceBook
 from cointrail.report import case_facts
 from cointrail.report.actions import analyst_actions
 from cointrail.report.assets import is_account
@@ -17,6 +18,7 @@ from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
 from cointrail.report.limitations import limitations
 from cointrail.report.methods import methods
+from cointrail.report.pricing import price_exchange_rows
 from cointrail.report.redact import local_paths
 from cointrail.report.request_pack import case_chain
 from cointrail.report.sources import account_ledger_facts, ledger_facts, provenance
@@ -97,6 +99,8 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
         "provenance": provenance({"site": addresses, "db": store.path.name if store else None, "fiat": fiat,
                                   "hops": hops, "model": model, "findings_given": findings is not None}),
     }  # fmt: skip
+    if isinstance(store, LedgerStore):  # the exchanges' rows priced as the payments are (an account chain: not yet)
+        price_exchange_rows(facts["findings"]["exchanges"], PriceBook(store, fiat))
     has_ledger = investigation.has_store or accounts is not None
     facts["exhibits"] = transaction_exhibits(investigation if has_ledger else None,
                                              facts["findings"]["txids"], chain, explorer_template(explorer))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,9 @@ from cointrail.exports.goaml_profiles import load_profile
 from cointrail.exports.redflags import red_flags
 from cointrail.exports.sar import NARRATIVE_PART, narrative_parts
 from cointrail.investigation import Investigation
+from cointrail.prices import import_prices_csv
+from cointrail.report import collect_facts
+from cointrail.report.render import render_html
 from cointrail.store.duckdb.store import LedgerStore
 
 SCHEMAS = {"cybertip": "ncmec-cybertipline.xsd", "goaml": "goaml-5.0.1.xsd"}
@@ -165,6 +170,41 @@ def test_goaml_profile_sets_the_fius_codes(facts: dict[str, Any], schemas: dict[
         load_profile(tmp_path / "bad.toml")
     with pytest.raises(InputError, match="takes no profile"):
         export(facts, "cybertip", profile=load_profile(path))
+
+
+def test_goaml_prices_every_transaction_in_the_fius_currency(story: Story, schemas: dict[str, Any],
+                                                             ledger: dict[str, Any], tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Payments, funding withdrawals and deposits alike, in US dollars by default and in the local currency of an
+    FIU's profile (EUR here), each from the store's prices on its block's day; the facts stay as the report has
+    them."""
+    db = tmp_path / "priced.duckdb"
+    shutil.copyfile(story.db, db)
+    (tmp_path / "prices.csv").write_text("date,coin,fiat,price\n2020-09-13,LTC,USD,50\n2020-09-13,LTC,EUR,40.10\n")
+    (tmp_path / "eur.toml").write_text('name = "an FIU in euros"\ncurrency = "EUR"\n')
+    with LedgerStore.open(db) as store:
+        import_prices_csv(store, tmp_path / "prices.csv")
+        facts = collect_facts(story.case, store)
+    rows = [r for e in facts["findings"]["exchanges"] for r in e["withdrawals"] + e["deposits"]]
+    assert rows and all(r["fiat"]["currency"] == "USD" and r["fiat"]["price"] == 50 for r in rows)
+    page = render_html(facts, "0" * 64)
+    exchanges = page[page.index("1.5 Exchanges to contact"):page.index('id="graph"')]
+    assert f"{rows[0]['fiat']['value']:,.2f} USD" in exchanges  # the court report's exchange table
+    common = ["--case", story.case.name, "--cases-dir", str(story.case.folder.parent), "--db", str(db), "--json"]
+    for currency, price, extra in (("USD", "50", []), ("EUR", "40.10", ["--profile", str(tmp_path / "eur.toml")])):
+        assert main(["export", "--format", "goaml", *extra, *common]) == 0
+        text = json.loads(capsys.readouterr().out)["content"]
+        assert _valid(schemas, "goaml", text) == (True, True)
+        tree = etree.fromstring(text.encode())
+        assert tree.findtext("currency_code_local") == currency
+        kinds = set()
+        for tx in tree.findall("transaction"):
+            paid = ledger[tx.findtext("transactionnumber")]["outputs"][tx.findtext("t_to/to_account/account")]
+            value = (Decimal(paid) / 10**8 * Decimal(price)).quantize(Decimal("0.01"))
+            assert tx.findtext("amount_local") == str(value), tx.findtext("internal_ref_number")
+            assert f"value {value} {currency} (csv:prices.csv)" in tx.findtext("transaction_description")
+            kinds.add(tx.findtext("internal_ref_number").split("-")[0])
+        assert kinds == {"payment", "withdrawal", "deposit"}
 
 
 def test_red_flags_are_named_with_their_evidence(facts: dict[str, Any], story: Story) -> None:
