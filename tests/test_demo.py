@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from cointrail.cases import open_case
+from cointrail.chains.bitcoin.sources.archive import Replay
 from cointrail.simulation import litecoind_available
 from cointrail.simulation.anvil import anvil_binary
 
@@ -76,6 +77,53 @@ def test_the_payers_are_the_customers_with_the_exchange_that_funded_them(demo):
 
 @pytest.mark.slow
 @pytest.mark.node
+def test_without_a_node_the_crawl_finds_the_same_payers_and_funding_exchanges(demo):
+    truth, light, crawl = demo["scenario"], demo["light"], demo["light"]["crawl"]
+    customer_of = {p["txid"]: p["customer"] for p in truth["site_payments"]}
+    found = light["payers"]
+    assert {p["txid"] for p in found["payments"]} == set(customer_of)
+    # clustered as the full store is: the same paying wallets, each one customer's, funded by one of its exchanges
+    assert light["same"]["same_wallets"] == len(found["payers"]) == len(demo["payers"]["payers"])
+    for payer in found["payers"]:
+        (customer,) = {customer_of[txid] for txid in payer["txids"]}
+        assert payer["funded_by"] is None or payer["funded_by"] in truth["funders"][customer]
+    assert light["same"]["same_funder"] == light["same"]["funded"] >= len(found["payers"]) // 2
+    assert crawl["fetched"] < demo["ingest"]["transactions"]  # only what lies around the site
+    assert found["coverage"]["sparse"] and light["summary"]["transactions"] == crawl["fetched"]
+    # every request and its answer is evidence in the case, custody-logged, and replays offline
+    folder = Path(demo["capture"]["case_folder"])
+    (archive,) = crawl["archives"]
+    logged = [e["object"] for e in open_case(folder.name, root=folder.parent).log.entries()
+              if e["action"] == "light-source.warc"]  # fmt: skip
+    assert logged == [archive["path"]]
+    answers = Replay.read(folder / archive["path"]).http.values()
+    assert sum(len(kept) for kept in answers) == crawl["requests"]
+
+
+def _payer(txids: list[str], funded_by: str | None, **unresolved: int) -> dict[str, Any]:
+    return {"txids": txids, "funded_by": funded_by, "payer_addresses": [f"addr-{txids[0]}"], "unresolved": unresolved}
+
+
+def test_the_no_node_step_says_when_the_crawl_missed_a_payment_or_named_another_exchange():
+    from cointrail.cli.demo_cmd import _light_verdict
+    from cointrail.demo.light import compare
+
+    full = {"payers": [_payer(["a", "b"], "Exchange 1"), _payer(["c"], None, origin=7)]}
+    light = {"payers": [_payer(["a"], "Exchange 2"), _payer(["c"], None, not_fetched=7)]}
+    same = compare(full, light)
+    assert (same["payments_found"], same["payments_missed"], same["other_funder"]) == (2, ["b"], ["a"])
+    assert (same["same_wallets"], same["same_funder"], same["funded"]) == (1, 0, 1)
+    assert same["cut_short"] == [{"payer_addresses": ["addr-c"], "not_fetched": 7, "funded_by": None,
+                                  "on_full": {"origin": 7}}]  # fmt: skip
+    verdict = _light_verdict(same)
+    assert "the same 3 payments" not in verdict and "found 2 of the full store's 3 payments" in verdict
+    assert "the same exchange behind 0 of the 1 wallet traced to one there" in verdict
+    assert "the same 3 payments" in _light_verdict(compare(full, full))
+    assert "the same exchange behind the 1 wallet traced to one there" in _light_verdict(compare(full, full))
+
+
+@pytest.mark.slow
+@pytest.mark.node
 def test_the_report_and_request_packs_are_evidence_and_the_case_is_intact(demo):
     folder = Path(demo["capture"]["case_folder"])
     case = open_case(folder.name, root=folder.parent)
@@ -109,7 +157,9 @@ def test_the_text_tells_the_story(tmp_path):
     result = _demo(tmp_path)
     assert result.returncode == 0, result.stderr
     for words in ("Step 1: the chain", "zero-width", "who paid the site", "funded by Demo Exchange",
-                  "Ask Demo Exchange", "request pack:", ".report.html", "intact", "caught by verify"):
+                  "Ask Demo Exchange", "request pack:", ".report.html", "intact", "caught by verify",
+                  "from an Esplora server", "found the same 11 payments from the same 8 paying wallets",
+                  "Where its coverage is incomplete", "funding transactions lie beyond the 2 hops"):
         assert words in result.stdout, words
     ethereum = ("payers in ETH and USDT", "(USDT): ", "funded by Exchange", "never counted as payments") \
         if anvil_binary() else ("anvil is missing: run scripts/evm-tools.sh",)

@@ -34,8 +34,9 @@ def _render_chain(result: dict[str, Any]) -> list[str]:
     truth, ingest, clusters, labels = result["scenario"], result["ingest"], result["clusters"], result["labels"]
     lines = [f"  A private Litecoin test chain (regtest, on this machine only) with {truth['exchanges']} exchanges, "
             f"a subscription site,", f"  {truth['customers']} of its customers and {truth['users']} other people: "
-            f"{len(truth['site_payments'])} payments to the site, {len(truth['coinjoins'])} CoinJoin, "
-            f"{len(truth['site_cashouts'])} cash-out of the site's takings to an exchange.",
+            f"{counted(len(truth['site_payments']), 'payment')} to the site, "
+            f"{counted(len(truth['coinjoins']), 'CoinJoin')}, "
+            f"{counted(len(truth['site_cashouts']), 'cash-out')} of the site's takings to an exchange.",
             f"  Ingested {ingest['blocks']} blocks ({ingest['transactions']} transactions) into the case's "
             f"ledger store; {clusters['addresses']} addresses grouped into {clusters['clusters']} wallets "
             f"({clusters['coinjoins_found']} CoinJoin recognised and kept apart).",
@@ -73,6 +74,67 @@ def _render_payers(found: dict[str, Any]) -> list[str]:
             lines.append(f"{paid}; no exchange behind it (its coins came from elsewhere)")
     lines += [f"  {pattern['summary']}" for pattern in found["patterns"]]
     return lines
+
+
+def _render_light(light: dict[str, Any] | None, chain_transactions: int) -> list[str]:
+    """The no-node leg: the crawl from Esplora, and whether its payers are the full store's, and what it missed."""
+    if not light or "same" not in light:
+        return ["  The no-node leg did not run."]
+    crawl, same, clusters = light["crawl"], light["same"], light["clusters"]
+    archive = crawl["archives"][0]
+    lines = ["  Most units have no full node. The same case, read again from an Esplora server instead (a stand-in "
+             "over the test chain, on loopback):",
+             f"  {counted(crawl['hops'], 'hop')} back and forward from the site's "
+             f"{counted(len(crawl['seeds']), 'captured address', 'captured addresses')}, one session each: "
+             f"{counted(crawl['fetched'], 'transaction')} of the chain's {chain_transactions:,} fetched with "
+             f"{counted(crawl['requests'], 'request')} in {crawl['seconds']:.1f} s,",
+             "  each proven (txid, merkle proof, proof of work) and every request and answer kept in the case "
+             f"({archive['path']}).",
+             f"  Grouped into wallets as the full store is: {counted(clusters['addresses'], 'address', 'addresses')} "
+             f"into {counted(clusters['clusters'], 'wallet')}.", "  " + _light_verdict(same),
+             "  Where its coverage is incomplete (what it did not fetch is never taken as a fact):",
+             *[f"    • {line}" for line in _light_gaps(light, chain_transactions)]]  # fmt: skip
+    return lines
+
+
+def _light_verdict(same: dict[str, Any]) -> str:
+    """Whether ``payers`` on the sparse store found what it found on the full store, in one sentence."""
+    payments, wallets = counted(same["payments"], "payment"), counted(same["wallets"], "paying wallet")
+    traced, agree = same["funded"], same["same_funder"]
+    behind = (f"{agree} of the {counted(traced, 'wallet')}" if agree != traced
+              else "the 1 wallet" if traced == 1 else f"each of the {traced} wallets")  # fmt: skip
+    funded = f"and the same exchange behind {behind} traced to one there" if traced else "and none traced to one there"
+    if (same["payments_found"] == same["payments"] and not same["payments_extra"]
+            and same["same_wallets"] == same["wallets"] == same["wallets_light"]):  # fmt: skip
+        return f"On it, payers found the same {payments} from the same {wallets} as on the full store, {funded}."
+    return (f"On it, payers found {same['payments_found']} of the full store's {payments} "
+            f"({len(same['payments_extra'])} not there) from {counted(same['wallets_light'], 'paying wallet')} "
+            f"({same['same_wallets']} of the full store's {same['wallets']} the same), {funded}.")
+
+
+def _light_gaps(light: dict[str, Any], chain_transactions: int) -> list[str]:
+    from cointrail.tracing.result import END_REASONS  # the words a trail's end is given everywhere
+
+    crawl, summary, same = light["crawl"], light["summary"], light["same"]
+    hops = counted(crawl["hops"], "hop")
+    gaps = [f"it holds the {counted(summary['transactions'], 'transaction')} within {hops} of the site, not the "
+            f"chain's other {chain_transactions - summary['transactions']:,}: wallets and trails end where it ends;"]
+    covers = list(crawl["addresses"].values())
+    complete = [c for c in covers if c["status"] == "complete"]
+    tips = ", ".join(sorted({c["words"] for c in complete}))
+    gaps.append(f"{len(complete)} of the site's {len(covers)} addresses have their whole history ({tips})"
+                + "".join(f"; {a}: {c['words']}" for a, c in crawl["addresses"].items() if c["status"] != "complete")
+                + ";")
+    if summary["unverified_inputs"]:
+        gaps.append(f"{counted(summary['unverified_inputs'], 'input')} spend coins whose funding transactions lie "
+                    f"beyond the {hops}: their value is not known;")
+    for cut in same["cut_short"]:
+        ends = "; ".join(END_REASONS.get(k, k).split(":")[0] for k in cut["on_full"]) or "nothing else"
+        gaps.append(f"the wallet of {cut['payer_addresses'][0]}: {format_amount(cut['not_fetched'], 'litecoin')} of "
+                    f"its money goes back past what was fetched (not fetched); on the full store: {ends};")
+    gaps += [f"{item['kind']} {item['id']} left out: {item['why']};" for item in crawl["left_out"][:5]]
+    gaps[-1] = gaps[-1].rstrip(";") + "."
+    return gaps
 
 
 def _render_exchanges(packs: list[dict[str, Any]], case_folder: str) -> list[str]:
@@ -173,13 +235,15 @@ def render_demo(result: dict[str, Any]) -> str:
              _step(2, "capture the site as evidence"), render_capture(capture["summary"]),
              _step(3, "check every address with its currency's rules"), *_render_checks(result["address_checks"]),
              _step(4, "who paid the site"), *_render_payers(result["payers"]),
-             _step(5, "which exchange to ask"), *_render_exchanges(result["request_packs"], folder),
-             _step(6, "the report"), *_render_report(result["report"], folder),
+             _step(5, "without a full node: the same payers from an Esplora server"),
+             *_render_light(result.get("light"), result["ingest"]["transactions"]),
+             _step(6, "which exchange to ask"), *_render_exchanges(result["request_packs"], folder),
+             _step(7, "the report"), *_render_report(result["report"], folder),
              *_render_reports(result.get("reports") or []),
-             _step(7, "watch: be told the moment the site's money moves"), *_render_watch(result.get("watch")),
-             _step(8, "the site's payers in ETH and USDT"), *_render_ethereum(result.get("ethereum")),
-             _step(9, "verify the evidence and the custody log"), *_render_integrity(result)[:1],
-             _step(10, "show that tampering is caught"), *_render_integrity(result)[1:],
+             _step(8, "watch: be told the moment the site's money moves"), *_render_watch(result.get("watch")),
+             _step(9, "the site's payers in ETH and USDT"), *_render_ethereum(result.get("ethereum")),
+             _step(10, "verify the evidence and the custody log"), *_render_integrity(result)[:1],
+             _step(11, "show that tampering is caught"), *_render_integrity(result)[1:],
              f"\nDone in {timings['total_seconds']:.1f} s ("
              + ", ".join(f"{t['step']} {t['seconds']:.1f} s" for t in timings["steps"]) + ").",
              f"Everything is in {result['workdir']} (case folder: {folder}).",

@@ -14,7 +14,7 @@ from typing import Any
 from cointrail.addresses import parse_address
 from cointrail.capture import CaptureOptions, capture_url, served_directory
 from cointrail.cases import Case, create_case, open_case, verify_case
-from cointrail.demo import scenario
+from cointrail.demo import light, scenario
 from cointrail.demo.ethereum import ethereum_leg
 from cointrail.demo.page import write_site
 from cointrail.exports.write import write_exports
@@ -76,7 +76,8 @@ def _tamper_test(case_folder: Path, workdir: Path) -> dict[str, Any]:
 
 
 def _chain(steps: Steps, root: Path, result: dict[str, Any]) -> tuple[Economy, Case]:
-    """Run the node: play the economy, capture the site it made, ingest, cluster and label; stop the node."""
+    """Run the node: play the economy, capture the site it made, ingest, cluster and label, crawl it as a light
+    source (:mod:`cointrail.demo.light`); stop the node."""
     if (root / "node").exists():  # a previous run's chain: the scenario starts from the genesis block
         shutil.rmtree(root / "node")
     node = scenario_node(root / "node")
@@ -102,6 +103,7 @@ def _chain(steps: Steps, root: Path, result: dict[str, Any]) -> tuple[Economy, C
             result["prices"] = scenario.import_prices(db, root)
         with steps.step("watch", "Watching the site's addresses; the operator cashes out; the next block's alert."):
             result["watch"] = scenario.watch_cash_out(economy, case, db)
+        result["light"] = light.crawl_leg(steps, node, case, root, root / scenario.TAGPACK)  # needs the node
     finally:
         with steps.step("stop node", "Stopping the node."):
             node.stop()
@@ -109,13 +111,14 @@ def _chain(steps: Steps, root: Path, result: dict[str, Any]) -> tuple[Economy, C
 
 
 def _findings(steps: Steps, case: Case, result: dict[str, Any]) -> None:
-    """Checks, payers, the report and the request packs, from the case alone."""
+    """Checks, payers (on the full store and on the crawled one), the report and the request packs, from the case."""
     with steps.step("check addresses", "Checking every address found against its currency's rules."):
         result["address_checks"] = _check_addresses(result["capture"]["summary"])
     db = case_store(case)
     with (steps.step("payers", "Finding who paid the site, and the exchange that funded each payer."),
           Investigation.open(case, db) as investigation):  # fmt: skip
         result["payers"] = investigation.payers().to_json()
+    result["light"].update(light.payers_leg(steps, case, result["light"], result["payers"]))
     with steps.step("report", "Writing the report (HTML, and PDF where pango is installed)."):
         result["report"] = make_report(case, db)
     with steps.step("request packs", "Writing a request pack for each exchange to contact."):

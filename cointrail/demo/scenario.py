@@ -32,6 +32,7 @@ SEED = 1  # seed 1 gives 11 site payments, a CoinJoin and a cash-out in six roun
 ROUNDS = 6
 PARTS = {"exchanges": 3, "customers": 5, "users": 5}
 CHAIN, NETWORK = "litecoin", "regtest"
+TAGPACK = "demo-exchanges.tagpack.yaml"  # the exchanges' labels, written in the demo's folder
 
 
 def exchange_name(wallet: str) -> str:
@@ -89,7 +90,7 @@ def exchange_tagpack(economy: Economy, db: Path) -> str:
 
 def label_exchanges(economy: Economy, case: Case, db: Path, folder: Path) -> dict[str, Any]:
     """Write the exchanges' TagPack and import it with the case, so the label file is evidence."""
-    path = folder / "demo-exchanges.tagpack.yaml"
+    path = folder / TAGPACK
     path.write_text(exchange_tagpack(economy, db), encoding="utf-8")
     with LedgerStore.open(db) as store:
         return import_label_file(store, path, "tagpack", case)

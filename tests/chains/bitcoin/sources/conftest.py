@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from electrumx_server import ElectrumX, electrumx_available
-from esplora_standin import Standin, running
 from node import RegtestNode
+
+from cointrail.simulation.esplora_standin import Standin, running
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from electrumx_server import ElectrumX
-from esplora_standin import Standin
 from node import RegtestNode
 
 from cointrail.chains.bitcoin.sources.archive import Replay
@@ -22,6 +21,7 @@ from cointrail.chains.bitcoin.sources.esplora import EsploraSource
 from cointrail.cli import main
 from cointrail.errors import EXIT_USAGE, IntegrityError
 from cointrail.ingest.crawl import crawl
+from cointrail.simulation.esplora_standin import Standin
 from cointrail.store.duckdb import sparse
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing.trace import run_walk

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from conftest import node_placement
 from electrumx_server import ElectrumX
-from esplora_standin import Standin
 from node import RegtestNode
 from socks_logger import logging_socks_proxy
 
@@ -14,6 +13,7 @@ from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSe
 from cointrail.chains.bitcoin.sources.light import Budget, BudgetExhausted, ProofError, SourceError
 from cointrail.chains.bitcoin.sources.wire import Proxy, TlsPolicy
 from cointrail.errors import InputError
+from cointrail.simulation.esplora_standin import Standin
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
 

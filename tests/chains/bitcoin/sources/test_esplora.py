@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import node_placement
-from esplora_standin import PAGE, Standin
 from node import RegtestNode
 from socks_logger import logging_socks_proxy
 
@@ -14,6 +13,7 @@ from cointrail.chains.bitcoin.sources.light import SourceError
 from cointrail.chains.bitcoin.sources.pacing import Pacer
 from cointrail.chains.bitcoin.sources.wire import Proxy
 from cointrail.errors import InputError
+from cointrail.simulation.esplora_standin import PAGE, Standin
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from electrumx_server import ElectrumX
-from esplora_standin import Standin
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
@@ -22,6 +21,7 @@ from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSo
 from cointrail.chains.bitcoin.sources.esplora import EsploraSource
 from cointrail.chains.bitcoin.sources.light import ProofError
 from cointrail.errors import IntegrityError
+from cointrail.simulation.esplora_standin import Standin
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
 Change = Callable[[str, bytes], bytes]  # (the request's method or path, the response payload) -> new payload
