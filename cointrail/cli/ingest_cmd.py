@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 import click
@@ -34,6 +36,21 @@ def render_report(report: dict[str, Any]) -> str:
     tip = report["tip_height"]
     lines.append("  The store is empty." if tip is None else f"  The store now holds heights 0 to {tip}.")
     return "\n".join(lines)
+
+
+DEFAULT_MEMORY_SHARE = 0.5  # of the machine's memory: room for the batches in flight, the OS and other work
+_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
+
+
+def memory_limit_bytes(text: str | None) -> int:
+    """``--memory-limit``: '8GB', '500MB', '2.5GB' (binary units), or None for half the machine's memory."""
+    if text is None:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * DEFAULT_MEMORY_SHARE)
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?B?)\s*", text.upper())
+    if match is None or float(match.group(1)) <= 0:
+        raise InputError(f"--memory-limit {text!r}: give a size such as 8GB, 500MB or 2.5GB")
+    unit = match.group(2) if match.group(2).endswith("B") or not match.group(2) else match.group(2) + "B"
+    return int(float(match.group(1)) * _UNITS[unit])
 
 
 def _source(store: LedgerStore, rpc: str | None, blocks: str | None, cookie: str | None, user: str | None,
@@ -75,6 +92,9 @@ def _source(store: LedgerStore, rpc: str | None, blocks: str | None, cookie: str
 @db_option
 @click.option("--concurrency", default=4, show_default=True, help="Requests to the node in parallel.")
 @click.option("--batch-blocks", default=500, show_default=True, help="Blocks per committed batch.")
+@click.option("--memory-limit", metavar="SIZE",
+              help="Keep the ingest's chain state and DuckDB within about SIZE (e.g. 8GB; default half the machine's "
+                   "memory): past its half the chain state spills to disk beside the store. Same store either way.")
 @click.option("--address-lookup", is_flag=True,
               help="Also build address-info's serving index (answers in under a millisecond; costs more than the "
                    "ingest to build once, then every later ingest keeps it up). Same as `cointrail store index`.")
@@ -83,7 +103,8 @@ def command(chain: str, network: str, rpc: str | None, cookie: str | None, rpc_u
             rpc_password: str | None, blocks: str | None, electrum: str | None, esplora: str | None,
             proxy: str | None, hops: int, max_txs_per_address: int, from_block: int | None, to_block: int | None,
             around: tuple[str, ...], case_name: str | None, cases_dir: str | None, trace_style: str, db: str,
-            concurrency: int, batch_blocks: int, address_lookup: bool, as_json: bool) -> int:  # fmt: skip
+            concurrency: int, batch_blocks: int, memory_limit: str | None, address_lookup: bool,
+            as_json: bool) -> int:  # fmt: skip
     """Ingest a chain into the ledger store --db, from a node (--rpc) or block files (--blocks).
 
     Incremental: a second run continues from the last stored block, after
@@ -116,13 +137,14 @@ def command(chain: str, network: str, rpc: str | None, cookie: str | None, rpc_u
         emit(run_crawl(chain, network, electrum, esplora, proxy, around, case_name, cases_dir, hops,
                        max_txs_per_address, db), as_json, render_crawl)  # fmt: skip
         return EXIT_OK
+    limit = memory_limit_bytes(memory_limit)
     with store_for_ingest(db, chain, network) as store:  # a failed first ingest leaves no file behind
         sparse.require_mode(store, "full")
         source = _source(store, rpc, blocks, cookie, rpc_user, rpc_password, concurrency)
         try:
             with IngestProgressBar() as bar:
                 report = ingest(store, source, progress=bar, batch_blocks=max(1, batch_blocks),
-                                build_address_lookup=address_lookup)
+                                build_address_lookup=address_lookup, memory_limit=limit)
         finally:
             if rpc:
                 source.rpc.close()

@@ -173,6 +173,7 @@ def ingest(
     bulk_blocks: int = 100,
     bulk_batch_transactions: int = BULK_BATCH_TRANSACTIONS,
     build_address_lookup: bool = False,
+    memory_limit: int | None = None,
 ) -> IngestReport:
     """Bring the store up to the source's best chain; return what was done.
 
@@ -186,8 +187,14 @@ def ingest(
     to the new tip when the store has one, or built when
     ``build_address_lookup``: it is opt-in because a first build costs more than
     the ingest itself (docs/store.md).
+
+    ``memory_limit`` (bytes): the chain state and DuckDB keep within it, the
+    state spilling to disk beside the store past its half
+    (:meth:`LedgerStore.limit_memory`); the store is the same with any limit.
     """
     progress = progress or NoProgress()
+    if memory_limit is not None:
+        store.limit_memory(memory_limit)
     report = IngestReport(store.chain, store.network, source.name)
     began = time.perf_counter()
     sparse.require_mode(store, "full")  # a sparse store is no chain prefix: blocks cannot be appended to it

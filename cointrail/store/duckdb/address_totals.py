@@ -97,6 +97,11 @@ class AddressTotals:
              a["first_height"], a["last_height"])  # fmt: skip
         self._times.append(np.asarray(block_times, np.int64))
 
+    @property
+    def nbytes(self) -> int:
+        """Memory the totals hold."""
+        return sum(a.nbytes for a in self._arrays.values()) + sum(t.nbytes for t in self._times)
+
     def _grow(self, size: int) -> None:
         current = len(self._arrays["n_tx"])
         if size <= current:

@@ -33,6 +33,7 @@ from cointrail.store.duckdb.source_reads import DuckDBSourceReads
 from cointrail.store.duckdb.trace_reads import DuckDBTraceReads
 from cointrail.store.duckdb.watch_reads import DuckDBWatchReads
 
+MIN_DUCKDB_MEMORY = 256 << 20  # below this DuckDB's own work (index builds, the totals' SQL) fails, not spills
 BULK_CHECKPOINT_THRESHOLD = "1GB"  # DuckDB's default, 16 MB, checkpoints after almost every batch
 
 
@@ -95,6 +96,7 @@ class LedgerStore:
         self.defers_address_stats = False
         self.bulk_totals: AddressTotals | None = None
         self._partially_resolved = 0  # transactions resolved without the full chain state
+        self.memory_limit: int | None = None  # bytes for an ingest's chain state and DuckDB together (limit_memory)
         # Whether address_lookup describes the tip: None until first asked (one query per open).
         # Only this object can change the file while it is open (DuckDB lets one process write
         # it, and a writer locks out readers), so append and rollback_to keep it exact.
@@ -155,7 +157,25 @@ class LedgerStore:
         self._lookup_valid = True
 
     def close(self) -> None:
+        self.forget_chain_state()  # and its runs on disk
         self.con.close()
+
+    def limit_memory(self, limit: int) -> None:
+        """Keep an ingest within about ``limit`` bytes: the chain state half of it (past which it spills to disk
+        beside the store), DuckDB the other half (its ``memory_limit``; its temporary files go beside the store too).
+
+        The batches being parsed and written come on top: about 1 KB per transaction of a batch.
+        """
+        if limit < 1:
+            raise InputError(f"a memory limit must be positive, not {limit} bytes")
+        self.memory_limit = int(limit)
+        self.con.execute(f"SET memory_limit = '{max(self.memory_limit // 2, MIN_DUCKDB_MEMORY) // 1024}KB'")
+        self.forget_chain_state()
+
+    @property
+    def state_budget(self) -> int | None:
+        """Bytes the chain state may hold in memory (None: no limit)."""
+        return None if self.memory_limit is None else self.memory_limit // 2
 
     def __enter__(self) -> LedgerStore:
         return self
@@ -240,14 +260,16 @@ class LedgerStore:
             if self._partially_resolved * partialstate.STORE_TO_BATCH_CROSSOVER <= self._stored_transactions():
                 return partialstate.load_for(self.con, batch)
         if self._chain_state is None:
-            self._chain_state = ChainState.load(self.con)
+            self._chain_state = ChainState.load(self.con, limit=self.state_budget, beside=self.path)
         return self._chain_state
 
     def _stored_transactions(self) -> int:
         return self.one("SELECT count(*) FROM transactions")[0]  # type: ignore[index]
 
     def forget_chain_state(self) -> None:
-        """Drop the in-memory chain state: it no longer matches what is committed."""
+        """Drop the in-memory chain state (and its runs on disk): it no longer matches what is committed."""
+        if self._chain_state is not None:
+            self._chain_state.close()
         self._chain_state = None
 
     def rollback_to(self, height: int) -> None:

@@ -149,6 +149,8 @@ def _add_to_bulk_totals(store: LedgerStore, b: Batch, r: Resolution) -> None:
     except BaseException:
         store.bulk_totals = None  # part-added: the load's end computes the totals from the rows instead
         raise
+    if store.memory_limit is not None and store.bulk_totals.nbytes > store.memory_limit // 8:
+        store.bulk_totals = None  # they grow with the addresses: past an eighth of the budget, SQL does them at the end
 
 
 def _nullable(values: npt.NDArray[np.int64], kind: pa.DataType) -> pa.Array:

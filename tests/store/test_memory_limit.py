@@ -1,0 +1,88 @@
+"""An ingest within a tiny memory budget spills its chain state to disk and stores exactly the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from store_compare import first_difference, table_contents
+
+from cointrail.chains.bitcoin.model import Block, BlockHeader, SourcedBlock, Transaction, TxIn, TxOut, display_hash
+from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
+from cointrail.cli import main
+from cointrail.errors import IntegrityError
+from cointrail.ingest.pipeline import ingest
+from cointrail.simulation.block_files import generate_chain
+from cointrail.store.duckdb import chainstate, spill
+from cointrail.store.duckdb.store import LedgerStore
+
+
+def test_a_tiny_memory_limit_spills_and_stores_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    # 50 wallets over 6,000 transactions: most outputs pay a script seen before and most inputs spend an output
+    # of an earlier batch, so both kinds of lookup go to the runs on disk, across merges of them
+    made = generate_chain(tmp_path / "chain", 6000, seed=3, txs_per_block=30, n_wallets=50)
+    spills: list[int] = []
+    merges: list[int] = []
+    real_spill, real_merge = chainstate.ChainState.spill, spill.Runs.merge
+    monkeypatch.setattr(chainstate.ChainState, "spill", lambda self: (spills.append(1), real_spill(self))[1])
+    monkeypatch.setattr(spill.Runs, "merge", lambda self: (merges.append(1), real_merge(self))[1])
+    monkeypatch.setattr(spill, "MERGE_ROWS", 1000)  # merges in several ranges of hashes
+    stores = {}
+    for name, limit in (("unlimited", None), ("tiny", 64 << 10)):
+        stores[name] = tmp_path / f"{name}.duckdb"
+        with LedgerStore.open(stores[name], "bitcoin", "regtest") as store:
+            ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_transactions=300,
+                   bulk_batch_transactions=300, memory_limit=limit)
+            if limit is not None:
+                assert store.state_budget == 32 << 10
+        assert not list(tmp_path.glob(f"{name}.duckdb.state-*")), "the runs on disk are removed with the state"
+        if limit is None:
+            assert not spills
+    assert len(spills) >= 15 and merges, (len(spills), len(merges))
+    assert first_difference(table_contents(stores["unlimited"]), table_contents(stores["tiny"])) is None
+    before = len(spills)
+    # the command line's option: one bulk batch, over the budget once it is resolved, so spilled once
+    cli = tmp_path / "cli.duckdb"
+    args = ["ingest", "--chain", "bitcoin", "--network", "regtest", "--blocks", str(made.path), "--db", str(cli)]
+    assert main([*args, "--memory-limit", "1 MB"]) == 0
+    assert len(spills) == before + 1
+    assert first_difference(table_contents(stores["unlimited"]), table_contents(cli)) is None
+    capsys.readouterr()
+    assert main([*args, "--memory-limit", "a lot"]) == 2
+    assert "give a size such as 8GB" in capsys.readouterr().err
+
+
+def _block(height: int, prev: bytes, *txs: Transaction) -> SourcedBlock:
+    header = BlockHeader(bytes([height + 1]) * 32, 1, prev, b"\x01" * 32, 1_600_000_000 + height, 0, 0)
+    return SourcedBlock(Block(header, txs, 200, True, height), height, "test")
+
+
+def _tx(txid: bytes, inputs: tuple[TxIn, ...], *outputs: TxOut) -> Transaction:
+    return Transaction(txid, txid, 1, inputs, outputs, 0, 100, 100)
+
+
+COINBASE_IN = (TxIn(bytes(32), 0xFFFFFFFF, b"\x01\x02", 0xFFFFFFFF),)
+P2PKH = bytes.fromhex("76a914") + bytes(range(20)) + bytes.fromhex("88ac")
+
+
+@pytest.mark.parametrize("limit", [None, 1], ids=["in memory", "spilled after every block"])
+def test_a_repeated_coinbase_txid_overwrites_the_earlier_outputs(tmp_path: Path, limit: int | None) -> None:
+    """BIP 30 (Bitcoin's blocks 91812/91842 and 91722/91880): the later coinbase's outputs are the ones spent."""
+    x, y, z = b"\xaa" * 32, b"\xbb" * 32, b"\xcc" * 32
+    pay = (TxOut(50, P2PKH), TxOut(7, b"\x51"))
+    with LedgerStore.open(tmp_path / "s.duckdb", "bitcoin", "regtest") as store:
+        if limit is not None:
+            store.limit_memory(limit)  # the chain state spills after every batch (DuckDB keeps its minimum)
+        store.append([_block(0, bytes(32), _tx(x, COINBASE_IN, *pay))])
+        store.append([_block(1, bytes([1]) * 32, _tx(x, COINBASE_IN, pay[0]))])  # the same txid: tx_id 1
+        spend_x0 = _tx(z, (TxIn(x, 0, b"", 0),), TxOut(49, P2PKH))
+        store.append([_block(2, bytes([2]) * 32, _tx(y, COINBASE_IN, pay[0]), spend_x0)])
+        assert store.rows("SELECT tx_id, vout, spent_by_tx_id FROM outputs WHERE tx_id < 2 ORDER BY tx_id, vout") == [
+            (0, 0, None), (0, 1, None), (1, 0, 3)]  # fmt: skip
+        assert store.rows("SELECT prev_tx_id, prev_vout FROM inputs WHERE tx_id = 3") == [(1, 0)]
+        for vout in (1, 0):  # the earlier coinbase's second output is gone with it; the later's first is spent
+            again = _tx(b"\xdd" * 32, (TxIn(x, vout, b"", 0),), TxOut(1, P2PKH))
+            with pytest.raises(IntegrityError, match=rf"spends {display_hash(x)}:{vout}"):
+                store.append([_block(3, bytes([3]) * 32, _tx(b"\xee" * 32, COINBASE_IN, pay[0]), again)])
+        assert store.tip()[0] == 2  # type: ignore[index]
