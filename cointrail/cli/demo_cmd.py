@@ -193,7 +193,7 @@ def _render_ethereum(eth: dict[str, Any] | None) -> list[str]:
     if poisoning:
         shown = counted(len(poisoning), "suspected address-poisoning transfer")
         lines.append(f"  {shown} to the site shown apart, never counted as payments:")
-        lines += [f"    {p['asset']} {p['value']} from {p['sender']} in {p['tx_hash'][:18]}…" for p in poisoning]
+        lines += [f"    {p['amount']} from {p['sender']} in {p['tx_hash'][:18]}…" for p in poisoning]
         lines += [f"    ({reason})" for reason in dict.fromkeys(p["reason"] for p in poisoning)]  # each reason once
     return lines
 

@@ -147,7 +147,7 @@ def render_account_payers(data: dict[str, Any]) -> str:
             lines.append(f"  no exchange reached: {funding['reason']}")
     if data["poisoning"]:
         lines.append(f"\n{counted(len(data['poisoning']), 'suspected poisoning transfer')}, never counted as payments:")
-        lines += [f"  {p['asset']} {p['sender']} -> {p['receiver']} ({p['tx_hash']}): {p['reason']}"
+        lines += [f"  {p['amount']} from {p['sender']} to {p['receiver']} in {p['tx_hash']}: {p['reason']}"
                   for p in data["poisoning"]]  # fmt: skip
     for out in data["cash_outs"]:
         lines.append(f"\nThe site paid {out['amount']} into a deposit address of {out['exchange']} "

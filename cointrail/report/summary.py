@@ -58,10 +58,18 @@ def _threshold(payers: dict[str, Any]) -> float:
     return FUNDED_BY_CONFIDENCE
 
 
+def _span(dates: list[str]) -> str:
+    """When the payments were made: ", on 2026-12-04" or ", between 2026-11-30 and 2026-12-04"."""
+    if not dates:
+        return ""
+    first, last = min(dates), max(dates)
+    return f", on {first}" if first == last else f", between {first} and {last}"
+
+
 def _payers(payers: dict[str, Any], figures: dict[str, Any], chain: str | None, unit: str) -> list[str]:
     totals = payers.get("totals", {})
     dates = [p["date"] for p in payers.get("payments", [])]
-    span = f", between {min(dates)} and {max(dates)}" if dates else ""
+    span = _span(dates)
     wallets = figures["paying_wallets"]
     paid = (f"{_site_received(figures)} from {counted(wallets, 'paying wallet')}, "
             f"{format_amount(totals.get('amount'), chain, symbol=unit)} in all{_fiat(totals.get('fiat'))}{span}.")
@@ -94,7 +102,7 @@ def _account_payers(payers: dict[str, Any], figures: dict[str, Any]) -> list[str
     """The payers of an account-chain site (Ethereum): amounts per asset, accounts, poisoning set apart."""
     totals = payers["totals"]
     dates = [p["date"] for p in payers.get("payments", [])]
-    span = f", between {min(dates)} and {max(dates)}" if dates else ""
+    span = _span(dates)
     accounts = figures["paying_wallets"]
     lines = [f"{_site_received(figures)} from {counted(accounts, 'paying account')}, {totals['amount_text']} in "
              f"all{span}.", totals["people_note"]]

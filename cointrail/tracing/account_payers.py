@@ -81,6 +81,7 @@ class SuspectedPoisoning:
     value: int
     tx_sender: str
     reason: str
+    amount: str = ""  # ``value`` as people read it: "0 USDT"
 
 
 @dataclass
@@ -217,8 +218,10 @@ def _poisoning(ledger: AccountLedger, site: set[str]) -> list[SuspectedPoisoning
     for address in sorted(site):
         for r in ledger.token_moves(address, include_poisoning=True):
             if r["poisoning"]:
+                value, unit = int(r["value"]), unit_for(ledger.chain, r["symbol"])
                 found.append(SuspectedPoisoning(r["tx_hash"], r["block_number"], r["symbol"], r["sender"],
-                                                r["receiver"], int(r["value"]), r["tx_sender"], r["poisoning"]))
+                                                r["receiver"], value, r["tx_sender"], r["poisoning"],
+                                                str(Amount(value, ledger.chain, unit))))  # fmt: skip
     return found
 
 

@@ -66,8 +66,12 @@ def test_payers_in_ether_usdt_and_usdc_with_their_funding_exchange(economy, tmp_
     assert [(c["deposit_address"], c["exchange"]) for c in found["cash_outs"]] == list(truth.site_cash_out.items())
     outside = [p for p in found["payers"] if truth.funding[(p["address"], p["asset"])] is None]
     assert outside and all("genesis" in p["funding"]["reason"] for p in outside)
+    assert all(p["amount"] == f"{p['value'] / 10**6:g} {p['asset']}" for p in found["poisoning"])  # USDT, USDC
     assert main(["payers", "--site", truth.site, "--db", str(db)]) == 0
-    assert "never counted as payments" in capsys.readouterr().out
+    told = capsys.readouterr().out
+    assert "never counted as payments" in told
+    first = found["poisoning"][0]
+    assert f"{first['amount']} from {first['sender']} to {first['receiver']} in {first['tx_hash']}" in told
     with AccountStore.open(db, read_only=True) as store:
         detected = deposit_addresses(store)
     assert detected == {a: detected[a] for a in truth.used_deposits}  # contract deposit wallets too
