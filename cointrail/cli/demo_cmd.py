@@ -39,7 +39,7 @@ def _render_chain(result: dict[str, Any]) -> list[str]:
             f"{counted(len(truth['site_cashouts']), 'cash-out')} of the site's takings to an exchange.",
             f"  Ingested {ingest['blocks']} blocks ({ingest['transactions']} transactions) into the case's "
             f"ledger store; {clusters['addresses']} addresses grouped into {clusters['clusters']} wallets "
-            f"({clusters['coinjoins_found']} CoinJoin recognised and kept apart).",
+            f"({counted(clusters['coinjoins_found'], 'CoinJoin')} recognised and kept apart).",
             f"  {labels['label_count']} exchange addresses labelled from a TagPack, kept in the case as evidence "
             f"({labels['evidence']})."]  # fmt: skip
     prices = result.get("prices")
