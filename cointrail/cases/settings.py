@@ -39,13 +39,18 @@ EXPLORER = Setting(
     "Block explorer for the report's transaction links: a URL with {txid} where the id goes "
     "(e.g. https://blockchair.com/litecoin/transaction/{txid}); empty: no links.",
 )
+GOAML_PROFILES = Setting(
+    "goaml_profiles", "COINTRAIL_GOAML_PROFILES", "",
+    "Folder of goAML FIU profiles (TOML, one file each) the workspace's export form offers; "
+    "empty: goaml-profiles in the cases folder.",
+)
 WEBHOOK_SECRET = Setting(
     "webhook_secret", "COINTRAIL_WEBHOOK_SECRET", "",
     "The secret `watch run` signs its webhook alerts with (HMAC-SHA256 in X-Cointrail-Signature).",
 )
 SMTP_USER = Setting("smtp_user", "COINTRAIL_SMTP_USER", "", "The SMTP login `watch run` sends alert e-mail with.")
 SMTP_PASSWORD = Setting("smtp_password", "COINTRAIL_SMTP_PASSWORD", "", "Its password.")
-SETTINGS = (CASES_DIR, OPERATOR, EXPLORER, WEBHOOK_SECRET, SMTP_USER, SMTP_PASSWORD)
+SETTINGS = (CASES_DIR, OPERATOR, EXPLORER, GOAML_PROFILES, WEBHOOK_SECRET, SMTP_USER, SMTP_PASSWORD)
 
 
 def resolve(setting: Setting, explicit: str | None) -> str:
@@ -69,6 +74,11 @@ def operator_name(explicit: str | None = None) -> str:
         return checked_name(getpass.getuser(), "the system user name")
     except (KeyError, OSError, InputError):  # no user name in a bare container, or one that cannot be logged
         return f"uid-{os.getuid()}"
+
+
+def goaml_profiles_folder(cases: Path, explicit: str | None = None) -> Path:
+    """The folder of goAML FIU profiles: the setting, else ``goaml-profiles`` in the cases folder ``cases``."""
+    return Path(resolve(GOAML_PROFILES, explicit) or cases / "goaml-profiles")
 
 
 def explorer_template(explicit: str | None = None) -> str | None:

@@ -13,11 +13,9 @@ from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_optio
 from cointrail.cli.output import emit, json_option
 from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_OK
-from cointrail.exports import EXPORTERS, export
-from cointrail.exports.goaml_profiles import GENERIC, load_profile
-from cointrail.exports.write import written
-from cointrail.report import facts_for
-from cointrail.report.pricing import prices_in
+from cointrail.exports import EXPORTERS
+from cointrail.exports.goaml_profiles import load_profile
+from cointrail.exports.write import case_export, written
 
 
 def render_written(result: dict[str, Any]) -> str:
@@ -50,13 +48,9 @@ def command(case_name: str, fmt: str, out: Path | None, profile: Path | None, tr
     file is recorded in the custody log with its SHA-256.
     """
     case = open_case(case_name, cases_dir, operator)
-    options: dict[str, Any] = {"profile": load_profile(profile) if profile else None,
-                               "trafficking": trafficking or None}  # fmt: skip
+    chosen = load_profile(profile) if profile else None
     with working("Exporting…"):
-        facts = facts_for(case, db, list(site) or None)
-        if fmt == "goaml":  # amounts in the FIU's currency, from the same store, where the report's are in another
-            options["prices"] = prices_in(case, db, facts, (options["profile"] or GENERIC).currency)
-        text = export(facts, fmt, **options)
+        text = case_export(case, fmt, db=db, site=list(site) or None, profile=chosen, trafficking=trafficking)
     result = written(case, fmt, text, out)
     if out is None:
         emit({**result, "content": text}, as_json, lambda r: r["content"].rstrip("\n"))

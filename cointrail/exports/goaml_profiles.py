@@ -48,6 +48,48 @@ GENERIC = GoamlProfile()
 FIELDS = {f.name for f in dataclasses.fields(GoamlProfile)}
 
 
+@dataclass(frozen=True)
+class Offered:
+    """A profile file of the profiles folder, as a form offers it: its name (the file's stem), and the profile or
+    why it cannot be read."""
+
+    key: str
+    profile: GoamlProfile | None
+    problem: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.profile is None:
+            return f"{self.key}: cannot be used ({self.problem})"
+        return f"{self.profile.name} ({self.profile.currency}, goAML {self.profile.schema_version})"
+
+
+def offered_profiles(folder: Path) -> list[Offered]:
+    """Every ``*.toml`` profile in ``folder`` (none when it does not exist), by name; one that cannot be read is
+    listed with its problem, not left out."""
+    found = []
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        try:
+            found.append(Offered(path.stem, load_profile(path)))
+        except InputError as error:
+            found.append(Offered(path.stem, None, str(error)))
+    return found
+
+
+def chosen_profile(folder: Path, key: str | None) -> GoamlProfile | None:
+    """The profile named ``key`` in ``folder`` (None for no key: the generic one); an unknown or unreadable one
+    is refused with the reason."""
+    if not key:
+        return None
+    offered = {o.key: o for o in offered_profiles(folder)}
+    if key not in offered:
+        raise InputError(f"there is no goAML profile {key!r} in {folder.name}/; there are: "
+                         f"{', '.join(offered) or 'none'}")  # fmt: skip
+    if offered[key].profile is None:
+        raise InputError(f"the goAML profile {key!r} cannot be used: {offered[key].problem}")
+    return offered[key].profile
+
+
 def load_profile(path: str | Path | None) -> GoamlProfile:
     """The profile in the TOML file ``path`` (keys as in :class:`GoamlProfile`), the generic one for None."""
     if path is None:

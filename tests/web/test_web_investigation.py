@@ -6,10 +6,12 @@ import hashlib
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from lxml import etree
 from webserver import Served
 
 from cointrail.cases import open_case
@@ -200,6 +202,43 @@ def test_a_trace_job_with_the_cli_options(client: httpx.Client, demo_case: str) 
     assert any(n["role"] == "exchange" for n in drawn["nodes"])  # where the trail ended
     ids = {n["id"] for n in drawn["nodes"]}
     assert all(e["source"] in ids and e["target"] in ids and e["source"] != e["target"] for e in drawn["edges"])
+
+
+def test_the_export_form_takes_the_fius_profile_and_the_trafficking_flag(client: httpx.Client, demo_case: str,
+                                                                         demo_run: dict[str, Any]) -> None:  # fmt: skip
+    """As ``export --profile`` and ``--trafficking``: the profiles of the workspace's profiles folder are offered
+    (one that cannot be read says why), goAML is written under the one chosen, the SAR sheet with the flag."""
+    form = client.get(f"/cases/{demo_case}/report").text
+    assert "generic goAML 5.0.1 (USD)" in form and 'name="trafficking"' in form and "No FIU profile yet" in form
+    folder = Path(demo_run["workdir"]) / "cases" / "goaml-profiles"
+    folder.mkdir(exist_ok=True)
+    (folder / "fiu-at.toml").write_text('name = "FIU Austria"\ncurrency = "EUR"\nrentity_id = 4711\n')
+    (folder / "broken.toml").write_text('currency = "EUR"\ncolour = "blue"\n')
+    form = client.get(f"/cases/{demo_case}/report").text
+    assert '<option value="fiu-at">FIU Austria (EUR, goAML 5.0.1)</option>' in form
+    assert re.search(r'<option value="broken" disabled>broken: cannot be used \([^)]*unknown keys: colour', form)
+
+    def exported(**fields: str) -> httpx.Response:
+        return client.post(f"/cases/{demo_case}/export", data=fields)
+
+    generic = etree.fromstring(exported(fmt="goaml", profile="").content)
+    txs = generic.findall("transaction")
+    assert generic.findtext("currency_code_local") == "USD" and {"payment", "withdrawal", "deposit"} == {
+        t.findtext("internal_ref_number").split("-")[0] for t in txs}
+    assert all(float(t.findtext("amount_local")) > 0 for t in txs)  # the demo's (made-up) USD prices, every one
+    austria = etree.fromstring(exported(fmt="goaml", profile="fiu-at").content)
+    assert austria.findtext("currency_code_local") == "EUR" and austria.findtext("rentity_id") == "4711"
+    assert all(t.findtext("amount_local") == "0" and "no EUR price" in t.findtext("transaction_description")
+               for t in austria.findall("transaction"))  # the demo has no euro prices, and says so  # fmt: skip
+    for wrong, why in (("broken", "cannot be used: the goAML profile"), ("../../fiu-at", "no goAML profile")):
+        refused = exported(fmt="goaml", profile=wrong)
+        assert refused.status_code == 400 and why in refused.text, wrong
+    assert "FIN-2020-A008" in exported(fmt="sar-sheet", trafficking="on").text
+    assert "FIN-2020-A008" not in exported(fmt="sar-sheet").text
+    assert exported(fmt="csv", profile="fiu-at", trafficking="on").status_code == 200  # each field for its format
+    case = open_case(demo_case, root=demo_run["workdir"] + "/cases")
+    assert [e["action"] for e in case.log.entries()[-5:]] == [
+        "export.goaml", "export.goaml", "export.sar-sheet", "export.sar-sheet", "export.csv"]
 
 
 def test_the_report_is_written_into_the_case_and_downloaded(client: httpx.Client, demo_case: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form
@@ -10,8 +11,11 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.requests import Request
 
 from cointrail.cases.evidence import sha256_file
+from cointrail.cases.settings import goaml_profiles_folder
 from cointrail.errors import InputError, IntegrityError
-from cointrail.exports import EXPORTERS, export
+from cointrail.exports import EXPORTERS
+from cointrail.exports.goaml_profiles import GENERIC, chosen_profile, offered_profiles
+from cointrail.exports.write import case_export
 from cointrail.report import facts_for, request_packs, write_request_packs
 from cointrail.store.duckdb.store import NotInStoreError
 from cointrail.web.options import ReportOptions
@@ -30,11 +34,17 @@ def stored_files(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in reversed(entries) if e["sha256"] and e["action"].startswith(DOWNLOADABLE)]
 
 
+def _profiles_folder(request: Request) -> Path:
+    return goaml_profiles_folder(request.app.state.workspace.root)
+
+
 @router.get("/cases/{name}/report", response_class=HTMLResponse)
 def report_page(request: Request, name: str) -> HTMLResponse:
     case = case_of(request, name)
+    folder = _profiles_folder(request)
     return page(request, "report.html", title=f"Report and exports — {case.name}", case=case.name,
                 options=ReportOptions(), files=stored_files(case.log.entries()), exporters=EXPORTERS,
+                profiles=offered_profiles(folder), profiles_folder=folder, generic=GENERIC,
                 previous=[j for j in jobs(request).of_case(case.name) if j.kind == "report"])  # fmt: skip
 
 
@@ -68,12 +78,17 @@ def request_packs_form(request: Request, name: str) -> Response:
 
 
 @router.post("/cases/{name}/export")
-def export_download(request: Request, name: str, fmt: str = Form(..., max_length=20)) -> Response:
-    """An export of the findings (``cointrail export``), logged in the custody log with its SHA-256."""
+def export_download(request: Request, name: str, fmt: str = Form(..., max_length=20),
+                    profile: str = Form("", max_length=200), trafficking: str = Form("", max_length=5)) -> Response:
+    """An export of the findings (``cointrail export``), logged in the custody log with its SHA-256: goAML under
+    the FIU profile chosen (``--profile``), the SAR sheet with the human-trafficking flag (``--trafficking``)."""
     case = case_of(request, name)
     if fmt not in EXPORTERS:
         raise InputError(f"unknown export format {fmt!r}; cointrail writes {', '.join(EXPORTERS)}")
-    data = export(facts_for(case), fmt).encode("utf-8")
+    # Each field is for one format, as the CLI's options are: the other formats are written without it.
+    chosen = chosen_profile(_profiles_folder(request), profile) if fmt == "goaml" else None
+    flagged = fmt == "sar-sheet" and trafficking in ("on", "true", "yes")
+    data = case_export(case, fmt, profile=chosen, trafficking=flagged).encode("utf-8")
     filename = f"{case.name}-export{EXPORTERS[fmt].suffix}"
     digest = hashlib.sha256(data).hexdigest()
     # Logged, not stored, as by the CLI: what was shared is part of the custody story; the file can be made again.
