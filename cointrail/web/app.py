@@ -14,7 +14,7 @@ from starlette.requests import Request
 from cointrail import __version__
 from cointrail.web import errors
 from cointrail.web.jobs import Jobs
-from cointrail.web.routes import alerts, analyses, cases, graph, help_pages, lookup, reports, wallets
+from cointrail.web.routes import alerts, analyses, cases, graph, help_pages, lookup, reports, tour, wallets
 from cointrail.web.security import HEADERS, TOKEN_COOKIE, Security
 from cointrail.web.templating import HERE, templates
 from cointrail.web.workspace import Workspace
@@ -74,6 +74,6 @@ def create_app(workspace: Workspace, security: Security | None = None, workers: 
     errors.install(app)
     _guard(app, app.state.security)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (help_pages, cases, wallets, lookup, graph, analyses, reports, alerts):
+    for module in (help_pages, cases, wallets, lookup, graph, analyses, reports, alerts, tour):
         app.include_router(module.router)
     return app

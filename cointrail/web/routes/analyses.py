@@ -99,9 +99,11 @@ def trace_form(request: Request, name: str, start: str = Query("", max_length=20
 async def start_from_form(request: Request, name: str, kind: str) -> Response:
     """A form of the payers, trace or report page: queue the job, then show its page."""
     case = case_of(request, name)
-    form = await request.form()
-    job = start_job(request, case, kind, {k: v for k, v in form.items() if isinstance(v, str)})
-    return RedirectResponse(f"/cases/{case.name}/jobs/{job.id}", status_code=303)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    tour = form.pop("tour", "")  # started from the guided tour: its result page keeps the tour's bar
+    job = start_job(request, case, kind, form)
+    shown = f"?tour={tour}" if tour.isdigit() and len(tour) < 3 else ""
+    return RedirectResponse(f"/cases/{case.name}/jobs/{job.id}{shown}", status_code=303)
 
 
 class JobRequest(BaseModel):
