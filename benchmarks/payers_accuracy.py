@@ -28,14 +28,23 @@ from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing import payers
 
 
-def label_exchanges(store: LedgerStore, truth: dict[str, Any]) -> int:
-    """Label every exchange address of the truth as an exchange (what a label import would give)."""
+def exchange_addresses(truth: dict[str, Any], deposits: bool = True) -> dict[str, str]:
+    """Every exchange address of the truth with its exchange; without ``deposits``, only its hot and cold wallets
+    (every address of an exchange but the deposit addresses it gave its customers): what a public TagPack knows."""
+    given = {d["address"] for d in truth["deposit_addresses"]} if not deposits else set()
+    return {address: wallet for address, wallet in sorted(truth["owners"].items())
+            if truth["roles"].get(wallet) == "exchange" and address not in given}  # fmt: skip
+
+
+def label_exchanges(store: LedgerStore, truth: dict[str, Any], addresses: dict[str, str] | None = None) -> int:
+    """Label every exchange address of the truth as an exchange (what a label import would give), or only
+    ``addresses`` (address -> its exchange)."""
     sha = hashlib.sha256(json.dumps(truth["owners"], sort_keys=True).encode()).hexdigest()
     labels = [
         Label(address=address, chains=("litecoin",), currency="LTC", network="regtest", label=f"{wallet} (exchange)",
               source="truth.json", source_sha256=sha, confidence=confidence_named("ownership"), importer="csv",
               category="exchange", actor=wallet)
-        for address, wallet in sorted(truth["owners"].items()) if truth["roles"].get(wallet) == "exchange"
+        for address, wallet in sorted((exchange_addresses(truth) if addresses is None else addresses).items())
     ]  # fmt: skip
     write_labels(store, labels)
     return len(labels)

@@ -14,7 +14,9 @@ from cointrail.store.duckdb.store import LedgerStore
 COIN = 100_000_000
 
 
-def build(path: Path, site_payment: bool = False) -> ChainBuilder:
+def build(path: Path, site_payment: bool = False, change: bool = False) -> ChainBuilder:
+    """Ten depositors swept into a hot wallet that pays 7 withdrawals; with ``change``, that batch keeps its change
+    at a fresh address (``chg``), a wallet of its own, whose next batch pays the customer who pays the site."""
     chain = ChainBuilder(path)
     for h in range(3):
         chain.block(miner=f"m{h}")
@@ -22,7 +24,12 @@ def build(path: Path, site_payment: bool = False) -> ChainBuilder:
     chain.block(*(chain.tx(f"d{i}", [("fund", i)], [(f"dep{i}", COIN - 2000), (f"c{i}x", 1000)]) for i in range(10)))
     chain.block(chain.tx("sweep1", [(f"d{i}", 0) for i in range(5)], [("hot", 5 * COIN - 20000)]),
                 chain.tx("sweep2", [(f"d{i}", 0) for i in range(5, 10)], [("hot", 5 * COIN - 20000)]))
-    chain.block(chain.tx("out", [("sweep1", 0), ("sweep2", 0)], [(f"w{i}", COIN) for i in range(7)] + [("hot", 10)]))
+    keeps = ("chg", 3 * COIN - 50000) if change else ("hot", 10)
+    chain.block(chain.tx("out", [("sweep1", 0), ("sweep2", 0)], [(f"w{i}", COIN) for i in range(7)] + [keeps]))
+    if change:  # the change pays the next withdrawals: the customer v0, who pays the site
+        chain.block(chain.tx("out2", [("out", 7)], [(f"v{i}", COIN // 2) for i in range(3)] + [("chg2", COIN)]),
+                    chain.tx("pay", [("out", 0)], [("x", COIN // 2), ("w0x", COIN // 2 - 1000)]))
+        chain.block(chain.tx("pay2", [("out2", 0)], [("site", COIN // 4), ("v0x", COIN // 4 - 1000)]))
     chain.block(chain.tx("peer", [("cb1", 0)], [("friend", COIN), ("m1x", 49 * COIN - 1000)]))
     if site_payment:  # a customer pays a site with the exchange's withdrawal
         chain.block(chain.tx("pay", [("out", 0)], [("site", COIN - 1000)]))
@@ -45,7 +52,8 @@ def test_an_exchange_is_found_by_its_sweeps_and_a_bystander_is_not(tmp_path: Pat
     assert main(["cluster", "show", deposit, "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["cluster_id"] in [exchange["cluster_id"], *exchange["deposit_wallets"]]
     assert main(["services", "detect", "--db", db]) == 0
-    assert "behaves like exchange" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "behaves like an exchange (score" in text and "no label names it" in text
 
 
 def test_payers_and_trace_name_an_unlabelled_exchange_as_a_lead_never_as_a_funder(tmp_path: Path, capsys):
@@ -112,6 +120,50 @@ def test_labels_that_contradict_the_behaviour_are_shown_as_conflicts(tmp_path: P
     (found,) = json.loads(capsys.readouterr().out)
     assert {lab["category"] for lab in found["labels"]} == {"exchange", "market"}
     (conflict,) = found["conflicts"]
-    assert "'Hidden market' (market)" in conflict and "behaves like exchange" in conflict
+    assert "'Hidden market' (market)" in conflict and "behaves like an exchange" in conflict
     assert main(["services", "detect", "--db", db]) == 0
     assert "CONFLICT: labelled 'Hidden market'" in capsys.readouterr().out
+
+
+def test_a_label_on_the_hot_wallet_names_the_other_wallets_of_the_detected_exchange(tmp_path: Path, capsys):
+    """A public label knows the exchange's hot wallet only. The withdrawal that paid the customer came from the
+    change of an earlier one, a wallet of its own to the multi-input heuristic, which services detect joins to the
+    hot wallet. payers then names the labelled exchange at "funded by", straight from that withdrawal, and says
+    that the name reached the paying wallet through the detection (before, a detection whose hot wallet was
+    labelled was set aside, and no funder was named)."""
+    chain = build(tmp_path / "ledger.duckdb", change=True)
+    site, hot, change = chain.address("site"), chain.address("hot"), chain.address("chg")
+    db, cases = str(chain.store.path), str(tmp_path / "cases")
+    chain.close()
+    assert main(["case", "new", "c", "--cases-dir", cases, "--operator", "analyst"]) == 0
+    assert main(["label", "add", hot, "--label", "Demo Exchange hot wallet", "--category", "exchange", "--case", "c",
+                 "--cases-dir", cases, "--operator", "analyst", "--db", db]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["services", "detect", "--db", db, "--json"]) == 0
+    (found,) = json.loads(capsys.readouterr().out)
+    assert found["named_by"] == "Demo Exchange hot wallet" and found["conflicts"] == []
+    assert main(["cluster", "show", change, "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cluster_id"] in found["deposit_wallets"]
+    assert main(["payers", "--db", db, "--site", site, "--json"]) == 0
+    (payer,) = json.loads(capsys.readouterr().out)["payers"]
+    assert payer["funded_by"] == "Demo Exchange hot wallet" and payer["leads"] == []
+    (trail,) = payer["funding"]
+    assert trail["service_address"] == change and trail["direct"] and len(trail["steps"]) == 1
+    assert trail["joined_by"]["cluster_id"] == found["cluster_id"] and "services detect" in trail["joined_by"]["words"]
+    assert f"on {hot}" in trail["steps"][0]["reason"] and "found them to be one exchange" in trail["steps"][0]["reason"]
+    assert main(["trace", site, "--db", db, "--direction", "backward", "--hops", "3", "--json"]) == 0
+    (end,) = [e for e in json.loads(capsys.readouterr().out)["ends"] if e["reason"] == "service"]
+    assert end["service"] == "Demo Exchange hot wallet" and end["label"]["legal_process"]
+    assert "another wallet of one service" in end["explanation"]
+    # A label naming another service on the joined wallet: it is kept apart, and the detection says the behaviour
+    # and the labels disagree
+    assert main(["label", "add", change, "--label", "Hidden market", "--category", "market", "--case", "c",
+                 "--cases-dir", cases, "--operator", "analyst", "--db", db]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["services", "detect", "--db", db, "--json"]) == 0
+    (found,) = json.loads(capsys.readouterr().out)
+    assert found["named_by"] == "Demo Exchange hot wallet" and found["kept_apart"][0]["names"] == ["Hidden market"]
+    (conflict,) = found["conflicts"]
+    assert "labels name that wallet Hidden market and this one Demo Exchange hot wallet" in conflict
+    assert main(["services", "detect", "--db", db]) == 0
+    assert "CONFLICT: its coin moved on to wallet" in capsys.readouterr().out

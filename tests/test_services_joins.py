@@ -42,6 +42,12 @@ def test_two_wallets_known_as_two_services_are_never_joined():
     assert join_wallets(steps, named).members() == {1: [1, 2], 3: [3, 4]}
     alike = {1: frozenset({"Exchange A"}), 3: frozenset({"Exchange A"})}
     assert join_wallets(steps, alike).members() == {1: [1, 2, 3, 4]}
+    # A label on one wallet and behaviour on the other may be one service (the label knows the hot wallet only);
+    # joined, the group is known by both, and a second wallet behaving like a service on its own stays apart.
+    hot_only = {1: frozenset({"Exchange A"}), 3: frozenset({"#3"})}
+    assert join_wallets(steps, hot_only).members() == {1: [1, 2, 3, 4]}
+    third = [*steps, step(4, 6, "batch>batch", "v2>u1")]
+    assert join_wallets(third, hot_only | {6: frozenset({"#6"})}).members() == {1: [1, 2, 3, 4]}
 
 
 def test_no_step_from_a_transaction_that_also_pays_a_known_service():
@@ -58,6 +64,15 @@ def test_a_sweep_into_a_sweep_joins_only_the_services_own_coin():
     assert join_wallets(own, {}).members() == {1: [1, 2, 3]}
     reused = [own[0], step(2, 3, "all_to_one>all_to_one", "s1>s2", once=False)]
     assert join_wallets(reused, {}).members() == {1: [1, 2]}
+
+
+def test_a_coin_not_spent_yet_joins_only_where_the_sweep_moved_the_services_own_coin():
+    """The exchange's current hot wallet (a sweep's output, not spent yet: what a public label names) joins where
+    the sweep spent a withdrawal's change; the site's cash-out into a deposit address not swept yet joins nothing."""
+    unspent = {**step(2, 9, "all_to_one>all_to_one", "s1>s1"), "to_shape": "unspent", "to_txid": None}
+    assert join_wallets([step(1, 2, "batch>all_to_one", "w1>s1"), unspent], {}).members() == {1: [1, 2, 9]}
+    cash_out = {**step(7, 3, "all_to_one>all_to_one", "c1>c1"), "to_shape": "unspent", "to_txid": None}
+    assert join_wallets([cash_out], {}).members() == {}
 
 
 def test_a_move_of_one_coin_joins_only_where_the_coin_was_a_withdrawals_change():

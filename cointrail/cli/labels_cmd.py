@@ -244,6 +244,12 @@ def update(db: Path, names: tuple[str, ...], urls: tuple[str, ...], proxy: str |
 def render_sources(sources: list[dict[str, Any]]) -> str:
     lines = []
     for s in sources:
+        if "imported" in s:  # labels no fetched source gave: files imported, the investigator's own
+            entry = s["imported"]
+            lines.append(f"{s['name']}: {counted(entry['label_count'], 'label')} not fetched from a source above")
+            lines.append(f"  reliability: {s['reliability']}")
+            lines += [_counts_line("categories", entry["by_category"]), "  citing: " + "; ".join(entry["cited"])]
+            continue
         latest = s["latest"]
         when = (f"{latest['label_count']:,} labels, fetched {latest['fetched_utc']}" if latest
                 else "never fetched into this store")  # fmt: skip

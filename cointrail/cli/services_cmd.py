@@ -12,7 +12,8 @@ from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.services import keep_detections
-from cointrail.services.agreement import agreements
+from cointrail.services.agreement import KIND_WORDS, agreements
+from cointrail.services.detect import MIN_DEPOSITORS, MIN_SWEPT
 from cointrail.store.duckdb.store import existing_store
 
 
@@ -24,16 +25,25 @@ def command() -> None:
 def render_detections(found: list[dict[str, Any]]) -> str:
     """Plain text for ``services detect``."""
     if not found:
-        return "No wallet behaves like an exchange, a mining pool or a gambling service."
+        return f"No wallet behaves like an exchange, a mining pool or a gambling service. {_UNSEEN}"
     lines = []
     for d in found:
-        lines.append(f"wallet {d['cluster_id']}: behaves like {d['kind'].replace('_', ' ')} (score {d['score']:.2f}, "
-                     "detected, not labelled)")  # fmt: skip
+        kind = KIND_WORDS.get(d["kind"], d["kind"].replace("_", " "))
+        named = (f"its labels name it {d['named_by']}" if d.get("named_by") else
+                 "its labels do not agree on a name" if d.get("labels") else "no label names it")  # fmt: skip
+        lines.append(f"wallet {d['cluster_id']}: behaves like {kind} (score {d['score']:.2f}, found by its "
+                     f"behaviour; {named})")  # fmt: skip
         lines += [f"  {sentence}" for sentence in d["evidence"]]
-        if d.get("named_by"):
-            lines.append(f"  its labels agree: {d['named_by']}")
         lines += [f"  CONFLICT: {conflict}" for conflict in d.get("conflicts", [])]
+    if not any(d["kind"] == "exchange" for d in found):
+        lines.append(f"No wallet behaves like an exchange. {_UNSEEN}")
     return "\n".join(lines)
+
+
+# What an exchange needs to be recognised (cointrail.services.detect), said where none was.
+_UNSEEN = (f"An exchange is recognised from {MIN_DEPOSITORS} distinct depositing wallets, {MIN_SWEPT} deposit "
+           "addresses swept together and a batched withdrawal: one with fewer, or a short stretch of chain, is not "
+           "(docs/accuracy.md); a labelled exchange is named by its label all the same.")
 
 
 @command.command("detect")

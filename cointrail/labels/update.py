@@ -260,11 +260,25 @@ def update(store: LedgerStore, sources: list[LabelSource], proxy: str | None = N
     return {"db": str(store.path), "updated": done, "failed": failed}
 
 
+# The labels of the store that no fetched source gave, by how they came in, and how far a report relies on them.
+IMPORTED_RELIABILITY = {
+    "investigator": "the investigator's own (label add), each kept in the case with its evidence and logged",
+    "tagpack": "as reliable as the TagPack file imported; each label cites its tag's own source",
+    "csv": "as reliable as the CSV file imported and the sources it names",
+}
+IMPORTED_ELSE = "as reliable as the file imported (labels import); cointrail has not assessed it"
+
+
 def describe_sources(store: LedgerStore) -> list[dict[str, Any]]:
-    """Every known source: what it is, its reliability, and what its latest download covers (chains, categories)."""
+    """Every known source: what it is, its reliability, and what its latest download covers (chains, categories);
+    then the labels no fetched source gave, by importer (``"imported"``: files imported, the investigator's own)."""
     latest = table.latest_downloads(store)
-    return [source.to_dict() | {"latest": latest.get(name)} | table.coverage(store, name)
-            for name, source in known_sources(store).items()]  # fmt: skip
+    known = [source.to_dict() | {"latest": latest.get(name)} | table.coverage(store, name)
+             for name, source in known_sources(store).items()]  # fmt: skip
+    imported = [{"name": f"imported ({entry['importer']})", "imported": entry,
+                 "reliability": IMPORTED_RELIABILITY.get(entry["importer"], IMPORTED_ELSE)}
+                for entry in table.not_fetched(store)]  # fmt: skip
+    return known + imported
 
 
 __all__ = ["BUILTIN", "DEFAULT_SOURCES", "FORMATS", "LabelSource", "Offline", "changes", "chosen",

@@ -16,12 +16,12 @@ from cointrail.report.assets import is_account
 from cointrail.report.exhibits import transaction_exhibits
 from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
-from cointrail.report.limitations import limitations
+from cointrail.report.limitations import cited_sources, limitations
 from cointrail.report.methods import methods
 from cointrail.report.pricing import price_exchange_rows
 from cointrail.report.redact import local_paths
 from cointrail.report.request_pack import case_chain
-from cointrail.report.sources import account_ledger_facts, ledger_facts, provenance
+from cointrail.report.sources import account_ledger_facts, label_sources, ledger_facts, provenance
 from cointrail.report.statement import statement
 from cointrail.report.summary import summary_lines
 from cointrail.store.duckdb.account import AccountStore
@@ -84,6 +84,8 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
     addresses = site_facts["addresses"]
     found = _findings(investigation, addresses, findings, {"fiat": fiat, "hops": hops, "model": model})
     ledger = _ledger(store)
+    if isinstance(store, LedgerStore) and ledger is not None:  # where the labels naming services were fetched from
+        ledger["label_sources"] = label_sources(store, cited_sources(found))
     heuristics = ((ledger or {}).get("clustering") or {}).get("heuristics", [])
     captures = case_facts.captures(case)
     chain = case_chain({"ledger": ledger, "site": site_facts, "captures": captures})

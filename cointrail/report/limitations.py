@@ -60,6 +60,15 @@ def _labelled_payers(facts: dict[str, Any]) -> list[int]:
             if n.get("service") and n.get("cluster_id") in clusters]  # fmt: skip
 
 
+def cited_sources(findings: dict[str, Any]) -> set[str]:
+    """The ``source`` of every label the findings name a service by (a funding trail's, a trail end's)."""
+    cited = {t.get("label_source") for p in ((findings.get("payers") or {}).get("payers") or [])
+             for t in p.get("funding") or []}  # fmt: skip
+    cited |= {(end.get("label") or {}).get("source") for flow in findings.get("flows") or []
+              for end in flow.get("ends") or []}  # fmt: skip
+    return {c for c in cited if c}
+
+
 def label_quality(facts: dict[str, Any]) -> str:
     used: dict[str, set[str]] = {}
     for payer in _payers(facts):
@@ -76,14 +85,24 @@ def label_quality(facts: dict[str, Any]) -> str:
         return "No service label was used: no exchange is named." + leads
     named = "; ".join(f"{name} (from {', '.join(sorted(how))})" for name, how in sorted(used.items()))
     sources = sorted({how.split(",")[0] for hows in used.values() for how in hows})
-    return (f"The exchanges are named from labels: {named}. {' '.join(source_reliability(s) for s in sources)} "
+    fetched = (facts.get("ledger") or {}).get("label_sources") or []
+    reliabilities = " ".join(dict.fromkeys(source_reliability(s, fetched) for s in sources))
+    return (f"The exchanges are named from labels: {named}. {reliabilities} "
             "A wrong or stale label would name the wrong exchange; the exchange's own answer to the request pack "
             "confirms or refutes it. The amounts and transactions themselves do not depend on any label."
             + leads)  # fmt: skip
 
 
-def source_reliability(source: str) -> str:
-    """How far a court can rely on a label source, in words."""
+def source_reliability(source: str, fetched: list[dict[str, Any]] | None = None) -> str:
+    """How far a court can rely on a label source, in words: the reliability recorded for the source it was
+    fetched from (``labels update``: ``fetched``, the report facts' ``ledger.label_sources``), else read from
+    the source's name."""
+    quoted = [f"Labels citing {source} came from the label source '{known['name']}' ({known['url']}, fetched "
+              f"{(known.get('latest') or {}).get('fetched_utc')}, SHA-256 {(known.get('latest') or {}).get('sha256')}),"
+              f" {known['reliability']}."
+              for known in fetched or [] if source == known["url"] or source in known.get("cited", [])]  # fmt: skip
+    if quoted:  # the download itself, or a tag of it citing its own source (a TagPack's)
+        return " ".join(quoted)
     if source.startswith("investigator:"):
         return (f"Labels from {source} are the investigator's own, each kept in the case with its evidence and "
                 "logged; they are as reliable as that evidence.")  # fmt: skip

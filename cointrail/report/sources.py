@@ -59,6 +59,20 @@ def ledger_facts(store: LedgerStore) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def label_sources(store: LedgerStore, cited: set[str]) -> list[dict[str, Any]]:
+    """The label sources fetched into the store (``labels update``): name, URL, the reliability the report quotes
+    for their labels, the latest download (SHA-256, time, kept file), and which of ``cited`` (the ``source`` the
+    labels used in the findings give: a TagPack tag cites its own) came in that download; none where no source
+    was fetched."""
+    from cointrail.labels.update import known_sources
+    from cointrail.store.duckdb.label_sources import latest_downloads, origins
+
+    latest = latest_downloads(store)
+    given = origins(store, cited)
+    return [source.to_dict() | {"latest": latest[name], "cited": sorted(c for c, by in given.items() if name in by)}
+            for name, source in known_sources(store).items() if name in latest]  # fmt: skip
+
+
 def _coverage_row(row: dict[str, Any]) -> dict[str, Any]:
     return {"mode": row["mode"], "from_block": row["from_block"], "to_block": row["to_block"],
             "addresses": list(row["addresses"]), "blocks_fetched": row["blocks_fetched"], "node": row["node"],

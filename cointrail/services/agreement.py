@@ -26,6 +26,10 @@ FITS: dict[str, frozenset[str]] = {
 }
 
 
+# Each kind of behaviour in words, with its article ("behaves like an exchange").
+KIND_WORDS = {"exchange": "an exchange", "mining_pool": "a mining pool", "gambling": "a gambling service"}
+
+
 @dataclass(frozen=True)
 class Agreement:
     """A detected wallet's labels and what they say against its behaviour."""
@@ -46,7 +50,7 @@ def _name(label: dict[str, Any]) -> str:
 def agreement(detection: Detection, labels: list[dict[str, Any]]) -> Agreement:
     """Compare ``labels`` (of the detected wallet's hot wallet and its cluster) with the behaviour detected."""
     fits = FITS.get(detection.kind, frozenset())
-    behaves = detection.kind.replace("_", " ")
+    behaves = KIND_WORDS.get(detection.kind, detection.kind.replace("_", " "))
     conflicts = [
         f"labelled '{lab['label']}' ({lab.get('category')}) by {lab.get('source') or 'an unnamed source'}, but it "
         f"behaves like {behaves}: one of them is wrong; check the label's source before relying on either"
@@ -56,16 +60,29 @@ def agreement(detection: Detection, labels: list[dict[str, Any]]) -> Agreement:
     if len(fitting) > 1:
         conflicts.append(f"named differently by its labels ({', '.join(fitting)}): one wallet is one service, so at "
                          "least one label is wrong, or two wallets were merged (see cluster show)")  # fmt: skip
+    for apart in detection.kept_apart:
+        moved = (f"{apart['from_txid']} spent in {apart['to_txid']}" if apart["to_txid"]
+                 else f"{apart['from_txid']}, not spent yet")  # fmt: skip
+        conflicts.append(f"its coin moved on to wallet {apart['wallet']} as one service's own coin does ({moved}), "
+                         f"but labels name that wallet {', '.join(apart['names'])} and this one "
+                         f"{', '.join(apart['labelled'])}: a label is wrong, or one service paid the other; they are "
+                         "kept apart")  # fmt: skip
     named = fitting[0] if len(fitting) == 1 else None
-    shown = tuple({k: lab.get(k) for k in ("label", "category", "actor", "source", "confidence")} for lab in labels)
+    shown = tuple({k: lab.get(k) for k in ("address", "label", "category", "actor", "source", "confidence")}
+                  for lab in labels)  # fmt: skip
     return Agreement(detection.cluster_id, shown, named, tuple(conflicts))
 
 
 def agreements(store: LedgerStore, detections: list[Detection]) -> dict[int, Agreement]:
-    """For each detection with a hot wallet: its labels (the hot wallet's own and its cluster's) against it."""
+    """For each detection: its labels against it, those of every wallet it holds (its hot wallet's, and the
+    wallets joined to it: a label on any of them names the one service, and payers uses it so)."""
     from cointrail.tracing.services import Services  # tracing reads the kept detections: imported when asked
 
     services = Services(store, detected=False)
     hot = {d.cluster_id: find_address(store, d.hot_wallet)[0] for d in detections if d.hot_wallet}
-    found = services.labels(set(hot.values()))
-    return {d.cluster_id: agreement(d, found.get(hot.get(d.cluster_id, -1), [])) for d in detections}
+    hot_wallet = store.trace_reads().clusters_of(set(hot.values()))
+    wallets = {d.cluster_id: dict.fromkeys([hot_wallet.get(hot.get(d.cluster_id, -1), d.cluster_id), d.cluster_id,
+                                            *d.deposit_wallets]) for d in detections}  # fmt: skip
+    found = services.wallet_labels({w for held in wallets.values() for w in held})
+    return {d.cluster_id: agreement(d, [lab for w in wallets[d.cluster_id] for lab in found.get(w, [])])
+            for d in detections}  # fmt: skip

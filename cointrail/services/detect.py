@@ -37,17 +37,21 @@ class Detection:
     hot_wallet: str | None = None
     deposit_addresses: int = 0
     deposit_wallets: tuple[int, ...] = ()  # the wallets (clusters) of its deposit addresses, when not its own
+    # Wallets its coin moved on to (or came from) as one service's own does, kept apart because labels name the two
+    # as two services: {"wallet", "names", "labelled", "from_txid", "to_txid"} (a conflict services detect shows).
+    kept_apart: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Detection:
         return cls(data["cluster_id"], data["kind"], data["score"], tuple(data["evidence"]), data.get("hot_wallet"),
-                   data.get("deposit_addresses", 0), tuple(data.get("deposit_wallets", ())))  # fmt: skip
+                   data.get("deposit_addresses", 0), tuple(data.get("deposit_wallets", ())),
+                   tuple(data.get("kept_apart", ())))  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {"cluster_id": self.cluster_id, "kind": self.kind, "score": self.score,
                 "evidence": list(self.evidence), "hot_wallet": self.hot_wallet,
                 "deposit_addresses": self.deposit_addresses,
-                "deposit_wallets": list(self.deposit_wallets)}  # fmt: skip
+                "deposit_wallets": list(self.deposit_wallets), "kept_apart": list(self.kept_apart)}  # fmt: skip
 
 
 def _part(value: int, full: int) -> float:
@@ -92,7 +96,8 @@ def _detect(cid: int, f: dict[str, Any], texts: dict[int, str]) -> Detection | N
 
 
 # What each shape of transaction is to the investigator (cointrail.store.duckdb.service_links).
-_SHAPE_WORDS = {"batch": "batched withdrawal", "all_to_one": "sweep", "move": "move of a whole coin"}
+_SHAPE_WORDS = {"batch": "batched withdrawal", "all_to_one": "sweep", "move": "move of a whole coin",
+                "unspent": "coin not spent yet"}
 
 
 def _joined(steps: list[dict[str, Any]]) -> str:
@@ -100,7 +105,8 @@ def _joined(steps: list[dict[str, Any]]) -> str:
     kinds = Counter((s["from_shape"], s["to_shape"]) for s in steps)
     how = ", ".join(f"{counted(n, 'step')} from a {_SHAPE_WORDS[a]} to a {_SHAPE_WORDS[b]}"
                     for (a, b), n in sorted(kinds.items()))  # fmt: skip
-    shown = "; ".join(f"{s['from_txid']} spent in {s['to_txid']}" for s in steps[:3])
+    shown = "; ".join(f"{s['from_txid']} spent in {s['to_txid']}" if s["to_txid"] else
+                      f"{s['from_txid']}, its coin not spent yet" for s in steps[:3])  # fmt: skip
     more = f" and {counted(len(steps) - 3, 'more', 'more')}" if len(steps) > 3 else ""
     return (f"joined from {counted(len(steps) + 1, 'wallet')} the multi-input heuristic keeps apart, through its "
             f"own coin moving on from one to the next (each step paid from one wallet, never a CoinJoin; from a "
@@ -140,8 +146,22 @@ def detect_services(store: LedgerStore) -> list[Detection]:
             hit = replace(hit, evidence=(*hit.evidence, _joined(groups.steps[cid])),
                           deposit_wallets=tuple(members[cid][1:]))  # fmt: skip
         if hit is not None:
-            found.append(hit)
+            found.append(replace(hit, kept_apart=_kept_apart(groups, cid)))
     return sorted(found, key=lambda d: (-d.score, d.cluster_id))
+
+
+def _kept_apart(groups: Any, service: int) -> tuple[dict[str, Any], ...]:
+    """The wallets the service's coin moved on to or from that labels say are another service."""
+    found = []
+    for refused in groups.refused:
+        sides = [groups.root(w) for w in refused["wallets"]]
+        if service in sides and sides[0] != sides[1]:
+            mine = sides.index(service)
+            step = refused["step"]
+            found.append({"wallet": sides[1 - mine], "names": refused["names"][1 - mine],
+                          "labelled": refused["names"][mine], "from_txid": step["from_txid"],
+                          "to_txid": step["to_txid"]})  # fmt: skip
+    return tuple(found)
 
 
 def keep_detections(store: LedgerStore, found: list[Detection]) -> None:

@@ -11,7 +11,9 @@ collaborative transaction, no miner; from a batch, only the one coin of it that 
 address used once (its change). Two more rules keep two services apart, a service being known where a label names
 it or where a wallet behaves like one on its own: a step from a transaction that also pays a known service is not
 taken (the coin moving on may be a payment to a second one), and two groups known to be two services are never
-joined (a payment from one exchange to another looks like a step).
+joined (a payment from one exchange to another looks like a step): two labelled with different names, or two that
+each behave like a service on their own. A labelled wallet may join one that behaves like a service: where the
+label knows only the hot wallet, the service is then named all through.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ class Groups:
 
     parent: dict[int, int] = field(default_factory=dict)
     steps: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # Steps refused because labels name the two sides as two services: the behaviour says one, the labels two (a
+    # conflict to show). Each: the two wallets, the names each side's labels give, and the step.
+    refused: list[dict[str, Any]] = field(default_factory=list)
 
     def root(self, wallet: int) -> int:
         while self.parent.get(wallet, wallet) != wallet:
@@ -50,7 +55,8 @@ class Groups:
 # the coins it moves are the service's own (it spends a change, or what such a move moved) and onto an address
 # used once. Never from a sweep of other coins into a sweep: that is also a site's cash-out into an exchange
 # deposit address, swept by the exchange (the Welcome to Video pattern), and joining the two would make the site
-# part of the exchange; nor from a move of one coin that was not the service's (anyone can send a whole coin).
+# part of the exchange; nor from a move of one coin that was not the service's (anyone can send a whole coin). A
+# sweep or move whose coin is not spent yet (``unspent``) joins as a sweep into a sweep: only the service's own.
 def _takes(step: dict[str, Any], known: Mapping[int, frozenset[str]], own: set[str]) -> bool:
     """Whether a step may join (the rules above), given the transactions known to move the service's own coins
     (``own``); never from a transaction that also pays a known service (the coin moving on may be paid to a
@@ -66,16 +72,26 @@ def _own_moves(steps: list[dict[str, Any]], known: Mapping[int, frozenset[str]])
     """The sweeps and moves that spend a service's own coin: a batch's change, or what such a one moved on."""
     own: set[str] = set()
     while True:
-        found = {s["to_txid"] for s in steps if s["to_shape"] != "batch" and _takes(s, known, own)} - own
+        found = {s["to_txid"] for s in steps if s["to_shape"] not in ("batch", "unspent") and _takes(s, known, own)}
+        found -= own
         if not found:
             return own
         own |= found
 
 
 def _apart(one: frozenset[str], other: frozenset[str]) -> bool:
-    """Whether two groups are known to be two services: both known, unless labelled with the same names only (an
-    exchange's hot and cold wallets); a wallet known only by its behaviour (``#id``) is its own service."""
-    return bool(one and other) and (one != other or any(n.startswith("#") for n in one))
+    """Whether two groups are known to be two services: labelled with different names (the same names only are an
+    exchange's hot and cold wallets), or each holding a wallet that behaves like a service on its own (``#id``).
+    A labelled group and a group known only by its behaviour may be one service: a public label knows an
+    exchange's hot wallet, not the stretch of its history that looks like an exchange by itself."""
+    names = [_labelled(one), _labelled(other)]
+    if names[0] and names[1]:
+        return names[0] != names[1]
+    return any(n.startswith("#") for n in one) and any(n.startswith("#") for n in other)
+
+
+def _labelled(names: frozenset[str]) -> set[str]:
+    return {n for n in names if not n.startswith("#")}
 
 
 def join_wallets(steps: list[dict[str, Any]], known: Mapping[int, frozenset[str]]) -> Groups:
@@ -90,6 +106,9 @@ def join_wallets(steps: list[dict[str, Any]], known: Mapping[int, frozenset[str]
         a, b = groups.root(step["from"]), groups.root(step["to"])
         name_a, name_b = names.get(a, known.get(a, frozenset())), names.get(b, known.get(b, frozenset()))
         if a == b or _apart(name_a, name_b):
+            if a != b and all(n for n in (_labelled(name_a), _labelled(name_b))):
+                groups.refused.append({"wallets": (a, b), "names": (sorted(_labelled(name_a)),
+                                       sorted(_labelled(name_b))), "step": step})  # fmt: skip
             continue
         low, high = sorted((a, b))
         groups.parent.update({low: low, high: low})

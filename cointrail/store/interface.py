@@ -169,6 +169,8 @@ class TraceReads(Protocol):
 
     def address_labels(self, ids: set[int], columns: list[str], on_chain: bool, clustered: bool) -> list[tuple]: ...
 
+    def cluster_labels(self, cluster_ids: set[int], columns: list[str], on_chain: bool) -> list[tuple]: ...
+
 
 class TracingStore(Protocol):
     """A store tracing runs on: its chain and its trace reads."""

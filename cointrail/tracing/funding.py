@@ -26,7 +26,7 @@ from cointrail.amounts import Amount
 from cointrail.domain import Coin, TxView
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.times import utc_date
-from cointrail.tracing.services import ServiceHit
+from cointrail.tracing.services import JOINED_LABEL_FACTOR, ServiceHit, joined_words
 from cointrail.tracing.taint import full
 from cointrail.tracing.trace import coin_values, run_walk
 from cointrail.tracing.walk import Limits, RawEnd, Walk
@@ -43,7 +43,7 @@ COLLABORATIVE_FACTOR = 0.5
 
 def _label_confidence(hit: ServiceHit) -> float:
     value = (hit.confidence_value if hit.confidence_value is not None else 50) / 100
-    return value * (CLUSTER_LABEL_FACTOR if hit.via_cluster else 1.0)
+    return value * (CLUSTER_LABEL_FACTOR if hit.via_cluster else 1.0) * (JOINED_LABEL_FACTOR if hit.joined_by else 1.0)
 
 
 def _coin_value(tx: TxView, coin: Coin) -> int:
@@ -68,7 +68,8 @@ def _step(hop: int, tx: TxView, hit: ServiceHit, sender: str, receiver: str, pai
         confidence = _label_confidence(hit)
         reason = (f"{hit.service} ({hit.category}) paid {paid} to {receiver}: a payout (withdrawal) by "
                   f"the service; label '{hit.label}' from {hit.source}"
-                  + (", attached through its cluster" if hit.via_cluster else ""))  # fmt: skip
+                  + (_joined_reason(hit) if hit.joined_by else ", attached through its cluster" if hit.via_cluster
+                     else ""))  # fmt: skip
     elif own:
         confidence, reason = 1.0, "the payer's own wallet moved the money (both addresses in one cluster)"
     else:
@@ -76,6 +77,14 @@ def _step(hop: int, tx: TxView, hit: ServiceHit, sender: str, receiver: str, pai
     if mixed := ambiguity(tx):
         confidence, reason = confidence * mixed[0], f"{reason}; but {mixed[1]}"
     return confidence, reason
+
+
+def _joined_reason(hit: ServiceHit) -> str:
+    """How a label on another wallet names this one: the two are one service by their behaviour (issue 17)."""
+    assert hit.joined_by is not None
+    return (f", on {hit.labelled_address}, in wallet {hit.joined_by.cluster_id}'s service: the paying wallet is not "
+            "the labelled one, but cointrail services detect found them to be one exchange by its coin moving "
+            "from one to the other (a withdrawal's change, a sweep)")  # fmt: skip
 
 
 def _steps(walk: Walk, end: RawEnd, names: dict[int, str], clusters: dict[int, int],
@@ -131,7 +140,10 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
                                                  "rule": end.tx.coinjoin, "taint": 0})  # fmt: skip
             mix["taint"] += end.taint
         if hit is not None and hit.detection is not None and end.tx is not None:
-            _add_lead(leads, hit, end, names[end.address_id])
+            steps = _steps(walk, end, names, clusters, hit)
+            # As for "funded by": straight from the payout into the payer's own wallet, through no CoinJoin.
+            direct = all(s["own_wallet"] for s in steps[1:]) and not any(s["coinjoin"] for s in steps)
+            _add_lead(leads, hit, end, names[end.address_id], direct)
             continue
         if hit is None or end.tx is None:
             unresolved[end.reason] += end.taint
@@ -151,7 +163,10 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
                        "through_coinjoins": [s["txid"] for s in steps if s["coinjoin"]],
                        # The payout reached the payer's own wallet and stayed in it: the service's customer is the
                        # payer. Otherwise another wallet received the payout and paid the payer on.
-                       "direct": all(s["own_wallet"] for s in steps[1:])}  # fmt: skip
+                       "direct": all(s["own_wallet"] for s in steps[1:]),
+                       # How the service is known: its label on this wallet, or on another wallet of the one service
+                       # detected by its behaviour (issue 17).
+                       "joined_by": joined_words(hit.joined_by) if hit.joined_by else None}  # fmt: skip
     ranked = sorted(trails.values(), key=lambda t: (-t["confidence"] * t["amount"], t["withdrawal_txid"]))
     for trail in ranked:
         trail["amount_coin"] = Amount(trail["amount"], walk.store.chain).fixed()
@@ -163,6 +178,13 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
     traced_leads = sorted(leads.values(), key=lambda lead: (-lead["amount"], lead["wallet"]))
     for lead in traced_leads:
         lead["share"] = round(lead["amount"] / traced, 4) if traced else 0.0
+        lead["direct_share"] = round(lead.pop("direct_amount") / traced, 4) if traced else 0.0
+        # A lead is "funded by" it as a named service would be: at least half the payer's traced money straight
+        # from its payouts; less, or through another wallet first, is a possibility (issue 12).
+        lead["status"] = "funded_by" if lead["direct_share"] >= FUNDED_BY_CONFIDENCE else "possible"
+        if lead["status"] == "possible":
+            lead["words"] = (f"possibly {lead['words']} ({lead['direct_share']:.0%} of the payer's traced money came "
+                             "straight from its payouts into the payer's own wallet)")  # fmt: skip
         lead["amount_coin"] = Amount(lead["amount"], walk.store.chain).fixed()
         lead["withdrawal_txids"] = sorted(lead["withdrawal_txids"])
     return {"leads": traced_leads, "funding": ranked, "funded_by": named[0]["service"] if named else None,
@@ -172,19 +194,21 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
             "unresolved": dict(sorted(unresolved.items())), **_mixes(mixes)}  # fmt: skip
 
 
-def _add_lead(leads: dict[int, dict[str, Any]], hit: ServiceHit, end: RawEnd, address: str) -> None:
-    """Count a trail that ended in a wallet no label names but that behaves like an exchange (issue 17)."""
+def _add_lead(leads: dict[int, dict[str, Any]], hit: ServiceHit, end: RawEnd, address: str, direct: bool) -> None:
+    """Count a trail that ended in a wallet no label names but that behaves like an exchange (issue 17);
+    ``direct`` when its payout reached the payer's own wallet and stayed there."""
     found = hit.detection
     assert found is not None and end.tx is not None
     lead = leads.setdefault(found.cluster_id, {
         "wallet": found.cluster_id, "kind": found.kind, "score": found.score, "evidence": list(found.evidence),
         "deposit_addresses": found.deposit_addresses, "hot_wallet": found.hot_wallet, "address": address,
-        "words": f"funded by {hit.service}", "amount": 0, "withdrawal_txids": set(),
+        "words": f"funded by {hit.service}", "amount": 0, "direct_amount": 0, "withdrawal_txids": set(),
         "next_step": (f"this is a lead, not a name: find out which exchange it is, record it with cointrail label "
                       f"add {address} --label NAME --category exchange --case CASE --db DB, and run payers again; "
                       "the request pack to that exchange follows"),
     })  # fmt: skip
     lead["amount"] += end.taint
+    lead["direct_amount"] += end.taint if direct else 0
     lead["withdrawal_txids"].add(end.tx.txid)
 
 

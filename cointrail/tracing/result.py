@@ -87,6 +87,8 @@ class TrailEnd:
         text = END_REASONS[self.reason]
         if self.reason == "service" and self.service and self.service.get("detected"):
             text = UNNAMED_SERVICE_END
+        elif self.reason == "service" and self.service and self.service.get("joined_by"):
+            text = f"{text}; {self.service['joined_by']['words']}"
         if self.through:
             text += (f" (but only possibly: the trail went through {counted(len(self.through), 'CoinJoin')} "
                      f"before, where "

@@ -11,6 +11,11 @@ swept into a hot wallet, batched withdrawals; as kept by the last ``services det
 build), the trail stops there too, as at an *unnamed* exchange-like
 service: a lead for the investigator to name, never a named exchange (no legal process can be addressed to it,
 and ``payers`` never says "funded by" it). Going on past it would follow the service's other customers' deposits.
+
+Where a label names one wallet of such a service and no label names another service in it (a public TagPack knows
+an exchange's hot wallet, not the deposit addresses or the stretches of its history the multi-input heuristic
+keeps apart), that label names every wallet of the detected service: the trail stops there at the labelled
+exchange, and says that the name reached it through the behaviour (``joined_by``), with a lower confidence.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from cointrail.wording import counted
 
 # Categories of businesses (GraphSense taxonomy) that stop a trail; the crawl's walk stops at the same ones.
 SERVICE_CATEGORIES: frozenset[str] = TRAIL_STOP_CATEGORIES
+# A label reaching a wallet through a detected service's joining (not the clustering) is counted less sure again.
+JOINED_LABEL_FACTOR = 0.9
 
 _OPTIONAL = ("category", "actor", "source", "confidence", "confidence_value")
 
@@ -44,6 +51,8 @@ class ServiceHit:
     via_cluster: bool
     # Set when no label names it and the wallet only behaves like a service (services detect): its detection.
     detection: Detection | None = None
+    # Set when the label is on another wallet of the same detected service (services detect joined them).
+    joined_by: Detection | None = None
 
     @property
     def detected(self) -> bool:
@@ -61,7 +70,18 @@ class ServiceHit:
             "labelled_address": self.labelled_address, "via_cluster": self.via_cluster,
             "legal_process": self.legal_process,
             **({"detected": self.detection.to_dict()} if self.detection else {}),
+            **({"joined_by": joined_words(self.joined_by)} if self.joined_by else {}),
         }  # fmt: skip
+
+
+def joined_words(detection: Detection) -> dict[str, Any]:
+    """How a label reached a wallet it is not on: the detected service holding both, in words and figures."""
+    return {"cluster_id": detection.cluster_id, "wallets": [detection.cluster_id, *detection.deposit_wallets],
+            "score": detection.score, "evidence": list(detection.evidence),
+            "words": (f"the label is on another wallet of one service that cointrail services detect found by its "
+                      f"behaviour (wallet {detection.cluster_id} and "
+                      f"{counted(len(detection.deposit_wallets), 'other wallet')}, behaviour score "
+                      f"{detection.score:.2f}): the name rests on that detection as well")}  # fmt: skip
 
 
 def unnamed_service(detection: Detection) -> str:
@@ -101,6 +121,9 @@ class Services:
         self._detections: dict[int, Detection] | None = None if detected and self.clustered else {}
         self._clusters: dict[int, int] = {}
         self._names: dict[int, str] = {}
+        # Wallets of a detected service no label names, but another of its wallets is (cluster id -> detection,
+        # the label): the label names them too.
+        self._joined: dict[int, tuple[Detection, dict[str, Any]]] = {}
 
     def labels(self, address_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
         """Labels of each address: its own first, then those of its cluster (``via_cluster`` true)."""
@@ -109,29 +132,48 @@ class Services:
             self._load(missing)
         for a in missing:
             self._labels.setdefault(a, [])
-        if missing and (detections := self._detections_found()):
+        if missing and ((detections := self._detections_found()) or self._joined):
             reads = self.store.trace_reads()
             self._clusters.update(reads.clusters_of(missing))
             self._names.update(reads.address_names({a for a in missing if self._clusters.get(a) in detections}))
         return {a: self._labels[a] for a in address_ids}
 
     def _detections_found(self) -> dict[int, Detection]:
-        """Exchange-like wallets no label names, by cluster id (each of their wallets: hot, deposits)."""
+        """Exchange-like wallets no label names, by cluster id (each of their wallets: hot, deposits). A service
+        detected over several wallets one of which a label names (and no other service): its other wallets are
+        named by that label (``_joined``), not left as leads."""
         if self._detections is None:
             self._detections = {}
             found = [d for d in kept_detections(self.store) if d.kind == "exchange"]
+            labelled = self.wallet_labels({c for d in found for c in (d.cluster_id, *d.deposit_wallets)})
+            named = {w: kept for w, labels in labelled.items()
+                     if (kept := [lab for lab in labels if lab.get("category") in SERVICE_CATEGORIES])}  # fmt: skip
             hot = {d.hot_wallet: find_address(self.store, d.hot_wallet)[0] for d in found if d.hot_wallet}
-            self.labels(set(hot.values()))  # with _detections set, this loads labels only
             for d in found:
-                # A labelled hot wallet names the service: the trail goes on to it and stops there by its label,
-                # as without detections (a lead is only for what no label names).
-                if d.hot_wallet and self.service(hot[d.hot_wallet]) is not None:
+                wallets = (d.cluster_id, *d.deposit_wallets)
+                services = {lab["service"] for w in wallets for lab in named.get(w, [])}
+                if len(services) == 1:  # a labelled wallet names the service: its other wallets are that service
+                    label = _best([lab for w in wallets for lab in named.get(w, [])])
+                    self._joined.update({w: (d, label) for w in wallets if w not in named})
                     continue
-                self._detections.update({cid: d for cid in (d.cluster_id, *d.deposit_wallets)})
-            if hot:  # looked up above before there were detections: their wallets and names now
+                # No label, or labels of two services (a conflict, services detect shows it): the wallets no label
+                # names stay a lead; the labelled ones stop a trail by their own labels.
+                self._detections.update({cid: d for cid in wallets if cid not in named})
+            if hot:  # the hot wallets' clusters and names, for the leads' words
                 self._clusters.update(self.store.trace_reads().clusters_of(set(hot.values())))
                 self._names.update({i: a for a, i in hot.items() if a})
         return self._detections
+
+    def wallet_labels(self, wallets: set[int]) -> dict[int, list[dict[str, Any]]]:
+        """The labels on any address of each of ``wallets`` (clusters), each with the service it would name
+        (``service``: its actor, else its text) and the address it is on."""
+        if self.columns is None or not self.clustered:
+            return {}
+        found: dict[int, list[dict[str, Any]]] = {}
+        for cid, address, *values in self.store.trace_reads().cluster_labels(wallets, self.columns, self._on_chain):
+            label = dict(zip(self.columns, values, strict=True)) | {"address": address}
+            found.setdefault(cid, []).append(label | {"service": label.get("actor") or label["label"]})
+        return found
 
     def _load(self, ids: set[int]) -> None:
         assert self.columns is not None
@@ -151,13 +193,27 @@ class Services:
                     confidence_value=label.get("confidence_value"), labelled_address=label["address"],
                     via_cluster=label["via_cluster"],
                 )  # fmt: skip
-        found = self._detections_found().get(self._clusters.get(address_id, -1))
+        wallet = self._clusters.get(address_id, -1)
+        found = self._detections_found().get(wallet)
+        if wallet in self._joined:
+            detection, label = self._joined[wallet]
+            return ServiceHit(
+                service=label["service"], category=label.get("category"), label=label["label"],
+                source=label.get("source"), confidence=_text(label.get("confidence")),
+                confidence_value=label.get("confidence_value"), labelled_address=label["address"], via_cluster=True,
+                joined_by=detection,
+            )  # fmt: skip
         if found is not None:
             return ServiceHit(service=unnamed_service(found), category="exchange", label="behaves like an exchange",
                               source="behaviour (cointrail services detect)", confidence=None,
                               confidence_value=round(found.score * 100), labelled_address=self._names[address_id],
                               via_cluster=True, detection=found)  # fmt: skip
         return None
+
+
+def _best(labels: list[dict[str, Any]]) -> dict[str, Any]:
+    """The label that names a detected service: the most confident (the first address on a tie)."""
+    return min(labels, key=lambda lab: (-(lab.get("confidence_value") or 0), lab["address"], lab["label"]))
 
 
 def _text(value: Any) -> str | None:

@@ -124,3 +124,48 @@ def test_offline_says_what_it_would_fetch_and_exits_3(story: MainnetChain, capsy
     mine = "mine=http://127.0.0.1:9/packs.yaml"
     assert main(["labels", "update", "--db", db, "--url", mine, "--source", "mine"]) == 3
     assert "mine: http://127.0.0.1:9/packs.yaml (tagpack)" in capsys.readouterr().out
+
+
+def test_the_report_quotes_the_reliability_recorded_for_the_source_a_label_came_from(story: MainnetChain, site,
+                                                                                     capsys):  # fmt: skip
+    """A partner's TagPack configured by the unit and the public TagPacks: the report facts list each source
+    fetched with its reliability and latest download, and a label from either is quoted with that reliability. A
+    TagPack's label cites its tag's own source (KuCoin's blog), and a partner's URL names neither OFAC nor a
+    TagPack: both read 'not assessed' before."""
+    from cointrail.report.limitations import source_reliability
+    from cointrail.report.sources import label_sources
+    from cointrail.store.duckdb.store import LedgerStore
+
+    url, files, packs = site
+    files["/partner.yaml"] = packs["demo.yaml"]
+    db = str(story.store.path)
+    story.close()
+    code, _ = _run(capsys, "labels", "update", "--db", db, "--json", "--source", "partner",
+                   "--source", "graphsense-tagpacks", "--url", f"partner={url}/partner.yaml",
+                   "--url", f"graphsense-tagpacks={url}/tagpacks.tar.gz")  # fmt: skip
+    assert code == 0
+    kucoin = yaml.safe_load(packs["exchange-wallets-kucoin.yaml"])["source"]
+    partner_cites = yaml.safe_load(packs["demo.yaml"])["source"]
+    with LedgerStore.open(db, read_only=True) as store:
+        fetched = label_sources(store, {kucoin, partner_cites})
+    assert {s["name"]: s["cited"] for s in fetched} == {"partner": [partner_cites],
+                                                        "graphsense-tagpacks": sorted([kucoin, partner_cites])}
+    quoted = source_reliability(kucoin, fetched)
+    assert "'graphsense-tagpacks'" in quoted and "community-curated (GraphSense TagPacks)" in quoted
+    assert "SHA-256 " in quoted and "'partner'" not in quoted
+    both = source_reliability(partner_cites, fetched)  # the partner's pack is also in the public repository
+    assert "configured by the unit" in both and "community-curated" in both
+    assert "not assessed" in source_reliability(kucoin)  # without the recorded sources
+    # A file imported by hand is listed apart, with how far it can be relied on and what its labels cite
+    unit = yaml.safe_load(packs["binance.yaml"])
+    unit["label"] = "binance, as the unit knows it"
+    own = Path(db).with_name("unit.yaml")
+    own.write_text(yaml.safe_dump(unit, sort_keys=False))
+    assert main(["labels", "import", str(own), "--db", db]) == 0
+    capsys.readouterr()
+    code, listed = _run(capsys, "labels", "sources", "--db", db, "--json")
+    (imported,) = [s for s in listed if "imported" in s]
+    assert imported["name"] == "imported (tagpack)" and imported["imported"]["by_category"] == {"exchange": 2}
+    assert "TagPack file imported" in imported["reliability"]
+    assert main(["labels", "sources", "--db", db]) == 0
+    assert "imported (tagpack): 2 labels not fetched from a source above" in capsys.readouterr().out

@@ -113,3 +113,38 @@ def coverage(store: LedgerStore, source: str) -> dict[str, dict[str, int]]:
                           "WHERE source = ?) GROUP BY c ORDER BY 2 DESC, 1", [source])  # fmt: skip
         out[key] = {str(k): int(n) for k, n in rows}
     return out
+
+
+def origins(store: LedgerStore, label_sources: set[str]) -> dict[str, list[str]]:
+    """For each of ``label_sources`` (a label's own ``source``: a TagPack tag's, an OFAC list's URL), the fetched
+    sources whose latest download gave a label citing it."""
+    if not label_sources or not store.has_table("label_source_members") or not store.has_table("labels"):
+        return {}
+    rows = store.rows("SELECT DISTINCT l.source, m.source FROM labels l JOIN label_source_members m USING "
+                      "(label_sha256) WHERE l.source IN (SELECT unnest(?)) ORDER BY 1, 2", [sorted(label_sources)])
+    found: dict[str, list[str]] = {}
+    for cited, fetched in rows:
+        found.setdefault(cited, []).append(fetched)
+    return found
+
+
+def not_fetched(store: LedgerStore) -> list[dict[str, Any]]:
+    """The labels no fetched source gave (``labels import`` of a file, ``label add``), by importer: how many, by
+    category, and the sources they cite (the most cited first, at most 5)."""
+    if not store.has_table("labels"):
+        return []
+    fetched = ("WHERE label_sha256 NOT IN (SELECT label_sha256 FROM label_source_members)"
+               if store.has_table("label_source_members") else "")  # fmt: skip
+    rows = store.rows(f"SELECT importer, coalesce(category, '(none)'), coalesce(source, '(none)'), count(*) "
+                      f"FROM labels {fetched} GROUP BY ALL ORDER BY 1, 4 DESC, 2, 3")  # fmt: skip
+    found: dict[str, dict[str, Any]] = {}
+    for importer, category, source, n in rows:
+        entry = found.setdefault(importer, {"importer": importer, "label_count": 0, "by_category": {},
+                                            "cited": {}})  # fmt: skip
+        entry["label_count"] += int(n)
+        entry["by_category"][category] = entry["by_category"].get(category, 0) + int(n)
+        entry["cited"][source] = entry["cited"].get(source, 0) + int(n)
+    for entry in found.values():
+        entry["by_category"] = dict(sorted(entry["by_category"].items(), key=lambda kv: (-kv[1], kv[0])))
+        entry["cited"] = [s for s, _ in sorted(entry["cited"].items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+    return list(found.values())

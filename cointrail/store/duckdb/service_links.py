@@ -58,6 +58,20 @@ ORDER BY xb.block_height, xb.position, xa.block_height, xa.position
 """
 
 
+# The last step of a service's coin, not spent yet: a sweep or a move's one output, unspent, at an address used for
+# nothing else, in another wallet (the multi-input heuristic cannot join a coin that has not been spent: an
+# exchange's current hot wallet, what a public label most often names). Joined only where the coins it moves are the
+# service's own (cointrail.services.joins), as a sweep into a sweep.
+_UNSPENT = """
+SELECT a.cluster_id, c.cluster_id, a.shape, x.txid, x.block_height
+FROM svc_shaped a JOIN transactions x USING (tx_id) JOIN outputs o ON o.tx_id = a.tx_id
+JOIN svc_cluster c ON c.address_id = o.address_id
+WHERE a.shape <> 'batch' AND x.output_count = 1 AND o.spent_by_tx_id IS NULL AND c.cluster_id <> a.cluster_id
+  AND (SELECT count(*) FROM outputs u WHERE u.address_id = o.address_id) = 1
+ORDER BY x.block_height, x.position
+"""
+
+
 def _flagged(store: LedgerStore) -> str:
     tables = [t for t in ("coinjoins", "collaborative_txs") if store.has_table(t)]
     return "".join(f" AND t.tx_id NOT IN (SELECT tx_id FROM {t})" for t in tables)
@@ -66,13 +80,18 @@ def _flagged(store: LedgerStore) -> str:
 def coin_steps(store: LedgerStore) -> list[dict[str, Any]]:
     """Every step of a coin from one wallet's shaped transaction to another's (see ``_STEPS``): the two wallets,
     the shapes (``batch``, ``all_to_one``, ``move``), the two txids, the height of the spending one, the wallets
-    the first one paid (the second's included), and whether the coin's address was used only for it. Read inside
-    :func:`service_reads.prepared`, per cluster."""
+    the first one paid (the second's included), and whether the coin's address was used only for it; then each
+    sweep or move whose coin is not spent yet, in another wallet (``_UNSPENT``: to shape ``unspent``, no second
+    txid, the height its own). Read inside :func:`service_reads.prepared`, per cluster."""
     store.con.execute(_SHAPED.format(flagged=_flagged(store)))
     try:
-        rows = store.rows(_STEPS)
+        rows, unspent = store.rows(_STEPS), store.rows(_UNSPENT)
     finally:
         store.con.execute("DROP TABLE IF EXISTS svc_shaped")
-    return [{"from": int(a), "to": int(b), "from_shape": sa, "to_shape": sb, "from_txid": display_hash(ta),
-             "to_txid": display_hash(tb), "height": int(h), "paid": [int(w) for w in paid], "used_once": bool(once)}
-            for a, b, sa, sb, ta, tb, h, paid, once in rows]  # fmt: skip
+    steps = [{"from": int(a), "to": int(b), "from_shape": sa, "to_shape": sb, "from_txid": display_hash(ta),
+              "to_txid": display_hash(tb), "height": int(h), "paid": [int(w) for w in paid], "used_once": bool(once)}
+             for a, b, sa, sb, ta, tb, h, paid, once in rows]  # fmt: skip
+    # After every spent step: a coin not spent yet is the end of the service's history read so far.
+    return steps + [{"from": int(a), "to": int(b), "from_shape": sa, "to_shape": "unspent",
+                     "from_txid": display_hash(ta), "to_txid": None, "height": int(h), "paid": [int(b)],
+                     "used_once": True} for a, b, sa, ta, h in unspent]  # fmt: skip

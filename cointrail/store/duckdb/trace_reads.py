@@ -264,3 +264,16 @@ class DuckDBTraceReads:
                     f"JOIN labels l ON l.address = m.address{chain}"
                 )
         return rows
+
+    def cluster_labels(self, cluster_ids: set[int], columns: list[str], on_chain: bool) -> list[tuple]:
+        """(cluster id, labelled address, *columns) of every label on an address of the clusters ``cluster_ids``."""
+        if not cluster_ids:
+            return []
+        select = ", ".join(f"l.{c}" for c in columns)
+        chain = " AND l.on_chain" if on_chain else ""
+        with self._ids("trace_wallets", cluster_ids):
+            return self.store.rows(
+                f"SELECT c.cluster_id, a.address, {select} FROM trace_wallets t "
+                "JOIN address_clusters c ON c.cluster_id = t.id JOIN addresses a ON a.address_id = c.address_id "
+                f"JOIN labels l ON l.address = a.address{chain} ORDER BY c.cluster_id, a.address, l.label"
+            )
