@@ -7,6 +7,8 @@ from pathlib import Path
 
 from cointrail.cli import main
 from cointrail.clustering import build_clusters, parse_heuristics
+from cointrail.report.limitations import label_quality
+from cointrail.report.sources import label_conflicts
 from cointrail.services import kept_detections
 from cointrail.simulation.named_chain import ChainBuilder
 from cointrail.store.duckdb.store import LedgerStore
@@ -167,3 +169,12 @@ def test_a_label_on_the_hot_wallet_names_the_other_wallets_of_the_detected_excha
     assert "labels name that wallet Hidden market and this one Demo Exchange hot wallet" in conflict
     assert main(["services", "detect", "--db", db]) == 0
     assert "CONFLICT: its coin moved on to wallet" in capsys.readouterr().out
+    # The court report's label paragraph says so, for the wallet the payer's money came from
+    assert main(["payers", "--db", db, "--site", site, "--json"]) == 0
+    findings = {"payers": json.loads(capsys.readouterr().out), "flows": []}
+    with LedgerStore.open(db, read_only=True) as store:
+        conflicts = label_conflicts(store, findings)
+    assert any("labels name that wallet Hidden market" in c for c in conflicts)
+    text = label_quality({"findings": findings, "ledger": {"label_conflicts": conflicts}})
+    assert "Labels and behaviour disagree here, which the court should weigh: wallet " in text
+    assert "contradicted" in label_quality({"findings": findings, "ledger": {"label_conflicts": []}})

@@ -21,7 +21,7 @@ from cointrail.report.methods import methods
 from cointrail.report.pricing import price_exchange_rows
 from cointrail.report.redact import local_paths
 from cointrail.report.request_pack import case_chain
-from cointrail.report.sources import account_ledger_facts, label_sources, ledger_facts, provenance
+from cointrail.report.sources import account_ledger_facts, label_conflicts, label_sources, ledger_facts, provenance
 from cointrail.report.statement import statement
 from cointrail.report.summary import summary_lines
 from cointrail.store.duckdb.account import AccountStore
@@ -86,6 +86,7 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
     ledger = _ledger(store)
     if isinstance(store, LedgerStore) and ledger is not None:  # where the labels naming services were fetched from
         ledger["label_sources"] = label_sources(store, cited_sources(found))
+        ledger["label_conflicts"] = label_conflicts(store, found)  # labels and behaviour that disagree (issue 17)
     heuristics = ((ledger or {}).get("clustering") or {}).get("heuristics", [])
     captures = case_facts.captures(case)
     chain = case_chain({"ledger": ledger, "site": site_facts, "captures": captures})

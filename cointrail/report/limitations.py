@@ -80,7 +80,7 @@ def label_quality(facts: dict[str, Any]) -> str:
             if end.get("label"):
                 label = end["label"]
                 used.setdefault(label["service"], set()).add(f"{label.get('source')}, {label.get('confidence')}")
-    leads = _leads_text(facts)
+    leads = _leads_text(facts) + _conflicts_text(facts)
     if not used:
         return "No service label was used: no exchange is named." + leads
     named = "; ".join(f"{name} (from {', '.join(sorted(how))})" for name, how in sorted(used.items()))
@@ -91,6 +91,18 @@ def label_quality(facts: dict[str, Any]) -> str:
             "A wrong or stale label would name the wrong exchange; the exchange's own answer to the request pack "
             "confirms or refutes it. The amounts and transactions themselves do not depend on any label."
             + leads)  # fmt: skip
+
+
+def _conflicts_text(facts: dict[str, Any]) -> str:
+    """Labels and behaviour that disagree on the wallets the findings rely on (``ledger.label_conflicts``)."""
+    ledger = facts.get("ledger") or {}
+    if "label_conflicts" not in ledger:
+        return ""
+    if not ledger["label_conflicts"]:
+        return (" No label relied on here is contradicted by another label on the same wallet, or by the behaviour "
+                "of a wallet cointrail services detect found to be an exchange.")  # fmt: skip
+    return " Labels and behaviour disagree here, which the court should weigh: " + "; ".join(
+        ledger["label_conflicts"]) + "."
 
 
 def source_reliability(source: str, fetched: list[dict[str, Any]] | None = None) -> str:

@@ -104,3 +104,28 @@ def provenance(parameters: dict[str, Any]) -> dict[str, Any]:
     """Tool version, platform, library versions and the parameters of this run (printed in every footer)."""
     return {"tool": f"cointrail {__version__}", "python": sys.version.split()[0], "platform": platform.platform(),
             "libraries": {name: _version(name) for name in LIBRARIES}, "parameters": parameters}  # fmt: skip
+
+
+def label_conflicts(store: LedgerStore, findings: dict[str, Any]) -> list[str]:
+    """Where the labels the findings rely on disagree, in sentences: labels of two services on one wallet a payer
+    was funded from, and labels a detected exchange's behaviour contradicts (``services detect``'s conflicts) for
+    the wallets the payers' trails reached (their services and leads)."""
+    from cointrail.labels.attribution import cluster_attribution
+    from cointrail.services import kept_detections
+    from cointrail.services.agreement import agreements
+    from cointrail.store.duckdb.address_find import find_address
+
+    payers = (findings.get("payers") or {}).get("payers") or []
+    reached = {t["service_address"] for p in payers for t in p.get("funding") or [] if t.get("service_address")}
+    reads = store.cluster_reads()
+    if not reads.has_clusters():
+        return []
+    ids = {find_address(store, address)[0] for address in reached}
+    wallets = set(store.trace_reads().clusters_of(ids).values())
+    sentences = [c["message"] for w in sorted(wallets) for c in cluster_attribution(reads, w)["conflicts"]]
+    wallets |= {lead["wallet"] for p in payers for lead in p.get("leads") or []}
+    detections = [d for d in kept_detections(store)  # holding a wallet reached, or kept apart from one
+                  if wallets & {d.cluster_id, *d.deposit_wallets, *(k["wallet"] for k in d.kept_apart)}]
+    for wallet, agreed in sorted(agreements(store, detections).items()):
+        sentences += [f"wallet {wallet}, which behaves like an exchange: {c}" for c in agreed.conflicts]
+    return sentences
