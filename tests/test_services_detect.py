@@ -153,6 +153,8 @@ def test_a_label_on_the_hot_wallet_names_the_other_wallets_of_the_detected_excha
     assert trail["service_address"] == change and trail["direct"] and len(trail["steps"]) == 1
     assert trail["joined_by"]["cluster_id"] == found["cluster_id"] and "services detect" in trail["joined_by"]["words"]
     assert f"on {hot}" in trail["steps"][0]["reason"] and "found them to be one exchange" in trail["steps"][0]["reason"]
+    assert main(["payers", "--db", db, "--site", site]) == 0
+    assert "named through its behaviour: the label is on another wallet of one service" in capsys.readouterr().out
     assert main(["trace", site, "--db", db, "--direction", "backward", "--hops", "3", "--json"]) == 0
     (end,) = [e for e in json.loads(capsys.readouterr().out)["ends"] if e["reason"] == "service"]
     assert end["service"] == "Demo Exchange hot wallet" and end["label"]["legal_process"]
@@ -178,3 +180,5 @@ def test_a_label_on_the_hot_wallet_names_the_other_wallets_of_the_detected_excha
     text = label_quality({"findings": findings, "ledger": {"label_conflicts": conflicts}})
     assert "Labels and behaviour disagree here, which the court should weigh: wallet " in text
     assert "contradicted" in label_quality({"findings": findings, "ledger": {"label_conflicts": []}})
+    unread = label_quality({"findings": findings, "ledger": {"label_conflicts": [], "services_detected": False}})
+    assert "services detect was not run on this store" in unread

@@ -81,6 +81,8 @@ def _funding_lines(payer: dict[str, Any], coins: Callable[[int], str]) -> list[s
         words = "funded by" if found["status"] == "funded_by" else "possibly funded by"
         lines.append(f"  {words} {found['service']} ({found['category']}): {found['reason']}; best payout "
                      f"{best['withdrawal_txid']} on {best['date']}, {counted(len(best['steps']), 'step')}")  # fmt: skip
+        if best.get("joined_by"):  # the label is on another wallet of the exchange services detect found (issue 17)
+            lines.append(f"    named through its behaviour: {best['joined_by']['words']}")
     for lead in payer.get("leads", [])[:3]:  # no label names it; it behaves like an exchange (issue 17)
         lines.append(f"  lead: {lead['words']}: {lead['share']:.0%} of the traced money, through "
                      f"{counted(len(lead['withdrawal_txids']), 'payout')} (first {lead['withdrawal_txids'][0]}); "

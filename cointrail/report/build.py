@@ -24,6 +24,7 @@ from cointrail.report.request_pack import case_chain
 from cointrail.report.sources import account_ledger_facts, label_conflicts, label_sources, ledger_facts, provenance
 from cointrail.report.statement import statement
 from cointrail.report.summary import summary_lines
+from cointrail.services import kept_detections
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -87,6 +88,7 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
     if isinstance(store, LedgerStore) and ledger is not None:  # where the labels naming services were fetched from
         ledger["label_sources"] = label_sources(store, cited_sources(found))
         ledger["label_conflicts"] = label_conflicts(store, found)  # labels and behaviour that disagree (issue 17)
+        ledger["services_detected"] = bool(kept_detections(store))  # whether behaviour was compared at all
     heuristics = ((ledger or {}).get("clustering") or {}).get("heuristics", [])
     captures = case_facts.captures(case)
     chain = case_chain({"ledger": ledger, "site": site_facts, "captures": captures})

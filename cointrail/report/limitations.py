@@ -98,9 +98,12 @@ def _conflicts_text(facts: dict[str, Any]) -> str:
     ledger = facts.get("ledger") or {}
     if "label_conflicts" not in ledger:
         return ""
-    if not ledger["label_conflicts"]:
+    if not ledger["label_conflicts"] and ledger.get("services_detected", True):
         return (" No label relied on here is contradicted by another label on the same wallet, or by the behaviour "
                 "of a wallet cointrail services detect found to be an exchange.")  # fmt: skip
+    if not ledger["label_conflicts"]:
+        return (" No label relied on here is contradicted by another label on the same wallet; the wallets' "
+                "behaviour was not compared with the labels (cointrail services detect was not run on this store).")
     return " Labels and behaviour disagree here, which the court should weigh: " + "; ".join(
         ledger["label_conflicts"]) + "."
 
