@@ -18,6 +18,7 @@ from typing import Any
 from cointrail.addresses import AddressInfo, parse_address
 from cointrail.cases.case import Case
 from cointrail.chains import network_words
+from cointrail.wording import counted
 
 # Custody-log actions whose object is a findings file (capture_url, import_warc): one JSON line per mention.
 FINDINGS_ACTIONS = ("capture.findings", "import.findings")
@@ -40,10 +41,12 @@ class SiteSelection:
         parts = []
         if self.left_out:
             chains = sorted({f"{c} {network_words(item['network'])}" for item in self.left_out for c in item["chains"]})
-            parts.append(f"{len(self.left_out)} captured address(es) of another chain or network "
+            left = counted(len(self.left_out), "captured address", "captured addresses")
+            parts.append(f"{left} of another chain or network "
                          f"({', '.join(chains)}) left out: the store holds {self.chain} {self.network}")  # fmt: skip
         if self.private:
-            parts.append(f"{len(self.private)} privacy-coin address(es) listed apart: payments to them are hidden "
+            private = counted(len(self.private), "privacy-coin address", "privacy-coin addresses")
+            parts.append(f"{private} listed apart: payments to them are hidden "
                          "on the ledger")  # fmt: skip
         return "; ".join(parts) + "."
 

@@ -25,7 +25,8 @@ def render_address(item: dict[str, Any]) -> str:
     lines = [f"✓ {item['input']}"]
     if item["normalized"] and item["normalized"] != item["input"].strip():
         lines.append(f"  written canonically: {item['normalized']}")
-    lines.append(f"  chain(s): {', '.join(item['chains'])}  ·  network: {network_words(item['network'])}")
+    chains = "chain" if len(item["chains"]) == 1 else "chains"
+    lines.append(f"  {chains}: {', '.join(item['chains'])}  ·  network: {network_words(item['network'])}")
     lines.append(f"  type: {item['type']} — {describe_type(item['type'])}")
     if item["script_pubkey"]:
         lines.append(f"  output script (scriptPubKey): {item['script_pubkey']}")

@@ -63,8 +63,9 @@ def _amount_line(item: dict[str, Any]) -> str | None:
 def render_finding(number: int, item: dict[str, Any]) -> str:
     """Plain text for one finding."""
     lines = [f"{number}. {item['address']}"]
+    chains = "chain" if len(item["chains"]) == 1 else "chains"
     lines.append(
-        f"  chain(s): {', '.join(item['chains'])}  ·  network: {network_words(item['network'])}  ·  "
+        f"  {chains}: {', '.join(item['chains'])}  ·  network: {network_words(item['network'])}  ·  "
         f"type: {item['type']}  ·  at byte {item['offset']}"
     )
     if item["private"]:

@@ -17,6 +17,7 @@ from cointrail.cli.ledger_cmds import StderrProgressBar
 from cointrail.errors import InputError
 from cointrail.ingest.crawl import crawl
 from cointrail.ingest.pipeline import store_for_ingest
+from cointrail.wording import counted
 
 
 class CrawlProgressBar(StderrProgressBar):
@@ -101,7 +102,8 @@ def run_crawl(chain: str, network: str, electrum: str | None, esplora: str | Non
 
 
 def render_crawl(report: dict[str, Any]) -> str:
-    lines = [f"Crawled {len(report['seeds'])} seed address(es) of {report['chain']} {report['network']} from "
+    lines = [f"Crawled {counted(len(report['seeds']), 'seed address', 'seed addresses')} of {report['chain']} "
+             f"{report['network']} from "
              f"{report['source']} ({report['hops']} hops back and forward, one session per seed) in "
              f"{report['seconds']:.1f} s: {report['fetched']} transactions fetched and proven (txid, merkle proof, "
              f"proof of work), {report['already_stored']} already in the store, {report['requests']} requests."]

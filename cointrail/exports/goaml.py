@@ -20,6 +20,7 @@ from cointrail.exports.goaml_profiles import GENERIC, GoamlProfile
 from cointrail.exports.reportable import Payment, Reportable, Transfer, fiat_text, reportable
 from cointrail.report.pricing import Prices
 from cointrail.times import utc_iso
+from cointrail.wording import counted
 
 REASON_LIMIT = 8000  # comments_type
 
@@ -111,15 +112,16 @@ def _transfer(parent: etree._Element, n: int, t: Transfer, r: Reportable, p: Goa
 
 def _payers(r: Reportable) -> str:
     if r.accounts:  # one PayingWallet per account and asset: the accounts counted once
-        return f"{len({w.addresses for w in r.wallets})} paying account(s)"
-    return f"{len(r.wallets)} paying wallet(s)"
+        return counted(len({w.addresses for w in r.wallets}), "paying account")
+    return counted(len(r.wallets), "paying wallet")
 
 
 def reason(r: Reportable) -> str:  # the transactions follow the reason, hence "in this report"
     """The STR's grounds: the red flags with their evidence, then the counts; within goAML's 8,000 characters."""
     lines = [f"Payments to a website offering child sexual abuse material, traced on the {r.chain} blockchain "
-             f"(cointrail case {r.case}). {len(r.payments)} payment(s) from {_payers(r)}; "
-             f"{len(r.withdrawals)} funding withdrawal(s); {len(r.deposits)} deposit(s) of the site's money.",
+             f"(cointrail case {r.case}). {counted(len(r.payments), 'payment')} from {_payers(r)}; "
+             f"{counted(len(r.withdrawals), 'funding withdrawal')}; {counted(len(r.deposits), 'deposit')} of the "
+             "site's money.",
              *[f"Red flag {f.code}: {f.title}. {f.evidence}" for f in r.flags],
              f"Site addresses: {' '.join(r.site_addresses)}.", r.recheck("in this report")]  # fmt: skip
     return "\n".join(lines)[:REASON_LIMIT]

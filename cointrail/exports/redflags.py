@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cointrail.report.assets import payer_key
+from cointrail.wording import counted
 
 SMALL_USD = 100  # "about half under 100 dollars" (FIELD_NOTES: Chainalysis crypto-crime reports)
 MANY_PAYMENTS, MANY_WALLETS = 3, 2
@@ -54,7 +55,8 @@ def published(facts: dict[str, Any]) -> RedFlag | None:
     addresses = tuple(dict.fromkeys(p["address"] for p in paid))
     pages = ", ".join(dict.fromkeys(captured[_same(a)] for a in addresses))
     return RedFlag("published-address", "Payments to an address published on a site offering abuse material",
-                   f"{len(paid)} payment(s) went to {len(addresses)} address(es) captured from {pages} (the capture "
+                   f"{counted(len(paid), 'payment')} went to {counted(len(addresses), 'address', 'addresses')} "
+                   f"captured from {pages} (the capture "
                    "is kept as evidence, with its hash, in the case).", tuple(p["txid"] for p in paid), addresses)
 
 
@@ -72,13 +74,15 @@ def many_small_payers(facts: dict[str, Any]) -> RedFlag | None:
     if len(payments) < MANY_PAYMENTS or len(wallets) < MANY_WALLETS or any(s is False for s in sizes):
         return None
     priced = sum(s is not None for s in sizes)
-    size = (f"all {priced} priced payment(s) under {SMALL_USD} USD" if priced
+    size = ((f"the 1 priced payment under {SMALL_USD} USD" if priced == 1 else
+             f"all {priced} priced payments under {SMALL_USD} USD") if priced
             else "no price was known, so their size in dollars is not judged")
     if 0 < priced < len(sizes):
         size += f"; {len(sizes) - priced} not priced"
     title = "Many small payments from several wallets into one site" if priced else \
         "Many payments from several wallets into one site (size in dollars not known)"
-    return RedFlag("many-small-payers", title, f"{len(payments)} payment(s) from {len(wallets)} paying wallet(s) "
+    return RedFlag("many-small-payers", title, f"{counted(len(payments), 'payment')} from "
+                   f"{counted(len(wallets), 'paying wallet')} "
                    f"into the site's addresses ({size}).",
                    tuple(p["txid"] for p in payments), tuple(dict.fromkeys(p["address"] for p in payments)))
 
@@ -104,9 +108,11 @@ def mixer(facts: dict[str, Any]) -> RedFlag | None:
     txids, addresses = _mixed(facts)
     if not txids:
         return None
-    where = f", and reached the mixer address(es) {' '.join(addresses)}" if addresses else ""
+    where = (f", and reached the mixer {'address' if len(addresses) == 1 else 'addresses'} {' '.join(addresses)}"
+             if addresses else "")  # fmt: skip
     return RedFlag("mixer", "Use of a mixer or CoinJoin", f"money on the traced trails passed through {len(txids)} "
-                   f"CoinJoin or mixer transaction(s){where}; links across them are not claimed.",
+                   f"CoinJoin or mixer {'transaction' if len(txids) == 1 else 'transactions'}{where}; links across "
+                   f"{'it are' if len(txids) == 1 else 'them are'} not claimed.",
                    tuple(txids), tuple(addresses))  # fmt: skip
 
 
@@ -116,7 +122,7 @@ def site_to_exchange(facts: dict[str, Any]) -> RedFlag | None:
         return None
     services = ", ".join(dict.fromkeys(d["service"] for d in deposits))
     return RedFlag("site-to-exchange", "Funds traced from the site into exchanges",
-                   f"{len(deposits)} deposit(s) of money traced from the site reached {services}.",
+                   f"{counted(len(deposits), 'deposit')} of money traced from the site reached {services}.",
                    tuple(d["txid"] for d in deposits), tuple(d["address"] for d in deposits))
 
 

@@ -18,6 +18,7 @@ from cointrail.report.assets import is_account, payer_name, row_currency, row_fi
 from cointrail.report.exhibits import NODE_CLIS  # how a txid is looked up again on a node: the report's exhibits' table
 from cointrail.report.request_pack import case_chain, symbol
 from cointrail.times import utc_iso
+from cointrail.wording import counted
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ def findings_block(r: Reportable) -> str:
              *[f"   {n}. {p.txid} | {utc_iso(p.time)} | {p.amount_coin} {p.currency or r.currency} | "
                f"{fiat_text(p.fiat)} | {p.address}" for n, p in enumerate(r.payments, 1)], "",
              f"3. {wallets}: {len(r.wallets)}",
-             *[f"   {w.name or f'wallet {w.cluster_id}'}: {len(w.txids)} payment(s), {w.total_coin} "
+             *[f"   {w.name or f'wallet {w.cluster_id}'}: {counted(len(w.txids), 'payment')}, {w.total_coin} "
                f"{w.currency or r.currency}; funded by {w.funded_by or 'no service named'}; addresses "
                f"{' '.join(w.addresses)}" for w in r.wallets], "",
              f"4. FUNDING EXCHANGES (withdrawals that funded paying wallets): {len(r.withdrawals)}",

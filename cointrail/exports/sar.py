@@ -15,6 +15,7 @@ from typing import Any
 
 from cointrail.exports.reportable import PayingWallet, Reportable, fiat_text, findings_block, reportable
 from cointrail.times import utc_iso
+from cointrail.wording import counted
 
 OCSE_NOTE, TRAFFICKING_NOTE = "OCSE-FIN-2021-NTC3", "HUMAN TRAFFICKING FIN-2020-A008"
 NARRATIVE_PART, NARRATIVE_PARTS, CYBER_EVENTS = 4000, 5, 99
@@ -53,12 +54,14 @@ def narrative_text(r: Reportable, trafficking: bool) -> str:
     priced = [p.fiat for p in r.payments if p.fiat and p.fiat.get("value") is not None]
     fiat = f" ({len(priced)} priced, e.g. {fiat_text(priced[0])})" if priced else ""
     accounts = len({w.addresses for w in r.wallets})  # an account paying in two assets is one payer
-    paying = f"{accounts} paying account(s)" if r.accounts else f"{len(r.wallets)} paying wallet(s)"
-    cashed = f", and {len(r.deposits)} deposit(s) of the site's money reached exchanges" if r.deposits else ""
+    paying = counted(accounts, "paying account") if r.accounts else counted(len(r.wallets), "paying wallet")
+    cashed = (f", and {counted(len(r.deposits), 'deposit')} of the site's money reached exchanges"
+              if r.deposits else "")  # fmt: skip
     intro = (f"This report is filed under {terms}. Blockchain analysis (cointrail case {r.case}) found "
-             f"{len(r.payments)} payment(s) totalling {r.total_of(r.payments)}{fiat} to {len(r.site_addresses)} "
-             f"address(es) published on a website offering child sexual abuse material, from {paying}; "
-             f"{len(r.withdrawals)} withdrawal(s) from exchanges funded them{cashed}. A paying "
+             f"{counted(len(r.payments), 'payment')} totalling {r.total_of(r.payments)}{fiat} to "
+             f"{counted(len(r.site_addresses), 'address', 'addresses')} published on a website offering child sexual "
+             f"abuse material, from {paying}; {counted(len(r.withdrawals), 'withdrawal')} from exchanges funded "
+             f"{'it' if len(r.payments) == 1 else 'them'}{cashed}. A paying "
              f"{'account' if r.accounts else 'wallet'} is not a person.")
     return intro + "\n\n" + findings_block(r)
 
@@ -108,7 +111,7 @@ def export_sar_sheet(facts: dict[str, Any], trafficking: bool = False) -> str:
              "For the filer to key in: nothing here is filed or sent. Subject fields (Part I) are the filer's own "
              "customer records; cointrail knows wallets, not people.", ""]
     lines += [f"{name}: {value}" for name, value in _fields(r, trafficking)]
-    lines += ["", f"== Part V narrative: {len(parts)} part(s) of at most {NARRATIVE_PART:,} characters "
+    lines += ["", f"== Part V narrative: {counted(len(parts), 'part')} of at most {NARRATIVE_PART:,} characters "
               f"(ActivityNarrativeText; the form takes {NARRATIVE_PARTS})"]
     if len(parts) > NARRATIVE_PARTS:
         lines.append(f"WARNING: the narrative needs {len(parts)} parts; attach the CSV export for the rest.")

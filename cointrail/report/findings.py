@@ -13,6 +13,7 @@ from typing import Any
 from cointrail.amounts import fixed_coins
 from cointrail.investigation import Investigation
 from cointrail.report.assets import is_account, payer_key, row_fixed
+from cointrail.wording import counted
 
 DEFAULT_HOPS = 6
 DEFAULT_MODEL = "haircut"
@@ -54,8 +55,8 @@ def _withdrawals(payers: dict[str, Any], chain: str | None) -> list[dict[str, An
                 "payer_cluster_id": payer.get("payer_cluster_id"), "payer_wallet": payer_key(payer),
                 "confidence": trail.get("confidence"),
                 "why": (f"POSSIBLY: {_why_possible(payer, trail)}; " if possible else "")
-                + f"the exchange paid this out to a customer whose {whose} then made {payer['payments']} "
-                "payment(s) to the site: ask who the customer was",
+                + f"the exchange paid this out to a customer whose {whose} then made "
+                f"{counted(payer['payments'], 'payment')} to the site: ask who the customer was",
             }  # fmt: skip
             rows.append({**row, "amount_coin": row_fixed(row, "amount", chain)})
     return rows

@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from cointrail.report.findings import edge_into
+from cointrail.wording import counted
 
 MAX_ROWS = 12
 BOX_W, BOX_H, ROW_H, TOP = 190, 40, 52, 46
@@ -98,7 +99,7 @@ def _columns(graph: nx.MultiDiGraph) -> list[list[tuple[str, str]]]:
     def caption(node: str) -> str:
         data = graph.nodes[node]
         if data["kind"] == "payer":
-            return f"{data['payments']} payment(s), {data['total_coin']}"
+            return f"{counted(data['payments'], 'payment')}, {data['total_coin']}"
         return data.get("category") or ""
 
     funders = sorted({u for u, _, d in graph.edges(data=True) if d["kind"] == "funding"})

@@ -22,11 +22,25 @@ def _payers(facts: dict[str, Any]) -> list[dict[str, Any]]:
 def shared_wallets(facts: dict[str, Any]) -> str:
     payers = _payers(facts)
     big = [p for p in payers if len(p.get("payer_addresses") or []) > 1]
-    return (f"Each of the {len(payers)} paying wallet(s) is a group of addresses that the clustering rules say one "
-            f"wallet controls ({len(big)} of them hold more than one address). A wallet can be shared by several "
+    each = f"Each of the {counted(len(payers), 'paying wallet')} is" if len(payers) != 1 else "The 1 paying wallet is"
+    return (f"{each} a group of addresses that the clustering rules say one "
+            f"wallet controls ({len(big)} of them {'holds' if len(big) == 1 else 'hold'} more than one address). A wallet can be shared by several "
             "people, or be a custodial service (an exchange or a hosted wallet) paying on a customer's behalf; then "
             "the person who paid is that service's customer, and its records say who. A person can also hold "
             "several wallets, so the number of wallets is not the number of people.")  # fmt: skip
+
+
+def _their(rows: list[Any]) -> str:
+    return "its" if len(rows) == 1 else "their"
+
+
+def _were(rows: list[Any]) -> str:
+    return "was" if len(rows) == 1 else "were"
+
+
+def _steps(hops: Any) -> str:
+    """'6 steps', '1 step'; the hop limit of older facts may be missing."""
+    return counted(hops, "step") if isinstance(hops, int) else "the hop limit's number of steps"
 
 
 def _straight(trail: dict[str, Any]) -> bool:
@@ -39,10 +53,11 @@ def payer_services(facts: dict[str, Any]) -> str:
     direct = [p for p in payers if any(_straight(t) for t in p.get("funding") or [])]
     via = [p for p in payers if p.get("funding") and p not in direct]
     none = [p for p in payers if not p.get("funding")]
-    return (f"{len(direct)} paying wallet(s) received their money straight from an exchange's withdrawal (moved, "
-            "if at all, only within their own wallet); "
-            f"{len(via)} were reached through more steps, each a place where the money could have changed hands "
-            f"(a payment from someone else, a service paying out); {len(none)} were not traced to any service. "
+    return (f"{counted(len(direct), 'paying wallet')} received {_their(direct)} money straight from an exchange's "
+            f"withdrawal (moved, if at all, only within {_their(direct)} own wallet); "
+            f"{len(via)} {_were(via)} reached through more steps, each a place where the money could have changed "
+            f"hands (a payment from someone else, a service paying out); {len(none)} {_were(none)} not traced to any "
+            "service. "
             "A paying wallet that is itself a service (a payment processor, an exchange paying for its customer) "
             f"would look like one payer while standing for many people; {_labelled_text(facts)}")
 
@@ -51,7 +66,9 @@ def _labelled_text(facts: dict[str, Any]) -> str:
     labelled = sorted(set(_labelled_payers(facts)))
     if not labelled:
         return "no paying wallet here carries a service label."
-    return f"paying wallet(s) {', '.join(map(str, labelled))} carry a service label: read them as possibly many people."
+    if len(labelled) == 1:
+        return f"paying wallet {labelled[0]} carries a service label: read it as possibly many people."
+    return f"paying wallets {', '.join(map(str, labelled))} carry a service label: read them as possibly many people."
 
 
 def _labelled_payers(facts: dict[str, Any]) -> list[int]:
@@ -164,7 +181,7 @@ def coverage(facts: dict[str, Any]) -> str:
         return _crawl_coverage(ledger, hops, cut)
     return (f"The chain data cover {span} (tip {ledger.get('tip_height')}). Payments or spends outside these blocks "
             f"are not seen, so the payments listed are those found, not necessarily all; the funding trails were "
-            f"followed at most {hops} step(s) back{cut}.")
+            f"followed at most {_steps(hops)} back{cut}.")
 
 
 def _crawl_coverage(ledger: dict[str, Any], hops: Any, cut: str) -> str:
@@ -181,7 +198,7 @@ def _crawl_coverage(ledger: dict[str, Any], hops: Any, cut: str) -> str:
             f"payments, payers and spends beyond the crawl may exist. {crawl['complete']} of "
             f"{counted(crawl['addresses_listed'], 'address', 'addresses')} listed have their whole history{skipped}; "
             f"{counted(crawl['unverified_inputs'], 'input')} spend coins whose funding transaction was not fetched. "
-            f"The funding trails were followed at most {hops} step(s) back{cut}."
+            f"The funding trails were followed at most {_steps(hops)} back{cut}."
             + (f" Every answer of the source is archived: {archives}." if archives else ""))  # fmt: skip
 
 
@@ -189,9 +206,10 @@ def coinjoins(facts: dict[str, Any]) -> str:
     set_aside = ((facts.get("ledger") or {}).get("clustering") or {}).get("coinjoins", 0)
     mixed = [p for p in _payers(facts) if p.get("coinjoins") or any(t.get("through_coinjoins")
              for t in p.get("funding") or [])]  # fmt: skip
-    return (f"CoinJoins mix many people's coins in one transaction; {set_aside} were set aside by the clustering, and "
-            f"{len(mixed)} paying wallet(s) had money through one. No link is claimed across a CoinJoin: an exchange "
-            "reached only through one is shown as a possibility, never as the funder.")
+    return (f"CoinJoins mix many people's coins in one transaction; {counted(set_aside, 'CoinJoin')} "
+            f"{'was' if set_aside == 1 else 'were'} set aside by the clustering, and "
+            f"{counted(len(mixed), 'paying wallet')} had money through one. No link is claimed across a CoinJoin: an "
+            "exchange reached only through one is shown as a possibility, never as the funder.")
 
 
 def clocks_and_prices(facts: dict[str, Any]) -> str:
@@ -230,8 +248,8 @@ def account_coverage(facts: dict[str, Any]) -> str:
     hops = payers.get("parameters", {}).get("hops")
     return (f"The chain data are {read}, up to tip {ledger.get('tip_height')}. Payments outside what was read are "
             f"not seen, so the payments listed are those found, not necessarily all; an account the store holds no "
-            f"history for is 'not fetched', never 'no payments'. The funding trails were followed at most {hops} "
-            f"step(s) back.{gaps} The last ingest verified {_verified(ledger)}.")
+            f"history for is 'not fetched', never 'no payments'. The funding trails were followed at most "
+            f"{_steps(hops)} back.{gaps} The last ingest verified {_verified(ledger)}.")
 
 
 def _verified(ledger: dict[str, Any]) -> str:

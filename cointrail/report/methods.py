@@ -6,6 +6,7 @@ from typing import Any
 
 from cointrail.heuristics.change import CHANGE_HEURISTICS
 from cointrail.report.accuracy import PAYERS_END, PAYERS_START, error_rate, load_figures, set_figures
+from cointrail.wording import counted
 
 MULTI_INPUT = (
     "Multi-input (co-spend): every input of a transaction needs its owner's signature, so the addresses spent "
@@ -160,19 +161,25 @@ def _fraction(text: str) -> tuple[str, str] | None:
     return (parts[0].strip(), parts[1].strip()) if len(parts) == 2 and parts[1].strip().isdigit() else None
 
 
+def _count(figure: str | None, noun: str) -> str:
+    """A figure of the accuracy table with its noun: '0 wrong joins', '1 time'; one not measured stays '?'."""
+    text = str(figure or "").replace(",", "").strip()
+    return counted(int(text), noun) if text.isdigit() else f"? {noun}s"
+
+
 def family_sentence(row: dict[str, str]) -> str | None:
     """One held-out family's figures in words a judge follows (issue 18), or None for a tuning row."""
     if not str(row.get("seeds", "")).startswith("held-out"):
         return None
     said = [f"In the '{row['family']}' scenarios, which were never used to tune the rules: the rules made "
-            f"{row.get('false merges', '?')} wrong join(s) of two wallets"]
+            f"{_count(row.get('false merges'), 'wrong join')} of two wallets"]
     caught = _fraction(row.get("collaborative caught", ""))
     if caught:
         said.append(f"of {caught[1]} shared transactions (CoinJoins, PayJoins) {caught[0]} were recognised")
     right = _fraction(row.get("funding right", ""))
     if right:
         said.append(f"of {right[1]} paying customers, the exchange that funded them was named right for {right[0]}, "
-                    f"and a wrong exchange was named {row.get('wrong exchange', '?')} time(s)"
+                    f"and a wrong exchange was named {_count(row.get('wrong exchange'), 'time')}"
                     + ("" if right[0] == right[1] else " (for the others, no exchange was named)"))
     return "; ".join(said) + "."
 

@@ -17,6 +17,7 @@ from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph, flow_svg
 from cointrail.report.layout import ReportIndex, for_print, when, wrap
 from cointrail.report.request_pack import symbol
+from cointrail.wording import counted
 
 
 def _coin(chain: str | None) -> Any:
@@ -35,7 +36,7 @@ def _money(value: dict[str, Any] | None) -> str:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("cointrail.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
-    env.globals.update(money=_money, utc=utc_text, wrap=wrap, when=when)
+    env.globals.update(money=_money, utc=utc_text, wrap=wrap, when=when, counted=counted)
     return env
 
 

@@ -123,7 +123,7 @@ def pack_letter(exchange: dict[str, Any], facts: dict[str, Any], currency: str,
     lines = [*_heading(exchange, facts, options), "",
              "We are investigating payments to a website offering child sexual abuse material. Blockchain analysis "
              f"links the transactions below to {exchange['service']}. We ask, under {basis}, for the identity, "
-             "account details, KYC records, login IP addresses and transaction history of the account(s) concerned.",
+             "account details, KYC records, login IP addresses and transaction history of each account concerned.",
              ""]  # fmt: skip
     if options.preserve:
         lines += [f"Preservation request: please preserve now all records of {exchange['service']} about these "

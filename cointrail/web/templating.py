@@ -18,6 +18,7 @@ from cointrail.amounts import coin_number
 from cointrail.graph import ROLES
 from cointrail.times import utc_iso
 from cointrail.web.glossary import TERMS, gloss, term
+from cointrail.wording import counted
 
 HERE = Path(__file__).resolve().parent
 VENDOR = HERE / "static" / "vendor"
@@ -41,6 +42,6 @@ def templates() -> Jinja2Templates:
     found = Jinja2Templates(directory=str(HERE / "templates"))
     env = found.env
     env.filters.update(coins=coins, utc=utc, gloss=gloss, type_words=describe_type)
-    env.globals.update(term=term, glossary=TERMS, roles=ROLES, version=__version__,
+    env.globals.update(term=term, glossary=TERMS, roles=ROLES, version=__version__, counted=counted,
                        graph_bundle_present=GRAPH_BUNDLE.is_file)  # fmt: skip
     return found

@@ -183,12 +183,15 @@ def test_limitations_are_written_from_the_cases_facts(story: Story) -> None:
     sections = {item["title"]: item["text"] for item in facts["limitations"]}
     assert list(sections) == ["Shared or custodial wallets", "A payer that is itself a service", "Label quality",
                               "Coverage gaps", "CoinJoins", "Clocks and prices"]  # fmt: skip
-    assert sections["Shared or custodial wallets"].startswith("Each of the 2 paying wallet(s)")
-    assert "2 paying wallet(s) received their money straight from an exchange" in sections[
+    assert sections["Shared or custodial wallets"].startswith("Each of the 2 paying wallets is a group of addresses")
+    assert "2 paying wallets received their money straight from an exchange" in sections[
         "A payer that is itself a service"]
     assert "Exchange One (from test, service_data)" in sections["Label quality"]
-    assert "test blocks 0-4 (tip 4)" in sections["Coverage gaps"] and "at most 6 step(s)" in sections["Coverage gaps"]
-    assert sections["CoinJoins"].startswith("CoinJoins mix") and "0 were set aside" in sections["CoinJoins"]
+    assert "test blocks 0-4 (tip 4)" in sections["Coverage gaps"]
+    assert "at most 6 steps back" in sections["Coverage gaps"]
+    assert sections["CoinJoins"].startswith("CoinJoins mix") and "0 CoinJoins were set aside" in sections["CoinJoins"]
+    assert "and 0 paying wallets had money through one" in sections["CoinJoins"]
+    assert not [title for title, text in sections.items() if "(s)" in text or "(es)" in text]
     assert "amounts are in LTC only" in sections["Clocks and prices"]
 
 
@@ -232,9 +235,9 @@ def test_error_rates_per_family_read_in_plain_words() -> None:
     row = {"family": "whirlpool", "seeds": "held-out (2)", "false merges": "0", "collaborative caught": "19/19",
            "funding right": "10/13", "wrong exchange": "0"}  # fmt: skip
     assert family_sentence(row) == (
-        "In the 'whirlpool' scenarios, which were never used to tune the rules: the rules made 0 wrong join(s) of two "
+        "In the 'whirlpool' scenarios, which were never used to tune the rules: the rules made 0 wrong joins of two "
         "wallets; of 19 shared transactions (CoinJoins, PayJoins) 19 were recognised; of 13 paying customers, the "
-        "exchange that funded them was named right for 10, and a wrong exchange was named 0 time(s) (for the "
+        "exchange that funded them was named right for 10, and a wrong exchange was named 0 times (for the "
         "others, no exchange was named).")
     assert family_sentence({**row, "seeds": "tuning (1)"}) is None
 

@@ -17,6 +17,7 @@ from webserver import VIEWPORT, Recorder, Served, accessible, fits_width, servin
 
 from cointrail.cases import open_case, verify_case
 from cointrail.web import Workspace
+from cointrail.wording import counted
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.node]
 def coloured_pixels(png: bytes) -> int:
@@ -65,7 +66,8 @@ def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_se
     table.wait_for()
     payer_links = page.locator("a.payer-link")
     assert payer_links.count() == len(demo_run["payers"]["payers"])
-    assert "payer(s)" in page.locator("#payers-summary").inner_text()
+    summary = page.locator("#payers-summary").inner_text()
+    assert counted(len(demo_run["payers"]["payers"]), "payer") in summary and "(s)" not in summary
     visible_box(table)
     accessible(page)
     page.screenshot(path=str(tmp_path / "3-payers.png"), full_page=True)

@@ -11,6 +11,7 @@ import pytest
 from webserver import Recorder, Served, accessible, fits_width
 
 from cointrail.investigation import Investigation
+from cointrail.wording import counted
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.node]
 PAGE_SECONDS = 2.0  # the case page must answer as fast as a page: it reads the report's facts, not the chain
@@ -43,8 +44,9 @@ def test_the_case_page_answers_first(page: Any, recorder: Recorder, demo_served:
     assert "From the report written" in page.locator("#headline-source").inner_text()
 
     paid = page.locator("#hl-payments").inner_text()
-    assert f"{payers['totals']['payments']} payment(s)" in paid and "USD" in paid
-    assert f"{len({p['address'] for p in payers['payments']})} site address(es)" in paid
+    assert f"{counted(payers['totals']['payments'], 'payment')}, " in paid and "USD" in paid
+    assert f"{counted(len({p['address'] for p in payers['payments']}), 'site address', 'site addresses')}:" in paid
+    assert "(s)" not in paid and "(es)" not in paid
     assert page.locator("#hl-payments a.addr").count() == len({p["address"] for p in payers["payments"]})
     assert page.locator("#hl-payers a.payer-link").count() == len(payers["payers"])
     assert "funded by Demo Exchange" in page.locator("#hl-payers").inner_text()

@@ -385,7 +385,7 @@ def test_a_crawl_for_a_case_seeds_from_its_captures_and_archives_into_its_eviden
                  f"tcp://127.0.0.1:{electrumx.tcp}", "--case", "light-case", "--cases-dir", str(cases),
                  "--hops", "1", "--db", str(db)]) == 0  # a top-up, in words  # fmt: skip
     said = capsys.readouterr().out
-    assert "From the case light-case: 1 captured address(es) of another chain or network (bitcoin mainnet" in said
+    assert "From the case light-case: 1 captured address of another chain or network (bitcoin mainnet" in said
     assert "0 transactions fetched" in said and "(case evidence)" in said
 
 
