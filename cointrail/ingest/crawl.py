@@ -9,8 +9,10 @@ operator never sees a case's addresses asked together):
    cannot say who spends an output on every server, the histories of the addresses paid).
 
 An address labelled as a service in the store stops the walk: its history is not asked, and no hop goes past the
-transactions paying from or to it. Everything is visited in a fixed order (transactions by height then txid, inputs
-and outputs by index), so a crawl replayed from its archive asks the same questions and gives the same store.
+transactions paying from or to it. So does Litecoin's MWEB: a peg-in's output is not followed, and a HogEx (the
+block's MWEB integration transaction) is kept but not walked past; both are listed as left out, with why.
+Everything is visited in a fixed order (transactions by height then txid, inputs and outputs by index), so a crawl
+replayed from its archive asks the same questions and gives the same store.
 
 Every transaction enters as raw bytes through the family's parser and is proven (txid recomputed, merkle proof to
 a header whose proof of work is checked: :mod:`cointrail.chains.bitcoin.sources.proving`) before it is written.
@@ -52,6 +54,15 @@ WRITE_EVERY = 100  # proven transactions kept in memory before they are committe
 REORG_DEPTH = 100
 # The walk stops where a trace stops (cointrail.tracing.services): what lies past a service is not on the trail.
 SERVICE_CATEGORIES = TRAIL_STOP_CATEGORIES
+# Litecoin's MWEB (LIP 2/3): a peg-in pays a witness version 9 output; each block's integration transaction (HogEx,
+# MWEB-flagged) spends every peg-in of the block with the previous HogEx's version 8 output and pays every peg-out.
+# Inside the MWEB who paid whom is hidden, and the HogEx's other inputs and outputs are other people's money: a walk
+# past it would fetch strangers' peg-ins and peg-outs (on mainnet, many a block), so it stops there and says why.
+MWEB_WITNESS_VERSIONS = (0x58, 0x59)  # OP_8 (HogEx's own output), OP_9 (a peg-in)
+HOGEX_STOP = ("Litecoin's MWEB integration transaction (HogEx): the money passes through the MWEB privacy extension "
+              "here, where who paid whom is hidden, and its other inputs and outputs are other people's peg-ins "
+              "and peg-outs; the walk does not go past it")  # fmt: skip
+PEG_IN_STOP = "output {vout} pays into Litecoin's MWEB (a peg-in): where the money goes from there is hidden"
 
 
 class CrawlProgress(Protocol):
@@ -275,11 +286,27 @@ class _Walk:
     def _address(self, tx: Transaction, vout: int) -> str | None:
         return address_for_script(tx.outputs[vout].script_pubkey, self.store.chain, self.store.network)
 
+    def _hidden(self, tx: Transaction) -> bool:
+        """True for a Litecoin HogEx: the walk stops at it (the store keeps it), and the report says why."""
+        if not (tx.has_mweb and self.store.chain == "litecoin"):
+            return False
+        self.report.leave_out("transaction", display_hash(tx.txid), HOGEX_STOP)
+        return True
+
+    def _pegged_in(self, tx: Transaction) -> set[int]:
+        """The outputs of ``tx`` paying into Litecoin's MWEB (peg-ins, and a HogEx's own output), recorded as such."""
+        if self.store.chain != "litecoin":
+            return set()
+        into = {v for v, out in enumerate(tx.outputs) if _mweb_script(out.script_pubkey)}
+        for vout in sorted(into):
+            self.report.leave_out("transaction", display_hash(tx.txid), PEG_IN_STOP.format(vout=vout))
+        return into
+
     def funders(self, level: list[Transaction], hop: int) -> list[Transaction]:
         """The transactions funding the inputs of ``level``; those paying a labelled service stop the walk."""
         found: dict[bytes, Transaction] = {}
         for tx in level:
-            if tx.txid in self.stopped:
+            if tx.txid in self.stopped or self._hidden(tx):
                 continue
             for txin in tx.inputs:
                 if txin.is_coinbase or txin.prev_txid in found:
@@ -296,7 +323,7 @@ class _Walk:
         """The transactions spending the outputs of ``level``."""
         found: dict[bytes, Transaction] = {}
         for tx in level:
-            if tx.txid in self.stopped:
+            if tx.txid in self.stopped or self._hidden(tx):
                 continue
             for spender in self._spenders_of(tx, hop):
                 found.setdefault(spender.txid, spender)
@@ -310,14 +337,17 @@ class _Walk:
         except SourceError as error:
             self.report.leave_out("transaction", display_hash(tx.txid), f"its spends: {error}")
             return []
+        into = self._pegged_in(tx)
         if outspends is not None:
-            spent = list(dict.fromkeys(o.spender for o in outspends if o.spender is not None))
+            spent = list(dict.fromkeys(o.spender for o in outspends if o.spender is not None and o.vout not in into))
             found = [t for t in (self.fetch(s, hop) for s in spent) if t is not None]
-            if len(found) == len(spent):  # every spender stored: an output without one is known unspent
+            if len(found) == len(spent) and not into:  # every spender stored: one without is known unspent
                 self.checked.append(tx.txid)
             return found
         spenders = []
         for vout in range(len(tx.outputs)):  # the server cannot say: the histories of the addresses paid
+            if vout in into:
+                continue
             address = self._address(tx, vout)
             if address is None:
                 continue
@@ -329,3 +359,8 @@ class _Walk:
                 if any(i.prev_txid == tx.txid and i.prev_vout == vout for i in candidate.inputs):
                     spenders.append(candidate)
         return spenders
+
+
+def _mweb_script(script: bytes) -> bool:
+    """A Litecoin output script of witness version 8 or 9 (MWEB's HogEx output, a peg-in)."""
+    return len(script) >= 4 and script[0] in MWEB_WITNESS_VERSIONS and script[1] == len(script) - 2
