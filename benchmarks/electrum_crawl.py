@@ -45,7 +45,7 @@ def _test_helper(name: str) -> Any:
 def _electrumx(node: Any, folder: Path) -> Any:
     """A real ElectrumX over ``node``, started by the tests' helper (tests/electrumx_server.py)."""
     _test_helper("node")  # what electrumx_server imports
-    return _test_helper("electrumx_server").ElectrumX(node, folder).start()
+    return _test_helper("electrumx_server").ElectrumX(node, folder, hold=None).start()  # as deployed: 1 s holds
 
 
 

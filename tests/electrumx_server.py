@@ -19,6 +19,14 @@ from pathlib import Path
 from node import RegtestNode, free_port
 
 SERVER = Path(sys.executable).with_name("electrumx_server")
+# ElectrumX 2.0 pads its answers against traffic analysis, and holds an answer shorter than 1,024 bytes up to 1 s
+# for more to send with it (electrumx.server.transport.PaddedRSTransport.WAIT_FOR_BUFFER_GROWTH_SECONDS, not an
+# environment setting): a client asking one question at a time, as the crawl does, gets about one answer a second.
+# The tests run the same server with that wait set (0 by default): the same answers, padded the same way, sent at
+# once. The benchmark keeps the server's own wait (hold=None), as a deployed server has it.
+LAUNCH = ("import os, sys; from electrumx.server.transport import PaddedRSTransport as padded; "
+          "padded.WAIT_FOR_BUFFER_GROWTH_SECONDS = float(os.environ['COINTRAIL_TEST_HOLD']); "
+          "from electrumx.cli.electrumx_server import main; sys.exit(main())")  # fmt: skip
 
 
 def electrumx_available() -> bool:
@@ -43,9 +51,11 @@ def _tip(port: int) -> int | None:
 class ElectrumX:
     """One electrumx_server process over ``node``; ``tcp`` and ``ssl`` are its ports, ``cert`` its certificate."""
 
-    def __init__(self, node: RegtestNode, folder: Path, settings: dict[str, str] | None = None) -> None:
-        """``settings``: more of ElectrumX's own environment settings, as an operator sets them (``MAX_SEND``)."""
-        self.node, self.folder, self.settings = node, Path(folder), dict(settings or {})
+    def __init__(self, node: RegtestNode, folder: Path, settings: dict[str, str] | None = None,
+                 hold: float | None = 0.0) -> None:  # fmt: skip
+        """``settings``: more of ElectrumX's own environment settings, as an operator sets them (``MAX_SEND``);
+        ``hold``: the seconds a short answer may wait to be padded with more (None: the server's own, 1 s)."""
+        self.node, self.folder, self.settings, self.hold = node, Path(folder), dict(settings or {}), hold
         self.tcp, self.ssl = free_port(), free_port()
         self.cert, self.key = self.folder / "cert.pem", self.folder / "key.pem"
         self.process: subprocess.Popen[bytes] | None = None
@@ -65,7 +75,9 @@ class ElectrumX:
                "SSL_KEYFILE": str(self.key), "PEER_DISCOVERY": "off", "PEER_ANNOUNCE": "", "ALLOW_ROOT": "1",
                "COST_SOFT_LIMIT": "0", "COST_HARD_LIMIT": "0", "LOG_LEVEL": "warning", **self.settings}  # fmt: skip
         with open(self.folder / "electrumx.log", "wb") as log:  # the process keeps its own copy of the handle
-            self.process = subprocess.Popen([str(SERVER)], env=env, stdout=log, stderr=subprocess.STDOUT)
+            command = [str(SERVER)] if self.hold is None else [sys.executable, "-c", LAUNCH]
+            env["COINTRAIL_TEST_HOLD"] = str(self.hold)
+            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             self.wait_synced(timeout)
         except BaseException:
