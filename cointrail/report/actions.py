@@ -10,6 +10,7 @@ from typing import Any
 # tool's own work, shown in the custody section.
 KINDS = {
     "graph.save": "saved a graph of the investigation",
+    "graph.export": "exported a view of the graph (PNG, SVG or GraphML)",
     "label.add": "added a label by hand",
     "labels.source": "kept a label file as evidence",
     "labels.import": "imported labels into the ledger store",

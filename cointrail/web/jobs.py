@@ -39,6 +39,7 @@ class Job:
     finished: float | None = None
     result: dict[str, Any] | None = None
     error: str | None = None
+    kept: dict[str, Any] | None = None  # where the result is kept in the case (cointrail.web.results)
 
     def advance(self, done: int, total: int, message: str | None = None) -> None:
         """Progress callback: ``done`` of ``total`` steps (hops), with an optional sentence."""
@@ -51,7 +52,7 @@ class Job:
             "id": self.id, "kind": self.kind, "case": self.case, "title": self.title, "options": self.options,
             "state": self.state, "done": self.done, "total": self.total, "message": self.message,
             "started": self.started, "finished": self.finished, "error": self.error,
-            "seconds": round((self.finished or time.time()) - self.started, 2),
+            "seconds": round((self.finished or time.time()) - self.started, 2), "kept": self.kept,
         }  # fmt: skip
         if with_result:
             data["result"] = self.result

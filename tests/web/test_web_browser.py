@@ -71,6 +71,10 @@ def test_the_investigation_in_the_browser(page: Any, recorder: Recorder, demo_se
     visible_box(table)
     accessible(page)
     page.screenshot(path=str(tmp_path / "3-payers.png"), full_page=True)
+    assert "stays after the workspace restarts" in page.locator("#result-kept").inner_text()
+    page.get_by_role("link", name="Payers", exact=True).click()  # the form lists it, kept in the case
+    page.locator("#kept-results a").first.click()
+    assert "/results/" in page.url and page.locator("a.payer-link").count() == len(demo_run["payers"]["payers"])
 
     # Open a payer: its wallet, its labels, and why each member belongs.
     payer_links.first.click()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -12,13 +13,14 @@ from typing import Any
 import httpx
 import pytest
 from lxml import etree
-from webserver import Served
+from webserver import Served, serving
 
-from cointrail.cases import open_case
+from cointrail.cases import open_case, verify_case
 from cointrail.clustering import show_cluster
 from cointrail.graph import expand as graph_expand
 from cointrail.investigation import Investigation, case_store
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.web import Workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 
@@ -169,6 +171,20 @@ def test_the_payers_job_gives_what_the_python_api_gives(client: httpx.Client, de
         expected = Investigation(store, case).payers(hops=6).to_json()
     assert done["result"] == expected
     assert done["result"]["totals"]["payers"] == len(demo_run["payers"]["payers"])
+    # Kept in the case, logged, and listed and shown by a workspace started afresh (a restart forgets its jobs).
+    kept = done["kept"]
+    entry = next(e for e in case.log.entries() if e["seq"] == kept["log_seq"])
+    assert entry["action"] == "analysis.payers" and entry["sha256"] == kept["sha256"]
+    stored = json.loads((case.folder / kept["path"]).read_text())
+    assert stored["result"] == expected and stored["options"]["hops"] == 6 and stored["operator"] == "Web Tester"
+    with serving(Workspace(case.folder.parent, "Another Tester")) as again, httpx.Client(base_url=again.url) as fresh:
+        listed = fresh.get(f"/cases/{demo_case}/payers").text
+        assert f'href="/cases/{demo_case}/results/{kept["sha256"]}"' in listed and "Results kept in this case" in listed
+        shown = fresh.get(f"/cases/{demo_case}/results/{kept['sha256']}").text
+        assert 'id="payers-table"' in shown and shown.count('class="payer-link"') == len(expected["payers"])
+        assert kept["sha256"] in shown and "stays after the workspace restarts" in shown
+        assert fresh.get(f"/cases/{demo_case}/results/{'0' * 64}").status_code == 404
+    assert verify_case(case, record=False).intact
 
 
 def test_a_job_that_cannot_be_done_says_why(client: httpx.Client, demo_case: str) -> None:
@@ -196,6 +212,9 @@ def test_a_trace_job_with_the_cli_options(client: httpx.Client, demo_case: str) 
     page = client.get(f"/cases/{demo_case}/jobs/{done['id']}").text
     assert "Where the trails end" in page and 'href="/glossary#taint"' in page
     drawn = client.get(f"/api/cases/{demo_case}/graph/start", params={"trace": done["id"]}).json()
+    kept = client.get(f"/api/cases/{demo_case}/graph/start", params={"trace": done["kept"]["sha256"]}).json()
+    assert kept == drawn  # the trace kept in the case draws the same graph, after a restart too
+    assert f'?trace={done["kept"]["sha256"]}"' in page
     assert drawn["nodes"][0]["cluster_id"] == node["cluster_id"]  # the start first
     assert drawn["edges"]
     assert all(e["amount"] > 0 and e["txids"] and "traced money" in e["reason"] for e in drawn["edges"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -15,6 +16,7 @@ from cointrail.report import make_report
 from cointrail.tracing import END_REASONS, EXPLANATIONS
 from cointrail.web.jobs import Job, Work
 from cointrail.web.options import PayersOptions, ReportOptions, TraceOptions, parse_options
+from cointrail.web.results import KINDS, keep_result, kept_results, read_result
 from cointrail.web.routes.common import case_of, jobs, page, workspace
 from cointrail.web.workspace import Workspace
 
@@ -44,8 +46,15 @@ def payers_work(ws: Workspace, case: Case, options: PayersOptions) -> Work:
             job.advance(done, total, f"tracing each payer back: hop {done} of {total}")
 
         with ws.investigation(case) as inv:
-            return inv.payers(**_site(options), fiat=options.fiat, hops=options.hops, progress=advance).to_json()
+            found = inv.payers(**_site(options), fiat=options.fiat, hops=options.hops, progress=advance).to_json()
+        return _kept(job, case, found)
     return work
+
+
+def _kept(job: Job, case: Case, found: dict[str, Any]) -> dict[str, Any]:
+    """Keep a finished analysis in the case (it outlives the server), then hand it to the job."""
+    job.kept = keep_result(case, job.kind, job.options, found, time.time() - job.started)
+    return found
 
 
 def trace_work(ws: Workspace, case: Case, options: TraceOptions) -> Work:
@@ -54,9 +63,10 @@ def trace_work(ws: Workspace, case: Case, options: TraceOptions) -> Work:
             job.advance(done, total, f"following the money: hop {done} of {total}")
 
         with ws.investigation(case) as inv:
-            return inv.trace(options.start, direction=options.direction, hops=options.hops,
+            found = inv.trace(options.start, direction=options.direction, hops=options.hops,
                              min_value=options.min_value, since=options.since, until=options.until,
                              model=options.model, progress=advance).to_json()  # fmt: skip
+        return _kept(job, case, found)
     return work
 
 
@@ -85,14 +95,16 @@ def start_job(request: Request, case: Case, kind: str, values: dict[str, Any]) -
 def payers_form(request: Request, name: str) -> HTMLResponse:
     case = case_of(request, name)
     return page(request, "payers_form.html", title=f"Who paid the site — {case.name}", case=case.name,
-                options=PayersOptions(), previous=[j for j in jobs(request).of_case(case.name) if j.kind == "payers"])
+                options=PayersOptions(), previous=[j for j in jobs(request).of_case(case.name) if j.kind == "payers"],
+                kept=kept_results(case, "payers"))  # fmt: skip
 
 
 @router.get("/cases/{name}/trace", response_class=HTMLResponse)
 def trace_form(request: Request, name: str, start: str = Query("", max_length=200)) -> HTMLResponse:
     case = case_of(request, name)
     return page(request, "trace_form.html", title=f"Trace — {case.name}", case=case.name, start=start,
-                models=EXPLANATIONS, previous=[j for j in jobs(request).of_case(case.name) if j.kind == "trace"])
+                models=EXPLANATIONS, previous=[j for j in jobs(request).of_case(case.name) if j.kind == "trace"],
+                kept=kept_results(case, "trace"))  # fmt: skip
 
 
 @router.post("/cases/{name}/jobs/{kind}")
@@ -131,3 +143,20 @@ def job_page(request: Request, name: str, job_id: str) -> HTMLResponse:
     return page(request, f"job_{job.kind}.html" if job.state == "done" else "job_running.html",
                 title=f"{job.title} — {case.name}", case=case.name, job=job, result=job.result,
                 reasons=END_REASONS, models=EXPLANATIONS)  # fmt: skip
+
+
+@router.get("/cases/{name}/results/{sha256}", response_class=HTMLResponse)
+def kept_page(request: Request, name: str, sha256: str) -> HTMLResponse:
+    """A payers or trace result kept in the case, shown as when its job finished (after a restart too)."""
+    case = case_of(request, name)
+    document = read_result(case, sha256)
+    kind = document["kind"]
+    if kind not in KINDS:
+        raise InputError(f"the case keeps no {kind!r} analysis to show")
+    evidence = document["evidence"]
+    kept = {**evidence, "log_seq": evidence["seq"], "time_utc": document["finished_utc"]}
+    job = Job(evidence["sha256"], kind, case.name, TITLES[kind], document["options"], state="done",
+              result=document["result"], kept=kept)  # fmt: skip
+    job.finished = job.started + float(document.get("seconds") or 0)
+    return page(request, f"job_{kind}.html", title=f"{job.title}, kept {document['finished_utc']} — {case.name}",
+                case=case.name, job=job, result=job.result, reasons=END_REASONS, models=EXPLANATIONS)  # fmt: skip

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from starlette.requests import Request
 
+from cointrail.cases import Case
 from cointrail.errors import InputError, NotInStoreError
 from cointrail.graph import latest_graph, save_graph
 from cointrail.graph.export import export_graph
+from cointrail.web.results import read_result
 from cointrail.web.routes.common import case_of, jobs, page, workspace
 
 router = APIRouter()
@@ -18,7 +20,7 @@ router = APIRouter()
 
 @router.get("/cases/{name}/graph", response_class=HTMLResponse)
 def graph_page(request: Request, name: str, focus: str | None = Query(None, max_length=200),
-               trace: str | None = Query(None, max_length=20)) -> HTMLResponse:  # fmt: skip
+               trace: str | None = Query(None, max_length=64)) -> HTMLResponse:  # fmt: skip
     case = case_of(request, name)
     return page(request, "graph.html", title=f"Flow graph — {case.name}", case=case.name, focus=focus or "",
                 trace=trace or "")  # fmt: skip
@@ -26,16 +28,14 @@ def graph_page(request: Request, name: str, focus: str | None = Query(None, max_
 
 @router.get("/api/cases/{name}/graph/start")
 def start(request: Request, name: str, focus: str | None = Query(None, max_length=200),
-          trace: str | None = Query(None, max_length=20)) -> dict[str, Any]:  # fmt: skip
-    """The graph to open with: a finished trace, or the saved one (unless a focus is asked for), else the
-    focus or the site."""
+          trace: str | None = Query(None, max_length=64)) -> dict[str, Any]:  # fmt: skip
+    """The graph to open with: a finished trace (a job's number, or the SHA-256 of a trace kept in the case), or
+    the saved one (unless a focus is asked for), else the focus or the site."""
     case = case_of(request, name)
     if trace:
-        job = jobs(request).get(trace, case.name)
-        if job.kind != "trace" or job.state != "done" or job.result is None:
-            raise InputError(f"job {trace} is not a finished trace")
+        traced = _trace(request, case, trace)
         with workspace(request).investigation(case) as inv:
-            drawn = inv.graph_of_trace(job.result)
+            drawn = inv.graph_of_trace(traced)
         return {"saved": None, "trace": drawn["title"], **drawn}
     saved = latest_graph(case) if not focus else None
     with workspace(request).investigation(case) as inv:
@@ -44,6 +44,20 @@ def start(request: Request, name: str, focus: str | None = Query(None, max_lengt
             return {"saved": saved, "nodes": saved["nodes"], "edges": saved["edges"], "unit": unit}
         nodes = inv.marked_as_site([inv.graph_node(focus)]) if focus else _site(inv)
     return {"saved": None, "nodes": nodes, "edges": [], "unit": unit}
+
+
+def _trace(request: Request, case: Case, trace: str) -> dict[str, Any]:
+    """The result of a finished trace: a job of this server, or one kept in the case (it outlives the server)."""
+    if len(trace) == 64:
+        document = read_result(case, trace)
+        if document["kind"] != "trace":
+            raise InputError(f"the result {trace} kept in the case is not a trace")
+        found: dict[str, Any] = document["result"]
+        return found
+    job = jobs(request).get(trace, case.name)
+    if job.kind != "trace" or job.state != "done" or job.result is None:
+        raise InputError(f"job {trace} is not a finished trace")
+    return job.result
 
 
 def _site(inv: Any) -> list[dict[str, Any]]:
