@@ -88,6 +88,7 @@ def test_a_signal_keeps_and_logs_what_was_received(case: Case, site: Site, signu
         _, err = process.communicate(timeout=30)
     finally:
         process.kill()
+        process.communicate()  # reaped here, whatever happened: never left running into the next test
     assert process.returncode == 130, err
     case = open_case(case.name, case.folder.parent)
     actions = [e["action"] for e in case.log.entries()]
