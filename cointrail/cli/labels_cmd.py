@@ -200,7 +200,10 @@ def render_update(data: dict[str, Any]) -> str:
 
 def render_plan(plan: list[dict[str, Any]]) -> str:
     return "\n".join(["Offline: nothing was fetched. An update would fetch:",
-                      *(f"  {p['name']}: {p['url']} ({p['format']})" for p in plan)])  # fmt: skip
+                      *(f"  {p['name']}: {p['url']} ({p['format']})" for p in plan),
+                      "Fetch them on a connected machine (or here through Tor: --proxy socks5h://127.0.0.1:9050), "
+                      "then bring each file here with cointrail labels import FILE --db DB (of a TagPack repository, "
+                      "each packs/*.yaml)."])  # fmt: skip
 
 
 @command.command("update")

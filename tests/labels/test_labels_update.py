@@ -120,6 +120,7 @@ def test_offline_says_what_it_would_fetch_and_exits_3(story: MainnetChain, capsy
     assert main(["labels", "update", "--db", db, "--offline"]) == 3
     out = capsys.readouterr().out
     assert "ofac-sdn-advanced: https://sanctionslistservice.ofac.treas.gov/" in out and "graphsense-tagpacks" in out
+    assert "cointrail labels import FILE --db DB" in out  # what to do next, offline
     # Nothing listening: the same.
     mine = "mine=http://127.0.0.1:9/packs.yaml"
     assert main(["labels", "update", "--db", db, "--url", mine, "--source", "mine"]) == 3
