@@ -7,11 +7,15 @@ from pathlib import Path
 
 from cointrail.cli import main
 from cointrail.clustering import build_clusters, parse_heuristics
+from cointrail.domain import WatchedOutput, WatchedTx
 from cointrail.report.limitations import label_quality
 from cointrail.report.sources import label_conflicts
 from cointrail.services import kept_detections
 from cointrail.simulation.named_chain import ChainBuilder
+from cointrail.store.duckdb.address_find import find_address
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.tracing.services import Services
+from cointrail.watch.destinations import freeze_request, name_outputs
 
 COIN = 100_000_000
 
@@ -155,6 +159,13 @@ def test_a_label_on_the_hot_wallet_names_the_other_wallets_of_the_detected_excha
     assert f"on {hot}" in trail["steps"][0]["reason"] and "found them to be one exchange" in trail["steps"][0]["reason"]
     assert main(["payers", "--db", db, "--site", site]) == 0
     assert "named through its behaviour: the label is on another wallet of one service" in capsys.readouterr().out
+    # Money watched into the joined wallet is money into the labelled exchange, with its freeze request
+    with LedgerStore.open(db, read_only=True) as store:
+        out = WatchedOutput(0, COIN, find_address(store, change)[0], change, 5)
+        tx = WatchedTx(1, bytes(32), 9, bytes(32), 1_600_000_000, False, (out,), ())
+        (dest,) = name_outputs(tx, set(), Services(store), None, "litecoin")
+    assert dest.kind == "service" and "services detect found to be one exchange" in dest.words
+    assert "on another address of your service's wallets" in freeze_request(dest, tx, "c", "litecoin")["text"]
     assert main(["trace", site, "--db", db, "--direction", "backward", "--hops", "3", "--json"]) == 0
     (end,) = [e for e in json.loads(capsys.readouterr().out)["ends"] if e["reason"] == "service"]
     assert end["service"] == "Demo Exchange hot wallet" and end["label"]["legal_process"]

@@ -60,7 +60,8 @@ def _named(out: WatchedOutput, tx: WatchedTx, watched: set[int], services: Servi
     where = out.address or f"a script with no address (output {out.vout})"
     hit = services.service(out.address_id)
     if hit is not None and not hit.detected:
-        how = "its wallet is labelled" if hit.via_cluster else "labelled"
+        how = ("in a wallet services detect found to be one exchange with a wallet labelled" if hit.joined_by
+               else "its wallet is labelled" if hit.via_cluster else "labelled")  # fmt: skip
         return Destination(out, SERVICE, f"{amount} into {hit.service} ({hit.category}): {where} is {how} "
                                          f"'{hit.label}' by {hit.source}", hit)  # fmt: skip
     if hit is not None:
@@ -84,7 +85,9 @@ def freeze_request(dest: Destination, tx: WatchedTx, case: str, chain: str) -> d
         f"URGENT — request to freeze and preserve funds ({case}).\n"
         f"To: {dest.service.service}, law-enforcement response team.\n"
         f"On {when}, {amount} was deposited to {dest.output.address}, which we attribute to your service "
-        f"({dest.service.label}, source {dest.service.source}), in transaction {txid}, output {dest.output.vout}, "
+        f"({dest.service.label}, source {dest.service.source}"
+        + (", on another address of your service's wallets as their transactions show" if dest.service.joined_by
+           else "") + f"), in transaction {txid}, output {dest.output.vout}, "
         f"block {tx.height}.\n"
         "The funds are connected to an ongoing investigation of child sexual exploitation or human trafficking. "
         "Please freeze the credited funds pending legal process, preserve the account's records (identity, logins "
