@@ -47,6 +47,7 @@ HISTORY_TOO_LARGE = 10_001  # ElectrumX's error code for a history longer than i
 BUSY_CODES = (-101, -102)  # ElectrumX: excessive resource usage, server busy (asked again after a back-off)
 METHOD_NOT_FOUND = -32601  # JSON-RPC; ElectrumX passes its node's on inside a "daemon error"
 MAX_LINE = 64 << 20
+TOGETHER = 8  # requests sent in one write at most (ElectrumX runs 10 of a session's requests at once)
 
 
 class HistoryTooLarge(SourceError):
@@ -102,16 +103,21 @@ class _Live:
         self.reader = self.sock.makefile("rb")
         self.source = source
 
-    def exchange(self, line: bytes, request_id: int) -> bytes:
+    def exchange(self, lines: Sequence[bytes], request_ids: Sequence[int]) -> list[bytes]:
+        """The request lines sent in one write; their answer lines, in the order asked, whatever order they came."""
+        answers: dict[int, bytes] = {}
         try:
-            self.sock.sendall(line)
-            while True:
+            self.sock.sendall(b"".join(lines))
+            while len(answers) < len(request_ids):
                 answer = self.reader.readline(MAX_LINE)
                 if not answer.endswith(b"\n"):
                     raise _Retry(f"{self.source.name} closed the connection or sent a line cut short")
-                if _answer_id(answer) == request_id:
-                    return answer
-                self.source.recorder.pushed(self.source.name, answer)  # a notification (a new block)
+                got = _answer_id(answer)
+                if got in request_ids and got not in answers:
+                    answers[got] = answer
+                else:
+                    self.source.recorder.pushed(self.source.name, answer)  # a notification (a new block)
+            return [answers[i] for i in request_ids]
         except TimeoutError as error:
             raise _Retry(f"{self.source.name} did not answer within {self.source.timeout:.0f} s") from error
         except OSError as error:
@@ -128,8 +134,8 @@ class _Archived:
     def __init__(self, replay: Replay, uri: str) -> None:
         self.replay, self.uri, self.certificate = replay, uri, None
 
-    def exchange(self, line: bytes, request_id: int) -> bytes:
-        return self.replay.electrum_answer(self.uri, line)
+    def exchange(self, lines: Sequence[bytes], request_ids: Sequence[int]) -> list[bytes]:
+        return [self.replay.electrum_answer(self.uri, line) for line in lines]
 
     def close(self) -> None:
         pass
@@ -203,7 +209,7 @@ class ElectrumSession:
 
     def _negotiate(self) -> tuple[str, tuple[int, ...]]:
         low, high = self.source.versions
-        software, version = self._ask("server.version", CLIENT_NAME, [low, high])
+        ((software, version),) = self._ask([("server.version", (CLIENT_NAME, [low, high]))])
         protocol = _version(version)
         if not _version(low) <= protocol <= _version(high):
             raise SourceError(f"{self.source.name} chose protocol version {version}, outside {low}-{high}")
@@ -220,10 +226,20 @@ class ElectrumSession:
 
     def call(self, method: str, *params: Any) -> Any:
         """One request, answered; a busy server or a dropped connection is asked again after a back-off."""
+        return self.call_together((method, params))[0]
+
+    def call_together(self, *calls: tuple[str, Sequence[Any]]) -> list[Any]:
+        """Requests about one thing (a transaction and its merkle branch; its outputs) sent in one write, their
+        results in order; asked again together as :meth:`call` asks one.
+
+        Never several addresses: what one session asks is already linked, and these name one transaction. They
+        go together because ElectrumX 2.0 holds an answer shorter than 1,024 bytes up to 1 s for more to pad it
+        with: asked one at a time, each small answer waited that second.
+        """
         delays = self.source.pacer.delays()
         while True:
             try:
-                return self._ask(method, *params)
+                return self._ask(calls)
             except _Retry as error:
                 delay = next(delays, None)
                 if delay is None or self.source.replay is not None:
@@ -231,26 +247,31 @@ class ElectrumSession:
                 self.source.pacer.pause(delay)
                 self.connection.close()
                 self.connection = self._connect()
-                self._negotiate_again(method)
+                self._negotiate_again(calls[0][0])
 
     def _negotiate_again(self, method: str) -> None:
         if method != "server.version":
             self.software, self.protocol = self._negotiate()
 
-    def _ask(self, method: str, *params: Any) -> Any:
-        self.source.budget.spend(self.source.name, method)
-        self.source.pacer.wait_turn(self.source.server.host)
-        self.next_id += 1
-        line = json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": list(params)},
-                          separators=(",", ":")).encode() + b"\n"  # fmt: skip
+    def _ask(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        lines, ids = [], []
+        for method, params in calls:
+            self.source.budget.spend(self.source.name, method)
+            self.source.pacer.wait_turn(self.source.server.host)
+            self.next_id += 1
+            ids.append(self.next_id)
+            lines.append(json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": list(params)},
+                                    separators=(",", ":")).encode() + b"\n")  # fmt: skip
         started = utc_now()
         try:
-            answer = self.connection.exchange(line, self.next_id)
+            answers = self.connection.exchange(lines, ids)
         except _Retry:
-            self.source.recorder.electrum(self.source.name, line, None, started)
+            for line in lines:
+                self.source.recorder.electrum(self.source.name, line, None, started)
             raise
-        self.source.recorder.electrum(self.source.name, line, answer, started)
-        return self._result(method, answer)
+        for line, answer in zip(lines, answers, strict=True):
+            self.source.recorder.electrum(self.source.name, line, answer, started)
+        return [self._result(method, answer) for (method, _), answer in zip(calls, answers, strict=True)]
 
     def _result(self, method: str, answer: bytes) -> Any:
         try:
@@ -313,13 +334,19 @@ class ElectrumSession:
         an input spends: a payer's address, with a short history) or of its first output script; a transaction
         still in the mempool (height 0) is proven by its bytes only.
         """
-        tx, raw = self.raw_transaction(txid)
-        if height is None:
-            height = self._height_of(tx, vout)
-        if height <= 0:
-            return ProvenTransaction(tx, raw)
-        self.header(height)
-        proof = self.call("blockchain.transaction.get_merkle", display_hash(txid), height)
+        if height is not None and height > 0:  # its block known: the bytes and the branch asked together
+            self.header(height)
+            hexed, proof = self.call_together(("blockchain.transaction.get", (display_hash(txid),)),
+                                              ("blockchain.transaction.get_merkle", (display_hash(txid), height)))
+            raw = bytes.fromhex(hexed)
+            tx = self.source.prover.transaction(txid, raw)
+        else:
+            tx, raw = self.raw_transaction(txid)
+            height = self._height_of(tx, vout) if height is None else height
+            if height <= 0:
+                return ProvenTransaction(tx, raw)
+            self.header(height)
+            proof = self.call("blockchain.transaction.get_merkle", display_hash(txid), height)
         if int(proof.get("block_height", height)) != height:
             raise ProofError(f"{self.source.name} sent a merkle proof of transaction {display_hash(txid)} for height "
                              f"{proof.get('block_height')}, not {height}: the merkle check fails")  # fmt: skip
@@ -369,13 +396,13 @@ class ElectrumSession:
         """
         if self.protocol < SCRIPTPUBKEY_METHODS:
             return None
-        spends = []
-        for vout, output in enumerate(tx.outputs):
-            try:
-                status = self.call("blockchain.outpoint.get_status", display_hash(tx.txid), vout,
-                                   output.script_pubkey.hex())  # fmt: skip
-            except Unsupported:
-                return None
-            spender = status.get("spender_txhash")
-            spends.append(Outspend(vout, internal_hash(spender) if spender else None))
-        return spends
+        asked = [("blockchain.outpoint.get_status", (display_hash(tx.txid), vout, output.script_pubkey.hex()))
+                 for vout, output in enumerate(tx.outputs)]  # fmt: skip
+        statuses: list[Any] = []
+        try:
+            for first in range(0, len(asked), TOGETHER):  # a few at a time: a server limits what runs at once
+                statuses += self.call_together(*asked[first : first + TOGETHER])
+        except Unsupported:
+            return None
+        return [Outspend(vout, internal_hash(s["spender_txhash"]) if s.get("spender_txhash") else None)
+                for vout, s in enumerate(statuses)]  # fmt: skip

@@ -70,6 +70,13 @@ def test_electrum_exchanges_are_case_evidence_and_replay_offline(electrumx: Elec
     exchanged = [(kind, payload) for kind, target, payload in records if target == uri]
     assert exchanged and all(payload.endswith(b"\n") and json.loads(payload) for _, payload in exchanged)
     assert json.loads(exchanged[0][1])["method"] == "server.version"
+    # a transaction's bytes and its merkle branch go in one write (ElectrumX 2.0 holds a short answer up to 1 s for
+    # more to pad it with): their request records share the time they were sent
+    with open(path, "rb") as stream:
+        sent = [(json.loads(r.content_stream().read())["method"], r.rec_headers.get_header("WARC-Date"))
+                for r in ArchiveIterator(stream) if r.rec_type == "request"]  # fmt: skip
+    pairs = [(a, b) for (a, when), (b, then) in zip(sent, sent[1:], strict=False) if when == then]
+    assert ("blockchain.transaction.get", "blockchain.transaction.get_merkle") in pairs
     assert crawl(replayed_electrum(path, electrumx.tcp), sample_addresses[:2]) == answers
 
 
