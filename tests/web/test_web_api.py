@@ -163,6 +163,25 @@ def test_a_saved_graph_is_write_once_evidence_in_the_custody_log(client: httpx.C
         assert answer.status_code == 400 and words in answer.json()["error"], answer.text
 
 
+def test_a_label_from_the_browser_is_checked_then_kept_in_the_case(client: httpx.Client, hostile: Case) -> None:
+    address = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"
+    url = f"/cases/{hostile.name}/address/{address}/label"
+    for fields, words in (({"label": "x", "category": "nope"}, "not a GraphSense category"),
+                          ({"label": " ", "category": "exchange"}, "a label needs a text"),
+                          ({"label": "x", "category": "exchange", "confidence": "sure"}, "not a confidence level")):
+        refused = client.post(url, data=fields)
+        assert refused.status_code == 400 and words in refused.text, refused.text
+    wrong = client.post(f"/cases/{hostile.name}/address/not-an-address/label",
+                        data={"label": "x", "category": "exchange"})
+    assert wrong.status_code == 400 and "not a valid address" in wrong.text
+    before = len(hostile.log.entries())
+    kept = client.post(url, data={"label": "<b>cash-out</b>", "category": "exchange", "note": "seen twice"})
+    assert kept.status_code == 303 and "#own-labels" in kept.headers["location"]
+    entries = hostile.log.entries()
+    assert len(entries) == before + 1 and entries[-1]["action"] == "label.add"
+    assert verify_case(hostile, record=False).intact
+
+
 def _serve_process(cases: Path, *options: str) -> tuple[subprocess.Popen[str], int, str]:
     port = free_port("127.0.0.1")
     process = subprocess.Popen([sys.executable, "-m", "cointrail", "serve", "--cases-dir", str(cases),

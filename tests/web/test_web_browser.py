@@ -16,6 +16,7 @@ from PIL import Image
 from webserver import VIEWPORT, Recorder, Served, accessible, fits_width, serving, visible_box
 
 from cointrail.cases import open_case, verify_case
+from cointrail.labels.investigator import case_labels
 from cointrail.web import Workspace
 from cointrail.wording import counted
 
@@ -219,6 +220,18 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
             page.locator("#graph-status", has_text="Collapsed:").wait_for()
             assert page.locator("#node-list tbody tr").count() < drawn  # what the expansion added, hidden again
             assert page.locator("#node-list tbody tr", has_text="the site: wallet").count() == 1
+            # A label and a note on one of the site's addresses, from the browser, kept in the case.
+            address = demo_run["payers"]["payments"][0]["address"]
+            page.goto(f"{up.url}/cases/{source.name}/address/{address}")
+            page.locator("#label-text").fill("the site's payment address <i>per the forum</i>")
+            page.locator("#label-category").select_option("child_sexual_abuse")
+            page.locator("#label-note").fill("offered on the checkout page captured in this case")
+            page.locator("#add-label").click()
+            page.locator("#label-added").wait_for()
+            mine = page.locator("#own-label-list").inner_text()
+            assert "the site's payment address <i>per the forum</i>" in mine and "investigator:Graph Tester" in mine
+            assert "Note: offered on the checkout page" in mine and page.locator("#own-label-list i").count() == 0
+            accessible(page)
         finally:
             context.close()
     case = open_case(source.name, root=copy.parent)
@@ -232,6 +245,12 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
     exports = [e for e in case.log.entries() if e["action"] == "graph.export"]
     assert [Path(e["object"]).name.split(".", 1)[1] for e in exports] == ["graph.png", "graph.svg", "graphml"]
     check_exports({e["object"].rsplit(".", 1)[1]: (copy / e["object"]).read_bytes() for e in exports}, exported)
+    # Rebuilt from the case's evidence alone, as `cointrail label rebuild` does.
+    [label] = [lab for lab in case_labels(case) if lab.source == "investigator:Graph Tester"]
+    address = demo_run["payers"]["payments"][0]["address"]
+    assert label.address == address and label.category == "child_sexual_abuse"
+    assert label.notes == ("offered on the checkout page captured in this case",)
+    assert [e for e in case.log.entries() if e["action"] == "label.add"][-1]["operator"] == "Graph Tester"
     assert verify_case(case, record=False).intact
     assert not recorder.errors, recorder.errors
 

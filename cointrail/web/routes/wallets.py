@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import Request
 
+from cointrail.cases import Case
 from cointrail.investigation import Investigation
+from cointrail.labels.investigator import DEFAULT_CONFIDENCE, add_investigator_label, case_labels
+from cointrail.labels.model import CATEGORIES, CONFIDENCE_SCALE
 from cointrail.web.routes.common import case_of, page, workspace
 
 router = APIRouter()
@@ -26,7 +29,29 @@ def address_page(request: Request, name: str, address: str) -> HTMLResponse:
     case = case_of(request, name)
     with workspace(request).investigation(case) as inv:
         view = address_view(inv, address)
-    return page(request, "address.html", title=f"Address {address}", case=case.name, view=view)
+    shown = view["info"].get("address") or address
+    return page(request, "address.html", title=f"Address {address}", case=case.name, view=view,
+                mine=own_labels(case, shown), categories=sorted(CATEGORIES), confidences=list(CONFIDENCE_SCALE),
+                default_confidence=DEFAULT_CONFIDENCE, added=request.query_params.get("added"))  # fmt: skip
+
+
+def own_labels(case: Case, address: str) -> list[dict[str, Any]]:
+    """The investigators' labels of ``address`` kept in the case, each with its custody-log entry."""
+    logged = {e["sha256"]: e for e in case.log.entries() if e["action"] == "label.add"}
+    return [{**label.to_dict(), "entry": logged.get(label.source_sha256 or "")}
+            for label in case_labels(case) if label.address == address]  # fmt: skip
+
+
+@router.post("/cases/{name}/address/{address}/label")
+def add_label_form(request: Request, name: str, address: str, label: str = Form(..., max_length=200),
+                   category: str = Form(..., max_length=60), confidence: str = Form(DEFAULT_CONFIDENCE, max_length=60),
+                   note: str = Form("", max_length=4000)) -> RedirectResponse:  # fmt: skip
+    """An investigator's label (and note) on an address, from the browser: write-once evidence in the case, logged
+    ``label.add``, as ``cointrail label add`` without ``--db`` (the workspace never writes a ledger store)."""
+    case = case_of(request, name)
+    found = add_investigator_label(case, address, label, category, confidence, [note] if note.strip() else [])
+    return RedirectResponse(f"/cases/{case.name}/address/{address}?added={found['log_seq']}#own-labels",
+                            status_code=303)  # fmt: skip
 
 
 @router.get("/api/cases/{name}/address/{address}")
