@@ -117,12 +117,16 @@ def test_the_index_gives_the_pages_where_each_txid_and_address_is(worked: tuple[
     assert named <= set(anchors)
     start = next(n for n, page in enumerate(pages) if "Indexoftransactionsandaddresses" in page)
     index = "".join(pages[start:]).split("Indexoftransactionsandaddresses", 1)[1]
+    exhibits = {x["txid"]: x["exhibit"] for x in facts["exhibits"]}
+    exhibit_page = {x: reader.get_destination_page_number(d) for x, d in reader.named_destinations.items()
+                    if x.startswith("exhibit-")}  # fmt: skip
     where = sorted((index.index(value), value) for value in anchors)  # each name once in the index
     for (at, value), (end, _) in zip(where, [*where[1:], (len(index), "")], strict=True):
-        printed = [int(n) for n in re.findall(r",p\.(\d+)", index[at + len(value):end])]
-        assert printed == [page + 1 for _, page in anchors[value]], value  # the page numbers the index prints
-        assert all(value in pages[page] for _, page in anchors[value]), value  # … hold the name
-    exhibits = {x["txid"]: x["exhibit"] for x in facts["exhibits"]}
+        row = index[at + len(value):end]
+        printed = [int(exhibit or place) for exhibit, place in re.findall(r"\(p\.(\d+)\)|,p\.(\d+)", row)]
+        shown = [exhibit_page[f"exhibit-{exhibits[value]}"]] if value in exhibits else []  # its exhibit's page first
+        assert printed == [page + 1 for page in shown + [page for _, page in anchors[value]]], value
+        assert all(value in pages[page] for page in shown + [page for _, page in anchors[value]]), value
     txids = [value for _, value in where if value in exhibits]
     assert [exhibits[t] for t in txids] == [f"T{n}" for n in range(1, len(exhibits) + 1)]  # in exhibit order
     assert all(index[index.index(t) + len(t):].startswith(exhibits[t]) for t in txids)
