@@ -12,8 +12,9 @@ from collections import defaultdict
 from typing import Any
 
 from cointrail.amounts import Amount
-from cointrail.graph.neighbourhood import MAX_TXIDS, coin_unit, fixed_text
+from cointrail.graph.neighbourhood import FIAT, MAX_ITEMS, MAX_TXIDS, coin_unit, fiat_total, fixed_text, tx_item
 from cointrail.graph.nodes import describe_clusters
+from cointrail.prices import PriceBook
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.wording import counted
 
@@ -27,18 +28,21 @@ def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) ->
         source, target = wallet_of.get(edge["from"]), wallet_of.get(edge["to"])
         if source is None or target is None or source == target:
             continue
-        flow = flows.setdefault((source, target), {"taint": 0, "hops": set(), "txids": []})
+        flow = flows.setdefault((source, target), {"taint": 0, "hops": set(), "txids": [], "by_tx": {}})
         flow["taint"] += edge["taint"]
         flow["hops"].add(edge["hop"])
         if edge["txid"] not in flow["txids"]:
             flow["txids"].append(edge["txid"])
+        taint, _ = flow["by_tx"].get(edge["txid"], (0, edge["time"]))
+        flow["by_tx"][edge["txid"]] = (taint + edge["taint"], edge["time"])
         received[target] += edge["taint"]
     start = {wallet_of[n["address"]] for n in traced["nodes"] if n["hop"] == 0 and n["address"] in wallet_of}
     ranked = sorted(set(received) | start, key=lambda c: (c not in start, -received.get(c, 0), c))
     shown = set(ranked[:limit])
     nodes = describe_clusters(store, shown)
     unit = coin_unit(store)
-    edges = [_edge(nodes[s], nodes[t], flow, traced, store.chain) for (s, t), flow in flows.items()
+    book = PriceBook(store, FIAT)
+    edges = [_edge(nodes[s], nodes[t], flow, traced, store.chain, book) for (s, t), flow in flows.items()
              if s in shown and t in shown]  # fmt: skip
     return {"nodes": [nodes[c] for c in ranked[:limit]], "edges": edges, "left_out": max(0, len(ranked) - limit),
             "unit": unit,
@@ -46,12 +50,16 @@ def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) ->
 
 
 def _edge(source: dict[str, Any], target: dict[str, Any], flow: dict[str, Any],
-          traced: dict[str, Any], chain: str) -> dict[str, Any]:  # fmt: skip
+          traced: dict[str, Any], chain: str, book: PriceBook) -> dict[str, Any]:  # fmt: skip
     hops = sorted(flow["hops"])
     when = f"hop {hops[0]}" if len(hops) == 1 else f"hops {hops[0]}–{hops[-1]}"
+    # Each transaction with the traced money it moved along this edge, at its block's time and that day's price.
+    items = sorted((tx_item(txid, time, taint, chain, book) for txid, (taint, time) in flow["by_tx"].items()),
+                   key=lambda i: (i["time"], i["txid"]))  # fmt: skip
     return {
         "id": f"{source['id']}>{target['id']}", "source": source["id"], "target": target["id"],
-        "amount": flow["taint"], "amount_coin": Amount(flow["taint"], chain).fixed(),
+        "amount": flow["taint"], "amount_coin": Amount(flow["taint"], chain).fixed(), "fiat": fiat_total(items),
+        "first_time": items[0]["time"], "last_time": items[-1]["time"], "items": items[-MAX_ITEMS:],
         "transactions": len(flow["txids"]), "txids": flow["txids"][:MAX_TXIDS], "coinjoin": False,
         "reason": (f"{fixed_text(flow['taint'], chain)} of the traced money moved from {source['caption']} to "
                    f"{target['caption']} ({when}, {traced['model']['name']} model, in "

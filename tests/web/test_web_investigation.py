@@ -218,6 +218,9 @@ def test_a_trace_job_with_the_cli_options(client: httpx.Client, demo_case: str) 
     assert drawn["nodes"][0]["cluster_id"] == node["cluster_id"]  # the start first
     assert drawn["edges"]
     assert all(e["amount"] > 0 and e["txids"] and "traced money" in e["reason"] for e in drawn["edges"])
+    for edge in drawn["edges"]:  # each with its transactions, dates and dollars, for the timeline
+        assert sum(i["amount"] for i in edge["items"]) == edge["amount"] and len(edge["items"]) == edge["transactions"]
+        assert edge["first_time"] <= edge["last_time"] and edge["fiat"]["currency"] == "USD"
     assert any(n["role"] == "exchange" for n in drawn["nodes"])  # where the trail ended
     ids = {n["id"] for n in drawn["nodes"]}
     assert all(e["source"] in ids and e["target"] in ids and e["source"] != e["target"] for e in drawn["edges"])
