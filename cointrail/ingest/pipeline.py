@@ -35,6 +35,7 @@ __all__ = ["IngestReport", "ingest", "store_for_ingest"]
 # already marked instead of by an UPDATE of stored outputs). 250,000 transactions keep a million-transaction
 # ingest under 2 GB; 500,000 measured 10 % faster but above it.
 BULK_BATCH_TRANSACTIONS = 250_000
+MIN_LIMITED_BATCH = 10_000  # a memory limit makes bulk batches no smaller than this
 
 
 class Progress(Protocol):
@@ -190,11 +191,15 @@ def ingest(
 
     ``memory_limit`` (bytes): the chain state and DuckDB keep within it, the
     state spilling to disk beside the store past its half
-    (:meth:`LedgerStore.limit_memory`); the store is the same with any limit.
+    (:meth:`LedgerStore.limit_memory`), and bulk batches hold at most one
+    transaction per 4 KB of it; the store is the same with any limit.
     """
     progress = progress or NoProgress()
     if memory_limit is not None:
         store.limit_memory(memory_limit)
+        # A bulk batch costs about 3 KB a transaction in flight, twice (one is parsed while the last is written):
+        # 250,000 of them 630 MB more at peak than 50,000 (1M benchmark chain, docs/benchmarks.md)
+        bulk_batch_transactions = min(bulk_batch_transactions, max(MIN_LIMITED_BATCH, memory_limit // 4096))
     report = IngestReport(store.chain, store.network, source.name)
     began = time.perf_counter()
     sparse.require_mode(store, "full")  # a sparse store is no chain prefix: blocks cannot be appended to it

@@ -26,8 +26,8 @@ store, is the same with any budget (``tests/store/test_memory_limit.py``).
 It is loaded from the store when a writer first needs it, so it always
 describes exactly what is committed: the writer drops it whenever a batch
 fails or the store is rolled back, and the next batch loads it again. Memory
-without a budget (with the tables' headroom): about 120 bytes per transaction
-with unspent outputs, 100 per address and 33 per output of those transactions.
+without a budget (with the tables' headroom): about 135 bytes per transaction
+with unspent outputs, 100 per address and 25 per output of those transactions.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -164,13 +165,18 @@ class LedgerStore:
         """Keep an ingest within about ``limit`` bytes: the chain state half of it (past which it spills to disk
         beside the store), DuckDB the other half (its ``memory_limit``; its temporary files go beside the store too).
 
-        The batches being parsed and written come on top: about 1 KB per transaction of a batch.
+        The batches being parsed and written come on top, and the bulk load's index build at its end is not
+        held to it: DuckDB builds an index in memory (docs/store.md, "Memory").
         """
         if limit < 1:
             raise InputError(f"a memory limit must be positive, not {limit} bytes")
         self.memory_limit = int(limit)
-        self.con.execute(f"SET memory_limit = '{max(self.memory_limit // 2, MIN_DUCKDB_MEMORY) // 1024}KB'")
+        self._limit_duckdb()
         self.forget_chain_state()
+
+    def _limit_duckdb(self) -> None:
+        assert self.memory_limit is not None
+        self.con.execute(f"SET memory_limit = '{max(self.memory_limit // 2, MIN_DUCKDB_MEMORY) // 1024}KB'")
 
     @property
     def state_budget(self) -> int | None:
@@ -242,12 +248,20 @@ class LedgerStore:
             # Memory peaks while DuckDB builds the indexes: the chain state (about 350 MB per million
             # transactions) is not kept through it. An ingest that goes on loads what it needs again.
             self.forget_chain_state()
+            # DuckDB keeps an index it builds in memory (it cannot spill one), and the totals' SQL (when the
+            # in-memory ones were let go) did not fit 256 MB at 4M transactions: under a limit, the load's end gets
+            # DuckDB's own default, 80 % of the machine's memory, and needs more with the chain (docs/benchmarks.md)
+            if self.memory_limit is not None:
+                self.con.execute(f"SET memory_limit = '{int(_physical_memory() * 0.8) >> 20}MB'")
             address_stats.catch_up(self.con, self.chain, self.network, totals)
             del totals  # the totals, inserted, are not kept through the index build either
             self.con.execute("RESET checkpoint_threshold")
             self.con.execute("BEGIN TRANSACTION")
             self.con.execute(schema.INDEXES_DDL)
             self.con.execute("COMMIT")
+            if self.memory_limit is not None:
+                with contextlib.suppress(duckdb.OutOfMemoryException):  # the indexes built are still in memory
+                    self._limit_duckdb()
 
     def chain_state(self, batch: Batch | None = None) -> ChainState:
         """What the writer needs of the stored chain to resolve the next batch (loaded on first use).
@@ -330,6 +344,10 @@ class LedgerStore:
     def counts(self) -> dict[str, int]:
         """Rows per table: a quick summary of what the store holds."""
         return {t: self.one(f"SELECT count(*) FROM {t}")[0] for t in schema.TABLE_KEYS if t != "meta"}  # type: ignore[index]
+
+
+def _physical_memory() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def _upgrade_p2pk(con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str) -> None:
