@@ -10,9 +10,10 @@ import click
 from rich.console import Console
 
 from cointrail.cases import open_case
+from cointrail.chains import utxo_networks
 from cointrail.cli.case_cmd import cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option, stderr_is_terminal, warn
-from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
+from cointrail.errors import EXIT_NEGATIVE, EXIT_OK, InputError
 from cointrail.investigation import Investigation
 from cointrail.labels import IMPORTERS
 from cointrail.labels.store import import_account_labels, import_label_file
@@ -103,6 +104,22 @@ def _existing_store(db: Path, read_only: bool) -> LedgerStore:
     return LedgerStore.open(db, read_only=read_only)
 
 
+def _store_to_label(db: Path, chain: str | None, network: str | None) -> None:
+    """Make sure a store is at ``db``: there already, or made empty for ``chain`` and ``network``."""
+    if (chain is None) != (network is None):
+        raise InputError("give both --chain and --network to make a new store, or neither")
+    if db.is_file():
+        if chain is not None and store_family(db) != "account":
+            with LedgerStore.open(db, read_only=True) as store:
+                if (store.chain, store.network) != (chain, network):
+                    raise InputError(f"the store {db} holds {store.chain} {store.network}, not {chain} {network}")
+        return
+    if chain is None:
+        raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, check --db, or give "
+                         "--chain and --network to make one for these labels before a first crawl")
+    LedgerStore.open(db, chain, network).close()  # bound to its chain, with no block yet
+
+
 def render_import(data: dict[str, Any]) -> str:
     """Plain text for the result of ``labels import``."""
     stored = data["stored"]
@@ -123,19 +140,26 @@ def render_import(data: dict[str, Any]) -> str:
 )
 @click.option("--case", "case_name", default=None, metavar="NAME",
               help="Keep the label file in this case as evidence (hashed, logged) before importing it.")  # fmt: skip
+@click.option("--chain", default=None, type=click.Choice(sorted({n.chain for n in utxo_networks()})),
+              help="With --network: make DB, bound to this chain, if there is no store there yet.")
+@click.option("--network", default=None, type=click.Choice(sorted({n.network for n in utxo_networks()})),
+              help="The network of --chain.")
 @cases_dir_option
 @operator_option
 @json_option
-def import_(file: str, db: Path, format_: str | None, case_name: str | None, cases_dir: str | None,
-            operator: str | None, as_json: bool) -> int:  # fmt: skip
+def import_(file: str, db: Path, format_: str | None, case_name: str | None, chain: str | None,
+            network: str | None, cases_dir: str | None, operator: str | None, as_json: bool) -> int:  # fmt: skip
     """Read a label FILE and keep its labels in the ledger store DB.
 
     Labels for addresses of another chain are kept but marked and never
     attributed to this store's clusters. Exit code 0 when every entry became a
-    label, 1 when some were rejected (they are listed).
+    label, 1 when some were rejected (they are listed). With --chain and
+    --network, a new store is made when DB does not exist: label before a first
+    crawl (ingest --electrum or --esplora), so that the walk stops at the services
+    the labels name.
     """
     case = open_case(case_name, cases_dir, operator) if case_name else None
-    existing_store(db)
+    _store_to_label(db, chain, network)
     if store_family(db) == "account":  # an Ethereum store keeps its labels in its own table (issue 16)
         with AccountStore.open(db) as accounts, _reading(file):
             result = import_account_labels(accounts, file, format_, case)

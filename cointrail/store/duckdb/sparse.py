@@ -34,6 +34,7 @@ from cointrail.chains.bitcoin.sources.light import ProvenTransaction
 from cointrail.errors import InputError, IntegrityError
 from cointrail.store.duckdb import address_stats, p2pk, scriptcolumns
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.wording import counted
 
 MODE_KEY = "mode"
 SPARSE = "sparse"
@@ -375,7 +376,7 @@ def coverage(store: LedgerStore, addresses: Iterable[str]) -> dict[str, dict[str
         entry: dict[str, Any] = {"status": "complete", "tip_height": tip, "words": f"complete at tip {tip}"}
         if not complete:
             entry = {"status": "truncated", "tip_height": tip, "listed": listed, "server_count": count,
-                     "reason": why, "words": f"truncated at {listed} transactions ({why})"}  # fmt: skip
+                     "reason": why, "words": f"truncated at {counted(listed, 'transaction')} ({why})"}  # fmt: skip
         found[address] = entry
     return found
 

@@ -37,6 +37,7 @@ from cointrail.chains.bitcoin.sources.pacing import Pacer
 from cointrail.chains.bitcoin.sources.proving import Prover
 from cointrail.chains.bitcoin.sources.wire import Proxy, TlsPolicy, open_socket
 from cointrail.errors import InputError
+from cointrail.wording import counted
 
 PROTOCOL_MIN, PROTOCOL_MAX = "1.4", "1.7"
 SCRIPTPUBKEY_METHODS = (1, 7)  # the version that asks by output script instead of script hash
@@ -313,8 +314,8 @@ class ElectrumSession:
             return History(address, script, (), tip, False, str(error))
         entries = tuple(HistoryEntry(internal_hash(item["tx_hash"]), max(int(item["height"]), 0)) for item in listed)
         if limit is not None and len(entries) > limit:
-            return History(address, script, entries[:limit], tip, False,
-                           f"more than {limit} transactions (the limit per address)", len(entries))  # fmt: skip
+            over = f"more than {counted(limit, 'transaction')} (the limit per address)"
+            return History(address, script, entries[:limit], tip, False, over, len(entries))
         return History(address, script, entries, tip, True, None, len(entries))
 
     def _history(self, script: bytes) -> list[dict[str, Any]]:

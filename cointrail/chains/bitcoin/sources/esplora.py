@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from cointrail import wording
 from cointrail.capture.decode import decode_body
 from cointrail.capture.fetch import Exchange, request_head, response_head
 from cointrail.cases.custody import utc_now
@@ -188,13 +189,13 @@ class EsploraSession:
             page = self.json(path)
             fresh = [tx for tx in page if tx["txid"] not in seen]
             if page and not fresh:
-                truncated = f"the server repeated a page after {len(listed)} transactions"
+                truncated = f"the server repeated a page after {wording.counted(len(listed), 'transaction')}"
                 break
             listed += fresh
             seen.update(tx["txid"] for tx in fresh)
             if limit is not None and len(listed) >= limit:
                 if len(listed) > limit or counted > limit:
-                    truncated = f"more than {limit} transactions (the limit per address)"
+                    truncated = f"more than {wording.counted(limit, 'transaction')} (the limit per address)"
                 listed = listed[:limit]
                 break
             if len(page) < PAGE:

@@ -193,23 +193,28 @@ def test_an_address_over_the_limit_is_recorded_and_not_expanded(standin: Standin
         report = crawl(store, EsploraSource(standin.url, "litecoin", "regtest"), [seed], hops=1, max_txs=1)
         cover = sparse.coverage(store, [seed])[seed]
     assert report.fetched == 0 and cover["status"] == "truncated" and cover["listed"] == 1
-    assert cover["words"].startswith("truncated at 1 transactions (more than 1 transactions")
+    assert cover["words"].startswith("truncated at 1 transaction (more than 1 transaction")
     assert [item["kind"] for item in report.left_out] == ["address"] and "not expanded" in report.left_out[0]["why"]
 
 
-def test_a_labelled_service_stops_the_walk(standin: Standin, seed: str, tmp_path: Path) -> None:
-    from cointrail.labels.model import Label, confidence_named
-    from cointrail.labels.store import write_labels
-
-    db = tmp_path / "labelled.duckdb"
-    with LedgerStore.open(db, "litecoin", "regtest") as store:
-        write_labels(store, [Label(address=seed, chains=("litecoin",), currency="LTC", network="regtest",
-                                   label="An exchange", source="test", source_sha256="0" * 64,
-                                   confidence=confidence_named("ownership"), importer="csv", category="exchange",
-                                   actor="An exchange")])  # fmt: skip
-        report = crawl(store, EsploraSource(standin.url, "litecoin", "regtest"), [seed], hops=1)
-    assert report.fetched == 0 and not any("/address/" in path for path in standin.requests)
-    assert report.left_out == [{"kind": "address", "id": seed, "why": "labelled as a service: the walk stops there"}]
+def test_a_labelled_service_stops_the_walk(standin: Standin, seed: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """As a person does it: label a new store (made by ``labels import --chain --network``), then crawl into it."""
+    db, names = tmp_path / "labelled.duckdb", tmp_path / "names.csv"
+    names.write_text(f"address,label,currency,category\n{seed},An exchange,LTC,exchange\n")
+    assert main(["labels", "import", str(names), "--db", str(db)]) == EXIT_USAGE  # no store yet: says how to make one
+    assert "give --chain and --network to make one" in capsys.readouterr().err
+    assert main(["labels", "import", str(names), "--db", str(db), "--chain", "bitcoin", "--network", "regtest"]) == 0
+    assert main(["labels", "import", str(names), "--db", str(db), "--chain", "litecoin", "--network", "mainnet"]) \
+        == EXIT_USAGE, "a store of another chain is refused"
+    db.unlink()
+    assert main(["labels", "import", str(names), "--db", str(db), "--chain", "litecoin", "--network", "regtest"]) == 0
+    capsys.readouterr()
+    assert main(["ingest", "--chain", "litecoin", "--network", "regtest", "--esplora", standin.url, "--around", seed,
+                 "--hops", "1", "--db", str(db), "--json"]) == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert report["fetched"] == 0 and not any("/address/" in path for path in standin.requests)
+    assert report["left_out"] == [{"kind": "address", "id": seed, "why": "labelled as a service: the walk stops there"}]
 
 
 def test_a_block_replaced_under_the_store_is_refused(economy: RegtestNode, tmp_path: Path) -> None:
