@@ -284,5 +284,8 @@ def test_the_report_is_written_into_the_case_and_downloaded(client: httpx.Client
     assert letters and all(e["operator"] == "Web Tester" for e in letters)
     listed = client.get(f"/cases/{demo_case}/report").text
     assert all(e["sha256"] in listed for e in letters)
+    exchanges = {x["exchange"].replace(" ", "-") for x in demo_run["request_packs"]}
+    assert all(f"request pack (letter) for {name}</td>" in listed for name in exchanges)  # each names its exchange
+    assert "the report (HTML)</td>" in listed and "<td>report.html</td>" not in listed
     letter = client.get(f"/cases/{demo_case}/files/{letters[0]['sha256']}")
     assert letter.status_code == 200 and hashlib.sha256(letter.content).hexdigest() == letters[0]["sha256"]

@@ -30,8 +30,27 @@ MEDIA_TYPES = {".html": "text/html", ".pdf": "application/pdf", ".json": "applic
 
 
 def stored_files(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The downloadable files in a custody log, newest first."""
-    return [e for e in reversed(entries) if e["sha256"] and e["action"].startswith(DOWNLOADABLE)]
+    """The downloadable files in a custody log, newest first, each with what it is in words (``what``)."""
+    return [{**e, "what": file_words(e)} for e in reversed(entries)
+            if e["sha256"] and e["action"].startswith(DOWNLOADABLE)]  # fmt: skip
+
+
+def file_words(entry: dict[str, Any]) -> str:
+    """What a stored file is, in words: a request pack names its exchange (written into the file's name)."""
+    action, name = entry["action"], str(entry["object"]).rsplit("/", 1)[-1]
+    kind = name.rsplit(".", 1)[-1].upper()
+    if action.startswith("request-pack."):
+        exchange = name.split(".", 1)[1].rsplit(".request.", 1)[0]  # as the file names it, exactly
+        return f"request pack ({'CSV' if action.endswith('csv') else 'letter'}) for {exchange}"
+    if action == "graph.save":
+        return "a saved graph (JSON)"
+    if action == "graph.export":
+        return f"a view of the graph ({'GraphML' if kind == 'GRAPHML' else kind})"
+    if action.startswith("export."):
+        return f"export ({action.split('.', 1)[1]})"
+    if action == "report.facts":
+        return "the facts the report was written from (JSON)"
+    return f"the report ({kind})" if action.startswith("report.") else action
 
 
 def _profiles_folder(request: Request) -> Path:
