@@ -45,7 +45,7 @@ def _fetch(store: AccountStore, source: EvmRpcSource, numbers: Sequence[int], ba
     stored = store.stored_numbers(min(numbers), max(numbers)) if numbers else set()
     wanted = [n for n in numbers if n not in stored]
     for i in range(0, len(wanted), batch):  # verified and stored while the next blocks are asked for
-        new += store.append(source.blocks(wanted[i : i + batch]))
+        new += store.append(source.verified(raw) for raw in source.fetch_blocks(wanted[i : i + batch]))
     return new
 
 

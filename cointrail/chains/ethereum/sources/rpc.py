@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -31,8 +31,6 @@ from cointrail.errors import ExternalServiceError
 from cointrail.tls import verified_context
 
 TRACE_STYLES = ("parity", "geth")
-
-T = TypeVar("T")
 
 # Blocks asked for ahead while the ones already answered are verified and stored: the node works on the next
 # requests while this process recomputes hashes and recovers keys.
@@ -152,22 +150,11 @@ class EvmRpcSource:
     def fetch_blocks(self, numbers: Sequence[int]) -> Iterator[RawEvmBlock]:
         """:meth:`fetch_block` of each of ``numbers``, in order, :data:`FETCH_AHEAD` asked at a time; the requests
         not yet sent are dropped when the caller stops early (a refused block, a node gone)."""
-        return self._ahead(self.fetch_block, numbers)
-
-    def blocks(self, numbers: Sequence[int]) -> Iterator[SourcedEvmBlock]:
-        """:meth:`block` of each of ``numbers``, in order, fetched and verified :data:`FETCH_AHEAD` at a time.
-
-        Each block is verified on the thread that fetched it: the key recovery runs in libsecp256k1, outside
-        Python's lock, so it overlaps the caller's storing and the node's answering; on the main thread it did not
-        (range ingest 1.7 x the time of the requests alone, see docs/accuracy.md)."""
-        return self._ahead(self.block, numbers)
-
-    def _ahead(self, work: Callable[[int], T], numbers: Sequence[int]) -> Iterator[T]:
         workers: list[int] = []
         pool = ThreadPoolExecutor(FETCH_AHEAD, thread_name_prefix="evm-fetch",
                                   initializer=lambda: workers.append(threading.get_ident()))  # fmt: skip
         try:
-            yield from pool.map(work, numbers)
+            yield from pool.map(self.fetch_block, numbers)
         finally:
             pool.shutdown(cancel_futures=True)
             self._close_clients(workers)
