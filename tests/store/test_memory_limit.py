@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from store_compare import first_difference, table_contents
 
@@ -14,6 +15,7 @@ from cointrail.errors import IntegrityError
 from cointrail.ingest.pipeline import ingest
 from cointrail.simulation.block_files import generate_chain
 from cointrail.store.duckdb import chainstate, spill
+from cointrail.store.duckdb.spill import GONE, SIMILAR, TIER, Runs
 from cointrail.store.duckdb.store import LedgerStore
 
 
@@ -23,10 +25,15 @@ def test_a_tiny_memory_limit_spills_and_stores_the_same(tmp_path: Path, monkeypa
     # of an earlier batch, so both kinds of lookup go to the runs on disk, across merges of them
     made = generate_chain(tmp_path / "chain", 6000, seed=3, txs_per_block=30, n_wallets=50)
     spills: list[int] = []
-    merges: list[int] = []
+    merges: list[int] = []  # the rows of each merge
     real_spill, real_merge = chainstate.ChainState.spill, spill.Runs.merge
     monkeypatch.setattr(chainstate.ChainState, "spill", lambda self: (spills.append(1), real_spill(self))[1])
-    monkeypatch.setattr(spill.Runs, "merge", lambda self: (merges.append(1), real_merge(self))[1])
+
+    def merge(self: spill.Runs, first: int = 0, end: int | None = None) -> None:
+        merges.append(sum(r.n for r in self.runs[first:end]))
+        real_merge(self, first, end)
+
+    monkeypatch.setattr(spill.Runs, "merge", merge)
     monkeypatch.setattr(spill, "MERGE_ROWS", 1000)  # merges in several ranges of hashes
     stores = {}
     for name, limit in (("unlimited", None), ("tiny", 64 << 10)):
@@ -39,7 +46,8 @@ def test_a_tiny_memory_limit_spills_and_stores_the_same(tmp_path: Path, monkeypa
         assert not list(tmp_path.glob(f"{name}.duckdb.state-*")), "the runs on disk are removed with the state"
         if limit is None:
             assert not spills
-    assert len(spills) >= 15 and merges, (len(spills), len(merges))
+    assert len(spills) >= 15 and len(merges) >= 2, (len(spills), merges)
+    assert len(set(merges)) > 1, "runs merged at more than one size"
     assert first_difference(table_contents(stores["unlimited"]), table_contents(stores["tiny"])) is None
     before = len(spills)
     # the command line's option: one bulk batch, over the budget once it is resolved, so spilled once
@@ -86,3 +94,48 @@ def test_a_repeated_coinbase_txid_overwrites_the_earlier_outputs(tmp_path: Path,
             with pytest.raises(IntegrityError, match=rf"spends {display_hash(x)}:{vout}"):
                 store.append([_block(3, bytes([3]) * 32, _tx(b"\xee" * 32, COINBASE_IN, pay[0]), again)])
         assert store.tip()[0] == 2  # type: ignore[index]
+
+
+def test_runs_merge_by_size_in_tiers_and_drop_the_gone_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """200 spills of 40 rows: runs of about the same size merge, tier on tier, so a row is rewritten about
+    log2(200) times (not once per merge of everything), few runs stay, and every row not gone is still found."""
+    monkeypatch.setattr(spill, "MERGE_ROWS", 300)  # merges in several ranges of hashes
+    rng = np.random.default_rng(7)
+    runs = Runs(tmp_path / "runs", 3, 1, 2)  # key, payload, gone
+    merged_rows = 0
+    real_merge = Runs.merge
+
+    def merge(self: Runs, first: int = 0, end: int | None = None) -> None:
+        nonlocal merged_rows
+        merged_rows += sum(r.n for r in self.runs[first:end])
+        real_merge(self, first, end)
+
+    monkeypatch.setattr(Runs, "merge", merge)
+    kept: dict[int, int] = {}
+    for spill_number in range(200):
+        keys = np.arange(spill_number * 40, spill_number * 40 + 40, dtype=np.int64)
+        rows = np.column_stack([keys, keys * 3, np.zeros(40, np.int64)])
+        runs.add(_hashes(keys), rows)
+        kept.update(zip(keys.tolist(), (keys * 3).tolist(), strict=True))
+        gone = rng.choice(np.array(sorted(kept), np.int64), 10, replace=False)  # spend some outputs held
+        where_run, where_row = runs.find(_hashes(gone), gone[:, None])
+        assert (where_run >= 0).all()
+        runs.mark_gone(where_run, where_row)
+        for key in gone.tolist():
+            del kept[key]
+        sizes = [r.n for r in runs.runs]
+        assert len(sizes) <= 3 * 9, sizes  # a few runs per doubling of size: O(log n)
+    assert 8000 < merged_rows < 8000 * 8, merged_rows  # each row rewritten at most about log2(200) times
+    assert len(runs.runs) < 20 and runs.runs[0].n > 40 * TIER * SIMILAR, [r.n for r in runs.runs]
+    assert runs.rows_held < 8000, "the merges dropped the gone rows"
+    keys = np.arange(8000, dtype=np.int64)
+    where_run, where_row = runs.find(_hashes(keys), keys[:, None])
+    hit = where_run >= 0
+    assert sorted(keys[hit].tolist()) == sorted(kept)
+    found = runs.read(where_run[hit], where_row[hit])
+    assert (found[:, 1] == found[:, 0] * 3).all() and (found[:, 2] != GONE).all()
+
+
+def _hashes(keys: np.ndarray) -> np.ndarray:
+    """Uniform 64-bit hashes of int64 keys (a multiplicative hash: equal keys, equal hashes)."""
+    return (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ np.uint64(0x5555)

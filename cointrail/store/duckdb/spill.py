@@ -34,7 +34,9 @@ import numpy.typing as npt
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 FENCE = 512  # rows per in-memory fence: 512 hashes are one 4 KiB page
-MAX_RUNS = 6  # past this many runs of a kind, all are merged into one
+TIER = 4  # this many runs of about the same size are merged into one
+SIMILAR = 2  # runs are "about the same size" while the largest is at most this many times the smallest
+MAX_RUNS = 40  # past this many runs (sizes that never line up into a tier), the smallest adjacent two are merged
 MERGE_ROWS = 1 << 21  # about this many rows in memory at a time while merging
 LOOKUP_CHUNK = 1 << 14  # lookups between two releases of the mapped pages
 GONE = -1  # what Runs.mark_gone writes in a row's "gone" column (a value it never holds otherwise)
@@ -126,8 +128,24 @@ class Runs:
         """A new run of these rows (any order); merges the runs when there are too many."""
         order = np.argsort(hashes, kind="stable")
         self.runs.append(self._write([(hashes[order], rows[order])]))
-        if len(self.runs) > MAX_RUNS:
-            self.merge()
+        while (group := self._to_merge()) is not None:
+            self.merge(*group)
+
+    def _to_merge(self) -> tuple[int, int] | None:
+        """The runs [first, end) to merge next, or None: the newest runs back to the first whose size breaks
+        the tier, if there are :data:`TIER` of them; else, past :data:`MAX_RUNS`, the smallest adjacent two."""
+        sizes = [max(r.n, 1) for r in self.runs]
+        first = len(sizes) - 1
+        low = high = sizes[-1] if sizes else 0
+        while first > 0 and max(high, sizes[first - 1]) <= SIMILAR * min(low, sizes[first - 1]):
+            first -= 1
+            low, high = min(low, sizes[first]), max(high, sizes[first])
+        if len(sizes) - first >= TIER:
+            return first, len(sizes)
+        if len(sizes) > MAX_RUNS:
+            pair = min(range(len(sizes) - 1), key=lambda i: sizes[i] + sizes[i + 1])
+            return pair, pair + 2
+        return None
 
     def _write(self, chunks: Iterable[tuple[U64, I64]]) -> _Run:
         folder = self.folder / f"run{self._made}"
@@ -188,9 +206,11 @@ class Runs:
             _release(rows)
             del rows
 
-    def merge(self) -> None:
-        """Merge all runs into one, a range of hashes at a time, without the rows marked gone."""
-        old = self.runs
+    def merge(self, first: int = 0, end: int | None = None) -> None:
+        """Merge the runs [first, end) (all by default) into one in their place, a range of hashes at a time,
+        without the rows marked gone. The runs keep their order, oldest first."""
+        end = len(self.runs) if end is None else end
+        old = self.runs[first:end]
         total = sum(r.n for r in old)
         parts = max(1, -(-total // MERGE_ROWS))
         bounds = [np.uint64(0)] + [np.uint64((k << 64) // parts) for k in range(1, parts)]
@@ -220,7 +240,7 @@ class Runs:
         merged = self._write(chunks())
         for run in old:
             shutil.rmtree(run.folder)
-        self.runs = [merged]
+        self.runs[first:end] = [merged]
 
 
 class SpillFolder:
