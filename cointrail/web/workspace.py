@@ -5,7 +5,9 @@ while requests use it; every request gets its own DuckDB cursor on it, so reques
 by side without sharing a connection. A store no request has used for :data:`IDLE_RELEASE_SECONDS` is closed:
 DuckDB lets one process write a file only while no other holds it open, and ``cointrail watch run`` and
 ``cointrail ingest`` write the case's store while the workspace is open. Everything the workspace writes goes
-into a case through the case's write-once evidence and custody-log API, never into a store.
+into a case through the case's write-once evidence and custody-log API; the one thing it also gives a store is the
+case's own investigator labels (as ``cointrail label rebuild`` does), rebuilt from that evidence, and only while no
+other process has the store open.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from cointrail.amounts import unit_of
 from cointrail.cases import Case, cases_root, create_case, list_cases, open_case
 from cointrail.errors import InputError
 from cointrail.investigation import Investigation, case_store
-from cointrail.store.duckdb.store import DamagedStoreError, LedgerStore
+from cointrail.labels.investigator import restore_case_labels
+from cointrail.store.duckdb.store import DamagedStoreError, LedgerStore, StoreInUseError
 
 IDLE_RELEASE_SECONDS = 2.0  # a store unused this long is closed, so another process can write it
+LABEL_WAIT_SECONDS = 5.0  # how long giving labels to a store waits for this workspace's own requests and jobs
 
 
 class _Held:
@@ -132,6 +136,30 @@ class Workspace:
         """The case's investigation over its store, on a cursor of its own, for one request or job."""
         with self.store(case) as store:
             yield Investigation(store, case)
+
+    def give_case_labels(self, case: Case) -> dict[str, Any] | None:
+        """Store the case's investigator labels in its ledger store, rebuilt from the case's evidence, so that the
+        analyses use a label added in the browser at once; what :func:`restore_case_labels` did, or None where that
+        cannot be done now (no store yet, another process writing it, or this workspace's jobs still reading it
+        after :data:`LABEL_WAIT_SECONDS`): the labels stay in the case for ``cointrail label rebuild``."""
+        path = case_store(case)
+        if not path.is_file():
+            return None
+        deadline = time.monotonic() + LABEL_WAIT_SECONDS
+        while True:
+            with self._lock:  # no request opens the store meanwhile: DuckDB allows one configuration per process
+                held = self._stores.get(path)
+                if held is None or held.users == 0:
+                    if held is not None:
+                        self._stores.pop(path).store.close()
+                    try:
+                        with LedgerStore.open(path) as store:
+                            return restore_case_labels(case, store)
+                    except StoreInUseError:  # another process (watch run, ingest) holds it
+                        return None
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
 
     def close(self) -> None:
         """Close every store the workspace opened."""

@@ -177,6 +177,7 @@ def test_a_label_from_the_browser_is_checked_then_kept_in_the_case(client: httpx
     before = len(hostile.log.entries())
     kept = client.post(url, data={"label": "<b>cash-out</b>", "category": "exchange", "note": "seen twice"})
     assert kept.status_code == 303 and "#own-labels" in kept.headers["location"]
+    assert "stored=0" in kept.headers["location"], "this case has no ledger store to give it to"
     entries = hostile.log.entries()
     assert len(entries) == before + 1 and entries[-1]["action"] == "label.add"
     assert verify_case(hostile, record=False).intact

@@ -228,6 +228,9 @@ def test_a_graph_is_pinned_annotated_saved_and_reopened(browser: Any, recorder: 
             page.locator("#label-note").fill("offered on the checkout page captured in this case")
             page.locator("#add-label").click()
             page.locator("#label-added").wait_for()
+            assert "given to the case's ledger store" in page.locator("#label-added").inner_text()
+            # the analyses read it at once: the wallet's attribution, from the store's labels, names it
+            assert "per the forum" in page.locator("section[aria-labelledby=labels]").inner_text()
             mine = page.locator("#own-label-list").inner_text()
             assert "the site's payment address <i>per the forum</i>" in mine and "investigator:Graph Tester" in mine
             assert "Note: offered on the checkout page" in mine and page.locator("#own-label-list i").count() == 0

@@ -32,7 +32,8 @@ def address_page(request: Request, name: str, address: str) -> HTMLResponse:
     shown = view["info"].get("address") or address
     return page(request, "address.html", title=f"Address {address}", case=case.name, view=view,
                 mine=own_labels(case, shown), categories=sorted(CATEGORIES), confidences=list(CONFIDENCE_SCALE),
-                default_confidence=DEFAULT_CONFIDENCE, added=request.query_params.get("added"))  # fmt: skip
+                default_confidence=DEFAULT_CONFIDENCE, added=request.query_params.get("added"),
+                stored=request.query_params.get("stored") == "1")  # fmt: skip
 
 
 def own_labels(case: Case, address: str) -> list[dict[str, Any]]:
@@ -47,11 +48,13 @@ def add_label_form(request: Request, name: str, address: str, label: str = Form(
                    category: str = Form(..., max_length=60), confidence: str = Form(DEFAULT_CONFIDENCE, max_length=60),
                    note: str = Form("", max_length=4000)) -> RedirectResponse:  # fmt: skip
     """An investigator's label (and note) on an address, from the browser: write-once evidence in the case, logged
-    ``label.add``, as ``cointrail label add`` without ``--db`` (the workspace never writes a ledger store)."""
+    ``label.add``, as ``cointrail label add`` does; then given to the case's ledger store where no other process
+    has it open (:meth:`Workspace.give_case_labels`), so the analyses use it at once."""
     case = case_of(request, name)
     found = add_investigator_label(case, address, label, category, confidence, [note] if note.strip() else [])
-    return RedirectResponse(f"/cases/{case.name}/address/{address}?added={found['log_seq']}#own-labels",
-                            status_code=303)  # fmt: skip
+    stored = workspace(request).give_case_labels(case) is not None  # the analyses use it now, or after a rebuild
+    return RedirectResponse(f"/cases/{case.name}/address/{address}?added={found['log_seq']}&stored={int(stored)}"
+                            "#own-labels", status_code=303)  # fmt: skip
 
 
 @router.get("/api/cases/{name}/address/{address}")
