@@ -10,18 +10,25 @@ round into a deposit address at the exchange. Measures, in the same run:
 (b) collecting the report's facts (the same tracing, plus the case's custody log
     re-checked and every evidence file re-hashed, the store's sources, methods);
 (c) rendering the HTML (Jinja2, with the flow graph);
-(d) printing the PDF (WeasyPrint).
+(d) printing the PDF (WeasyPrint), as ``cointrail report`` does: the body laid out once, the index and the
+    summary apart with their page numbers from it, the footers joined (report/paging.py);
+(d0) the baseline of (d): the same HTML printed whole, WeasyPrint filling every page reference itself (CSS
+    ``target-counter``), as the report was printed before.
 
-Wall-clock seconds, best of 3, (a) and (b) alternated. Writes its section of docs/benchmarks.md.
+Wall-clock seconds, best of 3, (a) and (b) alternated, (d) and (d0) alternated; for (d) and (d0) also CPU seconds
+(the figure on shared cores). Writes its section of docs/benchmarks.md.
 
 Run: ``.venv/bin/python -m benchmarks.report_speed [--sizes 20x3 100x4] [--runs 3] [--no-write] [--quick]``
 """
 
 from __future__ import annotations
 
+import io
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from pypdf import PdfReader
 
 from benchmarks import harness
 from cointrail.capture import capture_url, served_directory
@@ -30,6 +37,7 @@ from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.labels.model import Label, confidence_named
 from cointrail.labels.store import write_labels
 from cointrail.report import collect_facts
+from cointrail.report.layout import for_print
 from cointrail.report.render import render_html, render_pdf
 from cointrail.simulation.named_chain import ChainBuilder
 from cointrail.store.duckdb.store import LedgerStore
@@ -105,31 +113,45 @@ def measure(customers: int, rounds: int, runs: int) -> dict[str, Any]:
         both = harness.alternate({"trace": tracing, "facts": lambda: collect_facts(case, store, site)}, runs)
         (t_trace, found), (t_facts, facts) = best(both["trace"]), best(both["facts"])
     t_html, html = best([harness.timed(lambda: render_html(facts, "0" * 64)) for _ in range(runs)])
-    t_pdf, pdf = best([harness.timed(lambda: render_pdf(html)) for _ in range(runs)])
+    import weasyprint  # the baseline prints the same HTML as render_pdf did before report/paging.py
+
+    prints = harness.alternate({"pdf": lambda: render_pdf(html),
+                                "whole": lambda: weasyprint.HTML(string=for_print(html)).write_pdf()}, runs)
+    t_pdf, pdf = best(prints["pdf"])
+    t_whole, _ = best(prints["whole"])
+    cpu_pdf, cpu_whole = (harness.least(prints[k], "cpu")[0].cpu for k in ("pdf", "whole"))
     return {"customers": customers, "rounds": rounds, "payments": len(found["payers"]["payments"]),
             "payers": len(found["payers"]["payers"]), "site": len(site), "trace": t_trace, "facts": t_facts,
-            "html": t_html, "pdf": t_pdf, "html_bytes": len(html), "pdf_bytes": len(pdf), "runs": runs}  # fmt: skip
+            "html": t_html, "pdf": t_pdf, "whole": t_whole, "cpu_pdf": cpu_pdf, "cpu_whole": cpu_whole,
+            "pages": len(PdfReader(io.BytesIO(pdf)).pages), "html_bytes": len(html), "pdf_bytes": len(pdf),
+            "runs": runs}  # fmt: skip
 
 
 def render(results: list[dict[str, Any]]) -> str:
     rows = "".join(
         f"| {r['payers']} payers, {r['payments']} payments, {r['site']} site addresses | {r['trace']:.2f} s "
         f"| {r['facts']:.2f} s | {r['html']:.2f} s ({r['html_bytes'] / 1e6:.1f} MB) | {r['pdf']:.2f} s "
-        f"({r['pdf_bytes'] / 1e6:.1f} MB) | {r['facts'] + r['html'] + r['pdf']:.2f} s |\n" for r in results)
+        f"({r['cpu_pdf']:.2f} s CPU; {r['pages']} pages, {r['pdf_bytes'] / 1e6:.1f} MB) | {r['whole']:.2f} s "
+        f"({r['cpu_whole']:.2f} s CPU) | {r['facts'] + r['html'] + r['pdf']:.2f} s |\n" for r in results)
     return f"""## Report
 
 {harness.machine("report_speed.py")}. Each case: a captured payment page with one fresh
 address per payment; customers funded by exchange withdrawals pay the site, which sweeps every round into the
 exchange; clustered and labelled. Wall-clock seconds, best of {results[0]['runs']}, all in the same run, (a) and
-(b) alternated. (a) is
+(b) alternated, (d) and (d0) alternated; (d) and (d0) also in CPU seconds, the figure on shared cores. (a) is
 the tracing the report rests on (`payers` and a forward `trace` of the site); (b) is that plus the custody log
 re-checked, every evidence file re-hashed, the store's sources and the methods appendix.
 
-| case | (a) baseline: tracing alone | (b) facts collected | (c) HTML | (d) PDF (WeasyPrint) | report in all (b+c+d) |
-|---|---|---|---|---|---|
+| case | (a) baseline: tracing alone | (b) facts collected | (c) HTML | (d) PDF (WeasyPrint, in parts) \
+| (d0) baseline: PDF printed whole | report in all (b+c+d) |
+|---|---|---|---|---|---|---|
 {rows}
-Most of a large report's time is WeasyPrint laying out the long tables (every payment, every funding step); the
-HTML alone is quick, and `cointrail report --no-pdf` skips the PDF.
+(d) is the PDF as `cointrail report` prints it: the body laid out once, the index and the summary laid out apart
+with each page number read from the body's layout, the footers ("page N of M") laid out apart and joined
+(`cointrail/report/paging.py`); (d0) is the same HTML printed whole, WeasyPrint filling each page reference
+(CSS `target-counter`) by laying out again every page that holds one, as the report was printed before. Both
+give the same text on every page. Most of the rest is WeasyPrint laying out the long tables (every payment, every
+funding step); the HTML alone is quick, and `cointrail report --no-pdf` skips the PDF.
 """
 
 

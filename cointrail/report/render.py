@@ -16,6 +16,7 @@ from cointrail.report.assets import row_text
 from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph, flow_svg
 from cointrail.report.layout import ReportIndex, for_print, when, wrap
+from cointrail.report.paging import render_in_parts
 from cointrail.report.request_pack import symbol
 from cointrail.wording import counted
 
@@ -74,6 +75,10 @@ def render_pdf(html: str) -> bytes:
 
     for name in ("weasyprint", "fontTools"):  # their font-subsetting chatter is not for the user
         logging.getLogger(name).setLevel(logging.ERROR)
-    pdf = weasyprint.HTML(string=for_print(html), base_url=None).write_pdf()
+    printed = for_print(html)
+    document = render_in_parts(weasyprint, printed)  # the page references from one layout (report/paging.py)
+    if document is None:  # not the report's parts: WeasyPrint fills the references itself
+        document = weasyprint.HTML(string=printed, base_url=None).render()
+    pdf = document.write_pdf()
     assert pdf is not None
     return bytes(pdf)

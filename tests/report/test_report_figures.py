@@ -134,6 +134,17 @@ def test_the_index_gives_the_pages_where_each_txid_and_address_is(worked: tuple[
     assert f"section1(page{findings + 1})" in pages[0] and f"theindex(page{start + 1})" in pages[0]  # the summary
 
 
+def test_every_page_is_numbered_page_n_of_m(worked: tuple[Story, Path, dict]) -> None:
+    """The footers are laid out apart from the pages and joined to them (report/paging.py): each page still
+    carries its own number and the count of all pages, and the case line."""
+    story, root, facts = worked
+    pages = _pages(_pdf(story, root))
+    assert len(pages) > 3
+    for number, page in enumerate(pages, start=1):
+        assert page.count(f"page{number}of{len(pages)}") == 1, number
+        assert f"case{story.case.name}" in page, number
+
+
 def test_long_names_are_cut_only_between_groups_of_8(worked: tuple[Story, Path, dict]) -> None:
     """A txid, an address or a hash that wraps is cut between two groups of 8 characters from its start, never
     elsewhere, and no character is lost or added (the PDF's text, line breaks aside, is the name)."""
