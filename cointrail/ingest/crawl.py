@@ -132,13 +132,14 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
     cache = {txid: parse_transaction(raw) for txid, raw, _ in stored}
     heights = {txid: h for txid, _, h in stored}
     stops, preloaded = labelled_services(store), set(cache)
+    listings = sparse.stored_histories(store)  # what earlier crawls listed, by address; kept up as this one lists
     try:
         for index, seed in enumerate(order):
             progress.seed(index, len(order), seed)
             with source.session() as session:
                 report.sessions += 1
                 _Walk(store, source, session, report, cache, heights, stops, max_txs, progress,
-                      preloaded).run(seed, hops)
+                      preloaded, listings).run(seed, hops)
     finally:
         report.requests, report.requests_by_method = source.budget.used, dict(source.budget.by_method)
         report.addresses = sparse.coverage(store, order)
@@ -182,7 +183,8 @@ class _Walk:
 
     def __init__(self, store: LedgerStore, source: LightSource, session: LightSession, report: CrawlReport,
                  cache: dict[bytes, Transaction], heights: dict[bytes, int], stops: set[str], max_txs: int | None,
-                 progress: CrawlProgress, preloaded: set[bytes]) -> None:  # fmt: skip
+                 progress: CrawlProgress, preloaded: set[bytes],
+                 listings: dict[str, tuple[dict[str, Any], list[tuple[bytes, int]]]]) -> None:  # fmt: skip
         self.store, self.source, self.session, self.report = store, source, session, report
         self.cache, self.heights, self.stops, self.max_txs, self.progress = cache, heights, stops, max_txs, progress
         self.pending: list[ProvenTransaction] = []
@@ -194,6 +196,8 @@ class _Walk:
         self.stopped: set[bytes] = set()  # transactions paying from or to a labelled service: no hop past them
         self.listed: dict[str, list[HistoryEntry]] = {}
         self.preloaded = preloaded
+        self.listings = listings
+        self.recorded: list[tuple[Any, bool]] = []  # histories listed, written with the transactions (flush)
 
     def run(self, seed: str, hops: int) -> None:
         level = self.fetch_all(self.history(seed), 0)
@@ -216,7 +220,7 @@ class _Walk:
             self.report.leave_out("address", address, "labelled as a service: the walk stops there")
             return []
         tip = self.tip = self.session.tip_height()
-        stored = sparse.stored_history(self.store, address)
+        stored = self.listings.get(address)
         if stored is not None and stored[0]["tip_height"] == tip:  # a resumed crawl: listed at this tip already
             coverage, entries = stored
             if not coverage["expanded"]:
@@ -230,7 +234,11 @@ class _Walk:
         except SourceError as error:
             self.report.leave_out("address", address, str(error))
             return []
-        sparse.record_history(self.store, history, history.complete, self.source.name)
+        self.recorded.append((history, history.complete))
+        self.listings[address] = ({"complete": history.complete, "tip_height": history.tip_height,
+                                   "truncated": history.truncated, "server_count": history.server_count,
+                                   "expanded": history.complete},
+                                  [(e.txid, e.height) for e in history.entries])  # fmt: skip
         if not history.complete:
             self.report.leave_out("address", address, f"{history.truncated}: recorded, not expanded")
             return []
@@ -279,7 +287,8 @@ class _Walk:
             self.progress.fetched(written)
         if self.checked:
             sparse.record_spend_checks(self.store, self.checked, self.tip)
-        self.pending, self.pending_hop, self.checked = [], 0, []
+        sparse.record_histories(self.store, self.recorded, self.source.name)
+        self.pending, self.pending_hop, self.checked, self.recorded = [], 0, [], []
 
     # -- hops
 

@@ -329,18 +329,42 @@ def balance_reading(store: LedgerStore, address: str) -> dict[str, Any] | None:
         "outputs": len(unknown), "value": sum(int(values[c]) for c in unknown)}}  # fmt: skip
 
 
-def record_history(store: LedgerStore, history: Any, expanded: bool, source: str) -> None:
-    """Keep what the server listed for an address (replacing an earlier listing: a top-up at a later tip)."""
-    con = store.con
-    con.execute("DELETE FROM sparse_coverage WHERE address = ?", [history.address])
-    con.execute("DELETE FROM sparse_history WHERE address = ?", [history.address])
-    con.execute("INSERT INTO sparse_coverage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [store.chain, store.network, history.address, history.complete, history.tip_height,
-                 history.truncated, history.server_count, len(history.entries), expanded, source])  # fmt: skip
+def record_histories(store: LedgerStore, histories: Sequence[tuple[Any, bool]], source: str) -> None:
+    """Keep what the server listed for each address, with whether it was expanded (replacing an earlier listing: a
+    top-up at a later tip): two deletes and two inserts for them all (per address, these small statements were two
+    thirds of a crawl's time against a server that answers at once)."""
+    latest = {history.address: (history, expanded) for history, expanded in histories}
+    if not latest:
+        return
+    con, addresses = store.con, list(latest)
+    con.execute("DELETE FROM sparse_coverage WHERE list_contains(?, address)", [addresses])
+    con.execute("DELETE FROM sparse_history WHERE list_contains(?, address)", [addresses])
+    kept = list(latest.values())
+    _insert(store, "sparse_coverage", pa.table({
+        "address": addresses, "complete": [h.complete for h, _ in kept],
+        "tip_height": pa.array([h.tip_height for h, _ in kept], pa.int32()),
+        "truncated": pa.array([h.truncated for h, _ in kept], pa.string()),
+        "server_count": pa.array([h.server_count for h, _ in kept], pa.int32()),
+        "listed": pa.array([len(h.entries) for h, _ in kept], pa.int32()),
+        "expanded": [e for _, e in kept], "source": [source] * len(kept)}))  # fmt: skip
+    entries = [(h.address, e) for h, _ in kept for e in h.entries]
     _insert(store, "sparse_history", pa.table({
-        "address": [history.address] * len(history.entries),
-        "txid": pa.array([e.txid for e in history.entries], pa.binary()),
-        "height": pa.array([e.height for e in history.entries], pa.int32())}))  # fmt: skip
+        "address": pa.array([a for a, _ in entries], pa.string()),
+        "txid": pa.array([e.txid for _, e in entries], pa.binary()),
+        "height": pa.array([e.height for _, e in entries], pa.int32())}))  # fmt: skip
+
+
+def stored_histories(store: LedgerStore) -> dict[str, tuple[dict[str, Any], list[tuple[bytes, int]]]]:
+    """Every address a crawl listed, as :func:`stored_history` gives it, read at once (a crawl reads them when it
+    starts, not one query per address)."""
+    keys = ("complete", "tip_height", "truncated", "server_count", "expanded")
+    found = {address: dict(zip(keys, rest, strict=True)) for address, *rest in store.rows(
+        "SELECT address, complete, tip_height, truncated, server_count, expanded FROM sparse_coverage")}
+    entries: dict[str, list[tuple[bytes, int]]] = {address: [] for address in found}
+    for address, txid, height in store.rows(
+            "SELECT address, txid, height FROM sparse_history ORDER BY address, height, txid"):  # fmt: skip
+        entries.setdefault(address, []).append((bytes(txid), height))
+    return {address: (cover, entries[address]) for address, cover in found.items()}
 
 
 def stored_history(store: LedgerStore, address: str) -> tuple[dict[str, Any], list[tuple[bytes, int]]] | None:
