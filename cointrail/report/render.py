@@ -76,7 +76,10 @@ def render_pdf(html: str) -> bytes:
     for name in ("weasyprint", "fontTools"):  # their font-subsetting chatter is not for the user
         logging.getLogger(name).setLevel(logging.ERROR)
     printed = for_print(html)
-    document = render_in_parts(weasyprint, printed)  # the page references from one layout (report/paging.py)
+    try:
+        document = render_in_parts(weasyprint, printed)  # the page references from one layout (report/paging.py)
+    except (AttributeError, TypeError):  # a WeasyPrint whose page boxes are not as paging.py knows them
+        document = None
     if document is None:  # not the report's parts: WeasyPrint fills the references itself
         document = weasyprint.HTML(string=printed, base_url=None).render()
     pdf = document.write_pdf()
