@@ -3,7 +3,6 @@ or page, in Debian's Chromium on the demo case; screenshots kept under tmp_path.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from cointrail.investigation import Investigation
 from cointrail.wording import counted
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.node]
-PAGE_SECONDS = 2.0  # the case page must answer as fast as a page: it reads the report's facts, not the chain
 
 
 def only_the_workspace(recorder: Recorder, served: Served) -> None:
@@ -35,11 +33,9 @@ def focus_by_tab(page: Any, selector: str, presses: int = 150) -> None:
 def test_the_case_page_answers_first(page: Any, recorder: Recorder, demo_served: Served, demo_case: str,
                                      demo_run: dict[str, Any], tmp_path: Path) -> None:  # fmt: skip
     payers = demo_run["payers"]
-    started = time.perf_counter()
     page.goto(f"{demo_served.url}/cases/{demo_case}")
-    seconds = time.perf_counter() - started
-    assert seconds < PAGE_SECONDS, f"the case page took {seconds:.2f} s"
-    # The answer comes before the evidence: the first section of the page is the findings.
+    # The answer comes before the evidence: the first section of the page is the findings, read from the report's
+    # facts, not computed from the chain on each visit (how fast it comes is the benchmarks' to say, not a test's).
     assert page.locator("main h2").first.inner_text() == "What the case has found"
     assert "From the report written" in page.locator("#headline-source").inner_text()
 
