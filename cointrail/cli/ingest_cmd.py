@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -17,7 +16,7 @@ from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK, InputError
 from cointrail.ingest.pipeline import ingest, store_for_ingest
 from cointrail.store.duckdb import sparse
-from cointrail.store.duckdb.store import LedgerStore
+from cointrail.store.duckdb.store import LedgerStore, physical_memory
 
 CHAINS = sorted({n.chain for n in utxo_networks()} | {"ethereum", "tron"})
 NETWORKS = sorted({n.network for n in utxo_networks()} | set(EVM_NETWORKS) | set(TRON_NETWORKS))
@@ -39,18 +38,17 @@ def render_report(report: dict[str, Any]) -> str:
 
 
 DEFAULT_MEMORY_SHARE = 0.5  # of the machine's memory: room for the batches in flight, the OS and other work
-_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
 def memory_limit_bytes(text: str | None) -> int:
     """``--memory-limit``: '8GB', '500MB', '2.5GB' (binary units), or None for half the machine's memory."""
     if text is None:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * DEFAULT_MEMORY_SHARE)
+        return int(physical_memory() * DEFAULT_MEMORY_SHARE)
     match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?B?)\s*", text.upper())
     if match is None or float(match.group(1)) <= 0:
         raise InputError(f"--memory-limit {text!r}: give a size such as 8GB, 500MB or 2.5GB")
-    unit = match.group(2) if match.group(2).endswith("B") or not match.group(2) else match.group(2) + "B"
-    return int(float(match.group(1)) * _UNITS[unit])
+    return int(float(match.group(1)) * _UNITS[match.group(2).removesuffix("B")])
 
 
 def _source(store: LedgerStore, rpc: str | None, blocks: str | None, cookie: str | None, user: str | None,

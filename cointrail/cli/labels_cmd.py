@@ -110,9 +110,7 @@ def _store_to_label(db: Path, chain: str | None, network: str | None) -> None:
         raise InputError("give both --chain and --network to make a new store, or neither")
     if db.is_file():
         if chain is not None and store_family(db) != "account":
-            with LedgerStore.open(db, read_only=True) as store:
-                if (store.chain, store.network) != (chain, network):
-                    raise InputError(f"the store {db} holds {store.chain} {store.network}, not {chain} {network}")
+            LedgerStore.open(db, chain, network, read_only=True).close()  # refuses a store of another chain
         return
     if chain is None:
         raise InputError(f"there is no ledger store at {db}: run 'cointrail ingest' first, check --db, or give "

@@ -110,8 +110,8 @@ def mixer(facts: dict[str, Any]) -> RedFlag | None:
         return None
     where = (f", and reached the mixer {'address' if len(addresses) == 1 else 'addresses'} {' '.join(addresses)}"
              if addresses else "")  # fmt: skip
-    return RedFlag("mixer", "Use of a mixer or CoinJoin", f"money on the traced trails passed through {len(txids)} "
-                   f"CoinJoin or mixer {'transaction' if len(txids) == 1 else 'transactions'}{where}; links across "
+    return RedFlag("mixer", "Use of a mixer or CoinJoin", f"money on the traced trails passed through "
+                   f"{counted(len(txids), 'CoinJoin or mixer transaction')}{where}; links across "
                    f"{'it are' if len(txids) == 1 else 'them are'} not claimed.",
                    tuple(txids), tuple(addresses))  # fmt: skip
 

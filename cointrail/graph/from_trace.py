@@ -28,11 +28,9 @@ def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) ->
         source, target = wallet_of.get(edge["from"]), wallet_of.get(edge["to"])
         if source is None or target is None or source == target:
             continue
-        flow = flows.setdefault((source, target), {"taint": 0, "hops": set(), "txids": [], "by_tx": {}})
+        flow = flows.setdefault((source, target), {"taint": 0, "hops": set(), "by_tx": {}})
         flow["taint"] += edge["taint"]
         flow["hops"].add(edge["hop"])
-        if edge["txid"] not in flow["txids"]:
-            flow["txids"].append(edge["txid"])
         taint, _ = flow["by_tx"].get(edge["txid"], (0, edge["time"]))
         flow["by_tx"][edge["txid"]] = (taint + edge["taint"], edge["time"])
         received[target] += edge["taint"]
@@ -51,7 +49,7 @@ def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) ->
 
 def _edge(source: dict[str, Any], target: dict[str, Any], flow: dict[str, Any],
           traced: dict[str, Any], chain: str, book: PriceBook) -> dict[str, Any]:  # fmt: skip
-    hops = sorted(flow["hops"])
+    hops, txids = sorted(flow["hops"]), list(flow["by_tx"])  # the transactions in the order the trace met them
     when = f"hop {hops[0]}" if len(hops) == 1 else f"hops {hops[0]}–{hops[-1]}"
     # Each transaction with the traced money it moved along this edge, at its block's time and that day's price.
     items = sorted((tx_item(txid, time, taint, chain, book) for txid, (taint, time) in flow["by_tx"].items()),
@@ -60,8 +58,8 @@ def _edge(source: dict[str, Any], target: dict[str, Any], flow: dict[str, Any],
         "id": f"{source['id']}>{target['id']}", "source": source["id"], "target": target["id"],
         "amount": flow["taint"], "amount_coin": Amount(flow["taint"], chain).fixed(), "fiat": fiat_total(items),
         "first_time": items[0]["time"], "last_time": items[-1]["time"], "items": items[-MAX_ITEMS:],
-        "transactions": len(flow["txids"]), "txids": flow["txids"][:MAX_TXIDS], "coinjoin": False,
+        "transactions": len(txids), "txids": txids[:MAX_TXIDS], "coinjoin": False,
         "reason": (f"{fixed_text(flow['taint'], chain)} of the traced money moved from {source['caption']} to "
                    f"{target['caption']} ({when}, {traced['model']['name']} model, in "
-                   f"{counted(len(flow['txids']), 'transaction')})."),
+                   f"{counted(len(txids), 'transaction')})."),
     }  # fmt: skip

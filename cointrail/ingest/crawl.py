@@ -238,11 +238,11 @@ class _Walk:
         self.listings[address] = ({"complete": history.complete, "tip_height": history.tip_height,
                                    "truncated": history.truncated, "server_count": history.server_count,
                                    "expanded": history.complete},
-                                  [(e.txid, e.height) for e in history.entries])  # fmt: skip
+                                  [(e.txid, e.height) for e in _in_order(history.entries)])  # fmt: skip
         if not history.complete:
             self.report.leave_out("address", address, f"{history.truncated}: recorded, not expanded")
             return []
-        return sorted(history.entries, key=lambda e: (e.height, e.txid))
+        return _in_order(history.entries)
 
     # -- transactions
 
@@ -373,3 +373,8 @@ class _Walk:
 def _mweb_script(script: bytes) -> bool:
     """A Litecoin output script of witness version 8 or 9 (MWEB's HogEx output, a peg-in)."""
     return len(script) >= 4 and script[0] in MWEB_WITNESS_VERSIONS and script[1] == len(script) - 2
+
+
+def _in_order(entries: Iterable[HistoryEntry]) -> list[HistoryEntry]:
+    """A history as the walk takes it, and as a stored listing is read back: by height, then txid."""
+    return sorted(entries, key=lambda e: (e.height, e.txid))

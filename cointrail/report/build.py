@@ -87,8 +87,9 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
     ledger = _ledger(store)
     if isinstance(store, LedgerStore) and ledger is not None:  # where the labels naming services were fetched from
         ledger["label_sources"] = label_sources(store, cited_sources(found))
-        ledger["label_conflicts"] = label_conflicts(store, found)  # labels and behaviour that disagree (issue 17)
-        ledger["services_detected"] = bool(kept_detections(store))  # whether behaviour was compared at all
+        detections = kept_detections(store)  # read once: for the conflicts and whether behaviour was compared
+        ledger["label_conflicts"] = label_conflicts(store, found, detections)  # labels and behaviour that disagree
+        ledger["services_detected"] = bool(detections)
     heuristics = ((ledger or {}).get("clustering") or {}).get("heuristics", [])
     captures = case_facts.captures(case)
     chain = case_chain({"ledger": ledger, "site": site_facts, "captures": captures})

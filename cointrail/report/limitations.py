@@ -22,10 +22,14 @@ def _payers(facts: dict[str, Any]) -> list[dict[str, Any]]:
 def shared_wallets(facts: dict[str, Any]) -> str:
     payers = _payers(facts)
     big = [p for p in payers if len(p.get("payer_addresses") or []) > 1]
-    each = f"Each of the {counted(len(payers), 'paying wallet')} is" if len(payers) != 1 else "The 1 paying wallet is"
-    hold = "holds" if len(big) == 1 else "hold"
-    return (f"{each} a group of addresses that the clustering rules say one wallet controls ({len(big)} of them "
-            f"{hold} more than one address). A wallet can be shared by several "
+    if len(payers) == 1:
+        each = "The 1 paying wallet is"
+        held = "it holds more than one address" if big else "it holds a single address"
+    else:
+        each = f"Each of the {counted(len(payers), 'paying wallet')} is"
+        held = f"{len(big)} of them {'holds' if len(big) == 1 else 'hold'} more than one address"
+    return (f"{each} a group of addresses that the clustering rules say one wallet controls ({held}). "
+            "A wallet can be shared by several "
             "people, or be a custodial service (an exchange or a hosted wallet) paying on a customer's behalf; then "
             "the person who paid is that service's customer, and its records say who. A person can also hold "
             "several wallets, so the number of wallets is not the number of people.")  # fmt: skip

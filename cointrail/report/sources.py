@@ -106,10 +106,11 @@ def provenance(parameters: dict[str, Any]) -> dict[str, Any]:
             "libraries": {name: _version(name) for name in LIBRARIES}, "parameters": parameters}  # fmt: skip
 
 
-def label_conflicts(store: LedgerStore, findings: dict[str, Any]) -> list[str]:
+def label_conflicts(store: LedgerStore, findings: dict[str, Any], detections: list[Any] | None = None) -> list[str]:
     """Where the labels the findings rely on disagree, in sentences: labels of two services on one wallet a payer
     was funded from, and labels a detected exchange's behaviour contradicts (``services detect``'s conflicts) for
-    the wallets the payers' trails reached (their services and leads)."""
+    the wallets the payers' trails reached (their services and leads). ``detections``: the store's kept
+    detections, when the caller has read them already."""
     from cointrail.labels.attribution import cluster_attribution
     from cointrail.services import kept_detections
     from cointrail.services.agreement import agreements
@@ -124,7 +125,8 @@ def label_conflicts(store: LedgerStore, findings: dict[str, Any]) -> list[str]:
     wallets = set(store.trace_reads().clusters_of(ids).values())
     sentences = [c["message"] for w in sorted(wallets) for c in cluster_attribution(reads, w)["conflicts"]]
     wallets |= {lead["wallet"] for p in payers for lead in p.get("leads") or []}
-    detections = [d for d in kept_detections(store)  # holding a wallet reached, or kept apart from one
+    kept = kept_detections(store) if detections is None else detections
+    detections = [d for d in kept  # holding a wallet reached, or kept apart from one
                   if wallets & {d.cluster_id, *d.deposit_wallets, *(k["wallet"] for k in d.kept_apart)}]
     for wallet, agreed in sorted(agreements(store, detections).items()):
         sentences += [f"wallet {wallet}, which behaves like an exchange: {c}" for c in agreed.conflicts]

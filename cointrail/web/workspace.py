@@ -24,7 +24,7 @@ from cointrail.cases import Case, cases_root, create_case, list_cases, open_case
 from cointrail.errors import InputError
 from cointrail.investigation import Investigation, case_store
 from cointrail.labels.investigator import restore_case_labels
-from cointrail.store.duckdb.store import DamagedStoreError, LedgerStore, StoreInUseError
+from cointrail.store.duckdb.store import AccountStoreError, DamagedStoreError, LedgerStore, StoreInUseError
 
 IDLE_RELEASE_SECONDS = 2.0  # a store unused this long is closed, so another process can write it
 LABEL_WAIT_SECONDS = 5.0  # how long giving labels to a store waits for this workspace's own requests and jobs
@@ -156,6 +156,8 @@ class Workspace:
                         with LedgerStore.open(path) as store:
                             return restore_case_labels(case, store)
                     except StoreInUseError:  # another process (watch run, ingest) holds it
+                        return None
+                    except AccountStoreError:  # an Ethereum or Tron store keeps its labels by label add --db
                         return None
             if time.monotonic() >= deadline:
                 return None

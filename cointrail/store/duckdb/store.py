@@ -252,7 +252,7 @@ class LedgerStore:
             # in-memory ones were let go) did not fit 256 MB at 4M transactions: under a limit, the load's end gets
             # DuckDB's own default, 80 % of the machine's memory, and needs more with the chain (docs/benchmarks.md)
             if self.memory_limit is not None:
-                self.con.execute(f"SET memory_limit = '{int(_physical_memory() * 0.8) >> 20}MB'")
+                self.con.execute(f"SET memory_limit = '{int(physical_memory() * 0.8) >> 20}MB'")
             address_stats.catch_up(self.con, self.chain, self.network, totals)
             del totals  # the totals, inserted, are not kept through the index build either
             self.con.execute("RESET checkpoint_threshold")
@@ -346,7 +346,8 @@ class LedgerStore:
         return {t: self.one(f"SELECT count(*) FROM {t}")[0] for t in schema.TABLE_KEYS if t != "meta"}  # type: ignore[index]
 
 
-def _physical_memory() -> int:
+def physical_memory() -> int:
+    """This machine's memory, in bytes."""
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
