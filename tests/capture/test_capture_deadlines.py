@@ -79,8 +79,11 @@ def test_a_signal_keeps_and_logs_what_was_received(case: Case, site: Site, signu
     site.routes["/endless"] = route
     command = [sys.executable, "-m", "cointrail", "capture", site.url + "/endless", "--case", case.name,
                "--cases-dir", str(case.folder.parent), "--json"]
+    # SIGINT as a terminal gives it: a suite started in the background (nohup, a shell's &) hands its children
+    # SIGINT ignored, and Python then never turns it into KeyboardInterrupt (the capture read on for 60 s).
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
     try:
         assert started.wait(30), "the capture never asked for the page"
         time.sleep(1.0)  # the address has arrived; the body keeps coming
