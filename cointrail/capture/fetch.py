@@ -18,6 +18,7 @@ import httpx
 from cointrail.capture.deadline import Clock, install
 from cointrail.capture.limits import Budget, CaptureLimits
 from cointrail.cases.custody import utc_now
+from cointrail.tls import tls_setting
 
 # A Tor Browser / Firefox ESR user agent: the capture should look like a visitor
 # (a site may hide its payment page from tools), and the WARC records it.
@@ -144,7 +145,8 @@ class Fetcher:
         self.capture_until = time.monotonic() + limits.capture_time_s
         timeout = httpx.Timeout(limits.read_timeout_s, connect=limits.connect_timeout_s)
         # Only the proxy the user gave: no proxy from the environment, which the custody record would not show.
-        transport = httpx.HTTPTransport(proxy=proxy, verify=not insecure)
+        # The certificate check is the one context every client shares (cointrail.tls), built once per process.
+        transport = httpx.HTTPTransport(proxy=proxy, verify=tls_setting(not insecure))
         install(transport, self.clock)
         self.client = _Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False,
                                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",

@@ -14,8 +14,11 @@ from capture_site import ADDR, Site, default_routes, running
 from test_capture_site import found
 
 from cointrail.capture import CaptureOptions, capture_url
+from cointrail.capture.fetch import Fetcher
+from cointrail.capture.limits import CaptureLimits
 from cointrail.cases import Case
 from cointrail.errors import ExternalServiceError
+from cointrail.tls import verified_context
 
 
 @pytest.fixture
@@ -45,3 +48,18 @@ def test_an_untrusted_certificate_is_refused_without_insecure(case: Case, tls_si
     site, _ = tls_site
     with pytest.raises(ExternalServiceError, match="certificate is not trusted.*--insecure"):
         capture_url(case, site.url + "/")
+
+
+@pytest.mark.parametrize("proxy", [None, "socks5h://127.0.0.1:9050", "http://127.0.0.1:8080"])
+def test_the_fetcher_checks_certificates_with_the_shared_context(proxy: str | None) -> None:
+    # One certificate store per process (cointrail.tls), not one per capture: about 40 ms of CPU each.
+    fetcher = Fetcher(CaptureLimits(), proxy, insecure=False)
+    try:
+        assert fetcher.client._transport._pool._ssl_context is verified_context()
+    finally:
+        fetcher.close()
+    fetcher = Fetcher(CaptureLimits(), proxy, insecure=True)  # --insecure still checks nothing
+    try:
+        assert fetcher.client._transport._pool._ssl_context.verify_mode == ssl.CERT_NONE
+    finally:
+        fetcher.close()
