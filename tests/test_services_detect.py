@@ -193,3 +193,38 @@ def test_a_label_on_the_hot_wallet_names_the_other_wallets_of_the_detected_excha
     assert "contradicted" in label_quality({"findings": findings, "ledger": {"label_conflicts": []}})
     unread = label_quality({"findings": findings, "ledger": {"label_conflicts": [], "services_detected": False}})
     assert "services detect was not run on this store" in unread
+
+
+def test_a_label_on_the_hot_wallet_alone_names_a_detected_exchange_it_is_not_joined_to(tmp_path: Path, capsys):
+    """The deposits swept into the labelled hot wallet, whose coin is not spent yet: the multi-input heuristic and
+    the joining keep it apart from the deposit wallet (a sweep of customers' coins does not join), which also pays
+    the customer's withdrawal. services detect says the hot wallet's label names the exchange; payers names it too,
+    through the detection, not as an unnamed lead (it did not read the hot wallet's labels)."""
+    chain = ChainBuilder(tmp_path / "ledger.duckdb")
+    for h in range(3):
+        chain.block(miner=f"m{h}")
+    chain.block(chain.tx("fund", [("cb0", 0)], [(f"c{i}", 2 * COIN) for i in range(10)]))
+    chain.block(*(chain.tx(f"d{i}", [("fund", i)], [(f"dep{i}", COIN - 1000), (f"dep{i}", COIN - 1000)])
+                  for i in range(10)))  # fmt: skip
+    chain.block(chain.tx("sweep", [(f"d{i}", 0) for i in range(10)], [("hot", 10 * COIN - 30000)]),
+                chain.tx("out", [(f"d{i}", 1) for i in range(10)], [(f"w{i}", COIN - i * 7000) for i in range(7)]
+                         + [("chg", 3 * COIN)]))  # fmt: skip
+    chain.block(chain.tx("pay", [("out", 0)], [("site", COIN - 1000)]))
+    build_clusters(chain.store, parse_heuristics("multi-input"))
+    site, hot, paying = chain.address("site"), chain.address("hot"), chain.address("dep0")
+    db, cases = str(chain.store.path), str(tmp_path / "cases")
+    chain.close()
+    assert main(["case", "new", "c", "--cases-dir", cases, "--operator", "analyst"]) == 0
+    assert main(["label", "add", hot, "--label", "Demo Exchange hot wallet", "--category", "exchange", "--case", "c",
+                 "--cases-dir", cases, "--operator", "analyst", "--db", db]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["services", "detect", "--db", db, "--json"]) == 0
+    (found,) = json.loads(capsys.readouterr().out)
+    assert found["hot_wallet"] == hot and found["named_by"] == "Demo Exchange hot wallet"
+    assert main(["cluster", "show", hot, "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cluster_id"] not in [found["cluster_id"], *found["deposit_wallets"]]
+    assert main(["payers", "--db", db, "--site", site, "--json"]) == 0
+    (payer,) = json.loads(capsys.readouterr().out)["payers"]
+    assert payer["funded_by"] == "Demo Exchange hot wallet" and payer["leads"] == []
+    (trail,) = payer["funding"]
+    assert trail["joined_by"]["cluster_id"] == found["cluster_id"] and trail["service_address"] == paying

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cointrail.services.detect import Detection
-from cointrail.store.duckdb.address_find import find_address
+from cointrail.services.detect import Detection, hot_wallet_clusters
 from cointrail.store.duckdb.store import LedgerStore
 
 # Label categories each kind of behaviour fits (GraphSense taxonomy, cointrail.labels.model.CATEGORIES): a role
@@ -79,10 +78,9 @@ def agreements(store: LedgerStore, detections: list[Detection]) -> dict[int, Agr
     from cointrail.tracing.services import Services  # tracing reads the kept detections: imported when asked
 
     services = Services(store, detected=False)
-    hot = {d.cluster_id: find_address(store, d.hot_wallet)[0] for d in detections if d.hot_wallet}
-    hot_wallet = store.trace_reads().clusters_of(set(hot.values()))
-    wallets = {d.cluster_id: dict.fromkeys([hot_wallet.get(hot.get(d.cluster_id, -1), d.cluster_id), d.cluster_id,
-                                            *d.deposit_wallets]) for d in detections}  # fmt: skip
+    hot = hot_wallet_clusters(store, detections)
+    wallets = {d.cluster_id: dict.fromkeys([hot.get(d.cluster_id, d.cluster_id), d.cluster_id, *d.deposit_wallets])
+               for d in detections}  # fmt: skip
     found = services.wallet_labels({w for held in wallets.values() for w in held})
     return {d.cluster_id: agreement(d, [lab for w in wallets[d.cluster_id] for lab in found.get(w, [])])
             for d in detections}  # fmt: skip

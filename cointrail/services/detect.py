@@ -18,6 +18,7 @@ from cointrail.clustering.labels import labels_by_cluster
 from cointrail.labels.model import SERVICE_CATEGORIES
 from cointrail.services.joins import join_wallets
 from cointrail.store.duckdb import service_links, service_reads
+from cointrail.store.duckdb.address_find import find_address
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.wording import counted
 
@@ -162,6 +163,14 @@ def _kept_apart(groups: Any, service: int) -> tuple[dict[str, Any], ...]:
                           "labelled": refused["names"][mine], "from_txid": step["from_txid"],
                           "to_txid": step["to_txid"]})  # fmt: skip
     return tuple(found)
+
+
+def hot_wallet_clusters(store: LedgerStore, detections: list[Detection]) -> dict[int, int]:
+    """The wallet (cluster) of each detection's hot wallet, by the detection's cluster id. It need not be one of the
+    detection's wallets: deposits swept into a hot wallet whose coin is not spent yet join nothing."""
+    hot = {d.cluster_id: find_address(store, d.hot_wallet)[0] for d in detections if d.hot_wallet}
+    clusters = store.trace_reads().clusters_of(set(hot.values()))
+    return {cid: clusters[a] for cid, a in hot.items() if a in clusters}
 
 
 def keep_detections(store: LedgerStore, found: list[Detection]) -> None:

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cointrail.labels.model import LEGAL_PROCESS_CATEGORIES, TRAIL_STOP_CATEGORIES
-from cointrail.services.detect import Detection, kept_detections
-from cointrail.store.duckdb.address_find import find_address
+from cointrail.services.detect import Detection, hot_wallet_clusters, kept_detections
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.wording import counted
 
@@ -140,28 +139,29 @@ class Services:
 
     def _detections_found(self) -> dict[int, Detection]:
         """Exchange-like wallets no label names, by cluster id (each of their wallets: hot, deposits). A service
-        detected over several wallets one of which a label names (and no other service): its other wallets are
-        named by that label (``_joined``), not left as leads."""
+        detected over several wallets one of which a label names (and no other service), or whose hot wallet's
+        wallet a label names: its other wallets are named by that label (``_joined``), not left as leads, as
+        ``services detect`` says the label names it (cointrail.services.agreement reads the same wallets)."""
         if self._detections is None:
             self._detections = {}
             found = [d for d in kept_detections(self.store) if d.kind == "exchange"]
-            labelled = self.wallet_labels({c for d in found for c in (d.cluster_id, *d.deposit_wallets)})
+            # The hot wallet's own wallet, when the joining kept it apart (a sweep into a coin not spent yet):
+            # its labels are read with the detection's, never made a wallet of it
+            hot = hot_wallet_clusters(self.store, found)
+            read = {d.cluster_id: tuple(dict.fromkeys((d.cluster_id, *d.deposit_wallets, *(
+                [hot[d.cluster_id]] if d.cluster_id in hot else [])))) for d in found}  # fmt: skip
+            labelled = self.wallet_labels({w for wallets in read.values() for w in wallets})
             named = {w: kept for w, labels in labelled.items()
                      if (kept := [lab for lab in labels if lab.get("category") in SERVICE_CATEGORIES])}  # fmt: skip
-            hot = {d.hot_wallet: find_address(self.store, d.hot_wallet)[0] for d in found if d.hot_wallet}
             for d in found:
                 wallets = (d.cluster_id, *d.deposit_wallets)
-                services = {lab["service"] for w in wallets for lab in named.get(w, [])}
-                if len(services) == 1:  # a labelled wallet names the service: its other wallets are that service
-                    label = _best([lab for w in wallets for lab in named.get(w, [])])
-                    self._joined.update({w: (d, label) for w in wallets if w not in named})
+                labels = [lab for w in read[d.cluster_id] for lab in named.get(w, [])]
+                if len({lab["service"] for lab in labels}) == 1:  # a label names the service: its wallets are it
+                    self._joined.update({w: (d, _best(labels)) for w in wallets if w not in named})
                     continue
                 # No label, or labels of two services (a conflict, services detect shows it): the wallets no label
                 # names stay a lead; the labelled ones stop a trail by their own labels.
                 self._detections.update({cid: d for cid in wallets if cid not in named})
-            if hot:  # the hot wallets' clusters and names, for the leads' words
-                self._clusters.update(self.store.trace_reads().clusters_of(set(hot.values())))
-                self._names.update({i: a for a, i in hot.items() if a})
         return self._detections
 
     def wallet_labels(self, wallets: set[int]) -> dict[int, list[dict[str, Any]]]:
