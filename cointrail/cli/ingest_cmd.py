@@ -17,6 +17,7 @@ from cointrail.errors import EXIT_OK, InputError
 from cointrail.ingest.pipeline import ingest, store_for_ingest
 from cointrail.store.duckdb import sparse
 from cointrail.store.duckdb.store import LedgerStore, physical_memory
+from cointrail.wording import counted
 
 CHAINS = sorted({n.chain for n in utxo_networks()} | {"ethereum", "tron"})
 NETWORKS = sorted({n.network for n in utxo_networks()} | set(EVM_NETWORKS) | set(TRON_NETWORKS))
@@ -34,7 +35,28 @@ def render_report(report: dict[str, Any]) -> str:
         )
     tip = report["tip_height"]
     lines.append("  The store is empty." if tip is None else f"  The store now holds heights 0 to {tip}.")
+    lines += _memory_lines(report)
     return "\n".join(lines)
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1 << 20):,.1f} MB"
+
+
+def _memory_lines(report: dict[str, Any]) -> list[str]:
+    """What the chain state did within --memory-limit, and the spill folders a killed ingest had left."""
+    lines = []
+    limit, state = report.get("memory_limit_bytes"), report["chain_state"]
+    if limit is not None and state["peak_bytes"]:
+        spilled = (f"spilled to disk beside the store {counted(state['spills'], 'time')}, "
+                   f"{counted(state['rows_spilled'], 'row')} (unspent outputs and scripts), removed at the end"
+                   if state["spills"] else "never spilled to disk")  # fmt: skip
+        lines.append(f"  Memory limit {_mb(limit)} ({_mb(limit // 2)} for the chain state): the state held at most "
+                     f"{_mb(state['peak_bytes'])} in memory and {spilled}.")  # fmt: skip
+    for folder in report["removed_spill_folders"]:
+        lines.append(f"  Removed {folder['path']} ({_mb(folder['bytes'])}): the chain state's spill folder of an "
+                     "ingest killed before its end (a cache of the store, not evidence).")  # fmt: skip
+    return lines
 
 
 DEFAULT_MEMORY_SHARE = 0.5  # of the machine's memory: room for the batches in flight, the OS and other work

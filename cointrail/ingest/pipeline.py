@@ -26,6 +26,8 @@ from cointrail.chains.bitcoin.model import RawBlock, display_hash
 from cointrail.chains.bitcoin.sources.interface import BlockSource
 from cointrail.errors import ExternalServiceError, IntegrityError
 from cointrail.store.duckdb import address_lookup, sparse
+from cointrail.store.duckdb.chainstate import StateUse
+from cointrail.store.duckdb.spill import Leftover
 from cointrail.store.duckdb.store import LedgerStore
 
 __all__ = ["IngestReport", "ingest", "store_for_ingest"]
@@ -69,12 +71,19 @@ class IngestReport:
     transactions: int = 0
     rolled_back: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    memory_limit: int | None = None  # bytes, as given (the chain state keeps half of it)
+    state: StateUse = field(default_factory=StateUse)  # what the chain state did within its budget
+    removed_leftovers: list[Leftover] = field(default_factory=list)  # spill folders a killed ingest left
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "chain": self.chain, "network": self.network, "source": self.source,
             "start_height": self.start_height, "tip_height": self.tip_height, "blocks": self.blocks,
             "transactions": self.transactions, "rolled_back": self.rolled_back, "seconds": round(self.seconds, 3),
+            "memory_limit_bytes": self.memory_limit,
+            "chain_state": {"peak_bytes": self.state.peak_bytes, "spills": self.state.spills,
+                            "rows_spilled": self.state.rows_spilled},
+            "removed_spill_folders": [{"path": str(f.path), "bytes": f.bytes} for f in self.removed_leftovers],
         }  # fmt: skip
 
 
@@ -200,7 +209,8 @@ def ingest(
         # A bulk batch costs about 3 KB a transaction in flight, twice (one is parsed while the last is written):
         # 250,000 of them 630 MB more at peak than 50,000 (1M benchmark chain, docs/benchmarks.md)
         bulk_batch_transactions = min(bulk_batch_transactions, max(MIN_LIMITED_BATCH, memory_limit // 4096))
-    report = IngestReport(store.chain, store.network, source.name)
+    report = IngestReport(store.chain, store.network, source.name, memory_limit=memory_limit,
+                          state=store.track_state_use(), removed_leftovers=store.removed_leftovers)  # fmt: skip
     began = time.perf_counter()
     sparse.require_mode(store, "full")  # a sparse store is no chain prefix: blocks cannot be appended to it
     source.check_network(store.chain, store.network)

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -13,17 +21,33 @@ from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
 from cointrail.cli import main
 from cointrail.errors import IntegrityError
 from cointrail.ingest.pipeline import ingest
-from cointrail.simulation.block_files import generate_chain
+from cointrail.simulation.block_files import SyntheticChain, generate_chain
 from cointrail.store.duckdb import chainstate, spill
 from cointrail.store.duckdb.spill import GONE, SIMILAR, TIER, Runs
 from cointrail.store.duckdb.store import LedgerStore
 
 
-def test_a_tiny_memory_limit_spills_and_stores_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> SyntheticChain:
     # 50 wallets over 6,000 transactions: most outputs pay a script seen before and most inputs spend an output
     # of an earlier batch, so both kinds of lookup go to the runs on disk, across merges of them
-    made = generate_chain(tmp_path / "chain", 6000, seed=3, txs_per_block=30, n_wallets=50)
+    return generate_chain(tmp_path_factory.mktemp("limit") / "chain", 6000, seed=3, txs_per_block=30, n_wallets=50)
+
+
+@pytest.fixture(scope="module")
+def unlimited(made: SyntheticChain) -> Path:
+    """The chain ingested with no limit (the same batches as the limited ingest below)."""
+    db = made.path.parent / "unlimited.duckdb"
+    with LedgerStore.open(db, "bitcoin", "regtest") as store:
+        ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_transactions=300,
+               bulk_batch_transactions=300)  # fmt: skip
+        assert not store.state_use.spills
+    return db
+
+
+def test_a_tiny_memory_limit_spills_and_stores_the_same(made: SyntheticChain, unlimited: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     spills: list[int] = []
     merges: list[int] = []  # the rows of each merge
     real_spill, real_merge = chainstate.ChainState.spill, spill.Runs.merge
@@ -35,30 +59,84 @@ def test_a_tiny_memory_limit_spills_and_stores_the_same(tmp_path: Path, monkeypa
 
     monkeypatch.setattr(spill.Runs, "merge", merge)
     monkeypatch.setattr(spill, "MERGE_ROWS", 1000)  # merges in several ranges of hashes
-    stores = {}
-    for name, limit in (("unlimited", None), ("tiny", 64 << 10)):
-        stores[name] = tmp_path / f"{name}.duckdb"
-        with LedgerStore.open(stores[name], "bitcoin", "regtest") as store:
-            ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_transactions=300,
-                   bulk_batch_transactions=300, memory_limit=limit)
-            if limit is not None:
-                assert store.state_budget == 32 << 10
-        assert not list(tmp_path.glob(f"{name}.duckdb.state-*")), "the runs on disk are removed with the state"
-        if limit is None:
-            assert not spills
+    tiny = tmp_path / "tiny.duckdb"
+    with LedgerStore.open(tiny, "bitcoin", "regtest") as store:
+        report = ingest(store, BlockFilesSource(made.path, "bitcoin", "regtest"), batch_transactions=300,
+                        bulk_batch_transactions=300, memory_limit=64 << 10)  # fmt: skip
+        assert store.state_budget == 32 << 10
+    assert not list(tmp_path.glob("tiny.duckdb.state-*")), "the runs on disk are removed with the state"
     assert len(spills) >= 15 and len(merges) >= 2, (len(spills), merges)
     assert len(set(merges)) > 1, "runs merged at more than one size"
-    assert first_difference(table_contents(stores["unlimited"]), table_contents(stores["tiny"])) is None
+    assert report.state.spills == len(spills) and report.state.rows_spilled > 6000, report.state
+    assert 32 << 10 < report.state.peak_bytes < 1 << 20, "a batch's state passes the budget, then spills"
+    assert first_difference(table_contents(unlimited), table_contents(tiny)) is None
     before = len(spills)
     # the command line's option: one bulk batch, over the budget once it is resolved, so spilled once
     cli = tmp_path / "cli.duckdb"
     args = ["ingest", "--chain", "bitcoin", "--network", "regtest", "--blocks", str(made.path), "--db", str(cli)]
+    capsys.readouterr()
     assert main([*args, "--memory-limit", "1 MB"]) == 0
     assert len(spills) == before + 1
-    assert first_difference(table_contents(stores["unlimited"]), table_contents(cli)) is None
-    capsys.readouterr()
+    text = capsys.readouterr().out
+    assert re.search(r"Memory limit 1\.0 MB \(0\.5 MB for the chain state\): the state held at most [0-9.]+ MB in "
+                     r"memory and spilled to disk beside the store 1 time, [0-9,]+ rows \(unspent outputs", text), text
+    assert first_difference(table_contents(unlimited), table_contents(cli)) is None
     assert main([*args, "--memory-limit", "a lot"]) == 2
     assert "give a size such as 8GB" in capsys.readouterr().err
+
+
+def test_a_killed_ingest_leaves_its_spill_folder_and_the_next_one_removes_it(
+        made: SyntheticChain, unlimited: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    db = tmp_path / "killed.duckdb"
+    args = ["ingest", "--chain", "bitcoin", "--network", "regtest", "--blocks", str(made.path), "--db", str(db)]
+    # a batch per block: the state spills after each, for the 200 blocks' commits, so the kill lands while it has runs
+    process = subprocess.Popen([sys.executable, "-m", "cointrail", *args, "--memory-limit", "64KB", "--batch-blocks",
+                                "1"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        # until the runs hold 400 unspent outputs (64 bytes each): some blocks are stored, for the next to load
+        while _spilled_bytes(tmp_path.glob("killed.duckdb.state-*/utxo/*/rows")) < 400 * 64 and process.poll() is None:
+            assert time.monotonic() < deadline, "the ingest never spilled"
+            time.sleep(0.005)
+        left = list(tmp_path.glob("killed.duckdb.state-*/utxo/*"))
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.kill()
+        _, errors = process.communicate()
+    assert left and process.returncode == -signal.SIGKILL, errors.decode()
+    folder = left[0].parent.parent
+    assert folder.is_dir(), "a killed ingest leaves its spill folder"
+    capsys.readouterr()
+    # the next ingest removes the folder and resumes, loading the state under its limit a few rows at a time (held
+    # in memory, so its lookups must find every row loaded), then spilling once, past the budget
+    monkeypatch.setattr(chainstate, "LOAD_CHUNK", 37)
+    assert main([*args, "--memory-limit", "1MB", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [f["path"] for f in report["removed_spill_folders"]] == [str(folder)]
+    assert report["removed_spill_folders"][0]["bytes"] > 0
+    assert not folder.exists() and not list(tmp_path.glob("killed.duckdb.state-*"))
+    assert report["memory_limit_bytes"] == 1 << 20 and report["chain_state"]["spills"] == 1, report
+    assert first_difference(table_contents(unlimited), table_contents(db)) is None
+    with LedgerStore.open(db, read_only=True) as store:  # loaded 37 rows at a time, each chunk entered in the table
+        state = chainstate.ChainState.load(store.con, limit=1 << 30)
+        monkeypatch.setattr(chainstate, "LOAD_CHUNK", 1 << 20)
+        whole = chainstate.ChainState.load(store.con, limit=1 << 30)
+    assert state.use.spills == 0 and state.tx_count > 100 and state.scripts.count > 100
+    assert (state.tx_ids[: state.tx_count] == whole.tx_ids[: whole.tx_count]).all()
+    for keys in (state.txids, state.scripts):
+        starts = keys.offsets[: keys.count]
+        missing = chainstate._not_held(keys.slots, keys.hashes, keys.arena, keys.offsets, keys.arena, starts,
+                                       keys.offsets[1 : keys.count + 1] - starts)  # fmt: skip
+        assert not missing.any(), f"{int(missing.sum())} of {keys.count} keys loaded are not found"
+
+
+def _spilled_bytes(files: Iterable[Path]) -> int:
+    try:
+        return sum(f.stat().st_size for f in files)
+    except FileNotFoundError:  # a run merged away meanwhile
+        return 0
 
 
 def _block(height: int, prev: bytes, *txs: Transaction) -> SourcedBlock:

@@ -43,7 +43,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from cointrail.chains.bitcoin.batch import TX, Batch
-from cointrail.store.duckdb.keyindex import KeyIndex, find, key_hash
+from cointrail.store.duckdb.keyindex import KeyIndex, find, grown, key_hash
 from cointrail.store.duckdb.spill import Runs, SpillFolder
 
 I64 = npt.NDArray[np.int64]
@@ -230,12 +230,13 @@ class _Disk:
     in_where: tuple[I64, I64]  # (run, row) of each input's answer
 
 
-def _grown(array: npt.NDArray, needed: int) -> npt.NDArray:
-    if len(array) >= needed:
-        return array
-    grown = np.zeros(max(needed, len(array) * 3 // 2), array.dtype)
-    grown[: len(array)] = array
-    return grown
+@dataclass
+class StateUse:
+    """What the chain states of one store did within their memory budget (an ingest reports it)."""
+
+    spills: int = 0  # times a state moved what it held to a new run on disk
+    rows_spilled: int = 0  # unspent outputs and scripts those spills wrote
+    peak_bytes: int = 0  # the most a state held in memory (its arrays, with their headroom)
 
 
 class ChainState:
@@ -243,7 +244,8 @@ class ChainState:
 
     def __init__(self, txids: KeyIndex, tx_ids: I64, first_out: I64, out_value: I64, out_address: I64,
                  out_spent: U8, scripts: KeyIndex, address_ids: I64, next_tx_id: int, next_address_id: int, *,
-                 limit: int | None = None, beside: Path | None = None, compacts: bool = True):  # fmt: skip
+                 limit: int | None = None, beside: Path | None = None, compacts: bool = True,
+                 use: StateUse | None = None):  # fmt: skip
         self.txids, self.tx_ids = txids, tx_ids
         self.first_out, self.out_value, self.out_address, self.out_spent = first_out, out_value, out_address, out_spent
         self.scripts, self.address_ids = scripts, address_ids
@@ -254,7 +256,7 @@ class ChainState:
         self._folder: SpillFolder | None = None
         self.utxo_runs: Runs | None = None
         self.script_runs: Runs | None = None
-        self.spills = 0
+        self.use = StateUse() if use is None else use
 
     @classmethod
     def empty(cls, next_tx_id: int = 0, next_address_id: int = 0, **options: object) -> ChainState:
@@ -281,14 +283,12 @@ class ChainState:
         return sum(a.nbytes for a in arrays)
 
     @classmethod
-    def load(cls, con: duckdb.DuckDBPyConnection, *, limit: int | None = None,
-             beside: Path | None = None) -> ChainState:  # fmt: skip
-        """The state of what the store holds now (within ``limit`` bytes, spilling beside ``beside``)."""
-        next_tx, next_address = con.execute(
-            "SELECT (SELECT coalesce(max(tx_id) + 1, 0) FROM transactions), "
-            "(SELECT coalesce(max(address_id) + 1, 0) FROM addresses)"
-        ).fetchall()[0]  # fmt: skip
-        state = cls.empty(limit=limit, beside=beside)
+    def load(cls, con: duckdb.DuckDBPyConnection, *, limit: int | None = None, beside: Path | None = None,
+             use: StateUse | None = None) -> ChainState:  # fmt: skip
+        """The state of what the store holds now (within ``limit`` bytes, spilling beside ``beside``; ``use``
+        gets what it did within the budget)."""
+        next_tx, next_address = next_ids(con)
+        state = cls.empty(limit=limit, beside=beside, use=use)
         # BIP 30: the earlier of two coinbases with one txid has nothing left to spend
         shadowed = np.array([r[0] for r in con.execute(_SHADOWED).fetchall()], np.int64)
         chunk = LOAD_CHUNK if limit is not None else max(next_tx, next_address, 1)
@@ -299,7 +299,7 @@ class ChainState:
                            "ORDER BY address_id", params=[low, low + chunk]).to_arrow_table()  # fmt: skip
             state._add_scripts(binary_layout(rows.column("script")), rows.column("address_id").to_numpy())
             state._maintain()
-        state.next_tx_id, state.next_address_id = int(next_tx), int(next_address)
+        state.next_tx_id, state.next_address_id = next_tx, next_address
         return state
 
     def _add_stored_txs(self, con: duckdb.DuckDBPyConnection, low: int, high: int, shadowed: I64) -> None:
@@ -338,7 +338,7 @@ class ChainState:
         t.arena[t.arena_used : t.arena_used + 32 * n] = txids.reshape(-1)
         t.offsets[t.count + 1 : t.count + n + 1] = t.arena_used + 32 * np.arange(1, n + 1)
         t.count += n
-        t._rebuild()
+        t.index_appended(base_tx)
 
     def _add_scripts(self, layout: tuple[U8, I64], address_ids: I64) -> None:
         arena, offsets = layout
@@ -351,18 +351,18 @@ class ChainState:
         s.count += n
         self.address_ids[base : base + n] = address_ids
         self.from_run[base : base + n] = 0
-        s._rebuild()
+        s.index_appended(base)
 
     def _room(self, n_tx: int, n_out: int, n_scripts: int, script_bytes: int) -> None:
         """Make room for so many more transactions, outputs and scripts."""
         self.txids.reserve(n_tx, 32 * n_tx)
         self.scripts.reserve(n_scripts, script_bytes)
-        self.tx_ids = _grown(self.tx_ids, self.tx_count + n_tx)
-        self.first_out = _grown(self.first_out, self.tx_count + n_tx + 1)
+        self.tx_ids = grown(self.tx_ids, self.tx_count + n_tx)
+        self.first_out = grown(self.first_out, self.tx_count + n_tx + 1)
         for name in ("out_value", "out_address", "out_spent"):
-            setattr(self, name, _grown(getattr(self, name), self.output_count + n_out))
-        self.address_ids = _grown(self.address_ids, self.scripts.count + n_scripts)
-        self.from_run = _grown(self.from_run, self.scripts.count + n_scripts)
+            setattr(self, name, grown(getattr(self, name), self.output_count + n_out))
+        self.address_ids = grown(self.address_ids, self.scripts.count + n_scripts)
+        self.from_run = grown(self.from_run, self.scripts.count + n_scripts)
 
     def resolve(self, batch: Batch) -> Resolution:
         """Resolve ``batch`` (the blocks right after the stored ones) and add it to the state.
@@ -463,11 +463,12 @@ class ChainState:
 
     def _maintain(self) -> None:
         """Compact (drop fully spent transactions) and, past the budget, move everything held to disk."""
-        held = self.output_count
-        over = self.limit is not None and self.nbytes > self.limit
+        held, nbytes = self.output_count, self.nbytes
+        self.use.peak_bytes = max(self.use.peak_bytes, nbytes)
+        over = self.limit is not None and nbytes > self.limit
         if self.compacts and held >= COMPACT_MIN_OUTPUTS and (2 * self.spent_held >= held or over):
             self.compact()
-        if self.limit is not None and self.nbytes > self.limit // 2 and over:
+        if self.limit is not None and self.nbytes > self.limit // 2 and over:  # still, after compacting
             self.spill()
 
     def compact(self) -> None:
@@ -508,17 +509,13 @@ class ChainState:
         starts, ends = s.offsets[new], s.offsets[new + 1]
         hashes, keys = script_rows(s.arena, starts, ends - starts)
         self.script_runs.add(hashes, np.column_stack([keys, self.address_ids[new]]))
+        self.use.spills += 1
+        self.use.rows_spilled += len(rows) + len(new)
         fresh = ChainState.empty()
         self.txids, self.tx_ids, self.first_out = fresh.txids, fresh.tx_ids, fresh.first_out
         self.out_value, self.out_address, self.out_spent = fresh.out_value, fresh.out_address, fresh.out_spent
         self.scripts, self.address_ids, self.from_run = fresh.scripts, fresh.address_ids, fresh.from_run
         self.spent_held = 0
-        self.spills += 1
-
-    @property
-    def spilled_rows(self) -> int:
-        """Rows the runs on disk hold (unspent outputs and scripts)."""
-        return sum(r.rows_held for r in (self.utxo_runs, self.script_runs) if r is not None)
 
     def close(self) -> None:
         """Remove the runs on disk (the state is no longer used)."""
@@ -526,6 +523,15 @@ class ChainState:
             self._folder.remove()
             self._folder = None
             self.utxo_runs = self.script_runs = None
+
+
+def next_ids(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """The ids the store's next transaction and next new address get."""
+    next_tx, next_address = con.execute(
+        "SELECT (SELECT coalesce(max(tx_id) + 1, 0) FROM transactions), "
+        "(SELECT coalesce(max(address_id) + 1, 0) FROM addresses)"
+    ).fetchall()[0]
+    return int(next_tx), int(next_address)
 
 
 # Coinbases whose txid a later coinbase repeats (BIP 30: Bitcoin's blocks 91812 and 91722 are the known two).

@@ -59,9 +59,9 @@ def find(slots: npt.NDArray[np.int64], hashes: npt.NDArray[np.uint64], arena: np
 
 @numba.njit(cache=True, nogil=True)
 def _rehash(slots: npt.NDArray[np.int64], hashes: npt.NDArray[np.uint64], arena: npt.NDArray[np.uint8],
-            offsets: npt.NDArray[np.int64], count: int) -> None:  # fmt: skip
-    """Insert keys ``0..count-1`` (a key seen twice keeps its later id, as BIP 30 duplicates need)."""
-    for key_id in range(count):
+            offsets: npt.NDArray[np.int64], first: int, count: int) -> None:  # fmt: skip
+    """Insert keys ``first..count-1`` (a key seen twice keeps its later id, as BIP 30 duplicates need)."""
+    for key_id in range(first, count):
         start = offsets[key_id]
         length = offsets[key_id + 1] - start
         h = key_hash(arena, start, length)
@@ -96,10 +96,8 @@ class KeyIndex:
 
         Returns whether the table was rebuilt.
         """
-        if len(self.offsets) < self.count + keys + 1:
-            self.offsets = _grown(self.offsets, self.count + keys + 1)
-        if len(self.arena) < self.arena_used + key_bytes:
-            self.arena = _grown(self.arena, self.arena_used + key_bytes)
+        self.offsets = grown(self.offsets, self.count + keys + 1)
+        self.arena = grown(self.arena, self.arena_used + key_bytes)
         if len(self.slots) < 2 * (self.count + keys):
             size = 1 << int(2 * (self.count + keys)).bit_length()
             self.slots, self.hashes = np.full(size, EMPTY, np.int64), np.zeros(size, np.uint64)
@@ -109,14 +107,20 @@ class KeyIndex:
 
     def _rebuild(self) -> None:
         self.slots[:] = EMPTY
-        _rehash(self.slots, self.hashes, self.arena, self.offsets, self.count)
+        _rehash(self.slots, self.hashes, self.arena, self.offsets, 0, self.count)
+
+    def index_appended(self, first: int) -> None:
+        """Enter keys ``first..count-1`` in the table: appended to the arena after :meth:`reserve` made room."""
+        _rehash(self.slots, self.hashes, self.arena, self.offsets, first, self.count)
 
     def key(self, key_id: int) -> bytes:
         return self.arena[self.offsets[key_id] : self.offsets[key_id + 1]].tobytes()
 
 
-def _grown(array: npt.NDArray, needed: int) -> npt.NDArray:
-    """A copy of ``array`` with room for at least ``needed`` items (growing by half, to amortise)."""
-    grown = np.zeros(max(needed, len(array) + len(array) // 2), array.dtype)
-    grown[: len(array)] = array
-    return grown
+def grown(array: npt.NDArray, needed: int) -> npt.NDArray:
+    """``array``, or a copy with room for at least ``needed`` items if it has less (growing by half, to amortise)."""
+    if len(array) >= needed:
+        return array
+    bigger = np.zeros(max(needed, len(array) + len(array) // 2), array.dtype)
+    bigger[: len(array)] = array
+    return bigger

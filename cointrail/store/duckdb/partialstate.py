@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from cointrail.chains.bitcoin.batch import TX, Batch, hash_column
-from cointrail.store.duckdb.chainstate import ChainState, binary_layout
+from cointrail.store.duckdb.chainstate import ChainState, binary_layout, next_ids
 from cointrail.store.duckdb.keyindex import KeyIndex
 
 _FIRST_OUT, _N_OUT, _COINBASE, _FIRST_IN, _N_IN = (
@@ -40,10 +40,6 @@ _SPENT_OUTPUTS = (
     "ORDER BY tx_id, vout"
 )
 _KNOWN_SCRIPTS = "SELECT address_id, script FROM addresses SEMI JOIN p_scripts USING (script) ORDER BY address_id"
-_NEXT_IDS = (
-    "SELECT (SELECT coalesce(max(tx_id) + 1, 0) FROM transactions), "
-    "(SELECT coalesce(max(address_id) + 1, 0) FROM addresses)"
-)
 
 
 def _prev_txids(batch: Batch) -> pa.Table:
@@ -61,8 +57,6 @@ def _scripts(batch: Batch) -> pa.Table:
     scripts = {data[start : start + length] for start, length in zip(outs[:, 1].tolist(), outs[:, 2].tolist(),
                                                                        strict=True)}  # fmt: skip
     return pa.table({"script": pa.array(sorted(scripts), pa.binary())})
-
-
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, **tables: pa.Table) -> pa.Table:
@@ -85,12 +79,12 @@ def load_for(con: duckdb.DuckDBPyConnection, batch: Batch) -> ChainState:
     np.cumsum(spent.column("output_count").to_numpy(), out=first_out[1:])
     if first_out[-1] != outputs.num_rows:
         raise AssertionError("the store's outputs do not add up to its transactions' output counts")
-    next_tx, next_address = con.execute(_NEXT_IDS).fetchall()[0]
+    next_tx, next_address = next_ids(con)
     return ChainState(
         KeyIndex(*binary_layout(spent.column("txid"))), tx_ids, first_out,
         np.asarray(outputs.column("value").to_numpy(), np.int64),
         np.asarray(outputs.column("address_id").to_numpy(), np.int64),
         np.asarray(outputs.column("spent").to_numpy(zero_copy_only=False), np.uint8),
         KeyIndex(*binary_layout(known.column("script"))), np.asarray(known.column("address_id").to_numpy(), np.int64),
-        int(next_tx), int(next_address), compacts=False,
+        next_tx, next_address, compacts=False,
     )  # fmt: skip

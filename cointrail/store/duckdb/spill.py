@@ -7,18 +7,22 @@ the runs for the keys a batch does not find in memory. A run is two files of
 fixed-width rows: ``hash`` (uint64, sorted) and ``rows`` (int64 columns, the
 key's bytes then its payload); only every :data:`FENCE`-th hash stays in
 memory (8 bytes per 512 rows), so a lookup reads about one page of each file.
-Past :data:`MAX_RUNS` runs they are merged into one, a range of hashes at a
-time (memory bounded by :data:`MERGE_ROWS`), dropping the rows marked gone.
+Runs of about the same size are merged by tiers (:data:`TIER`, :data:`SIMILAR`),
+a range of hashes at a time (memory bounded by :data:`MERGE_ROWS`), dropping the
+rows marked gone.
 
 The files are mapped for each batch's lookups and unmapped after
 (``MADV_DONTNEED`` after each chunk of lookups), so that the pages read stay
 in the kernel's page cache, not in the process's memory. The runs are a cache
 of what the store holds: they live in a folder beside the store, are removed
-with the state, and are rebuilt from the store when a state is loaded.
+with the state, and are rebuilt from the store when a state is loaded. A
+killed ingest's folder is removed when the store is next opened for writing
+(:func:`remove_leftovers`).
 """
 
 from __future__ import annotations
 
+import glob
 import mmap
 import shutil
 import tempfile
@@ -243,13 +247,45 @@ class Runs:
         self.runs[first:end] = [merged]
 
 
+_IN_USE: set[Path] = set()  # this process's spill folders (two stores of one file could be open in it)
+
+
 class SpillFolder:
     """A folder for a chain state's runs beside the store (removed with the state)."""
 
     def __init__(self, beside: Path | None):
         parent = beside.parent if beside is not None and beside.parent.is_dir() else None
         name = beside.name if beside is not None else "cointrail"
-        self.path = Path(tempfile.mkdtemp(prefix=f"{name}.state-", dir=parent))
+        self.path = Path(tempfile.mkdtemp(prefix=f"{name}{SPILL_SUFFIX}", dir=parent))
+        _IN_USE.add(self.path)
 
     def remove(self) -> None:
+        _IN_USE.discard(self.path)
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+SPILL_SUFFIX = ".state-"
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A spill folder an ingest killed midway left beside its store, now removed."""
+
+    path: Path
+    bytes: int
+
+
+def remove_leftovers(store: Path) -> list[Leftover]:
+    """Remove the spill folders a killed ingest left beside ``store`` (``<store>.state-*``); what was removed.
+
+    Only the store's one writer makes them, and DuckDB lets one process write a file: called by that writer
+    once it holds the file, every such folder not in use in this process is a dead process's.
+    """
+    removed = []
+    for folder in sorted(store.parent.glob(f"{glob.escape(store.name)}{SPILL_SUFFIX}*")):
+        if not folder.is_dir() or folder.absolute() in {p.absolute() for p in _IN_USE}:
+            continue
+        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(Leftover(folder, size))
+    return removed

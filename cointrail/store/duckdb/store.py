@@ -23,10 +23,10 @@ from cointrail.chains.bitcoin.batch import Batch, from_blocks
 from cointrail.chains.bitcoin.model import SourcedBlock
 from cointrail.errors import InputError
 from cointrail.errors import NotInStoreError as NotInStoreError  # declared below the store: analysis raises it too
-from cointrail.store.duckdb import address_lookup, address_stats, p2pk, partialstate, schema
+from cointrail.store.duckdb import address_lookup, address_stats, p2pk, partialstate, schema, spill
 from cointrail.store.duckdb.address_totals import AddressTotals
 from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
-from cointrail.store.duckdb.chainstate import ChainState
+from cointrail.store.duckdb.chainstate import ChainState, StateUse
 from cointrail.store.duckdb.cluster_reads import DuckDBClusterReads
 from cointrail.store.duckdb.cluster_tables import DuckDBClusterTables
 from cointrail.store.duckdb.graph_reads import DuckDBGraphReads
@@ -98,6 +98,9 @@ class LedgerStore:
         self.bulk_totals: AddressTotals | None = None
         self._partially_resolved = 0  # transactions resolved without the full chain state
         self.memory_limit: int | None = None  # bytes for an ingest's chain state and DuckDB together (limit_memory)
+        self.state_use = StateUse()  # what the chain states loaded for this store did within their budget
+        # The spill folders a killed ingest left beside the file, removed when it was opened for writing
+        self.removed_leftovers: list[spill.Leftover] = []
         # Whether address_lookup describes the tip: None until first asked (one query per open).
         # Only this object can change the file while it is open (DuckDB lets one process write
         # it, and a writer locks out readers), so append and rollback_to keep it exact.
@@ -134,7 +137,10 @@ class LedgerStore:
             address_stats.catch_up(con, *stored)  # the totals a bulk load killed midway left out
             con.execute(schema.INDEXES_DDL)  # rebuilds those a bulk load killed midway left out
             con.execute(schema.RETIRED_INDEXES_DDL)
-        return cls(con, path, *stored)
+        store = cls(con, path, *stored)
+        if not read_only:  # this process is the file's one writer now: spill folders beside it are a dead one's
+            store.removed_leftovers = spill.remove_leftovers(path)
+        return store
 
     @functools.cached_property
     def has_p2pk_columns(self) -> bool:
@@ -272,10 +278,20 @@ class LedgerStore:
         if self._chain_state is None and batch is not None:
             self._partially_resolved += len(batch.tx)
             if self._partially_resolved * partialstate.STORE_TO_BATCH_CROSSOVER <= self._stored_transactions():
-                return partialstate.load_for(self.con, batch)
+                partial = partialstate.load_for(self.con, batch)
+                partial.use = self.state_use
+                return partial
         if self._chain_state is None:
-            self._chain_state = ChainState.load(self.con, limit=self.state_budget, beside=self.path)
+            self._chain_state = ChainState.load(self.con, limit=self.state_budget, beside=self.path,
+                                              use=self.state_use)
         return self._chain_state
+
+    def track_state_use(self) -> StateUse:
+        """Count afresh what the chain state does within its budget (from an ingest's start: its report)."""
+        self.state_use = StateUse()
+        if self._chain_state is not None:
+            self._chain_state.use = self.state_use
+        return self.state_use
 
     def _stored_transactions(self) -> int:
         return self.one("SELECT count(*) FROM transactions")[0]  # type: ignore[index]
