@@ -21,6 +21,7 @@ taken from the case's captures (:meth:`~Investigation.site`) are the same select
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,18 @@ from cointrail.amounts import Amount, Unit, unit_of
 from cointrail.cases import Case, open_case
 from cointrail.cases.site import SiteSelection, captured_site_addresses
 from cointrail.errors import InputError, NotInStoreError
-from cointrail.model import AccountActivity, AddressActivity, Block, Label, Transaction, Wallet, Why
+from cointrail.model import (
+    AccountActivity,
+    AddressActivity,
+    Block,
+    GraphHop,
+    GraphNode,
+    Label,
+    TraceGraph,
+    Transaction,
+    Wallet,
+    Why,
+)
 from cointrail.store.duckdb.store import AccountStoreError, LedgerStore, existing_store
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
@@ -239,10 +251,11 @@ class Investigation:
         store = self.store
         if cluster_id is not None:
             node = self.graph_node(f"cluster:{cluster_id}")
-            found = show_cluster(store, node["address"], why=why, members=members)
+            assert node.address is not None  # a wallet's node is named by one of its addresses
+            found = show_cluster(store, node.address, why=why, members=members)
         elif address is not None and store.cluster_reads().has_clusters():
             found = show_cluster(store, address, members=members)
-            node = describe_clusters(store, {found["cluster_id"]})[found["cluster_id"]]
+            node = GraphNode.from_json(describe_clusters(store, {found["cluster_id"]})[found["cluster_id"]])
         else:
             return None
         small = why is None and found["size"] <= EXPLAINED_INLINE  # a larger one links to each explanation
@@ -365,7 +378,7 @@ class Investigation:
 
     # The flow graph -------------------------------------------------------------------------------------------
 
-    def graph_node(self, node: str) -> dict[str, Any]:
+    def graph_node(self, node: str) -> GraphNode:
         """What a node of the flow graph (``cluster:<id>``, ``address:<text>``, or ``site:captured``, the site's
         wallets as one node) is: its wallet, labels, role."""
         from cointrail.graph import describe
@@ -373,23 +386,21 @@ class Investigation:
 
         if is_site_node(node):
             return self.site_group()
-        found: dict[str, Any] = describe(self.store, node)
-        return found
+        return GraphNode.from_json(describe(self.store, node))
 
-    def graph_hop(self, node: str, direction: str = "forward", limit: int = 20) -> dict[str, Any]:
+    def graph_hop(self, node: str, direction: str = "forward", limit: int = 20) -> GraphHop:
         """One hop of the flow graph from ``node``: the counterparty wallets and the money to or from each; a
         wallet holding the site's captured addresses is drawn as the site."""
         from cointrail.graph import expand
         from cointrail.graph.site_node import expand_site, is_site_node
 
         if is_site_node(node):
-            found: dict[str, Any] = expand_site(self.store, self.site_group(), direction, limit)
+            found = GraphHop.from_json(expand_site(self.store, self.site_group().to_json(), direction, limit))
         else:
-            found = expand(self.store, node, direction, limit)
-        found["nodes"] = self.marked_as_site(found["nodes"])
-        return found
+            found = GraphHop.from_json(expand(self.store, node, direction, limit))
+        return replace(found, nodes=tuple(self.marked_as_site(found.nodes)))
 
-    def site_group(self) -> dict[str, Any]:
+    def site_group(self) -> GraphNode:
         """The site's wallets (:meth:`site_nodes`) as one flow-graph node (:mod:`cointrail.graph.site_node`); a
         plain error when the ledger knows none of the captured addresses."""
         from cointrail.graph.site_node import site_group
@@ -398,7 +409,7 @@ class Investigation:
         if not wallets:
             raise NotInStoreError("none of the addresses captured in this case is in the ledger store, so the site "
                                   "has no node on the graph")  # fmt: skip
-        return site_group(wallets, known, SITE_REASON)
+        return GraphNode.from_json(site_group([w.to_json() for w in wallets], known, SITE_REASON))
 
     def site_wallets(self) -> dict[int, tuple[str, ...]]:
         """The wallets (cluster ids) that hold the case's captured site addresses, each with those addresses;
@@ -417,29 +428,28 @@ class Investigation:
                 continue
         return {cluster: tuple(addresses) for cluster, addresses in found.items()}
 
-    def marked_as_site(self, nodes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    def marked_as_site(self, nodes: Sequence[GraphNode]) -> list[GraphNode]:
         """Flow-graph ``nodes`` with those of the site's wallets marked as the site (role, caption, why)."""
         wallets = self.site_wallets()
-        return [_as_site(n) if n.get("cluster_id") in wallets else n for n in nodes]
+        return [_as_site(n) if n.cluster_id in wallets else n for n in nodes]
 
-    def graph_of_trace(self, traced: dict[str, Any]) -> dict[str, Any]:
+    def graph_of_trace(self, traced: Mapping[str, Any]) -> TraceGraph:
         """A finished trace (its ``to_json()``) drawn as wallets and the traced money between them."""
         from cointrail.graph import trace_graph
 
-        found: dict[str, Any] = trace_graph(self.store, traced)
-        return found
+        return TraceGraph.from_json(trace_graph(self.store, traced))
 
-    def site_nodes(self) -> list[dict[str, Any]]:
+    def site_nodes(self) -> list[GraphNode]:
         """The wallets of the site's captured addresses that the ledger knows, as flow-graph nodes marked as the
         site (the graph opens on them)."""
         return self._site_wallet_nodes()[0]
 
-    def _site_wallet_nodes(self) -> tuple[list[dict[str, Any]], int]:
+    def _site_wallet_nodes(self) -> tuple[list[GraphNode], int]:
         """:meth:`site_nodes`, and how many captured addresses the ledger knows."""
         from cointrail.graph import describe
         from cointrail.graph.nodes import describe_clusters
 
-        nodes: dict[str, dict[str, Any]] = {}
+        nodes: dict[str, GraphNode] = {}
         known = 0
         for address in self.site().addresses:
             try:
@@ -449,22 +459,22 @@ class Investigation:
             known += 1
             wallet = describe_clusters(self.store, {item["cluster_id"]})[item["cluster_id"]] if item["size"] > 1 \
                 else item  # fmt: skip
-            nodes.setdefault(wallet["id"], _as_site(wallet))
+            nodes.setdefault(wallet["id"], _as_site(GraphNode.from_json(wallet)))
         return list(nodes.values()), known
 
 
-def _as_site(node: Mapping[str, Any]) -> dict[str, Any]:
+def _as_site(node: GraphNode) -> GraphNode:
     """A flow-graph node of the site's wallet as the site (a labelled role, an exchange's, is kept: it says more)."""
-    if node["role"] not in ("wallet", "site"):
-        return {**node, "captured": True, "reason": SITE_REASON}
+    if node.role not in ("wallet", "site"):
+        return replace(node, captured=True, reason=SITE_REASON)
     from cointrail.graph.nodes import short_name
 
-    if node.get("kind") == "address" and node["size"] > 1:  # one address of the site's wallet, not all of it
-        caption = f"address {node['address'][:10]}… of the site's wallet {node['cluster_id']}"
+    assert node.cluster_id is not None and node.address is not None  # a wallet's or an address's node
+    if node.kind == "address" and node.size > 1:  # one address of the site's wallet, not all of it
+        caption = f"address {node.address[:10]}… of the site's wallet {node.cluster_id}"
     else:  # the site's wallets told apart by their ids: a site may use many
-        caption = f"the site: {short_name(node['cluster_id'], node['size'], node['address'])}"
-    return {**node, "role": "site", "captured": True, "reason": SITE_REASON, "caption": caption}
-
+        caption = f"the site: {short_name(node.cluster_id, node.size, node.address)}"
+    return replace(node, role="site", captured=True, reason=SITE_REASON, caption=caption)
 
 
 def balance_knowledge(reading: dict[str, Any] | None, cover: dict[str, Any] | None, balance: int,

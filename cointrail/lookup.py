@@ -53,7 +53,7 @@ def _wallet(inv: Investigation, query: str) -> tuple[SearchHit | None, str | Non
         node = inv.graph_node(f"cluster:{number}")
     except (InputError, NotInStoreError, KeyError):
         return None, f"no wallet is numbered {number}"
-    return SearchHit("wallet", str(number), f"wallet {number}: {node['caption']}"), None
+    return SearchHit("wallet", str(number), f"wallet {number}: {node.caption}"), None
 
 
 def _transaction(inv: Investigation, query: str) -> tuple[SearchHit | None, str | None]:

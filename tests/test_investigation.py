@@ -106,3 +106,37 @@ def test_a_question_without_its_store_or_case_says_what_is_missing(tmp_path: Pat
         inv.address("anything")
     with pytest.raises(InputError, match="needs a case"):
         Investigation().site()
+
+
+def test_the_graph_answers_are_typed_and_give_exactly_the_json_of_the_graph(demo: dict[str, Any]) -> None:
+    """Each graph answer is a typed value whose ``to_json()`` is the graph's own JSON, byte for byte (key order too:
+    the workspace's API returns it)."""
+    from cointrail.graph import describe, expand, trace_graph
+    from cointrail.model import GraphHop, GraphNode, TraceGraph
+
+    def same(typed: Any, plain: dict[str, Any]) -> bool:
+        return json.dumps(typed.to_json()) == json.dumps(plain)
+
+    case, cases = demo["capture"]["case"], str(Path(demo["workdir"]) / "cases")
+    with Investigation.open(case, cases_dir=cases) as inv:
+        site = inv.site_group()
+        assert isinstance(site, GraphNode) and site.kind == "site" and site.wallets and site.captured
+        assert [w.id for w in site.wallets] == list(site.members) == [n.id for n in inv.site_nodes()]
+        assert inv.graph_node("site:captured") == site and same(GraphNode.from_json(site.to_json()), site.to_json())
+        wallet = max(site.wallets, key=lambda w: w.size)
+        assert wallet.role == "site" and wallet.captured and wallet.caption.startswith("the site: ")
+        # A backward hop from the site's wallet reaches its payers, none of them the site: nothing is marked.
+        for limit in (20, 1):  # 1: the rest summed up, with its edge
+            hop = inv.graph_hop(wallet.id, "backward", limit)
+            assert isinstance(hop, GraphHop) and same(hop, expand(inv.store, wallet.id, "backward", limit))
+        assert hop.summary is not None and hop.summary.kind == "summary" and hop.summary_edge is not None
+        address = f"address:{wallet.address}"
+        assert same(inv.graph_node(address), describe(inv.store, address)) and inv.graph_node(address).wallet
+        whole = inv.graph_hop("site:captured", "backward").to_json()
+        assert same(GraphHop.from_json(whole), whole) and whole["origin"]["kind"] == "site"
+        assert "wallets" not in whole["origin"]  # the origin names its wallets by id only
+        traced = inv.trace(wallet.id, hops=3, model="fifo").to_json()
+        drawn = inv.graph_of_trace(traced)
+        assert isinstance(drawn, TraceGraph) and drawn.edges and same(drawn, trace_graph(inv.store, traced))
+        page = inv.wallet_page(cluster_id=wallet.cluster_id)
+        assert page is not None and isinstance(page.node, GraphNode) and page.node == wallet

@@ -9,6 +9,7 @@ drawn, those that received the most traced money (the start always), and the res
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from cointrail.amounts import Amount
@@ -19,7 +20,7 @@ from cointrail.store.duckdb.store import LedgerStore
 from cointrail.wording import counted
 
 
-def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) -> dict[str, Any]:
+def trace_graph(store: LedgerStore, traced: Mapping[str, Any], limit: int = 150) -> dict[str, Any]:
     """The graph (nodes, edges) of a trace result (its ``to_dict()``), wallets instead of addresses."""
     wallet_of = {n["address"]: n["cluster_id"] for n in traced["nodes"] if n["cluster_id"] is not None}
     received: dict[int, int] = defaultdict(int)
@@ -48,7 +49,7 @@ def trace_graph(store: LedgerStore, traced: dict[str, Any], limit: int = 150) ->
 
 
 def _edge(source: dict[str, Any], target: dict[str, Any], flow: dict[str, Any],
-          traced: dict[str, Any], chain: str, book: PriceBook) -> dict[str, Any]:  # fmt: skip
+          traced: Mapping[str, Any], chain: str, book: PriceBook) -> dict[str, Any]:  # fmt: skip
     hops, txids = sorted(flow["hops"]), list(flow["by_tx"])  # the transactions in the order the trace met them
     when = f"hop {hops[0]}" if len(hops) == 1 else f"hops {hops[0]}–{hops[-1]}"
     # Each transaction with the traced money it moved along this edge, at its block's time and that day's price.

@@ -12,6 +12,8 @@ from cointrail.cases import Case
 from cointrail.errors import InputError, NotInStoreError
 from cointrail.graph import latest_graph, save_graph
 from cointrail.graph.export import export_graph
+from cointrail.investigation import Investigation
+from cointrail.model import GraphNode
 from cointrail.web.results import read_result
 from cointrail.web.routes.common import case_of, jobs, page, workspace
 
@@ -36,14 +38,14 @@ def start(request: Request, name: str, focus: str | None = Query(None, max_lengt
         traced = _trace(request, case, trace)
         with workspace(request).investigation(case) as inv:
             drawn = inv.graph_of_trace(traced)
-        return {"saved": None, "trace": drawn["title"], **drawn}
+        return {"saved": None, "trace": drawn.title, **drawn.to_json()}
     saved = latest_graph(case) if not focus else None
     with workspace(request).investigation(case) as inv:
         unit = inv.unit.symbol
         if saved is not None:
             return {"saved": saved, "nodes": saved["nodes"], "edges": saved["edges"], "unit": unit}
         nodes = inv.marked_as_site([inv.graph_node(focus)]) if focus else _site(inv)
-    return {"saved": None, "nodes": nodes, "edges": [], "unit": unit}
+    return {"saved": None, "nodes": [n.to_json() for n in nodes], "edges": [], "unit": unit}
 
 
 def _trace(request: Request, case: Case, trace: str) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def _trace(request: Request, case: Case, trace: str) -> dict[str, Any]:
     return job.result
 
 
-def _site(inv: Any) -> list[dict[str, Any]]:
+def _site(inv: Investigation) -> list[GraphNode]:
     """The graph's first node: the site, its wallets together (none when the ledger knows no captured address)."""
     try:
         return [inv.site_group()]
@@ -72,13 +74,13 @@ def _site(inv: Any) -> list[dict[str, Any]]:
 def expand_api(request: Request, name: str, node: str = Query(..., max_length=200),
                direction: str = Query("forward", max_length=10), limit: int = Query(20)) -> dict[str, Any]:  # fmt: skip
     with workspace(request).investigation(case_of(request, name)) as inv:
-        return inv.graph_hop(node, direction, limit)
+        return inv.graph_hop(node, direction, limit).to_json()
 
 
 @router.get("/api/cases/{name}/graph/node")
 def node_api(request: Request, name: str, node: str = Query(..., max_length=200)) -> dict[str, Any]:
     with workspace(request).investigation(case_of(request, name)) as inv:
-        return inv.graph_node(node)
+        return inv.graph_node(node).to_json()
 
 
 @router.post("/api/cases/{name}/graph", status_code=201)
