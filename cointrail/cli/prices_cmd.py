@@ -1,8 +1,14 @@
-"""``cointrail prices``: daily fiat prices per coin, kept in the store with their source."""
+"""``cointrail prices``: daily fiat prices per coin, kept in the store with their source.
+
+A store of either family takes prices: a Bitcoin-family one for its coin, an Ethereum one for ether and each token
+(USDT and USDC only where the file prices them, a peg stated as such: :mod:`cointrail.prices.table`).
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -11,12 +17,24 @@ from cointrail.cli.ledger_cmds import db_option
 from cointrail.cli.output import emit, json_option
 from cointrail.errors import EXIT_OK
 from cointrail.prices import import_prices_csv, store_prices
+from cointrail.store.duckdb.account import AccountStore, store_family
 from cointrail.store.duckdb.store import LedgerStore
 
 
 def render_import(data: dict[str, Any]) -> str:
     return (f"Imported {data['imported']} prices ({', '.join(data['coins'])} in {', '.join(data['fiats'])}) "
             f"from {data['first_date']} to {data['last_date']}.")  # fmt: skip
+
+
+@contextmanager
+def _store(db: str) -> Iterator[LedgerStore | AccountStore]:
+    """The store --db, of whichever family it is (an account-chain store keeps its prices in the same table)."""
+    if store_family(db) == "account":
+        with AccountStore.open(db) as accounts:
+            yield accounts
+        return
+    with LedgerStore.open(db) as store:
+        yield store
 
 
 @click.group("prices")
@@ -29,8 +47,12 @@ def command() -> None:
 @db_option
 @json_option
 def import_command(file: str, db: str, as_json: bool) -> int:
-    """Import FILE, a CSV with the header date,coin,fiat,price[,source]."""
-    with LedgerStore.open(db) as store:
+    """Import FILE, a CSV with the header date,coin,fiat,price[,source].
+
+    For an Ethereum store, the coin is ETH or a token's symbol (USDT, USDC). A stablecoin is priced only where the
+    file gives it; a row whose source begins with "peg" states its peg, and the reports say it is an assumption.
+    """
+    with _store(db) as store:
         emit(import_prices_csv(store, file), as_json, render_import)
     return EXIT_OK
 
@@ -48,6 +70,6 @@ def fetch_command(db: str, coin: str, fiat: str, since: _dt.datetime, confirmed:
     from cointrail.prices.fetch import fetch_daily
 
     rows = fetch_daily(coin, fiat, since.date())
-    with LedgerStore.open(db) as store:
+    with _store(db) as store:
         emit(store_prices(store, rows), as_json, render_import)
     return EXIT_OK

@@ -198,11 +198,14 @@ def reportable(facts: dict[str, Any]) -> Reportable:
 
 
 def fiat_text(fiat: dict[str, Any] | None) -> str:
-    """``12.50 USD (source)``, or "fiat value not known" without a price that day."""
+    """``12.50 USD (source)``, ``25.00 USD (source; USDT at its stated peg, an assumption, not a market price)``, or
+    "no price" without a price that day."""
     if not fiat or fiat.get("value") is None:
-        return "fiat value not known"
-    source = f" ({fiat['source']})" if fiat.get("source") else ""
-    return f"{float(fiat['value']):.2f} {fiat['currency']}{source}"
+        return "no price"
+    peg = f"{fiat.get('coin') or 'the coin'} at its stated peg, an assumption, not a market price" if fiat.get("peg") \
+        else ""
+    said = "; ".join(part for part in (fiat.get("source") or "", peg) if part)
+    return f"{float(fiat['value']):.2f} {fiat['currency']}{f' ({said})' if said else ''}"
 
 
 def findings_block(r: Reportable) -> str:

@@ -9,7 +9,6 @@ from cointrail.cases.custody import utc_now
 from cointrail.cases.settings import explorer_template
 from cointrail.errors import InputError
 from cointrail.investigation import Investigation
-from cointrail.prices import PriceBook
 from cointrail.report import case_facts
 from cointrail.report.actions import analyst_actions
 from cointrail.report.assets import is_account
@@ -18,7 +17,7 @@ from cointrail.report.figures import report_figures
 from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
 from cointrail.report.limitations import cited_sources, limitations
 from cointrail.report.methods import methods
-from cointrail.report.pricing import price_exchange_rows
+from cointrail.report.pricing import Books, price_account_payers, price_exchange_rows
 from cointrail.report.redact import local_paths
 from cointrail.report.request_pack import case_chain
 from cointrail.report.sources import account_ledger_facts, label_conflicts, label_sources, ledger_facts, provenance
@@ -84,6 +83,9 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
     site_facts = _site(investigation, site)
     addresses = site_facts["addresses"]
     found = _findings(investigation, addresses, findings, {"fiat": fiat, "hops": hops, "model": model})
+    books = Books(store, fiat) if store is not None else None
+    if books is not None and accounts is not None and is_account(found["payers"]):
+        price_account_payers(found["payers"], books)  # each transfer in its own asset (a UTXO case: by the tracer)
     ledger = _ledger(store)
     if isinstance(store, LedgerStore) and ledger is not None:  # where the labels naming services were fetched from
         ledger["label_sources"] = label_sources(store, cited_sources(found))
@@ -105,8 +107,8 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
         "provenance": provenance({"site": addresses, "db": store.path.name if store else None, "fiat": fiat,
                                   "hops": hops, "model": model, "findings_given": findings is not None}),
     }  # fmt: skip
-    if isinstance(store, LedgerStore):  # the exchanges' rows priced as the payments are (an account chain: not yet)
-        price_exchange_rows(facts["findings"]["exchanges"], PriceBook(store, fiat))
+    if books is not None:  # the exchanges' rows priced as the payments are, at their own block times
+        price_exchange_rows(facts["findings"]["exchanges"], books)
     has_ledger = investigation.has_store or accounts is not None
     facts["exhibits"] = transaction_exhibits(investigation if has_ledger else None,
                                              facts["findings"]["txids"], chain, explorer_template(explorer))

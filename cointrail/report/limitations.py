@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cointrail.prices.pegs import peg_note
 from cointrail.report.accuracy import detection_reliability
 from cointrail.report.assets import is_account
 from cointrail.report.request_pack import symbol
@@ -288,9 +289,16 @@ def poisoning(facts: dict[str, Any]) -> str:
 
 
 def account_clocks(facts: dict[str, Any]) -> str:
+    payers = facts["findings"].get("payers") or {}
+    price = payers.get("price_source")
+    priced, paid = (payers.get("totals") or {}).get("priced", 0), len(payers.get("payments") or [])
+    share = "every payment priced" if priced == paid else \
+        f"{priced} of the {counted(paid, 'payment')} priced, \"no price\" marking the others"
+    fiat = (f"fiat values use prices from {price}, one price a day per asset, each transfer at its block's day "
+            f"({share}). {peg_note(payers.get('pegs') or [])}" if price else
+            "no price source was used, so amounts are in each asset only (ETH, USDT, USDC).")  # fmt: skip
     return ("Times are block times, set by the block's proposer within the chain's rules, and the time a payment was "
-            "included in a block, not the moment a person acted; no price source was used, so amounts are in each "
-            "asset only (ETH, USDT, USDC).")  # fmt: skip
+            f"included in a block, not the moment a person acted; {fiat}").rstrip()
 
 
 SECTIONS = (("Shared or custodial wallets", shared_wallets), ("A payer that is itself a service", payer_services),

@@ -1,12 +1,17 @@
 """Fiat values of the transactions a report names, from the ledger store's prices table (issue 18).
 
-The payers' payments are priced by the tracing package as it finds them (``payments[].fiat``, in the report's
-currency). The exchanges' rows, the withdrawals that funded the payers and the deposits of the site's money, are
-priced here, at their block time, in the same currency: the court report's exchange tables and the goAML report
-give them. An FIU's goAML profile may ask for another currency (its local one, ``currency_code_local``): then
-:func:`prices_in` prices every transaction of the report in it from the same store, with the price's day and
-source, and leaves the facts as the report has them (the red flags judge size in US dollars, whatever the FIU).
-An account-chain (Ethereum) case has no prices yet: its rows stay unpriced.
+The payers' payments of a Bitcoin-family case are priced by the tracing package as it finds them
+(``payments[].fiat``, in the report's currency); an account-chain (Ethereum) case's are priced here
+(:func:`price_account_payers`), each transfer in its own asset (ETH, USDT, USDC) from that asset's prices, so ether
+and a token never share a price. The exchanges' rows, the withdrawals that funded the payers and the deposits of the
+site's money, are priced here too, at their block time, in the same currency: the court report's exchange tables,
+the request packs and the goAML report give them. An FIU's goAML profile may ask for another currency (its local
+one, ``currency_code_local``): then :func:`prices_in` prices every transaction of the report in it from the same
+store, with the price's day and source, and leaves the facts as the report has them (the red flags judge size in US
+dollars, whatever the FIU). A row with no price that day (or within a week before) stays unpriced: the texts say "no
+price"; nothing is ever priced that the imported file does not price. A stablecoin's price that the file states as
+its peg carries ``peg`` (:mod:`cointrail.prices.table`), and :func:`cointrail.prices.pegs.peg_note` says it is an
+assumption.
 """
 
 from __future__ import annotations
@@ -14,44 +19,101 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cointrail.amounts import Unit
 from cointrail.cases import Case
 from cointrail.investigation import Investigation
 from cointrail.prices import PriceBook
+from cointrail.prices.pegs import pegs
+from cointrail.prices.table import Chained
 from cointrail.report.assets import is_account
 
 Prices = dict[tuple[str, str], dict[str, Any]]  # (txid, address paid) -> fiat value (currency, value, price, source)
 
 
-def _value(book: PriceBook, row: dict[str, Any]) -> dict[str, Any] | None:
-    if row.get("asset") or row.get("amount") is None or row.get("time") is None:  # a token, or not known
+class Books:
+    """A store's price books in one fiat currency, one per asset, each read once when first asked: the chain's coin
+    for a row that names no asset, else the row's asset (ETH, USDT, USDC) in its own decimals."""
+
+    def __init__(self, store: Chained, fiat: str):
+        self.store, self.fiat = store, fiat.upper()
+        self._books: dict[str, PriceBook] = {}
+
+    def book(self, row: dict[str, Any]) -> PriceBook:
+        asset = str(row.get("asset") or "")
+        if asset not in self._books:
+            unit = Unit(asset, int(row["decimals"])) if asset and row.get("decimals") is not None else None
+            self._books[asset] = PriceBook(self.store, self.fiat, coin=asset or None, unit=unit)
+        return self._books[asset]
+
+    def value(self, row: dict[str, Any], key: str = "amount") -> dict[str, Any] | None:
+        """The fiat value of ``row[key]`` at the row's block time, None when it is not known or has no price."""
+        if row.get(key) is None or row.get("time") is None or (row.get("asset") and row.get("decimals") is None):
+            return None
+        return self.book(row).value(int(row[key]), int(row["time"]))
+
+
+def summed(fiats: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The sum of fiat values, in their one currency, with every source; None unless every one is priced."""
+    if not fiats or any(f is None for f in fiats):
         return None
-    return book.value(int(row["amount"]), int(row["time"]))
+    known = [f for f in fiats if f is not None]
+    total = {"currency": known[0]["currency"], "value": round(sum(f["value"] for f in known), 2),
+             "source": "; ".join(sorted({f["source"] for f in known}))}  # fmt: skip
+    return {**total, "peg": True} if any(f.get("peg") for f in known) else total
 
 
-def price_exchange_rows(exchanges: list[dict[str, Any]], book: PriceBook) -> None:
+def price_account_payers(payers: dict[str, Any], books: Books) -> None:
+    """Price an account-chain case's payments, payers, totals and cash-outs in ``books``' currency, each in its
+    own asset at its block time; the payers' ``price_source`` and ``pegs`` say where the prices came from."""
+    payments = payers.get("payments") or []
+    for row in payments + (payers.get("cash_outs") or []):
+        row["fiat"] = books.value(row)
+    by_payer: dict[tuple[str, str], list[dict[str, Any] | None]] = {}
+    for row in payments:
+        by_payer.setdefault((row["payer_addresses"][0], row["asset"]), []).append(row["fiat"])
+    for payer in payers.get("payers") or []:
+        payer["total_fiat"] = summed(by_payer.get((payer["payer_addresses"][0], payer["asset"]), []))
+    fiats = [row["fiat"] for row in payments]
+    payers["totals"]["fiat"] = summed(fiats)
+    payers["totals"]["priced"] = sum(f is not None for f in fiats)
+    payers["parameters"]["fiat"] = books.fiat
+    payers["price_source"] = "; ".join(sorted({f["source"] for f in fiats if f})) or None
+    payers["pegs"] = pegs(fiats)
+
+
+def price_exchange_rows(exchanges: list[dict[str, Any]], books: Books) -> None:
     """Give each withdrawal and deposit row its ``fiat`` value at its block time (None where no price is known)."""
     for entry in exchanges:
         for row in entry["withdrawals"] + entry["deposits"]:
-            row["fiat"] = _value(book, row)
+            row["fiat"] = books.value(row)
 
 
-def transaction_prices(facts: dict[str, Any], book: PriceBook) -> Prices:
-    """Every payment, withdrawal and deposit of ``facts`` priced in ``book``'s currency, by (txid, address)."""
+def transaction_prices(facts: dict[str, Any], books: Books) -> Prices:
+    """Every payment, withdrawal and deposit of ``facts`` priced in ``books``' currency, by (txid, address)."""
     payers = facts["findings"].get("payers") or {}
-    if is_account(payers):
-        return {}
     rows = list(payers.get("payments") or [])
     rows += [r for e in facts["findings"].get("exchanges") or [] for r in e["withdrawals"] + e["deposits"]]
-    found = {(r["txid"], r["address"]): _value(book, r) for r in rows if r.get("txid")}
+    found = {(r["txid"], r["address"]): books.value(r) for r in rows if r.get("txid")}
     return {key: value for key, value in found.items() if value is not None}
 
 
 def prices_in(case: Case, db: str | Path | None, facts: dict[str, Any], currency: str) -> Prices | None:
-    """The transactions of ``facts`` priced in ``currency`` from ``db`` (else the case's own store); None when no
-    ledger store of a UTXO chain is at hand, or the facts are already in that currency (their own values hold)."""
-    if ((facts.get("provenance") or {}).get("parameters") or {}).get("fiat", "USD").upper() == currency.upper():
+    """The transactions of ``facts`` priced in ``currency`` from ``db`` (else the case's own store, of either
+    family); None when no ledger store is at hand, or the facts are already in that currency (their own values
+    hold)."""
+    if (_facts_fiat(facts) or "").upper() == currency.upper():
         return None
     with Investigation.open(case, db) as investigation:
-        if not investigation.has_store:
+        store: Chained | None = investigation.store if investigation.has_store else investigation.accounts
+        if store is None:
             return None
-        return transaction_prices(facts, PriceBook(investigation.store, currency))
+        return transaction_prices(facts, Books(store, currency))
+
+
+def _facts_fiat(facts: dict[str, Any]) -> str | None:
+    """The currency the facts' own values are in: the report's ``--fiat``; None for an account-chain case's facts
+    written before its transfers were priced (their payers name no currency), so that they are priced now."""
+    payers = facts["findings"].get("payers") or {}
+    if is_account(payers):
+        return (payers.get("parameters") or {}).get("fiat")
+    return ((facts.get("provenance") or {}).get("parameters") or {}).get("fiat") or "USD"

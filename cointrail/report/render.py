@@ -12,6 +12,7 @@ import jinja2
 
 from cointrail.amounts import coin_number, unit_of
 from cointrail.errors import CointrailError
+from cointrail.prices.pegs import peg_note
 from cointrail.report.assets import row_text
 from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph, flow_svg
@@ -30,14 +31,18 @@ def _coin(chain: str | None) -> Any:
     return coin
 
 
-def _money(value: dict[str, Any] | None) -> str:
-    return "" if not value else f"{value['value']:,.2f} {value['currency']}"
+def _money(value: dict[str, Any] | None, missing: str = "") -> str:
+    """A fiat value as a table cell (``12.50 USD``, ``12.50 USD (peg)`` where it rests on a stablecoin's stated
+    peg), ``missing`` without one."""
+    if not value:
+        return missing
+    return f"{value['value']:,.2f} {value['currency']}{' (peg)' if value.get('peg') else ''}"
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("cointrail.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
-    env.globals.update(money=_money, utc=utc_text, wrap=wrap, when=when, counted=counted)
+    env.globals.update(money=_money, peg_note=peg_note, utc=utc_text, wrap=wrap, when=when, counted=counted)
     return env
 
 

@@ -1,4 +1,10 @@
-"""The request pack per exchange: exactly which deposits and withdrawals to ask about, as CSV and as a letter."""
+"""The request pack per exchange: exactly which deposits and withdrawals to ask about, as CSV and as a letter.
+
+Each transaction carries its fiat value at its block time, in the report's currency (its ``--fiat``), with the
+price's source, where the store's prices give one (:mod:`cointrail.report.pricing`, both chain families): an
+exchange's compliance desk sorts and answers by value. Where none does, the pack says "no price"; a stablecoin
+valued at its stated peg says so.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,14 @@ from cointrail.amounts import unit_of
 from cointrail.cases import Case
 from cointrail.chains import CHAINS
 from cointrail.errors import InputError
+from cointrail.prices.pegs import peg_note, pegs
 from cointrail.report.assets import row_currency, row_fixed
 from cointrail.wording import counted
 
-CSV_COLUMNS = ("exchange", "kind", "address", "paid_from", "txid", "time_utc", "amount", "currency", "traced_amount",
-               "payer_wallet", "confidence", "why", "case_number", "urgent")  # fmt: skip
+CSV_COLUMNS = ("exchange", "kind", "address", "paid_from", "txid", "time_utc", "amount", "currency", "fiat_value",
+               "fiat_currency", "fiat_price_source", "traced_amount", "payer_wallet", "confidence", "why",
+               "case_number", "urgent")  # fmt: skip
+NO_PRICE = "no price"  # a transaction whose block's day the store has no price for
 ISSUER_CSV_COLUMNS = ("issuer", "token", "token_contract", "address", "balance", "at_block", "received_from_payers",
                       "payments", "case_number", "urgent")  # fmt: skip
 ISSUER = "token issuer"  # the category of a pack to a stablecoin's issuer (Tether, Circle), who can freeze
@@ -49,12 +58,32 @@ def symbol(facts: dict[str, Any]) -> str:
     return unit_of(chain).symbol if chain in CHAINS else "coins"
 
 
+def _fiat_columns(row: dict[str, Any]) -> dict[str, str]:
+    fiat = row.get("fiat")
+    if not fiat or fiat.get("value") is None:
+        return {"fiat_value": "", "fiat_currency": "", "fiat_price_source": NO_PRICE}
+    source = f"{fiat['source']} (the coin's stated peg, not a market price)" if fiat.get("peg") else fiat["source"]
+    return {"fiat_value": f"{float(fiat['value']):.2f}", "fiat_currency": fiat["currency"],
+            "fiat_price_source": f"{source}, price of {fiat.get('price_date') or 'its day'}"}  # fmt: skip
+
+
+def fiat_words(row: dict[str, Any]) -> str:
+    """A transaction's fiat value as the letter gives it: ``about 41.20 USD at the time`` (with the peg where it
+    rests on one), or ``no price``."""
+    fiat = row.get("fiat")
+    if not fiat or fiat.get("value") is None:
+        return NO_PRICE
+    peg = f", {fiat.get('coin') or 'the coin'} at its stated peg" if fiat.get("peg") else ""
+    return f"about {float(fiat['value']):,.2f} {fiat['currency']} at the time{peg}"
+
+
 def _csv_row(row: dict[str, Any], currency: str, options: PackOptions) -> dict[str, Any]:
     wallet = row.get("payer_wallet", row.get("payer_cluster_id"))  # a cluster id, or an account chain's account
     return {"exchange": row["service"], "kind": row["kind"], "address": row["address"],
             "paid_from": " ".join(row.get("from_addresses") or []), "txid": row["txid"],
             "time_utc": row["time_utc"] or "", "amount": row["amount_coin"] or "",
-            "currency": row_currency(row, currency), "traced_amount": row.get("traced_coin") or "",
+            "currency": row_currency(row, currency), **_fiat_columns(row),
+            "traced_amount": row.get("traced_coin") or "",
             "payer_wallet": "" if wallet is None else wallet,
             "confidence": "" if row.get("confidence") is None else f"{row['confidence']:.2f}",
             "why": row["why"], "case_number": options.case_number or "",
@@ -72,8 +101,8 @@ def pack_csv(exchange: dict[str, Any], currency: str, options: PackOptions | Non
 
 
 def _items(rows: list[dict[str, Any]], currency: str) -> list[str]:
-    return [f"  {n}. {r['time_utc'] or 'time unknown'}: {r['amount_coin'] or '?'} {row_currency(r, currency)}, "
-            f"{_paid_from(r)}address {r['address']}, transaction {r['txid']}"
+    return [f"  {n}. {r['time_utc'] or 'time unknown'}: {r['amount_coin'] or '?'} {row_currency(r, currency)} "
+            f"({fiat_words(r)}), {_paid_from(r)}address {r['address']}, transaction {r['txid']}"
             for n, r in enumerate(rows, start=1)]  # fmt: skip
 
 
@@ -135,10 +164,21 @@ def pack_letter(exchange: dict[str, Any], facts: dict[str, Any], currency: str,
     if exchange["deposits"]:
         lines += [f"Deposits into {exchange['service']} of money traced from the site (whose account did they "
                   "credit?):", *_items(exchange["deposits"], currency), ""]
-    lines += ["Times are UTC block times. Every transaction can be checked on the public blockchain; the method and "
-              f"its error rates are in our report ({facts['provenance']['tool']}, case {facts['case']['name']}, "
-              f"generated {facts['generated_utc']}).", "", "[Name, unit, contact details, reference number]"]
+    lines += ["Times are UTC block times. " + _prices_said(exchange) + "Every transaction can be checked on the "
+              f"public blockchain; the method and its error rates are in our report ({facts['provenance']['tool']}, "
+              f"case {facts['case']['name']}, generated {facts['generated_utc']}).", "",
+              "[Name, unit, contact details, reference number]"]
     return "\n".join(lines) + "\n"
+
+
+def _prices_said(exchange: dict[str, Any]) -> str:
+    """Where the letter's fiat values come from, and which rest on a stablecoin's stated peg ("" when none)."""
+    fiats = [r.get("fiat") for r in exchange["withdrawals"] + exchange["deposits"]]
+    sources = sorted({f["source"] for f in fiats if f and f.get("value") is not None})
+    if not sources:
+        return "No fiat value is given: the case's ledger store has no price for these days. "
+    return (f"Fiat values are at the price of each block's UTC day, from {'; '.join(sources)}. "
+            + (peg_note(pegs(fiats)) + " " if pegs(fiats) else ""))
 
 
 def freezable(facts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

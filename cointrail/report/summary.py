@@ -105,7 +105,7 @@ def _account_payers(payers: dict[str, Any], figures: dict[str, Any]) -> list[str
     span = _span(dates)
     accounts = figures["paying_wallets"]
     lines = [f"{_site_received(figures)} from {counted(accounts, 'paying account')}, {totals['amount_text']} in "
-             f"all{span}.", totals["people_note"]]
+             f"all{_fiat(totals.get('fiat'))}{span}.", totals["people_note"]]
     if accounts:
         possibly = figures["wallets_possibly_funded"]
         lines.append(f"{figures['wallets_funded']} of the {counted(accounts, 'paying account')} were traced back, "

@@ -4,6 +4,8 @@ every txid, address, amount and time read back and checked against the ledger st
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 import re
 import shutil
@@ -24,7 +26,7 @@ from cointrail.exports.redflags import red_flags
 from cointrail.exports.sar import NARRATIVE_PART, narrative_parts
 from cointrail.investigation import Investigation
 from cointrail.prices import import_prices_csv
-from cointrail.report import collect_facts
+from cointrail.report import collect_facts, request_packs
 from cointrail.report.render import render_html
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -190,6 +192,15 @@ def test_goaml_prices_every_transaction_in_the_fius_currency(story: Story, schem
     page = render_html(facts, "0" * 64)
     exchanges = page[page.index("1.5 Exchanges to contact"):page.index('id="graph"')]
     assert f"{rows[0]['fiat']['value']:,.2f} USD" in exchanges  # the court report's exchange table
+    for pack in request_packs(facts):  # the request packs give each transaction's value too (issue 18)
+        listed = list(csv.DictReader(io.StringIO(pack["csv"])))
+        assert listed and all(r["fiat_currency"] == "USD" and r["fiat_price_source"].startswith("csv:prices.csv")
+                              for r in listed)  # fmt: skip
+        by_txid = {(r["txid"], r["address"]): r for r in rows}
+        for row in listed:
+            value = by_txid[(row["txid"], row["address"])]["fiat"]["value"]
+            assert row["fiat_value"] == f"{value:.2f}" and f"about {value:,.2f} USD at the time" in pack["letter"]
+        assert "Fiat values are at the price of each block's UTC day, from csv:prices.csv." in pack["letter"]
     common = ["--case", story.case.name, "--cases-dir", str(story.case.folder.parent), "--db", str(db), "--json"]
     for currency, price, extra in (("USD", "50", []), ("EUR", "40.10", ["--profile", str(tmp_path / "eur.toml")])):
         assert main(["export", "--format", "goaml", *extra, *common]) == 0

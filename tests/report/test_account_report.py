@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from cointrail.cases import Case, create_case
 from cointrail.cli import main
 from cointrail.exports import export
 from cointrail.report import collect_facts
+from cointrail.report.render import render_html
 from cointrail.simulation import anvil as chain
 from cointrail.simulation.evm_economy import EvmEconomyConfig, EvmTruth, accounts_needed, generate
 from cointrail.store.duckdb.account import AccountStore
@@ -148,9 +150,12 @@ def test_a_case_scoped_store_says_which_blocks_were_read_and_where_trails_stop(e
 
 
 def test_report_pdf_of_an_ethereum_case(eth: EthCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = eth.cli(capsys, "report", "--db", str(eth.db), "--out", str(tmp_path))
+    db, _ = _priced_copy(eth, tmp_path, capsys)  # priced: ETH from the file, USDT at its stated peg, USDC not
+    result = eth.cli(capsys, "report", "--db", str(db), "--out", str(tmp_path))
     pages = PdfReader(Path(result["files"]["pdf"]["copy"])).pages
     text = "".join("".join(page.extract_text() for page in pages).split())
+    assert "Stablecoinamountsarevaluedattheirpeg" in text and "(peg)" in text and "noprice" in text
+    assert "USDT at 1 USD (peg: 1 USDT taken as 1 USD)".replace(" ", "") in text
     usdt = next(p for p in eth.truth.payments if p["asset"] == "USDT")
     assert str(usdt["tx_hash"]) in text
     assert Amount(int(usdt["value"]), "ethereum", Unit("USDT", 6)).number().replace(",", "") + "USDT" in \
@@ -267,3 +272,98 @@ def test_partner_exports_give_each_amount_in_its_asset(eth: EthCase) -> None:
             if o["type"] == "cryptocurrency-transaction" and o["kind"] == "payment"}  # fmt: skip
     assert all((paid[tx]["currency"], paid[tx]["amount"]) == (str(t["asset"]), _fixed(int(t["value"]), str(t["asset"])))
                for tx, t in truth.items())  # fmt: skip
+
+
+PEG = "peg: 1 USDT taken as 1 USD"
+
+
+def _priced_copy(eth: EthCase, folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, dict[_dt.date, str]]:
+    """The case's store copied, with a price file imported through the CLI: ETH in USD and EUR on every day the
+    chain has blocks, USDT at its stated USD peg, USDC not at all."""
+    db = folder / "priced.duckdb"
+    db.write_bytes(eth.db.read_bytes())
+    with AccountStore.open(db, read_only=True) as store:
+        days = sorted({_dt.datetime.fromtimestamp(r["time"], _dt.UTC).date()
+                       for r in store.rows("SELECT DISTINCT time FROM evm_blocks")})  # fmt: skip
+    prices = {day: f"{2000 + (day.toordinal() % 7) * 12.5:.2f}" for day in days}
+    rows = ["date,coin,fiat,price,source"] + [f"{d},ETH,USD,{p},test prices" for d, p in prices.items()] + \
+        [f"{d},ETH,EUR,{float(p) * 0.9:.2f},test prices" for d, p in prices.items()] + \
+        [f"{d},USDT,USD,1,{PEG}" for d in days]  # fmt: skip
+    (folder / "prices.csv").write_text("\n".join(rows) + "\n")
+    capsys.readouterr()
+    assert main(["prices", "import", str(folder / "prices.csv"), "--db", str(db)]) == 0  # an Ethereum store takes them
+    assert "ETH, USDT in EUR, USD" in capsys.readouterr().out
+    return db, prices
+
+
+def _usd(row: dict[str, Any], prices: dict[_dt.date, str]) -> float | None:
+    """What a row is worth in USD at its block's day, from the price file above (None: USDC, never priced)."""
+    day = _dt.datetime.fromtimestamp(row["time"], _dt.UTC).date()
+    price = {"ETH": prices[day], "USDT": "1"}.get(row["asset"])
+    if price is None:
+        return None
+    return float(round(Decimal(row["amount"]) / 10 ** DECIMALS[row["asset"]] * Decimal(price), 2))
+
+
+def test_an_ethereum_case_is_priced_in_each_asset_where_the_file_prices_it(
+        eth: EthCase, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """ETH at its price of the block's day, USDT at the peg the file states (and said to be an assumption), USDC
+    unpriced ("no price"): in the facts, the court report, the goAML report (USD and an FIU in EUR, valid against
+    the schema) and the request packs."""
+    db, prices = _priced_copy(eth, tmp_path, capsys)
+    with AccountStore.open(db, read_only=True) as store:
+        facts = collect_facts(eth.case, store)
+    payers = facts["findings"]["payers"]
+    assert {p["asset"] for p in payers["payments"]} == {"ETH", "USDT", "USDC"}
+    for row in payers["payments"]:
+        expected = _usd(row, prices)
+        assert (row["fiat"] or {}).get("value") == expected, row
+        assert bool((row["fiat"] or {}).get("peg")) == (row["asset"] == "USDT")
+    assert payers["totals"]["fiat"] is None  # USDC has no price: no total is claimed
+    assert payers["pegs"] == [{"coin": "USDT", "currency": "USD", "price": 1.0, "source": PEG}]
+    rows = [r for x in facts["findings"]["exchanges"] for r in x["withdrawals"] + x["deposits"]]
+    assert rows and all((r["fiat"] or {}).get("value") == _usd(r, prices) for r in rows)
+    clocks = next(item["text"] for item in facts["limitations"] if item["title"] == "Clocks and prices")
+    assert "valued at their peg" in clocks and "not a market price" in clocks and '"no price"' in clocks
+    # The court report's tables (its PDF is read back in test_report_pdf_of_an_ethereum_case).
+    page = render_html(facts, "0" * 64)
+    eth_paid = next(r for r in payers["payments"] if r["asset"] == "ETH")
+    assert f"<td>{eth_paid['fiat']['value']:,.2f} USD</td>" in page and "<td>1.00 USD (peg)</td>" not in page
+    assert "<td>no price</td>" in page and "(peg)</td>" in page and "no fiat\nprices were used" not in page
+    with AccountStore.open(eth.db, read_only=True) as store:  # the same case without a price file
+        unpriced = render_html(collect_facts(eth.case, store), "0" * 64)
+    assert "no fiat\nprices were used" in unpriced and "(peg)" not in unpriced
+    # goAML, in USD and in an FIU's EUR (priced again from the same store), valid against the public schema.
+    folder = shared_data / "reporting-schemas"
+    (tmp_path / "eur.toml").write_text('name = "an FIU in euros"\ncurrency = "EUR"\n')
+    for currency, extra in (("USD", []), ("EUR", ["--profile", str(tmp_path / "eur.toml")])):
+        goaml = eth.cli(capsys, "export", "--format", "goaml", "--db", str(db), *extra)["content"]
+        if folder.is_dir():
+            assert _valid(folder, "goaml", goaml) == (True, True)
+        tree = etree.fromstring(goaml.encode())
+        paid = {r["txid"]: r for r in payers["payments"]}
+        for tx in (t for t in tree.findall("transaction") if t.findtext("internal_ref_number").startswith("pay")):
+            row, local = paid[tx.findtext("transactionnumber")], float(tx.findtext("amount_local"))
+            if currency == "USD":
+                assert local == (_usd(row, prices) or 0), row
+            else:  # only ether has a EUR price
+                assert (local > 0) == (row["asset"] == "ETH") and (row["asset"] != "ETH" or local < _usd(row, prices))
+            if local == 0:
+                assert f"no {currency} price" in tx.findtext("transaction_description")
+            elif row["asset"] == "USDT":
+                assert "USDT at its stated peg, an assumption" in tx.findtext("transaction_description")
+    # The request packs: each transaction's fiat value in the CSV and the letter.
+    packs = {p["exchange"]: p for p in eth.cli(capsys, "request-pack", "--db", str(db), "--out", str(tmp_path))}
+    for name in {f for f in eth.truth.funding.values() if f}:
+        with open(packs[name]["files"]["csv"]["copy"], newline="") as handle:
+            listed = list(csv.DictReader(handle))
+        letter = Path(packs[name]["files"]["letter"]["copy"]).read_text()
+        for row in listed:
+            usd = _usd({"time": _dt.datetime.strptime(row["time_utc"], "%Y-%m-%d %H:%M:%S UTC").replace(
+                tzinfo=_dt.UTC).timestamp(), "asset": row["currency"],
+                "amount": int(Decimal(row["amount"]) * 10 ** DECIMALS[row["currency"]])}, prices)  # fmt: skip
+            assert row["fiat_value"] == ("" if usd is None else f"{usd:.2f}"), row
+            assert row["fiat_currency"] == ("" if usd is None else "USD")
+            assert (row["fiat_price_source"] == "no price") == (usd is None)
+            assert (f"about {usd:,.2f} USD at the time" if usd is not None else "(no price)") in letter
+        assert "Fiat values are at the price of each block's UTC day" in letter

@@ -31,8 +31,10 @@ def test_request_pack_lists_the_withdrawals_and_deposits_to_ask_about(
     assert deposit["txid"] == story.txid("sweep") and deposit["address"] == story.address("exdeposit")
     assert deposit["amount"] == "0.99990000" and deposit["currency"] == "LTC"
     assert deposit["time_utc"] == "2020-09-13 12:36:40 UTC"
+    assert (deposit["fiat_value"], deposit["fiat_price_source"]) == ("", "no price")  # the store has no prices
     letter = Path(pack["files"]["letter"]["copy"]).read_text()
     assert letter.startswith(f"To: {EXCHANGE}") and story.txid("sweep") in letter
+    assert "0.99990000 LTC (no price)" in letter and "No fiat value is given" in letter
     logged = [e["action"] for e in story.case.log.entries()]
     assert "request-pack.csv" in logged and "request-pack.letter" in logged
 

@@ -7,10 +7,17 @@ from ``cointrail/prices/table.py`` in issue 14): rows in, rows out.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from cointrail.store.duckdb.store import LedgerStore
+    import duckdb
+
+
+class HasConnection(Protocol):
+    """A store of either family (a Bitcoin-family LedgerStore, an account-chain AccountStore): both keep prices."""
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection: ...
 
 DDL = """
 CREATE TABLE IF NOT EXISTS prices (
@@ -22,12 +29,12 @@ CREATE TABLE IF NOT EXISTS prices (
 PriceRow = tuple[_dt.date, str, str, float, str]  # (date, coin, fiat, price, source)
 
 
-def ensure_table(store: LedgerStore) -> None:
+def ensure_table(store: HasConnection) -> None:
     """Create the ``prices`` table if the store has none."""
     store.con.execute(DDL)
 
 
-def write_prices(store: LedgerStore, rows: list[PriceRow]) -> None:
+def write_prices(store: HasConnection, rows: list[PriceRow]) -> None:
     """Write price rows, replacing those of the same day, coin and fiat, in one transaction."""
     ensure_table(store)
     now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
@@ -42,9 +49,10 @@ def write_prices(store: LedgerStore, rows: list[PriceRow]) -> None:
         raise
 
 
-def read_prices(store: LedgerStore, coin: str, fiat: str) -> list[tuple[_dt.date, float, str]]:
+def read_prices(store: HasConnection, coin: str, fiat: str) -> list[tuple[_dt.date, float, str]]:
     """(date, price, source) of one coin in one fiat currency, by date; none in a store without prices."""
-    if not store.has_table("prices"):
+    # fetchall, not fetchone: a result left unfinished blocks the connection's next call (DuckDB 1.4)
+    if not store.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'prices'").fetchall()[0][0]:
         return []
-    return store.rows("SELECT date, price, source FROM prices WHERE coin = ? AND fiat = ? ORDER BY date",
-                      [coin, fiat])  # fmt: skip
+    return store.con.execute("SELECT date, price, source FROM prices WHERE coin = ? AND fiat = ? ORDER BY date",
+                             [coin, fiat]).fetchall()  # fmt: skip
