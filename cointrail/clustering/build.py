@@ -18,8 +18,8 @@ import numpy as np
 
 from cointrail.clustering.graph import identity, merge_guarded
 from cointrail.clustering.guard import HOLD_AT, detection_fingerprint
-from cointrail.clustering.heuristics import CODES, HEURISTIC_NAMES, find_detections, find_links
-from cointrail.domain import COINJOIN, CoinJoinFinding, Held, Links
+from cointrail.clustering.heuristics import CODES, HEURISTIC_NAMES, find_detection_sets, find_links
+from cointrail.domain import CoinJoinFinding, FoundSet, Held, Links
 from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
 from cointrail.store.interface import ClusterBuild, ClusteringStore, ClusterTables, LedgerArrays
@@ -51,6 +51,7 @@ class _State:
     links: list[Links]
     coinjoins: list[CoinJoinFinding]  # and possibly-collaborative transactions: none is merged through
     held: Held | None = None
+    payjoins: FoundSet | None = None  # the set-based PayJoin check's findings, as columns: none is merged through
 
 
 def _plan(store: ClusteringStore, clusters: ClusterTables, heuristics: tuple[str, ...], full: bool,
@@ -67,10 +68,12 @@ def _plan(store: ClusteringStore, clusters: ClusterTables, heuristics: tuple[str
 
 def _read(state: _State, source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ...],
           chain: str) -> None:  # fmt: skip
-    coinjoins, collaborative = find_detections(source, lo, hi, chain)
+    coinjoins, collaborative, payjoins = find_detection_sets(source, lo, hi, chain)
     found = coinjoins + collaborative
-    state.links.append(find_links(source, lo, hi, heuristics, found))
+    state.links.append(find_links(source, lo, hi, heuristics, found, () if payjoins is None else (payjoins,)))
     state.coinjoins += found
+    if payjoins is not None:
+        state.payjoins = payjoins if state.payjoins is None else state.payjoins.joined(payjoins)
 
 
 def merge_links(old: tuple[np.ndarray, np.ndarray], links: Links, count: int,
@@ -137,7 +140,9 @@ def run_build(store: ClusteringStore, heuristics: tuple[str, ...], *, full: bool
         progress.advance(hi, sum(len(p) for p in state.links))
     _merge_all(state, count, applied)
     per_range = [len(p) for p in state.links]
-    clusters.save_build(ClusterBuild(mode, heuristics, (first, tip[0]), tip[1], old, (state.cluster, state.base),
-                                     Links.concat(state.links), tuple(HEURISTIC_NAMES), state.coinjoins, state.held,
-                                     detection))  # fmt: skip
-    return mode, first, per_range, sum(f.kind == COINJOIN for f in state.coinjoins)
+    sets = () if state.payjoins is None else (state.payjoins,)
+    build = ClusterBuild(mode, heuristics, (first, tip[0]), tip[1], old, (state.cluster, state.base),
+                         Links.concat(state.links), tuple(HEURISTIC_NAMES), state.coinjoins, state.held, detection,
+                         sets)  # fmt: skip
+    clusters.save_build(build)
+    return mode, first, per_range, build.coinjoins()

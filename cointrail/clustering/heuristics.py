@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
+import pyarrow as pa
 
 from cointrail.clustering.payments import payment_view
-from cointrail.domain import CoinJoinFinding, Links  # declared there: the store keeps them
+from cointrail.domain import CoinJoinFinding, FoundSet, Links  # declared there: the store keeps them
 from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
 from cointrail.heuristics.change import CHANGE_HEURISTICS, change_links
@@ -30,6 +31,7 @@ from cointrail.heuristics.coinjoin import (
     detect_coinjoin,
     detect_collaborative,
 )
+from cointrail.heuristics.collaborative import payjoin_reasons
 from cointrail.store.interface import LedgerArrays
 
 HEURISTIC_NAMES: tuple[str, ...] = (multi_input.NAME, *CHANGE_HEURISTICS)
@@ -86,23 +88,37 @@ def _on_candidates(source: LedgerArrays, lo: int, hi: int, detect: Detector) -> 
 def find_detections(source: LedgerArrays, lo: int, hi: int,
                     chain: str | None = None) -> tuple[list[CoinJoinFinding], list[CoinJoinFinding]]:  # fmt: skip
     """(CoinJoins, possibly-collaborative transactions) in blocks ``lo``..``hi``: candidates prefiltered by the
-    store in SQL, then every rule on each candidate."""
+    store in SQL, then every rule on each candidate (:func:`find_detection_sets`, the PayJoins as objects)."""
+    coinjoins, others, payjoins = find_detection_sets(source, lo, hi, chain)
+    flagged = others + (payjoins.findings() if payjoins is not None else [])
+    return coinjoins, sorted(flagged, key=lambda f: f.tx_id)
+
+
+def find_detection_sets(source: LedgerArrays, lo: int, hi: int, chain: str | None = None
+                        ) -> tuple[list[CoinJoinFinding], list[CoinJoinFinding], FoundSet | None]:  # fmt: skip
+    """(CoinJoins, other possibly-collaborative transactions, the PayJoin-like payments as one set) in blocks
+    ``lo``..``hi``. The PayJoins stay columns (a chain has some 10^5): their words are rendered when written."""
     rules, collaborative = rules_for(chain)
     found = _on_candidates(source, lo, hi, lambda rtx: detect_collaborative(rtx, rules, collaborative))
     coinjoins = [f for f in found if f.kind == COINJOIN]
-    others = [f for f in found if f.kind != COINJOIN] + _payjoins(source, lo, hi, collaborative)
-    return coinjoins, sorted(others, key=lambda f: f.tx_id)
+    others = [f for f in found if f.kind != COINJOIN]
+    return coinjoins, others, _payjoins(source, lo, hi, collaborative)
 
 
-def _payjoins(source: LedgerArrays, lo: int, hi: int, rules: tuple[CoinJoinRule, ...]) -> list[CoinJoinFinding]:
-    """The PayJoin rule, set-based in the store: two-output payments are too many to read one by one."""
+def _payjoins(source: LedgerArrays, lo: int, hi: int, rules: tuple[CoinJoinRule, ...]) -> FoundSet | None:
+    """The PayJoin rule, set-based in the store: two-output payments are too many to read one by one. Each
+    payment's reason is chosen here, as :meth:`PayJoinRule.detect` chooses it."""
     rule = next((r for r in rules if isinstance(r, PayJoinRule)), None)
     if rule is None:
-        return []
+        return None
     signs = source.payjoin_signs(lo, hi, rule.max_inputs)
-    return [CoinJoinFinding(tx_id, rule.name, rule.evidence(n, scripts, kind, (smaller, larger), smallest, paired),
-                            POSSIBLY_COLLABORATIVE, 2)
-            for tx_id, n, scripts, kind, smaller, larger, smallest, paired in signs]  # fmt: skip
+    column = lambda name: signs.column(name).to_numpy(zero_copy_only=False)  # noqa: E731
+    reasons = payjoin_reasons(column("out_smallest"), column("smallest"), column("paired"))
+    facts = pa.table({"tx_id": signs.column("tx_id").cast(pa.int64()), "reason": reasons,
+                      "inputs": signs.column("n"), "scripts": signs.column("scripts"), "kinds": signs.column("kinds"),
+                      "smaller": signs.column("out_smallest"), "larger": signs.column("out_largest"),
+                      "smallest_input": signs.column("smallest")})  # fmt: skip
+    return FoundSet(rule.name, POSSIBLY_COLLABORATIVE, 2, facts, rule.words())
 
 
 def find_coinjoins(source: LedgerArrays, lo: int, hi: int, chain: str | None = None) -> list[CoinJoinFinding]:
@@ -113,9 +129,11 @@ def find_coinjoins(source: LedgerArrays, lo: int, hi: int, chain: str | None = N
 
 
 def find_links(source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ...],
-               coinjoins: list[CoinJoinFinding]) -> Links:  # fmt: skip
-    """Every link the chosen heuristics find in blocks ``lo``..``hi``, in chain order, CoinJoins excluded."""
-    excluded = np.array(sorted(c.tx_id for c in coinjoins), np.int64)
+               coinjoins: list[CoinJoinFinding], sets: tuple[FoundSet, ...] = ()) -> Links:  # fmt: skip
+    """Every link the chosen heuristics find in blocks ``lo``..``hi``, in chain order, the transactions of
+    ``coinjoins`` and of ``sets`` (CoinJoins, possibly collaborative ones) excluded."""
+    excluded = np.unique(np.concatenate([np.array([c.tx_id for c in coinjoins], np.int64),
+                                         *(s.tx_ids() for s in sets)]))  # fmt: skip
     inputs = source.spending_inputs(lo, hi)
     parts = []
     if multi_input.NAME in heuristics:

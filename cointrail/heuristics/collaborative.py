@@ -35,9 +35,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from cointrail.amounts import Amount, chain_unit
 from cointrail.chains.bitcoin.model import ResolvedTransaction
-from cointrail.domain import POSSIBLY_COLLABORATIVE
+from cointrail.domain import POSSIBLY_COLLABORATIVE, Words
 from cointrail.heuristics.joinbase import (
     CoinJoinDetection,
     distinct_scripts,
@@ -75,29 +77,41 @@ class PayJoinRule:
 
     def evidence(self, inputs: int, scripts: int, kinds: list[str], outputs: tuple[int, int], smallest_input: int,
                  paired: bool) -> str:  # fmt: skip
-        """The finding in words (also for the store's set-based check, which sees the same facts).
+        """The finding in words (the set-based check renders the same :meth:`words` from the same facts).
 
         ``outputs`` is (smaller, larger); ``paired``: two inputs of two script types, each paid back in its type.
         """
         smaller, larger = outputs
-        coins = chain_unit(self.chain).text  # not an Amount per number: a chain has ~10^5 of these findings
-        head = f"2 outputs, paid from {inputs} inputs of {scripts} different {' and '.join(kinds)} scripts; "
-        if smaller >= smallest_input:
-            why = (f"the smaller output ({coins(smaller)}) is at least the smallest input "
-                   f"({coins(smallest_input)}), so whichever output is the payment, one input was not "
-                   "needed to pay it (the unnecessary-input heuristic, Ghesmati et al. 2021). A wallet paying alone "
-                   "rarely adds such a coin; the receiver of a PayJoin (BIP78) adds exactly one.")  # fmt: skip
-        elif paired:
-            why = ("the two inputs are of different script types and each output is of one of them: as if two "
-                   "owners, each of its own address type, were each paid back in it (a PayJoin's sender and "
-                   "receiver).")  # fmt: skip
-        else:
-            why = (f"the larger output ({coins(larger)}) is larger than the smallest input "
-                   f"({coins(smallest_input)}), so it could hold that coin plus a payment: the shape of "
-                   "a PayJoin (BIP78), in which the payee adds a coin of its own and takes it back with the "
-                   "payment. One owner paying with several coins looks exactly the same; nothing in the "
-                   "transaction tells the two apart.")  # fmt: skip
-        return head + why + " Possibly two owners: the inputs are not merged."
+        reason = int(payjoin_reasons(np.array([smaller]), np.array([smallest_input]), np.array([paired]))[0])
+        return self.words().render(reason, {"inputs": inputs, "scripts": scripts, "kinds": kinds, "smaller": smaller,
+                                            "larger": larger, "smallest_input": smallest_input})  # fmt: skip
+
+    def words(self) -> Words:
+        """The texts of :data:`PAYJOIN_WHY`, each between the same head and tail, amounts in this chain's coin."""
+        return Words(tuple(_PAYJOIN_HEAD + why + _PAYJOIN_TAIL for why in PAYJOIN_WHY), chain_unit(self.chain),
+                     amounts=("smaller", "larger", "smallest_input"), lists=("kinds",))  # fmt: skip
+
+
+_PAYJOIN_HEAD = "2 outputs, paid from {inputs} inputs of {scripts} different {kinds} scripts; "
+_PAYJOIN_TAIL = " Possibly two owners: the inputs are not merged."
+# The strongest sign a PayJoin-like payment carries, by reason code (payjoin_reasons): in this order of strength.
+PAYJOIN_WHY = (
+    "the smaller output ({smaller}) is at least the smallest input ({smallest_input}), so whichever output is the "
+    "payment, one input was not needed to pay it (the unnecessary-input heuristic, Ghesmati et al. 2021). A wallet "
+    "paying alone rarely adds such a coin; the receiver of a PayJoin (BIP78) adds exactly one.",
+    "the two inputs are of different script types and each output is of one of them: as if two owners, each of its "
+    "own address type, were each paid back in it (a PayJoin's sender and receiver).",
+    "the larger output ({larger}) is larger than the smallest input ({smallest_input}), so it could hold that coin "
+    "plus a payment: the shape of a PayJoin (BIP78), in which the payee adds a coin of its own and takes it back "
+    "with the payment. One owner paying with several coins looks exactly the same; nothing in the transaction tells "
+    "the two apart.",
+)
+
+
+def payjoin_reasons(smaller: np.ndarray, smallest_input: np.ndarray, paired: np.ndarray) -> np.ndarray:
+    """The reason code (an index into :data:`PAYJOIN_WHY`) of each flagged payment: the unnecessary input where
+    the smaller output is at least the smallest input, else the paired script types, else the shape alone."""
+    return np.where(smaller >= smallest_input, 0, np.where(paired, 1, 2)).astype(np.int8)
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import pyarrow as pa
 
 from cointrail.chains.bitcoin.model import ResolvedTransaction
-from cointrail.domain import Coin, CoinJoinFinding, Held, Links, TxView, WatchedTx
+from cointrail.domain import COINJOIN, Coin, CoinJoinFinding, FoundSet, Held, Links, TxView, WatchedTx
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,10 @@ class TxOutputs:
     first_tx_id: np.ndarray  # the first transaction that paid the output's address
 
 
-PayJoinSign = tuple[int, int, int, list[str], int, int, int, bool]
-"""(tx_id, inputs, distinct input scripts, their script types, smaller output, larger output, smallest input,
-two inputs of two script types each paid back in its type): the facts of :meth:`LedgerArrays.payjoin_signs`."""
+PAYJOIN_SIGN_COLUMNS = ("tx_id", "n", "scripts", "kinds", "out_smallest", "out_largest", "smallest", "paired")
+"""The columns of :meth:`LedgerArrays.payjoin_signs`, an Arrow table, a row per payment in tx_id order: inputs,
+distinct input scripts, their script types (a sorted list), smaller output, larger output, smallest input, and whether
+two inputs of two script types are each paid back in its type."""
 
 
 class LedgerArrays(Protocol):
@@ -74,7 +76,7 @@ class LedgerArrays(Protocol):
         self, lo: int, hi: int, min_equal: int, min_inputs: int
     ) -> list[tuple[int, ResolvedTransaction]]: ...
 
-    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[PayJoinSign]: ...
+    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> pa.Table: ...
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ class ClusterBuild:
     findings: list[CoinJoinFinding]  # CoinJoins and possibly-collaborative transactions
     held: Held | None  # links the supercluster check held back
     detection: str  # the fingerprint of what detection saw (clustering.guard)
+    sets: tuple[FoundSet, ...] = ()  # more findings, of set-based rules (the PayJoins), kept as columns
+
+    def coinjoins(self) -> int:
+        """How many of the findings are CoinJoins."""
+        return sum(f.kind == COINJOIN for f in self.findings) + sum(len(s) for s in self.sets if s.kind == COINJOIN)
 
 
 class ClusterTables(Protocol):

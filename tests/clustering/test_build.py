@@ -167,5 +167,43 @@ def test_the_set_based_payjoin_check_agrees_with_the_rule(chain: ChainBuilder):
     _, collaborative = find_detections(source, 0, chain.height, "litecoin")
     query = "SELECT tx_id FROM transactions WHERE block_height = 2 AND NOT is_coinbase"
     ids = [tx_id for (tx_id,) in chain.store.con.execute(query).fetchall()]
-    expected = {i for i, rtx in zip(ids, source._resolved_many(ids, 2, 2), strict=True) if PayJoinRule().detect(rtx)}
-    assert {f.tx_id for f in collaborative if f.rule == "payjoin"} == expected and expected
+    rule = PayJoinRule(chain="litecoin")
+    detected = {i: rule.detect(rtx) for i, rtx in zip(ids, source._resolved_many(ids, 2, 2), strict=True)}
+    expected = {i: d.evidence for i, d in detected.items() if d is not None}
+    assert {f.tx_id: f.evidence for f in collaborative if f.rule == "payjoin"} == expected and expected
+    # The build writes the set's words in SQL: the same rows as the findings rendered one by one in Python.
+    build_clusters(chain.store, parse_heuristics("multi-input"), full=True)
+    written = chain.store.con.execute("SELECT tx_id, rule, evidence, participants FROM collaborative_txs").fetchall()
+    assert written == [(f.tx_id, f.rule, f.evidence, f.participants) for f in collaborative]
+    assert len({row[2][:120] for row in written if row[1] == "payjoin"}) >= 2  # more than one reason was seen
+
+
+def test_set_based_words_in_sql_read_as_in_python():
+    """The SQL that writes a set's evidence gives Unit.text's amounts (separators, no trailing zeros) and each
+    reason's words, for every chain's unit, on random and edge amounts."""
+    import duckdb
+    import pyarrow as pa
+
+    from cointrail.amounts import chain_unit
+    from cointrail.heuristics.collaborative import PAYJOIN_WHY, PayJoinRule
+    from cointrail.store.duckdb import words_sql
+
+    rng = np.random.default_rng(5)
+    values = [0, 1, 10, 99_999_999, 100_000_000, 123_456_789_012, 2_100_000_000_000_000, -150_000_000,
+              *rng.integers(1, 10**15, 200).tolist()]  # fmt: skip
+    con = duckdb.connect()
+    for chain in ("bitcoin", "litecoin", "verge", "dogecoin"):
+        unit = chain_unit(chain)
+        con.register("v", pa.table({"x": pa.array(values, pa.int64())}))
+        sql = con.execute(f"SELECT {words_sql.coin_text('x', unit)} FROM v").fetchall()
+        assert [r[0] for r in sql] == [unit.text(v) for v in values], chain
+    words = PayJoinRule(chain="litecoin").words()
+    n = len(values) - 1
+    facts = pa.table({"reason": pa.array([k % len(PAYJOIN_WHY) for k in range(n)], pa.int8()),
+                      "inputs": [2 + k % 3 for k in range(n)], "scripts": [2] * n,
+                      "kinds": [["p2pkh", "p2wpkh"][: 1 + k % 2] for k in range(n)], "smaller": values[:n],
+                      "larger": values[1:], "smallest_input": values[::-1][:n]})  # fmt: skip
+    con.register("f", facts)
+    sql = [r[0] for r in con.execute(f"SELECT {words_sql.rendered(words)} FROM f").fetchall()]
+    names = [c for c in facts.column_names if c != "reason"]
+    assert sql == [words.render(r["reason"], {c: r[c] for c in names}) for r in facts.to_pylist()]

@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from cointrail.chains.bitcoin.model import ResolvedTransaction, Transaction, TxIn, TxOut
 from cointrail.errors import InputError
-from cointrail.store.interface import PayJoinSign, SpendingInputs, TxOutputs
+from cointrail.store.interface import SpendingInputs, TxOutputs
 
 TABLES = ("meta", "blocks", "transactions", "addresses", "outputs", "inputs")
 
@@ -114,7 +114,7 @@ class SparkLedgerArrays:
         ids = candidate_ids(self.ledger, lo, hi, min_equal, min_inputs)
         return list(zip(ids, resolved(self.ledger, ids, lo, hi), strict=True))
 
-    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[PayJoinSign]:
+    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> pa.Table:
         from cointrail.engines.spark.payjoin import payjoin_signs
 
         return payjoin_signs(self.ledger, lo, hi, max_inputs)

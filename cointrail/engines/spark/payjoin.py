@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
 from pyspark.sql import functions as F
 
 from cointrail.engines.spark.ledger import ParquetLedger, arrow_of
-from cointrail.store.interface import PayJoinSign
+from cointrail.store.interface import PAYJOIN_SIGN_COLUMNS
 
 
 def _candidates(ledger: ParquetLedger, lo: int, hi: int, most: int) -> Any:
@@ -50,7 +51,7 @@ def _input_facts(ledger: ParquetLedger, pj: Any, o: Any, lo: int, hi: int) -> An
         F.bool_or(back).alias("back"))  # fmt: skip
 
 
-def payjoin_signs(ledger: ParquetLedger, lo: int, hi: int, most: int) -> list[PayJoinSign]:
+def payjoin_signs(ledger: ParquetLedger, lo: int, hi: int, most: int) -> pa.Table:
     """Each two-output payment of blocks ``lo..hi`` showing the PayJoin sign, in tx_id order (see
     :meth:`cointrail.store.duckdb.arrays.DuckDBLedgerArrays.payjoin_signs` for the rule in words)."""
     pj = _candidates(ledger, lo, hi, most)
@@ -60,7 +61,5 @@ def payjoin_signs(ledger: ParquetLedger, lo: int, hi: int, most: int) -> list[Pa
     signs = (facts.withColumn("paired", paired)
              .where((F.col("scripts") >= 2) & (F.col("known") == F.col("n")) & ~F.col("back"))
              .where((F.col("out_largest") > F.col("smallest")) | F.col("paired")).orderBy("tx_id")
-             .select("tx_id", "n", "scripts", "kinds", "out_smallest", "out_largest", "smallest",
-                     "paired"))  # fmt: skip
-    return [(r["tx_id"], r["n"], r["scripts"], list(r["kinds"]), r["out_smallest"], r["out_largest"],
-             r["smallest"], r["paired"]) for r in arrow_of(signs).to_pylist()]  # fmt: skip
+             .select(*PAYJOIN_SIGN_COLUMNS))  # fmt: skip
+    return arrow_of(signs)

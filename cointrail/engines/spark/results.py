@@ -86,13 +86,14 @@ class ParquetClusterTables:
         links = build.links
         self._write("cluster_links", {"address_a": links.a, "address_b": links.b, "tx_id": links.tx_id,
                                       "heuristic": _names(links, build.heuristic_names)})  # fmt: skip
-        self._write("coinjoins", _findings(build.findings, True))
-        self._write("collaborative_txs", _findings(build.findings, False))
+        found = build.findings + [f for s in build.sets for f in s.findings()]
+        self._write("coinjoins", _findings(found, True))
+        self._write("collaborative_txs", _findings(found, False))
         self._write("held_links", _held(build.held, build.heuristic_names))
         self._write_run(build)
 
     def _write_run(self, build: ClusterBuild) -> None:
-        found = sum(f.kind == COINJOIN for f in build.findings)
+        found = build.coinjoins()
         run = {"run": [1], "finished_at": [_dt.datetime.now(_dt.UTC).replace(tzinfo=None)], "mode": [build.mode],
                "heuristics": [",".join(build.heuristics)], "from_height": [build.span[0]],
                "through_height": [build.span[1]], "through_hash": [build.through_hash], "links": [len(build.links)],

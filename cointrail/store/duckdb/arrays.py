@@ -12,10 +12,10 @@ import pyarrow as pa
 
 from cointrail.chains.bitcoin.model import ResolvedTransaction, Transaction, TxIn, TxOut
 from cointrail.store.duckdb.sql import row
-from cointrail.store.interface import PayJoinSign, SpendingInputs, TxOutputs
+from cointrail.store.interface import SpendingInputs, TxOutputs
 
 
-def arrow_table(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pa.Table:
+def arrow_table(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object]) -> pa.Table:
     """Run ``sql`` and return its rows as Arrow, without the copy a DB-API result makes.
 
     ``complete()`` first: a caller's ``fetchone()`` may have left a result
@@ -64,7 +64,7 @@ class DuckDBLedgerArrays:
         ids = [tx_id for (tx_id,) in self.con.execute(_CANDIDATES, params).fetchall()]
         return list(zip(ids, self._resolved_many(ids, lo, hi), strict=True))
 
-    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> list[PayJoinSign]:
+    def payjoin_signs(self, lo: int, hi: int, max_inputs: int) -> pa.Table:
         """Two-output payments a PayJoin could be, found in SQL alone (they are many: no transaction is read).
 
         Each transaction of two unequal outputs and 2..``max_inputs`` inputs of known scripts, at least two
@@ -72,7 +72,7 @@ class DuckDBLedgerArrays:
         inputs of two script types are each paid back in their type:
         :class:`~cointrail.heuristics.collaborative.PayJoinRule`, set-based.
         """
-        return self.con.execute(_PAYJOIN, {"lo": lo, "hi": hi, "most": max_inputs}).fetchall()
+        return arrow_table(self.con, _PAYJOIN, {"lo": lo, "hi": hi, "most": max_inputs})
 
     def resolved_transactions(self, ids: list[int], lo: int, hi: int) -> list[ResolvedTransaction]:
         """Transactions ``ids`` (mined at heights ``lo..hi``) with their inputs' spent outputs, as the CoinJoin

@@ -26,7 +26,8 @@ import numpy as np
 import pyarrow as pa
 
 from cointrail import __version__
-from cointrail.domain import COINJOIN, CoinJoinFinding, Held, Links  # what a build keeps; no analysis code
+from cointrail.domain import COINJOIN, CoinJoinFinding, FoundSet, Held, Links  # what a build keeps; no analysis code
+from cointrail.store.duckdb import words_sql
 from cointrail.store.duckdb.arrays import arrow_table
 from cointrail.store.duckdb.sql import row
 from cointrail.store.interface import ClusterBuild, LastRun
@@ -135,23 +136,36 @@ def write_links(con: duckdb.DuckDBPyConnection, chain: str, network: str, links:
     con.unregister("c_links")
 
 
-def write_coinjoins(con: duckdb.DuckDBPyConnection, chain: str, network: str, found: list[CoinJoinFinding]) -> None:
-    """CoinJoins into ``coinjoins``, possibly-collaborative transactions into ``collaborative_txs``.
+def write_coinjoins(con: duckdb.DuckDBPyConnection, chain: str, network: str, found: list[CoinJoinFinding],
+                    sets: tuple[FoundSet, ...] = ()) -> None:  # fmt: skip
+    """CoinJoins into ``coinjoins``, possibly-collaborative transactions into ``collaborative_txs``, in tx_id order.
 
-    Through Arrow, not ``executemany``: a chain can hold tens of thousands of PayJoin-like payments.
+    Through Arrow, not ``executemany``. The findings of ``sets`` (a chain's ~10^5 PayJoin-like payments) never
+    become Python strings: their words are rendered in SQL in the same statement (:mod:`.words_sql`).
     """
-    for table, rows in (("coinjoins", [f for f in found if f.kind == COINJOIN]),
-                        ("collaborative_txs", [f for f in found if f.kind != COINJOIN])):  # fmt: skip
-        if not rows:
+    for table, coinjoin in (("coinjoins", True), ("collaborative_txs", False)):
+        rows = [f for f in found if (f.kind == COINJOIN) == coinjoin]
+        mine = [s for s in sets if (s.kind == COINJOIN) == coinjoin and len(s)]
+        if not rows and not mine:
             continue
         batch = pa.table({"tx_id": pa.array([f.tx_id for f in rows], pa.int64()),
                           "rule": pa.array([f.rule for f in rows], pa.string()),
                           "evidence": pa.array([f.evidence for f in rows], pa.string()),
                           "participants": pa.array([f.participants for f in rows], pa.int64())})  # fmt: skip
+        selects = ["SELECT tx_id, rule, evidence, participants FROM c_found"]
         con.register("c_found", batch)
-        con.execute(f"INSERT INTO {table} (chain, network, tx_id, rule, evidence, participants) "  # noqa: S608
-                    "SELECT ?, ?, tx_id, rule, evidence, participants FROM c_found", [chain, network])  # fmt: skip
-        con.unregister("c_found")
+        for k, found_set in enumerate(mine):
+            con.register(f"c_set{k}", found_set.facts)
+            selects.append(f"SELECT tx_id, {words_sql.quoted(found_set.rule)}, {words_sql.rendered(found_set.words)}, "
+                           f"{int(found_set.participants)}::BIGINT FROM c_set{k}")  # fmt: skip
+        try:
+            con.execute(f"INSERT INTO {table} (chain, network, tx_id, rule, evidence, participants) "  # noqa: S608
+                        "SELECT ?, ?, tx_id, rule, evidence, participants FROM "
+                        f"({' UNION ALL '.join(selects)}) ORDER BY tx_id", [chain, network])  # fmt: skip
+        finally:
+            con.unregister("c_found")
+            for k in range(len(mine)):
+                con.unregister(f"c_set{k}")
 
 
 def write_held(con: duckdb.DuckDBPyConnection, chain: str, network: str, held: Held,
@@ -211,12 +225,11 @@ class DuckDBClusterTables:
                 clear(con)
             write_assignment(con, chain, network, build.old, build.new)
             write_links(con, chain, network, build.links, build.heuristic_names)
-            write_coinjoins(con, chain, network, build.findings)
+            write_coinjoins(con, chain, network, build.findings, build.sets)
             if build.held is not None:
                 write_held(con, chain, network, build.held, build.heuristic_names)
-            found = sum(f.kind == COINJOIN for f in build.findings)
-            record_run(con, build.mode, build.heuristics, build.span, build.through_hash, len(build.links), found,
-                       build.detection)  # fmt: skip
+            record_run(con, build.mode, build.heuristics, build.span, build.through_hash, len(build.links),
+                       build.coinjoins(), build.detection)  # fmt: skip
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
