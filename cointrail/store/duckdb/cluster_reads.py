@@ -18,6 +18,9 @@ from cointrail.store.duckdb import schema
 from cointrail.store.duckdb.cluster_tables import has_clusters, table_names
 from cointrail.store.duckdb.sql import maybe_row, row
 
+# Only a cluster of two parts or more can have grown tenfold (one part would need size >= 10 * size), and such a
+# cluster has an address whose base cluster is not its cluster (at most one part's id is the cluster's): the
+# whole-store read groups those clusters alone, not every address.
 _GROWTH = """
 WITH parts AS (
     SELECT cluster_id, base_cluster_id, count(*) AS n FROM address_clusters {where} GROUP BY ALL
@@ -145,7 +148,8 @@ class DuckDBClusterReads:
     # -- red flags -----------------------------------------------------------------------------------------------
     def growth(self, cluster_id: int | None, min_size: int, factor: int) -> list[tuple[int, int, int, int]]:
         """(cluster, size, largest multi-input part, parts) of clusters (or the one) grown ``factor`` times."""
-        where = "WHERE cluster_id = ?" if cluster_id is not None else ""
+        where = ("WHERE cluster_id = ?" if cluster_id is not None else
+                 "WHERE cluster_id IN (SELECT cluster_id FROM address_clusters WHERE cluster_id <> base_cluster_id)")
         params = ([cluster_id] if cluster_id is not None else []) + [min_size, factor]
         return self.con.execute(_GROWTH.format(where=where), params).fetchall()
 
