@@ -8,14 +8,13 @@ read back only after its hash is checked against the log.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cointrail import __version__
 from cointrail.cases.case import Case
 from cointrail.cases.custody import utc_now
-from cointrail.cases.evidence import sha256_file
-from cointrail.errors import InputError, IntegrityError
+from cointrail.cases.kept import keep_document, kept, read_document
+from cointrail.errors import InputError
 
 GRAPH_FORMAT = "cointrail-graph/1"
 SAVE_ACTION = "graph.save"
@@ -89,17 +88,14 @@ def graph_document(case: Case, graph: dict[str, Any]) -> dict[str, Any]:
 def save_graph(case: Case, graph: dict[str, Any]) -> dict[str, Any]:
     """Store ``graph`` in the case as a new evidence file, logged; return where, its hash and log entry."""
     document = graph_document(case, graph)
-    data = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
-    path, digest = case.evidence.put_bytes(data, SUFFIX)
-    entry = case.record(SAVE_ACTION, case.relative(path), digest)  # add_evidence, keeping the entry it logs
-    return {"case": case.name, "path": case.relative(path), "sha256": digest, "log_seq": entry["seq"],
+    entry = keep_document(case, document, SUFFIX, SAVE_ACTION, indent=2)
+    return {"case": case.name, "path": entry["object"], "sha256": entry["sha256"], "log_seq": entry["seq"],
             "saved_utc": document["saved_utc"], "nodes": len(document["nodes"]), "edges": len(document["edges"])}
 
 
 def saved_graphs(case: Case) -> list[dict[str, Any]]:
     """Every graph saved in the case, oldest first: the custody-log entries that recorded them."""
-    return [{"seq": e["seq"], "time_utc": e["time_utc"], "operator": e["operator"], "path": e["object"],
-             "sha256": e["sha256"]} for e in case.log.entries() if e["action"] == SAVE_ACTION]  # fmt: skip
+    return kept(case, lambda action: action == SAVE_ACTION)
 
 
 def latest_graph(case: Case) -> dict[str, Any] | None:
@@ -107,10 +103,4 @@ def latest_graph(case: Case) -> dict[str, Any] | None:
     saves = saved_graphs(case)
     if not saves:
         return None
-    last = saves[-1]
-    path = case.folder / last["path"]
-    if not path.is_file() or sha256_file(path) != last["sha256"]:
-        raise IntegrityError(f"the saved graph {last['path']} no longer matches the hash in the custody log "
-                             f"(entry {last['seq']}): run `cointrail verify --case {case.name}`")  # fmt: skip
-    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return {**document, "evidence": last}
+    return {**read_document(case, saves[-1], "saved graph"), "evidence": saves[-1]}
