@@ -25,6 +25,7 @@ from cointrail.errors import InputError
 from cointrail.investigation import Investigation, case_store
 from cointrail.labels.investigator import restore_case_labels
 from cointrail.store.duckdb.store import AccountStoreError, DamagedStoreError, LedgerStore, StoreInUseError
+from cointrail.web.request_case import for_one_request
 
 IDLE_RELEASE_SECONDS = 2.0  # a store unused this long is closed, so another process can write it
 LABEL_WAIT_SECONDS = 5.0  # how long giving labels to a store waits for this workspace's own requests and jobs
@@ -59,8 +60,9 @@ class Workspace:
         return list_cases(self.root)
 
     def case(self, name: str) -> Case:
-        """An existing case, or a plain-words :class:`InputError`."""
-        return open_case(name, self.root, self.operator)
+        """An existing case, or a plain-words :class:`InputError`; its custody log is read once for as long as the
+        caller (one request) holds it (:mod:`cointrail.web.request_case`)."""
+        return for_one_request(open_case(name, self.root, self.operator))
 
     def create(self, name: str, operator: str | None = None) -> Case:
         """A new case (its first custody-log entry names ``operator`` or the workspace's)."""
