@@ -16,10 +16,13 @@ replayed from its archive asks the same questions and gives the same store.
 
 Every transaction enters as raw bytes through the family's parser and is proven (txid recomputed, merkle proof to
 a header whose proof of work is checked: :mod:`cointrail.chains.bitcoin.sources.proving`) before it is written.
-Resumable: each level of each seed is committed as it is fetched; a re-run reads back what is stored (histories
-listed at the server's current tip are not asked again, transactions never) and continues, once it has checked
-that the blocks stored near the server's tip are still on the server's chain (:func:`check_stored_blocks`: after a
-reorg the crawl is refused, as a sparse store cannot be rolled back).
+Resumable: what was fetched is committed every :data:`WRITE_EVERY` transactions or :data:`COMMIT_SECONDS`,
+whichever comes first (and when the crawl ends or fails); a re-run reads back what is stored (histories listed at
+the server's current tip are not asked again, transactions never) and continues, once it has checked that the
+blocks stored near the server's tip are still on the server's chain (:func:`check_stored_blocks`: after a reorg
+the crawl is refused, as a sparse store cannot be rolled back). The inputs are linked to their funders once, at the
+crawl's end (:mod:`cointrail.store.duckdb.sparse_links`); a crawl killed before it leaves the store marked, and
+the next open links it before anything is read.
 """
 
 from __future__ import annotations
@@ -42,12 +45,16 @@ from cointrail.chains.bitcoin.sources.light import (
 )
 from cointrail.errors import IntegrityError
 from cointrail.labels.model import TRAIL_STOP_CATEGORIES
-from cointrail.store.duckdb import label_table, sparse
+from cointrail.store.duckdb import label_table, sparse, sparse_links
 from cointrail.store.duckdb.store import LedgerStore
 
 __all__ = ["CrawlReport", "crawl"]
 
 WRITE_EVERY = 100  # proven transactions kept in memory before they are committed
+# ... or seconds since the last commit. A commit is a dozen DuckDB statements and a WAL sync, 10-40 ms; once per
+# seed address it was a third of a crawl against a server that answers at once (docs/benchmarks.md). Every few
+# seconds it is under 1 % of any crawl, and a crawl killed loses at most this much fetching, asked again on re-run.
+COMMIT_SECONDS = 5.0
 # How deep below the server's tip a top-up checks that the blocks stored are still the server's. Reorgs on a live
 # chain are a block or two deep; a coinbase can be spent only after 100 blocks for that reason. Deeper blocks are
 # not asked again: over Electrum the check is one request of headers, over Esplora two requests a stored block.
@@ -133,14 +140,23 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
     heights = {txid: h for txid, _, h in stored}
     stops, preloaded = labelled_services(store), set(cache)
     listings = sparse.stored_histories(store)  # what earlier crawls listed, by address; kept up as this one lists
+    writes = _Writes(store, source.name, report)
+    sparse_links.defer(store.con)  # committed before the first write: linked at the end, or by the next open
     try:
         for index, seed in enumerate(order):
             progress.seed(index, len(order), seed)
             with source.session() as session:
                 report.sessions += 1
                 _Walk(store, source, session, report, cache, heights, stops, max_txs, progress,
-                      preloaded, listings).run(seed, hops)
+                      preloaded, listings, writes).run(seed, hops)
+            if writes.due():
+                writes.commit()
+        writes.commit()
+    except Exception:
+        writes.commit()  # what was proven before the error is kept (a budget spent, a server gone): a re-run goes on
+        raise
     finally:
+        sparse_links.mend(store.con, store.chain, store.network)
         report.requests, report.requests_by_method = source.budget.used, dict(source.budget.by_method)
         report.addresses = sparse.coverage(store, order)
         report.seconds = time.perf_counter() - began
@@ -178,26 +194,55 @@ def check_stored_blocks(store: LedgerStore, source: LightSource) -> None:
                     "again into a new store (--db) to read the chain as the server now has it")  # fmt: skip
 
 
+class _Writes:
+    """What a crawl fetched and did not commit yet, committed together in one DuckDB transaction
+    (:func:`sparse.write`): the proven transactions, each with the hop that found it, the spend checks and the
+    histories listed.
+
+    A spend check is added only once every spender it names is among the transactions (here or committed), so a
+    crawl killed at any point never leaves a check saying "unspent" for a spender it had not stored.
+    """
+
+    def __init__(self, store: LedgerStore, source: str, report: CrawlReport) -> None:
+        self.store, self.source, self.report = store, source, report
+        self.proven: list[ProvenTransaction] = []
+        self.hops: dict[bytes, int] = {}
+        self.checks: list[tuple[bytes, int]] = []  # (txid, the server's tip when its spenders were asked)
+        self.histories: list[tuple[Any, bool]] = []  # (history listed, expanded)
+        self.since = time.monotonic()
+
+    def add(self, proven: ProvenTransaction, hop: int) -> None:
+        self.proven.append(proven)
+        self.hops.setdefault(proven.tx.txid, hop)
+
+    def due(self) -> bool:
+        return len(self.proven) >= WRITE_EVERY or time.monotonic() - self.since >= COMMIT_SECONDS
+
+    def commit(self) -> None:
+        proven, hops, checks, histories = self.proven, self.hops, self.checks, self.histories
+        self.proven, self.hops, self.checks, self.histories = [], {}, [], []  # a failed commit is not tried again
+        self.since = time.monotonic()
+        if proven or checks or histories:
+            self.report.fetched += sparse.write(self.store, self.source, proven, hops, spend_checks=checks,
+                                                histories=histories)  # fmt: skip
+
+
 class _Walk:
     """One seed's walk in one session."""
 
     def __init__(self, store: LedgerStore, source: LightSource, session: LightSession, report: CrawlReport,
                  cache: dict[bytes, Transaction], heights: dict[bytes, int], stops: set[str], max_txs: int | None,
                  progress: CrawlProgress, preloaded: set[bytes],
-                 listings: dict[str, tuple[dict[str, Any], list[tuple[bytes, int]]]]) -> None:  # fmt: skip
+                 listings: dict[str, tuple[dict[str, Any], list[tuple[bytes, int]]]],
+                 writes: _Writes) -> None:  # fmt: skip
         self.store, self.source, self.session, self.report = store, source, session, report
         self.cache, self.heights, self.stops, self.max_txs, self.progress = cache, heights, stops, max_txs, progress
-        self.pending: list[ProvenTransaction] = []
-        self.pending_hop = 0
-        # Transactions whose every spender was fetched: written after those spenders (flush), so a crawl killed in
-        # between never leaves a check saying "unspent" for a spender it had not stored yet.
-        self.checked: list[bytes] = []
+        self.writes = writes
         self.tip = 0  # the server's tip at the last history listed (no extra request for it)
         self.stopped: set[bytes] = set()  # transactions paying from or to a labelled service: no hop past them
         self.listed: dict[str, list[HistoryEntry]] = {}
         self.preloaded = preloaded
         self.listings = listings
-        self.recorded: list[tuple[Any, bool]] = []  # histories listed, written with the transactions (flush)
 
     def run(self, seed: str, hops: int) -> None:
         level = self.fetch_all(self.history(seed), 0)
@@ -205,7 +250,6 @@ class _Walk:
         for hop in range(1, hops + 1):
             back = self.funders(back, hop)
             forward = self.spenders(forward, hop)
-        self.flush()
 
     # -- histories
 
@@ -234,7 +278,7 @@ class _Walk:
         except SourceError as error:
             self.report.leave_out("address", address, str(error))
             return []
-        self.recorded.append((history, history.complete))
+        self.writes.histories.append((history, history.complete))
         self.listings[address] = ({"complete": history.complete, "tip_height": history.tip_height,
                                    "truncated": history.truncated, "server_count": history.server_count,
                                    "expanded": history.complete},
@@ -274,21 +318,11 @@ class _Walk:
             self.report.leave_out("transaction", display_hash(txid), "in the mempool: not confirmed yet")
             return None
         self.cache[txid], self.heights[txid] = proven.tx, int(proven.height or 0)
-        self.pending.append(proven)
-        self.pending_hop = max(self.pending_hop, hop)
-        if len(self.pending) >= WRITE_EVERY:
-            self.flush()
+        self.writes.add(proven, hop)
+        self.progress.fetched(1)
+        if self.writes.due():
+            self.writes.commit()
         return proven.tx
-
-    def flush(self) -> None:
-        if self.pending:
-            written = sparse.add_transactions(self.store, self.pending, self.source.name, self.pending_hop)
-            self.report.fetched += written
-            self.progress.fetched(written)
-        if self.checked:
-            sparse.record_spend_checks(self.store, self.checked, self.tip)
-        sparse.record_histories(self.store, self.recorded, self.source.name)
-        self.pending, self.pending_hop, self.checked, self.recorded = [], 0, [], []
 
     # -- hops
 
@@ -351,7 +385,7 @@ class _Walk:
             spent = list(dict.fromkeys(o.spender for o in outspends if o.spender is not None and o.vout not in into))
             found = [t for t in (self.fetch(s, hop) for s in spent) if t is not None]
             if len(found) == len(spent) and not into:  # every spender stored: one without is known unspent
-                self.checked.append(tx.txid)
+                self.writes.checks.append((tx.txid, self.tip))
             return found
         spenders = []
         for vout in range(len(tx.outputs)):  # the server cannot say: the histories of the addresses paid

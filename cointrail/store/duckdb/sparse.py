@@ -8,7 +8,7 @@ and a few of its own:
   the first four bytes of its txid below (:func:`tx_key`), the same whatever the source or the crawl's order;
 - ``sparse_outpoints``: the outpoint every input spends, kept even when the funding transaction was not fetched
   (then ``inputs.prev_tx_id``, ``address_id`` and ``value`` are NULL and ``verified`` is false); once it is,
-  :func:`relink` fills them from its proven outputs (``verified`` true);
+  :func:`cointrail.store.duckdb.sparse_links.link` fills them from its proven outputs (``verified`` true);
 - ``sparse_coverage`` and ``sparse_history``: per address, what the server listed, at which tip, complete or
   truncated and why, and whether the crawl expanded it;
 - ``sparse_spend_checks``: the transactions whose every spender was asked for and stored (at which tip).
@@ -24,7 +24,7 @@ into a full store (:func:`require_mode`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -32,7 +32,7 @@ import pyarrow as pa
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.chains.bitcoin.sources.light import ProvenTransaction
 from cointrail.errors import InputError, IntegrityError
-from cointrail.store.duckdb import address_stats, p2pk, scriptcolumns
+from cointrail.store.duckdb import p2pk, scriptcolumns, sparse_links
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.wording import counted
 
@@ -127,29 +127,65 @@ def _insert(store: LedgerStore, table: str, rows: dict[str, list[Any]] | pa.Tabl
     store.con.unregister("s_rows")
 
 
-def add_transactions(store: LedgerStore, proven: Sequence[ProvenTransaction], source: str, hop: int) -> int:
+def add_transactions(store: LedgerStore, proven: Sequence[ProvenTransaction], source: str,
+                     hop: int | Mapping[bytes, int]) -> int:  # fmt: skip
     """Write proven, confirmed transactions not stored yet, in one DuckDB transaction; how many were new."""
-    known = stored_txids(store)
-    new = [p for p in dict((p.tx.txid, p) for p in proven).values() if p.tx.txid not in known and p.confirmed]
-    if not new:
-        return 0
+    return write(store, source, proven, hop)
+
+
+def write(store: LedgerStore, source: str, proven: Sequence[ProvenTransaction] = (),
+          hop: int | Mapping[bytes, int] = 0, *, spend_checks: Sequence[tuple[bytes, int]] = (),
+          histories: Sequence[tuple[Any, bool]] = ()) -> int:  # fmt: skip
+    """What a crawl fetched since its last commit, in one DuckDB transaction: the proven, confirmed transactions
+    not stored yet (each found at ``hop``, or at its txid's hop), the spend checks ((txid, tip height):
+    :func:`record_spend_checks`) and the histories listed (:func:`record_histories`); how many transactions were
+    new. The inputs are linked to their funders at once, unless a crawl deferred that to its end
+    (:func:`cointrail.store.duckdb.sparse_links.defer`).
+    """
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
-        _blocks(store, new, source)
-        ids = _address_ids(store, [o.script_pubkey for p in new for o in p.tx.outputs])
-        _rows(store, new, ids, source, hop)
-        relink(store)
+        written = _add(store, proven, source, hop)
+        record_spend_checks(store, spend_checks)
+        record_histories(store, histories, source)
+        if written and not sparse_links.deferred(con):
+            sparse_links.link(con, store.chain, store.network)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return written
+
+
+def _add(store: LedgerStore, proven: Sequence[ProvenTransaction], source: str,
+         hop: int | Mapping[bytes, int]) -> int:  # fmt: skip
+    new = [p for p in dict((p.tx.txid, p) for p in proven).values() if p.confirmed]
+    if new:
+        known = _stored(store, [p.tx.txid for p in new])
+        new = [p for p in new if p.tx.txid not in known]
+    if not new:
+        return 0
+    hops = hop if isinstance(hop, Mapping) else {p.tx.txid: hop for p in new}
+    _blocks(store, new, source)
+    ids = _address_ids(store, [o.script_pubkey for p in new for o in p.tx.outputs])
+    _rows(store, new, ids, source, hops)
     return len(new)
+
+
+def _stored(store: LedgerStore, txids: list[bytes]) -> set[bytes]:
+    """Which of ``txids`` the store holds (asked for these alone: reading every stored txid at each commit made a
+    long crawl quadratic)."""
+    store.con.register("s_txids", pa.table({"txid": pa.array(txids, pa.binary())}))
+    try:
+        return {bytes(t) for (t,) in store.rows("SELECT txid FROM sparse_transactions JOIN s_txids USING (txid)")}
+    finally:
+        store.con.unregister("s_txids")
 
 
 def _blocks(store: LedgerStore, new: Sequence[ProvenTransaction], source: str) -> None:
     heights = {int(p.height or 0): p.header for p in new}
-    stored = {h: bytes(b) for h, b in store.rows("SELECT height, hash FROM blocks")}
+    stored = {h: bytes(b) for h, b in store.rows("SELECT height, hash FROM blocks WHERE list_contains(?, height)",
+                                                 [list(heights)])}  # fmt: skip
     for height, header in sorted(heights.items()):
         if header is not None and stored.get(height, header.hash) != header.hash:
             raise IntegrityError(
@@ -205,7 +241,7 @@ def _address_ids(store: LedgerStore, scripts: list[bytes]) -> dict[bytes, int]:
 
 
 def _rows(store: LedgerStore, new: Sequence[ProvenTransaction], ids: dict[bytes, int], source: str,
-          hop: int) -> None:  # fmt: skip
+          hops: Mapping[bytes, int]) -> None:  # fmt: skip
     tx: dict[str, list[Any]] = {k: [] for k in ("tx_id", "txid", "wtxid", "block_height", "position", "version",
                                                 "locktime", "size", "vsize", "input_count", "output_count",
                                                 "is_coinbase", "has_mweb")}  # fmt: skip
@@ -213,7 +249,8 @@ def _rows(store: LedgerStore, new: Sequence[ProvenTransaction], ids: dict[bytes,
     ins: dict[str, list[Any]] = {k: [] for k in ("tx_id", "vin", "block_height", "prev_vout", "sequence")}
     points: dict[str, list[Any]] = {k: [] for k in ("tx_id", "vin", "prev_txid", "prev_vout", "verified")}
     raws: dict[str, list[Any]] = {k: [] for k in ("tx_id", "txid", "raw", "source", "hop", "merkle_checked")}
-    taken = {i for (i,) in store.rows("SELECT tx_id FROM transactions")}
+    keys = [tx_key(int(p.height or 0), p.tx.txid) for p in new]
+    taken = {i for (i,) in store.rows("SELECT tx_id FROM transactions WHERE list_contains(?, tx_id)", [keys])}
     for p in new:
         t, height = p.tx, int(p.height or 0)
         tx_id = tx_key(height, t.txid)
@@ -239,8 +276,8 @@ def _rows(store: LedgerStore, new: Sequence[ProvenTransaction], ids: dict[bytes,
                 for name, value in (("tx_id", tx_id), ("vin", vin), ("prev_txid", txin.prev_txid),
                                     ("prev_vout", txin.prev_vout), ("verified", False)):  # fmt: skip
                     points[name].append(value)
-        for name, kept in (("tx_id", tx_id), ("txid", t.txid), ("raw", p.raw), ("source", source), ("hop", hop),
-                           ("merkle_checked", p.header is not None)):  # fmt: skip
+        for name, kept in (("tx_id", tx_id), ("txid", t.txid), ("raw", p.raw), ("source", source),
+                           ("hop", hops[t.txid]), ("merkle_checked", p.header is not None)):  # fmt: skip
             raws[name].append(kept)
     binary = {"txid", "wtxid", "prev_txid", "raw"}
     for table, rows in (("transactions", tx), ("outputs", outs), ("inputs", ins), ("sparse_outpoints", points),
@@ -248,34 +285,11 @@ def _rows(store: LedgerStore, new: Sequence[ProvenTransaction], ids: dict[bytes,
         _insert(store, table, pa.table({k: pa.array(v, pa.binary()) if k in binary else v for k, v in rows.items()}))
 
 
-# Inputs whose funding transaction is now stored get its proven output (address, value): verified; that output is
-# marked spent by them. Run inside the caller's transaction after every write, so the store is always linked.
-_RELINK = """
-UPDATE inputs SET prev_tx_id = t.tx_id, address_id = o.address_id, value = o.value
-FROM sparse_outpoints p, transactions t, outputs o
-WHERE inputs.prev_tx_id IS NULL AND inputs.tx_id = p.tx_id AND inputs.vin = p.vin AND t.txid = p.prev_txid
-  AND o.tx_id = t.tx_id AND o.vout = p.prev_vout;
-UPDATE sparse_outpoints SET verified = true FROM inputs i
-WHERE NOT sparse_outpoints.verified AND i.tx_id = sparse_outpoints.tx_id AND i.vin = sparse_outpoints.vin
-  AND i.prev_tx_id IS NOT NULL;
-UPDATE outputs SET spent_by_tx_id = i.tx_id, spent_by_vin = i.vin, spent_height = i.block_height FROM inputs i
-WHERE outputs.spent_by_tx_id IS NULL AND i.prev_tx_id = outputs.tx_id AND i.prev_vout = outputs.vout;
-UPDATE addresses SET first_height = f.height
-FROM (SELECT address_id, min(block_height) AS height FROM outputs GROUP BY address_id) f
-WHERE addresses.address_id = f.address_id AND addresses.first_height <> f.height;
-"""
-
-
-def relink(store: LedgerStore) -> None:
-    store.con.execute(_RELINK)
-    address_stats.rebuild(store.con, store.chain, store.network)
-
-
-def record_spend_checks(store: LedgerStore, txids: Sequence[bytes], tip_height: int) -> None:
-    """Keep that every spender of these transactions' outputs (as of ``tip_height``) was fetched and stored."""
-    if txids:
-        _insert(store, "sparse_spend_checks", {"txid": pa.array(list(txids), pa.binary()),
-                                               "tip_height": pa.array([tip_height] * len(txids), pa.int32())})
+def record_spend_checks(store: LedgerStore, checks: Sequence[tuple[bytes, int]]) -> None:
+    """Keep that every spender of these transactions' outputs was fetched and stored: (txid, as of which tip)."""
+    if checks:
+        _insert(store, "sparse_spend_checks", {"txid": pa.array([t for t, _ in checks], pa.binary()),
+                                               "tip_height": pa.array([h for _, h in checks], pa.int32())})
 
 
 # The coins of the registered table ``{coins}`` (tx_id, vout) that have no spender in a sparse store and whose

@@ -23,7 +23,7 @@ from cointrail.chains.bitcoin.batch import Batch, from_blocks
 from cointrail.chains.bitcoin.model import SourcedBlock
 from cointrail.errors import InputError
 from cointrail.errors import NotInStoreError as NotInStoreError  # declared below the store: analysis raises it too
-from cointrail.store.duckdb import address_lookup, address_stats, p2pk, partialstate, schema, spill
+from cointrail.store.duckdb import address_lookup, address_stats, p2pk, partialstate, schema, sparse_links, spill
 from cointrail.store.duckdb.address_totals import AddressTotals
 from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
 from cointrail.store.duckdb.chainstate import ChainState, StateUse
@@ -118,7 +118,7 @@ class LedgerStore:
         path = existing_store(path) if read_only else Path(path)
         con = _connect(path, read_only)
         try:
-            stored = _read_identity(con)
+            stored, stale = _read_identity(con)
         except duckdb.Error as error:  # a checksum or catalog error: the file is damaged (issue 22)
             con.close()
             raise DamagedStoreError(path, error) from error
@@ -131,9 +131,15 @@ class LedgerStore:
         if (chain and chain != stored[0]) or (network and network != stored[1]):
             con.close()
             raise InputError(f"the store {path} holds {stored[0]} {stored[1]}, not {chain} {network}")
+        if read_only and stale:  # a crawl killed before it linked its transactions: mend it first
+            con.close()
+            cls._mend_stale(path)
+            con = _connect(path, read_only)
         if not read_only:
             _upgrade_p2pk(con, path, *stored)
             address_stats.ensure(con, *stored)
+            if stale:  # the links a crawl killed midway left out (made before the totals read them)
+                sparse_links.mend(con, *stored)
             address_stats.catch_up(con, *stored)  # the totals a bulk load killed midway left out
             con.execute(schema.INDEXES_DDL)  # rebuilds those a bulk load killed midway left out
             con.execute(schema.RETIRED_INDEXES_DDL)
@@ -141,6 +147,18 @@ class LedgerStore:
         if not read_only:  # this process is the file's one writer now: spill folders beside it are a dead one's
             store.removed_leftovers = spill.remove_leftovers(path)
         return store
+
+    @staticmethod
+    def _mend_stale(path: Path) -> None:
+        """Open a store for writing (which mends it) so that a read-only open never reads it half-linked."""
+        try:
+            LedgerStore.open(path).close()
+        except (StoreInUseError, duckdb.Error) as error:
+            raise InputError(
+                f"the ledger store {path} was left half-written by a crawl that stopped before its end (killed): "
+                f"it must be opened for writing once to link what it holds, and that failed ({error}). Run the "
+                "crawl again (it resumes), or any command that writes to the store, where it can be written to"
+            ) from error
 
     @functools.cached_property
     def has_p2pk_columns(self) -> bool:
@@ -377,19 +395,20 @@ def _upgrade_p2pk(con: duckdb.DuckDBPyConnection, path: Path, chain: str, networ
         raise InputError(f"{path}: {error}") from None
 
 
-def _read_identity(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+def _read_identity(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str] | None, bool]:
+    """(chain, network) of a ledger store (None for another file), and whether a crawl left it to be linked."""
     try:  # asking for meta straight away: listing duckdb_tables() first cost 11-16 ms of every open
         values = dict(con.execute("SELECT key, value FROM meta").fetchall())
     except duckdb.CatalogException:  # no meta table: a DuckDB file that is not (yet) a ledger store
-        return None
+        return None, False
     if "chain" not in values:
-        return None
+        return None, False
     if values.get("family") == "account":  # an Ethereum or Tron store (issue 16): its own tables and questions
         con.close()
         raise AccountStoreError(f"this store holds {values['chain']} {values['network']}, an account chain: this "
                                 "command works on Bitcoin-family stores; on it use ingest, address-info, payers, trace "
                                 "or label add")  # fmt: skip
-    return values["chain"], values["network"]
+    return (values["chain"], values["network"]), sparse_links.DEFERRED_KEY in values
 
 
 def _create(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:

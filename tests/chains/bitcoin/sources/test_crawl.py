@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 import zlib
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from electrumx_server import ElectrumX
 from node import RegtestNode
@@ -49,6 +52,22 @@ def content(db: Path, txids: list[bytes]) -> list[Any]:
         kept = "LEFT JOIN sparse_outpoints k ON k.tx_id = i.tx_id AND k.vin = i.vin" if sparse.is_sparse(store) else ""
         query = CONTENT.format(outpoint="coalesce(p.txid, k.prev_txid)" if kept else "p.txid", kept=kept)
         return store.rows(query, [txids])
+
+
+def agrees_with_node(db: Path, node_db: Path, txids: list[bytes]) -> None:
+    """The transactions ``txids`` of a sparse store are the node's: an output's spender is known exactly when it was
+    crawled, an input's value and address exactly when its funder was (never missing for one that is stored)."""
+    mine, node = content(db, txids), content(node_db, txids)
+    assert len(mine) == len(txids) == len(node)
+    stored = set(txids)
+    for ours, theirs in zip(mine, node, strict=True):
+        assert ours[:9] == theirs[:9]
+        assert [(v, val, a, s if s in stored else None) for v, val, a, s in theirs[9]] == \
+               [(v, val, a, s) for v, val, a, s in ours[9]]  # fmt: skip
+        for mine_in, node_in in zip(ours[10], theirs[10], strict=True):
+            assert mine_in[:3] == node_in[:3]
+            funded_here = node_in[1] is not None and bytes(node_in[1]) in stored
+            assert mine_in[3:] == (node_in[3:] if funded_here else (None, None))
 
 
 def gzip_members(data: bytes) -> list[bytes]:
@@ -92,17 +111,8 @@ def test_crawled_transactions_equal_the_node_ingested_ones(electrum_crawl: dict[
     db = electrum_crawl["db"]
     txids = crawled(db)
     assert len(txids) >= 3
-    mine, node = content(db, txids), content(economy_store, txids)
-    assert len(mine) == len(txids) == len(node)
-    for ours, theirs in zip(mine, node, strict=True):
-        assert ours[:9] == theirs[:9]
-        spent = set(txids)
-        # an output's spender is known when it was crawled; an input's value and address when its funder was
-        assert [(v, val, a, s if s in spent else None) for v, val, a, s in theirs[9]] == \
-               [(v, val, a, s) for v, val, a, s in ours[9]]  # fmt: skip
-        for mine_in, node_in in zip(ours[10], theirs[10], strict=True):
-            assert mine_in[:3] == node_in[:3]
-            assert mine_in[3:] in (node_in[3:], (None, None))
+    agrees_with_node(db, economy_store, txids)
+    node = content(economy_store, txids)
     with LedgerStore.open(db, read_only=True) as store:
         cover = sparse.coverage(store, [seed])[seed]
         assert cover["status"] == "complete" and cover["words"].startswith("complete at tip")
@@ -172,6 +182,75 @@ def test_a_rerun_continues_and_fetches_nothing_again(electrum_crawl: dict[str, A
     assert report.fetched == 0 and report.already_stored == len(crawled(db))
     assert "blockchain.transaction.get" not in report.requests_by_method
     assert content(db, crawled(db)) == before
+
+
+# A crawl in its own process that commits after every transaction and dies (as by SIGKILL: no finally, no close)
+# when it has fetched the last one, before that commit.
+KILLED_CRAWL = """
+import os, sys
+from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSource
+from cointrail.ingest import crawl as walk
+from cointrail.store.duckdb.store import LedgerStore
+
+db, port, seed, last = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+walk.WRITE_EVERY = 1
+
+class KillAtLast:
+    count = 0
+    def seed(self, index, seeds, address):
+        pass
+    def fetched(self, transactions):
+        self.count += transactions
+        if self.count == last:
+            os._exit(9)
+
+source = ElectrumSource(ElectrumServer.parse(f"tcp://127.0.0.1:{port}"), "litecoin", "regtest")
+with LedgerStore.open(db, "litecoin", "regtest") as store:
+    walk.crawl(store, source, [seed], hops=1, progress=KillAtLast())
+sys.exit(3)
+"""
+# Inputs whose funding transaction is stored but not linked to it (its value and address still unknown).
+UNLINKED = """
+SELECT count(*) FROM inputs i JOIN sparse_outpoints p USING (tx_id, vin) JOIN transactions t ON t.txid = p.prev_txid
+WHERE i.prev_tx_id IS NULL
+"""
+LINKS_DEFERRED = "SELECT count(*) FROM meta WHERE key = 'sparse_links_deferred'"
+
+
+def everything(db: Path) -> dict[str, list[str]]:
+    tables = ("blocks", "transactions", "outputs", "inputs", "addresses", "address_stats", "sparse_transactions",
+              "sparse_outpoints", "sparse_coverage", "sparse_history", "sparse_spend_checks")  # fmt: skip
+    with LedgerStore.open(db, read_only=True) as store:
+        return {t: sorted(map(repr, store.rows(f"SELECT * FROM {t}"))) for t in tables}
+
+
+def test_a_crawl_killed_half_way_is_linked_on_open_and_resumes(electrum_crawl: dict[str, Any], electrumx: ElectrumX,
+                                                               economy_store: Path, seed: str,
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    """A crawl links inputs to their funders once, at its end. Killed after some commits, it leaves a store that
+    says so; the next open (here a read-only one) links it before anything is read, so no query sees an input
+    without its stored funder's value or an output 'unspent' whose spender is stored; a re-run then finishes the
+    same store as a crawl never killed."""
+    whole = crawled(electrum_crawl["db"])
+    db = tmp_path / "killed.duckdb"
+    killed = subprocess.run([sys.executable, "-c", KILLED_CRAWL, str(db), str(electrumx.tcp), seed, str(len(whole))],
+                            timeout=120)  # fmt: skip
+    assert killed.returncode == 9
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute(LINKS_DEFERRED).fetchall() == [(1,)]
+        assert con.execute(UNLINKED).fetchall()[0][0] > 0  # the kill left links to make: the test can fail
+    finally:
+        con.close()
+    kept = crawled(db)  # a read-only open, which links the store first
+    assert 0 < len(kept) < len(whole)
+    with LedgerStore.open(db, read_only=True) as store:
+        assert store.rows(UNLINKED) == [(0,)] and store.rows(LINKS_DEFERRED) == [(0,)] and store.has_address_stats
+    agrees_with_node(db, economy_store, kept)
+    with LedgerStore.open(db) as store:
+        report = crawl(store, electrum(electrumx), [seed], hops=1)
+    assert report.already_stored == len(kept) and report.fetched == len(whole) - len(kept)
+    assert everything(db) == everything(electrum_crawl["db"])
 
 
 def test_a_sparse_store_and_a_full_ingest_are_never_mixed(electrum_crawl: dict[str, Any], economy: RegtestNode,
