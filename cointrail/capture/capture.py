@@ -134,9 +134,9 @@ def _finish(case: Case, crawl: Crawl, scratch: Path, handle: Any, started: str, 
     summary = _summary(case, crawl, meta, complete, (warc_rel, warc_sha), rows)
     summary["findings_file"] = {"path": case.relative(findings_path), "sha256": findings_sha}
     # Compact JSON: with 100,000 addresses an indented summary was 39 MB (issue 22); any JSON reader shows it.
-    stored = case.add_evidence(json.dumps(summary, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n",
-                               ".capture.json", "capture.summary")
-    summary["summary_file"] = {"path": case.relative(stored[0]), "sha256": stored[1]}
+    kept = case.add_evidence(json.dumps(summary, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n",
+                             ".capture.json", "capture.summary")
+    summary["summary_file"] = {"path": kept.object, "sha256": kept.sha256}
     if crawl.cut_short:  # the custody log itself says the capture is incomplete, and why
         case.record("capture.cut_short", f"{crawl.cut_short} (capture of {crawl.start_url}; what was received is in "
                     f"{warc_rel}, summary {summary['summary_file']['path']})")

@@ -123,7 +123,7 @@ def import_warc(case: Case, source: str | Path, limits: CaptureLimits | None = N
                "media_records_skipped": counts["media_skipped"], "addresses": by_address(rows),
                "findings": len(rows), "findings_file": {"path": case.relative(findings_path), "sha256": findings_sha},
                "warnings": problems, "tool": f"cointrail {__version__}"}
-    stored, stored_sha = case.add_evidence(json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8") + b"\n",
-                                           ".import.json", "import.summary")
-    summary["summary_file"] = {"path": case.relative(stored), "sha256": stored_sha}
+    kept = case.add_evidence(json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8") + b"\n",
+                             ".import.json", "import.summary")
+    summary["summary_file"] = {"path": kept.object, "sha256": kept.sha256}
     return summary

@@ -6,7 +6,7 @@ folders; :class:`Case` stores evidence and appends to the log;
 are read in :mod:`cointrail.cases.settings`.
 """
 
-from cointrail.cases.case import Case, create_case, list_cases, open_case
+from cointrail.cases.case import Case, Kept, create_case, list_cases, open_case
 from cointrail.cases.custody import CustodyLog, canonical_json, entry_hash
 from cointrail.cases.evidence import EvidenceStore, sha256_file
 from cointrail.cases.settings import cases_root, operator_name
@@ -16,6 +16,7 @@ __all__ = [
     "Case",
     "CustodyLog",
     "EvidenceStore",
+    "Kept",
     "VerifyReport",
     "canonical_json",
     "cases_root",

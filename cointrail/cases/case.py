@@ -29,6 +29,20 @@ CASE_FORMAT = "cointrail-case/1"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
+@dataclass(frozen=True)
+class Kept:
+    """An evidence file just stored and logged: its path, SHA-256 and custody-log entry (``seq``, ``object``…)."""
+
+    path: Path
+    sha256: str
+    entry: dict[str, Any]
+
+    @property
+    def object(self) -> str:
+        """The file's path inside the case, as the log names it."""
+        return str(self.entry["object"])
+
+
 @dataclass
 class Case:
     """An open case folder; evidence and log entries go through it."""
@@ -58,11 +72,10 @@ class Case:
         """Append a custody-log entry by this case's operator."""
         return self.log.append(self.operator, action, obj, sha256)
 
-    def add_evidence(self, data: bytes, suffix: str, action: str) -> tuple[Path, str]:
-        """Store ``data`` write-once and log it; return (path, sha256)."""
+    def add_evidence(self, data: bytes, suffix: str, action: str) -> Kept:
+        """Store ``data`` write-once and log it as ``action``: where, its SHA-256 and the log entry."""
         path, digest = self.evidence.put_bytes(data, suffix)
-        self.record(action, self.relative(path), digest)
-        return path, digest
+        return Kept(path, digest, self.record(action, self.relative(path), digest))
 
     def metadata(self) -> dict[str, Any]:
         """The contents of case.json."""

@@ -49,9 +49,8 @@ def export_graph(case: Case, view: dict[str, Any], fmt: str, png: str | None = N
         data = graph_svg(document).encode("utf-8")
     else:
         data = graph_graphml(document).encode("utf-8")
-    path, digest = case.evidence.put_bytes(data, FORMATS[fmt])
-    entry = case.record(EXPORT_ACTION, case.relative(path), digest)
-    return {"case": case.name, "format": fmt, "path": case.relative(path), "sha256": digest, "log_seq": entry["seq"],
+    kept = case.add_evidence(data, FORMATS[fmt], EXPORT_ACTION)
+    return {"case": case.name, "format": fmt, "path": kept.object, "sha256": kept.sha256, "log_seq": kept.entry["seq"],
             "bytes": len(data), "nodes": len(document["nodes"]), "edges": len(document["edges"])}  # fmt: skip
 
 

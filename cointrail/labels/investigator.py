@@ -86,9 +86,8 @@ def label_from_document(document: dict[str, Any], sha256: str) -> Label:
 
 def add_label(case: Case, document: dict[str, Any]) -> tuple[Label, dict[str, Any]]:
     """Write the document into the case as evidence and log it; return the label and the log entry."""
-    path, digest = case.evidence.put_bytes(canonical_json(document) + b"\n", LABEL_SUFFIX)
-    entry = case.record(LOG_ACTION, case.relative(path), digest)
-    return label_from_document(document, digest), entry
+    kept = case.add_evidence(canonical_json(document) + b"\n", LABEL_SUFFIX, LOG_ACTION)
+    return label_from_document(document, kept.sha256), kept.entry
 
 
 def _read_document(path: Path) -> tuple[dict[str, Any], str]:

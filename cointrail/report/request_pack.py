@@ -291,8 +291,8 @@ def write_request_packs(case: Case, packs: list[dict[str, Any]], out: Path | Non
         files = {}
         slug = _slug(pack["exchange"])  # the exchange's name in the evidence file's name, in every list of files
         for kind, suffix, action in (("csv", ".request.csv", CSV_ACTION), ("letter", ".request.txt", LETTER_ACTION)):
-            path, digest = case.add_evidence(pack[kind].encode("utf-8"), f".{slug}{suffix}", action)
-            files[kind] = {"path": case.relative(path), "sha256": digest}
+            kept = case.add_evidence(pack[kind].encode("utf-8"), f".{slug}{suffix}", action)
+            files[kind] = {"path": kept.object, "sha256": kept.sha256}
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
                 target = out / f"{slug}.{'csv' if kind == 'csv' else 'txt'}"

@@ -31,16 +31,16 @@ def write_report(case: Case, facts: dict[str, Any], out: Path | None = None, pdf
     """Store the facts, the HTML and (unless ``pdf`` is false) the PDF in ``case``; copy them to ``out``."""
     started = time.perf_counter()
     files: dict[str, dict[str, Any]] = {}
-    path, facts_sha = case.add_evidence(facts_bytes(facts), ".report.json", FACTS_ACTION)
-    files["json"] = {"path": case.relative(path), "sha256": facts_sha}
-    html = render_html(facts, facts_sha)
-    path, digest = case.add_evidence(html.encode("utf-8"), ".report.html", HTML_ACTION)
-    files["html"] = {"path": case.relative(path), "sha256": digest}
+    kept = case.add_evidence(facts_bytes(facts), ".report.json", FACTS_ACTION)
+    files["json"] = {"path": kept.object, "sha256": kept.sha256}
+    html = render_html(facts, kept.sha256)
+    kept = case.add_evidence(html.encode("utf-8"), ".report.html", HTML_ACTION)
+    files["html"] = {"path": kept.object, "sha256": kept.sha256}
     warnings = []
     if pdf:
         try:
-            path, digest = case.add_evidence(render_pdf(html), ".report.pdf", PDF_ACTION)
-            files["pdf"] = {"path": case.relative(path), "sha256": digest}
+            kept = case.add_evidence(render_pdf(html), ".report.pdf", PDF_ACTION)
+            files["pdf"] = {"path": kept.object, "sha256": kept.sha256}
         except PdfUnavailable as error:  # the HTML holds the same report; say why the PDF is missing
             warnings.append(str(error))
     if out is not None:

@@ -107,10 +107,7 @@ _FIELDS = tuple(f for f in Alert.__dataclass_fields__ if f not in ("evidence", "
 
 def keep_alert(case: Case, alert: Alert) -> str:
     """Write ``alert`` as evidence and log it; returns its evidence path. Idempotent by content."""
-    path, digest = case.evidence.put_bytes(alert.document(), ".json")
-    relative = case.relative(path)
-    case.record(RAISED, relative, digest)
-    return relative
+    return case.add_evidence(alert.document(), ".json", RAISED).object
 
 
 def case_alerts(case: Case, entries: list[dict[str, Any]] | None = None) -> list[Alert]:

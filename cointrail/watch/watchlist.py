@@ -93,8 +93,7 @@ def add_watch(case: Case, addresses: list[str] | tuple[str, ...] = (), cluster_i
     watch_id = f"W{1 + sum(1 for e in case.log.entries() if e['action'] == ADD)}"
     document = {"format": WATCH_FORMAT, "watch_id": watch_id, "case": case.name, "addresses": chosen,
                 "cluster_id": cluster_id, "note": note, "added_utc": utc_now(), "operator": case.operator}  # fmt: skip
-    path, _ = case.add_evidence(canonical_json(document) + b"\n", ".json", ADD)
-    return _watch(document, case.relative(path))
+    return _watch(document, case.add_evidence(canonical_json(document) + b"\n", ".json", ADD).object)
 
 
 def remove_watch(case: Case, watch_id: str) -> Watch:

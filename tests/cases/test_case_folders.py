@@ -33,10 +33,13 @@ def test_each_entry_links_to_the_one_before(tmp_path: Path) -> None:
 
 def test_evidence_is_named_by_content_and_read_only(tmp_path: Path) -> None:
     case = create_case("c1", root=tmp_path, operator="a")
-    path, digest = case.add_evidence(b"hello", ".txt", "test.add")
+    kept = case.add_evidence(b"hello", ".txt", "test.add")
+    path, digest = kept.path, kept.sha256
+    assert kept.entry == case.log.entries()[-1] and kept.entry["sha256"] == digest  # the one call logs it
+    assert kept.object == kept.entry["object"] == case.relative(path) and kept.entry["action"] == "test.add"
     assert path.name == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824.txt" == digest + ".txt"
     assert not path.stat().st_mode & 0o222
-    again, _ = case.add_evidence(b"hello", ".txt", "test.add")
+    again = case.add_evidence(b"hello", ".txt", "test.add").path
     assert again == path and path.read_bytes() == b"hello"
     assert not list((case.folder / "scratch").iterdir())
 
