@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
-from cointrail.chains.bitcoin.sources.archive import CaseArchive, case_archive, store_archive
 from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSource
 from cointrail.chains.bitcoin.sources.esplora import EsploraSource
 from cointrail.chains.bitcoin.sources.wire import Proxy
 from cointrail.cli.ledger_cmds import StderrProgressBar
 from cointrail.errors import InputError
-from cointrail.ingest.crawl import crawl
+from cointrail.ingest.light import archived_crawl
 from cointrail.ingest.pipeline import store_for_ingest
 from cointrail.wording import counted
 
@@ -62,16 +58,6 @@ def _seeds(chain: str, network: str, around: tuple[str, ...], case: Any) -> tupl
     raise InputError("give the addresses to crawl around: --around ADDRESS (repeatable) or --case CASE")
 
 
-@contextlib.contextmanager
-def _archive(case: Any, db: str, name: str, chain: str, network: str, proxy: str | None) -> Iterator[CaseArchive]:
-    if case is not None:
-        with case_archive(case, name, chain, network, proxy) as archive:
-            yield archive
-    else:
-        with store_archive(Path(db), name, chain, network, proxy) as archive:
-            yield archive
-
-
 def run_crawl(chain: str, network: str, electrum: str | None, esplora: str | None, proxy: str | None,
               around: tuple[str, ...], case_name: str | None, cases_dir: str | None, hops: int, max_txs: int,
               db: str) -> dict[str, Any]:  # fmt: skip
@@ -85,16 +71,9 @@ def run_crawl(chain: str, network: str, electrum: str | None, esplora: str | Non
     through = Proxy.parse(proxy) if proxy else None
     source: Any = (ElectrumSource(ElectrumServer.parse(electrum), chain, network, proxy=through) if electrum
                    else EsploraSource(str(esplora), chain, network, proxy=through))  # fmt: skip
-    with store_for_ingest(db, chain, network) as store, _archive(case, db, source.name, chain, network,
-                                                                  proxy) as archive:  # fmt: skip
-        source.recorder = archive.recorder
-        try:
-            with CrawlProgressBar() as bar:
-                report = crawl(store, source, seeds, hops=hops, max_txs=max_txs, progress=bar)
-        finally:
-            source.recorder = type(archive.recorder)()
-    report.archives.append({"path": str(archive.path), "sha256": archive.sha256,
-                            "in": "case evidence" if case else "beside the store"})  # fmt: skip
+    with store_for_ingest(db, chain, network) as store, CrawlProgressBar() as bar:
+        report = archived_crawl(store, source, seeds, case=case, db=db, proxy=proxy, hops=hops, max_txs=max_txs,
+                                progress=bar)  # fmt: skip
     found = report.to_dict()
     if case is not None and selection is not None:  # which captured addresses were the seeds; which left out, why
         found["from_case"] = {"case": case.name, **selection.to_dict()}

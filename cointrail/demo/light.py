@@ -31,10 +31,9 @@ STORE = "light.duckdb"
 def crawl_leg(steps: Steps, node: RegtestNode, case: Case, root: Path, tagpack: Path) -> dict[str, Any]:
     """Serve the node as Esplora on loopback, label, crawl around the case's site addresses, cluster; plain data."""
     from cointrail.cases.site import captured_site_addresses
-    from cointrail.chains.bitcoin.sources.archive import case_archive
     from cointrail.chains.bitcoin.sources.esplora import EsploraSource
     from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
-    from cointrail.ingest.crawl import crawl
+    from cointrail.ingest.light import archived_crawl
     from cointrail.labels.store import import_label_file
     from cointrail.simulation.esplora_standin import running
 
@@ -53,11 +52,9 @@ def crawl_leg(steps: Steps, node: RegtestNode, case: Case, root: Path, tagpack: 
                                      "case."):  # fmt: skip
                 labels = import_label_file(store, tagpack, "tagpack", case)  # first: the walk stops at exchanges
                 source = EsploraSource(standin.url, scenario.CHAIN, scenario.NETWORK)
-                with case_archive(case, source.name, scenario.CHAIN, scenario.NETWORK, None) as archive:
-                    source.recorder = archive.recorder
-                    report = crawl(store, source, seeds, hops=HOPS).to_dict()
-                report["archives"].append({"path": case.relative(archive.path) if archive.path else None,
-                                           "sha256": archive.sha256, "in": "case evidence"})  # fmt: skip
+                report = archived_crawl(store, source, seeds, case=case, db=db, hops=HOPS).to_dict()
+                for archive in report["archives"]:  # named as the custody log names it, inside the case
+                    archive["path"] = case.relative(Path(archive["path"]))
         with steps.step("cluster sparse", "Grouping the crawled addresses into wallets, as on the full store."):
             clusters = build_clusters(store, DEFAULT_HEURISTICS)
     return {"db": str(db), "source": "Esplora (the stand-in over the demo's node, on loopback)",
