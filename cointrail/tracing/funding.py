@@ -107,6 +107,20 @@ def _steps(walk: Walk, end: RawEnd, names: dict[int, str], clusters: dict[int, i
     return steps
 
 
+def _direct(walk: Walk, end: RawEnd, clusters: dict[int, int]) -> bool:
+    """As for "funded by": whether the payout went straight into the payer's own wallet and stayed there, through no
+    CoinJoin (every step after the payout ``own_wallet``, none ``coinjoin``, as :func:`_steps` writes them), read
+    without writing the steps: a lead keeps only this."""
+    path = walk.trail(end.coin, end.origin) if end.coin else []
+    for hop, (coin, tx) in enumerate(reversed(path), start=1):
+        if tx.coinjoin:
+            return False
+        received, _ = walk.parents[(end.origin, coin)]
+        if hop > 1 and clusters.get(walk.coin_address[coin]) != clusters.get(walk.coin_address[received]):
+            return False
+    return True
+
+
 def funding_trails(store: LedgerStore, payers: list[dict[Coin, int]], hops: int,
                    progress: Callable[[int, int], None] | None = None,
                    through_coinjoins: bool = False) -> list[dict[str, Any]]:  # fmt: skip
@@ -140,10 +154,7 @@ def _payer_trails(walk: Walk, ends: list[RawEnd], names: dict[int, str], cluster
                                                  "rule": end.tx.coinjoin, "taint": 0})  # fmt: skip
             mix["taint"] += end.taint
         if hit is not None and hit.detection is not None and end.tx is not None:
-            steps = _steps(walk, end, names, clusters, hit)
-            # As for "funded by": straight from the payout into the payer's own wallet, through no CoinJoin.
-            direct = all(s["own_wallet"] for s in steps[1:]) and not any(s["coinjoin"] for s in steps)
-            _add_lead(leads, hit, end, names[end.address_id], direct)
+            _add_lead(leads, hit, end, names[end.address_id], _direct(walk, end, clusters))
             continue
         if hit is None or end.tx is None:
             unresolved[end.reason] += end.taint
