@@ -19,7 +19,7 @@ from typing import Any
 from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
 from cointrail.chains.ethereum.tokens import TOKENS
 from cointrail.errors import InputError
-from cointrail.store.duckdb.account import AccountStore
+from cointrail.store.duckdb.account import AccountStore, Coverage
 
 
 @dataclass(frozen=True)
@@ -40,48 +40,52 @@ class EvmIngestReport:
         return asdict(self)
 
 
-def _fetch(store: AccountStore, source: EvmRpcSource, numbers: Sequence[int], batch: int = 200) -> int:
+def _fetch(store: AccountStore, source: EvmRpcSource, numbers: Sequence[int], finalized: int | None,
+           coverage: Coverage, batch: int = 200) -> int:  # fmt: skip
+    """Fetch, verify and store the blocks of ``numbers`` not stored yet, ``batch`` to a transaction; the last one
+    also marks the blocks up to ``finalized`` final and records ``coverage``."""
     new = 0
     stored = store.stored_numbers(min(numbers), max(numbers)) if numbers else set()
     wanted = [n for n in numbers if n not in stored]
-    for i in range(0, len(wanted), batch):  # verified and stored while the next blocks are asked for
-        new += store.append(source.verified(raw) for raw in source.fetch_blocks(wanted[i : i + batch]))
+    starts = range(0, len(wanted), batch) or [0]  # no block to read still records the coverage
+    for i in starts:  # verified and stored while the next blocks are asked for
+        last = i == starts[-1]
+        new += store.append((source.verified(raw) for raw in source.fetch_blocks(wanted[i : i + batch])),
+                            finalized=finalized if last else None, coverage=coverage if last else None)  # fmt: skip
     return new
 
 
-def _reorged(store: AccountStore, source: EvmRpcSource) -> list[int]:
+def _reorged(store: AccountStore, source: EvmRpcSource, tip: int) -> list[int]:
     """Stored blocks that were not final when read and whose hash the node now gives differently (a reorg): their
     rows are removed, and their numbers returned to be read again. A block the node no longer has is removed too."""
     changed = [n for n, stored in sorted(store.unfinal_blocks().items()) if source.block_hash(n) != stored]
     if changed:
         store.drop_blocks(changed)
-    return [n for n in changed if n <= source.tip()]
+    return [n for n in changed if n <= tip]
 
 
 def ingest_evm(store: AccountStore, source: EvmRpcSource, *, start: int | None = None, end: int | None = None,
                around: Sequence[str] = ()) -> EvmIngestReport:  # fmt: skip
     """Fetch blocks ``start``..``end`` (the tip when not given), all of them or only those touching ``around``."""
     began = time.monotonic()
-    tip = source.tip()
+    head = source.head()  # the finalized block as of now: blocks read after it and below it are final all the same
+    tip = head.tip
     low, high = start if start is not None else 0, min(end if end is not None else tip, tip)
     if low > high:
         raise InputError(f"no blocks to read: from {low} to {high} (the node's tip is {tip})")
     addresses = sorted({a.lower() for a in around})
-    replaced = _reorged(store, source)
+    replaced = _reorged(store, source, tip)
     if addresses:
         listed = [t.address for t in TOKENS if t.chain == store.chain]
         numbers = sorted(source.blocks_touching(addresses, low, high, listed) | set(replaced))
     else:
         numbers = sorted(set(range(low, high + 1)) | set(replaced))
-    new = _fetch(store, source, numbers)
-    finalized = source.finalized()
-    if finalized is not None:
-        store.mark_final(finalized)
-    client, chain_id = source.client_version(), source.chain_id()
     mode = "addresses" if addresses else "range"
-    store.add_coverage(mode, low, high, addresses, len(numbers), source.url, client, chain_id, source.trace_style)
+    coverage = Coverage(mode, low, high, addresses, len(numbers), source.url, head.client_version, head.chain_id,
+                        source.trace_style)  # fmt: skip
+    new = _fetch(store, source, numbers, head.finalized, coverage)
     return EvmIngestReport(store.chain, store.network, mode, low, high, tuple(addresses), len(numbers), new,
-                           source.url, client, time.monotonic() - began)  # fmt: skip
+                           source.url, head.client_version, time.monotonic() - began)  # fmt: skip
 
 
 def ingest_token_logs(store: AccountStore, source: EvmRpcSource, around: Sequence[str], *, start: int | None = None,
@@ -99,8 +103,8 @@ def ingest_token_logs(store: AccountStore, source: EvmRpcSource, around: Sequenc
     senders = {h: source.sender(h) for h in sorted({log["transactionHash"] for log in logs})}
     new = store.append_logs(logs, times, senders)
     client, chain_id = source.client_version(), source.chain_id()
-    store.add_coverage("addresses", low, high, addresses, len(times), source.url, client, chain_id, "none",
-                       logs_only=True)  # fmt: skip
+    store.add_coverage(Coverage("addresses", low, high, addresses, len(times), source.url, client, chain_id, "none",
+                                logs_only=True))  # fmt: skip
     return EvmIngestReport(store.chain, store.network, "addresses", low, high, tuple(addresses), len(times), new,
                            source.url, client, time.monotonic() - began)  # fmt: skip
 

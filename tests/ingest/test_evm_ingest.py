@@ -15,7 +15,7 @@ import pytest
 from loopback import serving
 
 from cointrail.chains.ethereum import abi
-from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
+from cointrail.chains.ethereum.sources.rpc import EvmRpcError, EvmRpcSource, NodeHead
 from cointrail.chains.ethereum.verify import EvmVerificationError
 from cointrail.cli import main
 from cointrail.ingest.evm import ingest_evm
@@ -128,13 +128,24 @@ def test_case_scoped_ingest_fetches_only_the_blocks_touching_the_addresses(node,
     assert "traces" in coverage[0]["trusted"]
 
 
-def _proxy(upstream: str, change: Any) -> type[BaseHTTPRequestHandler]:
+def _proxy(upstream: str, change: Any, *, batches: bool = True) -> type[BaseHTTPRequestHandler]:
+    """A node in front of ``upstream`` whose answers ``change`` may replace; ``batches=False``: one that refuses
+    JSON-RPC batches as some gateways do, with one error for the whole request."""
+
+    def one(request: dict[str, Any]) -> Any:
+        answer = change(request) or httpx.post(upstream, json=request).json()
+        if isinstance(answer, dict) and answer.get("result") and request["method"] == "eth_getBlockByNumber":
+            answer = change(request, answer) or answer
+        return answer
+
     class Proxy(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the http.server naming
             request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            answer = change(request) or httpx.post(upstream, json=request).json()
-            if isinstance(answer, dict) and answer.get("result") and request["method"] == "eth_getBlockByNumber":
-                answer = change(request, answer) or answer
+            if isinstance(request, list):  # a batch: each call
+                refused = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "no batches"}}
+                answer = [one(r) for r in request] if batches else refused
+            else:
+                answer = one(request)
             body = json.dumps(answer).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -165,6 +176,18 @@ def test_log_windows_halve_when_the_node_refuses_a_range(node):
     assert [int(log["logIndex"], 16) for log in logs if log["topics"][0] == abi.topic("Issue(uint256)")] == [0]
     assert len(logs) == len(anvil.rpc("eth_getLogs", {"fromBlock": "0x0", "address": who["usdt"]}))
     assert max(asked) > 2 and min(asked) <= 2
+
+
+def test_the_head_is_asked_in_one_batch_or_call_by_call_where_batches_are_refused(node):
+    anvil, _ = node
+    want = NodeHead(anvil.height(), 0, anvil.rpc("web3_clientVersion"), 31337)  # anvil's finalized block is 0
+    with EvmRpcSource(anvil.url) as source:
+        assert source.head() == want
+        answers = source.call_batch([("eth_chainId", ()), ("no_such_method", ())])
+    assert answers[0] == "0x7a69" and isinstance(answers[1], EvmRpcError) and answers[1].code == -32601
+    with serving(_proxy(anvil.url, lambda request, answer=None: None, batches=False)) as url, \
+            EvmRpcSource(url) as source:  # fmt: skip
+        assert source.head() == want
 
 
 def test_a_forged_transaction_is_refused(node):

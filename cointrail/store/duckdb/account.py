@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,25 @@ _ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "
 _DESCRIBED: dict[str, tuple[list[str], list[pa.DataType]]] = {}  # by table: the one schema of every account store
 NOT_SENDER = ("the transaction was sent by someone other than the token's sender: address poisoning makes a token log "
               "a transfer in a victim's name this way (an approved spender moving tokens looks the same)")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What one ingest covered: ``mode`` (``range`` or ``addresses``), blocks ``start``..``end``, the ``addresses``
+    asked about (none for a range), how many ``blocks`` were fetched, from which ``node`` (URL), ``client``
+    (``web3_clientVersion``), ``chain_id`` and ``trace_style``; ``logs_only`` for token logs read on their own
+    (Tron), which nothing verifies."""
+
+    mode: str
+    start: int
+    end: int
+    addresses: list[str]
+    blocks: int
+    node: str
+    client: str
+    chain_id: int
+    trace_style: str
+    logs_only: bool = False
 
 
 def store_family(path: str | Path) -> str | None:
@@ -121,19 +141,31 @@ class AccountStore:
         found = self.con.execute("SELECT number FROM evm_blocks WHERE number BETWEEN ? AND ?", [low, high])
         return {row[0] for row in found.fetchall()}
 
-    def append(self, blocks: Iterable[SourcedEvmBlock]) -> int:
-        """Write blocks not yet stored, in one transaction; returns how many were new."""
-        given = list(blocks)
-        stored = self.stored_numbers(min(b.number for b in given), max(b.number for b in given)) if given else set()
-        new = [b for b in given if b.number not in stored]
+    def append(self, blocks: Iterable[SourcedEvmBlock], *, finalized: int | None = None,
+               coverage: Coverage | None = None) -> int:  # fmt: skip
+        """Write blocks not yet stored, in one transaction; returns how many were new. In the same transaction,
+        blocks up to ``finalized`` are marked final (:meth:`mark_final`) and ``coverage`` is recorded
+        (:meth:`add_coverage`): an ingest's last batch ends with one commit, one wait for the disk, not three."""
+        # Each block's rows are built as it comes, while an ingest still fetches the next blocks
+        given = [(block, self._rows(block)) for block in blocks]
+        stored = set()
+        if given:
+            stored = self.stored_numbers(min(b.number for b, _ in given), max(b.number for b, _ in given))
+        new = [b for b, _ in given if b.number not in stored]
         rows: dict[str, list[list[Any]]] = {table: [] for table in WRITTEN}
-        for block in new:
-            self._rows(block, rows)
+        for block, own in given:
+            if block.number not in stored:
+                for table, found in own.items():
+                    rows[table] += found
         self._keys(new, rows["evm_keys"])
         self.con.execute("BEGIN")
         try:
             for table, found in rows.items():
                 self._insert(table, found)
+            if finalized is not None:
+                self.mark_final(finalized)
+            if coverage is not None:
+                self.add_coverage(coverage)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
@@ -177,7 +209,9 @@ class AccountStore:
         batch = pa.table(arrays, names=names)  # noqa: F841 - read by the SQL below, by its name
         self.con.execute(f"INSERT INTO {table} SELECT * FROM batch")
 
-    def _rows(self, sourced: SourcedEvmBlock, rows: dict[str, list[list[Any]]]) -> None:
+    def _rows(self, sourced: SourcedEvmBlock) -> dict[str, list[list[Any]]]:
+        """The block's rows, by table (its senders' keys apart: :meth:`_keys`)."""
+        rows: dict[str, list[list[Any]]] = {table: [] for table in WRITTEN}
         b, c, n = sourced.block, self.chain, self.network
         number, time = sourced.number, hexint(b["timestamp"])
         rows["evm_blocks"].append([c, n, number, b["hash"], b["parentHash"], time, b["miner"].lower(),
@@ -205,6 +239,7 @@ class AccountStore:
             sender, position = senders[t.tx_hash]
             values.append([c, n, t.tx_hash, number, position, time, ".".join(map(str, t.trace_address)), t.sender,
                            t.receiver, t.value, t.kind, t.failed, sender])  # fmt: skip
+        return rows
 
     def _log_rows(self, log: dict[str, Any], tx_sender: str, ok: bool, number: int, time: int,
                   token_rows: list[list[Any]], actions: list[list[Any]]) -> None:  # fmt: skip
@@ -244,16 +279,18 @@ class AccountStore:
         self.con.execute("COMMIT")
         return sum(len(found) for found in rows.values())
 
-    def add_coverage(self, mode: str, start: int, end: int, addresses: list[str], blocks: int, node: str,
-                     client: str, chain_id: int, trace_style: str, *, logs_only: bool = False) -> None:  # fmt: skip
+    def add_coverage(self, coverage: Coverage) -> None:
+        """Record what an ingest covered (see :class:`Coverage`)."""
+        c = coverage
         verified = ("block hashes from header fields; transaction hashes from transaction fields; each sender's "
                     "key recovered from its signature; receipts one per transaction in order")
         trusted = "transactions and receipts roots (not recomputed); traces (no block commits to them); logs"
-        if logs_only:  # Tron: transaction ids are SHA-256 of protobuf bytes its JSON-RPC does not give
+        if c.logs_only:  # Tron: transaction ids are SHA-256 of protobuf bytes its JSON-RPC does not give
             verified, trusted = "nothing", "token logs, block times and transaction senders, as the node gave them"
         self.con.execute("INSERT INTO evm_coverage VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         [self.chain, self.network, mode, start, end, sorted(addresses), blocks, node, client, chain_id,
-                          trace_style, verified, trusted, datetime.datetime.now(datetime.UTC)])  # fmt: skip
+                         [self.chain, self.network, c.mode, c.start, c.end, sorted(c.addresses), c.blocks, c.node,
+                          c.client, c.chain_id, c.trace_style, verified, trusted,
+                          datetime.datetime.now(datetime.UTC)])  # fmt: skip
 
     def add_label(self, address: str, name: str, category: str, source: str, confidence: int = 60) -> None:
         """Label an account (an exchange's hot wallet: category ``exchange``), with where the label came from."""
