@@ -53,6 +53,10 @@ def _memory_lines(report: dict[str, Any]) -> list[str]:
                    if state["spills"] else "never spilled to disk")  # fmt: skip
         lines.append(f"  Memory limit {_mb(limit)} ({_mb(limit // 2)} for the chain state): the state held at most "
                      f"{_mb(state['peak_bytes'])} in memory and {spilled}.")  # fmt: skip
+    if report["over_limit"]:
+        lines.append(f"  Beyond the limit: DuckDB needed more than its half for {' and '.join(report['over_limit'])}, "
+                     "done under its own default (80 % of the machine's memory; it cannot spill an index it "
+                     "builds).")  # fmt: skip
     for folder in report["removed_spill_folders"]:
         lines.append(f"  Removed {folder['path']} ({_mb(folder['bytes'])}): the chain state's spill folder of an "
                      "ingest killed before its end (a cache of the store, not evidence).")  # fmt: skip

@@ -74,6 +74,7 @@ class IngestReport:
     memory_limit: int | None = None  # bytes, as given (the chain state keeps half of it)
     state: StateUse = field(default_factory=StateUse)  # what the chain state did within its budget
     removed_leftovers: list[Leftover] = field(default_factory=list)  # spill folders a killed ingest left
+    over_limit: list[str] = field(default_factory=list)  # what a bulk load's end needed more memory for
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class IngestReport:
             "chain_state": {"peak_bytes": self.state.peak_bytes, "spills": self.state.spills,
                             "rows_spilled": self.state.rows_spilled},
             "removed_spill_folders": [{"path": str(f.path), "bytes": f.bytes} for f in self.removed_leftovers],
+            "over_limit": self.over_limit,
         }  # fmt: skip
 
 
@@ -211,6 +213,7 @@ def ingest(
         bulk_batch_transactions = min(bulk_batch_transactions, max(MIN_LIMITED_BATCH, memory_limit // 4096))
     report = IngestReport(store.chain, store.network, source.name, memory_limit=memory_limit,
                           state=store.track_state_use(), removed_leftovers=store.removed_leftovers)  # fmt: skip
+    store.over_limit = report.over_limit
     began = time.perf_counter()
     sparse.require_mode(store, "full")  # a sparse store is no chain prefix: blocks cannot be appended to it
     source.check_network(store.chain, store.network)

@@ -22,7 +22,7 @@ from cointrail.cli import main
 from cointrail.errors import IntegrityError
 from cointrail.ingest.pipeline import ingest
 from cointrail.simulation.block_files import SyntheticChain, generate_chain
-from cointrail.store.duckdb import chainstate, spill
+from cointrail.store.duckdb import chainstate, schema, spill
 from cointrail.store.duckdb.spill import GONE, SIMILAR, TIER, Runs
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -70,6 +70,15 @@ def test_a_tiny_memory_limit_spills_and_stores_the_same(made: SyntheticChain, un
     assert report.state.spills == len(spills) and report.state.rows_spilled > 6000, report.state
     assert 32 << 10 < report.state.peak_bytes < 1 << 20, "a batch's state passes the budget, then spills"
     assert first_difference(table_contents(unlimited), table_contents(tiny)) is None
+    assert report.over_limit == [], "the load's end, index by index, fits DuckDB's 256 MB"
+    with LedgerStore.open(tiny) as store:  # an index that does not fit DuckDB's part is built under its default
+        store.con.execute(schema.DROP_INDEXES_DDL)
+        store.memory_limit = 64 << 10
+        store.con.execute("SET memory_limit = '1MB'")
+        store.build_indexes()
+        assert store.over_limit and all(what.startswith("the index ") for what in store.over_limit)
+        assert store.one("SELECT current_setting('memory_limit')")[0] == "256.0 MiB"  # type: ignore[index]
+    assert set(schema.INDEX_NAMES) <= _indexes(tiny)
     before = len(spills)
     # the command line's option: one bulk batch, over the budget once it is resolved, so spilled once
     cli = tmp_path / "cli.duckdb"
@@ -130,6 +139,11 @@ def test_a_killed_ingest_leaves_its_spill_folder_and_the_next_one_removes_it(
         missing = chainstate._not_held(keys.slots, keys.hashes, keys.arena, keys.offsets, keys.arena, starts,
                                        keys.offsets[1 : keys.count + 1] - starts)  # fmt: skip
         assert not missing.any(), f"{int(missing.sum())} of {keys.count} keys loaded are not found"
+
+
+def _indexes(db: Path) -> set[str]:
+    with LedgerStore.open(db, read_only=True) as store:
+        return {row[0] for row in store.rows("SELECT index_name FROM duckdb_indexes()")}
 
 
 def _spilled_bytes(files: Iterable[Path]) -> int:

@@ -138,6 +138,9 @@ CREATE INDEX IF NOT EXISTS blocks_by_hash ON blocks (hash);
 RETIRED_INDEXES_DDL = "DROP INDEX IF EXISTS addresses_by_script;"
 
 INDEX_NAMES = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", INDEXES_DDL))
+# Each index's statement, by name (a bulk load's end builds them one at a time)
+INDEX_STATEMENTS = {name: line for line in INDEXES_DDL.strip().splitlines()
+                    for name in re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", line)}  # fmt: skip
 # A bulk load (an ingest of more blocks than the store holds) drops them and builds them once at the end:
 # maintaining ART indexes row by row cost about as much again as building them, more as the store grows.
 DROP_INDEXES_DDL = "".join(f"DROP INDEX IF EXISTS {name};\n" for name in INDEX_NAMES)

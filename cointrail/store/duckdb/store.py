@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -99,6 +99,7 @@ class LedgerStore:
         self._partially_resolved = 0  # transactions resolved without the full chain state
         self.memory_limit: int | None = None  # bytes for an ingest's chain state and DuckDB together (limit_memory)
         self.state_use = StateUse()  # what the chain states loaded for this store did within their budget
+        self.over_limit: list[str] = []  # what a bulk load's end did under more memory than the limit gave DuckDB
         # The spill folders a killed ingest left beside the file, removed when it was opened for writing
         self.removed_leftovers: list[spill.Leftover] = []
         # Whether address_lookup describes the tip: None until first asked (one query per open).
@@ -189,8 +190,9 @@ class LedgerStore:
         """Keep an ingest within about ``limit`` bytes: the chain state half of it (past which it spills to disk
         beside the store), DuckDB the other half (its ``memory_limit``; its temporary files go beside the store too).
 
-        The batches being parsed and written come on top, and the bulk load's index build at its end is not
-        held to it: DuckDB builds an index in memory (docs/store.md, "Memory").
+        The batches being parsed and written come on top, and at the bulk load's end an index that does not fit
+        DuckDB's half is built under DuckDB's own default: DuckDB builds an index in memory (docs/store.md,
+        "Memory"; :attr:`over_limit` names it).
         """
         if limit < 1:
             raise InputError(f"a memory limit must be positive, not {limit} bytes")
@@ -200,7 +202,7 @@ class LedgerStore:
 
     def _limit_duckdb(self) -> None:
         assert self.memory_limit is not None
-        self.con.execute(f"SET memory_limit = '{max(self.memory_limit // 2, MIN_DUCKDB_MEMORY) // 1024}KB'")
+        self.con.execute(f"SET memory_limit = '{max(self.memory_limit // 2, MIN_DUCKDB_MEMORY) // 1024}KiB'")
 
     @property
     def state_budget(self) -> int | None:
@@ -272,20 +274,39 @@ class LedgerStore:
             # Memory peaks while DuckDB builds the indexes: the chain state (about 350 MB per million
             # transactions) is not kept through it. An ingest that goes on loads what it needs again.
             self.forget_chain_state()
-            # DuckDB keeps an index it builds in memory (it cannot spill one), and the totals' SQL (when the
-            # in-memory ones were let go) did not fit 256 MB at 4M transactions: under a limit, the load's end gets
-            # DuckDB's own default, 80 % of the machine's memory, and needs more with the chain (docs/benchmarks.md)
-            if self.memory_limit is not None:
-                self.con.execute(f"SET memory_limit = '{int(physical_memory() * 0.8) >> 20}MB'")
-            address_stats.catch_up(self.con, self.chain, self.network, totals)
+            self._within_limit("the address totals", functools.partial(address_stats.catch_up, self.con,
+                                                                       self.chain, self.network, totals))  # fmt: skip
             del totals  # the totals, inserted, are not kept through the index build either
             self.con.execute("RESET checkpoint_threshold")
-            self.con.execute("BEGIN TRANSACTION")
-            self.con.execute(schema.INDEXES_DDL)
-            self.con.execute("COMMIT")
-            if self.memory_limit is not None:
-                with contextlib.suppress(duckdb.OutOfMemoryException):  # the indexes built are still in memory
-                    self._limit_duckdb()
+            self.build_indexes()
+
+    def build_indexes(self) -> None:
+        """Build the lookup indexes a bulk load dropped: one at a time, each committed and written out.
+
+        DuckDB holds an index it builds in memory, whole, until a checkpoint writes it (it cannot spill one);
+        written, it is read back only as queries need it. Built one at a time the load's end needs the largest
+        index's memory, not all nine's at once (1M benchmark chain: each within 128 MB but the addresses' own,
+        under 256 MB; all nine in one transaction did not fit 128 MB).
+        """
+        for name, ddl in schema.INDEX_STATEMENTS.items():
+            self._within_limit(f"the index {name}", functools.partial(self.con.execute, ddl + "CHECKPOINT;"))
+
+    def _within_limit(self, what: str, work: Callable[[], object]) -> None:
+        """Do ``work`` within DuckDB's half of the memory limit; what does not fit (an index DuckDB cannot spill)
+        is done again under DuckDB's own default, 80 % of the machine's memory, and named in ``over_limit``."""
+        try:
+            work()
+            return
+        except duckdb.Error as error:
+            if self.memory_limit is None or not _out_of_memory(error):
+                raise
+        self.over_limit.append(what)
+        self.con.execute(f"SET memory_limit = '{int(physical_memory() * 0.8) >> 20}MiB'")
+        try:
+            work()
+        finally:
+            with contextlib.suppress(duckdb.OutOfMemoryException):  # what was built may still be in memory
+                self._limit_duckdb()
 
     def chain_state(self, batch: Batch | None = None) -> ChainState:
         """What the writer needs of the stored chain to resolve the next batch (loaded on first use).
@@ -378,6 +399,11 @@ class LedgerStore:
     def counts(self) -> dict[str, int]:
         """Rows per table: a quick summary of what the store holds."""
         return {t: self.one(f"SELECT count(*) FROM {t}")[0] for t in schema.TABLE_KEYS if t != "meta"}  # type: ignore[index]
+
+
+def _out_of_memory(error: duckdb.Error) -> bool:
+    """Whether DuckDB failed for want of memory (a statement's error, or its commit's)."""
+    return isinstance(error, duckdb.OutOfMemoryException) or "could not allocate" in str(error)
 
 
 def physical_memory() -> int:
