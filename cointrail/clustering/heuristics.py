@@ -134,13 +134,13 @@ def find_links(source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ..
     ``coinjoins`` and of ``sets`` (CoinJoins, possibly collaborative ones) excluded."""
     excluded = np.unique(np.concatenate([np.array([c.tx_id for c in coinjoins], np.int64),
                                          *(s.tx_ids() for s in sets)]))  # fmt: skip
-    inputs = source.spending_inputs(lo, hi)
+    chosen = [CHANGE_HEURISTICS[name] for name in heuristics if name in CHANGE_HEURISTICS]
+    inputs = source.spending_inputs(lo, hi, types=bool(chosen))  # only the change heuristics read the types
     parts = []
     if multi_input.NAME in heuristics:
         keep = ~np.isin(inputs.tx_id, excluded)
         a, b, tx = multi_input.co_spend_links(inputs.tx_id[keep], inputs.address_id[keep])
         parts.append(Links(a, b, tx, np.full(len(a), CODES[multi_input.NAME], np.int8)))
-    chosen = [CHANGE_HEURISTICS[name] for name in heuristics if name in CHANGE_HEURISTICS]
     if chosen:
         view = payment_view(inputs, source.payment_outputs(lo, hi), excluded)
         changes = []

@@ -40,7 +40,7 @@ class SpendingInputs:
     tx_id: np.ndarray  # int64
     address_id: np.ndarray  # int64
     value: np.ndarray  # int64
-    script_type: np.ndarray  # object (str)
+    script_type: np.ndarray  # object (str); empty where not asked for (spending_inputs(types=False))
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class LedgerArrays(Protocol):
 
     def address_count(self) -> int: ...
 
-    def spending_inputs(self, lo: int, hi: int) -> SpendingInputs: ...
+    def spending_inputs(self, lo: int, hi: int, types: bool = True) -> SpendingInputs: ...
 
     def payment_outputs(self, lo: int, hi: int) -> TxOutputs: ...
 

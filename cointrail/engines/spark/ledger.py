@@ -85,7 +85,7 @@ class SparkLedgerArrays:
     def _in(self, table: str, lo: int, hi: int) -> Any:
         return self.ledger[table].where(F.col("block_height").between(lo, hi))
 
-    def spending_inputs(self, lo: int, hi: int) -> SpendingInputs:
+    def spending_inputs(self, lo: int, hi: int, types: bool = True) -> SpendingInputs:  # noqa: ARG002  # always
         frame = (self._in("inputs", lo, hi).where(F.col("address_id").isNotNull())
                  .join(self.ledger["addresses"].select("address_id", "script_type"), "address_id")
                  .orderBy("tx_id", "vin").select("tx_id", "address_id", "value", "script_type"))  # fmt: skip

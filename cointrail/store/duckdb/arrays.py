@@ -41,7 +41,13 @@ class DuckDBLedgerArrays:
     def address_count(self) -> int:
         return int(row(self.con, "SELECT coalesce(max(address_id) + 1, 0) FROM addresses")[0])
 
-    def spending_inputs(self, lo: int, hi: int) -> SpendingInputs:
+    def spending_inputs(self, lo: int, hi: int, types: bool = True) -> SpendingInputs:
+        """The inputs with an address; their script types only with ``types`` (the change heuristics read them,
+        the multi-input heuristic does not: the join to ``addresses`` was most of this read's cost)."""
+        if not types:
+            table = arrow_table(self.con, _SPENDING_INPUTS_UNTYPED, [lo, hi])
+            return SpendingInputs(_column(table, "tx_id"), _column(table, "address_id"), _column(table, "value"),
+                                  np.empty(0, object))  # fmt: skip
         table = arrow_table(self.con, _SPENDING_INPUTS, [lo, hi])
         return SpendingInputs(*(_column(table, c) for c in ("tx_id", "address_id", "value", "script_type")))
 
@@ -185,6 +191,12 @@ WITH o AS (
 SELECT o.tx_id, o.vout, o.address_id, o.value, a.script_type, f.first_tx_id
 FROM o JOIN addresses a USING (address_id) JOIN f USING (address_id)
 ORDER BY o.tx_id, o.vout
+"""
+
+# An input's address_id is always one of ``addresses`` (ids are given there first): the same rows without the join.
+_SPENDING_INPUTS_UNTYPED = """
+SELECT tx_id, address_id, value FROM inputs
+WHERE block_height BETWEEN ? AND ? AND address_id IS NOT NULL ORDER BY tx_id, vin
 """
 
 _SPENDING_INPUTS = """
