@@ -2,7 +2,7 @@
 on the Electrum-only sparse store against the full node-ingested store of the same scenario.
 
 Run: ``.venv/bin/python -m benchmarks.electrum_crawl [--seed 7] [--rounds 12] [--hops 2] [--server-hold deployed|none]
-[--no-write] [--quick]``
+[--repeat 5] [--no-write] [--quick]``
 
 ``--server-hold none`` runs ElectrumX with its padding wait off (as the tests do): a deployed ElectrumX holds each
 short answer up to 1 s, which hides what the crawl itself costs; without it, the ratio is the crawl's own work
@@ -11,19 +11,23 @@ against the bare requests.
 A ground-truth scenario (benchmarks/scenarios) is generated on a fresh litecoind -regtest node and ingested whole
 over RPC; the node is started again over its chain with a real ElectrumX (PyPI ``e-x``) on it. The site's payment
 addresses are crawled (one session each, ``--hops`` back and forward) once to warm the server's caches and record
-the requests; then, in one run, the same request lines are sent again over plain sockets, reading each answer and
-doing nothing with it (the bare time), and the crawl is run again into a fresh store (the crawl time: parsing,
-txid, merkle and proof-of-work checks, the archive, the store). Both stores are clustered and their exchanges
-labelled from the truth; ``payers`` on each is scored against the truth (benchmarks/payers_accuracy.py).
+the requests; then, ``--repeat`` times in turn, the same request lines are sent again over plain sockets, reading
+each answer and doing nothing with it (the bare time), and the crawl is run again into a fresh store (the crawl
+time: parsing, txid, merkle and proof-of-work checks, the archive, the store); the medians are compared, so that a
+shared machine's load falls on both alike. Apart, in the same turns: a new store made sparse and closed with
+nothing crawled (the store's fixed cost), and the crawl without its archive. Both stores are clustered and their
+exchanges labelled from the truth; ``payers`` on each is scored against the truth (benchmarks/payers_accuracy.py).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import socket
+import statistics
 import sys
 import tempfile
 import zlib
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,7 @@ from cointrail.chains.bitcoin.sources.archive import store_archive
 from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSource
 from cointrail.ingest.crawl import CrawlReport, crawl
 from cointrail.simulation.economy import scenario_node
+from cointrail.store.duckdb import sparse
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.tracing import payers
 
@@ -63,6 +68,19 @@ def _crawl(port: int, db: Path, seeds: list[str], hops: int) -> tuple[CrawlRepor
         report = crawl(store, source, seeds, hops=hops)
     assert archive.path is not None
     return report, archive.path
+
+
+def _unarchived(port: int, db: Path, seeds: list[str], hops: int) -> None:
+    """The crawl as :func:`_crawl`, with no archive written: what the archive costs is the difference."""
+    source = ElectrumSource(ElectrumServer.parse(f"tcp://127.0.0.1:{port}"), "litecoin", "regtest")
+    with LedgerStore.open(db, "litecoin", "regtest") as store:
+        crawl(store, source, seeds, hops=hops)
+
+
+def _empty_store(db: Path) -> None:
+    """A new store made sparse and closed, nothing crawled: the store's cost whatever the crawl's size."""
+    with LedgerStore.open(db, "litecoin", "regtest") as store:
+        sparse.make_sparse(store)
 
 
 def request_lines(archive: Path) -> list[list[bytes]]:
@@ -111,7 +129,11 @@ def scored(db: Path, truth: dict[str, Any]) -> dict[str, Any]:
     return {"result": result, **score(result, truth)}
 
 
-def run(seed: int, rounds: int, hops: int, tmp: Path, hold: float | None = None) -> dict[str, Any]:
+def _median(timings: list[harness.Timing], what: str = "wall") -> float:
+    return statistics.median(getattr(t, what) for t in timings)
+
+
+def run(seed: int, rounds: int, hops: int, tmp: Path, hold: float | None = None, repeat: int = 5) -> dict[str, Any]:
     truth = make_scenario(tmp / "scenario", seed=seed, rounds=rounds)
     full = tmp / "scenario" / "ledger.duckdb"
     node = scenario_node(tmp / "scenario" / "node").start()
@@ -120,9 +142,17 @@ def run(seed: int, rounds: int, hops: int, tmp: Path, hold: float | None = None)
         seeds = site_addresses(truth)
         _, archive = _crawl(server.tcp, tmp / "warm.duckdb", seeds, hops)
         lines = request_lines(archive)
-        bare_s = harness.timed(lambda: bare(server.tcp, lines))[0].wall
-        took, (report, _) = harness.timed(lambda: _crawl(server.tcp, tmp / "sparse.duckdb", seeds, hops))
-        crawl_s = took.wall
+        bares, crawls, unarchived, empty = [], [], [], []
+        for turn in range(repeat):  # in turn, so that the machine's load falls on each alike
+            bares.append(harness.timed(partial(bare, server.tcp, lines))[0])
+            db = tmp / ("sparse.duckdb" if turn == 0 else f"sparse-{turn}.duckdb")
+            took, (report, _) = harness.timed(partial(_crawl, server.tcp, db, seeds, hops))
+            crawls.append(took)
+            plain = partial(_unarchived, server.tcp, tmp / f"plain-{turn}.duckdb", seeds, hops)
+            unarchived.append(harness.timed(plain)[0])
+            empty.append(harness.timed(partial(_empty_store, tmp / f"empty-{turn}.duckdb"))[0])
+        bare_s, crawl_s = _median(bares), _median(crawls)
+        load = harness.load_average(1)
     finally:
         server.stop()
         node.stop()
@@ -136,7 +166,12 @@ def run(seed: int, rounds: int, hops: int, tmp: Path, hold: float | None = None)
     return {"seed": seed, "rounds": rounds, "hops": hops, "hold": hold, "seeds": len(seeds), "fetched": report.fetched,
             "requests": report.requests, "requests_per_seed": report.requests / max(len(seeds), 1),
             "lines": sum(len(group) for group in lines), "bare_s": bare_s, "crawl_s": crawl_s,
-            "ratio": bare_s / crawl_s,
+            "ratio": bare_s / crawl_s, "repeat": repeat, "load": load,
+            "bare_range": (min(t.wall for t in bares), max(t.wall for t in bares)),
+            "crawl_range": (min(t.wall for t in crawls), max(t.wall for t in crawls)),
+            "crawl_cpu_s": _median(crawls, "cpu"), "bare_cpu_s": _median(bares, "cpu"),
+            "unarchived_s": _median(unarchived), "unarchived_cpu_s": _median(unarchived, "cpu"),
+            "empty_s": _median(empty), "empty_cpu_s": _median(empty, "cpu"),
             "payments": len(paid), "payments_found": len(found), "payment_recall": len(found) / max(len(paid), 1),
             "full": on_full, "sparse": on_sparse, "same_funder": same_funder, "named_full": named_full,
             "left_out": len(report.left_out)}  # fmt: skip
@@ -156,9 +191,15 @@ def _section(r: dict[str, Any]) -> str:
         "|---|---|",
         f"| transactions fetched and proven | {r['fetched']} |",
         f"| requests (per seed address) | {r['requests']} ({r['requests_per_seed']:.1f}) |",
-        f"| the same {r['lines']} request lines, answers read and dropped (bare) | {r['bare_s']:.2f} s |",
-        f"| the crawl (parse, txid, merkle and proof-of-work checks, archive, store) | {r['crawl_s']:.2f} s |",
+        f"| the same {r['lines']} request lines, answers read and dropped (bare): median of {r['repeat']} "
+        f"({r['bare_range'][0]:.2f}–{r['bare_range'][1]:.2f}) | {r['bare_s']:.2f} s |",
+        f"| the crawl (parse, txid, merkle and proof-of-work checks, archive, store): median of {r['repeat']} "
+        f"({r['crawl_range'][0]:.2f}–{r['crawl_range'][1]:.2f}) | {r['crawl_s']:.2f} s |",
         f"| bare time / crawl time (target ≥ 0.8) | {r['ratio']:.2f} |",
+        f"| CPU of this process: bare / crawl | {r['bare_cpu_s']:.2f} s / {r['crawl_cpu_s']:.2f} s |",
+        f"| the crawl without its archive: wall / CPU | {r['unarchived_s']:.2f} s / {r['unarchived_cpu_s']:.2f} s |",
+        f"| a new store made sparse and closed, nothing crawled: wall / CPU | {r['empty_s']:.2f} s / "
+        f"{r['empty_cpu_s']:.2f} s |",
         f"| site payments found on the Electrum-only store (recall) | {r['payments_found']} of {r['payments']} "
         f"({r['payment_recall']:.0%}) |",
         f"| payer recall / precision, full store | {full['payer_recall']:.0%} / {full['payer_precision']:.0%} |",
@@ -178,6 +219,7 @@ def _section(r: dict[str, Any]) -> str:
          "The server answers at once here (PaddedRSTransport's wait set to 0; the bare run sends the lines grouped "
          "as the crawl sent them), so the ratio is the crawl's parsing, checks, archive and store against reading "
          "the same answers; a deployed ElectrumX adds up to 1 s to most answers, to both runs alike. ")
+        + f"1-minute load average at the end: {r['load']:.1f} (2 shared cores). "
         + "The economy is small and regular: these figures show the crawl loses nothing of what payers needs within "
         "its hops, not mainnet error rates.",
     ])  # fmt: skip
@@ -190,9 +232,11 @@ def main() -> None:
     parser.add_argument("--hops", type=int, default=2)
     parser.add_argument("--server-hold", choices=["deployed", "none"], default="deployed",
                         help="ElectrumX's padding wait: its own (1 s) or none")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=5, help="bare and crawl runs, in turn (medians compared)")
     args = harness.parse(parser)
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(args.seed, args.rounds, args.hops, Path(tmp), None if args.server_hold == "deployed" else 0.0)
+        result = run(args.seed, args.rounds, args.hops, Path(tmp), None if args.server_hold == "deployed" else 0.0,
+                     args.repeat)  # fmt: skip
     harness.publish(args, "electrum_crawl", _section(result))
 
 

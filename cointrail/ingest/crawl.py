@@ -20,9 +20,9 @@ Resumable: what was fetched is committed every :data:`WRITE_EVERY` transactions 
 whichever comes first (and when the crawl ends or fails); a re-run reads back what is stored (histories listed at
 the server's current tip are not asked again, transactions never) and continues, once it has checked that the
 blocks stored near the server's tip are still on the server's chain (:func:`check_stored_blocks`: after a reorg
-the crawl is refused, as a sparse store cannot be rolled back). The inputs are linked to their funders once, at the
-crawl's end (:mod:`cointrail.store.duckdb.sparse_links`); a crawl killed before it leaves the store marked, and
-the next open links it before anything is read.
+the crawl is refused, as a sparse store cannot be rolled back). The inputs are linked to their funders once, in the
+crawl's last commit (:mod:`cointrail.store.duckdb.sparse_links`); a crawl killed before it leaves the store marked,
+and the next open links it before anything is read.
 """
 
 from __future__ import annotations
@@ -140,8 +140,7 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
     heights = {txid: h for txid, _, h in stored}
     stops, preloaded = labelled_services(store), set(cache)
     listings = sparse.stored_histories(store)  # what earlier crawls listed, by address; kept up as this one lists
-    writes = _Writes(store, source.name, report)
-    sparse_links.defer(store.con)  # committed before the first write: linked at the end, or by the next open
+    writes = _Writes(store, source.name, report, set(listings))
     try:
         for index, seed in enumerate(order):
             progress.seed(index, len(order), seed)
@@ -151,12 +150,13 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
                       preloaded, listings, writes).run(seed, hops)
             if writes.due():
                 writes.commit()
-        writes.commit()
+        writes.commit(last=True)
     except Exception:
-        writes.commit()  # what was proven before the error is kept (a budget spent, a server gone): a re-run goes on
+        writes.commit(last=True)  # what was proven before the error is kept (a budget spent, a server gone)
         raise
     finally:
-        sparse_links.mend(store.con, store.chain, store.network)
+        if writes.deferred:  # interrupted (Ctrl-C), or the last commit failed: link what the earlier ones wrote
+            sparse_links.mend(store.con, store.chain, store.network)
         report.requests, report.requests_by_method = source.budget.used, dict(source.budget.by_method)
         report.addresses = sparse.coverage(store, order)
         report.seconds = time.perf_counter() - began
@@ -203,8 +203,10 @@ class _Writes:
     crawl killed at any point never leaves a check saying "unspent" for a spender it had not stored.
     """
 
-    def __init__(self, store: LedgerStore, source: str, report: CrawlReport) -> None:
+    def __init__(self, store: LedgerStore, source: str, report: CrawlReport, listed: set[str]) -> None:
         self.store, self.source, self.report = store, source, report
+        self.listed = listed  # addresses with a listing stored: a new listing of one replaces it
+        self.deferred = False  # whether a commit left links to make (sparse_links)
         self.proven: list[ProvenTransaction] = []
         self.hops: dict[bytes, int] = {}
         self.checks: list[tuple[bytes, int]] = []  # (txid, the server's tip when its spenders were asked)
@@ -218,13 +220,19 @@ class _Writes:
     def due(self) -> bool:
         return len(self.proven) >= WRITE_EVERY or time.monotonic() - self.since >= COMMIT_SECONDS
 
-    def commit(self) -> None:
+    def commit(self, last: bool = False) -> None:
+        """Commit what is pending; the ``last`` commit of a crawl links the store's inputs to their funders in the
+        same transaction (the others leave that to it, and the store marked: :mod:`sparse_links`)."""
         proven, hops, checks, histories = self.proven, self.hops, self.checks, self.histories
         self.proven, self.hops, self.checks, self.histories = [], {}, [], []  # a failed commit is not tried again
         self.since = time.monotonic()
-        if proven or checks or histories:
-            self.report.fetched += sparse.write(self.store, self.source, proven, hops, spend_checks=checks,
-                                                histories=histories)  # fmt: skip
+        if not (proven or checks or histories or (last and self.deferred)):
+            return
+        replacing = any(h.address in self.listed for h, _ in histories)
+        self.report.fetched += sparse.write(self.store, self.source, proven, hops, spend_checks=checks,
+                                            histories=histories, link=last, replacing=replacing)  # fmt: skip
+        self.listed.update(h.address for h, _ in histories)
+        self.deferred = not last
 
 
 class _Walk:

@@ -91,9 +91,16 @@ def require_mode(store: LedgerStore, wanted: str) -> None:
 
 def make_sparse(store: LedgerStore) -> None:
     require_mode(store, SPARSE)
-    store.con.execute(SPARSE_DDL)
-    if store.one("SELECT 1 FROM meta WHERE key = ?", [MODE_KEY]) is None:
+    if store.one("SELECT 1 FROM meta WHERE key = ?", [MODE_KEY]) is not None:
+        return
+    store.con.execute("BEGIN TRANSACTION")  # one commit, not one per table
+    try:
+        store.con.execute(SPARSE_DDL)
         store.con.execute("INSERT INTO meta VALUES (?, ?)", [MODE_KEY, SPARSE])
+        store.con.execute("COMMIT")
+    except BaseException:
+        store.con.execute("ROLLBACK")
+        raise
 
 
 def tx_key(height: int, txid: bytes) -> int:
@@ -135,21 +142,28 @@ def add_transactions(store: LedgerStore, proven: Sequence[ProvenTransaction], so
 
 def write(store: LedgerStore, source: str, proven: Sequence[ProvenTransaction] = (),
           hop: int | Mapping[bytes, int] = 0, *, spend_checks: Sequence[tuple[bytes, int]] = (),
-          histories: Sequence[tuple[Any, bool]] = ()) -> int:  # fmt: skip
+          histories: Sequence[tuple[Any, bool]] = (), link: bool | None = None,
+          replacing: bool = True) -> int:  # fmt: skip
     """What a crawl fetched since its last commit, in one DuckDB transaction: the proven, confirmed transactions
     not stored yet (each found at ``hop``, or at its txid's hop), the spend checks ((txid, tip height):
     :func:`record_spend_checks`) and the histories listed (:func:`record_histories`); how many transactions were
-    new. The inputs are linked to their funders at once, unless a crawl deferred that to its end
-    (:func:`cointrail.store.duckdb.sparse_links.defer`).
+    new.
+
+    ``link`` False leaves the inputs unlinked to their funders and marks the store so (a crawl's commits before
+    its last: :mod:`cointrail.store.duckdb.sparse_links`); True links the whole store in this transaction and
+    clears the mark (a crawl's last commit); None, the default, links unless the store is marked.
     """
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
         written = _add(store, proven, source, hop)
         record_spend_checks(store, spend_checks)
-        record_histories(store, histories, source)
-        if written and not sparse_links.deferred(con):
+        record_histories(store, histories, source, replacing)
+        if link is False:
+            sparse_links.defer(con)
+        elif link or (written and not sparse_links.deferred(con)):
             sparse_links.link(con, store.chain, store.network)
+            sparse_links.undefer(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -343,16 +357,19 @@ def balance_reading(store: LedgerStore, address: str) -> dict[str, Any] | None:
         "outputs": len(unknown), "value": sum(int(values[c]) for c in unknown)}}  # fmt: skip
 
 
-def record_histories(store: LedgerStore, histories: Sequence[tuple[Any, bool]], source: str) -> None:
+def record_histories(store: LedgerStore, histories: Sequence[tuple[Any, bool]], source: str,
+                     replacing: bool = True) -> None:  # fmt: skip
     """Keep what the server listed for each address, with whether it was expanded (replacing an earlier listing: a
     top-up at a later tip): two deletes and two inserts for them all (per address, these small statements were two
-    thirds of a crawl's time against a server that answers at once)."""
+    thirds of a crawl's time against a server that answers at once). ``replacing`` False: the caller knows none of
+    these addresses has a listing stored, and the deletes are left out."""
     latest = {history.address: (history, expanded) for history, expanded in histories}
     if not latest:
         return
     con, addresses = store.con, list(latest)
-    con.execute("DELETE FROM sparse_coverage WHERE list_contains(?, address)", [addresses])
-    con.execute("DELETE FROM sparse_history WHERE list_contains(?, address)", [addresses])
+    if replacing:
+        con.execute("DELETE FROM sparse_coverage WHERE list_contains(?, address)", [addresses])
+        con.execute("DELETE FROM sparse_history WHERE list_contains(?, address)", [addresses])
     kept = list(latest.values())
     _insert(store, "sparse_coverage", pa.table({
         "address": addresses, "complete": [h.complete for h, _ in kept],

@@ -4,12 +4,13 @@ A crawl writes transactions as it fetches them, in any order: an input whose fun
 is linked to it (its address and value, and the funder's output marked spent) by :func:`link`, and the per-address
 totals (``address_stats``) are computed from those links. Both read the whole store, so doing them at every commit
 made a crawl quadratic in its size: 15 of them cost 0.30 s of a 1.7 s crawl of 57 transactions
-(docs/benchmarks.md). A crawl therefore defers them (:func:`defer`) and links once at its end (:func:`mend`).
+(docs/benchmarks.md). A crawl therefore defers them (:func:`defer`) and links once, in its last commit.
 
-Until then the store is stale, and says so: the meta row written by :func:`defer` is committed before the crawl's
-first write and deleted in the transaction that links. A crawl killed half way leaves the row; every open mends
-such a store before anything reads it (:meth:`cointrail.store.duckdb.store.LedgerStore.open`), so no query ever
-sees a half-linked store (an output shown unspent whose spender is stored, an input without its value).
+Until then the store is stale, and says so: the meta row written by :func:`defer` is committed with the crawl's
+first write that is not its last and deleted in the transaction that links. A crawl killed half way leaves the
+row; every open mends such a store before anything reads it (:meth:`cointrail.store.duckdb.store.LedgerStore.open`),
+so no query ever sees a half-linked store (an output shown unspent whose spender is stored, an input without its
+value).
 """
 
 from __future__ import annotations
@@ -46,8 +47,13 @@ def link(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> None:
 
 
 def defer(con: duckdb.DuckDBPyConnection) -> None:
-    """Note (committed, outside any transaction) that writes will come before the links are made."""
+    """Mark the store as holding writes not linked yet, in the transaction of the first such write (or before)."""
     con.execute("INSERT INTO meta VALUES (?, 'true') ON CONFLICT (key) DO NOTHING", [DEFERRED_KEY])
+
+
+def undefer(con: duckdb.DuckDBPyConnection) -> None:
+    """Clear the mark, in the transaction that links (:func:`link`)."""
+    con.execute("DELETE FROM meta WHERE key = ?", [DEFERRED_KEY])
 
 
 def deferred(con: duckdb.DuckDBPyConnection) -> bool:
@@ -62,7 +68,7 @@ def mend(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> bool:
     con.execute("BEGIN TRANSACTION")
     try:
         link(con, chain, network)
-        con.execute("DELETE FROM meta WHERE key = ?", [DEFERRED_KEY])
+        undefer(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -123,6 +123,7 @@ class LedgerStore:
         except duckdb.Error as error:  # a checksum or catalog error: the file is damaged (issue 22)
             con.close()
             raise DamagedStoreError(path, error) from error
+        created = stored is None
         if stored is None:
             if read_only or not chain or not network:
                 con.close()
@@ -136,7 +137,7 @@ class LedgerStore:
             con.close()
             cls._mend_stale(path)
             con = _connect(path, read_only)
-        if not read_only:
+        if not read_only and not created:  # a store just made has this version's layout: nothing to bring up to it
             _upgrade_p2pk(con, path, *stored)
             address_stats.ensure(con, *stored)
             if stale:  # the links a crawl killed midway left out (made before the totals read them)

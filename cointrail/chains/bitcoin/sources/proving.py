@@ -57,6 +57,9 @@ class HeaderChain:
         if announced is not None and header.hash != announced:
             raise self._fail(height, f"hashes to {display_hash(header.hash)}, not to the block "
                                      f"{display_hash(announced)} it named")  # fmt: skip
+        known = self.headers.get(height)
+        if known is not None and known.hash == header.hash:  # the same 80 bytes, checked already (each session's
+            return known  # tip, a chunk asked again): Litecoin's scrypt is about 1 ms a header
         self._link(height, header)  # first: a header of another chain is named as such, whatever its work
         if problem := proof_of_work_problem(raw, self.chain):
             raise self._fail(height, problem)
