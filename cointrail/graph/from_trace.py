@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cointrail.amounts import Amount
-from cointrail.graph.neighbourhood import FIAT, MAX_ITEMS, MAX_TXIDS, coin_unit, fiat_total, fixed_text, tx_item
+from cointrail.graph.neighbourhood import FIAT, MAX_TXIDS, coin_unit, fiat_total, fixed_text, listed, tx_item
 from cointrail.graph.nodes import describe_clusters
 from cointrail.prices import PriceBook
 from cointrail.store.duckdb.store import LedgerStore
@@ -58,7 +58,7 @@ def _edge(source: dict[str, Any], target: dict[str, Any], flow: dict[str, Any],
     return {
         "id": f"{source['id']}>{target['id']}", "source": source["id"], "target": target["id"],
         "amount": flow["taint"], "amount_coin": Amount(flow["taint"], chain).fixed(), "fiat": fiat_total(items),
-        "first_time": items[0]["time"], "last_time": items[-1]["time"], "items": items[-MAX_ITEMS:],
+        "first_time": items[0]["time"], "last_time": items[-1]["time"], **listed(items),
         "transactions": len(txids), "txids": txids[:MAX_TXIDS], "coinjoin": False,
         "reason": (f"{fixed_text(flow['taint'], chain)} of the traced money moved from {source['caption']} to "
                    f"{target['caption']} ({when}, {traced['model']['name']} model, in "

@@ -145,7 +145,7 @@ def _edge(origin: str, node: dict[str, Any], flow: Flow, direction: str,
         "id": f"{source}>{target}", "source": source, "target": target, "amount": flow.amount,
         "amount_coin": Amount(flow.amount, chain).fixed(), "fiat": fiat_total(items), "transactions": len(ordered),
         "first_time": times[ordered[0]][0], "last_time": times[ordered[-1]][0],
-        "txids": [i["txid"] for i in items[:MAX_TXIDS]], "items": items[-MAX_ITEMS:], "coinjoin": flow.coinjoin,
+        "txids": [i["txid"] for i in items[:MAX_TXIDS]], **listed(items), "coinjoin": flow.coinjoin,
         "reason": _reason(node, flow, direction, len(ordered), chain),
     }  # fmt: skip
 
@@ -155,6 +155,21 @@ def tx_item(txid: str, time: int, amount: int, chain: str, book: PriceBook) -> d
     day's price, with its source; None without one)."""
     return {"txid": txid, "time": time, "amount": amount, "amount_coin": Amount(amount, chain).fixed(),
             "fiat": book.value(amount, time)}  # fmt: skip
+
+
+def listed(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """An edge's transactions (``items``, oldest first) as it carries them: the newest :data:`MAX_ITEMS` one by one
+    (``items``), and on a longer edge every older one as ``[time, amount_coin, value, currency, price source]``
+    (``older``; the last three None without a price), so the timeline counts all of the edge's money in any
+    dates."""
+    found: dict[str, Any] = {"items": items[-MAX_ITEMS:]}
+    if len(items) > MAX_ITEMS:
+        found["older"] = [[i["time"], i["amount_coin"], *_priced(i["fiat"])] for i in items[:-MAX_ITEMS]]
+    return found
+
+
+def _priced(fiat: dict[str, Any] | None) -> tuple[Any, Any, Any]:
+    return (fiat["value"], fiat["currency"], fiat["source"]) if fiat else (None, None, None)
 
 
 def fiat_total(items: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from cointrail.cases.case import Case
 from cointrail.cases.custody import utc_now
 from cointrail.cases.kept import keep_document, kept, read_document
 from cointrail.errors import InputError
+from cointrail.graph.neighbourhood import MAX_TRANSACTIONS
 
 GRAPH_FORMAT = "cointrail-graph/1"
 SAVE_ACTION = "graph.save"
@@ -23,8 +24,9 @@ MAX_NODES, MAX_EDGES, MAX_NOTE, MAX_TEXT = 2000, 5000, 4000, 300
 _NODE_KEYS = ("id", "kind", "caption", "role", "cluster_id", "size", "address", "x", "y", "pinned", "collapsed",
               "note", "labels", "added_by", "parent")  # fmt: skip
 _EDGE_KEYS = ("id", "source", "target", "amount", "amount_coin", "transactions", "txids", "reason", "coinjoin",
-              "fiat", "first_time", "last_time", "items")  # fmt: skip
+              "fiat", "first_time", "last_time", "items", "older")  # fmt: skip
 MAX_ITEMS = 500  # transactions listed on one edge
+MAX_OLDER = MAX_TRANSACTIONS  # older transactions an edge carries for the timeline: a hop reads no more
 
 
 def _text(value: Any, limit: int, what: str) -> str:
@@ -66,6 +68,11 @@ def _edge(item: Any, ids: set[str]) -> dict[str, Any]:
     items = item.get("items")
     if items is not None and (not isinstance(items, list) or len(items) > MAX_ITEMS):
         raise InputError(f"an edge of a saved graph lists at most {MAX_ITEMS} transactions")
+    older = item.get("older")
+    if older is not None and (not isinstance(older, list) or len(older) > MAX_OLDER
+                              or not all(isinstance(row, list) and len(row) == 5 for row in older)):  # fmt: skip
+        raise InputError(f"an edge of a saved graph carries at most {MAX_OLDER:,} older transactions, each as "
+                         "[time, amount, value, currency, price source]")  # fmt: skip
     return {k: item.get(k) for k in _EDGE_KEYS if k in item}
 
 

@@ -55,8 +55,9 @@ class ChainBuilder:
         outputs = tuple(TxOut(value, script_for(a, self.kinds.get(a, "p2wpkh"))) for a, value in pays)
         return Transaction(txid, txid, 2, inputs, outputs, 0, 200, 150)
 
-    def block(self, *txs: Transaction, miner: str = "miner") -> None:
-        """Append a block: a coinbase paying ``miner``, then ``txs``."""
+    def block(self, *txs: Transaction, miner: str = "miner", time: int | None = None) -> None:
+        """Append a block: a coinbase paying ``miner``, then ``txs``; its time is ``time`` (unix seconds), or
+        150 s per block from 2020-09-13."""
         self.height += 1
         coinbase_id = _digest(f"coinbase:{self.height}", 32)
         self.txids[f"cb{self.height}"] = coinbase_id
@@ -66,7 +67,7 @@ class ChainBuilder:
                                0, 100, 100)  # fmt: skip
         block_hash = _digest(f"block:{self.height}", 32)
         header = BlockHeader(
-            block_hash, 0x20000000, self.prev, bytes(32), 1_600_000_000 + self.height * 150, 0x207FFFFF, 0
+            block_hash, 0x20000000, self.prev, bytes(32), time or 1_600_000_000 + self.height * 150, 0x207FFFFF, 0
         )
         block = Block(header, (coinbase, *txs), 1000, True, self.height)
         self.store.append([SourcedBlock(block, self.height, "test")])

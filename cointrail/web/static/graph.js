@@ -37,19 +37,6 @@
     return a === b ? a : a + " to " + b;
   }
 
-  // Exact sums of the coins' decimal strings ("0.25000000"): BigInt, so 18-decimal tokens stay exact.
-  function sumCoins(texts) {
-    let decimals = 0;
-    for (const t of texts) decimals = Math.max(decimals, (String(t).split(".")[1] || "").length);
-    let total = 0n;
-    for (const t of texts) {
-      const [whole, fraction] = String(t).split(".");
-      total += BigInt(whole + (fraction || "").padEnd(decimals, "0"));
-    }
-    const digits = total.toString().padStart(decimals + 1, "0");
-    return decimals ? digits.slice(0, -decimals) + "." + digits.slice(-decimals) : digits;
-  }
-
   function fiatText(fiat) {
     if (!fiat || fiat.value === undefined || fiat.value === null) return "";
     return Number(fiat.value).toLocaleString("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2}) + " " + fiat.currency;
@@ -78,6 +65,7 @@
   // --- the model: a plain list of nodes and edges, kept in step with the picture ----------------------
   const nodes = new Map();
   const edges = new Map();
+  let edgesChanged = 0;  // counts changes to the arrows, so what is worked out from all of them is redone
 
   function label(n) {
     const marks = [];
@@ -86,22 +74,89 @@
     return n.caption + "\n[" + n.role + "]" + (marks.length ? " (" + marks.join(", ") + ")" : "");
   }
 
+  // An arrow's money over time, built once per arrow: its transactions' times in order with running totals (coin
+  // in base units, dollars in cents, those with no price, each price source), so the money between any two dates
+  // is two binary searches and a subtraction. An arrow of many transactions lists the newest one by one (items)
+  // and carries every older one as [time, amount_coin, value, currency, source] (older): all of its money counts.
+  const seriesOf = new WeakMap();
+
+  function decimalsOf(text) { return (String(text).split(".")[1] || "").length; }
+
+  function baseUnits(text, decimals) {
+    const [whole, fraction] = String(text).split(".");
+    return BigInt(whole + (fraction || "").padEnd(decimals, "0"));
+  }
+
+  // Coins as exact decimal text ("0.25000000") from base units: BigInt, so 18-decimal tokens stay exact.
+  function coinText(units, decimals) {
+    const digits = units.toString().padStart(decimals + 1, "0");
+    return decimals ? digits.slice(0, -decimals) + "." + digits.slice(-decimals) : digits;
+  }
+
+  function series(e) {
+    let s = seriesOf.get(e);
+    if (s) return s;
+    const rows = (e.older || []).map((r) => ({time: r[0], amount_coin: r[1], value: r[2], currency: r[3], source: r[4]}))
+      .concat((e.items || []).map((i) => Object.assign({time: i.time, amount_coin: i.amount_coin},
+                                                       i.fiat || {value: null, currency: null, source: null})));
+    const decimals = rows.reduce((d, r) => Math.max(d, decimalsOf(r.amount_coin)), decimalsOf(e.amount_coin || "0"));
+    s = {times: new Float64Array(rows.length), units: [0n], cents: [0], unpriced: [0], sources: new Map(),
+         decimals: decimals, listedFrom: rows.length - (e.items || []).length,
+         currency: (rows.find((r) => r.currency) || {}).currency};
+    rows.forEach((r, k) => {
+      s.times[k] = r.time;
+      s.units.push(s.units[k] + baseUnits(r.amount_coin, decimals));
+      s.cents.push(s.cents[k] + (r.value === null || r.value === undefined ? 0 : Math.round(r.value * 100)));
+      s.unpriced.push(s.unpriced[k] + (r.value === null || r.value === undefined ? 1 : 0));
+    });
+    for (const source of new Set(rows.map((r) => r.source).filter((r) => r))) {  // a few sources: one pass each
+      const counts = new Int32Array(rows.length + 1);
+      rows.forEach((r, k) => { counts[k + 1] = counts[k] + (r.source === source ? 1 : 0); });
+      s.sources.set(source, counts);
+    }
+    seriesOf.set(e, s);
+    return s;
+  }
+
+  function firstAtOrAfter(times, t) {  // the index of the first time >= t (times in order)
+    let lo = 0, hi = times.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (times[mid] < t) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
   // What an arrow shows within the timeline's dates: its money in coin and fiat, its dates, its transactions.
-  // Without a list of its transactions (a trace's arrows) the whole arrow counts.
+  // Without a list of its transactions (a trace's arrows) the whole arrow counts. Worked out once per arrow for
+  // each position of the sliders (shownNow), however many times the picture, the list and the labels ask.
+  let shownNow = {key: null, views: new WeakMap()};
+
+  function timelineKey() { return timeline.from === null ? "all" : timeline.from + "-" + timeline.until; }
+
   function shown(e) {
+    const key = timelineKey();
+    if (shownNow.key !== key) shownNow = {key: key, views: new WeakMap()};
+    let v = shownNow.views.get(e);
+    if (!v) { v = shownWithin(e); shownNow.views.set(e, v); }
+    return v;
+  }
+
+  function shownWithin(e) {
     const items = e.items || [];
     const all = {amount_coin: e.amount_coin, fiat: e.fiat, transactions: e.transactions, first_time: e.first_time,
                  last_time: e.last_time, items: items, whole: true, visible: true};
     if (!items.length || timeline.from === null) return all;
-    const kept = items.filter((i) => i.time >= timeline.from && i.time <= timeline.until);
-    if (kept.length === items.length && (e.transactions || items.length) === items.length) return all;
-    const fiats = kept.map((i) => i.fiat);
-    const fiat = kept.length && fiats.every((f) => f) ? {currency: fiats[0].currency, source: fiats[0].source,
-      value: Math.round(fiats.reduce((a, f) => a + f.value, 0) * 100) / 100} : null;
-    return {amount_coin: kept.length ? sumCoins(kept.map((i) => i.amount_coin)) : "0", fiat: fiat,
-            transactions: kept.length, first_time: kept.length ? kept[0].time : null,
-            last_time: kept.length ? kept[kept.length - 1].time : null, items: kept, whole: false,
-            visible: kept.length > 0};
+    const s = series(e), n = s.times.length;
+    const lo = firstAtOrAfter(s.times, timeline.from), hi = firstAtOrAfter(s.times, timeline.until + 1);
+    if (lo === 0 && hi === n && (e.transactions || n) === n) return all;
+    const kept = hi - lo;
+    const sources = Array.from(s.sources).filter(([, counts]) => counts[hi] - counts[lo] > 0).map(([source]) => source).sort();
+    const fiat = kept && s.unpriced[hi] - s.unpriced[lo] === 0 && s.currency ?
+      {currency: s.currency, value: (s.cents[hi] - s.cents[lo]) / 100, source: sources.join("; ")} : null;
+    const v = {amount_coin: coinText(s.units[hi] - s.units[lo], s.decimals), fiat: fiat, transactions: kept,
+               first_time: kept ? s.times[lo] : null, last_time: kept ? s.times[hi - 1] : null,
+               items: items.slice(Math.max(lo - s.listedFrom, 0), Math.max(hi - s.listedFrom, 0)), whole: false,
+               visible: kept > 0};
+    if (e.older) v.older = e.older.slice(Math.min(lo, s.listedFrom), Math.min(hi, s.listedFrom));
+    return v;
   }
 
   function edgeLabel(e) {
@@ -153,6 +208,7 @@
   function addEdge(e) {
     if (edges.has(e.id) || !nodes.has(e.source) || !nodes.has(e.target)) return;
     edges.set(e.id, e);
+    edgesChanged += 1;
     if (cy) {
       cy.add({group: "edges", data: {id: e.id, source: e.source, target: e.target, label: edgeLabel(e),
                                      width: weight(e.amount_coin), coinjoin: e.coinjoin ? "yes" : "no"}});
@@ -162,7 +218,7 @@
   function removeNode(id) {
     for (const child of Array.from(nodes.values())) if (child.parent === id) removeNode(child.id);
     nodes.delete(id);
-    for (const [key, e] of edges) if (e.source === id || e.target === id) edges.delete(key);
+    for (const [key, e] of edges) if (e.source === id || e.target === id) { edges.delete(key); edgesChanged += 1; }
     if (cy) cy.getElementById(id).remove();
   }
 
@@ -459,27 +515,42 @@
     return step >= DAY ? day(unix) : new Date(unix * 1000).toISOString().replace(".000Z", "Z");
   }
 
-  function edgeTimes(e) {
-    if (e.items && e.items.length) return e.items.map((i) => i.time);
-    return [e.first_time, e.last_time].filter((t) => t !== undefined && t !== null);
+  function edgeSpan(e) {  // the first and last time money moved along the arrow, or null
+    if (e.items && e.items.length) { const t = series(e).times; return [t[0], t[t.length - 1]]; }
+    const known = [e.first_time, e.last_time].filter((t) => t !== undefined && t !== null);
+    return known.length ? [Math.min(...known), Math.max(...known)] : null;
   }
+
+  // Which nodes have arrows, and which of them money moved along within the dates: one pass over the arrows for
+  // each position of the sliders, not one per node.
+  let linkedNow = {key: null, linked: new Set(), moved: new Set()};
 
   function outside(id) {
     // A node is left out when money moved along its arrows, but none of it in the timeline's dates (the site
     // and its wallets always stay: the graph is about them).
     if (timeline.from === null || id === SITE || (nodes.get(id) || {}).parent) return false;
-    const linked = Array.from(edges.values()).filter((e) => e.source === id || e.target === id);
-    return linked.length > 0 && linked.every((e) => !shown(e).visible);
+    const key = timelineKey() + "|" + edgesChanged;
+    if (linkedNow.key !== key) {
+      linkedNow = {key: key, linked: new Set(), moved: new Set()};
+      for (const e of edges.values()) {
+        linkedNow.linked.add(e.source); linkedNow.linked.add(e.target);
+        if (shown(e).visible) { linkedNow.moved.add(e.source); linkedNow.moved.add(e.target); }
+      }
+    }
+    return linkedNow.linked.has(id) && !linkedNow.moved.has(id);
   }
 
   function renderTimeline() {
-    const times = Array.from(edges.values()).flatMap(edgeTimes);
-    if (!times.length) {
+    let first = Infinity, last = -Infinity;
+    for (const e of edges.values()) {
+      const span = edgeSpan(e);
+      if (span) { first = Math.min(first, span[0]); last = Math.max(last, span[1]); }
+    }
+    if (first === Infinity) {
       fromInput.disabled = untilInput.disabled = true;
       timelineStatus.textContent = "No arrow with dates yet: expand a node to see when its money moved.";
       return;
     }
-    const first = Math.min(...times), last = Math.max(...times);
     step = last - first >= 14 * DAY ? DAY : Math.max(1, Math.ceil((last - first) / 500));
     const min = step >= DAY ? Math.floor(first / DAY) * DAY : first;
     const max = min + Math.ceil((last - min) / step) * step;
