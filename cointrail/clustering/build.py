@@ -107,18 +107,19 @@ def _ranges(lo: int, hi: int, steps: int = 20) -> list[tuple[int, int]]:
 def build_clusters(store: LedgerStore, heuristics: tuple[str, ...], *, full: bool = False,
                    progress: BuildProgress | None = None) -> dict[str, Any]:  # fmt: skip
     """Cluster the store's addresses with ``heuristics``; return a summary (the ``--json`` output)."""
-    mode, first, links, found = run_build(store, heuristics, full=full, progress=progress)
+    mode, first, links, found, cluster = run_build(store, heuristics, full=full, progress=progress)
     from cointrail.clustering.summary import build_summary  # summary reads the tables written here
 
-    return build_summary(store, mode, heuristics, first, links, found)
+    return build_summary(store, mode, heuristics, first, links, found, cluster)
 
 
 def run_build(store: ClusteringStore, heuristics: tuple[str, ...], *, full: bool = False,
-              progress: BuildProgress | None = None) -> tuple[str, int, list[int], int]:  # fmt: skip
+              progress: BuildProgress | None = None) -> tuple[str, int, list[int], int, np.ndarray]:  # fmt: skip
     """Cluster the store's addresses with ``heuristics`` and keep the result in the store.
 
     Returns the mode ("full", "incremental" or "current"), the first height
-    read, the links found per height range and the CoinJoins flagged.
+    read, the links found per height range, the CoinJoins flagged and the
+    assignment written (every address's cluster id).
     """
     progress = progress or NoBuildProgress()
     tip = store.tip()
@@ -145,4 +146,4 @@ def run_build(store: ClusteringStore, heuristics: tuple[str, ...], *, full: bool
                          Links.concat(state.links), tuple(HEURISTIC_NAMES), state.coinjoins, state.held, detection,
                          sets)  # fmt: skip
     clusters.save_build(build)
-    return mode, first, per_range, build.coinjoins()
+    return mode, first, per_range, build.coinjoins(), state.cluster

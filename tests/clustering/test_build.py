@@ -76,6 +76,7 @@ def test_incremental_update_equals_a_full_run(chain: ChainBuilder, tmp_path):
         chain.block(*txs)
         summary = build_clusters(chain.store, heuristics)
         assert summary["mode"] == ("full" if height == 2 else "incremental")
+        assert _stored_counts(chain) == _summary_counts(summary)
     incremental = _clusters(chain)
     links = chain.store.con.execute("SELECT * FROM cluster_links ORDER BY ALL").fetchall()
     summary = build_clusters(chain.store, heuristics, full=True)
@@ -83,6 +84,23 @@ def test_incremental_update_equals_a_full_run(chain: ChainBuilder, tmp_path):
     assert _clusters(chain) == incremental
     assert chain.store.con.execute("SELECT * FROM cluster_links ORDER BY ALL").fetchall() == links
     assert len(set(incremental.values())) < len(incremental)  # something did merge
+
+
+def _stored_counts(chain: ChainBuilder) -> tuple:
+    """The summary's counts and largest clusters, read from the stored assignment in SQL."""
+    con = chain.store.con
+    counts = con.execute("SELECT count(*), count(DISTINCT cluster_id), count(*) FILTER (WHERE n > 1) FROM "
+                         "(SELECT cluster_id, count(*) OVER (PARTITION BY cluster_id) AS n FROM address_clusters)"
+                         ).fetchone()  # fmt: skip
+    largest = con.execute("SELECT t.cluster_id, t.size, a.address FROM (SELECT cluster_id, count(*) AS size FROM "
+                          "address_clusters GROUP BY cluster_id ORDER BY size DESC, cluster_id LIMIT 5) t JOIN "
+                          "addresses a ON a.address_id = t.cluster_id ORDER BY t.size DESC, t.cluster_id").fetchall()
+    return tuple(counts), largest  # type: ignore[arg-type]
+
+
+def _summary_counts(summary: dict) -> tuple:
+    counts = (summary["addresses"], summary["clusters"], summary["addresses_in_multi_address_clusters"])
+    return counts, [(c["cluster_id"], c["size"], c["first_address"]) for c in summary["largest_clusters"]]
 
 
 def test_changing_the_heuristics_rebuilds(chain: ChainBuilder):

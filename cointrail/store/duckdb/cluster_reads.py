@@ -73,13 +73,6 @@ class DuckDBClusterReads:
         rows = self.con.execute("SELECT heuristic, count(*) FROM cluster_links GROUP BY heuristic ORDER BY heuristic")
         return dict(rows.fetchall())
 
-    def assignment_counts(self) -> tuple[int, int, int]:
-        """(addresses, clusters, addresses in clusters of more than one address)."""
-        found = row(self.con,
-            "SELECT coalesce(sum(n), 0)::BIGINT, count(*), coalesce(sum(n) FILTER (WHERE n > 1), 0)::BIGINT "
-            "FROM (SELECT cluster_id, count(*) AS n FROM address_clusters GROUP BY cluster_id)")  # fmt: skip
-        return found[0], found[1], found[2]
-
     def finding_counts(self) -> dict[str, int]:
         """CoinJoins and collaborative transactions kept, transactions with held and with applied links."""
         one = lambda sql: row(self.con, sql)[0]  # noqa: E731
@@ -88,15 +81,13 @@ class DuckDBClusterReads:
                 "held_links": one("SELECT count(DISTINCT tx_id) FROM held_links"),
                 "applied_links": one("SELECT count(DISTINCT tx_id) FROM applied_links")}  # fmt: skip
 
-    def largest(self, limit: int) -> list[tuple[int, int, str | None]]:
-        """(cluster id, size, its first address) of the ``limit`` largest clusters."""
-        return self.con.execute(
-            "WITH top AS (SELECT cluster_id, count(*) AS size FROM address_clusters GROUP BY cluster_id "
-            "ORDER BY size DESC, cluster_id LIMIT ?) "
-            "SELECT t.cluster_id, t.size, a.address FROM top t JOIN addresses a ON a.address_id = t.cluster_id "
-            "ORDER BY t.size DESC, t.cluster_id",
-            [limit],
-        ).fetchall()
+    def address_texts(self, ids: list[int]) -> dict[int, str | None]:
+        """The text of each of the addresses ``ids`` (None: a script without an address form)."""
+        if not ids:
+            return {}
+        rows = self.con.execute("SELECT address_id, address FROM addresses WHERE address_id IN (SELECT unnest(?))",
+                                [ids]).fetchall()  # fmt: skip
+        return {int(i): text for i, text in rows}
 
     # -- one cluster ---------------------------------------------------------------------------------------------
     def address_id(self, address: str) -> int | None:
