@@ -45,6 +45,7 @@ from cointrail.model import (
 from cointrail.store.duckdb.store import AccountStoreError, LedgerStore, existing_store
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
+    from cointrail.exports.goaml_profiles import GoamlProfile
     from cointrail.model import Headline, Search, TransactionPage
     from cointrail.services import Detection
     from cointrail.store.duckdb.account import AccountStore
@@ -78,37 +79,47 @@ class Investigation:
         self._store = store
         self.case = case
         self._owned: LedgerStore | None = None
-        self.accounts = accounts  # an account-model (Ethereum) store, in place of a UTXO one (issue 16)
+        self._accounts = accounts  # an account-model (Ethereum) store, in place of a UTXO one (issue 16)
+        self._unopened: Path | None = None  # the store :meth:`open` was given lazily, until a question needs it
 
     @classmethod
     def open(cls, case: str | Case | None = None, db: str | Path | None = None, *, cases_dir: str | Path | None = None,
-             operator: str | None = None) -> Investigation:  # fmt: skip
+             operator: str | None = None, lazy: bool = False) -> Investigation:  # fmt: skip
         """The investigation of ``case`` (a name under ``cases_dir``, or a :class:`Case`) over the store ``db``,
-        else over the case's own store when it has one; the store is opened read-only."""
+        else over the case's own store when it has one; the store is opened read-only, at once or, ``lazy``, when
+        a question first needs it (the facts of a report kept in the case need none: another process may be
+        writing the store meanwhile)."""
         opened = open_case(case, cases_dir, operator) if isinstance(case, str) else case
         path = Path(db) if db is not None else (case_store(opened) if opened is not None else None)
         if db is not None:
             existing_store(db)
-        if path is None or not path.exists():
-            return cls(None, opened)
+        found = cls(None, opened)
+        found._unopened = path if path is not None and path.exists() else None
+        if not lazy:
+            found._open_store()
+        return found
+
+    def _open_store(self) -> None:
+        """Open the store :meth:`open` was given, if it is not open yet."""
+        path, self._unopened = self._unopened, None
+        if path is None:
+            return
         try:  # opened once: an account store is known by LedgerStore.open refusing it
-            store = LedgerStore.open(path, read_only=True)
+            self._store = self._owned = LedgerStore.open(path, read_only=True)
         except AccountStoreError:
             from cointrail.store.duckdb.account import AccountStore
 
-            return cls(None, opened, accounts=AccountStore.open(path, read_only=True))
-        found = cls(store, opened)
-        found._owned = store
-        return found
+            self._accounts = AccountStore.open(path, read_only=True)
 
     def close(self) -> None:
         """Close the store :meth:`open` opened (a store given to the constructor stays open)."""
+        self._unopened = None
         if self._owned is not None:
             self._owned.close()
             self._owned = None
-        if self.accounts is not None:
-            self.accounts.close()
-            self.accounts = None
+        if self._accounts is not None:
+            self._accounts.close()
+            self._accounts = None
 
     def __enter__(self) -> Investigation:
         return self
@@ -120,6 +131,7 @@ class Investigation:
     @property
     def store(self) -> LedgerStore:
         """The ledger store, or a plain-words error saying how to make one."""
+        self._open_store()
         if self._store is None:
             where = f" --db {case_store(self.case)}" if self.case is not None else " --db FILE"
             raise InputError(f"this question needs a ledger store: read the chain with `cointrail ingest …{where}`")
@@ -127,7 +139,14 @@ class Investigation:
 
     @property
     def has_store(self) -> bool:
+        self._open_store()
         return self._store is not None
+
+    @property
+    def accounts(self) -> AccountStore | None:
+        """The account-model (Ethereum, Tron) store, when the investigation's store is one."""
+        self._open_store()
+        return self._accounts
 
     @property
     def chain(self) -> str:
@@ -375,6 +394,49 @@ class Investigation:
         from cointrail.headline import headline
 
         return headline(self, prefer_report=prefer_report)
+
+    # The report and the exports -------------------------------------------------------------------------------
+
+    def report_facts(self, site: Sequence[str] | None = None, *, latest: bool = False,
+                     **options: Any) -> dict[str, Any]:  # fmt: skip
+        """Every fact the case's report, its request packs and its exports are made of (docs/report.md), as the
+        JSON-ready document the report is written from: collected now from the case and the store, for the site's
+        addresses ``site`` (else the case's captured ones), with the options of
+        :func:`cointrail.report.collect_facts` (``findings``, ``fiat``, ``hops``, ``model``, ``explorer``, ``role``,
+        ``instructions``). With ``latest`` and no ``site``, the facts of the newest report kept in the case, where
+        there is one: what the request packs and exports were always written from."""
+        from cointrail.report.build import facts_of
+
+        if latest and not site:
+            from cointrail.report.write import latest_facts
+
+            stored = latest_facts(self._case())
+            if stored is not None:
+                return stored
+            if not (self.has_store or self.accounts is not None):
+                raise InputError(f"the case {self._case().name!r} has no report yet and no ledger store in its work "
+                                 "folder: run 'cointrail report' first, or give --db")  # fmt: skip
+        return facts_of(self, list(site) if site else None, **options)
+
+    def export(self, format: str, *, site: Sequence[str] | None = None, latest: bool = True,  # noqa: A002
+               profile: GoamlProfile | None = None, trafficking: bool = False) -> str:  # fmt: skip
+        """The case's findings as the text of the export ``format`` (a key of :data:`cointrail.exports.EXPORTERS`,
+        docs/exports.md), written from :meth:`report_facts` (``site``, ``latest``): goAML under the FIU's
+        ``profile``, its amounts priced in the profile's currency from this store where the facts are in another;
+        the SAR sheet with the human-trafficking flag."""
+        from cointrail.exports import export
+        from cointrail.exports.goaml_profiles import GENERIC
+        from cointrail.report.pricing import prices_in
+
+        facts = self.report_facts(site, latest=latest)
+        options: dict[str, Any] = {"profile": profile, "trafficking": trafficking or None}
+        if format == "goaml":  # the store is opened only if the facts are in another currency
+            options["prices"] = prices_in(self._either_store, facts, (profile or GENERIC).currency)
+        return export(facts, format, **options)
+
+    def _either_store(self) -> LedgerStore | AccountStore | None:
+        """The store of either family, None without one."""
+        return self.store if self.has_store else self.accounts
 
     # The flow graph -------------------------------------------------------------------------------------------
 

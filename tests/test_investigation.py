@@ -140,3 +140,36 @@ def test_the_graph_answers_are_typed_and_give_exactly_the_json_of_the_graph(demo
         assert isinstance(drawn, TraceGraph) and drawn.edges and same(drawn, trace_graph(inv.store, traced))
         page = inv.wallet_page(cluster_id=wallet.cluster_id)
         assert page is not None and isinstance(page.node, GraphNode) and page.node == wallet
+
+
+def test_the_report_facts_and_the_exports_are_the_engines_and_a_kept_report_needs_no_store(
+    demo: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report's facts and the exports are engine questions; the exports and request packs of a case that keeps
+    a report are written from it without opening the store, so another process may hold the store meanwhile."""
+    import subprocess
+    import sys
+
+    from cointrail.cases import open_case
+    from cointrail.report.build import FACTS_FORMAT
+    from cointrail.report.write import latest_facts
+
+    case, cases = demo["capture"]["case"], str(Path(demo["workdir"]) / "cases")
+    with Investigation.open(case, cases_dir=cases) as inv:
+        fresh = inv.report_facts(hops=2)
+        db = inv.store.path
+    assert fresh["format"] == FACTS_FORMAT and fresh["provenance"]["parameters"]["hops"] == 2
+    assert len(fresh["findings"]["payers"]["payments"]) == len(demo["payers"]["payments"])
+    hold = ("import sys, time\nfrom cointrail.store.duckdb.store import LedgerStore\n"
+            "store = LedgerStore.open(sys.argv[1])\nprint('held', flush=True)\ntime.sleep(60)")
+    with subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"  # a writer holds it
+            with Investigation.open(case, cases_dir=cases, lazy=True) as inv:
+                kept = inv.report_facts(latest=True)
+                text = inv.export("csv")
+            assert kept == latest_facts(open_case(case, cases)) and kept["generated_utc"] != fresh["generated_utc"]
+            assert main(["export", "--case", case, "--cases-dir", cases, "--format", "csv"]) == 0
+            assert capsys.readouterr().out == text and text.count("\n") > len(demo["payers"]["payments"])
+        finally:
+            holder.kill()

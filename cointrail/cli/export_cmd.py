@@ -15,7 +15,8 @@ from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_OK
 from cointrail.exports import EXPORTERS
 from cointrail.exports.goaml_profiles import load_profile
-from cointrail.exports.write import case_export, written
+from cointrail.exports.write import written
+from cointrail.investigation import Investigation
 
 
 def render_written(result: dict[str, Any]) -> str:
@@ -49,8 +50,10 @@ def command(case_name: str, fmt: str, out: Path | None, profile: Path | None, tr
     """
     case = open_case(case_name, cases_dir, operator)
     chosen = load_profile(profile) if profile else None
-    with working("Exporting…"):
-        text = case_export(case, fmt, db=db, site=list(site) or None, profile=chosen, trafficking=trafficking)
+    # Lazily: the latest report's facts need no store (a watch run may be writing it meanwhile).
+    with working("Exporting…"), Investigation.open(case, db, lazy=True) as investigation:
+        text = investigation.export(fmt, site=list(site) or None, latest=db is None, profile=chosen,
+                                    trafficking=trafficking)  # fmt: skip
     result = written(case, fmt, text, out)
     if out is None:
         emit({**result, "content": text}, as_json, lambda r: r["content"].rstrip("\n"))

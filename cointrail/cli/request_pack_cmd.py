@@ -12,7 +12,8 @@ from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_optio
 from cointrail.cli.output import emit, json_option
 from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
-from cointrail.report import facts_for, request_packs, write_request_packs
+from cointrail.investigation import Investigation
+from cointrail.report import request_packs, write_request_packs
 from cointrail.report.request_pack import PackOptions, asked_about
 
 
@@ -57,7 +58,8 @@ def command(case_name: str, exchange: str | None, out: Path | None, case_number:
     case = open_case(case_name, cases_dir, operator)
     with working("Writing request packs…"):
         options = PackOptions(case_number, legal_basis, urgent, preserve)
-        facts = facts_for(case, db, list(site) or None)
+        with Investigation.open(case, db, lazy=True) as investigation:  # the latest report's facts need no store
+            facts = investigation.report_facts(list(site) or None, latest=db is None)
         packs = write_request_packs(case, request_packs(facts, exchange, options), out)
     emit(packs, as_json, render_packs)
     return EXIT_OK if packs else EXIT_NEGATIVE

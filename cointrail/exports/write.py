@@ -8,24 +8,9 @@ from typing import Any
 
 from cointrail.cases import Case
 from cointrail.exports import EXPORTERS, export
-from cointrail.exports.goaml_profiles import GENERIC, GoamlProfile
-from cointrail.report import facts_for
-from cointrail.report.pricing import prices_in
 
 # The reports for the bodies that act (issue 18), as the demo writes them.
 REPORT_FORMATS = ("cybertip", "cybertip-sheet", "goaml", "sar-sheet")
-
-
-def case_export(case: Case, fmt: str, *, db: str | Path | None = None, site: list[str] | None = None,
-                profile: GoamlProfile | None = None, trafficking: bool = False) -> str:  # fmt: skip
-    """The text of ``case``'s findings in ``fmt`` (``cointrail export`` and the workspace's export form): the
-    latest report's facts unless ``db`` or ``site`` is given; goAML's amounts in its ``profile``'s currency, priced
-    from the same store where the facts are in another."""
-    facts = facts_for(case, db, site)
-    options: dict[str, Any] = {"profile": profile, "trafficking": trafficking or None}
-    if fmt == "goaml":
-        options["prices"] = prices_in(case, db, facts, (profile or GENERIC).currency)
-    return export(facts, fmt, **options)
 
 
 def written(case: Case, fmt: str, text: str, out: Path | None) -> dict[str, Any]:

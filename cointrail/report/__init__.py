@@ -11,8 +11,8 @@ See docs/report.md.
 
 from cointrail.report.build import collect_facts
 from cointrail.report.request_pack import request_packs, write_request_packs
-from cointrail.report.source import facts_for, fresh_facts, make_report
+from cointrail.report.source import fresh_facts, make_report
 from cointrail.report.write import latest_facts, write_report
 
-__all__ = ["collect_facts", "facts_for", "fresh_facts", "latest_facts", "make_report",
+__all__ = ["collect_facts", "fresh_facts", "latest_facts", "make_report",
            "request_packs", "write_report", "write_request_packs"]  # fmt: skip

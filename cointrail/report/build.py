@@ -69,7 +69,8 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
                   findings: dict[str, Any] | None = None, fiat: str = "USD", hops: int = DEFAULT_HOPS,
                   model: str = DEFAULT_MODEL, explorer: str | None = None, role: str | None = None,
                   instructions: str | None = None) -> dict[str, Any]:  # fmt: skip
-    """Every fact the report, the request packs and the exports are made of, as plain data.
+    """Every fact the report, the request packs and the exports are made of, as plain data:
+    :meth:`cointrail.investigation.Investigation.report_facts` of ``case`` over ``store``.
 
     ``findings`` (``{"payers": PayersResult dict, "flows": [TraceResult dict…]}``,
     docs/tracing.md) is asked of the engine (:class:`cointrail.investigation.Investigation` over ``store``)
@@ -80,6 +81,20 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
     """
     accounts = store if isinstance(store, AccountStore) else None
     investigation = Investigation(store if isinstance(store, LedgerStore) else None, case, accounts=accounts)
+    return investigation.report_facts(site, findings=findings, fiat=fiat, hops=hops, model=model, explorer=explorer,
+                                      role=role, instructions=instructions)  # fmt: skip
+
+
+def facts_of(investigation: Investigation, site: list[str] | None = None, *, findings: dict[str, Any] | None = None,
+             fiat: str = "USD", hops: int = DEFAULT_HOPS, model: str = DEFAULT_MODEL, explorer: str | None = None,
+             role: str | None = None, instructions: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """:func:`collect_facts` of the investigation's case over its store (of either family), the engine's
+    :meth:`~cointrail.investigation.Investigation.report_facts`."""
+    case = investigation.case
+    if case is None:
+        raise InputError("a report needs a case: give --case (or open the investigation on one)")
+    accounts = investigation.accounts
+    store = investigation.store if investigation.has_store else accounts
     site_facts = _site(investigation, site)
     addresses = site_facts["addresses"]
     found = _findings(investigation, addresses, findings, {"fiat": fiat, "hops": hops, "model": model})

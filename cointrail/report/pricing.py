@@ -16,12 +16,10 @@ assumption.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from cointrail.amounts import Unit
-from cointrail.cases import Case
-from cointrail.investigation import Investigation
 from cointrail.prices import PriceBook
 from cointrail.prices.pegs import pegs
 from cointrail.prices.table import Chained
@@ -97,17 +95,14 @@ def transaction_prices(facts: dict[str, Any], books: Books) -> Prices:
     return {key: value for key, value in found.items() if value is not None}
 
 
-def prices_in(case: Case, db: str | Path | None, facts: dict[str, Any], currency: str) -> Prices | None:
-    """The transactions of ``facts`` priced in ``currency`` from ``db`` (else the case's own store, of either
-    family); None when no ledger store is at hand, or the facts are already in that currency (their own values
-    hold)."""
+def prices_in(store: Callable[[], Chained | None], facts: dict[str, Any], currency: str) -> Prices | None:
+    """The transactions of ``facts`` priced in ``currency`` from the ledger store (of either family) ``store()``
+    gives, asked only when needed; None when there is none, or the facts are already in that currency (their own
+    values hold)."""
     if (_facts_fiat(facts) or "").upper() == currency.upper():
         return None
-    with Investigation.open(case, db) as investigation:
-        store: Chained | None = investigation.store if investigation.has_store else investigation.accounts
-        if store is None:
-            return None
-        return transaction_prices(facts, Books(store, currency))
+    found = store()
+    return None if found is None else transaction_prices(facts, Books(found, currency))
 
 
 def _facts_fiat(facts: dict[str, Any]) -> str | None:

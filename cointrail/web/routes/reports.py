@@ -15,8 +15,8 @@ from cointrail.cases.settings import goaml_profiles_folder
 from cointrail.errors import InputError, IntegrityError
 from cointrail.exports import EXPORTERS
 from cointrail.exports.goaml_profiles import GENERIC, chosen_profile, offered_profiles
-from cointrail.exports.write import case_export
-from cointrail.report import facts_for, request_packs, write_request_packs
+from cointrail.investigation import Investigation
+from cointrail.report import request_packs, write_request_packs
 from cointrail.store.duckdb.store import NotInStoreError
 from cointrail.web.options import ReportOptions
 from cointrail.web.routes.common import case_of, jobs, page
@@ -90,7 +90,9 @@ def download(request: Request, name: str, sha256: str) -> Response:
 def request_packs_form(request: Request, name: str) -> Response:
     """``cointrail request-pack``: per exchange, the transactions to ask about, stored in the case; then listed."""
     case = case_of(request, name)
-    packs = write_request_packs(case, request_packs(facts_for(case)))
+    with Investigation.open(case, lazy=True) as investigation:
+        facts = investigation.report_facts(latest=True)
+    packs = write_request_packs(case, request_packs(facts))
     if not packs:
         raise InputError("no exchange was reached by the traces of the latest report: there is no request to make yet")
     return RedirectResponse(f"/cases/{case.name}/report#stored-files", status_code=303)
@@ -107,7 +109,8 @@ def export_download(request: Request, name: str, fmt: str = Form(..., max_length
     # Each field is for one format, as the CLI's options are: the other formats are written without it.
     chosen = chosen_profile(_profiles_folder(request), profile) if fmt == "goaml" else None
     flagged = fmt == "sar-sheet" and trafficking in ("on", "true", "yes")
-    data = case_export(case, fmt, profile=chosen, trafficking=flagged).encode("utf-8")
+    with Investigation.open(case, lazy=True) as investigation:
+        data = investigation.export(fmt, profile=chosen, trafficking=flagged).encode("utf-8")
     filename = f"{case.name}-export{EXPORTERS[fmt].suffix}"
     digest = hashlib.sha256(data).hexdigest()
     # Logged, not stored, as by the CLI: what was shared is part of the custody story; the file can be made again.
