@@ -67,16 +67,24 @@ def unsigned_fields(tx: dict[str, Any]) -> tuple[int, list[rlp.Item]]:
     return kind, [*chain, *body]
 
 
-def signed_encoding(tx: dict[str, Any], unsigned: tuple[int, list[rlp.Item]] | None = None) -> bytes:
+def unsigned_payload(tx: dict[str, Any]) -> tuple[int, bytes]:
+    """The transaction's type and the RLP encodings of its unsigned fields, concatenated (the payload of the lists
+    both the signed encoding and the signing hash wrap, so that the fields are encoded once for both)."""
+    kind, fields = unsigned_fields(tx)
+    return kind, b"".join(rlp.encode(field) for field in fields)
+
+
+def signed_encoding(tx: dict[str, Any], unsigned: tuple[int, bytes] | None = None) -> bytes:
     """The signed transaction's bytes, rebuilt from a node's ``eth_getTransactionByHash``-style object
-    (``unsigned``: its :func:`unsigned_fields`, when already built)."""
-    kind, fields = unsigned or unsigned_fields(tx)
+    (``unsigned``: its :func:`unsigned_payload`, when already built)."""
+    kind, payload = unsigned or unsigned_payload(tx)
     if kind == 0:
-        return rlp.encode([*fields, rlp.uint(hexint(tx["v"])), rlp.uint(hexint(tx["r"])), rlp.uint(hexint(tx["s"]))])
-    return bytes([kind]) + rlp.encode([*fields, *_signature(tx)])
+        signature = [rlp.uint(hexint(tx["v"])), rlp.uint(hexint(tx["r"])), rlp.uint(hexint(tx["s"]))]
+        return rlp.wrap_list(payload + b"".join(rlp.encode(part) for part in signature))
+    return bytes([kind]) + rlp.wrap_list(payload + b"".join(rlp.encode(part) for part in _signature(tx)))
 
 
-def transaction_hash(tx: dict[str, Any], unsigned: tuple[int, list[rlp.Item]] | None = None) -> bytes:
+def transaction_hash(tx: dict[str, Any], unsigned: tuple[int, bytes] | None = None) -> bytes:
     """keccak-256 of the signed encoding rebuilt from the node's fields."""
     return keccak256(signed_encoding(tx, unsigned))
 

@@ -18,7 +18,7 @@ from embit.util import secp256k1
 from cointrail.addresses.codecs import keccak256
 from cointrail.addresses.script import address_for_script, hash160, p2pkh_script, witness_script
 from cointrail.chains.ethereum import rlp
-from cointrail.chains.ethereum.hashes import hexint, unsigned_fields
+from cointrail.chains.ethereum.hashes import hexint, unsigned_payload
 
 SAME_KEY_CHAINS = (("bitcoin", "mainnet"), ("litecoin", "mainnet"))
 
@@ -27,20 +27,20 @@ class SignatureError(ValueError):
     """A signature that yields no key, or a key that is not the named sender's."""
 
 
-def signing_hash(tx: dict[str, Any], unsigned: tuple[int, list[rlp.Item]] | None = None) -> bytes:
-    """keccak-256 of what the sender signed (``unsigned``: the transaction's :func:`unsigned_fields`, when built)."""
-    kind, fields = unsigned or unsigned_fields(tx)
+def signing_hash(tx: dict[str, Any], unsigned: tuple[int, bytes] | None = None) -> bytes:
+    """keccak-256 of what the sender signed (``unsigned``: the transaction's :func:`unsigned_payload`, when built)."""
+    kind, payload = unsigned or unsigned_payload(tx)
     if kind == 0:
         v = hexint(tx["v"])
-        if v >= 35:  # EIP-155: the chain id is signed too
-            fields = [*fields, rlp.uint((v - 35) // 2), b"", b""]
-        return keccak256(rlp.encode(fields))
-    return keccak256(bytes([kind]) + rlp.encode(fields))
+        if v >= 35:  # EIP-155: the chain id is signed too, then two empty strings
+            payload += rlp.encode(rlp.uint((v - 35) // 2)) + rlp.encode(b"") * 2
+        return keccak256(rlp.wrap_list(payload))
+    return keccak256(bytes([kind]) + rlp.wrap_list(payload))
 
 
-def public_key(tx: dict[str, Any], unsigned: tuple[int, list[rlp.Item]] | None = None) -> bytes:
+def public_key(tx: dict[str, Any], unsigned: tuple[int, bytes] | None = None) -> bytes:
     """The sender's compressed public key, checked to be the key of ``tx["from"]`` (``unsigned``: the
-    transaction's :func:`unsigned_fields`, when already built)."""
+    transaction's :func:`unsigned_payload`, when already built)."""
     parity = hexint(tx.get("yParity", tx.get("v")))
     recid = parity if hexint(tx.get("type", "0x0")) else (parity - 35) % 2 if parity >= 35 else parity - 27
     compact = hexint(tx["r"]).to_bytes(32, "big") + hexint(tx["s"]).to_bytes(32, "big")
@@ -49,10 +49,10 @@ def public_key(tx: dict[str, Any], unsigned: tuple[int, list[rlp.Item]] | None =
         key = secp256k1.ecdsa_recover(signature, signing_hash(tx, unsigned))
     except (ValueError, RuntimeError) as error:
         raise SignatureError(f"transaction {tx['hash']}: its signature yields no public key ({error})") from error
-    full = secp256k1.ec_pubkey_serialize(key, secp256k1.EC_UNCOMPRESSED)
+    full = bytes(secp256k1.ec_pubkey_serialize(key, secp256k1.EC_UNCOMPRESSED))
     if "0x" + keccak256(full[1:])[12:].hex() != tx["from"].lower():
         raise SignatureError(f"transaction {tx['hash']}: its signature is not {tx['from']}'s")
-    return bytes(secp256k1.ec_pubkey_serialize(key, secp256k1.EC_COMPRESSED))
+    return bytes([2 + (full[64] & 1)]) + full[1:33]  # SEC 1 compressed: the parity of y, then x
 
 
 def same_key_addresses(compressed: bytes) -> list[dict[str, str]]:

@@ -27,6 +27,12 @@ def encode(item: Item) -> bytes:
     return _length_prefix(len(payload), 0xC0) + payload
 
 
+def wrap_list(payload: bytes) -> bytes:
+    """A list's encoding from its payload (its items' encodings, concatenated): the transaction checks encode the
+    unsigned fields once and wrap them twice, with and without the signature."""
+    return _length_prefix(len(payload), 0xC0) + payload
+
+
 def uint(value: int) -> bytes:
     """An integer as RLP wants it: big-endian, no leading zeros, zero as the empty string."""
     return value.to_bytes((value.bit_length() + 7) // 8, "big") if value else b""

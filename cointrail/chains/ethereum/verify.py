@@ -21,7 +21,7 @@ def check_block(block: dict[str, Any]) -> dict[str, tuple[str, str]]:
         raise EvmVerificationError(f"block {number}: its header fields do not hash to {block['hash']}")
     senders: dict[str, tuple[str, str]] = {}
     for tx in block["transactions"]:
-        unsigned = hashes.unsigned_fields(tx)  # built once for both checks: half of their cost was building it
+        unsigned = hashes.unsigned_payload(tx)  # encoded once for both checks
         if hashes.transaction_hash(tx, unsigned).hex() != tx["hash"].removeprefix("0x"):
             raise EvmVerificationError(f"transaction {tx['hash']}: its fields do not hash to its hash")
         try:
