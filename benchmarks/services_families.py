@@ -59,11 +59,17 @@ def _table(rows: list[dict[str, Any]]) -> str:
 _NOTE = (
     "A wrong detection would be the custodian (users' deposit addresses used again and again, batched payouts "
     "from pooled coins), the employer's payroll batches, the merchant's consolidations or a CoinJoin's "
-    "participants taken for an exchange, or joined into one. An exchange found as two detections (its wallets not "
-    "all joined) counts once in exchanges named, and each of its detections is right. Before wallets were joined "
-    "(commit 5bc3b9c, run the same way on the same scenarios on 2026-12-03), 28 of 48 exchanges were named, 34 of "
-    "34 detections right. Re-run 2026-12-04 after joining a sweep's coin not spent yet and letting a labelled "
-    "wallet join one that behaves like a service (issue 17, labels): the same table as on 2026-12-03."
+    "participants taken for an exchange, or joined into one. An exchange found as two detections (its wallets "
+    "not all joined) counts once in exchanges named, and each of its detections is right. Before wallets were "
+    "joined (commit 5bc3b9c, run the same way on the same scenarios on 2026-12-03), 28 of 48 exchanges were "
+    "named, 34 of 34 detections right. Re-run 2026-12-04 after joining a sweep's coin not spent yet and "
+    "letting a labelled wallet join one that behaves like a service (issue 17, labels): the same table as on "
+    "2026-12-03. Re-run 2026-12-04 (stop 30) after the rule that recognises an exchange few wallets paid into "
+    "by its routine repeated (3 consolidations and 5 batched withdrawals) and after payers read the labels of "
+    "a detected exchange's hot wallet again: the same table. That rule was set on the project economy's seeds "
+    "1, 2 and 11 to 20, and checked on new seeds of three families made for it (payjoin-custodial 11 and 12, "
+    "change-policies 11, batches 23: there the custodian, the employer and the merchant never made both), "
+    "never on these."
 )
 
 
@@ -95,18 +101,19 @@ def _labels_table(rows: list[dict[str, Any]]) -> str:
 
 
 _LABELS_READING = (
-    "Reading them (2026-12-04): with only the hot and cold wallets labelled, every scenario's figures are those "
-    "with every exchange address labelled, and no labelling names a wrong exchange anywhere. Where customers mix "
-    "before they pay (Whirlpool, Wasabi, WabiSabi, the remix family) even every address labelled reaches 0.38-0.77 of "
-    "them: their money's origin is ambiguous and the trails stop at the CoinJoins (section on the families above). "
-    "With no label, far fewer are reached than detection's recall suggests (0.52 in all; 0.08 on whirlpool seed 1, "
-    "where 2 of 3 exchanges are detected): a detection names the exchange, but not every wallet of it, and the "
-    "withdrawals that paid these customers came from wallets of the exchange that were not joined into it (looked at "
-    "on whirlpool seed 1: every lead there is exchange2's, exchange0's and exchange1's payouts reach none). Not "
-    "mended here. One hot-wallet address each names what the detection joined to it, and a little less than the "
-    "leads (batches seed 2: 10 against 12): a name that reaches a wallet through the detection counts 0.81 sure (its "
-    "cluster 0.9, the join 0.9), so a customer half of whose money came straight from the exchange is \"possibly "
-    "funded by\" it, where the lead, which names no one, says \"funded by\"."
+    "Reading them (2026-12-04; re-run after stop 30's detection rule, the same figures): with only the hot "
+    "and cold wallets labelled, every scenario's figures are those with every exchange address labelled, and "
+    "no labelling names a wrong exchange anywhere. Where customers mix before they pay (Whirlpool, Wasabi, "
+    "WabiSabi, the remix family) even every address labelled reaches 0.38-0.77 of them: their money's origin "
+    "is ambiguous and the trails stop at the CoinJoins (section on the families above). With no label, far "
+    "fewer are reached than detection's recall suggests (0.52 in all; 0.08 on whirlpool seed 1, where 2 of 3 "
+    "exchanges are detected): a detection names the exchange, but not every wallet of it, and the withdrawals "
+    "that paid these customers came from wallets of the exchange that were not joined into it (looked at on "
+    "whirlpool seed 1: every lead there is exchange2's, exchange0's and exchange1's payouts reach none). Not "
+    "mended here. One hot-wallet address each names what the detection joined to it, and a little less than "
+    "the leads (batches seed 2: 10 against 12): a name that reaches a wallet through the detection counts "
+    "0.81 sure (its cluster 0.9, the join 0.9), so a customer half of whose money came straight from the "
+    "exchange is \"possibly funded by\" it, where the lead, which names no one, says \"funded by\"."
 )
 
 

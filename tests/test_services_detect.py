@@ -11,6 +11,7 @@ from cointrail.domain import WatchedOutput, WatchedTx
 from cointrail.report.limitations import label_quality
 from cointrail.report.sources import label_conflicts
 from cointrail.services import kept_detections
+from cointrail.services.detect import _detect
 from cointrail.simulation.named_chain import ChainBuilder
 from cointrail.store.duckdb.address_find import find_address
 from cointrail.store.duckdb.store import LedgerStore
@@ -228,3 +229,24 @@ def test_a_label_on_the_hot_wallet_alone_names_a_detected_exchange_it_is_not_joi
     assert payer["funded_by"] == "Demo Exchange hot wallet" and payer["leads"] == []
     (trail,) = payer["funding"]
     assert trail["joined_by"]["cluster_id"] == found["cluster_id"] and trail["service_address"] == paying
+
+
+def _figures(**given: int) -> dict[str, int]:
+    base = {"addresses": 20, "first_height": 120, "last_height": 144, "coinbase": 0, "sweeps": 4, "swept": 9,
+            "hot_wallet": None, "hot_cluster": None, "hot_sweeps": 1, "depositors": 4, "paid_back": 0, "batches": 6,
+            "batch_outputs": 18, "fresh_outputs": 18}  # fmt: skip
+    return base | given
+
+
+def test_an_exchange_few_paid_into_is_recognised_by_its_routine_repeated_and_says_so():
+    """4 depositing wallets (3 customers and the miner's refills, seed 11's exchange0), below the 5 an exchange
+    needs, but 4 consolidations and 6 batched withdrawals: recognised, with the reason in its evidence. One
+    consolidation, too few batches or too few depositors are not enough."""
+    (found,) = [d for d in [_detect(7, _figures(), {})] if d is not None]
+    assert found.kind == "exchange"
+    assert "fewer than 5 depositing wallets: recognised by its routine repeated (4 consolidations, 6 batched " \
+           "withdrawals)" in found.evidence  # fmt: skip
+    for weaker in ({"sweeps": 2}, {"batches": 4}, {"depositors": 2}, {"swept": 4}):
+        assert _detect(7, _figures(**weaker), {}) is None, weaker
+    broad = _detect(7, _figures(depositors=5, sweeps=1, batches=1), {})
+    assert broad is not None and not any("fewer than" in e for e in broad.evidence)

@@ -13,7 +13,7 @@ from cointrail.errors import EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.services import keep_detections
 from cointrail.services.agreement import KIND_WORDS, agreements
-from cointrail.services.detect import MIN_DEPOSITORS, MIN_SWEPT
+from cointrail.services.detect import MIN_DEPOSITORS, MIN_SWEPT, REPEATED_BATCHES, REPEATED_DEPOSITORS, REPEATED_SWEEPS
 from cointrail.store.duckdb.store import existing_store
 
 
@@ -41,7 +41,8 @@ def render_detections(found: list[dict[str, Any]]) -> str:
 
 
 # What an exchange needs to be recognised (cointrail.services.detect), said where none was.
-_UNSEEN = (f"An exchange is recognised from {MIN_DEPOSITORS} distinct depositing wallets, {MIN_SWEPT} deposit "
+_UNSEEN = (f"An exchange is recognised from {MIN_DEPOSITORS} distinct depositing wallets ({REPEATED_DEPOSITORS} where "
+           f"it made {REPEATED_SWEEPS} consolidations and {REPEATED_BATCHES} batched withdrawals), {MIN_SWEPT} deposit "
            "addresses swept together and a batched withdrawal: one with fewer, or a short stretch of chain, is not "
            "(docs/accuracy.md); a labelled exchange is named by its label all the same.")
 
