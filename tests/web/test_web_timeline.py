@@ -68,7 +68,8 @@ def paid_within(db: Path, shop: str, first: int, last: int) -> dict[str, Any]:
         book = PriceBook(store, "USD")
         values = [book.value(value, time) for time, value in rows]
     assert all(values)
-    return {"amount_coin": f"{Decimal(sum(v for _, v in rows)) / COIN:.8f}", "transactions": len(rows),
+    return {"amount": sum(v for _, v in rows), "amount_coin": f"{Decimal(sum(v for _, v in rows)) / COIN:.8f}",
+            "transactions": len(rows),
             "value": float(sum(Decimal(str(v["value"])) for v in values if v)),
             "source": "; ".join(sorted({v["source"] for v in values if v}))}  # fmt: skip
 
@@ -110,9 +111,11 @@ def test_the_timeline_counts_every_transaction_of_a_long_arrow(browser: Any, rec
             expected = paid_within(db, addresses["shop"], *kept)
             assert expected["transactions"] >= PER_DAY, (kept, expected)
             [edge] = page.evaluate("window.cointrailGraph.view()")["edges"]
-            assert {"amount_coin": edge["amount_coin"], "transactions": edge["transactions"],
+            assert {"amount": edge["amount"], "amount_coin": edge["amount_coin"], "transactions": edge["transactions"],
                     "value": edge["fiat"]["value"], "source": edge["fiat"]["source"]} == expected, kept
             assert len(edge["items"]) + len(edge.get("older", [])) == expected["transactions"]
+            assert all(kept[0] <= i["time"] <= kept[1] for i in edge["items"]) and len(edge["txids"]) <= 5
+            assert edge["txids"] == [i["txid"] for i in edge["items"][:5]]  # an exported view names only its own
             assert "1 arrow of 1" in page.locator("#timeline-status").inner_text()
         assert SOURCES[0] in expected["source"] and SOURCES[1] in expected["source"]  # both feeds kept
         # Saved with every date and opened again: the older transactions are kept in the case with the arrow.

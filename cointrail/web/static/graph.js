@@ -151,10 +151,12 @@
     const sources = Array.from(s.sources).filter(([, counts]) => counts[hi] - counts[lo] > 0).map(([source]) => source).sort();
     const fiat = kept && s.unpriced[hi] - s.unpriced[lo] === 0 && s.currency ?
       {currency: s.currency, value: (s.cents[hi] - s.cents[lo]) / 100, source: sources.join("; ")} : null;
-    const v = {amount_coin: coinText(s.units[hi] - s.units[lo], s.decimals), fiat: fiat, transactions: kept,
+    const units = s.units[hi] - s.units[lo];  // the base units too, so an exported view's amount is the dates' own
+    const v = {amount: Number(units), amount_coin: coinText(units, s.decimals), fiat: fiat, transactions: kept,
                first_time: kept ? s.times[lo] : null, last_time: kept ? s.times[hi - 1] : null,
                items: items.slice(Math.max(lo - s.listedFrom, 0), Math.max(hi - s.listedFrom, 0)), whole: false,
                visible: kept > 0};
+    v.txids = v.items.slice(0, (e.txids || []).length).map((i) => i.txid);  // named ones within the dates only
     if (e.older) v.older = e.older.slice(Math.min(lo, s.listedFrom), Math.min(hi, s.listedFrom));
     return v;
   }
