@@ -151,8 +151,10 @@ SELECT tx_id FROM t WHERE input_count >= $min_inputs
 ORDER BY tx_id
 """
 
-# One pass over the candidates' outputs, then one over their inputs joined to those per-transaction facts
-# (a transaction has two outputs here, so "pays an input's script" is a comparison with two ids).
+# One pass over the candidates' outputs, then one over their inputs, grouped by transaction on the inputs' own
+# columns before the per-transaction facts are joined back (a transaction has two outputs here, so "pays an input's
+# script" is a comparison with two ids). Grouping with those facts carried along (any_value of six columns) was 15 %
+# slower on the 1M chain.
 _PAYJOIN = """
 WITH pj AS (
     SELECT tx_id, input_count FROM transactions
@@ -163,14 +165,18 @@ WITH pj AS (
     FROM outputs o JOIN addresses a USING (address_id)
     WHERE o.block_height BETWEEN $lo AND $hi AND o.tx_id IN (SELECT tx_id FROM pj) GROUP BY o.tx_id
     HAVING min(o.value) < max(o.value)
-), i AS (
-    SELECT i.tx_id, any_value(pj.input_count) AS n, min(i.value) AS smallest, count(DISTINCT i.address_id) AS scripts,
+), ia AS (
+    SELECT i.tx_id, i.address_id, i.value, o.a1, o.a2 FROM inputs i JOIN o USING (tx_id)
+    WHERE i.block_height BETWEEN $lo AND $hi
+), g AS (
+    SELECT ia.tx_id, min(ia.value) AS smallest, count(DISTINCT ia.address_id) AS scripts,
            count(a.address_id) AS known, list_sort(list(DISTINCT a.script_type)) AS kinds,
-           any_value(o.smallest) AS out_smallest, any_value(o.largest) AS out_largest,
-           any_value(o.k1) AS out_k1, any_value(o.k2) AS out_k2,
-           bool_or(i.address_id IN (o.a1, o.a2)) AS back
-    FROM inputs i JOIN o USING (tx_id) JOIN pj USING (tx_id) LEFT JOIN addresses a ON a.address_id = i.address_id
-    WHERE i.block_height BETWEEN $lo AND $hi GROUP BY i.tx_id
+           bool_or(ia.address_id IN (ia.a1, ia.a2)) AS back
+    FROM ia LEFT JOIN addresses a ON a.address_id = ia.address_id GROUP BY ia.tx_id
+), i AS (
+    SELECT g.tx_id, pj.input_count AS n, g.smallest, g.scripts, g.known, g.kinds, o.smallest AS out_smallest,
+           o.largest AS out_largest, o.k1 AS out_k1, o.k2 AS out_k2, g.back
+    FROM g JOIN o USING (tx_id) JOIN pj USING (tx_id)
 ), signs AS (
     SELECT *, coalesce(n = 2 AND len(kinds) = 2 AND out_k1 = kinds[1] AND out_k2 = kinds[2], false) AS paired FROM i
     WHERE scripts >= 2 AND known = n AND NOT back
