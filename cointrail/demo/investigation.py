@@ -20,7 +20,6 @@ from cointrail.demo.page import write_site
 from cointrail.exports.write import write_exports
 from cointrail.investigation import Investigation, case_store
 from cointrail.report import make_report, request_packs, write_request_packs
-from cointrail.report.write import latest_facts
 from cointrail.simulation import Economy, scenario_node
 
 DEMO_OPERATOR = "demo investigator"
@@ -121,11 +120,12 @@ def _findings(steps: Steps, case: Case, result: dict[str, Any]) -> None:
     result["light"].update(light.payers_leg(steps, case, result["light"], result["payers"]))
     with steps.step("report", "Writing the report (HTML, and PDF where pango is installed)."):
         result["report"] = make_report(case, db)
-    with steps.step("request packs", "Writing a request pack for each exchange to contact."):
-        facts = latest_facts(case)
-        result["request_packs"] = write_request_packs(case, request_packs(facts)) if facts else []
+    with (steps.step("request packs", "Writing a request pack for each exchange to contact."),
+          Investigation.open(case, db, lazy=True) as investigation):  # fmt: skip
+        facts = investigation.report_facts(latest=True)  # the report's, just written
+        result["request_packs"] = write_request_packs(case, request_packs(facts))
     with steps.step("reports", "Writing the reports for NCMEC, an FIU (goAML) and a SAR filer; nothing is sent."):
-        result["reports"] = write_exports(case, facts, Path(result["workdir"]) / "reports") if facts else []
+        result["reports"] = write_exports(case, facts, Path(result["workdir"]) / "reports")
 
 
 def _verify(steps: Steps, case: Case, result: dict[str, Any]) -> None:
