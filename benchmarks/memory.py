@@ -109,9 +109,10 @@ def render(rows: list[dict], limit: str) -> str:
         f"does not grow with the chain. The limited ingest ran with `--memory-limit {limit}` (the chain state",
         "keeps half of it and spills the rest to disk beside the store; DuckDB gets the other half, at least",
         "256 MB); the default limit, half the machine's memory, did not spill at these sizes. Both give the same",
-        "tables (`tests/store/test_memory_limit.py`). The bulk load's end, DuckDB building the store's lookup",
-        "indexes, is not held to the limit (DuckDB keeps an index it builds in memory): the column \"until the",
-        "batches are written\" is the same process's peak before it.",
+        "tables (`tests/store/test_memory_limit.py`). At the bulk load's end DuckDB builds the store's lookup",
+        "indexes one at a time within its half of the limit, and builds one that does not fit beyond it (DuckDB",
+        "keeps an index it builds in memory): the column \"until the batches are written\" is the same process's",
+        "peak before that end.",
         "",
         "| transactions | baseline: read the files | `ingest --blocks` (default) | "
         f"`ingest --blocks --memory-limit {limit}` | of which: peak until the batches are written | "
