@@ -13,15 +13,17 @@ over RPC; the node is started again over its chain with a real ElectrumX (PyPI `
 addresses are crawled (one session each, ``--hops`` back and forward) once to warm the server's caches and record
 the requests; then, ``--repeat`` times in turn, the same request lines are sent again over plain sockets, reading
 each answer and doing nothing with it (the bare time), and the crawl is run again into a fresh store (the crawl
-time: parsing, txid, merkle and proof-of-work checks, the archive, the store); the medians are compared, so that a
-shared machine's load falls on both alike. Apart, in the same turns: a new store made sparse and closed with
-nothing crawled (the store's fixed cost), and the crawl without its archive. Both stores are clustered and their
-exchanges labelled from the truth; ``payers`` on each is scored against the truth (benchmarks/payers_accuracy.py).
+time: parsing, txid, merkle and proof-of-work checks, the archive, the store); the medians are compared, and each
+round runs them in a new order, so that a shared machine's load falls on both alike. In the same rounds: the crawl
+without its archive, and a new store made sparse and closed with nothing crawled (the store's fixed cost). Both
+stores are clustered and their exchanges labelled from the truth; ``payers`` on each is scored against the truth
+(benchmarks/payers_accuracy.py).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import socket
 import statistics
 import sys
@@ -142,21 +144,25 @@ def run(seed: int, rounds: int, hops: int, tmp: Path, hold: float | None = None,
         seeds = site_addresses(truth)
         _, archive = _crawl(server.tcp, tmp / "warm.duckdb", seeds, hops)
         lines = request_lines(archive)
-        bares, crawls, unarchived, empty = [], [], [], []
-        for turn in range(repeat):  # in turn, so that the machine's load falls on each alike
-            bares.append(harness.timed(partial(bare, server.tcp, lines))[0])
-            db = tmp / ("sparse.duckdb" if turn == 0 else f"sparse-{turn}.duckdb")
-            took, (report, _) = harness.timed(partial(_crawl, server.tcp, db, seeds, hops))
-            crawls.append(took)
-            plain = partial(_unarchived, server.tcp, tmp / f"plain-{turn}.duckdb", seeds, hops)
-            unarchived.append(harness.timed(plain)[0])
-            empty.append(harness.timed(partial(_empty_store, tmp / f"empty-{turn}.duckdb"))[0])
+        fresh = (tmp / f"store-{n}.duckdb" for n in itertools.count())  # every crawl into a new store
+
+        def crawled() -> tuple[CrawlReport, Path]:
+            db = next(fresh)
+            return _crawl(server.tcp, db, seeds, hops)[0], db
+
+        runs = harness.alternate({  # in turns, in a new order each round: the machine's load falls on each alike
+            "bare": partial(bare, server.tcp, lines), "crawl": crawled,
+            "unarchived": lambda: _unarchived(server.tcp, next(fresh), seeds, hops),
+            "empty": lambda: _empty_store(next(fresh)),
+        }, repeat, shuffle=seed)  # fmt: skip
+        bares, crawls, unarchived, empty = ([t for t, _ in runs[k]] for k in ("bare", "crawl", "unarchived", "empty"))
+        report, sparse_db = runs["crawl"][-1][1]
         bare_s, crawl_s = _median(bares), _median(crawls)
         load = harness.load_average(1)
     finally:
         server.stop()
         node.stop()
-    on_full, on_sparse = scored(full, truth), scored(tmp / "sparse.duckdb", truth)
+    on_full, on_sparse = scored(full, truth), scored(sparse_db, truth)
     paid = {p["txid"] for p in truth["site_payments"]}
     found = {p["txid"] for p in on_sparse["result"]["payments"]} & paid
     full_funders = {tuple(p["payer_addresses"]): p["funded_by"] for p in on_full["result"]["payers"]}
