@@ -37,6 +37,7 @@ from cointrail.model import (
     GraphHop,
     GraphNode,
     Label,
+    SiteCoverage,
     TraceGraph,
     Transaction,
     Wallet,
@@ -372,7 +373,7 @@ class Investigation:
         result.coverage = self._coverage(result.site["addresses"])
         return result
 
-    def _coverage(self, addresses: Sequence[str]) -> dict[str, Any] | None:
+    def _coverage(self, addresses: Sequence[str]) -> SiteCoverage | None:
         """How far a sparse store's data go for these addresses (None for a store of whole blocks)."""
         from cointrail.store.duckdb import sparse
 
@@ -380,12 +381,11 @@ class Investigation:
             return None
         by_address = sparse.coverage(self.store, addresses)
         short = sorted(a for a, c in by_address.items() if c["status"] != "complete")
-        return {"sparse": True, "addresses": by_address, "incomplete": short,
-                "unverified_inputs": sparse.unverified_inputs(self.store),
-                "note": "a sparse store (transactions crawled around some addresses from a light source): payments "
-                        "and funding are only those in the crawled transactions; "
-                        + (f"{len(short)} of the site's addresses have an incomplete history" if short
-                           else "every site address's history is complete at the tip it was listed at")}  # fmt: skip
+        note = ("a sparse store (transactions crawled around some addresses from a light source): payments and "
+                "funding are only those in the crawled transactions; "
+                + (f"{len(short)} of the site's addresses have an incomplete history" if short
+                   else "every site address's history is complete at the tip it was listed at"))  # fmt: skip
+        return SiteCoverage(by_address, tuple(short), sparse.unverified_inputs(self.store), note)
 
     def headline(self, *, prefer_report: bool = True) -> Headline:
         """The case's findings, answer first: payments into the site and their total, the payers, the exchanges to

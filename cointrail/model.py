@@ -21,8 +21,9 @@ from typing import Any
 from cointrail.amounts import Amount
 
 __all__ = ["AddressActivity", "Block", "CashOut", "Counterparty", "ExchangeToAsk", "GraphHop", "GraphNode", "Headline",
-           "Label", "Link", "P2pk", "Payer", "Payment", "Search", "SearchHit", "Seen", "SpentBy", "TraceGraph",
-           "Transaction", "TransactionPage", "TxInput", "TxOutput", "Wallet", "WalletTotals", "Why"]  # fmt: skip
+           "Label", "Link", "P2pk", "Payer", "Payment", "Search", "SearchHit", "Seen", "SiteCoverage", "SpentBy",
+           "TraceGraph", "Transaction", "TransactionPage", "TxInput", "TxOutput", "Wallet", "WalletTotals",
+           "Why"]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -724,6 +725,23 @@ class Search:
     def to_json(self) -> dict[str, Any]:
         return {"query": self.query, "hits": [h.to_json() for h in self.hits], "tried": list(self.tried),
                 "more": self.more}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SiteCoverage:
+    """How far a sparse store's data (crawled from a light source, issue 15) go for the site's addresses
+    (``PayersResult.coverage``): each address's history (``{"status": "complete" | "truncated" | "not listed",
+    "words", ...}``), those whose history is not complete, the inputs whose funding transactions were not fetched
+    (so not verified), and what that means for the answer, in words."""
+
+    addresses: Mapping[str, Mapping[str, Any]]
+    incomplete: tuple[str, ...]
+    unverified_inputs: int
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sparse": True, "addresses": dict(self.addresses), "incomplete": list(self.incomplete),
+                "unverified_inputs": self.unverified_inputs, "note": self.note}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

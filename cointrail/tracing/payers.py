@@ -16,7 +16,7 @@ from typing import Any
 from cointrail.amounts import Amount
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.errors import InputError, NotInStoreError
-from cointrail.model import Payer, Payment
+from cointrail.model import Payer, Payment, SiteCoverage
 from cointrail.prices import PriceBook
 from cointrail.store.duckdb.queries import find_address
 from cointrail.store.duckdb.store import LedgerStore
@@ -41,7 +41,7 @@ class PayersResult:
     # Addresses of the answer paid to their bare public key (P2PK): {"address", "pubkey", "script_pubkey", "note"}.
     p2pk: list[dict[str, str]] = field(default_factory=list)
     # A sparse store's coverage of the site's addresses (issue 15), set by the engine; None for whole blocks.
-    coverage: dict[str, Any] | None = None
+    coverage: SiteCoverage | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The fields ``--json`` prints (docs/tracing.md); the same as :meth:`to_dict`."""
@@ -52,7 +52,7 @@ class PayersResult:
                 "price_source": self.price_source, "payers": [p.to_json() for p in self.payers],
                 "services": self.services, "patterns": self.patterns,
                 "payments": [p.to_json() for p in self.payments], "p2pk": self.p2pk,
-                **({"coverage": self.coverage} if self.coverage is not None else {})}  # fmt: skip
+                **({"coverage": self.coverage.to_json()} if self.coverage is not None else {})}  # fmt: skip
 
 
 def site_address_ids(store: LedgerStore, site: list[str] | int) -> set[int]:
