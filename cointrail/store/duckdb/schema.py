@@ -141,6 +141,12 @@ INDEX_NAMES = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", INDEXES_DDL)
 # Each index's statement, by name (a bulk load's end builds them one at a time)
 INDEX_STATEMENTS = {name: line for line in INDEXES_DDL.strip().splitlines()
                     for name in re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", line)}  # fmt: skip
+
+
+def missing_indexes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The lookup indexes the store lacks (a bulk load killed before its end left them out)."""
+    held = {row[0] for row in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
+    return [name for name in INDEX_NAMES if name not in held]
 # A bulk load (an ingest of more blocks than the store holds) drops them and builds them once at the end:
 # maintaining ART indexes row by row cost about as much again as building them, more as the store grows.
 DROP_INDEXES_DDL = "".join(f"DROP INDEX IF EXISTS {name};\n" for name in INDEX_NAMES)

@@ -143,7 +143,8 @@ class LedgerStore:
             if stale:  # the links a crawl killed midway left out (made before the totals read them)
                 sparse_links.mend(con, *stored)
             address_stats.catch_up(con, *stored)  # the totals a bulk load killed midway left out
-            con.execute(schema.INDEXES_DDL)  # rebuilds those a bulk load killed midway left out
+            for name in schema.missing_indexes(con):  # those a bulk load killed midway left out, one at a time
+                con.execute(schema.INDEX_STATEMENTS[name] + "CHECKPOINT;")  # (build_indexes says why)
             con.execute(schema.RETIRED_INDEXES_DDL)
         store = cls(con, path, *stored)
         if not read_only:  # this process is the file's one writer now: spill folders beside it are a dead one's
