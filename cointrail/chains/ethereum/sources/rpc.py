@@ -156,14 +156,6 @@ class EvmRpcSource:
     def tip(self) -> int:
         return int(self.call("eth_blockNumber"), 16)
 
-    def finalized(self) -> int | None:
-        """The node's finalized block (none before the merge, or on a node that does not know the tag)."""
-        try:
-            block = self.call("eth_getBlockByNumber", "finalized", False)
-        except EvmRpcError:
-            return None
-        return int(block["number"], 16) if block else None
-
     def block_hash(self, number: int) -> str | None:
         block = self.call("eth_getBlockByNumber", hex(number), False)
         return str(block["hash"]) if block else None
