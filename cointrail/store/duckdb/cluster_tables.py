@@ -97,9 +97,15 @@ def last_run(con: duckdb.DuckDBPyConnection) -> LastRun | None:
 
 
 def clear(con: duckdb.DuckDBPyConnection) -> None:
-    """Forget earlier results (a full rebuild); the runs table keeps the history."""
+    """Forget earlier results (a full rebuild); the runs table keeps the history.
+
+    The tables are dropped and made again, not emptied: a DELETE of every row leaves each index to remove its
+    entries one by one and the commit to rewrite the row groups, which doubled the writes of a full rebuild of the
+    1M chain (1.5 s of CPU into a new store, 3.0 s over an earlier build).
+    """
     for table in ("address_clusters", "cluster_links", "coinjoins", "collaborative_txs", "held_links"):
-        con.execute(f"DELETE FROM {table}")
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    ensure_tables(con)
 
 
 def load_assignment(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
