@@ -12,13 +12,15 @@ round into a deposit address at the exchange. Measures, in the same run:
 (c) rendering the HTML (Jinja2, with the flow graph);
 (d) printing the PDF (WeasyPrint), as ``cointrail report`` does: the body laid out once, the index and the
     summary apart with their page numbers from it, the footers joined (report/paging.py);
-(d0) the baseline of (d): the same HTML printed whole, WeasyPrint filling every page reference itself (CSS
-    ``target-counter``), as the report was printed before.
+(dn) the baseline of (d): the same report without the index (``cointrail report --no-index``: no index, no
+    anchor for it), printed the same way: what the index costs;
+(d0) with ``--whole`` only: the HTML of (d) printed whole, WeasyPrint filling every page reference itself (CSS
+    ``target-counter``), as the report was printed before report/paging.py.
 
-Wall-clock seconds, best of 3, (a) and (b) alternated, (d) and (d0) alternated; for (d) and (d0) also CPU seconds
-(the figure on shared cores). Writes its section of docs/benchmarks.md.
+Wall-clock seconds, best of 3, (a) and (b) alternated, the PDFs alternated; for them also CPU seconds (the figure
+on shared cores). Writes its section of docs/benchmarks.md.
 
-Run: ``.venv/bin/python -m benchmarks.report_speed [--sizes 20x3 100x4] [--runs 3] [--no-write] [--quick]``
+Run: ``.venv/bin/python -m benchmarks.report_speed [--sizes 20x3 100x4] [--runs 3] [--whole] [--no-write] [--quick]``
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def best(runs: list[tuple[harness.Timing, Any]]) -> tuple[float, Any]:
     return harness.least(runs, "wall")[0].wall, runs[-1][1]
 
 
-def measure(customers: int, rounds: int, runs: int) -> dict[str, Any]:
+def measure(customers: int, rounds: int, runs: int, whole: bool = False) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="cointrail-report-bench-"))
     site, _ = build(root / "ledger.duckdb", customers, rounds)
     case = capture(root, site)
@@ -113,45 +115,61 @@ def measure(customers: int, rounds: int, runs: int) -> dict[str, Any]:
         both = harness.alternate({"trace": tracing, "facts": lambda: collect_facts(case, store, site)}, runs)
         (t_trace, found), (t_facts, facts) = best(both["trace"]), best(both["facts"])
     t_html, html = best([harness.timed(lambda: render_html(facts, "0" * 64)) for _ in range(runs)])
+    plain = render_html(facts, "0" * 64, index=False)
     import weasyprint  # the baseline prints the same HTML as render_pdf did before report/paging.py
 
-    prints = harness.alternate({"pdf": lambda: render_pdf(html),
-                                "whole": lambda: weasyprint.HTML(string=for_print(html)).write_pdf()}, runs)
-    t_pdf, pdf = best(prints["pdf"])
-    t_whole, _ = best(prints["whole"])
-    cpu_pdf, cpu_whole = (harness.least(prints[k], "cpu")[0].cpu for k in ("pdf", "whole"))
+    steps = {"pdf": lambda: render_pdf(html), "plain": lambda: render_pdf(plain)}
+    if whole:
+        steps["whole"] = lambda: weasyprint.HTML(string=for_print(html)).write_pdf()
+    prints = harness.alternate(steps, runs)
+    (t_pdf, pdf), (t_plain, plain_pdf) = best(prints["pdf"]), best(prints["plain"])
+    cpu = {k: harness.least(runs_of, "cpu")[0].cpu for k, runs_of in prints.items()}
     return {"customers": customers, "rounds": rounds, "payments": len(found["payers"]["payments"]),
             "payers": len(found["payers"]["payers"]), "site": len(site), "trace": t_trace, "facts": t_facts,
-            "html": t_html, "pdf": t_pdf, "whole": t_whole, "cpu_pdf": cpu_pdf, "cpu_whole": cpu_whole,
-            "pages": len(PdfReader(io.BytesIO(pdf)).pages), "html_bytes": len(html), "pdf_bytes": len(pdf),
-            "runs": runs}  # fmt: skip
+            "html": t_html, "pdf": t_pdf, "plain": t_plain, "cpu_pdf": cpu["pdf"], "cpu_plain": cpu["plain"],
+            "whole": best(prints["whole"])[0] if whole else None, "cpu_whole": cpu.get("whole"),
+            "pages": len(PdfReader(io.BytesIO(pdf)).pages), "plain_pages": len(PdfReader(io.BytesIO(plain_pdf)).pages),
+            "html_bytes": len(html), "pdf_bytes": len(pdf), "runs": runs}  # fmt: skip
+
+
+WHOLE = (" (d0) is the HTML of (d) printed whole, WeasyPrint filling each page reference (CSS `target-counter`) by "
+         "laying out again every page that holds one, as the report was printed before.")
+
+
+def _whole(r: dict[str, Any]) -> str:
+    return "" if r["whole"] is None else f" {r['whole']:.2f} s ({r['cpu_whole']:.2f} s CPU) |"
 
 
 def render(results: list[dict[str, Any]]) -> str:
+    whole = results[0]["whole"] is not None
     rows = "".join(
         f"| {r['payers']} payers, {r['payments']} payments, {r['site']} site addresses | {r['trace']:.2f} s "
         f"| {r['facts']:.2f} s | {r['html']:.2f} s ({r['html_bytes'] / 1e6:.1f} MB) | {r['pdf']:.2f} s "
-        f"({r['cpu_pdf']:.2f} s CPU; {r['pages']} pages, {r['pdf_bytes'] / 1e6:.1f} MB) | {r['whole']:.2f} s "
-        f"({r['cpu_whole']:.2f} s CPU) | {r['facts'] + r['html'] + r['pdf']:.2f} s |\n" for r in results)
+        f"({r['cpu_pdf']:.2f} s CPU; {r['pages']} pages, {r['pdf_bytes'] / 1e6:.1f} MB) | {r['plain']:.2f} s "
+        f"({r['cpu_plain']:.2f} s CPU; {r['plain_pages']} pages) | {r['cpu_pdf'] / r['cpu_plain']:.2f}× |{_whole(r)}"
+        f" {r['facts'] + r['html'] + r['pdf']:.2f} s |\n" for r in results)
+    d0 = " (d0) baseline: PDF printed whole |" if whole else ""
     return f"""## Report
 
 {harness.machine("report_speed.py")}. Each case: a captured payment page with one fresh
 address per payment; customers funded by exchange withdrawals pay the site, which sweeps every round into the
 exchange; clustered and labelled. Wall-clock seconds, best of {results[0]['runs']}, all in the same run, (a) and
-(b) alternated, (d) and (d0) alternated; (d) and (d0) also in CPU seconds, the figure on shared cores. (a) is
-the tracing the report rests on (`payers` and a forward `trace` of the site); (b) is that plus the custody log
-re-checked, every evidence file re-hashed, the store's sources and the methods appendix.
+(b) alternated, the PDFs alternated; the PDFs also in CPU seconds, the figure on shared cores. (a) is the tracing
+the report rests on (`payers` and a forward `trace` of the site); (b) is that plus the custody log re-checked,
+every evidence file re-hashed, the store's sources and the methods appendix.
 
 | case | (a) baseline: tracing alone | (b) facts collected | (c) HTML | (d) PDF (WeasyPrint, in parts) \
-| (d0) baseline: PDF printed whole | report in all (b+c+d) |
-|---|---|---|---|---|---|---|
+| (dn) baseline: the same PDF without the index | index cost, CPU (d)/(dn) |{d0} report in all (b+c+d) |
+|---|---|---|---|---|---|---|{"---|" if whole else ""}---|
 {rows}
 (d) is the PDF as `cointrail report` prints it: the body laid out once, the index and the summary laid out apart
 with each page number read from the body's layout, the footers ("page N of M") laid out apart and joined
-(`cointrail/report/paging.py`); (d0) is the same HTML printed whole, WeasyPrint filling each page reference
-(CSS `target-counter`) by laying out again every page that holds one, as the report was printed before. Both
-give the same text on every page. Most of the rest is WeasyPrint laying out the long tables (every payment, every
-funding step); the HTML alone is quick, and `cointrail report --no-pdf` skips the PDF.
+(`cointrail/report/paging.py`). The index is a paragraph per transaction and address; the places each appears
+are printed as text ("1.2 Payments, p. 14"), and only each txid's exhibit is a link. (dn) is the same report
+without the index and without the anchors in the body that it points to (`cointrail report --no-index`), printed
+the same way.{WHOLE if whole else ""}
+Most of the rest is WeasyPrint laying out the long tables (every payment, every funding step); the HTML alone is
+quick, and `cointrail report --no-pdf` skips the PDF.
 """
 
 
@@ -159,8 +177,9 @@ def main() -> None:
     parser = harness.arguments(__doc__, quick={"sizes": ["5x2"], "runs": 1})
     parser.add_argument("--sizes", nargs="+", default=["20x3", "100x4"], help="CUSTOMERSxROUNDS cases")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--whole", action="store_true", help="Also print the PDF whole, as before report/paging.py.")
     args = harness.parse(parser)
-    results = [measure(*map(int, size.split("x")), args.runs) for size in args.sizes]
+    results = [measure(*map(int, size.split("x")), args.runs, args.whole) for size in args.sizes]
     harness.publish(args, "report", render(results))
 
 

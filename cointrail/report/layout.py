@@ -8,9 +8,11 @@ no character to the text) only between two groups and after a separator; so each
 of 8 characters, and its text, copied out of the PDF, is the name itself.
 
 The index: each txid and address is marked where it appears, the first time in each section, with an anchor
-(``at-N-VALUE``); the index at the end lists each with its exhibit and the sections it appears in, and WeasyPrint
-writes the page of each anchor there (CSS ``target-counter``) as it prints the PDF, so the numbers are those of the
-printed pages. Tables keep their rows whole (the template's ``break-inside: avoid``).
+(``at-N-VALUE``); the index at the end lists each, a paragraph per name, with its exhibit and the sections it
+appears in, and the page of each anchor is written there as the PDF is printed (:mod:`cointrail.report.paging`;
+CSS ``target-counter`` where the report is printed whole), so the numbers are those of the printed pages. Tables
+keep their rows whole (the template's ``break-inside: avoid``). ``ReportIndex(..., marks=False)`` writes no anchor:
+the report without the index (``cointrail report --no-index``).
 """
 
 from __future__ import annotations
@@ -84,8 +86,9 @@ class ReportIndex:
     writes one, and :meth:`transactions` and :meth:`addresses` for the index itself (last, once all are marked).
     """
 
-    def __init__(self, exhibits: list[dict[str, Any]]):
+    def __init__(self, exhibits: list[dict[str, Any]], marks: bool = True):
         self.exhibits = {x["txid"]: x["exhibit"] for x in exhibits}
+        self.marks = marks  # False: a report without the index (``--no-index``) writes no anchor for it
         self.section = ""
         self.entries: dict[tuple[str, str], Entry] = {}
         self.anchors = 0
@@ -98,7 +101,7 @@ class ReportIndex:
     def _mark(self, kind: str, value: str, exhibit_ref: bool) -> Markup:
         entry = self.entries.setdefault((kind, value), Entry(kind, value, self.exhibits.get(value)))
         text = wrap(value)
-        if self.section and not any(p.title == self.section for p in entry.places):
+        if self.marks and self.section and not any(p.title == self.section for p in entry.places):
             self.anchors += 1
             anchor = f"at-{self.anchors}-{value}"
             entry.places.append(Place(self.section, anchor))

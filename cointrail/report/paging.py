@@ -6,8 +6,10 @@ goes: on a 400-payment report, 132 pages with 1,700 references, that was over ha
 report is printed in parts, each laid out once, and joined:
 
 1. the body without the index (every anchor the references point to is in it), its references left blank;
-2. the index alone, each reference written as the page its anchor lies on in (1) (``attr(data-page)`` where the
-   stylesheet had ``target-counter``, so the text is the same), starting on a new page as it does in the report;
+2. the index alone, starting on a new page as it does in the report: each place a name appears written as plain
+   text with the page its anchor lies on in (1) (``1.2 Payments, p. 14``, the text ``target-counter`` gives, without
+   the link: 2,700 links took a quarter of a 400-payment report's printing), each exhibit's page as
+   ``attr(data-page)`` where the stylesheet had ``target-counter`` (its link kept);
 3. the summary alone, likewise, in place of (1)'s summary pages: the summary is its own page (``.page`` breaks after
    it), so what its numbers say cannot move anything after it;
 4. the footers ("page N of M" and the case line): empty pages, as many as the report has, each given its margin
@@ -15,6 +17,7 @@ report is printed in parts, each laid out once, and joined:
 
 Each number is thus the page of its anchor in the printed PDF. Where a part does not come out as it must (the
 summary on another count of pages), or the HTML is not the report's, it is printed whole with ``target-counter``.
+A report without the index (``cointrail report --no-index``) is printed the same way, without part (2).
 """
 
 from __future__ import annotations
@@ -28,11 +31,18 @@ BODY = "<body>"
 END = "</body>"
 _COUNTER = "target-counter(attr(href), page)"
 _REF = re.compile(r'<a class="(?:pageref|exhibitref|sectionref)" href="#([^"]+)"')
+_PLACE = re.compile(r'<a class="pageref" href="#([^"]+)">(.*?)</a>', re.S)
 
 
 def _numbered(part: str, pages: dict[str, int]) -> str:
     """``part`` with each page reference carrying its anchor's page (``data-page``)."""
     return _REF.sub(lambda m: f'{m.group()} data-page="{pages[m.group(1)]}"', part)
+
+
+def _placed(index: str, pages: dict[str, int]) -> str:
+    """The index with each place a name appears as the text ``TITLE, p. N`` (as ``a.pageref::after`` reads), no
+    link; its exhibits' references numbered as :func:`_numbered` does."""
+    return _numbered(_PLACE.sub(lambda m: f"{m.group(2)}, p. {pages[m.group(1)]}", index), pages)
 
 
 def _pages_of(document: Any) -> dict[str, int]:
@@ -48,12 +58,12 @@ def render_in_parts(weasyprint: Any, html: str) -> Any:
     """The report's Document, its references filled in from one layout of the body; None where the HTML does not
     have the report's parts (then print it whole)."""
     summary = SUMMARY.search(html)
-    if INDEX not in html or BODY not in html or END not in html or summary is None or html.count(INDEX) != 1:
+    if BODY not in html or END not in html or summary is None or html.count(INDEX) > 1:
         return None
     head, rest = html.split(BODY, 1)
     body, tail = rest[:rest.rindex(END)], rest[rest.rindex(END):]
-    before, index = body.split(INDEX, 1)
-    index = INDEX + index
+    before, mark, index = body.partition(INDEX)  # no index (--no-index): mark and index are ""
+    index = mark + index
     literal = head.replace(_COUNTER, "attr(data-page)")
     fonts = weasyprint.text.fonts.FontConfiguration()
 
@@ -68,8 +78,8 @@ def render_in_parts(weasyprint: Any, html: str) -> Any:
     front = render(literal + BODY + _numbered(summary.group(), pages) + tail)
     if len(front.pages) != summary_pages:
         return None
-    index_part = render(literal + BODY + _numbered(index, pages) + tail)
-    joined = front.pages + main.pages[summary_pages:] + index_part.pages
+    index_part = render(literal + BODY + _placed(index, pages) + tail) if index else None
+    joined = front.pages + main.pages[summary_pages:] + (index_part.pages if index_part is not None else [])
     total = len(joined)
     footers = render(literal + BODY + '<div></div>' + '<div style="break-before: page"></div>' * (total - 1) + tail)
     if len(footers.pages) != total:

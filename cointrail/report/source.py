@@ -18,10 +18,11 @@ def fresh_facts(case: Case, db: str | Path | None, site: list[str] | None, **opt
 
 
 def make_report(case: Case, db: str | Path | None = None, site: list[str] | None = None, out: Path | None = None,
-                pdf: bool = True, **options: Any) -> dict[str, Any]:  # fmt: skip
-    """Collect the facts and write the report (facts, HTML, PDF) into the case: ``cointrail report``."""
+                pdf: bool = True, index: bool = True, **options: Any) -> dict[str, Any]:  # fmt: skip
+    """Collect the facts and write the report (facts, HTML, PDF; the index unless ``index`` is false) into the
+    case: ``cointrail report``."""
     started = time.perf_counter()
     facts = fresh_facts(case, db, site, **options)
     collected = time.perf_counter() - started
-    result = write_report(case, facts, out, pdf)
+    result = write_report(case, facts, out, pdf, index)
     return {**result, "collect_seconds": round(collected, 3), "render_seconds": result.pop("seconds")}

@@ -27,13 +27,15 @@ def _copy_out(files: dict[str, dict[str, Any]], case: Case, out: Path) -> None:
         item["copy"] = str(target)
 
 
-def write_report(case: Case, facts: dict[str, Any], out: Path | None = None, pdf: bool = True) -> dict[str, Any]:
-    """Store the facts, the HTML and (unless ``pdf`` is false) the PDF in ``case``; copy them to ``out``."""
+def write_report(case: Case, facts: dict[str, Any], out: Path | None = None, pdf: bool = True,
+                 index: bool = True) -> dict[str, Any]:  # fmt: skip
+    """Store the facts, the HTML and (unless ``pdf`` is false) the PDF in ``case``; copy them to ``out``. ``index``
+    false leaves out the index of every txid and address (a large report prints in about half the time)."""
     started = time.perf_counter()
     files: dict[str, dict[str, Any]] = {}
     kept = case.add_evidence(facts_bytes(facts), ".report.json", FACTS_ACTION)
     files["json"] = {"path": kept.object, "sha256": kept.sha256}
-    html = render_html(facts, kept.sha256)
+    html = render_html(facts, kept.sha256, index)
     kept = case.add_evidence(html.encode("utf-8"), ".report.html", HTML_ACTION)
     files["html"] = {"path": kept.object, "sha256": kept.sha256}
     warnings = []

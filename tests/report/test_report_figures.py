@@ -288,3 +288,27 @@ def test_a_possible_funder_is_asked_about_as_a_possibility(worked: tuple[Story, 
     assert "possibly Hand Exchange" in html and "CoinJoin of 5 participants" in html
     assert "was possibly funded by" in html
     assert facts["figures"]["wallets_funded"] == 0 and facts["figures"]["wallets_possibly_funded"] == 1
+
+
+def test_a_report_without_the_index_keeps_its_page_references(worked: tuple[Story, Path, dict],
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    """``report --no-index``: no index and no anchor for it, and the page references left (the
+    summary's section pages) still the pages of their targets, every footer right."""
+    from cointrail.report.render import render_pdf
+
+    story, _, _ = worked
+    cases = ["--case", story.case.name, "--cases-dir", str(story.case.folder.parent)]
+    assert main(["report", "--db", str(story.db), "--no-index", "--no-pdf", "--out", str(tmp_path), *cases]) == 0
+    html = next(tmp_path.glob("*-report.html")).read_text()
+    assert 'id="index"' not in html and 'id="at-' not in html and 'href="#exhibit-' in html
+    (tmp_path / "plain.pdf").write_bytes(render_pdf(html))
+    reader = PdfReader(tmp_path / "plain.pdf")
+    pages = ["".join(page.extract_text().split()) for page in reader.pages]
+    assert not any("Indexoftransactions" in p for p in pages)
+    assert not [name for name in reader.named_destinations if name.startswith("at-")]
+    for number, page in enumerate(pages, start=1):
+        assert page.count(f"page{number}of{len(pages)}") == 1, number
+    target = {name: reader.get_destination_page_number(d) + 1 for name, d in reader.named_destinations.items()}
+    assert f"section1(page{target['findings']})" in pages[0] and "theindex" not in pages[0]
+    assert f"theappendix(page{target['methods']})" in pages[0] and target["methods"] > target["findings"] > 1
+    assert any(name.startswith("exhibit-T") for name in target)  # each txid still links to its exhibit
