@@ -63,7 +63,7 @@ def render_result(result: dict[str, Any]) -> str:
               help="Taint model of the forward trace.")
 @click.option("--no-pdf", is_flag=True, help="Write the HTML only (faster).")
 @click.option("--no-index", is_flag=True,
-              help="Leave out the index of every transaction and address (a large report prints about 2x faster).")
+              help="Leave out the index of every transaction and address (a long report prints a fifth faster).")
 @click.option("--explorer", default=None, metavar="URL",
               help="Block explorer for the transaction exhibits' links, with {txid} where the id goes. "
                    "Default: $COINTRAIL_EXPLORER, else no links.")

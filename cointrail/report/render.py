@@ -54,7 +54,7 @@ def graph_svg(facts: dict[str, Any]) -> str:
 def render_html(facts: dict[str, Any], facts_sha256: str, index: bool = True) -> str:
     """The report as one self-contained HTML page (the graph is embedded); ``index`` false leaves out the index of
     every txid and address at its end, and the anchors in the body it points to (``cointrail report --no-index``:
-    a large report prints in about half the time)."""
+    a 400-payment report prints about a fifth faster)."""
     svg = base64.b64encode(graph_svg(facts).encode("utf-8")).decode("ascii")
     template = _environment().get_template("report.html.j2")
     chain = (facts.get("ledger") or {}).get("chain")
