@@ -39,6 +39,11 @@ EXPLORER = Setting(
     "Block explorer for the report's transaction links: a URL with {txid} where the id goes "
     "(e.g. https://blockchair.com/litecoin/transaction/{txid}); empty: no links.",
 )
+FIAT = Setting(
+    "fiat", "COINTRAIL_FIAT", "",
+    "Fiat currency of the report's values and the request packs' (ISO 4217 code: USD, EUR…); empty: the report's "
+    "--fiat (USD by default), the request packs that of the report they are made from.",
+)
 GOAML_PROFILES = Setting(
     "goaml_profiles", "COINTRAIL_GOAML_PROFILES", "",
     "Folder of goAML FIU profiles (TOML, one file each) the workspace's export form offers; "
@@ -50,7 +55,7 @@ WEBHOOK_SECRET = Setting(
 )
 SMTP_USER = Setting("smtp_user", "COINTRAIL_SMTP_USER", "", "The SMTP login `watch run` sends alert e-mail with.")
 SMTP_PASSWORD = Setting("smtp_password", "COINTRAIL_SMTP_PASSWORD", "", "Its password.")
-SETTINGS = (CASES_DIR, OPERATOR, EXPLORER, GOAML_PROFILES, WEBHOOK_SECRET, SMTP_USER, SMTP_PASSWORD)
+SETTINGS = (CASES_DIR, OPERATOR, EXPLORER, FIAT, GOAML_PROFILES, WEBHOOK_SECRET, SMTP_USER, SMTP_PASSWORD)
 
 
 def resolve(setting: Setting, explicit: str | None) -> str:
@@ -90,3 +95,15 @@ def explorer_template(explicit: str | None = None) -> str | None:
         raise InputError(f"the block explorer ({EXPLORER.env} or --explorer) must be an http(s) URL with {{txid}}: "
                          f"{template!r}")
     return template
+
+
+def fiat_currency(explicit: str | None = None) -> str | None:
+    """The fiat currency asked for (the option, else the setting), upper-case; None when neither names one. A value
+    that is not a three-letter code is refused (InputError)."""
+    value = resolve(FIAT, explicit).strip().upper()
+    if not value:
+        return None
+    if len(value) != 3 or not value.isalpha():
+        raise InputError(f"the fiat currency (--fiat or ${FIAT.env}) must be a three-letter code such as USD or EUR: "
+                         f"{value!r}")
+    return value

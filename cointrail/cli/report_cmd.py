@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 
 from cointrail.cases import open_case
+from cointrail.cases.settings import fiat_currency
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option, stderr_is_terminal, warn
 from cointrail.errors import EXIT_OK
@@ -56,7 +57,8 @@ def render_result(result: dict[str, Any]) -> str:
 @facts_options
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Also copy the report files into this folder.")
-@click.option("--fiat", default="USD", show_default=True, help="Fiat currency of the amounts.")
+@click.option("--fiat", default=None, metavar="CODE",
+              help="Fiat currency of the amounts (default: $COINTRAIL_FIAT, else USD).")
 @click.option("--hops", default=DEFAULT_HOPS, show_default=True, type=click.IntRange(1, 50),
               help="How many hops to trace back (payers' funding) and forward (the site's money).")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, type=click.Choice(MODELS),
@@ -73,7 +75,7 @@ def render_result(result: dict[str, Any]) -> str:
 @cases_dir_option
 @operator_option
 @json_option
-def command(case_name: str, db: Path | None, site: tuple[str, ...], out: Path | None, fiat: str, hops: int,
+def command(case_name: str, db: Path | None, site: tuple[str, ...], out: Path | None, fiat: str | None, hops: int,
             model: str, no_pdf: bool, no_index: bool, explorer: str | None, role: str | None, instructions: str | None,
             cases_dir: str | None, operator: str | None, as_json: bool) -> int:  # fmt: skip
     """Write the court-ready report of a case (HTML and PDF) and store it in the case.
@@ -86,7 +88,8 @@ def command(case_name: str, db: Path | None, site: tuple[str, ...], out: Path | 
     """
     case = open_case(case_name, cases_dir, operator)
     with working("Writing the report…"):
-        result = make_report(case, db, list(site) or None, out, pdf=not no_pdf, index=not no_index, fiat=fiat,
+        result = make_report(case, db, list(site) or None, out, pdf=not no_pdf, index=not no_index,
+                             fiat=fiat_currency(fiat) or "USD",
                              hops=hops, model=model, explorer=explorer, role=role, instructions=instructions)
     for message in result["warnings"]:
         warn(message)

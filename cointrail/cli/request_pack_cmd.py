@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cointrail.cases import open_case
+from cointrail.cases.settings import fiat_currency
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option
 from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.report import request_packs, write_request_packs
+from cointrail.report.pricing import in_currency
 from cointrail.report.request_pack import PackOptions, asked_about
+
+if TYPE_CHECKING:
+    from cointrail.store.duckdb.account import AccountStore
+    from cointrail.store.duckdb.store import LedgerStore
 
 
 def render_packs(packs: list[dict[str, Any]]) -> str:
@@ -31,6 +37,11 @@ def render_packs(packs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def either_store(investigation: Investigation) -> LedgerStore | AccountStore | None:
+    """The investigation's store of either family (opened now, when it was opened lazily), None without one."""
+    return investigation.store if investigation.has_store else investigation.accounts
+
+
 @click.command("request-pack")
 @case_option
 @click.option("--exchange", default=None, metavar="NAME", help="Only this exchange (as named in the report).")
@@ -42,24 +53,28 @@ def render_packs(packs: list[dict[str, Any]]) -> str:
 @click.option("--urgent", is_flag=True, default=False, help="Mark every pack urgent (a child may be at risk).")
 @click.option("--no-preservation", "preserve", flag_value=False, default=True,
               help="Leave out the request to preserve the records.")
+@click.option("--fiat", default=None, metavar="CODE",
+              help="Fiat currency of the values (default: $COINTRAIL_FIAT, else the report's own currency).")
 @facts_options
 @cases_dir_option
 @operator_option
 @json_option
 def command(case_name: str, exchange: str | None, out: Path | None, case_number: str | None, legal_basis: str | None,
-            urgent: bool, preserve: bool, db: Path | None, site: tuple[str, ...], cases_dir: str | None,
-            operator: str | None, as_json: bool) -> int:  # fmt: skip
+            urgent: bool, preserve: bool, fiat: str | None, db: Path | None, site: tuple[str, ...],
+            cases_dir: str | None, operator: str | None, as_json: bool) -> int:  # fmt: skip
     """Write the request pack of each exchange to contact: a CSV of the transactions and a letter-ready text.
 
-    Each row names the address, the transaction id, the time (UTC) and the
-    amount. The packs are stored in the case as evidence. Exit code 1 when no
-    exchange was reached.
+    Each row names the address, the transaction id, the time (UTC), the
+    amount and its fiat value at its block time. The packs are stored in the
+    case as evidence. Exit code 1 when no exchange was reached.
     """
     case = open_case(case_name, cases_dir, operator)
     with working("Writing request packs…"):
         options = PackOptions(case_number, legal_basis, urgent, preserve)
         with Investigation.open(case, db, lazy=True) as investigation:  # the latest report's facts need no store
             facts = investigation.report_facts(list(site) or None, latest=db is None)
+            # In the --fiat (or $COINTRAIL_FIAT) currency where it is not the report's: priced again from the store.
+            facts = in_currency(lambda: either_store(investigation), facts, fiat_currency(fiat))
         packs = write_request_packs(case, request_packs(facts, exchange, options), out)
     emit(packs, as_json, render_packs)
     return EXIT_OK if packs else EXIT_NEGATIVE

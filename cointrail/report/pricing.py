@@ -112,3 +112,18 @@ def _facts_fiat(facts: dict[str, Any]) -> str | None:
     if is_account(payers):
         return (payers.get("parameters") or {}).get("fiat")
     return ((facts.get("provenance") or {}).get("parameters") or {}).get("fiat") or "USD"
+
+
+
+def in_currency(store: Callable[[], Chained | None], facts: dict[str, Any], currency: str | None) -> dict[str, Any]:
+    """``facts`` with the exchanges' rows valued in ``currency`` (the request packs' ``--fiat`` or the setting),
+    priced again from the ledger store ``store()`` gives where the facts are in another; a row that store has no
+    price for in it, or every row when there is no store, is "no price". None or the facts' own currency:
+    unchanged."""
+    if currency is None or (_facts_fiat(facts) or "").upper() == currency.upper():
+        return facts
+    prices = prices_in(store, facts, currency) or {}
+    for entry in facts["findings"].get("exchanges") or []:
+        for row in entry["withdrawals"] + entry["deposits"]:
+            row["fiat"] = prices.get((row["txid"], row["address"]))
+    return facts

@@ -176,7 +176,8 @@ def test_goaml_profile_sets_the_fius_codes(facts: dict[str, Any], schemas: dict[
 
 def test_goaml_prices_every_transaction_in_the_fius_currency(story: Story, schemas: dict[str, Any],
                                                              ledger: dict[str, Any], tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+                                                             capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Payments, funding withdrawals and deposits alike, in US dollars by default and in the local currency of an
     FIU's profile (EUR here), each from the store's prices on its block's day; the facts stay as the report has
     them."""
@@ -216,6 +217,16 @@ def test_goaml_prices_every_transaction_in_the_fius_currency(story: Story, schem
             assert f"value {value} {currency} (csv:prices.csv)" in tx.findtext("transaction_description")
             kinds.add(tx.findtext("internal_ref_number").split("-")[0])
         assert kinds == {"payment", "withdrawal", "deposit"}
+    # The request packs in another currency than the report's (--fiat, or $COINTRAIL_FIAT): priced again.
+    monkeypatch.setenv("COINTRAIL_FIAT", "eur")
+    assert main(["request-pack", *common]) == 0
+    [pack] = json.loads(capsys.readouterr().out)
+    listed = list(csv.DictReader(io.StringIO((story.case.folder / pack["files"]["csv"]["path"]).read_text())))
+    for row in listed:
+        coins = Decimal(row["amount"]) * Decimal("40.10")
+        assert (row["fiat_value"], row["fiat_currency"]) == (str(coins.quantize(Decimal("0.01"))), "EUR"), row
+    assert main(["request-pack", "--fiat", "EURO", *common]) == 2
+    assert "three-letter code" in capsys.readouterr().err
 
 
 def test_red_flags_are_named_with_their_evidence(facts: dict[str, Any], story: Story) -> None:
