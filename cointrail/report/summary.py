@@ -9,6 +9,7 @@ from typing import Any
 
 from cointrail.amounts import format_amount
 from cointrail.report.assets import is_account
+from cointrail.report.pricing import summed
 from cointrail.report.request_pack import symbol
 from cointrail.wording import counted
 
@@ -98,6 +99,21 @@ def _exchanges(exchanges: list[dict[str, Any]]) -> list[str]:
             "about (address, transaction id, time in UTC, amount), and says which are only possibilities."]
 
 
+def _account_fiat(payers: dict[str, Any]) -> str:
+    """The fiat total of an account case's payments, or of those priced when the price file lacks an asset."""
+    total = (payers.get("totals") or {}).get("fiat")
+    if total or not payers.get("price_source"):
+        return _fiat(total)
+    payments = payers.get("payments") or []
+    priced = summed([p["fiat"] for p in payments if p.get("fiat")])
+    if priced is None:
+        return ""
+    known = sum(1 for p in payments if p.get("fiat"))
+    missing = ", ".join(sorted({p["asset"] for p in payments if not p.get("fiat")}))
+    return (f" (about {priced['value']:,.2f} {priced['currency']} at the time for the {known} of the "
+            f"{counted(len(payments), 'payment')} priced, prices from {priced['source']}; no price for {missing})")
+
+
 def _account_payers(payers: dict[str, Any], figures: dict[str, Any]) -> list[str]:
     """The payers of an account-chain site (Ethereum): amounts per asset, accounts, poisoning set apart."""
     totals = payers["totals"]
@@ -105,7 +121,7 @@ def _account_payers(payers: dict[str, Any], figures: dict[str, Any]) -> list[str
     span = _span(dates)
     accounts = figures["paying_wallets"]
     lines = [f"{_site_received(figures)} from {counted(accounts, 'paying account')}, {totals['amount_text']} in "
-             f"all{_fiat(totals.get('fiat'))}{span}.", totals["people_note"]]
+             f"all{_account_fiat(payers)}{span}.", totals["people_note"]]
     if accounts:
         possibly = figures["wallets_possibly_funded"]
         lines.append(f"{figures['wallets_funded']} of the {counted(accounts, 'paying account')} were traced back, "

@@ -323,6 +323,10 @@ def test_an_ethereum_case_is_priced_in_each_asset_where_the_file_prices_it(
     assert payers["pegs"] == [{"coin": "USDT", "currency": "USD", "price": 1.0, "source": PEG}]
     rows = [r for x in facts["findings"]["exchanges"] for r in x["withdrawals"] + x["deposits"]]
     assert rows and all((r["fiat"] or {}).get("value") == _usd(r, prices) for r in rows)
+    priced = [r for r in payers["payments"] if r["fiat"]]
+    paid = next(line for line in facts["summary"] if line.startswith("The site's 1 address received"))
+    assert f"at the time for the {len(priced)} of the {len(payers['payments'])} payments priced" in paid
+    assert "; no price for USDC)" in paid
     clocks = next(item["text"] for item in facts["limitations"] if item["title"] == "Clocks and prices")
     assert "valued at their peg" in clocks and "not a market price" in clocks and '"no price"' in clocks
     # The court report's tables (its PDF is read back in test_report_pdf_of_an_ethereum_case).
