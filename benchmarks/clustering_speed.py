@@ -19,15 +19,23 @@ against the union–find alone in the same run, and where a build's CPU goes
 (one build under cProfile, timed by the process's CPU clock). Writes the
 clustering section of docs/benchmarks.md.
 
-Run: ``.venv/bin/python -m benchmarks.clustering_speed [--transactions 1000000] [--cache DIR] [--no-write]
-[--quick]``
+With ``--before REV``, the whole build of the code at git revision REV runs too,
+in a child process on its own copy of the store, alternated with this code's
+build in the same run: the baseline of a speed-up.
+
+Run: ``.venv/bin/python -m benchmarks.clustering_speed [--transactions 1000000] [--cache DIR] [--before REV]
+[--no-write] [--quick]``
 """
 
 from __future__ import annotations
 
 import cProfile
+import json
+import os
 import pstats
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -123,7 +131,40 @@ def phases(store: LedgerStore) -> dict[str, float]:
     return {name: spent.get(name, 0.0) for name in [n for _, n in PHASES] + ["build_clusters"]}
 
 
-def measure(n_transactions: int, cache: Path) -> dict[str, Any]:
+# A full multi-input build in a child process, on the code it finds first on its path: its own CPU and wall seconds.
+_CHILD = """
+import json, sys
+import cointrail
+from benchmarks import harness
+from cointrail.clustering import build_clusters, parse_heuristics
+from cointrail.store.duckdb.store import LedgerStore
+assert cointrail.__file__.startswith(sys.argv[2]), cointrail.__file__  # the code asked for, not this checkout's
+with LedgerStore.open(sys.argv[1]) as store:
+    took, _ = harness.timed(lambda: build_clusters(store, parse_heuristics("multi-input"), full=True))
+    print(json.dumps([took.cpu, took.wall]))
+"""
+
+
+def code_at(revision: str, into: Path) -> Path:
+    """The ``cointrail`` package as it was at git ``revision``, unpacked under ``into``."""
+    archive = subprocess.run(["git", "archive", revision, "cointrail"], cwd=harness.ROOT, capture_output=True,
+                             check=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def before_build(code: Path, db: Path) -> harness.Timing:
+    """One full build of ``db`` by the package in ``code`` (a child process; its import is not timed)."""
+    # Started in ``code``: ``-c`` puts the working directory first on the path, before PYTHONPATH (whose second
+    # entry, this checkout, gives the harness's clock).
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(db), str(code)], cwd=code,
+                         env={**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{harness.ROOT}"}, capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    cpu_s, wall_s = json.loads(out.splitlines()[-1])
+    return harness.Timing(wall_s, cpu_s)
+
+
+def measure(n_transactions: int, cache: Path, before: str | None = None) -> dict[str, Any]:
     db = ledger_for(n_transactions, cache)
     work = Path(tempfile.mkdtemp()) / "work.duckdb"
     shutil.copy(db, work)
@@ -142,15 +183,24 @@ def measure(n_transactions: int, cache: Path) -> dict[str, Any]:
         slow_s, baseline = cpu(lambda: python_union_find(al, bl, count), runs=1)
         if baseline != cluster.tolist():
             raise SystemExit("cointrail and the baseline disagree")
-        builds = [harness.timed(lambda: build_clusters(store, parse_heuristics("multi-input"), full=True))
-                  for _ in range(4)]  # fmt: skip
+        old: list[harness.Timing] = []
+        if before is not None:
+            shutil.copy(db, work.parent / "before.duckdb")
+            code = code_at(before, Path(tempfile.mkdtemp(dir=work.parent)))
+        builds = []
+        for _ in range(4):  # alternated with the code before, when asked for
+            builds.append(harness.timed(lambda: build_clusters(store, parse_heuristics("multi-input"), full=True)))
+            if before is not None:
+                old.append(before_build(code, work.parent / "before.duckdb"))
         summary = builds[-1][1]
         spent = phases(store)
     shutil.rmtree(work.parent)
     return {"transactions": txs, "inputs": len(inputs.tx_id), "links": len(a), "addresses": count,
             "clusters": int(len(np.unique(cluster))), "read_s": read_s, "fast_s": fast_s, "scipy_s": scipy_s,
             "slow_s": slow_s, "build_s": min(t.cpu for t, _ in builds),
-            "build_wall_s": min(t.wall for t, _ in builds), "phases": spent,
+            "build_wall_s": min(t.wall for t, _ in builds), "phases": spent, "before": before,
+            "before_s": min((t.cpu for t in old), default=None),
+            "before_wall_s": min((t.wall for t in old), default=None),
             "coinjoins": summary["coinjoins_total"], "guarded_s": guarded_s,
             "collaborative": summary["collaborative_total"], "held": summary["held_links"]}  # fmt: skip
 
@@ -171,6 +221,10 @@ def render(r: dict[str, Any]) -> str:
     spent, total = r["phases"], r["phases"]["build_clusters"]
     where = "".join(f"| {what} | {spent[name]:.2f} s | {spent[name] / total:.0%} |\n" for what, name in PHASES)
     per_cpu, per_wall = n / r["build_s"], n / r["build_wall_s"]
+    before = "" if r["before"] is None else (
+        f"The same build by the code at {r['before']}, in a child process on its own copy of the store, alternated "
+        f"with it in this run: {r['before_s']:.2f} s of CPU ({n / r['before_s']:,.0f} inputs per CPU second), "
+        f"{r['before_wall_s']:.2f} s of wall time: this code takes {r['build_s'] / r['before_s']:.0%} of its CPU.\n")
     return f"""## Clustering (multi-input)
 
 {harness.machine("clustering_speed.py")}; one process. The synthetic chain
@@ -190,7 +244,7 @@ cointrail's merge is {r["slow_s"] / r["fast_s"]:.0f} times as fast as the pure-P
 
 **The whole build, end to end** (the least CPU and the least wall time of 4 runs): {r["build_s"]:.2f} s of CPU,
 {per_cpu:,.0f} inputs per CPU second; {r["build_wall_s"]:.2f} s of wall time, {per_wall:,.0f} inputs per wall second
-(DuckDB runs on both cores, so wall can be below CPU on a quiet machine; on this shared one it is not). The target for
+(DuckDB runs on both cores, so wall time can be below CPU time on a quiet machine). The target for
 a whole `cluster build` is 5,000,000 inputs per second: this is {5_000_000 / per_cpu:.0f} times short of it per CPU
 second. The merge itself, (d), is {r["guarded_s"] / r["build_s"]:.0%} of the build's CPU; the rest is reading and
 checking in DuckDB and writing the tables. Where the CPU of one build goes (cProfile timed by the process's CPU clock,
@@ -198,12 +252,15 @@ DuckDB's threads included; {total:.2f} s under the profiler):
 
 | phase | CPU | share of the build |
 |---|---|---|
-{where}"""
+{where}
+{before}"""
 
 
 def main() -> None:
-    args = harness.parse(harness.chain_arguments(__doc__, quick={"transactions": 20_000}))
-    harness.publish(args, "clustering", render(measure(args.transactions, args.cache)))
+    parser = harness.chain_arguments(__doc__, quick={"transactions": 20_000})
+    parser.add_argument("--before", help="a git revision whose whole build runs alternated with this one's")
+    args = harness.parse(parser)
+    harness.publish(args, "clustering", render(measure(args.transactions, args.cache, args.before)))
 
 
 if __name__ == "__main__":
