@@ -21,6 +21,11 @@ from cointrail.simulation.economy import ADDRESS_TYPES, SUBSCRIPTION_PRICES, Eco
 
 # Extra blocks mined to the miner at setup (each matures one more 50-LTC coinbase): mixing needs coins.
 EXTRA_BLOCKS = 40
+# A funding the miner's mature coins cannot pay yet: it mines blocks for the shortfall and a margin for the fee,
+# counting each at regtest's smaller coinbase (25 LTC after the halving at 150), at most this many times.
+FUNDING_TRIES = 3
+FUNDING_MARGIN = Decimal(1)
+COINBASE_AFTER_HALVING = Decimal(25)
 
 
 @dataclass
@@ -58,10 +63,27 @@ class FamilyEconomy(Economy):
         return name
 
     def fund(self, amounts: dict[str, list[Decimal]]) -> None:
-        """The miner pays each wallet the listed coins (one output each), in one transaction."""
+        """The miner pays each wallet the listed coins (one output each), in one transaction.
+
+        A seed can ask for more than the miner's mature coins (the batches family's exchange floats, drawn
+        by the seed, and the customers' funding): then the miner mines until enough coinbases mature, and
+        pays. Only a funding that fails mines more, so a seed that could always pay plays as before.
+        """
         outputs = [{self.new_address(w): str(quantize(v))} for w, values in amounts.items() for v in values]
-        if outputs:
-            fund_and_send(self.node, "miner", [], outputs)
+        if not outputs:
+            return
+        need = sum((quantize(v) for values in amounts.values() for v in values), Decimal(0))
+        for _ in range(FUNDING_TRIES):
+            try:
+                fund_and_send(self.node, "miner", [], outputs)
+                return
+            except RuntimeError as error:
+                if "Insufficient funds" not in str(error):
+                    raise
+            short = need + FUNDING_MARGIN - self._balance("miner")
+            # Each block mined matures one older coinbase (50 LTC below regtest's halving, 25 above).
+            self.node.mine(max(1, int(short / COINBASE_AFTER_HALVING) + 1), self.new_address("miner"))
+        raise RuntimeError(f"the miner cannot fund {need} LTC, even after mining {FUNDING_TRIES} times")
 
     def fund_customers(self, low: float, high: float) -> None:
         """Each exchange gets a float, then pays every customer wallet a withdrawal (the funding the truth knows)."""

@@ -10,8 +10,9 @@ import pytest
 from node import litecoind_available
 
 from cointrail.simulation import collab, policies, remix_payjoin
+from cointrail.simulation.collab import quantize
 from cointrail.simulation.economy import scenario_node
-from cointrail.simulation.families import FAMILIES
+from cointrail.simulation.families import FAMILIES, FamilyEconomy
 
 pytestmark = [pytest.mark.slow, pytest.mark.node]
 WALLETS = [f"w{i}" for i in range(10)]
@@ -92,6 +93,18 @@ def test_change_policies_batches_and_a_consolidation(node):
     tx = _tx(node, policies.batch_payout(node, rng, "w5", payees, 3))
     assert len(tx["vin"]) >= 3 and Counter(_values(tx)).most_common(1)[0][1] >= 3
     assert _tx(node, policies.consolidate(node, "w6"))["vout"][0]["value"] > 0
+
+
+def test_a_family_funding_beyond_the_miners_mature_coins_mines_until_it_can_pay(node):
+    # The batches family's seeds 11-13, 21 and 22 asked the miner for more than its mature coinbases at setup,
+    # and stopped with "Insufficient funds"; the funding must mine until enough coins mature, then pay.
+    economy = FamilyEconomy(node, 1)
+    height, balance = node.height(), Decimal(str(node.rpc("getbalance", wallet="miner")))
+    coin = quantize((balance + 60) / 3)
+    economy.fund({"w7": [coin] * 3})
+    node.mine(1)
+    assert node.height() > height + 1  # it had to mine
+    assert Counter(c.amount for c in collab.coins(node, "w7"))[coin] == 3
 
 
 @pytest.mark.parametrize(
