@@ -36,9 +36,9 @@ from benchmarks import harness
 from cointrail.capture import capture_url, served_directory
 from cointrail.cases import Case, create_case
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
+from cointrail.facts import collect_facts
 from cointrail.labels.model import Label, confidence_named
 from cointrail.labels.store import write_labels
-from cointrail.report import collect_facts
 from cointrail.report.layout import for_print
 from cointrail.report.render import render_html, render_pdf
 from cointrail.simulation.named_chain import ChainBuilder

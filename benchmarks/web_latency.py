@@ -37,10 +37,10 @@ from cointrail.capture import capture_url, served_directory
 from cointrail.cases import create_case, open_case
 from cointrail.cases.site import captured_site_addresses
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
+from cointrail.facts.kept import latest_facts
 from cointrail.graph import expand
 from cointrail.investigation import Investigation, case_store
 from cointrail.report import make_report
-from cointrail.report.write import latest_facts
 from cointrail.store.duckdb.cluster_tables import has_clusters
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.web import Security, Workspace, create_app

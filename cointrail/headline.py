@@ -6,7 +6,7 @@ evidence. It reads the latest report kept in the case when there is one: that is
 court report were written from, and it costs no ledger query (a forward trace of the site's money, which the
 cash-outs need, took 2.4 s on the demo's 181 transactions). Without a report it asks the engine for the payers
 alone (0.3 s on the demo) and says the site's money was not traced forward yet. Either way the same rows are read:
-the payers' ``to_json()`` and :func:`cointrail.report.findings.exchanges_to_contact`.
+the payers' ``to_json()`` and :func:`cointrail.facts.findings.exchanges_to_contact`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ ACCOUNT_NOTE = "an account-chain (Ethereum) case: its payments and payers per as
 
 def headline(inv: Investigation, *, prefer_report: bool = True) -> Headline:
     """The case's headline findings: from its latest report (``prefer_report``), else from the payers asked now."""
-    from cointrail.report.write import latest_facts
+    from cointrail.facts.kept import latest_facts
 
     case = inv.case
     facts = latest_facts(case) if case is not None and prefer_report else None
@@ -37,7 +37,7 @@ def headline(inv: Investigation, *, prefer_report: bool = True) -> Headline:
 
 
 def _report_entry(case: Case) -> dict[str, Any] | None:
-    from cointrail.report.write import FACTS_ACTION
+    from cointrail.facts.kept import FACTS_ACTION
 
     return next((e for e in reversed(case.log.entries()) if e["action"] == FACTS_ACTION), None)
 
@@ -60,7 +60,7 @@ def _newer_blocks(inv: Investigation, facts: dict[str, Any]) -> int | None:
 
 
 def _from_engine(inv: Investigation) -> Headline:
-    from cointrail.report.findings import exchanges_to_contact
+    from cointrail.facts.findings import exchanges_to_contact
 
     try:
         found = inv.payers().to_json()
@@ -79,7 +79,7 @@ def _empty(inv: Investigation, note: str | None = None) -> Headline:
 def _built(inv: Investigation, source: str, chain: str | None, payers: dict[str, Any],
            exchanges: list[dict[str, Any]], *, traced: bool, entry: dict[str, Any] | None,
            newer: int | None) -> Headline:  # fmt: skip
-    from cointrail.report.assets import is_account
+    from cointrail.facts.assets import is_account
 
     if is_account(payers):  # per-asset rows of another shape: the exchanges and cash-outs still hold
         payers = {"site": {"from_case": {"note": ACCOUNT_NOTE}}}
@@ -95,7 +95,7 @@ def _built(inv: Investigation, source: str, chain: str | None, payers: dict[str,
 
 
 def _exchange(case: Case | None, found: dict[str, Any]) -> ExchangeToAsk:
-    from cointrail.report.request_pack import stored_packs
+    from cointrail.facts.kept import stored_packs
 
     rows = found["withdrawals"] + found["deposits"]
     packs = tuple(stored_packs(case, found["service"])) if case is not None else ()

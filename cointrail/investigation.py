@@ -402,13 +402,13 @@ class Investigation:
         """Every fact the case's report, its request packs and its exports are made of (docs/report.md), as the
         JSON-ready document the report is written from: collected now from the case and the store, for the site's
         addresses ``site`` (else the case's captured ones), with the options of
-        :func:`cointrail.report.collect_facts` (``findings``, ``fiat``, ``hops``, ``model``, ``explorer``, ``role``,
+        :func:`cointrail.facts.collect_facts` (``findings``, ``fiat``, ``hops``, ``model``, ``explorer``, ``role``,
         ``instructions``). With ``latest`` and no ``site``, the facts of the newest report kept in the case, where
         there is one: what the request packs and exports were always written from."""
-        from cointrail.report.build import facts_of
+        from cointrail.facts.collect import facts_of
 
         if latest and not site:
-            from cointrail.report.write import latest_facts
+            from cointrail.facts.kept import latest_facts
 
             stored = latest_facts(self._case())
             if stored is not None:
@@ -426,7 +426,7 @@ class Investigation:
         the SAR sheet with the human-trafficking flag."""
         from cointrail.exports import export
         from cointrail.exports.goaml_profiles import GENERIC
-        from cointrail.report.pricing import prices_in
+        from cointrail.facts.pricing import prices_in
 
         facts = self.report_facts(site, latest=latest)
         options: dict[str, Any] = {"profile": profile, "trafficking": trafficking or None}

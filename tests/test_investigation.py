@@ -151,8 +151,8 @@ def test_the_report_facts_and_the_exports_are_the_engines_and_a_kept_report_need
     import sys
 
     from cointrail.cases import open_case
-    from cointrail.report.build import FACTS_FORMAT
-    from cointrail.report.write import latest_facts
+    from cointrail.facts.collect import FACTS_FORMAT
+    from cointrail.facts.kept import latest_facts
 
     case, cases = demo["capture"]["case"], str(Path(demo["workdir"]) / "cases")
     with Investigation.open(case, cases_dir=cases) as inv:

@@ -8,8 +8,8 @@ from pathlib import Path
 from cointrail.cli import main
 from cointrail.clustering import build_clusters, parse_heuristics
 from cointrail.domain import WatchedOutput, WatchedTx
-from cointrail.report.limitations import label_quality
-from cointrail.report.sources import label_conflicts
+from cointrail.facts.limitations import label_quality
+from cointrail.facts.sources import label_conflicts
 from cointrail.services import kept_detections
 from cointrail.services.detect import _detect
 from cointrail.simulation.named_chain import ChainBuilder

@@ -15,8 +15,8 @@ from cointrail.cases.settings import fiat_currency
 from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_option
 from cointrail.cli.output import emit, json_option, stderr_is_terminal, warn
 from cointrail.errors import EXIT_OK
+from cointrail.facts.findings import DEFAULT_HOPS, DEFAULT_MODEL
 from cointrail.report import make_report
-from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL
 
 MODELS = ("poison", "haircut", "fifo")
 

@@ -13,9 +13,9 @@ from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_optio
 from cointrail.cli.output import emit, json_option
 from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
+from cointrail.facts.pricing import in_currency
 from cointrail.investigation import Investigation
 from cointrail.report import request_packs, write_request_packs
-from cointrail.report.pricing import in_currency
 from cointrail.report.request_pack import PackOptions, asked_about
 
 if TYPE_CHECKING:

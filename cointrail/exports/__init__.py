@@ -2,7 +2,7 @@
 reports to the bodies that act: NCMEC's CyberTipline (XML and a web-form paste sheet), goAML STR, a FinCEN SAR
 field sheet (issue 18).
 
-Every exporter takes the report facts (:func:`cointrail.report.collect_facts`,
+Every exporter takes the report facts (:func:`cointrail.facts.collect_facts`,
 the same data the report is rendered from) and returns the file's text; a few
 take options (:attr:`Exporter.options`: the goAML ``profile`` and ``prices`` in its
 currency, the SAR sheet's ``trafficking``).

@@ -19,9 +19,8 @@ from typing import Any
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
-from cointrail.report.assets import row_currency, row_fixed
+from cointrail.facts.assets import case_chain, row_currency, row_fixed, symbol
 from cointrail.report.graph import flow_graph
-from cointrail.report.request_pack import case_chain, symbol
 
 
 def _holder(case: str, node: str, data: dict[str, Any]) -> EntityProxy:

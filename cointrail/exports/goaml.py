@@ -18,7 +18,7 @@ from lxml import etree
 
 from cointrail.exports.goaml_profiles import GENERIC, GoamlProfile
 from cointrail.exports.reportable import Payment, Reportable, Transfer, fiat_text, reportable
-from cointrail.report.pricing import Prices
+from cointrail.facts.pricing import Prices
 from cointrail.times import utc_iso
 from cointrail.wording import counted
 
@@ -129,7 +129,7 @@ def reason(r: Reportable) -> str:  # the transactions follow the reason, hence "
 
 def report_tree(r: Reportable, p: GoamlProfile = GENERIC, prices: Prices | None = None) -> etree._Element:
     """The goAML ``report`` element of the findings; ``prices`` (by txid and address paid) override the findings'
-    own fiat values, to give them in the profile's currency (:func:`cointrail.report.pricing.prices_in`)."""
+    own fiat values, to give them in the profile's currency (:func:`cointrail.facts.pricing.prices_in`)."""
     prices = prices or {}
     root = etree.Element("report")
     _sub(root, "rentity_id", p.rentity_id)

@@ -6,8 +6,8 @@ from typing import Any
 
 import networkx as nx
 
+from cointrail.facts.assets import symbol
 from cointrail.report.graph import flow_graph
-from cointrail.report.request_pack import symbol
 
 
 def export_graphml(facts: dict[str, Any]) -> str:

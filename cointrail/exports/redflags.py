@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cointrail.report.assets import payer_key
+from cointrail.facts.assets import payer_key
 from cointrail.wording import counted
 
 SMALL_USD = 100  # "about half under 100 dollars" (FIELD_NOTES: Chainalysis crypto-crime reports)

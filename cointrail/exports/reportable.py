@@ -1,6 +1,6 @@
 """What a report to a body that acts (NCMEC, an FIU, a bank's SAR desk) is made of, read from the report facts.
 
-The report facts (:func:`cointrail.report.collect_facts`) hold the engine's results as plain data; this module
+The report facts (:func:`cointrail.facts.collect_facts`) hold the engine's results as plain data; this module
 picks out what every reporting format needs: the site (its URL and addresses), the payments to it, the paying
 wallets, the exchanges' withdrawals that funded them and the deposits of the site's money, and the red flags
 (:mod:`cointrail.exports.redflags`). The formats in ``cybertip.py``, ``goaml.py`` and ``sar.py`` render it.
@@ -14,9 +14,8 @@ from typing import Any
 
 from cointrail.amounts import Amount, Unit, fixed_coins
 from cointrail.exports.redflags import RedFlag, red_flags
-from cointrail.report.assets import is_account, payer_name, row_currency, row_fixed, row_unit
-from cointrail.report.exhibits import NODE_CLIS  # how a txid is looked up again on a node: the report's exhibits' table
-from cointrail.report.request_pack import case_chain, symbol
+from cointrail.facts.assets import case_chain, is_account, payer_name, row_currency, row_fixed, row_unit, symbol
+from cointrail.facts.exhibits import NODE_CLIS  # how a txid is looked up again on a node: the report's exhibits' table
 from cointrail.times import utc_iso
 from cointrail.wording import counted
 

@@ -15,9 +15,8 @@ import stix2
 from stix2.properties import IntegerProperty, ListProperty, ReferenceProperty, StringProperty, TimestampProperty
 from stix2.v21 import CustomObservable
 
-from cointrail.report.assets import row_currency, row_fixed
+from cointrail.facts.assets import case_chain, row_currency, row_fixed, symbol
 from cointrail.report.graph import flow_graph
-from cointrail.report.request_pack import case_chain, symbol
 
 # Fixed ids: every cointrail export names the same two extension definitions.
 WALLET_EXTENSION = "extension-definition--3c1d1b4e-7c1f-4f6e-9d55-0c4f2a9d7a11"

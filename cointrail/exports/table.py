@@ -6,10 +6,9 @@ import csv
 import io
 from typing import Any
 
-from cointrail.report.assets import row_currency, row_fixed
-from cointrail.report.findings import utc_text
+from cointrail.facts.assets import case_chain, row_currency, row_fixed, symbol
+from cointrail.facts.findings import utc_text
 from cointrail.report.graph import flow_graph
-from cointrail.report.request_pack import case_chain, symbol
 
 COLUMNS = ("kind", "from", "from_kind", "from_addresses", "to", "to_kind", "to_addresses", "txid", "time_utc",
            "amount", "currency", "site_address", "certainty")  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from cointrail.report.request_pack import symbol
+from cointrail.facts.assets import symbol
 
 CONFIDENCE = "forensic_investigation"  # seen by an investigator on the site's own payment page, captured
 DEFAULT_ABUSE = "child_sexual_abuse"

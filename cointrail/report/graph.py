@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from cointrail.report.findings import edge_into
+from cointrail.facts.findings import edge_into
 from cointrail.wording import counted
 
 MAX_ROWS = 12

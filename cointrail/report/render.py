@@ -12,13 +12,12 @@ import jinja2
 
 from cointrail.amounts import coin_number, unit_of
 from cointrail.errors import CointrailError
+from cointrail.facts.assets import row_text, symbol
+from cointrail.facts.findings import utc_text
 from cointrail.prices.pegs import peg_note
-from cointrail.report.assets import row_text
-from cointrail.report.findings import utc_text
 from cointrail.report.graph import flow_graph, flow_svg
 from cointrail.report.layout import ReportIndex, for_print, when, wrap
 from cointrail.report.paging import render_in_parts
-from cointrail.report.request_pack import symbol
 from cointrail.wording import counted
 
 

@@ -1,7 +1,7 @@
 """The request pack per exchange: exactly which deposits and withdrawals to ask about, as CSV and as a letter.
 
 Each transaction carries its fiat value at its block time, in the report's currency (its ``--fiat``), with the
-price's source, where the store's prices give one (:mod:`cointrail.report.pricing`, both chain families): an
+price's source, where the store's prices give one (:mod:`cointrail.facts.pricing`, both chain families): an
 exchange's compliance desk sorts and answers by value. Where none does, the pack says "no price"; a stablecoin
 valued at its stated peg says so.
 """
@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cointrail.amounts import unit_of
 from cointrail.cases import Case
-from cointrail.chains import CHAINS
 from cointrail.errors import InputError
+from cointrail.facts.assets import row_currency, row_fixed, symbol
+from cointrail.facts.kept import CSV_ACTION, LETTER_ACTION, pack_slug
 from cointrail.prices.pegs import peg_note, pegs
-from cointrail.report.assets import row_currency, row_fixed
 from cointrail.wording import counted
 
 CSV_COLUMNS = ("exchange", "kind", "address", "paid_from", "txid", "time_utc", "amount", "currency", "fiat_value",
@@ -30,7 +28,6 @@ NO_PRICE = "no price"  # a transaction whose block's day the store has no price 
 ISSUER_CSV_COLUMNS = ("issuer", "token", "token_contract", "address", "balance", "at_block", "received_from_payers",
                       "payments", "case_number", "urgent")  # fmt: skip
 ISSUER = "token issuer"  # the category of a pack to a stablecoin's issuer (Tether, Circle), who can freeze
-CSV_ACTION, LETTER_ACTION = "request-pack.csv", "request-pack.letter"
 
 
 @dataclass(frozen=True)
@@ -41,21 +38,6 @@ class PackOptions:
     legal_basis: str | None = None
     urgent: bool = False  # a child may be at risk: ask for an answer ahead of the queue
     preserve: bool = True  # ask the exchange to preserve the records now, before legal process arrives
-
-
-def case_chain(facts: dict[str, Any]) -> str | None:
-    """The chain of the case's store (``litecoin``), else of the site's captured addresses; None if neither says."""
-    chain = (facts.get("ledger") or {}).get("chain")
-    site = set(facts.get("site", {}).get("addresses", []))
-    captured = [item.get("chains") or [] for c in facts.get("captures", []) for item in c["addresses"]
-                if item["address"] in site]  # fmt: skip
-    return chain or next((chains[0] for chains in captured if chains), None)
-
-
-def symbol(facts: dict[str, Any]) -> str:
-    """The coin's ticker for the case's chain (``LTC``), "coins" when no known chain is found."""
-    chain = case_chain(facts)
-    return unit_of(chain).symbol if chain in CHAINS else "coins"
 
 
 def _fiat_columns(row: dict[str, Any]) -> dict[str, str]:
@@ -268,28 +250,12 @@ def request_packs(facts: dict[str, Any], exchange: str | None = None,
             for x in chosen] + [p for p in issuers if exchange is None or p["exchange"] == exchange]  # fmt: skip
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "exchange"
-
-
-def stored_packs(case: Case, exchange: str) -> list[dict[str, Any]]:
-    """The newest request pack files the case keeps for ``exchange`` (CSV, then letter): kind, path, SHA-256 and
-    custody entry; found by the exchange's name written into each file's name by :func:`write_request_packs`."""
-    newest: dict[str, dict[str, Any]] = {}
-    for entry in case.log.entries():
-        kind = {CSV_ACTION: "csv", LETTER_ACTION: "letter"}.get(entry["action"])
-        suffix = f".{_slug(exchange)}.request.{'csv' if kind == 'csv' else 'txt'}"
-        if kind and entry["object"].endswith(suffix):
-            newest[kind] = {"kind": kind, "path": entry["object"], "sha256": entry["sha256"], "seq": entry["seq"]}
-    return [newest[k] for k in ("csv", "letter") if k in newest]
-
-
 def write_request_packs(case: Case, packs: list[dict[str, Any]], out: Path | None = None) -> list[dict[str, Any]]:
     """Store each pack's CSV and letter in the case (logged evidence) and copy them to ``out``."""
     written = []
     for pack in packs:
         files = {}
-        slug = _slug(pack["exchange"])  # the exchange's name in the evidence file's name, in every list of files
+        slug = pack_slug(pack["exchange"])  # the exchange's name in the evidence file's name, in every list of files
         for kind, suffix, action in (("csv", ".request.csv", CSV_ACTION), ("letter", ".request.txt", LETTER_ACTION)):
             kept = case.add_evidence(pack[kind].encode("utf-8"), f".{slug}{suffix}", action)
             files[kind] = {"path": kept.object, "sha256": kept.sha256}

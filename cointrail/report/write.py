@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from cointrail.cases import Case
-from cointrail.report.redact import local_paths
+from cointrail.facts.kept import FACTS_ACTION
 from cointrail.report.render import PdfUnavailable, render_html, render_pdf
 
-FACTS_ACTION, HTML_ACTION, PDF_ACTION = "report.facts", "report.html", "report.pdf"
+HTML_ACTION, PDF_ACTION = "report.html", "report.pdf"
 
 
 def facts_bytes(facts: dict[str, Any]) -> bytes:
@@ -50,13 +50,3 @@ def write_report(case: Case, facts: dict[str, Any], out: Path | None = None, pdf
     return {"case": case.name, "files": files, "warnings": warnings, "summary": facts["summary"],
             "exchanges": [x["service"] for x in facts["findings"]["exchanges"]],
             "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
-
-
-def latest_facts(case: Case) -> dict[str, Any] | None:
-    """The facts of the newest report stored in the case, or None before the first report."""
-    entries = [e for e in case.log.entries() if e["action"] == FACTS_ACTION]
-    if not entries:
-        return None
-    data: dict[str, Any] = json.loads((case.folder / entries[-1]["object"]).read_text(encoding="utf-8"))
-    # Facts stored by an older version may still name this machine's folders: cleaned again as they are read.
-    return local_paths(data, case.folder)

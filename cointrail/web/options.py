@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from cointrail.errors import InputError
-from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL
+from cointrail.facts.findings import DEFAULT_HOPS, DEFAULT_MODEL
 from cointrail.tracing import TAINT_MODELS
 
 Model = Literal["poison", "haircut", "fifo"]

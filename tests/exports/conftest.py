@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
 
 from reportcase import Story, make_story  # noqa: E402 - needs the path above
 
-from cointrail.report import collect_facts  # noqa: E402
+from cointrail.facts import collect_facts  # noqa: E402
 from cointrail.store.duckdb.store import LedgerStore  # noqa: E402
 
 

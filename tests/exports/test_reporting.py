@@ -24,9 +24,10 @@ from cointrail.exports import export
 from cointrail.exports.goaml_profiles import load_profile
 from cointrail.exports.redflags import red_flags
 from cointrail.exports.sar import NARRATIVE_PART, narrative_parts
+from cointrail.facts import collect_facts
 from cointrail.investigation import Investigation
 from cointrail.prices import import_prices_csv
-from cointrail.report import collect_facts, request_packs
+from cointrail.report import request_packs
 from cointrail.report.render import render_html
 from cointrail.store.duckdb.store import LedgerStore
 

@@ -13,7 +13,8 @@ from cointrail.addresses.account import tron_from_hex
 from cointrail.cases import create_case
 from cointrail.chains.ethereum import abi
 from cointrail.cli import main
-from cointrail.report import collect_facts, request_packs
+from cointrail.facts import collect_facts
+from cointrail.report import request_packs
 from cointrail.simulation import anvil as chain
 from cointrail.store.duckdb.account import AccountStore
 

@@ -133,8 +133,8 @@ def test_the_report_quotes_the_reliability_recorded_for_the_source_a_label_came_
     fetched with its reliability and latest download, and a label from either is quoted with that reliability. A
     TagPack's label cites its tag's own source (KuCoin's blog), and a partner's URL names neither OFAC nor a
     TagPack: both read 'not assessed' before."""
-    from cointrail.report.limitations import source_reliability
-    from cointrail.report.sources import label_sources
+    from cointrail.facts.limitations import source_reliability
+    from cointrail.facts.sources import label_sources
     from cointrail.store.duckdb.store import LedgerStore
 
     url, files, packs = site

@@ -25,7 +25,7 @@ from cointrail.capture import capture_url, served_directory
 from cointrail.cases import Case, create_case
 from cointrail.cli import main
 from cointrail.exports import export
-from cointrail.report import collect_facts
+from cointrail.facts import collect_facts
 from cointrail.report.render import render_html
 from cointrail.simulation import anvil as chain
 from cointrail.simulation.evm_economy import EvmEconomyConfig, EvmTruth, accounts_needed, generate

@@ -17,9 +17,10 @@ from cointrail.cases import open_case, sha256_file, verify_case
 from cointrail.cli import main
 from cointrail.errors import InputError
 from cointrail.exports.write import write_exports
-from cointrail.report import collect_facts, write_report
-from cointrail.report.accuracy import parse_figures
-from cointrail.report.methods import family_sentence
+from cointrail.facts import collect_facts
+from cointrail.facts.accuracy import parse_figures
+from cointrail.facts.methods import family_sentence
+from cointrail.report import write_report
 from cointrail.report.render import graph_svg
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -245,7 +246,7 @@ def test_error_rates_per_family_read_in_plain_words() -> None:
 def test_label_quality_says_how_reliable_each_source_and_a_lead_are() -> None:
     """A payer funded through an investigator's label and one only through a detected exchange-like wallet: the
     paragraph quotes the source's reliability and the detection's measured figures, in words."""
-    from cointrail.report.limitations import label_quality
+    from cointrail.facts.limitations import label_quality
 
     named = {"funded_by": "Exchange One", "leads": [], "funding": [
         {"service": "Exchange One", "label_source": "investigator:analyst", "label_confidence": "service_data"}]}

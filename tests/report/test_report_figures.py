@@ -209,7 +209,7 @@ def _long_payers(story: Story, count: int) -> dict[str, Any]:
 
 
 def test_tall_rows_are_never_split_across_pages(worked: tuple[Story, Path, dict]) -> None:
-    from cointrail.report import collect_facts
+    from cointrail.facts import collect_facts
     from cointrail.report.render import render_html
 
     story, _, _ = worked
@@ -255,7 +255,7 @@ def test_no_path_of_this_computer_in_request_packs_and_exports(worked: tuple[Sto
 
 
 def test_paths_are_rewritten_case_relative_or_by_name() -> None:
-    from cointrail.report.redact import LocalPaths
+    from cointrail.facts.redact import LocalPaths
 
     paths = LocalPaths(Path("/srv/jane/cases/c1"), [Path("/srv/jane/ledger.duckdb")])
     assert paths.text("/srv/jane/cases/c1/evidence/ab.csv") == "evidence/ab.csv"
@@ -268,7 +268,8 @@ def test_paths_are_rewritten_case_relative_or_by_name() -> None:
 
 
 def test_a_possible_funder_is_asked_about_as_a_possibility(worked: tuple[Story, Path, dict]) -> None:
-    from cointrail.report import collect_facts, request_packs
+    from cointrail.facts import collect_facts
+    from cointrail.report import request_packs
     from cointrail.report.render import render_html
 
     story, _, _ = worked

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cointrail.report.summary import _span
+from cointrail.facts.summary import _span
 
 
 def test_payments_of_one_day_are_on_that_day_and_others_between_the_first_and_the_last() -> None:

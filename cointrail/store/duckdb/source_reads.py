@@ -2,7 +2,7 @@
 the days it has blocks on, the address strings it holds.
 
 :class:`DuckDBSourceReads` implements :class:`cointrail.store.interface.SourceReads`; the SQL moved here from
-``cointrail/report/sources.py`` and ``cointrail/demo/scenario.py`` (issue 14) unchanged.
+``cointrail/facts/sources.py`` and ``cointrail/demo/scenario.py`` (issue 14) unchanged.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from starlette.requests import Request
 
 from cointrail.capture.text_view import capture_text
 from cointrail.cases import Case, verify_case
+from cointrail.facts import case_facts
 from cointrail.investigation import Investigation, case_store
-from cointrail.report import case_facts
 from cointrail.report.write import HTML_ACTION
 from cointrail.store.duckdb.store import DamagedStoreError
 from cointrail.web.routes.common import case_of, jobs, page, workspace

@@ -374,8 +374,8 @@ def test_tx_in_a_sparse_store_says_what_was_not_fetched(electrum_crawl: dict[str
 def test_the_report_says_the_store_is_a_crawl_and_what_it_left_out(electrum_crawl: dict[str, Any]) -> None:
     """The court report's coverage paragraph for a sparse store: not whole blocks, the source, what was listed and
     not followed, inputs whose funders were not fetched, and each archive with its SHA-256."""
-    from cointrail.report.limitations import coverage
-    from cointrail.report.sources import ledger_facts
+    from cointrail.facts.limitations import coverage
+    from cointrail.facts.sources import ledger_facts
 
     with LedgerStore.open(electrum_crawl["db"], read_only=True) as store:
         ledger = ledger_facts(store)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cointrail.report.assets import payer_key
+from cointrail.facts.assets import payer_key
 
 
 def _evidence(facts: dict[str, Any]) -> dict[str, int]:

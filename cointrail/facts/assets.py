@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from cointrail.amounts import Amount, Unit, unit_of
+from cointrail.chains import CHAINS
 
 ACCOUNT = "account"  # facts["findings"]["payers"]["family"] of an account-chain case
 
@@ -58,3 +59,18 @@ def payer_name(row: dict[str, Any]) -> str:
     """A paying wallet as the texts name it: ``wallet 12``, or ``account 0xab…`` on an account chain."""
     cluster = row.get("payer_cluster_id")
     return f"wallet {cluster}" if cluster is not None else f"account {payer_key(row)}"
+
+
+def case_chain(facts: dict[str, Any]) -> str | None:
+    """The chain of the case's store (``litecoin``), else of the site's captured addresses; None if neither says."""
+    chain = (facts.get("ledger") or {}).get("chain")
+    site = set(facts.get("site", {}).get("addresses", []))
+    captured = [item.get("chains") or [] for c in facts.get("captures", []) for item in c["addresses"]
+                if item["address"] in site]  # fmt: skip
+    return chain or next((chains[0] for chains in captured if chains), None)
+
+
+def symbol(facts: dict[str, Any]) -> str:
+    """The coin's ticker for the case's chain (``LTC``), "coins" when no known chain is found."""
+    chain = case_chain(facts)
+    return unit_of(chain).symbol if chain in CHAINS else "coins"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cointrail.facts.accuracy import PAYERS_END, PAYERS_START, error_rate, load_figures, set_figures
 from cointrail.heuristics.change import CHANGE_HEURISTICS
-from cointrail.report.accuracy import PAYERS_END, PAYERS_START, error_rate, load_figures, set_figures
 from cointrail.wording import counted
 
 MULTI_INPUT = (
@@ -98,7 +98,7 @@ ACCOUNT_TAINT = {
 
 def account_methods() -> dict[str, Any]:
     """What the appendix says of an account-chain case's methods, with the figures of docs/accuracy.md."""
-    from cointrail.report.accuracy import EVM_PAYERS_END, EVM_PAYERS_START
+    from cointrail.facts.accuracy import EVM_PAYERS_END, EVM_PAYERS_START
     from cointrail.tracing.funding import FUNDED_BY_CONFIDENCE
 
     return {"explanation": ACCOUNT_PAYERS.format(least=FUNDED_BY_CONFIDENCE), "stops": ACCOUNT_STOPS,

@@ -8,21 +8,20 @@ from cointrail.cases import Case
 from cointrail.cases.custody import utc_now
 from cointrail.cases.settings import explorer_template
 from cointrail.errors import InputError
+from cointrail.facts import case_facts
+from cointrail.facts.actions import analyst_actions
+from cointrail.facts.assets import case_chain, is_account
+from cointrail.facts.exhibits import transaction_exhibits
+from cointrail.facts.figures import report_figures
+from cointrail.facts.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
+from cointrail.facts.limitations import cited_sources, limitations
+from cointrail.facts.methods import methods
+from cointrail.facts.pricing import Books, price_account_payers, price_exchange_rows
+from cointrail.facts.redact import local_paths
+from cointrail.facts.sources import account_ledger_facts, label_conflicts, label_sources, ledger_facts, provenance
+from cointrail.facts.statement import statement
+from cointrail.facts.summary import summary_lines
 from cointrail.investigation import Investigation
-from cointrail.report import case_facts
-from cointrail.report.actions import analyst_actions
-from cointrail.report.assets import is_account
-from cointrail.report.exhibits import transaction_exhibits
-from cointrail.report.figures import report_figures
-from cointrail.report.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
-from cointrail.report.limitations import cited_sources, limitations
-from cointrail.report.methods import methods
-from cointrail.report.pricing import Books, price_account_payers, price_exchange_rows
-from cointrail.report.redact import local_paths
-from cointrail.report.request_pack import case_chain
-from cointrail.report.sources import account_ledger_facts, label_conflicts, label_sources, ledger_facts, provenance
-from cointrail.report.statement import statement
-from cointrail.report.summary import summary_lines
 from cointrail.services import kept_detections
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.store import LedgerStore
@@ -45,7 +44,7 @@ def _findings(investigation: Investigation, site: list[str], given: dict[str, An
         return {"payers": None, "flows": []}
     try:
         if investigation.accounts is not None:  # Ethereum and its tokens: payers per asset (issue 16)
-            from cointrail.report.account_findings import account_findings
+            from cointrail.facts.account_findings import account_findings
 
             return account_findings(investigation, site, hops=options["hops"])
         return trace_findings(investigation, site, **options)
@@ -75,7 +74,7 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
     ``findings`` (``{"payers": PayersResult dict, "flows": [TraceResult dict…]}``,
     docs/tracing.md) is asked of the engine (:class:`cointrail.investigation.Investigation` over ``store``)
     when not given. ``store`` may be an Ethereum (account-chain) store: then the payers are found per asset and
-    traced first in, first out (:mod:`cointrail.report.account_findings`). ``explorer`` (else the ``explorer``
+    traced first in, first out (:mod:`cointrail.facts.account_findings`). ``explorer`` (else the ``explorer``
     setting) is the block explorer's URL template for the transaction exhibits; ``role`` and ``instructions`` are
     the preparer's words for the expert's statement.
     """

@@ -11,8 +11,8 @@ from collections import defaultdict
 from typing import Any
 
 from cointrail.amounts import fixed_coins
+from cointrail.facts.assets import is_account, payer_key, row_fixed
 from cointrail.investigation import Investigation
-from cointrail.report.assets import is_account, payer_key, row_fixed
 from cointrail.wording import counted
 
 DEFAULT_HOPS = 6

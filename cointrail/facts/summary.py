@@ -1,6 +1,6 @@
 """The one-page summary: what was found, in plain words, for a reader with no crypto background.
 
-Every count comes from ``facts["figures"]`` (cointrail.report.figures), the same numbers the later sections print.
+Every count comes from ``facts["figures"]`` (cointrail.facts.figures), the same numbers the later sections print.
 """
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from cointrail.amounts import format_amount
-from cointrail.report.assets import is_account
-from cointrail.report.pricing import summed
-from cointrail.report.request_pack import symbol
+from cointrail.facts.assets import is_account, symbol
+from cointrail.facts.pricing import summed
 from cointrail.wording import counted
 
 

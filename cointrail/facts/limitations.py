@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cointrail.facts.accuracy import detection_reliability
+from cointrail.facts.assets import is_account, symbol
 from cointrail.prices.pegs import peg_note
-from cointrail.report.accuracy import detection_reliability
-from cointrail.report.assets import is_account
-from cointrail.report.request_pack import symbol
 from cointrail.wording import counted
 
 

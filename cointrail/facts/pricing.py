@@ -20,10 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 from cointrail.amounts import Unit
+from cointrail.facts.assets import is_account
 from cointrail.prices import PriceBook
 from cointrail.prices.pegs import pegs
 from cointrail.prices.table import Chained
-from cointrail.report.assets import is_account
 
 Prices = dict[tuple[str, str], dict[str, Any]]  # (txid, address paid) -> fiat value (currency, value, price, source)
 

@@ -7,7 +7,7 @@ request packs and the exports already read for a Bitcoin-family case (``payers``
 with their ``steps``), so that one template and one set of exporters serve both, with three differences a reader of
 the facts must know:
 
-* every amount-bearing row names its ``asset`` and ``decimals`` (:mod:`cointrail.report.assets`): ETH has 18,
+* every amount-bearing row names its ``asset`` and ``decimals`` (:mod:`cointrail.facts.assets`): ETH has 18,
   USDT and USDC 6;
 * a payer is an account (``payer_cluster_id`` None, ``payer_addresses`` the one account), with one row per asset;
 * the site's money is not traced forward through a UTXO graph: its payments into exchange deposit addresses
@@ -21,8 +21,8 @@ from typing import Any
 from cointrail.addresses.account import tron_to_hex
 from cointrail.amounts import Amount
 from cointrail.chains.ethereum.tokens import TOKENS
+from cointrail.facts.assets import ACCOUNT
 from cointrail.investigation import Investigation
-from cointrail.report.assets import ACCOUNT
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.times import utc_date
 from cointrail.tracing.account_flows import coverage_of
