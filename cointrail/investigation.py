@@ -20,8 +20,10 @@ taken from the case's captures (:meth:`~Investigation.site`) are the same select
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from copy import deepcopy
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -82,6 +84,7 @@ class Investigation:
         self._owned: LedgerStore | None = None
         self._accounts = accounts  # an account-model (Ethereum) store, in place of a UTXO one (issue 16)
         self._unopened: Path | None = None  # the store :meth:`open` was given lazily, until a question needs it
+        self._site: tuple[tuple[Path, tuple[int, ...] | None], SiteSelection] | None = None  # site(), its log state
 
     @classmethod
     def open(cls, case: str | Case | None = None, db: str | Path | None = None, *, cases_dir: str | Path | None = None,
@@ -176,7 +179,16 @@ class Investigation:
 
     def site(self) -> SiteSelection:
         """The case's captured addresses that this store's chain and network can answer for; the others left out,
-        each with why (the one selection of every command, page and report: :mod:`cointrail.cases.site`)."""
+        each with why (the one selection of every command, page and report: :mod:`cointrail.cases.site`).
+
+        Read once while the case's custody log stays as it was (a capture or import logs its findings file, so a
+        new one is seen at the next question); each answer is a copy of its own."""
+        state = (self._case().folder, _file_state(self._case().log.path))
+        if self._site is None or self._site[0] != state:
+            self._site = (state, self._read_site())
+        return deepcopy(self._site[1])
+
+    def _read_site(self) -> SiteSelection:
         if self.accounts is not None:  # an account is the same 0x (or T…) text on every network of its chain
             from cointrail.cases.site import captured_evm_addresses, captured_tron_addresses
 
@@ -456,44 +468,62 @@ class Investigation:
         from cointrail.graph import expand
         from cointrail.graph.site_node import expand_site, is_site_node
 
-        if is_site_node(node):
-            found = GraphHop.from_json(expand_site(self.store, self.site_group().to_json(), direction, limit))
+        if is_site_node(node):  # the site's addresses looked up once, for its node and for marking its wallets
+            site_found = self._site_found()
+            site = self._site_group(site_found).to_json()
+            found = GraphHop.from_json(expand_site(self.store, site, direction, limit))
         else:
             found = GraphHop.from_json(expand(self.store, node, direction, limit))
-        return replace(found, nodes=tuple(self.marked_as_site(found.nodes)))
+            site_found = self._site_found()
+        return replace(found, nodes=tuple(_marked(found.nodes, self._site_wallets(site_found))))
 
     def site_group(self) -> GraphNode:
         """The site's wallets (:meth:`site_nodes`) as one flow-graph node (:mod:`cointrail.graph.site_node`); a
         plain error when the ledger knows none of the captured addresses."""
+        return self._site_group(self._site_found())
+
+    def _site_group(self, found: list[_SiteAddress]) -> GraphNode:
         from cointrail.graph.site_node import site_group
 
-        wallets, known = self._site_wallet_nodes()
+        wallets = self._site_wallet_nodes(found)
         if not wallets:
             raise NotInStoreError("none of the addresses captured in this case is in the ledger store, so the site "
                                   "has no node on the graph")  # fmt: skip
-        return GraphNode.from_json(site_group([w.to_json() for w in wallets], known, SITE_REASON))
+        return GraphNode.from_json(site_group([w.to_json() for w in wallets], len(found), SITE_REASON))
 
     def site_wallets(self) -> dict[int, tuple[str, ...]]:
         """The wallets (cluster ids) that hold the case's captured site addresses, each with those addresses;
         none without a case or before the store is clustered."""
-        if self.case is None or not self.has_store or not self.store.cluster_reads().has_clusters():
+        return self._site_wallets(self._site_found())
+
+    def _site_wallets(self, found: list[_SiteAddress]) -> dict[int, tuple[str, ...]]:
+        if not found or not self.store.cluster_reads().has_clusters():
             return {}
-        reads = self.store.cluster_reads()
-        found: dict[int, list[str]] = {}
+        wallets: dict[int, list[str]] = {}
+        for address in found:
+            if address.wallet is not None:  # else ingested after the last cluster build: in no wallet yet
+                wallets.setdefault(address.wallet, []).append(address.text)
+        return {cluster: tuple(addresses) for cluster, addresses in wallets.items()}
+
+    def _site_found(self) -> list[_SiteAddress]:
+        """The case's captured site addresses the ledger knows (those never paid are not on it), in the site's order,
+        each with its address id and its wallet: one store lookup an address, one query for all their wallets."""
+        if self.case is None or not self.has_store:
+            return []
+        from cointrail.store.duckdb.address_find import find_address
+
+        ids: list[tuple[str, int]] = []
         for address in self.site().addresses:
-            address_id = reads.address_id(address)
-            if address_id is None:  # never paid: not on the ledger
+            try:  # the same lookup as an address node's (another spelling of a stored address is found too)
+                ids.append((address, find_address(self.store, address)[0]))
+            except NotInStoreError:  # never paid: not on the ledger
                 continue
-            try:
-                found.setdefault(reads.cluster_of(address_id), []).append(address)
-            except LookupError:  # ingested after the last cluster build: in no wallet yet
-                continue
-        return {cluster: tuple(addresses) for cluster, addresses in found.items()}
+        wallets = self.store.trace_reads().clustered({address_id for _, address_id in ids})
+        return [_SiteAddress(text, address_id, wallets.get(address_id)) for text, address_id in ids]
 
     def marked_as_site(self, nodes: Sequence[GraphNode]) -> list[GraphNode]:
         """Flow-graph ``nodes`` with those of the site's wallets marked as the site (role, caption, why)."""
-        wallets = self.site_wallets()
-        return [_as_site(n) if n.cluster_id in wallets else n for n in nodes]
+        return _marked(nodes, self.site_wallets())
 
     def graph_of_trace(self, traced: Mapping[str, Any]) -> TraceGraph:
         """A finished trace (its ``to_json()``) drawn as wallets and the traced money between them."""
@@ -504,25 +534,50 @@ class Investigation:
     def site_nodes(self) -> list[GraphNode]:
         """The wallets of the site's captured addresses that the ledger knows, as flow-graph nodes marked as the
         site (the graph opens on them)."""
-        return self._site_wallet_nodes()[0]
+        return self._site_wallet_nodes(self._site_found())
 
-    def _site_wallet_nodes(self) -> tuple[list[GraphNode], int]:
-        """:meth:`site_nodes`, and how many captured addresses the ledger knows."""
-        from cointrail.graph import describe
-        from cointrail.graph.nodes import describe_clusters
+    def _site_wallet_nodes(self, found: list[_SiteAddress]) -> list[GraphNode]:
+        """:meth:`site_nodes` of the site addresses ``found``: their wallets described together, in one read of their
+        sizes, names and labels (a wallet of one address is drawn as that address, as :func:`describe` draws it)."""
+        from cointrail.graph.nodes import address_node, describe_clusters
 
+        if not found:
+            return []
+        clusters = {a.address_id: a.address_id if a.wallet is None else a.wallet for a in found}  # as clusters_of
+        described = describe_clusters(self.store, set(clusters.values()))
+        names = self.store.trace_reads().address_names({a.address_id for a in found
+                                                         if described[clusters[a.address_id]]["size"] <= 1})
         nodes: dict[str, GraphNode] = {}
-        known = 0
-        for address in self.site().addresses:
-            try:
-                item = describe(self.store, f"address:{address}")
-            except NotInStoreError:  # never paid: not on the ledger
-                continue
-            known += 1
-            wallet = describe_clusters(self.store, {item["cluster_id"]})[item["cluster_id"]] if item["size"] > 1 \
-                else item  # fmt: skip
+        for address in found:
+            wallet = described[clusters[address.address_id]]
+            if wallet["size"] <= 1:
+                wallet = address_node(wallet, names[address.address_id])
             nodes.setdefault(wallet["id"], _as_site(GraphNode.from_json(wallet)))
-        return list(nodes.values()), known
+        return list(nodes.values())
+
+
+@dataclass(frozen=True)
+class _SiteAddress:
+    """A captured site address the ledger knows: its text as captured, its address id, its wallet (None: in none)."""
+
+    text: str
+    address_id: int
+    wallet: int | None
+
+
+def _marked(nodes: Sequence[GraphNode], wallets: Mapping[int, object]) -> list[GraphNode]:
+    """``nodes`` with those of the site's ``wallets`` (cluster ids) marked as the site."""
+    return [_as_site(n) if n.cluster_id in wallets else n for n in nodes]
+
+
+def _file_state(path: Path) -> tuple[int, ...] | None:
+    """What changes when a file is written (as :mod:`cointrail.web.request_case` keys the custody log); None if
+    there is none."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
 def _as_site(node: GraphNode) -> GraphNode:

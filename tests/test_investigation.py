@@ -140,6 +140,40 @@ def test_the_graph_answers_are_typed_and_give_exactly_the_json_of_the_graph(demo
         assert isinstance(drawn, TraceGraph) and drawn.edges and same(drawn, trace_graph(inv.store, traced))
         page = inv.wallet_page(cluster_id=wallet.cluster_id)
         assert page is not None and isinstance(page.node, GraphNode) and page.node == wallet
+        # The site's wallets, read together, are the nodes each address's own describe() gives, in the site's order.
+        expected: dict[str, dict[str, Any]] = {}
+        for address in inv.site().addresses:
+            item = describe(inv.store, f"address:{address}")
+            expected.setdefault(item["wallet"], describe(inv.store, item["wallet"]) if item["size"] > 1 else item)
+        plain = lambda n: {k: v for k, v in n.to_json().items() if k not in ("role", "captured", "reason", "caption")}  # noqa: E731
+        assert [plain(n) for n in inv.site_nodes()] == [plain(GraphNode.from_json(w)) for w in expected.values()]
+        assert any(w["kind"] == "address" for w in expected.values()) and inv.site_wallets().keys() == {
+            n.cluster_id for n in inv.site_nodes()}  # fmt: skip
+
+
+def test_the_site_is_read_once_and_a_new_capture_is_seen(demo: dict[str, Any], tmp_path: Path) -> None:
+    """An investigation kept open (a notebook's) reads the captures once, until the case logs a new one."""
+    import shutil
+
+    from cointrail.capture import capture_url, served_directory
+    from cointrail.cases import open_case
+
+    source = Path(demo["workdir"]) / "cases" / demo["capture"]["case"]
+    shutil.copytree(source, tmp_path / "cases" / source.name, ignore=shutil.ignore_patterns("work"))
+    case = open_case(source.name, tmp_path / "cases")
+    with Investigation.open(demo["capture"]["case"], cases_dir=str(source.parent)) as opened:
+        inv = Investigation(opened.store, case)
+        first, group = inv.site(), inv.site_group()
+        first.addresses.clear()  # an answer of its own: the next is whole
+        site = inv.site().addresses
+        assert site and inv.site().addresses == site and group.size == len(site)
+        (new,) = opened.store.one("SELECT address FROM addresses WHERE address LIKE 'rltc1%' AND address NOT IN "
+                                  f"({', '.join('?' * len(site))}) ORDER BY address_id LIMIT 1", site)  # type: ignore[misc]
+        (tmp_path / "page").mkdir()
+        (tmp_path / "page" / "index.html").write_text(f"<html><body><p>Also pay {new}</p></body></html>")
+        with served_directory(tmp_path / "page") as (url, _):
+            capture_url(case, url)
+        assert inv.site().addresses == [*site, new] and inv.site_group().size == len(site) + 1
 
 
 def test_the_report_facts_and_the_exports_are_the_engines_and_a_kept_report_needs_no_store(

@@ -138,9 +138,14 @@ def describe_members(store: LedgerStore, node: str, ids: set[int], cluster_id: i
     kind, _ = parse_node(node)
     item = describe_clusters(store, {cluster_id}, services=services)[cluster_id]
     if kind == "address":
-        name = store.trace_reads().address_names(ids)[next(iter(ids))]
-        wallet = item["id"]
-        item = {**item, "id": f"address:{name}", "kind": "address", "address": name, "wallet": wallet}
-        if item["size"] > 1:
-            item["caption"] = f"address {name[:10]}… in {item['caption']}"
+        return address_node(item, store.trace_reads().address_names(ids)[next(iter(ids))])
+    return item
+
+
+def address_node(wallet: dict[str, Any], address: str) -> dict[str, Any]:
+    """The node of one ``address`` of a wallet (its :func:`describe_clusters` node): the wallet's labels and role,
+    the address's own id."""
+    item = {**wallet, "id": f"address:{address}", "kind": "address", "address": address, "wallet": wallet["id"]}
+    if item["size"] > 1:
+        item["caption"] = f"address {address[:10]}… in {wallet['caption']}"
     return item

@@ -179,15 +179,18 @@ class DuckDBTraceReads:
 
     def clusters_of(self, address_ids: set[int]) -> dict[int, int]:
         """Cluster id of each address; an unclustered store gives each address its own id."""
-        if not address_ids:
+        found = self.clustered(address_ids)
+        return {a: found.get(a, a) for a in address_ids}
+
+    def clustered(self, address_ids: set[int]) -> dict[int, int]:
+        """Cluster id of each address a cluster build placed in a wallet; the others (all, in a store never
+        clustered; those ingested after the last build) are left out."""
+        if not address_ids or not self.store.has_table("address_clusters"):
             return {}
-        if not self.store.has_table("address_clusters"):
-            return {a: a for a in address_ids}
         with self._ids("trace_members", address_ids):
-            found = dict(self.store.rows(
+            return dict(self.store.rows(
                 "SELECT c.address_id, c.cluster_id FROM address_clusters c JOIN trace_members t ON t.id = c.address_id"
             ))  # fmt: skip
-        return {a: found.get(a, a) for a in address_ids}
 
     def cluster_members(self, cluster_id: int) -> set[int]:
         """Address ids of a cluster (just the id itself in an unclustered store)."""
