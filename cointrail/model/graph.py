@@ -1,0 +1,148 @@
+"""The flow graph: its nodes (wallets, addresses, the site, a summary), one hop around a node, a trace drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["GraphHop", "GraphNode", "TraceGraph"]
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    """A node of the flow graph (``Investigation.graph_node()``, the nodes of a hop or a trace's graph): a wallet
+    (``kind`` ``cluster``, id ``cluster:<id>``), one address (``address``: a wallet of one address, or one address of
+    a larger wallet, then ``wallet`` names that wallet's node), the site's wallets as one node (``site``, id
+    ``site:captured``: ``members`` their ids, ``wallets`` their nodes) or the smaller counterparties of a hop summed
+    up (``summary``, with their ``amount``). ``role`` decides its colour and shape (:data:`cointrail.graph.ROLES`);
+    ``caption`` names it, distinct on the graph. A node holding the case's captured site addresses is ``captured``,
+    with the ``reason`` in words."""
+
+    id: str
+    kind: str
+    role: str
+    caption: str
+    size: int
+    labels: tuple[Mapping[str, Any], ...]  # the wallet's public labels, each with its source
+    cluster_id: int | None = None
+    address: str | None = None  # the address a wallet is named by (its id comes from it), or the node's own
+    wallet: str | None = None
+    captured: bool = False
+    reason: str | None = None
+    members: tuple[str, ...] = ()
+    wallets: tuple[GraphNode, ...] | None = None  # None in a hop's origin, which names only their ids
+    amount: int | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GraphNode:
+        wallets = data.get("wallets")
+        return cls(
+            data["id"], data["kind"], data["role"], data["caption"], data["size"], tuple(data["labels"]),
+            data.get("cluster_id"), data.get("address"), data.get("wallet"), bool(data.get("captured")),
+            data.get("reason"), tuple(data.get("members") or ()),
+            None if wallets is None else tuple(GraphNode.from_json(w) for w in wallets), data.get("amount"),
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        """The node as the workspace's graph API gives it: each kind's fields in the order they were always given."""
+        if self.kind == "summary":
+            return {"id": self.id, "kind": self.kind, "role": self.role, "size": self.size,
+                    "labels": list(self.labels), "caption": self.caption, "amount": self.amount}  # fmt: skip
+        if self.kind == "site":
+            data: dict[str, Any] = {
+                "id": self.id, "kind": self.kind, "role": self.role, "captured": self.captured, "size": self.size,
+                "labels": list(self.labels), "cluster_id": self.cluster_id, "address": self.address,
+                "caption": self.caption, "members": list(self.members),
+            }  # fmt: skip
+            if self.wallets is not None:
+                data["wallets"] = [w.to_json() for w in self.wallets]
+            data["reason"] = self.reason
+            return data
+        data = {"id": self.id, "kind": self.kind, "cluster_id": self.cluster_id, "size": self.size,
+                "address": self.address, "labels": list(self.labels), "role": self.role, "caption": self.caption}
+        if self.wallet is not None:
+            data["wallet"] = self.wallet
+        if self.captured:
+            data["captured"], data["reason"] = True, self.reason
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class GraphHop:
+    """One hop of the flow graph from ``origin`` (``Investigation.graph_hop()``): the counterparty wallets drawn
+    (``nodes``, at most ``limit``) and an edge to or from each, the rest summed up in ``summary`` (its edge
+    ``summary_edge``, the wallets it stands for listed in ``hidden``), the money in all (``total``, base units;
+    ``total_coin`` in coin), what stayed in the origin's own wallets and what was newly mined, whether every
+    transaction was read (``all_read``: at most ``max_transactions``, the newest) and the hop in words.
+
+    Each edge is a mapping: ``id``, ``source``, ``target``, ``amount`` (base units) and ``amount_coin``, ``fiat``
+    (each transaction at its day's price, with the source), ``transactions``, ``first_time``, ``last_time``,
+    ``txids``, ``items`` (the transactions one by one), ``coinjoin`` and the ``reason`` in words."""
+
+    origin: GraphNode
+    direction: str
+    limit: int
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[Mapping[str, Any], ...]
+    counterparties: int
+    total: int
+    own_wallet_amount: int
+    mined_amount: int
+    summary: GraphNode | None
+    hidden: tuple[Mapping[str, Any], ...]  # id, caption, amount, amount_coin of each wallet summed up
+    all_read: bool
+    max_transactions: int
+    unit: str
+    fiat: str
+    total_coin: str
+    explanation: str
+    summary_edge: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GraphHop:
+        summary = data["summary"]
+        return cls(
+            GraphNode.from_json(data["origin"]), data["direction"], data["limit"],
+            tuple(GraphNode.from_json(n) for n in data["nodes"]), tuple(data["edges"]), data["counterparties"],
+            data["total"], data["own_wallet_amount"], data["mined_amount"],
+            None if summary is None else GraphNode.from_json(summary), tuple(data["hidden"]), data["all_read"],
+            data["max_transactions"], data["unit"], data["fiat"], data["total_coin"], data["explanation"],
+            data.get("summary_edge"),
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "origin": self.origin.to_json(), "direction": self.direction, "limit": self.limit,
+            "nodes": [n.to_json() for n in self.nodes], "edges": list(self.edges),
+            "counterparties": self.counterparties, "total": self.total, "own_wallet_amount": self.own_wallet_amount,
+            "mined_amount": self.mined_amount, "summary": None if self.summary is None else self.summary.to_json(),
+            "hidden": list(self.hidden), "all_read": self.all_read, "max_transactions": self.max_transactions,
+            "unit": self.unit, "fiat": self.fiat,
+        }  # fmt: skip
+        if self.summary_edge is not None:
+            data["summary_edge"] = self.summary_edge
+        data["total_coin"], data["explanation"] = self.total_coin, self.explanation
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class TraceGraph:
+    """A finished trace drawn as the flow graph (``Investigation.graph_of_trace()``): its wallets (at most so many,
+    those that received the most traced money, the start first; ``left_out`` counts the others) and the traced money
+    between them, one edge per pair of wallets (the mappings :class:`GraphHop` describes), under ``title``."""
+
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[Mapping[str, Any], ...]
+    left_out: int
+    unit: str
+    title: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TraceGraph:
+        return cls(tuple(GraphNode.from_json(n) for n in data["nodes"]), tuple(data["edges"]), data["left_out"],
+                   data["unit"], data["title"])  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {"nodes": [n.to_json() for n in self.nodes], "edges": list(self.edges), "left_out": self.left_out,
+                "unit": self.unit, "title": self.title}  # fmt: skip
