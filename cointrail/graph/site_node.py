@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from cointrail.graph.neighbourhood import DEFAULT_LIMIT, expand_from
-from cointrail.graph.nodes import member_ids
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.wording import counted
 
@@ -39,12 +38,12 @@ def site_group(wallets: Sequence[dict[str, Any]], captured: int, reason: str) ->
 
 def expand_site(store: LedgerStore, group: dict[str, Any], direction: str,
                 limit: int = DEFAULT_LIMIT) -> dict[str, Any]:  # fmt: skip
-    """One hop from the site's node: the money into (backward) or out of (forward) all its wallets together."""
-    members: set[int] = set()
-    own: set[int] = set()
-    for wallet in group["wallets"]:
-        ids, cluster = member_ids(store, wallet["id"])
-        members |= ids
-        own.add(cluster)
+    """One hop from the site's node: the money into (backward) or out of (forward) all its wallets together.
+
+    ``group`` is :func:`site_group`'s, over wallets read from the store: their cluster ids are taken as they are,
+    and the members of all of them read in one query (a wallet of one address is its cluster id's address)."""
+    own = {int(wallet["cluster_id"]) for wallet in group["wallets"]}
+    several = {int(wallet["cluster_id"]) for wallet in group["wallets"] if int(wallet.get("size") or 1) > 1}
+    members = (own - several) | store.trace_reads().clusters_members(several)
     origin = {k: v for k, v in group.items() if k != "wallets"}
     return expand_from(store, origin, members, own, direction, limit)

@@ -199,6 +199,16 @@ class DuckDBTraceReads:
         rows = self.store.rows("SELECT address_id FROM address_clusters WHERE cluster_id = ?", [cluster_id])
         return {r[0] for r in rows} or {cluster_id}
 
+    def clusters_members(self, cluster_ids: set[int]) -> set[int]:
+        """Address ids of all of the clusters :meth:`cluster_members` would give one by one, in one query."""
+        if not cluster_ids or not self.store.has_table("address_clusters"):
+            return set(cluster_ids)
+        with self._ids("trace_wallets", cluster_ids):
+            rows = self.store.rows(
+                "SELECT c.address_id, c.cluster_id FROM address_clusters c JOIN trace_wallets t ON t.id = c.cluster_id"
+            )
+        return {r[0] for r in rows} | (cluster_ids - {r[1] for r in rows})  # a cluster of no row: just its id
+
     def tx_id(self, txid: bytes) -> int | None:
         """The id of a transaction (``txid`` in internal byte order), None if it is not stored."""
         row = self.store.one("SELECT tx_id FROM transactions WHERE txid = ?", [txid])
