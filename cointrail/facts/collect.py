@@ -16,7 +16,7 @@ from cointrail.facts.figures import report_figures
 from cointrail.facts.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
 from cointrail.facts.limitations import cited_sources, limitations
 from cointrail.facts.methods import methods
-from cointrail.facts.pricing import Books, price_account_payers, price_exchange_rows
+from cointrail.facts.pricing import Books, price_account_payers, price_exchange_rows, price_funding_trails
 from cointrail.facts.redact import local_paths
 from cointrail.facts.sources import account_ledger_facts, label_conflicts, label_sources, ledger_facts, provenance
 from cointrail.facts.statement import statement
@@ -100,6 +100,8 @@ def facts_of(investigation: Investigation, site: list[str] | None = None, *, fin
     books = Books(store, fiat) if store is not None else None
     if books is not None and accounts is not None and is_account(found["payers"]):
         price_account_payers(found["payers"], books)  # each transfer in its own asset (a UTXO case: by the tracer)
+    if books is not None:  # the funding trails' withdrawals and steps, both families (1.3)
+        price_funding_trails(found["payers"], books)
     ledger = _ledger(store)
     if isinstance(store, LedgerStore) and ledger is not None:  # where the labels naming services were fetched from
         ledger["label_sources"] = label_sources(store, cited_sources(found))

@@ -5,13 +5,13 @@ The payers' payments of a Bitcoin-family case are priced by the tracing package 
 (:func:`price_account_payers`), each transfer in its own asset (ETH, USDT, USDC) from that asset's prices, so ether
 and a token never share a price. The exchanges' rows, the withdrawals that funded the payers and the deposits of the
 site's money, are priced here too, at their block time, in the same currency: the court report's exchange tables,
-the request packs and the goAML report give them. An FIU's goAML profile may ask for another currency (its local
-one, ``currency_code_local``): then :func:`prices_in` prices every transaction of the report in it from the same
-store, with the price's day and source, and leaves the facts as the report has them (the red flags judge size in US
-dollars, whatever the FIU). A row with no price that day (or within a week before) stays unpriced: the texts say "no
-price"; nothing is ever priced that the imported file does not price. A stablecoin's price that the file states as
-its peg carries ``peg`` (:mod:`cointrail.prices.table`), and :func:`cointrail.prices.pegs.peg_note` says it is an
-assumption.
+the request packs and the goAML report give them; so are the funding trails and their steps (the report's 1.3). An
+FIU's goAML profile may ask for another currency (its local one, ``currency_code_local``): then :func:`prices_in`
+prices every transaction of the report in it from the same store, with the price's day and source, and leaves the
+facts as the report has them (the red flags judge size in US dollars, whatever the FIU). A row with no price that
+day (or within a week before) stays unpriced: the texts say "no price"; nothing is ever priced that the imported
+file does not price. A stablecoin's price that the file states as its peg carries ``peg``
+(:mod:`cointrail.prices.table`), and :func:`cointrail.prices.pegs.peg_note` says it is an assumption.
 """
 
 from __future__ import annotations
@@ -84,6 +84,17 @@ def price_exchange_rows(exchanges: list[dict[str, Any]], books: Books) -> None:
     for entry in exchanges:
         for row in entry["withdrawals"] + entry["deposits"]:
             row["fiat"] = books.value(row)
+
+
+def price_funding_trails(payers: dict[str, Any] | None, books: Books) -> None:
+    """Give each funding trail of the payers (report section 1.3), its withdrawal and every step of it, its ``fiat``
+    value at its block time, as the other tables' rows are priced (None where no price is known): a Bitcoin-family
+    trail's amount is what was traced to the payout, an account chain's the withdrawal, each in its own asset."""
+    for payer in (payers or {}).get("payers") or []:
+        for trail in payer.get("funding") or []:
+            trail["fiat"] = books.value(trail)
+            for step in trail.get("steps") or []:
+                step["fiat"] = books.value(step)
 
 
 def transaction_prices(facts: dict[str, Any], books: Books) -> Prices:

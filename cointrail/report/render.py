@@ -18,6 +18,7 @@ from cointrail.prices.pegs import peg_note
 from cointrail.report.graph import flow_graph, flow_svg
 from cointrail.report.layout import ReportIndex, for_print, when, wrap
 from cointrail.report.paging import render_in_parts
+from cointrail.report.request_pack import NO_PRICE
 from cointrail.wording import counted
 
 
@@ -30,11 +31,11 @@ def _coin(chain: str | None) -> Any:
     return coin
 
 
-def _money(value: dict[str, Any] | None, missing: str = "") -> str:
+def _money(value: dict[str, Any] | None) -> str:
     """A fiat value as a table cell (``12.50 USD``, ``12.50 USD (peg)`` where it rests on a stablecoin's stated
-    peg), ``missing`` without one."""
-    if not value:
-        return missing
+    peg), "no price" without one: the one wording of every table, both chain families, and of the request packs."""
+    if not value or value.get("value") is None:
+        return NO_PRICE
     return f"{value['value']:,.2f} {value['currency']}{' (peg)' if value.get('peg') else ''}"
 
 

@@ -194,6 +194,16 @@ def test_goaml_prices_every_transaction_in_the_fius_currency(story: Story, schem
     page = render_html(facts, "0" * 64)
     exchanges = page[page.index("1.5 Exchanges to contact"):page.index('id="graph"')]
     assert f"{rows[0]['fiat']['value']:,.2f} USD" in exchanges  # the court report's exchange table
+    # The funding trails (1.3): each payout and each step valued at its block time, at the same price.
+    trails = [t for p in facts["findings"]["payers"]["payers"] for t in p["funding"]]
+    funding = page[page.index("1.3 Where the payers"):page.index("1.4 Where the site")]
+    assert trails and "no price" not in funding
+    for trail in trails:
+        assert trail["fiat"]["value"] == float(round(Decimal(trail["amount"]) / 10**8 * 50, 2))
+        assert f"LTC ({trail['fiat']['value']:,.2f} USD); confidence" in funding
+        for step in trail["steps"]:
+            assert step["fiat"]["value"] == float(round(Decimal(step["amount"]) / 10**8 * 50, 2))
+            assert f"<td>{step['fiat']['value']:,.2f} USD</td>" in funding
     for pack in request_packs(facts):  # the request packs give each transaction's value too (issue 18)
         listed = list(csv.DictReader(io.StringIO(pack["csv"])))
         assert listed and all(r["fiat_currency"] == "USD" and r["fiat_price_source"].startswith("csv:prices.csv")

@@ -305,6 +305,11 @@ def _usd(row: dict[str, Any], prices: dict[_dt.date, str]) -> float | None:
     return float(round(Decimal(row["amount"]) / 10 ** DECIMALS[row["asset"]] * Decimal(price), 2))
 
 
+def _cell(fiat: dict[str, Any] | None) -> str:
+    """A fiat value as the report's tables give it."""
+    return "no price" if fiat is None else f"{fiat['value']:,.2f} USD{' (peg)' if fiat.get('peg') else ''}"
+
+
 def test_an_ethereum_case_is_priced_in_each_asset_where_the_file_prices_it(
         eth: EthCase, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     """ETH at its price of the block's day, USDT at the peg the file states (and said to be an assumption), USDC
@@ -334,6 +339,16 @@ def test_an_ethereum_case_is_priced_in_each_asset_where_the_file_prices_it(
     eth_paid = next(r for r in payers["payments"] if r["asset"] == "ETH")
     assert f"<td>{eth_paid['fiat']['value']:,.2f} USD</td>" in page and "<td>1.00 USD (peg)</td>" not in page
     assert "<td>no price</td>" in page and "(peg)</td>" in page and "no fiat\nprices were used" not in page
+    # The funding trails (1.3): each withdrawal and step at its block's day in its asset, "no price" for USDC.
+    trails = [t for p in payers["payers"] for t in p["funding"]]
+    funding = page[page.index("1.3 Where the payers"):page.index("1.3a Suspected")]
+    assert trails and {t["asset"] for t in trails} >= {"ETH", "USDC"}
+    for trail in trails:
+        assert (trail["fiat"] or {}).get("value") == _usd(trail, prices), trail
+        assert f"{trail['amount_text']} ({_cell(trail['fiat'])});" in funding
+        for step in trail["steps"]:
+            assert (step["fiat"] or {}).get("value") == _usd(step, prices), step
+            assert f"<td>{_cell(step['fiat'])}</td>" in funding
     with AccountStore.open(eth.db, read_only=True) as store:  # the same case without a price file
         unpriced = render_html(collect_facts(eth.case, store), "0" * 64)
     assert "no fiat\nprices were used" in unpriced and "(peg)" not in unpriced

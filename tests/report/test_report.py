@@ -72,6 +72,17 @@ def test_report_is_stored_as_logged_evidence(story: Story, tmp_path: Path, capsy
     assert verify_case(case, record=False).intact
     facts = json.loads((case.folder / result["files"]["json"]["path"]).read_text())
     assert facts["ledger"]["sources"][0]["merkle_checked"] is True  # the store's verification flags are quoted
+    # The story's store has no prices: every fiat cell says so, in the words of the Ethereum tables (issue 18).
+    page = (case.folder / result["files"]["html"]["path"]).read_text()
+    paid = page[page.index("1.2 Payments, one per"):page.index("1.3 Where the payers")]
+    assert paid.count("<td>no price</td>") == len(facts["findings"]["payers"]["payments"]) == 3
+    trails = [t for p in facts["findings"]["payers"]["payers"] for t in p["funding"]]
+    funding = page[page.index("1.3 Where the payers"):page.index("1.4 Where the site")]
+    assert trails and all(t["fiat"] is None and all(s["fiat"] is None for s in t["steps"]) for t in trails)
+    assert funding.count("<td>no price</td>") == sum(len(t["steps"]) for t in trails)
+    assert funding.count(" LTC (no price); confidence of the whole trail") == len(trails)
+    exchanges = page[page.index("1.5 Exchanges to contact"):page.index('id="graph"')]
+    assert "<td>no price</td>" in exchanges and "<td></td></tr>" not in exchanges
     assert facts["ledger"]["clustering"]["heuristics"] == ["multi-input", "change-round-amount", "change-optimal"]
 
 

@@ -93,7 +93,8 @@ def test_no_table_row_is_split_across_pages(worked: tuple[Story, Path, dict]) ->
                     f"{e['entry_hash']}".split()) for e in entries]  # fmt: skip
     on = [[n for n, page in enumerate(pages) if row in page] for row in rows]
     assert [e["seq"] for e, found in zip(entries, on, strict=True) if len(found) != 1] == []
-    assert len({found[0] for found in on}) >= 3  # the table crosses at least two page breaks
+    # The table crosses a page break (its 29 rows start part-way down a page: where depends on the sections before).
+    assert len({found[0] for found in on}) >= 2
 
 
 def _anchors(reader: PdfReader) -> dict[str, list[tuple[int, int]]]:
