@@ -13,7 +13,10 @@ written (``make_report``, no PDF), as an investigation has them. Then the real w
 2. the address page (``GET /cases/<case>/address/<address>``: the HTML page, totals, wallet, labels, members and
    why), against the baseline of the same Python API calls without HTTP or HTML (``address_view``);
 3. one hop forward from the address (``GET /api/cases/<case>/graph/expand``: JSON), against the baseline of
-   :func:`cointrail.graph.expand` called directly.
+   :func:`cointrail.graph.expand` called directly;
+4. in rounds of their own (:data:`SITE_HOPS`), one hop forward and one backward from the site's node
+   (``site:captured``: the wallets of the case's captured addresses as one node), against the baseline of
+   :meth:`Investigation.graph_hop` on the case opened anew, as the workspace asks it.
 
 Writes the "webui" section of docs/benchmarks.md.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +54,7 @@ from cointrail.web.server import serve_in_thread
 
 CASE = "web-bench"
 SITE_ADDRESSES = 12  # addresses of the chain on the captured page: the site whose payers the report finds
+SITE_HOPS = 20  # rounds of the site-node hops: each reads every site wallet's money, not one address's
 CASE_PAGE_TARGET_S = 2.0  # the case page answers as a page must: it reads the report's facts, not the chain
 
 
@@ -127,6 +132,15 @@ def measure(n_transactions: int, cache: Path, lookups: int) -> dict[str, Any]:
             .raise_for_status(),
             "expand": lambda: expand(store, f"address:{next(expands)}", "forward"),
         }, len(names))  # fmt: skip
+        def site(direction: str) -> Callable[[], Any]:
+            return lambda: Investigation(store, workspace.case(CASE)).graph_hop("site:captured", direction)
+
+        def on_site(direction: str) -> Callable[[], Any]:
+            return lambda: client.get(hop, params={"node": "site:captured", "direction": direction}).raise_for_status()
+
+        runs |= harness.alternate({"site_hop": on_site("forward"), "site_api": site("forward"),
+                                   "site_hop_back": on_site("backward"), "site_api_back": site("backward")},
+                                  SITE_HOPS)  # fmt: skip
         for direction, key in (("forward", "big"), ("backward", "big_back")):
             params = {"node": f"cluster:{biggest}", "direction": direction}
             runs[key] = [harness.timed(lambda p=params: client.get(hop, params=p).raise_for_status()) for _ in range(5)]
@@ -134,8 +148,14 @@ def measure(n_transactions: int, cache: Path, lookups: int) -> dict[str, Any]:
     stats = {k: (statistics.median(v), statistics.quantiles(v, n=20, method="inclusive")[18], max(v))
              for k, v in results.items()}  # fmt: skip
     return {"transactions": transactions, "addresses": addresses, "lookups": len(names), "stats": stats,
-            "largest": size,
+            "largest": size, "site": site_words(db, root),
             "setup": setup, "load": harness.load_average(1)}  # fmt: skip
+
+
+def site_words(db: Path, root: Path) -> str:
+    """What the site's node holds: its caption."""
+    with LedgerStore.open(db, read_only=True) as store:
+        return Investigation(store, open_case(CASE, root=root)).site_group().caption
 
 
 def case_calls(workspace: Workspace, store: LedgerStore) -> dict[str, Any]:
@@ -157,6 +177,10 @@ def render(r: dict[str, Any]) -> str:
         ("the address page over HTTP (`GET /cases/…/address/…`, rendered HTML)", "page"),
         ("baseline: `cointrail.graph.expand()` one hop forward, no HTTP", "expand"),
         ("one hop forward over HTTP (`GET /api/cases/…/graph/expand`, JSON)", "hop"),
+        (f"baseline: `Investigation.graph_hop('site:captured')` forward, no HTTP ({SITE_HOPS} rounds)", "site_api"),
+        ("one hop forward from the site's node over HTTP (`…/graph/expand?node=site:captured`)", "site_hop"),
+        ("baseline: the same backward, no HTTP", "site_api_back"),
+        ("one hop backward from the site's node over HTTP", "site_hop_back"),
     ))  # fmt: skip
     rows += "".join(f"| {what} | {s[k][0]:.1f} ms | {s[k][1]:.1f} ms | {s[k][2]:.1f} ms |\n" for what, k in (
         (f"one hop forward from the largest wallet of the chain ({r['largest']:,} addresses), over HTTP", "big"),
@@ -170,7 +194,8 @@ def render(r: dict[str, Any]) -> str:
 `raw_ingest.py` with **{r["transactions"]:,} transactions** ({r["addresses"]:,} addresses), ingested and clustered
 with the default heuristics ({prepared}), served by `cointrail serve`'s app (uvicorn, 127.0.0.1) and asked over
 HTTP with keep-alive, for {r["lookups"]} random addresses (and five times for the largest wallet), the case page as
-often (its case holds a capture of a page listing {SITE_ADDRESSES} of the chain's addresses and a report on them);
+often (its case holds a capture of a page listing {SITE_ADDRESSES} of the chain's addresses and a report on them),
+and {SITE_HOPS} times each way for the site's node ({r["site"]});
 each baseline is the same Python API call on an open store in the same run, alternated with it.
 
 | what | median | 95th percentile | slowest |
