@@ -60,6 +60,32 @@ def test_public_api_has_docstrings():
             assert obj.__doc__ and obj.__doc__.strip(), f"cointrail.{name} has no docstring"
 
 
+RENDERERS = ("cli", "web", "report", "exports")  # ../shared/DESIGN.md's top floor: they call the engine, never back
+RENDERER_IMPORTS_BELOW = {  # the known exceptions, each with its reason
+    ("investigation.py", "cointrail.exports"): "Investigation.export gives an export's text (the CLI, the web)",
+    ("engines/spark/submit.py", "cointrail.cli"): "spark-submit's entry script runs the cluster build command",
+}
+
+
+def test_nothing_below_the_renderers_imports_them():
+    """The engine, the report's facts, analysis and everything under them import no renderer, not even inside a
+    function: the report's facts are collected in cointrail/facts/, below report/."""
+    import ast
+
+    package = Path(cointrail.__file__).resolve().parent
+    found = set()
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package)
+        if relative.parts[0] in (*RENDERERS, "demo", "__init__.py", "__main__.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            found |= {(relative.as_posix(), ".".join(n.split(".")[:2])) for n in names
+                      if n.split(".")[:2] in (["cointrail", r] for r in RENDERERS)}  # fmt: skip
+    assert found <= set(RENDERER_IMPORTS_BELOW), sorted(found - set(RENDERER_IMPORTS_BELOW))
+
+
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     readme = (REPO_ROOT / "README.md").read_text()
     assert "./scripts/demo" in readme and "./scripts/test" in readme
