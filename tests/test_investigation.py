@@ -176,6 +176,37 @@ def test_the_site_is_read_once_and_a_new_capture_is_seen(demo: dict[str, Any], t
         assert inv.site().addresses == [*site, new] and inv.site_group().size == len(site) + 1
 
 
+def test_graph_edges_are_typed_and_keep_each_graphs_order_of_fields(demo: dict[str, Any],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hop's edges, its summary edge and a trace graph's edges are GraphEdges whose ``to_json()`` is the graph's
+    own JSON byte for byte, their fields in different orders, also on an edge listing only its newest transactions
+    (``older``: one listed here, so that the demo's edges of several transactions carry older ones)."""
+    from cointrail.graph import trace_graph
+    from cointrail.graph.site_node import expand_site
+    from cointrail.model import GraphEdge, GraphHop, TraceGraph
+
+    monkeypatch.setattr("cointrail.graph.neighbourhood.MAX_ITEMS", 1)
+    case, cases = demo["capture"]["case"], str(Path(demo["workdir"]) / "cases")
+    with Investigation.open(case, cases_dir=cases) as inv:
+        site = inv.site_group()
+        edges = []
+        for limit in (20, 1):  # 1: the rest summed up, with its edge
+            plain = expand_site(inv.store, site.to_json(), "backward", limit)
+            hop = GraphHop.from_json(plain)
+            assert all(isinstance(e, GraphEdge) and e.kind == "hop" for e in hop.edges)
+            assert json.dumps(hop.to_json()) == json.dumps(plain)
+            edges += plain["edges"]
+        assert hop.summary_edge is not None and hop.summary_edge.items is None
+        assert "fiat" not in hop.summary_edge.to_json()
+        wallet = max(site.wallets or (), key=lambda w: w.size)
+        traced = trace_graph(inv.store, inv.trace(wallet.id, hops=3, model="fifo").to_json())
+        drawn = TraceGraph.from_json(traced)
+        assert drawn.edges and all(e.kind == "trace" for e in drawn.edges)
+        assert json.dumps(drawn.to_json()) == json.dumps(traced)
+    assert any("older" in e for e in edges), "no edge of the demo carries older transactions"
+    assert list(edges[0]) != list(traced["edges"][0])  # the two graphs' orders differ: both are kept
+
+
 def test_the_report_facts_and_the_exports_are_the_engines_and_a_kept_report_needs_no_store(
     demo: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

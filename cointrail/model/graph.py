@@ -1,4 +1,5 @@
-"""The flow graph: its nodes (wallets, addresses, the site, a summary), one hop around a node, a trace drawn."""
+"""The flow graph: its nodes (wallets, addresses, the site, a summary), the money between them, one hop around a
+node, a trace drawn."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GraphHop", "GraphNode", "TraceGraph"]
+__all__ = ["GraphEdge", "GraphHop", "GraphNode", "TraceGraph"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,67 @@ class GraphNode:
 
 
 @dataclass(frozen=True, slots=True)
+class GraphEdge:
+    """The money between two nodes of the flow graph (``source`` to ``target``, node ids): ``amount`` (base units)
+    and ``amount_coin``, ``fiat`` (each transaction at its day's price, with the source; None unless every one has a
+    price), ``transactions`` and the first of their ``txids``, ``first_time`` and ``last_time``, ``items`` (the newest
+    transactions one by one: txid, time, amount, amount_coin, fiat) and on a longer edge ``older`` (each older one as
+    ``[time, amount_coin, value, currency, price source]``), whether a CoinJoin is among them (``coinjoin``: a weak
+    link), and the ``reason`` it is drawn, in words.
+
+    ``kind`` says which graph drew it, so that :meth:`to_json` gives the fields in the order that graph always gave
+    them: ``hop`` (an edge of :class:`GraphHop`; its summary edge has no ``items``, ``fiat`` nor times: the smaller
+    wallets summed up list no transactions) or ``trace`` (an edge of :class:`TraceGraph`, carrying traced money)."""
+
+    id: str
+    source: str
+    target: str
+    amount: int
+    amount_coin: str
+    transactions: int
+    txids: tuple[str, ...]
+    coinjoin: bool
+    reason: str
+    kind: str = "hop"
+    fiat: Mapping[str, Any] | None = None
+    first_time: int | None = None
+    last_time: int | None = None
+    items: tuple[Mapping[str, Any], ...] | None = None  # None on a summary edge
+    older: tuple[tuple[Any, ...], ...] | None = None  # None unless the edge has more transactions than it lists
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], kind: str = "hop") -> GraphEdge:
+        """An edge of the graph ``kind`` (``hop`` or ``trace``) from its JSON."""
+        items, older = data.get("items"), data.get("older")
+        return cls(
+            data["id"], data["source"], data["target"], data["amount"], data["amount_coin"], data["transactions"],
+            tuple(data["txids"]), bool(data["coinjoin"]), data["reason"], kind, data.get("fiat"),
+            data.get("first_time"), data.get("last_time"), None if items is None else tuple(items),
+            None if older is None else tuple(tuple(row) for row in older),
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        """The edge as the workspace's graph API gives it: the fields in the order its kind always gave them."""
+        data: dict[str, Any] = {"id": self.id, "source": self.source, "target": self.target, "amount": self.amount,
+                                "amount_coin": self.amount_coin}  # fmt: skip
+        if self.items is None:  # a summary edge
+            data["transactions"], data["txids"] = self.transactions, list(self.txids)
+        else:
+            listed: dict[str, Any] = {"items": list(self.items)}
+            if self.older is not None:
+                listed["older"] = [list(row) for row in self.older]
+            data["fiat"] = self.fiat
+            if self.kind == "trace":
+                data.update(first_time=self.first_time, last_time=self.last_time, **listed,
+                            transactions=self.transactions, txids=list(self.txids))  # fmt: skip
+            else:
+                data.update(transactions=self.transactions, first_time=self.first_time, last_time=self.last_time,
+                            txids=list(self.txids), **listed)  # fmt: skip
+        data["coinjoin"], data["reason"] = self.coinjoin, self.reason
+        return data
+
+
+@dataclass(frozen=True, slots=True)
 class GraphHop:
     """One hop of the flow graph from ``origin`` (``Investigation.graph_hop()``): the counterparty wallets drawn
     (``nodes``, at most ``limit``) and an edge to or from each, the rest summed up in ``summary`` (its edge
@@ -76,15 +138,13 @@ class GraphHop:
     ``total_coin`` in coin), what stayed in the origin's own wallets and what was newly mined, whether every
     transaction was read (``all_read``: at most ``max_transactions``, the newest) and the hop in words.
 
-    Each edge is a mapping: ``id``, ``source``, ``target``, ``amount`` (base units) and ``amount_coin``, ``fiat``
-    (each transaction at its day's price, with the source), ``transactions``, ``first_time``, ``last_time``,
-    ``txids``, ``items`` (the transactions one by one), ``coinjoin`` and the ``reason`` in words."""
+    Each edge is a :class:`GraphEdge` of kind ``hop``."""
 
     origin: GraphNode
     direction: str
     limit: int
     nodes: tuple[GraphNode, ...]
-    edges: tuple[Mapping[str, Any], ...]
+    edges: tuple[GraphEdge, ...]
     counterparties: int
     total: int
     own_wallet_amount: int
@@ -97,31 +157,32 @@ class GraphHop:
     fiat: str
     total_coin: str
     explanation: str
-    summary_edge: Mapping[str, Any] | None = None
+    summary_edge: GraphEdge | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> GraphHop:
         summary = data["summary"]
         return cls(
             GraphNode.from_json(data["origin"]), data["direction"], data["limit"],
-            tuple(GraphNode.from_json(n) for n in data["nodes"]), tuple(data["edges"]), data["counterparties"],
+            tuple(GraphNode.from_json(n) for n in data["nodes"]),
+            tuple(GraphEdge.from_json(e) for e in data["edges"]), data["counterparties"],
             data["total"], data["own_wallet_amount"], data["mined_amount"],
             None if summary is None else GraphNode.from_json(summary), tuple(data["hidden"]), data["all_read"],
             data["max_transactions"], data["unit"], data["fiat"], data["total_coin"], data["explanation"],
-            data.get("summary_edge"),
+            None if data.get("summary_edge") is None else GraphEdge.from_json(data["summary_edge"]),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "origin": self.origin.to_json(), "direction": self.direction, "limit": self.limit,
-            "nodes": [n.to_json() for n in self.nodes], "edges": list(self.edges),
+            "nodes": [n.to_json() for n in self.nodes], "edges": [e.to_json() for e in self.edges],
             "counterparties": self.counterparties, "total": self.total, "own_wallet_amount": self.own_wallet_amount,
             "mined_amount": self.mined_amount, "summary": None if self.summary is None else self.summary.to_json(),
             "hidden": list(self.hidden), "all_read": self.all_read, "max_transactions": self.max_transactions,
             "unit": self.unit, "fiat": self.fiat,
         }  # fmt: skip
         if self.summary_edge is not None:
-            data["summary_edge"] = self.summary_edge
+            data["summary_edge"] = self.summary_edge.to_json()
         data["total_coin"], data["explanation"] = self.total_coin, self.explanation
         return data
 
@@ -130,19 +191,20 @@ class GraphHop:
 class TraceGraph:
     """A finished trace drawn as the flow graph (``Investigation.graph_of_trace()``): its wallets (at most so many,
     those that received the most traced money, the start first; ``left_out`` counts the others) and the traced money
-    between them, one edge per pair of wallets (the mappings :class:`GraphHop` describes), under ``title``."""
+    between them, one :class:`GraphEdge` of kind ``trace`` per pair of wallets, under ``title``."""
 
     nodes: tuple[GraphNode, ...]
-    edges: tuple[Mapping[str, Any], ...]
+    edges: tuple[GraphEdge, ...]
     left_out: int
     unit: str
     title: str
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TraceGraph:
-        return cls(tuple(GraphNode.from_json(n) for n in data["nodes"]), tuple(data["edges"]), data["left_out"],
-                   data["unit"], data["title"])  # fmt: skip
+        return cls(tuple(GraphNode.from_json(n) for n in data["nodes"]),
+                   tuple(GraphEdge.from_json(e, "trace") for e in data["edges"]), data["left_out"], data["unit"],
+                   data["title"])  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
-        return {"nodes": [n.to_json() for n in self.nodes], "edges": list(self.edges), "left_out": self.left_out,
-                "unit": self.unit, "title": self.title}  # fmt: skip
+        return {"nodes": [n.to_json() for n in self.nodes], "edges": [e.to_json() for e in self.edges],
+                "left_out": self.left_out, "unit": self.unit, "title": self.title}  # fmt: skip
