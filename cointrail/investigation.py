@@ -105,7 +105,7 @@ class Investigation:
 
     def _open_store(self) -> None:
         """Open the store :meth:`open` was given, if it is not open yet."""
-        path, self._unopened = self._unopened, None
+        path = self._unopened
         if path is None:
             return
         try:  # opened once: an account store is known by LedgerStore.open refusing it
@@ -114,6 +114,7 @@ class Investigation:
             from cointrail.store.duckdb.account import AccountStore
 
             self._accounts = AccountStore.open(path, read_only=True)
+        self._unopened = None  # only once opened: a store in use or damaged is tried again, and says so again
 
     def close(self) -> None:
         """Close the store :meth:`open` opened (a store given to the constructor stays open)."""

@@ -151,7 +151,8 @@ def test_the_graph_answers_are_typed_and_give_exactly_the_json_of_the_graph(demo
             n.cluster_id for n in inv.site_nodes()}  # fmt: skip
 
 
-def test_the_site_is_read_once_and_a_new_capture_is_seen(demo: dict[str, Any], tmp_path: Path) -> None:
+def test_the_site_is_read_once_and_a_new_capture_is_seen(demo: dict[str, Any], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """An investigation kept open (a notebook's) reads the captures once, until the case logs a new one."""
     import shutil
 
@@ -161,12 +162,16 @@ def test_the_site_is_read_once_and_a_new_capture_is_seen(demo: dict[str, Any], t
     source = Path(demo["workdir"]) / "cases" / demo["capture"]["case"]
     shutil.copytree(source, tmp_path / "cases" / source.name, ignore=shutil.ignore_patterns("work"))
     case = open_case(source.name, tmp_path / "cases")
+    reads = []
+    read_site = Investigation._read_site
+    monkeypatch.setattr(Investigation, "_read_site", lambda self: reads.append(1) or read_site(self))
     with Investigation.open(demo["capture"]["case"], cases_dir=str(source.parent)) as opened:
         inv = Investigation(opened.store, case)
         first, group = inv.site(), inv.site_group()
         first.addresses.clear()  # an answer of its own: the next is whole
         site = inv.site().addresses
         assert site and inv.site().addresses == site and group.size == len(site)
+        assert len(reads) == 1  # four answers, one reading of the captures
         (new,) = opened.store.one("SELECT address FROM addresses WHERE address LIKE 'rltc1%' AND address NOT IN "
                                   f"({', '.join('?' * len(site))}) ORDER BY address_id LIMIT 1", site)  # type: ignore[misc]
         (tmp_path / "page").mkdir()
@@ -174,6 +179,7 @@ def test_the_site_is_read_once_and_a_new_capture_is_seen(demo: dict[str, Any], t
         with served_directory(tmp_path / "page") as (url, _):
             capture_url(case, url)
         assert inv.site().addresses == [*site, new] and inv.site_group().size == len(site) + 1
+        assert len(reads) == 2  # read again once, for the capture the log gained
 
 
 def test_graph_edges_are_typed_and_keep_each_graphs_order_of_fields(demo: dict[str, Any],
@@ -238,3 +244,26 @@ def test_the_report_facts_and_the_exports_are_the_engines_and_a_kept_report_need
             assert capsys.readouterr().out == text and text.count("\n") > len(demo["payers"]["payments"])
         finally:
             holder.kill()
+
+
+def test_a_kept_report_whose_facts_were_edited_is_refused_not_exported(demo: dict[str, Any], tmp_path: Path) -> None:
+    """The exports and request packs sent to authorities are written from the kept report's facts: a facts file that
+    no longer matches the custody log's SHA-256 is refused with what to run, never sent on."""
+    import shutil
+
+    from cointrail.errors import IntegrityError
+    from cointrail.facts.kept import FACTS_ACTION
+
+    source = Path(demo["workdir"]) / "cases" / demo["capture"]["case"]
+    shutil.copytree(source, tmp_path / source.name, ignore=shutil.ignore_patterns("work"))
+    with Investigation.open(source.name, cases_dir=str(tmp_path), lazy=True) as inv:
+        assert inv.report_facts(latest=True)["format"]  # as kept, it is read
+        entry = [e for e in inv._case().log.entries() if e["action"] == FACTS_ACTION][-1]
+    facts = tmp_path / source.name / entry["object"]
+    facts.chmod(0o644)
+    facts.write_text(facts.read_text().replace('"payments"', '"payments" ', 1))
+    with Investigation.open(source.name, cases_dir=str(tmp_path), lazy=True) as inv:
+        with pytest.raises(IntegrityError, match="no longer matches the SHA-256 in the custody log"):
+            inv.report_facts(latest=True)
+        with pytest.raises(IntegrityError, match="cointrail verify"):
+            inv.export("csv")

@@ -8,12 +8,12 @@ recorded, so a changed file is refused, never shown.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
 
 from cointrail.cases.case import Case
-from cointrail.cases.evidence import sha256_file
 from cointrail.errors import IntegrityError
 
 
@@ -22,8 +22,7 @@ def keep_document(case: Case, document: dict[str, Any], suffix: str, action: str
     """Write ``document`` into the case as new evidence (sorted keys, UTF-8) and log it under ``action``; return
     the custody-log entry that recorded it."""
     data = json.dumps(document, indent=indent, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
-    path, digest = case.evidence.put_bytes(data, suffix)
-    return case.record(action, case.relative(path), digest)  # not add_evidence: the caller needs the entry
+    return case.add_evidence(data, suffix, action).entry
 
 
 def kept(case: Case, wanted: Callable[[str], bool]) -> list[dict[str, Any]]:
@@ -37,8 +36,10 @@ def read_document(case: Case, entry: dict[str, Any], what: str) -> dict[str, Any
     """The document a :func:`kept` entry names, after its file is checked against the SHA-256 the log recorded
     (:class:`IntegrityError` otherwise, naming ``what`` it is)."""
     path = case.folder / entry["path"]
-    if not path.is_file() or sha256_file(path) != entry["sha256"]:
+    # One read, hashed and parsed: a file swapped between a check and a second read would be served as checked.
+    data = path.read_bytes() if path.is_file() else None
+    if data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise IntegrityError(f"the {what} {entry['path']} no longer matches the SHA-256 in the custody log "
                              f"(entry {entry['seq']}): run `cointrail verify --case {case.name}`")  # fmt: skip
-    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(data.decode("utf-8"))
     return document

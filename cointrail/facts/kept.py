@@ -6,11 +6,11 @@ the renderers: the request packs and the exports are written from the newest fac
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from cointrail.cases import Case
+from cointrail.cases.kept import kept, read_document
 from cointrail.facts.redact import local_paths
 
 FACTS_ACTION = "report.facts"  # the custody log's action of a report's facts (JSON)
@@ -19,10 +19,12 @@ CSV_ACTION, LETTER_ACTION = "request-pack.csv", "request-pack.letter"
 
 def latest_facts(case: Case) -> dict[str, Any] | None:
     """The facts of the newest report stored in the case, or None before the first report."""
-    entries = [e for e in case.log.entries() if e["action"] == FACTS_ACTION]
+    entries = kept(case, lambda action: action == FACTS_ACTION)
     if not entries:
         return None
-    data: dict[str, Any] = json.loads((case.folder / entries[-1]["object"]).read_text(encoding="utf-8"))
+    # Checked against the custody log's SHA-256 before use: these facts become the exports and request packs sent
+    # to authorities, so an edited file is refused (IntegrityError), never sent on.
+    data = read_document(case, entries[-1], "report's facts")
     # Facts stored by an older version may still name this machine's folders: cleaned again as they are read.
     return local_paths(data, case.folder)
 
