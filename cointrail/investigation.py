@@ -431,6 +431,16 @@ class Investigation:
                                  "folder: run 'cointrail report' first, or give --db")  # fmt: skip
         return facts_of(self, list(site) if site else None, **options)
 
+    def request_pack_facts(self, site: Sequence[str] | None = None, *, latest: bool = True,
+                           fiat: str | None = None) -> dict[str, Any]:  # fmt: skip
+        """The facts the request packs are written from: :meth:`report_facts` (``site``, ``latest``), their
+        exchanges' rows valued in ``fiat`` (a currency code, from :func:`cointrail.cases.settings.fiat_currency`:
+        the CLI's ``--fiat`` and the workspace's form alike, else ``$COINTRAIL_FIAT``), priced again from this store
+        at each block's day where the facts are in another currency; None: the facts' own currency."""
+        from cointrail.facts.pricing import in_currency
+
+        return in_currency(self._either_store, self.report_facts(site, latest=latest), fiat)
+
     def export(self, format: str, *, site: Sequence[str] | None = None, latest: bool = True,  # noqa: A002
                profile: GoamlProfile | None = None, trafficking: bool = False) -> str:  # fmt: skip
         """The case's findings as the text of the export ``format`` (a key of :data:`cointrail.exports.EXPORTERS`,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -13,14 +13,9 @@ from cointrail.cli.case_cmd import case_option, cases_dir_option, operator_optio
 from cointrail.cli.output import emit, json_option
 from cointrail.cli.report_cmd import facts_options, working
 from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
-from cointrail.facts.pricing import in_currency
 from cointrail.investigation import Investigation
 from cointrail.report import request_packs, write_request_packs
 from cointrail.report.request_pack import PackOptions, asked_about
-
-if TYPE_CHECKING:
-    from cointrail.store.duckdb.account import AccountStore
-    from cointrail.store.duckdb.store import LedgerStore
 
 
 def render_packs(packs: list[dict[str, Any]]) -> str:
@@ -35,11 +30,6 @@ def render_packs(packs: list[dict[str, Any]]) -> str:
             copy = f"  (copy: {item['copy']})" if item.get("copy") else ""
             lines.append(f"  {pack['exchange']} {kind:<6} {item['path']}{copy}")
     return "\n".join(lines)
-
-
-def either_store(investigation: Investigation) -> LedgerStore | AccountStore | None:
-    """The investigation's store of either family (opened now, when it was opened lazily), None without one."""
-    return investigation.store if investigation.has_store else investigation.accounts
 
 
 @click.command("request-pack")
@@ -72,9 +62,8 @@ def command(case_name: str, exchange: str | None, out: Path | None, case_number:
     with working("Writing request packs…"):
         options = PackOptions(case_number, legal_basis, urgent, preserve)
         with Investigation.open(case, db, lazy=True) as investigation:  # the latest report's facts need no store
-            facts = investigation.report_facts(list(site) or None, latest=db is None)
             # In the --fiat (or $COINTRAIL_FIAT) currency where it is not the report's: priced again from the store.
-            facts = in_currency(lambda: either_store(investigation), facts, fiat_currency(fiat))
+            facts = investigation.request_pack_facts(list(site) or None, latest=db is None, fiat=fiat_currency(fiat))
         packs = write_request_packs(case, request_packs(facts, exchange, options), out)
     emit(packs, as_json, render_packs)
     return EXIT_OK if packs else EXIT_NEGATIVE

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from cointrail.cases.settings import fiat_currency
 from cointrail.errors import InputError
 from cointrail.facts.findings import DEFAULT_HOPS, DEFAULT_MODEL
 from cointrail.tracing import TAINT_MODELS
@@ -40,13 +41,29 @@ class TraceOptions(BaseModel):
     model: Model = "haircut"
 
 
-class ReportOptions(BaseModel):
-    """``cointrail report``: fiat, hops, the forward trace's model, and whether to write the PDF."""
+def report_fiat() -> str:
+    """The report's fiat currency when the form leaves it empty, as ``cointrail report --fiat``'s default: the
+    ``COINTRAIL_FIAT`` setting, else USD (one that is not a three-letter code refused, as by the CLI)."""
+    return fiat_currency() or "USD"
 
-    fiat: str = Field(default="USD", min_length=3, max_length=5, pattern=r"^[A-Za-z]+$")
+
+class ReportOptions(BaseModel):
+    """``cointrail report``: fiat (default: the ``COINTRAIL_FIAT`` setting, else USD, as the CLI's), hops, the
+    forward trace's model, and whether to write the PDF."""
+
+    fiat: str = Field(default_factory=report_fiat, max_length=10)
     hops: int = Field(default=DEFAULT_HOPS, ge=1, le=50)
     model: Model = DEFAULT_MODEL  # type: ignore[assignment]
     pdf: bool = True
+
+    @field_validator("fiat")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        """Checked and upper-cased by the CLI's own function (a three-letter code)."""
+        try:
+            return fiat_currency(value) or report_fiat()
+        except InputError as error:
+            raise ValueError(str(error)) from None
 
 
 KINDS: dict[str, type[BaseModel]] = {"payers": PayersOptions, "trace": TraceOptions, "report": ReportOptions}

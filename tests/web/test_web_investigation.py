@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import re
 import time
@@ -264,7 +266,8 @@ def test_the_export_form_takes_the_fius_profile_and_the_trafficking_flag(client:
 
 
 def test_the_report_is_written_into_the_case_and_downloaded(client: httpx.Client, demo_case: str,
-                                                            demo_run: dict[str, Any]) -> None:  # fmt: skip
+                                                            demo_run: dict[str, Any],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     job = client.post(f"/api/cases/{demo_case}/jobs", json={"kind": "report", "options": {"pdf": False}}).json()
     result = finished(client, job)["result"]
     html = result["files"]["html"]
@@ -289,3 +292,26 @@ def test_the_report_is_written_into_the_case_and_downloaded(client: httpx.Client
     assert "the report (HTML)</td>" in listed and "<td>report.html</td>" not in listed
     letter = client.get(f"/cases/{demo_case}/files/{letters[0]['sha256']}")
     assert letter.status_code == 200 and hashlib.sha256(letter.content).hexdigest() == letters[0]["sha256"]
+    # The forms read the COINTRAIL_FIAT setting through the CLI's own function (issue 18): the demo prices only USD,
+    # so packs in EUR say "no price" where the report's own (USD) give every value; the form's field comes first.
+    def pack_rows(fiat: str | None) -> list[dict[str, str]]:
+        seq = case.log.entries()[-1]["seq"]
+        assert client.post(f"/cases/{demo_case}/request-packs", data={"fiat": fiat} if fiat else {}).status_code == 303
+        written = [e for e in case.log.entries()[seq:] if e["action"] == "request-pack.csv"]
+        assert len(written) == len(exchanges)
+        return [r for e in written for r in csv.DictReader(io.StringIO((case.folder / e["object"]).read_text()))]
+
+    assert all(r["fiat_currency"] == "USD" and float(r["fiat_value"]) > 0 for r in pack_rows(None))
+    monkeypatch.setenv("COINTRAIL_FIAT", "eur")
+    form = client.get(f"/cases/{demo_case}/report").text
+    assert '<input id="fiat" name="fiat" value="EUR"' in form
+    assert '<input id="pack-fiat" name="fiat" value="EUR"' in form
+    assert all((r["fiat_value"], r["fiat_price_source"]) == ("", "no price") for r in pack_rows(None))
+    assert all(r["fiat_currency"] == "USD" and float(r["fiat_value"]) > 0 for r in pack_rows("usd"))
+    monkeypatch.setenv("COINTRAIL_FIAT", "EURO")  # refused as by the CLI, in one sentence, before any job starts
+    for refused in (client.get(f"/cases/{demo_case}/report"), client.post(f"/cases/{demo_case}/request-packs"),
+                    client.post(f"/api/cases/{demo_case}/jobs", json={"kind": "report", "options": {"pdf": False}})):
+        assert refused.status_code == 400 and "three-letter code" in refused.text, refused.text
+    monkeypatch.delenv("COINTRAIL_FIAT")
+    refused = client.post(f"/api/cases/{demo_case}/jobs", json={"kind": "report", "options": {"fiat": "euro"}})
+    assert refused.status_code == 400 and "fiat" in refused.text and "three-letter code" in refused.text

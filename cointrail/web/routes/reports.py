@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.requests import Request
 
 from cointrail.cases.evidence import sha256_file
-from cointrail.cases.settings import goaml_profiles_folder
+from cointrail.cases.settings import fiat_currency, goaml_profiles_folder
 from cointrail.errors import InputError, IntegrityError
 from cointrail.exports import EXPORTERS
 from cointrail.exports.goaml_profiles import GENERIC, chosen_profile, offered_profiles
@@ -62,7 +62,8 @@ def report_page(request: Request, name: str) -> HTMLResponse:
     case = case_of(request, name)
     folder = _profiles_folder(request)
     return page(request, "report.html", title=f"Report and exports — {case.name}", case=case.name,
-                options=ReportOptions(), files=stored_files(case.log.entries()), exporters=EXPORTERS,
+                options=ReportOptions(), pack_fiat=fiat_currency() or "", files=stored_files(case.log.entries()),
+                exporters=EXPORTERS,
                 profiles=offered_profiles(folder), profiles_folder=folder, generic=GENERIC,
                 previous=[j for j in jobs(request).of_case(case.name) if j.kind == "report"])  # fmt: skip
 
@@ -87,11 +88,14 @@ def download(request: Request, name: str, sha256: str) -> Response:
 
 
 @router.post("/cases/{name}/request-packs")
-def request_packs_form(request: Request, name: str) -> Response:
-    """``cointrail request-pack``: per exchange, the transactions to ask about, stored in the case; then listed."""
+def request_packs_form(request: Request, name: str, fiat: str = Form("", max_length=10)) -> Response:
+    """``cointrail request-pack``: per exchange, the transactions to ask about, stored in the case; then listed.
+    Their values in ``fiat``, else the ``COINTRAIL_FIAT`` setting, else the report's own currency, as the CLI's
+    ``--fiat`` (the same setting function), priced again from the store where that is another currency."""
     case = case_of(request, name)
+    currency = fiat_currency(fiat.strip() or None)
     with Investigation.open(case, lazy=True) as investigation:
-        facts = investigation.report_facts(latest=True)
+        facts = investigation.request_pack_facts(latest=True, fiat=currency)
     packs = write_request_packs(case, request_packs(facts))
     if not packs:
         raise InputError("no exchange was reached by the traces of the latest report: there is no request to make yet")
