@@ -189,7 +189,7 @@ def test_graph_edges_are_typed_and_keep_each_graphs_order_of_fields(demo: dict[s
     (``older``: one listed here, so that the demo's edges of several transactions carry older ones)."""
     from cointrail.graph import trace_graph
     from cointrail.graph.site_node import expand_site
-    from cointrail.model import GraphEdge, GraphHop, TraceGraph
+    from cointrail.model import EdgeTransaction, GraphEdge, GraphHop, TraceGraph
 
     monkeypatch.setattr("cointrail.graph.neighbourhood.MAX_ITEMS", 1)
     case, cases = demo["capture"]["case"], str(Path(demo["workdir"]) / "cases")
@@ -200,6 +200,7 @@ def test_graph_edges_are_typed_and_keep_each_graphs_order_of_fields(demo: dict[s
             plain = expand_site(inv.store, site.to_json(), "backward", limit)
             hop = GraphHop.from_json(plain)
             assert all(isinstance(e, GraphEdge) and e.kind == "hop" for e in hop.edges)
+            assert all(isinstance(i, EdgeTransaction) for e in hop.edges for i in e.items or ())
             assert json.dumps(hop.to_json()) == json.dumps(plain)
             edges += plain["edges"]
         assert hop.summary_edge is not None and hop.summary_edge.items is None

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GraphEdge", "GraphHop", "GraphNode", "TraceGraph"]
+__all__ = ["EdgeTransaction", "GraphEdge", "GraphHop", "GraphNode", "TraceGraph"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +70,32 @@ class GraphNode:
 
 
 @dataclass(frozen=True, slots=True)
+class EdgeTransaction:
+    """One transaction an edge of the flow graph lists: its txid, block time, the money it moved along the edge
+    (``amount`` in base units and ``amount_coin``; on a trace's edge the traced part) and that money at its day's
+    price (``fiat``: value, currency, source; None without a price)."""
+
+    txid: str
+    time: int
+    amount: int
+    amount_coin: str
+    fiat: Mapping[str, Any] | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EdgeTransaction:
+        return cls(data["txid"], data["time"], data["amount"], data["amount_coin"], data["fiat"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"txid": self.txid, "time": self.time, "amount": self.amount, "amount_coin": self.amount_coin,
+                "fiat": self.fiat}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class GraphEdge:
     """The money between two nodes of the flow graph (``source`` to ``target``, node ids): ``amount`` (base units)
     and ``amount_coin``, ``fiat`` (each transaction at its day's price, with the source; None unless every one has a
     price), ``transactions`` and the first of their ``txids``, ``first_time`` and ``last_time``, ``items`` (the newest
-    transactions one by one: txid, time, amount, amount_coin, fiat) and on a longer edge ``older`` (each older one as
+    transactions one by one, :class:`EdgeTransaction`) and on a longer edge ``older`` (each older one as
     ``[time, amount_coin, value, currency, price source]``), whether a CoinJoin is among them (``coinjoin``: a weak
     link), and the ``reason`` it is drawn, in words.
 
@@ -95,7 +116,7 @@ class GraphEdge:
     fiat: Mapping[str, Any] | None = None
     first_time: int | None = None
     last_time: int | None = None
-    items: tuple[Mapping[str, Any], ...] | None = None  # None on a summary edge
+    items: tuple[EdgeTransaction, ...] | None = None  # None on a summary edge
     older: tuple[tuple[Any, ...], ...] | None = None  # None unless the edge has more transactions than it lists
 
     @classmethod
@@ -105,7 +126,8 @@ class GraphEdge:
         return cls(
             data["id"], data["source"], data["target"], data["amount"], data["amount_coin"], data["transactions"],
             tuple(data["txids"]), bool(data["coinjoin"]), data["reason"], kind, data.get("fiat"),
-            data.get("first_time"), data.get("last_time"), None if items is None else tuple(items),
+            data.get("first_time"), data.get("last_time"),
+            None if items is None else tuple(EdgeTransaction.from_json(i) for i in items),
             None if older is None else tuple(tuple(row) for row in older),
         )  # fmt: skip
 
@@ -116,7 +138,7 @@ class GraphEdge:
         if self.items is None:  # a summary edge
             data["transactions"], data["txids"] = self.transactions, list(self.txids)
         else:
-            listed: dict[str, Any] = {"items": list(self.items)}
+            listed: dict[str, Any] = {"items": [i.to_json() for i in self.items]}
             if self.older is not None:
                 listed["older"] = [list(row) for row in self.older]
             data["fiat"] = self.fiat
