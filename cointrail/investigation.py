@@ -642,7 +642,7 @@ def _spending_words(missing: dict[str, int], balance: int, chain: str) -> str:
 
 def _history_words(cover: dict[str, Any] | None) -> str:
     status = (cover or {}).get("status")
-    if status == "complete":  # listed whole, but some of the listed transactions could not be fetched
+    if status in ("complete", "listed, not all fetched"):  # listed whole, but not all of it fetched
         return "its history was listed, but not all of its transactions were fetched"
     if status == "truncated":
         return f"its history is {cover['words']}"  # type: ignore[index]

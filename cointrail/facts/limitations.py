@@ -196,6 +196,10 @@ def _crawl_coverage(ledger: dict[str, Any], hops: Any, cut: str) -> str:
     skipped = (f"; {counted(len(left), 'address', 'addresses')} were listed but not followed ("
                + "; ".join(f"{x['address']}: {x['reason']}" for x in left[:5]) + (" …" if len(left) > 5 else "")
                + ")") if left else ""  # fmt: skip
+    unfetched = crawl.get("not_all_fetched") or []  # absent from the facts of a report kept before it was counted
+    if unfetched:
+        skipped += (f"; {counted(len(unfetched), 'address', 'addresses')} were listed whole but not all their "
+                    "transactions fetched (the crawl stopped before its end): crawl again to fetch them")  # fmt: skip
     archives = "; ".join(f"{a['file']} (SHA-256 {a['sha256']})" for a in crawl["archives"])
     return (f"The chain data are not whole blocks: {counted(crawl['transactions'], 'transaction')} fetched from a "
             f"light source ({', '.join(crawl['sources']) or 'unknown'}) around the case's addresses, each proven in "

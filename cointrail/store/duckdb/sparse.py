@@ -329,6 +329,17 @@ SELECT 1 FROM sparse_coverage v WHERE v.address = ? AND v.complete
                   AND h.txid NOT IN (SELECT txid FROM sparse_transactions))
 """
 
+# Per listed address: its coverage, and how many confirmed transactions of its listing are not stored (the test of
+# _WHOLE_HISTORY). A crawl commits an address's listing before it has fetched the transactions listed, so one killed
+# or failed part-way leaves a listing marked complete whose transactions were not all fetched.
+_LISTED = """
+SELECT v.address, v.complete, v.tip_height, v.truncated, v.server_count, v.listed,
+       (SELECT count(*) FROM sparse_history h WHERE h.address = v.address AND h.height > 0
+        AND h.txid NOT IN (SELECT txid FROM sparse_transactions)) AS missing
+FROM sparse_coverage v {where} ORDER BY v.address
+"""
+NOT_ALL_FETCHED = "listed, not all fetched"
+
 
 def balance_reading(store: LedgerStore, address: str) -> dict[str, Any] | None:
     """How far a sparse store can tell ``address``'s balance (None in a store of whole blocks, or if never paid).
@@ -413,25 +424,31 @@ def stored_history(store: LedgerStore, address: str) -> tuple[dict[str, Any], li
 def coverage(store: LedgerStore, addresses: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Per address: how far a sparse store's data about it go, in words and fields (empty for a full store).
 
-    An address never listed itself (only seen in a transaction fetched for another) is "not listed".
+    "complete" only where the whole history was listed and every confirmed transaction of it fetched; listed whole
+    but some not fetched (a crawl killed or failed part-way, a transaction the server would not give) is
+    :data:`NOT_ALL_FETCHED`. An address never listed itself (only seen in a transaction fetched for another) is
+    "not listed".
     """
     if not is_sparse(store):
         return {}
     wanted = list(dict.fromkeys(addresses))
-    rows = {a: (c, t, why, n, listed) for a, c, t, why, n, listed in store.rows(
-        "SELECT address, complete, tip_height, truncated, server_count, listed FROM sparse_coverage "
-        "WHERE list_contains(?, address)", [wanted])}  # fmt: skip
+    rows = {a: rest for a, *rest in store.rows(_LISTED.format(where="WHERE list_contains(?, v.address)"), [wanted])}
     found = {}
     for address in wanted:
         if address not in rows:
             found[address] = {"status": "not listed", "words": "its history was not fetched: only the transactions "
                               "fetched for other addresses are known"}  # fmt: skip
             continue
-        complete, tip, why, count, listed = rows[address]
+        complete, tip, why, count, listed, missing = rows[address]
         entry: dict[str, Any] = {"status": "complete", "tip_height": tip, "words": f"complete at tip {tip}"}
         if not complete:
             entry = {"status": "truncated", "tip_height": tip, "listed": listed, "server_count": count,
                      "reason": why, "words": f"truncated at {counted(listed, 'transaction')} ({why})"}  # fmt: skip
+        elif missing:
+            entry = {"status": NOT_ALL_FETCHED, "tip_height": tip, "listed": listed, "not_fetched": int(missing),
+                     "words": f"listed whole at tip {tip}, but {counted(int(missing), 'transaction')} of the "
+                              f"{listed:,} listed not fetched (the crawl stopped before its end, or the server did "
+                              "not give them): run the crawl again to fetch them"}  # fmt: skip
         found[address] = entry
     return found
 
@@ -447,8 +464,10 @@ def crawl_summary(store: LedgerStore) -> dict[str, Any] | None:
         return None
     (txs,) = store.one("SELECT count(*) FROM sparse_transactions") or (0,)
     sources = [s for (s,) in store.rows("SELECT DISTINCT source FROM sparse_transactions ORDER BY source")]
-    listed = store.rows("SELECT address, complete, truncated, listed FROM sparse_coverage ORDER BY address")
+    listed = store.rows(_LISTED.format(where=""))
     return {"transactions": int(txs), "sources": sources, "addresses_listed": len(listed),
-            "complete": sum(1 for _, c, _, _ in listed if c),
-            "not_expanded": [{"address": a, "reason": why, "listed": n} for a, c, why, n in listed if not c],
+            "complete": sum(1 for _, c, _, _, _, _, m in listed if c and not m),
+            "not_expanded": [{"address": a, "reason": why, "listed": n} for a, c, _, why, _, n, _ in listed if not c],
+            "not_all_fetched": [{"address": a, "listed": n, "not_fetched": int(m)}
+                                for a, c, _, _, _, n, m in listed if c and m],
             "unverified_inputs": unverified_inputs(store)}  # fmt: skip

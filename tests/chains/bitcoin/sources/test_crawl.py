@@ -253,6 +253,37 @@ def test_a_crawl_killed_half_way_is_linked_on_open_and_resumes(electrum_crawl: d
     assert everything(db) == everything(electrum_crawl["db"])
 
 
+class FailAtFirst:
+    """A crawl's progress that fails as the first transaction is fetched (as a server gone, a budget spent)."""
+
+    def seed(self, index: int, seeds: int, address: str) -> None:
+        pass
+
+    def fetched(self, transactions: int) -> None:
+        raise RuntimeError("the server went away")
+
+
+def test_a_crawl_failed_part_way_says_the_history_is_not_all_fetched(electrumx: ElectrumX, seed: str,
+                                                                     tmp_path: Path) -> None:  # fmt: skip
+    """The seed's listing is committed with what was fetched before the error, not its other transactions: its
+    history is listed whole but not complete, and the report's summary counts it so; a re-run completes it."""
+    db = tmp_path / "failed.duckdb"
+    with LedgerStore.open(db, "litecoin", "regtest") as store, pytest.raises(RuntimeError, match="went away"):
+        crawl(store, electrum(electrumx), [seed], hops=1, progress=FailAtFirst())
+    assert len(crawled(db)) == 1
+    with LedgerStore.open(db, read_only=True) as store:
+        cover = sparse.coverage(store, [seed])[seed]
+        assert cover["status"] == sparse.NOT_ALL_FETCHED and cover["not_fetched"] == cover["listed"] - 1 >= 1
+        assert "run the crawl again" in cover["words"]
+        summary = sparse.crawl_summary(store)
+        assert summary is not None and summary["complete"] == 0
+        assert summary["not_all_fetched"] == [{"address": seed, "listed": cover["listed"],
+                                               "not_fetched": cover["not_fetched"]}]  # fmt: skip
+    with LedgerStore.open(db) as store:
+        report = crawl(store, electrum(electrumx), [seed], hops=1)
+    assert report.addresses[seed]["status"] == "complete"
+
+
 def test_a_sparse_store_and_a_full_ingest_are_never_mixed(electrum_crawl: dict[str, Any], economy: RegtestNode,
                                                           economy_store: Path, electrumx: ElectrumX, seed: str,
                                                           tmp_path: Path) -> None:  # fmt: skip
