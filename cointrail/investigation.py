@@ -485,7 +485,7 @@ class Investigation:
             found = GraphHop.from_json(expand_site(self.store, site, direction, limit))
         else:
             found = GraphHop.from_json(expand(self.store, node, direction, limit))
-            site_found = self._site_found()
+            site_found = None
         return replace(found, nodes=tuple(_marked(found.nodes, self._site_wallets(site_found))))
 
     def site_group(self) -> GraphNode:
@@ -505,11 +505,13 @@ class Investigation:
     def site_wallets(self) -> dict[int, tuple[str, ...]]:
         """The wallets (cluster ids) that hold the case's captured site addresses, each with those addresses;
         none without a case or before the store is clustered."""
-        return self._site_wallets(self._site_found())
+        return self._site_wallets(None)
 
-    def _site_wallets(self, found: list[_SiteAddress]) -> dict[int, tuple[str, ...]]:
-        if not found or not self.store.cluster_reads().has_clusters():
+    def _site_wallets(self, found: list[_SiteAddress] | None) -> dict[int, tuple[str, ...]]:
+        """:meth:`site_wallets` of the site addresses ``found`` (None: looked up here, in a clustered store only)."""
+        if self.case is None or not self.has_store or not self.store.cluster_reads().has_clusters():
             return {}
+        found = self._site_found() if found is None else found
         wallets: dict[int, list[str]] = {}
         for address in found:
             if address.wallet is not None:  # else ingested after the last cluster build: in no wallet yet
