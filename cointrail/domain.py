@@ -125,13 +125,19 @@ class Words:
     Two renderers read it and give the same text (tested): :meth:`render`, one finding in Python, and the store's
     SQL, a whole set at once (a chain holds some 10^5 PayJoin-like payments: one Python string each cost seconds).
     A field in ``amounts`` is in base units and reads as ``unit.text`` writes it ("0.0013611 BTC"); one in
-    ``lists`` is a list of words joined by " and "; any other is an integer.
+    ``lists`` is a list of words joined by " and "; any other is an integer. A field is a bare name: a format spec
+    (``{x:>8}``), a conversion (``{x!r}``) or an index would read one way in Python and another in SQL, so they are
+    refused when the words are made.
     """
 
     texts: tuple[str, ...]  # indexed by the reason code
     unit: Unit
     amounts: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for reason in range(len(self.texts)):
+            self.pieces(reason)
 
     def render(self, reason: int, facts: dict[str, Any]) -> str:
         shown = {name: self.unit.text(int(value)) if name in self.amounts
@@ -140,8 +146,20 @@ class Words:
         return self.texts[reason].format(**shown)
 
     def pieces(self, reason: int) -> list[tuple[str, str | None]]:
-        """(literal text, the field after it or None) of one text, in order: what a set-based renderer joins."""
-        return [(literal, name) for literal, name, _, _ in Formatter().parse(self.texts[reason])]
+        """(literal text, the field after it or None) of one text, in order: what a set-based renderer joins.
+
+        Raises ValueError for a field the SQL renderer cannot give as :meth:`render` does (a format spec, a
+        conversion, an attribute or index, a positional ``{}``)."""
+        found = []
+        for literal, name, spec, conversion in Formatter().parse(self.texts[reason]):
+            if name is not None and (spec or conversion or not name.isidentifier()):
+                shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                raise ValueError(
+                    f"the words of reason {reason} have the field {shown}: only a bare name such as {{inputs}} is "
+                    "rendered the same in Python and in SQL; format the value in render's facts instead"
+                )
+            found.append((literal, name))
+        return found
 
 
 @dataclass(frozen=True)

@@ -198,11 +198,13 @@ def test_the_set_based_payjoin_check_agrees_with_the_rule(chain: ChainBuilder):
 
 def test_set_based_words_in_sql_read_as_in_python():
     """The SQL that writes a set's evidence gives Unit.text's amounts (separators, no trailing zeros) and each
-    reason's words, for every chain's unit, on random and edge amounts."""
+    reason's words, for every chain's unit (cointrail.chains.CHAINS), on random and edge amounts; one text per
+    reason is pinned word for word, so a change of wording on both sides still fails here."""
     import duckdb
     import pyarrow as pa
 
     from cointrail.amounts import chain_unit
+    from cointrail.chains import CHAINS
     from cointrail.heuristics.collaborative import PAYJOIN_WHY, PayJoinRule
     from cointrail.store.duckdb import words_sql
 
@@ -210,7 +212,8 @@ def test_set_based_words_in_sql_read_as_in_python():
     values = [0, 1, 10, 99_999_999, 100_000_000, 123_456_789_012, 2_100_000_000_000_000, -150_000_000,
               *rng.integers(1, 10**15, 200).tolist()]  # fmt: skip
     con = duckdb.connect()
-    for chain in ("bitcoin", "litecoin", "verge", "dogecoin"):
+    assert len(CHAINS) > 4
+    for chain in CHAINS:
         unit = chain_unit(chain)
         con.register("v", pa.table({"x": pa.array(values, pa.int64())}))
         sql = con.execute(f"SELECT {words_sql.coin_text('x', unit)} FROM v").fetchall()
@@ -225,3 +228,39 @@ def test_set_based_words_in_sql_read_as_in_python():
     sql = [r[0] for r in con.execute(f"SELECT {words_sql.rendered(words)} FROM f").fetchall()]
     names = [c for c in facts.column_names if c != "reason"]
     assert sql == [words.render(r["reason"], {c: r[c] for c in names}) for r in facts.to_pylist()]
+    pinned = pa.table({"reason": pa.array([0, 1, 2], pa.int8()), "inputs": [3, 2, 4], "scripts": [2, 2, 2],
+                       "kinds": [["p2pkh", "p2wpkh"]] * 3, "smaller": [1_234_567_890_123, 2_500, 99_999_999],
+                       "larger": [1_500_000_000_000, 100_000_000, 2_000_000_000],
+                       "smallest_input": [100_000_000, 30_000_000, 120_000_000]})  # fmt: skip
+    con.register("p", pinned)
+    head, tail = "2 outputs, paid from {} inputs of 2 different p2pkh and p2wpkh scripts; ", (
+        " Possibly two owners: the inputs are not merged.")  # fmt: skip
+    assert [r[0] for r in con.execute(f"SELECT {words_sql.rendered(words)} FROM p").fetchall()] == [
+        head.format(3) + "the smaller output (12,345.67890123 LTC) is at least the smallest input (1 LTC), so "
+        "whichever output is the payment, one input was not needed to pay it (the unnecessary-input heuristic, "
+        "Ghesmati et al. 2021). A wallet paying alone rarely adds such a coin; the receiver of a PayJoin (BIP78) "
+        "adds exactly one." + tail,
+        head.format(2) + "the two inputs are of different script types and each output is of one of them: as if two "
+        "owners, each of its own address type, were each paid back in it (a PayJoin's sender and receiver)." + tail,
+        head.format(4) + "the larger output (20 LTC) is larger than the smallest input (1.2 LTC), so it could hold "
+        "that coin plus a payment: the shape of a PayJoin (BIP78), in which the payee adds a coin of its own and takes "
+        "it back with the payment. One owner paying with several coins looks exactly the same; nothing in the "
+        "transaction tells the two apart." + tail,
+    ]
+
+
+def test_words_refuse_a_field_sql_would_render_otherwise():
+    """A format spec or conversion in a set's words would pad or quote in Python and not in SQL: refused."""
+    import pytest
+
+    from cointrail.amounts import chain_unit
+    from cointrail.domain import Words
+
+    unit = chain_unit("litecoin")
+    assert Words(("paid {smaller} from {inputs} inputs",), unit, amounts=("smaller",)).pieces(0) == [
+        ("paid ", "smaller"), (" from ", "inputs"), (" inputs", None)]  # fmt: skip
+    for text, shown in (("{inputs:>8} inputs", "{inputs:>8}"), ("{kinds!r}", "{kinds!r}"), ("{}", "{}"),
+                        ("{kinds[0]}", "{kinds[0]}")):  # fmt: skip
+        with pytest.raises(ValueError, match="only a bare name") as refused:
+            Words(("ok {inputs}", text), unit)
+        assert f"reason 1 have the field {shown}" in str(refused.value)
