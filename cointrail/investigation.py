@@ -84,7 +84,7 @@ class Investigation:
         self._owned: LedgerStore | None = None
         self._accounts = accounts  # an account-model (Ethereum) store, in place of a UTXO one (issue 16)
         self._unopened: Path | None = None  # the store :meth:`open` was given lazily, until a question needs it
-        self._site: tuple[tuple[Path, tuple[int, ...] | None], SiteSelection] | None = None  # site(), its log state
+        self._site: tuple[tuple[Any, ...], SiteSelection] | None = None  # site(), and the log's state it was read at
 
     @classmethod
     def open(cls, case: str | Case | None = None, db: str | Path | None = None, *, cases_dir: str | Path | None = None,
@@ -184,7 +184,9 @@ class Investigation:
 
         Read once while the case's custody log stays as it was (a capture or import logs its findings file, so a
         new one is seen at the next question); each answer is a copy of its own."""
-        state = (self._case().folder, _file_state(self._case().log.path))
+        self._open_store()  # the store the selection is for: kept with it, as the log's state is
+        state = (self._case().folder, _file_state(self._case().log.path), self._store is not None,
+                 self._accounts is not None)  # fmt: skip
         if self._site is None or self._site[0] != state:
             self._site = (state, self._read_site())
         return deepcopy(self._site[1])
