@@ -18,6 +18,7 @@ from cointrail.chains.ethereum import abi
 from cointrail.chains.ethereum.sources.rpc import EvmRpcError, EvmRpcSource, NodeHead
 from cointrail.chains.ethereum.verify import EvmVerificationError
 from cointrail.cli import main
+from cointrail.errors import ExternalServiceError, InputError
 from cointrail.ingest.evm import ingest_evm
 from cointrail.simulation import anvil as chain
 from cointrail.store.duckdb.account import NOT_SENDER, ZERO_VALUE, AccountStore
@@ -128,9 +129,12 @@ def test_case_scoped_ingest_fetches_only_the_blocks_touching_the_addresses(node,
     assert "traces" in coverage[0]["trusted"]
 
 
-def _proxy(upstream: str, change: Any, *, batches: bool = True) -> type[BaseHTTPRequestHandler]:
+def _proxy(upstream: str, change: Any, *, batches: bool | str = True,
+           seen: list[str] | None = None) -> type[BaseHTTPRequestHandler]:  # fmt: skip
     """A node in front of ``upstream`` whose answers ``change`` may replace; ``batches=False``: one that refuses
-    JSON-RPC batches as some gateways do, with one error for the whole request."""
+    JSON-RPC batches as some gateways do, with one error for the whole request; ``batches="each"``: with an error
+    for each call of the batch, as others do; ``batches="html"``: a gateway answering batches with an HTML page.
+    ``seen`` gets "batch" or the method of each request, as it comes."""
 
     def one(request: dict[str, Any]) -> Any:
         answer = change(request) or httpx.post(upstream, json=request).json()
@@ -141,13 +145,19 @@ def _proxy(upstream: str, change: Any, *, batches: bool = True) -> type[BaseHTTP
     class Proxy(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the http.server naming
             request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if seen is not None:
+                seen.append("batch" if isinstance(request, list) else request["method"])
+            status = 200
             if isinstance(request, list):  # a batch: each call
                 refused = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "no batches"}}
-                answer = [one(r) for r in request] if batches else refused
+                each = [{**refused, "id": r["id"]} for r in request]
+                answer = {True: [one(r) for r in request], False: refused, "each": each}.get(batches)
             else:
                 answer = one(request)
             body = json.dumps(answer).encode()
-            self.send_response(200)
+            if batches == "html" and isinstance(request, list):
+                status, body = 403, b"<html><body><h1>403 Forbidden</h1>no key</body></html>"
+            self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -181,13 +191,23 @@ def test_log_windows_halve_when_the_node_refuses_a_range(node):
 def test_the_head_is_asked_in_one_batch_or_call_by_call_where_batches_are_refused(node):
     anvil, _ = node
     want = NodeHead(anvil.height(), 0, anvil.rpc("web3_clientVersion"), 31337)  # anvil's finalized block is 0
-    with EvmRpcSource(anvil.url) as source:
+    keep = lambda request, answer=None: None  # noqa: E731
+    seen: list[str] = []
+    with serving(_proxy(anvil.url, keep, seen=seen)) as url, EvmRpcSource(url) as source:
         assert source.head() == want
+        assert seen == ["batch"]  # the four questions in one request
         answers = source.call_batch([("eth_chainId", ()), ("no_such_method", ())])
     assert answers[0] == "0x7a69" and isinstance(answers[1], EvmRpcError) and answers[1].code == -32601
-    with serving(_proxy(anvil.url, lambda request, answer=None: None, batches=False)) as url, \
-            EvmRpcSource(url) as source:  # fmt: skip
-        assert source.head() == want
+    one_by_one = ["batch", "eth_blockNumber", "eth_getBlockByNumber", "web3_clientVersion", "eth_chainId"]
+    for refusing in (False, "each"):  # one error for the batch, or one for each of its calls
+        seen.clear()
+        with serving(_proxy(anvil.url, keep, batches=refusing, seen=seen)) as url, EvmRpcSource(url) as source:
+            assert source.head() == want
+        assert seen == one_by_one, refusing
+    html = r"HTTP 403 with something that is not JSON-RPC \('<html><body><h1>403 Forbidden.*API key"
+    with serving(_proxy(anvil.url, keep, batches="html")) as url, EvmRpcSource(url) as source, \
+            pytest.raises(ExternalServiceError, match=html):  # fmt: skip
+        source.head()
 
 
 def test_a_forged_transaction_is_refused(node):
@@ -259,3 +279,19 @@ def test_case_scoped_ingest_on_a_node_without_trace_filter_says_what_to_do(node,
     with serving(_proxy(anvil.url, no_traces)) as url:
         assert _ingest(tmp_path / "x.duckdb", url, "--around", who["bob"]) == 3
     assert "--from-block" in capsys.readouterr().err
+
+
+def test_each_store_is_written_as_its_own_columns_say(tmp_path):
+    """The columns an insert writes are read from each store, not once for every store of the process: a store
+    laid out otherwise (another version's) is refused by name, not written wrongly or with a bare KeyError."""
+    key = ["ethereum", "devnet", "0x" + "11" * 20, "02" + "ab" * 32, "0x" + "22" * 32, 7]
+    with AccountStore.open(tmp_path / "today.duckdb", "ethereum", "devnet") as store:
+        store._insert("evm_keys", [key])
+        assert store.rows("SELECT block_number FROM evm_keys") == [{"block_number": 7}]
+    for extra, refused in (("DOUBLE", r"evm_keys\.seen of type DOUBLE, which this version of cointrail does not"),
+                           ("VARCHAR", r"7 columns in evm_keys \(chain, .*, seen\), this version of cointrail "
+                                       "writes 6")):  # fmt: skip
+        with AccountStore.open(tmp_path / f"other-{extra}.duckdb", "ethereum", "devnet") as store:
+            store.con.execute(f"ALTER TABLE evm_keys ADD COLUMN seen {extra}")
+        with AccountStore.open(tmp_path / f"other-{extra}.duckdb") as store, pytest.raises(InputError, match=refused):
+            store._insert("evm_keys", [key])

@@ -110,9 +110,18 @@ class EvmRpcSource:
 
     def _post(self, body: Any) -> Any:
         try:
-            return self._client.post(self.url, json=body).json()
+            response = self._client.post(self.url, json=body)
         except httpx.TransportError as error:
             raise ExternalServiceError(f"the Ethereum node at {self.url} cannot be reached: {error}") from error
+        try:
+            return response.json()
+        except ValueError as error:  # a gateway's or a proxy's page (an HTML 401/403/429), not a JSON-RPC answer
+            start = " ".join(response.text[:120].split())
+            raise ExternalServiceError(
+                f"the Ethereum node at {self.url} answered HTTP {response.status_code} with something that is not "
+                f"JSON-RPC ({start!r}): check that this is the provider's JSON-RPC address (--rpc), with its API key "
+                "if it needs one, or wait and try again if it limits requests"
+            ) from error
 
     def call(self, method: str, *params: Any) -> Any:
         answer = self._post({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)})
@@ -123,12 +132,13 @@ class EvmRpcSource:
     def call_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Several calls in one request (a JSON-RPC batch): each one's result, in the order given, or the
         :class:`EvmRpcError` the node answered it with (returned, not raised). A node that refuses batches (some
-        gateways do) is asked each call on its own."""
+        gateways do, some with one error for the request, some with an error for each call) is asked each call on
+        its own."""
         ids = [next(self._ids) for _ in calls]
         answers = self._post([{"jsonrpc": "2.0", "id": i, "method": method, "params": list(params)}
                               for i, (method, params) in zip(ids, calls, strict=True)])  # fmt: skip
         by_id = {a.get("id"): a for a in answers if isinstance(a, dict)} if isinstance(answers, list) else {}
-        if set(by_id) != set(ids):
+        if set(by_id) != set(ids) or all("error" in a for a in by_id.values()):
             by_id = {}
             for i, (method, params) in zip(ids, calls, strict=True):
                 by_id[i] = self._post({"jsonrpc": "2.0", "id": i, "method": method, "params": list(params)})
