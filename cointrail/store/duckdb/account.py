@@ -30,7 +30,6 @@ WRITTEN = ("evm_blocks", "evm_transactions", "evm_value_transfers", "evm_token_t
 # The Arrow type each DuckDB column type of the written tables travels as (HUGEINT: see AccountStore._insert).
 _ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
           "HUGEINT": pa.decimal128(38, 0)}  # fmt: skip
-_DESCRIBED: dict[str, tuple[list[str], list[pa.DataType]]] = {}  # by table: the one schema of every account store
 NOT_SENDER = ("the transaction was sent by someone other than the token's sender: address poisoning makes a token log "
               "a transfer in a victim's name this way (an approved spender moving tokens looks the same)")  # fmt: skip
 
@@ -83,6 +82,7 @@ class AccountStore:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str):
         self.con, self.path, self.chain, self.network = con, path, chain, network
+        self._described: dict[str, tuple[list[str], list[pa.DataType]]] | None = None  # by table, this store's
 
     @classmethod
     def open(cls, path: str | Path, chain: str | None = None, network: str | None = None, *,
@@ -190,12 +190,28 @@ class AccountStore:
         return found[0] if found else None
 
     def _columns(self, table: str) -> tuple[list[str], list[pa.DataType]]:
-        """``table``'s column names and Arrow types, asked once per process: every account store is made by the one
-        :data:`ACCOUNT_DDL`, and each DESCRIBE is a query (about 1.4 ms, five of them an ingest of a new store)."""
-        if table not in _DESCRIBED:
-            described = self.con.execute(f"DESCRIBE {table}").fetchall()
-            _DESCRIBED[table] = ([r[0] for r in described], [_ARROW[r[1]] for r in described])
-        return _DESCRIBED[table]
+        """``table``'s column names and Arrow types, as this store has them: the written tables read in one query
+        the first time (an older or newer store may differ from today's :data:`ACCOUNT_DDL`; one DESCRIBE each
+        cost about 1.4 ms, five of them an ingest of a new store)."""
+        if self._described is None:
+            found: dict[str, tuple[list[str], list[pa.DataType]]] = {}
+            for name, column, kind in self.con.execute(
+                "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE table_name IN (SELECT "
+                "unnest(?)) AND schema_name = current_schema() ORDER BY table_name, column_index", [list(WRITTEN)]
+            ).fetchall():
+                if kind not in _ARROW:
+                    raise InputError(
+                        f"the store {self.path} has {name}.{column} of type {kind}, which this version of cointrail "
+                        f"does not write (it writes {', '.join(_ARROW)}): ingest into a new store, or use the "
+                        "version that made this one"
+                    )
+                names, types = found.setdefault(name, ([], []))
+                names.append(column)
+                types.append(_ARROW[kind])
+            self._described = found
+        if table not in self._described:
+            raise InputError(f"the store {self.path} has no table {table}: it was made by another version of cointrail")
+        return self._described[table]
 
     def _insert(self, table: str, rows: list[list[Any]]) -> None:
         """Rows into ``table`` through one Arrow table: far faster than executemany (10x on the test economy).
@@ -205,6 +221,11 @@ class AccountStore:
         if not rows:
             return
         names, types = self._columns(table)
+        if len(rows[0]) != len(names):
+            raise InputError(
+                f"the store {self.path} has {len(names)} columns in {table} ({', '.join(names)}), this version of "
+                f"cointrail writes {len(rows[0])}: ingest into a new store, or use the version that made this one"
+            )
         arrays = [pa.array(column, kind) for column, kind in zip(zip(*rows, strict=True), types, strict=True)]
         batch = pa.table(arrays, names=names)  # noqa: F841 - read by the SQL below, by its name
         self.con.execute(f"INSERT INTO {table} SELECT * FROM batch")
