@@ -151,8 +151,11 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
             if writes.due():
                 writes.commit()
         writes.commit(last=True)
-    except Exception:
-        writes.commit(last=True)  # what was proven before the error is kept (a budget spent, a server gone)
+    except Exception as error:
+        try:
+            writes.commit(last=True)  # what was proven before the error is kept (a budget spent, a server gone)
+        except Exception as failed:  # the crawl's own error is the one to see; the commit's goes with it
+            error.add_note(f"and keeping what was fetched before it failed too: {type(failed).__name__}: {failed}")
         raise
     finally:
         if writes.deferred:  # interrupted (Ctrl-C), or the last commit failed: link what the earlier ones wrote

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -162,6 +163,10 @@ class LedgerStore:
                 f"it must be opened for writing once to link what it holds, and that failed ({error}). Run the "
                 "crawl again (it resumes), or any command that writes to the store, where it can be written to"
             ) from error
+        # A read-only command wrote to the store: say so, and that its crawl is unfinished (the standard error
+        # line the CLI's warnings give; the store layer has no CLI to call)
+        print(f"warning: the ledger store {path} was left by a crawl that stopped before its end: what it fetched "
+              "is linked now; run the crawl again to finish it", file=sys.stderr)  # fmt: skip
 
     @functools.cached_property
     def has_p2pk_columns(self) -> bool:

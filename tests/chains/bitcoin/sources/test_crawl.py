@@ -225,8 +225,8 @@ def everything(db: Path) -> dict[str, list[str]]:
 
 
 def test_a_crawl_killed_half_way_is_linked_on_open_and_resumes(electrum_crawl: dict[str, Any], electrumx: ElectrumX,
-                                                               economy_store: Path, seed: str,
-                                                               tmp_path: Path) -> None:  # fmt: skip
+                                                               economy_store: Path, seed: str, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     """A crawl links inputs to their funders once, at its end. Killed after some commits, it leaves a store that
     says so; the next open (here a read-only one) links it before anything is read, so no query sees an input
     without its stored funder's value or an output 'unspent' whose spender is stored; a re-run then finishes the
@@ -242,8 +242,10 @@ def test_a_crawl_killed_half_way_is_linked_on_open_and_resumes(electrum_crawl: d
         assert con.execute(UNLINKED).fetchall()[0][0] > 0  # the kill left links to make: the test can fail
     finally:
         con.close()
-    kept = crawled(db)  # a read-only open, which links the store first
+    capsys.readouterr()
+    kept = crawled(db)  # a read-only open, which links the store first, and says so
     assert 0 < len(kept) < len(whole)
+    assert "stopped before its end" in capsys.readouterr().err
     with LedgerStore.open(db, read_only=True) as store:
         assert store.rows(UNLINKED) == [(0,)] and store.rows(LINKS_DEFERRED) == [(0,)] and store.has_address_stats
     agrees_with_node(db, economy_store, kept)
@@ -282,6 +284,27 @@ def test_a_crawl_failed_part_way_says_the_history_is_not_all_fetched(electrumx: 
     with LedgerStore.open(db) as store:
         report = crawl(store, electrum(electrumx), [seed], hops=1)
     assert report.addresses[seed]["status"] == "complete"
+
+
+class FailAndBreak(FailAtFirst):
+    """As FailAtFirst, with the store broken first (a table gone), so the commit of what was fetched fails too."""
+
+    def __init__(self, store: LedgerStore) -> None:
+        self.store = store
+
+    def fetched(self, transactions: int) -> None:
+        self.store.con.execute("DROP TABLE addresses")
+        super().fetched(transactions)
+
+
+def test_a_crawl_whose_last_commit_fails_raises_its_own_error(electrumx: ElectrumX, seed: str,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    """The commit after a crawl's error fails too (here a table gone): the crawl's error is raised, with the
+    commit's as a note, not hidden by it."""
+    db = tmp_path / "broken.duckdb"
+    with LedgerStore.open(db, "litecoin", "regtest") as store, pytest.raises(RuntimeError, match="went away") as raised:
+        crawl(store, electrum(electrumx), [seed], hops=1, progress=FailAndBreak(store))
+    assert any("keeping what was fetched" in note and "addresses" in note for note in raised.value.__notes__)
 
 
 def test_a_sparse_store_and_a_full_ingest_are_never_mixed(electrum_crawl: dict[str, Any], economy: RegtestNode,
