@@ -24,6 +24,7 @@ into a full store (:func:`require_mode`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -92,6 +93,8 @@ def require_mode(store: LedgerStore, wanted: str) -> None:
 def make_sparse(store: LedgerStore) -> None:
     require_mode(store, SPARSE)
     if store.one("SELECT 1 FROM meta WHERE key = ?", [MODE_KEY]) is not None:
+        if _missing_tables(store):  # a sparse store made before a table was added: add it (IF NOT EXISTS)
+            store.con.execute(SPARSE_DDL)
         return
     store.con.execute("BEGIN TRANSACTION")  # one commit, not one per table
     try:
@@ -101,6 +104,14 @@ def make_sparse(store: LedgerStore) -> None:
     except BaseException:
         store.con.execute("ROLLBACK")
         raise
+
+
+def _missing_tables(store: LedgerStore) -> bool:
+    """Whether a table SPARSE_DDL makes is not in the store (one catalog query)."""
+    wanted = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SPARSE_DDL)
+    (found,) = store.one("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                         "AND schema_name = 'main' AND list_contains(?, table_name)", [wanted]) or (0,)
+    return int(found) < len(wanted)
 
 
 def tx_key(height: int, txid: bytes) -> int:

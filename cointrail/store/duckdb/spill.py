@@ -283,7 +283,7 @@ def remove_leftovers(store: Path) -> list[Leftover]:
     """
     removed = []
     for folder in sorted(store.parent.glob(f"{glob.escape(store.name)}{SPILL_SUFFIX}*")):
-        if not folder.is_dir() or folder.absolute() in {p.absolute() for p in _IN_USE}:
+        if not folder.is_dir() or folder.resolve() in {p.resolve() for p in _IN_USE}:
             continue
         size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
         shutil.rmtree(folder, ignore_errors=True)

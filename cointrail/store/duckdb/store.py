@@ -300,7 +300,9 @@ class LedgerStore:
 
     def _within_limit(self, what: str, work: Callable[[], object]) -> None:
         """Do ``work`` within DuckDB's half of the memory limit; what does not fit (an index DuckDB cannot spill)
-        is done again under DuckDB's own default, 80 % of the machine's memory, and named in ``over_limit``."""
+        is done again under DuckDB's own default, 80 % of the memory the machine gives it (a container's cgroup
+        limit where there is one: ``RESET``, never a figure from the machine's physical memory, which ignores it),
+        and named in ``over_limit``."""
         try:
             work()
             return
@@ -308,7 +310,7 @@ class LedgerStore:
             if self.memory_limit is None or not _out_of_memory(error):
                 raise
         self.over_limit.append(what)
-        self.con.execute(f"SET memory_limit = '{int(physical_memory() * 0.8) >> 20}MiB'")
+        self.con.execute("RESET memory_limit")
         try:
             work()
         finally:
