@@ -86,7 +86,8 @@ class AddressActivity:
     last_seen: Seen
     counterparties: tuple[Counterparty, ...] = ()
     # In a sparse store (crawled from a light source, issue 15): how far its history goes
-    # ({"status": "complete" | "truncated" | "not listed", "words", ...}); None in a store of whole blocks.
+    # ({"status": "complete" | "listed, not all fetched" | "truncated" | "not listed", "words", ...}); None in a
+    # store of whole blocks.
     coverage: dict[str, Any] | None = None
     # False in a sparse store where what became of some outputs, or the whole history, was not fetched: then
     # ``balance`` is only what the fetched transactions leave, and ``balance_unknown`` says why and its bounds

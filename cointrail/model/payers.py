@@ -107,9 +107,9 @@ class Payer:
 @dataclass(frozen=True, slots=True)
 class SiteCoverage:
     """How far a sparse store's data (crawled from a light source, issue 15) go for the site's addresses
-    (``PayersResult.coverage``): each address's history (``{"status": "complete" | "truncated" | "not listed",
-    "words", ...}``), those whose history is not complete, the inputs whose funding transactions were not fetched
-    (so not verified), and what that means for the answer, in words."""
+    (``PayersResult.coverage``): each address's history (``{"status": "complete" | "listed, not all fetched" |
+    "truncated" | "not listed", "words", ...}``), those whose history is not complete, the inputs whose funding
+    transactions were not fetched (so not verified), and what that means for the answer, in words."""
 
     addresses: Mapping[str, Mapping[str, Any]]
     incomplete: tuple[str, ...]
