@@ -20,7 +20,7 @@ activity), :mod:`~cointrail.model.wallet` (a wallet, its links and why), :mod:`~
 
 from __future__ import annotations
 
-from cointrail.model.address import AccountActivity, AddressActivity, Counterparty, P2pk, Seen
+from cointrail.model.address import AccountActivity, AddressActivity, BalanceUnknown, Counterparty, P2pk, Seen
 from cointrail.model.graph import EdgeTransaction, GraphEdge, GraphHop, GraphNode, TraceGraph
 from cointrail.model.headline import CashOut, ExchangeToAsk, Headline
 from cointrail.model.labels import Label
@@ -29,7 +29,7 @@ from cointrail.model.payers import Payer, Payment, SiteCoverage
 from cointrail.model.transaction import Block, SpentBy, Transaction, TxInput, TxOutput
 from cointrail.model.wallet import Link, Wallet, WalletTotals, Why
 
-__all__ = ["AccountActivity", "AddressActivity", "Block", "CashOut", "Counterparty", "EdgeTransaction", "ExchangeToAsk",
-           "GraphEdge", "GraphHop", "GraphNode", "Headline", "Label", "Link", "P2pk", "Payer", "Payment", "Search",
-           "SearchHit", "Seen", "SiteCoverage", "SpentBy", "TraceGraph", "Transaction", "TransactionPage", "TxInput",
-           "TxOutput", "Wallet", "WalletTotals", "Why"]  # fmt: skip
+__all__ = ["AccountActivity", "AddressActivity", "BalanceUnknown", "Block", "CashOut", "Counterparty",
+           "EdgeTransaction", "ExchangeToAsk", "GraphEdge", "GraphHop", "GraphNode", "Headline", "Label", "Link",
+           "P2pk", "Payer", "Payment", "Search", "SearchHit", "Seen", "SiteCoverage", "SpentBy", "TraceGraph",
+           "Transaction", "TransactionPage", "TxInput", "TxOutput", "Wallet", "WalletTotals", "Why"]  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Any
 
 from cointrail.amounts import Amount
 
-__all__ = ["AccountActivity", "AddressActivity", "Counterparty", "P2pk", "Seen"]
+__all__ = ["AccountActivity", "AddressActivity", "BalanceUnknown", "Counterparty", "P2pk", "Seen"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,31 @@ class P2pk:
 
 
 @dataclass(frozen=True, slots=True)
+class BalanceUnknown:
+    """Why a sparse store (crawled from a light source, issue 15) cannot know an address's balance, and the bounds
+    that hold, in base units: ``at_most`` only when its whole history was fetched, ``at_least`` only when what became
+    of every fetched output paid to it is known; ``fetched_leave``, what the fetched transactions leave it;
+    ``spending_not_fetched``, the outputs paid to it whose spending was not fetched (``{"outputs", "value"}``)."""
+
+    reason: str
+    at_most: int | None
+    at_least: int | None
+    fetched_leave: int
+    spending_not_fetched: Mapping[str, int]
+    whole_history_fetched: bool
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BalanceUnknown:
+        return cls(data["reason"], data["at_most"], data["at_least"], data["fetched_leave"],
+                   data["spending_not_fetched"], data["whole_history_fetched"])  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reason": self.reason, "at_most": self.at_most, "at_least": self.at_least,
+                "fetched_leave": self.fetched_leave, "spending_not_fetched": dict(self.spending_not_fetched),
+                "whole_history_fetched": self.whole_history_fetched}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class AddressActivity:
     """What the ledger store knows of one address (``cointrail address-info``): totals, first and last seen,
     counterparties. ``address`` is None for an output script with no address form."""
@@ -90,11 +115,9 @@ class AddressActivity:
     # store of whole blocks.
     coverage: dict[str, Any] | None = None
     # False in a sparse store where what became of some outputs, or the whole history, was not fetched: then
-    # ``balance`` is only what the fetched transactions leave, and ``balance_unknown`` says why and its bounds
-    # ({"reason", "at_most", "at_least", "fetched_leave", "spending_not_fetched": {"outputs", "value"},
-    # "whole_history_fetched"}).
+    # ``balance`` is only what the fetched transactions leave, and ``balance_unknown`` says why and its bounds.
     balance_known: bool = True
-    balance_unknown: dict[str, Any] | None = None
+    balance_unknown: BalanceUnknown | None = None
 
     def amount(self, units: int) -> Amount:
         """``units`` (one of this answer's base-unit figures) in the coin of its chain."""
@@ -105,7 +128,7 @@ class AddressActivity:
         if self.coverage is None and self.balance_known:
             return {}
         return {"balance_known": self.balance_known,
-                **({} if self.balance_known else {"balance_unknown": self.balance_unknown})}  # fmt: skip
+                **({} if self.balance_known else {"balance_unknown": _unknown_json(self.balance_unknown)})}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AddressActivity:
@@ -114,7 +137,8 @@ class AddressActivity:
             P2pk.from_json(data["p2pk"]), data["received"], data["sent"], data["balance"], data["outputs_received"],
             data["outputs_spent"], data["tx_count"], Seen.from_json(data["first_seen"]),
             Seen.from_json(data["last_seen"]), tuple(Counterparty.from_json(c) for c in data["counterparties"]),
-            data.get("coverage"), data.get("balance_known", True), data.get("balance_unknown"),
+            data.get("coverage"), data.get("balance_known", True),
+            None if data.get("balance_unknown") is None else BalanceUnknown.from_json(data["balance_unknown"]),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -128,6 +152,10 @@ class AddressActivity:
             "counterparties": [c.to_json() for c in self.counterparties],
             **({"coverage": self.coverage} if self.coverage is not None else {}),  # only in a sparse store
         }  # fmt: skip
+
+
+def _unknown_json(unknown: BalanceUnknown | None) -> dict[str, Any] | None:
+    return None if unknown is None else unknown.to_json()
 
 
 @dataclass(frozen=True, slots=True)

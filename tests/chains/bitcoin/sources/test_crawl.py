@@ -450,6 +450,7 @@ def test_address_info_says_a_balance_the_crawl_cannot_know_is_not_known(electrum
     """A balance the sparse store knows is the node's; one it cannot know (spenders or payments not fetched) is
     said so, with only the bounds that hold on the node's chain, in text and in --json."""
     from cointrail.investigation import Investigation
+    from cointrail.model import BalanceUnknown
 
     db = electrum_crawl["db"]
     with LedgerStore.open(db, read_only=True) as store:
@@ -462,11 +463,12 @@ def test_address_info_says_a_balance_the_crawl_cannot_know_is_not_known(electrum
         if info.balance_known:
             assert info.balance == node[address], address
             continue
-        bounds = info.balance_unknown or {}
-        assert bounds["at_most"] is None or node[address] <= bounds["at_most"], address
-        assert bounds["at_least"] is None or node[address] >= bounds["at_least"], address
-    unknown = next(a for a, i in crawled_info.items() if not i.balance_known
-                   and (i.balance_unknown or {})["spending_not_fetched"]["outputs"])  # fmt: skip
+        bounds = info.balance_unknown
+        assert isinstance(bounds, BalanceUnknown), address
+        assert bounds.at_most is None or node[address] <= bounds.at_most, address
+        assert bounds.at_least is None or node[address] >= bounds.at_least, address
+    unknown = next(a for a, i in crawled_info.items() if i.balance_unknown is not None
+                   and i.balance_unknown.spending_not_fetched["outputs"])  # fmt: skip
     capsys.readouterr()
     assert main(["address-info", unknown, "--db", str(db), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
