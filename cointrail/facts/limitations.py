@@ -198,8 +198,9 @@ def _crawl_coverage(ledger: dict[str, Any], hops: Any, cut: str) -> str:
                + ")") if left else ""  # fmt: skip
     unfetched = crawl.get("not_all_fetched") or []  # absent from the facts of a report kept before it was counted
     if unfetched:
-        skipped += (f"; {counted(len(unfetched), 'address', 'addresses')} were listed whole but not all their "
-                    "transactions fetched (the crawl stopped before its end): crawl again to fetch them")  # fmt: skip
+        skipped += (f"; {counted(len(unfetched), 'address', 'addresses')} {_were(unfetched)} listed whole but not "
+                    f"all {_their(unfetched)} transactions fetched (the crawl stopped before its end): crawl again "
+                    "to fetch them")  # fmt: skip
     archives = "; ".join(f"{a['file']} (SHA-256 {a['sha256']})" for a in crawl["archives"])
     return (f"The chain data are not whole blocks: {counted(crawl['transactions'], 'transaction')} fetched from a "
             f"light source ({', '.join(crawl['sources']) or 'unknown'}) around the case's addresses, each proven in "

@@ -23,6 +23,8 @@ from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSo
 from cointrail.chains.bitcoin.sources.esplora import EsploraSource
 from cointrail.cli import main
 from cointrail.errors import EXIT_USAGE, IntegrityError
+from cointrail.facts import limitations
+from cointrail.facts.sources import ledger_facts
 from cointrail.ingest.crawl import crawl
 from cointrail.simulation.esplora_standin import Standin
 from cointrail.store.duckdb import sparse
@@ -281,6 +283,9 @@ def test_a_crawl_failed_part_way_says_the_history_is_not_all_fetched(electrumx: 
         assert summary is not None and summary["complete"] == 0
         assert summary["not_all_fetched"] == [{"address": seed, "listed": cover["listed"],
                                                "not_fetched": cover["not_fetched"]}]  # fmt: skip
+        words = limitations.coverage({"ledger": ledger_facts(store), "findings": {}})
+    assert "0 of 1 address listed have their whole history" in words
+    assert "1 address was listed whole but not all its transactions fetched" in words
     with LedgerStore.open(db) as store:
         report = crawl(store, electrum(electrumx), [seed], hops=1)
     assert report.addresses[seed]["status"] == "complete"
