@@ -193,7 +193,7 @@ def _crawl_coverage(ledger: dict[str, Any], hops: Any, cut: str) -> str:
     """Coverage of a sparse store: only the transactions crawled around some addresses from a light source."""
     crawl = ledger["crawl"]
     left = crawl["not_expanded"]
-    skipped = (f"; {counted(len(left), 'address', 'addresses')} were listed but not followed ("
+    skipped = (f"; {counted(len(left), 'address', 'addresses')} {_were(left)} listed but not followed ("
                + "; ".join(f"{x['address']}: {x['reason']}" for x in left[:5]) + (" …" if len(left) > 5 else "")
                + ")") if left else ""  # fmt: skip
     unfetched = crawl.get("not_all_fetched") or []  # absent from the facts of a report kept before it was counted
