@@ -6,7 +6,8 @@ operator never sees a case's addresses asked together):
 1. its history (at most ``max_txs`` transactions: an address with more, a service, is recorded and not expanded);
 2. back ``hops`` hops: the transactions that funded the inputs of the transactions found so far;
 3. forward ``hops`` hops: the transactions spending their outputs (Esplora's outspends; over Electrum, which
-   cannot say who spends an output on every server, the histories of the addresses paid).
+   cannot say who spends an output on every server, the histories of the scripts paid: an address's, or the
+   script's own where it has none, a P2PK or a bare multisig).
 
 An address labelled as a service in the store stops the walk: its history is not asked, and no hop goes past the
 transactions paying from or to it. So does Litecoin's MWEB: a peg-in's output is not followed, and a HogEx (the
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cointrail.addresses import address_for_script
-from cointrail.chains.bitcoin.model import Transaction, display_hash
+from cointrail.chains.bitcoin.model import Transaction, TxOut, display_hash
 from cointrail.chains.bitcoin.rawblock import parse_transaction
 from cointrail.chains.bitcoin.sources.light import (
     BudgetExhausted,
@@ -299,6 +300,28 @@ class _Walk:
             return []
         return _in_order(history.entries)
 
+    def script_history(self, output: TxOut) -> list[HistoryEntry]:
+        """The history of an output script with no address (P2PK, bare multisig), for its spenders: the server
+        indexes it as any script. Not kept as a listing (those are an address's coverage); an OP_RETURN is
+        unspendable and not asked."""
+        script = output.script_pubkey
+        if script[:1] == b"\x6a":
+            return []
+        key = "script:" + script.hex()
+        if key in self.listed:
+            return self.listed[key]
+        try:
+            history = self.session.script_history(script, self.max_txs)
+        except BudgetExhausted:
+            raise
+        except SourceError as error:
+            history = None
+            self.report.leave_out("script", script.hex(), str(error))
+        if history is not None and not history.complete:
+            self.report.leave_out("script", script.hex(), f"{history.truncated}: not expanded")
+        self.listed[key] = entries = _in_order(history.entries) if history is not None and history.complete else []
+        return entries
+
     # -- transactions
 
     def fetch_all(self, entries: Iterable[HistoryEntry], hop: int) -> list[Transaction]:
@@ -399,16 +422,15 @@ class _Walk:
                 self.writes.checks.append((tx.txid, self.tip))
             return found
         spenders = []
-        for vout in range(len(tx.outputs)):  # the server cannot say: the histories of the addresses paid
+        for vout in range(len(tx.outputs)):  # the server cannot say: the histories of the scripts paid
             if vout in into:
                 continue
             address = self._address(tx, vout)
-            if address is None:
-                continue
             if address in self.stops:
                 self.stopped.add(tx.txid)
                 continue
-            later = [e for e in self.history(address) if e.height >= self.heights.get(tx.txid, 0)]
+            listed = self.history(address) if address is not None else self.script_history(tx.outputs[vout])
+            later = [e for e in listed if e.height >= self.heights.get(tx.txid, 0)]
             for candidate in self.fetch_all(later, hop):
                 if any(i.prev_txid == tx.txid and i.prev_vout == vout for i in candidate.inputs):
                     spenders.append(candidate)

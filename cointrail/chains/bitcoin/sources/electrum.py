@@ -306,7 +306,11 @@ class ElectrumSession:
 
     def history(self, address: str, limit: int | None = None) -> History:
         """An address's transactions, oldest first as the server orders them; cut at ``limit`` and said so."""
-        script = address_script(address, self.source.chain, self.source.network)
+        return self.script_history(address_script(address, self.source.chain, self.source.network), limit, address)
+
+    def script_history(self, script: bytes, limit: int | None = None, address: str = "") -> History:
+        """An output script's transactions, as :meth:`history` lists an address's (ElectrumX indexes every script,
+        those with no address too: a P2PK, a bare multisig)."""
         tip = self.tip_height()
         try:
             listed = self._history(script)

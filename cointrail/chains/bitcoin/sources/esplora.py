@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -178,13 +179,21 @@ class EsploraSession:
     def history(self, address: str, limit: int | None = None) -> History:
         """An address's confirmed transactions, oldest first, paged by the last txid seen; truncation said why."""
         script = address_script(address, self.source.chain, self.source.network)
+        return self._listing(f"/address/{address}", script, address, limit)
+
+    def script_history(self, script: bytes, limit: int | None = None) -> History:
+        """An output script's confirmed transactions, as :meth:`history` lists an address's; Esplora's REST
+        script hash is the script's SHA-256 as it is (Electrum's is byte-reversed: Blockstream/esplora#460)."""
+        return self._listing(f"/scripthash/{sha256(script).hexdigest()}", script, "", limit)
+
+    def _listing(self, base: str, script: bytes, address: str, limit: int | None) -> History:
         tip = self.tip_height()
-        stats = self.json(f"/address/{address}")
+        stats = self.json(base)
         counted = int(stats.get("chain_stats", {}).get("tx_count", 0))
         listed: list[dict[str, Any]] = []
         seen: set[str] = set()
         truncated: str | None = None
-        path = f"/address/{address}/txs/chain"
+        path = f"{base}/txs/chain"
         while True:
             page = self.json(path)
             fresh = [tx for tx in page if tx["txid"] not in seen]
@@ -200,7 +209,7 @@ class EsploraSession:
                 break
             if len(page) < PAGE:
                 break
-            path = f"/address/{address}/txs/chain/{page[-1]['txid']}"
+            path = f"{base}/txs/chain/{page[-1]['txid']}"
         if truncated is None and len(listed) < counted:
             truncated = f"the server listed {len(listed)} of the {counted} transactions it counts"
         entries = tuple(HistoryEntry(internal_hash(tx["txid"]), int(tx["status"].get("block_height") or 0))
