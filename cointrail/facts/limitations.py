@@ -202,12 +202,14 @@ def _crawl_coverage(ledger: dict[str, Any], hops: Any, cut: str) -> str:
                     f"all {_their(unfetched)} transactions fetched (the crawl stopped before its end): crawl again "
                     "to fetch them")  # fmt: skip
     archives = "; ".join(f"{a['file']} (SHA-256 {a['sha256']})" for a in crawl["archives"])
+    whole = "has its whole" if crawl["complete"] == 1 else "have their whole"
+    spend = "spends" if crawl["unverified_inputs"] == 1 else "spend"
     return (f"The chain data are not whole blocks: {counted(crawl['transactions'], 'transaction')} fetched from a "
             f"light source ({', '.join(crawl['sources']) or 'unknown'}) around the case's addresses, each proven in "
             f"its block by a merkle proof, up to tip {ledger.get('tip_height')}. What was not fetched is not seen: "
             f"payments, payers and spends beyond the crawl may exist. {crawl['complete']} of "
-            f"{counted(crawl['addresses_listed'], 'address', 'addresses')} listed have their whole history{skipped}; "
-            f"{counted(crawl['unverified_inputs'], 'input')} spend coins whose funding transaction was not fetched. "
+            f"{counted(crawl['addresses_listed'], 'address', 'addresses')} listed {whole} history{skipped}; "
+            f"{counted(crawl['unverified_inputs'], 'input')} {spend} coins whose funding transaction was not fetched. "
             f"The funding trails were followed at most {_steps(hops)} back{cut}."
             + (f" Every answer of the source is archived: {archives}." if archives else ""))  # fmt: skip
 
