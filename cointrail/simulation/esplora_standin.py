@@ -56,6 +56,8 @@ class Standin:
 
     node: RegtestNode
     history: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    # Each output script's history by Esplora's REST script hash (its SHA-256, hex): a script with no address too.
+    scripts: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
     spends: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
     repeat_page: bool = False
     throttle_every: int | None = None
@@ -69,33 +71,36 @@ class Standin:
 
     def index(self, batch: int = 64) -> None:
         """Read the node's whole chain (``getblock … 2``, in JSON-RPC batches) into the index, replacing it."""
-        for kept in (self.history, self.spends, self.raw, self.placed, self.txids):
+        for kept in (self.history, self.scripts, self.spends, self.raw, self.placed, self.txids):
             kept.clear()
         tip = self.node.height()
         self.hashes = self.node.rpc_batch([("getblockhash", h) for h in range(tip + 1)])
-        owners: dict[tuple[str, int], str] = {}
+        owners: dict[tuple[str, int], tuple[str | None, str]] = {}
         for first in range(0, tip + 1, batch):
             blocks = self.node.rpc_batch([("getblock", h, 2) for h in self.hashes[first : first + batch]])
             for block in blocks:
                 self._take(block, owners)
 
-    def _take(self, block: dict[str, Any], owners: dict[tuple[str, int], str]) -> None:
+    def _take(self, block: dict[str, Any], owners: dict[tuple[str, int], tuple[str | None, str]]) -> None:
         height = block["height"]
         self.txids[block["hash"]] = [tx["txid"] for tx in block["tx"]]
         for tx in block["tx"]:
             self.raw[tx["txid"]], self.placed[tx["txid"]] = tx["hex"], (height, len(tx["vout"]))
-            touched = []
+            touched: list[tuple[str | None, str]] = []  # (address, script hash) of each script it pays or spends
             for vin, txin in enumerate(tx["vin"]):
                 if "txid" in txin:
                     self.spends[(txin["txid"], txin["vout"])] = (tx["txid"], vin)
-                    touched.append(owners.get((txin["txid"], txin["vout"])))
+                    touched.append(owners.get((txin["txid"], txin["vout"]), (None, "")))
             for out in tx["vout"]:
                 spk = out["scriptPubKey"]
                 address = spk.get("address") or (spk.get("addresses") or [None])[0]
-                owners[(tx["txid"], out["n"])] = address
-                touched.append(address)
-            for address in dict.fromkeys(a for a in touched if a):
-                self.history[address].append((height, tx["txid"]))
+                owners[(tx["txid"], out["n"])] = owner = (address, sha256(bytes.fromhex(spk["hex"])).hexdigest())
+                touched.append(owner)
+            for address, hashed in dict.fromkeys(touched):
+                if address:
+                    self.history[address].append((height, tx["txid"]))
+                if hashed:
+                    self.scripts[hashed].append((height, tx["txid"]))
 
     def route(self, path: str) -> tuple[int, str, bytes]:
         self.requests.append(path)
@@ -112,6 +117,8 @@ class Standin:
             (r"/blocks/tip/height", lambda: _text(str(self.node.height()))),
             (r"/address/(\w+)", self._address),
             (r"/address/(\w+)/txs/chain(?:/(\w+))?", self._page),
+            (r"/scripthash/([0-9a-f]{64})", lambda h: self._address(h, self.scripts)),
+            (r"/scripthash/([0-9a-f]{64})/txs/chain(?:/(\w+))?", lambda h, last: self._page(h, last, self.scripts)),
             (r"/tx/(\w+)/hex", lambda t: _text(self.raw.get(t) or self.node.rpc("getrawtransaction", t))),
             (r"/tx/(\w+)/status", self._status),
             (r"/tx/(\w+)/merkleblock-proof", self._merkleblock),
@@ -124,16 +131,17 @@ class Standin:
     def _hash_at(self, height: int) -> str:
         return self.hashes[height] if height < len(self.hashes) else str(self.node.rpc("getblockhash", height))
 
-    def _newest_first(self, address: str) -> list[tuple[int, str]]:
-        listed = sorted(self.history.get(address, []), key=lambda item: -item[0])
+    def _newest_first(self, address: str, index: dict[str, list[tuple[int, str]]]) -> list[tuple[int, str]]:
+        listed = sorted(index.get(address, []), key=lambda item: -item[0])
         return listed[: self.truncate_at] if self.truncate_at is not None else listed
 
-    def _address(self, address: str) -> tuple[int, str, bytes]:
-        count = len(self.history.get(address, []))
+    def _address(self, address: str, index: dict[str, list[tuple[int, str]]] | None = None) -> tuple[int, str, bytes]:
+        count = len((self.history if index is None else index).get(address, []))
         return _json({"address": address, "chain_stats": {"tx_count": count}, "mempool_stats": {"tx_count": 0}})
 
-    def _page(self, address: str, last: str | None) -> tuple[int, str, bytes]:
-        listed = self._newest_first(address)
+    def _page(self, address: str, last: str | None,
+              index: dict[str, list[tuple[int, str]]] | None = None) -> tuple[int, str, bytes]:  # fmt: skip
+        listed = self._newest_first(address, self.history if index is None else index)
         start = 0 if last is None else next(i for i, (_, t) in enumerate(listed) if t == last) + 1
         if self.repeat_page and start:
             start = 0  # a server that loops: the next page is the first again

@@ -97,6 +97,22 @@ def test_outspends_name_the_spending_transactions(standin: Standin, economy: Reg
             assert spender["vin"][spend.vin]["txid"] == display_hash(first.tx.txid)
 
 
+def test_a_script_with_no_address_is_listed_by_its_script_hash(standin: Standin, economy: RegtestNode) -> None:
+    """The economy's P2PK outputs (carol pays them, bob's wallet spends them): /scripthash/:hash lists the paying
+    transaction and the spender, as the node has them (the crawl asks it where a server gives no outspends)."""
+    paid = next((t, n, o["scriptPubKey"]["hex"]) for t in sorted(standin.raw)
+                for n, o in enumerate(economy.rpc("decoderawtransaction", standin.raw[t])["vout"])
+                if o["scriptPubKey"]["type"] == "pubkey" and (t, n) in standin.spends)  # fmt: skip
+    txid, vout, script = paid
+    spender = standin.spends[(txid, vout)][0]
+    with source(standin).session() as session:
+        history = session.script_history(bytes.fromhex(script))
+    assert history.complete and history.address == "" and history.script_pubkey == bytes.fromhex(script)
+    assert [(display_hash(e.txid), e.height) for e in history.entries] == \
+           [(t, node_placement(economy, t)[0]) for t in (txid, spender)]  # fmt: skip
+    assert any(path.startswith("/scripthash/") for path in standin.requests)
+
+
 def test_each_session_has_its_own_socks_credentials(standin: Standin, sample_addresses: list[str]) -> None:
     with logging_socks_proxy() as log:
         proxied = EsploraSource(standin.url.replace("127.0.0.1", "localhost"), "litecoin", "regtest",
