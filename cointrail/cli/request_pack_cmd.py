@@ -18,12 +18,20 @@ from cointrail.report import request_packs, write_request_packs
 from cointrail.report.request_pack import PackOptions, asked_about
 
 
+def _days_words(date_range: str | None) -> str:
+    """', on 2026-12-04' for one day, ', from 2026-12-03 to 2026-12-04' for several (the JSON keeps the range)."""
+    if not date_range:
+        return ""
+    first, _, last = date_range.partition(" to ")
+    return f", on {first}" if first == last else f", from {date_range}"
+
+
 def render_packs(packs: list[dict[str, Any]]) -> str:
     if not packs:
         return "No exchange was reached by the traces: there is no request to make yet."
     lines = []
     for pack in packs:
-        span = f", {pack['date_range']}" if pack.get("date_range") else ""
+        span = _days_words(pack.get("date_range"))
         lines.append(f"{pack['exchange']} ({pack['category']}): {asked_about(pack)} to ask about{span}"
                      f"{' (URGENT)' if pack.get('urgent') else ''}")
         for kind, item in pack["files"].items():

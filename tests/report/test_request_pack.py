@@ -65,6 +65,14 @@ def test_request_pack_v2_carries_case_number_dates_preservation_and_urgency(
     [pack] = json.loads(out)
     letter = story.case.folder / pack["files"]["letter"]["path"]
     assert "Preservation" not in letter.read_text() and "URGENT" not in letter.read_text()
+    code, out = _run(capsys, story, "--db", str(story.db))  # the text names one day once, the JSON keeps the range
+    assert code == 0 and "to ask about, on 2020-09-13" in out and "2020-09-13 to 2020-09-13" not in out
+
+
+def test_a_packs_days_read_as_words() -> None:
+    from cointrail.cli.request_pack_cmd import _days_words
+
+    assert _days_words("2020-09-13 to 2020-09-14") == ", from 2020-09-13 to 2020-09-14" and _days_words(None) == ""
 
 
 def test_what_a_pack_asks_about_leaves_out_a_zero_count() -> None:
