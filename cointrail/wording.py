@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["counted"]
+__all__ = ["counted", "days"]
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """'1 payment', '3 payments', '50,000 labels': a count with its noun."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def days(first: str, last: str) -> str:
+    """'on 2026-12-04' for one day, 'from 2026-12-03 to 2026-12-04' for several: a span of UTC days in words."""
+    return f"on {first}" if first == last else f"from {first} to {last}"

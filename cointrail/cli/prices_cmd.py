@@ -19,11 +19,12 @@ from cointrail.errors import EXIT_OK
 from cointrail.prices import import_prices_csv, store_prices
 from cointrail.store.duckdb.account import AccountStore, store_family
 from cointrail.store.duckdb.store import LedgerStore
+from cointrail.wording import counted, days
 
 
 def render_import(data: dict[str, Any]) -> str:
-    return (f"Imported {data['imported']} prices ({', '.join(data['coins'])} in {', '.join(data['fiats'])}) "
-            f"from {data['first_date']} to {data['last_date']}.")  # fmt: skip
+    return (f"Imported {counted(data['imported'], 'price')} ({', '.join(data['coins'])} in {', '.join(data['fiats'])}) "
+            f"{days(data['first_date'], data['last_date'])}.")  # fmt: skip
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from cointrail.errors import EXIT_NEGATIVE, EXIT_OK
 from cointrail.investigation import Investigation
 from cointrail.report import request_packs, write_request_packs
 from cointrail.report.request_pack import PackOptions, asked_about
+from cointrail.wording import days
 
 
 def _days_words(date_range: str | None) -> str:
@@ -23,7 +24,7 @@ def _days_words(date_range: str | None) -> str:
     if not date_range:
         return ""
     first, _, last = date_range.partition(" to ")
-    return f", on {first}" if first == last else f", from {date_range}"
+    return f", {days(first, last)}"
 
 
 def render_packs(packs: list[dict[str, Any]]) -> str:

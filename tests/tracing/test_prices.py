@@ -64,4 +64,6 @@ def test_prices_import_command(tmp_path, capsys):
     path = _csv(tmp_path, "date,coin,fiat,price\n2024-03-05,LTC,USD,95\n")
     assert main(["prices", "import", str(path), "--db", str(db), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["imported"] == 1
+    assert main(["prices", "import", str(path), "--db", str(db)]) == 0  # one day is named once
+    assert capsys.readouterr().out.strip() == "Imported 1 price (LTC in USD) on 2024-03-05."
     assert main(["prices", "import", str(tmp_path / "missing.csv"), "--db", str(db)]) == 2
