@@ -27,11 +27,20 @@ def _copy_out(files: dict[str, dict[str, Any]], case: Case, out: Path) -> None:
         item["copy"] = str(target)
 
 
+def _with_index(facts: dict[str, Any], index: bool) -> dict[str, Any]:
+    """``facts`` with ``index`` among its provenance parameters (a copy): the stored facts say whether the HTML and
+    PDF beside them were printed with the index, which changes their pages."""
+    provenance = facts["provenance"]
+    return {**facts, "provenance": {**provenance, "parameters": {**provenance["parameters"], "index": index}}}
+
+
 def write_report(case: Case, facts: dict[str, Any], out: Path | None = None, pdf: bool = True,
                  index: bool = True) -> dict[str, Any]:  # fmt: skip
     """Store the facts, the HTML and (unless ``pdf`` is false) the PDF in ``case``; copy them to ``out``. ``index``
-    false leaves out the index of every txid and address (a 400-payment report prints about a fifth faster)."""
+    false leaves out the index of every txid and address (a 400-payment report prints about a fifth faster); the
+    stored facts record it in their provenance parameters."""
     started = time.perf_counter()
+    facts = _with_index(facts, index)
     files: dict[str, dict[str, Any]] = {}
     kept = case.add_evidence(facts_bytes(facts), ".report.json", FACTS_ACTION)
     files["json"] = {"path": kept.object, "sha256": kept.sha256}

@@ -303,6 +303,8 @@ def test_a_report_without_the_index_keeps_its_page_references(worked: tuple[Stor
     assert main(["report", "--db", str(story.db), "--no-index", "--no-pdf", "--out", str(tmp_path), *cases]) == 0
     html = next(tmp_path.glob("*-report.html")).read_text()
     assert 'id="index"' not in html and 'id="at-' not in html and 'href="#exhibit-' in html
+    stored = json.loads(next(tmp_path.glob("*-report.json")).read_text())  # the stored facts say how it printed
+    assert stored["provenance"]["parameters"]["index"] is False and "index = False" in html
     (tmp_path / "plain.pdf").write_bytes(render_pdf(html))
     reader = PdfReader(tmp_path / "plain.pdf")
     pages = ["".join(page.extract_text().split()) for page in reader.pages]
