@@ -118,19 +118,10 @@ class WarcRecorder:
 
         An Electrum server's JSON-RPC lines, under an ``electrum+tcp://host:port`` target URI (WARC 1.1 lets
         request and response records hold any protocol's messages; warcio parses HTTP heads of http(s) URIs only).
+        The record is the one warcio writes for such a message, byte for byte (tests/capture/test_warc_messages.py),
+        written here: a crawl writes two a request, and warcio's general path (headers searched case-insensitively
+        at each change, the message hashed three times over) was a third of a crawl's own CPU.
         """
-        if not (uri and content_type):
-            extra = {"WARC-Date": date, **({"WARC-Concurrent-To": concurrent_to} if concurrent_to else {})}
-            record = self.writer.create_warc_record(uri, record_type, payload=io.BytesIO(data), length=len(data),
-                                                    warc_content_type=content_type, warc_headers_dict=extra)
-            return self._write(record, uri, data)
-        return self._message(uri, record_type, content_type, data, date, concurrent_to)
-
-    def _message(self, uri: str, record_type: str, content_type: str, data: bytes, date: str,
-                 concurrent_to: str | None) -> RecordInfo:  # fmt: skip
-        """The record warcio writes for such a message, byte for byte (tests/capture/test_warc_messages.py), written
-        here: a crawl writes two a request, and warcio's general path (headers searched case-insensitively at each
-        change, the message hashed three times over) was a third of a crawl's own CPU."""
         digest = hashlib.sha256(data).digest()
         labelled = "sha256:" + base64.b32encode(digest).decode("ascii")
         record_id = StatusAndHeadersParser.make_warc_id()

@@ -145,16 +145,9 @@ def _insert(store: LedgerStore, table: str, rows: dict[str, list[Any]] | pa.Tabl
     store.con.unregister("s_rows")
 
 
-def add_transactions(store: LedgerStore, proven: Sequence[ProvenTransaction], source: str,
-                     hop: int | Mapping[bytes, int]) -> int:  # fmt: skip
-    """Write proven, confirmed transactions not stored yet, in one DuckDB transaction; how many were new."""
-    return write(store, source, proven, hop)
-
-
 def write(store: LedgerStore, source: str, proven: Sequence[ProvenTransaction] = (),
           hop: int | Mapping[bytes, int] = 0, *, spend_checks: Sequence[tuple[bytes, int]] = (),
-          histories: Sequence[tuple[Any, bool]] = (), link: bool | None = None,
-          replacing: bool = True) -> int:  # fmt: skip
+          histories: Sequence[tuple[Any, bool]] = (), link: bool, replacing: bool = True) -> int:  # fmt: skip
     """What a crawl fetched since its last commit, in one DuckDB transaction: the proven, confirmed transactions
     not stored yet (each found at ``hop``, or at its txid's hop), the spend checks ((txid, tip height):
     :func:`record_spend_checks`) and the histories listed (:func:`record_histories`); how many transactions were
@@ -162,7 +155,7 @@ def write(store: LedgerStore, source: str, proven: Sequence[ProvenTransaction] =
 
     ``link`` False leaves the inputs unlinked to their funders and marks the store so (a crawl's commits before
     its last: :mod:`cointrail.store.duckdb.sparse_links`); True links the whole store in this transaction and
-    clears the mark (a crawl's last commit); None, the default, links unless the store is marked.
+    clears the mark (a crawl's last commit).
     """
     con = store.con
     con.execute("BEGIN TRANSACTION")
@@ -170,11 +163,11 @@ def write(store: LedgerStore, source: str, proven: Sequence[ProvenTransaction] =
         written = _add(store, proven, source, hop)
         record_spend_checks(store, spend_checks)
         record_histories(store, histories, source, replacing)
-        if link is False:
-            sparse_links.defer(con)
-        elif link or (written and not sparse_links.deferred(con)):
+        if link:
             sparse_links.link(con, store.chain, store.network)
             sparse_links.undefer(con)
+        else:
+            sparse_links.defer(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -394,11 +394,11 @@ def test_a_block_replaced_under_the_store_is_refused(economy: RegtestNode, tmp_p
     first, second = (bytes.fromhex(economy.rpc("getrawtransaction", t)) for t in block["tx"][:2])
     with LedgerStore.open(tmp_path / "reorg.duckdb", "litecoin", "regtest") as store:
         sparse.make_sparse(store)
-        sparse.add_transactions(store, [ProvenTransaction(parse_transaction(first), first, 120, header, 0)], "s", 0)
+        sparse.write(store, "s", [ProvenTransaction(parse_transaction(first), first, 120, header, 0)], link=True)
         other = dataclasses.replace(header, hash=internal_hash("11" * 32))
         with pytest.raises(IntegrityError, match="a reorg"):
-            sparse.add_transactions(store, [ProvenTransaction(parse_transaction(second), second, 120, other, 1)],
-                                    "s", 0)  # fmt: skip
+            sparse.write(store, "s", [ProvenTransaction(parse_transaction(second), second, 120, other, 1)],
+                         link=True)  # fmt: skip
         assert store.rows("SELECT count(*) FROM transactions") == [(1,)]
 
 
