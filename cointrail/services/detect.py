@@ -105,7 +105,7 @@ def _gambling(cid: int, f: dict[str, Any]) -> Detection | None:
                      f"it paid {f['paid_back']} of them back"))  # fmt: skip
 
 
-def _detect(cid: int, f: dict[str, Any], texts: dict[int, str]) -> Detection | None:
+def _detect(cid: int, f: dict[str, Any], texts: dict[int, str | None]) -> Detection | None:
     return _pool(cid, f) or _exchange(cid, f, texts.get(f["hot_wallet"])) or _gambling(cid, f)
 
 
@@ -151,7 +151,7 @@ def detect_services(store: LedgerStore) -> list[Detection]:
     groups = join_wallets(steps, _known(store, alone))
     figures = service_reads.cluster_figures(store, groups.services()) if groups.parent else alone
     hot_ids = [f["hot_wallet"] for f in figures.values() if f["hot_wallet"] is not None]
-    texts = service_reads.address_texts(store, hot_ids)
+    texts = store.cluster_reads().address_texts(hot_ids)
     members = groups.members()
     found = []
     for cid, f in figures.items():

@@ -82,7 +82,8 @@ class DuckDBClusterReads:
                 "applied_links": one("SELECT count(DISTINCT tx_id) FROM applied_links")}  # fmt: skip
 
     def address_texts(self, ids: list[int]) -> dict[int, str | None]:
-        """The text of each of the addresses ``ids`` (None: a script without an address form)."""
+        """The text of each of the addresses ``ids`` (None: a script without an address form): the cluster summary's
+        largest wallets, ``services detect``'s hot wallets."""
         if not ids:
             return {}
         rows = self.con.execute("SELECT address_id, address FROM addresses WHERE address_id IN (SELECT unnest(?))",

@@ -146,13 +146,6 @@ def figures(store: LedgerStore) -> dict[int, dict[str, Any]]:
     return figures
 
 
-def address_texts(store: LedgerStore, ids: list[int]) -> dict[int, str]:
-    """The address text of each id."""
-    if not ids:
-        return {}
-    return dict(store.rows("SELECT address_id, address FROM addresses WHERE address_id IN (SELECT unnest(?))", [ids]))
-
-
 # The detections of the last `services detect` on a writable store, tied to the cluster build they were computed
 # on: the wallets (cluster ids) they name mean nothing after another build. Read by tracing (a trail stops at an
 # unnamed exchange-like wallet) without computing them again (tens of seconds on a store of a million transactions).
