@@ -23,8 +23,7 @@ def encode(item: Item) -> bytes:
         if len(item) == 1 and item[0] < 0x80:
             return bytes(item)
         return _length_prefix(len(item), 0x80) + bytes(item)
-    payload = b"".join(encode(part) for part in item)
-    return _length_prefix(len(payload), 0xC0) + payload
+    return wrap_list(b"".join(encode(part) for part in item))
 
 
 def wrap_list(payload: bytes) -> bytes:
