@@ -114,11 +114,11 @@ def build_clusters(store: LedgerStore, heuristics: tuple[str, ...], *, full: boo
 
 
 def run_build(store: ClusteringStore, heuristics: tuple[str, ...], *, full: bool = False,
-              progress: BuildProgress | None = None) -> tuple[str, int, list[int], int, np.ndarray]:  # fmt: skip
+              progress: BuildProgress | None = None) -> tuple[str, int, int, int, np.ndarray]:  # fmt: skip
     """Cluster the store's addresses with ``heuristics`` and keep the result in the store.
 
     Returns the mode ("full", "incremental" or "current"), the first height
-    read, the links found per height range, the CoinJoins flagged and the
+    read, the links found (those the merge kept: held links are not among them), the CoinJoins flagged and the
     assignment written (every address's cluster id).
     """
     progress = progress or NoBuildProgress()
@@ -140,10 +140,9 @@ def run_build(store: ClusteringStore, heuristics: tuple[str, ...], *, full: bool
         _read(state, source, lo, hi, heuristics, store.chain)
         progress.advance(hi, sum(len(p) for p in state.links))
     _merge_all(state, count, applied)
-    per_range = [len(p) for p in state.links]
     sets = () if state.payjoins is None else (state.payjoins,)
     build = ClusterBuild(mode, heuristics, (first, tip[0]), tip[1], old, (state.cluster, state.base),
                          Links.concat(state.links), tuple(HEURISTIC_NAMES), state.coinjoins, state.held, detection,
                          sets)  # fmt: skip
     clusters.save_build(build)
-    return mode, first, per_range, build.coinjoins(), state.cluster
+    return mode, first, len(state.links[0]), build.coinjoins(), state.cluster

@@ -16,7 +16,7 @@ from cointrail.store.duckdb.store import LedgerStore
 from cointrail.store.interface import ClusterReads
 
 
-def build_summary(store: LedgerStore, mode: str, heuristics: tuple[str, ...], first: int, link_parts: list[int],
+def build_summary(store: LedgerStore, mode: str, heuristics: tuple[str, ...], first: int, links: int,
                   coinjoins: int, cluster: np.ndarray) -> dict[str, Any]:  # fmt: skip
     """The ``cluster build`` result: what was read, what was found, the largest clusters, red flags.
 
@@ -35,7 +35,7 @@ def build_summary(store: LedgerStore, mode: str, heuristics: tuple[str, ...], fi
     return {
         "db": str(store.path), "chain": store.chain, "network": store.network, "run": run.run, "mode": mode,
         "heuristics": list(heuristics), "from_height": first, "through_height": run.through_height,
-        "new_links": sum(link_parts), "links_by_heuristic": {h: by_heuristic.get(h, 0) for h in HEURISTIC_NAMES},
+        "new_links": links, "links_by_heuristic": {h: by_heuristic.get(h, 0) for h in HEURISTIC_NAMES},
         "coinjoins_found": coinjoins, "coinjoins_total": found["coinjoins_total"],
         "collaborative_total": found["collaborative_total"],
         "held_links": found["held_links"],

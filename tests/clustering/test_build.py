@@ -40,7 +40,7 @@ def test_co_spent_addresses_form_one_cluster_with_the_smallest_id(chain: ChainBu
         "SELECT min(address_id) = any_value(cluster_id) FROM address_clusters GROUP BY cluster_id"
     ).fetchall()
     assert all(row[0] for row in ids)
-    assert summary["mode"] == "full" and summary["links_by_heuristic"]["multi-input"] == 2
+    assert summary["mode"] == "full" and summary["links_by_heuristic"]["multi-input"] == 2 == summary["new_links"]
 
 
 def test_coinjoin_inputs_are_never_merged(chain: ChainBuilder):
