@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from cointrail.cli import main
 from cointrail.clustering import build_clusters, parse_heuristics
@@ -132,6 +133,17 @@ def test_labels_that_contradict_the_behaviour_are_shown_as_conflicts(tmp_path: P
     assert "CONFLICT: labelled 'Hidden market'" in capsys.readouterr().out
 
 
+def _labelled_hot_wallet_detected(db: str, cases: str, hot: str, capsys: Any) -> dict[str, Any]:
+    """An analyst's case labels the exchange's hot wallet; services detect's one detection, as its --json gives it."""
+    assert main(["case", "new", "c", "--cases-dir", cases, "--operator", "analyst"]) == 0
+    assert main(["label", "add", hot, "--label", "Demo Exchange hot wallet", "--category", "exchange", "--case", "c",
+                 "--cases-dir", cases, "--operator", "analyst", "--db", db]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["services", "detect", "--db", db, "--json"]) == 0
+    (found,) = json.loads(capsys.readouterr().out)
+    return found
+
+
 def test_a_label_on_the_hot_wallet_names_the_other_wallets_of_the_detected_exchange(tmp_path: Path, capsys):
     """A public label knows the exchange's hot wallet only. The withdrawal that paid the customer came from the
     change of an earlier one, a wallet of its own to the multi-input heuristic, which services detect joins to the
@@ -142,12 +154,7 @@ def test_a_label_on_the_hot_wallet_names_the_other_wallets_of_the_detected_excha
     site, hot, change = chain.address("site"), chain.address("hot"), chain.address("chg")
     db, cases = str(chain.store.path), str(tmp_path / "cases")
     chain.close()
-    assert main(["case", "new", "c", "--cases-dir", cases, "--operator", "analyst"]) == 0
-    assert main(["label", "add", hot, "--label", "Demo Exchange hot wallet", "--category", "exchange", "--case", "c",
-                 "--cases-dir", cases, "--operator", "analyst", "--db", db]) == 0  # fmt: skip
-    capsys.readouterr()
-    assert main(["services", "detect", "--db", db, "--json"]) == 0
-    (found,) = json.loads(capsys.readouterr().out)
+    found = _labelled_hot_wallet_detected(db, cases, hot, capsys)
     assert found["named_by"] == "Demo Exchange hot wallet" and found["conflicts"] == []
     assert main(["cluster", "show", change, "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["cluster_id"] in found["deposit_wallets"]
@@ -215,12 +222,7 @@ def test_a_label_on_the_hot_wallet_alone_names_a_detected_exchange_it_is_not_joi
     site, hot, paying = chain.address("site"), chain.address("hot"), chain.address("dep0")
     db, cases = str(chain.store.path), str(tmp_path / "cases")
     chain.close()
-    assert main(["case", "new", "c", "--cases-dir", cases, "--operator", "analyst"]) == 0
-    assert main(["label", "add", hot, "--label", "Demo Exchange hot wallet", "--category", "exchange", "--case", "c",
-                 "--cases-dir", cases, "--operator", "analyst", "--db", db]) == 0  # fmt: skip
-    capsys.readouterr()
-    assert main(["services", "detect", "--db", db, "--json"]) == 0
-    (found,) = json.loads(capsys.readouterr().out)
+    found = _labelled_hot_wallet_detected(db, cases, hot, capsys)
     assert found["hot_wallet"] == hot and found["named_by"] == "Demo Exchange hot wallet"
     assert main(["cluster", "show", hot, "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["cluster_id"] not in [found["cluster_id"], *found["deposit_wallets"]]
