@@ -20,7 +20,6 @@ taken from the case's captures (:meth:`~Investigation.site`) are the same select
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, replace
@@ -185,7 +184,7 @@ class Investigation:
         Read once while the case's custody log stays as it was (a capture or import logs its findings file, so a
         new one is seen at the next question); each answer is a copy of its own."""
         self._open_store()  # the store the selection is for: kept with it, as the log's state is
-        state = (self._case().folder, _file_state(self._case().log.path), self._store is not None,
+        state = (self._case().folder, self._case().log.file_state(), self._store is not None,
                  self._accounts is not None)  # fmt: skip
         if self._site is None or self._site[0] != state:
             self._site = (state, self._read_site())
@@ -583,16 +582,6 @@ class _SiteAddress:
 def _marked(nodes: Sequence[GraphNode], wallets: Mapping[int, object]) -> list[GraphNode]:
     """``nodes`` with those of the site's ``wallets`` (cluster ids) marked as the site."""
     return [_as_site(n) if n.cluster_id in wallets else n for n in nodes]
-
-
-def _file_state(path: Path) -> tuple[int, ...] | None:
-    """What changes when a file is written (as :mod:`cointrail.web.request_case` keys the custody log); None if
-    there is none."""
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
 def _as_site(node: GraphNode) -> GraphNode:

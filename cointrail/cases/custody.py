@@ -97,6 +97,15 @@ class CustodyLog:
         tmp.write_text(json.dumps({"seq": entry["seq"], "entry_hash": entry["entry_hash"]}) + "\n")
         os.replace(tmp, self.head_path)
 
+    def file_state(self) -> tuple[int, ...] | None:
+        """What changes whenever the log's file is written (inode, size, modification and change times); None when
+        there is no file yet. A reader that keeps what it read from the log compares this to know it is current."""
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
+
     def entries(self) -> list[dict[str, Any]]:
         """Every entry that parses, in file order (use :meth:`check` to trust them)."""
         return self.check().entries

@@ -10,7 +10,6 @@ by hand) alters its size, times or inode, and the next question reads and checks
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,15 +24,8 @@ class _LogReadOnce(CustodyLog):
         super().__init__(log.path)
         self._checked: tuple[tuple[int, ...] | None, ChainReport] | None = None
 
-    def _state(self) -> tuple[int, ...] | None:
-        try:
-            found = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
-
     def check(self) -> ChainReport:
-        state = self._state()  # taken before the read: a write during it is seen by the next question
+        state = self.file_state()  # taken before the read: a write during it is seen by the next question
         if self._checked is None or self._checked[0] != state:
             self._checked = (state, super().check())
         return self._checked[1]
