@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from cointrail.amounts import Unit
+from cointrail.wording import listed
 
 __all__ = ["COINJOIN", "POSSIBLY_COLLABORATIVE", "Coin", "CoinJoinFinding", "FoundSet", "Held", "Links", "TxView",
            "WatchedInput", "WatchedOutput", "WatchedTx", "Words"]
@@ -125,9 +126,9 @@ class Words:
     Two renderers read it and give the same text (tested): :meth:`render`, one finding in Python, and the store's
     SQL, a whole set at once (a chain holds some 10^5 PayJoin-like payments: one Python string each cost seconds).
     A field in ``amounts`` is in base units and reads as ``unit.text`` writes it ("0.0013611 BTC"); one in
-    ``lists`` is a list of words joined by " and "; any other is an integer. A field is a bare name: a format spec
-    (``{x:>8}``), a conversion (``{x!r}``) or an index would read one way in Python and another in SQL, so they are
-    refused when the words are made.
+    ``lists`` is a list of words joined as a sentence lists them (:func:`cointrail.wording.listed`: "a, b and c");
+    any other is an integer. A field is a bare name: a format spec (``{x:>8}``), a conversion (``{x!r}``) or an index
+    would read one way in Python and another in SQL, so they are refused when the words are made.
     """
 
     texts: tuple[str, ...]  # indexed by the reason code
@@ -141,7 +142,7 @@ class Words:
 
     def render(self, reason: int, facts: dict[str, Any]) -> str:
         shown = {name: self.unit.text(int(value)) if name in self.amounts
-                 else " and ".join(value) if name in self.lists else str(int(value))
+                 else listed(value) if name in self.lists else str(int(value))
                  for name, value in facts.items()}  # fmt: skip
         return self.texts[reason].format(**shown)
 

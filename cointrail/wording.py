@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["counted", "days"]
+__all__ = ["counted", "days", "listed"]
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
@@ -13,3 +13,9 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
 def days(first: str, last: str) -> str:
     """'on 2026-12-04' for one day, 'from 2026-12-03 to 2026-12-04' for several: a span of UTC days in words."""
     return f"on {first}" if first == last else f"from {first} to {last}"
+
+
+def listed(items: list[str] | tuple[str, ...]) -> str:
+    """'p2sh', 'p2sh and p2wpkh', 'p2sh, p2wpkh and p2tr': items joined as a sentence lists them."""
+    items = [str(item) for item in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""

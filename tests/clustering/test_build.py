@@ -222,8 +222,8 @@ def test_set_based_words_in_sql_read_as_in_python():
     n = len(values) - 1
     facts = pa.table({"reason": pa.array([k % len(PAYJOIN_WHY) for k in range(n)], pa.int8()),
                       "inputs": [2 + k % 3 for k in range(n)], "scripts": [2] * n,
-                      "kinds": [["p2pkh", "p2wpkh"][: 1 + k % 2] for k in range(n)], "smaller": values[:n],
-                      "larger": values[1:], "smallest_input": values[::-1][:n]})  # fmt: skip
+                      "kinds": [["p2pkh", "p2sh", "p2wpkh", "p2tr"][: 1 + k % 4] for k in range(n)],
+                      "smaller": values[:n], "larger": values[1:], "smallest_input": values[::-1][:n]})  # fmt: skip
     con.register("f", facts)
     sql = [r[0] for r in con.execute(f"SELECT {words_sql.rendered(words)} FROM f").fetchall()]
     names = [c for c in facts.column_names if c != "reason"]
@@ -247,6 +247,13 @@ def test_set_based_words_in_sql_read_as_in_python():
         "it back with the payment. One owner paying with several coins looks exactly the same; nothing in the "
         "transaction tells the two apart." + tail,
     ]
+    three = pa.table({"reason": pa.array([1], pa.int8()), "inputs": [3], "scripts": [3],
+                      "kinds": [["p2sh", "p2wpkh", "p2tr"]], "smaller": [2_500], "larger": [100_000_000],
+                      "smallest_input": [30_000_000]})  # fmt: skip
+    con.register("t", three)
+    listed = "2 outputs, paid from 3 inputs of 3 different p2sh, p2wpkh and p2tr scripts; "  # a sentence's list
+    assert con.execute(f"SELECT {words_sql.rendered(words)} FROM t").fetchone()[0].startswith(listed)
+    assert words.render(1, {c: three.column(c)[0].as_py() for c in names}).startswith(listed)
 
 
 def test_words_refuse_a_field_sql_would_render_otherwise():

@@ -31,7 +31,10 @@ def field(name: str, words: Words) -> str:
     if name in words.amounts:
         return coin_text(column, words.unit)
     if name in words.lists:
-        return f"array_to_string({column}, ' and ')"
+        # "a", "a and b", "a, b and c": as cointrail.wording.listed joins them
+        return (f"CASE WHEN len({column}) < 2 THEN array_to_string({column}, '') "
+                f"ELSE array_to_string(list_slice({column}, 1, len({column}) - 1), ', ') || ' and ' || "
+                f"{column}[-1] END")  # fmt: skip
     return f"CAST({column} AS VARCHAR)"
 
 
