@@ -61,10 +61,11 @@ def _ether_history(ledger: AccountLedger, address: str) -> list[Move]:
 
 
 def _token_history(rows: list[dict[str, Any]], asset: str) -> list[Move]:
-    """A listed token's transfers that moved value, those an approved spender made included (flagged)."""
+    """A listed token's transfers that moved value, those an approved spender made included (flagged); an amount
+    too large for any token never (a receipt of 2^256 - 1 would cover every spend after it)."""
     moves = [Move(asset, r["tx_hash"], (r["block_number"], 0, 1, f"{r['log_index']:08d}"), r["sender"],
                   r["receiver"], int(r["value"]), r["tx_sender"], "token", r["time"], r["poisoning"])
-             for r in rows if r["symbol"] == asset and int(r["value"]) > 0]  # fmt: skip
+             for r in rows if r["symbol"] == asset and int(r["value"]) > 0 and not r.get("too_large")]  # fmt: skip
     return sorted(moves, key=lambda m: m.order)
 
 

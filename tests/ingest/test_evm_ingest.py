@@ -21,7 +21,7 @@ from cointrail.cli import main
 from cointrail.errors import ExternalServiceError, InputError
 from cointrail.ingest.evm import ingest_evm
 from cointrail.simulation import anvil as chain
-from cointrail.store.duckdb.account import NOT_SENDER, ZERO_VALUE, AccountStore
+from cointrail.store.duckdb.account import NOT_SENDER, TOO_LARGE, ZERO_VALUE, AccountStore
 
 pytestmark = [pytest.mark.anvil, pytest.mark.skipif(chain.anvil_binary() is None, reason="anvil missing: "
                                                     "run scripts/evm-tools.sh")]  # fmt: skip
@@ -295,3 +295,90 @@ def test_each_store_is_written_as_its_own_columns_say(tmp_path):
             store.con.execute(f"ALTER TABLE evm_keys ADD COLUMN seen {extra}")
         with AccountStore.open(tmp_path / f"other-{extra}.duckdb") as store, pytest.raises(InputError, match=refused):
             store._insert("evm_keys", [key])
+
+
+# Hand-assembled runtime code (no compiler needed) a fork can place at a listed token's address. LOG3: calldata
+# words topic0, topic1, topic2, data; LOG1: words topic0, data. Each emits that one log and stops.
+LOG3 = "0x606035600052604035602035600035602060" + "00a300"
+LOG1 = "0x602035600052600035602060" + "00a100"
+UINT256_MAX = 2**256 - 1
+
+
+def _log_call(*words: int | str) -> str:
+    return "0x" + "".join(abi.word(w).hex() for w in words)
+
+
+def test_an_amount_no_token_could_have_is_stored_exactly_never_counted(tmp_path, capsys):
+    """A Transfer log of uint256's largest amount (a poisoning trick: any contract at a listed token's address can
+    log one, on a fork) and one of 10^37 twice (each fits HUGEINT; their sum does not): the ingest keeps every row,
+    the amount exactly, and nothing counts or sums it. The old code's insert failed on the first (beyond
+    DECIMAL(38)), and its address totals on the second pair (HUGEINT overflow)."""
+    from cointrail.cases import create_case
+    from cointrail.facts import collect_facts
+
+    with chain.Anvil(accounts=4) as anvil:
+        issuer, site, payer, mallory = anvil.accounts()
+        chain.place_contract(anvil, chain.USDT_MAINNET, LOG3)
+        chain.place_contract(anvil, chain.USDC_MAINNET, LOG1)
+        usdt, usdc, transfer = chain.USDT_MAINNET.lower(), chain.USDC_MAINNET.lower(), abi.topic(
+            "Transfer(address,address,uint256)")  # fmt: skip
+        chain.send(anvil, payer, usdt, data=_log_call(transfer, payer, site, 25_000_000))  # a payment
+        chain.send(anvil, mallory, usdt, data=_log_call(transfer, mallory, site, UINT256_MAX))
+        chain.send(anvil, mallory, usdt, data=_log_call(transfer, mallory, site, 10**37))
+        chain.send(anvil, mallory, usdt, data=_log_call(transfer, mallory, site, 10**37))
+        chain.send(anvil, issuer, usdc, data=_log_call(abi.topic("Issue(uint256)"), UINT256_MAX))
+        anvil.mine()
+        db = tmp_path / "eth.duckdb"
+        assert _ingest(db, anvil.url) == 0
+    capsys.readouterr()
+    with AccountStore.open(db, read_only=True) as store:
+        stored = store.rows("SELECT value, value_text, poisoning FROM evm_token_transfers ORDER BY tx_hash")
+        assert sorted((r["value"], r["value_text"]) for r in stored if r["value"] is not None) == [(25_000_000, None)]
+        assert sorted(r["value_text"] for r in stored if r["value"] is None) == [str(10**37)] * 2 + [str(UINT256_MAX)]
+        assert {r["poisoning"] for r in stored} == {None, TOO_LARGE}
+        assert store.rows("SELECT amount, amount_text FROM evm_issuer_actions") == [
+            {"amount": None, "amount_text": str(UINT256_MAX)}]
+        assert store.balances(site) == {"ETH": 0, "USDT": 25_000_000}
+        assert sorted(r["value"] for r in store.poisoning_of(site)) == [10**37, 10**37, UINT256_MAX]
+    assert main(["address-info", site, "--db", str(db), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert [(a["asset"], a["received"]) for a in info["assets"]] == [("USDT", 25_000_000)]
+    assert sorted(p["value"] for p in info["suspected_poisoning"]) == [10**37, 10**37, UINT256_MAX]
+    assert main(["address-info", site, "--db", str(db)]) == 0
+    told = capsys.readouterr().out
+    assert told.count(f"suspected poisoning, not counted: USDT {mallory}") == 3 and TOO_LARGE in told
+    assert main(["payers", "--site", site, "--db", str(db), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert [(p["address"], p["total"]) for p in found["payers"]] == [(payer, 25_000_000)]
+    assert sorted(p["value"] for p in found["poisoning"]) == [10**37, 10**37, UINT256_MAX]
+    assert {p["reason"] for p in found["poisoning"]} == {TOO_LARGE}
+    case = create_case("huge", root=tmp_path / "cases", operator="Test Operator")
+    with AccountStore.open(db, read_only=True) as store:
+        listed = collect_facts(case, store, site=[site])["findings"]["payers"]["poisoning"]
+    exact = f"{UINT256_MAX // 10**6}.{UINT256_MAX % 10**6:06d}"  # USDT's 6 decimals, every digit
+    assert [p["amount_coin"] for p in listed if p["amount"] == UINT256_MAX] == [exact]
+    assert {p["reason"] for p in listed} == {TOO_LARGE}
+
+
+def test_a_version_1_store_reads_as_before_and_gains_the_exact_text_when_written(tmp_path):
+    """A store made before amounts too large to count were kept as text: read-only it answers as it did (it holds
+    none); opened to write it gains the two columns, and its value column takes NULL."""
+    db = tmp_path / "v1.duckdb"
+    row = ["ethereum", "devnet", "0x" + "ab" * 20, "USDT", 6, "0x" + "01" * 32, 3, 0, 9, "0x" + "11" * 20,
+           "0x" + "22" * 20, 5_000_000, "0x" + "11" * 20, True, None]  # fmt: skip
+    with AccountStore.open(db, "ethereum", "devnet") as store:
+        store.con.execute("ALTER TABLE evm_token_transfers DROP COLUMN value_text;"
+                          "ALTER TABLE evm_token_transfers ALTER value SET NOT NULL;"
+                          "ALTER TABLE evm_issuer_actions DROP COLUMN amount_text;"
+                          "UPDATE meta SET value = '1' WHERE key = 'schema_version'")  # fmt: skip
+        store._described = None
+        store._insert("evm_token_transfers", [row])
+    with AccountStore.open(db, read_only=True) as store:
+        assert [(r["value"], r["too_large"]) for r in store.token_moves()] == [(5_000_000, False)]
+        assert store.issuer_actions() == [] and store.poisoning_of(row[9]) == []
+    with AccountStore.open(db) as store:
+        assert store.rows("SELECT value FROM meta WHERE key = 'schema_version'") == [{"value": "2"}]
+        store._insert("evm_token_transfers", [[*row[:7], 1, *row[8:11], None, row[12], True, TOO_LARGE, "9" * 80]])
+        assert [(r["value"], r["too_large"]) for r in store.token_moves(include_poisoning=True)] == [
+            (5_000_000, False), (int("9" * 80), True)]
+        assert store.balances(row[10]) == {"ETH": 0, "USDT": 5_000_000}

@@ -21,6 +21,13 @@ class Token:
     decimals: int
     issuer: str
 
+    @property
+    def ceiling(self) -> int:
+        """The most base units one transfer of the token can plausibly move: a quadrillion (10^15) whole tokens.
+        All the USDT ever issued is under 2 x 10^11; a Transfer log can state any uint256 (up to about 1.2 x 10^77),
+        and one above this is stored as text and never counted or summed (a sum of HUGEINTs that large overflows)."""
+        return 10 ** (self.decimals + 15)
+
 
 # Mainnet addresses; the test chains place the project's own token contracts at the same addresses.
 TOKENS: tuple[Token, ...] = (

@@ -21,7 +21,7 @@ from cointrail.chains.ethereum import tokens
 from cointrail.chains.ethereum.hashes import hexint
 from cointrail.chains.ethereum.model import SourcedEvmBlock
 from cointrail.errors import InputError
-from cointrail.store.duckdb.account_schema import ACCOUNT_DDL, ACCOUNT_TABLES
+from cointrail.store.duckdb.account_schema import ACCOUNT_DDL, ACCOUNT_TABLES, SCHEMA_VERSION, TO_VERSION_2
 from cointrail.store.duckdb.store import existing_store
 
 ZERO_VALUE = "a zero-value transfer: it moves nothing, and address poisoning uses such transfers to plant a look-alike"
@@ -30,6 +30,9 @@ WRITTEN = ("evm_blocks", "evm_transactions", "evm_value_transfers", "evm_token_t
 # The Arrow type each DuckDB column type of the written tables travels as (HUGEINT: see AccountStore._insert).
 _ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
           "HUGEINT": pa.decimal128(38, 0)}  # fmt: skip
+TOO_LARGE = ("an amount larger than any token's whole supply (more than a quadrillion tokens): a contract at a listed "
+             "token's address can log any amount, as a fork or a poisoner's log does; kept exactly, never counted or "
+             "added up")  # fmt: skip
 NOT_SENDER = ("the transaction was sent by someone other than the token's sender: address poisoning makes a token log "
               "a transfer in a victim's name this way (an approved spender moving tokens looks the same)")  # fmt: skip
 
@@ -68,8 +71,11 @@ def store_family(path: str | Path) -> str | None:
     return rows[0][0] if rows else "utxo"
 
 
-def poisoning_reason(value: int, sender: str, tx_sender: str) -> str | None:
-    """Why a listed token's Transfer is suspected poisoning (never counted as a payment), or None."""
+def poisoning_reason(value: int, sender: str, tx_sender: str, ceiling: int | None = None) -> str | None:
+    """Why a listed token's Transfer is suspected poisoning (never counted as a payment), or None. ``ceiling``:
+    the most the token could move (:attr:`cointrail.chains.ethereum.tokens.Token.ceiling`)."""
+    if ceiling is not None and value > ceiling:
+        return TOO_LARGE
     if value == 0:
         return ZERO_VALUE
     if sender != tx_sender:
@@ -77,12 +83,31 @@ def poisoning_reason(value: int, sender: str, tx_sender: str) -> str | None:
     return None
 
 
+def _exact(value: int, ceiling: int) -> tuple[int | None, str | None]:
+    """A token amount as stored: (the HUGEINT, None) up to ``ceiling``, else (None, its exact decimal text)."""
+    return (value, None) if value <= ceiling else (None, str(value))
+
+
+def _read_exact(rows: list[dict[str, Any]], column: str, text: str) -> list[dict[str, Any]]:
+    """``rows`` with each amount stored as text (too large to count) back as its exact int, and ``too_large``
+    saying which."""
+    for row in rows:
+        exact = row.pop(text)
+        row["too_large"] = exact is not None
+        if exact is not None:
+            row[column] = int(exact)
+    return rows
+
+
 class AccountStore:
     """One account-model store file; a context manager."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str, *,
+                 version: str = SCHEMA_VERSION):  # fmt: skip
         self.con, self.path, self.chain, self.network = con, path, chain, network
         self._described: dict[str, tuple[list[str], list[pa.DataType]]] | None = None  # by table, this store's
+        # A version-1 store opened to read has no exact text of amounts too large to count (it could hold none)
+        self._value_text, self._amount_text = ("value_text", "amount_text") if version != "1" else ("NULL", "NULL")
 
     @classmethod
     def open(cls, path: str | Path, chain: str | None = None, network: str | None = None, *,
@@ -98,14 +123,21 @@ class AccountStore:
                 raise InputError(f"{path} is not a cointrail ledger store; give --chain and --network to create one")
             con.execute(ACCOUNT_DDL)
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("family", "account"), ("chain", chain),
-                                                               ("network", network), ("schema_version", "1")])
-            meta = {"family": "account", "chain": chain, "network": network}
+                                                               ("network", network),
+                                                               ("schema_version", SCHEMA_VERSION)])  # fmt: skip
+            meta = {"family": "account", "chain": chain, "network": network, "schema_version": SCHEMA_VERSION}
         wrong = (chain and chain != meta["chain"]) or (network and network != meta["network"])
         if meta.get("family") != "account" or wrong:
             con.close()
             raise InputError(f"the store {path} holds {meta.get('chain')} {meta.get('network')} "
                              f"({meta.get('family', 'utxo')} family), not {chain} {network}")
-        return cls(con, path, meta["chain"], meta["network"])
+        version = meta.get("schema_version", SCHEMA_VERSION)
+        if version == "1" and not read_only:
+            con.execute("BEGIN")
+            con.execute(TO_VERSION_2)
+            con.execute("COMMIT")
+            version = SCHEMA_VERSION
+        return cls(con, path, meta["chain"], meta["network"], version=version)
 
     def close(self) -> None:
         self.con.close()
@@ -270,16 +302,18 @@ class AccountStore:
         c, n, index = self.chain, self.network, hexint(log["logIndex"])
         moved = tokens.decode_transfer(log)
         if moved is not None:
-            reason = poisoning_reason(moved[2], moved[0], tx_sender)
+            reason = poisoning_reason(moved[2], moved[0], tx_sender, token.ceiling)
+            value, text = _exact(moved[2], token.ceiling)
             token_rows.append([c, n, token.address, token.symbol, token.decimals, log["transactionHash"], number, index,
-                               time, moved[0], moved[1], moved[2], tx_sender, ok, reason])  # fmt: skip
+                               time, moved[0], moved[1], value, tx_sender, ok, reason, text])  # fmt: skip
             return
         action = tokens.decode_issuer_action(log)
         if action is not None:
             # Issue and Redeem name no account: they change the owner's balance, and only the owner can send them
             account = action[1] if action[1] is not None or action[0] not in ("Issue", "Redeem") else tx_sender
-            actions.append([c, n, token.address, token.symbol, action[0], account, action[2],
-                            log["transactionHash"], number, index, time])  # fmt: skip
+            amount, text = _exact(action[2], token.ceiling) if action[2] is not None else (None, None)
+            actions.append([c, n, token.address, token.symbol, action[0], account, amount,
+                            log["transactionHash"], number, index, time, text])  # fmt: skip
 
     def append_logs(self, logs: list[dict[str, Any]], times: dict[int, int], senders: dict[str, str]) -> int:
         """Token logs read on their own (Tron's TRC-20 through its JSON-RPC: no blocks or traces to verify them
@@ -395,9 +429,10 @@ class AccountStore:
 
     def poisoning_of(self, address: str) -> list[dict[str, Any]]:
         """Suspected poisoning transfers naming the address."""
-        return self.rows("SELECT tx_hash, block_number, symbol, sender, receiver, value, tx_sender, poisoning"
-                         " FROM evm_token_transfers WHERE poisoning IS NOT NULL AND (sender = ? OR receiver = ?)"
-                         " ORDER BY block_number, log_index", [address, address])  # fmt: skip
+        found = self.rows("SELECT tx_hash, block_number, symbol, sender, receiver, value, tx_sender, poisoning,"
+                          f" {self._value_text} AS value_text FROM evm_token_transfers WHERE poisoning IS NOT NULL"
+                          " AND (sender = ? OR receiver = ?) ORDER BY block_number, log_index", [address, address])
+        return _read_exact(found, "value", "value_text")
 
     def moves_between(self, low: int, high: int, addresses: list[str]) -> list[dict[str, Any]]:
         """Ether and listed-token transfers at blocks ``low..high`` from or to ``addresses`` (poisoning left out),
@@ -473,15 +508,17 @@ class AccountStore:
                          f" ORDER BY block_number, position, trace_address", [address, address] if address else [])
 
     def token_moves(self, address: str | None = None, *, include_poisoning: bool = False) -> list[dict[str, Any]]:
-        """Listed token transfers, optionally of ``address``; suspected poisoning left out unless asked for."""
+        """Listed token transfers, optionally of ``address``; suspected poisoning left out unless asked for. An amount
+        too large for any token (``too_large``, always suspected poisoning) comes back exact; nothing may add it up."""
         where = ["success"] + ([] if include_poisoning else ["poisoning IS NULL"])
         params = []
         if address:
             where.append("(sender = ? OR receiver = ?)")
             params = [address, address]
-        return self.rows("SELECT token, symbol, decimals, tx_hash, block_number, log_index, time, sender, receiver,"
-                         " value, tx_sender, poisoning FROM evm_token_transfers WHERE " + " AND ".join(where) +
-                         " ORDER BY block_number, log_index", params)  # fmt: skip
+        found = self.rows("SELECT token, symbol, decimals, tx_hash, block_number, log_index, time, sender, receiver,"
+                          f" value, tx_sender, poisoning, {self._value_text} AS value_text FROM evm_token_transfers"
+                          " WHERE " + " AND ".join(where) + " ORDER BY block_number, log_index", params)  # fmt: skip
+        return _read_exact(found, "value", "value_text")
 
     def balances(self, address: str) -> dict[str, int]:
         """The address's net ether received (wei, fees paid deducted) and net of each listed token, from the store."""
@@ -505,5 +542,7 @@ class AccountStore:
 
     def issuer_actions(self, address: str | None = None) -> list[dict[str, Any]]:
         where, params = ("WHERE account = ?", [address]) if address else ("", [])
-        return self.rows(f"SELECT symbol, action, account, amount, tx_hash, block_number, time FROM evm_issuer_actions"
-                         f" {where} ORDER BY block_number, log_index", params)  # fmt: skip
+        found = self.rows(f"SELECT symbol, action, account, amount, tx_hash, block_number, time,"
+                          f" {self._amount_text} AS amount_text FROM evm_issuer_actions {where}"
+                          " ORDER BY block_number, log_index", params)  # fmt: skip
+        return _read_exact(found, "amount", "amount_text")

@@ -5,13 +5,25 @@ One store holds one chain and network, named in ``meta`` with ``family = account
 amount a real chain has seen and, unlike ``UHUGEINT``, stays exact when summed (DuckDB sums UHUGEINT as DOUBLE).
 Transfers of ether are of three kinds: the transaction's own value, internal ones from traces (a failed frame and
 what it called marked ``failed``), and fees (paid by the sender: ``fee`` on the transaction). Token transfers are
-decoded from the curated token list only; issuer actions are kept as evidence. ``evm_keys`` holds each sender's
+decoded from the curated token list only; issuer actions are kept as evidence. A token amount above what any token
+could hold (:func:`cointrail.chains.ethereum.tokens.Token.ceiling`: a Transfer log can state any uint256) is kept
+exactly as decimal text in ``value_text`` (``amount_text``) with ``value`` (``amount``) NULL, so no sum meets it
+and none overflows; such a transfer is flagged as suspected poisoning. ``evm_keys`` holds each sender's
 public key, recovered from the signature of the first of its transactions read (and checked to be the sender's).
 ``evm_blocks.final`` marks blocks at or below the node's finalized block when last read: the others are checked
 again by the next ingest, and replaced if the chain changed under them (a reorg).
 """
 
 from __future__ import annotations
+
+SCHEMA_VERSION = "2"  # 2: value_text and amount_text, value nullable (version 1 stores gain them when opened to write)
+# What opening a version-1 store to write changes (DuckDB alters a table without indexes in place).
+TO_VERSION_2 = """
+ALTER TABLE evm_token_transfers ALTER value DROP NOT NULL;
+ALTER TABLE evm_token_transfers ADD COLUMN value_text VARCHAR;
+ALTER TABLE evm_issuer_actions ADD COLUMN amount_text VARCHAR;
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+"""
 
 ACCOUNT_TABLES = ("evm_blocks", "evm_transactions", "evm_value_transfers", "evm_token_transfers",
                   "evm_issuer_actions", "evm_coverage", "evm_labels", "evm_keys")  # fmt: skip
@@ -41,13 +53,14 @@ CREATE TABLE IF NOT EXISTS evm_token_transfers (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
     token VARCHAR NOT NULL, symbol VARCHAR NOT NULL, decimals INTEGER NOT NULL,
     tx_hash VARCHAR NOT NULL, block_number BIGINT NOT NULL, log_index INTEGER NOT NULL, time BIGINT NOT NULL,
-    sender VARCHAR NOT NULL, receiver VARCHAR NOT NULL, value HUGEINT NOT NULL, tx_sender VARCHAR NOT NULL,
-    success BOOLEAN NOT NULL, poisoning VARCHAR
+    sender VARCHAR NOT NULL, receiver VARCHAR NOT NULL, value HUGEINT, tx_sender VARCHAR NOT NULL,
+    success BOOLEAN NOT NULL, poisoning VARCHAR, value_text VARCHAR
 );
 CREATE TABLE IF NOT EXISTS evm_issuer_actions (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
     token VARCHAR NOT NULL, symbol VARCHAR NOT NULL, action VARCHAR NOT NULL, account VARCHAR, amount HUGEINT,
-    tx_hash VARCHAR NOT NULL, block_number BIGINT NOT NULL, log_index INTEGER NOT NULL, time BIGINT NOT NULL
+    tx_hash VARCHAR NOT NULL, block_number BIGINT NOT NULL, log_index INTEGER NOT NULL, time BIGINT NOT NULL,
+    amount_text VARCHAR
 );
 CREATE TABLE IF NOT EXISTS evm_coverage (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
