@@ -37,6 +37,7 @@ from cointrail.model import (
     Block,
     GraphHop,
     GraphNode,
+    HistoryCoverage,
     Label,
     SiteCoverage,
     TraceGraph,
@@ -44,6 +45,7 @@ from cointrail.model import (
     Wallet,
     Why,
 )
+from cointrail.model.coverage import COMPLETE, NOT_ALL_FETCHED, TRUNCATED
 from cointrail.store.duckdb.store import AccountStoreError, LedgerStore, existing_store
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
@@ -217,10 +219,11 @@ class Investigation:
 
         found = address_info(self.store, address, counterparties)
         name = found.get("address") or ""
-        cover = sparse.coverage(self.store, [name]).get(name) if name else None
+        listed = sparse.coverage(self.store, [name]).get(name) if name else None
+        cover = None if listed is None else HistoryCoverage.from_json(listed)
         reading = sparse.balance_reading(self.store, name) if name else None
         balance = balance_knowledge(reading, cover, found["balance"], self.store.chain)
-        return AddressActivity.from_json({**found, "coverage": cover, **balance})
+        return replace(AddressActivity.from_json({**found, **balance}), coverage=cover)
 
     def transaction(self, txid: str) -> Transaction:
         """One transaction: its block, inputs with the outputs they spent, outputs with the inputs that spent them."""
@@ -393,8 +396,8 @@ class Investigation:
 
         if not sparse.is_sparse(self.store):
             return None
-        by_address = sparse.coverage(self.store, addresses)
-        short = sorted(a for a, c in by_address.items() if c["status"] != "complete")
+        by_address = {a: HistoryCoverage.from_json(c) for a, c in sparse.coverage(self.store, addresses).items()}
+        short = sorted(a for a, c in by_address.items() if not c.complete)
         note = ("a sparse store (transactions crawled around some addresses from a light source): payments and "
                 "funding are only those in the crawled transactions; "
                 + (f"{len(short)} of the site's addresses have an incomplete history" if short
@@ -598,7 +601,7 @@ def _as_site(node: GraphNode) -> GraphNode:
     return replace(node, role="site", captured=True, reason=SITE_REASON, caption=caption)
 
 
-def balance_knowledge(reading: dict[str, Any] | None, cover: dict[str, Any] | None, balance: int,
+def balance_knowledge(reading: dict[str, Any] | None, cover: HistoryCoverage | None, balance: int,
                       chain: str) -> dict[str, Any]:  # fmt: skip
     """``balance_known`` and, when not known, ``balance_unknown``: why, in words, and the bounds that hold.
 
@@ -633,10 +636,10 @@ def _spending_words(missing: dict[str, int], balance: int, chain: str) -> str:
             f"{format_amount(balance - missing['value'], chain)}")  # fmt: skip
 
 
-def _history_words(cover: dict[str, Any] | None) -> str:
-    status = (cover or {}).get("status")
-    if status in ("complete", "listed, not all fetched"):  # listed whole, but not all of it fetched
+def _history_words(cover: HistoryCoverage | None) -> str:
+    status = None if cover is None else cover.status
+    if status in (COMPLETE, NOT_ALL_FETCHED):  # listed whole, but not all of it fetched
         return "its history was listed, but not all of its transactions were fetched"
-    if status == "truncated":
-        return f"its history is {cover['words']}"  # type: ignore[index]
+    if cover is not None and status == TRUNCATED:
+        return f"its history is {cover.words}"
     return "its history was not fetched (it was only seen in transactions fetched for other addresses)"

@@ -12,15 +12,17 @@ Nested values that have no type of their own yet (labels with their sources, an 
 are kept as the plain mappings the analysis gives; they are read-only by convention.
 
 One module per domain concept, each name importable from here: :mod:`~cointrail.model.address` (an address's
-activity), :mod:`~cointrail.model.wallet` (a wallet, its links and why), :mod:`~cointrail.model.transaction`
-(a transaction, a block), :mod:`~cointrail.model.payers` (payments and payers of a site),
-:mod:`~cointrail.model.headline` (a case's findings answer first), :mod:`~cointrail.model.labels`,
-:mod:`~cointrail.model.lookup` (a transaction's page, a search) and :mod:`~cointrail.model.graph` (the flow graph).
+activity), :mod:`~cointrail.model.coverage` (how far a sparse store's history of an address goes),
+:mod:`~cointrail.model.wallet` (a wallet, its links and why), :mod:`~cointrail.model.transaction` (a transaction, a
+block), :mod:`~cointrail.model.payers` (payments and payers of a site), :mod:`~cointrail.model.headline` (a case's
+findings answer first), :mod:`~cointrail.model.labels`, :mod:`~cointrail.model.lookup` (a transaction's page, a
+search) and :mod:`~cointrail.model.graph` (the flow graph).
 """
 
 from __future__ import annotations
 
 from cointrail.model.address import AccountActivity, AddressActivity, BalanceUnknown, Counterparty, P2pk, Seen
+from cointrail.model.coverage import HistoryCoverage
 from cointrail.model.graph import EdgeTransaction, GraphEdge, GraphHop, GraphNode, TraceGraph
 from cointrail.model.headline import CashOut, ExchangeToAsk, Headline
 from cointrail.model.labels import Label
@@ -30,6 +32,7 @@ from cointrail.model.transaction import Block, SpentBy, Transaction, TxInput, Tx
 from cointrail.model.wallet import Link, Wallet, WalletTotals, Why
 
 __all__ = ["AccountActivity", "AddressActivity", "BalanceUnknown", "Block", "CashOut", "Counterparty",
-           "EdgeTransaction", "ExchangeToAsk", "GraphEdge", "GraphHop", "GraphNode", "Headline", "Label", "Link",
-           "P2pk", "Payer", "Payment", "Search", "SearchHit", "Seen", "SiteCoverage", "SpentBy", "TraceGraph",
-           "Transaction", "TransactionPage", "TxInput", "TxOutput", "Wallet", "WalletTotals", "Why"]  # fmt: skip
+           "EdgeTransaction", "ExchangeToAsk", "GraphEdge", "GraphHop", "GraphNode", "Headline",
+           "HistoryCoverage", "Label", "Link", "P2pk", "Payer", "Payment", "Search", "SearchHit", "Seen",
+           "SiteCoverage", "SpentBy", "TraceGraph", "Transaction", "TransactionPage", "TxInput", "TxOutput",
+           "Wallet", "WalletTotals", "Why"]  # fmt: skip

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from cointrail.amounts import Amount
+from cointrail.model.coverage import HistoryCoverage
 
 __all__ = ["AccountActivity", "AddressActivity", "BalanceUnknown", "Counterparty", "P2pk", "Seen"]
 
@@ -110,10 +111,9 @@ class AddressActivity:
     first_seen: Seen
     last_seen: Seen
     counterparties: tuple[Counterparty, ...] = ()
-    # In a sparse store (crawled from a light source, issue 15): how far its history goes
-    # ({"status": "complete" | "listed, not all fetched" | "truncated" | "not listed", "words", ...}); None in a
-    # store of whole blocks.
-    coverage: dict[str, Any] | None = None
+    # In a sparse store (crawled from a light source, issue 15): how far its history goes; None in a store of whole
+    # blocks.
+    coverage: HistoryCoverage | None = None
     # False in a sparse store where what became of some outputs, or the whole history, was not fetched: then
     # ``balance`` is only what the fetched transactions leave, and ``balance_unknown`` says why and its bounds.
     balance_known: bool = True
@@ -137,7 +137,8 @@ class AddressActivity:
             P2pk.from_json(data["p2pk"]), data["received"], data["sent"], data["balance"], data["outputs_received"],
             data["outputs_spent"], data["tx_count"], Seen.from_json(data["first_seen"]),
             Seen.from_json(data["last_seen"]), tuple(Counterparty.from_json(c) for c in data["counterparties"]),
-            data.get("coverage"), data.get("balance_known", True),
+            None if data.get("coverage") is None else HistoryCoverage.from_json(data["coverage"]),
+            data.get("balance_known", True),
             None if data.get("balance_unknown") is None else BalanceUnknown.from_json(data["balance_unknown"]),
         )  # fmt: skip
 
@@ -150,7 +151,7 @@ class AddressActivity:
             "outputs_received": self.outputs_received, "outputs_spent": self.outputs_spent,
             "tx_count": self.tx_count, "first_seen": self.first_seen.to_json(), "last_seen": self.last_seen.to_json(),
             "counterparties": [c.to_json() for c in self.counterparties],
-            **({"coverage": self.coverage} if self.coverage is not None else {}),  # only in a sparse store
+            **({"coverage": self.coverage.to_json()} if self.coverage is not None else {}),  # only in a sparse store
         }  # fmt: skip
 
 

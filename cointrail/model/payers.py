@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cointrail.model.coverage import HistoryCoverage
+
 __all__ = ["Payer", "Payment", "SiteCoverage"]
 
 
@@ -107,15 +109,16 @@ class Payer:
 @dataclass(frozen=True, slots=True)
 class SiteCoverage:
     """How far a sparse store's data (crawled from a light source, issue 15) go for the site's addresses
-    (``PayersResult.coverage``): each address's history (``{"status": "complete" | "listed, not all fetched" |
-    "truncated" | "not listed", "words", ...}``), those whose history is not complete, the inputs whose funding
-    transactions were not fetched (so not verified), and what that means for the answer, in words."""
+    (``PayersResult.coverage``): each address's history (:class:`~cointrail.model.coverage.HistoryCoverage`), those
+    whose history is not complete, the inputs whose funding transactions were not fetched (so not verified), and
+    what that means for the answer, in words."""
 
-    addresses: Mapping[str, Mapping[str, Any]]
+    addresses: Mapping[str, HistoryCoverage]
     incomplete: tuple[str, ...]
     unverified_inputs: int
     note: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"sparse": True, "addresses": dict(self.addresses), "incomplete": list(self.incomplete),
+        return {"sparse": True, "addresses": {a: c.to_json() for a, c in self.addresses.items()},
+                "incomplete": list(self.incomplete),
                 "unverified_inputs": self.unverified_inputs, "note": self.note}  # fmt: skip
