@@ -41,8 +41,8 @@ EXPLORER = Setting(
 )
 FIAT = Setting(
     "fiat", "COINTRAIL_FIAT", "",
-    "Fiat currency of the report's values and the request packs' (ISO 4217 code: USD, EUR…); empty: the report's "
-    "--fiat (USD by default), the request packs that of the report they are made from.",
+    "Fiat currency of the values of the report, the payers and the request packs (ISO 4217 code: USD, EUR…); empty: "
+    "USD for the report and the payers, the request packs that of the report they are made from.",
 )
 GOAML_PROFILES = Setting(
     "goaml_profiles", "COINTRAIL_GOAML_PROFILES", "",

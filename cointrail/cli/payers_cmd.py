@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cointrail.amounts import format_amount
 from cointrail.cases.case import open_case
+from cointrail.cases.settings import fiat_currency
 from cointrail.cli.case_cmd import cases_dir_option
 from cointrail.cli.ledger_cmds import db_option, open_for_reading
 from cointrail.cli.output import emit, json_option, stderr_is_terminal
@@ -105,7 +106,8 @@ def _funding_lines(payer: dict[str, Any], coins: Callable[[int], str]) -> list[s
 @click.option("--cluster", "cluster_id", type=int, help="Take the site's addresses from this cluster.")
 @click.option("--case", "case_name", help="Take the site's addresses from the captures of this case.")
 @cases_dir_option
-@click.option("--fiat", default="USD", show_default=True, help="The fiat currency of the values shown.")
+@click.option("--fiat", default=None, metavar="CODE",
+              help="The fiat currency of the values shown (default: $COINTRAIL_FIAT, else USD).")
 @click.option("--hops", type=click.IntRange(1, 20), default=6, show_default=True,
               help="How far back to look for the service that funded each payer.")  # fmt: skip
 @click.option("--through-coinjoins", is_flag=True,
@@ -113,10 +115,11 @@ def _funding_lines(payer: dict[str, Any], coins: Callable[[int], str]) -> list[s
                    "as possibilities only, never as 'funded by'.")  # fmt: skip
 @json_option
 def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: str | None, cases_dir: str | None,
-            fiat: str, hops: int, through_coinjoins: bool, as_json: bool) -> int:  # fmt: skip
+            fiat: str | None, hops: int, through_coinjoins: bool, as_json: bool) -> int:  # fmt: skip
     """Every payment into a site, grouped by payer, with the exchange that funded each payer."""
     if cluster_id is None and not sites and not case_name:
         raise InputError("give the site's addresses with --site, a --cluster, or a --case with captures")
+    currency = fiat_currency(fiat) or "USD"  # the one setting reports and request packs follow too
     case = open_case(case_name, cases_dir) if case_name else None
     try:
         store = open_for_reading(db)
@@ -126,7 +129,7 @@ def command(db: str, sites: tuple[str, ...], cluster_id: int | None, case_name: 
         emit(found.to_json(), as_json, render_account_payers)
         return EXIT_OK
     with store, _progress_bar() as advance:
-        result = Investigation(store, case).payers(sites, cluster=cluster_id, from_case=case is not None, fiat=fiat,
+        result = Investigation(store, case).payers(sites, cluster=cluster_id, from_case=case is not None, fiat=currency,
                                                    hops=hops, through_coinjoins=through_coinjoins, progress=advance)
     emit(result.to_json(), as_json, render_payers)
     return EXIT_OK

@@ -6,9 +6,9 @@ bounds becomes a plain-words :class:`~cointrail.errors.InputError` naming the fi
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from cointrail.cases.settings import fiat_currency
 from cointrail.errors import InputError
@@ -19,13 +19,33 @@ Model = Literal["poison", "haircut", "fifo"]
 assert set(TAINT_MODELS) == {"poison", "haircut", "fifo"}, "keep the web's taint models in step with tracing"
 
 
+def report_fiat() -> str:
+    """The fiat currency when a form leaves it empty, as the default of ``cointrail report --fiat`` and
+    ``payers --fiat``: the ``COINTRAIL_FIAT`` setting, else USD (one that is not a three-letter code refused, as by
+    the CLI)."""
+    return fiat_currency() or "USD"
+
+
+def checked_fiat(value: str) -> str:
+    """A form's fiat currency checked and upper-cased by the CLI's own function (a three-letter code)."""
+    try:
+        return fiat_currency(value) or report_fiat()
+    except InputError as error:
+        raise ValueError(str(error)) from None
+
+
+# A form's fiat currency: given, else the setting, else USD; checked as the CLI checks it
+Fiat = Annotated[str, AfterValidator(checked_fiat)]
+
+
 class PayersOptions(BaseModel):
-    """``cointrail payers``: where the site's addresses come from, the fiat currency, how far back."""
+    """``cointrail payers``: where the site's addresses come from, the fiat currency (default: the
+    ``COINTRAIL_FIAT`` setting, else USD, as the CLI's), how far back."""
 
     site_from: Literal["captures", "cluster", "addresses"] = "captures"
     cluster: int | None = Field(default=None, ge=0)
     addresses: str = Field(default="", max_length=20_000)
-    fiat: str = Field(default="USD", min_length=3, max_length=5, pattern=r"^[A-Za-z]+$")
+    fiat: Fiat = Field(default_factory=report_fiat, max_length=10)
     hops: int = Field(default=6, ge=1, le=20)
 
 
@@ -41,29 +61,14 @@ class TraceOptions(BaseModel):
     model: Model = "haircut"
 
 
-def report_fiat() -> str:
-    """The report's fiat currency when the form leaves it empty, as ``cointrail report --fiat``'s default: the
-    ``COINTRAIL_FIAT`` setting, else USD (one that is not a three-letter code refused, as by the CLI)."""
-    return fiat_currency() or "USD"
-
-
 class ReportOptions(BaseModel):
     """``cointrail report``: fiat (default: the ``COINTRAIL_FIAT`` setting, else USD, as the CLI's), hops, the
     forward trace's model, and whether to write the PDF."""
 
-    fiat: str = Field(default_factory=report_fiat, max_length=10)
+    fiat: Fiat = Field(default_factory=report_fiat, max_length=10)
     hops: int = Field(default=DEFAULT_HOPS, ge=1, le=50)
     model: Model = DEFAULT_MODEL  # type: ignore[assignment]
     pdf: bool = True
-
-    @field_validator("fiat")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        """Checked and upper-cased by the CLI's own function (a three-letter code)."""
-        try:
-            return fiat_currency(value) or report_fiat()
-        except InputError as error:
-            raise ValueError(str(error)) from None
 
 
 KINDS: dict[str, type[BaseModel]] = {"payers": PayersOptions, "trace": TraceOptions, "report": ReportOptions}

@@ -189,6 +189,18 @@ def test_the_payers_job_gives_what_the_python_api_gives(client: httpx.Client, de
     assert verify_case(case, record=False).intact
 
 
+def test_the_payers_form_follows_the_fiat_setting(client: httpx.Client, demo_case: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The payers form and job default to ``COINTRAIL_FIAT``, as the report's and the CLI's ``payers --fiat`` do."""
+    monkeypatch.setenv("COINTRAIL_FIAT", "eur")
+    assert '<input id="fiat" name="fiat" value="EUR" maxlength="3">' in client.get(f"/cases/{demo_case}/payers").text
+    job = client.post(f"/api/cases/{demo_case}/jobs", json={"kind": "payers", "options": {"hops": 1}})
+    assert job.status_code == 202, job.text
+    assert finished(client, job.json())["result"]["parameters"]["fiat"] == "EUR"
+    refused = client.post(f"/api/cases/{demo_case}/jobs", json={"kind": "payers", "options": {"fiat": "euro"}})
+    assert refused.status_code == 400 and "three-letter code" in refused.text, refused.text
+
+
 def test_a_job_that_cannot_be_done_says_why(client: httpx.Client, demo_case: str) -> None:
     job = client.post(f"/api/cases/{demo_case}/jobs",
                       json={"kind": "payers", "options": {"site_from": "addresses", "addresses": "tb1qnotanaddress"}})
