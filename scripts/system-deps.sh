@@ -39,6 +39,9 @@ fi
 # Pango for WeasyPrint (`cointrail report` writes PDF), and a font to set the text in.
 need_apt libpango-1.0-0
 need_apt libpangoft2-1.0-0
+# HarfBuzz's subsetter: WeasyPrint 70 embeds only the glyphs a PDF uses through it, and warns (an error under the
+# tests' warning filter) when it is missing; Debian ships it apart from libharfbuzz0b.
+need_apt libharfbuzz-subset0
 need_apt fonts-dejavu-core
 # Node and npm fetch the web workspace's front-end bundle (scripts/web-assets.sh); skipped when a node is already
 # installed another way (e.g. from NodeSource).
