@@ -49,13 +49,16 @@ class Recorder:
     warc: WarcRecorder | None = None
     written: int = 0
 
-    def electrum(self, uri: str, request: bytes, response: bytes | None, started_utc: str) -> None:
-        """One request line and the response line that answered it (None: none came)."""
+    def electrum(self, uri: str, request: bytes, response: bytes | None, started_utc: str,
+                 answered_utc: str | None = None) -> None:  # fmt: skip
+        """One request line and the response line that answered it (None: none came); ``answered_utc``, when the
+        answer came (now when not given: the lines sent in one write share the time their answers were read)."""
         if self.warc is None:
             return
         sent = self.warc.message(uri, "request", ELECTRUM_TYPE, request, started_utc)
         if response is not None:
-            self.warc.message(uri, "response", ELECTRUM_TYPE, response, utc_now(), concurrent_to=sent.record_id)
+            self.warc.message(uri, "response", ELECTRUM_TYPE, response, answered_utc or utc_now(),
+                              concurrent_to=sent.record_id)  # fmt: skip
         self.written += 1
 
     def pushed(self, uri: str, line: bytes) -> None:

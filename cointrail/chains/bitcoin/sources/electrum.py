@@ -104,20 +104,21 @@ class _Live:
         self.reader = self.sock.makefile("rb")
         self.source = source
 
-    def exchange(self, lines: Sequence[bytes], request_ids: Sequence[int]) -> list[bytes]:
-        """The request lines sent in one write; their answer lines, in the order asked, whatever order they came."""
-        answers: dict[int, bytes] = {}
+    def exchange(self, lines: Sequence[bytes], request_ids: Sequence[int]) -> list[_Answer]:
+        """The request lines sent in one write; their answers, in the order asked, whatever order they came."""
+        answers: dict[int, _Answer] = {}
         try:
             self.sock.sendall(b"".join(lines))
             while len(answers) < len(request_ids):
-                answer = self.reader.readline(MAX_LINE)
-                if not answer.endswith(b"\n"):
+                line = self.reader.readline(MAX_LINE)
+                if not line.endswith(b"\n"):
                     raise _Retry(f"{self.source.name} closed the connection or sent a line cut short")
-                got = _answer_id(answer)
+                answer = _Answer.parse(line)
+                got = answer.id
                 if got in request_ids and got not in answers:
                     answers[got] = answer
                 else:
-                    self.source.recorder.pushed(self.source.name, answer)  # a notification (a new block)
+                    self.source.recorder.pushed(self.source.name, answer.line)  # a notification (a new block)
             return [answers[i] for i in request_ids]
         except TimeoutError as error:
             raise _Retry(f"{self.source.name} did not answer within {self.source.timeout:.0f} s") from error
@@ -135,19 +136,32 @@ class _Archived:
     def __init__(self, replay: Replay, uri: str) -> None:
         self.replay, self.uri, self.certificate = replay, uri, None
 
-    def exchange(self, lines: Sequence[bytes], request_ids: Sequence[int]) -> list[bytes]:
-        return [self.replay.electrum_answer(self.uri, line) for line in lines]
+    def exchange(self, lines: Sequence[bytes], request_ids: Sequence[int]) -> list[_Answer]:
+        return [_Answer.parse(self.replay.electrum_answer(self.uri, line)) for line in lines]
 
     def close(self) -> None:
         pass
 
 
-def _answer_id(line: bytes) -> Any:
-    try:
-        message = json.loads(line)
-    except ValueError:
-        return None
-    return message.get("id") if isinstance(message, dict) else None
+@dataclass(frozen=True)
+class _Answer:
+    """One line the server sent, exactly as it came (for the archive), and its JSON, parsed once: the id that
+    matches it to its request, and the result or error read from it."""
+
+    line: bytes
+    message: Any
+    is_json: bool = True
+
+    @classmethod
+    def parse(cls, line: bytes) -> _Answer:
+        try:
+            return cls(line, json.loads(line))
+        except ValueError:
+            return cls(line, None, False)
+
+    @property
+    def id(self) -> Any:
+        return self.message.get("id") if isinstance(self.message, dict) else None
 
 
 @dataclass
@@ -270,15 +284,15 @@ class ElectrumSession:
             for line in lines:
                 self.source.recorder.electrum(self.source.name, line, None, started)
             raise
+        answered = utc_now()
         for line, answer in zip(lines, answers, strict=True):
-            self.source.recorder.electrum(self.source.name, line, answer, started)
+            self.source.recorder.electrum(self.source.name, line, answer.line, started, answered)
         return [self._result(method, answer) for (method, _), answer in zip(calls, answers, strict=True)]
 
-    def _result(self, method: str, answer: bytes) -> Any:
-        try:
-            message = json.loads(answer)
-        except ValueError:
-            raise SourceError(f"{self.source.name} answered {method} with a line that is not JSON") from None
+    def _result(self, method: str, answer: _Answer) -> Any:
+        message = answer.message
+        if not answer.is_json:
+            raise SourceError(f"{self.source.name} answered {method} with a line that is not JSON")
         error = message.get("error") if isinstance(message, dict) else None
         if error:
             code = error.get("code") if isinstance(error, dict) else None
