@@ -91,7 +91,8 @@ def test_a_key_in_hex_that_is_not_in_the_store_is_named_as_its_address(mainnet_s
 
 
 def _downgrade(db: Path) -> None:
-    """Turn a store back into the earlier layout: P2PK scripts as their own addresses, no marker columns."""
+    """Turn a store back into the earlier layout: P2PK scripts as their own addresses, no marker columns (and no
+    address hash, which came later)."""
     with LedgerStore.open(db) as store:
         keys = store.rows("SELECT address_id, pubkey FROM addresses WHERE pubkey IS NOT NULL")
         for address_id, key in keys:
@@ -100,6 +101,7 @@ def _downgrade(db: Path) -> None:
         store.con.execute(schema.DROP_INDEXES_DDL)
         store.con.execute("ALTER TABLE outputs DROP COLUMN p2pk")
         store.con.execute("ALTER TABLE addresses DROP COLUMN pubkey")
+        store.con.execute("ALTER TABLE addresses DROP COLUMN address_hash")
         store.con.execute(schema.INDEXES_DDL)
 
 

@@ -1,4 +1,5 @@
-"""Double SHA-256 of many byte ranges at once: txids, wtxids, merkle roots, Base58Check checksums.
+"""Double SHA-256 of many byte ranges at once: txids, wtxids, merkle roots, Base58Check checksums; and single SHA-256
+(the stored address hash, :mod:`cointrail.store.duckdb.address_hash`).
 
 hashlib hashes one object per call, and a million transactions need several
 million calls (txid, wtxid, the merkle tree): the calls, not the hashing, were
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -69,6 +71,17 @@ def _ranges(init, update, final, buf: U8, ranges: I64, out: U8) -> None:  # noqa
 
 
 @numba.njit(cache=True, nogil=True)
+def _single_ranges(init, update, final, buf: U8, ranges: I64, out: U8) -> None:  # noqa: ANN001
+    ctx = np.empty(_SHA256_CTX_BYTES, np.uint8)
+    base, at = buf.ctypes.data, out.ctypes.data
+    for i in range(len(ranges)):
+        start = ranges[i, 0]
+        init(ctx.ctypes.data)
+        update(ctx.ctypes.data, base + start, ranges[i, 1] - start)
+        final(at + 32 * i, ctx.ctypes.data)
+
+
+@numba.njit(cache=True, nogil=True)
 def _merkle(init, update, final, hashes: U8, counts: I64, out: U8) -> None:  # noqa: ANN001
     ctx, tmp = np.empty(_SHA256_CTX_BYTES, np.uint8), np.empty(32, np.uint8)
     scratch = np.empty(32 * (counts.max() + 1 if len(counts) else 1), np.uint8)
@@ -96,6 +109,15 @@ _FUNCTIONS = _openssl()
 
 def double_sha256_ranges(buf: U8, ranges: I64) -> U8:
     """Double SHA-256 of ``buf[start:end]`` for each row ``(start, end)`` of ``ranges``, as rows of 32 bytes."""
+    return _hash_ranges(buf, ranges, _ranges, lambda view: hashlib.sha256(hashlib.sha256(view).digest()).digest())
+
+
+def sha256_ranges(buf: U8, ranges: I64) -> U8:
+    """SHA-256 (once) of ``buf[start:end]`` for each row ``(start, end)`` of ``ranges``, as rows of 32 bytes."""
+    return _hash_ranges(buf, ranges, _single_ranges, lambda view: hashlib.sha256(view).digest())
+
+
+def _hash_ranges(buf: U8, ranges: I64, compiled: Callable[..., None], reference: Callable[[memoryview], bytes]) -> U8:
     out = np.empty((len(ranges), 32), np.uint8)
     if not len(ranges):
         return out
@@ -103,10 +125,10 @@ def double_sha256_ranges(buf: U8, ranges: I64) -> U8:
     if ranges[:, 0].min() < 0 or ranges[:, 1].max() > len(buf) or bool((ranges[:, 1] < ranges[:, 0]).any()):
         raise ValueError("a byte range to hash lies outside the buffer")
     if _FUNCTIONS is not None:
-        _ranges(*_FUNCTIONS, np.ascontiguousarray(buf), np.ascontiguousarray(ranges, np.int64), out)
+        compiled(*_FUNCTIONS, np.ascontiguousarray(buf), np.ascontiguousarray(ranges, np.int64), out)
         return out
-    sha, view = hashlib.sha256, np.ascontiguousarray(buf).data
-    joined = b"".join([sha(sha(view[s:e]).digest()).digest() for s, e in ranges.tolist()])
+    view = np.ascontiguousarray(buf).data
+    joined = b"".join([reference(view[s:e]) for s, e in ranges.tolist()])
     return np.frombuffer(joined, np.uint8).reshape(-1, 32).copy()
 
 
@@ -147,9 +169,11 @@ def _check() -> None:
     """Refuse the compiled path if it does not give hashlib's answer (a wrong symbol, a changed struct)."""
     global _FUNCTIONS
     data = np.frombuffer(b"cointrail" * 20, np.uint8)
-    expected = hashlib.sha256(hashlib.sha256(data.tobytes()).digest()).digest()
+    once = hashlib.sha256(data.tobytes()).digest()
+    whole = np.array([[0, len(data)]])
     try:
-        same = double_sha256_ranges(data, np.array([[0, len(data)]])).tobytes() == expected
+        same = (double_sha256_ranges(data, whole).tobytes() == hashlib.sha256(once).digest()
+                and sha256_ranges(data, whole).tobytes() == once)  # fmt: skip
     except Exception:  # noqa: BLE001 - a Numba that cannot call ctypes functions: the hashlib loop still works
         same = False
     if not same:

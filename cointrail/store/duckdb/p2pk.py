@@ -29,7 +29,7 @@ from cointrail.addresses import address_for_script
 from cointrail.addresses.script import hash160, is_pubkey, p2pk_script, p2pkh_script
 from cointrail.chains.bitcoin.batch import Batch
 from cointrail.errors import InputError
-from cointrail.store.duckdb import schema
+from cointrail.store.duckdb import address_hash, schema
 
 NOTE = "paid to the bare public key {key}, shown under its P2PKH address as explorers do"
 
@@ -171,6 +171,8 @@ def merge_legacy(con: duckdb.DuckDBPyConnection, chain: str, network: str) -> in
     )
     con.execute("UPDATE outputs SET p2pk = true WHERE address_id IN (SELECT address_id FROM p2pk_moves)")
     con.execute("DROP TABLE p2pk_moves")
+    if address_hash.has_column(con):  # the moved rows have an address now: their hash too
+        address_hash.fill(con)
     return len(moved)
 
 

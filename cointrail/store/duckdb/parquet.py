@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from cointrail.errors import InputError
-from cointrail.store.duckdb import address_lookup, address_stats, p2pk, schema
+from cointrail.store.duckdb import address_hash, address_lookup, address_stats, p2pk, schema
 from cointrail.store.duckdb.address_lookup import refresh_address_lookup
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -75,6 +75,7 @@ def import_parquet(directory: str | Path, db: str | Path) -> dict[str, Any]:
             store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet('{_sql_path(source)}')")
         try:
             p2pk.merge_legacy(store.con, chain, network)  # an export of the earlier P2PK layout
+            address_hash.fill(store.con)  # an export made before the address hash (or of that layout) lacks it
         except InputError:
             store.con.execute("ROLLBACK")
             raise

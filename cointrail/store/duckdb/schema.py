@@ -22,6 +22,9 @@ import duckdb
 
 SCHEMA_VERSION = "1"
 
+# addresses.address_hash is the address's 64-bit hash (cointrail.store.duckdb.address_hash), NULL where the address is:
+# what lookups by address text go through. Last, as an older store gets it when first opened for writing.
+
 # A pay-to-public-key output is stored under the P2PKH address of its key (cointrail.store.duckdb.p2pk): outputs.p2pk
 # marks it, addresses.pubkey keeps the bare key of an address paid that way (NULL otherwise).
 
@@ -88,7 +91,8 @@ CREATE TABLE IF NOT EXISTS addresses (
     address VARCHAR USING COMPRESSION uncompressed,
     script_type VARCHAR NOT NULL,
     first_height INTEGER NOT NULL,
-    pubkey BLOB
+    pubkey BLOB,
+    address_hash BIGINT
 );
 CREATE TABLE IF NOT EXISTS outputs (
     chain VARCHAR NOT NULL,

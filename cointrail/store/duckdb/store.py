@@ -24,7 +24,16 @@ from cointrail.chains.bitcoin.batch import Batch, from_blocks
 from cointrail.chains.bitcoin.model import SourcedBlock
 from cointrail.errors import InputError
 from cointrail.errors import NotInStoreError as NotInStoreError  # declared below the store: analysis raises it too
-from cointrail.store.duckdb import address_lookup, address_stats, p2pk, partialstate, schema, sparse_links, spill
+from cointrail.store.duckdb import (
+    address_hash,
+    address_lookup,
+    address_stats,
+    p2pk,
+    partialstate,
+    schema,
+    sparse_links,
+    spill,
+)
 from cointrail.store.duckdb.address_totals import AddressTotals
 from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
 from cointrail.store.duckdb.chainstate import ChainState, StateUse
@@ -140,6 +149,7 @@ class LedgerStore:
             con = _connect(path, read_only)
         if not read_only and not created:  # a store just made has this version's layout: nothing to bring up to it
             _upgrade_p2pk(con, path, *stored)
+            address_hash.upgrade(con)  # a store made before the address hash: given its column, filled
             address_stats.ensure(con, *stored)
             if stale:  # the links a crawl killed midway left out (made before the totals read them)
                 sparse_links.mend(con, *stored)
@@ -172,6 +182,11 @@ class LedgerStore:
     def has_p2pk_columns(self) -> bool:
         """Whether the store marks P2PK outputs (outputs.p2pk, addresses.pubkey): all but older read-only ones."""
         return p2pk.is_current(self.con)
+
+    @functools.cached_property
+    def has_address_hash(self) -> bool:
+        """Whether ``addresses`` has the address hash lookups go through: all but older stores opened read-only."""
+        return address_hash.has_column(self.con)
 
     @functools.cached_property
     def has_address_stats(self) -> bool:

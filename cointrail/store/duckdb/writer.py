@@ -24,7 +24,7 @@ from cointrail.chains.bitcoin import batch
 from cointrail.chains.bitcoin.batch import TX, Batch, hash_column
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.errors import IntegrityError
-from cointrail.store.duckdb import address_stats, p2pk, scriptcolumns
+from cointrail.store.duckdb import address_hash, address_stats, p2pk, scriptcolumns
 from cointrail.store.duckdb.chainstate import Resolution
 
 if TYPE_CHECKING:
@@ -215,6 +215,7 @@ def _addresses(store: LedgerStore, r: Resolution, first_heights: npt.NDArray[np.
         "address_id": np.arange(r.first_address_id, r.first_address_id + n, dtype=np.int64),
         "script": r.scripts, "address": addresses, "script_type": types,
         "first_height": pa.array(first_heights, pa.int32()), "pubkey": pubkeys,
+        "address_hash": address_hash.column(addresses),
     })  # fmt: skip
 
 
