@@ -15,10 +15,12 @@ import pyarrow as pa
 import pytest
 from store_compare import first_difference, table_contents
 
+from cointrail.chains.bitcoin.rawblock import parse_block, serialize_transaction
 from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
+from cointrail.chains.bitcoin.sources.light import ProvenTransaction
 from cointrail.ingest.pipeline import ingest
 from cointrail.simulation.block_files import generate_chain
-from cointrail.store.duckdb import address_hash
+from cointrail.store.duckdb import address_hash, sparse
 from cointrail.store.duckdb.parquet import export_parquet, import_parquet
 from cointrail.store.duckdb.queries import address_info
 from cointrail.store.duckdb.store import LedgerStore
@@ -70,6 +72,20 @@ def test_an_ingest_stores_every_addresss_hash(store: Path):
         rows = con.execute("SELECT address, address_hash FROM addresses").fetchall()
     assert len(rows) > 100
     assert all(h == (None if a is None else address_hash.of(a)) for a, h in rows)
+
+
+def test_a_crawled_sparse_store_stores_every_addresss_hash(chain: Path, tmp_path: Path):
+    source = BlockFilesSource(chain, "bitcoin", "regtest")
+    proven = []
+    for raw in source.raw_blocks(5, 7):  # as a crawl stores them: each transaction proven in its block
+        block = parse_block(raw.data, height=raw.height)
+        proven += [ProvenTransaction(tx, serialize_transaction(tx), raw.height, block.header, position)
+                   for position, tx in enumerate(block.transactions)]  # fmt: skip
+    with LedgerStore.open(tmp_path / "sparse.duckdb", "bitcoin", "regtest") as opened:
+        sparse.make_sparse(opened)
+        sparse.write(opened, "blocks 5-7", proven, link=True)
+        rows = opened.rows("SELECT address, address_hash FROM addresses")
+    assert len(rows) > 20 and all(h == (None if a is None else address_hash.of(a)) for a, h in rows)
 
 
 def _previous_layout(db: Path) -> None:

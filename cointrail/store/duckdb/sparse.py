@@ -33,7 +33,7 @@ import pyarrow as pa
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.chains.bitcoin.sources.light import ProvenTransaction
 from cointrail.errors import InputError, IntegrityError
-from cointrail.store.duckdb import p2pk, scriptcolumns, sparse_links
+from cointrail.store.duckdb import address_hash, p2pk, scriptcolumns, sparse_links
 from cointrail.store.duckdb.store import LedgerStore
 from cointrail.wording import counted
 
@@ -249,6 +249,7 @@ def _address_ids(store: LedgerStore, scripts: list[bytes]) -> dict[bytes, int]:
             "script": pa.array(fresh, pa.binary()), "address": addresses, "script_type": types,
             "first_height": pa.array([0] * len(fresh), pa.int32()),
             "pubkey": pa.array([keys.get(s) for s in fresh], pa.binary()),
+            "address_hash": address_hash.column(addresses),
         }))  # fmt: skip
         ids.update((s, first + i) for i, s in enumerate(fresh))
     for script, key in keys.items():  # an address stored before it was paid to its bare key
