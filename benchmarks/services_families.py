@@ -1,6 +1,8 @@
 """Exchanges recognised by behaviour, with no labels, in the other families of behaviour (issue 17).
 
-Run: ``.venv/bin/python -m benchmarks.services_families [--families NAME …] [--cache DIR] [--no-write]``
+Run: ``.venv/bin/python -m benchmarks.services_families [--families NAME …] [--seeds N …] [--cache DIR] [--no-write]
+[--why-missed]``; ``--why-missed`` writes nothing and prints, for each customer reached with every exchange address
+labelled but not with no label, the step of the joining that stops (benchmarks/services_missed.py).
 
 The families of ``cointrail.simulation.families`` (mixes, PayJoins and a custodian, payroll and merchant
 consolidations, change policies) play the project's economy, with its three exchanges, beside behaviour of their
@@ -19,6 +21,7 @@ from typing import Any
 from benchmarks import harness
 from benchmarks.scenarios.cache import scenario, working_copy
 from benchmarks.services_accuracy import LABELLINGS, labelled_run, score
+from benchmarks.services_missed import why_missed
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.simulation.families import FAMILIES
 from cointrail.store.duckdb.store import LedgerStore
@@ -120,11 +123,18 @@ _LABELS_READING = (
 def main() -> None:
     parser = harness.arguments(__doc__, quick={"families": ["batches"]})
     parser.add_argument("--families", nargs="+", default=OTHERS, choices=OTHERS)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="only these seeds of each family")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cointrail-accuracy",
                         help="generated scenarios, shared with benchmarks/accuracy.py")  # fmt: skip
+    parser.add_argument("--why-missed", action="store_true",
+                        help="print why each payer reached only with labels is missed with none; write nothing")
     args = harness.parse(parser)
+    picked = [(f, s) for f in args.families for s in FAMILIES[f].seeds if args.seeds is None or s in args.seeds]
+    if args.why_missed:
+        why_missed(picked, args.cache)
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [run_one(f, s, args.cache, Path(tmp)) for f in args.families for s in FAMILIES[f].seeds]
+        rows = [run_one(f, s, args.cache, Path(tmp)) for f, s in picked]
     harness.publish(args, "services-families", _table(rows), harness.ACCURACY_DOC)
     harness.publish(args, "services-families-labels", _labels_table(rows), harness.ACCURACY_DOC)
 

@@ -1,0 +1,42 @@
+"""The diagnosis of benchmarks/services_missed.py on a small chain: an exchange's withdrawals of two outputs (a
+payment and its change) paid from its float, whose change reaches the exchange's batch two steps on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.services_missed import Chain
+from cointrail.clustering import build_clusters, parse_heuristics
+from cointrail.simulation.named_chain import COIN, ChainBuilder
+
+
+def peel_into_exchange(path: Path) -> ChainBuilder:
+    """Ten depositors swept into a hot wallet; the miner pays the exchange a float (``flt``), which pays two
+    customers one at a time (``p1``, ``p2``: a payment and the change), the last change spent by the exchange's
+    batched withdrawal with the swept deposits."""
+    chain = ChainBuilder(path)
+    for h in range(3):
+        chain.block(miner=f"m{h}")
+    chain.block(chain.tx("fund", [("cb0", 0)], [(f"c{i}", COIN) for i in range(10)] + [("flt", 20 * COIN)]))
+    chain.block(*(chain.tx(f"d{i}", [("fund", i)], [(f"dep{i}", COIN - 2000), (f"c{i}x", 1000)]) for i in range(10)))
+    chain.block(chain.tx("sweep1", [(f"d{i}", 0) for i in range(5)], [("hot", 5 * COIN - 20000)]),
+                chain.tx("sweep2", [(f"d{i}", 0) for i in range(5, 10)], [("hot", 5 * COIN - 20000)]))
+    chain.block(chain.tx("p1", [("fund", 10)], [("v1", COIN), ("f1", 19 * COIN - 1000)]))
+    chain.block(chain.tx("p2", [("p1", 1)], [("v2", COIN), ("f2", 18 * COIN - 2000)]))
+    chain.block(chain.tx("out", [("sweep1", 0), ("sweep2", 0), ("p2", 1)],
+                         [(f"w{i}", COIN) for i in range(7)] + [("chg", 20 * COIN)]))  # fmt: skip
+    build_clusters(chain.store, parse_heuristics("multi-input"))
+    return chain
+
+
+def _owners(chain: ChainBuilder) -> dict[str, str]:
+    mine = ["flt", "f1", "f2", "hot", "chg", *(f"dep{i}" for i in range(10))]
+    return {chain.address(a): "exchange" for a in mine}
+
+
+def test_the_diagnosis_names_the_link_the_joining_does_not_take(tmp_path: Path):
+    chain = peel_into_exchange(tmp_path / "ledger.duckdb")
+    txid = chain.txids["p1"][::-1].hex()
+    cause, at, links = Chain(chain.store, {"owners": _owners(chain)}).follow(txid, "exchange")
+    chain.close()
+    assert cause.startswith("not read, two outputs") and at.startswith(txid[:12]) and links == 0
