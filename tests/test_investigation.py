@@ -189,18 +189,21 @@ def test_graph_edges_are_typed_and_keep_each_graphs_order_of_fields(demo: dict[s
     (``older``: one listed here, so that the demo's edges of several transactions carry older ones)."""
     from cointrail.graph import trace_graph
     from cointrail.graph.site_node import expand_site
-    from cointrail.model import EdgeTransaction, GraphEdge, GraphHop, TraceGraph
+    from cointrail.model import EdgeTransaction, FiatTotal, GraphEdge, GraphHop, OlderTransaction, TraceGraph
 
     monkeypatch.setattr("cointrail.graph.neighbourhood.MAX_ITEMS", 1)
     case, cases = demo["capture"]["case"], str(Path(demo["workdir"]) / "cases")
     with Investigation.open(case, cases_dir=cases) as inv:
         site = inv.site_group()
-        edges = []
+        edges, older = [], []
         for limit in (20, 1):  # 1: the rest summed up, with its edge
             plain = expand_site(inv.store, site.to_json(), "backward", limit)
             hop = GraphHop.from_json(plain)
             assert all(isinstance(e, GraphEdge) and e.kind == "hop" for e in hop.edges)
             assert all(isinstance(i, EdgeTransaction) for e in hop.edges for i in e.items or ())
+            assert all(isinstance(e.fiat, FiatTotal) for e in hop.edges)  # the demo prices every day
+            assert all(isinstance(o, OlderTransaction) for e in hop.edges for o in e.older or ())
+            older += [o for e in hop.edges for o in e.older or ()]
             assert json.dumps(hop.to_json()) == json.dumps(plain)
             edges += plain["edges"]
         assert hop.summary_edge is not None and hop.summary_edge.items is None
@@ -211,6 +214,7 @@ def test_graph_edges_are_typed_and_keep_each_graphs_order_of_fields(demo: dict[s
         assert drawn.edges and all(e.kind == "trace" for e in drawn.edges)
         assert json.dumps(drawn.to_json()) == json.dumps(traced)
     assert any("older" in e for e in edges), "no edge of the demo carries older transactions"
+    assert older and all(o.currency == "USD" and o.value is not None for o in older)
     assert list(edges[0]) != list(traced["edges"][0])  # the two graphs' orders differ: both are kept
 
 

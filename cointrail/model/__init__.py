@@ -23,7 +23,15 @@ from __future__ import annotations
 
 from cointrail.model.address import AccountActivity, AddressActivity, BalanceUnknown, Counterparty, P2pk, Seen
 from cointrail.model.coverage import HistoryCoverage
-from cointrail.model.graph import EdgeTransaction, GraphEdge, GraphHop, GraphNode, TraceGraph
+from cointrail.model.graph import (
+    EdgeTransaction,
+    FiatTotal,
+    GraphEdge,
+    GraphHop,
+    GraphNode,
+    OlderTransaction,
+    TraceGraph,
+)
 from cointrail.model.headline import CashOut, ExchangeToAsk, Headline
 from cointrail.model.labels import Label
 from cointrail.model.lookup import Search, SearchHit, TransactionPage
@@ -32,7 +40,7 @@ from cointrail.model.transaction import Block, SpentBy, Transaction, TxInput, Tx
 from cointrail.model.wallet import Link, Wallet, WalletTotals, Why
 
 __all__ = ["AccountActivity", "AddressActivity", "BalanceUnknown", "Block", "CashOut", "Counterparty",
-           "EdgeTransaction", "ExchangeToAsk", "GraphEdge", "GraphHop", "GraphNode", "Headline",
-           "HistoryCoverage", "Label", "Link", "P2pk", "Payer", "Payment", "Search", "SearchHit", "Seen",
-           "SiteCoverage", "SpentBy", "TraceGraph", "Transaction", "TransactionPage", "TxInput", "TxOutput",
-           "Wallet", "WalletTotals", "Why"]  # fmt: skip
+           "EdgeTransaction", "ExchangeToAsk", "FiatTotal", "GraphEdge", "GraphHop", "GraphNode", "Headline",
+           "HistoryCoverage", "Label", "Link", "OlderTransaction", "P2pk", "Payer", "Payment", "Search",
+           "SearchHit", "Seen", "SiteCoverage", "SpentBy", "TraceGraph", "Transaction", "TransactionPage",
+           "TxInput", "TxOutput", "Wallet", "WalletTotals", "Why"]  # fmt: skip

@@ -3,11 +3,11 @@ node, a trace drawn."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EdgeTransaction", "GraphEdge", "GraphHop", "GraphNode", "TraceGraph"]
+__all__ = ["EdgeTransaction", "FiatTotal", "GraphEdge", "GraphHop", "GraphNode", "OlderTransaction", "TraceGraph"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +91,51 @@ class EdgeTransaction:
 
 
 @dataclass(frozen=True, slots=True)
+class FiatTotal:
+    """The money of an edge's transactions in fiat, each at its own day's price (:attr:`GraphEdge.fiat`): the
+    ``value`` (rounded to cents) in ``currency``, and the price ``source`` of each, joined by ``"; "``."""
+
+    currency: str
+    value: float
+    source: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> FiatTotal | None:
+        return None if data is None else cls(data["currency"], data["value"], data["source"])
+
+    def to_json(self) -> dict[str, str | float]:
+        return {"currency": self.currency, "value": self.value, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class OlderTransaction:
+    """One of a long edge's older transactions, beyond those it lists one by one (:attr:`GraphEdge.older`): its
+    block time, the money it moved along the edge in coin, and that money at its day's price (``value``,
+    ``currency``, price ``source``: all None without a price). Given in JSON as the five-item row
+    ``[time, amount_coin, value, currency, source]``, to keep a long edge small."""
+
+    time: int
+    amount_coin: str
+    value: float | None
+    currency: str | None
+    source: str | None
+
+    @classmethod
+    def from_json(cls, row: Sequence[Any]) -> OlderTransaction:
+        time, amount_coin, value, currency, source = row
+        return cls(time, amount_coin, value, currency, source)
+
+    def to_json(self) -> list[Any]:
+        return [self.time, self.amount_coin, self.value, self.currency, self.source]
+
+
+@dataclass(frozen=True, slots=True)
 class GraphEdge:
     """The money between two nodes of the flow graph (``source`` to ``target``, node ids): ``amount`` (base units)
     and ``amount_coin``, ``fiat`` (each transaction at its day's price, with the source; None unless every one has a
-    price), ``transactions`` and the first of their ``txids``, ``first_time`` and ``last_time``, ``items`` (the newest
-    transactions one by one, :class:`EdgeTransaction`) and on a longer edge ``older`` (each older one as
-    ``[time, amount_coin, value, currency, price source]``), whether a CoinJoin is among them (``coinjoin``: a weak
+    price, :class:`FiatTotal`), ``transactions`` and the first of their ``txids``, ``first_time`` and ``last_time``,
+    ``items`` (the newest transactions one by one, :class:`EdgeTransaction`) and on a longer edge ``older`` (each
+    older one, :class:`OlderTransaction`), whether a CoinJoin is among them (``coinjoin``: a weak
     link), and the ``reason`` it is drawn, in words.
 
     ``kind`` says which graph drew it, so that :meth:`to_json` gives the fields in the order that graph always gave
@@ -113,11 +152,11 @@ class GraphEdge:
     coinjoin: bool
     reason: str
     kind: str = "hop"
-    fiat: Mapping[str, Any] | None = None
+    fiat: FiatTotal | None = None
     first_time: int | None = None
     last_time: int | None = None
     items: tuple[EdgeTransaction, ...] | None = None  # None on a summary edge
-    older: tuple[tuple[Any, ...], ...] | None = None  # None unless the edge has more transactions than it lists
+    older: tuple[OlderTransaction, ...] | None = None  # None unless the edge has more transactions than it lists
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], kind: str = "hop") -> GraphEdge:
@@ -125,10 +164,10 @@ class GraphEdge:
         items, older = data.get("items"), data.get("older")
         return cls(
             data["id"], data["source"], data["target"], data["amount"], data["amount_coin"], data["transactions"],
-            tuple(data["txids"]), bool(data["coinjoin"]), data["reason"], kind, data.get("fiat"),
+            tuple(data["txids"]), bool(data["coinjoin"]), data["reason"], kind, FiatTotal.from_json(data.get("fiat")),
             data.get("first_time"), data.get("last_time"),
             None if items is None else tuple(EdgeTransaction.from_json(i) for i in items),
-            None if older is None else tuple(tuple(row) for row in older),
+            None if older is None else tuple(OlderTransaction.from_json(row) for row in older),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -140,8 +179,8 @@ class GraphEdge:
         else:
             listed: dict[str, Any] = {"items": [i.to_json() for i in self.items]}
             if self.older is not None:
-                listed["older"] = [list(row) for row in self.older]
-            data["fiat"] = self.fiat
+                listed["older"] = [row.to_json() for row in self.older]
+            data["fiat"] = None if self.fiat is None else self.fiat.to_json()
             if self.kind == "trace":
                 data.update(first_time=self.first_time, last_time=self.last_time, **listed,
                             transactions=self.transactions, txids=list(self.txids))  # fmt: skip
