@@ -94,19 +94,19 @@ def ingest_token_logs(store: AccountStore, source: EvmRpcSource, around: Sequenc
     Ethereum-style JSON-RPC, which gives no receipts by block and no traces, and whose transaction ids are not the
     keccak of anything it gives: nothing is verified, and the coverage row says so."""
     began = time.monotonic()
-    tip = source.tip()
+    head = source.head()  # the tip, client version and chain id in one request (Tron's finalized tag unused)
+    tip = head.tip
     low, high = start if start is not None else 0, min(end if end is not None else tip, tip)
     addresses = sorted({a.lower() for a in around})
     listed = [t.address for t in TOKENS if t.chain == store.chain]
     logs = source.token_logs(addresses, low, high, listed)
-    times = {n: source.block_time(n) for n in sorted({int(log["blockNumber"], 16) for log in logs})}
-    senders = {h: source.sender(h) for h in sorted({log["transactionHash"] for log in logs})}
+    times, senders = source.times_and_senders(sorted({int(log["blockNumber"], 16) for log in logs}),
+                                              sorted({log["transactionHash"] for log in logs}))  # fmt: skip
     new = store.append_logs(logs, times, senders)
-    client, chain_id = source.client_version(), source.chain_id()
-    store.add_coverage(Coverage("addresses", low, high, addresses, len(times), source.url, client, chain_id, "none",
-                                logs_only=True))  # fmt: skip
+    store.add_coverage(Coverage("addresses", low, high, addresses, len(times), source.url, head.client_version,
+                                head.chain_id, "none", logs_only=True))  # fmt: skip
     return EvmIngestReport(store.chain, store.network, "addresses", low, high, tuple(addresses), len(times), new,
-                           source.url, client, time.monotonic() - began)  # fmt: skip
+                           source.url, head.client_version, time.monotonic() - began)  # fmt: skip
 
 
 @dataclass(frozen=True)

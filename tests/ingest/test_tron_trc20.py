@@ -8,12 +8,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from evm_proxy import proxy
+from loopback import serving
 
 from cointrail.addresses.account import tron_from_hex
 from cointrail.cases import create_case
 from cointrail.chains.ethereum import abi
+from cointrail.chains.ethereum.sources.rpc import EvmRpcSource
 from cointrail.cli import main
 from cointrail.facts import collect_facts
+from cointrail.ingest.evm import ingest_token_logs
 from cointrail.report import request_packs
 from cointrail.simulation import anvil as chain
 from cointrail.store.duckdb.account import AccountStore
@@ -75,3 +79,34 @@ def test_trc20_payers_from_logs_only(tmp_path, capsys):
     [held] = payers["holdings"]
     assert (held["address"], held["balance_coin"], held["issuer"]) == (shown, "75.000000", "Tether")
     assert [p["exchange"] for p in request_packs(facts)] == ["Exchange T", "Tether"]
+
+
+def test_trc20_ingest_asks_the_head_and_the_logs_times_and_senders_in_batches(tmp_path):
+    """The head (tip, client, chain id) in one JSON-RPC batch, and every block time and transaction sender the logs
+    need in one more, not a request for each; a node refusing batches is asked call by call, with the same store."""
+    with chain.Anvil(accounts=4, chain_id=TRON_CHAIN_ID) as node:
+        issuer, site, alice, bob = node.accounts()
+        chain.place_contract(node, TRON_USDT, chain.contracts()["TetherLike"]["runtime"], {0: int(issuer, 16)})
+        send = "transfer(address,uint256)"
+        chain.send(node, issuer, TRON_USDT, data=abi.call_data("issue(uint256)", 10**12))
+        for payer in (alice, bob):
+            chain.send(node, issuer, TRON_USDT, data=abi.call_data(send, payer, 100_000_000))
+        node.mine()
+        for block in range(3):
+            for payer in (alice, bob):
+                chain.send(node, payer, TRON_USDT, data=abi.call_data(send, site, 1_000_000 * (block + 1)))
+            node.mine()
+        stored = {}
+        for batches in (True, False):
+            seen: list[str] = []
+            with serving(proxy(node.url, lambda request, answer=None: None, batches=batches, seen=seen)) as url, \
+                    EvmRpcSource(url) as source, AccountStore.open(tmp_path / f"{batches}.duckdb", "tron",
+                                                                   "mainnet") as store:  # fmt: skip
+                report = ingest_token_logs(store, source, [site])
+                stored[batches] = store.token_moves(site), store.coverage()[0]["client_version"]
+            assert report.blocks_fetched == 3 and len(stored[batches][0]) == 6
+            if batches:  # the head; Transfers from, to, issuer actions; 3 block times and 6 senders
+                assert seen == ["batch", "eth_getLogs", "eth_getLogs", "eth_getLogs", "batch"]
+            else:
+                assert seen.count("eth_getTransactionByHash") == 6 and seen.count("batch") == 2
+    assert stored[True] == stored[False] and stored[True][1].startswith("anvil/")

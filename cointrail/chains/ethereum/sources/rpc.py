@@ -35,6 +35,8 @@ TRACE_STYLES = ("parity", "geth")
 # Blocks asked for ahead while the ones already answered are verified and stored: the node works on the next
 # requests while this process recomputes hashes and recovers keys.
 FETCH_AHEAD = 2
+# Calls in one JSON-RPC batch: public gateways cap batches (often at 100 to 1,000 calls).
+BATCH_CALLS = 100
 
 
 class EvmRpcError(ExternalServiceError):
@@ -278,8 +280,22 @@ class EvmRpcSource:
                 found[(log["transactionHash"], log["logIndex"])] = log
         return sorted(found.values(), key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
 
-    def block_time(self, number: int) -> int:
-        return int(self.call("eth_getBlockByNumber", hex(number), False)["timestamp"], 16)
-
-    def sender(self, tx_hash: str) -> str:
-        return str(self.call("eth_getTransactionByHash", tx_hash)["from"]).lower()
+    def times_and_senders(self, numbers: Sequence[int], tx_hashes: Sequence[str],
+                          per_batch: int = BATCH_CALLS) -> tuple[dict[int, int], dict[str, str]]:  # fmt: skip
+        """Each block's time and each transaction's sender (lower case), asked in JSON-RPC batches of at most
+        ``per_batch`` calls (call by call where the node refuses batches): what token logs read on their own (Tron)
+        need besides the logs, in a round trip or a few, not one for each block and each transaction."""
+        calls: list[tuple[str, Sequence[Any]]] = [("eth_getBlockByNumber", (hex(n), False)) for n in numbers]
+        calls += [("eth_getTransactionByHash", (h,)) for h in tx_hashes]
+        answers: list[Any] = []
+        for i in range(0, len(calls), per_batch):
+            answers += self.call_batch(calls[i : i + per_batch])
+        for answer in answers:
+            if isinstance(answer, EvmRpcError):
+                raise answer
+            if answer is None:
+                raise ExternalServiceError(f"the node at {self.url} lost a block or transaction its logs name "
+                                           "(a reorg, or pruned history): read the range again")  # fmt: skip
+        times = {n: int(a["timestamp"], 16) for n, a in zip(numbers, answers[: len(numbers)], strict=True)}
+        senders = {h: str(a["from"]).lower() for h, a in zip(tx_hashes, answers[len(numbers) :], strict=True)}
+        return times, senders
