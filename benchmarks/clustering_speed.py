@@ -21,15 +21,23 @@ clustering section of docs/benchmarks.md.
 
 With ``--before REV``, the whole build of the code at git revision REV and this
 code's, each in a fresh child process on its own copy of the store, alternate
-in the same run: the baseline of a speed-up, both cold by the same path.
+in the same run: the baseline of a speed-up, both cold by the same path. The
+two copies must then hold the same clusters and findings as every reader reads
+them (each cluster table in stored order and sorted, the evidence as the
+transaction page shows it, the ``--json`` summary), or the run stops.
+
+With ``--same STORE ...`` and ``--before REV`` it only checks that (no timing,
+nothing written), on copies of other stores (the scenario economies), with
+``--heuristics`` (default: every heuristic).
 
 Run: ``.venv/bin/python -m benchmarks.clustering_speed [--transactions 1000000] [--cache DIR] [--before REV]
-[--builds N] [--no-write] [--quick]``
+[--builds N] [--no-write] [--quick] [--same STORE ... [--heuristics NAMES]]``
 """
 
 from __future__ import annotations
 
 import cProfile
+import hashlib
 import json
 import os
 import pstats
@@ -51,9 +59,12 @@ from cointrail.cli import main as cointrail_main
 from cointrail.clustering import build_clusters, parse_heuristics
 from cointrail.clustering.graph import Links, identity, merge, merge_guarded, merge_with_scipy
 from cointrail.clustering.guard import HOLD_AT
+from cointrail.clustering.heuristics import HEURISTIC_NAMES
 from cointrail.heuristics.multi_input import co_spend_links
 from cointrail.store.duckdb import schema
 from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
+from cointrail.store.duckdb.cluster_tables import CLUSTER_TABLES
+from cointrail.store.duckdb.queries import tx_coinjoin
 from cointrail.store.duckdb.sql import row
 from cointrail.store.duckdb.store import LedgerStore
 
@@ -132,7 +143,8 @@ def phases(store: LedgerStore) -> dict[str, float]:
     return {name: spent.get(name, 0.0) for name in [n for _, n in PHASES] + ["build_clusters"]}
 
 
-# A full multi-input build in a child process, on the code it finds first on its path: its own CPU and wall seconds.
+# A full build in a child process, on the code it finds first on its path: its own CPU and wall seconds, and the
+# build's ``--json`` summary (without the store's path, which differs between copies).
 _CHILD = """
 import json, sys
 import cointrail
@@ -141,8 +153,9 @@ from cointrail.clustering import build_clusters, parse_heuristics
 from cointrail.store.duckdb.store import LedgerStore
 assert cointrail.__file__.startswith(sys.argv[2]), cointrail.__file__  # the code asked for, not this checkout's
 with LedgerStore.open(sys.argv[1]) as store:
-    took, _ = harness.timed(lambda: build_clusters(store, parse_heuristics("multi-input"), full=True))
-    print(json.dumps([took.cpu, took.wall]))
+    took, summary = harness.timed(lambda: build_clusters(store, parse_heuristics(sys.argv[3]), full=True))
+    summary.pop("db")
+    print(json.dumps([took.cpu, took.wall, summary]))
 """
 
 
@@ -154,15 +167,74 @@ def code_at(revision: str, into: Path) -> Path:
     return into
 
 
-def child_build(code: Path, db: Path) -> harness.Timing:
-    """One full build of ``db`` by the package in ``code`` (a child process; its import is not timed)."""
+def child_build(code: Path, db: Path, heuristics: str = "multi-input") -> tuple[harness.Timing, dict[str, Any]]:
+    """One full build of ``db`` by the package in ``code`` (a child process; its import is not timed), and its
+    summary."""
     # Started in ``code``: ``-c`` puts the working directory first on the path, before PYTHONPATH (whose second
     # entry, this checkout, gives the harness's clock).
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(db), str(code)], cwd=code,
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(db), str(code), heuristics], cwd=code,
                          env={**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{harness.ROOT}"}, capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
-    cpu_s, wall_s = json.loads(out.splitlines()[-1])
-    return harness.Timing(wall_s, cpu_s)
+    cpu_s, wall_s, summary = json.loads(out.splitlines()[-1])
+    return harness.Timing(wall_s, cpu_s), summary
+
+
+def _digest(rows: Any) -> str:
+    """SHA-256 of rows as Python shows them, fetched in batches (a table of the 1M chain has ~10^6 rows)."""
+    digest = hashlib.sha256()
+    while batch := rows.fetchmany(100_000):
+        digest.update(repr(batch).encode())
+    return digest.hexdigest()
+
+
+def cluster_contents(db: Path) -> dict[str, Any]:
+    """What every reader of the clusters reads of ``db``: each cluster table's rows in stored order and sorted (the
+    run's clock left out), and the transaction page's finding (kind, rule, evidence, participants) of up to 300
+    CoinJoins and possibly collaborative transactions, spread over the chain."""
+    found: dict[str, Any] = {}
+    with LedgerStore.open(db, read_only=True) as store:
+        for table in CLUSTER_TABLES:
+            if not store.has_table(table):
+                continue
+            columns = "* EXCLUDE (finished_at)" if table == "cluster_runs" else "*"
+            found[table] = (_digest(store.con.execute(f"SELECT {columns} FROM {table}")),
+                            _digest(store.con.execute(f"SELECT {columns} FROM {table} ORDER BY ALL")))  # fmt: skip
+        txids = [bytes(t)[::-1].hex() for (t,) in store.rows(  # as shown: the bytes reversed
+            "SELECT t.txid FROM transactions t WHERE t.tx_id IN (SELECT tx_id FROM coinjoins UNION ALL "
+            "SELECT tx_id FROM collaborative_txs) ORDER BY t.tx_id")]  # fmt: skip
+        step = max(1, len(txids) // 300)
+        found["transaction pages"] = [tx_coinjoin(store, txid) for txid in txids[::step]]
+    return found
+
+
+def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """What differs between two :func:`cluster_contents` (or summaries), by name."""
+    return [name for name in sorted(set(a) | set(b)) if a.get(name) != b.get(name)]
+
+
+def same_builds(stores: list[Path], before: str, heuristics: str) -> list[dict[str, Any]]:
+    """Build a copy of each store with the code at ``before`` and another with this code (each a fresh child
+    process, full, with ``heuristics``); stop at the first difference a reader could see."""
+    checked = []
+    with tempfile.TemporaryDirectory() as work:
+        code = code_at(before, Path(tempfile.mkdtemp(dir=work)))
+        for db in stores:
+            copies = [Path(work) / f"{side}.duckdb" for side in ("before", "now")]
+            for copy in copies:
+                shutil.copy(db, copy)
+            old_took, old_summary = child_build(code, copies[0], heuristics)
+            new_took, new_summary = child_build(harness.ROOT, copies[1], heuristics)
+            contents = [cluster_contents(copy) for copy in copies]
+            wrong = differences(*contents) + [f"summary: {k}" for k in differences(old_summary, new_summary)]
+            if wrong:
+                raise SystemExit(f"{db}: the code at {before} and this code differ in {', '.join(wrong)}")
+            checked.append({"store": str(db), "tables": sorted(contents[1]), "before_s": old_took.cpu,
+                            "now_s": new_took.cpu, "collaborative": new_summary["collaborative_total"],
+                            "coinjoins": new_summary["coinjoins_total"]})  # fmt: skip
+            print(json.dumps(checked[-1]), flush=True)
+            for copy in copies:
+                copy.unlink()
+    return checked
 
 
 def measure(n_transactions: int, cache: Path, before: str | None = None, builds: int = 4) -> dict[str, Any]:
@@ -193,6 +265,7 @@ def _measure(db: Path, work: Path, before: str | None, runs: int) -> dict[str, A
             raise SystemExit("cointrail and the baseline disagree")
         old: list[harness.Timing] = []
         new: list[harness.Timing] = []
+        summaries: dict[str, dict[str, Any]] = {}
         if before is not None:
             shutil.copy(db, work.parent / "before.duckdb")
             shutil.copy(db, work.parent / "now.duckdb")
@@ -204,10 +277,16 @@ def _measure(db: Path, work: Path, before: str | None, runs: int) -> dict[str, A
                 # Both sides of the comparison by the same path: a fresh child process each, whose DuckDB buffer
                 # pool starts cold and whose Numba loads the union–find inside the timed build. This process's
                 # builds above run warm, so they are no baseline for the code before.
-                new.append(child_build(harness.ROOT, work.parent / "now.duckdb"))
-                old.append(child_build(code, work.parent / "before.duckdb"))
+                for side, took, code_path in (("now", new, harness.ROOT), ("before", old, code)):
+                    timing, summaries[side] = child_build(code_path, work.parent / f"{side}.duckdb")
+                    took.append(timing)
         summary = builds[-1][1]
         spent = phases(store)
+    if before is not None:  # a speed-up counts only if every reader still reads the same
+        wrong = differences(*(cluster_contents(work.parent / f"{side}.duckdb") for side in ("before", "now")))
+        wrong += [f"summary: {k}" for k in differences(summaries["before"], summaries["now"])]
+        if wrong:
+            raise SystemExit(f"the code at {before} and this code built different {', '.join(wrong)}")
     load = harness.load_average(5)  # how busy the shared cores were during the builds
     return {"transactions": txs, "inputs": len(inputs.tx_id), "links": len(a), "addresses": count,
             "clusters": int(len(np.unique(cluster))), "read_s": read_s, "fast_s": fast_s, "scipy_s": scipy_s,
@@ -246,7 +325,9 @@ def render(r: dict[str, Any]) -> str:
         f"({n / r['before_s']:,.0f} inputs per CPU second), {r['before_wall_s']:.2f} s of wall time; this code "
         f"{r['child_s']:.2f} s of CPU ({n / r['child_s']:,.0f} inputs per CPU second), {r['child_wall_s']:.2f} s of "
         f"wall time: this code takes {r['child_s'] / r['before_s']:.0%} of its CPU and "
-        f"{r['child_wall_s'] / r['before_wall_s']:.0%} of its wall time.\n")
+        f"{r['child_wall_s'] / r['before_wall_s']:.0%} of its wall time. Both copies then hold the same clusters "
+        f"and findings as every reader reads them (each cluster table in stored order and sorted, the evidence as "
+        f"the transaction page shows it, the `--json` summary; checked).\n")
     return f"""## Clustering (multi-input)
 
 {harness.machine("clustering_speed.py")}; one process. The synthetic chain
@@ -284,8 +365,16 @@ def main() -> None:
     parser = harness.chain_arguments(__doc__, quick={"transactions": 20_000})
     parser.add_argument("--before", help="a git revision whose whole build runs alternated with this one's")
     parser.add_argument("--builds", type=int, default=4, help="whole builds of each code (default 4)")
+    parser.add_argument("--same", type=Path, nargs="+", help="only check that the code at --before and this code "
+                        "build the same clusters and findings of these stores (copies)")  # fmt: skip
+    parser.add_argument("--heuristics", default=",".join(HEURISTIC_NAMES), help="for --same (default: all)")
     args = harness.parse(parser)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a run stopped by `timeout` still removes its copies
+    if args.same:
+        if args.before is None:
+            parser.error("--same needs --before REV")
+        same_builds(args.same, args.before, args.heuristics)
+        return
     harness.publish(args, "clustering", render(measure(args.transactions, args.cache, args.before, args.builds)))
 
 

@@ -271,3 +271,83 @@ def test_words_refuse_a_field_sql_would_render_otherwise():
         with pytest.raises(ValueError, match="only a bare name") as refused:
             Words(("ok {inputs}", text), unit)
         assert f"reason 1 have the field {shown}" in str(refused.value)
+
+
+def _payjoin_like(chain: ChainBuilder, first: int, count: int, tag: str) -> None:
+    """A block of ``count`` two-input payments from coins ``first``.. of "fund" (even ``first``): one output larger
+    than an input (the PayJoin sign); every third from a p2wpkh and a p2pkh coin, paying one output of each type
+    (the paired types, a stronger sign)."""
+    txs = []
+    for k in range(count):
+        spends = [("fund", first + 2 * k), ("fund", first + 2 * k + 1)]
+        if k % 3 == 0:
+            chain.kinds[f"o{tag}{k}"] = "p2pkh"
+        smaller = COIN // (k + 3)
+        txs.append(chain.tx(f"{tag}{k}", spends, [(f"o{tag}{k}", smaller), (f"r{tag}{k}", 2 * COIN - smaller - 900)]))
+    chain.block(*txs)
+
+
+def _fund_payers(chain: ChainBuilder) -> None:
+    """40 coins, every sixth from 1 at a p2pkh address (the second input of every third _payjoin_like payment)."""
+    for i in range(1, 40, 6):
+        chain.kinds[f"c{i}"] = "p2pkh"
+    _fund(chain, *(f"c{i}" for i in range(40)))
+
+
+def _collaborative(chain: ChainBuilder) -> list[tuple]:
+    return chain.store.con.execute("SELECT * FROM collaborative_txs").fetchall()
+
+
+def test_payjoin_evidence_is_kept_as_numbers_and_read_as_the_same_words(chain: ChainBuilder):
+    """The ~10^5 PayJoin-like payments of a chain keep a reason code and numbers (facts_payjoin), not text:
+    ``collaborative_txs`` renders them on read, the same rows as the rule's words rendered in Python, through a full
+    build and an incremental one, and the transaction page reads the same evidence. Fails on the old code, which
+    kept the text (no facts_payjoin)."""
+    from cointrail.clustering.heuristics import find_detections
+    from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
+    from cointrail.store.duckdb.queries import tx_coinjoin
+
+    _fund_payers(chain)
+    _payjoin_like(chain, 0, 12, "a")
+    heuristics = parse_heuristics("multi-input")
+    assert build_clusters(chain.store, heuristics)["collaborative_total"] == 12
+    _payjoin_like(chain, 24, 8, "b")
+    summary = build_clusters(chain.store, heuristics)
+    assert summary["mode"] == "incremental" and summary["collaborative_total"] == 20
+    con = chain.store.con
+    assert con.execute("SELECT count(*) FROM facts_payjoin").fetchone() == (20,)
+    text = con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'facts_payjoin' AND "
+                       "data_type = 'VARCHAR'").fetchall()  # fmt: skip
+    assert sorted(text) == [("chain",), ("network",)]  # no words stored: only codes and numbers
+    _, found = find_detections(DuckDBLedgerArrays(con), 0, chain.height, "litecoin")
+    expected = [("litecoin", "regtest", f.tx_id, f.rule, f.evidence, f.participants) for f in found]
+    assert _collaborative(chain) == expected
+    assert con.execute("SELECT list(DISTINCT reason ORDER BY reason) FROM facts_payjoin").fetchone() == ([1, 2],)
+    tx = con.execute("SELECT txid FROM transactions WHERE tx_id = ?", [expected[-1][2]]).fetchone()[0]
+    page = tx_coinjoin(chain.store, bytes(tx)[::-1].hex())
+    assert page == {"kind": "collaborative", "rule": "payjoin", "evidence": expected[-1][4], "participants": 2}
+    build_clusters(chain.store, heuristics, full=True)
+    assert _collaborative(chain) == expected
+
+
+def test_a_store_that_kept_collaborative_text_keeps_it_and_adds_numbers(chain: ChainBuilder):
+    """A store clustered before the view holds ``collaborative_txs`` as a table of text: the next incremental build
+    keeps those rows as they are (renamed collaborative_found) and reads the same as a store built now."""
+    _fund_payers(chain)
+    _payjoin_like(chain, 0, 12, "a")
+    heuristics = parse_heuristics("multi-input")
+    build_clusters(chain.store, heuristics)
+    con = chain.store.con
+    con.execute("CREATE TABLE kept AS SELECT * FROM collaborative_txs")  # the layout of stop 33: text in a table
+    con.execute("DROP VIEW collaborative_txs")
+    con.execute("DROP TABLE facts_payjoin")
+    con.execute("DROP TABLE collaborative_found")
+    con.execute("ALTER TABLE kept RENAME TO collaborative_txs")
+    assert chain.store.has_table("collaborative_txs")
+    _payjoin_like(chain, 24, 8, "b")
+    assert build_clusters(chain.store, heuristics)["mode"] == "incremental"
+    assert con.execute("SELECT count(*) FROM collaborative_found").fetchone() == (12,)
+    incremental = _collaborative(chain)
+    build_clusters(chain.store, heuristics, full=True)
+    assert _collaborative(chain) == incremental and len(incremental) == 20
+    assert con.execute("SELECT count(*) FROM collaborative_found").fetchone() == (0,)

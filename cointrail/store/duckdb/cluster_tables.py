@@ -10,7 +10,12 @@ writes through; the functions below serve it and the other readers of these tabl
 * ``cluster_links``: the evidence, a spanning forest of the links that made
   the clusters: which two addresses, which transaction, which heuristic.
 * ``coinjoins``: transactions a CoinJoin rule flagged (never merged), with why and how many took part;
-* ``collaborative_txs``: transactions that may be collaborative (PayJoin-like), never merged, not CoinJoins;
+* ``collaborative_txs``: transactions that may be collaborative (PayJoin-like), never merged, not CoinJoins. A
+  view, read as a table of (chain, network, tx_id, rule, evidence, participants) in tx_id order, over
+  ``collaborative_found`` (the findings of per-transaction rules, their evidence as text) and one
+  ``facts_<rule>`` table per set-based rule (a chain's ~10^5 PayJoin-like payments): a reason code and the
+  numbers the words name, rendered into the same text on read (:mod:`.words_sql`). The words are the view's:
+  kept in the store with the build that wrote the facts.
 * ``held_links``: links the supercluster check held back ("probable false merge, not applied");
 * ``applied_links``: transactions an investigator applied explicitly (kept across rebuilds);
 * ``cluster_runs``: one row per build, the provenance: heuristics, heights,
@@ -47,7 +52,7 @@ CREATE TABLE IF NOT EXISTS coinjoins (
 );
 ALTER TABLE coinjoins ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'coinjoin';
 ALTER TABLE coinjoins ADD COLUMN IF NOT EXISTS participants BIGINT;
-CREATE TABLE IF NOT EXISTS collaborative_txs (
+CREATE TABLE IF NOT EXISTS collaborative_found (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL,
     tx_id BIGINT NOT NULL, rule VARCHAR NOT NULL, evidence VARCHAR NOT NULL, participants BIGINT
 );
@@ -72,9 +77,51 @@ CREATE INDEX IF NOT EXISTS cluster_links_by_a ON cluster_links (address_a);
 CLUSTER_TABLES = ("address_clusters", "cluster_links", "coinjoins", "collaborative_txs", "held_links",
                   "applied_links", "cluster_runs")
 
+# The columns of ``collaborative_txs`` as every reader reads them, in this order.
+_COLLABORATIVE = "chain, network, tx_id, rule, evidence, participants"
+
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    if "collaborative_txs" in table_names(con):  # a table of text, as a store clustered before the view keeps it
+        con.execute("ALTER TABLE collaborative_txs RENAME TO collaborative_found")
     con.execute(DDL)
+    if not view_names(con) & {"collaborative_txs"}:
+        show_collaborative(con, ())
+
+
+def view_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+
+
+def _facts_table(rule: str) -> str:
+    if not rule.isidentifier():
+        raise ValueError(f"a set-based rule's name is a table's: {rule!r} is not an identifier")
+    return f"facts_{rule}"
+
+
+def show_collaborative(con: duckdb.DuckDBPyConnection, sets: tuple[FoundSet, ...]) -> None:
+    """(Re)make the view ``collaborative_txs``: the per-transaction findings and the facts of each of ``sets``
+    (possibly-collaborative ones; their tables made if new) with their evidence rendered from the set's words.
+
+    In tx_id order, the per-transaction findings first where one transaction has both, as the one sorted INSERT of
+    text that wrote this table before gave them (tx_ids grow with the chain, so later builds' rows come after).
+    """
+    selects = [f"SELECT {_COLLABORATIVE}, 0 AS source FROM collaborative_found"]
+    for k, found_set in enumerate(sets):
+        facts = _facts_table(found_set.rule)
+        columns = ", ".join(f'"{name}"' for name in found_set.facts.column_names)
+        con.register("c_shape", found_set.facts.slice(0, 0))
+        try:  # the facts' own columns and types, with the store's chain and network before them
+            con.execute(f"CREATE TABLE IF NOT EXISTS {facts} AS "
+                        f"SELECT ''::VARCHAR AS chain, ''::VARCHAR AS network, {columns} FROM c_shape")  # fmt: skip
+        finally:
+            con.unregister("c_shape")
+        selects.append(f"SELECT chain, network, tx_id, {words_sql.quoted(found_set.rule)} AS rule, "
+                       f"{words_sql.rendered(found_set.words)} AS evidence, "
+                       f"{int(found_set.participants)}::BIGINT AS participants, {k + 1} AS source "
+                       f"FROM {facts}")  # fmt: skip
+    con.execute(f"CREATE OR REPLACE VIEW collaborative_txs AS SELECT {_COLLABORATIVE} FROM "  # noqa: S608
+                f"({' UNION ALL '.join(selects)}) ORDER BY tx_id, source")  # fmt: skip
 
 
 def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -103,7 +150,9 @@ def clear(con: duckdb.DuckDBPyConnection) -> None:
     entries one by one and the commit to rewrite the row groups, which doubled the writes of a full rebuild of the
     1M chain (1.5 s of CPU into a new store, 3.0 s over an earlier build).
     """
-    for table in ("address_clusters", "cluster_links", "coinjoins", "collaborative_txs", "held_links"):
+    con.execute("DROP VIEW IF EXISTS collaborative_txs")
+    facts = [t for t in table_names(con) if t.startswith("facts_")]
+    for table in ("address_clusters", "cluster_links", "coinjoins", "collaborative_found", "held_links", *facts):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     ensure_tables(con)
 
@@ -146,32 +195,57 @@ def write_coinjoins(con: duckdb.DuckDBPyConnection, chain: str, network: str, fo
                     sets: tuple[FoundSet, ...] = ()) -> None:  # fmt: skip
     """CoinJoins into ``coinjoins``, possibly-collaborative transactions into ``collaborative_txs``, in tx_id order.
 
-    Through Arrow, not ``executemany``. The findings of ``sets`` (a chain's ~10^5 PayJoin-like payments) never
-    become Python strings: their words are rendered in SQL in the same statement (:mod:`.words_sql`).
+    Through Arrow, not ``executemany``. The findings of ``sets`` never become strings: a possibly-collaborative
+    set (a chain's ~10^5 PayJoin-like payments) keeps its reason codes and numbers, rendered on read by the view
+    ``collaborative_txs``; a CoinJoin set is rendered in SQL in the statement that writes ``coinjoins``.
     """
-    for table, coinjoin in (("coinjoins", True), ("collaborative_txs", False)):
-        rows = [f for f in found if (f.kind == COINJOIN) == coinjoin]
-        mine = [s for s in sets if (s.kind == COINJOIN) == coinjoin and len(s)]
-        if not rows and not mine:
-            continue
-        batch = pa.table({"tx_id": pa.array([f.tx_id for f in rows], pa.int64()),
-                          "rule": pa.array([f.rule for f in rows], pa.string()),
-                          "evidence": pa.array([f.evidence for f in rows], pa.string()),
-                          "participants": pa.array([f.participants for f in rows], pa.int64())})  # fmt: skip
-        selects = ["SELECT tx_id, rule, evidence, participants FROM c_found"]
-        con.register("c_found", batch)
-        for k, found_set in enumerate(mine):
-            con.register(f"c_set{k}", found_set.facts)
-            selects.append(f"SELECT tx_id, {words_sql.quoted(found_set.rule)}, {words_sql.rendered(found_set.words)}, "
-                           f"{int(found_set.participants)}::BIGINT FROM c_set{k}")  # fmt: skip
-        try:
-            con.execute(f"INSERT INTO {table} (chain, network, tx_id, rule, evidence, participants) "  # noqa: S608
-                        "SELECT ?, ?, tx_id, rule, evidence, participants FROM "
-                        f"({' UNION ALL '.join(selects)}) ORDER BY tx_id", [chain, network])  # fmt: skip
-        finally:
-            con.unregister("c_found")
-            for k in range(len(mine)):
-                con.unregister(f"c_set{k}")
+    joins = [s for s in sets if s.kind == COINJOIN]
+    _write_found(con, chain, network, "coinjoins", [f for f in found if f.kind == COINJOIN], joins)
+    _write_found(con, chain, network, "collaborative_found", [f for f in found if f.kind != COINJOIN], [])
+    others = tuple(s for s in sets if s.kind != COINJOIN)
+    if others:
+        show_collaborative(con, others)  # the facts tables where there are none yet; the view with their words
+    for found_set in others:
+        _write_facts(con, chain, network, found_set)
+
+
+def _write_facts(con: duckdb.DuckDBPyConnection, chain: str, network: str, found_set: FoundSet) -> None:
+    """The set's facts into its table, as they are: the view ``collaborative_txs`` renders their words."""
+    if not len(found_set):
+        return
+    table = _facts_table(found_set.rule)
+    columns = ", ".join(f'"{name}"' for name in found_set.facts.column_names)
+    con.register("c_facts", found_set.facts)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT ?, ?, {columns} FROM c_facts ORDER BY tx_id", [chain, network])  # noqa: S608
+    finally:
+        con.unregister("c_facts")
+
+
+def _write_found(con: duckdb.DuckDBPyConnection, chain: str, network: str, table: str, rows: list[CoinJoinFinding],
+                 sets: list[FoundSet]) -> None:  # fmt: skip
+    """Findings whose evidence is text into ``table``, with ``sets`` rendered in SQL, in tx_id order."""
+    mine = [s for s in sets if len(s)]
+    if not rows and not mine:
+        return
+    batch = pa.table({"tx_id": pa.array([f.tx_id for f in rows], pa.int64()),
+                      "rule": pa.array([f.rule for f in rows], pa.string()),
+                      "evidence": pa.array([f.evidence for f in rows], pa.string()),
+                      "participants": pa.array([f.participants for f in rows], pa.int64())})  # fmt: skip
+    selects = ["SELECT tx_id, rule, evidence, participants FROM c_found"]
+    con.register("c_found", batch)
+    for k, found_set in enumerate(mine):
+        con.register(f"c_set{k}", found_set.facts)
+        selects.append(f"SELECT tx_id, {words_sql.quoted(found_set.rule)}, {words_sql.rendered(found_set.words)}, "
+                       f"{int(found_set.participants)}::BIGINT FROM c_set{k}")  # fmt: skip
+    try:
+        con.execute(f"INSERT INTO {table} (chain, network, tx_id, rule, evidence, participants) "  # noqa: S608
+                    "SELECT ?, ?, tx_id, rule, evidence, participants FROM "
+                    f"({' UNION ALL '.join(selects)}) ORDER BY tx_id", [chain, network])  # fmt: skip
+    finally:
+        con.unregister("c_found")
+        for k in range(len(mine)):
+            con.unregister(f"c_set{k}")
 
 
 def write_held(con: duckdb.DuckDBPyConnection, chain: str, network: str, held: Held,

@@ -417,8 +417,12 @@ class LedgerStore:
         return DuckDBWatchReads(self)
 
     def has_table(self, name: str) -> bool:
-        """Whether the store holds table ``name`` (analyses add theirs: clusters, labels, prices, CoinJoins)."""
-        return bool(self.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0])  # type: ignore[index]
+        """Whether the store holds table ``name`` (analyses add theirs: clusters, labels, prices, CoinJoins), or a
+        view read as one (``collaborative_txs``)."""
+        found = self.one("SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = ?) + "
+                         "(SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT internal)",
+                         [name, name])  # fmt: skip
+        return bool(found[0])  # type: ignore[index]
 
     def counts(self) -> dict[str, int]:
         """Rows per table: a quick summary of what the store holds."""
