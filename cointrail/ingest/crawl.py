@@ -44,6 +44,7 @@ from cointrail.chains.bitcoin.sources.light import (
     ProvenTransaction,
     SourceError,
 )
+from cointrail.chains.bitcoin.sources.proving import HeaderChain
 from cointrail.errors import IntegrityError
 from cointrail.labels.model import TRAIL_STOP_CATEGORIES
 from cointrail.store.duckdb import label_table, sparse, sparse_links
@@ -134,6 +135,8 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
     report = CrawlReport(store.chain, store.network, source.name, order, hops, max_txs)
     began = time.perf_counter()
     sparse.make_sparse(store)
+    headers = source.prover.chain
+    headers.checked_before.update(sparse.checked_headers(store))  # their proof of work is not computed again
     source.check_network()
     check_stored_blocks(store, source)
     stored = sparse.stored_raw(store)  # a resumed crawl: what is stored is read back once, never asked again
@@ -141,7 +144,7 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
     heights = {txid: h for txid, _, h in stored}
     stops, preloaded = labelled_services(store), set(cache)
     listings = sparse.stored_histories(store)  # what earlier crawls listed, by address; kept up as this one lists
-    writes = _Writes(store, source.name, report, set(listings))
+    writes = _Writes(store, source.name, report, set(listings), headers)
     try:
         for index, seed in enumerate(order):
             progress.seed(index, len(order), seed)
@@ -204,11 +207,13 @@ class _Writes:
     histories listed.
 
     A spend check is added only once every spender it names is among the transactions (here or committed), so a
-    crawl killed at any point never leaves a check saying "unspent" for a spender it had not stored.
+    crawl killed at any point never leaves a check saying "unspent" for a spender it had not stored. The headers
+    whose proof of work was checked since go with them, so a top-up does not check them again.
     """
 
-    def __init__(self, store: LedgerStore, source: str, report: CrawlReport, listed: set[str]) -> None:
-        self.store, self.source, self.report = store, source, report
+    def __init__(self, store: LedgerStore, source: str, report: CrawlReport, listed: set[str],
+                 headers: HeaderChain) -> None:  # fmt: skip
+        self.store, self.source, self.report, self.headers = store, source, report, headers
         self.listed = listed  # addresses with a listing stored: a new listing of one replaces it
         self.deferred = False  # whether a commit left links to make (sparse_links)
         self.proven: list[ProvenTransaction] = []
@@ -230,12 +235,14 @@ class _Writes:
         same transaction (the others leave that to it, and the store marked: :mod:`sparse_links`)."""
         proven, hops, checks, histories = self.proven, self.hops, self.checks, self.histories
         self.proven, self.hops, self.checks, self.histories = [], {}, [], []  # a failed commit is not tried again
+        headers = self.headers.take_fresh()
         self.since = time.monotonic()
-        if not (proven or checks or histories or (last and self.deferred)):
+        if not (proven or checks or histories or headers or (last and self.deferred)):
             return
         replacing = any(h.address in self.listed for h, _ in histories)
         self.report.fetched += sparse.write(self.store, self.source, proven, hops, spend_checks=checks,
-                                            histories=histories, link=last, replacing=replacing)  # fmt: skip
+                                            histories=histories, link=last, replacing=replacing,
+                                            headers=headers)  # fmt: skip
         self.listed.update(h.address for h, _ in histories)
         self.deferred = not last
 

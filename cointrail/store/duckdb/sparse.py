@@ -62,6 +62,9 @@ CREATE TABLE IF NOT EXISTS sparse_history (
     chain VARCHAR NOT NULL, network VARCHAR NOT NULL, address VARCHAR NOT NULL, txid BLOB NOT NULL,
     height INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sparse_headers (
+    chain VARCHAR NOT NULL, network VARCHAR NOT NULL, height INTEGER NOT NULL, hash BLOB NOT NULL
+);
 """
 
 
@@ -145,13 +148,29 @@ def _insert(store: LedgerStore, table: str, rows: dict[str, list[Any]] | pa.Tabl
     store.con.unregister("s_rows")
 
 
+def checked_headers(store: LedgerStore) -> dict[int, bytes]:
+    """The hash of every block header whose proof of work a crawl into this store checked, by height."""
+    return {int(h): bytes(b) for h, b in store.rows("SELECT height, hash FROM sparse_headers")}
+
+
+def record_headers(store: LedgerStore, headers: Sequence[tuple[int, bytes]]) -> None:
+    """Keep (height, hash) of headers whose proof of work was checked (replacing another kept at that height)."""
+    if not headers:
+        return
+    heights = [h for h, _ in headers]
+    store.con.execute("DELETE FROM sparse_headers WHERE list_contains(?, height)", [heights])
+    _insert(store, "sparse_headers", {"height": pa.array(heights, pa.int32()),
+                                      "hash": pa.array([b for _, b in headers], pa.binary())})  # fmt: skip
+
+
 def write(store: LedgerStore, source: str, proven: Sequence[ProvenTransaction] = (),
           hop: int | Mapping[bytes, int] = 0, *, spend_checks: Sequence[tuple[bytes, int]] = (),
-          histories: Sequence[tuple[Any, bool]] = (), link: bool, replacing: bool = True) -> int:  # fmt: skip
+          histories: Sequence[tuple[Any, bool]] = (), link: bool, replacing: bool = True,
+          headers: Sequence[tuple[int, bytes]] = ()) -> int:  # fmt: skip
     """What a crawl fetched since its last commit, in one DuckDB transaction: the proven, confirmed transactions
     not stored yet (each found at ``hop``, or at its txid's hop), the spend checks ((txid, tip height):
-    :func:`record_spend_checks`) and the histories listed (:func:`record_histories`); how many transactions were
-    new.
+    :func:`record_spend_checks`), the histories listed (:func:`record_histories`) and the headers whose proof of
+    work was checked (:func:`record_headers`); how many transactions were new.
 
     ``link`` False leaves the inputs unlinked to their funders and marks the store so (a crawl's commits before
     its last: :mod:`cointrail.store.duckdb.sparse_links`); True links the whole store in this transaction and
@@ -163,6 +182,7 @@ def write(store: LedgerStore, source: str, proven: Sequence[ProvenTransaction] =
         written = _add(store, proven, source, hop)
         record_spend_checks(store, spend_checks)
         record_histories(store, histories, source, replacing)
+        record_headers(store, headers)
         if link:
             sparse_links.link(con, store.chain, store.network)
             sparse_links.undefer(con)

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cointrail.addresses.parse import parse_address
 from cointrail.chains.bitcoin.model import BlockHeader, Transaction
 from cointrail.errors import ExternalServiceError, InputError, IntegrityError
+
+if TYPE_CHECKING:
+    from cointrail.chains.bitcoin.sources.proving import Prover
 
 
 class SourceError(ExternalServiceError):
@@ -135,6 +138,7 @@ class LightSource(Protocol):
     chain: str
     network: str
     budget: Budget
+    prover: Prover  # what every session's answers are proven by, the headers checked so far with it
 
     def session(self) -> LightSession: ...
 

@@ -40,11 +40,21 @@ GENESIS: dict[tuple[str, str], str] = {
 
 
 class HeaderChain:
-    """The headers a server sent, by height: each proof of work checked, neighbours linked, height 0 the genesis."""
+    """The headers a server sent, by height: each proof of work checked, neighbours linked, height 0 the genesis.
+
+    ``checked_before`` holds the hashes of headers whose proof of work an earlier crawl checked (a sparse store
+    keeps them, :func:`cointrail.store.duckdb.sparse.checked_headers`): a header with the same hash at that height
+    is the same 80 bytes, whose work is not computed again (on Litecoin, scrypt: about 1 ms a header, 2,016 a
+    chunk); it is still linked to its neighbours and to the genesis block as any other. ``work_checked`` counts
+    the proofs of work computed; ``fresh`` holds those checked here and not stored yet, for the store to keep.
+    """
 
     def __init__(self, server: str, chain: str, network: str) -> None:
         self.server, self.chain, self.network = server, chain, network
         self.headers: dict[int, BlockHeader] = {}
+        self.checked_before: dict[int, bytes] = {}
+        self.fresh: dict[int, bytes] = {}
+        self.work_checked = 0
 
     def _fail(self, height: int, why: str) -> ProofError:
         return ProofError(f"{self.server} sent a block header at height {height} that {why}")
@@ -61,10 +71,19 @@ class HeaderChain:
         if known is not None and known.hash == header.hash:  # the same 80 bytes, checked already (each session's
             return known  # tip, a chunk asked again): Litecoin's scrypt is about 1 ms a header
         self._link(height, header)  # first: a header of another chain is named as such, whatever its work
-        if problem := proof_of_work_problem(raw, self.chain):
-            raise self._fail(height, problem)
+        if self.checked_before.get(height) != header.hash:
+            self.work_checked += 1
+            if problem := proof_of_work_problem(raw, self.chain):
+                raise self._fail(height, problem)
+            self.fresh[height] = header.hash
         self.headers[height] = header
         return header
+
+    def take_fresh(self) -> list[tuple[int, bytes]]:
+        """(height, hash) of the headers checked since the last call, by height; from then on checked before."""
+        fresh, self.fresh = sorted(self.fresh.items()), {}
+        self.checked_before.update(fresh)
+        return fresh
 
     def _link(self, height: int, header: BlockHeader) -> None:
         known = self.headers.get(height)

@@ -19,6 +19,7 @@ from electrumx_server import ElectrumX
 from node import RegtestNode
 
 from cointrail.addresses import address_for_script
+from cointrail.chains.bitcoin import verify
 from cointrail.chains.bitcoin.rawblock import parse_transaction
 from cointrail.chains.bitcoin.sources.archive import Replay
 from cointrail.chains.bitcoin.sources.electrum import ElectrumServer, ElectrumSource
@@ -210,6 +211,27 @@ def test_a_rerun_continues_and_fetches_nothing_again(electrum_crawl: dict[str, A
     assert report.fetched == 0 and report.already_stored == len(crawled(db))
     assert "blockchain.transaction.get" not in report.requests_by_method
     assert content(db, crawled(db)) == before
+
+
+def test_a_top_up_computes_no_proof_of_work_checked_before(electrumx: ElectrumX, seed: str, standin_server: Standin,
+                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           ) -> None:  # fmt: skip
+    """The headers whose proof of work a crawl checked are kept in the store (sparse_headers): a top-up, of the same
+    seed and of another address in the same 2,016-block chunk, computes no scrypt for them, where the old code
+    checked the whole chunk again in each crawl. A header the server changed would hash otherwise and be checked."""
+    scrypt, calls = verify.POW_HASHES["litecoin"], list[bytes]()
+    monkeypatch.setitem(verify.POW_HASHES, "litecoin", lambda header: calls.append(header) or scrypt(header))
+    other = next(a for a, items in sorted(standin_server.history.items()) if 2 <= len(items) <= 3 and a != seed)
+    db = tmp_path / "headers.duckdb"
+    with LedgerStore.open(db, "litecoin", "regtest") as store:
+        crawl(store, electrum(electrumx), [seed], hops=1)
+        kept = sparse.checked_headers(store)
+    tip = electrumx.node.height()
+    assert len(calls) == len(set(calls)) == tip + 1 == len(kept)  # the regtest chain is one chunk, each checked once
+    calls.clear()
+    with LedgerStore.open(db) as store:
+        report = crawl(store, electrum(electrumx), [seed, other], hops=1)
+    assert report.fetched > 0 and calls == []
 
 
 # A crawl in its own process that commits after every transaction and dies (as by SIGKILL: no finally, no close)
