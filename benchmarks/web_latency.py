@@ -16,7 +16,10 @@ written (``make_report``, no PDF), as an investigation has them. Then the real w
    :func:`cointrail.graph.expand` called directly;
 4. in rounds of their own (:data:`SITE_HOPS`), one hop forward and one backward from the site's node
    (``site:captured``: the wallets of the case's captured addresses as one node), against the baseline of
-   :meth:`Investigation.graph_hop` on the case opened anew, as the workspace asks it.
+   :meth:`Investigation.graph_hop` on the case opened anew, as the workspace asks it;
+5. in rounds of their own, the case page and the site's hops against the same asked of a second workspace whose
+   stores ask DuckDB for a table's existence on every ``has_table``, as every store did before stop 34
+   (:class:`AskingStore`); DuckDB's query log counts how often each asks for the table names.
 
 Writes the "webui" section of docs/benchmarks.md.
 
@@ -28,7 +31,8 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +42,7 @@ from benchmarks import harness
 from benchmarks.address_info import build_store, sample_addresses
 from benchmarks.raw_ingest import chain_for
 from cointrail.capture import capture_url, served_directory
-from cointrail.cases import create_case, open_case
+from cointrail.cases import Case, create_case, open_case
 from cointrail.cases.site import captured_site_addresses
 from cointrail.clustering import DEFAULT_HEURISTICS, build_clusters
 from cointrail.facts.kept import latest_facts
@@ -56,6 +60,34 @@ CASE = "web-bench"
 SITE_ADDRESSES = 12  # addresses of the chain on the captured page: the site whose payers the report finds
 SITE_HOPS = 20  # rounds of the site-node hops: each reads every site wallet's money, not one address's
 CASE_PAGE_TARGET_S = 2.0  # the case page answers as a page must: it reads the report's facts, not the chain
+
+
+class AskingStore(LedgerStore):
+    """A store as every store was before stop 34: each ``has_table`` asks DuckDB (1-4 ms, about 12 a site hop)."""
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.one("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0])  # type: ignore[index]
+
+
+class AskingWorkspace(Workspace):
+    """The workspace with the stores of before stop 34: the baseline of the table names read once."""
+
+    @contextmanager
+    def store(self, case: Case) -> Iterator[LedgerStore]:
+        with super().store(case) as store:
+            yield AskingStore(store.con, store.path, store.chain, store.network, read_only=True)
+
+
+def tables_asked(store: LedgerStore, action: Callable[[], Any]) -> int:
+    """How often DuckDB was asked for the table names while ``action`` ran (its query log, on every cursor)."""
+    count = ("SELECT count(*) FROM duckdb_logs() WHERE type = 'QueryLog' AND message ILIKE '%FROM duckdb_tables()%' "
+             "AND message NOT ILIKE '%duckdb_logs()%'")  # fmt: skip
+    store.con.execute("CALL enable_logging('QueryLog')")
+    (before,) = store.one(count)  # type: ignore[misc]
+    action()
+    (after,) = store.one(count)  # type: ignore[misc]
+    store.con.execute("CALL disable_logging()")
+    return int(after) - int(before)
 
 
 def prepared_case(n_transactions: int, cache: Path) -> tuple[Path, dict[str, float]]:
@@ -144,12 +176,46 @@ def measure(n_transactions: int, cache: Path, lookups: int) -> dict[str, Any]:
         for direction, key in (("forward", "big"), ("backward", "big_back")):
             params = {"node": f"cluster:{biggest}", "direction": direction}
             runs[key] = [harness.timed(lambda p=params: client.get(hop, params=p).raise_for_status()) for _ in range(5)]
+        runs |= kept_names(workspace, client, store, root)
+    asked = runs.pop("asked")
     results = {k: [took.wall_ms for took, _ in v] for k, v in runs.items()}
     stats = {k: (statistics.median(v), statistics.quantiles(v, n=20, method="inclusive")[18], max(v))
              for k, v in results.items()}  # fmt: skip
     return {"transactions": transactions, "addresses": addresses, "lookups": len(names), "stats": stats,
-            "largest": size, "site": site_words(db, root),
+            "largest": size, "site": site_words(db, root), "asked": asked,
             "setup": setup, "load": harness.load_average(1)}  # fmt: skip
+
+
+def kept_names(workspace: Workspace, client: httpx.Client, store: LedgerStore, root: Path) -> dict[str, Any]:
+    """The case page and the site's hops, over HTTP and in-process, against the same on a workspace of
+    :class:`AskingStore` (before stop 34), alternated in a new order each round; and how often each asks DuckDB for
+    the table names in one site hop."""
+    before = AskingWorkspace(root, "benchmark")
+    hop = f"/api/cases/{CASE}/graph/expand"
+    with serve_in_thread(lambda port: create_app(before, Security.for_bind("127.0.0.1", port))) as served, \
+            httpx.Client(base_url=served.url, timeout=120) as asking, before.store(before.case(CASE)) as old:
+        asking.get(f"/cases/{CASE}").raise_for_status()  # warm: open the store, load templates
+
+        def site_hop(http: httpx.Client, direction: str) -> Callable[[], Any]:
+            return lambda: http.get(hop, params={"node": "site:captured", "direction": direction}).raise_for_status()
+
+        def case_page(http: httpx.Client) -> Callable[[], Any]:
+            return lambda: http.get(f"/cases/{CASE}").raise_for_status()
+
+        def site_api(on: LedgerStore, ws: Workspace) -> Callable[[], Any]:
+            return lambda: Investigation(on, ws.case(CASE)).graph_hop("site:captured", "forward")
+
+        steps: dict[str, Callable[[], Any]] = {}
+        for suffix, http, on, ws in (("", client, store, workspace), ("_before", asking, old, before)):
+            steps |= {f"kept_case_page{suffix}": case_page(http),
+                      f"kept_site_hop{suffix}": site_hop(http, "forward"),
+                      f"kept_site_hop_back{suffix}": site_hop(http, "backward"),
+                      f"kept_site_api{suffix}": site_api(on, ws)}  # fmt: skip
+        runs: dict[str, Any] = harness.alternate(steps, SITE_HOPS, shuffle=34)
+        runs["asked"] = {"after": tables_asked(store, site_hop(client, "forward")),
+                         "before": tables_asked(old, site_hop(asking, "forward"))}  # fmt: skip
+    before.close()
+    return runs
 
 
 def site_words(db: Path, root: Path) -> str:
@@ -186,6 +252,13 @@ def render(r: dict[str, Any]) -> str:
         (f"one hop forward from the largest wallet of the chain ({r['largest']:,} addresses), over HTTP", "big"),
         (f"one hop backward into the largest wallet of the chain ({r['largest']:,} addresses), over HTTP", "big_back"),
     ))  # fmt: skip
+    kept = "".join(
+        f"| {what} | {s[k + '_before'][0]:.1f} ms | {s[k][0]:.1f} ms | {s[k + '_before'][0] / s[k][0]:.2f}× | "
+        f"{s[k + '_before'][1]:.1f} ms | {s[k][1]:.1f} ms |\n"
+        for what, k in (("the case page over HTTP", "kept_case_page"),
+                        ("one hop forward from the site's node over HTTP", "kept_site_hop"),
+                        ("one hop backward from the site's node over HTTP", "kept_site_hop_back"),
+                        ("`Investigation.graph_hop('site:captured')` forward, no HTTP", "kept_site_api")))  # fmt: skip
     setup = ", ".join(f"{k} {v:.0f} s" for k, v in r["setup"].items() if v)
     prepared = setup or "store reused from an earlier run of this benchmark"
     return f"""## Web workspace latency
@@ -204,6 +277,18 @@ each baseline is the same Python API call on an open store in the same run, alte
 The HTTP figures include the request, the FastAPI route, opening a cursor on the case's store and, for the page,
 rendering the HTML; the difference to the baseline is what the web layer costs.
 
+**A store's table names read once** (stop 34): since then a read-only store asks DuckDB for its table names once
+and the workspace's requests share them (`LedgerStore.has_table`, `on_cursor`). Before, every `has_table` asked: in
+one site hop forward DuckDB's query log counts {r["asked"]["before"]} such questions before and
+{r["asked"]["after"]} now (the store had read its names already; what is left is asked by modules that read
+`duckdb_tables()`
+themselves on a connection: price_table, cluster_tables, sparse, address_lookup). The same run,
+{SITE_HOPS} rounds in a new order each,
+against a second workspace whose stores ask as before (`AskingStore`):
+
+| what | median before | median now | | 95th percentile before | now |
+|---|---|---|---|---|---|
+{kept}
 """
 
 

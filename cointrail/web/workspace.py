@@ -127,11 +127,11 @@ class Workspace:
         """The case's ledger store on a cursor of its own, for one request or job."""
         path = self.require_store(case)
         with self._held(path) as base:
-            cursor = base.con.cursor()
+            store = base.on_cursor()  # read-only: it knows the base's table names, read once while it is open
             try:
-                yield LedgerStore(cursor, path, base.chain, base.network)
+                yield store
             finally:
-                cursor.close()
+                store.con.close()  # the cursor
 
     @contextmanager
     def investigation(self, case: Case) -> Iterator[Investigation]:

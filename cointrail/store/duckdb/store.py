@@ -93,14 +93,36 @@ def _in_use(path: Path, error: Exception) -> StoreInUseError:
                       f"or not a DuckDB file ({str(error).splitlines()[0]})")
 
 
+class TableNames:
+    """The names of a store's tables, read from DuckDB when first asked and kept: every page asked about a dozen
+    (``has_table``, 1-4 ms each). One set is shared by a read-only store and the stores on its cursors."""
+
+    def __init__(self) -> None:
+        self.names: frozenset[str] | None = None
+
+    def read(self, con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+        """The tables and views of the file (not a connection's TEMP ones), asked of DuckDB now and kept."""
+        rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION ALL "
+                           "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()
+        self.names = frozenset(name for (name,) in rows)
+        return self.names
+
+
 class LedgerStore:
     """One ledger database file; use as a context manager or call :meth:`close`."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, chain: str, network: str, *,
+                 read_only: bool = False, tables: TableNames | None = None):  # fmt: skip
         self.con = con
         self.path = path
         self.chain = chain
         self.network = network
+        # Opened read-only, no process can change the file's tables while it is open (DuckDB lets a process
+        # write it only while no other holds it), so their names are read once. A writable store asks every time:
+        # its DDL runs on the bare connection in a dozen modules (a full cluster build drops tables it makes again
+        # only later), so it cannot know when its names change.
+        self.read_only = read_only
+        self._tables = tables or TableNames()
         self._chain_state: ChainState | None = None
         # During a bulk load: address_stats waits for its end (address_stats.defer), which inserts
         # these totals, added up by the writer after each commit; None if they no longer match (an error).
@@ -157,7 +179,7 @@ class LedgerStore:
             for name in schema.missing_indexes(con):  # those a bulk load killed midway left out, one at a time
                 con.execute(schema.INDEX_STATEMENTS[name] + "CHECKPOINT;")  # (build_indexes says why)
             con.execute(schema.RETIRED_INDEXES_DDL)
-        store = cls(con, path, *stored)
+        store = cls(con, path, *stored, read_only=read_only)
         if not read_only:  # this process is the file's one writer now: spill folders beside it are a dead one's
             store.removed_leftovers = spill.remove_leftovers(path)
         return store
@@ -418,11 +440,17 @@ class LedgerStore:
 
     def has_table(self, name: str) -> bool:
         """Whether the store holds table ``name`` (analyses add theirs: clusters, labels, prices, CoinJoins), or a
-        view read as one (``collaborative_txs``)."""
-        found = self.one("SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = ?) + "
-                         "(SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT internal)",
-                         [name, name])  # fmt: skip
-        return bool(found[0])  # type: ignore[index]
+        view read as one (``collaborative_txs``); a read-only store reads the names once (:class:`TableNames`)."""
+        known = self._tables.names
+        if known is None or not self.read_only:
+            known = self._tables.read(self.con)
+        return name in known
+
+    def on_cursor(self) -> LedgerStore:
+        """This store on a DuckDB cursor of its own (one per request or job: a connection is not shared between
+        threads), knowing what this one knows of the file's tables; closing it closes only the cursor."""
+        return LedgerStore(self.con.cursor(), self.path, self.chain, self.network, read_only=self.read_only,
+                           tables=self._tables if self.read_only else None)  # fmt: skip
 
     def counts(self) -> dict[str, int]:
         """Rows per table: a quick summary of what the store holds."""
