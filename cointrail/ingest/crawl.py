@@ -145,6 +145,7 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
     stops, preloaded = labelled_services(store), set(cache)
     listings = sparse.stored_histories(store)  # what earlier crawls listed, by address; kept up as this one lists
     writes = _Writes(store, source.name, report, set(listings), headers)
+    failure: BaseException | None = None
     try:
         for index, seed in enumerate(order):
             progress.seed(index, len(order), seed)
@@ -155,19 +156,34 @@ def crawl(store: LedgerStore, source: LightSource, seeds: Sequence[str], *, hops
             if writes.due():
                 writes.commit()
         writes.commit(last=True)
-    except Exception as error:
-        try:
-            writes.commit(last=True)  # what was proven before the error is kept (a budget spent, a server gone)
-        except Exception as failed:  # the crawl's own error is the one to see; the commit's goes with it
-            error.add_note(f"and keeping what was fetched before it failed too: {type(failed).__name__}: {failed}")
+    except BaseException as error:
+        failure = error
+        if isinstance(error, Exception):
+            try:
+                writes.commit(last=True)  # what was proven before the error is kept (a budget spent, a server gone)
+            except Exception as failed:  # the crawl's own error is the one to see; the commit's goes with it
+                error.add_note(f"and keeping what was fetched before it failed too: {type(failed).__name__}: "
+                               f"{failed}")  # fmt: skip
         raise
     finally:
-        if writes.deferred:  # interrupted (Ctrl-C), or the last commit failed: link what the earlier ones wrote
-            sparse_links.mend(store.con, store.chain, store.network)
-        report.requests, report.requests_by_method = source.budget.used, dict(source.budget.by_method)
-        report.addresses = sparse.coverage(store, order)
+        try:
+            _finish(store, source, report, writes, order)
+        except Exception as failed:
+            if failure is None:
+                raise
+            # The store itself is gone (its connection died): the crawl's own error is still the one raised.
+            failure.add_note(f"and reading back what the store holds failed too: {type(failed).__name__}: {failed}")
         report.seconds = time.perf_counter() - began
     return report
+
+
+def _finish(store: LedgerStore, source: LightSource, report: CrawlReport, writes: _Writes,
+            order: Sequence[str]) -> None:  # fmt: skip
+    """What a crawl does however it ends: link what earlier commits wrote, if the last did not, and report."""
+    if writes.deferred:  # interrupted (Ctrl-C), or the last commit failed: link what the earlier ones wrote
+        sparse_links.mend(store.con, store.chain, store.network)
+    report.requests, report.requests_by_method = source.budget.used, dict(source.budget.by_method)
+    report.addresses = sparse.coverage(store, order)
 
 
 def check_stored_blocks(store: LedgerStore, source: LightSource) -> None:

@@ -360,6 +360,29 @@ def test_a_crawl_whose_last_commit_fails_raises_its_own_error(electrumx: Electru
     assert any("keeping what was fetched" in note and "addresses" in note for note in raised.value.__notes__)
 
 
+class FailAndClose(FailAtFirst):
+    """As FailAtFirst, with the store's connection closed first (as a store whose connection died)."""
+
+    def __init__(self, store: LedgerStore) -> None:
+        self.store = store
+
+    def fetched(self, transactions: int) -> None:
+        self.store.con.close()
+        super().fetched(transactions)
+
+
+def test_a_crawl_whose_store_connection_dies_raises_its_own_error(electrumx: ElectrumX, seed: str,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    """The store's connection dies mid-crawl: the commit and the report read after the error fail too. The crawl's
+    error is raised, with both failures as notes; the old code raised DuckDB's "connection already closed" from
+    its ``finally``, hiding the crawl's."""
+    store = LedgerStore.open(tmp_path / "closed.duckdb", "litecoin", "regtest")
+    with pytest.raises(RuntimeError, match="went away") as raised:
+        crawl(store, electrum(electrumx), [seed], hops=1, progress=FailAndClose(store))
+    notes = raised.value.__notes__
+    assert any("keeping what was fetched" in n for n in notes) and any("reading back" in n for n in notes)
+
+
 def test_a_sparse_store_and_a_full_ingest_are_never_mixed(electrum_crawl: dict[str, Any], economy: RegtestNode,
                                                           economy_store: Path, electrumx: ElectrumX, seed: str,
                                                           tmp_path: Path) -> None:  # fmt: skip
