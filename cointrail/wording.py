@@ -11,8 +11,9 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def days(first: str, last: str) -> str:
-    """'on 2026-12-04' for one day, 'from 2026-12-03 to 2026-12-04' for several: a span of UTC days in words."""
-    return f"on {first}" if first == last else f"from {first} to {last}"
+    """'on 2026-12-04' for one day, 'between 2026-12-03 and 2026-12-04' for several: a span of UTC days in words,
+    as the report's summary, the request packs and the price import say it."""
+    return f"on {first}" if first == last else f"between {first} and {last}"
 
 
 def listed(items: list[str] | tuple[str, ...]) -> str:

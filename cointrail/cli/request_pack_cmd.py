@@ -20,7 +20,8 @@ from cointrail.wording import days
 
 
 def _days_words(date_range: str | None) -> str:
-    """', on 2026-12-04' for one day, ', from 2026-12-03 to 2026-12-04' for several (the JSON keeps the range)."""
+    """', on 2026-12-04' for one day, ', between 2026-12-03 and 2026-12-04' for several (the JSON keeps the range),
+    as the report's summary words its payments' days (``cointrail.wording.days``)."""
     if not date_range:
         return ""
     first, _, last = date_range.partition(" to ")

@@ -10,7 +10,7 @@ from typing import Any
 from cointrail.amounts import format_amount
 from cointrail.facts.assets import is_account, symbol
 from cointrail.facts.pricing import summed
-from cointrail.wording import counted
+from cointrail.wording import counted, days
 
 
 def _fiat(value: dict[str, Any] | None) -> str:
@@ -62,8 +62,7 @@ def _span(dates: list[str]) -> str:
     """When the payments were made: ", on 2026-12-04" or ", between 2026-11-30 and 2026-12-04"."""
     if not dates:
         return ""
-    first, last = min(dates), max(dates)
-    return f", on {first}" if first == last else f", between {first} and {last}"
+    return f", {days(min(dates), max(dates))}"
 
 
 def _payers(payers: dict[str, Any], figures: dict[str, Any], chain: str | None, unit: str) -> list[str]:

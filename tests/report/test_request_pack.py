@@ -71,8 +71,11 @@ def test_request_pack_v2_carries_case_number_dates_preservation_and_urgency(
 
 def test_a_packs_days_read_as_words() -> None:
     from cointrail.cli.request_pack_cmd import _days_words
+    from cointrail.facts.summary import _span
 
-    assert _days_words("2020-09-13 to 2020-09-14") == ", from 2020-09-13 to 2020-09-14" and _days_words(None) == ""
+    # One wording for a span of days: the pack's text and the report's summary (was "from … to …" here)
+    assert _days_words("2020-09-13 to 2020-09-14") == ", between 2020-09-13 and 2020-09-14" and _days_words(None) == ""
+    assert _days_words("2020-09-13 to 2020-09-14") == _span(["2020-09-14", "2020-09-13"])
 
 
 def test_what_a_pack_asks_about_leaves_out_a_zero_count() -> None:
