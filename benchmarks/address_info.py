@@ -39,6 +39,7 @@ from benchmarks import harness
 from benchmarks.raw_ingest import chain_for, read_only
 from cointrail.chains.bitcoin.sources.blkfiles import BlockFilesSource
 from cointrail.ingest.pipeline import ingest
+from cointrail.store.duckdb import address_hash
 from cointrail.store.duckdb.address_lookup import refresh_address_lookup
 from cointrail.store.duckdb.queries import address_info, live_address_info
 from cointrail.store.duckdb.store import LedgerStore
@@ -85,7 +86,7 @@ def latencies(db: Path, lookups: int, warm_up: int = 50) -> dict[str, list[float
         assert store.address_lookup_valid, "address_lookup describes the tip"
         forms: dict[str, Callable[[str], object]] = {
             "floor": lambda name: store.one("SELECT 1"),
-            "base": lambda name: store.one("SELECT address_id FROM addresses WHERE address = ?", [name]),
+            "base": lambda name: address_hash.find(store.rows, "addresses", "address_id", name),
             "ours": lambda name: live_address_info(store, name, counterparties=0),
             "full": lambda name: live_address_info(store, name),
             "served0": lambda name: address_info(store, name, counterparties=0),
@@ -101,7 +102,7 @@ def latencies(db: Path, lookups: int, warm_up: int = 50) -> dict[str, list[float
 
 # address_info's queries, told apart by what they read (a query matching none is "other").
 STEPS = (
-    ("the address", "FROM addresses WHERE address ="),
+    ("the address", "FROM addresses WHERE address_hash ="),
     ("its row of `address_stats`", "FROM address_stats"),
     ("the list of its transactions (more than two only)", "UNION ALL SELECT tx_id FROM inputs"),
     ("both sides of its transactions, with the first and last txids", "'txid'"),

@@ -21,8 +21,9 @@ from cointrail.chains.bitcoin.sources.light import ProvenTransaction
 from cointrail.ingest.pipeline import ingest
 from cointrail.simulation.block_files import generate_chain
 from cointrail.store.duckdb import address_hash, sparse
+from cointrail.store.duckdb.address_lookup import refresh_address_lookup
 from cointrail.store.duckdb.parquet import export_parquet, import_parquet
-from cointrail.store.duckdb.queries import address_info
+from cointrail.store.duckdb.queries import address_info, live_address_info
 from cointrail.store.duckdb.store import LedgerStore
 
 SAMPLES = ["1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "x", "",
@@ -70,6 +71,8 @@ def test_python_arrow_and_sql_give_the_same_hashes():
 def test_an_ingest_stores_every_addresss_hash(store: Path):
     with duckdb.connect(str(store), read_only=True) as con:
         rows = con.execute("SELECT address, address_hash FROM addresses").fetchall()
+        indexes = {r[0] for r in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
+    assert "addresses_by_address_hash" in indexes  # what lookups by address go through
     assert len(rows) > 100
     assert all(h == (None if a is None else address_hash.of(a)) for a, h in rows)
 
@@ -133,3 +136,25 @@ def test_the_export_carries_the_hash_and_an_export_without_it_imports_with_it(st
     for name in ("new", "old-export"):
         import_parquet(tmp_path / name, tmp_path / f"{name}.duckdb")
         assert first_difference(table_contents(tmp_path / f"{name}.duckdb"), table_contents(store)) is None
+
+
+def test_an_address_sharing_its_hash_with_another_is_found_as_itself(store, tmp_path):
+    """A lookup asks for the rows of the address's hash and keeps the one whose text it is: with a second address
+    given the first's hash (as a collision would), the first is still found as itself, by address-info live and
+    served, and by the cluster reads."""
+    shared = tmp_path / "shared.duckdb"
+    shutil.copy(store, shared)
+    with LedgerStore.open(shared) as opened:
+        first, second = (a for (a,) in opened.rows("SELECT address FROM addresses WHERE address IS NOT NULL "
+                                                    "ORDER BY address_id LIMIT 2"))  # fmt: skip
+        expected = address_info(opened, first)
+        opened.con.execute("UPDATE addresses SET address_hash = ? WHERE address = ?", [address_hash.of(first), second])
+        (first_id,) = opened.one("SELECT address_id FROM addresses WHERE address = ?", [first])  # type: ignore[misc]
+        assert opened.one("SELECT count(*) FROM addresses WHERE address_hash = ?", [address_hash.of(first)]) == (2,)
+        assert live_address_info(opened, first) == expected
+        assert opened.cluster_reads().address_id(first) == first_id
+        refresh_address_lookup(opened)  # the serving table copies the hash: the two share it there too
+        assert opened.address_lookup_valid
+        assert opened.one("SELECT count(*) FROM address_lookup WHERE address_hash = ?",
+                          [address_hash.of(first)]) == (2,)  # fmt: skip
+        assert address_info(opened, first) == expected

@@ -10,9 +10,10 @@ from __future__ import annotations
 from cointrail.addresses import address_for_script, parse_address
 from cointrail.addresses.script import hash160, p2pk_script, p2pkh_script, pubkey_from_hex
 from cointrail.errors import InputError
+from cointrail.store.duckdb import address_hash
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
 
-_ADDRESS_ROW = "SELECT address_id, address, script, script_type, {pubkey} FROM addresses WHERE address = ?"
+_ADDRESS_COLUMNS = "address_id, address, script, script_type, {pubkey}"
 
 
 def pubkey_column(store: LedgerStore, alias: str = "") -> str:
@@ -48,12 +49,13 @@ def find_address_row(store: LedgerStore, text: str) -> tuple[int, str | None, by
     text = text.strip()
     key = pubkey_from_hex(text)
     if key is not None and not store.has_p2pk_columns:  # a store of the earlier layout, read-only: the P2PK row
-        row = store.one(_ADDRESS_ROW.replace("address = ?", "script = ?").format(pubkey="NULL"), [p2pk_script(key)])
+        row = store.one(f"SELECT {_ADDRESS_COLUMNS.format(pubkey='NULL')} FROM addresses WHERE script = ?",
+                        [p2pk_script(key)])  # fmt: skip
         if row:
             return _row(row)
     text = key_address(store, text) or text
-    sql = _ADDRESS_ROW.format(pubkey=pubkey_column(store))
-    row = store.one(sql, [text])
+    columns = _ADDRESS_COLUMNS.format(pubkey=pubkey_column(store))
+    row = _stored(store, columns, text)
     if row:
         return _row(row)
     parsed = parse_address(text)
@@ -67,7 +69,13 @@ def find_address_row(store: LedgerStore, text: str) -> tuple[int, str | None, by
     # keeps each script's one canonical string, which its script encodes to.
     for canonical in dict.fromkeys(address_for_script(bytes.fromhex(s), store.chain, store.network) for s in scripts):
         if canonical and canonical != text:
-            row = store.one(sql, [canonical])
+            row = _stored(store, columns, canonical)
             if row:
                 return _row(row)
     raise NotInStoreError(f"{text} never appears in the {store.chain} {store.network} blocks of {store.path}")
+
+
+def _stored(store: LedgerStore, columns: str, address: str) -> tuple | None:
+    """The ``columns`` of the stored address ``address`` (by its hash: :mod:`.address_hash`), or None."""
+    rows = address_hash.find(store.rows, "addresses", columns, address, hashed=store.has_address_hash)
+    return rows[0] if rows else None

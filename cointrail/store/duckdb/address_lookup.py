@@ -49,7 +49,8 @@ _STAMP_HEIGHT, _STAMP_HASH = "address_lookup_height", "address_lookup_hash"
 # Which definition of the answers the table holds: a table of another definition (a store written by an older
 # version, e.g. one whose paid_us summed the counterparty's input values) is no stamp, so a read-only open answers
 # live and the next ingest or `cointrail store index` builds the table again in full.
-_STAMP_DEFINITION, DEFINITION = "address_lookup_definition", "2"
+# 3: the address hash (its index replaces the text's).
+_STAMP_DEFINITION, DEFINITION = "address_lookup_definition", "3"
 
 
 # The counterparties of the addresses {mine}, exactly as queries._other_sides and
@@ -94,7 +95,7 @@ SELECT a.address, a.address_id, json_array(
     lower(hex(a.script)), a.script_type, s.received, s.sent, s.outputs_received, s.outputs_spent, s.tx_count,
     lower(hex(f.txid)), s.first_height, s.first_time, lower(hex(l.txid)), s.last_height, s.last_time,
     coalesce(p.parties, '[]'::JSON), lower(hex(a.pubkey))
-)::VARCHAR
+)::VARCHAR, a.address_hash
 FROM (SELECT * FROM address_stats WHERE {mine}) s JOIN addresses a ON a.address_id = s.address_id
 JOIN transactions f ON f.tx_id = s.first_tx_id JOIN transactions l ON l.tx_id = s.last_tx_id
 LEFT JOIN parties p ON p.me = s.address_id

@@ -14,9 +14,9 @@ from typing import Any
 
 import duckdb
 
-from cointrail.store.duckdb import schema
+from cointrail.store.duckdb import address_hash, schema
 from cointrail.store.duckdb.cluster_tables import has_clusters, table_names
-from cointrail.store.duckdb.sql import maybe_row, row
+from cointrail.store.duckdb.sql import row
 
 # Only a cluster of two parts or more can have grown tenfold (one part would need size >= 10 * size), and such a
 # cluster has an address whose base cluster is not its cluster (at most one part's id is the cluster's): the
@@ -60,8 +60,9 @@ _LABEL_OPTIONAL = ("category", "actor", "source", "confidence")
 class DuckDBClusterReads:
     """The cluster reads of one DuckDB connection (a ledger store's)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, hashed: bool = True):
         self.con = con
+        self.hashed = hashed  # whether addresses has the address hash (False: an older store, read-only)
 
     def has_clusters(self) -> bool:
         """Whether a build has run on this store."""
@@ -93,8 +94,9 @@ class DuckDBClusterReads:
     # -- one cluster ---------------------------------------------------------------------------------------------
     def address_id(self, address: str) -> int | None:
         """The id of an address string, None if it never appears."""
-        found = maybe_row(self.con, "SELECT address_id FROM addresses WHERE address = ?", [address])
-        return None if found is None else int(found[0])
+        rows = address_hash.rows_of(self.con)
+        found = address_hash.find(rows, "addresses", "address_id", address, hashed=self.hashed)
+        return int(found[0][0]) if found else None
 
     def cluster_of(self, address_id: int) -> int:
         """The cluster of a stored address."""

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from cointrail.addresses.script import p2pk_script
 from cointrail.chains.bitcoin.model import display_hash, internal_hash
 from cointrail.errors import InputError
-from cointrail.store.duckdb import address_lookup, p2pk, schema
+from cointrail.store.duckdb import address_hash, address_lookup, p2pk, schema
 from cointrail.store.duckdb.address_find import find_address, find_address_row, key_address, pubkey_column
 from cointrail.store.duckdb.sql import id_list
 from cointrail.store.duckdb.store import LedgerStore, NotInStoreError
@@ -173,9 +173,9 @@ def address_info(store: LedgerStore, address: str, counterparties: int = 20) -> 
     """
     if counterparties <= address_lookup.STORED_COUNTERPARTIES and store.address_lookup_valid:
         text = key_address(store, address) or address.strip()
-        row = store.one("SELECT answer FROM address_lookup WHERE address = ?", [text])
-        if row is not None:
-            return _answer_from_lookup(store, text, row[0], counterparties)
+        found = address_hash.find(store.rows, "address_lookup", "answer", text)  # a table of this definition: hashed
+        if found:
+            return _answer_from_lookup(store, text, found[0][0], counterparties)
     return live_address_info(store, address, counterparties)
 
 

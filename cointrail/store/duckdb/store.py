@@ -208,7 +208,7 @@ class LedgerStore:
     @functools.cached_property
     def has_address_hash(self) -> bool:
         """Whether ``addresses`` has the address hash lookups go through: all but older stores opened read-only."""
-        return address_hash.has_column(self.con)
+        return address_hash.probe(self.con)  # a store without it is an older one, read-only: no write transaction
 
     @functools.cached_property
     def has_address_stats(self) -> bool:
@@ -420,7 +420,7 @@ class LedgerStore:
 
     def cluster_reads(self) -> DuckDBClusterReads:
         """What ``cluster show``, red flags and the export read (:class:`~cointrail.store.interface.ClusterReads`)."""
-        return DuckDBClusterReads(self.con)
+        return DuckDBClusterReads(self.con, hashed=self.has_address_hash)
 
     def source_reads(self) -> DuckDBSourceReads:
         """What the store covers and where its blocks came from (:class:`~cointrail.store.interface.SourceReads`)."""
