@@ -105,8 +105,6 @@ class Chain:
         """Why ``_SHAPED`` does not read ``tx`` (None when it does)."""
         if len(tx["wallets"]) != 1:
             return f"paid from {len(tx['wallets'])} wallets (the steps read transactions paid from one)"
-        if tx["output_count"] == 2:
-            return "two outputs, a payment and its change (the steps read batches of 3+ outputs and sweeps to one)"
         if tx["tx_id"] in self.flagged:
             return "a CoinJoin or possibly collaborative transaction"
         if next(iter(tx["wallets"])) in self.miners:
@@ -117,15 +115,15 @@ class Chain:
         """Why ``_STEPS`` keeps no step from ``tx`` through ``out`` to ``nxt`` (both shaped)."""
         onward = [o for o in tx["outs"] if o["spent_by"] is not None and self.unshaped(self.tx(
             self.txid_of(o["spent_by"]))) is None]  # fmt: skip
-        if len(onward) != 1:
+        if len(onward) != 1 and tx["output_count"] != 2:
             return f"{len(onward)} of its outputs are spent by transactions the steps read (only one may move on)"
-        if tx["output_count"] >= 3:
+        if tx["output_count"] >= 2:
             if out["value"] < max(o["value"] for o in tx["outs"]):
-                return "from a batch, the coin moving on is not its largest output"
+                return "the coin moving on is not its largest output"
             if out["used"] != 1:
-                return f"from a batch, the coin moving on is at an address used {out['used']} times"
+                return f"the coin moving on is at an address used {out['used']} times"
             if any(o["wallet"] in tx["wallets"] for o in tx["outs"]):
-                return "from a batch, an output returns to the paying wallet"
+                return "an output returns to the paying wallet"
         return "no step (unexplained)"
 
     def why_not_taken(self, step: dict[str, Any]) -> str:

@@ -110,7 +110,8 @@ def _detect(cid: int, f: dict[str, Any], texts: dict[int, str | None]) -> Detect
 
 
 # What each shape of transaction is to the investigator (cointrail.store.duckdb.service_links).
-_SHAPE_WORDS = {"batch": "batched withdrawal", "all_to_one": "sweep", "move": "move of a whole coin",
+_SHAPE_WORDS = {"batch": "batched withdrawal", "pair": "withdrawal of one payment and its change",
+                "all_to_one": "sweep", "move": "move of a whole coin",
                 "unspent": "coin not spent yet"}
 
 

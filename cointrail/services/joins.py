@@ -50,7 +50,10 @@ class Groups:
         return found
 
 
-# From a batch, a step is its change (cointrail.store.duckdb.service_links) and may join whatever spends it. From
+# From a batch, a step is its change (cointrail.store.duckdb.service_links) and may join whatever spends it; from a
+# pair (one payment and its change) likewise into a batch or a pair, never into a sweep or a move: a customer's
+# deposit of most of a coin, swept by the exchange, looks the same, and joining it would make the customer part of
+# the exchange (a pair is never the service's own coin either, for the same reason). From
 # everything-to-one: a sweep spent by a batch joins (the hot wallet paying withdrawals); anything else only where
 # the coins it moves are the service's own (it spends a change, or what such a move moved) and onto an address
 # used once. Never from a sweep of other coins into a sweep: that is also a site's cash-out into an exchange
@@ -65,6 +68,8 @@ def _takes(step: dict[str, Any], known: Mapping[int, frozenset[str]], own: set[s
         return False
     if step["from_shape"] == "batch" or (step["from_shape"], step["to_shape"]) == ("all_to_one", "batch"):
         return True
+    if step["from_shape"] == "pair" and step["to_shape"] in ("batch", "pair"):
+        return True
     return step["from_txid"] in own and (step["to_shape"] == "batch" or step["used_once"])
 
 
@@ -72,7 +77,8 @@ def _own_moves(steps: list[dict[str, Any]], known: Mapping[int, frozenset[str]])
     """The sweeps and moves that spend a service's own coin: a batch's change, or what such a one moved on."""
     own: set[str] = set()
     while True:
-        found = {s["to_txid"] for s in steps if s["to_shape"] not in ("batch", "unspent") and _takes(s, known, own)}
+        found = {s["to_txid"] for s in steps if s["to_shape"] not in ("batch", "pair", "unspent")
+                 and _takes(s, known, own)}  # fmt: skip
         found -= own
         if not found:
             return own

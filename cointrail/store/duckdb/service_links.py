@@ -13,7 +13,8 @@ from typing import Any
 from cointrail.chains.bitcoin.model import display_hash
 from cointrail.store.duckdb.store import LedgerStore
 
-# Transactions a service's own coin moves in: paid from one wallet, a batch (3 or more outputs) or everything to
+# Transactions a service's own coin moves in: paid from one wallet, a batch (3 or more outputs), a ``pair`` (one
+# payment and its change: an exchange paying one withdrawal from its float, issue 17's families) or everything to
 # one address (a sweep of several coins; a ``move`` of one coin, which joins only where the coin was already the
 # service's: anyone sending a whole coin makes one). Never a CoinJoin or a possibly collaborative transaction
 # (their inputs have several owners), nor one paid from a wallet that received block rewards: a miner's payouts
@@ -21,9 +22,11 @@ from cointrail.store.duckdb.store import LedgerStore
 _SHAPED = """
 CREATE OR REPLACE TEMP TABLE svc_shaped AS
 SELECT t.tx_id, t.cluster_id,
-       CASE WHEN x.output_count >= 3 THEN 'batch' WHEN t.n = 1 THEN 'move' ELSE 'all_to_one' END AS shape
+       CASE WHEN x.output_count >= 3 THEN 'batch' WHEN x.output_count = 2 THEN 'pair' WHEN t.n = 1 THEN 'move'
+            ELSE 'all_to_one' END AS shape,
+       (SELECT sum(q.value) FROM outputs q WHERE q.tx_id = t.tx_id) AS total
 FROM svc_tx_in t JOIN transactions x USING (tx_id)
-WHERE t.clusters = 1 AND (x.output_count = 1 OR x.output_count >= 3) {flagged}
+WHERE t.clusters = 1 {flagged}
   AND t.cluster_id NOT IN (SELECT c.cluster_id FROM outputs o JOIN transactions cb USING (tx_id)
                            JOIN svc_cluster c USING (address_id) WHERE cb.is_coinbase)
 """
@@ -33,13 +36,20 @@ WHERE t.clusters = 1 AND (x.output_count = 1 OR x.output_count >= 3) {flagged}
 # which one is its own is not known), its largest (what a hot wallet keeps is its balance, larger than what it
 # pays), at an address used for nothing else (a change address is used once; a deposit address is paid again and
 # again), and no output returns to the paying wallet (then that one is its change, and this one a payment). From
-# everything-to-one, its one output, wherever paid (a hot wallet's address is often used again and again).
+# everything-to-one, its one output, wherever paid (a hot wallet's address is often used again and again). The
+# onward rule counts only spends by transactions other than pairs (as before pairs were read); a step into a pair
+# is kept where it is the only output spent onward at all; and a batch's coin larger than all its other outputs
+# together is its change even where customers spend their payments in batches or sweeps of their own (a Tx0). From
+# a pair, its larger output, under the batch's rules (used once, nothing back to the paying wallet).
 _STEPS = """
 WITH onward AS (
   SELECT a.tx_id AS a_tx, a.cluster_id AS a_wallet, a.shape AS a_shape, b.tx_id AS b_tx, b.cluster_id AS b_wallet,
          b.shape AS b_shape, o.address_id, o.value
   FROM svc_shaped a JOIN outputs o ON o.tx_id = a.tx_id JOIN svc_shaped b ON b.tx_id = o.spent_by_tx_id
-  QUALIFY count(*) OVER (PARTITION BY a.tx_id) = 1
+  QUALIFY a.shape = 'pair' AND o.value = max(o.value) OVER (PARTITION BY a.tx_id)
+       OR b.shape <> 'pair' AND count(*) FILTER (WHERE b.shape <> 'pair') OVER (PARTITION BY a.tx_id) = 1
+       OR count(*) OVER (PARTITION BY a.tx_id) = 1
+       OR a.shape = 'batch' AND 2 * o.value > a.total
 ), paid AS (
   SELECT s.a_tx, max(p.value) AS largest, list(DISTINCT c.cluster_id) AS wallets,
          bool_or(c.cluster_id = s.a_wallet) AS back
@@ -53,7 +63,7 @@ SELECT s.a_wallet, s.b_wallet, s.a_shape, s.b_shape, xa.txid, xb.txid, xb.block_
 FROM onward s JOIN paid p USING (a_tx) JOIN used u USING (address_id)
 JOIN transactions xa ON xa.tx_id = s.a_tx JOIN transactions xb ON xb.tx_id = s.b_tx
 WHERE s.a_wallet <> s.b_wallet
-  AND (s.a_shape <> 'batch' OR s.value = p.largest AND u.n = 1 AND NOT p.back)
+  AND (s.a_shape NOT IN ('batch', 'pair') OR s.value = p.largest AND u.n = 1 AND NOT p.back)
 ORDER BY xb.block_height, xb.position, xa.block_height, xa.position
 """
 
