@@ -24,6 +24,7 @@ from cointrail.facts.assets import is_account
 from cointrail.prices import PriceBook
 from cointrail.prices.pegs import pegs
 from cointrail.prices.table import Chained
+from cointrail.store.duckdb import price_table
 
 Prices = dict[tuple[str, str], dict[str, Any]]  # (txid, address paid) -> fiat value (currency, value, price, source)
 
@@ -134,7 +135,11 @@ def in_currency(store: Callable[[], Chained | None], facts: dict[str, Any], curr
     if currency is None or (_facts_fiat(facts) or "").upper() == currency.upper():
         return facts
     prices = prices_in(store, facts, currency) or {}
+    found = store()
+    # What was asked and what the store has, for the letter to say which price is missing (none: no store)
+    asked = {"currency": currency.upper(), "store_fiats": None if found is None else price_table.fiats(found)}
     for entry in facts["findings"].get("exchanges") or []:
+        entry["fiat_asked"] = asked
         for row in entry["withdrawals"] + entry["deposits"]:
             row["fiat"] = prices.get((row["txid"], row["address"]))
     return facts

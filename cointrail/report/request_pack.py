@@ -19,7 +19,7 @@ from cointrail.errors import InputError
 from cointrail.facts.assets import row_currency, row_fixed, symbol
 from cointrail.facts.kept import CSV_ACTION, LETTER_ACTION, pack_slug
 from cointrail.prices.pegs import peg_note, pegs
-from cointrail.wording import counted
+from cointrail.wording import counted, listed
 
 CSV_COLUMNS = ("exchange", "kind", "address", "paid_from", "txid", "time_utc", "amount", "currency", "fiat_value",
                "fiat_currency", "fiat_price_source", "traced_amount", "payer_wallet", "confidence", "why",
@@ -158,9 +158,21 @@ def _prices_said(exchange: dict[str, Any]) -> str:
     fiats = [r.get("fiat") for r in exchange["withdrawals"] + exchange["deposits"]]
     sources = sorted({f["source"] for f in fiats if f and f.get("value") is not None})
     if not sources:
-        return "No fiat value is given: the case's ledger store has no price for these days. "
+        return f"No fiat value is given: {_no_price(exchange.get('fiat_asked'))}. "
     return (f"Fiat values are at the price of each block's UTC day, from {'; '.join(sources)}. "
             + (peg_note(pegs(fiats)) + " " if pegs(fiats) else ""))
+
+
+def _no_price(asked: dict[str, Any] | None) -> str:
+    """Why no row has a fiat value: no price in the currency asked, and which the store has (``asked`` as
+    :func:`cointrail.facts.pricing.in_currency` gives it; None: the report's own currency)."""
+    if not asked:
+        return "the case's ledger store has no price for these days"
+    if asked["store_fiats"] is None:
+        return f"there is no ledger store to price them in {asked['currency']} from"
+    has = asked["store_fiats"]
+    held = f"it has {listed(has)} prices" if has else "it has no prices at all"
+    return f"the case's ledger store has no {asked['currency']} price for these days ({held})"
 
 
 def freezable(facts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -85,3 +85,24 @@ def test_what_a_pack_asks_about_leaves_out_a_zero_count() -> None:
                                                               "1 deposit of the site's money")  # fmt: skip
     assert asked_about({"withdrawals": 4, "deposits": 0}) == "4 withdrawals that paid the site's customers"
     assert asked_about({"withdrawals": 0, "deposits": 2}) == "2 deposits of the site's money"
+
+
+def test_a_pack_in_a_currency_the_store_has_no_price_in_names_it_and_those_it_has(
+        story: Story, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    import shutil
+
+    from cointrail.prices import import_prices_csv
+    from cointrail.store.duckdb.store import LedgerStore
+
+    db = tmp_path / "usd.duckdb"
+    shutil.copyfile(story.db, db)
+    (tmp_path / "prices.csv").write_text("date,coin,fiat,price\n2020-09-13,LTC,USD,50\n")
+    with LedgerStore.open(db) as store:
+        import_prices_csv(store, tmp_path / "prices.csv")
+    code, out = _run(capsys, story, "--db", str(db), "--fiat", "EUR", "--json")
+    assert code == 0, out
+    [pack] = json.loads(out)
+    letter = (story.case.folder / pack["files"]["letter"]["path"]).read_text()
+    # was "the case's ledger store has no price for these days", though it has USD prices for them
+    assert "No fiat value is given: the case's ledger store has no EUR price for these days (it has USD prices)." \
+        in letter

@@ -49,6 +49,13 @@ def write_prices(store: HasConnection, rows: list[PriceRow]) -> None:
         raise
 
 
+def fiats(store: HasConnection) -> list[str]:
+    """The fiat currencies the store has any price in, sorted; none in a store without prices."""
+    if not store.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'prices'").fetchall()[0][0]:
+        return []
+    return [fiat for (fiat,) in store.con.execute("SELECT DISTINCT fiat FROM prices ORDER BY fiat").fetchall()]
+
+
 def read_prices(store: HasConnection, coin: str, fiat: str) -> list[tuple[_dt.date, float, str]]:
     """(date, price, source) of one coin in one fiat currency, by date; none in a store without prices."""
     # fetchall, not fetchone: a result left unfinished blocks the connection's next call (DuckDB 1.4)
