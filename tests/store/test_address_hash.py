@@ -113,8 +113,10 @@ def test_a_store_of_the_previous_layout_is_read_as_it_is_and_upgraded_when_opene
     with LedgerStore.open(old, read_only=True) as opened:  # read-only: answers from the address text
         assert not opened.has_address_hash
         assert address_info(opened, some) == expected
-    with LedgerStore.open(old) as opened:  # opened for writing: the column added and filled
+    with LedgerStore.open(old) as opened:  # opened for writing: the column added and filled, the index swapped
         assert opened.has_address_hash
+        indexes = {r[0] for r in opened.rows("SELECT index_name FROM duckdb_indexes()")}
+        assert "addresses_by_address_hash" in indexes and "addresses_by_address" not in indexes
     assert first_difference(table_contents(old), table_contents(store)) is None
     with LedgerStore.open(old, read_only=True) as opened:
         assert address_info(opened, some) == expected
