@@ -18,6 +18,7 @@ from cointrail.cases import Case
 from cointrail.errors import InputError
 from cointrail.facts.assets import row_currency, row_fixed, symbol
 from cointrail.facts.kept import CSV_ACTION, LETTER_ACTION, pack_slug
+from cointrail.facts.pricing import summed
 from cointrail.prices.pegs import peg_note, pegs
 from cointrail.wording import counted, listed
 
@@ -26,7 +27,8 @@ CSV_COLUMNS = ("exchange", "kind", "address", "paid_from", "txid", "time_utc", "
                "case_number", "urgent")  # fmt: skip
 NO_PRICE = "no price"  # a transaction whose block's day the store has no price for
 ISSUER_CSV_COLUMNS = ("issuer", "token", "token_contract", "address", "balance", "at_block", "received_from_payers",
-                      "payments", "case_number", "urgent")  # fmt: skip
+                      "fiat_value", "fiat_currency", "fiat_price_source", "payments", "case_number",
+                      "urgent")  # fmt: skip
 ISSUER = "token issuer"  # the category of a pack to a stablecoin's issuer (Tether, Circle), who can freeze
 
 
@@ -204,10 +206,17 @@ def issuer_csv(issuer: str, held: list[dict[str, Any]], facts: dict[str, Any], o
         writer.writerow({"issuer": issuer, "token": item["asset"], "token_contract": item["token"],
                          "address": item["address"], "balance": item["balance_coin"], "at_block": item["at_block"],
                          "received_from_payers": row_fixed(received, "received", None),
+                         **_fiat_columns({"fiat": _received_fiat(item)}),
                          "payments": " ".join(p["txid"] for p in item["payments"]),
                          "case_number": options.case_number or "",
                          "urgent": "yes" if options.urgent else ""})  # fmt: skip
     return buffer.getvalue()
+
+
+def _received_fiat(item: dict[str, Any]) -> dict[str, Any] | None:
+    """What an address to freeze received from the site's customers in fiat, each payment at its block's day (as
+    the payers priced them), with its sources; None unless every payment is priced."""
+    return summed([p.get("fiat") for p in item["payments"]])
 
 
 def issuer_letter(issuer: str, held: list[dict[str, Any]], facts: dict[str, Any], options: PackOptions) -> str:
@@ -227,8 +236,8 @@ def issuer_letter(issuer: str, held: list[dict[str, Any]], facts: dict[str, Any]
               + (", and preserve every record it holds about them" if options.preserve else "") + ".", ""]
     for n, item in enumerate(held, 1):
         lines.append(f"  {n}. {item['address']}: {item['balance_text']} ({item['asset']} contract {item['token']}), "
-                     f"having received {counted(len(item['payments']), 'payment')} from the site's customers, the "
-                     f"first {item['payments'][0]['txid']}")
+                     f"having received {counted(len(item['payments']), 'payment')} from the site's customers "
+                     f"({fiat_words({'fiat': _received_fiat(item)})}), the first {item['payments'][0]['txid']}")
     lines += ["", "Balances are as the case's ledger store read them from the chain at that block; they can be checked "
               "on any node (the token's balanceOf) before acting. The method and its error rates are in our report "
               f"({facts['provenance']['tool']}, case {facts['case']['name']}, generated {facts['generated_utc']}).",

@@ -193,6 +193,24 @@ def test_request_packs_name_the_hot_wallet_and_ask_the_issuer_to_freeze(
         assert truth.site in Path(packs[issuer]["files"]["letter"]["copy"]).read_text()
 
 
+def test_freeze_packs_carry_the_fiat_value_of_what_the_site_received(
+        eth: EthCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """The issuers' packs give the fiat columns of the other packs: what the address received from the payers, each
+    payment at its block's day; USDT at the peg the price file states (said so), USDC unpriced ("no price")."""
+    db, _ = _priced_copy(eth, tmp_path, capsys)
+    packs = {p["exchange"]: p for p in eth.cli(capsys, "request-pack", "--db", str(db), "--out", str(tmp_path))}
+    rows = {}
+    for issuer in ("Tether", "Circle"):
+        with open(packs[issuer]["files"]["csv"]["copy"], newline="") as handle:
+            [rows[issuer]] = list(csv.DictReader(handle))
+    tether, circle = rows["Tether"], rows["Circle"]
+    assert tether["fiat_currency"] == "USD" and "stated peg" in tether["fiat_price_source"]
+    assert tether["fiat_value"] == f"{Decimal(tether['received_from_payers']):.2f}"  # 1 USDT taken as 1 USD
+    assert (circle["fiat_value"], circle["fiat_price_source"]) == ("", "no price")
+    letter = Path(packs["Tether"]["files"]["letter"]["copy"]).read_text()
+    assert f"(about {Decimal(tether['fiat_value']):,.2f} USD at the time, the coin at its stated peg)" in letter
+
+
 def test_no_freeze_request_without_a_balance(eth: EthCase) -> None:
     from cointrail.report.request_pack import freezable
 
