@@ -18,7 +18,7 @@ import numpy as np
 
 from cointrail.clustering.graph import identity, merge_guarded
 from cointrail.clustering.guard import HOLD_AT, detection_fingerprint
-from cointrail.clustering.heuristics import CODES, HEURISTIC_NAMES, find_detection_sets, find_links
+from cointrail.clustering.heuristics import CODES, HEURISTIC_NAMES, find_detection_sets, find_links, find_payjoins
 from cointrail.domain import CoinJoinFinding, FoundSet, Held, Links
 from cointrail.errors import InputError
 from cointrail.heuristics import multi_input
@@ -68,12 +68,13 @@ def _plan(store: ClusteringStore, clusters: ClusterTables, heuristics: tuple[str
 
 def _read(state: _State, source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ...],
           chain: str) -> None:  # fmt: skip
-    coinjoins, collaborative, payjoins = find_detection_sets(source, lo, hi, chain)
+    """The CoinJoins and links of blocks ``lo``..``hi``; the PayJoin-like payments are found once for the whole
+    build (``state.payjoins``) and only excluded here."""
+    coinjoins, collaborative, _ = find_detection_sets(source, lo, hi, chain, payjoins=False)
     found = coinjoins + collaborative
-    state.links.append(find_links(source, lo, hi, heuristics, found, () if payjoins is None else (payjoins,)))
+    sets = () if state.payjoins is None else (state.payjoins,)
+    state.links.append(find_links(source, lo, hi, heuristics, found, sets))
     state.coinjoins += found
-    if payjoins is not None:
-        state.payjoins = payjoins if state.payjoins is None else state.payjoins.joined(payjoins)
 
 
 def merge_links(old: tuple[np.ndarray, np.ndarray], links: Links, count: int,
@@ -136,6 +137,7 @@ def run_build(store: ClusteringStore, heuristics: tuple[str, ...], *, full: bool
     state = _State(old[0], old[1], [], [])
     if first <= tip[0]:  # a store clustered through its tip has no block to read: no bar
         progress.start(first, tip[0])
+        state.payjoins = find_payjoins(source, first, tip[0], store.chain)
     for lo, hi in _ranges(first, tip[0]):
         _read(state, source, lo, hi, heuristics, store.chain)
         progress.advance(hi, sum(len(p) for p in state.links))

@@ -94,15 +94,24 @@ def find_detections(source: LedgerArrays, lo: int, hi: int,
     return coinjoins, sorted(flagged, key=lambda f: f.tx_id)
 
 
-def find_detection_sets(source: LedgerArrays, lo: int, hi: int, chain: str | None = None
+def find_detection_sets(source: LedgerArrays, lo: int, hi: int, chain: str | None = None, *, payjoins: bool = True
                         ) -> tuple[list[CoinJoinFinding], list[CoinJoinFinding], FoundSet | None]:  # fmt: skip
     """(CoinJoins, other possibly-collaborative transactions, the PayJoin-like payments as one set) in blocks
-    ``lo``..``hi``. The PayJoins stay columns (a chain has some 10^5): their words are rendered when written."""
+    ``lo``..``hi``. The PayJoins stay columns (a chain has some 10^5): their words are rendered when written.
+    Without ``payjoins`` the set is not looked for (None): a build finds it once for all its blocks
+    (:func:`find_payjoins`)."""
     rules, collaborative = rules_for(chain)
     found = _on_candidates(source, lo, hi, lambda rtx: detect_collaborative(rtx, rules, collaborative))
     coinjoins = [f for f in found if f.kind == COINJOIN]
     others = [f for f in found if f.kind != COINJOIN]
-    return coinjoins, others, _payjoins(source, lo, hi, collaborative)
+    return coinjoins, others, _payjoins(source, lo, hi, collaborative) if payjoins else None
+
+
+def find_payjoins(source: LedgerArrays, lo: int, hi: int, chain: str | None = None) -> FoundSet | None:
+    """The PayJoin-like payments of blocks ``lo``..``hi`` as one set (None without a PayJoin rule), in one query:
+    on the 1M chain one query over the whole chain cost 1.1-1.2 s of CPU against 1.75-1.86 s for 20 ranges (each
+    range joins the whole ``addresses`` table again)."""
+    return _payjoins(source, lo, hi, rules_for(chain)[1])
 
 
 def _payjoins(source: LedgerArrays, lo: int, hi: int, rules: tuple[CoinJoinRule, ...]) -> FoundSet | None:
@@ -132,10 +141,10 @@ def find_links(source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ..
                coinjoins: list[CoinJoinFinding], sets: tuple[FoundSet, ...] = ()) -> Links:  # fmt: skip
     """Every link the chosen heuristics find in blocks ``lo``..``hi``, in chain order, the transactions of
     ``coinjoins`` and of ``sets`` (CoinJoins, possibly collaborative ones) excluded."""
-    excluded = np.unique(np.concatenate([np.array([c.tx_id for c in coinjoins], np.int64),
-                                         *(s.tx_ids() for s in sets)]))  # fmt: skip
     chosen = [CHANGE_HEURISTICS[name] for name in heuristics if name in CHANGE_HEURISTICS]
     inputs = source.spending_inputs(lo, hi, types=bool(chosen))  # only the change heuristics read the types
+    excluded = np.unique(np.concatenate([np.array([c.tx_id for c in coinjoins], np.int64),
+                                         *(_within(s.tx_ids(), inputs.tx_id) for s in sets)]))  # fmt: skip
     parts = []
     if multi_input.NAME in heuristics:
         keep = ~np.isin(inputs.tx_id, excluded)
@@ -149,6 +158,15 @@ def find_links(source: LedgerArrays, lo: int, hi: int, heuristics: tuple[str, ..
             changes.append(Links(a, b, tx, np.full(len(a), CODES[heuristic.name], np.int8)))
         parts.append(_agreed(Links.concat(changes)))
     return Links.concat(parts).in_chain_order()
+
+
+def _within(sorted_ids: np.ndarray, tx_ids: np.ndarray) -> np.ndarray:
+    """The part of ``sorted_ids`` between the least and the greatest of ``tx_ids`` (the transactions of a range):
+    a set found for a whole build is read range by range without sorting all of it again each time."""
+    if len(tx_ids) == 0:
+        return sorted_ids[:0]
+    first, last = np.searchsorted(sorted_ids, [tx_ids.min(), tx_ids.max()], side="left")
+    return sorted_ids[first : last + 1]
 
 
 def _agreed(changes: Links) -> Links:

@@ -351,3 +351,20 @@ def test_a_store_that_kept_collaborative_text_keeps_it_and_adds_numbers(chain: C
     build_clusters(chain.store, heuristics, full=True)
     assert _collaborative(chain) == incremental and len(incremental) == 20
     assert con.execute("SELECT count(*) FROM collaborative_found").fetchone() == (0,)
+
+
+def test_a_build_asks_for_the_payjoin_sign_once_for_all_its_blocks(chain: ChainBuilder, monkeypatch):
+    """The PayJoin SQL joins the whole addresses table: a build runs it once over the blocks it reads, not once per
+    range (20 on a long chain), and finds the same payments. Fails on the old code (one query per range)."""
+    from cointrail.store.duckdb.arrays import DuckDBLedgerArrays
+
+    asked: list[tuple[int, int]] = []
+    real = DuckDBLedgerArrays.payjoin_signs
+    monkeypatch.setattr(DuckDBLedgerArrays, "payjoin_signs",
+                        lambda self, lo, hi, most: asked.append((lo, hi)) or real(self, lo, hi, most))  # fmt: skip
+    _fund_payers(chain)
+    for k in range(4):
+        _payjoin_like(chain, 8 * k, 4, f"p{k}")
+    summary = build_clusters(chain.store, parse_heuristics("multi-input"))
+    assert asked == [(0, chain.height)] and summary["collaborative_total"] == 16
+    assert len({row[2] for row in _collaborative(chain)}) == 16
