@@ -18,6 +18,7 @@ from cointrail.model import CashOut, ExchangeToAsk, Headline, Payer, Payment
 
 if TYPE_CHECKING:
     from cointrail.cases import Case
+    from cointrail.facts.document import ReportFacts
     from cointrail.investigation import Investigation
 
 ACCOUNT_NOTE = "an account-chain (Ethereum) case: its payments and payers per asset are in the report"
@@ -29,7 +30,7 @@ def headline(inv: Investigation, *, prefer_report: bool = True) -> Headline:
 
     case = inv.case
     facts = latest_facts(case) if case is not None and prefer_report else None
-    if facts is not None and (facts.get("findings") or {}).get("payers") is not None:
+    if facts is not None and facts.payers is not None:
         return _from_report(inv, facts)
     if inv.has_store and case is not None and inv.site().addresses:
         return _from_engine(inv)
@@ -42,17 +43,17 @@ def _report_entry(case: Case) -> dict[str, Any] | None:
     return next((e for e in reversed(case.log.entries()) if e["action"] == FACTS_ACTION), None)
 
 
-def _from_report(inv: Investigation, facts: dict[str, Any]) -> Headline:
-    findings = facts["findings"]
-    chain = (facts.get("ledger") or {}).get("chain") or (inv.chain if inv.has_store else None)
+def _from_report(inv: Investigation, facts: ReportFacts) -> Headline:
+    findings = facts.findings
+    chain = (facts.ledger or {}).get("chain") or (inv.chain if inv.has_store else None)
     entry = _report_entry(inv.case) if inv.case is not None else None
     return _built(inv, "report", chain, findings["payers"], findings.get("exchanges") or [], traced=True,
                   entry=entry, newer=_newer_blocks(inv, facts))  # fmt: skip
 
 
-def _newer_blocks(inv: Investigation, facts: dict[str, Any]) -> int | None:
+def _newer_blocks(inv: Investigation, facts: ReportFacts) -> int | None:
     """Blocks the store holds above the report's tip: the report may have missed payments in them."""
-    reported = (facts.get("ledger") or {}).get("tip_height")
+    reported = (facts.ledger or {}).get("tip_height")
     tip = inv.store.tip() if inv.has_store else None
     if reported is None or tip is None:
         return None

@@ -50,6 +50,7 @@ from cointrail.store.duckdb.store import AccountStoreError, LedgerStore, existin
 
 if TYPE_CHECKING:  # the analysis is imported when first asked: opening an investigation stays light
     from cointrail.exports.goaml_profiles import GoamlProfile
+    from cointrail.facts.document import ReportFacts
     from cointrail.model import Headline, Search, TransactionPage
     from cointrail.services import Detection
     from cointrail.store.duckdb.account import AccountStore
@@ -415,9 +416,10 @@ class Investigation:
     # The report and the exports -------------------------------------------------------------------------------
 
     def report_facts(self, site: Sequence[str] | None = None, *, latest: bool = False,
-                     **options: Any) -> dict[str, Any]:  # fmt: skip
+                     **options: Any) -> ReportFacts:  # fmt: skip
         """Every fact the case's report, its request packs and its exports are made of (docs/report.md), as the
-        JSON-ready document the report is written from: collected now from the case and the store, for the site's
+        document the report is written from (:class:`~cointrail.facts.document.ReportFacts`; its ``to_json()`` is
+        what the case keeps): collected now from the case and the store, for the site's
         addresses ``site`` (else the case's captured ones), with the options of
         :func:`cointrail.facts.collect_facts` (``findings``, ``fiat``, ``hops``, ``model``, ``explorer``, ``role``,
         ``instructions``). With ``latest`` and no ``site``, the facts of the newest report kept in the case, where
@@ -436,7 +438,7 @@ class Investigation:
         return facts_of(self, list(site) if site else None, **options)
 
     def request_pack_facts(self, site: Sequence[str] | None = None, *, latest: bool = True,
-                           fiat: str | None = None) -> dict[str, Any]:  # fmt: skip
+                           fiat: str | None = None) -> ReportFacts:  # fmt: skip
         """The facts the request packs are written from: :meth:`report_facts` (``site``, ``latest``), their
         exchanges' rows valued in ``fiat`` (a currency code, from :func:`cointrail.cases.settings.fiat_currency`:
         the CLI's ``--fiat`` and the workspace's form alike, else ``$COINTRAIL_FIAT``), priced again from this store

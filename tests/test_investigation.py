@@ -234,8 +234,8 @@ def test_the_report_facts_and_the_exports_are_the_engines_and_a_kept_report_need
     with Investigation.open(case, cases_dir=cases) as inv:
         fresh = inv.report_facts(hops=2)
         db = inv.store.path
-    assert fresh["format"] == FACTS_FORMAT and fresh["provenance"]["parameters"]["hops"] == 2
-    assert len(fresh["findings"]["payers"]["payments"]) == len(demo["payers"]["payments"])
+    assert fresh.format == FACTS_FORMAT and fresh.provenance.parameters["hops"] == 2
+    assert len(fresh.findings["payers"]["payments"]) == len(demo["payers"]["payments"])
     hold = ("import sys, time\nfrom cointrail.store.duckdb.store import LedgerStore\n"
             "store = LedgerStore.open(sys.argv[1])\nprint('held', flush=True)\ntime.sleep(60)")
     with subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True) as holder:
@@ -244,7 +244,7 @@ def test_the_report_facts_and_the_exports_are_the_engines_and_a_kept_report_need
             with Investigation.open(case, cases_dir=cases, lazy=True) as inv:
                 kept = inv.report_facts(latest=True)
                 text = inv.export("csv")
-            assert kept == latest_facts(open_case(case, cases)) and kept["generated_utc"] != fresh["generated_utc"]
+            assert kept == latest_facts(open_case(case, cases)) and kept.generated_utc != fresh.generated_utc
             assert main(["export", "--case", case, "--cases-dir", cases, "--format", "csv"]) == 0
             assert capsys.readouterr().out == text and text.count("\n") > len(demo["payers"]["payments"])
         finally:
@@ -262,7 +262,7 @@ def test_a_kept_report_whose_facts_were_edited_is_refused_not_exported(demo: dic
     source = Path(demo["workdir"]) / "cases" / demo["capture"]["case"]
     shutil.copytree(source, tmp_path / source.name, ignore=shutil.ignore_patterns("work"))
     with Investigation.open(source.name, cases_dir=str(tmp_path), lazy=True) as inv:
-        assert inv.report_facts(latest=True)["format"]  # as kept, it is read
+        assert inv.report_facts(latest=True).format  # as kept, it is read
         entry = [e for e in inv._case().log.entries() if e["action"] == FACTS_ACTION][-1]
     facts = tmp_path / source.name / entry["object"]
     facts.chmod(0o644)

@@ -25,6 +25,7 @@ from cointrail.exports.sar import export_sar_sheet
 from cointrail.exports.stix import export_stix
 from cointrail.exports.table import export_csv
 from cointrail.exports.tagpack import export_tagpack
+from cointrail.facts.document import ReportFacts
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ EXPORTERS: dict[str, Exporter] = {
 }
 
 
-def export(facts: dict[str, Any], format: str, **options: Any) -> str:  # noqa: A002 - the CLI's word
+def export(facts: ReportFacts, format: str, **options: Any) -> str:  # noqa: A002 - the CLI's word
     """The text of ``facts`` exported in ``format`` (a key of :data:`EXPORTERS`); ``options`` set to None are
     left out, and one the format does not take is refused."""
     if format not in EXPORTERS:

@@ -10,11 +10,10 @@ the reporter submits it (docs/exports.md, issue 18).
 
 from __future__ import annotations
 
-from typing import Any
-
 from lxml import etree
 
 from cointrail.exports.reportable import Reportable, findings_block, reportable
+from cointrail.facts.document import ReportFacts
 from cointrail.times import utc_iso
 
 INCIDENT_TYPE = "Child Pornography (possession, manufacture, and distribution)"  # the schema's incidentType value
@@ -64,7 +63,7 @@ def tip_tree(r: Reportable) -> etree._Element:
     return root
 
 
-def export_cybertip(facts: dict[str, Any]) -> str:
+def export_cybertip(facts: ReportFacts) -> str:
     """The CyberTipline report XML (valid against NCMEC's schema)."""
     tree = tip_tree(reportable(facts))
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8")
@@ -85,7 +84,7 @@ def _sheet_sections(r: Reportable) -> list[tuple[str, list[str]]]:
     ]  # fmt: skip
 
 
-def export_cybertip_sheet(facts: dict[str, Any]) -> str:
+def export_cybertip_sheet(facts: ReportFacts) -> str:
     """A paste sheet for NCMEC's public CyberTipline web form, section by section in the form's order."""
     r = reportable(facts)
     lines = [f"CyberTipline web form: paste sheet (cointrail case {r.case})",

@@ -19,7 +19,8 @@ from typing import Any
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
-from cointrail.facts.assets import case_chain, row_currency, row_fixed, symbol
+from cointrail.facts.assets import row_currency, row_fixed
+from cointrail.facts.document import ReportFacts
 from cointrail.report.graph import flow_graph
 
 
@@ -66,10 +67,10 @@ def _payment(data: dict[str, Any], payer: EntityProxy, beneficiary: EntityProxy,
     return payment
 
 
-def entities(facts: dict[str, Any]) -> list[EntityProxy]:
+def entities(facts: ReportFacts) -> list[EntityProxy]:
     """Holders, wallets and payments of the findings, as FtM entity proxies."""
-    graph = flow_graph(facts["findings"]["payers"], facts["findings"]["flows"])
-    currency, chain, case = symbol(facts), case_chain(facts), facts["case"]["name"]
+    graph = flow_graph(facts.payers, facts.findings["flows"])
+    currency, chain, case = facts.symbol, facts.chain, facts.case.name
     holders = {node: _holder(case, node, data) for node, data in graph.nodes(data=True)}
     found: dict[str, EntityProxy] = {h.id: h for h in holders.values() if h.id}
     for node, data in graph.nodes(data=True):
@@ -83,6 +84,6 @@ def entities(facts: dict[str, Any]) -> list[EntityProxy]:
     return list(found.values())
 
 
-def export_ftm(facts: dict[str, Any]) -> str:
+def export_ftm(facts: ReportFacts) -> str:
     """FtM entities as JSON lines (the format of ``ftm`` and Aleph)."""
     return "".join(json.dumps(e.to_dict(), sort_keys=True, ensure_ascii=False) + "\n" for e in entities(facts))

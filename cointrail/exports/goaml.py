@@ -18,6 +18,7 @@ from lxml import etree
 
 from cointrail.exports.goaml_profiles import GENERIC, GoamlProfile
 from cointrail.exports.reportable import Payment, Reportable, Transfer, fiat_text, reportable
+from cointrail.facts.document import ReportFacts
 from cointrail.facts.pricing import Prices
 from cointrail.times import utc_iso
 from cointrail.wording import counted
@@ -160,7 +161,7 @@ def report_tree(r: Reportable, p: GoamlProfile = GENERIC, prices: Prices | None 
     return root
 
 
-def export_goaml(facts: dict[str, Any], profile: GoamlProfile = GENERIC, prices: Prices | None = None) -> str:
+def export_goaml(facts: ReportFacts, profile: GoamlProfile = GENERIC, prices: Prices | None = None) -> str:
     """The goAML STR XML of ``facts`` under ``profile`` (the generic goAML 5.0.1 one by default); ``prices`` give
     the transactions' values in the profile's currency where the facts are in another."""
     tree = report_tree(reportable(facts), profile, prices)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cointrail.facts.assets import payer_key
+from cointrail.facts.document import ReportFacts
 from cointrail.wording import counted
 
 SMALL_USD = 100  # "about half under 100 dollars" (FIELD_NOTES: Chainalysis crypto-crime reports)
@@ -37,8 +38,8 @@ class RedFlag:
     addresses: tuple[str, ...]
 
 
-def _payments(facts: dict[str, Any]) -> list[dict[str, Any]]:
-    return list((facts["findings"].get("payers") or {}).get("payments") or [])
+def _payments(facts: ReportFacts) -> list[dict[str, Any]]:
+    return list((facts.payers or {}).get("payments") or [])
 
 
 def _same(address: str) -> str:
@@ -46,8 +47,8 @@ def _same(address: str) -> str:
     return address.lower() if address.startswith("0x") else address
 
 
-def published(facts: dict[str, Any]) -> RedFlag | None:
-    captured = {_same(a["address"]): c.get("final_url") or c.get("url") for c in facts.get("captures") or []
+def published(facts: ReportFacts) -> RedFlag | None:
+    captured = {_same(a["address"]): str(c.get("final_url") or c.get("url")) for c in facts.captures
                 for a in c["addresses"]}  # fmt: skip
     paid = [p for p in _payments(facts) if _same(p["address"]) in captured]
     if not paid:
@@ -67,7 +68,7 @@ def _small(payment: dict[str, Any]) -> bool | None:
     return float(fiat["value"]) < SMALL_USD
 
 
-def many_small_payers(facts: dict[str, Any]) -> RedFlag | None:
+def many_small_payers(facts: ReportFacts) -> RedFlag | None:
     payments = _payments(facts)
     wallets = {payer_key(p) for p in payments if payer_key(p) is not None}  # clusters, or accounts
     sizes = [_small(p) for p in payments]
@@ -87,15 +88,15 @@ def many_small_payers(facts: dict[str, Any]) -> RedFlag | None:
                    tuple(p["txid"] for p in payments), tuple(dict.fromkeys(p["address"] for p in payments)))
 
 
-def _mixed(facts: dict[str, Any]) -> tuple[list[str], list[str]]:
+def _mixed(facts: ReportFacts) -> tuple[list[str], list[str]]:
     """Txids of CoinJoins or mixer transactions on the payers' and the site's trails, and the mixers' addresses."""
     txids: list[str] = []
     addresses: list[str] = []
-    for payer in (facts["findings"].get("payers") or {}).get("payers") or []:
+    for payer in (facts.payers or {}).get("payers") or []:
         txids += [c if isinstance(c, str) else c.get("txid", "") for c in payer.get("coinjoins") or []]
         for funding in payer.get("funding") or []:
             txids += [c if isinstance(c, str) else c.get("txid", "") for c in funding.get("through_coinjoins") or []]
-    for flow in facts["findings"].get("flows") or []:
+    for flow in facts.findings.get("flows") or []:
         txids += [c if isinstance(c, str) else c.get("txid", "") for c in flow.get("coinjoins") or []]
         for end in flow.get("ends") or []:
             if end.get("category") in MIXER_CATEGORIES:
@@ -104,7 +105,7 @@ def _mixed(facts: dict[str, Any]) -> tuple[list[str], list[str]]:
     return [t for t in dict.fromkeys(txids) if t], list(dict.fromkeys(addresses))
 
 
-def mixer(facts: dict[str, Any]) -> RedFlag | None:
+def mixer(facts: ReportFacts) -> RedFlag | None:
     txids, addresses = _mixed(facts)
     if not txids:
         return None
@@ -116,8 +117,8 @@ def mixer(facts: dict[str, Any]) -> RedFlag | None:
                    tuple(txids), tuple(addresses))  # fmt: skip
 
 
-def site_to_exchange(facts: dict[str, Any]) -> RedFlag | None:
-    deposits = [d for e in facts["findings"].get("exchanges") or [] for d in e["deposits"]]
+def site_to_exchange(facts: ReportFacts) -> RedFlag | None:
+    deposits = [d for e in facts.findings.get("exchanges") or [] for d in e["deposits"]]
     if not deposits:
         return None
     services = ", ".join(dict.fromkeys(d["service"] for d in deposits))
@@ -129,6 +130,6 @@ def site_to_exchange(facts: dict[str, Any]) -> RedFlag | None:
 DETECTORS = (published, many_small_payers, mixer, site_to_exchange)
 
 
-def red_flags(facts: dict[str, Any]) -> list[RedFlag]:
+def red_flags(facts: ReportFacts) -> list[RedFlag]:
     """The red flags the findings of ``facts`` show, in a fixed order."""
     return [flag for detect in DETECTORS if (flag := detect(facts)) is not None]

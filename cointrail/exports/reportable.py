@@ -1,6 +1,6 @@
 """What a report to a body that acts (NCMEC, an FIU, a bank's SAR desk) is made of, read from the report facts.
 
-The report facts (:func:`cointrail.facts.collect_facts`) hold the engine's results as plain data; this module
+The report facts (:class:`cointrail.facts.ReportFacts`) hold the engine's results; this module
 picks out what every reporting format needs: the site (its URL and addresses), the payments to it, the paying
 wallets, the exchanges' withdrawals that funded them and the deposits of the site's money, and the red flags
 (:mod:`cointrail.exports.redflags`). The formats in ``cybertip.py``, ``goaml.py`` and ``sar.py`` render it.
@@ -14,7 +14,8 @@ from typing import Any
 
 from cointrail.amounts import Amount, Unit, fixed_coins
 from cointrail.exports.redflags import RedFlag, red_flags
-from cointrail.facts.assets import case_chain, is_account, payer_name, row_currency, row_fixed, row_unit, symbol
+from cointrail.facts.assets import is_account, payer_name, row_currency, row_fixed, row_unit
+from cointrail.facts.document import ReportFacts
 from cointrail.facts.exhibits import NODE_CLIS  # how a txid is looked up again on a node: the report's exhibits' table
 from cointrail.times import utc_iso
 from cointrail.wording import counted
@@ -136,15 +137,15 @@ def _payment(row: dict[str, Any], chain: str | None, currency: str) -> Payment:
                    row_unit(row, chain).decimals if row.get("asset") else None)  # fmt: skip
 
 
-def sources(facts: dict[str, Any]) -> dict[tuple[str, str], tuple[str, ...]]:
+def sources(facts: ReportFacts) -> dict[tuple[str, str], tuple[str, ...]]:
     """Per (txid, receiving address), the addresses it came from: a withdrawal's exchange addresses (the first
     step of a funding trail), a deposit's site addresses (the flow's edges)."""
     found: dict[tuple[str, str], list[str]] = {}
-    for payer in (facts["findings"].get("payers") or {}).get("payers") or []:
+    for payer in (facts.payers or {}).get("payers") or []:
         for funding in payer.get("funding") or []:
             for step in funding.get("steps") or []:
                 found.setdefault((step["txid"], step["to_address"]), []).extend(step.get("from_addresses") or [])
-    for flow in facts["findings"].get("flows") or []:
+    for flow in facts.findings.get("flows") or []:
         for edge in flow.get("edges") or []:
             found.setdefault((edge["txid"], edge["to"]), []).append(edge["from"])
     return {key: tuple(dict.fromkeys(value)) for key, value in found.items()}
@@ -166,27 +167,27 @@ def _wallet(row: dict[str, Any], currency: str) -> PayingWallet:
                         payer_name(row))  # fmt: skip
 
 
-def _seen(facts: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
+def _seen(facts: ReportFacts) -> tuple[tuple[str, ...], str | None]:
     """The captured pages' URLs and the time the first was captured."""
-    captures = facts.get("captures") or []
-    urls = tuple(dict.fromkeys(c.get("final_url") or c.get("url") for c in captures if c.get("url")))
+    captures = facts.captures
+    urls = tuple(dict.fromkeys(str(c.get("final_url") or c.get("url")) for c in captures if c.get("url")))
     times = sorted(c["started_utc"] for c in captures if c.get("started_utc"))
     return urls, times[0] if times else None
 
 
-def reportable(facts: dict[str, Any]) -> Reportable:
+def reportable(facts: ReportFacts) -> Reportable:
     """The findings of ``facts`` as a :class:`Reportable`."""
-    payers = facts["findings"].get("payers") or {}
-    chain = case_chain(facts)
-    exchanges = facts["findings"].get("exchanges") or []
+    payers = facts.payers or {}
+    chain = facts.chain
+    exchanges = facts.findings.get("exchanges") or []
     urls, seen = _seen(facts)
     came_from = sources(facts)
-    currency = symbol(facts)
+    currency = facts.symbol
     return Reportable(
-        case=facts["case"]["name"], generated_utc=facts["generated_utc"], tool=facts["provenance"]["tool"],
-        reported_by=facts["case"].get("reported_by"), chain=chain, network=(facts.get("ledger") or {}).get("network"),
+        case=facts.case.name, generated_utc=facts.generated_utc, tool=facts.provenance.tool,
+        reported_by=facts.case.reported_by, chain=chain, network=(facts.ledger or {}).get("network"),
         currency=currency, urls=urls, seen_utc=seen,
-        site_addresses=tuple(facts["site"]["addresses"]),
+        site_addresses=facts.site.addresses,
         payments=tuple(sorted((_payment(p, chain, currency) for p in payers.get("payments") or []),
                               key=lambda p: (p.time or 0, p.txid))),
         wallets=tuple(_wallet(w, currency) for w in payers.get("payers") or []),

@@ -11,9 +11,8 @@ a batch filer can map them; the sheet is not a filing.
 
 from __future__ import annotations
 
-from typing import Any
-
 from cointrail.exports.reportable import PayingWallet, Reportable, fiat_text, findings_block, reportable
+from cointrail.facts.document import ReportFacts
 from cointrail.times import utc_iso
 from cointrail.wording import counted
 
@@ -102,7 +101,7 @@ def _fields(r: Reportable, trafficking: bool) -> list[tuple[str, str]]:
     return rows + [("Red flags shown by the chain", "; ".join(f"{f.code}: {f.title}" for f in r.flags) or "none")]
 
 
-def export_sar_sheet(facts: dict[str, Any], trafficking: bool = False) -> str:
+def export_sar_sheet(facts: ReportFacts, trafficking: bool = False) -> str:
     """The SAR field sheet of ``facts``; ``trafficking`` adds FIN-2020-A008's key term and box."""
     r = reportable(facts)
     parts = narrative_parts(narrative_text(r, trafficking))

@@ -15,7 +15,8 @@ import stix2
 from stix2.properties import IntegerProperty, ListProperty, ReferenceProperty, StringProperty, TimestampProperty
 from stix2.v21 import CustomObservable
 
-from cointrail.facts.assets import case_chain, row_currency, row_fixed, symbol
+from cointrail.facts.assets import row_currency, row_fixed
+from cointrail.facts.document import ReportFacts
 from cointrail.report.graph import flow_graph
 
 # Fixed ids: every cointrail export names the same two extension definitions.
@@ -100,17 +101,17 @@ def _transactions(graph: Any, wallets: dict[str, list[Any]], currency: str, chai
     return found
 
 
-def export_stix(facts: dict[str, Any]) -> str:
+def export_stix(facts: ReportFacts) -> str:
     """A STIX 2.1 bundle: definitions, wallets, transactions, and a report object referring to them all."""
-    graph = flow_graph(facts["findings"]["payers"], facts["findings"]["flows"])
-    currency, network = symbol(facts), (facts.get("ledger") or {}).get("network") or "unknown"
+    graph = flow_graph(facts.payers, facts.findings["flows"])
+    currency, network = facts.symbol, (facts.ledger or {}).get("network") or "unknown"
     wallets = _wallets(graph, currency, network)
     unique = {w.id: w for group in wallets.values() for w in group}
-    txs = {t.id: t for t in _transactions(graph, wallets, currency, case_chain(facts))}
+    txs = {t.id: t for t in _transactions(graph, wallets, currency, facts.chain)}
     observed = list(unique.values()) + list(txs.values())
-    report = stix2.Report(name=f"cointrail case {facts['case']['name']}: payers and flows of a site",
-                          published=facts["generated_utc"], report_types=["observed-data"],
-                          created_by_ref=IDENTITY, description=" ".join(facts["summary"]),
+    report = stix2.Report(name=f"cointrail case {facts.case.name}: payers and flows of a site",
+                          published=facts.generated_utc, report_types=["observed-data"],
+                          created_by_ref=IDENTITY, description=" ".join(facts.summary),
                           object_refs=[o.id for o in observed] or [IDENTITY])  # fmt: skip
     bundle = stix2.Bundle(objects=[*definitions(), *observed, report])
     return str(bundle.serialize(pretty=True)) + "\n"

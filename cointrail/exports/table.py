@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
-from cointrail.facts.assets import case_chain, row_currency, row_fixed, symbol
+from cointrail.facts.assets import row_currency, row_fixed
+from cointrail.facts.document import ReportFacts
 from cointrail.facts.findings import utc_text
 from cointrail.report.graph import flow_graph
 
@@ -14,10 +14,10 @@ COLUMNS = ("kind", "from", "from_kind", "from_addresses", "to", "to_kind", "to_a
            "amount", "currency", "site_address", "certainty")  # fmt: skip
 
 
-def export_csv(facts: dict[str, Any]) -> str:
+def export_csv(facts: ReportFacts) -> str:
     """Edges of the flow graph (payments, funding withdrawals, cash-outs), oldest first."""
-    graph = flow_graph(facts["findings"]["payers"], facts["findings"]["flows"])
-    currency, chain = symbol(facts), case_chain(facts)
+    graph = flow_graph(facts.payers, facts.findings["flows"])
+    currency, chain = facts.symbol, facts.chain
     rows = []
     for u, v, data in graph.edges(data=True):
         a, b = graph.nodes[u], graph.nodes[v]

@@ -8,6 +8,7 @@ from typing import Any
 
 from cointrail.cases import Case
 from cointrail.exports import EXPORTERS, export
+from cointrail.facts.document import ReportFacts
 
 # The reports for the bodies that act (issue 18), as the demo writes them.
 REPORT_FORMATS = ("cybertip", "cybertip-sheet", "goaml", "sar-sheet")
@@ -25,7 +26,7 @@ def written(case: Case, fmt: str, text: str, out: Path | None) -> dict[str, Any]
     return result
 
 
-def write_exports(case: Case, facts: dict[str, Any], folder: Path,
+def write_exports(case: Case, facts: ReportFacts, folder: Path,
                   formats: tuple[str, ...] = REPORT_FORMATS) -> list[dict[str, Any]]:  # fmt: skip
     """Each of ``formats`` written into ``folder`` as ``CASE<suffix>`` and logged; what was written, in order."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ base units into text here, never with the chain's decimals alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cointrail.amounts import Amount, Unit, unit_of
@@ -43,7 +44,7 @@ def row_currency(row: dict[str, Any], default: str) -> str:
     return str(row["asset"]) if row.get("asset") else default
 
 
-def is_account(payers: dict[str, Any] | None) -> bool:
+def is_account(payers: Mapping[str, Any] | None) -> bool:
     """Whether findings' payers come from an account-chain store (a payer is an account, not a cluster)."""
     return bool(payers) and (payers or {}).get("family") == ACCOUNT
 
@@ -61,16 +62,27 @@ def payer_name(row: dict[str, Any]) -> str:
     return f"wallet {cluster}" if cluster is not None else f"account {payer_key(row)}"
 
 
-def case_chain(facts: dict[str, Any]) -> str | None:
+def case_chain(facts: Mapping[str, Any]) -> str | None:
     """The chain of the case's store (``litecoin``), else of the site's captured addresses; None if neither says."""
-    chain = (facts.get("ledger") or {}).get("chain")
-    site = set(facts.get("site", {}).get("addresses", []))
-    captured = [item.get("chains") or [] for c in facts.get("captures", []) for item in c["addresses"]
-                if item["address"] in site]  # fmt: skip
+    return chain_of(facts.get("ledger"), facts.get("site", {}).get("addresses", []), facts.get("captures", []))
+
+
+def chain_of(ledger: Mapping[str, Any] | None, site: Iterable[str],
+             captures: Iterable[Mapping[str, Any]]) -> str | None:  # fmt: skip
+    """:func:`case_chain` of the facts' sections: the ``ledger``'s chain, else that of a ``site`` address among the
+    ``captures``."""
+    chain = (ledger or {}).get("chain")
+    wanted = set(site)
+    captured = [item.get("chains") or [] for c in captures for item in c["addresses"]
+                if item["address"] in wanted]  # fmt: skip
     return chain or next((chains[0] for chains in captured if chains), None)
 
 
-def symbol(facts: dict[str, Any]) -> str:
+def symbol(facts: Mapping[str, Any]) -> str:
     """The coin's ticker for the case's chain (``LTC``), "coins" when no known chain is found."""
-    chain = case_chain(facts)
+    return symbol_of(case_chain(facts))
+
+
+def symbol_of(chain: str | None) -> str:
+    """The coin's ticker of ``chain`` (``LTC``), "coins" when it is not a known chain."""
     return unit_of(chain).symbol if chain in CHAINS else "coins"

@@ -1,4 +1,5 @@
-"""Collecting every fact of a report in one JSON-ready dict: the case, the ledger, the findings, the methods."""
+"""Collecting every fact of a report into one document (:class:`~cointrail.facts.document.ReportFacts`): the case,
+the ledger, the findings, the methods."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from cointrail.errors import InputError
 from cointrail.facts import case_facts
 from cointrail.facts.actions import analyst_actions
 from cointrail.facts.assets import case_chain, is_account
+from cointrail.facts.document import FACTS_FORMAT, ReportFacts
 from cointrail.facts.exhibits import transaction_exhibits
 from cointrail.facts.figures import report_figures
 from cointrail.facts.findings import DEFAULT_HOPS, DEFAULT_MODEL, exchanges_to_contact, trace_findings, txids
@@ -25,8 +27,6 @@ from cointrail.investigation import Investigation
 from cointrail.services import kept_detections
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.store import LedgerStore
-
-FACTS_FORMAT = "cointrail-report-facts/1"
 
 
 def _site(investigation: Investigation, site: list[str] | None) -> dict[str, Any]:
@@ -67,8 +67,8 @@ def _ledger(store: LedgerStore | AccountStore | None) -> dict[str, Any] | None:
 def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, site: list[str] | None = None, *,
                   findings: dict[str, Any] | None = None, fiat: str = "USD", hops: int = DEFAULT_HOPS,
                   model: str = DEFAULT_MODEL, explorer: str | None = None, role: str | None = None,
-                  instructions: str | None = None) -> dict[str, Any]:  # fmt: skip
-    """Every fact the report, the request packs and the exports are made of, as plain data:
+                  instructions: str | None = None) -> ReportFacts:  # fmt: skip
+    """Every fact the report, the request packs and the exports are made of:
     :meth:`cointrail.investigation.Investigation.report_facts` of ``case`` over ``store``.
 
     ``findings`` (``{"payers": PayersResult dict, "flows": [TraceResult dict…]}``,
@@ -86,7 +86,7 @@ def collect_facts(case: Case, store: LedgerStore | AccountStore | None = None, s
 
 def facts_of(investigation: Investigation, site: list[str] | None = None, *, findings: dict[str, Any] | None = None,
              fiat: str = "USD", hops: int = DEFAULT_HOPS, model: str = DEFAULT_MODEL, explorer: str | None = None,
-             role: str | None = None, instructions: str | None = None) -> dict[str, Any]:  # fmt: skip
+             role: str | None = None, instructions: str | None = None) -> ReportFacts:  # fmt: skip
     """:func:`collect_facts` of the investigation's case over its store (of either family), the engine's
     :meth:`~cointrail.investigation.Investigation.report_facts`."""
     case = investigation.case
@@ -133,4 +133,4 @@ def facts_of(investigation: Investigation, site: list[str] | None = None, *, fin
     facts["summary"] = summary_lines(facts)
     facts["limitations"] = limitations(facts)
     facts["statement"] = statement(facts, role, instructions)
-    return local_paths(facts, case.folder, [store.path] if store else [])
+    return ReportFacts.from_json(local_paths(facts, case.folder, [store.path] if store else []))

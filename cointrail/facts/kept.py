@@ -11,13 +11,14 @@ from typing import Any
 
 from cointrail.cases import Case
 from cointrail.cases.kept import kept, read_document
+from cointrail.facts.document import ReportFacts
 from cointrail.facts.redact import local_paths
 
 FACTS_ACTION = "report.facts"  # the custody log's action of a report's facts (JSON)
 CSV_ACTION, LETTER_ACTION = "request-pack.csv", "request-pack.letter"
 
 
-def latest_facts(case: Case) -> dict[str, Any] | None:
+def latest_facts(case: Case) -> ReportFacts | None:
     """The facts of the newest report stored in the case, or None before the first report."""
     entries = kept(case, lambda action: action == FACTS_ACTION)
     if not entries:
@@ -26,7 +27,7 @@ def latest_facts(case: Case) -> dict[str, Any] | None:
     # to authorities, so an edited file is refused (IntegrityError), never sent on.
     data = read_document(case, entries[-1], "report's facts")
     # Facts stored by an older version may still name this machine's folders: cleaned again as they are read.
-    return local_paths(data, case.folder)
+    return ReportFacts.from_json(local_paths(data, case.folder))
 
 
 def pack_slug(name: str) -> str:

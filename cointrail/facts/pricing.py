@@ -21,6 +21,7 @@ from typing import Any
 
 from cointrail.amounts import Unit
 from cointrail.facts.assets import is_account
+from cointrail.facts.document import ReportFacts
 from cointrail.prices import PriceBook
 from cointrail.prices.pegs import pegs
 from cointrail.prices.table import Chained
@@ -98,16 +99,16 @@ def price_funding_trails(payers: dict[str, Any] | None, books: Books) -> None:
                 step["fiat"] = books.value(step)
 
 
-def transaction_prices(facts: dict[str, Any], books: Books) -> Prices:
+def transaction_prices(facts: ReportFacts, books: Books) -> Prices:
     """Every payment, withdrawal and deposit of ``facts`` priced in ``books``' currency, by (txid, address)."""
-    payers = facts["findings"].get("payers") or {}
+    payers = facts.payers or {}
     rows = list(payers.get("payments") or [])
-    rows += [r for e in facts["findings"].get("exchanges") or [] for r in e["withdrawals"] + e["deposits"]]
+    rows += [r for e in facts.findings.get("exchanges") or [] for r in e["withdrawals"] + e["deposits"]]
     found = {(r["txid"], r["address"]): books.value(r) for r in rows if r.get("txid")}
     return {key: value for key, value in found.items() if value is not None}
 
 
-def prices_in(store: Callable[[], Chained | None], facts: dict[str, Any], currency: str) -> Prices | None:
+def prices_in(store: Callable[[], Chained | None], facts: ReportFacts, currency: str) -> Prices | None:
     """The transactions of ``facts`` priced in ``currency`` from the ledger store (of either family) ``store()``
     gives, asked only when needed; None when there is none, or the facts are already in that currency (their own
     values hold)."""
@@ -117,17 +118,17 @@ def prices_in(store: Callable[[], Chained | None], facts: dict[str, Any], curren
     return None if found is None else transaction_prices(facts, Books(found, currency))
 
 
-def _facts_fiat(facts: dict[str, Any]) -> str | None:
+def _facts_fiat(facts: ReportFacts) -> str | None:
     """The currency the facts' own values are in: the report's ``--fiat``; None for an account-chain case's facts
     written before its transfers were priced (their payers name no currency), so that they are priced now."""
-    payers = facts["findings"].get("payers") or {}
+    payers = facts.payers or {}
     if is_account(payers):
         return (payers.get("parameters") or {}).get("fiat")
-    return ((facts.get("provenance") or {}).get("parameters") or {}).get("fiat") or "USD"
+    return facts.provenance.parameters.get("fiat") or "USD"
 
 
 
-def in_currency(store: Callable[[], Chained | None], facts: dict[str, Any], currency: str | None) -> dict[str, Any]:
+def in_currency(store: Callable[[], Chained | None], facts: ReportFacts, currency: str | None) -> ReportFacts:
     """``facts`` with the exchanges' rows valued in ``currency`` (the request packs' ``--fiat`` or the setting),
     priced again from the ledger store ``store()`` gives where the facts are in another; a row that store has no
     price for in it, or every row when there is no store, is "no price". None or the facts' own currency:
@@ -138,7 +139,7 @@ def in_currency(store: Callable[[], Chained | None], facts: dict[str, Any], curr
     found = store()
     # What was asked and what the store has, for the letter to say which price is missing (none: no store)
     asked = {"currency": currency.upper(), "store_fiats": None if found is None else price_table.fiats(found)}
-    for entry in facts["findings"].get("exchanges") or []:
+    for entry in facts.findings.get("exchanges") or []:
         entry["fiat_asked"] = asked
         for row in entry["withdrawals"] + entry["deposits"]:
             row["fiat"] = prices.get((row["txid"], row["address"]))

@@ -12,7 +12,8 @@ import jinja2
 
 from cointrail.amounts import coin_number, unit_of
 from cointrail.errors import CointrailError
-from cointrail.facts.assets import row_text, symbol
+from cointrail.facts.assets import row_text
+from cointrail.facts.document import ReportFacts
 from cointrail.facts.findings import utc_text
 from cointrail.prices.pegs import peg_note
 from cointrail.report.graph import flow_graph, flow_svg
@@ -46,20 +47,20 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def graph_svg(facts: dict[str, Any]) -> str:
+def graph_svg(facts: ReportFacts) -> str:
     """The flow graph of the findings as an SVG document."""
-    return flow_svg(flow_graph(facts["findings"]["payers"], facts["findings"]["flows"]))
+    return flow_svg(flow_graph(facts.payers, facts.findings["flows"]))
 
 
-def render_html(facts: dict[str, Any], facts_sha256: str, index: bool = True) -> str:
+def render_html(facts: ReportFacts, facts_sha256: str, index: bool = True) -> str:
     """The report as one self-contained HTML page (the graph is embedded); ``index`` false leaves out the index of
     every txid and address at its end, and the anchors in the body it points to (``cointrail report --no-index``:
     a 400-payment report prints about a fifth faster)."""
     svg = base64.b64encode(graph_svg(facts).encode("utf-8")).decode("ascii")
     template = _environment().get_template("report.html.j2")
-    chain = (facts.get("ledger") or {}).get("chain")
-    unit = unit_of(chain).symbol if chain else symbol(facts)  # no ledger: findings given by hand, unit from captures
-    marks = ReportIndex(facts.get("exhibits") or [], marks=index)  # filled as the template writes each name
+    chain = (facts.ledger or {}).get("chain")
+    unit = unit_of(chain).symbol if chain else facts.symbol  # no ledger: findings given by hand, unit from captures
+    marks = ReportIndex(facts.exhibits, marks=index)  # filled as the template writes each name
     return template.render(f=facts, facts_sha256=facts_sha256, graph_svg_b64=svg, unit=unit, coin=_coin(chain),
                            amount_of=lambda row, key: row_text(row, key, chain), ix=marks,
                            with_index=index)  # fmt: skip

@@ -16,7 +16,8 @@ from typing import Any
 
 from cointrail.cases import Case
 from cointrail.errors import InputError
-from cointrail.facts.assets import row_currency, row_fixed, symbol
+from cointrail.facts.assets import row_currency, row_fixed
+from cointrail.facts.document import ReportFacts
 from cointrail.facts.kept import CSV_ACTION, LETTER_ACTION, pack_slug
 from cointrail.facts.pricing import summed
 from cointrail.prices.pegs import peg_note, pegs
@@ -116,9 +117,9 @@ def date_range(exchange: dict[str, Any]) -> str | None:
     return f"{days[0]} to {days[-1]}" if days else None
 
 
-def _heading(exchange: dict[str, Any], facts: dict[str, Any], options: PackOptions) -> list[str]:
-    number = f"case {options.case_number} (cointrail case {facts['case']['name']})" if options.case_number else \
-        f"case {facts['case']['name']}"
+def _heading(exchange: dict[str, Any], facts: ReportFacts, options: PackOptions) -> list[str]:
+    number = f"case {options.case_number} (cointrail case {facts.case.name})" if options.case_number else \
+        f"case {facts.case.name}"
     lines = [f"To: {exchange['service']} (compliance / law-enforcement response team)"]
     if options.urgent:
         lines.append("URGENT: a child may be at risk. We ask for an answer ahead of the usual queue.")
@@ -128,7 +129,7 @@ def _heading(exchange: dict[str, Any], facts: dict[str, Any], options: PackOptio
     return lines + ([f"Date range of the transactions: {span} (UTC)"] if span else [])
 
 
-def pack_letter(exchange: dict[str, Any], facts: dict[str, Any], currency: str,
+def pack_letter(exchange: dict[str, Any], facts: ReportFacts, currency: str,
                 options: PackOptions | None = None) -> str:  # fmt: skip
     """Short letter-ready text: what is asked, about which transactions, and why; the sender fills the brackets."""
     options = options or PackOptions()
@@ -149,8 +150,8 @@ def pack_letter(exchange: dict[str, Any], facts: dict[str, Any], currency: str,
         lines += [f"Deposits into {exchange['service']} of money traced from the site (whose account did they "
                   "credit?):", *_items(exchange["deposits"], currency), ""]
     lines += ["Times are UTC block times. " + _prices_said(exchange) + "Every transaction can be checked on the "
-              f"public blockchain; the method and its error rates are in our report ({facts['provenance']['tool']}, "
-              f"case {facts['case']['name']}, generated {facts['generated_utc']}).", "",
+              f"public blockchain; the method and its error rates are in our report ({facts.provenance.tool}, "
+              f"case {facts.case.name}, generated {facts.generated_utc}).", "",
               "[Name, unit, contact details, reference number]"]
     return "\n".join(lines) + "\n"
 
@@ -177,13 +178,13 @@ def _no_price(asked: dict[str, Any] | None) -> str:
     return f"the case's ledger store has no {asked['currency']} price for these days ({held})"
 
 
-def freezable(facts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def freezable(facts: ReportFacts) -> dict[str, list[dict[str, Any]]]:
     """Per stablecoin issuer (Tether, Circle), the site's addresses a freeze request can name: those the case's
     store shows still holding the issuer's token at its tip (their history up to it read, not "not fetched"), that
     the site was paid in, and that the issuer has not blacklisted already. The facts support nothing more: a
     holding of zero, money already moved on, or a balance read from part of a history is no ground to ask an issuer
     to freeze anything."""
-    payers = facts["findings"].get("payers") or {}
+    payers = facts.payers or {}
     paid: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for payment in payers.get("payments") or []:
         paid.setdefault((payment["address"].lower(), payment.get("asset") or ""), []).append(payment)
@@ -196,7 +197,7 @@ def freezable(facts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def issuer_csv(issuer: str, held: list[dict[str, Any]], facts: dict[str, Any], options: PackOptions) -> str:
+def issuer_csv(issuer: str, held: list[dict[str, Any]], facts: ReportFacts, options: PackOptions) -> str:
     """One CSV row per address to freeze: the token, its contract, the balance and the block it was read at."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=ISSUER_CSV_COLUMNS, lineterminator="\n")
@@ -219,10 +220,10 @@ def _received_fiat(item: dict[str, Any]) -> dict[str, Any] | None:
     return summed([p.get("fiat") for p in item["payments"]])
 
 
-def issuer_letter(issuer: str, held: list[dict[str, Any]], facts: dict[str, Any], options: PackOptions) -> str:
+def issuer_letter(issuer: str, held: list[dict[str, Any]], facts: ReportFacts, options: PackOptions) -> str:
     """The freeze and preservation request to a stablecoin's issuer, naming each address and what it holds."""
-    number = f"case {options.case_number} (cointrail case {facts['case']['name']})" if options.case_number else \
-        f"case {facts['case']['name']}"
+    number = f"case {options.case_number} (cointrail case {facts.case.name})" if options.case_number else \
+        f"case {facts.case.name}"
     tip = held[0]["at_block"]
     tokens = " and ".join(sorted({item["asset"] for item in held}))
     lines = [f"To: {issuer} (law-enforcement requests)"]
@@ -240,12 +241,12 @@ def issuer_letter(issuer: str, held: list[dict[str, Any]], facts: dict[str, Any]
                      f"({fiat_words({'fiat': _received_fiat(item)})}), the first {item['payments'][0]['txid']}")
     lines += ["", "Balances are as the case's ledger store read them from the chain at that block; they can be checked "
               "on any node (the token's balanceOf) before acting. The method and its error rates are in our report "
-              f"({facts['provenance']['tool']}, case {facts['case']['name']}, generated {facts['generated_utc']}).",
+              f"({facts.provenance.tool}, case {facts.case.name}, generated {facts.generated_utc}).",
               "", "[Name, unit, contact details, reference number]"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
-def _issuer_packs(facts: dict[str, Any], options: PackOptions) -> list[dict[str, Any]]:
+def _issuer_packs(facts: ReportFacts, options: PackOptions) -> list[dict[str, Any]]:
     return [{"exchange": issuer, "category": ISSUER, "withdrawals": 0, "deposits": 0, "freezes": len(held),
              "date_range": None, "case_number": options.case_number, "urgent": options.urgent,
              "preservation": options.preserve, "csv": issuer_csv(issuer, held, facts, options),
@@ -253,17 +254,17 @@ def _issuer_packs(facts: dict[str, Any], options: PackOptions) -> list[dict[str,
             for issuer, held in sorted(freezable(facts).items())]  # fmt: skip
 
 
-def request_packs(facts: dict[str, Any], exchange: str | None = None,
+def request_packs(facts: ReportFacts, exchange: str | None = None,
                   options: PackOptions | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Per exchange to contact (or only ``exchange``): its rows, CSV text and letter text, with ``options``; and per
     stablecoin issuer whose token the site still holds (:func:`freezable`), a freeze and preservation request."""
     options = options or PackOptions()
     issuers = _issuer_packs(facts, options)
-    chosen = [x for x in facts["findings"]["exchanges"] if exchange is None or x["service"] == exchange]
+    chosen = [x for x in facts.findings["exchanges"] if exchange is None or x["service"] == exchange]
     if exchange is not None and not chosen and not any(p["exchange"] == exchange for p in issuers):
-        names = ", ".join([x["service"] for x in facts["findings"]["exchanges"]] + [p["exchange"] for p in issuers])
+        names = ", ".join([x["service"] for x in facts.findings["exchanges"]] + [p["exchange"] for p in issuers])
         raise InputError(f"no exchange named {exchange!r} is among those to contact (they are: {names or 'none'})")
-    currency = symbol(facts)
+    currency = facts.symbol
     return [{"exchange": x["service"], "category": x["category"], "withdrawals": len(x["withdrawals"]),
              "deposits": len(x["deposits"]), "date_range": date_range(x), "case_number": options.case_number,
              "urgent": options.urgent, "preservation": options.preserve,

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from cointrail.cases import Case
+from cointrail.facts.document import ReportFacts
 from cointrail.investigation import Investigation
 from cointrail.report.write import write_report
 
 
-def fresh_facts(case: Case, db: str | Path | None, site: list[str] | None, **options: Any) -> dict[str, Any]:
+def fresh_facts(case: Case, db: str | Path | None, site: list[str] | None, **options: Any) -> ReportFacts:
     """Collect the facts now; from ``db`` (or the case's own store when there is one), else from the case alone."""
     with Investigation.open(case, db) as investigation:
         return investigation.report_facts(site, **options)

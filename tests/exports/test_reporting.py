@@ -123,7 +123,7 @@ def _utc(unix: int) -> str:
 
 def test_cybertip_reads_back_against_the_ledger(facts: dict[str, Any], ledger: dict[str, Any], story: Story) -> None:
     tree = etree.fromstring(export(facts, "cybertip").encode())
-    assert tree.tag == "report" and tree.findtext("internetDetails/webPageIncident/url") == facts["captures"][0]["url"]
+    assert tree.tag == "report" and tree.findtext("internetDetails/webPageIncident/url") == facts.captures[0]["url"]
     block = tree.findtext("internetDetails/webPageIncident/additionalInfo")
     for line in block.splitlines():  # "txid | time | amount LTC | fiat | address" and "... txid T | time | amount"
         if "|" not in line or not TXID.search(line):
@@ -189,13 +189,13 @@ def test_goaml_prices_every_transaction_in_the_fius_currency(story: Story, schem
     with LedgerStore.open(db) as store:
         import_prices_csv(store, tmp_path / "prices.csv")
         facts = collect_facts(story.case, store)
-    rows = [r for e in facts["findings"]["exchanges"] for r in e["withdrawals"] + e["deposits"]]
+    rows = [r for e in facts.findings["exchanges"] for r in e["withdrawals"] + e["deposits"]]
     assert rows and all(r["fiat"]["currency"] == "USD" and r["fiat"]["price"] == 50 for r in rows)
     page = render_html(facts, "0" * 64)
     exchanges = page[page.index("1.5 Exchanges to contact"):page.index('id="graph"')]
     assert f"{rows[0]['fiat']['value']:,.2f} USD" in exchanges  # the court report's exchange table
     # The funding trails (1.3): each payout and each step valued at its block time, at the same price.
-    trails = [t for p in facts["findings"]["payers"]["payers"] for t in p["funding"]]
+    trails = [t for p in facts.findings["payers"]["payers"] for t in p["funding"]]
     funding = page[page.index("1.3 Where the payers"):page.index("1.4 Where the site")]
     assert trails and "no price" not in funding
     for trail in trails:
@@ -249,13 +249,13 @@ def test_red_flags_are_named_with_their_evidence(facts: dict[str, Any], story: S
         text = export(facts, fmt)
         assert all(code in text for code in flags), fmt
     mixed = copy.deepcopy(facts)  # a payer whose trail crossed a CoinJoin, and priced payments
-    mixed["findings"]["payers"]["payers"][0]["coinjoins"] = [{"txid": "ab" * 32}]
-    for payment in mixed["findings"]["payers"]["payments"]:
+    mixed.findings["payers"]["payers"][0]["coinjoins"] = [{"txid": "ab" * 32}]
+    for payment in mixed.findings["payers"]["payments"]:
         payment["fiat"] = {"currency": "USD", "value": 20.0, "source": "test"}
     flags = {f.code: f for f in red_flags(mixed)}
     assert flags["mixer"].txids == ("ab" * 32,)
     assert flags["many-small-payers"].title.startswith("Many small payments")
-    mixed["findings"]["payers"]["payments"][0]["fiat"]["value"] = 500.0
+    mixed.findings["payers"]["payments"][0]["fiat"]["value"] = 500.0
     assert "many-small-payers" not in {f.code for f in red_flags(mixed)}
 
 
@@ -266,8 +266,8 @@ def test_sar_sheet_has_key_terms_narrative_and_cyber_events(facts: dict[str, Any
     assert "HUMAN TRAFFICKING FIN-2020-A008" in export(facts, "sar-sheet", trafficking=True)
     narrative = sheet.split("== Part V narrative")[1].split("== Field 44")[0]
     events = sheet.split("== Field 44")[1]
-    every = set(facts["findings"]["txids"]) | set(facts["site"]["addresses"])
-    every |= {a for p in facts["findings"]["payers"]["payers"] for a in p["payer_addresses"]}
+    every = set(facts.findings["txids"]) | set(facts.site.addresses)
+    every |= {a for p in facts.findings["payers"]["payers"] for a in p["payer_addresses"]}
     for value in every:
         assert value in narrative and f"value {value} " in events, value
     assert len(narrative_parts(narrative)) <= 5
@@ -284,7 +284,7 @@ def test_cybertip_sheet_follows_the_web_form_and_carries_no_media(facts: dict[st
     titles = re.findall(r"^== \d+\. (.+)$", sheet, re.M)
     assert titles[0] == "Incident type" and titles[2].startswith("Where it happened")
     assert "NONE: attach no images or videos" in sheet
-    assert all(txid in sheet for txid in facts["findings"]["txids"])
+    assert all(txid in sheet for txid in facts.findings["txids"])
 
 
 @pytest.mark.slow

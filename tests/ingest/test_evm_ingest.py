@@ -314,7 +314,7 @@ def test_an_amount_no_token_could_have_is_stored_exactly_never_counted(tmp_path,
     assert {p["reason"] for p in found["poisoning"]} == {TOO_LARGE}
     case = create_case("huge", root=tmp_path / "cases", operator="Test Operator")
     with AccountStore.open(db, read_only=True) as store:
-        listed = collect_facts(case, store, site=[site])["findings"]["payers"]["poisoning"]
+        listed = collect_facts(case, store, site=[site]).findings["payers"]["poisoning"]
     exact = f"{UINT256_MAX // 10**6}.{UINT256_MAX % 10**6:06d}"  # USDT's 6 decimals, every digit
     assert [p["amount_coin"] for p in listed if p["amount"] == UINT256_MAX] == [exact]
     assert {p["reason"] for p in listed} == {TOO_LARGE}

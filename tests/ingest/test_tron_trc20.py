@@ -69,13 +69,13 @@ def test_trc20_payers_from_logs_only(tmp_path, capsys):
     case = create_case("tron-case", root=tmp_path / "cases", operator="Test Operator")
     with AccountStore.open(db, read_only=True) as store:
         facts = collect_facts(case, store, site=[shown])
-    payers = facts["findings"]["payers"]
+    payers = facts.findings["payers"]
     assert sorted(p["amount_coin"] + " " + p["asset"] for p in payers["payments"]) == ["30.000000 USDT",
                                                                                       "45.000000 USDT"]
     assert {(t["service"], t["hot_wallet"], t["label_source"]) for p in payers["payers"] for t in p["funding"]} == {
         ("Exchange T", issuer_t, "test")}
     assert [p["sender"] for p in payers["poisoning"]] == [tron_from_hex(mallory)]
-    assert facts["ledger"]["tip_height"] == facts["ledger"]["coverage"][-1]["to_block"]  # no blocks kept: the logs'
+    assert facts.ledger["tip_height"] == facts.ledger["coverage"][-1]["to_block"]  # no blocks kept: the logs'
     [held] = payers["holdings"]
     assert (held["address"], held["balance_coin"], held["issuer"]) == (shown, "75.000000", "Tether")
     assert [p["exchange"] for p in request_packs(facts)] == ["Exchange T", "Tether"]

@@ -92,8 +92,8 @@ def _fixed(value: int, asset: str) -> str:
 def test_facts_of_an_ethereum_case_follow_the_truth(eth: EthCase) -> None:
     facts = _facts(eth)
     truth = eth.truth
-    payers = facts["findings"]["payers"]
-    assert [a.lower() for a in facts["site"]["addresses"]] == [truth.site] and payers["family"] == "account"
+    payers = facts.findings["payers"]
+    assert [a.lower() for a in facts.site.addresses] == [truth.site] and payers["family"] == "account"
     paid = {p["txid"]: p for p in payers["payments"]}
     assert set(paid) == {str(p["tx_hash"]) for p in truth.payments}  # every payment, nothing else
     assert not set(paid) & truth.poisoning_txs and not set(paid) & truth.failed_txs
@@ -111,11 +111,11 @@ def test_facts_of_an_ethereum_case_follow_the_truth(eth: EthCase) -> None:
             assert trail["steps"][0]["txid"] == trail["withdrawal_txid"]
     poisoned = {x["txid"] for x in payers["poisoning"]}
     assert poisoned and poisoned <= truth.poisoning_txs
-    assert facts["figures"]["suspected_poisoning"] == len(payers["poisoning"])
-    assert facts["figures"]["payments"] == len(truth.payments)
-    assert facts["figures"]["paying_wallets"] == len({str(p["payer"]) for p in truth.payments})
+    assert facts.figures["suspected_poisoning"] == len(payers["poisoning"])
+    assert facts.figures["payments"] == len(truth.payments)
+    assert facts.figures["paying_wallets"] == len({str(p["payer"]) for p in truth.payments})
     # The exchanges to contact: the withdrawals that funded payers, from the hot wallet, in each asset's decimals.
-    exchanges = {x["service"]: x for x in facts["findings"]["exchanges"]}
+    exchanges = {x["service"]: x for x in facts.findings["exchanges"]}
     assert set(exchanges) == {f for f in truth.funding.values() if f}
     for name, entry in exchanges.items():
         for row in entry["withdrawals"]:
@@ -123,11 +123,11 @@ def test_facts_of_an_ethereum_case_follow_the_truth(eth: EthCase) -> None:
             assert row["amount_coin"] == _fixed(row["amount"], row["asset"])
     deposits = {(d["address"], d["service"]) for x in exchanges.values() for d in x["deposits"]}
     assert deposits == set(truth.site_cash_out.items())
-    ledger = facts["ledger"]
+    ledger = facts.ledger
     assert ledger["family"] == "account" and ledger["coverage"][0]["mode"] == "range"
     assert ledger["coverage"][0]["to_block"] == ledger["tip_height"]
-    assert all(x["height"] is not None and x["recheck"].startswith("JSON-RPC") for x in facts["exhibits"])
-    coverage = next(item["text"] for item in facts["limitations"] if item["title"] == "Coverage gaps")
+    assert all(x["height"] is not None and x["recheck"].startswith("JSON-RPC") for x in facts.exhibits)
+    coverage = next(item["text"] for item in facts.limitations if item["title"] == "Coverage gaps")
     assert f"every block from 0 to {ledger['tip_height']}" in coverage
 
 
@@ -135,15 +135,15 @@ def test_a_case_scoped_store_says_which_blocks_were_read_and_where_trails_stop(e
     with AccountStore.open(eth.scoped, read_only=True) as store:
         facts = collect_facts(eth.case, store)
         read = store.stored_numbers(0, 10**9)
-    [ingest] = facts["ledger"]["coverage"]
+    [ingest] = facts.ledger["coverage"]
     assert ingest["mode"] == "addresses" and ingest["addresses"] == [eth.truth.site]
-    assert ingest["blocks_fetched"] == len(read) < facts["ledger"]["tip_height"] + 1  # not every block
-    payers = facts["findings"]["payers"]
+    assert ingest["blocks_fetched"] == len(read) < facts.ledger["tip_height"] + 1  # not every block
+    payers = facts.findings["payers"]
     assert {p["txid"] for p in payers["payments"]} == {str(p["tx_hash"]) for p in eth.truth.payments}
     stopped = [p for p in payers["payers"] if p["not_fetched"]]
     assert stopped and payers["not_fetched"] == sorted({p["not_fetched"] for p in stopped})
     assert all(not p["funding"] and "was not fetched" in p["trail_end"] for p in stopped)
-    coverage = next(item["text"] for item in facts["limitations"] if item["title"] == "Coverage gaps")
+    coverage = next(item["text"] for item in facts.limitations if item["title"] == "Coverage gaps")
     assert f"the blocks that touch 1 address between blocks 0 and {ingest['to_block']}" in coverage
     assert f"{len(read)} blocks read" in coverage and "stop at an account whose history was not fetched" in coverage
     assert payers["not_fetched"][0] in coverage
@@ -216,11 +216,11 @@ def test_no_freeze_request_without_a_balance(eth: EthCase) -> None:
 
     facts = _facts(eth)
     assert set(freezable(facts)) == {"Tether", "Circle"}
-    for held in facts["findings"]["payers"]["holdings"]:
+    for held in facts.findings["payers"]["holdings"]:
         held["balance"] = 0  # the tokens moved on: nothing to freeze
     assert freezable(facts) == {}
     facts = _facts(eth)
-    for held in facts["findings"]["payers"]["holdings"]:
+    for held in facts.findings["payers"]["holdings"]:
         held["history"] = None  # the store never read the address's history: its balance is not known
     assert freezable(facts) == {}
 
@@ -245,7 +245,7 @@ def test_reports_to_those_who_act_carry_the_ethereum_payments(eth: EthCase, shar
     facts = _facts(eth)
     truth = {str(p["tx_hash"]): p for p in eth.truth.payments}
     with AccountStore.open(eth.db, read_only=True) as store:
-        times = {tx: store.transaction_block(tx)["time"] for tx in facts["findings"]["txids"]}  # type: ignore[index]
+        times = {tx: store.transaction_block(tx)["time"] for tx in facts.findings["txids"]}  # type: ignore[index]
     for fmt in XML_SCHEMAS:
         assert _valid(folder, fmt, export(facts, fmt)) == (True, True), fmt
     tree = etree.fromstring(export(facts, "goaml").encode())
@@ -336,7 +336,7 @@ def test_an_ethereum_case_is_priced_in_each_asset_where_the_file_prices_it(
     db, prices = _priced_copy(eth, tmp_path, capsys)
     with AccountStore.open(db, read_only=True) as store:
         facts = collect_facts(eth.case, store)
-    payers = facts["findings"]["payers"]
+    payers = facts.findings["payers"]
     assert {p["asset"] for p in payers["payments"]} == {"ETH", "USDT", "USDC"}
     for row in payers["payments"]:
         expected = _usd(row, prices)
@@ -344,13 +344,13 @@ def test_an_ethereum_case_is_priced_in_each_asset_where_the_file_prices_it(
         assert bool((row["fiat"] or {}).get("peg")) == (row["asset"] == "USDT")
     assert payers["totals"]["fiat"] is None  # USDC has no price: no total is claimed
     assert payers["pegs"] == [{"coin": "USDT", "currency": "USD", "price": 1.0, "source": PEG}]
-    rows = [r for x in facts["findings"]["exchanges"] for r in x["withdrawals"] + x["deposits"]]
+    rows = [r for x in facts.findings["exchanges"] for r in x["withdrawals"] + x["deposits"]]
     assert rows and all((r["fiat"] or {}).get("value") == _usd(r, prices) for r in rows)
     priced = [r for r in payers["payments"] if r["fiat"]]
-    paid = next(line for line in facts["summary"] if line.startswith("The site's 1 address received"))
+    paid = next(line for line in facts.summary if line.startswith("The site's 1 address received"))
     assert f"at the time for the {len(priced)} of the {len(payers['payments'])} payments priced" in paid
     assert "; no price for USDC)" in paid
-    clocks = next(item["text"] for item in facts["limitations"] if item["title"] == "Clocks and prices")
+    clocks = next(item["text"] for item in facts.limitations if item["title"] == "Clocks and prices")
     assert "valued at their peg" in clocks and "not a market price" in clocks and '"no price"' in clocks
     # The court report's tables (its PDF is read back in test_report_pdf_of_an_ethereum_case).
     page = render_html(facts, "0" * 64)

@@ -17,7 +17,7 @@ from cointrail.cases import open_case, sha256_file, verify_case
 from cointrail.cli import main
 from cointrail.errors import InputError
 from cointrail.exports.write import write_exports
-from cointrail.facts import collect_facts
+from cointrail.facts import ReportFacts, collect_facts
 from cointrail.facts.accuracy import parse_figures
 from cointrail.facts.methods import family_sentence
 from cointrail.report import write_report
@@ -70,20 +70,20 @@ def test_report_is_stored_as_logged_evidence(story: Story, tmp_path: Path, capsy
         assert sha256_file(case.folder / item["path"]) == item["sha256"] == logged[action]["sha256"]
         assert (case.folder / item["path"]).stat().st_mode & 0o222 == 0  # written once, read-only
     assert verify_case(case, record=False).intact
-    facts = json.loads((case.folder / result["files"]["json"]["path"]).read_text())
-    assert facts["ledger"]["sources"][0]["merkle_checked"] is True  # the store's verification flags are quoted
+    facts = ReportFacts.from_json(json.loads((case.folder / result["files"]["json"]["path"]).read_text()))
+    assert facts.ledger["sources"][0]["merkle_checked"] is True  # the store's verification flags are quoted
     # The story's store has no prices: every fiat cell says so, in the words of the Ethereum tables (issue 18).
     page = (case.folder / result["files"]["html"]["path"]).read_text()
     paid = page[page.index("1.2 Payments, one per"):page.index("1.3 Where the payers")]
-    assert paid.count("<td>no price</td>") == len(facts["findings"]["payers"]["payments"]) == 3
-    trails = [t for p in facts["findings"]["payers"]["payers"] for t in p["funding"]]
+    assert paid.count("<td>no price</td>") == len(facts.findings["payers"]["payments"]) == 3
+    trails = [t for p in facts.findings["payers"]["payers"] for t in p["funding"]]
     funding = page[page.index("1.3 Where the payers"):page.index("1.4 Where the site")]
     assert trails and all(t["fiat"] is None and all(s["fiat"] is None for s in t["steps"]) for t in trails)
     assert funding.count("<td>no price</td>") == sum(len(t["steps"]) for t in trails)
     assert funding.count(" LTC (no price); confidence of the whole trail") == len(trails)
     exchanges = page[page.index("1.5 Exchanges to contact"):page.index('id="graph"')]
     assert "<td>no price</td>" in exchanges and "<td></td></tr>" not in exchanges
-    assert facts["ledger"]["clustering"]["heuristics"] == ["multi-input", "change-round-amount", "change-optimal"]
+    assert facts.ledger["clustering"]["heuristics"] == ["multi-input", "change-round-amount", "change-optimal"]
 
 
 def test_report_from_payers_built_by_hand(story: Story) -> None:
@@ -114,11 +114,11 @@ def test_report_from_payers_built_by_hand(story: Story) -> None:
                    "fiat": {"currency": "USD", "value": 20.0, "source": "csv:prices.csv"}, "with_service": 1},
     }  # fmt: skip
     facts = collect_facts(story.case, None, site, findings={"payers": payers, "flows": []})
-    [exchange] = facts["findings"]["exchanges"]
+    [exchange] = facts.findings["exchanges"]
     assert exchange["service"] == "Hand Exchange"
     assert exchange["withdrawals"][0]["address"] == story.address("alice1")
     assert exchange["withdrawals"][0]["time_utc"] == "2020-09-13 12:29:10 UTC"
-    assert any("20.00 USD" in line for line in facts["summary"])
+    assert any("20.00 USD" in line for line in facts.summary)
     html = write_report(story.case, facts, pdf=False)["files"]["html"]
     page = (story.case.folder / html["path"]).read_text()
     assert story.txid("w1") in page and "csv:prices.csv" in page
@@ -140,7 +140,7 @@ def test_flow_graph_draws_each_role_in_its_column(story: Story) -> None:
 def test_methods_quote_the_measured_error_rates(story: Story) -> None:
     with LedgerStore.open(story.db, read_only=True) as store:
         facts = collect_facts(story.case, store, findings={"payers": None, "flows": []})
-    methods = {h["name"]: h for h in facts["methods"]["heuristics"]}
+    methods = {h["name"]: h for h in facts.methods["heuristics"]}
     assert set(methods) == {"multi-input", "change-round-amount", "change-optimal"}
     assert methods["multi-input"]["figures"]["link_error_rate"] is not None
     assert "Measured on ground-truth scenarios" in methods["change-optimal"]["measured"]
@@ -192,7 +192,7 @@ def test_without_pango_the_report_is_written_as_html_and_says_how_to_get_the_pdf
 def test_limitations_are_written_from_the_cases_facts(story: Story) -> None:
     with LedgerStore.open(story.db, read_only=True) as store:
         facts = collect_facts(story.case, store)
-    sections = {item["title"]: item["text"] for item in facts["limitations"]}
+    sections = {item["title"]: item["text"] for item in facts.limitations}
     assert list(sections) == ["Shared or custodial wallets", "A payer that is itself a service", "Label quality",
                               "Coverage gaps", "CoinJoins", "Clocks and prices"]  # fmt: skip
     assert sections["Shared or custodial wallets"].startswith("Each of the 2 paying wallets is a group of addresses")
@@ -211,13 +211,13 @@ def test_transaction_exhibits_carry_block_time_link_and_recheck(story: Story) ->
     with LedgerStore.open(story.db, read_only=True) as store:
         facts = collect_facts(story.case, store, explorer="https://explorer.example/tx/{txid}")
         plain = collect_facts(story.case, store)
-    exhibits = {x["txid"]: x for x in facts["exhibits"]}
-    assert [x["exhibit"] for x in facts["exhibits"]] == [f"T{n}" for n in range(1, len(exhibits) + 1)]
+    exhibits = {x["txid"]: x for x in facts.exhibits}
+    assert [x["exhibit"] for x in facts.exhibits] == [f"T{n}" for n in range(1, len(exhibits) + 1)]
     sweep = exhibits[story.txid("sweep")]
     assert (sweep["height"], sweep["time"]) == (4, 1600000600)
     assert sweep["link"] == f"https://explorer.example/tx/{story.txid('sweep')}"
     assert sweep["recheck"] == f"litecoin-cli getrawtransaction {story.txid('sweep')} true"
-    assert all(x["link"] is None for x in plain["exhibits"]) or os.environ.get("COINTRAIL_EXPLORER")
+    assert all(x["link"] is None for x in plain.exhibits) or os.environ.get("COINTRAIL_EXPLORER")
     with pytest.raises(InputError, match="must be an http"):
         collect_facts(story.case, None, explorer="explorer.example/{txid}")
 
@@ -227,20 +227,20 @@ def test_the_analysts_own_actions_are_listed_from_the_custody_log(story: Story, 
         before = collect_facts(story.case, store)
         write_exports(story.case, before, tmp_path, ("goaml",))
         after = collect_facts(story.case, store)
-    shared = [a for a in after["actions"] if a["action"] == "export.goaml"]
-    assert len(shared) == len([a for a in before["actions"] if a["action"] == "export.goaml"]) + 1
+    shared = [a for a in after.actions if a["action"] == "export.goaml"]
+    assert len(shared) == len([a for a in before.actions if a["action"] == "export.goaml"]) + 1
     assert shared[-1]["object"] == f"export:{story.case.name}.goaml.xml" and "shared outside" in shared[-1]["meaning"]
-    assert not any(a["action"].startswith("capture.") for a in after["actions"])
+    assert not any(a["action"].startswith("capture.") for a in after.actions)
 
 
 def test_expert_statement_names_preparer_tools_and_leaves_blanks(story: Story) -> None:
     with LedgerStore.open(story.db, read_only=True) as store:
         given = collect_facts(story.case, store, role="Financial investigator, Unit X", instructions="Trace the payers")
         blank = collect_facts(story.case, store)
-    assert given["statement"]["prepared_by"] == "Test Operator"
-    assert given["statement"]["role"] == "Financial investigator, Unit X"
-    assert given["statement"]["tools"].startswith("cointrail ") and "duckdb" in given["statement"]["tools"]
-    assert blank["statement"]["role"] == blank["statement"]["instructions"] == "[to be filled in by the preparer]"
+    assert given.statement["prepared_by"] == "Test Operator"
+    assert given.statement["role"] == "Financial investigator, Unit X"
+    assert given.statement["tools"].startswith("cointrail ") and "duckdb" in given.statement["tools"]
+    assert blank.statement["role"] == blank.statement["instructions"] == "[to be filled in by the preparer]"
 
 
 def test_error_rates_per_family_read_in_plain_words() -> None:
@@ -281,3 +281,19 @@ def test_long_names_are_wrapped_in_groups_of_8_and_numbers_never() -> None:
     assert wrap("short words stay") == "short words stay"
     assert when("2026-12-04T19:00:10.965987Z") == "2026-12-04T<wbr>19:00:10.965987Z" and when("now") == "now"
     assert for_print("ab<wbr>cd") == "ab\u200bcd"
+
+
+def test_the_facts_are_one_typed_document_kept_byte_for_byte(story: Story) -> None:
+    """The engine's facts are a ReportFacts read by attribute; its JSON is what the case keeps, byte for byte, and a
+    kept file read back (also one of an older version without the sections added since) gives the same bytes."""
+    from cointrail.report.write import facts_bytes
+
+    with LedgerStore.open(story.db, read_only=True) as store:
+        facts = collect_facts(story.case, store)
+    assert isinstance(facts, ReportFacts) and facts.site.addresses and facts.case.name == story.case.name
+    kept = facts_bytes(facts)
+    again = ReportFacts.from_json(json.loads(kept))
+    assert facts_bytes(again) == kept and again == ReportFacts.from_json(json.loads(kept))
+    older = {k: v for k, v in json.loads(kept).items() if k not in ("exhibits", "actions", "statement")}
+    read = ReportFacts.from_json(older)
+    assert read.exhibits == [] and read.statement == {} and read.to_json() == older

@@ -16,6 +16,7 @@ from reportcase import Story, make_story
 
 from cointrail.cli import main
 from cointrail.exports import EXPORTERS
+from cointrail.facts import ReportFacts
 
 pytestmark = pytest.mark.slow
 LABEL_IMPORTS = 12  # each one logs the label file and a 'labels.import' entry naming the store: a long custody log
@@ -39,7 +40,7 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Story, Pa
                  *cases]) == 0  # fmt: skip
     out = root / "report-out"
     assert main(["report", "--db", str(story.db), "--out", str(out), *cases, "--json"]) == 0
-    result = json.loads((out / f"{story.case.name}-report.json").read_text())
+    result = ReportFacts.from_json(json.loads((out / f"{story.case.name}-report.json").read_text()))
     yield story, root, result
 
 
@@ -64,13 +65,13 @@ def test_the_evidence_count_is_the_same_on_every_page(worked: tuple[Story, Path,
     on_summary = re.findall(r"holds(\d+)loggedevidencefile", text)
     in_custody = re.findall(r"all(\d+)evidencefilesmatch", text)
     assert on_summary and on_summary == in_custody
-    before = [e for e in story.case.log.entries() if e["time_utc"] <= facts["generated_utc"]]
+    before = [e for e in story.case.log.entries() if e["time_utc"] <= facts.generated_utc]
     logged = {e["object"] for e in before if e["object"] == "case.json" or e["object"].startswith("evidence/")}
     assert int(on_summary[0]) == len(logged) < len([e for e in before if e["sha256"]])
     # Every file of the case counted once, even one logged twice; records of things outside it are not files.
-    paths = [e["path"] for e in facts["evidence"]]
-    assert len(paths) == len(set(paths)) == facts["figures"]["evidence_files"] == len(logged)
-    assert {r["action"] for r in facts["records"]} >= {"labels.import", "export.csv"}
+    paths = [e["path"] for e in facts.evidence]
+    assert len(paths) == len(set(paths)) == facts.figures["evidence_files"] == len(logged)
+    assert {r["action"] for r in facts.records} >= {"labels.import", "export.csv"}
 
 
 def test_the_evidence_table_gives_every_size(worked: tuple[Story, Path, dict]) -> None:
@@ -78,7 +79,7 @@ def test_the_evidence_table_gives_every_size(worked: tuple[Story, Path, dict]) -
     html = next((root / "report-out").glob("*-report.html")).read_text()
     evidence = html[html.index('id="evidence"'):html.index('id="custody"')]
     assert "None" not in evidence
-    assert all(isinstance(e["bytes"], int) and e["bytes"] > 0 for e in facts["evidence"])
+    assert all(isinstance(e["bytes"], int) and e["bytes"] > 0 for e in facts.evidence)
 
 
 def test_no_table_row_is_split_across_pages(worked: tuple[Story, Path, dict]) -> None:
@@ -87,7 +88,7 @@ def test_no_table_row_is_split_across_pages(worked: tuple[Story, Path, dict]) ->
     html = next((root / "report-out").glob("*-report.html")).read_text()
     assert "page-break-inside: avoid" in html
     # The custody log runs over page breaks: every entry's row, all its cells in order, must be whole on one page.
-    entries = facts["custody"]["entries"]
+    entries = facts.custody["entries"]
     assert len(entries) > 2 * LABEL_IMPORTS
     rows = ["".join(f"{e['seq']}{e['time_utc']}{e['operator']}{e['action']}{e['object']}{e['sha256'] or ''}"
                     f"{e['entry_hash']}".split()) for e in entries]  # fmt: skip
@@ -112,13 +113,13 @@ def test_the_index_gives_the_pages_where_each_txid_and_address_is(worked: tuple[
     reader = PdfReader(_pdf(story, root))
     pages = _pages(_pdf(story, root))
     anchors = _anchors(reader)
-    payers = facts["findings"]["payers"]
-    named = {*facts["findings"]["txids"], *facts["site"]["addresses"],
+    payers = facts.findings["payers"]
+    named = {*facts.findings["txids"], *facts.site.addresses,
              *(a for p in payers["payers"] for a in p["payer_addresses"])}  # fmt: skip
     assert named <= set(anchors)
     start = next(n for n, page in enumerate(pages) if "Indexoftransactionsandaddresses" in page)
     index = "".join(pages[start:]).split("Indexoftransactionsandaddresses", 1)[1]
-    exhibits = {x["txid"]: x["exhibit"] for x in facts["exhibits"]}
+    exhibits = {x["txid"]: x["exhibit"] for x in facts.exhibits}
     exhibit_page = {x: reader.get_destination_page_number(d) for x, d in reader.named_destinations.items()
                     if x.startswith("exhibit-")}  # fmt: skip
     where = sorted((index.index(value), value) for value in anchors)  # each name once in the index
@@ -151,10 +152,10 @@ def test_long_names_are_cut_only_between_groups_of_8(worked: tuple[Story, Path, 
     elsewhere, and no character is lost or added (the PDF's text, line breaks aside, is the name)."""
     story, root, facts = worked
     texts = _texts(_pdf(story, root))
-    payers = facts["findings"]["payers"]
-    names = {*facts["findings"]["txids"], *facts["site"]["addresses"], *(e["sha256"] for e in facts["evidence"]),
+    payers = facts.findings["payers"]
+    names = {*facts.findings["txids"], *facts.site.addresses, *(e["sha256"] for e in facts.evidence),
              *(a for p in payers["payers"] for a in p["payer_addresses"]),
-             *(e["entry_hash"] for e in facts["custody"]["entries"])}  # fmt: skip
+             *(e["entry_hash"] for e in facts.custody["entries"])}  # fmt: skip
     cuts = 0
     for name in names:
         pattern = re.compile(r"\s*".join(name))
@@ -289,7 +290,7 @@ def test_a_possible_funder_is_asked_about_as_a_possibility(worked: tuple[Story, 
     html = render_html(facts, "0" * 64)
     assert "possibly Hand Exchange" in html and "CoinJoin of 5 participants" in html
     assert "was possibly funded by" in html
-    assert facts["figures"]["wallets_funded"] == 0 and facts["figures"]["wallets_possibly_funded"] == 1
+    assert facts.figures["wallets_funded"] == 0 and facts.figures["wallets_possibly_funded"] == 1
 
 
 def test_a_report_without_the_index_keeps_its_page_references(worked: tuple[Story, Path, dict],
