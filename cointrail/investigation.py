@@ -437,7 +437,7 @@ class Investigation:
                                  "folder: run 'cointrail report' first, or give --db")  # fmt: skip
         return facts_of(self, list(site) if site else None, **options)
 
-    def request_pack_facts(self, site: Sequence[str] | None = None, *, latest: bool = True,
+    def request_pack_facts(self, site: Sequence[str] | None = None, *, latest: bool = False,
                            fiat: str | None = None) -> ReportFacts:  # fmt: skip
         """The facts the request packs are written from: :meth:`report_facts` (``site``, ``latest``), their
         exchanges' rows valued in ``fiat`` (a currency code, from :func:`cointrail.cases.settings.fiat_currency`:
@@ -447,7 +447,7 @@ class Investigation:
 
         return in_currency(self._either_store, self.report_facts(site, latest=latest), fiat)
 
-    def export(self, format: str, *, site: Sequence[str] | None = None, latest: bool = True,  # noqa: A002
+    def export(self, format: str, *, site: Sequence[str] | None = None, latest: bool = False,  # noqa: A002
                profile: GoamlProfile | None = None, trafficking: bool = False) -> str:  # fmt: skip
         """The case's findings as the text of the export ``format`` (a key of :data:`cointrail.exports.EXPORTERS`,
         docs/exports.md), written from :meth:`report_facts` (``site``, ``latest``): goAML under the FIU's

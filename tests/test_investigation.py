@@ -243,7 +243,7 @@ def test_the_report_facts_and_the_exports_are_the_engines_and_a_kept_report_need
             assert holder.stdout is not None and holder.stdout.readline().strip() == "held"  # a writer holds it
             with Investigation.open(case, cases_dir=cases, lazy=True) as inv:
                 kept = inv.report_facts(latest=True)
-                text = inv.export("csv")
+                text = inv.export("csv", latest=True)
             assert kept == latest_facts(open_case(case, cases)) and kept.generated_utc != fresh.generated_utc
             assert main(["export", "--case", case, "--cases-dir", cases, "--format", "csv"]) == 0
             assert capsys.readouterr().out == text and text.count("\n") > len(demo["payers"]["payments"])
@@ -271,4 +271,14 @@ def test_a_kept_report_whose_facts_were_edited_is_refused_not_exported(demo: dic
         with pytest.raises(IntegrityError, match="no longer matches the SHA-256 in the custody log"):
             inv.report_facts(latest=True)
         with pytest.raises(IntegrityError, match="cointrail verify"):
-            inv.export("csv")
+            inv.export("csv", latest=True)
+
+
+def test_the_facts_questions_agree_on_collecting_now_unless_asked_for_the_kept_report() -> None:
+    """report_facts, request_pack_facts and export take ``latest`` the same way: False (collect now) by default; the
+    CLI without --db and the report page ask for the kept report (latest=True) themselves."""
+    import inspect
+
+    defaults = {name: inspect.signature(getattr(Investigation, name)).parameters["latest"].default
+                for name in ("report_facts", "request_pack_facts", "export")}  # fmt: skip
+    assert defaults == {"report_facts": False, "request_pack_facts": False, "export": False}

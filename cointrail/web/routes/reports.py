@@ -114,7 +114,7 @@ def export_download(request: Request, name: str, fmt: str = Form(..., max_length
     chosen = chosen_profile(_profiles_folder(request), profile) if fmt == "goaml" else None
     flagged = fmt == "sar-sheet" and trafficking in ("on", "true", "yes")
     with Investigation.open(case, lazy=True) as investigation:
-        data = investigation.export(fmt, profile=chosen, trafficking=flagged).encode("utf-8")
+        data = investigation.export(fmt, latest=True, profile=chosen, trafficking=flagged).encode("utf-8")
     filename = f"{case.name}-export{EXPORTERS[fmt].suffix}"
     digest = hashlib.sha256(data).hexdigest()
     # Logged, not stored, as by the CLI: what was shared is part of the custody story; the file can be made again.
