@@ -88,6 +88,8 @@ def test_a_crawled_sparse_store_stores_every_addresss_hash(chain: Path, tmp_path
         sparse.make_sparse(opened)
         sparse.write(opened, "blocks 5-7", proven, link=True)
         rows = opened.rows("SELECT address, address_hash FROM addresses")
+        paid = next(a for a, _ in rows if a is not None)
+        assert sparse.balance_reading(opened, paid) is not None  # found through its hash
     assert len(rows) > 20 and all(h == (None if a is None else address_hash.of(a)) for a, h in rows)
 
 

@@ -376,11 +376,11 @@ def balance_reading(store: LedgerStore, address: str) -> dict[str, Any] | None:
     """
     if not is_sparse(store):
         return None
-    found = store.one("SELECT address_id FROM addresses WHERE address = ?", [address])
-    if found is None:
+    found = address_hash.find(store.rows, "addresses", "address_id", address, hashed=store.has_address_hash)
+    if not found:
         return None
     unspent = store.rows("SELECT tx_id, vout, value FROM outputs WHERE address_id = ? AND spent_by_tx_id IS NULL",
-                         [found[0]])  # fmt: skip
+                         [found[0][0]])  # fmt: skip
     values = {(t, v): value for t, v, value in unspent}
     store.con.register("balance_coins", pa.table({"tx_id": pa.array([c[0] for c in values], pa.int64()),
                                                   "vout": pa.array([c[1] for c in values], pa.int64())}))  # fmt: skip
