@@ -21,7 +21,7 @@ from cointrail.errors import EXIT_OK, InputError
 from cointrail.investigation import Investigation
 from cointrail.store.duckdb.account import AccountStore
 from cointrail.store.duckdb.store import AccountStoreError
-from cointrail.wording import counted
+from cointrail.wording import counted, days
 
 
 @contextmanager
@@ -47,9 +47,10 @@ def render_payers(data: dict[str, Any]) -> str:
     def coins(value: int) -> str:
         return format_amount(value, chain)
 
+    payers = "1 payer (paying wallet)" if totals["payers"] == 1 else f"{totals['payers']:,} payers (paying wallets)"
     lines = [f"{counted(totals['payments'], 'payment')} ({coins(totals['amount'])}{_fiat(totals['fiat'])}) from "
-             f"{totals['payers']} payers (paying wallets) into {len(data['site']['addresses'])} site addresses; "
-             f"{totals['with_service']} wallets traced to a service"
+             f"{payers} into {counted(len(data['site']['addresses']), 'site address', 'site addresses')}; "
+             f"{counted(totals['with_service'], 'wallet')} traced to a service"
              + (f", {totals['with_possible_service']} possibly" if totals.get("with_possible_service") else "")
              + (f", {totals['with_unnamed_service']} to an unnamed exchange-like service (a lead)"
                 if totals.get("with_unnamed_service") else "")
@@ -63,9 +64,10 @@ def render_payers(data: dict[str, Any]) -> str:
     if data["price_source"]:
         lines.append(f"Prices: {data['price_source']}")
     for payer in data["payers"]:
+        span = days(payer["first_date"], payer["last_date"])
         lines.append(f"\nPaying wallet (cluster) {payer['payer_cluster_id']}: {counted(payer['payments'], 'payment')}, "
-                     f"{coins(payer['total'])}{_fiat(payer['total_fiat'])}, {payer['first_date']} to "
-                     f"{payer['last_date']}; addresses {', '.join(payer['payer_addresses'][:3])}"
+                     f"{coins(payer['total'])}{_fiat(payer['total_fiat'])}, {span}; "
+                     f"addresses {', '.join(payer['payer_addresses'][:3])}"
                      + (" …" if len(payer["payer_addresses"]) > 3 else ""))  # fmt: skip
         lines += _funding_lines(payer, coins)
     for pattern in data["patterns"]:

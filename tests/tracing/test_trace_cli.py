@@ -51,4 +51,11 @@ def test_payers_of_a_site_taken_from_a_case_capture(flow, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert [p["payer_addresses"] for p in data["payers"]] == [[flow.address("mix1")]]
     assert data["payments"][0]["amount"] == 30 * 10**8 and data["payments"][0]["fiat"] is None
+    # The text counts in the singular where there is one, and says a one-day span as the report does.
+    assert main(args[:-1]) == 0
+    text = capsys.readouterr().out
+    day = data["payers"][0]["first_date"]
+    assert text.startswith("1 payment (")
+    assert " from 1 payer (paying wallet) into 1 site address; 0 wallets traced" in text
+    assert f", on {day}; addresses " in text and f"{day} to {day}" not in text
     assert main(["payers", "--db", db]) == 2
