@@ -3,8 +3,9 @@
 An index of the address strings themselves costs about 140 bytes an address, and DuckDB builds an index in memory,
 whole: at a million transactions it did not fit a 192 MB budget, and it grows with the chain. An index of a BIGINT
 column is a fraction of that. DuckDB does not use an index on an expression, so the hash is a stored column,
-``addresses.address_hash``, and a lookup by text asks ``address_hash = ? AND address = ?`` (the second condition
-because two addresses may share a hash).
+``addresses.address_hash``, and a lookup by text asks ``address_hash = ?`` and keeps the rows whose text is the
+address (:func:`find`: two addresses may share a hash; the text is compared in Python because DuckDB 2.0.1 uses an
+index only for a filter of one condition, and ``address_hash = ? AND address = ?`` scans the table).
 
 The hash is defined here and nowhere else: **the first 8 bytes of the SHA-256 of the address's UTF-8 text, read
 big-endian as a signed 64-bit integer** (signed, as every integer column of the Parquet export: docs/store.md).
