@@ -28,6 +28,7 @@ and the next open links it before anything is read.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -237,7 +238,6 @@ class _Writes:
         self.checks: list[tuple[bytes, int]] = []  # (txid, the server's tip when its spenders were asked)
         self.histories: list[tuple[Any, bool]] = []  # (history listed, expanded)
         self.since = time.monotonic()
-        self.addresses = _Addresses(store.chain, store.network)
 
     def add(self, proven: ProvenTransaction, hop: int) -> None:
         self.proven.append(proven)
@@ -279,7 +279,6 @@ class _Walk:
         self.listed: dict[str, list[HistoryEntry]] = {}
         self.preloaded = preloaded
         self.listings = listings
-        self.addresses = writes.addresses
 
     def run(self, seed: str, hops: int) -> None:
         level = self.fetch_all(self.history(seed), 0)
@@ -386,7 +385,7 @@ class _Walk:
     # -- hops
 
     def _address(self, tx: Transaction, vout: int) -> str | None:
-        return self.addresses.of(tx.outputs[vout].script_pubkey)
+        return _address_of(tx.outputs[vout].script_pubkey, self.store.chain, self.store.network)
 
     def _hidden(self, tx: Transaction) -> bool:
         """True for a Litecoin HogEx: the walk stops at it (the store keeps it), and the report says why."""
@@ -462,19 +461,10 @@ class _Walk:
         return spenders
 
 
-class _Addresses:
-    """The address of each output script, decoded once a crawl: the walk asks for the same outputs' addresses at
-    every hop (funders, spenders, services) (473 encodings, bech32 checksums and base58, in the
-    benchmark's crawl of 57 transactions)."""
-
-    def __init__(self, chain: str, network: str) -> None:
-        self.chain, self.network = chain, network
-        self.known: dict[bytes, str | None] = {}
-
-    def of(self, script: bytes) -> str | None:
-        if script not in self.known:
-            self.known[script] = address_for_script(script, self.chain, self.network)
-        return self.known[script]
+# The address of an output script, decoded once: the walk asks for the same outputs' addresses at every hop
+# (funders, spenders, services; 473 encodings, bech32 checksums and base58, in the benchmark's crawl of 57
+# transactions). A pure function of (script, chain, network), so a bounded cache shared by every crawl.
+_address_of = functools.lru_cache(maxsize=1 << 16)(address_for_script)
 
 
 def _mweb_script(script: bytes) -> bool:
